@@ -1,0 +1,36 @@
+"""Compile the gettext catalogs (.po → .mo) under resources/translations; `make translations`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from oa_client.i18n import TRANSLATIONS_DIR
+
+
+def compile_catalog(po_path: Path) -> bytes:
+    """Return the .mo bytes for one .po catalog (uses Babel, a dev dependency)."""
+    import io
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po_path.open("rb") as f:
+        catalog = read_po(f)
+    out = io.BytesIO()
+    write_mo(out, catalog, use_fuzzy=False)
+    return out.getvalue()
+
+
+def main() -> int:
+    """Compile every catalog; print what was written."""
+    for po in sorted(TRANSLATIONS_DIR.glob("*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        data = compile_catalog(po)
+        if not mo.exists() or mo.read_bytes() != data:
+            mo.write_bytes(data)
+            print(f"wrote {mo.relative_to(TRANSLATIONS_DIR.parent.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
