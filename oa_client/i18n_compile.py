@@ -9,6 +9,7 @@ from oa_client.i18n import TRANSLATIONS_DIR
 
 def compile_catalog(po_path: Path) -> bytes:
     """Return the .mo bytes for one .po catalog (uses Babel, a dev dependency)."""
+    import datetime
     import io
 
     from babel.messages.mofile import write_mo
@@ -16,6 +17,10 @@ def compile_catalog(po_path: Path) -> bytes:
 
     with po_path.open("rb") as f:
         catalog = read_po(f)
+    # Babel stamps "now" into headers the .po lacks: pin them so builds are reproducible.
+    fixed = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    catalog.creation_date = fixed
+    catalog.revision_date = fixed
     out = io.BytesIO()
     write_mo(out, catalog, use_fuzzy=False)
     return out.getvalue()

@@ -1,0 +1,1 @@
+"""The encrypted local store: SQLCipher database, keys in the OS keyring, search, attachments."""

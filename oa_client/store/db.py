@@ -1,0 +1,163 @@
+"""The SQLCipher connection: raw key, pragmas, migrations, transactions, clear errors."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlcipher3
+from sqlcipher3 import dbapi2
+
+from oa_client.errors import KeyUnavailable, StoreError
+from oa_client.i18n import _
+from oa_client.store import schema
+from oa_client.store.grams import grams
+
+log = logging.getLogger(__name__)
+
+CACHE_KIB = 64 * 1024  # decrypted page cache: keeps encrypted reads close to plain ones
+
+
+def sqlite_error(exc: Exception, path: Path | str) -> StoreError:
+    """Map an SQLite error to a StoreError a civil servant can act on."""
+    text = str(exc).lower()
+    if "disk is full" in text or ("disk i/o error" in text and "full" in text):
+        return StoreError(
+            _("磁盘空间已满，无法保存。请清理磁盘后重试，已保存的数据不受影响。"),
+            kind="disk_full",
+            path=str(path),
+        )
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return StoreError(
+            _("数据目录只读或无权写入：{path}。请检查目录权限，或用 --profile 指定其他目录。").format(
+                path=path
+            ),
+            kind="read_only",
+            path=str(path),
+        )
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            _("本机数据正被另一个客户端窗口使用，请关闭其他窗口后重试。"), kind="busy", path=str(path)
+        )
+    return StoreError(
+        _("本机数据库出错：{reason}").format(reason=type(exc).__name__), kind="io", path=str(path)
+    )
+
+
+class Database:
+    """One SQLCipher connection with the house pragmas; not shared across threads at once."""
+
+    def __init__(self, path: Path, key: bytes, *, plain: bool = False) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self.plain = plain  # only the benchmark's baseline opens an unencrypted file
+        try:
+            self.conn = sqlcipher3.connect(
+                str(self.path), isolation_level=None, check_same_thread=False, timeout=10
+            )
+        except dbapi2.Error as exc:
+            raise sqlite_error(exc, self.path) from exc
+        try:
+            if not plain:
+                self.conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+            self._check_key()
+            self._pragmas()
+        except BaseException:
+            self.conn.close()
+            raise
+        self.conn.create_function("oa_grams", 1, grams, deterministic=True)
+
+    def _check_key(self) -> None:
+        try:
+            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except dbapi2.DatabaseError as exc:
+            if "not a database" in str(exc):
+                raise KeyUnavailable(
+                    _("密钥与本机数据不匹配，无法解密。请确认使用的是本机原来的密钥环或口令。"),
+                    reason="wrong_key",
+                ) from exc
+            raise sqlite_error(exc, self.path) from exc
+
+    def _pragmas(self) -> None:
+        try:
+            self.conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            self.conn.execute("PRAGMA synchronous = FULL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA temp_store = MEMORY")  # no plaintext temp files
+            self.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            self.conn.execute("PRAGMA busy_timeout = 10000")
+        except dbapi2.Error as exc:
+            raise sqlite_error(exc, self.path) from exc
+
+    # -- versions -----------------------------------------------------------------
+
+    @property
+    def user_version(self) -> int:
+        """The schema version stored in the file."""
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self, *, target: int = schema.LATEST_VERSION) -> int:
+        """Bring the schema up to `target`; refuse a file written by a newer version."""
+        current = self.user_version
+        if current > schema.LATEST_VERSION:
+            raise StoreError(
+                _(
+                    "此数据由更新版本的客户端创建（数据版本 {found}，本程序只支持到 {supported}）。"
+                    "请升级客户端后再打开；数据未做任何改动。"
+                ).format(found=current, supported=schema.LATEST_VERSION),
+                kind="schema_too_new",
+                found=current,
+                supported=schema.LATEST_VERSION,
+            )
+        for version in range(current + 1, target + 1):
+            script = schema.MIGRATIONS[version - 1]
+            try:
+                self.conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
+                )
+            except dbapi2.Error as exc:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise sqlite_error(exc, self.path) from exc
+            log.info("store migrated to schema %d", version)
+        return self.user_version
+
+    # -- statements -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlcipher3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT; rolled back on any error (nothing half-written)."""
+        with self._lock:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except dbapi2.Error as exc:
+                raise sqlite_error(exc, self.path) from exc
+            try:
+                yield self.conn
+                self.conn.execute("COMMIT")
+            except dbapi2.Error as exc:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise sqlite_error(exc, self.path) from exc
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+        """Run a read and return all rows."""
+        with self._lock:
+            try:
+                return self.conn.execute(sql, params).fetchall()
+            except dbapi2.OperationalError as exc:
+                raise sqlite_error(exc, self.path) from exc
+
+    def close(self) -> None:
+        """Close the connection (checkpointing the WAL)."""
+        with self._lock:
+            with contextlib.suppress(dbapi2.Error):
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.conn.close()

@@ -1,0 +1,258 @@
+"""Repositories for the core records: one generic shape, a few indexed columns per table.
+
+A record is a dict. Its `id` and the table's indexed columns are stored as
+columns; everything else goes into the JSON `data` column, so later issues can add
+fields without a migration. Writes go through `RecordStore.write`, which puts the
+record and (optionally) an outbox operation in one transaction and returns what
+changed: the one change signal the UI refreshes from.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from oa_client.domain.ids import new_id
+from oa_client.errors import NotFoundError, ValidationError
+from oa_client.i18n import _
+from oa_client.store.db import Database
+
+#: collection → indexed columns (besides id, rev, deleted, updated_at, data)
+COLLECTIONS: dict[str, tuple[str, ...]] = {
+    "units": ("parent_id", "name", "doc_code", "level"),
+    "users": ("unit_id", "login", "name"),
+    "documents": (
+        "direction", "doc_kind", "title", "body", "doc_number", "secrecy", "urgency", "state",
+        "unit_id", "created_at",
+    ),
+    "document_events": ("document_id", "step", "action", "actor_id", "status", "created_at"),
+    "document_revisions": ("document_id", "base_rev", "author_id", "conflicted", "created_at"),
+    "rooms": ("name", "unit_id", "capacity"),
+    "meetings": ("title", "room_id", "starts_at", "ends_at", "organiser_id", "state"),
+    "service_items": ("code", "name", "category"),
+    "requests": ("service_item_id", "applicant_id", "state", "submitted_at"),
+    "data_items": ("code", "name", "version"),
+    "report_templates": ("name", "unit_id", "period", "deadline"),
+    "submissions": ("template_id", "unit_id", "period", "state"),
+    "supervision_tasks": ("title", "lead_unit_id", "deadline", "state"),
+}
+
+#: what a civil servant calls each collection (for summaries and messages)
+COLLECTION_LABELS: dict[str, str] = {
+    "units": "单位",
+    "users": "人员",
+    "documents": "公文",
+    "document_events": "流转记录",
+    "document_revisions": "正文修订",
+    "rooms": "会议室",
+    "meetings": "会议",
+    "service_items": "事项",
+    "requests": "申请",
+    "data_items": "数据项",
+    "report_templates": "报表",
+    "submissions": "填报",
+    "supervision_tasks": "督办事项",
+    "attachments": "附件",
+}
+
+
+@dataclass
+class Changes:
+    """What a write changed: collections and ids touched, ops queued for sync."""
+
+    collections: set[str] = field(default_factory=set)
+    ids: set[str] = field(default_factory=set)
+    queued_ops: int = 0
+
+    def merge(self, other: Changes) -> Changes:
+        """Fold another change into this one."""
+        self.collections |= other.collections
+        self.ids |= other.ids
+        self.queued_ops += other.queued_ops
+        return self
+
+
+@dataclass(frozen=True)
+class Op:
+    """A sync operation for the outbox, written in the same transaction as the change."""
+
+    kind: str  # e.g. "upsert", "delete", "action"
+    entity: str
+    entity_id: str
+    payload: dict
+    base_rev: int = 0
+    op_id: str = field(default_factory=new_id)
+
+
+def _check(collection: str) -> tuple[str, ...]:
+    try:
+        return COLLECTIONS[collection]
+    except KeyError:
+        raise ValidationError(
+            _("未知的数据类别：{name}").format(name=collection), field="collection"
+        ) from None
+
+
+class RecordStore:
+    """Read and write records of every collection on one Database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- writes -------------------------------------------------------------------
+
+    def write(
+        self, collection: str, records: Iterable[dict], *, ops: Iterable[Op] = ()
+    ) -> Changes:
+        """Insert or replace records and queue ops, all in one transaction."""
+        columns = _check(collection)
+        changes = Changes(collections={collection})
+        names = ("id", "rev", "deleted", *columns, "data")
+        sql = (
+            f"INSERT INTO {collection} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+            f" ON CONFLICT(id) DO UPDATE SET "
+            + ", ".join(f"{n} = excluded.{n}" for n in names[1:])
+            + ", updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+        )
+        with self.db.transaction() as conn:
+            rows = []
+            for record in records:
+                rows.append(self._row(collection, columns, record))
+                changes.ids.add(rows[-1][0])
+            conn.executemany(sql, rows)
+            changes.queued_ops = self._enqueue(conn, ops)
+        return changes
+
+    @staticmethod
+    def _row(collection: str, columns: tuple[str, ...], record: dict) -> tuple:
+        rec = dict(record)
+        rid = rec.pop("id", None) or new_id()
+        rev = int(rec.pop("rev", 0) or 0)
+        deleted = 1 if rec.pop("deleted", False) else 0
+        rec.pop("updated_at", None)
+        values = [rec.pop(c, None) for c in columns]
+        try:
+            data = json.dumps(rec, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(
+                _("记录含有无法保存的内容：{reason}").format(reason=exc), field=collection
+            ) from exc
+        return (rid, rev, deleted, *values, data)
+
+    @staticmethod
+    def _enqueue(conn, ops: Iterable[Op]) -> int:
+        rows = [
+            (op.op_id, op.kind, op.entity, op.entity_id, op.base_rev,
+             json.dumps(op.payload, ensure_ascii=False, separators=(",", ":")))
+            for op in ops
+        ]
+        if rows:
+            conn.executemany(
+                "INSERT INTO outbox(op_id, kind, entity, entity_id, base_rev, payload)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        return len(rows)
+
+    def delete(self, collection: str, record_id: str, *, ops: Iterable[Op] = ()) -> Changes:
+        """Mark a record deleted (a tombstone, so sync can carry the delete)."""
+        _check(collection)
+        with self.db.transaction() as conn:
+            cur = conn.execute(
+                f"UPDATE {collection} SET deleted = 1,"
+                " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?",
+                (record_id,),
+            )
+            if cur.rowcount == 0:
+                raise NotFoundError(_("找不到要删除的记录。"), collection=collection, id=record_id)
+            queued = self._enqueue(conn, ops)
+        return Changes(collections={collection}, ids={record_id}, queued_ops=queued)
+
+    # -- reads --------------------------------------------------------------------
+
+    def _decode(self, collection: str, row: tuple) -> dict:
+        columns = _check(collection)
+        rid, rev, deleted, updated_at, *values, data = row
+        record = json.loads(data)
+        record.update(zip(columns, values, strict=True))
+        record.update(id=rid, rev=rev, deleted=bool(deleted), updated_at=updated_at)
+        return record
+
+    def _select(self, collection: str) -> str:
+        columns = _check(collection)
+        return f"SELECT id, rev, deleted, updated_at, {', '.join(columns)}, data FROM {collection}"
+
+    def get(self, collection: str, record_id: str) -> dict:
+        """One record by id (tombstones included, flagged `deleted`)."""
+        rows = self.db.query(self._select(collection) + " WHERE id = ?", (record_id,))
+        if not rows:
+            raise NotFoundError(_("找不到该记录，可能已被删除。"), collection=collection, id=record_id)
+        return self._decode(collection, rows[0])
+
+    def list(
+        self, collection: str, *, where: dict | None = None, order_by: str = "updated_at DESC",
+        limit: int = 100, offset: int = 0,
+    ) -> list[dict]:
+        """A page of live records, filtered by equality on indexed columns."""
+        columns = _check(collection)
+        sql, params = self._select(collection) + " WHERE deleted = 0", []
+        for name, value in (where or {}).items():
+            if name not in columns and name != "id":
+                raise ValidationError(_("不能按该字段筛选：{name}").format(name=name), field=name)
+            sql += f" AND {name} = ?"
+            params.append(value)
+        order_col = order_by.split()[0]
+        if order_col not in (*columns, "id", "updated_at", "rev"):
+            raise ValidationError(_("不能按该字段排序：{name}").format(name=order_col), field=order_by)
+        sql += f" ORDER BY {order_by} LIMIT ? OFFSET ?"
+        rows = self.db.query(sql, (*params, limit, offset))
+        return [self._decode(collection, r) for r in rows]
+
+    def ids(self, collection: str, *, order_by: str = "updated_at DESC") -> list[str]:
+        """Every live id in order: large lists keep only ids and fetch rows lazily."""
+        _check(collection)
+        rows = self.db.query(f"SELECT id FROM {collection} WHERE deleted = 0 ORDER BY {order_by}")
+        return [r[0] for r in rows]
+
+    def get_many(self, collection: str, ids: list[str]) -> dict[str, dict]:
+        """Records for a batch of ids (what a lazy list fetches for the visible rows)."""
+        if not ids:
+            return {}
+        rows = self.db.query(
+            self._select(collection) + f" WHERE id IN ({','.join('?' * len(ids))})", tuple(ids)
+        )
+        return {r[0]: self._decode(collection, r) for r in rows}
+
+    def count(self, collection: str) -> int:
+        """How many live records a collection holds."""
+        _check(collection)
+        return int(self.db.query(f"SELECT count(*) FROM {collection} WHERE deleted = 0")[0][0])
+
+    def counts(self) -> dict[str, int]:
+        """Live record counts for every collection, attachments and pending ops included."""
+        result = {name: self.count(name) for name in COLLECTIONS}
+        result["attachments"] = int(
+            self.db.query("SELECT count(*) FROM attachments WHERE deleted = 0")[0][0]
+        )
+        result["outbox"] = self.pending_ops()
+        return result
+
+    def pending_ops(self) -> int:
+        """Operations waiting in the outbox."""
+        return int(self.db.query("SELECT count(*) FROM outbox WHERE state = 'pending'")[0][0])
+
+    def outbox(self, *, limit: int = 100) -> list[dict]:
+        """Pending outbox operations, oldest first."""
+        rows = self.db.query(
+            "SELECT seq, op_id, kind, entity, entity_id, base_rev, payload, attempts FROM outbox"
+            " WHERE state = 'pending' ORDER BY seq LIMIT ?",
+            (limit,),
+        )
+        keys = ("seq", "op_id", "kind", "entity", "entity_id", "base_rev", "payload", "attempts")
+        out = []
+        for row in rows:
+            item = dict(zip(keys, row, strict=True))
+            item["payload"] = json.loads(item["payload"])
+            out.append(item)
+        return out

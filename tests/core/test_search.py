@@ -1,0 +1,126 @@
+"""Search over the encrypted store: short and long Chinese queries, mixed, FTS syntax."""
+
+from __future__ import annotations
+
+import pytest
+
+from oa_client.store.grams import grams
+from tests.support.store_helpers import open_profile, sample_document
+
+DOCS = [
+    ("关于召开全市防汛工作会议的通知", "各乡镇人民政府：定于6月10日召开防汛会议，请准时参加。"),
+    ("关于印发数字政府建设规划的通知", "推进5G网络和政务云建设，完善一网通办。"),
+    ("普宁市财政局关于预算执行情况的报告", "2022年全市一般公共预算收入完成情况良好。"),
+    ("关于开展安全生产大检查的意见", "各单位要落实安全生产责任制，开展隐患排查。"),
+    ("会议纪要", "会议研究了数字政府建设和防汛工作。"),
+    ('标题含"引号"和*星号*(括号) OR 或者', "用于测试特殊字符。"),
+]
+
+
+@pytest.fixture
+def store(tmp_path, file_keyring):
+    s = open_profile(tmp_path / "p", file_keyring)
+    s.records.write("documents", [sample_document(t, b) for t, b in DOCS])
+    yield s
+    s.close()
+
+
+def titles(hits):
+    return {h.title for h in hits}
+
+
+def test_two_character_query(store):
+    hits = store.search("会议")
+    assert titles(hits) == {DOCS[0][0], DOCS[4][0]}
+    assert titles(store.search("防汛")) == {DOCS[0][0], DOCS[4][0]}
+    assert titles(store.search("通知")) == {DOCS[0][0], DOCS[1][0]}
+
+
+def test_one_character_query(store):
+    assert titles(store.search("税")) == set()
+    assert DOCS[2][0] in titles(store.search("财"))
+    assert titles(store.search("云")) == {DOCS[1][0]}  # last character of a run too: 政务云建设 → 云
+
+
+def test_three_and_longer_queries(store):
+    assert titles(store.search("数字政府")) == {DOCS[1][0], DOCS[4][0]}
+    assert titles(store.search("一网通办")) == {DOCS[1][0]}
+    assert titles(store.search("安全生产大检查")) == {DOCS[3][0]}
+    assert store.search("不存在的内容") == []
+
+
+def test_mixed_chinese_and_ascii(store):
+    assert titles(store.search("5G网络")) == {DOCS[1][0]}
+    assert titles(store.search("5g")) == {DOCS[1][0]}
+    assert titles(store.search("2022年")) == {DOCS[2][0]}
+    assert titles(store.search("防汛 6月")) == {DOCS[0][0]}
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', "*", "OR", "(", ")", '"引号"', "*星号*", "(括号)", "OR 或者", "NEAR(a b)", "a:b", "^",
+     "-", "%", "_", "\\", "''", "会议 OR", "AND", "NOT 会议", "{col}:x", "\x00"],
+)
+def test_fts_syntax_never_errors(store, query):
+    hits = store.search(query)
+    assert isinstance(hits, list)
+
+
+def test_fts_syntax_characters_are_literal(store):
+    assert titles(store.search('"引号"')) == {DOCS[5][0]}
+    assert titles(store.search("*星号*")) == {DOCS[5][0]}
+    assert titles(store.search("(括号)")) == {DOCS[5][0]}
+    assert titles(store.search("OR")) == {DOCS[5][0]}
+    assert titles(store.search("%")) == set()  # LIKE wildcards are escaped
+
+
+def test_ranked_title_first_and_snippet_highlighted(store):
+    hits = store.search("会议纪要")
+    assert hits[0].title == "会议纪要"
+    hits = store.search("数字政府")
+    assert hits[0].title == DOCS[1][0]  # in the title beats in the body
+    body_hit = next(h for h in hits if h.title == "会议纪要")
+    assert "<b>数字政府</b>" in body_hit.snippet_html()
+    s, e = body_hit.highlights[0]
+    assert body_hit.snippet[s:e] == "数字政府"
+    assert "<b>数字政府</b>" in hits[0].title_html()
+
+
+def test_snippet_escapes_html(tmp_path, file_keyring):
+    s = open_profile(tmp_path / "p", file_keyring)
+    s.records.write("documents", [sample_document("<script>会议</script>", "<b>正文</b>会议")])
+    hit = s.search("会议")[0]
+    assert "<script>" not in hit.title_html() and "&lt;script&gt;" in hit.title_html()
+    s.close()
+
+
+def test_index_follows_updates_and_deletes(store):
+    doc = store.records.list("documents", where={"title": DOCS[2][0]})[0]
+    doc["body"] = "改为社会保险基金的报告。"
+    store.records.write("documents", [doc])
+    assert titles(store.search("社会保险")) == {DOCS[2][0]}
+    assert store.search("预算收入") == []
+    store.records.delete("documents", doc["id"])
+    assert store.search("社会保险") == []
+    assert titles(store.search("报告")) == set()
+
+
+def test_opinions_and_attachment_names_are_searched(store):
+    doc = store.records.list("documents", where={"title": DOCS[0][0]})[0]
+    store.records.write(
+        "document_events",
+        [{"document_id": doc["id"], "step": "instruct", "action": "approve",
+          "opinion": "同意，请应急管理局牵头落实。"}],
+    )
+    store.blobs.put(owner_kind="document", owner_id=doc["id"], name="防汛值班表.xlsx", data=b"x")
+    hits = store.search("应急管理局")
+    assert [(h.kind, h.owner_id) for h in hits] == [("opinion", doc["id"])]
+    kinds = {h.kind for h in store.search("值班表")}
+    assert kinds == {"attachment"}
+    assert {h.kind for h in store.search("防汛", kinds=("document",))} == {"document"}
+
+
+def test_grams():
+    assert grams("会议通知") == "会议 议通 通知 知"
+    assert grams("5G，网络") == "5g g 网络 络"
+    assert grams("") == ""
