@@ -1,0 +1,1 @@
+"""The HTTP API: dependencies, error handlers, middleware and one route module per area."""

@@ -1,0 +1,114 @@
+"""Request dependencies (`Annotated` aliases): database session, clock, current user, role gates."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Annotated
+
+from argon2 import PasswordHasher
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from oa_server import auth, authz
+from oa_server.config import Settings
+from oa_server.errors import NotAuthenticated
+from oa_server.i18n import _
+from oa_server.models import User
+
+bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <access_token>`")
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One database session per request, closed (rolled back if uncommitted) afterwards."""
+    with request.app.state.sessionmaker() as session:
+        yield session
+
+
+def get_now(request: Request) -> datetime:
+    """The current time (the app's clock, replaceable in tests)."""
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+def get_hasher(request: Request) -> PasswordHasher:
+    """The app's password hasher."""
+    return request.app.state.hasher
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+NowDep = Annotated[datetime, Depends(get_now)]
+HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]
+
+
+def get_signing_key(request: Request, session: SessionDep, settings: SettingsDep) -> bytes:
+    """The access-token signing key, read once per process."""
+    key: bytes | None = getattr(request.app.state, "signing_key", None)
+    if key is None:
+        key = auth.signing_key(session, settings)
+        request.app.state.signing_key = key
+    return key
+
+
+KeyDep = Annotated[bytes, Depends(get_signing_key)]
+
+
+def get_current_user(
+    request: Request,
+    session: SessionDep,
+    key: KeyDep,
+    now: NowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
+    """The signed-in user behind the bearer token (401 otherwise)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise NotAuthenticated(_("请先登录"))
+    user, session_id = auth.authenticate(session, key=key, token=credentials.credentials, now=now)
+    request.state.auth_session_id = session_id
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_session_id(request: Request, user: CurrentUser) -> uuid.UUID:
+    """The sign-in session of the current request."""
+    return request.state.auth_session_id
+
+
+CurrentSessionId = Annotated[uuid.UUID, Depends(get_session_id)]
+
+
+def _gate(check: Callable[[User], None]) -> Callable[[User], User]:
+    def dependency(user: CurrentUser) -> User:
+        check(user)
+        return user
+
+    return dependency
+
+
+BusinessUser = Annotated[User, Depends(_gate(authz.require_business_user))]
+Sysadmin = Annotated[User, Depends(_gate(authz.require_sysadmin))]
+Secadmin = Annotated[User, Depends(_gate(authz.require_secadmin))]
+Auditor = Annotated[User, Depends(_gate(authz.require_auditor))]
+
+
+def _require_account_admin(user: User) -> None:
+    if not authz.has_role(user, "sysadmin", "secadmin"):
+        authz.require_sysadmin(user)
+
+
+AccountAdmin = Annotated[User, Depends(_gate(_require_account_admin))]
+
+
+def actor_of(user: User) -> str:
+    """How a user is named in the audit log."""
+    return f"user:{user.id}"

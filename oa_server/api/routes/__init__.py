@@ -1,0 +1,13 @@
+"""One route module per area, gathered into the /api/v1 router."""
+
+from fastapi import APIRouter
+
+from oa_server.api.routes import admin, audit, auth, me, org, utils
+
+api_router = APIRouter()
+api_router.include_router(utils.router)
+api_router.include_router(auth.router)
+api_router.include_router(me.router)
+api_router.include_router(org.router)
+api_router.include_router(admin.router)
+api_router.include_router(audit.router)

@@ -1,0 +1,116 @@
+"""Who may see or do what: role checks, 三员分立, and record visibility (reused by every module).
+
+A user sees a record through the org chart (its unit, for the unit's leaders and
+office), through the routing of the record (author, step holders, recipients), or
+through a role that is granted it explicitly. The three administrators never see
+business records: the system administrator runs accounts and units, the security
+administrator assigns roles, the auditor reads the audit log.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+
+from oa_client.errors import PermissionDenied
+from oa_server.i18n import _
+from oa_server.models import User
+from oa_server.roles import (
+    ADMIN_ROLES,
+    AUDITOR,
+    BUSINESS_ROLES,
+    CLERK,
+    LEADER_ROLES,
+    SECADMIN,
+    SYSADMIN,
+)
+
+
+def has_role(user: User, *roles: str) -> bool:
+    """Whether the user holds any of `roles`."""
+    held = set(user.roles)
+    return any(r in held for r in roles)
+
+
+def require_role(user: User, *roles: str) -> None:
+    """PermissionDenied unless the user holds one of `roles`."""
+    if not has_role(user, *roles):
+        raise PermissionDenied(_("您没有执行此操作的权限"), roles=",".join(roles))
+
+
+def is_admin(user: User) -> bool:
+    """Whether the user is one of the three separated administrators."""
+    return has_role(user, *ADMIN_ROLES)
+
+
+def is_business_user(user: User) -> bool:
+    """Whether the user works with business records (holds a business role, no admin role)."""
+    return not is_admin(user) and has_role(user, *BUSINESS_ROLES)
+
+
+def require_business_user(user: User) -> None:
+    """三员分立: administrators, and users without a business role, see no business records."""
+    if is_admin(user):
+        raise PermissionDenied(_("三员分立：管理员账号不能查看业务数据"))
+    if not is_business_user(user):
+        raise PermissionDenied(_("您没有业务角色，请联系安全保密管理员分配"))
+
+
+def require_sysadmin(user: User) -> None:
+    """Only the system administrator manages accounts and units."""
+    if not has_role(user, SYSADMIN):
+        raise PermissionDenied(_("只有系统管理员可以管理账号和单位"))
+
+
+def require_secadmin(user: User) -> None:
+    """Only the security administrator assigns roles."""
+    if not has_role(user, SECADMIN):
+        raise PermissionDenied(_("只有安全保密管理员可以分配角色"))
+
+
+def require_auditor(user: User) -> None:
+    """Only the security auditor reads the audit log."""
+    if not has_role(user, AUDITOR):
+        raise PermissionDenied(_("只有安全审计员可以查看审计日志"))
+
+
+def can_see_contacts(viewer: User, target: User) -> bool:
+    """Phone numbers and e-mail are shown only within one's own unit, to business users."""
+    if viewer.id == target.id:
+        return True
+    return is_business_user(viewer) and viewer.unit_id == target.unit_id
+
+
+@dataclass(frozen=True)
+class RecordScope:
+    """Who a record is visible to: its unit, the people on its routing, the units it was sent to."""
+
+    owner_unit_id: uuid.UUID
+    participant_ids: Collection[uuid.UUID] = field(default_factory=frozenset)
+    recipient_unit_ids: Collection[uuid.UUID] = field(default_factory=frozenset)
+    unit_roles: Collection[str] = field(default_factory=lambda: LEADER_ROLES | {CLERK})
+    global_roles: Collection[str] = field(default_factory=frozenset)
+
+
+def can_see(user: User, scope: RecordScope) -> bool:
+    """Whether `user` may see a record with this scope (see the module docstring)."""
+    if not is_business_user(user):
+        return False
+    if user.id in scope.participant_ids:
+        return True
+    if has_role(user, *scope.global_roles):
+        return True
+    in_unit = user.unit_id == scope.owner_unit_id or user.unit_id in scope.recipient_unit_ids
+    return in_unit and has_role(user, *scope.unit_roles)
+
+
+def require_see(user: User, scope: RecordScope) -> None:
+    """PermissionDenied unless `can_see`."""
+    if not can_see(user, scope):
+        raise PermissionDenied(_("您无权查看此记录"))
+
+
+def visible(user: User, scopes: Iterable[tuple[object, RecordScope]]) -> list[object]:
+    """Of (record, scope) pairs, the records `user` may see."""
+    return [record for record, scope in scopes if can_see(user, scope)]

@@ -1,0 +1,372 @@
+"""`oa-server`: serve, migrate, demo, user and unit administration, org import, audit verify."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import secrets
+import string
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from oa_client.errors import NotFoundError, OAError
+from oa_server import __version__, audit, crud
+from oa_server.config import Settings
+from oa_server.db import make_engine, make_sessionmaker
+from oa_server.i18n import _
+from oa_server.security import password_hasher
+
+EXIT_OK, EXIT_ERROR = 0, 1
+
+
+def _actor() -> str:
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return f"cli:{who}"
+
+
+def _out(text: str) -> None:
+    print(text)
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def generate_password() -> str:
+    """A random password that passes the strength rule."""
+    rng = secrets.SystemRandom()
+    alphabet = string.ascii_letters + string.digits
+    chars = [rng.choice(alphabet) for _i in range(12)]
+    chars += [
+        rng.choice(string.ascii_lowercase),
+        rng.choice(string.ascii_uppercase),
+        rng.choice(string.digits),
+        rng.choice("@#%+="),
+    ]
+    rng.shuffle(chars)
+    return "".join(chars)
+
+
+class Context:
+    """Settings plus a lazily migrated database for one CLI run."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings.effective_database_url)
+        self.sessionmaker = make_sessionmaker(self.engine)
+
+    def migrate(self) -> None:
+        """Bring the schema up to date."""
+        from oa_server.migrate import upgrade
+
+        upgrade(self.engine)
+
+    def session(self) -> Session:
+        """A fresh session (schema migrated first)."""
+        self.migrate()
+        return self.sessionmaker()
+
+    def user_id(self, session: Session, login: str) -> Any:
+        """The id of the user with this login, or NotFoundError."""
+        user = crud.get_user_by_login(session, login=login)
+        if user is None:
+            raise NotFoundError(_("用户不存在：{login}").format(login=login))
+        return user.id
+
+
+def _read_password(args: argparse.Namespace) -> tuple[str, bool]:
+    if getattr(args, "password_stdin", False):
+        return sys.stdin.readline().rstrip("\r\n"), False
+    return generate_password(), True
+
+
+# --- commands ------------------------------------------------------------------------
+
+
+def cmd_migrate(ctx: Context, args: argparse.Namespace) -> int:
+    """Apply the packaged migrations."""
+    ctx.migrate()
+    _out(_("数据库已是最新结构：{url}").format(url=ctx.engine.url.render_as_string()))
+    return EXIT_OK
+
+
+def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
+    """Migrate, then run uvicorn with N workers sharing the database."""
+    import uvicorn
+
+    ctx.migrate()
+    os.environ.update(ctx.settings.to_env())
+    _out(_("OA 服务器启动：http://{host}:{port}/docs").format(host=args.host, port=args.port))
+    uvicorn.run(
+        "oa_server.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        proxy_headers=True,
+        server_header=False,
+    )
+    return EXIT_OK
+
+
+def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
+    """Seed the demo org chart and print the sign-in table."""
+    from oa_server.demo import DEMO_PASSWORD, demo_users, seed
+
+    with ctx.session() as session:
+        report = seed(session, hasher=password_hasher(ctx.settings), actor=_actor())
+        session.commit()
+    _out(
+        _("演示数据：新建单位 {u} 个、科室 {d} 个、用户 {n} 人；已存在而跳过 {s} 项").format(
+            u=report.created["unit"],
+            d=report.created["department"],
+            n=report.created["user"],
+            s=sum(report.skipped.values()),
+        )
+    )
+    _out(_("所有演示账号的密码：{password}").format(password=DEMO_PASSWORD))
+    for user in demo_users():
+        _out(
+            f"  {user['login']:<14} {user['name']:<4}  {user['unit']} {user['position']}  "
+            f"{','.join(user['roles'])}"
+        )  # type: ignore[arg-type]
+    return EXIT_OK
+
+
+def cmd_user_add(ctx: Context, args: argparse.Namespace) -> int:
+    """Open an account."""
+    with ctx.session() as session:
+        unit = crud.find_unit(session, ref=args.unit)
+        if unit is None:
+            raise NotFoundError(_("单位不存在：{name}").format(name=args.unit))
+        dept_id = None
+        if args.department:
+            dept = crud.find_department(session, unit_id=unit.id, name=args.department)
+            if dept is None:
+                raise NotFoundError(_("科室不存在：{name}").format(name=args.department))
+            dept_id = dept.id
+        password, generated = _read_password(args)
+        crud.create_user(
+            session,
+            actor=_actor(),
+            hasher=password_hasher(ctx.settings),
+            login=args.login,
+            name=args.name,
+            unit_id=unit.id,
+            department_id=dept_id,
+            position=args.position,
+            phone=args.phone,
+            password=password,
+            roles=[r for r in (args.roles or "").split(",") if r],
+        )
+        session.commit()
+    _out(_("已创建用户 {login}").format(login=args.login))
+    if generated:
+        _out(_("初始密码（只显示这一次）：{password}").format(password=password))
+    return EXIT_OK
+
+
+def _user_op(op: Callable[..., Any], done: str) -> Callable[[Context, argparse.Namespace], int]:
+    def run(ctx: Context, args: argparse.Namespace) -> int:
+        with ctx.session() as session:
+            op(session, actor=_actor(), user_id=ctx.user_id(session, args.login))
+            session.commit()
+        _out(done.format(login=args.login))
+        return EXIT_OK
+
+    return run
+
+
+def cmd_user_reset_password(ctx: Context, args: argparse.Namespace) -> int:
+    """Set a new password (read from stdin, or generated and printed once)."""
+    password, generated = _read_password(args)
+    with ctx.session() as session:
+        crud.reset_password(
+            session,
+            actor=_actor(),
+            hasher=password_hasher(ctx.settings),
+            user_id=ctx.user_id(session, args.login),
+            password=password,
+        )
+        session.commit()
+    _out(_("已重置 {login} 的密码，其所有登录已注销").format(login=args.login))
+    if generated:
+        _out(_("新密码（只显示这一次）：{password}").format(password=password))
+    return EXIT_OK
+
+
+def cmd_unit_add(ctx: Context, args: argparse.Namespace) -> int:
+    """Add a unit."""
+    with ctx.session() as session:
+        parent_id = None
+        if args.parent:
+            parent = crud.find_unit(session, ref=args.parent)
+            if parent is None:
+                raise NotFoundError(_("上级单位不存在：{name}").format(name=args.parent))
+            parent_id = parent.id
+        unit = crud.create_unit(
+            session,
+            actor=_actor(),
+            name=args.name,
+            level=args.level,
+            doc_code=args.doc_code,
+            parent_id=parent_id,
+        )
+        for name in args.departments or []:
+            crud.create_department(session, actor=_actor(), unit_id=unit.id, name=name)
+        session.commit()
+    _out(_("已创建单位 {name}").format(name=args.name))
+    return EXIT_OK
+
+
+def cmd_import_org(ctx: Context, args: argparse.Namespace) -> int:
+    """Import an org chart file in one transaction."""
+    from oa_server.orgimport import import_file
+
+    with ctx.session() as session:
+        report = import_file(
+            session,
+            actor=_actor(),
+            hasher=password_hasher(ctx.settings),
+            path=Path(args.file),
+            skip_existing=args.skip_existing,
+        )
+        session.commit()
+    _out(
+        _("导入完成：单位 {u} 个、科室 {d} 个、用户 {n} 人").format(
+            u=report.created["unit"], d=report.created["department"], n=report.created["user"]
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
+    """Check the audit chain; non-zero exit naming the first bad row."""
+    with ctx.session() as session:
+        result = audit.verify(session)
+    if result.ok:
+        _out(_("审计日志完整：共 {n} 条，哈希链校验通过").format(n=result.checked))
+        return EXIT_OK
+    reasons = {
+        "missing": _("该条记录缺失"),
+        "hash": _("该条记录内容被改动"),
+        "prev_hash": _("该条记录与上一条的链接不符"),
+    }
+    _err(
+        _("审计日志校验失败：第 {seq} 条记录有问题（{reason}）").format(
+            seq=result.bad_seq, reason=reasons.get(result.reason or "", result.reason)
+        )
+    )
+    return EXIT_ERROR
+
+
+# --- parser --------------------------------------------------------------------------
+
+
+def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--data-dir", default=default, help=_("数据目录（默认按平台约定）"))
+    parser.add_argument(
+        "--database-url",
+        default=default,
+        help=_("数据库地址，如 postgresql+psycopg://用户@主机/库；默认数据目录中的 SQLite"),
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `oa-server`."""
+    parser = argparse.ArgumentParser(prog="oa-server", description=_("政务协同办公 OA 服务器"))
+    parser.add_argument("--version", action="version", version=f"oa-server {__version__}")
+    _common(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(
+        name: str,
+        func: Callable[[Context, argparse.Namespace], int],
+        help_text: str,
+        parent: Any = sub,
+    ) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_text, description=help_text)
+        _common(p, suppress=True)
+        p.set_defaults(func=func)
+        return p
+
+    serve = command("serve", cmd_serve, _("启动 HTTP 服务（先自动迁移数据库）"))
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    command("migrate", cmd_migrate, _("把数据库迁移到最新结构"))
+    command("demo", cmd_demo, _("写入普宁市演示数据（可重复执行）"))
+
+    user = sub.add_parser("user", help=_("用户管理")).add_subparsers(dest="user_cmd", required=True)
+    add = command("add", cmd_user_add, _("新建用户"), user)
+    add.add_argument("login")
+    add.add_argument("--name", required=True)
+    add.add_argument("--unit", required=True, help=_("单位名称或发文机关代字"))
+    add.add_argument("--department")
+    add.add_argument("--position")
+    add.add_argument("--phone")
+    add.add_argument("--roles", help=_("角色代码，逗号分隔"))
+    add.add_argument("--password-stdin", action="store_true", help=_("从标准输入读取密码"))
+    for name, op, text, done in (
+        (
+            "disable",
+            lambda s, **kw: crud.set_user_active(s, active=False, **kw),
+            _("停用用户"),
+            _("已停用用户 {login}"),
+        ),
+        (
+            "enable",
+            lambda s, **kw: crud.set_user_active(s, active=True, **kw),
+            _("启用用户"),
+            _("已启用用户 {login}"),
+        ),
+        ("unlock", crud.unlock_user, _("解除登录锁定"), _("已解除 {login} 的登录锁定")),
+    ):
+        command(name, _user_op(op, done), text, user).add_argument("login")
+    reset = command("reset-password", cmd_user_reset_password, _("重置密码"), user)
+    reset.add_argument("login")
+    reset.add_argument("--password-stdin", action="store_true", help=_("从标准输入读取密码"))
+
+    unit = sub.add_parser("unit", help=_("单位管理")).add_subparsers(dest="unit_cmd", required=True)
+    uadd = command("add", cmd_unit_add, _("新建单位"), unit)
+    uadd.add_argument("name")
+    uadd.add_argument("--level", required=True, help=_("市、县、乡镇、村或部门"))
+    uadd.add_argument("--doc-code", help=_("发文机关代字，如 普府"))
+    uadd.add_argument("--parent", help=_("上级单位名称或代字"))
+    uadd.add_argument("--departments", nargs="*", help=_("科室名称"))
+
+    imp = command(
+        "import-org", cmd_import_org, _("从 CSV 或 JSON 导入组织架构（全部成功或全部不导入）")
+    )
+    imp.add_argument("file")
+    imp.add_argument("--skip-existing", action="store_true", help=_("跳过已存在的单位和用户"))
+
+    aud = sub.add_parser("audit", help=_("审计日志")).add_subparsers(
+        dest="audit_cmd", required=True
+    )
+    command("verify", cmd_audit_verify, _("校验审计日志哈希链"), aud)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `oa-server`; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(data_dir=args.data_dir, database_url=args.database_url)
+        return args.func(Context(settings), args)
+    except OAError as exc:
+        _err(_("错误：{message}").format(message=exc.message))
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_ERROR

@@ -1,0 +1,67 @@
+"""Server settings: defaults, then `OA_SERVER_*` environment variables, then CLI flags."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field
+
+ENV_PREFIX = "OA_SERVER_"
+DB_FILENAME = "oa-server.sqlite3"
+
+
+def default_data_dir() -> Path:
+    """The per-machine data directory (platformdirs), holding the SQLite file by default."""
+    return Path(platformdirs.user_data_dir("oa-server", appauthor=False))
+
+
+class Settings(BaseModel):
+    """Everything the server can be told; one instance per app."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    secret_key: str | None = None
+    access_token_ttl: int = 15 * 60
+    refresh_token_ttl: int = 30 * 24 * 3600
+    lockout_max_failures: int = 5
+    lockout_window: int = 15 * 60
+    lockout_duration: int = 15 * 60
+    max_body_bytes: int = 10 * 1024 * 1024
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 64 * 1024
+    argon2_parallelism: int = 2
+    sql_echo: bool = False
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL: the given one, else a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / DB_FILENAME}"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from `OA_SERVER_*` variables; explicit non-None overrides win."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name in cls.model_fields:
+            raw = env.get(ENV_PREFIX + name.upper())
+            if raw not in (None, ""):
+                values[name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.model_validate(values)
+
+    def to_env(self) -> dict[str, str]:
+        """These settings as `OA_SERVER_*` variables, for worker processes."""
+        out: dict[str, str] = {}
+        for name, value in self.model_dump().items():
+            if value is not None:
+                out[ENV_PREFIX + name.upper()] = (
+                    str(value).lower() if isinstance(value, bool) else str(value)
+                )
+        return out

@@ -1,0 +1,180 @@
+"""Database tables (SQLAlchemy 2 typed models): org chart, accounts, sessions, audit log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from oa_server.db import Base, UTCDateTime
+from oa_server.ids import new_id
+
+
+class ServerSecret(Base):
+    """Key material shared by every worker (e.g. the token signing key)."""
+
+    __tablename__ = "server_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+
+
+class Role(Base):
+    """A role from the catalogue in oa_server.roles (seeded by the first migration)."""
+
+    __tablename__ = "roles"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Unit(Base):
+    """An organisation unit: 市政府, a 局, a 乡镇 or a 村; `doc_code` is its 发文机关代字."""
+
+    __tablename__ = "units"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    doc_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    level: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("units.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    departments: Mapped[list[Department]] = relationship(
+        back_populates="unit", order_by="Department.sort_order"
+    )
+
+
+class Department(Base):
+    """A section (科室/股) inside a unit."""
+
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("unit_id", "name"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    unit: Mapped[Unit] = relationship(back_populates="departments")
+
+
+class Position(Base):
+    """A post title (职务) such as 局长, 科长, 科员; `rank` orders the org chart."""
+
+    __tablename__ = "positions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    rank: Mapped[int] = mapped_column(Integer, default=100)
+
+
+class User(Base):
+    """A person who signs in; lockout state lives here so every worker sees it."""
+
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("units.id"), index=True)
+    department_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("departments.id"))
+    position_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("positions.id"))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(128))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    failure_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    department: Mapped[Department | None] = relationship(lazy="joined")
+    position: Mapped[Position | None] = relationship(lazy="joined")
+    role_links: Mapped[list[UserRole]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def roles(self) -> list[str]:
+        """Role codes held by this user, sorted."""
+        return sorted(link.role_code for link in self.role_links)
+
+
+class UserRole(Base):
+    """One role held by one user."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role_code: Mapped[str] = mapped_column(ForeignKey("roles.code"), primary_key=True)
+
+
+class Device(Base):
+    """A client installation a user signed in from; tokens are bound to it."""
+
+    __tablename__ = "devices"
+    __table_args__ = (UniqueConstraint("user_id", "device_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    device_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(128))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuthSession(Base):
+    """A sign-in on one device: the family of its rotating refresh tokens."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    device_pk: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoke_reason: Mapped[str | None] = mapped_column(String(32))
+
+    device: Mapped[Device] = relationship(lazy="joined")
+
+
+class RefreshToken(Base):
+    """One refresh token (stored as its SHA-256); used once, then replaced."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("auth_sessions.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """One row of the append-only, hash-chained audit log (never updated or deleted)."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str] = mapped_column(String(256))
+    details: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
