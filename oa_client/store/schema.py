@@ -88,7 +88,8 @@ CREATE TABLE conflicts (
 """
 
 # The searchable text of every kind lands in search_items (kept by triggers);
-# search_tri serves 3+ character terms, search_bi (bigrams, contentless) 1–2.
+# search_tri serves 3+ character terms, search_bi (bigrams, contentless, no
+# positions) 1–2; both keep title and body apart so title matches rank first.
 V2 = """
 CREATE TABLE search_items (
     rowid INTEGER PRIMARY KEY,
@@ -98,11 +99,12 @@ CREATE TABLE search_items (
 CREATE VIRTUAL TABLE search_tri USING fts5(
     title, body, content='search_items', content_rowid='rowid', tokenize='trigram');
 CREATE VIRTUAL TABLE search_bi USING fts5(
-    grams, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0');
+    gt, gb, content='', contentless_delete=1, detail=column,
+    tokenize='unicode61 remove_diacritics 0');
 
 CREATE TRIGGER search_items_ai AFTER INSERT ON search_items BEGIN
     INSERT INTO search_tri(rowid, title, body) VALUES (new.rowid, new.title, new.body);
-    INSERT INTO search_bi(rowid, grams) VALUES (new.rowid, oa_grams(new.title || ' ' || new.body));
+    INSERT INTO search_bi(rowid, gt, gb) VALUES (new.rowid, oa_grams(new.title), oa_grams(new.body));
 END;
 CREATE TRIGGER search_items_ad AFTER DELETE ON search_items BEGIN
     INSERT INTO search_tri(search_tri, rowid, title, body)
@@ -114,7 +116,7 @@ CREATE TRIGGER search_items_au AFTER UPDATE OF title, body ON search_items BEGIN
         VALUES ('delete', old.rowid, old.title, old.body);
     INSERT INTO search_tri(rowid, title, body) VALUES (new.rowid, new.title, new.body);
     DELETE FROM search_bi WHERE rowid = old.rowid;
-    INSERT INTO search_bi(rowid, grams) VALUES (new.rowid, oa_grams(new.title || ' ' || new.body));
+    INSERT INTO search_bi(rowid, gt, gb) VALUES (new.rowid, oa_grams(new.title), oa_grams(new.body));
 END;
 
 -- documents: title and body

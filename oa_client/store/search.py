@@ -105,47 +105,34 @@ def search(
     db: Database, query: str, *, kinds: tuple[str, ...] | None = None, limit: int = 50,
     offset: int = 0,
 ) -> list[SearchHit]:
-    """Ranked hits for `query` (title matches weigh more); empty for an empty query."""
-    terms = split_terms(query)
-    if not terms:
-        return []
-    long_terms = [t for t in terms if len(t) >= 3]
-    short = [(t, normalize(t)) for t in terms if len(t) < 3]
-    gram_terms = [n for t, n in short if 0 < len(n) < 3 and is_gram_term(n)]
-    like_terms = [t for t, n in short if not (0 < len(n) < 3 and is_gram_term(n))]
+    """Hits for `query`: title matches first, then body matches, newest first within each.
 
-    where: list[str] = []
-    params: list[object] = []
-    if long_terms:
-        source = "search_tri JOIN search_items si ON si.rowid = search_tri.rowid"
-        where.append("search_tri MATCH ?")
-        params.append(" AND ".join(_phrase(t) for t in long_terms))
-        rank = "bm25(search_tri, 8.0, 1.0)"
-        if gram_terms:
-            where.append("si.rowid IN (SELECT rowid FROM search_bi WHERE search_bi MATCH ?)")
-            params.append(_gram_match(gram_terms))
-    elif gram_terms:
-        source = "search_bi JOIN search_items si ON si.rowid = search_bi.rowid"
-        where.append("search_bi MATCH ?")
-        params.append(_gram_match(gram_terms))
-        rank = "bm25(search_bi)"
-    else:
-        source = "search_items si"
-        rank = "si.rowid DESC"
-    for term in like_terms:
-        where.append("(lower(si.title) LIKE ? ESCAPE '\\' OR lower(si.body) LIKE ? ESCAPE '\\')")
-        params.extend([_like(term), _like(term)])
-    if kinds:
-        where.append(f"si.kind IN ({','.join('?' * len(kinds))})")
-        params.extend(kinds)
-    sql = (
-        f"SELECT si.kind, si.ref_id, si.owner_id, si.title, si.body FROM {source}"
-        f" WHERE {' AND '.join(where) or '1'} ORDER BY {rank} LIMIT ? OFFSET ?"
+    Each tier streams from the FTS index in rowid order and stops at the page, so a
+    common two-character word among 100k documents costs no more than a rare one.
+    """
+    terms = split_terms(query)
+    if not terms or limit <= 0:
+        return []
+    plan = _Plan(terms, kinds)
+    want = offset + limit
+    title_ids = plan.rowids(db, title_only=True, limit=want)
+    rowids = list(title_ids)
+    if len(rowids) < want:
+        seen = set(title_ids)
+        more = plan.rowids(db, title_only=False, limit=want + len(title_ids))
+        rowids.extend(r for r in more if r not in seen)
+    rowids = rowids[offset:want]
+    if not rowids:
+        return []
+    rows = db.query(
+        "SELECT rowid, kind, ref_id, owner_id, title, body FROM search_items"
+        f" WHERE rowid IN ({','.join('?' * len(rowids))})",
+        tuple(rowids),
     )
-    params.extend([limit, offset])
-    rows = db.query(sql, tuple(params))
+    by_id = {r[0]: r[1:] for r in rows}
     hits = []
-    for kind, ref_id, owner_id, title, body in rows:
+    for rowid in rowids:
+        kind, ref_id, owner_id, title, body = by_id[rowid]
         snippet, spans = make_snippet(body or title, terms)
         hits.append(
             SearchHit(
@@ -156,11 +143,59 @@ def search(
     return hits
 
 
-def _gram_match(terms: list[str]) -> str:
-    parts = []
-    for term in terms:
-        parts.append(_phrase(term) if len(term) == 2 else _phrase(term) + " *")
-    return " AND ".join(parts)
+class _Plan:
+    """How one query is answered: trigram phrases, bigram tokens, LIKE for the rest."""
+
+    def __init__(self, terms: list[str], kinds: tuple[str, ...] | None) -> None:
+        self.long = [t for t in terms if len(t) >= 3]
+        short = [(t, normalize(t)) for t in terms if len(t) < 3]
+        self.grams = [n for t, n in short if 0 < len(n) < 3 and is_gram_term(n)]
+        self.like = [t for t, n in short if not (0 < len(n) < 3 and is_gram_term(n))]
+        self.kinds = kinds
+
+    def rowids(self, db: Database, *, title_only: bool, limit: int) -> list[int]:
+        """Matching rowids, newest first, at most `limit`."""
+        tri = " AND ".join(_phrase(t) for t in self.long)
+        bi = " AND ".join(_gram(t) for t in self.grams)
+        where: list[str] = []
+        params: list[object] = []
+        if tri:
+            source, col = "search_tri f", "title"
+            where.append("search_tri MATCH ?")
+            params.append(f"{col} : ({tri})" if title_only else tri)
+            if bi:
+                where.append("f.rowid IN (SELECT rowid FROM search_bi WHERE search_bi MATCH ?)")
+                params.append(f"gt : ({bi})" if title_only else bi)
+        elif bi:
+            source = "search_bi f"
+            where.append("search_bi MATCH ?")
+            params.append(f"gt : ({bi})" if title_only else bi)
+        else:
+            source = "search_items f"
+        needs_items = bool(self.like or self.kinds)
+        if needs_items and source != "search_items f":
+            source += " JOIN search_items si ON si.rowid = f.rowid"
+        elif needs_items:
+            source = "search_items si"
+        for term in self.like:
+            fields = ("si.title",) if title_only else ("si.title", "si.body")
+            where.append(
+                "(" + " OR ".join(f"lower({c}) LIKE ? ESCAPE '\\'" for c in fields) + ")"
+            )
+            params.extend([_like(term)] * len(fields))
+        if self.kinds:
+            where.append(f"si.kind IN ({','.join('?' * len(self.kinds))})")
+            params.extend(self.kinds)
+        rowid = "si.rowid" if source == "search_items si" else "f.rowid"
+        sql = (
+            f"SELECT {rowid} FROM {source} WHERE {' AND '.join(where) or '1'}"
+            f" ORDER BY {rowid} DESC LIMIT ?"
+        )
+        return [r[0] for r in db.query(sql, (*params, limit))]
+
+
+def _gram(term: str) -> str:
+    return _phrase(term) if len(term) == 2 else _phrase(term) + " *"
 
 
 def like_search(db: Database, query: str, *, limit: int = 50) -> list[tuple[str, str]]:
