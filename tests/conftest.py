@@ -5,6 +5,11 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists
+if "OA_TEST_KEEP_HOME" not in os.environ:  # QSettings and platformdirs write under here
+    import tempfile
+
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="oa-test-config-")
+    os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="oa-test-data-")
 
 from pathlib import Path
 

@@ -1,0 +1,57 @@
+"""The QApplication: language (gettext + Qt's own catalog), fonts, organisation names."""
+
+from __future__ import annotations
+
+import sys
+
+from oa_client import i18n
+from ui.qt import QApplication, QFont, QFontDatabase, QLibraryInfo, QLocale, QTranslator
+
+APP_NAME = "政务协同办公客户端"
+CJK_FAMILIES = (
+    "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC",
+    "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "AR PL UMing CN", "SimSun",
+)
+
+_translators: list[QTranslator] = []
+
+
+def install_language(app: QApplication, language: str | None) -> str:
+    """Switch gettext and Qt's qtbase catalog to `language`; return the one in use."""
+    lang = i18n.set_language(language)
+    for t in _translators:
+        app.removeTranslator(t)
+    _translators.clear()
+    qt = QTranslator(app)
+    if qt.load(f"qtbase_{lang}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(qt)
+        _translators.append(qt)
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese if lang == "zh_CN" else QLocale.Language.English))
+    return lang
+
+
+def cjk_family() -> str | None:
+    """The first installed font family that has Chinese glyphs, or None."""
+    families = set(QFontDatabase.families())
+    for name in CJK_FAMILIES:
+        if name in families:
+            return name
+    for name in sorted(families):
+        if QFontDatabase.WritingSystem.SimplifiedChinese in QFontDatabase.writingSystems(name):
+            return name
+    return None
+
+
+def make_app(argv: list[str] | None = None, *, language: str | None = None) -> QApplication:
+    """Create (or reuse) the QApplication with a Chinese-capable font and translations."""
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app.setApplicationName("zhengwu-oa")
+    app.setOrganizationName("zhengwu-oa")
+    app.setApplicationDisplayName(APP_NAME)
+    family = cjk_family()
+    if family:
+        font = QFont(family)
+        font.setPointSize(10)
+        app.setFont(font)
+    install_language(app, language)
+    return app
