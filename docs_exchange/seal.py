@@ -45,6 +45,20 @@ def import_seal_png(
     white_to_transparent: bool = False,
 ) -> bytes:
     """Check an uploaded seal image and return it as a clean RGBA PNG (transparency kept)."""
+    image = load_seal_image(
+        data, max_bytes=max_bytes, max_side=max_side, white_to_transparent=white_to_transparent
+    )
+    return _png_bytes(image)
+
+
+def load_seal_image(
+    data: bytes,
+    *,
+    max_bytes: int = MAX_PNG_BYTES,
+    max_side: int = MAX_PNG_SIDE,
+    white_to_transparent: bool = False,
+) -> Image.Image:
+    """Check a seal PNG (format, size, integrity) and return it decoded as an RGBA image."""
     if not data.startswith(PNG_MAGIC):
         raise ValidationError(_("印章图片必须是 PNG 格式，请重新选择文件"), field="seal_png")
     if len(data) > max_bytes:
@@ -57,29 +71,22 @@ def import_seal_png(
     if data[12:16] == b"IHDR":  # check the declared size before Pillow decodes anything
         _check_side(*struct.unpack(">II", data[16:24]), max_side=max_side)
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            fmt, (width, height) = probe.format, probe.size
-            if fmt == "PNG":
-                _check_side(width, height, max_side=max_side)
-                probe.verify()
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise ValidationError(
-            _("印章图片已损坏或不是有效的 PNG 文件，请重新导出后再导入"), field="seal_png"
-        ) from exc
-    if fmt != "PNG":
-        raise ValidationError(_("印章图片必须是 PNG 格式，请重新选择文件"), field="seal_png")
-    try:
         with Image.open(io.BytesIO(data)) as img:
+            if img.format != "PNG":
+                raise ValidationError(
+                    _("印章图片必须是 PNG 格式，请重新选择文件"), field="seal_png"
+                )
+            _check_side(*img.size, max_side=max_side)
             img.load()
             has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
             rgba = img.convert("RGBA")
-    except (OSError, SyntaxError, ValueError) as exc:
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ValidationError(
             _("印章图片已损坏或不是有效的 PNG 文件，请重新导出后再导入"), field="seal_png"
         ) from exc
     if white_to_transparent and not has_alpha:
         rgba = _white_to_alpha(rgba)
-    return _png_bytes(rgba)
+    return rgba
 
 
 def _check_side(width: int, height: int, *, max_side: int) -> None:

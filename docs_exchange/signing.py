@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from asn1crypto import keys as asn1_keys
@@ -36,7 +37,7 @@ from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from docs_exchange.pki import Credential, PrivateKey, new_private_key
-from docs_exchange.seal import import_seal_png
+from docs_exchange.seal import load_seal_image
 from oa_client.errors import SignatureError, ValidationError
 from oa_client.i18n import _
 
@@ -230,11 +231,8 @@ class PadesSigner:
         box = (x1, y1, x1 + round(anchor.width_pt), y1 + round(anchor.height_pt))
         if stamp_png is None:
             return box, None
-        image = Image.open(io.BytesIO(import_seal_png(stamp_png)))
-        image.load()
         side = math.ceil(max(anchor.width_pt, anchor.height_pt) / 72 * STAMP_DPI)
-        if max(image.size) > side:  # no need to carry more pixels than print resolution
-            image.thumbnail((side, side), Image.Resampling.LANCZOS)
+        image = _stamp_image(stamp_png, side)
         style = StaticStampStyle(
             background=_SealImage(image),
             background_opacity=1.0,
@@ -251,6 +249,15 @@ class PadesSigner:
         """Return a detached CMS (DER) signature over `data`, certificates included."""
         content_info = _run(self._signer.async_sign_general_data(data, DIGEST, detached=True))
         return content_info.dump()
+
+
+@lru_cache(maxsize=8)
+def _stamp_image(png: bytes, side: int) -> Image.Image:
+    """The checked seal image, no larger than print resolution needs (same seal: cached)."""
+    image = load_seal_image(png)
+    if max(image.size) > side:
+        image.thumbnail((side, side), Image.Resampling.LANCZOS)
+    return image
 
 
 def _next_field_name(existing: set[str]) -> str:
