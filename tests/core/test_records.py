@@ -1,0 +1,92 @@
+"""Records and the outbox: written together or not at all; tombstones; clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from oa_client.domain.ids import new_id, uuid7, uuid7_time_ms
+from oa_client.errors import NotFoundError, ValidationError
+from oa_client.store.records import Op
+from tests.support.store_helpers import open_profile, sample_document
+
+
+@pytest.fixture
+def store(tmp_path, file_keyring):
+    s = open_profile(tmp_path / "p", file_keyring)
+    yield s
+    s.close()
+
+
+def test_record_and_outbox_op_commit_together(store):
+    doc = sample_document("关于报送材料的函", "请于本周五前报送。", id=new_id(), copy_no="000001")
+    changes = store.records.write(
+        "documents", [doc],
+        ops=[Op(kind="upsert", entity="documents", entity_id=doc["id"], payload={"title": "x"})],
+    )
+    assert changes.ids == {doc["id"]} and changes.queued_ops == 1
+    got = store.records.get("documents", doc["id"])
+    assert got["copy_no"] == "000001" and got["title"] == "关于报送材料的函"
+    assert [o["entity_id"] for o in store.records.outbox()] == [doc["id"]]
+
+
+def test_a_failed_write_leaves_neither_record_nor_op(store):
+    good = sample_document("好的", "正文", id="d-good")
+    bad = {"id": "d-bad", "direction": "sideways", "title": "方向错误", "body": ""}  # CHECK fails
+    with pytest.raises(Exception):
+        store.records.write(
+            "documents", [good, bad],
+            ops=[Op(kind="upsert", entity="documents", entity_id="d-good", payload={})],
+        )
+    assert store.records.count("documents") == 0
+    assert store.records.pending_ops() == 0
+    assert store.search("方向错误") == []
+
+
+def test_unserialisable_record_is_a_validation_error(store):
+    with pytest.raises(ValidationError):
+        store.records.write("documents", [sample_document("t", "b", extra=object())])
+    assert store.records.count("documents") == 0
+
+
+def test_delete_is_a_tombstone(store):
+    changes = store.records.write("documents", [sample_document("待删除的通知", "正文")])
+    (rid,) = changes.ids
+    store.records.delete(
+        "documents", rid, ops=[Op(kind="delete", entity="documents", entity_id=rid, payload={})]
+    )
+    assert store.records.count("documents") == 0
+    assert store.records.get("documents", rid)["deleted"] is True
+    assert store.records.pending_ops() == 1
+    with pytest.raises(NotFoundError):
+        store.records.delete("documents", "no-such-id")
+
+
+def test_unknown_collection_and_bad_filters(store):
+    with pytest.raises(ValidationError):
+        store.records.write("secrets", [{}])
+    with pytest.raises(ValidationError):
+        store.records.list("documents", where={"data": "x"})
+    with pytest.raises(ValidationError):
+        store.records.list("documents", order_by="title; DROP TABLE documents")
+    with pytest.raises(NotFoundError) as err:
+        store.records.get("documents", "missing")
+    assert "找不到" in err.value.message
+
+
+def test_lazy_list_helpers(store):
+    store.records.write(
+        "documents", [sample_document(f"第{i}号", "正文", id=f"d{i:03d}") for i in range(120)]
+    )
+    ids = store.records.ids("documents", order_by="id")
+    assert ids[:3] == ["d000", "d001", "d002"] and len(ids) == 120
+    assert set(store.records.get_many("documents", ids[10:20])) == set(ids[10:20])
+    page = store.records.list("documents", order_by="id", limit=50, offset=100)
+    assert [d["id"] for d in page] == ids[100:]
+
+
+def test_uuid7_is_time_ordered_and_versioned():
+    ids = [uuid7() for _ in range(5000)]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 5000
+    assert all(u.version == 7 and u.variant == "specified in RFC 4122" for u in ids[:10])
+    assert uuid7_time_ms(uuid7(now_ms=1_700_000_000_000)) >= 1_700_000_000_000
