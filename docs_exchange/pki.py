@@ -235,33 +235,49 @@ class CertificateAuthority:
         """The CA's common name."""
         return str(self.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value)
 
-    def save(self, directory: str | os.PathLike[str]) -> Path:
-        """Write ca.pem and ca-key.pem (mode 0600) into `directory`; return the key path."""
+    def save(self, directory: str | os.PathLike[str], *, password: bytes | str | None = None) -> Path:
+        """Write ca.pem and ca-key.pem (mode 0600, encrypted if `password`); return the key path."""
         folder = Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / CA_CERT_FILE).write_bytes(self.cert_pem)
         key_path = folder / CA_KEY_FILE
+        key_pem = self.key_pem
+        if password is not None:
+            key_pem = self.private_key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.BestAvailableEncryption(_password_bytes(password)),
+            )
         fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as f:
-            f.write(self.key_pem)
+            f.write(key_pem)
         os.chmod(key_path, 0o600)
         return key_path
 
     @classmethod
-    def load(cls, directory: str | os.PathLike[str], *, clock: Clock = utc_now) -> CertificateAuthority:
+    def load(
+        cls,
+        directory: str | os.PathLike[str],
+        *,
+        password: bytes | str | None = None,
+        clock: Clock = utc_now,
+    ) -> CertificateAuthority:
         """Load a CA saved by `save`; refuses a key file others can read."""
         folder = Path(directory)
         key_path = folder / CA_KEY_FILE
+        secret = None if password is None else _password_bytes(password)
         try:
             mode = key_path.stat().st_mode & 0o077
             cert = x509.load_pem_x509_certificate((folder / CA_CERT_FILE).read_bytes())
-            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+            key = serialization.load_pem_private_key(key_path.read_bytes(), password=secret)
         except FileNotFoundError as exc:
             raise SignatureError(
                 _("找不到根证书文件（ca.pem / ca-key.pem），请检查证书目录"), path=str(folder)
             ) from exc
-        except ValueError as exc:
-            raise SignatureError(_("根证书文件已损坏，无法读取"), path=str(folder)) from exc
+        except (ValueError, TypeError) as exc:
+            raise SignatureError(
+                _("根证书文件无法读取：文件已损坏或密码不对"), path=str(folder)
+            ) from exc
         if mode:
             raise SignatureError(
                 _("根证书私钥文件的权限过宽，请改为仅本人可读写（chmod 600）"), path=str(key_path)

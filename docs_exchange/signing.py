@@ -36,7 +36,7 @@ from pyhanko.sign.general import SigningError
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from docs_exchange.pki import Credential, PrivateKey, new_private_key
+from docs_exchange.pki import Clock, Credential, PrivateKey, new_private_key, utc_now
 from docs_exchange.seal import load_seal_image
 from oa_client.errors import SignatureError, ValidationError
 from oa_client.i18n import _
@@ -133,10 +133,11 @@ def _to_asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
 class PadesSigner:
     """PAdES baseline B-B signer backed by pyHanko, for a credential whose key is held here."""
 
-    def __init__(self, credential: Credential) -> None:
+    def __init__(self, credential: Credential, *, clock: Clock = utc_now) -> None:
         if credential.private_key is None:
             raise SignatureError(_("本机没有这个证书的私钥，无法签名；请导入个人证书后再试"))
         self._credential = credential
+        self._clock = clock
         self.algorithm = _algorithm_for(credential.private_key)
         key_der = credential.private_key.private_bytes(
             serialization.Encoding.DER,
@@ -173,6 +174,7 @@ class PadesSigner:
         field_name: str | None = None,
     ) -> bytes:
         """Append a PAdES signature; with `anchor` and `stamp_png` it shows the seal there."""
+        self._check_in_force()
         if stamp_png is not None and anchor is None:
             raise ValidationError(
                 _("没有指定盖章位置，无法加盖印章；请先在版式中留出用印位置"), field="anchor"
@@ -214,6 +216,25 @@ class PadesSigner:
             ) from exc
         return out.getvalue()
 
+    def _check_in_force(self) -> None:
+        """Refuse to sign with a certificate that is expired or not yet valid."""
+        now = self._clock()
+        cert = self.certificate
+        if now > cert.not_valid_after_utc:
+            raise SignatureError(
+                _("签名证书已于 {day} 过期，无法签名；请联系管理员更新证书").format(
+                    day=cert.not_valid_after_utc.date().isoformat()
+                ),
+                reason="expired",
+            )
+        if now < cert.not_valid_before_utc:
+            raise SignatureError(
+                _("签名证书自 {day} 起才生效，现在还不能用它签名").format(
+                    day=cert.not_valid_before_utc.date().isoformat()
+                ),
+                reason="not_yet_valid",
+            )
+
     def _visible(
         self, reader: PdfFileReader, anchor: SealAnchorLike, stamp_png: bytes | None
     ) -> tuple[tuple[int, int, int, int], StaticStampStyle | None]:
@@ -247,6 +268,7 @@ class PadesSigner:
 
     def sign_detached(self, data: bytes) -> bytes:
         """Return a detached CMS (DER) signature over `data`, certificates included."""
+        self._check_in_force()
         content_info = _run(self._signer.async_sign_general_data(data, DIGEST, detached=True))
         return content_info.dump()
 

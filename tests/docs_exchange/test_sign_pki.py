@@ -70,6 +70,17 @@ def test_save_and_load_keep_the_key_private(tmp_path: Path) -> None:
         CertificateAuthority.load(tmp_path / "missing")
 
 
+def test_saved_key_can_be_encrypted(tmp_path: Path) -> None:
+    ca = CertificateAuthority.create("测试根证书")
+    key_path = ca.save(tmp_path, password="根证书口令")
+    assert b"ENCRYPTED" in key_path.read_bytes()
+    assert CertificateAuthority.load(tmp_path, password="根证书口令").cert_pem == ca.cert_pem
+    with pytest.raises(SignatureError, match="密码不对"):
+        CertificateAuthority.load(tmp_path, password="错")
+    with pytest.raises(SignatureError, match="密码不对"):
+        CertificateAuthority.load(tmp_path)
+
+
 def test_key_made_on_the_device_is_certified_from_its_csr() -> None:
     personal = generate_personal_key(name="王五", unit=fx.UNIT)
     cred = fx.ca().issue("王五", kind="person", unit=fx.UNIT, public_key=personal.csr_pem)

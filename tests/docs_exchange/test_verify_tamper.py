@@ -99,7 +99,14 @@ def test_expired_certificate_is_said_so() -> None:
         "旧根证书", clock=fx.clock_at(dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     )
     cred = old.issue(fx.OFFICIAL, kind="person", unit=fx.UNIT, valid_days=30)
-    signed = PadesSigner(cred).sign_pdf(
+    with pytest.raises(SignatureError, match="过期"):  # today nobody can sign with it ...
+        PadesSigner(cred).sign_pdf(
+            fx.sample_pdf(), anchor=None, stamp_png=None, reason="签发", location=None,
+            field_name=None,
+        )
+    # ... but a file signed while it was in force now reports it expired
+    back_then = fx.clock_at(dt.datetime(2020, 1, 15, tzinfo=dt.UTC))
+    signed = PadesSigner(cred, clock=back_then).sign_pdf(
         fx.sample_pdf(), anchor=None, stamp_png=None, reason="签发", location=None, field_name=None
     )
     report = verify_pdf(signed, trust_roots=[old.cert_pem])
@@ -112,7 +119,12 @@ def test_expired_certificate_is_said_so() -> None:
 def test_not_yet_valid_certificate_is_said_so() -> None:
     start = dt.datetime.now(dt.UTC) + dt.timedelta(days=10)
     cred = fx.ca().issue(fx.OFFICIAL, kind="person", unit=fx.UNIT, not_before=start)
-    signed = PadesSigner(cred).sign_pdf(
+    with pytest.raises(SignatureError, match="才生效"):
+        PadesSigner(cred).sign_pdf(
+            fx.sample_pdf(), anchor=None, stamp_png=None, reason="签发", location=None,
+            field_name=None,
+        )
+    signed = PadesSigner(cred, clock=fx.clock_at(start + dt.timedelta(hours=1))).sign_pdf(
         fx.sample_pdf(), anchor=None, stamp_png=None, reason="签发", location=None, field_name=None
     )
     report = verify_pdf(signed, trust_roots=fx.trust())
