@@ -1,0 +1,1 @@
+"""Tests of the central OA server (oa_server)."""

@@ -1,0 +1,114 @@
+"""The hash-chained audit log: written for every change, read only by the auditor, tamper-evident."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from oa_server import audit
+from tests.server.support import bearer, login, sign_in
+
+
+def test_only_the_auditor_reads_the_log(client: TestClient) -> None:
+    for who in ("huangwei", "sunyue", "liuyang", "chenzhiqiang"):
+        response = client.get("/api/v1/audit", headers=bearer(sign_in(client, who)))
+        assert response.status_code == 403, who
+        assert response.json()["code"] == "forbidden"
+        assert (
+            client.get("/api/v1/audit/verify", headers=bearer(sign_in(client, who))).status_code
+            == 403
+        )
+    assert client.get("/api/v1/audit").status_code == 401
+    auditor = sign_in(client, "hexiaoqin")
+    rows = client.get("/api/v1/audit", params={"limit": 5}, headers=bearer(auditor)).json()
+    assert [r["seq"] for r in rows] == [1, 2, 3, 4, 5]
+    assert rows[0]["prev_hash"] == "0" * 64 and rows[1]["prev_hash"] == rows[0]["hash"]
+
+
+def test_auditor_cannot_read_business_data_or_administer(client: TestClient) -> None:
+    auditor = sign_in(client, "hexiaoqin")
+    assert client.get("/api/v1/org/contacts", headers=bearer(auditor)).status_code == 403
+    assert client.get("/api/v1/admin/users", headers=bearer(auditor)).status_code == 403
+
+
+def test_writes_are_chained_and_verify(client: TestClient) -> None:
+    sysadmin = sign_in(client, "huangwei")
+    units = client.get("/api/v1/org/units", headers=bearer(sysadmin)).json()
+    client.post(
+        "/api/v1/admin/units",
+        json={
+            "name": "普宁市审计局",
+            "level": "部门",
+            "doc_code": "普审",
+            "parent_id": units[0]["id"],
+        },
+        headers=bearer(sysadmin),
+    )
+    auditor = sign_in(client, "hexiaoqin")
+    rows = client.get(
+        "/api/v1/audit", params={"action": "unit.create", "limit": 1000}, headers=bearer(auditor)
+    ).json()
+    last = rows[-1]
+    assert last["details"]["name"] == "普宁市审计局"
+    assert last["actor"] == f"user:{sysadmin['user']['id']}"
+    result = client.get("/api/v1/audit/verify", headers=bearer(auditor)).json()
+    assert result["ok"] is True and result["checked"] > 70
+
+
+def _engine(app: FastAPI):  # type: ignore[no-untyped-def]
+    return app.state.engine
+
+
+def test_changed_row_is_caught(client: TestClient, app: FastAPI) -> None:
+    login(client, "liuyang", "Wrong@2026")
+    with _engine(app).begin() as conn:
+        conn.execute(text("UPDATE audit_log SET actor = 'user:someone-else' WHERE seq = 7"))
+    auditor = sign_in(client, "hexiaoqin")
+    result = client.get("/api/v1/audit/verify", headers=bearer(auditor)).json()
+    assert result == {"ok": False, "checked": 6, "bad_seq": 7, "reason": "hash"}
+
+
+def test_removed_row_is_caught(client: TestClient, app: FastAPI) -> None:
+    with _engine(app).begin() as conn:
+        conn.execute(text("DELETE FROM audit_log WHERE seq = 3"))
+    with app.state.sessionmaker() as session:
+        result = audit.verify(session)
+    assert not result.ok and result.bad_seq == 3 and result.reason == "missing"
+
+
+def test_rewritten_row_with_fresh_hash_breaks_the_next_link(
+    client: TestClient, app: FastAPI
+) -> None:
+    with app.state.sessionmaker() as session:
+        row = session.get(audit.AuditEntry, 4)
+        assert row is not None
+        forged = audit.row_hash(
+            seq=4,
+            at=row.at,
+            actor="user:forger",
+            action=row.action,
+            target=row.target,
+            details=row.details,
+            prev_hash=row.prev_hash,
+        )
+    with _engine(app).begin() as conn:
+        conn.execute(
+            text("UPDATE audit_log SET actor = 'user:forger', hash = :h WHERE seq = 4"),
+            {"h": forged},
+        )
+    with app.state.sessionmaker() as session:
+        result = audit.verify(session)
+    assert not result.ok and result.bad_seq == 5 and result.reason == "prev_hash"
+
+
+def test_scrub_drops_secret_looking_keys() -> None:
+    details = {
+        "login": "a",
+        "password": "p",
+        "new_password": "p",
+        "refresh_token": "t",
+        "nested": {"secret_key": "s", "ok": 1},
+        "list": [{"token": "t"}],
+    }
+    assert audit.scrub(details) == {"login": "a", "nested": {"ok": 1}, "list": [{}]}
