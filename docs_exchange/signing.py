@@ -237,7 +237,7 @@ class PadesSigner:
 
     def _visible(
         self, reader: PdfFileReader, anchor: SealAnchorLike, stamp_png: bytes | None
-    ) -> tuple[tuple[int, int, int, int], StaticStampStyle | None]:
+    ) -> tuple[tuple[int, int, int, int], StaticStampStyle]:
         page_count = int(reader.root["/Pages"]["/Count"])
         if not 0 <= anchor.page < page_count:
             raise ValidationError(
@@ -250,8 +250,8 @@ class PadesSigner:
             raise ValidationError(_("盖章区域的宽和高必须大于 0"), field="anchor")
         x1, y1 = round(anchor.x_pt), round(anchor.y_pt)
         box = (x1, y1, x1 + round(anchor.width_pt), y1 + round(anchor.height_pt))
-        if stamp_png is None:
-            return box, None
+        if stamp_png is None:  # a signature area with no picture (never pyHanko's Latin text stamp)
+            return box, StaticStampStyle(border_width=0)
         side = math.ceil(max(anchor.width_pt, anchor.height_pt) / 72 * STAMP_DPI)
         image = _stamp_image(stamp_png, side)
         style = StaticStampStyle(

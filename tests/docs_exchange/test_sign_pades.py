@@ -61,6 +61,16 @@ def test_any_object_with_anchor_attributes_is_accepted() -> None:
     assert verify_pdf(signed, trust_roots=fx.trust()).ok
 
 
+def test_anchor_without_stamp_draws_no_latin_text_stamp() -> None:
+    signed = PadesSigner(fx.person()).sign_pdf(
+        fx.sample_pdf(), anchor=SealAnchor(0, 100, 100, 80, 40), stamp_png=None, reason="签发",
+        location=None, field_name=None,
+    )
+    # pyHanko's default stamp writes the signer's name in Courier, which has no Chinese
+    assert b"/Courier" not in signed[len(fx.sample_pdf()) :]
+    assert verify_pdf(signed, trust_roots=fx.trust()).ok
+
+
 def test_anchor_outside_the_document_is_refused() -> None:
     with pytest.raises(ValidationError, match="文件只有 2 页"):
         PadesSigner(fx.seal()).sign_pdf(
