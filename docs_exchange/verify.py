@@ -182,7 +182,7 @@ def _entry_lines(i: int, entry: SignatureEntry) -> list[str]:
     head = f"{i}. {who}"
     if entry.reason:
         head += _("，事由：{reason}").format(reason=entry.reason)
-    lines = [head, "   " + _("签名时间：{time}").format(time=_fmt_time(entry.signing_time))]
+    lines = [head, "   " + _("签名时间（签名方声明）：{time}").format(time=_fmt_time(entry.signing_time))]
     lines.append(
         "   "
         + (
