@@ -292,7 +292,7 @@ class CertificateAuthority:
         *,
         kind: str,
         unit: str | None = None,
-        public_key: object = None,
+        public_key: PublicKey | x509.CertificateSigningRequest | bytes | None = None,
         valid_days: int = 730,
         not_before: dt.datetime | None = None,
         key_type: str = "ec",
