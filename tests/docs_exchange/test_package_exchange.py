@@ -178,3 +178,12 @@ def test_non_json_metadata_is_refused_when_building() -> None:
             pdf=fx.signed_twice(), attachments={}, metadata={"when": object()},
             signer=PadesSigner(fx.seal()),
         )
+
+
+def test_package_checked_after_the_certificates_expired_says_so() -> None:
+    import datetime as dt
+
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=3 * 365)
+    report = verify_package(package(), trust_roots=fx.trust(), now=later)
+    assert not report.ok
+    assert any("证书已过期" in p for p in report.problems)

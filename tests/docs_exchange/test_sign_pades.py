@@ -126,3 +126,24 @@ def test_certificate_without_key_cannot_sign() -> None:
     bare = Credential(certificate=fx.person().certificate, chain=fx.person().chain)
     with pytest.raises(SignatureError, match="私钥"):
         PadesSigner(bare)
+
+
+def test_a_new_backend_is_registered_by_name() -> None:
+    from docs_exchange import signing
+
+    made = []
+
+    def factory(credential):
+        made.append(credential)
+        return PadesSigner(credential)
+
+    saved = dict(signing.ALGORITHMS), dict(signing._BACKENDS)
+    try:
+        signing.register_backend("test-backend", factory, algorithms=("test-alg",))
+        signer = make_signer(fx.person(), algorithm="test-alg")
+        assert made == [fx.person()] and signer.certificate == fx.person().certificate
+    finally:
+        signing.ALGORITHMS.clear()
+        signing.ALGORITHMS.update(saved[0])
+        signing._BACKENDS.clear()
+        signing._BACKENDS.update(saved[1])
