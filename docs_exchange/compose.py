@@ -1,0 +1,500 @@
+"""Compose the 公文 elements onto the grid: 版头, 主体, 版记 and the special formats (GB/T 9704 §7–§10)."""
+
+from __future__ import annotations
+
+from docs_exchange.fonts import FontSet, resolve_fonts, text_width
+from docs_exchange.layout import (
+    BODY_SIZE,
+    BODY_W,
+    CELL,
+    MARK_SIZE,
+    MM,
+    NOTE_SIZE,
+    PITCH,
+    RED,
+    ROWS,
+    SEAL_MM,
+    TITLE_SIZE,
+    X0,
+    Y_TOP,
+    Block,
+    Flow,
+    Layout,
+    Rule,
+    SealAnchor,
+    Segment,
+    baseline,
+    row_top,
+)
+from docs_exchange.linebreak import break_paragraph
+from docs_exchange.model import FORMATS, OfficialDocument, format_cn_date, heading_level
+from oa_client.errors import RenderError
+from oa_client.i18n import _
+
+HEADING_ROLES = {0: "hei", 1: "hei", 2: "kai"}
+
+
+def layout_document(
+    doc: OfficialDocument, *, format: str | None = None, fonts: FontSet | None = None
+) -> Layout:
+    """Lay `doc` out per GB/T 9704 in `format` (文件, 信函, 命令, 纪要; default: the document's)."""
+    fmt = format or doc.format
+    if fmt not in FORMATS:
+        raise RenderError(_("不支持的公文格式：{fmt}").format(fmt=fmt), format=fmt)
+    fonts = fonts or resolve_fonts()
+    flow = Flow(fonts)
+    anchor = None
+    if fmt == "信函":
+        _letter_head(flow, doc)
+    elif fmt == "命令":
+        _order_head(flow, doc)
+    else:
+        _file_head(flow, doc, minutes=fmt == "纪要")
+    if fmt != "命令":
+        _title(flow, doc)
+    if doc.main_to:
+        _para(flow, "main_to", doc.main_to + ("" if doc.main_to.endswith("：") else "："), first=0)
+    for text in doc.body:
+        _body_para(flow, text)
+    _attachment_note(flow, doc)
+    if fmt == "纪要":
+        _minutes_people(flow, doc)
+    else:
+        anchor = _signature(flow, doc, order=fmt == "命令")
+    if doc.note:
+        note = doc.note if doc.note.startswith(("（", "(")) else f"（{doc.note}）"
+        _para(flow, "note", note, first=2 * CELL)
+    for number, att in enumerate(doc.attachments, 1):
+        if att.body:
+            _attachment_page(flow, att.name, att.body, number if len(doc.attachments) > 1 else None)
+    _record(flow, doc, letter=fmt == "信函")
+    flow.finish()
+    pages = flow.pages
+    for page in pages:
+        page.number = f"— {page.index + 1} —"
+    if fmt == "信函":
+        pages[0].number = None
+    return Layout(
+        pages=pages, blocks=flow.blocks, fonts=fonts, seal_anchor=anchor,
+        missing_glyphs=flow.missing, format=fmt, title=doc.title,
+        author=doc.issuer_name or doc.issuer_mark or "", first_page_number=fmt != "信函",
+    )
+
+
+def _segments(text: str, role: str) -> list[Segment]:
+    return [Segment(0, len(text), role)] if text else []
+
+
+def _fixed(flow: Flow, kind: str, text: str, *, row: int, role: str, align: str = "left",
+           size: float = BODY_SIZE, color: tuple[float, float, float] = (0.0, 0.0, 0.0),
+           first: float = 0.0, right: float = 0.0) -> Block:
+    """A one-line element of the 版头 on a given row of page 1."""
+    flow.row = row
+    block = Block(kind=kind, text=text, segments=_segments(text, role), size=size, color=color,
+                  align=align, first_indent=first, right_indent=right, grid=False)
+    flow.place(block, cell=size if size != BODY_SIZE else CELL)
+    return block
+
+
+def _head_elements(flow: Flow, doc: OfficialDocument, start: int) -> int:
+    """份号, 密级(★保密期限), 紧急程度 in 3号黑体 flush left, one per row; returns next row."""
+    row = start
+    secrecy = None
+    if doc.secrecy == "内部":
+        secrecy = "内部" + (f"★{doc.secrecy_term}" if doc.secrecy_term else "")
+    for kind, text in (("copy_no", doc.copy_no), ("secrecy", secrecy), ("urgency", doc.urgency)):
+        if text:
+            _fixed(flow, kind, text, row=row, role="hei")
+            row += 1
+    return row
+
+
+def _mark(flow: Flow, text: str, *, row: int, rows: int, top_mm: float, size: float = MARK_SIZE,
+          page_top: bool = False) -> None:
+    """The red 发文机关标志 in 小标宋, centred, squeezed horizontally to fit the 版心."""
+    face = flow.fonts.faces["xbs"]
+    natural = text_width(face, text, size) or size
+    scale = min(100.0, BODY_W / natural * 100)
+    scale = float(int(scale))
+    width = natural * scale / 100
+    top = (Y_TOP + 37 * MM - top_mm * MM) if page_top else (Y_TOP - top_mm * MM)
+    y = top - size * 0.86
+    xs, x = [], X0 + (BODY_W - width) / 2
+    for ch in text:
+        xs.append(x)
+        x += text_width(face, ch, size) * scale / 100
+    flow.draw(text, xs, ["xbs"] * len(text), row=row, size=size, color=RED, h_scale=scale, y=y)
+    block = Block(kind="mark", text=text, segments=_segments(text, "xbs"), size=size, color=RED,
+                  align="center", grid=False, rows=rows, h_scale=scale)
+    block.lines = [(0, row, 0, len(text))]
+    flow.blocks.append(block)
+    flow.row = row + rows
+
+
+def _rule(flow: Flow, *, row: int, color: tuple[float, float, float] = RED, double: bool = False,
+          offset: float = 4.5) -> None:
+    """The red separator under the 发文字号: a rule across the 版心 inside `row`."""
+    y = row_top(row) - offset
+    block = Block(kind="double_rule" if double else "rule", text="", segments=[], grid=False,
+                  color=color)
+    block.lines = [(flow.page.index, row, 0, 0)]
+    flow.blocks.append(block)
+    if double:
+        x1, x2 = 20 * MM, 190 * MM
+        flow.page.rules.append(_r(x1, x2, y, 1.5, color))
+        flow.page.rules.append(_r(x1, x2, y - 2.6, 0.5, color))
+    else:
+        flow.page.rules.append(_r(X0, X0 + BODY_W, y, 1.0, color))
+    flow.row = row + 1
+
+
+def _r(x1: float, x2: float, y: float, width: float, color: tuple[float, float, float]) -> Rule:
+    return Rule(x1=x1, x2=x2, y=y, width=width, color=color)
+
+
+def _file_head(flow: Flow, doc: OfficialDocument, *, minutes: bool) -> None:
+    """文件格式 (and 纪要格式) 版头: elements, red mark 35 mm down, 发文字号, red rule."""
+    next_row = _head_elements(flow, doc, 0)
+    mark = doc.issuer_mark
+    if minutes and mark and not mark.endswith("纪要"):
+        mark += "纪要"
+    if not mark:
+        flow.row = next_row
+        return
+    _mark(flow, mark, row=3, rows=3, top_mm=35)
+    flow.skip(2)
+    number_row = 8
+    if doc.is_upward and doc.signers and not minutes:
+        number_row = _signers(flow, doc, row=8)
+    elif doc.doc_number:
+        _fixed(flow, "doc_number", doc.doc_number, row=8, role="fangsong", align="center")
+    else:
+        flow.skip(1)
+    _rule(flow, row=number_row + 1)
+    flow.skip(1)
+
+
+def _signers(flow: Flow, doc: OfficialDocument, *, row: int) -> int:
+    """上行文: 签发人 lines at right (two names a line), 发文字号 left on the last one."""
+    names = doc.signers
+    pairs = [names[i : i + 2] for i in range(0, len(names), 2)]
+    label = "签发人："
+    name_w = 4 * CELL
+    width = CELL * len(label) + 2 * name_w + CELL
+    for i, pair in enumerate(pairs):
+        text = (label if i == 0 else "　" * len(label)) + "".join(
+            n + "　" * max(1, 5 - len(n)) for n in pair
+        )
+        text = text.rstrip("　")
+        segs = [Segment(0, len(label), "fangsong"), Segment(len(label), len(text), "kai")]
+        block = Block(kind="signers", text=text, segments=segs, align="left", grid=False,
+                      first_indent=BODY_W - width)
+        flow.row = row + i
+        flow.place(block)
+    last = row + len(pairs) - 1
+    if doc.doc_number:
+        flow.row = last
+        block = Block(kind="doc_number", text=doc.doc_number,
+                      segments=_segments(doc.doc_number, "fangsong"), align="left", grid=False,
+                      first_indent=CELL, right_indent=width)
+        flow.place(block)
+    flow.row = last + 1
+    return last
+
+
+def _letter_head(flow: Flow, doc: OfficialDocument) -> None:
+    """信函格式: mark 30 mm from the page top, red double rules, 发文字号 right, elements left."""
+    size = 36.0
+    if doc.issuer_mark:
+        _mark(flow, doc.issuer_mark, row=0, rows=0, top_mm=30, size=size, page_top=True)
+    offset = (30 + size / MM + 4 - 37) * MM
+    _rule(flow, row=0, double=True, offset=offset)
+    row = 1
+    if doc.doc_number:
+        _fixed(flow, "doc_number", doc.doc_number, row=1, role="fangsong", align="right")
+        row = 2
+    row = _head_elements(flow, doc, row)
+    flow.row = row
+    flow.skip(2)
+
+
+def _order_head(flow: Flow, doc: OfficialDocument) -> None:
+    """命令(令)格式: “XXX令” 20 mm below the 版心 top, 令号 centred two rows under, body two rows on."""
+    mark = doc.issuer_mark or doc.issuer_name or ""
+    if mark and not mark.endswith("令"):
+        mark += "令"
+    next_row = _head_elements(flow, doc, 0)
+    if mark:
+        _mark(flow, mark, row=max(next_row, 2), rows=3, top_mm=20)
+    flow.skip(2)
+    number = doc.order_number or ""
+    if number and not number.startswith("第"):
+        number = f"第{number}号"
+    if number:
+        _fixed(flow, "order_number", number, row=flow.row, role="fangsong", align="center")
+    flow.skip(2)
+
+
+def _title(flow: Flow, doc: OfficialDocument) -> None:
+    """标题: 2号小标宋, centred, balanced lines; 主送 follows after one blank row."""
+    block = Block(kind="title", text=doc.title, segments=_segments(doc.title, "xbs"),
+                  size=TITLE_SIZE, align="center", grid=False)
+    flow.place(block, cell=TITLE_SIZE, balance=True)
+    flow.skip(1)
+
+
+def _para(flow: Flow, kind: str, text: str, *, first: float, indent: float = 0.0,
+          segments: list[Segment] | None = None, align: str = "both") -> Block:
+    block = Block(kind=kind, text=text, segments=segments or _segments(text, "fangsong"),
+                  align=align, first_indent=first, indent=indent)
+    flow.place(block)
+    return block
+
+
+def _body_para(flow: Flow, text: str) -> None:
+    """A 正文 paragraph, indented two characters; 一、（一）1.（1） headings styled by level."""
+    level = heading_level(text)
+    if level == 0:
+        _para(flow, "heading0", text, first=0, segments=_segments(text, "hei"), align="center")
+        return
+    segments = None
+    if level in HEADING_ROLES:
+        end = _run_in_end(text)
+        segments = [Segment(0, end, HEADING_ROLES[level])]
+        if end < len(text):
+            segments.append(Segment(end, len(text), "fangsong"))
+    kind = f"heading{level}" if level is not None else "body"
+    _para(flow, kind, text, first=2 * CELL, segments=segments)
+
+
+def _run_in_end(text: str) -> int:
+    """Where the bold heading part of a paragraph ends (first 。 when the body runs in)."""
+    stop = text.find("。")
+    if stop == -1 or stop == len(text) - 1:
+        return len(text) if len(text) <= 60 else _marker_end(text)
+    return stop + 1 if stop <= 60 else _marker_end(text)
+
+
+def _marker_end(text: str) -> int:
+    for i, ch in enumerate(text[:8]):
+        if ch in "、）)":
+            return i + 1
+    return 0
+
+
+def _attachment_note(flow: Flow, doc: OfficialDocument) -> None:
+    """附件说明 one row below the body: 附件：1. name … with names aligned on wrap."""
+    if not doc.attachments:
+        return
+    flow.skip(1)
+    names = [a.name for a in doc.attachments]
+    label = "附件："
+    lead = 2 * CELL + len(label) * CELL
+    for i, name in enumerate(names):
+        prefix = f"{i + 1}." if len(names) > 1 else ""
+        text = (label if i == 0 else "") + prefix + name
+        prefix_w = sum(flow.advances(prefix, ["fangsong"] * len(prefix), BODY_SIZE, CELL))
+        _para(flow, "attachment_note", text, first=2 * CELL if i == 0 else lead,
+              indent=lead + prefix_w, align="left")
+
+
+def _signature(flow: Flow, doc: OfficialDocument, *, order: bool) -> SealAnchor | None:
+    """署名, 成文日期 and where the seal (or 签名章) goes, per the with/without-seal rules."""
+    date_text = format_cn_date(doc.date) if doc.date else ""
+    name = doc.issuer_name or ""
+    mode = "signature_stamp" if order else doc.seal_mode
+    if not (date_text or name or (mode == "signature_stamp" and doc.signer_title)):
+        return None
+    date_w = _width(flow, date_text)
+    name_w = _width(flow, name)
+    if mode == "with_seal":
+        rows = 2 + (1 if name else 0) + (1 if date_text else 0)
+        _keep(flow, rows)
+        flow.skip(2)
+        date_right = 4 * CELL
+        centre = BODY_W - date_right - date_w / 2 if date_text else BODY_W - 4 * CELL - name_w / 2
+        name_row = date_row = None
+        if name:
+            name_row = flow.row
+            left = max(0.0, min(BODY_W - name_w, centre - name_w / 2))
+            _line(flow, "signature", name, left)
+        if date_text:
+            date_row = flow.row
+            _line(flow, "date", date_text, BODY_W - date_right - date_w)
+        rows_used = [r for r in (name_row, date_row) if r is not None]
+        mid = (row_top(rows_used[0]) + row_top(rows_used[-1]) - PITCH) / 2 + 3 * MM
+        size = SEAL_MM * MM
+        return SealAnchor(page=flow.page.index, x_pt=X0 + centre - size / 2, y_pt=mid - size / 2,
+                          width_pt=size, height_pt=size)
+    if mode == "without_seal":
+        _keep(flow, 1 + (1 if name else 0) + (1 if date_text else 0))
+        flow.skip(1)
+        name_left = BODY_W - 2 * CELL - name_w
+        date_left = name_left + 2 * CELL
+        if date_left + date_w > BODY_W - 2 * CELL:
+            date_left = BODY_W - 2 * CELL - date_w
+            name_left = date_left - 2 * CELL
+        if name:
+            _line(flow, "signature", name, max(0.0, name_left))
+        if date_text:
+            _line(flow, "date", date_text, max(0.0, date_left))
+        return None
+    # signature_stamp: 职务 two characters left of the 签名章, date one row below, right 4 chars
+    _keep(flow, 5)
+    flow.skip(2)
+    stamp_w = 4 * CELL
+    stamp_left = BODY_W - 4 * CELL - stamp_w
+    stamp_row = flow.row
+    title = doc.signer_title or name
+    if title:
+        _line(flow, "signer_title", title, max(0.0, stamp_left - 2 * CELL - _width(flow, title)))
+    else:
+        flow.skip(1)
+    flow.skip(1)
+    if date_text:
+        _line(flow, "date", date_text, BODY_W - 4 * CELL - date_w)
+    y_mid = row_top(stamp_row) - PITCH / 2
+    return SealAnchor(page=flow.page.index, x_pt=X0 + stamp_left, y_pt=y_mid - PITCH,
+                      width_pt=stamp_w, height_pt=2 * PITCH)
+
+
+def _width(flow: Flow, text: str) -> float:
+    return sum(flow.advances(text, ["fangsong"] * len(text), BODY_SIZE, CELL))
+
+
+def _line(flow: Flow, kind: str, text: str, left: float) -> None:
+    block = Block(kind=kind, text=text, segments=_segments(text, "fangsong"), align="left",
+                  first_indent=left)
+    flow.place(block)
+
+
+def _keep(flow: Flow, rows: int) -> None:
+    """Keep the next `rows` rows together; carry the last body line along rather than leave
+    署名 and 成文日期 alone on a page."""
+    if flow.rows_left() >= rows:
+        return
+    flow.new_page()
+    _carry_last_line(flow)
+
+
+def _carry_last_line(flow: Flow) -> None:
+    prev = flow.pages[-2]
+    for block in reversed(flow.blocks):
+        if block.kind == "blank":
+            continue
+        if not block.lines or block.lines[-1][0] != prev.index or block.kind == "title":
+            return
+        _page, row, start, end = block.lines[-1]
+        if row == 0:
+            return
+        moved = [r for r in prev.runs if r.row == row]
+        prev.runs = [r for r in prev.runs if r.row != row]
+        for run in moved:
+            run.row = 0
+            run.y = baseline(0, run.size)
+            flow.page.runs.append(run)
+        prev.used_rows = row
+        block.lines[-1] = (flow.page.index, 0, start, end)
+        flow.row = 1
+        return
+
+
+def _minutes_people(flow: Flow, doc: OfficialDocument) -> None:
+    """纪要: 出席/请假/列席 — 黑体 label, 仿宋 names, wrapped names aligned after the colon."""
+    groups = [("出席", doc.attendees), ("请假", doc.absentees), ("列席", doc.observers)]
+    groups = [(label, names) for label, names in groups if names]
+    if not groups:
+        return
+    flow.skip(1)
+    for label, names in groups:
+        text = f"{label}：" + "，".join(names)
+        segs = [Segment(0, 3, "hei"), Segment(3, len(text), "fangsong")]
+        _para(flow, "minutes_people", text, first=2 * CELL, indent=5 * CELL, segments=segs,
+              align="left")
+
+
+def _attachment_page(flow: Flow, name: str, body: list[str], number: int | None) -> None:
+    """An 附件 on its own page: “附件N” 黑体 top-left, title centred on row 3, then its text."""
+    flow.new_page()
+    label = "附件" + (str(number) if number else "")
+    block = Block(kind="attachment_label", text=label, segments=_segments(label, "hei"),
+                  align="left")
+    flow.place(block)
+    flow.skip(1)
+    title = Block(kind="title", text=name, segments=_segments(name, "xbs"), size=TITLE_SIZE,
+                  align="center", grid=False)
+    flow.place(title, cell=TITLE_SIZE, balance=True)
+    flow.skip(1)
+    for text in body:
+        _body_para(flow, text)
+
+
+def _record(flow: Flow, doc: OfficialDocument, *, letter: bool) -> None:
+    """版记 at the foot of the last page: 抄送, 印发机关 and 印发日期, three rules."""
+    printer = None if letter else doc.printer
+    print_date = format_cn_date(doc.print_date) + "印发" if doc.print_date and not letter else ""
+    if not (doc.cc_to or printer or print_date):
+        return
+    inset = NOTE_SIZE
+    cc_block = None
+    if doc.cc_to:
+        text = "抄送：" + doc.cc_to.rstrip("。") + "。"
+        cc_block = Block(kind="cc", text=text, segments=_segments(text, "fangsong"), size=NOTE_SIZE,
+                         align="both", first_indent=inset, indent=inset + 3 * NOTE_SIZE,
+                         right_indent=inset, grid=False)
+    n_cc = 0
+    if cc_block:
+        adv = flow.advances(cc_block.text, ["fangsong"] * len(cc_block.text), NOTE_SIZE, NOTE_SIZE)
+        n_cc = len(break_paragraph(cc_block.text, width=BODY_W - inset, advances=adv,
+                                   first_indent=inset, indent=inset + 3 * NOTE_SIZE))
+    has_print = bool(printer or print_date)
+    need = n_cc + (1 if has_print else 0)
+    if flow.row + need > ROWS:
+        flow.new_page()
+    flow.skip(ROWS - need - flow.row)
+    first_row = flow.row
+    thick, thin = 0.35 * MM, 0.25 * MM
+    rules = [] if letter else [(first_row, thick)]
+    if cc_block:
+        flow.place(cc_block, cell=NOTE_SIZE)
+        cc_block.rule_above = None if letter else thick
+    if has_print:
+        print_row = flow.row
+        text = (printer or "") + "\t" + print_date
+        segs = _segments(text, "fangsong")
+        block = Block(kind="print", text=text, segments=segs, size=NOTE_SIZE, align="left",
+                      first_indent=inset, right_indent=inset, grid=False, tab_right=print_date)
+        block.rule_above = thin if cc_block else thick
+        block.rule_below = thick
+        if not cc_block:
+            rules = [(print_row, thick)]
+        else:
+            rules.append((print_row, thin))
+        _print_line(flow, block, printer or "", print_date, inset)
+        rules.append((ROWS, thick))
+    elif cc_block and not letter:
+        cc_block.rule_below = thick
+        rules.append((ROWS, thick))
+    for row, width in rules:
+        flow.page.rules.append(_r(X0, X0 + BODY_W, row_top(row), width, (0.0, 0.0, 0.0)))
+
+
+def _print_line(flow: Flow, block: Block, printer: str, date: str, inset: float) -> None:
+    """印发机关 left one character in, 印发日期 right one character in, on one row."""
+    flow.blocks.append(block)
+    row = flow.row
+    adv = flow.advances(printer, ["fangsong"] * len(printer), NOTE_SIZE, NOTE_SIZE)
+    xs, x = [], X0 + inset
+    for a in adv:
+        xs.append(x)
+        x += a
+    flow.draw(printer, xs, ["fangsong"] * len(printer), row=row, size=NOTE_SIZE)
+    dadv = flow.advances(date, ["fangsong"] * len(date), NOTE_SIZE, NOTE_SIZE)
+    x = X0 + BODY_W - inset - sum(dadv)
+    dxs = []
+    for a in dadv:
+        dxs.append(x)
+        x += a
+    flow.draw(date, dxs, ["fangsong"] * len(date), row=row, size=NOTE_SIZE)
+    block.lines = [(flow.page.index, row, 0, len(block.text))]
+    flow.row = row + 1
