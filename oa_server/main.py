@@ -6,11 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from oa_server import __version__
 from oa_server.api import docs, errors
 from oa_server.api.middleware import LanguageAndLimit
 from oa_server.api.routes import api_router
+from oa_server.api.routes import sync as sync_routes
 from oa_server.config import Settings
 from oa_server.db import make_engine, make_sessionmaker, utcnow
 from oa_server.security import password_hasher
@@ -39,5 +41,7 @@ def create_app(
     app.include_router(api_router, prefix=API_PREFIX)
     errors.install(app)
     docs.install(app)
+    sync_routes.install(app)
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(LanguageAndLimit, max_body_bytes=settings.max_body_bytes)
     return app

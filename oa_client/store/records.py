@@ -106,8 +106,15 @@ class RecordStore:
         self, collection: str, records: Iterable[dict], *, ops: Iterable[Op] = ()
     ) -> Changes:
         """Insert or replace records and queue ops, all in one transaction."""
-        columns = _check(collection)
         changes = Changes(collections={collection})
+        with self.db.transaction() as conn:
+            changes.ids |= self.upsert_in(conn, collection, records)
+            changes.queued_ops = self._enqueue(conn, ops)
+        return changes
+
+    def upsert_in(self, conn, collection: str, records: Iterable[dict]) -> set[str]:
+        """Insert or replace records inside the caller's transaction; return their ids."""
+        columns = _check(collection)
         names = ("id", "rev", "deleted", *columns, "data")
         sql = (
             f"INSERT INTO {collection} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
@@ -115,14 +122,13 @@ class RecordStore:
             + ", ".join(f"{n} = excluded.{n}" for n in names[1:])
             + ", updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
         )
-        with self.db.transaction() as conn:
-            rows = []
-            for record in records:
-                rows.append(self._row(collection, columns, record))
-                changes.ids.add(rows[-1][0])
-            conn.executemany(sql, rows)
-            changes.queued_ops = self._enqueue(conn, ops)
-        return changes
+        rows = [self._row(collection, columns, record) for record in records]
+        conn.executemany(sql, rows)
+        return {r[0] for r in rows}
+
+    def enqueue_in(self, conn, ops: Iterable[Op]) -> int:
+        """Queue ops inside the caller's transaction."""
+        return self._enqueue(conn, ops)
 
     @staticmethod
     def _row(collection: str, columns: tuple[str, ...], record: dict) -> tuple:

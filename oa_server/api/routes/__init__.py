@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from oa_server.api.routes import admin, audit, auth, me, org, utils
+from oa_server.api.routes import admin, audit, auth, blobs, me, org, sync, utils
 
 api_router = APIRouter()
 api_router.include_router(utils.router)
@@ -11,3 +11,5 @@ api_router.include_router(me.router)
 api_router.include_router(org.router)
 api_router.include_router(admin.router)
 api_router.include_router(audit.router)
+api_router.include_router(sync.router)
+api_router.include_router(blobs.router)

@@ -1,0 +1,46 @@
+"""Saving and deleting records from any screen: the local change and its outbox op together."""
+
+from __future__ import annotations
+
+from oa_client.domain.ids import new_id
+from oa_client.errors import NotFoundError
+from oa_client.store.local import LocalStore
+from oa_client.store.records import Changes, Op
+
+LOCAL_FIELDS = ("id", "rev", "deleted", "updated_at")
+
+
+def _payload(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k not in LOCAL_FIELDS}
+
+
+def save(store: LocalStore, collection: str, record: dict) -> Changes:
+    """Create or update a record offline; it syncs when the network is there."""
+    record = dict(record)
+    record.setdefault("id", new_id())
+    try:
+        current = store.records.get(collection, record["id"])
+        base_rev = int(current["rev"])
+    except NotFoundError:
+        base_rev = 0
+    record["rev"] = base_rev
+    op = Op(kind="upsert", entity=collection, entity_id=record["id"], payload=_payload(record),
+            base_rev=max(base_rev, 0))
+    return store.records.write(collection, [record], ops=[op])
+
+
+def append_event(store: LocalStore, collection: str, record: dict) -> Changes:
+    """Record an append-only action (a flow event, an opinion): never edited afterwards."""
+    record = dict(record)
+    record.setdefault("id", new_id())
+    record["rev"] = 0
+    op = Op(kind="action", entity=collection, entity_id=record["id"], payload=_payload(record))
+    return store.records.write(collection, [record], ops=[op])
+
+
+def delete(store: LocalStore, collection: str, record_id: str) -> Changes:
+    """Delete a record offline (a tombstone that syncs; the server may refuse it as a conflict)."""
+    current = store.records.get(collection, record_id)
+    op = Op(kind="delete", entity=collection, entity_id=record_id, payload={},
+            base_rev=max(int(current["rev"]), 0))
+    return store.records.delete(collection, record_id, ops=[op])

@@ -1,0 +1,219 @@
+"""Sync endpoints: push ops, pull changes, per-collection digests, long-poll for news."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import zlib
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError as PydanticValidationError
+from starlette.concurrency import run_in_threadpool
+
+from oa_client.errors import ConflictError, OAError, PermissionDenied, ValidationError
+from oa_server import sync_service
+from oa_server.api.deps import CurrentSessionId, CurrentUser, NowDep, SessionDep
+from oa_server.i18n import _
+from oa_server.models import AuthSession
+from oa_server.schemas import ErrorOut
+from sync.protocol import (
+    MAX_PULL_LIMIT,
+    MIN_PROTOCOL_VERSION,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    DigestResponse,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    WaitResponse,
+)
+
+MAX_INFLATED = 64 * 1024 * 1024
+WAIT_MAX_S = 30.0
+WAIT_POLL_S = 0.5
+
+
+class UpgradeRequired(OAError):
+    """Raised when a client speaks a protocol version this server cannot."""
+
+    code = "upgrade_required"
+
+
+class ServerChanged(ConflictError):
+    """Raised when the client's cursor belongs to another server or a restored database."""
+
+    code = "server_changed"
+
+
+class CursorAhead(ConflictError):
+    """Raised when the client's cursor is beyond anything this server has handed out."""
+
+    code = "cursor_ahead"
+
+
+def check_protocol(
+    x_oa_protocol: Annotated[str | None, Header(alias=PROTOCOL_HEADER)] = None,
+) -> int:
+    """Refuse a missing, malformed or unsupported protocol version with a clear upgrade answer."""
+    try:
+        version = int(x_oa_protocol or "")
+    except ValueError:
+        version = -1
+    if version < MIN_PROTOCOL_VERSION:
+        raise UpgradeRequired(
+            _("客户端版本过旧，无法与服务器同步，请升级客户端"),
+            client_version=version,
+            min_version=MIN_PROTOCOL_VERSION,
+            server_version=PROTOCOL_VERSION,
+        )
+    if version > PROTOCOL_VERSION:
+        raise UpgradeRequired(
+            _("服务器版本低于客户端，请联系系统管理员升级服务器"),
+            client_version=version,
+            server_version=PROTOCOL_VERSION,
+        )
+    return version
+
+
+Protocol = Annotated[int, Depends(check_protocol)]
+router = APIRouter(prefix="/sync", tags=["sync"], dependencies=[Depends(check_protocol)])
+ERRORS = {
+    401: {"model": ErrorOut},
+    403: {"model": ErrorOut},
+    409: {"model": ErrorOut},
+    413: {"model": ErrorOut},
+    422: {"model": ErrorOut},
+    426: {"model": ErrorOut},
+}
+
+
+async def read_json_body(request: Request) -> bytes:
+    """The request body, inflated if the client sent it gzip-compressed (bounded)."""
+    raw = await request.body()
+    if request.headers.get("content-encoding", "").lower() == "gzip":
+        try:
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            raw = inflater.decompress(raw, MAX_INFLATED)
+            if inflater.unconsumed_tail:
+                raise ValidationError(_("解压后的请求内容过大"), field="body")
+        except (zlib.error, gzip.BadGzipFile) as exc:
+            raise ValidationError(_("请求内容不是有效的 gzip 数据"), field="body") from exc
+    return raw
+
+
+def _device_of(session, session_id) -> str:
+    auth = session.get(AuthSession, session_id)
+    return auth.device.device_id if auth is not None else ""
+
+
+@router.post(
+    "/push",
+    responses=ERRORS,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": PushRequest.model_json_schema()}},
+        }
+    },
+)
+async def push(
+    request: Request,
+    user: CurrentUser,
+    session_id: CurrentSessionId,
+    session: SessionDep,
+    now: NowDep,
+) -> PushResponse:
+    """Apply a batch of outbox ops; each gets applied / rejected (with a code) / conflict."""
+    body = await read_json_body(request)
+    try:
+        req = PushRequest.model_validate_json(body)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0] if exc.errors() else {"loc": ("body",), "type": ""}
+        field = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+        message = (
+            _("请求内容不是有效的 JSON")
+            if first.get("type") == "json_invalid"
+            else _("字段取值无效：{field}").format(field=field)
+        )
+        raise ValidationError(message, field=field) from None
+
+    def work() -> PushResponse:
+        device = _device_of(session, session_id)
+        if req.device_id != device:
+            raise PermissionDenied(
+                _("设备标识与登录设备不一致，请重新登录"), reason="device_mismatch"
+            )
+        results = sync_service.push(session, user=user, device_id=device, ops=req.ops, now=now)
+        return PushResponse(
+            results=results, server_id=sync_service.server_id(session), server_time=now.isoformat()
+        )
+
+    return await run_in_threadpool(work)
+
+
+@router.get("/pull", responses=ERRORS)
+def pull(
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    cursor: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 1000,
+    collection: Annotated[str | None, Query(max_length=64)] = None,
+    server_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> PullResponse:
+    """Changes after `cursor` that the user may see, oldest first."""
+    try:
+        return sync_service.pull(
+            session,
+            user=user,
+            cursor=cursor,
+            limit=limit,
+            collection=collection,
+            client_server_id=server_id,
+            now=now,
+        )
+    except ConflictError as exc:
+        cls = ServerChanged if exc.context.get("reason") == "server_changed" else CursorAhead
+        raise cls(exc.message, **exc.context) from None
+
+
+@router.get("/digest", responses=ERRORS)
+def digest(user: CurrentUser, session: SessionDep) -> DigestResponse:
+    """Count and digest per collection, for the client's check after a sync."""
+    return sync_service.digest(session, user=user)
+
+
+@router.get("/wait", responses=ERRORS)
+async def wait(
+    request: Request,
+    user: CurrentUser,
+    cursor: Annotated[int, Query(ge=0)] = 0,
+    timeout: Annotated[float, Query(ge=0, le=WAIT_MAX_S)] = 25.0,
+) -> WaitResponse:
+    """Long-poll: answer as soon as anything newer than `cursor` exists, or at `timeout`."""
+    maker = request.app.state.sessionmaker
+
+    def high_water() -> int:
+        with maker() as s:
+            return sync_service.high_water(s)
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        hw = await run_in_threadpool(high_water)
+        if hw > cursor or loop.time() >= deadline or await request.is_disconnected():
+            return WaitResponse(changed=hw > cursor, high_water=hw)
+        await asyncio.sleep(min(WAIT_POLL_S, max(0.0, deadline - loop.time())))
+
+
+async def upgrade_required(request: Request, exc: Exception) -> JSONResponse:
+    """426 with the versions, so the client can say 'please upgrade'."""
+    assert isinstance(exc, UpgradeRequired)
+    return JSONResponse(exc.to_dict(), status_code=426)
+
+
+def install(app: FastAPI) -> None:
+    """Register the sync-specific error answer."""
+    app.add_exception_handler(UpgradeRequired, upgrade_required)

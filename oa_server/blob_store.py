@@ -1,0 +1,161 @@
+"""Content-addressed blob storage on the server: resumable chunked uploads, ranged reads."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from oa_client.errors import ConflictError, NotFoundError, ValidationError
+from oa_server import authz
+from oa_server.errors import PayloadTooLarge
+from oa_server.i18n import _
+from oa_server.ids import new_id
+from oa_server.models import User
+from oa_server.sync_models import Blob, BlobUpload
+from sync.protocol import UploadState
+
+MAX_BLOB_BYTES = 512 * 1024 * 1024
+MAX_CHUNK_BYTES = 8 * 1024 * 1024
+
+
+class BadOffset(ConflictError):
+    """Raised when a chunk does not start where the upload stands (out of order or overlapping)."""
+
+    code = "bad_offset"
+
+
+class HashMismatch(ValidationError):
+    """Raised when the finished upload's bytes do not match the announced SHA-256."""
+
+    code = "hash_mismatch"
+
+
+class BlobStore:
+    """Blobs under `root/ab/abcdef…`; uploads spool under `root/uploads/<id>`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, sha256: str) -> Path:
+        """Where a finished blob lives."""
+        return self.root / sha256[:2] / sha256
+
+    def _spool(self, upload_id: str) -> Path:
+        return self.root / "uploads" / upload_id
+
+    def exists(self, session: Session, sha256: str) -> Blob | None:
+        """The blob row if the blob is stored."""
+        blob = session.get(Blob, sha256)
+        return blob if blob is not None and self.path(sha256).exists() else None
+
+    def start(
+        self, session: Session, *, user: User, sha256: str, size: int, now: datetime
+    ) -> UploadState:
+        """Open an upload (or say it is already there); size over the limit is refused."""
+        authz.require_business_user(user)
+        if size > MAX_BLOB_BYTES:
+            raise PayloadTooLarge(
+                _("附件超过 {mb} MB 的上限").format(mb=MAX_BLOB_BYTES // (1024 * 1024)), size=size
+            )
+        if self.exists(session, sha256):
+            return UploadState(upload_id="", sha256=sha256, size=size, received=size, complete=True)
+        upload = BlobUpload(
+            id=str(new_id()),
+            sha256=sha256,
+            size=size,
+            received=0,
+            user_id=str(user.id),
+            created_at=now,
+        )
+        session.add(upload)
+        self._spool(upload.id).parent.mkdir(parents=True, exist_ok=True)
+        self._spool(upload.id).write_bytes(b"")
+        session.commit()
+        return self.state(upload)
+
+    @staticmethod
+    def state(upload: BlobUpload) -> UploadState:
+        """Where an upload stands."""
+        return UploadState(
+            upload_id=upload.id, sha256=upload.sha256, size=upload.size, received=upload.received
+        )
+
+    def _upload(self, session: Session, *, user: User, upload_id: str) -> BlobUpload:
+        upload = session.get(BlobUpload, upload_id)
+        if upload is None or upload.user_id != str(user.id):
+            raise NotFoundError(_("上传任务不存在或已过期，请重新上传"), upload_id=upload_id)
+        return upload
+
+    def status(self, session: Session, *, user: User, upload_id: str) -> UploadState:
+        """Resume point of an upload."""
+        return self.state(self._upload(session, user=user, upload_id=upload_id))
+
+    def put_chunk(
+        self, session: Session, *, user: User, upload_id: str, offset: int, data: bytes
+    ) -> UploadState:
+        """Append a chunk that starts exactly where the upload stands."""
+        upload = self._upload(session, user=user, upload_id=upload_id)
+        if len(data) > MAX_CHUNK_BYTES:
+            raise PayloadTooLarge(_("分块过大"), size=len(data))
+        if offset != upload.received:
+            raise BadOffset(
+                _("分块位置不对（应从第 {n} 字节开始），请从该位置继续上传").format(
+                    n=upload.received
+                ),
+                expected=upload.received,
+                got=offset,
+            )
+        if upload.received + len(data) > upload.size:
+            raise ValidationError(_("上传的数据超过了声明的大小"), field="size")
+        with self._spool(upload.id).open("ab") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        upload.received += len(data)
+        upload.chunk_count += 1
+        session.commit()
+        return self.state(upload)
+
+    def finish(self, session: Session, *, user: User, upload_id: str, now: datetime) -> UploadState:
+        """Check the SHA-256 of what arrived and store the blob; a mismatch is refused."""
+        upload = self._upload(session, user=user, upload_id=upload_id)
+        spool = self._spool(upload.id)
+        if upload.received != upload.size:
+            raise ValidationError(
+                _("上传尚未完成（已收到 {got} / {size} 字节）").format(
+                    got=upload.received, size=upload.size
+                ),
+                field="size",
+            )
+        digest = hashlib.sha256()
+        with spool.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        if digest.hexdigest() != upload.sha256:
+            spool.unlink(missing_ok=True)
+            session.delete(upload)
+            session.commit()
+            raise HashMismatch(_("上传内容与校验值不符，附件已丢弃，请重新上传"), field="sha256")
+        target = self.path(upload.sha256)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(spool), str(target))
+        if session.get(Blob, upload.sha256) is None:
+            session.add(
+                Blob(
+                    sha256=upload.sha256, size=upload.size, created_by=str(user.id), created_at=now
+                )
+            )
+        session.delete(upload)
+        session.commit()
+        return UploadState(
+            upload_id=upload.id,
+            sha256=upload.sha256,
+            size=upload.size,
+            received=upload.size,
+            complete=True,
+        )

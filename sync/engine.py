@@ -1,0 +1,350 @@
+"""The client's sync engine: push the outbox, pull changes until caught up, check digests.
+
+It never opens a dialog: it reports progress through a callback and returns a
+SyncReport; conflicts and rejected ops become rows in the `conflicts` table that
+the UI lists. Nothing a civil servant did is dropped: an op leaves the outbox only
+in the same local transaction that records what the server did with it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from oa_client.domain.ids import new_id
+from oa_client.errors import SyncError
+from oa_client.i18n import _
+from oa_client.store.local import LocalStore
+from oa_client.store.records import COLLECTIONS
+from sync.protocol import SYNC_COLLECTIONS, OpResult, PullResponse, Record, digest_of
+from sync.transport import Transport
+
+log = logging.getLogger(__name__)
+GLOBAL = "*"
+SKEW_WARN_S = 300
+
+
+@dataclass
+class Progress:
+    """Where a sync stands: phase (push, pull, verify), done of total, bytes on the wire."""
+
+    phase: str
+    done: int
+    total: int
+    bytes: int = 0
+
+
+@dataclass
+class SyncReport:
+    """What one sync did."""
+
+    pushed: int = 0
+    applied: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    repulled: list[str] = field(default_factory=list)
+    server_changed: bool = False
+    clock_skew_s: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+class Backoff:
+    """Delays between failed attempts: seconds at first, growing to hours, with jitter."""
+
+    def __init__(self, *, base: float = 2.0, cap: float = 4 * 3600.0, rng: random.Random | None = None):
+        self.base, self.cap, self.failures = base, cap, 0
+        self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
+
+    def failed(self) -> float:
+        """Record a failure; return how long to wait before the next attempt."""
+        self.failures += 1
+        delay = min(self.cap, self.base * 2 ** (self.failures - 1))
+        return delay * (0.75 + 0.5 * self.rng.random())
+
+    def succeeded(self) -> None:
+        """Reset after a good sync."""
+        self.failures = 0
+
+    @staticmethod
+    def retryable(exc: BaseException) -> bool:
+        """Network trouble and server errors are retried; auth, forbidden, conflicts are not."""
+        return isinstance(exc, SyncError) and exc.kind in ("network", "server")
+
+
+class SyncEngine:
+    """Sync one profile with one server."""
+
+    def __init__(self, store: LocalStore, transport: Transport, *, batch: int = 200,
+                 pull_limit: int = 2000,
+                 progress: Callable[[Progress], None] | None = None,
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.store = store
+        self.db = store.db
+        self.records = store.records
+        self.transport = transport
+        self.batch = batch
+        self.pull_limit = pull_limit
+        self.progress = progress or (lambda p: None)
+        self.now = now
+        #: crash-point hooks for the kill tests: name → callable (no-ops in normal use)
+        self.hooks: dict[str, Callable[[], None]] = {}
+
+    def _hook(self, name: str) -> None:
+        hook = self.hooks.get(name)
+        if hook is not None:
+            hook()
+
+    # -- cursor ----------------------------------------------------------------------------
+
+    def cursor(self) -> tuple[int, str | None]:
+        """The pull cursor and the server identity it belongs to."""
+        rows = self.db.query("SELECT cursor, server_id FROM sync_cursors WHERE collection = ?",
+                             (GLOBAL,))
+        return (int(rows[0][0]), rows[0][1]) if rows else (0, None)
+
+    @staticmethod
+    def _save_cursor(conn, cursor: int, server_id: str) -> None:
+        conn.execute(
+            "INSERT INTO sync_cursors(collection, cursor, server_id) VALUES (?, ?, ?)"
+            " ON CONFLICT(collection) DO UPDATE SET cursor = excluded.cursor,"
+            " server_id = excluded.server_id",
+            (GLOBAL, cursor, server_id),
+        )
+
+    # -- the whole sync ----------------------------------------------------------------------
+
+    def sync(self, cancel: threading.Event | None = None) -> SyncReport:
+        """Push the outbox, pull until caught up, then compare digests and repair."""
+        report = SyncReport()
+        self.push(report, cancel)
+        self.pull(report, cancel)
+        self.verify(report, cancel)
+        return report
+
+    def _cancelled(self, cancel: threading.Event | None) -> None:
+        if cancel is not None and cancel.is_set():
+            raise SyncError(_("同步已取消，未完成的内容下次继续"), kind="cancelled")
+
+    # -- push --------------------------------------------------------------------------------
+
+    def push(self, report: SyncReport, cancel: threading.Event | None = None) -> None:
+        """Send the outbox in batches; each result is recorded with the op's removal."""
+        total = self.records.pending_ops()
+        done = 0
+        while True:
+            self._cancelled(cancel)
+            ops = self.records.outbox(limit=self.batch)
+            if not ops:
+                return
+            wire = [{k: op[k] for k in ("op_id", "kind", "entity", "entity_id", "base_rev", "payload")}
+                    for op in ops]
+            self.db.query("UPDATE outbox SET attempts = attempts + 1 WHERE seq <= ?", (ops[-1]["seq"],))
+            self._hook("before_push")
+            resp = self.transport.push(wire)
+            self._hook("after_push_response")
+            self._check_skew(resp.server_time, report)
+            by_id = {r.op_id: r for r in resp.results}
+            with self.db.transaction() as conn:
+                for op in ops:
+                    result = by_id.get(op["op_id"])
+                    if result is None:
+                        continue  # not answered: stays in the outbox
+                    self._settle(conn, op, result, report)
+            report.pushed += len(ops)
+            done += len(ops)
+            self.progress(Progress("push", done, max(total, done), self.transport.bytes_sent))
+
+    def _settle(self, conn, op: dict, result: OpResult, report: SyncReport) -> None:
+        still_pending = conn.execute(
+            "SELECT 1 FROM outbox WHERE seq = ? AND state = 'pending'", (op["seq"],)
+        ).fetchone()
+        if not still_pending:
+            return  # folded into an earlier conflict in this batch
+        entity, entity_id = op["entity"], op["entity_id"]
+        conn.execute("DELETE FROM outbox WHERE seq = ?", (op["seq"],))
+        if result.status == "applied":
+            report.applied += 1
+            if entity in COLLECTIONS:
+                conn.execute(f"UPDATE {entity} SET rev = ? WHERE id = ?", (result.rev, entity_id))
+            conn.execute(
+                "UPDATE outbox SET base_rev = ? WHERE entity = ? AND entity_id = ? AND base_rev = ?"
+                " AND state = 'pending'",
+                (result.rev, entity, entity_id, op["base_rev"]),
+            )
+            return
+        local = self._local_payload(conn, entity, entity_id, fallback=op["payload"])
+        kind = {"conflict": "edit", "rejected": "rejected", "superseded": "superseded"}[result.status]
+        if result.status == "conflict" and result.server_record is not None:
+            kind = "delete" if result.server_record.deleted or op["kind"] == "delete" else "edit"
+        conn.execute(
+            "INSERT INTO conflicts(id, entity, entity_id, kind, local_payload, server_payload,"
+            " server_rev, resolution) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (new_id(), entity, entity_id, kind, json.dumps(local, ensure_ascii=False),
+             result.server_record.model_dump_json() if result.server_record else None,
+             result.server_record.rev if result.server_record else None,
+             json.dumps({"code": result.code, "message": result.message}, ensure_ascii=False)),
+        )
+        # later ops on the same record are part of the local version kept above
+        conn.execute("DELETE FROM outbox WHERE entity = ? AND entity_id = ? AND state = 'pending'",
+                     (entity, entity_id))
+        if result.status == "conflict":
+            report.conflicts += 1
+            if result.server_record is not None:
+                self._apply_record(conn, result.server_record)
+        else:
+            report.rejected += 1
+            if entity in COLLECTIONS:
+                row = conn.execute(f"SELECT rev FROM {entity} WHERE id = ?", (entity_id,)).fetchone()
+                if row is not None and row[0] == 0:
+                    # never on the server: the conflict row keeps it, the list drops it
+                    conn.execute(f"DELETE FROM {entity} WHERE id = ?", (entity_id,))
+                elif row is not None:
+                    conn.execute(f"UPDATE {entity} SET rev = -1 WHERE id = ?", (entity_id,))
+
+    def _local_payload(self, conn, entity: str, entity_id: str, *, fallback: dict) -> dict:
+        if entity not in COLLECTIONS:
+            return fallback
+        columns = COLLECTIONS[entity]
+        row = conn.execute(
+            f"SELECT deleted, {', '.join(columns)}, data FROM {entity} WHERE id = ?", (entity_id,)
+        ).fetchone()
+        if row is None:
+            return fallback
+        deleted, *values, data = row
+        out = json.loads(data)
+        out.update(zip(columns, values, strict=True))
+        out["deleted"] = bool(deleted)
+        return out
+
+    # -- pull -------------------------------------------------------------------------------
+
+    def pull(self, report: SyncReport, cancel: threading.Event | None = None) -> None:
+        """Pull pages until caught up; each page and its cursor commit together."""
+        cursor, server_id = self.cursor()
+        while True:
+            self._cancelled(cancel)
+            try:
+                page = self.transport.pull(cursor, limit=self.pull_limit, server_id=server_id)
+            except SyncError as exc:
+                if exc.kind == "conflict" and exc.code in ("server_changed", "cursor_ahead"):
+                    # restored or different server: start over, never deleting local data
+                    report.server_changed = True
+                    report.warnings.append(exc.code)
+                    cursor, server_id = 0, None
+                    continue
+                raise
+            self._check_skew(page.server_time, report)
+            self._apply_page(page)
+            report.pulled += len(page.changes)
+            cursor, server_id = page.next_cursor, page.server_id
+            self.progress(Progress("pull", cursor, page.high_water, self.transport.bytes_received))
+            if not page.has_more:
+                return
+
+    def _apply_page(self, page: PullResponse) -> None:
+        with self.db.transaction() as conn:
+            for record in page.changes:
+                self._apply_record(conn, record)
+            self._hook("during_pull_apply")
+            self._save_cursor(conn, page.next_cursor, page.server_id)
+
+    def _apply_record(self, conn, record: Record) -> None:
+        if record.collection not in COLLECTIONS:
+            return
+        pending = conn.execute(
+            "SELECT 1 FROM outbox WHERE entity = ? AND entity_id = ? AND state = 'pending' LIMIT 1",
+            (record.collection, record.id),
+        ).fetchone()
+        if pending:
+            return  # our unsent change wins locally; the push will meet the server's version
+        if record.deleted:
+            conn.execute(f"UPDATE {record.collection} SET deleted = 1, rev = ? WHERE id = ?",
+                         (record.rev, record.id))
+            return
+        conn.execute("SAVEPOINT apply_record")
+        try:
+            self.records.upsert_in(conn, record.collection,
+                                   [{**record.data, "id": record.id, "rev": record.rev}])
+            conn.execute("RELEASE apply_record")
+        except Exception as exc:
+            conn.execute("ROLLBACK TO apply_record")
+            conn.execute("RELEASE apply_record")
+            log.warning("could not store %s %s: %s", record.collection, record.id, type(exc).__name__)
+            conn.execute(
+                "INSERT INTO conflicts(id, entity, entity_id, kind, server_payload, server_rev,"
+                " resolution) VALUES (?, ?, ?, 'unreadable', ?, ?, ?)",
+                (new_id(), record.collection, record.id, record.model_dump_json(), record.rev,
+                 json.dumps({"code": "unreadable", "message": type(exc).__name__})),
+            )
+
+    # -- verify -------------------------------------------------------------------------------
+
+    def local_digests(self) -> dict[str, tuple[int, str]]:
+        """Count and digest of the synced live records per collection."""
+        out = {}
+        for collection in SYNC_COLLECTIONS:
+            rows = self.db.query(
+                f"SELECT id, rev FROM {collection} WHERE deleted = 0 AND rev != 0"
+            )
+            if rows:
+                out[collection] = (len(rows), digest_of([(r[0], int(r[1])) for r in rows]))
+        return out
+
+    def verify(self, report: SyncReport, cancel: threading.Event | None = None) -> None:
+        """Compare digests with the server; re-pull every collection that differs."""
+        self.progress(Progress("verify", 0, 1))
+        remote = self.transport.digest()
+        local = self.local_digests()
+        for collection in sorted(set(remote.collections) | set(local)):
+            r = remote.collections.get(collection)
+            want = (r.count, r.digest) if r is not None else None
+            if want == local.get(collection):
+                continue
+            self._cancelled(cancel)
+            self._repull(collection)
+            report.repulled.append(collection)
+        self.progress(Progress("verify", 1, 1))
+
+    def _repull(self, collection: str) -> None:
+        seen: set[str] = set()
+        cursor = 0
+        server_id = None
+        while True:
+            page = self.transport.pull(cursor, limit=self.pull_limit, collection=collection)
+            with self.db.transaction() as conn:
+                for record in page.changes:
+                    self._apply_record(conn, record)
+                    if not record.deleted:
+                        seen.add(record.id)
+            cursor, server_id = page.next_cursor, page.server_id
+            if not page.has_more:
+                break
+        with self.db.transaction() as conn:
+            rows = conn.execute(
+                f"SELECT id FROM {collection} WHERE deleted = 0 AND rev != 0"
+            ).fetchall()
+            gone = [r[0] for r in rows if r[0] not in seen]
+            for rid in gone:
+                pending = conn.execute(
+                    "SELECT 1 FROM outbox WHERE entity = ? AND entity_id = ? AND state = 'pending'",
+                    (collection, rid),
+                ).fetchone()
+                if not pending:  # a tombstone, not a hard delete: recoverable
+                    conn.execute(f"UPDATE {collection} SET deleted = 1 WHERE id = ?", (rid,))
+        log.info("re-pulled %s (%d records, server %s)", collection, len(seen), server_id)
+
+    def _check_skew(self, server_time: str, report: SyncReport) -> None:
+        try:
+            skew = (self.now() - datetime.fromisoformat(server_time)).total_seconds()
+        except ValueError:
+            return
+        report.clock_skew_s = skew
+        if abs(skew) > SKEW_WARN_S and "clock_skew" not in report.warnings:
+            report.warnings.append("clock_skew")
+            log.warning("client clock differs from server by %.0f s", skew)

@@ -1,0 +1,320 @@
+"""HTTP transport to the OA server on `requests`: auth with refresh, retries, gzip, timeouts.
+
+A 401 refreshes the access token once (rotating refresh token, kept by a
+`TokenStore` — the OS keyring in the client) and resends; a failed refresh stops
+with SyncError(kind="auth") so the UI can ask to sign in again, the outbox kept.
+Network errors, timeouts, truncated bodies and 5xx/429 are retried a few times
+quickly, then raised as SyncError(kind="network"/"server") for the engine's
+backoff. 401/403/409/422 are never retried.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import requests
+
+from oa_client.errors import SyncError
+from oa_client.i18n import _
+from sync.protocol import (
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    DigestResponse,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    UploadState,
+    WaitResponse,
+)
+
+log = logging.getLogger(__name__)
+API = "/api/v1"
+GZIP_OVER = 1024
+QUICK_RETRIES = (0.2, 0.6)
+TIMEOUT = (5.0, 60.0)
+
+
+class TokenStore(Protocol):
+    """Where the rotating refresh token lives between runs (the keyring in the client)."""
+
+    def load(self) -> str | None: ...
+    def save(self, token: str | None) -> None: ...
+
+
+class MemoryTokenStore:
+    """A TokenStore in memory (tests, benchmarks)."""
+
+    def __init__(self, token: str | None = None) -> None:
+        self.token = token
+
+    def load(self) -> str | None:
+        """The stored refresh token."""
+        return self.token
+
+    def save(self, token: str | None) -> None:
+        """Replace the stored refresh token."""
+        self.token = token
+
+
+class KeyringTokenStore:
+    """The refresh token in the OS keyring, next to the profile's database key."""
+
+    SERVICE = "zhengwu-oa-client"
+
+    def __init__(self, profile_id: str, *, backend: Any = None) -> None:
+        import keyring
+
+        self.name = f"{profile_id}:refresh"
+        self.backend = backend or keyring.get_keyring()
+
+    def load(self) -> str | None:
+        """The stored refresh token, or None."""
+        return self.backend.get_password(self.SERVICE, self.name)
+
+    def save(self, token: str | None) -> None:
+        """Store (or remove) the refresh token."""
+        if token is None:
+            try:
+                self.backend.delete_password(self.SERVICE, self.name)
+            except Exception:
+                log.debug("no refresh token to delete")
+        else:
+            self.backend.set_password(self.SERVICE, self.name, token)
+
+
+@dataclass
+class Session:
+    """Who we are signed in as."""
+
+    user: dict
+    access_token: str
+
+
+class Transport:
+    """One server, one device: every call the sync engine makes."""
+
+    def __init__(
+        self, base_url: str, *, device_id: str, device_name: str = "desktop",
+        tokens: TokenStore | None = None, http: requests.Session | None = None,
+        timeout: tuple[float, float] = TIMEOUT, sleep: Callable[[float], None] = time.sleep,
+        language: str = "zh-CN",
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.device_id = device_id
+        self.device_name = device_name
+        self.tokens = tokens or MemoryTokenStore()
+        self.http = http or requests.Session()
+        self.timeout = timeout
+        self.sleep = sleep
+        self.language = language
+        self.access_token: str | None = None
+        self.user: dict | None = None
+        self.bytes_sent = 0
+        self.bytes_received = 0
+
+    # -- low level -----------------------------------------------------------------------
+
+    def _headers(self, extra: dict | None = None) -> dict:
+        headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Accept-Language": self.language,
+                   "Accept-Encoding": "gzip"}
+        if self.access_token:
+            headers["Authorization"] = f"Bearer {self.access_token}"
+        headers.update(extra or {})
+        return headers
+
+    def _send(self, method: str, path: str, *, body: bytes | None, params: dict | None,
+              headers: dict | None) -> requests.Response:
+        url = self.base_url + API + path
+        last: Exception | None = None
+        for delay in (*QUICK_RETRIES, None):
+            try:
+                resp = self.http.request(method, url, data=body, params=params,
+                                         headers=self._headers(headers), timeout=self.timeout)
+                if resp.status_code in (429, 500, 502, 503, 504) and delay is not None:
+                    last = SyncError(_("服务器暂时无法处理（{status}），稍后自动重试").format(
+                        status=resp.status_code), kind="server", status=resp.status_code)
+                    self.sleep(delay)
+                    continue
+                received = len(resp.content)  # read it all now: a broken body fails here
+                self.bytes_sent += len(body or b"")
+                self.bytes_received += received
+                return resp
+            except (requests.ConnectionError, requests.Timeout,
+                    requests.exceptions.ChunkedEncodingError) as exc:
+                last = exc
+                if delay is None:
+                    break
+                self.sleep(delay)
+        if isinstance(last, SyncError):
+            raise last
+        raise SyncError(_("无法连接服务器，已转为离线；恢复网络后会自动同步"), kind="network",
+                        detail=type(last).__name__) from last
+
+    def request(self, method: str, path: str, *, json_body: Any = None, params: dict | None = None,
+                data: bytes | None = None, headers: dict | None = None, auth: bool = True,
+                expect: tuple[int, ...] = (200,)) -> requests.Response:
+        """Send one request (refreshing the token once on 401) and check its status."""
+        body, extra = data, dict(headers or {})
+        if json_body is not None:
+            body = json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode()
+            extra["Content-Type"] = "application/json"
+            if len(body) > GZIP_OVER:
+                body = gzip.compress(body, compresslevel=5)
+                extra["Content-Encoding"] = "gzip"
+        resp = self._send(method, path, body=body, params=params, headers=extra)
+        if resp.status_code == 401 and auth:
+            self.refresh()
+            resp = self._send(method, path, body=body, params=params, headers=extra)
+        if resp.status_code not in expect:
+            raise self._error(resp)
+        return resp
+
+    def _error(self, resp: requests.Response) -> SyncError:
+        try:
+            payload = resp.json()
+            code, message = payload.get("code", ""), payload.get("message", "")
+        except ValueError:
+            payload, code, message = {}, "", ""
+        kind = {
+            401: "auth", 403: "forbidden", 404: "not_found", 409: "conflict", 413: "too_large",
+            422: "invalid", 426: "upgrade",
+        }.get(resp.status_code, "server")
+        if kind == "upgrade":
+            message = message or _("客户端版本过旧，请升级客户端")
+        if kind == "auth":
+            message = message or _("登录已失效，请重新登录")
+        return SyncError(message or _("服务器返回错误（{status}）").format(status=resp.status_code),
+                         kind=kind, status=resp.status_code, code=code, body=payload)
+
+    def _json(self, resp: requests.Response) -> Any:
+        try:
+            return resp.json()
+        except ValueError as exc:
+            raise SyncError(_("服务器的回应不完整，稍后自动重试"), kind="network",
+                            detail="truncated") from exc
+
+    # -- auth ------------------------------------------------------------------------------
+
+    def login(self, login: str, password: str) -> dict:
+        """Sign in with a password; keeps the access token and stores the refresh token."""
+        resp = self.request(
+            "POST", "/auth/login", auth=False,
+            json_body={"login": login, "password": password, "device_id": self.device_id,
+                       "device_name": self.device_name},
+        )
+        return self._take_tokens(self._json(resp))
+
+    def _take_tokens(self, data: dict) -> dict:
+        self.access_token = data["access_token"]
+        self.tokens.save(data["refresh_token"])
+        self.user = data["user"]
+        return data["user"]
+
+    def refresh(self) -> dict:
+        """Trade the stored refresh token for a new pair; SyncError(kind="auth") if refused."""
+        token = self.tokens.load()
+        if not token:
+            raise SyncError(_("登录已失效，请重新登录"), kind="auth")
+        self.access_token = None
+        resp = self._send("POST", "/auth/refresh",
+                          body=json.dumps({"refresh_token": token, "device_id": self.device_id}).encode(),
+                          params=None, headers={"Content-Type": "application/json"})
+        if resp.status_code != 200:
+            if resp.status_code in (401, 403):
+                self.tokens.save(None)
+            err = self._error(resp)
+            raise SyncError(err.message or _("登录已失效，请重新登录"), kind="auth",
+                            status=resp.status_code) from None
+        return self._take_tokens(self._json(resp))
+
+    def logout(self) -> None:
+        """Sign out on the server and forget the tokens."""
+        try:
+            self.request("POST", "/auth/logout", expect=(204,))
+        finally:
+            self.access_token = None
+            self.tokens.save(None)
+
+    # -- sync --------------------------------------------------------------------------------
+
+    def push(self, ops: list[dict]) -> PushResponse:
+        """Send a batch of outbox ops."""
+        req = PushRequest(device_id=self.device_id, ops=ops)
+        resp = self.request("POST", "/sync/push", json_body=req.model_dump(mode="json"))
+        return PushResponse.model_validate(self._json(resp))
+
+    def pull(self, cursor: int, *, limit: int = 1000, collection: str | None = None,
+             server_id: str | None = None) -> PullResponse:
+        """Changes after `cursor`."""
+        params: dict[str, Any] = {"cursor": cursor, "limit": limit}
+        if collection:
+            params["collection"] = collection
+        if server_id:
+            params["server_id"] = server_id
+        return PullResponse.model_validate(self._json(self.request("GET", "/sync/pull", params=params)))
+
+    def digest(self) -> DigestResponse:
+        """Per-collection counts and digests."""
+        return DigestResponse.model_validate(self._json(self.request("GET", "/sync/digest")))
+
+    def wait(self, cursor: int, *, timeout: float = 25.0) -> WaitResponse:
+        """Long-poll until something newer than `cursor` exists (or `timeout`)."""
+        old = self.timeout
+        self.timeout = (old[0], timeout + 10)
+        try:
+            resp = self.request("GET", "/sync/wait", params={"cursor": cursor, "timeout": timeout})
+        finally:
+            self.timeout = old
+        return WaitResponse.model_validate(self._json(resp))
+
+    # -- blobs -------------------------------------------------------------------------------
+
+    def blob_size(self, sha256: str) -> int | None:
+        """The size of a blob on the server, or None when it is not there."""
+        resp = self.request("HEAD", f"/blobs/{sha256}", expect=(200, 404))
+        return int(resp.headers.get("Content-Length", "0")) if resp.status_code == 200 else None
+
+    def upload_start(self, sha256: str, size: int) -> UploadState:
+        """Open (or learn the state of) an upload."""
+        resp = self.request("POST", "/blobs/uploads", json_body={"sha256": sha256, "size": size})
+        return UploadState.model_validate(self._json(resp))
+
+    def upload_status(self, upload_id: str) -> UploadState:
+        """Where an upload stands."""
+        return UploadState.model_validate(self._json(self.request("GET", f"/blobs/uploads/{upload_id}")))
+
+    def upload_chunk(self, upload_id: str, offset: int, data: bytes) -> UploadState:
+        """Send one chunk at `offset`."""
+        resp = self.request("PUT", f"/blobs/uploads/{upload_id}", params={"offset": offset},
+                            data=data, headers={"Content-Type": "application/octet-stream"})
+        return UploadState.model_validate(self._json(resp))
+
+    def upload_finish(self, upload_id: str) -> UploadState:
+        """Ask the server to check the hash and keep the blob."""
+        resp = self.request("POST", f"/blobs/uploads/{upload_id}/finish")
+        return UploadState.model_validate(self._json(resp))
+
+    def download(self, sha256: str, *, start: int = 0, end: int | None = None) -> bytes:
+        """A blob's bytes, or the range [start, end]."""
+        headers = {}
+        if start or end is not None:
+            headers["Range"] = f"bytes={start}-{'' if end is None else end}"
+        resp = self.request("GET", f"/blobs/{sha256}", headers=headers, expect=(200, 206))
+        return resp.content
+
+    def iter_download(self, sha256: str, *, size: int, chunk: int = 1 << 20,
+                      start: int = 0) -> Iterator[bytes]:
+        """A blob in ranged pieces, resuming from `start`."""
+        pos = start
+        while pos < size:
+            piece = self.download(sha256, start=pos, end=min(size, pos + chunk) - 1)
+            if not piece:
+                raise SyncError(_("下载中断，稍后自动重试"), kind="network")
+            pos += len(piece)
+            yield piece

@@ -1,0 +1,148 @@
+"""A real OA server on a loopback port (uvicorn in a thread), clients that sync with it,
+and a fault-injecting `requests` adapter."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+import uvicorn
+from requests.adapters import HTTPAdapter
+
+from oa_client.domain.ids import new_id
+from oa_client.store.local import LocalStore, open_store
+from oa_server.main import create_app
+from sync.engine import SyncEngine
+from sync.transport import MemoryTokenStore, Transport
+from tests.server.support import Clock, free_port, make_settings
+from tests.support.file_keyring import FileKeyring
+
+PASSWORD = "Demo@2026"
+
+
+class LiveServer:
+    """The FastAPI app served by uvicorn on 127.0.0.1 in a background thread."""
+
+    def __init__(self, data_dir: Path, db_url: str, clock: Clock | None = None) -> None:
+        self.clock = clock or Clock()
+        self.settings = make_settings(data_dir, db_url)
+        self.app = create_app(self.settings, clock=self.clock)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
+                                lifespan="off", timeout_keep_alive=30)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> LiveServer:
+        """Start and wait until it answers."""
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        """Stop the server and release its database."""
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.app.state.engine.dispose()
+
+    def session(self):
+        """A database session on the server's database (for assertions)."""
+        return self.app.state.sessionmaker()
+
+
+class FaultyAdapter(HTTPAdapter):
+    """Injects the faults of a bad network: lost requests, lost responses after the server
+    applied them, 500/503, timeouts, truncated bodies."""
+
+    FAULTS = ("drop_request", "drop_response", "error_500", "error_503_after", "timeout", "truncate")
+
+    def __init__(self, rng: random.Random, rate: float = 0.0) -> None:
+        super().__init__()
+        self.rng = rng
+        self.rate = rate
+        self.counts: dict[str, int] = {}
+
+    def send(self, request, **kwargs):
+        fault = self.rng.choice(self.FAULTS) if self.rng.random() < self.rate else None
+        if fault:
+            self.counts[fault] = self.counts.get(fault, 0) + 1
+        if fault == "drop_request":
+            raise requests.ConnectionError("injected: request lost")
+        if fault == "timeout":
+            raise requests.Timeout("injected: timeout")
+        if fault == "error_500":
+            return _fake(request, 500)
+        response = super().send(request, **kwargs)
+        if fault == "drop_response":
+            _ = response.content
+            raise requests.ConnectionError("injected: response lost after the server applied it")
+        if fault == "error_503_after":
+            _ = response.content
+            return _fake(request, 503)
+        if fault == "truncate":
+            body = response.content
+            response._content = body[: len(body) // 2]
+        return response
+
+
+def _fake(request, status: int) -> requests.Response:
+    resp = requests.Response()
+    resp.status_code = status
+    resp._content = json.dumps({"code": "internal", "message": "injected"}).encode()
+    resp.headers["Content-Type"] = "application/json"
+    resp.request = request
+    resp.url = request.url
+    return resp
+
+
+@dataclass
+class Client:
+    """One desktop: an encrypted profile, a transport, an engine."""
+
+    name: str
+    store: LocalStore
+    transport: Transport
+    engine: SyncEngine
+    adapter: FaultyAdapter
+    ops: list[str] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Close the profile."""
+        self.store.close()
+
+
+def make_client(server: LiveServer, root: Path, login: str, *, name: str | None = None,
+                rng: random.Random | None = None, device_id: str | None = None) -> Client:
+    """A signed-in client with its own profile and device."""
+    name = name or login
+    kr_dir = root / f"kr-{name}"
+    kr_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(root / f"profile-{name}", keyring_backend=FileKeyring(kr_dir),
+                       server_url=server.url, username=login)
+    adapter = FaultyAdapter(rng or random.Random(0))
+    http = requests.Session()
+    http.mount("http://", adapter)
+    transport = Transport(server.url, device_id=device_id or new_id(), device_name=name,
+                          tokens=MemoryTokenStore(), http=http, sleep=lambda s: None)
+    transport.login(login, PASSWORD)
+    engine = SyncEngine(store, transport, batch=50, pull_limit=200)
+    return Client(name=name, store=store, transport=transport, engine=engine, adapter=adapter)
+
+
+def live_records(store: LocalStore, collection: str = "documents") -> dict[str, tuple[int, dict]]:
+    """id → (rev, data) of a client's live records, local bookkeeping fields dropped."""
+    out = {}
+    for rec in store.records.list(collection, limit=100_000, order_by="id"):
+        data = {k: v for k, v in rec.items() if k not in ("id", "rev", "deleted", "updated_at")}
+        out[rec["id"]] = (rec["rev"], {k: v for k, v in data.items() if v is not None})
+    return out

@@ -1,0 +1,246 @@
+"""Sync against the real server over HTTP: round trips, idempotency, conflicts, visibility."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from oa_client.errors import SyncError
+from oa_client.services import records as svc
+from oa_server.sync_models import SyncCounter, SyncOp
+from tests.sync.support import live_records, make_client
+
+DRAFTER = "liuyang"  # 普宁市人民政府办公室 秘书科
+CHIEF = "zhengxiaoyan"  # same unit
+OTHER_UNIT = "chenmeiling"  # 财政局
+
+
+def doc(title: str, **extra) -> dict:
+    return {"direction": "outgoing", "doc_kind": "通知", "title": title, "body": "正文。", **extra}
+
+
+def conflicts(client) -> list[dict]:
+    rows = client.store.db.query(
+        "SELECT entity_id, kind, local_payload, server_payload, resolution FROM conflicts")
+    return [dict(zip(("entity_id", "kind", "local", "server", "resolution"), r, strict=True))
+            for r in rows]
+
+
+def test_offline_write_reaches_a_colleague(server, tmp_path):
+    a = make_client(server, tmp_path, DRAFTER)
+    b = make_client(server, tmp_path, CHIEF)
+    svc.save(a.store, "documents", doc("关于召开防汛工作会议的通知"))
+    assert a.store.records.pending_ops() == 1
+    report = a.engine.sync()
+    assert report.applied == 1 and a.store.records.pending_ops() == 0
+    b.engine.sync()
+    assert live_records(a.store) == live_records(b.store)
+    (rev, data), = live_records(b.store).values()
+    assert rev > 0 and data["title"] == "关于召开防汛工作会议的通知"
+    assert b.store.search("防汛")  # searchable offline on the colleague's desk
+    a.close()
+    b.close()
+
+
+def test_same_op_three_times_and_lost_response_apply_once(server, tmp_path):
+    a = make_client(server, tmp_path, DRAFTER)
+    svc.save(a.store, "documents", doc("幂等测试"))
+    (op,) = a.store.records.outbox()
+    wire = [{k: op[k] for k in ("op_id", "kind", "entity", "entity_id", "base_rev", "payload")}]
+    first = a.transport.push(wire).results[0]
+    second = a.transport.push(wire).results[0]
+    third = a.transport.push(wire).results[0]
+    assert first.status == "applied" and second == first == third
+    # a lost response: the server applied the op, the client never heard
+    svc.save(a.store, "documents", doc("响应丢失"))
+    a.adapter.rate = 1.0
+    a.adapter.FAULTS = ("drop_response",)
+    with pytest.raises(SyncError) as err:
+        a.engine.sync()
+    assert err.value.kind == "network"
+    a.adapter.rate = 0.0
+    a.engine.sync()
+    assert a.store.records.pending_ops() == 0
+    with server.session() as s:
+        assert s.get(SyncCounter, "rev").value == 2  # two records, two revisions: nothing doubled
+        assert s.query(SyncOp).count() == 2
+    a.close()
+
+
+def test_same_second_edits_on_two_offline_clients_keep_the_loser_as_conflict(server, tmp_path):
+    a = make_client(server, tmp_path, DRAFTER)
+    b = make_client(server, tmp_path, CHIEF)
+    svc.save(a.store, "documents", doc("原稿", id="doc-1"))
+    a.engine.sync()
+    b.engine.sync()
+    # both edit the same record offline, in the same second
+    svc.save(a.store, "documents", {**a.store.records.get("documents", "doc-1"), "title": "A 的修改"})
+    svc.save(b.store, "documents", {**b.store.records.get("documents", "doc-1"), "title": "B 的修改"})
+    a.engine.sync()
+    report = b.engine.sync()
+    assert report.conflicts == 1
+    a.engine.sync()
+    assert live_records(a.store) == live_records(b.store)
+    assert live_records(b.store)["doc-1"][1]["title"] == "A 的修改"
+    (c,) = conflicts(b)
+    assert c["kind"] == "edit" and "B 的修改" in c["local"] and "A 的修改" in c["server"]
+    a.close()
+    b.close()
+
+
+def test_edit_versus_delete_never_silently_eats_the_edit(server, tmp_path):
+    a = make_client(server, tmp_path, DRAFTER)
+    b = make_client(server, tmp_path, CHIEF)
+    svc.save(a.store, "documents", doc("将被删除", id="doc-x"))
+    a.engine.sync()
+    b.engine.sync()
+    svc.delete(a.store, "documents", "doc-x")
+    svc.save(b.store, "documents", {**b.store.records.get("documents", "doc-x"), "body": "补充内容"})
+    a.engine.sync()  # the delete wins the race
+    b.engine.sync()
+    (c,) = conflicts(b)
+    assert c["kind"] == "delete" and "补充内容" in c["local"]  # the edit is kept for its author
+    a.engine.sync()
+    assert live_records(a.store) == live_records(b.store) == {}
+
+    # the other order: the edit lands first, the stale delete is refused
+    svc.save(a.store, "documents", doc("保留", id="doc-y"))
+    a.engine.sync()
+    b.engine.sync()
+    svc.save(a.store, "documents", {**a.store.records.get("documents", "doc-y"), "body": "新内容"})
+    svc.delete(b.store, "documents", "doc-y")
+    a.engine.sync()
+    b.engine.sync()
+    assert live_records(b.store)["doc-y"][1]["body"] == "新内容"
+    assert any(c["entity_id"] == "doc-y" and c["kind"] == "delete" for c in conflicts(b))
+    a.close()
+    b.close()
+
+
+def test_outsiders_see_nothing_and_cannot_write(server, tmp_path):
+    a = make_client(server, tmp_path, DRAFTER)
+    outsider = make_client(server, tmp_path, OTHER_UNIT)
+    svc.save(a.store, "documents", doc("本单位内部通知", id="doc-in"))
+    a.engine.sync()
+    outsider.engine.sync()
+    assert live_records(outsider.store) == {}
+    # pushing an edit to the hidden record and to a missing one look the same: forbidden
+    results = outsider.transport.push([
+        {"op_id": "o1", "kind": "upsert", "entity": "documents", "entity_id": "doc-in",
+         "base_rev": 1, "payload": {"title": "篡改"}},
+        {"op_id": "o2", "kind": "upsert", "entity": "documents", "entity_id": "no-such",
+         "base_rev": 1, "payload": {"title": "篡改"}},
+        {"op_id": "o3", "kind": "upsert", "entity": "documents", "entity_id": "new-doc",
+         "base_rev": 0, "payload": {"title": "冒用他单位", "unit_id": "someone-else"}},
+        {"op_id": "o4", "kind": "delete", "entity": "documents", "entity_id": "doc-in",
+         "base_rev": 1, "payload": {}},
+    ]).results
+    assert [r.status for r in results] == ["rejected"] * 4
+    assert {r.code for r in results} == {"forbidden"}
+    assert results[0].message == results[1].message and results[0].server_record is None
+    a.engine.sync()
+    assert live_records(a.store)["doc-in"][1]["title"] == "本单位内部通知"
+
+    # shared with the outsider's unit through routing: now visible; unshared: a tombstone
+    rec = a.store.records.get("documents", "doc-in")
+    outsider_unit = outsider.transport.user["unit"]["id"]
+    svc.save(a.store, "documents", {**rec, "audience_units": [outsider_unit]})
+    a.engine.sync()
+    outsider.engine.sync()
+    assert set(live_records(outsider.store)) == {"doc-in"}
+    rec = a.store.records.get("documents", "doc-in")
+    svc.save(a.store, "documents", {**rec, "audience_units": []})
+    a.engine.sync()
+    outsider.engine.sync()
+    assert live_records(outsider.store) == {}
+    a.close()
+    outsider.close()
+
+
+def test_administrators_get_403(server, tmp_path):
+    admin = make_client(server, tmp_path, "huangwei")  # 系统管理员
+    with pytest.raises(SyncError) as err:
+        admin.engine.sync()
+    assert err.value.kind == "forbidden" and "三员分立" in err.value.message
+    admin.close()
+
+
+def test_expired_token_refreshes_once_and_revoked_sign_in_keeps_the_outbox(server, tmp_path):
+    a = make_client(server, tmp_path, DRAFTER)
+    server.clock.advance(minutes=20)  # the access token has expired
+    svc.save(a.store, "documents", doc("令牌过期后仍能同步"))
+    a.engine.sync()
+    assert a.store.records.pending_ops() == 0
+    a.transport.logout()  # revoked: the refresh token is gone too
+    svc.save(a.store, "documents", doc("等待重新登录"))
+    with pytest.raises(SyncError) as err:
+        a.engine.sync()
+    assert err.value.kind == "auth" and "登录" in err.value.message
+    assert a.store.records.pending_ops() == 1  # kept for after sign-in
+    a.transport.login(DRAFTER, "Demo@2026")
+    a.engine.sync()
+    assert a.store.records.pending_ops() == 0
+    a.close()
+
+
+def test_clock_skew_of_hours_is_a_warning_not_a_refusal(server, tmp_path):
+    from datetime import timedelta
+
+    a = make_client(server, tmp_path, DRAFTER)
+    real = a.engine.now
+    a.engine.now = lambda: real() + timedelta(hours=5)
+    svc.save(a.store, "documents", doc("本机时钟不准"))
+    report = a.engine.sync()
+    assert report.applied == 1 and "clock_skew" in report.warnings
+    assert report.clock_skew_s > 4 * 3600
+    a.close()
+
+
+def test_cursor_from_the_future_or_another_server_repulls_without_deleting(server, tmp_path):
+    a = make_client(server, tmp_path, DRAFTER)
+    svc.save(a.store, "documents", doc("已同步的公文", id="kept"))
+    a.engine.sync()
+    svc.save(a.store, "documents", doc("本机草稿", id="local-only"))
+    a.store.db.query("UPDATE sync_cursors SET cursor = 999999")
+    a.store.records.outbox()  # still pending
+    report = a.engine.sync()
+    assert report.server_changed and "cursor_ahead" in report.warnings
+    assert set(live_records(a.store)) == {"kept", "local-only"}
+    a.store.db.query("UPDATE sync_cursors SET server_id = 'another-server'")
+    report = a.engine.sync()
+    assert "server_changed" in report.warnings
+    assert set(live_records(a.store)) == {"kept", "local-only"}
+    a.close()
+
+
+def test_digest_mismatch_repulls_the_collection(server, tmp_path):
+    a = make_client(server, tmp_path, DRAFTER)
+    for i in range(5):
+        svc.save(a.store, "documents", doc(f"第{i}号", id=f"d{i}"))
+    a.engine.sync()
+    # damage the local copy behind the engine's back
+    a.store.db.query("UPDATE documents SET rev = 77 WHERE id = 'd1'")
+    a.store.db.query("UPDATE documents SET deleted = 1 WHERE id = 'd2'")
+    report = a.engine.sync()
+    assert report.repulled == ["documents"]
+    b = make_client(server, tmp_path, CHIEF)
+    b.engine.sync()
+    assert live_records(a.store) == live_records(b.store)
+    a.close()
+    b.close()
+
+
+def test_unknown_collection_and_org_records_are_rejected(server, tmp_path):
+    a = make_client(server, tmp_path, DRAFTER)
+    results = a.transport.push([
+        {"op_id": "x1", "kind": "upsert", "entity": "passwords", "entity_id": "1", "payload": {}},
+        {"op_id": "x2", "kind": "upsert", "entity": "units", "entity_id": "1", "payload": {}},
+    ]).results
+    assert [(r.status, r.code) for r in results] == [
+        ("rejected", "unknown_collection"), ("rejected", "read_only")]
+    a.close()
+
+
+def test_random_seed_is_deterministic():
+    assert random.Random(1).random() == random.Random(1).random()
