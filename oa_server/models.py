@@ -149,7 +149,7 @@ class AuthSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoke_reason: Mapped[str | None] = mapped_column(String(32))
 
-    device: Mapped[Device] = relationship(lazy="joined")
+    device: Mapped[Device] = relationship(lazy="joined", innerjoin=True)
 
 
 class RefreshToken(Base):

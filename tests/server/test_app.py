@@ -250,7 +250,14 @@ def test_bad_input_never_produces_a_500(client: TestClient) -> None:
                             params={"limit": "-1", "after_seq": "x", "unit_id": "x"},
                         )
                         assert response.status_code < 500, (method, url, body, response.text)
-                        assert "code" in response.json() or response.status_code < 300
+                        if method == "head":
+                            continue  # no body by definition
+                        assert response.status_code < 300 or "code" in response.json(), (
+                            method,
+                            url,
+                            response.status_code,
+                            response.text,
+                        )
                         checked += 1
                     raw = client.request(
                         method,
