@@ -26,7 +26,6 @@ from docs_exchange.layout import (
     baseline,
     row_top,
 )
-from docs_exchange.linebreak import break_paragraph
 from docs_exchange.model import FORMATS, OfficialDocument, format_cn_date, heading_level
 from oa_client.errors import RenderError
 from oa_client.i18n import _
@@ -293,7 +292,7 @@ def _attachment_note(flow: Flow, doc: OfficialDocument) -> None:
     for i, name in enumerate(names):
         prefix = f"{i + 1}." if len(names) > 1 else ""
         text = (label if i == 0 else "") + prefix + name
-        prefix_w = sum(flow.advances(prefix, ["fangsong"] * len(prefix), BODY_SIZE, CELL))
+        prefix_w = _width(flow, prefix)
         _para(flow, "attachment_note", text, first=2 * CELL if i == 0 else lead,
               indent=lead + prefix_w, align="left")
 
@@ -358,8 +357,9 @@ def _signature(flow: Flow, doc: OfficialDocument, *, order: bool) -> SealAnchor 
                       width_pt=stamp_w, height_pt=2 * PITCH)
 
 
-def _width(flow: Flow, text: str) -> float:
-    return sum(flow.advances(text, ["fangsong"] * len(text), BODY_SIZE, CELL))
+def _width(flow: Flow, text: str, role: str = "fangsong") -> float:
+    """Width of one line of body text as it will be set (中西文间距 included)."""
+    return flow.positions(text, [role] * len(text), size=BODY_SIZE, cell=CELL)[1]
 
 
 def _line(flow: Flow, kind: str, text: str, left: float) -> None:
@@ -442,11 +442,7 @@ def _record(flow: Flow, doc: OfficialDocument, *, letter: bool) -> None:
         cc_block = Block(kind="cc", text=text, segments=_segments(text, "fangsong"), size=NOTE_SIZE,
                          align="both", first_indent=inset, indent=inset + 3 * NOTE_SIZE,
                          right_indent=inset, grid=False)
-    n_cc = 0
-    if cc_block:
-        adv = flow.advances(cc_block.text, ["fangsong"] * len(cc_block.text), NOTE_SIZE, NOTE_SIZE)
-        n_cc = len(break_paragraph(cc_block.text, width=BODY_W - inset, advances=adv,
-                                   first_indent=inset, indent=inset + 3 * NOTE_SIZE))
+    n_cc = len(flow.break_block(cc_block, cell=NOTE_SIZE)) if cc_block else 0
     has_print = bool(printer or print_date)
     need = n_cc + (1 if has_print else 0)
     if flow.row + need > ROWS:
@@ -483,18 +479,13 @@ def _print_line(flow: Flow, block: Block, printer: str, date: str, inset: float)
     """印发机关 left one character in, 印发日期 right one character in, on one row."""
     flow.blocks.append(block)
     row = flow.row
-    adv = flow.advances(printer, ["fangsong"] * len(printer), NOTE_SIZE, NOTE_SIZE)
-    xs, x = [], X0 + inset
-    for a in adv:
-        xs.append(x)
-        x += a
-    flow.draw(printer, xs, ["fangsong"] * len(printer), row=row, size=NOTE_SIZE)
-    dadv = flow.advances(date, ["fangsong"] * len(date), NOTE_SIZE, NOTE_SIZE)
-    x = X0 + BODY_W - inset - sum(dadv)
-    dxs = []
-    for a in dadv:
-        dxs.append(x)
-        x += a
-    flow.draw(date, dxs, ["fangsong"] * len(date), row=row, size=NOTE_SIZE)
+    roles = ["fangsong"] * len(printer)
+    xs, _end = flow.positions(printer, roles, size=NOTE_SIZE, cell=NOTE_SIZE, x=X0 + inset)
+    flow.draw(printer, xs, roles, row=row, size=NOTE_SIZE)
+    roles = ["fangsong"] * len(date)
+    _xs, width = flow.positions(date, roles, size=NOTE_SIZE, cell=NOTE_SIZE)
+    xs, _end = flow.positions(date, roles, size=NOTE_SIZE, cell=NOTE_SIZE,
+                              x=X0 + BODY_W - inset - width)
+    flow.draw(date, xs, roles, row=row, size=NOTE_SIZE)
     block.lines = [(flow.page.index, row, 0, len(block.text))]
     flow.row = row + 1

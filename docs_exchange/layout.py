@@ -15,9 +15,9 @@ from docs_exchange.fonts import FontFace, FontSet, FontSubstitution, text_width
 from docs_exchange.linebreak import (
     Line,
     autospace_gaps,
-    balance_lines,
     break_paragraph,
     is_full_width,
+    title_lines,
 )
 
 MM = 72 / 25.4
@@ -212,12 +212,26 @@ class Flow:
         out = []
         extra = LETTER if cell == CELL else 0.0
         for ch, role in zip(text, roles, strict=True):
-            if is_full_width(ch) and not (ch in "“”‘’" and cell == CELL):
+            if is_full_width(ch) and ch not in "“”‘’":
                 out.append(cell)
             else:
                 face, _fell = self.fonts.face_for(role, ch)
                 out.append(text_width(face, ch, size) + extra)
         return out
+
+    def positions(
+        self, text: str, roles: list[str], *, size: float, cell: float, x: float = 0.0
+    ) -> tuple[list[float], float]:
+        """x of every character of a one-line `text` starting at `x`, and the end x."""
+        adv = self.advances(text, roles, size, cell)
+        unspaced = -LETTER if cell == CELL else 0.0
+        gaps = autospace_gaps(text, boundary=unspaced, autospace=AUTOSPACE * size)
+        xs = []
+        for i, a in enumerate(adv):
+            x += gaps[i] if i else 0.0
+            xs.append(x)
+            x += a
+        return xs, x
 
     def draw(
         self,
@@ -256,6 +270,35 @@ class Flow:
             run.text += ch
             run.xs.append(x)
 
+    def break_block(
+        self,
+        block: Block,
+        *,
+        width: float = BODY_W,
+        cell: float = CELL,
+        balance: bool = False,
+        indent_first: float | None = None,
+    ) -> list[Line]:
+        """The lines `block` breaks into (nothing is drawn)."""
+        text = block.text
+        roles = _roles(block)
+        adv = self.advances(text, roles, block.size, cell)
+        unspaced = -LETTER if cell == CELL else 0.0  # a run's last glyph keeps its full width
+        gaps = autospace_gaps(text, boundary=unspaced, autospace=AUTOSPACE * block.size)
+        avail = width - block.right_indent
+        if balance:
+            lines = title_lines(
+                text, width=avail - block.indent, size=block.size, advances=adv, gaps=gaps
+            )
+            for line in lines:
+                line.xs = [x + block.indent for x in line.xs]
+            return lines
+        first = block.first_indent if indent_first is None else indent_first
+        return break_paragraph(
+            text, width=avail, advances=adv, gaps=gaps, first_indent=first, indent=block.indent,
+            justify=block.align == "both", tail=unspaced,
+        )
+
     def place(
         self,
         block: Block,
@@ -266,22 +309,11 @@ class Flow:
         indent_first: float | None = None,
     ) -> None:
         """Break `block` into lines and put them on the next rows, page after page."""
-        text = block.text
+        lines = self.break_block(
+            block, width=width, cell=cell, balance=balance, indent_first=indent_first
+        )
         roles = _roles(block)
-        adv = self.advances(text, roles, block.size, cell)
-        unspaced = -LETTER if cell == CELL else 0.0  # a run's last glyph keeps its full width
-        gaps = autospace_gaps(text, boundary=unspaced, autospace=AUTOSPACE * block.size)
         avail = width - block.right_indent
-        if balance:
-            lines = balance_lines(text, width=avail - block.indent, advances=adv, gaps=gaps)
-            for line in lines:
-                line.xs = [x + block.indent for x in line.xs]
-        else:
-            first = block.first_indent if indent_first is None else indent_first
-            lines = break_paragraph(
-                text, width=avail, advances=adv, gaps=gaps, first_indent=first, indent=block.indent,
-                justify=block.align == "both", tail=unspaced,
-            )
         self.blocks.append(block)
         for line in lines:
             if self.row >= ROWS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
 from docs_exchange.compose import layout_document
@@ -38,12 +39,13 @@ def render_pdf(
 def render_layout(*, layout: Layout) -> RenderResult:
     """Draw an already laid-out document to PDF bytes."""
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4, pageCompression=1, invariant=1)
+    song = layout.fonts.faces["song"]
+    c = canvas.Canvas(buf, pagesize=A4, pageCompression=1, initialFontName=song.pdf_name,
+                      initialFontSize=NOTE_SIZE)
     c.setTitle(layout.title)
     c.setAuthor(layout.author)
     c.setSubject(layout.format)
     c.setCreator("政务协同办公客户端")
-    song = layout.fonts.faces["song"]
     try:
         for page in layout.pages:
             for rule in page.rules:
@@ -73,6 +75,11 @@ def _draw_run(c: canvas.Canvas, run: TextRun) -> None:
     name, size = run.face.pdf_name, run.size
     scale = run.h_scale / 100
     widths = [text_width(run.face, ch, size) * scale for ch in run.text]
+    # One Tj per group of one font subset and one spacing, each placed explicitly: readers
+    # that apply Tc only between the glyphs of one string (pdfminer) then agree with viewers.
+    subsets: list[int] = []
+    for subset, chunk in pdfmetrics.getFont(name).splitString(run.text, c._doc):
+        subsets.extend([subset] * len(chunk.decode("latin-1")))
     t = c.beginText()
     t.setFont(name, size)
     t.setHorizScale(run.h_scale)  # Tz persists across text objects: always set it
@@ -80,7 +87,11 @@ def _draw_run(c: canvas.Canvas, run: TextRun) -> None:
     while i < n:
         j = i + 1
         gap = (run.xs[j] - run.xs[i] - widths[i]) if j < n else 0.0
-        while j < n and abs(run.xs[j] - run.xs[j - 1] - widths[j - 1] - gap) < 0.01:
+        while (
+            j < n
+            and subsets[j] == subsets[i]
+            and abs(run.xs[j] - run.xs[j - 1] - widths[j - 1] - gap) < 0.01
+        ):
             j += 1
         t.setTextOrigin(run.xs[i], run.y)
         t.setCharSpace(gap if j - i > 1 else 0.0)
