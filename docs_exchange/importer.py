@@ -84,7 +84,7 @@ def import_docx(*, data: bytes) -> ImportResult:
     for table in document.tables:
         for row in table.rows:
             lines.append(" | ".join(cell.text.strip() for cell in row.cells))
-    lines.extend(p.text for p in document.paragraphs)
+    lines.extend(p.text.replace("\n", "") for p in document.paragraphs)
     return import_text(text="\n".join(lines))
 
 
@@ -165,8 +165,14 @@ def import_text(*, text: str) -> ImportResult:
         raise ValidationError(_("没有找到公文内容：文件是空的"), field="body")
     title_at = _find_title(lines)
     title = lines[title_at]
-    lines = lines[title_at + 1 :]
+    head, lines = lines[:title_at], lines[title_at + 1 :]
     doc_number = meta.get("文件编号") or meta.get("发文字号")
+    for line in head:
+        m = DOC_NUMBER_RE.search(line.replace(" ", ""))
+        if m and not doc_number:
+            doc_number = m.group(0)
+    mark = next((line for line in head if line.endswith(("文件", "纪要")) and len(line) <= 30), None)
+    lines, record = _record(lines)
     if lines and DOC_NUMBER_RE.fullmatch(lines[0].replace(" ", "")):
         doc_number = doc_number or lines[0]
         lines = lines[1:]
@@ -193,7 +199,7 @@ def import_text(*, text: str) -> ImportResult:
     kind = next((k for k in KINDS if title.endswith(k)), "通知")
     issuer = issuer or meta.get("发布机构")
     doc = OfficialDocument(
-        issuer_mark=f"{issuer}文件" if issuer else "",
+        issuer_mark=mark or (f"{issuer}文件" if issuer else ""),
         doc_number=normalize_doc_number(doc_number) if doc_number else None,
         kind=kind,
         title=title,
@@ -202,11 +208,31 @@ def import_text(*, text: str) -> ImportResult:
         attachments=attachments,
         issuer_name=issuer,
         date=date,
+        **record,
     )
     headings = [(i, lvl) for i, p in enumerate(doc.body) if (lvl := heading_level(p)) is not None]
     for att in doc.attachments:
         headings.extend((-1, lvl) for p in att.body if (lvl := heading_level(p)) is not None)
     return ImportResult(document=doc, headings=headings, warnings=warnings)
+
+
+_PRINTED = re.compile(r"^(.*?)\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*印发$")
+
+
+def _record(lines: list[str]) -> tuple[list[str], dict]:
+    """版记: 抄送 and 印发机关/印发日期 lines → elements; the other lines stay."""
+    record: dict = {}
+    rest = []
+    for line in lines:
+        m = _PRINTED.match(line)
+        if line.startswith(("抄送：", "抄送:")):
+            record["cc_to"] = line[3:].strip().rstrip("。")
+        elif m and len(m.group(1)) <= 30:
+            record["printer"] = m.group(1).strip() or None
+            record["print_date"] = _parse_date(m.group(2))
+        else:
+            rest.append(line)
+    return rest, record
 
 
 def _find_title(lines: list[str]) -> int:
@@ -271,21 +297,31 @@ def _attachment_notes(body: list[str]) -> tuple[list[str], list[str]]:
     return body, []
 
 
+_ATTACHMENT_LABEL = re.compile(r"^附件\s*\d{0,2}$")
+
+
 def _attachment(tail: list[str], listed: list[str]) -> list[Attachment]:
-    """The attached document after the 落款: its title, then its text without the TOC."""
+    """The attached documents after the 落款 (“附件N” label, title, text without its TOC)."""
     tail = [line for line in tail if not _is_furniture(line)]
-    if not tail:
-        return [Attachment(name=n) for n in listed]
-    name = tail[0]
-    rest = tail[1:]
-    if rest and re.fullmatch(r"\d{4}年\d{1,2}月", rest[0]):
-        rest = rest[1:]
-    rest = [line for line in rest if not _is_toc(line)]
-    rest = _split_run_in(rest)
-    if not rest:
-        return [Attachment(name=n) for n in listed] or []
-    attachments = [Attachment(name=name, body=rest)]
-    return attachments + [Attachment(name=n) for n in listed if n != name]
+    labelled = bool(tail) and bool(_ATTACHMENT_LABEL.match(tail[0].replace(" ", "")))
+    chunks: list[list[str]] = []
+    for line in tail:  # a 印发 notice has its plan right after the 落款, with no label
+        if not chunks or (labelled and _ATTACHMENT_LABEL.match(line.replace(" ", ""))):
+            chunks.append([])
+            if labelled and _ATTACHMENT_LABEL.match(line.replace(" ", "")):
+                continue
+        chunks[-1].append(line)
+    found: list[Attachment] = []
+    for chunk in chunks:
+        if not chunk:
+            continue
+        name, rest = chunk[0], chunk[1:]
+        if rest and re.fullmatch(r"\d{4}年\d{1,2}月", rest[0]):
+            rest = rest[1:]  # the cover date of an attached plan
+        rest = _split_run_in([line for line in rest if not _is_toc(line)])
+        found.append(Attachment(name=name, body=rest))
+    names = {a.name for a in found}
+    return found + [Attachment(name=n) for n in listed if n not in names]
 
 
 _SENTENCE_GAP = re.compile(r"(?<=[。！？；])\s+(?=\S)")

@@ -23,7 +23,9 @@ UPWARD_KINDS = ("请示", "报告")
 FORMATS = ("文件", "信函", "命令", "纪要")
 SEAL_MODES = ("with_seal", "without_seal", "signature_stamp")
 
-_DOC_NUMBER = re.compile(r"^(?P<code>\S*?)[〔\[［](?P<year>\d{4})[〕\]］](?P<seq>\d+)号$")
+_DOC_NUMBER = re.compile(
+    r"^(?P<code>\S*?)[〔\[［(（【](?P<year>\d{4})[〕\]］)）】]第?(?P<seq>\d+)号$"
+)
 
 
 def normalize_doc_number(text: str) -> str:

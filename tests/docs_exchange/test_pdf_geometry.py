@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from collections import defaultdict
 from pathlib import Path
 
@@ -96,7 +97,7 @@ def test_line_pitch_fills_the_225mm_body(rendered) -> None:
     _doc, _result, pdf = rendered["puning"]
     page = pdf.pages[5]
     ys = sorted({round(c["matrix"][5], 2) for line in body_lines(page) for c in line}, reverse=True)
-    pitches = {round(a - b, 1) for a, b in zip(ys, ys[1:], strict=False)}
+    pitches = {round(a - b, 1) for a, b in itertools.pairwise(ys)}
     assert pitches == {round(225 * MM / 22, 1)}
 
 
@@ -106,13 +107,13 @@ def test_header_mark_is_red_and_the_rule_4mm_below_the_number(rendered) -> None:
     mark = [c for c in page.chars if c["non_stroking_color"] == RED]
     assert "".join(c["text"] for c in mark) == doc.issuer_mark
     assert min(c["top"] for c in mark) == pytest.approx(BODY_TOP + 35 * MM, abs=1.5 * MM)
-    number = [c for c in page.chars if c["text"] == "〔"][0]
+    number = next(c for c in page.chars if c["text"] == "〔")
     rules = [r for r in page.lines if r["stroking_color"] == RED]
     assert len(rules) == 1
     rule = rules[0]
     assert rule["x1"] - rule["x0"] == pytest.approx(156 * MM, abs=0.5)
     assert rule["top"] - number["bottom"] == pytest.approx(4 * MM, abs=1 * MM)
-    title = [c for c in page.chars if c["text"] == "关"][0]
+    title = next(c for c in page.chars if c["text"] == "关")
     assert title["top"] - rule["top"] > 1.5 * 225 * MM / 22  # two lines below the rule
     assert title["size"] == pytest.approx(22)
 

@@ -1,0 +1,91 @@
+"""Our DOCX opened by LibreOffice paginates exactly like our PDF (page count, first line of every page)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+from docs_exchange.docx_writer import render_docx
+from docs_exchange.importer import import_file
+from docs_exchange.layout import MM
+from docs_exchange.linebreak import HANGABLE
+from docs_exchange.pdf import render_pdf
+
+pytestmark = pytest.mark.libreoffice
+NAMES = ("puning", "huangyan")
+BODY_BOTTOM = (37 + 225) * MM
+
+
+def _lines(pdf_bytes: bytes) -> list[list[str]]:
+    """Per page, the text lines of the 版心 (spaces dropped)."""
+    pages = []
+    with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
+        for page in pdf.pages:
+            rows: dict[float, list[dict]] = defaultdict(list)
+            for ch in page.chars:
+                if ch["top"] < BODY_BOTTOM and not ch["text"].isspace():
+                    rows[round(ch["matrix"][5] / 3)].append(ch)
+            pages.append(
+                ["".join(c["text"] for c in sorted(rows[y], key=lambda c: c["x0"]))
+                 for y in sorted(rows, reverse=True)]
+            )
+    return pages
+
+
+@pytest.fixture(scope="session")
+def converted(fixtures_dir: Path) -> dict[str, tuple[bytes, bytes]]:
+    """name → (our PDF, LibreOffice's PDF of our DOCX), converted in one soffice run."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        pytest.fail("LibreOffice (soffice) is not installed; it is needed for the DOCX check")
+    ours: dict[str, bytes] = {}
+    with tempfile.TemporaryDirectory(prefix="oa-lo-") as tmp:
+        work = Path(tmp)
+        for name in NAMES:
+            doc = import_file(path=fixtures_dir / "documents" / f"{name}-digital-gov-plan.txt").document
+            ours[name] = render_pdf(doc).pdf
+            (work / f"{name}.docx").write_bytes(render_docx(doc))
+        profile = (work / "profile").as_uri()
+        subprocess.run(
+            [soffice, "--headless", "--norestore", f"-env:UserInstallation={profile}",
+             "--convert-to", "pdf", "--outdir", str(work / "out"),
+             *(str(work / f"{n}.docx") for n in NAMES)],
+            check=True, capture_output=True, timeout=240,
+        )
+        return {n: (ours[n], (work / "out" / f"{n}.pdf").read_bytes()) for n in NAMES}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_page_count(converted, name: str) -> None:
+    ours, theirs = converted[name]
+    assert len(_lines(ours)) == len(_lines(theirs))
+
+
+def _same(ours: str, theirs: str) -> bool:
+    # LibreOffice does not paint a hanging mark (标点溢出) into its PDF; compare without it
+    return ours == theirs or (ours[-1:] in HANGABLE and ours[:-1] == theirs)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_first_line_on_every_page(converted, name: str) -> None:
+    ours, theirs = map(_lines, converted[name])
+    firsts = [(i + 1, a[0], b[0]) for i, (a, b) in enumerate(zip(ours, theirs, strict=True))]
+    assert len(firsts) > 20
+    assert [f for f in firsts if not _same(f[1], f[2])] == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_lines_everywhere(converted, name: str) -> None:
+    ours, theirs = map(_lines, converted[name])
+    differ = []
+    for page, (a, b) in enumerate(zip(ours, theirs, strict=True), 1):
+        assert len(a) == len(b), page
+        differ.extend((page, x, y) for x, y in zip(a, b, strict=True) if not _same(x, y))
+    assert differ == []
