@@ -135,7 +135,7 @@ def _rule(flow: Flow, *, row: int, color: tuple[float, float, float] = RED, doub
     """The red separator under the 发文字号: a rule across the 版心 inside `row`."""
     y = row_top(row) - offset
     block = Block(kind="double_rule" if double else "rule", text="", segments=[], grid=False,
-                  color=color)
+                  color=color, offset=offset)
     block.lines = [(flow.page.index, row, 0, 0)]
     flow.blocks.append(block)
     if double:
@@ -178,25 +178,30 @@ def _signers(flow: Flow, doc: OfficialDocument, *, row: int) -> int:
     names = doc.signers
     pairs = [names[i : i + 2] for i in range(0, len(names), 2)]
     label = "签发人："
-    name_w = 4 * CELL
-    width = CELL * len(label) + 2 * name_w + CELL
+    width = CELL * len(label) + 2 * 4 * CELL + CELL
+    start = BODY_W - width
     for i, pair in enumerate(pairs):
         text = (label if i == 0 else "　" * len(label)) + "".join(
             n + "　" * max(1, 5 - len(n)) for n in pair
         )
         text = text.rstrip("　")
-        segs = [Segment(0, len(label), "fangsong"), Segment(len(label), len(text), "kai")]
-        block = Block(kind="signers", text=text, segments=segs, align="left", grid=False,
-                      first_indent=BODY_W - width)
-        flow.row = row + i
-        flow.place(block)
+        number = doc.doc_number if i == len(pairs) - 1 and doc.doc_number else ""
+        lead = number + "\t" if number else ""
+        segs = [Segment(0, len(lead) + len(label), "fangsong"),
+                Segment(len(lead) + len(label), len(lead) + len(text), "kai")]
+        block = Block(kind="signers", text=lead + text, segments=segs, align="left", grid=False,
+                      first_indent=CELL if number else start, tab=("left", start) if number else None)
+        flow.blocks.append(block)
+        r = row + i
+        roles = ["fangsong"] * len(label) + ["kai"] * (len(text) - len(label))
+        xs, _end = flow.positions(text, roles, size=BODY_SIZE, cell=CELL, x=X0 + start)
+        flow.draw(text, xs, roles, row=r, size=BODY_SIZE)
+        if number:
+            nroles = ["fangsong"] * len(number)
+            xs, _end = flow.positions(number, nroles, size=BODY_SIZE, cell=CELL, x=X0 + CELL)
+            flow.draw(number, xs, nroles, row=r, size=BODY_SIZE)
+        block.lines = [(flow.page.index, r, 0, len(block.text))]
     last = row + len(pairs) - 1
-    if doc.doc_number:
-        flow.row = last
-        block = Block(kind="doc_number", text=doc.doc_number,
-                      segments=_segments(doc.doc_number, "fangsong"), align="left", grid=False,
-                      first_indent=CELL, right_indent=width)
-        flow.place(block)
     flow.row = last + 1
     return last
 
@@ -204,8 +209,12 @@ def _signers(flow: Flow, doc: OfficialDocument, *, row: int) -> int:
 def _letter_head(flow: Flow, doc: OfficialDocument) -> None:
     """信函格式: mark 30 mm from the page top, red double rules, 发文字号 right, elements left."""
     size = 36.0
-    if doc.issuer_mark:
-        _mark(flow, doc.issuer_mark, row=0, rows=0, top_mm=30, size=size, page_top=True)
+    mark = doc.issuer_mark.removesuffix("文件")
+    if mark:
+        _mark(flow, mark, row=0, rows=0, top_mm=30, size=size, page_top=True)
+    # the lower red double rule, thin above thick, 20 mm above the bottom edge of page 1
+    flow.page.rules.append(_r(20 * MM, 190 * MM, 20 * MM + 1.3, 0.5, RED))
+    flow.page.rules.append(_r(20 * MM, 190 * MM, 20 * MM - 1.3, 1.5, RED))
     offset = (30 + size / MM + 4 - 37) * MM
     _rule(flow, row=0, double=True, offset=offset)
     row = 1
@@ -459,7 +468,8 @@ def _record(flow: Flow, doc: OfficialDocument, *, letter: bool) -> None:
         text = (printer or "") + "\t" + print_date
         segs = _segments(text, "fangsong")
         block = Block(kind="print", text=text, segments=segs, size=NOTE_SIZE, align="left",
-                      first_indent=inset, right_indent=inset, grid=False, tab_right=print_date)
+                      first_indent=inset, right_indent=inset, grid=False,
+                      tab=("right", BODY_W - inset))
         block.rule_above = thin if cc_block else thick
         block.rule_below = thick
         if not cc_block:

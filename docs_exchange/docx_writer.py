@@ -21,7 +21,6 @@ from docs_exchange.compose import layout_document
 from docs_exchange.fonts import FontSet
 from docs_exchange.layout import (
     BODY_SIZE,
-    BODY_W,
     LETTER,
     MM,
     NOTE_SIZE,
@@ -96,9 +95,15 @@ def _setup(document: docx.document.Document, layout: Layout) -> None:
     song = layout.fonts.faces["song"].family
     _page_number(section.footer.paragraphs[0], song, odd=True)
     _page_number(section.even_page_footer.paragraphs[0], song, odd=False)
-    if not layout.first_page_number:
+    if not layout.first_page_number:  # 信函: no number on page 1, the lower red double rule
         section.different_first_page_header_footer = True
         first = section.first_page_footer.paragraphs[0]
+        ppr = first._p.get_or_add_pPr()
+        _set(ppr, "w:spacing", before="0", after="0", line="200", lineRule="exact")
+        ind = _set(ppr, "w:ind")
+        ind.set(qn("w:left"), str(-_tw(8 * MM)))
+        ind.set(qn("w:right"), str(-_tw(6 * MM)))
+        _border(ppr, "bottom", 18, "FF0000", style="thinThickSmallGap")
         _run(first, "", song, NOTE_SIZE)
 
 
@@ -195,10 +200,14 @@ class _Writer:
         self.document = document
         self.layout = layout
         self.page = 0
+        self.floating: Block | None = None  # a 信函 mark above the 版心, anchored to the next paragraph
 
     def block(self, block: Block) -> None:
         """Write `block`, split at page boundaries."""
         if not block.lines:
+            return
+        if block.kind == "mark" and block.rows == 0:
+            self.floating = block
             return
         groups: list[list[tuple[int, int, int, int]]] = []
         for line in block.lines:
@@ -221,6 +230,9 @@ class _Writer:
 
     def _para(self, brk: bool, *, grid: bool, exact_rows: float | None) -> Paragraph:
         p = self.document.add_paragraph()
+        if self.floating is not None:
+            _floating_mark(p, self.floating, self.layout)
+            self.floating = None
         ppr = p._p.get_or_add_pPr()
         if brk:
             _set(ppr, "w:pageBreakBefore")
@@ -238,20 +250,24 @@ class _Writer:
 
     def _rule(self, block: Block, brk: bool) -> None:
         color = _hex(block.color) or "000000"
+        # a short paragraph whose bottom border is the rule, then the rest of the row: the
+        # two together stay a little under one row, so the rows below keep their places
+        border = 8 if block.kind == "rule" else 18
+        top_tw = max(20, min(round(block.offset * 20), PITCH_TW - 60 - border * 5 // 2))
         top = self._para(brk, grid=False, exact_rows=None)
         ppr = top._p.get_or_add_pPr()
-        ppr.find(qn("w:spacing")).set(qn("w:line"), "90")
+        ppr.find(qn("w:spacing")).set(qn("w:line"), str(top_tw))
         ppr.find(qn("w:spacing")).set(qn("w:lineRule"), "exact")
         if block.kind == "double_rule":
             ind = OxmlElement("w:ind")
             ind.set(qn("w:left"), str(-_tw(8 * MM)))
             ind.set(qn("w:right"), str(-_tw(6 * MM)))
             ppr.append(ind)
-        _border(ppr, "bottom", 8 if block.kind == "rule" else 18, color,
+        _border(ppr, "bottom", border, color,
                 style="single" if block.kind == "rule" else "thickThinSmallGap")
         rest = self._para(False, grid=False, exact_rows=None)
         sp = rest._p.get_or_add_pPr().find(qn("w:spacing"))
-        sp.set(qn("w:line"), str(PITCH_TW - 90 - 30))
+        sp.set(qn("w:line"), str(PITCH_TW - top_tw - border * 5 // 2 - 10))
         sp.set(qn("w:lineRule"), "exact")
 
     def _text(self, block: Block, group: list[tuple[int, int, int, int]], brk: bool, *,
@@ -264,10 +280,11 @@ class _Writer:
             ppr.find(qn("w:spacing")).set(qn("w:line"), str(PITCH_TW - 20))
         if block.kind == "print":
             ppr.find(qn("w:spacing")).set(qn("w:line"), str(PITCH_TW - 40))
+        if block.tab:
             tabs = OxmlElement("w:tabs")
             tab = OxmlElement("w:tab")
-            tab.set(qn("w:val"), "right")
-            tab.set(qn("w:pos"), str(_tw(BODY_W - block.right_indent)))
+            tab.set(qn("w:val"), block.tab[0])
+            tab.set(qn("w:pos"), str(_tw(block.tab[1])))
             tabs.append(tab)
             ppr.append(tabs)
         if block.rule_above and not continued:
@@ -316,6 +333,43 @@ class _Writer:
                 r = _run(p, "", face.family, block.size, color=color, scale=block.h_scale)
                 r._r.append(OxmlElement("w:br"))
             i = j
+
+
+_VML = "urn:schemas-microsoft-com:vml"
+
+
+def _floating_mark(p: Paragraph, block: Block, layout: Layout) -> None:
+    """The 信函 发文机关标志 30 mm from the page top: a text box in front of the text, so the
+    22 rows of the page stay where they are."""
+    from lxml import etree
+
+    family = layout.fonts.faces["xbs"].family
+    top_mm = 30.0
+    height_mm = block.size / MM * 1.25
+    pict = OxmlElement("w:pict")
+    shape = etree.SubElement(pict, f"{{{_VML}}}shape")
+    shape.set("type", "#_x0000_t202")
+    shape.set("stroked", "f")
+    shape.set("filled", "f")
+    shape.set("style", (
+        f"position:absolute;margin-left:0;margin-top:{top_mm - 4:.1f}mm;width:170mm;"
+        f"height:{height_mm:.1f}mm;z-index:1;mso-position-horizontal:center;"
+        "mso-position-horizontal-relative:page;mso-position-vertical-relative:page"
+    ))
+    box = etree.SubElement(shape, f"{{{_VML}}}textbox")
+    box.set("inset", "0,0,0,0")
+    content = OxmlElement("w:txbxContent")
+    box.append(content)
+    inner = OxmlElement("w:p")
+    content.append(inner)
+    para = Paragraph(inner, p._parent)
+    ppr = inner.get_or_add_pPr()
+    _set(ppr, "w:snapToGrid", val="0")
+    _set(ppr, "w:spacing", before="0", after="0")
+    _set(ppr, "w:jc", val="center")
+    _run(para, block.text, family, block.size, color=_hex(block.color), scale=block.h_scale)
+    holder = _run(p, "", family, BODY_SIZE)
+    holder._r.append(pict)
 
 
 def _border(ppr, side: str, size: int, color: str, *, style: str = "single") -> None:

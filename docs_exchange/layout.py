@@ -140,9 +140,10 @@ class Block:
     grid: bool = True
     rows: int = 1
     h_scale: float = 100.0
-    tab_right: str | None = None
+    tab: tuple[str, float] | None = None  # DOCX tab stop: ("left"|"right", pt from 版心 left)
     rule_above: float | None = None
     rule_below: float | None = None
+    offset: float = 0.0  # for rules: how far below the row's top edge the rule is drawn (pt)
     lines: list[tuple[int, int, int, int]] = field(default_factory=list)  # page,row,start,end
 
 

@@ -19,7 +19,7 @@ from docs_exchange.linebreak import HANGABLE
 from docs_exchange.pdf import render_pdf
 
 pytestmark = pytest.mark.libreoffice
-NAMES = ("puning", "huangyan")
+NAMES = ("puning", "huangyan", "huangyan-letter", "huangyan-upward")
 BODY_BOTTOM = (37 + 225) * MM
 
 
@@ -49,9 +49,18 @@ def converted(fixtures_dir: Path) -> dict[str, tuple[bytes, bytes]]:
     with tempfile.TemporaryDirectory(prefix="oa-lo-") as tmp:
         work = Path(tmp)
         for name in NAMES:
-            doc = import_file(path=fixtures_dir / "documents" / f"{name}-digital-gov-plan.txt").document
-            ours[name] = render_pdf(doc).pdf
-            (work / f"{name}.docx").write_bytes(render_docx(doc))
+            base, _sep, variant = name.partition("-")
+            doc = import_file(path=fixtures_dir / "documents" / f"{base}-digital-gov-plan.txt").document
+            doc = doc.model_copy(update={
+                "copy_no": "000123", "secrecy": "内部", "urgency": "特急", "cc_to": "区委办，区人大办",
+                "printer": "台州市黄岩区人民政府办公室", "print_date": doc.date,
+            }) if variant else doc
+            fmt = "信函" if variant == "letter" else None
+            if variant == "upward":
+                doc = doc.model_copy(update={"kind": "请示", "signers": ["张三", "李四", "王五"],
+                                             "attachments": []})
+            ours[name] = render_pdf(doc, format=fmt).pdf
+            (work / f"{name}.docx").write_bytes(render_docx(doc, format=fmt))
         profile = (work / "profile").as_uri()
         subprocess.run(
             [soffice, "--headless", "--norestore", f"-env:UserInstallation={profile}",
@@ -77,7 +86,7 @@ def _same(ours: str, theirs: str) -> bool:
 def test_same_first_line_on_every_page(converted, name: str) -> None:
     ours, theirs = map(_lines, converted[name])
     firsts = [(i + 1, a[0], b[0]) for i, (a, b) in enumerate(zip(ours, theirs, strict=True))]
-    assert len(firsts) > 20
+    assert len(firsts) > (20 if name in ("puning", "huangyan") else 0)
     assert [f for f in firsts if not _same(f[1], f[2])] == []
 
 

@@ -168,8 +168,12 @@ def test_letter_format_has_double_rules_and_no_first_page_number() -> None:
     result = render_pdf(_doc(body=["正文。"] * 40), format="信函")
     with pdfplumber.open(io.BytesIO(result.pdf)) as pdf:
         first = pdf.pages[0]
-        red = [r for r in first.lines if r["stroking_color"] == (1.0, 0.0, 0.0)]
-        assert len(red) == 2 and red[0]["x1"] - red[0]["x0"] == pytest.approx(170 * MM, abs=1)
+        red = sorted((r for r in first.lines if r["stroking_color"] == (1.0, 0.0, 0.0)),
+                     key=lambda r: r["top"])
+        assert len(red) == 4 and all(r["x1"] - r["x0"] == pytest.approx(170 * MM, abs=1) for r in red)
+        assert red[0]["linewidth"] > red[1]["linewidth"]  # upper pair: thick above thin
+        assert red[2]["linewidth"] < red[3]["linewidth"]  # lower pair: thin above thick
+        assert red[3]["top"] == pytest.approx(first.height - 20 * MM, abs=1 * MM)
         assert "— 1 —" not in first.extract_text()
         assert "— 2 —" in pdf.pages[1].extract_text()
         mark = [c for c in first.chars if c["non_stroking_color"] == (1.0, 0.0, 0.0)]
