@@ -9,6 +9,7 @@ from pathlib import Path
 
 from keyring.backend import KeyringBackend
 
+from oa_client.domain.ids import new_id
 from oa_client.errors import KeyUnavailable, StoreError
 from oa_client.i18n import _
 from oa_client.store import keys
@@ -38,6 +39,17 @@ class LocalStore:
     def summary(self) -> dict[str, int]:
         """Live record counts per collection: what the profile holds."""
         return self.records.counts()
+
+    def device_id(self) -> str:
+        """This installation's device id, made once and kept (ops are deduplicated by it)."""
+        rows = self.db.query("SELECT value FROM meta WHERE key = 'device_id'")
+        if rows:
+            return rows[0][0]
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('device_id', ?)", (new_id(),)
+            )
+        return self.db.query("SELECT value FROM meta WHERE key = 'device_id'")[0][0]
 
     def close(self) -> None:
         """Close the database."""

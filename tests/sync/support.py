@@ -14,7 +14,6 @@ import requests
 import uvicorn
 from requests.adapters import HTTPAdapter
 
-from oa_client.domain.ids import new_id
 from oa_client.store.local import LocalStore, open_store
 from oa_server.main import create_app
 from sync.engine import SyncEngine
@@ -132,7 +131,7 @@ def make_client(server: LiveServer, root: Path, login: str, *, name: str | None 
     adapter = FaultyAdapter(rng or random.Random(0))
     http = requests.Session()
     http.mount("http://", adapter)
-    transport = Transport(server.url, device_id=device_id or new_id(), device_name=name,
+    transport = Transport(server.url, device_id=device_id or store.device_id(), device_name=name,
                           tokens=MemoryTokenStore(), http=http, sleep=lambda s: None)
     transport.login(login, PASSWORD)
     engine = SyncEngine(store, transport, batch=50, pull_limit=200)

@@ -189,10 +189,13 @@ def digest(user: CurrentUser, session: SessionDep) -> DigestResponse:
 async def wait(
     request: Request,
     user: CurrentUser,
+    session: SessionDep,
     cursor: Annotated[int, Query(ge=0)] = 0,
     timeout: Annotated[float, Query(ge=0, le=WAIT_MAX_S)] = 25.0,
 ) -> WaitResponse:
     """Long-poll: answer as soon as anything newer than `cursor` exists, or at `timeout`."""
+    # the sign-in check is done: hold no transaction (no lock) while waiting
+    await run_in_threadpool(session.close)
     maker = request.app.state.sessionmaker
 
     def high_water() -> int:

@@ -78,6 +78,12 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Drop the sync tables."""
-    for table in ("blob_uploads", "blobs", "sync_ops", "sync_audience", "sync_records",
-                  "sync_counter"):
+    for table in (
+        "blob_uploads",
+        "blobs",
+        "sync_ops",
+        "sync_audience",
+        "sync_records",
+        "sync_counter",
+    ):
         op.drop_table(table)

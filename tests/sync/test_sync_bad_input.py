@@ -1,0 +1,183 @@
+"""Bad input to the sync and blob endpoints: a JSON error with a code, never a 500."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+import time
+
+import pytest
+import requests
+
+from oa_client.errors import SyncError
+from oa_server.blob_store import MAX_BLOB_BYTES
+from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from sync.transport import Transport
+from tests.sync.support import make_client
+
+
+@pytest.fixture
+def me(server, tmp_path):
+    c = make_client(server, tmp_path, "liuyang")
+    yield c
+    c.close()
+
+
+def call(server, me, method, path, *, version=PROTOCOL_VERSION, **kw):
+    headers = {"Authorization": f"Bearer {me.transport.access_token}", **kw.pop("headers", {})}
+    if version is not None:
+        headers[PROTOCOL_HEADER] = str(version)
+    return requests.request(method, server.url + "/api/v1" + path, headers=headers, timeout=30, **kw)
+
+
+def test_malformed_json_is_422(server, me):
+    r = call(server, me, "POST", "/sync/push", data=b'{"device_id": ', headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and r.json()["code"] == "validation"
+    assert "JSON" in r.json()["message"]
+
+
+def test_broken_gzip_is_422(server, me):
+    r = call(server, me, "POST", "/sync/push", data=b"not gzip",
+             headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+    assert r.status_code == 422 and r.json()["code"] == "validation"
+
+
+def test_gzip_body_is_accepted(server, me):
+    body = gzip.compress(b'{"device_id": "%s", "ops": []}' % me.store.device_id().encode())
+    r = call(server, me, "POST", "/sync/push", data=body,
+             headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+    assert r.status_code == 200 and r.json()["results"] == []
+
+
+def test_body_over_the_limit_is_413(server, me):
+    r = call(server, me, "POST", "/sync/push", data=b"x" * (11 * 1024 * 1024),
+             headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
+
+
+def test_unknown_op_kind_is_422_naming_the_field(server, me):
+    r = call(server, me, "POST", "/sync/push", json={"device_id": me.store.device_id(), "ops": [
+        {"op_id": "1", "kind": "explode", "entity": "documents", "entity_id": "x", "payload": {}}]})
+    assert r.status_code == 422 and r.json()["field"].startswith("ops.0.kind")
+
+
+def test_another_devices_id_is_403(server, me):
+    r = call(server, me, "POST", "/sync/push", json={"device_id": "someone-else", "ops": []})
+    assert r.status_code == 403
+
+
+@pytest.mark.parametrize("version,needle", [(None, "升级客户端"), ("0", "升级客户端"),
+                                            ("abc", "升级客户端"), (PROTOCOL_VERSION + 1, "升级服务器")])
+def test_wrong_protocol_version_says_upgrade(server, me, version, needle):
+    r = call(server, me, "GET", "/sync/pull", version=version)
+    assert r.status_code == 426 and r.json()["code"] == "upgrade_required"
+    assert needle in r.json()["message"]
+
+
+def test_transport_reports_upgrade(server, me, monkeypatch):
+    monkeypatch.setattr("sync.transport.PROTOCOL_VERSION", 99)
+    with pytest.raises(SyncError) as err:
+        me.transport.pull(0)
+    assert err.value.kind == "upgrade"
+
+
+@pytest.mark.parametrize("params", [{"cursor": -1}, {"limit": 0}, {"limit": 999999},
+                                    {"collection": "secrets"}])
+def test_bad_pull_parameters_are_422(server, me, params):
+    r = call(server, me, "GET", "/sync/pull", params=params)
+    assert r.status_code == 422, r.text
+
+
+def test_no_token_is_401_json(server, me):
+    r = requests.get(server.url + "/api/v1/sync/pull", headers={PROTOCOL_HEADER: "1"}, timeout=10)
+    assert r.status_code == 401 and r.json()["code"] == "unauthorized"
+
+
+def test_long_poll_wakes_on_a_colleagues_change(server, me, tmp_path):
+    other = make_client(server, tmp_path, "zhengxiaoyan")
+    hw = me.transport.pull(0).high_water
+    result = {}
+
+    def waiter():
+        started = time.monotonic()
+        result["resp"] = me.transport.wait(hw, timeout=20)
+        result["took"] = time.monotonic() - started
+
+    t = threading.Thread(target=waiter)
+    t.start()
+    time.sleep(0.5)
+    from oa_client.services import records as svc
+
+    svc.save(other.store, "documents", {"direction": "outgoing", "title": "新待办", "body": "x"})
+    other.engine.sync()
+    t.join(timeout=25)
+    assert result["resp"].changed and result["resp"].high_water > hw
+    assert result["took"] < 5  # within seconds, not at the timeout
+    quiet = me.transport.wait(result["resp"].high_water, timeout=1)
+    assert not quiet.changed
+    other.close()
+
+
+# -- blobs ------------------------------------------------------------------------------------
+
+def test_blob_upload_resumes_and_downloads_by_range(server, me):
+    t: Transport = me.transport
+    data = bytes(range(256)) * 4096 + b"tail"  # ~1 MB
+    sha = hashlib.sha256(data).hexdigest()
+    assert t.blob_size(sha) is None  # HEAD before upload
+    state = t.upload_start(sha, len(data))
+    t.upload_chunk(state.upload_id, 0, data[:300_000])
+    # the connection breaks; a new session asks where it stands and resumes there
+    resumed = t.upload_status(state.upload_id)
+    assert resumed.received == 300_000
+    t.upload_chunk(state.upload_id, resumed.received, data[300_000:])
+    done = t.upload_finish(state.upload_id)
+    assert done.complete
+    assert t.blob_size(sha) == len(data)
+    assert t.download(sha) == data
+    assert t.download(sha, start=1000, end=1999) == data[1000:2000]
+    assert b"".join(t.iter_download(sha, size=len(data), chunk=200_000, start=500_000)) == data[500_000:]
+    again = t.upload_start(sha, len(data))
+    assert again.complete  # content-addressed: nothing to send twice
+
+
+def test_chunks_out_of_order_or_overlapping_are_409(server, me):
+    t = me.transport
+    data = b"0123456789" * 1000
+    state = t.upload_start(hashlib.sha256(data).hexdigest(), len(data))
+    with pytest.raises(SyncError) as err:
+        t.upload_chunk(state.upload_id, 5000, data[5000:])  # out of order
+    assert err.value.kind == "conflict" and err.value.code == "bad_offset"
+    t.upload_chunk(state.upload_id, 0, data[:6000])
+    with pytest.raises(SyncError) as err:
+        t.upload_chunk(state.upload_id, 4000, data[4000:])  # overlapping
+    assert err.value.code == "bad_offset"
+    assert t.upload_status(state.upload_id).received == 6000
+
+
+def test_bytes_not_matching_the_hash_are_refused(server, me):
+    t = me.transport
+    data = b"real content" * 100
+    state = t.upload_start(hashlib.sha256(b"something else").hexdigest(), len(data))
+    t.upload_chunk(state.upload_id, 0, data)
+    with pytest.raises(SyncError) as err:
+        t.upload_finish(state.upload_id)
+    assert err.value.kind == "invalid" and err.value.code == "hash_mismatch"
+    assert t.blob_size(hashlib.sha256(data).hexdigest()) is None
+
+
+def test_blob_size_limits(server, me):
+    t = me.transport
+    with pytest.raises(SyncError) as err:
+        t.upload_start("a" * 64, MAX_BLOB_BYTES + 1)
+    assert err.value.kind == "too_large"
+    state = t.upload_start("b" * 64, 10)
+    with pytest.raises(SyncError) as err:
+        t.upload_chunk(state.upload_id, 0, b"x" * 11)
+    assert err.value.kind == "invalid"
+    with pytest.raises(SyncError) as err:
+        t.upload_status("no-such-upload")
+    assert err.value.kind == "not_found"
+    r = call(server, me, "HEAD", "/blobs/not-a-hash")
+    assert r.status_code == 422
