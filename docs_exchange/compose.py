@@ -232,8 +232,9 @@ def _order_head(flow: Flow, doc: OfficialDocument) -> None:
     if mark and not mark.endswith("令"):
         mark += "令"
     next_row = _head_elements(flow, doc, 0)
-    if mark:
-        _mark(flow, mark, row=max(next_row, 2), rows=3, top_mm=20)
+    if mark:  # 20 mm below the 版心 top, or under 份号/密级/紧急程度 when they are there
+        row = max(next_row, 2)
+        _mark(flow, mark, row=row, rows=3, top_mm=max(20.0, row * PITCH / MM + 1))
     flow.skip(2)
     number = doc.order_number or ""
     if number and not number.startswith("第"):

@@ -57,8 +57,8 @@ def write_layout(*, layout: Layout) -> bytes:
         for block in layout.blocks:
             writer.block(block)
         _normalize(document)
-        document.core_properties.title = layout.title
-        document.core_properties.author = layout.author
+        document.core_properties.title = layout.title[:255]  # the property's limit in OOXML
+        document.core_properties.author = layout.author[:255]
         document.core_properties.subject = layout.format
         out = io.BytesIO()
         document.save(out)

@@ -102,3 +102,17 @@ def test_letter_format_hides_the_first_page_number(doc: OfficialDocument) -> Non
     sect = document.find(f".//{W}sectPr")
     assert sect.find(f"{W}titlePg") is not None
     assert any(b.get(f"{W}val") == "thickThinSmallGap" for b in document.findall(f".//{W}pBdr/*"))
+
+
+def test_huge_title_and_foreign_glyphs_still_make_a_docx() -> None:
+    title = ("关于进一步加强数字政府建设推进政务服务一网通办的通知" * 400)[:10000]
+    doc = OfficialDocument(title=title, body=["请核对刏字。"])
+    data = render_docx(doc)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        document = etree.fromstring(z.read("word/document.xml"))
+    text = "".join(t.text or "" for t in document.iter(f"{W}t"))
+    assert text.count("一网通办") == title.count("一网通办")
+    breaks = document.findall(f".//{W}pageBreakBefore")
+    assert len(breaks) == len(layout_document(doc).pages) - 1
+    rare = [r for r in document.iter(f"{W}r") if (r.findtext(f"{W}t") or "") == "刏"]
+    assert rare and rare[0].find(f"{W}rPr/{W}rFonts").get(f"{W}eastAsia") == "WenQuanYi Zen Hei"
