@@ -40,7 +40,7 @@ _FURNITURE = (
 _TOC_LEADER = re.compile(r"[·.…．]{3,}\s*\d*\s*")
 _META_KEYS = ("索引号", "文件编号", "发文字号", "发布机构", "成文日期", "发布日期", "公开方式",
               "公开范围", "主题分类", "有效性")
-_TITLE_END = (*tuple(k for k in KINDS), "规划", "方案", "办法", "规定", "细则")
+_TITLE_END = (*KINDS, "规划", "方案", "办法", "规定", "细则")
 
 
 @dataclass

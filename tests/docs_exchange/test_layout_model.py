@@ -201,3 +201,28 @@ def test_minutes_format_lists_attendees_with_black_labels() -> None:
     name = next(c for c in chars if c["text"] == "张")
     assert label["fontname"] != name["fontname"]
     assert result.seal_anchor is None
+
+
+def test_office_fonts_found_through_fontconfig_are_used_without_substitution(monkeypatch) -> None:
+    from docs_exchange import fonts
+
+    uming = "/usr/share/fonts/truetype/arphic/uming.ttc"
+    fake = (("仿宋_GB2312", uming, 0), ("楷体_GB2312", "/usr/share/fonts/truetype/arphic/ukai.ttc", 0))
+    monkeypatch.setattr(fonts, "_fontconfig_faces", lambda: fake)
+    found = fonts.resolve_fonts()
+    assert found.faces["fangsong"].family == "仿宋_GB2312"
+    assert found.faces["kai"].family == "楷体_GB2312"
+    roles = {s.role for s in found.substitutions}
+    assert "fangsong" not in roles and "kai" not in roles and "xbs" in roles
+
+
+def test_cff_fonts_are_never_chosen(tmp_path, monkeypatch) -> None:
+    from docs_exchange import fonts
+
+    otf = tmp_path / "NotoSerifCJK.otf"
+    otf.write_bytes(b"OTTO" + b"\0" * 100)
+    monkeypatch.setattr(fonts, "_fontconfig_faces", lambda: (("FangSong", str(otf), 0),))
+    found = fonts.resolve_fonts()
+    assert found.faces["fangsong"].path != str(otf)
+    with pytest.raises(RenderError):
+        fonts.resolve_fonts(overrides={"fangsong": str(otf)})
