@@ -72,6 +72,9 @@ def get_current_user(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated(_("请先登录"))
     user, session_id = auth.authenticate(session, key=key, token=credentials.credentials, now=now)
+    # End the read transaction now: on SQLite every transaction holds the write lock
+    # (BEGIN IMMEDIATE), and the route may do slow work before it touches the database.
+    session.commit()
     request.state.auth_session_id = session_id
     return user
 

@@ -66,6 +66,15 @@ def copy_sqlite(template: Path, dest_dir: Path) -> Path:
     return dest
 
 
+def allow_tampering(conn: Any) -> None:
+    """Drop the database's append-only guard on audit_log, as an attacker with DB rights could."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ALTER TABLE audit_log DISABLE TRIGGER USER")
+    else:
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_log_no_update")
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_log_no_delete")
+
+
 def free_port() -> int:
     """A free TCP port on the loopback interface."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from oa_server import audit
-from tests.server.support import bearer, login, sign_in
+from tests.server.support import allow_tampering, bearer, login, sign_in
 
 
 def test_only_the_auditor_reads_the_log(client: TestClient) -> None:
@@ -63,6 +65,7 @@ def _engine(app: FastAPI):  # type: ignore[no-untyped-def]
 def test_changed_row_is_caught(client: TestClient, app: FastAPI) -> None:
     login(client, "liuyang", "Wrong@2026")
     with _engine(app).begin() as conn:
+        allow_tampering(conn)
         conn.execute(text("UPDATE audit_log SET actor = 'user:someone-else' WHERE seq = 7"))
     auditor = sign_in(client, "hexiaoqin")
     result = client.get("/api/v1/audit/verify", headers=bearer(auditor)).json()
@@ -71,6 +74,7 @@ def test_changed_row_is_caught(client: TestClient, app: FastAPI) -> None:
 
 def test_removed_row_is_caught(client: TestClient, app: FastAPI) -> None:
     with _engine(app).begin() as conn:
+        allow_tampering(conn)
         conn.execute(text("DELETE FROM audit_log WHERE seq = 3"))
     with app.state.sessionmaker() as session:
         result = audit.verify(session)
@@ -93,6 +97,7 @@ def test_rewritten_row_with_fresh_hash_breaks_the_next_link(
             prev_hash=row.prev_hash,
         )
     with _engine(app).begin() as conn:
+        allow_tampering(conn)
         conn.execute(
             text("UPDATE audit_log SET actor = 'user:forger', hash = :h WHERE seq = 4"),
             {"h": forged},
@@ -100,6 +105,17 @@ def test_rewritten_row_with_fresh_hash_breaks_the_next_link(
     with app.state.sessionmaker() as session:
         result = audit.verify(session)
     assert not result.ok and result.bad_seq == 5 and result.reason == "prev_hash"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_log SET actor = 'x' WHERE seq = 2", "DELETE FROM audit_log WHERE seq = 2"],
+)
+def test_database_refuses_to_change_the_log(app: FastAPI, statement: str) -> None:
+    with pytest.raises(DBAPIError, match="append-only"), _engine(app).begin() as conn:
+        conn.execute(text(statement))
+    with app.state.sessionmaker() as session:
+        assert audit.verify(session).ok
 
 
 def test_scrub_drops_secret_looking_keys() -> None:

@@ -31,6 +31,13 @@ def _db(cli_dir: Path) -> sqlite3.Connection:
     return sqlite3.connect(cli_dir / "oa-server.sqlite3")
 
 
+def _tamper(cli_dir: Path, statement: str) -> None:
+    with _db(cli_dir) as conn:
+        conn.execute("DROP TRIGGER audit_log_no_update")
+        conn.execute("DROP TRIGGER audit_log_no_delete")
+        conn.execute(statement)
+
+
 def _count(cli_dir: Path, table: str) -> int:
     with _db(cli_dir) as conn:
         return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -223,8 +230,7 @@ def test_import_org_json_errors_name_the_entry(
 def test_audit_verify_catches_tampering(cli_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(cli_dir, "audit", "verify") == 0
     assert "校验通过" in capsys.readouterr().out
-    with _db(cli_dir) as conn:
-        conn.execute('UPDATE audit_log SET details = \'{"name":"改过"}\' WHERE seq = 12')
+    _tamper(cli_dir, 'UPDATE audit_log SET details = \'{"name":"改过"}\' WHERE seq = 12')
     assert run(cli_dir, "audit", "verify") == 1
     assert "第 12 条" in capsys.readouterr().err
 
@@ -232,8 +238,7 @@ def test_audit_verify_catches_tampering(cli_dir: Path, capsys: pytest.CaptureFix
 def test_audit_verify_catches_a_removed_row(
     cli_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with _db(cli_dir) as conn:
-        conn.execute("DELETE FROM audit_log WHERE seq = 20")
+    _tamper(cli_dir, "DELETE FROM audit_log WHERE seq = 20")
     assert run(cli_dir, "audit", "verify") == 1
     assert "第 20 条" in capsys.readouterr().err
 
