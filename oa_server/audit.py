@@ -109,6 +109,8 @@ class VerifyResult:
     checked: int
     bad_seq: int | None = None
     reason: str | None = None
+    head_seq: int = 0
+    head_hash: str = GENESIS
 
 
 def _rows(session: Session, batch: int = 1000) -> Iterator[AuditEntry]:
@@ -123,8 +125,12 @@ def _rows(session: Session, batch: int = 1000) -> Iterator[AuditEntry]:
         after = rows[-1].seq
 
 
-def verify(session: Session) -> VerifyResult:
-    """Walk the chain from seq 1; stop at the first missing, altered or mislinked row."""
+def verify(session: Session, *, expect_head: tuple[int, str] | None = None) -> VerifyResult:
+    """Walk the chain from seq 1; stop at the first missing, altered or mislinked row.
+
+    Rows cut off the end leave a valid shorter chain; `expect_head` (a seq and hash
+    recorded earlier, e.g. printed by a previous verify) catches that too.
+    """
     expected_seq, prev, checked = 1, GENESIS, 0
     for row in _rows(session):
         if row.seq != expected_seq:
@@ -142,8 +148,12 @@ def verify(session: Session) -> VerifyResult:
         )
         if recomputed != row.hash:
             return VerifyResult(False, checked, row.seq, "hash")
+        if expect_head and row.seq == expect_head[0] and row.hash != expect_head[1]:
+            return VerifyResult(False, checked, row.seq, "head")
         prev, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
-    return VerifyResult(True, checked)
+    if expect_head and expect_head[0] >= expected_seq:
+        return VerifyResult(False, checked, expected_seq, "missing", checked, prev)
+    return VerifyResult(True, checked, head_seq=checked, head_hash=prev)
 
 
 def count(session: Session) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from oa_client.errors import NotFoundError, OAError
+from oa_client.errors import NotFoundError, OAError, ValidationError
 from oa_server import __version__, audit, crud
 from oa_server.config import Settings
 from oa_server.db import make_engine, make_sessionmaker
@@ -251,15 +251,27 @@ def cmd_import_org(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
     """Check the audit chain; non-zero exit naming the first bad row."""
+    expect = None
+    if args.expect_head:
+        seq, _sep, digest = args.expect_head.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            raise ValidationError(_("--expect-head 的格式应为 序号:哈希"), field="expect_head")
+        expect = (int(seq), digest.lower())
     with ctx.session() as session:
-        result = audit.verify(session)
+        result = audit.verify(session, expect_head=expect)
     if result.ok:
         _out(_("审计日志完整：共 {n} 条，哈希链校验通过").format(n=result.checked))
+        _out(
+            _("末条记录：{seq}:{hash}（记下它，日后可用 --expect-head 发现被截掉的记录）").format(
+                seq=result.head_seq, hash=result.head_hash
+            )
+        )
         return EXIT_OK
     reasons = {
         "missing": _("该条记录缺失"),
         "hash": _("该条记录内容被改动"),
         "prev_hash": _("该条记录与上一条的链接不符"),
+        "head": _("该条记录与记下的末条哈希不符"),
     }
     _err(
         _("审计日志校验失败：第 {seq} 条记录有问题（{reason}）").format(
@@ -355,7 +367,10 @@ def build_parser() -> argparse.ArgumentParser:
     aud = sub.add_parser("audit", help=_("审计日志")).add_subparsers(
         dest="audit_cmd", required=True
     )
-    command("verify", cmd_audit_verify, _("校验审计日志哈希链"), aud)
+    verify = command("verify", cmd_audit_verify, _("校验审计日志哈希链"), aud)
+    verify.add_argument(
+        "--expect-head", metavar="SEQ:HASH", help=_("此前记下的末条记录，用来发现末尾被删除的记录")
+    )
     return parser
 
 

@@ -212,6 +212,8 @@ class VerifyOut(BaseModel):
     checked: int
     bad_seq: int | None = None
     reason: str | None = None
+    head_seq: int = 0
+    head_hash: str = ""
 
 
 class HealthOut(BaseModel):

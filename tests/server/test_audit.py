@@ -56,6 +56,7 @@ def test_writes_are_chained_and_verify(client: TestClient) -> None:
     assert last["actor"] == f"user:{sysadmin['user']['id']}"
     result = client.get("/api/v1/audit/verify", headers=bearer(auditor)).json()
     assert result["ok"] is True and result["checked"] > 70
+    assert result["head_seq"] == result["checked"] and len(result["head_hash"]) == 64
 
 
 def _engine(app: FastAPI):  # type: ignore[no-untyped-def]
@@ -69,7 +70,12 @@ def test_changed_row_is_caught(client: TestClient, app: FastAPI) -> None:
         conn.execute(text("UPDATE audit_log SET actor = 'user:someone-else' WHERE seq = 7"))
     auditor = sign_in(client, "hexiaoqin")
     result = client.get("/api/v1/audit/verify", headers=bearer(auditor)).json()
-    assert result == {"ok": False, "checked": 6, "bad_seq": 7, "reason": "hash"}
+    assert (result["ok"], result["checked"], result["bad_seq"], result["reason"]) == (
+        False,
+        6,
+        7,
+        "hash",
+    )
 
 
 def test_removed_row_is_caught(client: TestClient, app: FastAPI) -> None:

@@ -252,3 +252,19 @@ def test_cli_speaks_english_when_asked(cli_dir: Path, capsys: pytest.CaptureFixt
         assert "hash chain verified" in capsys.readouterr().out
     finally:
         i18n.set_language("zh_CN")
+
+
+def test_audit_verify_with_a_recorded_head_catches_a_cut_tail(
+    cli_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(cli_dir, "audit", "verify") == 0
+    head = capsys.readouterr().out.strip().splitlines()[-1].split("：")[1].split("（")[0]
+    seq = int(head.split(":")[0])
+    assert run(cli_dir, "audit", "verify", "--expect-head", head) == 0
+    capsys.readouterr()
+    _tamper(cli_dir, f"DELETE FROM audit_log WHERE seq >= {seq - 1}")
+    assert run(cli_dir, "audit", "verify") == 0  # a shorter chain is still a valid chain …
+    capsys.readouterr()
+    assert run(cli_dir, "audit", "verify", "--expect-head", head) == 1  # … but not the one we saw
+    assert f"第 {seq - 1} 条" in capsys.readouterr().err
+    assert run(cli_dir, "audit", "verify", "--expect-head", "12:nothex") == 1

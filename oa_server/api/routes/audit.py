@@ -33,5 +33,10 @@ def verify(auditor: Auditor, session: SessionDep) -> VerifyOut:
     """Check the whole hash chain."""
     result = audit.verify(session)
     return VerifyOut(
-        ok=result.ok, checked=result.checked, bad_seq=result.bad_seq, reason=result.reason
+        head_seq=result.head_seq,
+        head_hash=result.head_hash,
+        ok=result.ok,
+        checked=result.checked,
+        bad_seq=result.bad_seq,
+        reason=result.reason,
     )
