@@ -145,3 +145,62 @@ def live_records(store: LocalStore, collection: str = "documents") -> dict[str, 
         data = {k: v for k, v in rec.items() if k not in ("id", "rev", "deleted", "updated_at")}
         out[rec["id"]] = (rec["rev"], {k: v for k, v in data.items() if v is not None})
     return out
+
+
+class ProcessServer:
+    """`oa-server serve --workers 2` as a real process on a database URL (PostgreSQL)."""
+
+    def __init__(self, data_dir: Path, db_url: str, log: Path, workers: int = 2) -> None:
+        import os
+        import subprocess
+        import sys
+
+        from tests.server.support import CHEAP_ENV
+
+        root = Path(__file__).resolve().parents[2]
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.db_url = db_url
+        env = {**os.environ, **CHEAP_ENV, "PYTHONPATH": str(root),
+               "OA_SERVER_DATABASE_URL": db_url}
+        self.log = log
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "oa_server", "--data-dir", str(data_dir), "serve",
+             "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers),
+             "--log-level", "warning"],
+            cwd=data_dir.parent, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        )
+        from oa_server.db import make_engine, make_sessionmaker
+
+        self.engine = make_engine(db_url)
+        self.sessionmaker = make_sessionmaker(self.engine)
+        self.clock = None
+
+    def start(self) -> ProcessServer:
+        """Wait until both workers answer."""
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(self.log.read_text(errors="replace"))
+            try:
+                if requests.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        """Stop the workers and release the database."""
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except Exception:
+            self.proc.kill()
+            self.proc.wait(timeout=15)
+        self.engine.dispose()
+
+    def session(self):
+        """A database session on the server's database (for assertions)."""
+        return self.sessionmaker()

@@ -3,7 +3,8 @@ drops requests, drops responses after the server applied them, answers 500/503, 
 and truncates bodies. Afterwards every client equals the server, every acknowledged op was
 applied once, the outboxes are empty and every conflict is recorded.
 
-OA_SOAK_N sets the number of steps (default 1500; every fault kind still occurs)."""
+OA_SOAK_N_SYNC (or OA_SOAK_N) sets the number of steps (default 1500 here, 500 on
+PostgreSQL; every fault kind still occurs)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,11 @@ def _server_view(client) -> dict:
 
 
 def test_three_clients_converge_through_a_faulty_network(server, tmp_path):
+    run_convergence(server, tmp_path, steps=STEPS)
+
+
+def run_convergence(server, tmp_path, *, steps: int) -> None:
+    """The seeded random run and every check afterwards."""
     rng = random.Random(20261122)
     clients = [make_client(server, tmp_path, u, rng=random.Random(i)) for i, u in enumerate(USERS)]
     online = dict.fromkeys(range(3), True)
@@ -47,7 +53,7 @@ def test_three_clients_converge_through_a_faulty_network(server, tmp_path):
         for op in clients[i].store.records.outbox(limit=10_000):
             ops_made[i].setdefault(op["op_id"], op["entity_id"])
 
-    for _step in range(STEPS):
+    for _step in range(steps):
         i = rng.randrange(3)
         c = clients[i]
         c.adapter.rate = 0.3
