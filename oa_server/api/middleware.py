@@ -9,6 +9,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from oa_server.i18n import _, negotiate, use_language
 
+DRAIN_CAP = 1024 * 1024
+
 
 class LanguageAndLimit:
     """Sets the language from Accept-Language and refuses bodies over `max_body_bytes`.
@@ -31,6 +33,7 @@ class LanguageAndLimit:
         with use_language(language):
             length = headers.get("content-length")
             if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+                await self._drain(receive)
                 await self._too_large(send)
                 return
             if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE") and length in (None, "0"):
@@ -45,6 +48,8 @@ class LanguageAndLimit:
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > self.max_body_bytes:
+                    if message.get("more_body", False):
+                        await self._drain(receive)
                     await self._too_large(send)
                     return
                 chunks.append(chunk)
@@ -60,6 +65,20 @@ class LanguageAndLimit:
                 return await receive()
 
             await self.app(scope, replay_receive, send)
+
+    @staticmethod
+    async def _drain(receive: Receive) -> None:
+        """Read and drop up to DRAIN_CAP more bytes before answering 413."""
+        # Closing a socket with unread data makes the kernel send RST, which can destroy
+        # the 413 before the client reads it.
+        drained = 0
+        while drained < DRAIN_CAP:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            drained += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
 
     async def _too_large(self, send: Send) -> None:
         body: dict[str, Any] = {

@@ -1,4 +1,4 @@
-"""The auth, org-chart and audit tests again, on a real PostgreSQL (see tests/server/postgres.py)."""
+"""The auth, org-chart, audit and two-worker real-server tests again, on a real PostgreSQL (see tests/server/postgres.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tests.server.support import build_template
 from tests.server.test_audit import *  # noqa: F403  (re-run every audit test here)
 from tests.server.test_auth import *  # noqa: F403  (re-run every auth test here)
 from tests.server.test_org import *  # noqa: F403  (re-run every org test here)
+from tests.server.test_serve import server, test_real_server_round_trip  # noqa: F401
 
 pytestmark = pytest.mark.postgres
 

@@ -33,6 +33,8 @@ def server(data_dir: Path, db_url: str, tmp_path: Path) -> Iterator[str]:
             "oa_server",
             "--data-dir",
             str(data_dir),
+            "--database-url",
+            db_url,
             "serve",
             "--host",
             "127.0.0.1",
@@ -114,6 +116,27 @@ def test_real_server_round_trip(server: str) -> None:
         docs = http.get("/docs")
         assert docs.status_code == 200 and "http" not in docs.text.replace("http-equiv", "")
         assert http.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+        # Lockout state lives in the database: failures spread over both workers still count.
+        for _ in range(5):
+            http.post(
+                "/api/v1/auth/login",
+                json={
+                    "login": "yanglan",
+                    "password": "Wrong@2026",
+                    "device_id": "pc-2",
+                    "device_name": "x",
+                },
+            )
+        locked = http.post(
+            "/api/v1/auth/login",
+            json={
+                "login": "yanglan",
+                "password": PASSWORD,
+                "device_id": "pc-2",
+                "device_name": "x",
+            },
+        )
+        assert locked.status_code == 403 and locked.json()["code"] == "locked"
         too_big = http.post(
             "/api/v1/auth/login",
             content=b"x" * 8192,
