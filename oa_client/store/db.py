@@ -18,7 +18,7 @@ from oa_client.store.grams import grams
 
 log = logging.getLogger(__name__)
 
-CACHE_KIB = 64 * 1024  # decrypted page cache: keeps encrypted reads close to plain ones
+CACHE_KIB = 128 * 1024  # decrypted page cache: keeps encrypted reads close to plain ones
 
 
 def sqlite_error(exc: Exception, path: Path | str) -> StoreError:

@@ -87,118 +87,93 @@ CREATE TABLE conflicts (
     resolved_at TEXT, resolution TEXT);
 """
 
-# The searchable text of every kind lands in search_items (kept by triggers);
-# search_tri serves 3+ character terms, search_bi (bigrams, contentless, no
-# positions) 1–2; both keep title and body apart so title matches rank first.
-V2 = """
+# Search: search_items maps an FTS rowid to (kind, ref_id); the text itself stays in
+# the source tables (read back through the search_text view), so nothing is stored
+# twice. search_tri (trigram, contentless) serves 3+ character terms, search_bi
+# (bigrams, contentless, no positions) 1–2; both keep title and body apart so
+# title matches rank first. Triggers keep everything in step with the records.
+
+
+def _kind(kind: str, table: str, owner: str, title: str, body: str, watch: str,
+          when: str = "new.deleted = 0") -> str:
+    """Triggers that index one kind of record (title/body are SQL over `new.`/`old.`)."""
+    row = f"(SELECT rowid FROM search_items WHERE kind = '{kind}' AND ref_id = {{r}}.id)"
+    add = f"""
+    INSERT INTO search_items(kind, ref_id, owner_id)
+        SELECT '{kind}', new.id, {owner.format(r='new')} WHERE {when};
+    INSERT INTO search_tri(rowid, title, body)
+        SELECT {row.format(r='new')}, {title.format(r='new')}, {body.format(r='new')}
+        WHERE {when};
+    INSERT INTO search_bi(rowid, gt, gb)
+        SELECT {row.format(r='new')}, oa_grams({title.format(r='new')}),
+               oa_grams({body.format(r='new')})
+        WHERE {when};"""
+    drop = f"""
+    DELETE FROM search_tri WHERE rowid = {row.format(r='old')};
+    DELETE FROM search_bi WHERE rowid = {row.format(r='old')};
+    DELETE FROM search_items WHERE kind = '{kind}' AND ref_id = old.id;"""
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in ("deleted", *watch.split()))
+    return f"""
+CREATE TRIGGER {table}_search_ai AFTER INSERT ON {table} BEGIN{add}
+END;
+CREATE TRIGGER {table}_search_au AFTER UPDATE ON {table} WHEN {changed} BEGIN{drop}{add}
+END;
+CREATE TRIGGER {table}_search_ad AFTER DELETE ON {table} BEGIN{drop}
+END;
+"""
+
+
+_OPINION = "json_extract({r}.data, '$.opinion')"
+_DOC_TITLE = "coalesce((SELECT title FROM documents WHERE id = {r}.document_id), '')"
+
+V2 = (
+    """
 CREATE TABLE search_items (
     rowid INTEGER PRIMARY KEY,
     kind TEXT NOT NULL, ref_id TEXT NOT NULL, owner_id TEXT,
-    title TEXT NOT NULL DEFAULT '', body TEXT NOT NULL DEFAULT '',
     UNIQUE (kind, ref_id));
 CREATE VIRTUAL TABLE search_tri USING fts5(
-    title, body, content='search_items', content_rowid='rowid', tokenize='trigram');
+    title, body, content='', contentless_delete=1, tokenize='trigram');
 CREATE VIRTUAL TABLE search_bi USING fts5(
     gt, gb, content='', contentless_delete=1, detail=column,
     tokenize='unicode61 remove_diacritics 0');
-
-CREATE TRIGGER search_items_ai AFTER INSERT ON search_items BEGIN
-    INSERT INTO search_tri(rowid, title, body) VALUES (new.rowid, new.title, new.body);
-    INSERT INTO search_bi(rowid, gt, gb) VALUES (new.rowid, oa_grams(new.title), oa_grams(new.body));
-END;
-CREATE TRIGGER search_items_ad AFTER DELETE ON search_items BEGIN
-    INSERT INTO search_tri(search_tri, rowid, title, body)
-        VALUES ('delete', old.rowid, old.title, old.body);
-    DELETE FROM search_bi WHERE rowid = old.rowid;
-END;
-CREATE TRIGGER search_items_au AFTER UPDATE OF title, body ON search_items BEGIN
-    INSERT INTO search_tri(search_tri, rowid, title, body)
-        VALUES ('delete', old.rowid, old.title, old.body);
-    INSERT INTO search_tri(rowid, title, body) VALUES (new.rowid, new.title, new.body);
-    DELETE FROM search_bi WHERE rowid = old.rowid;
-    INSERT INTO search_bi(rowid, gt, gb) VALUES (new.rowid, oa_grams(new.title), oa_grams(new.body));
-END;
-
--- documents: title and body
-CREATE TRIGGER documents_search_ai AFTER INSERT ON documents WHEN new.deleted = 0 BEGIN
-    INSERT INTO search_items(kind, ref_id, owner_id, title, body)
-        VALUES ('document', new.id, new.id, new.title, new.body);
-END;
-CREATE TRIGGER documents_search_au AFTER UPDATE OF title, body, deleted ON documents BEGIN
-    DELETE FROM search_items WHERE kind = 'document' AND ref_id = old.id AND new.deleted = 1;
-    UPDATE search_items SET title = new.title, body = new.body
-        WHERE kind = 'document' AND ref_id = new.id AND new.deleted = 0;
-    INSERT INTO search_items(kind, ref_id, owner_id, title, body)
-        SELECT 'document', new.id, new.id, new.title, new.body WHERE new.deleted = 0
-        AND NOT EXISTS (SELECT 1 FROM search_items WHERE kind = 'document' AND ref_id = new.id);
-END;
-CREATE TRIGGER documents_search_ad AFTER DELETE ON documents BEGIN
-    DELETE FROM search_items WHERE kind = 'document' AND ref_id = old.id;
-END;
-
--- opinions (意见) recorded on flow events
-CREATE TRIGGER events_search_ai AFTER INSERT ON document_events
-    WHEN coalesce(json_extract(new.data, '$.opinion'), '') != '' BEGIN
-    INSERT INTO search_items(kind, ref_id, owner_id, title, body)
-        VALUES ('opinion', new.id, new.document_id,
-                coalesce((SELECT title FROM documents WHERE id = new.document_id), ''),
-                json_extract(new.data, '$.opinion'));
-END;
-CREATE TRIGGER events_search_au AFTER UPDATE OF data, deleted ON document_events BEGIN
-    DELETE FROM search_items WHERE kind = 'opinion' AND ref_id = old.id;
-    INSERT INTO search_items(kind, ref_id, owner_id, title, body)
-        SELECT 'opinion', new.id, new.document_id,
-               coalesce((SELECT title FROM documents WHERE id = new.document_id), ''),
-               json_extract(new.data, '$.opinion')
-        WHERE new.deleted = 0 AND coalesce(json_extract(new.data, '$.opinion'), '') != '';
-END;
-CREATE TRIGGER events_search_ad AFTER DELETE ON document_events BEGIN
-    DELETE FROM search_items WHERE kind = 'opinion' AND ref_id = old.id;
-END;
-
--- attachments: their names
-CREATE TRIGGER attachments_search_ai AFTER INSERT ON attachments WHEN new.deleted = 0 BEGIN
-    INSERT INTO search_items(kind, ref_id, owner_id, title, body)
-        VALUES ('attachment', new.id, new.owner_id, new.name, '');
-END;
-CREATE TRIGGER attachments_search_au AFTER UPDATE OF name, deleted ON attachments BEGIN
-    DELETE FROM search_items WHERE kind = 'attachment' AND ref_id = old.id;
-    INSERT INTO search_items(kind, ref_id, owner_id, title, body)
-        SELECT 'attachment', new.id, new.owner_id, new.name, '' WHERE new.deleted = 0;
-END;
-CREATE TRIGGER attachments_search_ad AFTER DELETE ON attachments BEGIN
-    DELETE FROM search_items WHERE kind = 'attachment' AND ref_id = old.id;
-END;
-
--- meetings and supervision tasks: their titles and notes
-CREATE TRIGGER meetings_search_ai AFTER INSERT ON meetings WHEN new.deleted = 0 BEGIN
-    INSERT INTO search_items(kind, ref_id, owner_id, title, body)
-        VALUES ('meeting', new.id, new.id, new.title,
-                coalesce(json_extract(new.data, '$.agenda'), ''));
-END;
-CREATE TRIGGER meetings_search_au AFTER UPDATE OF title, data, deleted ON meetings BEGIN
-    DELETE FROM search_items WHERE kind = 'meeting' AND ref_id = old.id;
-    INSERT INTO search_items(kind, ref_id, owner_id, title, body)
-        SELECT 'meeting', new.id, new.id, new.title,
-               coalesce(json_extract(new.data, '$.agenda'), '') WHERE new.deleted = 0;
-END;
-CREATE TRIGGER meetings_search_ad AFTER DELETE ON meetings BEGIN
-    DELETE FROM search_items WHERE kind = 'meeting' AND ref_id = old.id;
-END;
-
--- backfill what v1 already held
-INSERT INTO search_items(kind, ref_id, owner_id, title, body)
-    SELECT 'document', id, id, title, body FROM documents WHERE deleted = 0;
-INSERT INTO search_items(kind, ref_id, owner_id, title, body)
-    SELECT 'opinion', e.id, e.document_id, coalesce(d.title, ''), json_extract(e.data, '$.opinion')
-    FROM document_events e LEFT JOIN documents d ON d.id = e.document_id
-    WHERE e.deleted = 0 AND coalesce(json_extract(e.data, '$.opinion'), '') != '';
-INSERT INTO search_items(kind, ref_id, owner_id, title, body)
-    SELECT 'attachment', id, owner_id, name, '' FROM attachments WHERE deleted = 0;
-INSERT INTO search_items(kind, ref_id, owner_id, title, body)
-    SELECT 'meeting', id, id, title, coalesce(json_extract(data, '$.agenda'), '')
-    FROM meetings WHERE deleted = 0;
+CREATE VIEW search_text(rowid, kind, ref_id, owner_id, title, body) AS
+    SELECT si.rowid, si.kind, si.ref_id, si.owner_id, d.title, d.body
+        FROM search_items si JOIN documents d ON si.kind = 'document' AND d.id = si.ref_id
+    UNION ALL
+    SELECT si.rowid, si.kind, si.ref_id, si.owner_id, coalesce(d.title, ''),
+           json_extract(e.data, '$.opinion')
+        FROM search_items si JOIN document_events e ON si.kind = 'opinion' AND e.id = si.ref_id
+        LEFT JOIN documents d ON d.id = e.document_id
+    UNION ALL
+    SELECT si.rowid, si.kind, si.ref_id, si.owner_id, a.name, ''
+        FROM search_items si JOIN attachments a ON si.kind = 'attachment' AND a.id = si.ref_id
+    UNION ALL
+    SELECT si.rowid, si.kind, si.ref_id, si.owner_id, m.title,
+           coalesce(json_extract(m.data, '$.agenda'), '')
+        FROM search_items si JOIN meetings m ON si.kind = 'meeting' AND m.id = si.ref_id;
 """
+    + _kind("document", "documents", "{r}.id", "{r}.title", "{r}.body", "title body")
+    + _kind("attachment", "attachments", "{r}.owner_id", "{r}.name", "''", "name")
+    + _kind("meeting", "meetings", "{r}.id", "{r}.title",
+            "coalesce(json_extract({r}.data, '$.agenda'), '')", "title data")
+    + _kind("opinion", "document_events", "{r}.document_id", _DOC_TITLE, _OPINION, "data",
+            when="new.deleted = 0 AND coalesce(json_extract(new.data, '$.opinion'), '') != ''")
+    + """
+-- backfill what v1 already held
+INSERT INTO search_items(kind, ref_id, owner_id)
+    SELECT 'document', id, id FROM documents WHERE deleted = 0;
+INSERT INTO search_items(kind, ref_id, owner_id)
+    SELECT 'opinion', id, document_id FROM document_events
+    WHERE deleted = 0 AND coalesce(json_extract(data, '$.opinion'), '') != '';
+INSERT INTO search_items(kind, ref_id, owner_id)
+    SELECT 'attachment', id, owner_id FROM attachments WHERE deleted = 0;
+INSERT INTO search_items(kind, ref_id, owner_id)
+    SELECT 'meeting', id, id FROM meetings WHERE deleted = 0;
+INSERT INTO search_tri(rowid, title, body) SELECT rowid, title, body FROM search_text;
+INSERT INTO search_bi(rowid, gt, gb) SELECT rowid, oa_grams(title), oa_grams(body) FROM search_text;
+"""
+)
 
 V3 = """
 ALTER TABLE attachments ADD COLUMN storage TEXT NOT NULL DEFAULT 'inline';

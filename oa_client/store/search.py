@@ -124,14 +124,11 @@ def search(
     rowids = rowids[offset:want]
     if not rowids:
         return []
-    rows = db.query(
-        "SELECT rowid, kind, ref_id, owner_id, title, body FROM search_items"
-        f" WHERE rowid IN ({','.join('?' * len(rowids))})",
-        tuple(rowids),
-    )
-    by_id = {r[0]: r[1:] for r in rows}
+    by_id = _texts(db, rowids)
     hits = []
     for rowid in rowids:
+        if rowid not in by_id:
+            continue
         kind, ref_id, owner_id, title, body = by_id[rowid]
         snippet, spans = make_snippet(body or title, terms)
         hits.append(
@@ -141,6 +138,39 @@ def search(
             )
         )
     return hits
+
+
+#: how to read back the text of each kind of hit (the index holds no text)
+TEXT_SQL = {
+    "document": "SELECT id, title, body FROM documents WHERE id IN ({ids})",
+    "opinion": "SELECT e.id, coalesce(d.title, ''), json_extract(e.data, '$.opinion')"
+               " FROM document_events e LEFT JOIN documents d ON d.id = e.document_id"
+               " WHERE e.id IN ({ids})",
+    "attachment": "SELECT id, name, '' FROM attachments WHERE id IN ({ids})",
+    "meeting": "SELECT id, title, coalesce(json_extract(data, '$.agenda'), '') FROM meetings"
+               " WHERE id IN ({ids})",
+}
+
+
+def _texts(db: Database, rowids: list[int]) -> dict[int, tuple]:
+    """rowid → (kind, ref_id, owner_id, title, body) for a page of hits."""
+    items = db.query(
+        "SELECT rowid, kind, ref_id, owner_id FROM search_items"
+        f" WHERE rowid IN ({','.join('?' * len(rowids))})",
+        tuple(rowids),
+    )
+    by_kind: dict[str, list[tuple]] = {}
+    for item in items:
+        by_kind.setdefault(item[1], []).append(item)
+    out: dict[int, tuple] = {}
+    for kind, group in by_kind.items():
+        refs = [g[2] for g in group]
+        texts = {r[0]: (r[1] or "", r[2] or "") for r in db.query(
+            TEXT_SQL[kind].format(ids=",".join("?" * len(refs))), tuple(refs))}
+        for rowid, _kind, ref_id, owner_id in group:
+            title, body = texts.get(ref_id, ("", ""))
+            out[rowid] = (kind, ref_id, owner_id, title, body)
+    return out
 
 
 class _Plan:
@@ -171,12 +201,12 @@ class _Plan:
             where.append("search_bi MATCH ?")
             params.append(f"gt : ({bi})" if title_only else bi)
         else:
-            source = "search_items f"
-        needs_items = bool(self.like or self.kinds)
-        if needs_items and source != "search_items f":
-            source += " JOIN search_items si ON si.rowid = f.rowid"
-        elif needs_items:
-            source = "search_items si"
+            source = None
+        if self.like:  # LIKE needs the text: read it through the view
+            source = f"{source} JOIN search_text si ON si.rowid = f.rowid" if source else (
+                "search_text si")
+        elif self.kinds:
+            source = f"{source} JOIN search_items si ON si.rowid = f.rowid"
         for term in self.like:
             fields = ("si.title",) if title_only else ("si.title", "si.body")
             where.append(
@@ -186,7 +216,7 @@ class _Plan:
         if self.kinds:
             where.append(f"si.kind IN ({','.join('?' * len(self.kinds))})")
             params.extend(self.kinds)
-        rowid = "si.rowid" if source == "search_items si" else "f.rowid"
+        rowid = "si.rowid" if source == "search_text si" else "f.rowid"
         sql = (
             f"SELECT {rowid} FROM {source} WHERE {' AND '.join(where) or '1'}"
             f" ORDER BY {rowid} DESC LIMIT ?"
@@ -199,7 +229,7 @@ def _gram(term: str) -> str:
 
 
 def like_search(db: Database, query: str, *, limit: int = 50) -> list[tuple[str, str]]:
-    """The naive baseline (LIKE over every body), kept for the benchmark's comparison."""
+    """The naive baseline (LIKE over every document), kept for the benchmark's comparison."""
     terms = split_terms(query)
     if not terms:
         return []
@@ -208,5 +238,6 @@ def like_search(db: Database, query: str, *, limit: int = 50) -> list[tuple[str,
     for t in terms:
         params.extend([f"%{t}%", f"%{t}%"])
     return db.query(
-        f"SELECT kind, ref_id FROM search_items WHERE {where} LIMIT ?", (*params, limit)
+        f"SELECT 'document', id FROM documents WHERE {where} ORDER BY rowid DESC LIMIT ?",
+        (*params, limit),
     )
