@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oa_server import audit
@@ -49,8 +50,17 @@ def signing_key(session: Session, settings: Settings) -> bytes:
         return settings.secret_key.encode()
     row = session.get(ServerSecret, SIGNING_KEY_NAME)
     if row is None:
-        session.add(ServerSecret(name=SIGNING_KEY_NAME, value=new_signing_key()))
-        session.commit()
+        try:
+            session.add(ServerSecret(name=SIGNING_KEY_NAME, value=new_signing_key()))
+            audit.append(
+                session,
+                actor="system",
+                action="server.signing_key_created",
+                target=f"secret:{SIGNING_KEY_NAME}",
+            )
+            session.commit()
+        except IntegrityError:  # another worker created it first
+            session.rollback()
         row = session.get(ServerSecret, SIGNING_KEY_NAME)
     assert row is not None
     return bytes.fromhex(row.value)
