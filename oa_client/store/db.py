@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import sqlcipher3
 from sqlcipher3 import dbapi2
 
-from oa_client.errors import KeyUnavailable, StoreError
+from oa_client.errors import KeyUnavailable, StoreError, ValidationError
 from oa_client.i18n import _
 from oa_client.store import schema
 from oa_client.store.grams import grams
@@ -21,8 +22,22 @@ log = logging.getLogger(__name__)
 CACHE_KIB = 128 * 1024  # decrypted page cache: keeps encrypted reads close to plain ones
 
 
-def sqlite_error(exc: Exception, path: Path | str) -> StoreError:
-    """Map an SQLite error to a StoreError a civil servant can act on."""
+def integrity_error(exc: Exception) -> ValidationError:
+    """A broken constraint as a ValidationError naming the field."""
+    text = str(exc)
+    found = re.search(r"failed: (?:\w+\.)?(\w+)", text)
+    field = found.group(1) if found else ""
+    if "NOT NULL" in text:
+        return ValidationError(_("缺少必填内容：{field}").format(field=field), field=field)
+    if "CHECK" in text:
+        return ValidationError(_("内容不符合要求：{field}").format(field=field), field=field)
+    return ValidationError(_("与已有记录冲突：{field}").format(field=field), field=field)
+
+
+def sqlite_error(exc: Exception, path: Path | str) -> StoreError | ValidationError:
+    """Map an SQLite error to an error a civil servant can act on."""
+    if isinstance(exc, dbapi2.IntegrityError):
+        return integrity_error(exc)
     text = str(exc).lower()
     if "disk is full" in text or ("disk i/o error" in text and "full" in text):
         return StoreError(

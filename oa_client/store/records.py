@@ -38,6 +38,12 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
     "supervision_tasks": ("title", "lead_unit_id", "deadline", "state"),
 }
 
+#: values for NOT NULL columns a record may leave out
+DEFAULTS: dict[str, dict[str, object]] = {
+    "document_revisions": {"conflicted": 0},
+    "documents": {"title": "", "body": ""},
+}
+
 #: what a civil servant calls each collection (for summaries and messages)
 COLLECTION_LABELS: dict[str, str] = {
     "units": "单位",
@@ -137,7 +143,9 @@ class RecordStore:
         rev = int(rec.pop("rev", 0) or 0)
         deleted = 1 if rec.pop("deleted", False) else 0
         rec.pop("updated_at", None)
+        defaults = DEFAULTS.get(collection, {})
         values = [rec.pop(c, None) for c in columns]
+        values = [defaults.get(c) if v is None else v for c, v in zip(columns, values, strict=True)]
         try:
             data = json.dumps(rec, ensure_ascii=False, separators=(",", ":"))
         except (TypeError, ValueError) as exc:

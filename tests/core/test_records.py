@@ -32,14 +32,21 @@ def test_record_and_outbox_op_commit_together(store):
 def test_a_failed_write_leaves_neither_record_nor_op(store):
     good = sample_document("好的", "正文", id="d-good")
     bad = {"id": "d-bad", "direction": "sideways", "title": "方向错误", "body": ""}  # CHECK fails
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError) as err:
         store.records.write(
             "documents", [good, bad],
             ops=[Op(kind="upsert", entity="documents", entity_id="d-good", payload={})],
         )
+    assert err.value.field == "direction" and "内容不符合要求" in err.value.message
     assert store.records.count("documents") == 0
     assert store.records.pending_ops() == 0
     assert store.search("方向错误") == []
+
+
+def test_missing_required_content_names_the_field(store):
+    with pytest.raises(ValidationError) as err:
+        store.records.write("meetings", [{"starts_at": "2026-11-23T09:00"}])
+    assert err.value.field == "title" and "缺少必填内容" in err.value.message
 
 
 def test_unserialisable_record_is_a_validation_error(store):

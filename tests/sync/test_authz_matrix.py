@@ -1,0 +1,101 @@
+"""Authorisation matrix: for every record type, users outside its visibility get nothing on
+pull and a `forbidden` rejection on push (the same answer whether the record exists or not)."""
+
+from __future__ import annotations
+
+import pytest
+
+from oa_client.services import records as svc
+from sync.protocol import ORG_COLLECTIONS, SYNC_COLLECTIONS
+from tests.sync.support import live_records, make_client
+
+TOP_LEVEL = [c for c in SYNC_COLLECTIONS if c not in ORG_COLLECTIONS
+             and c not in ("document_events", "document_revisions")]
+CHILDREN = ("document_events", "document_revisions")
+
+SAMPLES = {
+    "documents": {"direction": "outgoing", "title": "内部公文", "body": "正文"},
+    "rooms": {"name": "第一会议室", "capacity": 20},
+    "meetings": {"title": "周例会", "starts_at": "2026-11-23T09:00"},
+    "service_items": {"code": "QJ", "name": "请休假"},
+    "requests": {"service_item_id": "QJ", "state": "draft"},
+    "data_items": {"code": "A01", "name": "常住人口", "version": 1},
+    "report_templates": {"name": "月报", "period": "monthly"},
+    "submissions": {"template_id": "t1", "period": "2026-10", "state": "draft"},
+    "supervision_tasks": {"title": "督办事项", "state": "open"},
+}
+
+
+@pytest.fixture
+def owner(server, tmp_path):
+    c = make_client(server, tmp_path, "liuyang")  # 市政府办公室
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def outsider(server, tmp_path):
+    c = make_client(server, tmp_path, "chenmeiling")  # 财政局
+    yield c
+    c.close()
+
+
+def _push(client, collection, rid, kind="upsert", base_rev=1, payload=None):
+    return client.transport.push([{"op_id": f"{collection}-{rid}-{kind}", "kind": kind,
+                                   "entity": collection, "entity_id": rid, "base_rev": base_rev,
+                                   "payload": payload or {"title": "越权"}}]).results[0]
+
+
+@pytest.mark.parametrize("collection", TOP_LEVEL)
+def test_top_level_records_are_invisible_and_unwritable_outside(owner, outsider, collection):
+    svc.save(owner.store, collection, {**SAMPLES[collection], "id": f"{collection}-1"})
+    owner.engine.sync()
+    outsider.engine.sync()
+    assert live_records(outsider.store, collection) == {}
+    hidden = _push(outsider, collection, f"{collection}-1")
+    missing = _push(outsider, collection, f"{collection}-nope")
+    deleting = _push(outsider, collection, f"{collection}-1", kind="delete")
+    for result in (hidden, missing, deleting):
+        assert (result.status, result.code) == ("rejected", "forbidden")
+        assert result.server_record is None
+    assert hidden.message == missing.message
+    owner.engine.sync()
+    assert len(live_records(owner.store, collection)) == 1  # untouched
+
+
+@pytest.mark.parametrize("collection", CHILDREN)
+def test_children_follow_their_document(owner, outsider, collection):
+    svc.save(owner.store, "documents", {**SAMPLES["documents"], "id": "doc-p"})
+    svc.append_event(owner.store, collection, {"id": f"{collection}-1", "document_id": "doc-p",
+                                               "step": "draft", "action": "submit",
+                                               "opinion": "请审核"})
+    owner.engine.sync()
+    outsider.engine.sync()
+    assert live_records(outsider.store, collection) == {}
+    # an event on someone else's document is refused the same way as on a missing one
+    on_hidden = _push(outsider, collection, "ev-x", kind="action", base_rev=0,
+                      payload={"document_id": "doc-p", "action": "approve"})
+    on_missing = _push(outsider, collection, "ev-y", kind="action", base_rev=0,
+                       payload={"document_id": "no-doc", "action": "approve"})
+    assert (on_hidden.status, on_hidden.code) == (on_missing.status, on_missing.code) == (
+        "rejected", "forbidden")
+    # a colleague in the owner's unit sees both the document and its events
+    assert len(live_records(owner.store, collection)) == 1
+
+
+def test_roles_grant_sight_where_the_record_says_so(owner, outsider, server, tmp_path):
+    supervisor = make_client(server, tmp_path, "lindongsheng")  # 督查室 (same unit as owner)
+    svc.save(owner.store, "supervision_tasks",
+             {"title": "全市督办", "state": "open", "audience_roles": ["supervisor"]})
+    owner.engine.sync()
+    supervisor.engine.sync()
+    outsider.engine.sync()
+    assert len(live_records(supervisor.store, "supervision_tasks")) == 1
+    assert live_records(outsider.store, "supervision_tasks") == {}
+    supervisor.close()
+
+
+def test_bad_audience_is_a_validation_rejection(owner):
+    result = _push(owner, "documents", "bad-aud", base_rev=0,
+                   payload={"title": "x", "direction": "outgoing", "audience_units": "all"})
+    assert (result.status, result.code) == ("rejected", "validation")
