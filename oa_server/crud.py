@@ -276,7 +276,7 @@ def create_user(
         name=name.strip(),
         unit_id=unit.id,
         department_id=department_id,
-        position_id=position_named(session, name=position).id if position else None,
+        position_id=position_named(session, name=position).id if (position or "").strip() else None,
         phone=phone,
         email=email,
         active=True,

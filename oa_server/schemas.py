@@ -16,7 +16,7 @@ from oa_server.roles import UNIT_LEVELS
 class Strict(BaseModel):
     """Base of request bodies: unknown fields are an error."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")  # passwords keep their spaces: no stripping here
 
 
 class ErrorOut(BaseModel):
