@@ -12,6 +12,15 @@ from oa_server.i18n import _, negotiate, use_language
 DRAIN_CAP = 1024 * 1024
 
 
+def human_size(n: int) -> str:
+    """A byte count as B, KB or MB for messages."""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):g} MB"
+    if n >= 1024:
+        return f"{n / 1024:g} KB"
+    return f"{n} B"
+
+
 class LanguageAndLimit:
     """Sets the language from Accept-Language and refuses bodies over `max_body_bytes`.
 
@@ -83,9 +92,7 @@ class LanguageAndLimit:
     async def _too_large(self, send: Send) -> None:
         body: dict[str, Any] = {
             "code": "payload_too_large",
-            "message": _("请求内容超过 {mb} MB 的上限").format(
-                mb=round(self.max_body_bytes / (1024 * 1024), 1)
-            ),
+            "message": _("请求内容超过 {size} 的上限").format(size=human_size(self.max_body_bytes)),
         }
         data = json.dumps(body, ensure_ascii=False).encode()
         await send(

@@ -122,6 +122,7 @@ def test_default_limit_is_ten_megabytes(client: TestClient) -> None:
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 413
+    assert response.json()["message"] == "请求内容超过 10 MB 的上限"
 
 
 def _app_with_probe(data_dir: Path, db_url: str) -> FastAPI:
@@ -267,3 +268,18 @@ def test_bad_input_never_produces_a_500(client: TestClient) -> None:
                     )
                     assert raw.status_code < 500, (method, url)
     assert checked > 200
+
+
+def test_english_for_validation_and_size_errors(data_dir: Path, db_url: str) -> None:
+    app = create_app(make_settings(data_dir, db_url, max_body_bytes=1024))
+    en = {"Accept-Language": "en", "Content-Type": "application/json"}
+    with TestClient(app) as client:
+        bad = client.post("/api/v1/auth/login", content=b"{", headers=en)
+        assert bad.json()["message"] == "The request body is not valid JSON"
+        missing = client.post("/api/v1/auth/login", json={"login": "x"}, headers=en)
+        assert missing.json()["message"].startswith("Missing required field: ")
+        big = client.post("/api/v1/auth/login", content=b"x" * 2048, headers=en)
+        assert big.json()["message"] == "The request body exceeds the 1 KB limit"
+        gone = client.get("/nowhere", headers=en)
+        assert gone.json()["message"] == "No such address on this server"
+    app.state.engine.dispose()
