@@ -48,6 +48,17 @@ def _as_postgres() -> list[str]:
     return ["runuser", "-u", "postgres", "--"]
 
 
+def _run(argv: list[str], log: Path) -> None:
+    """Run one PostgreSQL tool; on failure, say what it and the server log printed."""
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    if result.returncode != 0:
+        server_log = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        raise RuntimeError(
+            f"{' '.join(Path(a).name for a in argv[:4])} … failed "
+            f"({result.returncode}):\n{result.stdout}{result.stderr}\n{server_log}"
+        )
+
+
 @contextmanager
 def cluster() -> Iterator[str]:
     """Start a private cluster; yield its admin URL (database `postgres`); stop it afterwards."""
@@ -62,9 +73,8 @@ def cluster() -> Iterator[str]:
         shutil.chown(base, "postgres", "postgres")
         shutil.chown(sock, "postgres", "postgres")
     port = free_port()
-    run = {"check": True, "capture_output": True, "timeout": 120}
     try:
-        subprocess.run(
+        _run(
             [
                 *prefix,
                 str(bindir / "initdb"),
@@ -79,13 +89,13 @@ def cluster() -> Iterator[str]:
                 "--locale=C",
                 "--no-sync",
             ],
-            **run,
+            log,
         )
         options = (
             f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
         )
-        subprocess.run(
+        _run(
             [
                 *prefix,
                 str(bindir / "pg_ctl"),
@@ -100,7 +110,7 @@ def cluster() -> Iterator[str]:
                 "60",
                 "start",
             ],
-            **run,
+            log,
         )
         try:
             yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
