@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from oa_client.errors import NotFoundError
 from oa_server import audit
 from oa_server.config import Settings
 from oa_server.crud import get_user_by_login
@@ -318,3 +319,38 @@ def authenticate(
     if user is None or not user.active:
         raise NotAuthenticated(_("账号已停用，请联系系统管理员"))
     return user, auth.id
+
+
+def list_devices(session: Session, *, user: User) -> list[tuple[Device, int]]:
+    """The user's devices, newest use first, each with its number of open sessions."""
+    devices = session.scalars(
+        select(Device).where(Device.user_id == user.id).order_by(Device.last_seen_at.desc())
+    ).all()
+    open_counts: dict[uuid.UUID, int] = {}
+    for auth in session.scalars(
+        select(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+    ):
+        open_counts[auth.device_pk] = open_counts.get(auth.device_pk, 0) + 1
+    return [(d, open_counts.get(d.id, 0)) for d in devices]
+
+
+def sign_out_device(session: Session, *, user: User, device_pk: uuid.UUID, now: datetime) -> int:
+    """End every session of one of the user's devices (e.g. a lost laptop); returns how many."""
+    device = session.get(Device, device_pk)
+    if device is None or device.user_id != user.id:
+        raise NotFoundError(_("设备不存在"), device=str(device_pk))
+    result = session.execute(
+        update(AuthSession)
+        .where(AuthSession.device_pk == device.id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoke_reason="device_signed_out")
+    )
+    count = int(getattr(result, "rowcount", 0) or 0)
+    audit.append(
+        session,
+        actor=f"user:{user.id}",
+        action="device.sign_out",
+        target=f"device:{device.id}",
+        details={"device_id": device.device_id, "sessions_revoked": count},
+    )
+    session.commit()
+    return count

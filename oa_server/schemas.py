@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -91,6 +92,18 @@ class UserOut(BaseModel):
             phone=user.phone if contacts else None,
             email=user.email if contacts else None,
         )
+
+
+class DeviceOut(BaseModel):
+    """A device the user signed in from."""
+
+    id: uuid.UUID
+    device_id: str
+    name: str
+    registered_at: datetime
+    last_seen_at: datetime
+    open_sessions: int
+    current: bool
 
 
 class TokenOut(BaseModel):

@@ -260,3 +260,20 @@ def test_logins_are_audited_without_secrets(client: TestClient) -> None:
     dump = str(rows)
     for secret in (PASSWORD, "Wrong@2026", tokens["refresh_token"], tokens["access_token"]):
         assert secret not in dump
+
+
+def test_my_devices_and_signing_out_a_lost_one(client: TestClient) -> None:
+    laptop = sign_in(client, "yangfan", device="laptop")
+    desktop = sign_in(client, "yangfan", device="desktop")
+    devices = client.get("/api/v1/me/devices", headers=bearer(desktop)).json()
+    assert {d["device_id"] for d in devices} == {"laptop", "desktop"}
+    assert [d["device_id"] for d in devices if d["current"]] == ["desktop"]
+    lost = next(d for d in devices if d["device_id"] == "laptop")
+    response = client.post(f"/api/v1/me/devices/{lost['id']}/sign-out", headers=bearer(desktop))
+    assert response.status_code == 204
+    assert client.get("/api/v1/me", headers=bearer(laptop)).status_code == 401
+    assert client.get("/api/v1/me", headers=bearer(desktop)).status_code == 200
+    # Someone else's device is not found, not revoked.
+    other = sign_in(client, "liuyang")
+    again = client.post(f"/api/v1/me/devices/{lost['id']}/sign-out", headers=bearer(other))
+    assert again.status_code == 404
