@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from bench.corpus import Corpus
+from bench.keyring_memory import MemoryKeyring
 from oa_client.store.db import Database
 from oa_client.store.local import open_store
 from oa_client.store.records import RecordStore
@@ -139,24 +140,7 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
 
 
 def _open_times(root: Path, n: int) -> list[float]:
-    import keyring.backend
-
-    class _MemoryKeyring(keyring.backend.KeyringBackend):
-        priority = 1  # type: ignore[assignment]
-
-        def __init__(self) -> None:
-            self.entries: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.entries.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.entries[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.entries.pop((service, username), None)
-
-    kr = _MemoryKeyring()
+    kr = MemoryKeyring()
     profile = root / "profile"
     store = open_store(profile, keyring_backend=kr, username="bench", server_url="http://127.0.0.1")
     corpus = Corpus(seed=11)

@@ -249,10 +249,36 @@ class SyncEngine:
 
     def _apply_page(self, page: PullResponse) -> None:
         with self.db.transaction() as conn:
-            for record in page.changes:
-                self._apply_record(conn, record)
+            self._apply_records(conn, page.changes)
             self._hook("during_pull_apply")
             self._save_cursor(conn, page.next_cursor, page.server_id)
+
+    def _apply_records(self, conn, records: list[Record]) -> None:
+        """Apply a page in bulk; a record the local store refuses is set aside, not fatal."""
+        pending = set(conn.execute(
+            "SELECT entity, entity_id FROM outbox WHERE state = 'pending'").fetchall())
+        upserts: dict[str, list[Record]] = {}
+        tombstones: dict[str, list[tuple[int, str]]] = {}
+        for record in records:
+            if record.collection not in COLLECTIONS or (record.collection, record.id) in pending:
+                continue  # our unsent change wins locally; the push will meet the server's
+            if record.deleted:
+                tombstones.setdefault(record.collection, []).append((record.rev, record.id))
+            else:
+                upserts.setdefault(record.collection, []).append(record)
+        for collection, rows in tombstones.items():
+            conn.executemany(f"UPDATE {collection} SET deleted = 1, rev = ? WHERE id = ?", rows)
+        for collection, recs in upserts.items():
+            conn.execute("SAVEPOINT apply_page")
+            try:
+                self.records.upsert_in(
+                    conn, collection, [{**r.data, "id": r.id, "rev": r.rev} for r in recs])
+                conn.execute("RELEASE apply_page")
+            except Exception:  # find the bad record one by one
+                conn.execute("ROLLBACK TO apply_page")
+                conn.execute("RELEASE apply_page")
+                for record in recs:
+                    self._apply_record(conn, record)
 
     def _apply_record(self, conn, record: Record) -> None:
         if record.collection not in COLLECTIONS:
@@ -318,10 +344,8 @@ class SyncEngine:
         while True:
             page = self.transport.pull(cursor, limit=self.pull_limit, collection=collection)
             with self.db.transaction() as conn:
-                for record in page.changes:
-                    self._apply_record(conn, record)
-                    if not record.deleted:
-                        seen.add(record.id)
+                self._apply_records(conn, page.changes)
+                seen.update(r.id for r in page.changes if not r.deleted)
             cursor, server_id = page.next_cursor, page.server_id
             if not page.has_more:
                 break

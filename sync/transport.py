@@ -40,6 +40,14 @@ QUICK_RETRIES = (0.2, 0.6)
 TIMEOUT = (5.0, 60.0)
 
 
+def _wire_bytes(resp: requests.Response, decoded: int) -> int:
+    """Bytes that crossed the network for a response body (compressed, as sent)."""
+    try:
+        return int(resp.raw.tell())
+    except (AttributeError, TypeError, ValueError, OSError):
+        return decoded
+
+
 class TokenStore(Protocol):
     """Where the rotating refresh token lives between runs (the keyring in the client)."""
 
@@ -143,7 +151,7 @@ class Transport:
                     continue
                 received = len(resp.content)  # read it all now: a broken body fails here
                 self.bytes_sent += len(body or b"")
-                self.bytes_received += received
+                self.bytes_received += _wire_bytes(resp, received)
                 return resp
             except (requests.ConnectionError, requests.Timeout,
                     requests.exceptions.ChunkedEncodingError) as exc:
@@ -199,6 +207,13 @@ class Transport:
             raise SyncError(_("服务器的回应不完整，稍后自动重试"), kind="network",
                             detail="truncated") from exc
 
+    def _model(self, model, resp: requests.Response):
+        try:
+            return model.model_validate_json(resp.content)
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            raise SyncError(_("服务器的回应不完整，稍后自动重试"), kind="network",
+                            detail="truncated") from exc
+
     # -- auth ------------------------------------------------------------------------------
 
     def login(self, login: str, password: str) -> dict:
@@ -247,7 +262,7 @@ class Transport:
         """Send a batch of outbox ops."""
         req = PushRequest(device_id=self.device_id, ops=ops)
         resp = self.request("POST", "/sync/push", json_body=req.model_dump(mode="json"))
-        return PushResponse.model_validate(self._json(resp))
+        return self._model(PushResponse, resp)
 
     def pull(self, cursor: int, *, limit: int = 1000, collection: str | None = None,
              server_id: str | None = None) -> PullResponse:
@@ -257,7 +272,8 @@ class Transport:
             params["collection"] = collection
         if server_id:
             params["server_id"] = server_id
-        return PullResponse.model_validate(self._json(self.request("GET", "/sync/pull", params=params)))
+        resp = self.request("GET", "/sync/pull", params=params)
+        return self._model(PullResponse, resp)
 
     def digest(self) -> DigestResponse:
         """Per-collection counts and digests."""

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
-import uvicorn
 from requests.adapters import HTTPAdapter
 
 from oa_client.store.local import LocalStore, open_store
-from oa_server.main import create_app
+from oa_server.embedded import EmbeddedServer
 from sync.engine import SyncEngine
 from sync.transport import MemoryTokenStore, Transport
 from tests.server.support import Clock, free_port, make_settings
@@ -24,39 +22,12 @@ from tests.support.file_keyring import FileKeyring
 PASSWORD = "Demo@2026"
 
 
-class LiveServer:
-    """The FastAPI app served by uvicorn on 127.0.0.1 in a background thread."""
+class LiveServer(EmbeddedServer):
+    """The app on loopback in a thread, on a test database, with a settable clock."""
 
     def __init__(self, data_dir: Path, db_url: str, clock: Clock | None = None) -> None:
         self.clock = clock or Clock()
-        self.settings = make_settings(data_dir, db_url)
-        self.app = create_app(self.settings, clock=self.clock)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="off", timeout_keep_alive=30)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def start(self) -> LiveServer:
-        """Start and wait until it answers."""
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        """Stop the server and release its database."""
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.app.state.engine.dispose()
-
-    def session(self):
-        """A database session on the server's database (for assertions)."""
-        return self.app.state.sessionmaker()
+        super().__init__(make_settings(data_dir, db_url), clock=self.clock)
 
 
 class FaultyAdapter(HTTPAdapter):

@@ -8,7 +8,7 @@ import zlib
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -153,7 +153,7 @@ async def push(
     return await run_in_threadpool(work)
 
 
-@router.get("/pull", responses=ERRORS)
+@router.get("/pull", responses=ERRORS, response_model=PullResponse)
 def pull(
     user: CurrentUser,
     session: SessionDep,
@@ -162,10 +162,10 @@ def pull(
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 1000,
     collection: Annotated[str | None, Query(max_length=64)] = None,
     server_id: Annotated[str | None, Query(max_length=64)] = None,
-) -> PullResponse:
+) -> Response:
     """Changes after `cursor` that the user may see, oldest first."""
     try:
-        return sync_service.pull(
+        page = sync_service.pull(
             session,
             user=user,
             cursor=cursor,
@@ -177,6 +177,7 @@ def pull(
     except ConflictError as exc:
         cls = ServerChanged if exc.context.get("reason") == "server_changed" else CursorAhead
         raise cls(exc.message, **exc.context) from None
+    return Response(page.to_json(), media_type="application/json")
 
 
 @router.get("/digest", responses=ERRORS)

@@ -1,0 +1,174 @@
+"""Sync benchmark: initial sync of N records, incremental pulls and pushes, bytes on the wire.
+
+A real server (SQLite file, uvicorn on loopback in a thread) seeded with N small
+document records visible to one user; a fresh encrypted client profile syncs them.
+Then 1% of the records change on the server and the client pulls again; the
+client edits 1,000 records and pushes them. `incremental_vs_full_bytes` compares
+the bytes of the incremental pull with those of a full re-download, same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import insert, select, update
+
+from bench.corpus import Corpus
+from bench.keyring_memory import MemoryKeyring
+from oa_client.services import records as svc
+from oa_client.store.local import open_store
+from oa_server.config import Settings
+from oa_server.db import make_engine, make_sessionmaker
+from oa_server.demo import DEMO_PASSWORD, seed
+from oa_server.embedded import EmbeddedServer
+from oa_server.migrate import upgrade
+from oa_server.models import User
+from oa_server.security import password_hasher
+from oa_server.sync_models import SyncAudience, SyncCounter, SyncRecord
+from sync.engine import SyncEngine, SyncReport
+from sync.transport import MemoryTokenStore, Transport
+
+LOGIN = "liuyang"
+CHEAP = {"argon2_time_cost": 1, "argon2_memory_cost": 8, "argon2_parallelism": 1}
+
+
+def prepare_server_db(url: str) -> None:
+    """Migrate and seed the demo org chart."""
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        with make_sessionmaker(engine)() as s:
+            seed(s, hasher=password_hasher(Settings(**CHEAP)))
+            s.commit()
+    finally:
+        engine.dispose()
+
+
+def seed_records(url: str, n: int, *, login: str = LOGIN, start_rev: int = 0) -> tuple[str, str]:
+    """Bulk-insert n document records visible to `login`'s unit; return (unit_id, user_id)."""
+    engine = make_engine(url)
+    corpus = Corpus(seed=5)
+    now = datetime.now(UTC)
+    try:
+        with make_sessionmaker(engine)() as s:
+            user = s.scalars(select(User).where(User.login == login)).one()
+            unit, uid = str(user.unit_id), str(user.id)
+            for lo in range(0, n, 5000):
+                recs, aud = [], []
+                for i in range(lo, min(n, lo + 5000)):
+                    rid = f"doc-{i:07d}"
+                    data = {"direction": "incoming", "doc_kind": "通知", "title": corpus.title(),
+                            "body": "", "state": "registered", "unit_id": unit}
+                    recs.append({"collection": "documents", "id": rid, "rev": start_rev + i + 1,
+                                 "deleted": False, "data": json.dumps(data, ensure_ascii=False),
+                                 "unit_id": unit, "created_by": uid, "updated_by": uid,
+                                 "updated_at": now})
+                    aud.append({"collection": "documents", "record_id": rid,
+                                "principal": f"unit:{unit}", "active": True})
+                s.execute(insert(SyncRecord), recs)
+                s.execute(insert(SyncAudience), aud)
+            s.execute(update(SyncCounter).where(SyncCounter.name == "rev")
+                      .values(value=start_rev + n))
+            s.commit()
+    finally:
+        engine.dispose()
+    return unit, uid
+
+
+def touch_records(url: str, ids: list[str]) -> None:
+    """Change records on the server, each at a new revision (as other users' edits would)."""
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as s:
+            top = s.scalar(select(SyncCounter.value).where(SyncCounter.name == "rev"))
+            for k, rid in enumerate(ids, start=1):
+                rec = s.get(SyncRecord, ("documents", rid))
+                data = json.loads(rec.data)
+                data["state"] = "handled"
+                rec.data, rec.rev = json.dumps(data, ensure_ascii=False), top + k
+            s.execute(update(SyncCounter).where(SyncCounter.name == "rev")
+                      .values(value=top + len(ids)))
+            s.commit()
+    finally:
+        engine.dispose()
+
+
+def _client(root: Path, name: str, url: str):
+    kr = MemoryKeyring()
+    store = open_store(root / name, keyring_backend=kr, server_url=url, username=LOGIN)
+    transport = Transport(url, device_id=store.device_id(), tokens=MemoryTokenStore())
+    transport.login(LOGIN, DEMO_PASSWORD)
+    return store, transport, SyncEngine(store, transport, pull_limit=5000)
+
+
+def run(quick: bool = False, verbose: bool = True) -> dict:
+    """Run the sync suite; return its metrics."""
+    n = int(os.environ.get("OA_BENCH_RECORDS", 10_000 if quick else 100_000))
+    root = Path(tempfile.mkdtemp(prefix="oa-bench-sync-"))
+    try:
+        data_dir = root / "server"
+        url = f"sqlite:///{data_dir / 'oa-server.sqlite3'}"
+        data_dir.mkdir()
+        prepare_server_db(url)
+        seed_records(url, n)
+        server = EmbeddedServer(Settings(data_dir=data_dir, database_url=url, **CHEAP)).start()
+        try:
+            metrics = _measure(root, server.url, url, n, verbose)
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    if verbose:
+        for k, v in metrics.items():
+            print(f"  {k}: {v}")
+    return metrics
+
+
+def _measure(root: Path, base: str, db_url: str, n: int, verbose: bool) -> dict:
+    store, transport, engine = _client(root, "client", base)
+    if verbose:
+        print(f"sync bench: {n} records")
+    t = time.perf_counter()
+    engine.pull(SyncReport())
+    initial_s = time.perf_counter() - t
+    full_bytes = transport.bytes_received
+    assert store.records.count("documents") == n, "initial sync incomplete"
+
+    step = max(1, n // 1000)  # 1,000 changed records: 1% of 100k
+    changed = [f"doc-{i:07d}" for i in range(0, n, step)][:1000]
+    touch_records(db_url, changed)
+    before = transport.bytes_received
+    t = time.perf_counter()
+    report = SyncReport()
+    engine.pull(report)
+    incremental_s = time.perf_counter() - t
+    incr_bytes = transport.bytes_received - before
+    assert report.pulled == len(changed)
+
+    # 1,000 edits made on this desk, pushed
+    for rid in changed:
+        rec = store.records.get("documents", rid)
+        svc.save(store, "documents", {**rec, "state": "archived"})
+    t = time.perf_counter()
+    push_report = SyncReport()
+    engine.push(push_report)
+    push_s = time.perf_counter() - t
+    assert push_report.applied == len(changed)
+    store.close()
+    return {
+        "records": n,
+        "initial_records_per_s": round(n / initial_s),
+        "initial_s": round(initial_s, 3),
+        "bytes_per_record": round(full_bytes / n, 1),
+        "incremental_changes": len(changed),
+        "incremental_1000_s": round(incremental_s, 3),
+        "push_1000_s": round(push_s, 3),
+        "incremental_bytes": incr_bytes,
+        "incremental_vs_full_bytes": round(incr_bytes / full_bytes, 4),
+    }

@@ -1,0 +1,336 @@
+"""Applying a pushed batch: every op once, in order, with a few queries for the whole batch.
+
+The tenant's revision counter row is locked first (SELECT … FOR UPDATE on
+PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers), so the records
+read for the batch cannot change underneath it, and revisions are taken in one
+step at the end: revision N+1 never commits before N. Records, their audience and
+earlier results of the ops are loaded in bulk, the ops applied in memory in
+order, and everything is written in one flush.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from oa_client.errors import ValidationError
+from oa_server.i18n import _
+from oa_server.models import User
+from oa_server.sync_models import SyncAudience, SyncCounter, SyncOp, SyncRecord
+from sync.protocol import (
+    MAX_PAYLOAD_BYTES,
+    ORG_COLLECTIONS,
+    SYNC_COLLECTIONS,
+    Op,
+    OpResult,
+    Record,
+)
+
+COUNTER = "rev"
+#: child collections whose records inherit who-sees-them from a parent record
+PARENTS = {
+    "document_events": ("documents", "document_id"),
+    "document_revisions": ("documents", "document_id"),
+}
+AUDIENCE_KEYS = ("audience_units", "audience_users", "audience_roles")
+LOCAL_FIELDS = ("id", "rev", "deleted", "updated_at")
+CHUNK = 400
+
+
+def dumps(obj: Any) -> str:
+    """Canonical JSON for stored record data."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def principals_of(user: User) -> list[str]:
+    """Every principal a user sees records through: self, unit, roles."""
+    out = [f"user:{user.id}", f"unit:{user.unit_id}"]
+    out.extend(f"role:{r}" for r in user.roles)
+    return out
+
+
+def audience_of(payload: dict, *, unit_id: str, author: str) -> set[str]:
+    """Who sees a record: its unit, its author, and the audience lists in its data."""
+    principals = {f"unit:{unit_id}", f"user:{author}"}
+    for key, prefix in zip(AUDIENCE_KEYS, ("unit", "user", "role"), strict=True):
+        values = payload.get(key) or []
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ValidationError(_("{key} 必须是字符串列表").format(key=key), field=key)
+        principals.update(f"{prefix}:{v}" for v in values)
+    return principals
+
+
+def _record_out(rec: SyncRecord) -> Record:
+    return Record(
+        collection=rec.collection,
+        id=rec.id,
+        rev=rec.rev,
+        deleted=rec.deleted,
+        data={} if rec.deleted else json.loads(rec.data),
+    )
+
+
+def _forbidden(op: Op) -> OpResult:
+    # the same answer whether or not the record exists: nothing leaks
+    return OpResult(
+        op_id=op.op_id,
+        status="rejected",
+        code="forbidden",
+        message=_("您无权修改该记录，或该记录不存在"),
+    )
+
+
+def _rejected(op: Op, code: str, message: str) -> OpResult:
+    return OpResult(op_id=op.op_id, status="rejected", code=code, message=message)
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+@dataclass
+class _Batch:
+    """What one push reads once and writes once."""
+
+    session: Session
+    user: User
+    now: datetime
+    principals: set[str]
+    records: dict[tuple[str, str], SyncRecord] = field(default_factory=dict)
+    audience: dict[tuple[str, str], dict[str, bool]] = field(default_factory=dict)
+    stored_audience: dict[tuple[str, str], dict[str, bool]] = field(default_factory=dict)
+    audience_dirty: set[tuple[str, str]] = field(default_factory=set)
+    new_audience: set[tuple[str, str]] = field(default_factory=set)
+    needs_rev: list[tuple[SyncRecord, OpResult]] = field(default_factory=list)
+
+    def load(self, keys: set[tuple[str, str]]) -> None:
+        """Read the records and their audience for every key the batch touches."""
+        keys_list = sorted(keys)
+        for part in _chunks(keys_list):
+            for rec in self.session.scalars(
+                select(SyncRecord).where(tuple_(SyncRecord.collection, SyncRecord.id).in_(part))
+            ):
+                self.records[(rec.collection, rec.id)] = rec
+            for row in self.session.execute(
+                select(
+                    SyncAudience.collection,
+                    SyncAudience.record_id,
+                    SyncAudience.principal,
+                    SyncAudience.active,
+                ).where(tuple_(SyncAudience.collection, SyncAudience.record_id).in_(part))
+            ):
+                self.audience.setdefault((row[0], row[1]), {})[row[2]] = bool(row[3])
+                self.stored_audience.setdefault((row[0], row[1]), {})[row[2]] = bool(row[3])
+
+    def visible(self, key: tuple[str, str]) -> bool:
+        """Whether the pushing user sees the record now."""
+        return any(
+            active and p in self.principals for p, active in self.audience.get(key, {}).items()
+        )
+
+    def set_audience(self, key: tuple[str, str], principals: set[str]) -> None:
+        """Make `principals` the record's audience; those dropped lose sight (tombstones)."""
+        current = self.audience.setdefault(key, {})
+        for p in list(current):
+            current[p] = p in principals
+        for p in principals:
+            current[p] = True
+        self.audience_dirty.add(key)
+
+    def take_rev(self, rec: SyncRecord, result: OpResult) -> None:
+        """Queue a record for the next revision (assigned in order at the end)."""
+        self.needs_rev.append((rec, result))
+
+
+def _apply(batch: _Batch, op: Op) -> OpResult:
+    collection = op.entity
+    if collection not in SYNC_COLLECTIONS:
+        return _rejected(
+            op, "unknown_collection", _("未知的数据类别：{name}").format(name=collection)
+        )
+    if collection in ORG_COLLECTIONS:
+        return _rejected(op, "read_only", _("组织机构数据只能由系统管理员在服务器上修改"))
+    if len(dumps(op.payload).encode()) > MAX_PAYLOAD_BYTES:
+        return _rejected(
+            op, "too_large", _("单条记录过大（超过 1 MB），请把大内容作为附件上传")
+        )
+    key = (collection, op.entity_id)
+    rec = batch.records.get(key)
+    payload = {k: v for k, v in op.payload.items() if k not in LOCAL_FIELDS}
+    if op.kind == "action":
+        if rec is not None:
+            return _rejected(op, "duplicate", _("该操作记录已存在"))
+        return _create(batch, op, payload)
+    if rec is None:
+        if op.kind == "delete" or op.base_rev != 0:
+            return _forbidden(op)
+        return _create(batch, op, payload)
+    if not batch.visible(key):
+        return _forbidden(op)
+    if op.kind == "delete":
+        if rec.deleted:
+            return OpResult(op_id=op.op_id, status="applied", rev=rec.rev)
+        if rec.rev != op.base_rev:
+            return OpResult(
+                op_id=op.op_id,
+                status="conflict",
+                server_record=_record_out(rec),
+                message=_("该记录在您删除之前已被他人修改，删除未执行"),
+            )
+        rec.deleted = True
+        rec.updated_by, rec.updated_at = str(batch.user.id), batch.now
+        result = OpResult(op_id=op.op_id, status="applied")
+        batch.take_rev(rec, result)
+        return result
+    if rec.deleted or rec.rev != op.base_rev:
+        return OpResult(
+            op_id=op.op_id,
+            status="conflict",
+            server_record=_record_out(rec),
+            message=_("该记录已被删除") if rec.deleted else _("该记录已被他人修改"),
+        )
+    payload["unit_id"] = rec.unit_id  # ownership does not move by editing
+    audience = audience_of(payload, unit_id=rec.unit_id or "", author=rec.created_by)
+    batch.set_audience(key, audience)
+    rec.data = dumps(payload)
+    rec.updated_by, rec.updated_at = str(batch.user.id), batch.now
+    result = OpResult(op_id=op.op_id, status="applied")
+    batch.take_rev(rec, result)
+    return result
+
+
+def _create(batch: _Batch, op: Op, payload: dict) -> OpResult:
+    user = batch.user
+    unit_id = str(payload.get("unit_id") or user.unit_id)
+    parent = PARENTS.get(op.entity)
+    if parent:
+        parent_key = (parent[0], str(payload.get(parent[1]) or ""))
+        parent_rec = batch.records.get(parent_key)
+        if parent_rec is None or not batch.visible(parent_key):
+            return _forbidden(op)
+        audience = {p for p, active in batch.audience[parent_key].items() if active}
+        unit_id = parent_rec.unit_id or unit_id
+    else:
+        if unit_id != str(user.unit_id):
+            return _forbidden(op)
+        audience = audience_of(payload, unit_id=unit_id, author=str(user.id))
+    payload["unit_id"] = unit_id
+    key = (op.entity, op.entity_id)
+    rec = SyncRecord(
+        collection=op.entity,
+        id=op.entity_id,
+        rev=0,
+        deleted=False,
+        data=dumps(payload),
+        unit_id=unit_id,
+        created_by=str(user.id),
+        updated_by=str(user.id),
+        updated_at=batch.now,
+    )
+    batch.session.add(rec)
+    batch.records[key] = rec
+    batch.new_audience.add(key)
+    batch.set_audience(key, audience)
+    result = OpResult(op_id=op.op_id, status="applied")
+    batch.take_rev(rec, result)
+    return result
+
+
+def lock_counter(session: Session) -> int:
+    """Lock the revision counter for this transaction; return its value."""
+    query = select(SyncCounter.value).where(SyncCounter.name == COUNTER)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return int(session.scalar(query) or 0)
+
+
+def apply_batch(
+    session: Session, *, user: User, device_id: str, ops: list[Op], now: datetime
+) -> list[OpResult]:
+    """Apply ops in order (each once); the caller commits."""
+    top = lock_counter(session)
+    ids = [op.op_id for op in ops]
+    stored: dict[str, OpResult] = {}
+    for part in _chunks(ids):
+        for op_id, result in session.execute(
+            select(SyncOp.op_id, SyncOp.result).where(
+                SyncOp.device_id == device_id, SyncOp.op_id.in_(part)
+            )
+        ):
+            stored[op_id] = OpResult.model_validate_json(result)
+    keys: set[tuple[str, str]] = set()
+    for op in ops:
+        keys.add((op.entity, op.entity_id))
+        parent = PARENTS.get(op.entity)
+        if parent:
+            keys.add((parent[0], str(op.payload.get(parent[1]) or "")))
+    batch = _Batch(session=session, user=user, now=now, principals=set(principals_of(user)))
+    batch.load(keys)
+
+    results: list[OpResult] = []
+    fresh: list[tuple[Op, OpResult]] = []
+    for op in ops:
+        if op.op_id in stored:
+            results.append(stored[op.op_id])
+            continue
+        try:
+            result = _apply(batch, op)
+        except ValidationError as exc:
+            result = _rejected(op, "validation", exc.message)
+        stored[op.op_id] = result  # a duplicate later in the same batch gets the same answer
+        fresh.append((op, result))
+        results.append(result)
+
+    # revisions in op order, taken in one step under the lock held since the start
+    if batch.needs_rev:
+        first = top + 1
+        for offset, (rec, result) in enumerate(batch.needs_rev):
+            rec.rev = first + offset
+            result.rev = rec.rev
+        session.execute(
+            update(SyncCounter)
+            .where(SyncCounter.name == COUNTER)
+            .values(value=top + len(batch.needs_rev))
+        )
+    session.flush()
+    _write_audience(batch)
+    if fresh:
+        session.execute(
+            insert(SyncOp),
+            [
+                {
+                    "device_id": device_id,
+                    "op_id": op.op_id,
+                    "user_id": str(user.id),
+                    "result": result.model_dump_json(),
+                    "created_at": now,
+                }
+                for op, result in fresh
+            ],
+        )
+    return results
+
+
+def _write_audience(batch: _Batch) -> None:
+    """Insert new audience rows and flip `active` where it changed, in two statements."""
+    inserts, updates = [], []
+    for key in batch.audience_dirty:
+        before = batch.stored_audience.get(key, {})
+        for principal, active in batch.audience[key].items():
+            row = {"collection": key[0], "record_id": key[1], "principal": principal,
+                   "active": active}
+            if principal not in before:
+                inserts.append(row)
+            elif before[principal] != active:
+                updates.append(row)
+    if inserts:
+        batch.session.execute(insert(SyncAudience), inserts)
+    if updates:
+        batch.session.execute(update(SyncAudience), updates)  # bulk UPDATE by primary key
