@@ -13,6 +13,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -225,27 +226,43 @@ class SyncEngine:
     # -- pull -------------------------------------------------------------------------------
 
     def pull(self, report: SyncReport, cancel: threading.Event | None = None) -> None:
-        """Pull pages until caught up; each page and its cursor commit together."""
+        """Pull pages until caught up; each page and its cursor commit together.
+
+        The next page is fetched on a helper thread while this one is applied, so the
+        network and the encrypted database work at the same time.
+        """
         cursor, server_id = self.cursor()
-        while True:
-            self._cancelled(cancel)
-            try:
-                page = self.transport.pull(cursor, limit=self.pull_limit, server_id=server_id)
-            except SyncError as exc:
-                if exc.kind == "conflict" and exc.code in ("server_changed", "cursor_ahead"):
-                    # restored or different server: start over, never deleting local data
-                    report.server_changed = True
-                    report.warnings.append(exc.code)
-                    cursor, server_id = 0, None
-                    continue
-                raise
-            self._check_skew(page.server_time, report)
-            self._apply_page(page)
-            report.pulled += len(page.changes)
-            cursor, server_id = page.next_cursor, page.server_id
-            self.progress(Progress("pull", cursor, page.high_water, self.transport.bytes_received))
-            if not page.has_more:
-                return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="oa-pull") as fetcher:
+            ahead = None
+            while True:
+                self._cancelled(cancel)
+                try:
+                    page = (ahead.result() if ahead is not None else
+                            self.transport.pull(cursor, limit=self.pull_limit, server_id=server_id))
+                except SyncError as exc:
+                    if exc.kind == "conflict" and exc.code in ("server_changed", "cursor_ahead"):
+                        # restored or different server: start over, never deleting local data
+                        report.server_changed = True
+                        report.warnings.append(exc.code)
+                        cursor, server_id, ahead = 0, None, None
+                        continue
+                    raise
+                ahead = None
+                if page.has_more:
+                    ahead = fetcher.submit(self.transport.pull, page.next_cursor,
+                                           limit=self.pull_limit, server_id=page.server_id)
+                try:
+                    self._check_skew(page.server_time, report)
+                    self._apply_page(page)
+                except BaseException:
+                    if ahead is not None:
+                        ahead.cancel()
+                    raise
+                report.pulled += len(page.changes)
+                cursor, server_id = page.next_cursor, page.server_id
+                self.progress(Progress("pull", cursor, page.high_water, self.transport.bytes_received))
+                if not page.has_more:
+                    return
 
     def _apply_page(self, page: PullResponse) -> None:
         with self.db.transaction() as conn:
