@@ -281,6 +281,37 @@ def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_ERROR
 
 
+def cmd_ca_init(ctx: Context, args: argparse.Namespace) -> int:
+    """Create the server's root CA in the data directory (an existing one is kept)."""
+    from oa_server.signing.keystore import SigningKeys, root_summary
+
+    keys = SigningKeys(data_dir=ctx.settings.data_dir)
+    with ctx.session() as session:
+        ca, made = keys.create_ca(
+            session=session, settings=ctx.settings, name=args.name, actor=_actor()
+        )
+    _out(_("已创建根证书") if made else _("根证书已存在，未作改动"))
+    for line in root_summary(ca.certificate, folder=keys.ca_dir):
+        _out(line)
+    return EXIT_OK
+
+
+def cmd_ca_show(ctx: Context, args: argparse.Namespace) -> int:
+    """Print the root certificate: summary, or its PEM with --pem."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from oa_server.signing.keystore import SigningKeys, root_summary
+
+    keys = SigningKeys(data_dir=ctx.settings.data_dir)
+    cert = keys.root_certificate()
+    if args.pem:
+        _out(cert.public_bytes(Encoding.PEM).decode("ascii").rstrip())
+        return EXIT_OK
+    for line in root_summary(cert, folder=keys.ca_dir):
+        _out(line)
+    return EXIT_OK
+
+
 # --- parser --------------------------------------------------------------------------
 
 
@@ -371,6 +402,14 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--expect-head", metavar="SEQ:HASH", help=_("此前记下的末条记录，用来发现末尾被删除的记录")
     )
+
+    ca = sub.add_parser("ca", help=_("根证书（签发电子印章和个人证书）")).add_subparsers(
+        dest="ca_cmd", required=True
+    )
+    ca_init = command("init", cmd_ca_init, _("创建服务器根证书（已存在则不变）"), ca)
+    ca_init.add_argument("--name", help=_("根证书名称（默认按最上级单位命名）"))
+    ca_show = command("show", cmd_ca_show, _("显示服务器根证书"), ca)
+    ca_show.add_argument("--pem", action="store_true", help=_("输出 PEM 格式的根证书"))
     return parser
 
 

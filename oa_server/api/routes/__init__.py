@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from oa_server.api.routes import admin, audit, auth, blobs, me, org, sync, utils
+from oa_server.api.routes.signing import router as signing_router
 
 api_router = APIRouter()
 api_router.include_router(utils.router)
@@ -13,3 +14,4 @@ api_router.include_router(admin.router)
 api_router.include_router(audit.router)
 api_router.include_router(sync.router)
 api_router.include_router(blobs.router)
+api_router.include_router(signing_router)

@@ -1,0 +1,189 @@
+"""Signing service endpoints: the CA root, officials' certificates, unit seals (用印)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from docs_exchange.seal import png_size
+from docs_exchange.signing import SealAnchor
+from oa_client.errors import PermissionDenied
+from oa_server import audit, authz, crud
+from oa_server.api.deps import CurrentUser, SessionDep, SettingsDep, Sysadmin, actor_of
+from oa_server.i18n import _
+from oa_server.schemas import ErrorOut
+from oa_server.signing import service
+from oa_server.signing.keystore import SigningKeys
+
+router = APIRouter(
+    tags=["signing"],
+    responses={
+        401: {"model": ErrorOut},
+        403: {"model": ErrorOut},
+        404: {"model": ErrorOut},
+        413: {"model": ErrorOut},
+        422: {"model": ErrorOut},
+    },
+)
+PEM_TYPE = "application/x-pem-file"
+
+
+def signing_keys(request: Request) -> SigningKeys:
+    """The app's signing key store (under the data directory), one per process."""
+    keys = getattr(request.app.state, "signing_keys", None)
+    if keys is None:
+        keys = SigningKeys(data_dir=request.app.state.settings.data_dir, clock=request.app.state.clock)
+        request.app.state.signing_keys = keys
+    return keys
+
+
+async def raw_body(request: Request) -> bytes:
+    """The request body as bytes (already bounded by the size limit middleware)."""
+    return await request.body()
+
+
+Keys = Annotated[SigningKeys, Depends(signing_keys)]
+RawBody = Annotated[bytes, Depends(raw_body)]
+
+
+def _binary_body(media_type: str) -> dict:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+
+
+class CsrIn(BaseModel):
+    """A certificate signing request made on the official's device (PEM)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    csr_pem: str = Field(max_length=service.MAX_CSR_CHARS)
+
+
+class CertificateOut(BaseModel):
+    """A personal certificate and its chain up to the server's root (PEM)."""
+
+    certificate_pem: str
+    chain_pem: list[str]
+    serial: str
+    subject: str
+    unit: str
+    not_before: datetime
+    not_after: datetime
+
+
+class SealImageOut(BaseModel):
+    """The stored seal image of a unit."""
+
+    unit_id: uuid.UUID
+    sha256: str
+    width: int
+    height: int
+
+
+@router.get(
+    "/ca/root",
+    response_class=Response,
+    responses={200: {"content": {PEM_TYPE: {}}, "description": "PEM"}},
+)
+def ca_root(session: SessionDep, settings: SettingsDep, keys: Keys) -> Response:
+    """The server's root certificate (PEM), for clients' trust stores; no sign-in needed."""
+    pem = keys.root_pem(session=session, settings=settings)
+    return Response(content=pem, media_type=PEM_TYPE)
+
+
+@router.post("/ca/certificates", status_code=201)
+def issue_certificate(
+    body: CsrIn, user: CurrentUser, session: SessionDep, settings: SettingsDep, keys: Keys
+) -> CertificateOut:
+    """Certify the key of a CSR for me: name and unit come from my account, not the CSR."""
+    issued = service.issue_personal_certificate(
+        session, keys=keys, settings=settings, user=user, csr_pem=body.csr_pem
+    )
+    return CertificateOut(**issued.__dict__)
+
+
+@router.put("/seals/{unit_id}/image", openapi_extra=_binary_body("image/png"))
+def put_seal_image(
+    unit_id: uuid.UUID, png: RawBody, admin: Sysadmin, session: SessionDep, keys: Keys
+) -> SealImageOut:
+    """Import a unit's seal image (PNG with transparency; sysadmin); audited."""
+    unit = crud.get_unit(session, unit_id=unit_id)
+    clean = keys.set_seal_image(unit_id=unit.id, png=png)
+    width, height = png_size(clean)
+    digest = hashlib.sha256(clean).hexdigest()
+    audit.append(
+        session,
+        actor=actor_of(admin),
+        action="seal.image_set",
+        target=f"unit:{unit.id}",
+        details={"unit": unit.name, "image_sha256": digest, "width": width, "height": height},
+    )
+    session.commit()
+    return SealImageOut(unit_id=unit.id, sha256=digest, width=width, height=height)
+
+
+@router.get(
+    "/seals/{unit_id}/image",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "PNG"}},
+)
+def get_seal_image(
+    unit_id: uuid.UUID, user: CurrentUser, session: SessionDep, keys: Keys
+) -> Response:
+    """The unit's seal image (imported or drawn), for the sysadmin and the unit's seal keepers."""
+    if not (authz.has_role(user, "sysadmin") or service.may_use_seal(user, unit_id=unit_id)):
+        raise PermissionDenied(_("只有系统管理员和本单位的印章管理员可以查看印章图片"))
+    unit = crud.get_unit(session, unit_id=unit_id)
+    return Response(content=keys.seal_image(unit=unit), media_type="image/png")
+
+
+@router.post(
+    "/seals/sign",
+    response_class=Response,
+    openapi_extra=_binary_body("application/pdf"),
+    responses={200: {"content": {"application/pdf": {}}, "description": "the sealed PDF"}},
+)
+def seal_sign(
+    request: Request,
+    pdf: RawBody,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    keys: Keys,
+    page: Annotated[int, Query(ge=0, le=100_000, description="0-based page")],
+    x: Annotated[float, Query(ge=0, le=10_000, allow_inf_nan=False)],
+    y: Annotated[float, Query(ge=0, le=10_000, allow_inf_nan=False)],
+    w: Annotated[float, Query(gt=0, le=2_000, allow_inf_nan=False)],
+    h: Annotated[float, Query(gt=0, le=2_000, allow_inf_nan=False)],
+    unit_id: Annotated[uuid.UUID | None, Query(description="default: my unit")] = None,
+    reason: Annotated[str, Query(min_length=1, max_length=64)] = "用印",
+) -> Response:
+    """Press the unit's seal on the PDF body over the anchor box (PAdES; seal keepers only)."""
+    result = service.seal_pdf(
+        session,
+        keys=keys,
+        settings=settings,
+        user=user,
+        unit_id=unit_id or user.unit_id,
+        pdf=pdf,
+        anchor=SealAnchor(page=page, x_pt=x, y_pt=y, width_pt=w, height_pt=h),
+        reason=reason.strip() or "用印",
+        clock=request.app.state.clock,
+    )
+    return Response(
+        content=result.pdf,
+        media_type="application/pdf",
+        headers={
+            "X-Document-SHA256": result.document_sha256,
+            "X-Signed-SHA256": result.signed_sha256,
+        },
+    )

@@ -1,0 +1,216 @@
+"""Signing operations: certify an official's key from a CSR, press a unit's seal on a PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from pyhanko.pdf_utils.reader import PdfFileReader
+from sqlalchemy.orm import Session
+
+from docs_exchange.signing import PadesSigner, SealAnchor
+from oa_client.errors import PermissionDenied, ValidationError
+from oa_server import audit, authz, crud
+from oa_server.config import Settings
+from oa_server.i18n import _
+from oa_server.models import Unit, User
+from oa_server.roles import SEAL_KEEPER
+from oa_server.signing.keystore import SigningKeys
+
+MAX_CSR_CHARS = 16 * 1024
+_CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
+_MIN_RSA_BITS = 2048
+
+
+def _pem(cert: x509.Certificate) -> str:
+    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    """A personal certificate just issued, with its chain up to the root (PEM)."""
+
+    certificate_pem: str
+    chain_pem: list[str]
+    serial: str
+    subject: str
+    unit: str
+    not_before: dt.datetime
+    not_after: dt.datetime
+
+
+def parse_csr(csr_pem: str) -> x509.CertificateSigningRequest:
+    """A PEM CSR whose self-signature verifies and whose key is strong enough (else 422)."""
+    bad = ValidationError(
+        _("无法识别提交的证书申请（CSR），请在本机重新生成后再提交"), field="csr_pem"
+    )
+    text = (csr_pem or "").strip()
+    if not text or len(text) > MAX_CSR_CHARS or not text.isascii():
+        raise bad
+    try:
+        csr = x509.load_pem_x509_csr(text.encode("ascii"))
+        signature_ok = csr.is_signature_valid
+        key = csr.public_key()
+    except (ValueError, TypeError, x509.UnsupportedGeneralNameType):
+        raise bad from None
+    except Exception:  # an unsupported algorithm in an otherwise well-formed CSR
+        raise bad from None
+    if not signature_ok:
+        raise ValidationError(
+            _("证书申请（CSR）的签名无效，请在本机重新生成后再提交"), field="csr_pem"
+        )
+    strong = (isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, _CURVES)) or (
+        isinstance(key, rsa.RSAPublicKey) and key.key_size >= _MIN_RSA_BITS
+    )
+    if not strong:
+        raise ValidationError(
+            _("证书申请使用的密钥类型或强度不符合要求（须为 P-256 及以上椭圆曲线或 2048 位以上 RSA）"),
+            field="csr_pem",
+        )
+    return csr
+
+
+def issue_personal_certificate(
+    session: Session, *, keys: SigningKeys, settings: Settings, user: User, csr_pem: str
+) -> IssuedCertificate:
+    """Certify the key in `csr_pem` for the signed-in official (name and unit from the account)."""
+    authz.require_business_user(user)
+    csr = parse_csr(csr_pem)
+    name, unit = user.name, user.unit.name
+    ca = keys.ca(session=session, settings=settings)
+    session.commit()
+    credential = ca.issue(name, kind="person", unit=unit, public_key=csr)
+    cert = credential.certificate
+    key_der = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    serial = format(cert.serial_number, "x")
+    audit.append(
+        session,
+        actor=f"user:{user.id}",
+        action="ca.certificate_issued",
+        target=f"user:{user.id}",
+        details={
+            "serial": serial,
+            "subject": name,
+            "unit": unit,
+            "public_key_sha256": hashlib.sha256(key_der).hexdigest(),
+            "fingerprint": cert.fingerprint(hashes.SHA256()).hex(),
+            "not_after": cert.not_valid_after_utc.isoformat(),
+        },
+    )
+    session.commit()
+    return IssuedCertificate(
+        certificate_pem=_pem(cert),
+        chain_pem=[_pem(c) for c in credential.chain],
+        serial=serial,
+        subject=name,
+        unit=unit,
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+    )
+
+
+def check_pdf(data: bytes) -> int:
+    """The page count of an unencrypted PDF; ValidationError (422) for anything else."""
+    not_pdf = ValidationError(_("上传的文件不是有效的 PDF，无法盖章"), field="body")
+    if not data or b"%PDF-" not in data[:1024]:
+        raise not_pdf
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        if reader.encrypted:
+            raise ValidationError(_("加密的 PDF 无法盖章，请先取消加密"), field="body")
+        count = int(reader.root["/Pages"]["/Count"])
+    except ValidationError:
+        raise
+    except Exception:  # pyHanko raises many kinds on a broken file
+        raise not_pdf from None
+    if count < 1:
+        raise not_pdf
+    return count
+
+
+def may_use_seal(user: User, *, unit_id: uuid.UUID) -> bool:
+    """Only a business user holding seal_keeper in that very unit may press its seal."""
+    return (
+        authz.is_business_user(user)
+        and authz.has_role(user, SEAL_KEEPER)
+        and user.unit_id == unit_id
+    )
+
+
+@dataclass(frozen=True)
+class SealedPdf:
+    """A PDF with the unit's seal signature appended, and the hashes that were audited."""
+
+    pdf: bytes
+    unit: Unit
+    document_sha256: str
+    signed_sha256: str
+
+
+def seal_pdf(
+    session: Session,
+    *,
+    keys: SigningKeys,
+    settings: Settings,
+    user: User,
+    unit_id: uuid.UUID,
+    pdf: bytes,
+    anchor: SealAnchor,
+    reason: str,
+    clock: Callable[[], dt.datetime],
+) -> SealedPdf:
+    """Press `unit_id`'s seal over `anchor` (PAdES, visible stamp); audited, seal keepers only."""
+    document_sha256 = hashlib.sha256(pdf).hexdigest()
+    if not may_use_seal(user, unit_id=unit_id):
+        audit.append(
+            session,
+            actor=f"user:{user.id}",
+            action="seal.use_denied",
+            target=f"unit:{unit_id}",
+            details={"document_sha256": document_sha256},
+        )
+        session.commit()
+        raise PermissionDenied(_("只有本单位的印章管理员可以使用本单位的电子印章"))
+    unit = crud.get_unit(session, unit_id=unit_id)
+    if not unit.active:
+        raise PermissionDenied(_("该单位已停用，其电子印章不能再使用"))
+    check_pdf(pdf)
+    credential = keys.seal_credential(session=session, settings=settings, unit=unit)
+    stamp = keys.seal_image(unit=unit)
+    session.commit()  # hold no database lock while signing
+    signed = PadesSigner(credential, clock=clock).sign_pdf(
+        pdf,
+        anchor=anchor,
+        stamp_png=stamp,
+        reason=reason,
+        location=None,
+        field_name=None,
+    )
+    signed_sha256 = hashlib.sha256(signed).hexdigest()
+    audit.append(
+        session,
+        actor=f"user:{user.id}",
+        action="seal.used",
+        target=f"unit:{unit.id}",
+        details={
+            "unit": unit.name,
+            "document_sha256": document_sha256,
+            "signed_sha256": signed_sha256,
+            "reason": reason,
+            "page": anchor.page + 1,
+            "certificate_serial": format(credential.certificate.serial_number, "x"),
+        },
+    )
+    session.commit()
+    return SealedPdf(
+        pdf=signed, unit=unit, document_sha256=document_sha256, signed_sha256=signed_sha256
+    )
