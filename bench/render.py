@@ -1,4 +1,5 @@
-"""Render benchmark: a 10-page 通知 (built from the shared fixture text) to PDF and DOCX.
+"""Render benchmark: a 10-page 通知 (built from the shared fixture text) to PDF and DOCX,
+then 签发 + 用印 on that PDF and verification of both signatures (measured by bench.sign).
 
 Baseline in the same run: LibreOffice headless converting our own DOCX to PDF.
 Targets: PDF under 300 ms; at least 5× faster than LibreOffice.
@@ -13,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.sign import measure_sign_verify
 from docs_exchange.compose import layout_document
 from docs_exchange.docx_writer import render_docx
 from docs_exchange.importer import import_file
@@ -78,20 +80,29 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
     """Measure PDF and DOCX rendering of a 10-page 通知 and LibreOffice's conversion of our DOCX."""
     doc = ten_page_notice()
     render_pdf(doc)  # warm up: fonts parsed and registered once per process
-    page_count = render_pdf(doc).page_count
+    rendered = render_pdf(doc)
+    page_count = rendered.page_count
     runs = 3 if quick else 9
     pdf_ms = _median_ms(lambda: render_pdf(doc), runs)
     docx_ms = _median_ms(lambda: render_docx(doc), runs)
+    signing, _signed = measure_sign_verify(rendered.pdf, rendered.seal_anchor, runs=runs)
     lo_ms = _libreoffice_ms(render_docx(doc), 1 if quick else 3)
     metrics = {
         "pages": page_count,
         "pdf_ms": round(pdf_ms, 1),
         "docx_ms": round(docx_ms, 1),
+        "sign_ms": round(signing["sign_ms"], 1),
+        "sign_seal_ms": round(signing["sign_seal_ms"], 1),
+        "verify_ms": round(signing["verify_ms"], 1),
         "libreoffice_ms": round(lo_ms, 1) if lo_ms else None,
         "speedup_vs_libreoffice": round(lo_ms / pdf_ms, 1) if lo_ms else None,
     }
     if verbose:
         print(f"10-page 通知 ({page_count} pages): PDF {pdf_ms:.0f} ms, DOCX {docx_ms:.0f} ms")
+        print(
+            f"签发 {signing['sign_ms']:.0f} ms, 用印 {signing['sign_seal_ms']:.0f} ms, "
+            f"verify both {signing['verify_ms']:.0f} ms"
+        )
         if lo_ms:
             print(f"LibreOffice DOCX→PDF {lo_ms:.0f} ms: ours is {lo_ms / pdf_ms:.1f}× faster")
         else:
