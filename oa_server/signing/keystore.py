@@ -277,7 +277,7 @@ class SigningKeys:
 
     def set_seal_image(self, *, unit_id: uuid.UUID, png: bytes) -> bytes:
         """Check and store an imported seal PNG (replacing the previous one); return it cleaned."""
-        clean = import_seal_png(png)
+        clean = import_seal_png(png, white_to_transparent=True)
         self.seals_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         folder = self._unit_dir(unit_id)
         folder.mkdir(exist_ok=True, mode=0o700)

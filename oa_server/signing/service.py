@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -118,8 +119,11 @@ def issue_personal_certificate(
     )
 
 
-def check_pdf(data: bytes) -> int:
-    """The page count of an unencrypted PDF; ValidationError (422) for anything else."""
+def check_pdf(data: bytes, *, anchor: SealAnchor | None = None) -> int:
+    """The page count of an unencrypted PDF; ValidationError (422) for anything else.
+
+    With `anchor`, the seal box must lie on that page, inside its MediaBox.
+    """
     not_pdf = ValidationError(_("上传的文件不是有效的 PDF，无法盖章"), field="body")
     if not data or b"%PDF-" not in data[:1024]:
         raise not_pdf
@@ -128,13 +132,37 @@ def check_pdf(data: bytes) -> int:
         if reader.encrypted:
             raise ValidationError(_("加密的 PDF 无法盖章，请先取消加密"), field="body")
         count = int(reader.root["/Pages"]["/Count"])
+        media = None
+        if anchor is not None and 0 <= anchor.page < count:
+            page_ref, _resources = reader.find_page_for_modification(anchor.page)
+            box = page_ref.get_object().get("/MediaBox")
+            media = [float(v) for v in box] if box is not None else None
     except ValidationError:
         raise
     except Exception:  # pyHanko raises many kinds on a broken file
         raise not_pdf from None
     if count < 1:
         raise not_pdf
+    if anchor is not None and media is not None and len(media) == 4:
+        left, right = sorted((media[0], media[2]))
+        bottom, top = sorted((media[1], media[3]))
+        inside = (
+            anchor.x_pt >= left - 1
+            and anchor.y_pt >= bottom - 1
+            and anchor.x_pt + anchor.width_pt <= right + 1
+            and anchor.y_pt + anchor.height_pt <= top + 1
+        )
+        if not inside:
+            raise ValidationError(_("盖章位置超出了页面范围，请检查用印位置"), field="anchor")
     return count
+
+
+def check_reason(reason: str) -> str:
+    """The 用印 reason without surrounding blanks; control characters are refused (422)."""
+    text = reason.strip() or "用印"
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
+        raise ValidationError(_("用印事由中含有不可显示的字符"), field="reason")
+    return text
 
 
 def may_use_seal(user: User, *, unit_id: uuid.UUID) -> bool:
@@ -183,7 +211,8 @@ def seal_pdf(
     unit = crud.get_unit(session, unit_id=unit_id)
     if not unit.active:
         raise PermissionDenied(_("该单位已停用，其电子印章不能再使用"))
-    check_pdf(pdf)
+    check_pdf(pdf, anchor=anchor)
+    reason = check_reason(reason)
     credential = keys.seal_credential(session=session, settings=settings, unit=unit)
     stamp = keys.seal_image(unit=unit)
     session.commit()  # hold no database lock while signing

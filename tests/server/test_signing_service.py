@@ -217,6 +217,16 @@ def test_bad_input_to_the_seal_is_422_json(client: TestClient) -> None:
         headers={**keeper, "Content-Type": "application/pdf"},
     )
     assert off_page.status_code == 422 and off_page.json()["field"] == "anchor"
+    for params, field in (
+        ({"page": 0, "x": 560, "y": 100, "w": 100, "h": 100}, "anchor"),  # past the right edge
+        ({"page": 0, "x": 300, "y": 100, "w": 0.001, "h": 100}, "w"),
+        ({"page": 0, "x": 300, "y": 100, "w": 100, "h": 100, "reason": "用印\x00"}, "reason"),
+    ):
+        response = client.post(
+            "/api/v1/seals/sign", params=params, content=rendered().pdf,
+            headers={**keeper, "Content-Type": "application/pdf"},
+        )
+        assert response.status_code == 422 and response.json()["field"] == field, response.text
     english = _seal(client, {**keeper, "Accept-Language": "en"}, b"not a pdf")
     assert english.status_code == 422 and english.json()["message"].isascii()
 

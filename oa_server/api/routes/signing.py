@@ -31,6 +31,7 @@ router = APIRouter(
     },
 )
 PEM_TYPE = "application/x-pem-file"
+MIN_SEAL_PT = 10.0  # a seal smaller than about 3.5 mm is never meant
 
 
 def signing_keys(request: Request) -> SigningKeys:
@@ -52,10 +53,11 @@ RawBody = Annotated[bytes, Depends(raw_body)]
 
 
 def _binary_body(media_type: str) -> dict:
+    binary = {"schema": {"type": "string", "format": "binary"}}
     return {
         "requestBody": {
             "required": True,
-            "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+            "content": {media_type: binary, "application/octet-stream": binary},
         }
     }
 
@@ -162,8 +164,8 @@ def seal_sign(
     page: Annotated[int, Query(ge=0, le=100_000, description="0-based page")],
     x: Annotated[float, Query(ge=0, le=10_000, allow_inf_nan=False)],
     y: Annotated[float, Query(ge=0, le=10_000, allow_inf_nan=False)],
-    w: Annotated[float, Query(gt=0, le=2_000, allow_inf_nan=False)],
-    h: Annotated[float, Query(gt=0, le=2_000, allow_inf_nan=False)],
+    w: Annotated[float, Query(ge=MIN_SEAL_PT, le=2_000, allow_inf_nan=False)],
+    h: Annotated[float, Query(ge=MIN_SEAL_PT, le=2_000, allow_inf_nan=False)],
     unit_id: Annotated[uuid.UUID | None, Query(description="default: my unit")] = None,
     reason: Annotated[str, Query(min_length=1, max_length=64)] = "用印",
 ) -> Response:
@@ -176,7 +178,7 @@ def seal_sign(
         unit_id=unit_id or user.unit_id,
         pdf=pdf,
         anchor=SealAnchor(page=page, x_pt=x, y_pt=y, width_pt=w, height_pt=h),
-        reason=reason.strip() or "用印",
+        reason=reason,
         clock=request.app.state.clock,
     )
     return Response(
