@@ -9,6 +9,7 @@ SOAK ?=
 setup:
 	@bash scripts/bootstrap.sh
 
+run: ARGS ?= --demo
 run: setup
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 	  echo "未检测到显示器，在虚拟屏幕 (Xvfb) 上启动；设置 DISPLAY 可在真实桌面显示。"; \

@@ -1,0 +1,61 @@
+"""The signed-in person kept in the profile: who I am, and a password hash for offline unlock."""
+
+from __future__ import annotations
+
+import json
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from oa_client.store.local import LocalStore
+
+#: Argon2id for the offline unlock check (RFC 9106 low-memory profile: fast enough to unlock)
+HASHER = PasswordHasher(time_cost=3, memory_cost=32 * 1024, parallelism=1)
+
+
+def _set_meta(store: LocalStore, key: str, value: str) -> None:
+    with store.db.transaction() as conn:
+        conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET"
+                     " value = excluded.value", (key, value))
+
+
+def _meta(store: LocalStore, key: str) -> str | None:
+    rows = store.db.query("SELECT value FROM meta WHERE key = ?", (key,))
+    return rows[0][0] if rows else None
+
+
+def remember_password(store: LocalStore, password: str) -> None:
+    """Keep an Argon2id hash of the password in the encrypted profile (never the password)."""
+    _set_meta(store, "password_hash", HASHER.hash(password))
+
+
+def check_password(store: LocalStore, password: str) -> bool | None:
+    """Whether `password` matches the stored hash; None when no hash was ever stored."""
+    stored = _meta(store, "password_hash")
+    if stored is None:
+        return None
+    try:
+        return HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def save_me(store: LocalStore, user: dict) -> None:
+    """Remember who signed in (id, name, unit, roles) for offline starts."""
+    _set_meta(store, "me", json.dumps(user, ensure_ascii=False, default=str))
+
+
+def load_me(store: LocalStore) -> dict | None:
+    """The signed-in person as last seen by the server, or None."""
+    value = _meta(store, "me")
+    return json.loads(value) if value else None
+
+
+def last_sync(store: LocalStore) -> str | None:
+    """When the last sync finished (ISO time), or None."""
+    return _meta(store, "last_sync")
+
+
+def set_last_sync(store: LocalStore, when: str) -> None:
+    """Record when a sync finished."""
+    _set_meta(store, "last_sync", when)

@@ -1,0 +1,173 @@
+"""Realistic demo records for the 普宁市 demo org: documents, meetings, requests, reports,
+supervision — each with its author, so they can be saved and synced as that person.
+
+`people` maps login → the user as the server lists it (`id`, `unit.id`). Every
+record names who must act on it (holder_ids, rsvp, approver_ids, assignees,
+unit) so the demo users' 待办 lists are populated.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from oa_client.domain.ids import new_id
+
+AUTHORS = ("wuqiong", "liuyang", "xiefang", "lindongsheng", "lixiaolong", "yanglan")
+
+
+def _d(today: date, days: int) -> str:
+    return (today + timedelta(days=days)).isoformat()
+
+
+def _t(today: date, days: int, hour: int) -> str:
+    start = datetime(today.year, today.month, today.day, hour, 0, tzinfo=UTC)
+    return (start + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def demo_records(people: dict[str, dict], *, today: date | None = None) -> dict[str, list[tuple[str, dict]]]:
+    """author login → [(collection, record)] in the order they should be saved."""
+    today = today or datetime.now(UTC).date()
+
+    def uid(login: str) -> str:
+        return str(people[login]["id"])
+
+    def unit(login: str) -> str:
+        return str(people[login]["unit"]["id"])
+
+    office_heads = [uid("huangjianhua"), uid("zhengxiaoyan")]
+    leaders = [uid("chenzhiqiang"), uid("linhuimin")]
+    room_id, car_id, supplies_id, tpl_id, tpl2_id = (new_id() for _ in range(5))
+    out: dict[str, list[tuple[str, dict]]] = {a: [] for a in AUTHORS}
+    out["wuqiong"] += [
+        ("documents", {
+            "direction": "incoming", "doc_kind": "通知", "urgency": "特急", "secrecy": "非涉密",
+            "title": "广东省应急管理厅关于切实做好2026年汛期安全防范工作的通知",
+            "body": "各地级以上市人民政府：当前我省已进入主汛期，强降雨过程频繁。请各地立即组织开展防汛隐患排查，"
+                    "落实防汛责任人，做好人员转移避险准备，确保人民群众生命财产安全。",
+            "doc_number": "粤应急〔2026〕58号", "state": "instruct", "from_unit": "广东省应急管理厅",
+            "holder_ids": [uid("huangjianhua"), uid("linhuimin")], "reader_ids": [uid("zhengxiaoyan")],
+            "deadline": _d(today, 2), "received_at": _d(today, -1),
+            "audience_users": [*office_heads, *leaders, uid("liuyang")],
+        }),
+        ("documents", {
+            "direction": "incoming", "doc_kind": "函", "urgency": "加急", "secrecy": "非涉密",
+            "title": "普宁市政务服务数据管理局关于报送数字政府建设进展情况的函",
+            "body": "市政府办公室：为做好全市数字政府建设年度评估，请于规定时间前报送本单位政务信息化项目建设进展、"
+                    "一网通办事项办理情况及存在问题。",
+            "doc_number": "普政数函〔2026〕21号", "state": "handle", "from_unit": "普宁市政务服务数据管理局",
+            "holder_ids": [uid("zhengxiaoyan"), uid("liuyang")], "deadline": _d(today, -1),
+            "received_at": _d(today, -6), "audience_users": [*office_heads, uid("liuyang")],
+        }),
+        ("documents", {
+            "direction": "incoming", "doc_kind": "报告", "secrecy": "非涉密",
+            "title": "普宁市财政局关于2026年上半年预算执行情况的报告",
+            "body": "市人民政府：2026年上半年，全市一般公共预算收入完成年度预算的52.3%，同比增长4.1%。"
+                    "现将预算执行情况及下半年工作安排报告如下。",
+            "doc_number": "普财〔2026〕33号", "state": "circulate", "from_unit": "普宁市财政局",
+            "reader_ids": [uid("huangjianhua"), *leaders], "received_at": _d(today, -3),
+            "audience_users": [uid("huangjianhua"), *leaders],
+        }),
+        ("documents", {
+            "direction": "incoming", "doc_kind": "通知", "secrecy": "非涉密",
+            "title": "揭阳市人民政府办公室关于做好2026年国庆假期值班工作的通知",
+            "body": "各县（市、区）人民政府：为确保国庆期间各项工作有序开展，现就值班安排通知如下。",
+            "doc_number": "揭府办〔2026〕40号", "state": "archived", "from_unit": "揭阳市人民政府办公室",
+            "received_at": _d(today, -30), "audience_users": office_heads,
+        }),
+    ]
+    out["liuyang"] += [
+        ("documents", {
+            "direction": "outgoing", "doc_kind": "通知", "secrecy": "非涉密",
+            "title": "普宁市人民政府办公室关于开展机关作风建设专项检查的通知",
+            "body": "各镇人民政府（街道办事处），市直各单位：为进一步转变机关作风、提高办事效率，"
+                    "市政府决定于近期开展机关作风建设专项检查。现将有关事项通知如下：一、检查范围；二、检查内容；三、工作要求。",
+            "state": "review", "holder_ids": [uid("zhengxiaoyan")], "deadline": _d(today, 3),
+            "drafter_id": uid("liuyang"), "audience_users": office_heads,
+        }),
+        ("documents", {
+            "direction": "outgoing", "doc_kind": "通知", "urgency": "加急", "secrecy": "非涉密",
+            "title": "普宁市人民政府关于召开全市防汛工作会议的通知",
+            "body": "各镇人民政府（街道办事处），市直有关单位：经市政府同意，定于近日召开全市防汛工作会议，"
+                    "部署今年汛期防汛救灾工作。请各单位主要负责同志准时参加会议。",
+            "state": "sign_off", "holder_ids": [uid("chenzhiqiang")], "deadline": _d(today, 1),
+            "drafter_id": uid("liuyang"), "audience_users": [*office_heads, *leaders],
+        }),
+        ("service_items", {"code": "GWYC", "name": "公务用车", "category": "行政事务",
+                           "id": car_id, "audience_units": [unit("liuyang")]}),
+        ("service_items", {"code": "BGYP", "name": "办公用品领用", "category": "行政事务",
+                           "id": supplies_id, "audience_units": [unit("liuyang")]}),
+        ("requests", {
+            "service_item_id": car_id, "applicant_id": uid("liuyang"), "state": "submitted",
+            "submitted_at": _d(today, 0), "title": "公务用车申请：赴洪阳镇调研防汛准备情况",
+            "form": {"用车日期": _d(today, 2), "目的地": "洪阳镇人民政府", "乘车人数": 3},
+            "approver_ids": [uid("zhengxiaoyan")], "deadline": _d(today, 1),
+            "audience_users": office_heads,
+        }),
+        ("requests", {
+            "service_item_id": supplies_id, "applicant_id": uid("liuyang"), "state": "in_review",
+            "submitted_at": _d(today, -2), "title": "办公用品领用申请：A4复印纸20包、硒鼓2个",
+            "form": {"物品": "A4复印纸、硒鼓", "数量": "20包、2个"},
+            "approver_ids": [uid("huangjianhua")], "audience_users": office_heads,
+        }),
+        ("submissions", {
+            "template_id": tpl2_id, "period": "2026Q3", "state": "draft",
+            "title": "2026年第三季度政务信息报送统计表", "deadline": _d(today, 5),
+            "values": {"信息报送条数": 12},
+        }),
+    ]
+    out["xiefang"] += [
+        ("rooms", {"id": room_id, "name": "市政府三楼第一会议室", "capacity": 40}),
+        ("meetings", {
+            "title": "全市防汛工作会议", "room_id": room_id, "room_name": "市政府三楼第一会议室",
+            "starts_at": _t(today, 2, 1), "ends_at": _t(today, 2, 3), "organiser_id": uid("xiefang"),
+            "state": "scheduled",
+            "agenda": "一、通报当前雨情水情；二、部署汛期防汛救灾工作；三、市长讲话。",
+            "rsvp": {uid("huangjianhua"): "pending", uid("zhengxiaoyan"): "pending",
+                     uid("liuyang"): "accepted", uid("chenzhiqiang"): "pending",
+                     uid("linhuimin"): "pending"},
+            "rsvp_by": _d(today, 1), "audience_users": [*office_heads, *leaders, uid("liuyang")],
+        }),
+        ("meetings", {
+            "title": "市政府第十二次常务会议", "room_id": room_id, "room_name": "市政府三楼第一会议室",
+            "starts_at": _t(today, 7, 1), "ends_at": _t(today, 7, 4), "organiser_id": uid("xiefang"),
+            "state": "scheduled", "agenda": "审议《普宁市数字政府建设三年行动方案》等议题。",
+            "rsvp": {uid("chenzhiqiang"): "accepted", uid("linhuimin"): "pending",
+                     uid("huangjianhua"): "accepted"},
+            "audience_users": [uid("huangjianhua"), *leaders],
+        }),
+    ]
+    out["lindongsheng"] += [
+        ("supervision_tasks", {
+            "title": "市长批示：加快推进洪阳镇防洪堤加固工程", "lead_unit_id": unit("lianghaitao"),
+            "deadline": _d(today, 10), "state": "in_progress", "urgency": "加急",
+            "instruction": "请洪阳镇抓紧推进，汛前完成主体工程，每周报送进展。——陈志强",
+            "assignees": [uid("lianghaitao")],
+            "audience_units": [unit("lianghaitao")], "audience_users": [uid("chenzhiqiang")],
+        }),
+        ("supervision_tasks", {
+            "title": "落实政务服务“一网通办”年度重点任务", "lead_unit_id": unit("zhengxiaoyan"),
+            "deadline": _d(today, -2), "state": "in_progress",
+            "instruction": "各牵头科室按月报送进展，逾期未办结的予以通报。",
+            "assignees": [uid("zhengxiaoyan")],
+        }),
+    ]
+    out["lixiaolong"] += [
+        ("report_templates", {
+            "id": tpl_id, "name": "2026年第三季度基层数据“一张表”", "period": "2026Q3",
+            "deadline": _d(today, 4), "items": ["常住人口", "低保户数", "新增就业人数"],
+            "audience_units": [unit("yanglan"), unit("liuyang")],
+        }),
+        ("report_templates", {
+            "id": tpl2_id, "name": "政务信息报送统计表", "period": "2026Q3",
+            "deadline": _d(today, 5), "items": ["信息报送条数", "采用条数"],
+            "audience_units": [unit("liuyang")],
+        }),
+    ]
+    out["yanglan"] += [
+        ("submissions", {
+            "template_id": tpl_id, "period": "2026Q3", "state": "draft",
+            "title": "洪阳镇2026年第三季度基层数据“一张表”", "deadline": _d(today, 4),
+            "values": {"常住人口": 68213},
+        }),
+    ]
+    return out

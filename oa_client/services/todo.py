@@ -1,0 +1,129 @@
+"""待办: what waits for me across modules, derived from the local records (works offline).
+
+Fields read (all optional; records without them simply never become to-dos):
+
+- documents: `data.holder_ids` (people who must handle it now → 待办),
+  `data.reader_ids` minus `data.read_ids` (→ 待阅), `data.deadline` (ISO date),
+  columns `urgency` (特急/加急), `state` (办结/归档/已分发 … end the work), `title`.
+- meetings: `data.rsvp` {user_id: "pending"|"accepted"|"declined"}, columns
+  `starts_at`, `title`, `state` ("cancelled" ends it).
+- requests: `data.approver_ids` (the current step's approvers), `data.title`,
+  `data.deadline`, column `state` ("submitted"/"in_review" wait for approval).
+- submissions: column `unit_id` = my unit, `state` in draft/returned/pending,
+  `data.title` and `data.deadline` (or the template's `deadline`).
+- supervision_tasks: column `lead_unit_id` = my unit or `data.assignees` holding
+  my id; `deadline`, `state` ("closed" = 销号), `data.urgency`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from oa_client.i18n import _
+from oa_client.store.local import LocalStore
+
+DONE_DOC_STATES = {"complete", "completed", "archived", "dispatched", "办结", "归档", "已分发"}
+OPEN_REQUEST_STATES = {"submitted", "in_review", "pending"}
+OPEN_SUBMISSION_STATES = {"draft", "returned", "pending", "待填报", "已退回"}
+URGENCY_RANK = {"特急": 0, "加急": 1}
+SCAN = 5000  # records per collection looked at (newest first)
+
+#: what each kind of to-do is called (gettext ids)
+KIND_LABELS = {
+    "handle": "待办公文", "read": "待阅公文", "rsvp": "会议回执", "approve": "事项审批",
+    "report": "报表填报", "supervise": "督办事项",
+}
+_KIND_IDS = (_("待办公文"), _("待阅公文"), _("会议回执"), _("事项审批"), _("报表填报"), _("督办事项"))
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    """One thing waiting for me: where it lives, what it is, how urgent, when due."""
+
+    kind: str  # handle, read, rsvp, approve, report, supervise
+    collection: str
+    record_id: str
+    title: str
+    urgency: str = ""
+    deadline: str = ""  # ISO date or datetime; "" = none
+    overdue: bool = False
+
+    @property
+    def kind_label(self) -> str:
+        """The kind in the current language."""
+        return _(KIND_LABELS[self.kind])
+
+    def sort_key(self) -> tuple:
+        """Overdue first, then urgency, then the nearest deadline."""
+        return (not self.overdue, URGENCY_RANK.get(self.urgency, 2), self.deadline or "9999", self.title)
+
+
+def _day(value: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+    except ValueError:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+
+
+def _item(kind: str, collection: str, rec: dict, title: str, *, deadline: str = "",
+          urgency: str = "", today: date) -> TodoItem:
+    due = _day(deadline)
+    return TodoItem(kind=kind, collection=collection, record_id=rec["id"], title=title or _("（无标题）"),
+                    urgency=urgency or "", deadline=deadline or "",
+                    overdue=due is not None and due < today)
+
+
+def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
+               today: date | None = None) -> list[TodoItem]:
+    """Everything waiting for `user_id` (of `unit_id`), most pressing first."""
+    today = today or datetime.now(UTC).date()
+    items: list[TodoItem] = []
+    records = store.records
+    for rec in records.list("documents", limit=SCAN):
+        if (rec.get("state") or "") in DONE_DOC_STATES:
+            continue
+        deadline = str(rec.get("deadline") or "")
+        if user_id in (rec.get("holder_ids") or []):
+            items.append(_item("handle", "documents", rec, rec.get("title", ""), deadline=deadline,
+                               urgency=rec.get("urgency") or "", today=today))
+        elif user_id in (rec.get("reader_ids") or []) and user_id not in (rec.get("read_ids") or []):
+            items.append(_item("read", "documents", rec, rec.get("title", ""), deadline=deadline,
+                               urgency=rec.get("urgency") or "", today=today))
+    for rec in records.list("meetings", limit=SCAN, order_by="starts_at"):
+        if rec.get("state") == "cancelled":
+            continue
+        if (rec.get("rsvp") or {}).get(user_id) == "pending":
+            items.append(_item("rsvp", "meetings", rec, rec.get("title", ""),
+                               deadline=str(rec.get("rsvp_by") or rec.get("starts_at") or ""),
+                               today=today))
+    for rec in records.list("requests", limit=SCAN):
+        if rec.get("state") in OPEN_REQUEST_STATES and user_id in (rec.get("approver_ids") or []):
+            items.append(_item("approve", "requests", rec, rec.get("title", ""),
+                               deadline=str(rec.get("deadline") or ""),
+                               urgency=rec.get("urgency") or "", today=today))
+    if unit_id:
+        templates = {t["id"]: t for t in records.list("report_templates", limit=SCAN)}
+        for rec in records.list("submissions", limit=SCAN, where={"unit_id": unit_id}):
+            if rec.get("state") not in OPEN_SUBMISSION_STATES:
+                continue
+            tpl = templates.get(rec.get("template_id") or "", {})
+            items.append(_item("report", "submissions", rec,
+                               rec.get("title") or tpl.get("name", ""),
+                               deadline=str(rec.get("deadline") or tpl.get("deadline") or ""),
+                               today=today))
+    for rec in records.list("supervision_tasks", limit=SCAN):
+        if rec.get("state") == "closed":
+            continue
+        mine = user_id in (rec.get("assignees") or []) or (unit_id and rec.get("lead_unit_id") == unit_id)
+        if mine:
+            items.append(_item("supervise", "supervision_tasks", rec, rec.get("title", ""),
+                               deadline=str(rec.get("deadline") or ""),
+                               urgency=rec.get("urgency") or "", today=today))
+    items.sort(key=TodoItem.sort_key)
+    return items

@@ -1,0 +1,73 @@
+"""Demo records put on a demo server the way a client would: sign in as each author,
+save locally, sync. No Qt here; `main.py --demo`, the screenshots and tests call it."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+import keyring.backend
+
+from oa_client.services.demo_records import AUTHORS, demo_records
+from oa_client.services.records import save
+from oa_client.store.local import open_store
+from sync.engine import SyncEngine
+from sync.transport import MemoryTokenStore, Transport
+
+log = logging.getLogger(__name__)
+DEMO_PASSWORD = "Demo@2026"  # noqa: S105 (the published demo password)
+
+
+class _MemoryKeyring(keyring.backend.KeyringBackend):
+    """Throw-away keys for the seeding profiles."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        """The stored secret."""
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        """Store a secret."""
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        """Forget a secret."""
+        self.entries.pop((service, username), None)
+
+
+def seed_demo_records(server_url: str, *, workdir: Path | None = None) -> int:
+    """Create the demo records on the server unless it has some already; return how many."""
+    root = Path(workdir or tempfile.mkdtemp(prefix="oa-demo-seed-"))
+    kr = _MemoryKeyring()
+    created = 0
+    try:
+        probe = Transport(server_url, device_id="demo-seed-probe", tokens=MemoryTokenStore())
+        probe.login(AUTHORS[0], DEMO_PASSWORD)
+        if probe.digest().collections.get("documents"):
+            return 0
+        people = {p["login"]: p for p in probe.request("GET", "/org/users").json()}
+        plan = demo_records(people)
+        for author in AUTHORS:
+            store = open_store(root / author, keyring_backend=kr, server_url=server_url,
+                               username=author)
+            try:
+                transport = Transport(server_url, device_id=store.device_id(),
+                                      tokens=MemoryTokenStore())
+                transport.login(author, DEMO_PASSWORD)
+                for collection, record in plan[author]:
+                    save(store, collection, record)
+                    created += 1
+                SyncEngine(store, transport).sync()
+            finally:
+                store.close()
+        log.info("demo records seeded: %d", created)
+        return created
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

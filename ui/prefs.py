@@ -1,0 +1,49 @@
+"""User preferences in QSettings: font scale, language, server, proxy, lock, watermark."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ui.qt import QSettings
+
+DEFAULT_IDLE_MINUTES = 15
+
+
+@dataclass
+class Prefs:
+    """What the settings dialog edits."""
+
+    font_scale: int = 100
+    language: str = "zh_CN"
+    server_url: str = ""
+    proxy: str = ""
+    idle_minutes: int = DEFAULT_IDLE_MINUTES
+    watermark: bool = True
+
+    @classmethod
+    def load(cls) -> Prefs:
+        """Read the saved preferences."""
+        s = QSettings()
+        d = cls()
+
+        def get(key: str, default, kind):
+            value = s.value(f"prefs/{key}", default)
+            if kind is bool:
+                return value in (True, "true", "1", 1)
+            try:
+                return kind(value)
+            except (TypeError, ValueError):
+                return default
+
+        return cls(font_scale=min(200, max(100, get("font_scale", d.font_scale, int))),
+                   language=get("language", d.language, str),
+                   server_url=get("server_url", d.server_url, str),
+                   proxy=get("proxy", d.proxy, str),
+                   idle_minutes=max(0, get("idle_minutes", d.idle_minutes, int)),
+                   watermark=get("watermark", d.watermark, bool))
+
+    def save(self) -> None:
+        """Write the preferences."""
+        s = QSettings()
+        for key, value in self.__dict__.items():
+            s.setValue(f"prefs/{key}", value)

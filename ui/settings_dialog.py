@@ -1,0 +1,73 @@
+"""Settings: font scale, language, server address, proxy, auto-lock, watermark."""
+
+from __future__ import annotations
+
+from oa_client.i18n import _
+from ui.prefs import Prefs
+from ui.qt import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class SettingsDialog(QDialog):
+    """Edit the preferences; the caller applies them (most without restarting)."""
+
+    def __init__(self, prefs: Prefs, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("设置"))
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.font_scale = QSpinBox()
+        self.font_scale.setRange(100, 200)
+        self.font_scale.setSingleStep(10)
+        self.font_scale.setSuffix(" %")
+        self.font_scale.setValue(prefs.font_scale)
+        form.addRow(_("字体大小："), self.font_scale)
+        self.language = QComboBox()
+        self.language.addItem("简体中文", "zh_CN")
+        self.language.addItem("English", "en")
+        self.language.setCurrentIndex(1 if prefs.language == "en" else 0)
+        form.addRow(_("界面语言："), self.language)
+        self.server = QLineEdit(prefs.server_url)
+        self.server.setPlaceholderText("https://oa.example.gov.cn")
+        form.addRow(_("服务器地址："), self.server)
+        self.proxy = QLineEdit(prefs.proxy)
+        self.proxy.setPlaceholderText("http://proxy.example.gov.cn:8080")
+        form.addRow(_("代理服务器："), self.proxy)
+        self.idle = QSpinBox()
+        self.idle.setRange(0, 240)
+        self.idle.setSuffix(_(" 分钟"))
+        self.idle.setSpecialValueText(_("从不"))
+        self.idle.setValue(prefs.idle_minutes)
+        form.addRow(_("无操作自动锁定："), self.idle)
+        self.watermark = QCheckBox(_("在公文和详情上显示姓名、单位、日期水印"))
+        self.watermark.setChecked(prefs.watermark)
+        form.addRow(_("水印："), self.watermark)
+        layout.addLayout(form)
+        note = QLabel(_("字体、语言、代理和锁定时间立即生效；服务器地址在下次登录时使用。"))
+        note.setWordWrap(True)
+        note.setStyleSheet("color:#666")
+        layout.addWidget(note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("确定"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("取消"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(520)
+
+    def prefs(self) -> Prefs:
+        """The edited preferences."""
+        return Prefs(font_scale=self.font_scale.value(), language=self.language.currentData(),
+                     server_url=self.server.text().strip(), proxy=self.proxy.text().strip(),
+                     idle_minutes=self.idle.value(), watermark=self.watermark.isChecked())
