@@ -306,3 +306,30 @@ def test_cli_ca_init_and_show_match_the_api(
     assert cli.main([*common, "ca", "show", "--pem"]) == cli.EXIT_OK
     pem = capsys.readouterr().out
     assert pem.strip() == client.get("/api/v1/ca/root").text.strip()
+
+
+def test_two_workers_creating_the_root_at_once_agree(app: FastAPI, settings: Any) -> None:
+    import threading
+
+    from oa_server.signing.keystore import SigningKeys, storage_password
+
+    with app.state.sessionmaker() as session:
+        storage_password(session, settings)  # the shared secret exists (its own race: auth's way)
+    barrier = threading.Barrier(4)
+    roots: list[bytes] = []
+
+    def worker() -> None:
+        keys = SigningKeys(data_dir=settings.data_dir)
+        with app.state.sessionmaker() as session:
+            barrier.wait()
+            ca, _made = keys.create_ca(session=session, settings=settings)
+            roots.append(ca.cert_pem)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(roots) == 4 and len(set(roots)) == 1
+    assert len(_audit(app, "ca.created")) == 1
+    assert not [p for p in (settings.data_dir).iterdir() if p.name.startswith(".tmp-")]
