@@ -16,6 +16,7 @@ from oa_client.errors import PermissionDenied
 from oa_server import audit, authz, crud
 from oa_server.api.deps import CurrentUser, SessionDep, SettingsDep, Sysadmin, actor_of
 from oa_server.i18n import _
+from oa_server.roles import SYSADMIN
 from oa_server.schemas import ErrorOut
 from oa_server.signing import service
 from oa_server.signing.keystore import SigningKeys
@@ -142,7 +143,7 @@ def get_seal_image(
     unit_id: uuid.UUID, user: CurrentUser, session: SessionDep, keys: Keys
 ) -> Response:
     """The unit's seal image (imported or drawn), for the sysadmin and the unit's seal keepers."""
-    if not (authz.has_role(user, "sysadmin") or service.may_use_seal(user, unit_id=unit_id)):
+    if not (authz.has_role(user, SYSADMIN) or service.may_use_seal(user, unit_id=unit_id)):
         raise PermissionDenied(_("只有系统管理员和本单位的印章管理员可以查看印章图片"))
     unit = crud.get_unit(session, unit_id=unit_id)
     return Response(content=keys.seal_image(unit=unit), media_type="image/png")
