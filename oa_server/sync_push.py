@@ -24,6 +24,7 @@ from oa_server.i18n import _
 from oa_server.models import User
 from oa_server.sync_models import SyncAudience, SyncCounter, SyncOp, SyncRecord
 from sync.protocol import (
+    ATTACHMENT_OWNERS,
     MAX_PAYLOAD_BYTES,
     ORG_COLLECTIONS,
     SYNC_COLLECTIONS,
@@ -39,6 +40,17 @@ PARENTS = {
     "document_revisions": ("documents", "document_id"),
 }
 AUDIENCE_KEYS = ("audience_units", "audience_users", "audience_roles")
+
+
+def parent_of(entity: str, payload: dict) -> tuple[str, str] | None:
+    """The record a child record (flow event, revision, attachment) belongs to."""
+    if entity in PARENTS:
+        collection, key = PARENTS[entity]
+        return collection, str(payload.get(key) or "")
+    if entity == "attachments":
+        owner = ATTACHMENT_OWNERS.get(str(payload.get("owner_kind") or ""), "")
+        return owner, str(payload.get("owner_id") or "")
+    return None
 LOCAL_FIELDS = ("id", "rev", "deleted", "updated_at")
 CHUNK = 400
 
@@ -209,9 +221,8 @@ def _apply(batch: _Batch, op: Op) -> OpResult:
 def _create(batch: _Batch, op: Op, payload: dict) -> OpResult:
     user = batch.user
     unit_id = str(payload.get("unit_id") or user.unit_id)
-    parent = PARENTS.get(op.entity)
-    if parent:
-        parent_key = (parent[0], str(payload.get(parent[1]) or ""))
+    parent_key = parent_of(op.entity, payload)
+    if parent_key is not None:
         parent_rec = batch.records.get(parent_key)
         if parent_rec is None or not batch.visible(parent_key):
             return _forbidden(op)
@@ -268,9 +279,9 @@ def apply_batch(
     keys: set[tuple[str, str]] = set()
     for op in ops:
         keys.add((op.entity, op.entity_id))
-        parent = PARENTS.get(op.entity)
-        if parent:
-            keys.add((parent[0], str(op.payload.get(parent[1]) or "")))
+        parent_key = parent_of(op.entity, op.payload)
+        if parent_key is not None:
+            keys.add(parent_key)
     batch = _Batch(session=session, user=user, now=now, principals=set(principals_of(user)))
     batch.load(keys)
 

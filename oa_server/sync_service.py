@@ -216,3 +216,28 @@ def digest(session: Session, *, user: User) -> DigestResponse:
             c: CollectionDigest(count=len(v), digest=digest_of(v)) for c, v in per.items()
         },
     )
+
+
+def can_read_blob(session: Session, *, user: User, sha256: str) -> bool:
+    """Whether the user sees an attachment with these bytes (or uploaded them)."""
+    from oa_server.sync_models import Blob
+
+    blob = session.get(Blob, sha256)
+    if blob is not None and blob.created_by == str(user.id):
+        return True
+    principals = principals_of(user)
+    visible = exists().where(
+        SyncAudience.collection == SyncRecord.collection,
+        SyncAudience.record_id == SyncRecord.id,
+        SyncAudience.principal.in_(principals),
+        SyncAudience.active.is_(True),
+    )
+    # stored data is canonical JSON, so the hash appears exactly like this
+    needle = f'%"sha256":"{sha256}"%'
+    found = session.execute(
+        select(SyncRecord.id)
+        .where(SyncRecord.collection == "attachments", SyncRecord.deleted.is_(False),
+               SyncRecord.data.like(needle), visible)
+        .limit(1)
+    ).first()
+    return found is not None

@@ -22,11 +22,14 @@ from oa_client.errors import SyncError
 from oa_client.i18n import _
 from oa_client.store.local import LocalStore
 from oa_client.store.records import COLLECTIONS
+from sync.blobs import BlobSync
 from sync.protocol import SYNC_COLLECTIONS, OpResult, PullResponse, Record, digest_of
 from sync.transport import Transport
 
 log = logging.getLogger(__name__)
 GLOBAL = "*"
+#: synced collections and the local tables they land in
+LOCAL_TABLES = (*COLLECTIONS, "attachments")
 SKEW_WARN_S = 300
 
 
@@ -52,6 +55,8 @@ class SyncReport:
     repulled: list[str] = field(default_factory=list)
     server_changed: bool = False
     clock_skew_s: float = 0.0
+    uploaded: int = 0
+    downloaded: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
@@ -123,9 +128,13 @@ class SyncEngine:
     def sync(self, cancel: threading.Event | None = None) -> SyncReport:
         """Push the outbox, pull until caught up, then compare digests and repair."""
         report = SyncReport()
+        blobs = BlobSync(self.store, self.transport,
+                         progress=lambda d, t, b: self.progress(Progress("blobs", d, t, b)))
+        report.uploaded = blobs.upload_all(cancel)
         self.push(report, cancel)
         self.pull(report, cancel)
         self.verify(report, cancel)
+        report.downloaded = blobs.download_all(cancel)
         return report
 
     def _cancelled(self, cancel: threading.Event | None) -> None:
@@ -171,7 +180,7 @@ class SyncEngine:
         conn.execute("DELETE FROM outbox WHERE seq = ?", (op["seq"],))
         if result.status == "applied":
             report.applied += 1
-            if entity in COLLECTIONS:
+            if entity in LOCAL_TABLES:
                 conn.execute(f"UPDATE {entity} SET rev = ? WHERE id = ?", (result.rev, entity_id))
             conn.execute(
                 "UPDATE outbox SET base_rev = ? WHERE entity = ? AND entity_id = ? AND base_rev = ?"
@@ -277,7 +286,7 @@ class SyncEngine:
         upserts: dict[str, list[Record]] = {}
         tombstones: dict[str, list[tuple[int, str]]] = {}
         for record in records:
-            if record.collection not in COLLECTIONS or (record.collection, record.id) in pending:
+            if record.collection not in LOCAL_TABLES or (record.collection, record.id) in pending:
                 continue  # our unsent change wins locally; the push will meet the server's
             if record.deleted:
                 tombstones.setdefault(record.collection, []).append((record.rev, record.id))
@@ -285,6 +294,9 @@ class SyncEngine:
                 upserts.setdefault(record.collection, []).append(record)
         for collection, rows in tombstones.items():
             conn.executemany(f"UPDATE {collection} SET deleted = 1, rev = ? WHERE id = ?", rows)
+        for record in upserts.pop("attachments", []):
+            self.store.blobs.add_remote(conn, attachment_id=record.id, rev=record.rev,
+                                        data=record.data)
         for collection, recs in upserts.items():
             conn.execute("SAVEPOINT apply_page")
             try:

@@ -29,8 +29,13 @@ MAX_PAYLOAD_BYTES = 1_000_000
 SYNC_COLLECTIONS = (
     "units", "users", "documents", "document_events", "document_revisions", "rooms", "meetings",
     "service_items", "requests", "data_items", "report_templates", "submissions",
-    "supervision_tasks",
+    "supervision_tasks", "attachments",
 )
+#: what kind of record owns an attachment (attachments are seen by whoever sees the owner)
+ATTACHMENT_OWNERS = {
+    "document": "documents", "meeting": "meetings", "request": "requests",
+    "submission": "submissions", "supervision_task": "supervision_tasks",
+}
 #: records everyone signed in may read (the org chart); only admins write them
 ORG_COLLECTIONS = ("units", "users")
 

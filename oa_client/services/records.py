@@ -44,3 +44,11 @@ def delete(store: LocalStore, collection: str, record_id: str) -> Changes:
     op = Op(kind="delete", entity=collection, entity_id=record_id, payload={},
             base_rev=max(int(current["rev"]), 0))
     return store.records.delete(collection, record_id, ops=[op])
+
+
+def attach(store: LocalStore, *, owner_kind: str, owner_id: str, name: str,
+           data: bytes, mime: str | None = None) -> Changes:
+    """Attach a file to a record offline; its bytes and metadata sync when online."""
+    _attachment_id, changes = store.blobs.put(owner_kind=owner_kind, owner_id=owner_id,
+                                              name=name, data=data, mime=mime, sync=True)
+    return changes

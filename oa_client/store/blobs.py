@@ -28,7 +28,14 @@ from oa_client.errors import NotFoundError, StoreError, ValidationError
 from oa_client.i18n import _
 from oa_client.store.db import Database
 from oa_client.store.profile import os_store_error
-from oa_client.store.records import Changes
+from oa_client.store.records import Changes, Op, RecordStore
+
+
+def metadata(*, owner_kind: str, owner_id: str, name: str, size: int, sha256: str,
+             mime: str | None) -> dict:
+    """What the server keeps of an attachment: who owns it, its name, size and hash."""
+    return {"owner_kind": owner_kind, "owner_id": owner_id, "name": name, "size": size,
+            "sha256": sha256, "mime": mime}
 
 MAGIC = b"OAB1"
 CHUNK = 1024 * 1024
@@ -110,19 +117,20 @@ class BlobStore:
 
     def put(
         self, *, owner_kind: str, owner_id: str, name: str, data: bytes | BinaryIO,
-        mime: str | None = None,
+        mime: str | None = None, sync: bool = False, attachment_id: str | None = None,
     ) -> tuple[str, Changes]:
-        """Store an attachment; return its id and the change."""
+        """Store an attachment; with `sync`, queue its metadata for the server too."""
         if not name or len(name) > 255 or "/" in name or "\\" in name:
             raise ValidationError(_("附件名称不合法。"), field="name")
         src = io.BytesIO(data) if isinstance(data, bytes) else data
         head = src.read(self.inline_limit + 1)
-        attachment_id = new_id()
+        attachment_id = attachment_id or new_id()
         if len(head) <= self.inline_limit:
             row = (head, len(head), hashlib.sha256(head).hexdigest(), "inline", None, None)
         else:
             row = self._write_file(head, src)
         content, size, sha, storage, blob_name, file_key = row
+        queued = 0
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO attachments(id, owner_kind, owner_id, name, size, sha256, mime,"
@@ -130,7 +138,51 @@ class BlobStore:
                 (attachment_id, owner_kind, owner_id, name, size, sha, mime, content, storage,
                  blob_name, file_key),
             )
-        return attachment_id, Changes(collections={"attachments"}, ids={attachment_id})
+            if sync:
+                op = Op(kind="upsert", entity="attachments", entity_id=attachment_id,
+                        payload=metadata(owner_kind=owner_kind, owner_id=owner_id, name=name,
+                                         size=size, sha256=sha, mime=mime))
+                queued = RecordStore.enqueue_in(conn, [op])
+        return attachment_id, Changes(collections={"attachments"}, ids={attachment_id},
+                                      queued_ops=queued)
+
+    def add_remote(self, conn, *, attachment_id: str, rev: int, data: dict) -> None:
+        """Record an attachment known from the server whose bytes are not here yet."""
+        row = conn.execute("SELECT storage FROM attachments WHERE id = ?", (attachment_id,)).fetchone()
+        if row is not None and row[0] != "remote":
+            conn.execute("UPDATE attachments SET rev = ?, name = ?, deleted = 0 WHERE id = ?",
+                         (rev, data.get("name") or "", attachment_id))
+            return
+        conn.execute(
+            "INSERT INTO attachments(id, rev, owner_kind, owner_id, name, size, sha256, mime,"
+            " storage, uploaded) VALUES (?,?,?,?,?,?,?,?,'remote',1)"
+            " ON CONFLICT(id) DO UPDATE SET rev = excluded.rev, name = excluded.name,"
+            " size = excluded.size, sha256 = excluded.sha256, deleted = 0",
+            (attachment_id, rev, data.get("owner_kind") or "", data.get("owner_id") or "",
+             data.get("name") or "", int(data.get("size") or 0), data.get("sha256") or "",
+             data.get("mime")),
+        )
+
+    def fill_remote(self, attachment_id: str, data: bytes) -> None:
+        """Store the bytes of a remote attachment once downloaded (checked against its hash)."""
+        rows = self.db.query("SELECT sha256 FROM attachments WHERE id = ? AND storage = 'remote'",
+                             (attachment_id,))
+        if not rows:
+            return
+        if hashlib.sha256(data).hexdigest() != rows[0][0]:
+            raise _damaged()
+        if len(data) <= self.inline_limit:
+            row = (data, "inline", None, None)
+        else:
+            content, _size, _sha, storage, blob_name, file_key = self._write_file(
+                data[: self.inline_limit + 1], io.BytesIO(data[self.inline_limit + 1 :]))
+            row = (content, storage, blob_name, file_key)
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE attachments SET content = ?, storage = ?, blob_name = ?, file_key = ?"
+                " WHERE id = ? AND storage = 'remote'",
+                (*row, attachment_id),
+            )
 
     def _write_file(self, head: bytes, rest: BinaryIO) -> tuple:
         key = secrets.token_bytes(32)
@@ -172,6 +224,11 @@ class BlobStore:
     def open(self, attachment_id: str) -> Iterator[bytes]:
         """The attachment's bytes, chunk by chunk (decrypted in memory, never to disk)."""
         storage, content, blob_name, file_key, _size, _sha = self._row(attachment_id)
+        if storage == "remote":
+            raise StoreError(
+                _("附件尚未下载到本机，联网同步后即可打开。"), kind="not_downloaded",
+                id=attachment_id,
+            )
         if storage == "inline":
             yield content
             return

@@ -132,9 +132,10 @@ class RecordStore:
         conn.executemany(sql, rows)
         return {r[0] for r in rows}
 
-    def enqueue_in(self, conn, ops: Iterable[Op]) -> int:
+    @staticmethod
+    def enqueue_in(conn, ops: Iterable[Op]) -> int:
         """Queue ops inside the caller's transaction."""
-        return self._enqueue(conn, ops)
+        return RecordStore._enqueue(conn, ops)
 
     @staticmethod
     def _row(collection: str, columns: tuple[str, ...], record: dict) -> tuple:

@@ -3,6 +3,7 @@
 v1  core records of DESIGN §2 and the sync tables (outbox, cursors, conflicts)
 v2  full-text search: trigram FTS5 and a bigram index for 1–2 character queries
 v3  attachments outside the database (encrypted files named by keyed content hash)
+v4  attachment sync: uploaded flag, remembered upload sessions (resumable)
 """
 
 from __future__ import annotations
@@ -183,5 +184,13 @@ CREATE INDEX attachments_blob ON attachments(blob_name);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('blob_name_secret', lower(hex(randomblob(32))));
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3]
+V4 = """
+ALTER TABLE attachments ADD COLUMN uploaded INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX attachments_sync ON attachments(storage, uploaded);
+CREATE TABLE blob_uploads (
+    sha256 TEXT PRIMARY KEY, upload_id TEXT NOT NULL, size INTEGER NOT NULL,
+    started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4]
 LATEST_VERSION = len(MIGRATIONS)

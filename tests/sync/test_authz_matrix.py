@@ -10,7 +10,7 @@ from sync.protocol import ORG_COLLECTIONS, SYNC_COLLECTIONS
 from tests.sync.support import live_records, make_client
 
 TOP_LEVEL = [c for c in SYNC_COLLECTIONS if c not in ORG_COLLECTIONS
-             and c not in ("document_events", "document_revisions")]
+             and c not in ("document_events", "document_revisions", "attachments")]
 CHILDREN = ("document_events", "document_revisions")
 
 SAMPLES = {
@@ -99,3 +99,20 @@ def test_bad_audience_is_a_validation_rejection(owner):
     result = _push(owner, "documents", "bad-aud", base_rev=0,
                    payload={"title": "x", "direction": "outgoing", "audience_units": "all"})
     assert (result.status, result.code) == ("rejected", "validation")
+
+
+def test_attachments_follow_their_owner(owner, outsider):
+    svc.save(owner.store, "documents", {**SAMPLES["documents"], "id": "doc-a"})
+    svc.attach(owner.store, owner_kind="document", owner_id="doc-a", name="内部.pdf", data=b"%PDF")
+    owner.engine.sync()
+    outsider.engine.sync()
+    assert outsider.store.db.query("SELECT count(*) FROM attachments")[0][0] == 0
+    meta = {"owner_kind": "document", "name": "x", "size": 1, "sha256": "0" * 64}
+    on_hidden = _push(outsider, "attachments", "att-h", base_rev=0,
+                      payload={**meta, "owner_id": "doc-a"})
+    on_missing = _push(outsider, "attachments", "att-m", base_rev=0,
+                       payload={**meta, "owner_id": "nothing"})
+    unknown_owner = _push(outsider, "attachments", "att-u", base_rev=0,
+                          payload={**meta, "owner_kind": "passwords", "owner_id": "doc-a"})
+    assert {(r.status, r.code) for r in (on_hidden, on_missing, unknown_owner)} == {
+        ("rejected", "forbidden")}

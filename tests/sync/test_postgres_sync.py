@@ -17,6 +17,8 @@ from sqlalchemy import text
 from tests.server import postgres
 from tests.server.support import build_template
 from tests.sync.support import ProcessServer
+from tests.sync.test_authz_matrix import *  # noqa: F403
+from tests.sync.test_blob_sync import *  # noqa: F403
 from tests.sync.test_convergence import *  # noqa: F403
 from tests.sync.test_convergence import run_convergence
 from tests.sync.test_crash_points import *  # noqa: F403

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from oa_client.errors import NotFoundError, ValidationError
-from oa_server import authz
+from oa_server import authz, sync_service
 from oa_server.api.deps import CurrentUser, NowDep, SessionDep
 from oa_server.api.routes.sync import check_protocol
 from oa_server.blob_store import BlobStore
@@ -41,10 +41,10 @@ Store = Annotated[BlobStore, Depends(blob_store)]
 
 @router.head("/{sha256}", responses=ERRORS)
 def head_blob(sha256: SHA, user: CurrentUser, session: SessionDep, store: Store) -> Response:
-    """200 with the size if the server has this blob, else 404 (upload it)."""
+    """200 with the size if the server has this blob and you may read it, else 404."""
     authz.require_business_user(user)
     blob = store.exists(session, sha256)
-    if blob is None:
+    if blob is None or not sync_service.can_read_blob(session, user=user, sha256=sha256):
         return Response(status_code=404)
     return Response(
         status_code=200, headers={"Content-Length": str(blob.size), "Accept-Ranges": "bytes"}
@@ -55,7 +55,9 @@ def head_blob(sha256: SHA, user: CurrentUser, session: SessionDep, store: Store)
 def get_blob(sha256: SHA, user: CurrentUser, session: SessionDep, store: Store) -> FileResponse:
     """The blob's bytes; `Range: bytes=a-b` gets a part (206)."""
     authz.require_business_user(user)
-    if store.exists(session, sha256) is None:
+    if store.exists(session, sha256) is None or not sync_service.can_read_blob(
+        session, user=user, sha256=sha256
+    ):
         raise NotFoundError(_("服务器上没有该附件"), sha256=sha256)
     return FileResponse(store.path(sha256), media_type="application/octet-stream")
 
