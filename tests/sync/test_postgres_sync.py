@@ -22,6 +22,7 @@ from tests.sync.test_blob_sync import *  # noqa: F403
 from tests.sync.test_convergence import *  # noqa: F403
 from tests.sync.test_convergence import run_convergence
 from tests.sync.test_crash_points import *  # noqa: F403
+from tests.sync.test_no_skipped_revisions import *  # noqa: F403
 from tests.sync.test_sync_bad_input import *  # noqa: F403
 from tests.sync.test_sync_basic import *  # noqa: F403
 
