@@ -86,7 +86,7 @@ class Backoff:
 class SyncEngine:
     """Sync one profile with one server."""
 
-    def __init__(self, store: LocalStore, transport: Transport, *, batch: int = 200,
+    def __init__(self, store: LocalStore, transport: Transport, *, batch: int = 500,
                  pull_limit: int = 2000,
                  progress: Callable[[Progress], None] | None = None,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
@@ -144,31 +144,66 @@ class SyncEngine:
     # -- push --------------------------------------------------------------------------------
 
     def push(self, report: SyncReport, cancel: threading.Event | None = None) -> None:
-        """Send the outbox in batches; each result is recorded with the op's removal."""
+        """Send the outbox in batches; each result is recorded with the op's removal.
+
+        A batch holds at most one op per record: a second edit of the same record waits
+        for the first one's revision, so a desk never conflicts with itself.
+        """
         total = self.records.pending_ops()
         done = 0
         while True:
             self._cancelled(cancel)
-            ops = self.records.outbox(limit=self.batch)
+            ops, seen = [], set()
+            for op in self.records.outbox(limit=self.batch * 4):
+                key = (op["entity"], op["entity_id"])
+                if key not in seen:
+                    seen.add(key)
+                    ops.append(op)
+                    if len(ops) == self.batch:
+                        break
             if not ops:
                 return
             wire = [{k: op[k] for k in ("op_id", "kind", "entity", "entity_id", "base_rev", "payload")}
                     for op in ops]
-            self.db.query("UPDATE outbox SET attempts = attempts + 1 WHERE seq <= ?", (ops[-1]["seq"],))
+            self.db.query(
+                f"UPDATE outbox SET attempts = attempts + 1 WHERE seq IN ({','.join('?' * len(ops))})",
+                tuple(op["seq"] for op in ops))
             self._hook("before_push")
             resp = self.transport.push(wire)
             self._hook("after_push_response")
             self._check_skew(resp.server_time, report)
             by_id = {r.op_id: r for r in resp.results}
+            answered = [(op, by_id[op["op_id"]]) for op in ops if op["op_id"] in by_id]
+            if not answered:
+                raise SyncError(_("服务器没有处理本次提交，稍后自动重试"), kind="server")
             with self.db.transaction() as conn:
-                for op in ops:
-                    result = by_id.get(op["op_id"])
-                    if result is None:
-                        continue  # not answered: stays in the outbox
-                    self._settle(conn, op, result, report)
-            report.pushed += len(ops)
-            done += len(ops)
+                applied = [(op, r) for op, r in answered if r.status == "applied"]
+                self._settle_applied(conn, applied)
+                report.applied += len(applied)
+                for op, result in answered:
+                    if result.status != "applied":
+                        self._settle(conn, op, result, report)
+            report.pushed += len(answered)
+            done += len(answered)
             self.progress(Progress("push", done, max(total, done), self.transport.bytes_sent))
+
+    @staticmethod
+    def _settle_applied(conn, applied: list[tuple[dict, OpResult]]) -> None:
+        """Applied ops leave the outbox; records take their revision; later ops rebase."""
+        if not applied:
+            return
+        conn.executemany("DELETE FROM outbox WHERE seq = ?", [(op["seq"],) for op, _r in applied])
+        by_table: dict[str, list[tuple[int, str]]] = {}
+        for op, result in applied:
+            if op["entity"] in LOCAL_TABLES:
+                by_table.setdefault(op["entity"], []).append((result.rev, op["entity_id"]))
+        for table, rows in by_table.items():
+            conn.executemany(f"UPDATE {table} SET rev = ? WHERE id = ?", rows)
+        conn.executemany(
+            "UPDATE outbox SET base_rev = ? WHERE entity = ? AND entity_id = ? AND base_rev = ?"
+            " AND state = 'pending'",
+            [(r.rev, op["entity"], op["entity_id"], op["base_rev"]) for op, r in applied],
+        )
 
     def _settle(self, conn, op: dict, result: OpResult, report: SyncReport) -> None:
         still_pending = conn.execute(
@@ -178,16 +213,6 @@ class SyncEngine:
             return  # folded into an earlier conflict in this batch
         entity, entity_id = op["entity"], op["entity_id"]
         conn.execute("DELETE FROM outbox WHERE seq = ?", (op["seq"],))
-        if result.status == "applied":
-            report.applied += 1
-            if entity in LOCAL_TABLES:
-                conn.execute(f"UPDATE {entity} SET rev = ? WHERE id = ?", (result.rev, entity_id))
-            conn.execute(
-                "UPDATE outbox SET base_rev = ? WHERE entity = ? AND entity_id = ? AND base_rev = ?"
-                " AND state = 'pending'",
-                (result.rev, entity, entity_id, op["base_rev"]),
-            )
-            return
         local = self._local_payload(conn, entity, entity_id, fallback=op["payload"])
         kind = {"conflict": "edit", "rejected": "rejected", "superseded": "superseded"}[result.status]
         if result.status == "conflict" and result.server_record is not None:

@@ -187,6 +187,7 @@ INSERT OR IGNORE INTO meta(key, value) VALUES ('blob_name_secret', lower(hex(ran
 V4 = """
 ALTER TABLE attachments ADD COLUMN uploaded INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX attachments_sync ON attachments(storage, uploaded);
+CREATE INDEX outbox_entity ON outbox(entity, entity_id, state);
 CREATE TABLE blob_uploads (
     sha256 TEXT PRIMARY KEY, upload_id TEXT NOT NULL, size INTEGER NOT NULL,
     started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));

@@ -244,3 +244,20 @@ def test_unknown_collection_and_org_records_are_rejected(server, tmp_path):
 
 def test_random_seed_is_deterministic():
     assert random.Random(1).random() == random.Random(1).random()
+
+
+def test_several_offline_edits_of_one_record_never_conflict_with_themselves(server, tmp_path):
+    a = make_client(server, tmp_path, DRAFTER)
+    svc.save(a.store, "documents", doc("第一稿", id="doc-edits"))
+    for n in range(2, 6):
+        svc.save(a.store, "documents", {**a.store.records.get("documents", "doc-edits"),
+                                        "title": f"第{n}稿"})
+    svc.append_event(a.store, "document_events", {"document_id": "doc-edits", "action": "submit"})
+    report = a.engine.sync()
+    assert report.conflicts == 0 and report.rejected == 0 and report.applied == 6
+    b = make_client(server, tmp_path, CHIEF)
+    b.engine.sync()
+    assert live_records(b.store)["doc-edits"][1]["title"] == "第5稿"
+    assert live_records(a.store) == live_records(b.store)
+    a.close()
+    b.close()
