@@ -23,7 +23,7 @@ class SyncRecord(Base):
     """A business record as the server (the authority) holds it; deleted = tombstone."""
 
     __tablename__ = "sync_records"
-    __table_args__ = (Index("sync_records_rev", "rev"),)
+    __table_args__ = (Index("sync_records_rev", "rev"), Index("sync_records_parent", "parent"))
 
     collection: Mapped[str] = mapped_column(String(64), primary_key=True)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -31,6 +31,7 @@ class SyncRecord(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     data: Mapped[str] = mapped_column(Text, default="{}")
     unit_id: Mapped[str | None] = mapped_column(String(64))
+    parent: Mapped[str | None] = mapped_column(String(140))  # "collection:id" of the owner
     created_by: Mapped[str] = mapped_column(String(64))
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

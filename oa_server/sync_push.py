@@ -210,7 +210,10 @@ def _apply(batch: _Batch, op: Op) -> OpResult:
         )
     payload["unit_id"] = rec.unit_id  # ownership does not move by editing
     audience = audience_of(payload, unit_id=rec.unit_id or "", author=rec.created_by)
+    before = {p for p, active in batch.audience.get(key, {}).items() if active}
     batch.set_audience(key, audience)
+    if audience != before:
+        _follow_parent(batch, key, audience)
     rec.data = dumps(payload)
     rec.updated_by, rec.updated_at = str(batch.user.id), batch.now
     result = OpResult(op_id=op.op_id, status="applied")
@@ -241,6 +244,7 @@ def _create(batch: _Batch, op: Op, payload: dict) -> OpResult:
         deleted=False,
         data=dumps(payload),
         unit_id=unit_id,
+        parent=f"{parent_key[0]}:{parent_key[1]}" if parent_key is not None else None,
         created_by=str(user.id),
         updated_by=str(user.id),
         updated_at=batch.now,
@@ -252,6 +256,24 @@ def _create(batch: _Batch, op: Op, payload: dict) -> OpResult:
     result = OpResult(op_id=op.op_id, status="applied")
     batch.take_rev(rec, result)
     return result
+
+
+def _follow_parent(batch: _Batch, key: tuple[str, str], audience: set[str]) -> None:
+    """Children (flow events, revisions, attachments) are seen by whoever sees the parent:
+    give them the new audience and a new revision, so gainers get them and losers get
+    tombstones on their next pull."""
+    session = batch.session
+    children = session.scalars(
+        select(SyncRecord).where(SyncRecord.parent == f"{key[0]}:{key[1]}")
+    ).all()
+    if not children:
+        return
+    batch.load({(c.collection, c.id) for c in children} - set(batch.records))
+    for child in children:
+        child_key = (child.collection, child.id)
+        batch.records.setdefault(child_key, child)
+        batch.set_audience(child_key, set(audience))
+        batch.take_rev(child, OpResult(op_id="", status="applied"))
 
 
 def lock_counter(session: Session) -> int:

@@ -116,3 +116,30 @@ def test_attachments_follow_their_owner(owner, outsider):
                           payload={**meta, "owner_kind": "passwords", "owner_id": "doc-a"})
     assert {(r.status, r.code) for r in (on_hidden, on_missing, unknown_owner)} == {
         ("rejected", "forbidden")}
+
+
+def test_sharing_a_document_shares_its_opinions_and_attachments(owner, outsider):
+    svc.save(owner.store, "documents", {**SAMPLES["documents"], "id": "doc-share"})
+    svc.append_event(owner.store, "document_events", {"document_id": "doc-share",
+                                                      "action": "approve", "opinion": "同意"})
+    svc.attach(owner.store, owner_kind="document", owner_id="doc-share", name="附件一.txt",
+               data="附件内容".encode())
+    owner.engine.sync()
+    outsider.engine.sync()
+    assert live_records(outsider.store, "document_events") == {}
+    unit = outsider.transport.user["unit"]["id"]
+    rec = owner.store.records.get("documents", "doc-share")
+    svc.save(owner.store, "documents", {**rec, "audience_units": [unit]})  # 主送 another unit
+    owner.engine.sync()
+    report = outsider.engine.sync()
+    assert set(live_records(outsider.store)) == {"doc-share"}
+    assert len(live_records(outsider.store, "document_events")) == 1
+    assert report.downloaded == 1
+    rec = owner.store.records.get("documents", "doc-share")
+    svc.save(owner.store, "documents", {**rec, "audience_units": []})  # taken back
+    owner.engine.sync()
+    outsider.engine.sync()
+    assert live_records(outsider.store) == {}
+    assert live_records(outsider.store, "document_events") == {}
+    assert outsider.store.db.query(
+        "SELECT count(*) FROM attachments WHERE deleted = 0")[0][0] == 0
