@@ -135,7 +135,27 @@ class SyncEngine:
         self.pull(report, cancel)
         self.verify(report, cancel)
         report.downloaded = blobs.download_all(cancel)
+        self._remember_trust_root()
         return report
+
+    def _remember_trust_root(self) -> None:
+        """Keep the server CA's root in the profile, so signatures verify offline too."""
+        if self.trust_roots():
+            return
+        try:
+            pem = self.transport.ca_root()
+        except SyncError as exc:
+            log.info("no CA root from the server (%s)", exc.kind)
+            return
+        if pem.startswith(b"-----BEGIN CERTIFICATE-----"):
+            with self.db.transaction() as conn:
+                conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('ca_root_pem', ?)",
+                             (pem.decode("ascii"),))
+
+    def trust_roots(self) -> list[bytes]:
+        """The trust anchors kept in the profile (the server CA's root once synced)."""
+        rows = self.db.query("SELECT value FROM meta WHERE key = 'ca_root_pem'")
+        return [rows[0][0].encode("ascii")] if rows else []
 
     def _cancelled(self, cancel: threading.Event | None) -> None:
         if cancel is not None and cancel.is_set():

@@ -289,6 +289,10 @@ class Transport:
             self.timeout = old
         return WaitResponse.model_validate(self._json(resp))
 
+    def ca_root(self) -> bytes:
+        """The server CA's root certificate (PEM): the trust anchor for signed documents."""
+        return self.request("GET", "/ca/root", auth=False).content
+
     # -- blobs -------------------------------------------------------------------------------
 
     def blob_size(self, sha256: str) -> int | None:

@@ -261,3 +261,13 @@ def test_several_offline_edits_of_one_record_never_conflict_with_themselves(serv
     assert live_records(a.store) == live_records(b.store)
     a.close()
     b.close()
+
+
+def test_the_server_ca_root_is_kept_for_offline_verification(server, tmp_path):
+    a = make_client(server, tmp_path, DRAFTER)
+    assert a.engine.trust_roots() == []
+    a.engine.sync()
+    (root,) = a.engine.trust_roots()
+    assert root.startswith(b"-----BEGIN CERTIFICATE-----")
+    assert root == a.transport.ca_root()
+    a.close()
