@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -80,7 +81,7 @@ from PySide6.QtWidgets import (
 __all__ = [
     "QAbstractItemView", "QAbstractTableModel", "QAction", "QApplication", "QBrush", "QByteArray",
     "QCheckBox", "QColor", "QComboBox", "QCoreApplication", "QDialog", "QDialogButtonBox",
-    "QElapsedTimer", "QEvent", "QFont", "QFontDatabase", "QFontMetrics", "QFormLayout", "QFrame",
+    "QElapsedTimer", "QEvent", "QFileDialog", "QFont", "QFontDatabase", "QFontMetrics", "QFormLayout", "QFrame",
     "QGridLayout", "QGroupBox", "QGuiApplication", "QHBoxLayout", "QHeaderView", "QIcon", "QKeySequence",
     "QLabel", "QLibraryInfo", "QLineEdit", "QListWidget", "QListWidgetItem", "QLocale",
     "QMainWindow", "QMenu", "QMessageBox", "QModelIndex", "QObject", "QPainter", "QPixmap",

@@ -1,0 +1,113 @@
+"""核验签章: check a signed 公文 PDF or an exchange package against the server's CA, offline."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+
+from docs_exchange.package import verify_package
+from docs_exchange.verify import verify_pdf
+from oa_client.i18n import _
+from ui.ops import run_op
+from ui.qt import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+MAX_FILE = 200 * 1024 * 1024
+
+
+def check_file(path: Path, trust_roots: list[bytes]) -> tuple[bool, str]:
+    """Verify a PDF or an exchange package; return (ok, the readable report)."""
+    data = path.read_bytes()[: MAX_FILE + 1]
+    if len(data) > MAX_FILE:
+        return False, _("文件过大，无法核验。")
+    if data.startswith(b"%PDF"):
+        report = verify_pdf(data, trust_roots=trust_roots)
+        return report.ok, report.text()
+    if data.startswith(b"PK"):
+        report = verify_package(data, trust_roots=trust_roots)
+        return report.ok, report.text()
+    return False, _("这不是 PDF 公文或公文交换包，无法核验。")
+
+
+class VerifyDialog(QDialog):
+    """Pick a file, check it on a worker, show the verdict and the full report."""
+
+    checked = Signal(bool)
+
+    def __init__(self, parent: QWidget | None, *, trust_roots: Callable[[], list[bytes]]) -> None:
+        super().__init__(parent)
+        self.trust_roots = trust_roots
+        self.setWindowTitle(_("核验签章"))
+        self.setMinimumSize(640, 460)
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.path = QLineEdit()
+        self.path.setPlaceholderText(_("选择要核验的 PDF 公文或公文交换包（.zip）"))
+        browse = QPushButton(_("选择文件…"))
+        browse.clicked.connect(self._browse)
+        self.run_button = QPushButton(_("核验"))
+        self.run_button.setDefault(True)
+        self.run_button.clicked.connect(self.run_check)
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        row.addWidget(self.run_button)
+        layout.addLayout(row)
+        self.verdict = QLabel("")
+        self.verdict.setWordWrap(True)
+        layout.addWidget(self.verdict)
+        self.report = QTextBrowser()
+        layout.addWidget(self.report, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText(_("关闭"))
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _browse(self) -> None:
+        name, _filter = QFileDialog.getOpenFileName(
+            self, _("选择文件"), "", _("公文（*.pdf *.zip）"))
+        if name:
+            self.path.setText(name)
+            self.run_check()
+
+    def run_check(self) -> None:
+        """Check the chosen file in the background."""
+        path = Path(self.path.text().strip())
+        if not self.path.text().strip() or not path.is_file():
+            self._show(False, _("请先选择一个存在的文件。"))
+            return
+        roots = self.trust_roots()
+        if not roots:
+            self._show(False, _("本机还没有服务器的根证书：请联网同步一次后再核验。"))
+            return
+        self.run_button.setEnabled(False)
+        self.verdict.setText(_("正在核验…"))
+        run_op(self, lambda _c: check_file(path, roots), pool="net",
+               success=lambda res: self._show(*res), failure=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        from ui.errors import error_text
+
+        self._show(False, error_text(exc))
+
+    def _show(self, ok: bool, text: str) -> None:
+        self.run_button.setEnabled(True)
+        if ok:
+            self.verdict.setText(_("✔ 核验通过：签章可信，文件自签署以来未被改动。"))
+            self.verdict.setStyleSheet("color: #1b7f2a; font-weight: bold")
+        else:
+            self.verdict.setText(_("✘ 核验未通过：请勿使用此文件，详见下方报告。"))
+            self.verdict.setStyleSheet("color: #b00000; font-weight: bold")
+        self.report.setHtml("<pre style='white-space: pre-wrap'>" + html.escape(text) + "</pre>")
+        self.checked.emit(ok)
