@@ -3,7 +3,6 @@ stood in for missing office fonts and which characters no font had."""
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,18 +14,16 @@ from ui.ops import run_op
 from ui.qt import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
     Signal,
 )
+from ui.report_area import ReportArea
 
 
 @dataclass
@@ -92,15 +89,8 @@ class RenderDialog(QDialog):
         self.run_button.setDefault(True)
         self.run_button.clicked.connect(self.run_export)
         layout.addWidget(self.run_button)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
-        layout.addWidget(self.status)
-        self.report = QTextBrowser()
-        layout.addWidget(self.report, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.button(QDialogButtonBox.StandardButton.Close).setText(_("关闭"))
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.area = ReportArea(self, layout)
+        self.status, self.report = self.area.verdict, self.area.report
 
     def _pick(self) -> None:
         name, _filter = QFileDialog.getOpenFileName(
@@ -117,8 +107,7 @@ class RenderDialog(QDialog):
         out_dir = Path(self.out_dir.text().strip() or source.parent)
         fmt = self.format.currentData()
         self.run_button.setEnabled(False)
-        self.status.setStyleSheet("")
-        self.status.setText(_("正在排版…"))
+        self.area.say(_("正在排版…"), ok=None)
         run_op(self, lambda _c: export(source, out_dir, fmt=fmt), pool="net",
                success=self._done, failure=self._failed, label=_("正在排版…"))
 
@@ -129,13 +118,12 @@ class RenderDialog(QDialog):
 
     def _problem(self, text: str) -> None:
         self.run_button.setEnabled(True)
-        self.status.setText(text)
-        self.status.setStyleSheet("color: #b00000")
+        self.area.say(text, ok=False)
 
     def _done(self, result: ExportResult) -> None:
         self.run_button.setEnabled(True)
-        self.status.setStyleSheet("color: #1b7f2a; font-weight: bold")
-        self.status.setText(_("已导出《{title}》，共 {n} 页。").format(title=result.title, n=result.pages))
+        self.area.say(_("已导出《{title}》，共 {n} 页。").format(title=result.title, n=result.pages),
+                      ok=True)
         lines = [_("PDF：{path}").format(path=result.pdf_path),
                  _("DOCX：{path}").format(path=result.docx_path)]
         if result.substitutions:
@@ -146,6 +134,5 @@ class RenderDialog(QDialog):
             lines.append(_("以下字符所有字体都没有，已用其他字体显示，请核对：{chars}").format(
                 chars=result.missing))
         lines += result.warnings
-        self.report.setHtml("<pre style='white-space: pre-wrap'>"
-                            + html.escape("\n".join(lines)) + "</pre>")
+        self.area.show_text("\n".join(lines))
         self.exported.emit(result)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,17 +11,15 @@ from oa_client.i18n import _
 from ui.ops import run_op
 from ui.qt import (
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
     Signal,
 )
+from ui.report_area import ReportArea
 
 MAX_FILE = 200 * 1024 * 1024
 
@@ -64,15 +61,8 @@ class VerifyDialog(QDialog):
         row.addWidget(browse)
         row.addWidget(self.run_button)
         layout.addLayout(row)
-        self.verdict = QLabel("")
-        self.verdict.setWordWrap(True)
-        layout.addWidget(self.verdict)
-        self.report = QTextBrowser()
-        layout.addWidget(self.report, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.button(QDialogButtonBox.StandardButton.Close).setText(_("关闭"))
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.area = ReportArea(self, layout)
+        self.verdict, self.report = self.area.verdict, self.area.report
 
     def _browse(self) -> None:
         name, _filter = QFileDialog.getOpenFileName(
@@ -92,7 +82,7 @@ class VerifyDialog(QDialog):
             self._show(False, _("本机还没有服务器的根证书：请联网同步一次后再核验。"))
             return
         self.run_button.setEnabled(False)
-        self.verdict.setText(_("正在核验…"))
+        self.area.say(_("正在核验…"), ok=None)
         run_op(self, lambda _c: check_file(path, roots), pool="net",
                success=lambda res: self._show(*res), failure=self._failed)
 
@@ -103,11 +93,8 @@ class VerifyDialog(QDialog):
 
     def _show(self, ok: bool, text: str) -> None:
         self.run_button.setEnabled(True)
-        if ok:
-            self.verdict.setText(_("✔ 核验通过：签章可信，文件自签署以来未被改动。"))
-            self.verdict.setStyleSheet("color: #1b7f2a; font-weight: bold")
-        else:
-            self.verdict.setText(_("✘ 核验未通过：请勿使用此文件，详见下方报告。"))
-            self.verdict.setStyleSheet("color: #b00000; font-weight: bold")
-        self.report.setHtml("<pre style='white-space: pre-wrap'>" + html.escape(text) + "</pre>")
+        self.area.say(
+            _("✔ 核验通过：签章可信，文件自签署以来未被改动。") if ok
+            else _("✘ 核验未通过：请勿使用此文件，详见下方报告。"), ok=ok)
+        self.area.show_text(text)
         self.checked.emit(ok)
