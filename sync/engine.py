@@ -340,8 +340,15 @@ class SyncEngine:
         for collection, rows in tombstones.items():
             conn.executemany(f"UPDATE {collection} SET deleted = 1, rev = ? WHERE id = ?", rows)
         for record in upserts.pop("attachments", []):
-            self.store.blobs.add_remote(conn, attachment_id=record.id, rev=record.rev,
-                                        data=record.data)
+            conn.execute("SAVEPOINT apply_attachment")
+            try:
+                self.store.blobs.add_remote(conn, attachment_id=record.id, rev=record.rev,
+                                            data=record.data)
+                conn.execute("RELEASE apply_attachment")
+            except Exception as exc:  # a bad record must not stop the sync
+                conn.execute("ROLLBACK TO apply_attachment")
+                conn.execute("RELEASE apply_attachment")
+                self._set_aside(conn, record, exc)
         for collection, recs in upserts.items():
             conn.execute("SAVEPOINT apply_page")
             try:
@@ -375,13 +382,24 @@ class SyncEngine:
         except Exception as exc:
             conn.execute("ROLLBACK TO apply_record")
             conn.execute("RELEASE apply_record")
-            log.warning("could not store %s %s: %s", record.collection, record.id, type(exc).__name__)
-            conn.execute(
-                "INSERT INTO conflicts(id, entity, entity_id, kind, server_payload, server_rev,"
-                " resolution) VALUES (?, ?, ?, 'unreadable', ?, ?, ?)",
-                (new_id(), record.collection, record.id, record.model_dump_json(), record.rev,
-                 json.dumps({"code": "unreadable", "message": type(exc).__name__})),
-            )
+            self._set_aside(conn, record, exc)
+
+    @staticmethod
+    def _set_aside(conn, record: Record, exc: Exception) -> None:
+        """Keep a record the local store refuses as an 'unreadable' conflict, untouched."""
+        known = conn.execute(
+            "SELECT 1 FROM conflicts WHERE entity = ? AND entity_id = ? AND kind = 'unreadable'"
+            " AND server_rev = ? AND resolved_at IS NULL", (record.collection, record.id, record.rev),
+        ).fetchone()
+        if known:
+            return
+        log.warning("could not store %s %s: %s", record.collection, record.id, type(exc).__name__)
+        conn.execute(
+            "INSERT INTO conflicts(id, entity, entity_id, kind, server_payload, server_rev,"
+            " resolution) VALUES (?, ?, ?, 'unreadable', ?, ?, ?)",
+            (new_id(), record.collection, record.id, record.model_dump_json(), record.rev,
+             json.dumps({"code": "unreadable", "message": type(exc).__name__})),
+        )
 
     # -- verify -------------------------------------------------------------------------------
 
@@ -391,6 +409,9 @@ class SyncEngine:
         for collection in SYNC_COLLECTIONS:
             rows = self.db.query(
                 f"SELECT id, rev FROM {collection} WHERE deleted = 0 AND rev != 0"
+                " UNION SELECT entity_id, server_rev FROM conflicts WHERE entity = ?"
+                " AND kind = 'unreadable' AND resolved_at IS NULL",
+                (collection,),
             )
             if rows:
                 out[collection] = (len(rows), digest_of([(r[0], int(r[1])) for r in rows]))

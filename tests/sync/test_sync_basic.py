@@ -271,3 +271,27 @@ def test_the_server_ca_root_is_kept_for_offline_verification(server, tmp_path):
     assert root.startswith(b"-----BEGIN CERTIFICATE-----")
     assert root == a.transport.ca_root()
     a.close()
+
+
+def test_a_record_the_desk_cannot_store_is_set_aside_not_fatal(server, tmp_path):
+    a = make_client(server, tmp_path, DRAFTER)
+    b = make_client(server, tmp_path, CHIEF)
+    # a meeting without a title (NOT NULL locally) and an attachment with a broken size
+    a.transport.push([
+        {"op_id": "m1", "kind": "upsert", "entity": "meetings", "entity_id": "m-bad",
+         "payload": {"starts_at": "2026-11-23T09:00"}},
+        {"op_id": "d1", "kind": "upsert", "entity": "documents", "entity_id": "d-ok",
+         "payload": {"direction": "incoming", "title": "正常的公文"}},
+        {"op_id": "a1", "kind": "upsert", "entity": "attachments", "entity_id": "a-bad",
+         "payload": {"owner_kind": "document", "owner_id": "d-ok", "name": "x",
+                     "size": "很多", "sha256": "0" * 64}},
+    ])
+    report = b.engine.sync()
+    assert "d-ok" in live_records(b.store)
+    kinds = {(r["entity_id"], r["kind"]) for r in conflicts(b)}
+    assert ("m-bad", "unreadable") in kinds and ("a-bad", "unreadable") in kinds
+    assert report.pulled == 3
+    again = b.engine.sync()  # set aside once: no repeated re-pulls, no duplicate rows
+    assert again.repulled == [] and len(conflicts(b)) == 2
+    a.close()
+    b.close()
