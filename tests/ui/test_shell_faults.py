@@ -160,12 +160,12 @@ def test_token_revoked_while_running(qtbot, tmp_path, file_keyring, demo_server)
     qtbot.waitUntil(lambda: window.sync.state == "synced", timeout=WAIT)
     # the user signs this computer out from another device (a lost laptop)
     other = requests.post(f"{demo_server.url}/api/v1/auth/login", json={
-        "login": "liuyang", "password": PASSWORD, "device_id": "phone", "device_name": "手机"}).json()
+        "login": "liuyang", "password": PASSWORD, "device_id": "phone", "device_name": "手机"}, timeout=10).json()
     auth = {"Authorization": f"Bearer {other['access_token']}"}
-    devices = requests.get(f"{demo_server.url}/api/v1/me/devices", headers=auth).json()
+    devices = requests.get(f"{demo_server.url}/api/v1/me/devices", headers=auth, timeout=10).json()
     laptop = next(d for d in devices if not d["current"])
     assert requests.post(f"{demo_server.url}/api/v1/me/devices/{laptop['id']}/sign-out",
-                         headers=auth).status_code == 204
+                         headers=auth, timeout=10).status_code == 204
     _edit_locally(window, DRAFT)
     window.sync_now()
     qtbot.waitUntil(lambda: window.sync.paused, timeout=WAIT)
