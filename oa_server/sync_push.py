@@ -212,12 +212,12 @@ def _apply(batch: _Batch, op: Op) -> OpResult:
     audience = audience_of(payload, unit_id=rec.unit_id or "", author=rec.created_by)
     before = {p for p, active in batch.audience.get(key, {}).items() if active}
     batch.set_audience(key, audience)
-    if audience != before:
-        _follow_parent(batch, key, audience)
     rec.data = dumps(payload)
     rec.updated_by, rec.updated_at = str(batch.user.id), batch.now
     result = OpResult(op_id=op.op_id, status="applied")
     batch.take_rev(rec, result)
+    if audience != before:  # after the parent's revision: readers get the parent first
+        _follow_parent(batch, key, audience)
     return result
 
 

@@ -349,7 +349,8 @@ class SyncEngine:
                 conn.execute("ROLLBACK TO apply_attachment")
                 conn.execute("RELEASE apply_attachment")
                 self._set_aside(conn, record, exc)
-        for collection, recs in upserts.items():
+        for collection in [c for c in LOCAL_TABLES if c in upserts]:  # parents before children
+            recs = upserts[collection]
             conn.execute("SAVEPOINT apply_page")
             try:
                 self.records.upsert_in(
