@@ -50,6 +50,10 @@ def apply_font_scale(app: QApplication, percent: int) -> None:
     font = app.font()
     font.setPointSizeF(BASE_POINT_SIZE * max(100, min(200, percent)) / 100)
     app.setFont(font)
+    for widget in app.allWidgets():  # styled widgets keep their font unless told
+        f = widget.font()
+        f.setPointSizeF(font.pointSizeF())
+        widget.setFont(f)
 
 
 def make_app(argv: list[str] | None = None, *, language: str | None = None) -> QApplication:

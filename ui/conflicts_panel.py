@@ -29,16 +29,32 @@ KIND_NAMES = {"edit": "修改冲突", "delete": "删除冲突", "rejected": "被
 _IDS = (_("修改冲突"), _("删除冲突"), _("被拒绝的修改"), _("已失效的操作"), _("无法保存的记录"))
 
 
-def _fields_html(title: str, data: dict | None, names: dict[str, str]) -> str:
+def _fields_html(title: str, data: dict | None, names: dict[str, str],
+                 order: list[str] | None = None, other: dict | None = None) -> str:
     if data is None:
         return f"<h3>{html.escape(title)}</h3><p style='color:#777'>{html.escape(_('（无）'))}</p>"
     if data.get("deleted"):
         return f"<h3>{html.escape(title)}</h3><p style='color:#b00000'>{html.escape(_('已删除'))}</p>"
+    keys = order or list(data)
     rows = "".join(
         f"<tr><td style='color:#555;padding-right:10px'>{html.escape(field_label(k))}</td>"
-        f"<td>{html.escape(fmt(k, v, names))}</td></tr>"
-        for k, v in data.items() if k not in HIDDEN and v not in (None, "", [], {}))
+        f"<td{_mark(k, data, other)}>{html.escape(fmt(k, data.get(k), names))}</td></tr>"
+        for k in keys if k not in HIDDEN and data.get(k) not in (None, "", [], {}))
     return f"<h3>{html.escape(title)}</h3><table>{rows}</table>"
+
+
+def _mark(key: str, data: dict, other: dict | None) -> str:
+    if other is not None and not other.get("deleted") and other.get(key) != data.get(key):
+        return " style='background:#fff2a8'"
+    return ""
+
+
+def _order(*records: dict | None) -> list[str]:
+    first = ["title", "name", "body", "state", "deadline"]
+    keys = [k for k in first if any(r and k in r for r in records)]
+    for r in records:
+        keys += [k for k in (r or {}) if k not in keys]
+    return keys
 
 
 class ConflictsPanel(QDialog):
@@ -57,6 +73,8 @@ class ConflictsPanel(QDialog):
         layout.addWidget(self.summary)
         split = QSplitter(Qt.Orientation.Horizontal)
         self.list = QListWidget()
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.currentRowChanged.connect(self._show)
         split.addWidget(self.list)
         right = QWidget()
@@ -84,7 +102,7 @@ class ConflictsPanel(QDialog):
         buttons.addWidget(close)
         rl.addLayout(buttons)
         split.addWidget(right)
-        split.setSizes([300, 700])
+        split.setSizes([260, 820])
         layout.addWidget(split, 1)
         self.resize(1100, 620)
         self.reload()
@@ -119,11 +137,12 @@ class ConflictsPanel(QDialog):
         c = self.items[row]
         reason = f"{_('原因')}：{c.message}" if c.message else ""
         self.advice.setText(c.advice + ("\n" + reason if reason else ""))
-        self.mine.setHtml(_fields_html(_("我的版本"), c.local, names))
         server = (c.server or {}).get("data") if c.server else None
         if c.server and c.server.get("deleted"):
             server = {"deleted": True}
-        self.theirs.setHtml(_fields_html(_("服务器版本"), server, names))
+        order = _order(c.local, server)
+        self.mine.setHtml(_fields_html(_("我的版本"), c.local, names, order, server))
+        self.theirs.setHtml(_fields_html(_("服务器版本"), server, names, order, c.local))
         self.keep_mine_button.setEnabled(c.can_keep_mine)
         self.keep_theirs_button.setEnabled(True)
         self.keep_theirs_button.setText(_("采用服务器的") if c.kind in ("edit", "delete")

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 (the published demo password)
 
 
-class _MemoryKeyring(keyring.backend.KeyringBackend):
+class MemoryKeyring(keyring.backend.KeyringBackend):
     """Throw-away keys for the seeding profiles."""
 
     priority = 1  # type: ignore[assignment]
@@ -45,7 +45,7 @@ class _MemoryKeyring(keyring.backend.KeyringBackend):
 def seed_demo_records(server_url: str, *, workdir: Path | None = None) -> int:
     """Create the demo records on the server unless it has some already; return how many."""
     root = Path(workdir or tempfile.mkdtemp(prefix="oa-demo-seed-"))
-    kr = _MemoryKeyring()
+    kr = MemoryKeyring()
     created = 0
     try:
         probe = Transport(server_url, device_id="demo-seed-probe", tokens=MemoryTokenStore())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from oa_client.i18n import _
 
 STATE_LABELS = {
@@ -61,6 +63,12 @@ def field_label(key: str) -> str:
 def short_time(value: object) -> str:
     """An ISO date/time shortened for a list cell (local time is not guessed)."""
     text = str(value or "")
+    if text.endswith("Z") and "T" in text:
+        try:
+            local = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone()
+            return local.strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            pass
     if "T" in text:
         day, _t, rest = text.partition("T")
         return f"{day} {rest[:5]}"

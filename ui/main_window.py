@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget()
         self.nav.addItems([_(n) for n in NAV])
         self.nav.setMaximumWidth(170)
-        self.nav.setStyleSheet("QListWidget{font-size:12pt} QListWidget::item{padding:8px}")
+        self.nav.setStyleSheet("QListWidget::item{padding:8px}")
         self.nav.currentRowChanged.connect(self._nav_changed)
         self.splitter.addWidget(self.nav)
         self.stack = QStackedWidget()
@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
         self.toolbar = QToolBar()
         self.toolbar.setObjectName("main_toolbar")
         self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(self.toolbar)
         style = self.style()
         self.act_sync = self._action(self.sync_now, QKeySequence("F5"), style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
@@ -249,7 +250,7 @@ class MainWindow(QMainWindow):
             page.reload(select=page.current["id"] if page.current else None)
         if self.session is not None:
             self.contacts_page.set_session(self.session)
-        self.conflicts_button.setVisible(bool(out.conflicts))
+        self.conflicts_button.setVisible(bool(out.conflicts) and self.sync.state != "attention")
         self.conflicts_button.setText(_("需要处理（{k}）").format(k=out.conflicts))
 
     def _sync_status(self, text: str, state: str) -> None:
@@ -258,7 +259,7 @@ class MainWindow(QMainWindow):
             self.tray.setToolTip(_("政务协同办公客户端") + " — " + text)
         if self.sync is not None:
             k = self.sync.open_conflicts
-            self.conflicts_button.setVisible(bool(k))
+            self.conflicts_button.setVisible(bool(k) and state != "attention")
             self.conflicts_button.setText(_("需要处理（{k}）").format(k=k))
 
     def _make_tray(self) -> None:

@@ -25,6 +25,10 @@ from ui.qt import (
 )
 from ui.watermark import Watermark
 
+WIDTHS = {"doc_number": 200, "room_name": 200, "starts_at": 150, "updated_at": 150,
+          "submitted_at": 150, "lead_unit_id": 200, "unit_id": 200, "deadline": 110,
+          "direction": 70, "doc_kind": 70, "urgency": 80, "state": 80}
+
 
 @dataclass(frozen=True)
 class View:
@@ -53,7 +57,7 @@ class RecordPage(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         top = QHBoxLayout()
         self.heading = QLabel()
-        self.heading.setStyleSheet("font-weight: bold; font-size: 13pt")
+        self.heading.setStyleSheet("font-weight: bold")
         top.addWidget(self.heading)
         top.addStretch(1)
         self.switch = QComboBox()
@@ -94,6 +98,8 @@ class RecordPage(QWidget):
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.view.columns) - 1)
         if self.current is None:
             self.detail.setHtml(self._hint())
+        else:
+            self.detail.setHtml(self.detail_html(self.current))
 
     def _hint(self) -> str:
         return "<p style='color:#777'>" + html.escape(_("在上方列表中选择一项查看详细内容。")) + "</p>"
@@ -101,9 +107,9 @@ class RecordPage(QWidget):
     def _set_widths(self) -> None:
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(0, max(360, self.table.width() // 2))
-        for c in range(1, len(self.view.columns)):
-            self.table.setColumnWidth(c, 130)
+        self.table.setColumnWidth(0, max(360, self.table.width() // 2 - 40))
+        for c, key in enumerate(self.view.columns[1:], start=1):
+            self.table.setColumnWidth(c, WIDTHS.get(key, 110))
 
     def set_session(self, session, watermark: str) -> None:
         """Show this session's records."""
