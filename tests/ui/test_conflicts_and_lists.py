@@ -36,7 +36,7 @@ def test_conflict_shown_and_resolved_keep_mine(qtbot, tmp_path, file_keyring, de
     window.sync_now()
     qtbot.waitUntil(lambda: window.sync.state == "attention", timeout=WAIT)
     assert "需要处理（1）" in window.sync_label.text()
-    assert window.conflicts_button.isVisibleTo(window)
+    assert window.sync.open_conflicts == 1
 
     window.show_conflicts()
     panel = window.conflicts_panel
