@@ -42,6 +42,6 @@ def create_app(
     errors.install(app)
     docs.install(app)
     sync_routes.install(app)
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=4)
     app.add_middleware(LanguageAndLimit, max_body_bytes=settings.max_body_bytes)
     return app
