@@ -1,0 +1,241 @@
+"""iCalendar export and import: round trips read back by `icalendar`, real-world files, corrupt files."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+from dateutil import rrule as du
+
+from oa_client.domain.meetings import (
+    TZ,
+    Attendee,
+    Material,
+    Meeting,
+    Recurrence,
+    Room,
+    cancel_meeting,
+    revise,
+)
+from oa_client.domain.meetings_recurrence import (
+    cancel_occurrence,
+    expand,
+    move_occurrence,
+    series_starts,
+)
+from oa_client.errors import ValidationError
+from oa_client.services.ical import (
+    export_calendar,
+    export_meeting,
+    export_occurrence_cancellation,
+    import_calendar,
+    import_invitation,
+    meeting_uid,
+)
+
+STAMP = datetime(2025, 9, 20, 1, 0, tzinfo=ZoneInfo("UTC"))
+ROOMS = {"r1": Room(id="r1", name="第一会议室", building="行政楼", floor="2楼", capacity=30)}
+
+
+def full_meeting() -> Meeting:
+    start = datetime(2025, 9, 1, 9, 0, tzinfo=TZ)
+    m = Meeting(
+        subject="局长办公会; 第3次, 议事", starts_at=start, ends_at=start + timedelta(minutes=90),
+        room_id="r1", online_link="https://meeting.example.gov.cn/j/123",
+        host_unit_id="u-office", host_unit_name="市政府办公室", chair_id="lead", chair_name="王局长",
+        organiser_id="sec", organiser_name="秘书科 刘", organiser_email="liu@example.gov.cn",
+        agenda=("研究国庆节期间安全工作, 含值班", "审议预算调整方案"),
+        description="请各单位主要负责同志参加。\n材料会前阅读。",
+        attendees=(
+            Attendee(id="p1", name="张三", email="zhang@example.gov.cn"),
+            Attendee(id="p2", name="李四", required=False),
+            Attendee(id="p3", name="赵六", role="observer"),
+            Attendee(kind="unit", id="u-fin", name="财政局", seats=2),
+        ),
+        materials=(Material(name="预算调整方案.pdf", sha256="ab" * 32, size=2048),),
+        reply_deadline=start - timedelta(days=1),
+        recurrence=Recurrence(freq="weekly", count=6),
+    )
+    m = cancel_occurrence(m, original_start=datetime(2025, 9, 29, 9, 0, tzinfo=TZ))
+    return move_occurrence(m, original_start=datetime(2025, 9, 15, 9, 0, tzinfo=TZ),
+                           starts_at=datetime(2025, 9, 16, 14, 30, tzinfo=TZ),
+                           ends_at=datetime(2025, 9, 16, 16, 0, tzinfo=TZ), room_id="r2")
+
+
+def test_round_trip_keeps_every_field() -> None:
+    m = full_meeting()
+    back = import_invitation(export_meeting(m, rooms=ROOMS, now=STAMP))
+    assert back.model_dump() == m.model_dump()
+
+
+def test_export_read_back_by_icalendar() -> None:
+    m = full_meeting()
+    cal = icalendar.Calendar.from_ical(export_meeting(m, rooms=ROOMS, now=STAMP))
+    assert str(cal["method"]) == "REQUEST"
+    assert cal.walk("VTIMEZONE")[0]["tzid"] == "Asia/Shanghai"
+    master, moved = cal.walk("VEVENT")
+    assert str(master["uid"]) == str(moved["uid"]) == meeting_uid(m) == f"{m.id}@zhengwu-oa"
+    assert master["sequence"] == m.sequence == 2
+    assert master.decoded("dtstart") == m.starts_at
+    assert master["rrule"]["FREQ"] == ["WEEKLY"] and master["rrule"]["COUNT"] == [6]
+    assert [d.dt for d in master["exdate"].dts] == [datetime(2025, 9, 29, 9, 0, tzinfo=TZ)]
+    assert moved.decoded("recurrence-id") == datetime(2025, 9, 15, 9, 0, tzinfo=TZ)
+    assert str(master["location"]) == "第一会议室（行政楼 2楼）"
+    assert str(master["organizer"]) == "mailto:liu@example.gov.cn"
+    attendees = master["attendee"]
+    assert len(attendees) == 4
+    assert attendees[1].params["ROLE"] == "OPT-PARTICIPANT" and attendees[3].params["CUTYPE"] == "GROUP"
+    assert "研究国庆节期间安全工作" in str(master["description"])
+    # dateutil, reading the exported rule, finds the same sittings as our expansion
+    rule = du.rrulestr(master["rrule"].to_ical().decode(), dtstart=master.decoded("dtstart"))
+    ours = [o.original_start for o in expand(m, window_start=m.starts_at, window_end=m.starts_at + timedelta(days=60))]
+    theirs = [d for d in rule if d != datetime(2025, 9, 29, 9, 0, tzinfo=TZ)]
+    assert sorted({*ours}) == theirs
+
+
+def test_uid_is_stable_and_sequence_grows_then_cancel_is_a_cancel() -> None:
+    m = full_meeting()
+    changed = revise(m, subject="局长办公会（调整）")
+    first = icalendar.Calendar.from_ical(export_meeting(m, now=STAMP)).walk("VEVENT")[0]
+    second = icalendar.Calendar.from_ical(export_meeting(changed, now=STAMP)).walk("VEVENT")[0]
+    assert first["uid"] == second["uid"] and second["sequence"] == first["sequence"] + 1
+    gone = cancel_meeting(changed)
+    cal = icalendar.Calendar.from_ical(export_meeting(gone, now=STAMP))
+    assert str(cal["method"]) == "CANCEL"
+    ev = cal.walk("VEVENT")[0]
+    assert str(ev["status"]) == "CANCELLED" and ev["sequence"] == gone.sequence == 4
+    assert import_invitation(cal.to_ical()).state == "cancelled"
+    one = icalendar.Calendar.from_ical(export_occurrence_cancellation(
+        m, original_start=datetime(2025, 9, 8, 9, 0, tzinfo=TZ), now=STAMP))
+    assert str(one["method"]) == "CANCEL"
+    assert one.walk("VEVENT")[0].decoded("recurrence-id") == datetime(2025, 9, 8, 9, 0, tzinfo=TZ)
+
+
+def test_my_calendar_subscription_holds_every_meeting() -> None:
+    start = datetime(2025, 10, 9, 9, 0, tzinfo=TZ)
+    meetings = [
+        Meeting(subject=f"会议{i}", starts_at=start + timedelta(days=i), ends_at=start + timedelta(days=i, hours=1),
+                room_id="r1", attendees=(Attendee(id="p1", name="张三"),))
+        for i in range(5)
+    ]
+    meetings.append(full_meeting())
+    data = export_calendar(meetings, rooms=ROOMS, now=STAMP)
+    cal = icalendar.Calendar.from_ical(data)
+    assert str(cal["method"]) == "PUBLISH" and str(cal["x-wr-calname"]) == "我的会议"
+    assert len(cal.walk("VEVENT")) == 7  # five, a series and its moved sitting
+    back = import_calendar(data)
+    assert [m.model_dump() for m in back] == [m.model_dump() for m in meetings]
+
+
+def test_all_day_event_round_trip() -> None:
+    m = Meeting(subject="全市统计工作培训", starts_at=datetime(2025, 10, 9, tzinfo=TZ),
+                ends_at=datetime(2025, 10, 11, tzinfo=TZ), all_day=True, location_text="市委党校",
+                attendees=(Attendee(id="p1"),))
+    ev = icalendar.Calendar.from_ical(export_meeting(m, now=STAMP)).walk("VEVENT")[0]
+    assert ev.decoded("dtstart") == date(2025, 10, 9)
+    assert import_invitation(export_meeting(m, now=STAMP)).model_dump() == m.model_dump()
+
+
+OUTLOOK_LIKE = """BEGIN:VCALENDAR\r
+PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN\r
+VERSION:2.0\r
+METHOD:REQUEST\r
+BEGIN:VTIMEZONE\r
+TZID:Asia/Shanghai\r
+BEGIN:STANDARD\r
+DTSTART:16010101T000000\r
+TZOFFSETFROM:+0800\r
+TZOFFSETTO:+0800\r
+END:STANDARD\r
+END:VTIMEZONE\r
+BEGIN:VEVENT\r
+UID:040000008200E00074C5B7101A82E008000000001@example.com\r
+SEQUENCE:3\r
+DTSTAMP:20250920T010000Z\r
+DTSTART;TZID=Asia/Shanghai:20251009T143000\r
+DTEND;TZID=Asia/Shanghai:20251009T160000\r
+SUMMARY:季度经济形势分析会\r
+LOCATION:市发改委 5楼会议室\r
+DESCRIPTION:请带好材料\\n谢谢\r
+ORGANIZER;CN="王 主任":mailto:wang@example.gov.cn\r
+ATTENDEE;CN=张三;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:Zhang@Example.gov.cn\r
+ATTENDEE;CN=李四;ROLE=OPT-PARTICIPANT:mailto:li@example.gov.cn\r
+RRULE:FREQ=WEEKLY;BYDAY=TH;UNTIL=20251231T160000Z;WKST=MO\r
+EXDATE:20251016T063000Z\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+def test_import_a_real_world_invitation_with_tzid_utc_exdate_and_rrule() -> None:
+    m = import_invitation(OUTLOOK_LIKE)
+    assert m.subject == "季度经济形势分析会" and m.sequence == 3
+    assert m.starts_at == datetime(2025, 10, 9, 14, 30, tzinfo=TZ) and m.duration == timedelta(minutes=90)
+    assert m.location_text == "市发改委 5楼会议室" and m.room_id is None
+    assert m.description == "请带好材料\n谢谢"
+    assert m.organiser_name == "王 主任" and m.organiser_email == "wang@example.gov.cn"
+    assert [(a.id, a.required) for a in m.attendees] == [("zhang@example.gov.cn", True), ("li@example.gov.cn", False)]
+    assert m.ical_uid == "040000008200E00074C5B7101A82E008000000001@example.com"
+    assert m.id == import_invitation(OUTLOOK_LIKE).id  # importing again finds the same meeting
+    occ = expand(m, window_start=m.starts_at, window_end=datetime(2026, 1, 1, tzinfo=TZ))
+    assert [o.starts_at.day for o in occ[:3]] == [9, 23, 30]  # 10-16 excluded (given in UTC)
+    assert occ[-1].starts_at == datetime(2025, 12, 25, 14, 30, tzinfo=TZ)
+
+
+def test_daylight_saving_zone_and_utc_and_floating_times() -> None:
+    ny = """BEGIN:VCALENDAR\r
+VERSION:2.0\r
+BEGIN:VEVENT\r
+UID:dst-1@example.org\r
+DTSTART;TZID=America/New_York:20251020T090000\r
+DURATION:PT1H\r
+RRULE:FREQ=WEEKLY;COUNT=4\r
+SUMMARY:Video call with partners\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:utc-1@example.org\r
+DTSTART:20251009T010000Z\r
+DTEND:20251009T020000Z\r
+SUMMARY:UTC\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:floating-1@example.org\r
+DTSTART:20251009T090000\r
+SUMMARY:Floating\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+    series, utc, floating = import_calendar(ny)
+    assert series.timezone == "America/New_York"
+    beijing = [s.astimezone(TZ).hour for s in series_starts(series)]
+    assert beijing == [21, 21, 22, 22]  # 09:00 in New York, before and after DST ends
+    theirs = list(du.rrule(du.WEEKLY, count=4, dtstart=datetime(2025, 10, 20, 9, tzinfo=ZoneInfo("America/New_York"))))
+    assert list(series_starts(series)) == theirs
+    assert utc.starts_at == datetime(2025, 10, 9, 9, 0, tzinfo=TZ)
+    assert floating.starts_at == datetime(2025, 10, 9, 9, 0, tzinfo=TZ)  # floating = Beijing time
+    assert floating.duration == timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"this is not a calendar",
+        b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:cut off",
+        b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:2025XX\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nSUMMARY:no start\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n",
+        b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:20251009T090000\r\nDTEND:20251009T080000\r\n"
+        b"END:VEVENT\r\nEND:VCALENDAR\r\n",
+        b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:20251009T090000\r\nRRULE:FREQ=YEARLY\r\n"
+        b"END:VEVENT\r\nEND:VCALENDAR\r\n",
+        b"\xff\xfe\x00garbage\x00",
+    ],
+    ids=["text", "truncated", "bad-date", "no-start", "no-event", "end-before-start", "yearly", "binary"],
+)
+def test_a_corrupt_or_unsupported_file_is_a_clear_validation_error(data: bytes) -> None:
+    with pytest.raises(ValidationError) as err:
+        import_calendar(data)
+    assert err.value.field == "ics"
+    assert err.value.message and "Traceback" not in err.value.message
