@@ -1,0 +1,312 @@
+"""The 公文 and its elements per 《党政机关公文处理工作条例》(2012), with element-exact validation."""
+
+from __future__ import annotations
+
+import re
+from datetime import date as Date
+from enum import StrEnum
+from typing import Any, Literal, NamedTuple
+
+import pydantic
+from pydantic import field_validator, model_validator
+
+from oa_client.errors import ValidationError
+from oa_client.i18n import _
+
+SECRECY_ALLOWED = ("非涉密", "内部")
+SECRECY_CLASSIFIED = ("秘密", "机密", "绝密")
+URGENCY_ALLOWED = ("特急", "加急")
+Stage = Literal["draft", "sign_off", "issue"]
+
+
+class DocKind(StrEnum):
+    """文种: the 15 kinds of 公文 the regulation names (命令 also written 令)."""
+
+    RESOLUTION = "决议"
+    DECISION = "决定"
+    ORDER = "命令"
+    COMMUNIQUE = "公报"
+    ANNOUNCEMENT = "公告"
+    CIRCULAR = "通告"
+    OPINION = "意见"
+    NOTICE = "通知"
+    BULLETIN = "通报"
+    REPORT = "报告"
+    REQUEST = "请示"
+    REPLY = "批复"
+    MOTION = "议案"
+    LETTER = "函"
+    MINUTES = "纪要"
+
+    @classmethod
+    def parse(cls, value: Any) -> DocKind:
+        """The kind named by `value` (令 is 命令); ValidationError(field="kind") otherwise."""
+        text = str(value.value if isinstance(value, DocKind) else value or "").strip()
+        text = "命令" if text == "令" else text
+        try:
+            return cls(text)
+        except ValueError:
+            raise ValidationError(
+                _("文种不在《党政机关公文处理工作条例》规定的 15 种之内"), field="kind", value=text
+            ) from None
+
+
+UPWARD_KINDS = frozenset({DocKind.REQUEST, DocKind.REPORT})
+#: Kinds that are always addressed to someone (主送 required before 签发).
+ADDRESSED_KINDS = frozenset({DocKind.REQUEST, DocKind.REPORT, DocKind.REPLY, DocKind.LETTER,
+                             DocKind.MOTION})
+#: Phrases that ask for approval: a 报告 must not carry them (报告不得夹带请示事项).
+REQUEST_PHRASES = ("请批示", "请批复", "请审批", "请予批准", "请予审批")
+
+_DOC_NUMBER = re.compile(
+    r"^(?P<code>[^\s〔〕\[\]［］()（）【】]+)[〔\[［(（【](?P<year>\d{4})[〕\]］)）】]第?(?P<seq>\d{1,6})号$"
+)
+
+
+class DocNumber(NamedTuple):
+    """发文字号 parts: 发文机关代字, year, sequence (普府〔2022〕12号)."""
+
+    code: str
+    year: int
+    seq: int
+
+    def __str__(self) -> str:
+        return format_doc_number(code=self.code, year=self.year, seq=self.seq)
+
+
+def _bad_number(text: str) -> ValidationError:
+    return ValidationError(
+        _("发文字号格式应为“机关代字〔年份〕序号号”，如 普府〔2022〕12号"), field="doc_number", value=text
+    )
+
+
+def format_doc_number(*, code: str, year: int, seq: int) -> str:
+    """Write a 发文字号 with 六角括号, no leading zeros: 普府〔2022〕12号 (the server assigns it)."""
+    code = code.strip()
+    if not code or _DOC_NUMBER.match(f"{code}〔2000〕1号") is None or not (1949 <= year <= 2999) or seq < 1:
+        raise _bad_number(f"{code}〔{year}〕{seq}号")
+    return f"{code}〔{year}〕{seq}号"
+
+
+def parse_doc_number(text: str) -> DocNumber:
+    """Read a 发文字号, tolerant of [] ［］ （） 【】 and spaces; ValidationError(field="doc_number")."""
+    compact = re.sub(r"\s+", "", text or "")
+    m = _DOC_NUMBER.match(compact)
+    if not m or not (1949 <= int(m["year"]) <= 2999) or int(m["seq"]) < 1:
+        raise _bad_number(text)
+    return DocNumber(m["code"], int(m["year"]), int(m["seq"]))
+
+
+def normalize_doc_number(text: str) -> str:
+    """The 发文字号 in its one written form (普府[2022]012号 → 普府〔2022〕12号)."""
+    return str(parse_doc_number(text))
+
+
+class DocAttachment(pydantic.BaseModel):
+    """One 附件 as listed in 附件说明; `blob_id` points at its stored file."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    name: str
+    blob_id: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise ValidationError(_("附件名称不能为空"), field="attachments")
+        return value
+
+
+def _units(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = re.split(r"[、，,；;]", value)
+    return list(dict.fromkeys(" ".join(str(v).split()) for v in value if str(v).strip()))
+
+
+class Document(pydantic.BaseModel):
+    """A 公文: every element of the regulation; field names match docs_exchange's OfficialDocument."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", validate_assignment=True)
+
+    id: str | None = None
+    direction: Literal["outgoing", "incoming"] = "outgoing"
+    copy_no: str | None = None
+    secrecy: str = "非涉密"
+    secrecy_term: str | None = None
+    urgency: str | None = None
+    issuer_unit_id: str | None = None
+    issuer_mark: str = ""
+    doc_number: str | None = None
+    signers: list[str] = []
+    signed_off_on: Date | None = None
+    kind: DocKind = DocKind.NOTICE
+    title: str
+    main_to: list[str] = []
+    body: str = ""
+    attachments: list[DocAttachment] = []
+    issuer_name: str | None = None
+    date: Date | None = None
+    note: str | None = None
+    cc_to: list[str] = []
+    printer: str | None = None
+    print_date: Date | None = None
+
+    @field_validator("secrecy", mode="before")
+    @classmethod
+    def _secrecy(cls, value: Any) -> str:
+        text = str(value or "").strip() or "非涉密"
+        if text in SECRECY_ALLOWED:
+            return text
+        if any(level in text for level in SECRECY_CLASSIFIED):
+            raise ValidationError(
+                _("本系统只处理非涉密公文，涉密文件请通过涉密渠道办理"), field="secrecy", value=text
+            )
+        raise ValidationError(_("密级只能是“非涉密”或“内部”"), field="secrecy", value=text)
+
+    @field_validator("copy_no", mode="before")
+    @classmethod
+    def _copy_no(cls, value: Any) -> str | None:
+        text = str(value).strip() if value is not None else ""
+        if not text:
+            return None
+        if not (text.isascii() and text.isdigit()) or len(text) > 6 or int(text) == 0:
+            raise ValidationError(_("份号应为 1 至 6 位阿拉伯数字（按 6 位标注）"), field="copy_no", value=text)
+        return text.zfill(6)
+
+    @field_validator("urgency", mode="before")
+    @classmethod
+    def _urgency(cls, value: Any) -> str | None:
+        text = str(value or "").strip()
+        if not text:
+            return None
+        if text not in URGENCY_ALLOWED:
+            raise ValidationError(_("紧急程度只能是“特急”“加急”或不标注"), field="urgency", value=text)
+        return text
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: Any) -> DocKind:
+        return DocKind.parse(value)
+
+    @field_validator("doc_number", mode="before")
+    @classmethod
+    def _doc_number(cls, value: Any) -> str | None:
+        text = str(value or "").strip()
+        return normalize_doc_number(text) if text else None
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _title(cls, value: Any) -> str:
+        text = " ".join(str(value or "").split())
+        if not text:
+            raise ValidationError(_("公文标题不能为空"), field="title")
+        if "请示报告" in text:
+            raise ValidationError(
+                _("标题不能写成“请示报告”：请示和报告是两个文种"), field="title", value=text
+            )
+        return text
+
+    @field_validator("main_to", "cc_to", "signers", mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> list[str]:
+        return _units(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Document:
+        if self.secrecy == "非涉密" and self.secrecy_term:
+            object.__setattr__(self, "secrecy_term", None)
+        if self.kind == DocKind.REQUEST and len(self.main_to) > 1:
+            raise ValidationError(
+                _("请示只能主送一个机关，需要同时送其他机关的，应当用抄送"), field="main_to"
+            )
+        both = [u for u in self.cc_to if u in self.main_to]
+        if both:
+            raise ValidationError(
+                _("同一机关不能既列入主送又列入抄送：{units}").format(units="、".join(both)), field="cc_to"
+            )
+        if self.date and self.signed_off_on and self.date < self.signed_off_on:
+            raise ValidationError(_("成文日期不能早于签发日期"), field="date")
+        if self.print_date and self.date and self.print_date < self.date:
+            raise ValidationError(_("印发日期不能早于成文日期"), field="print_date")
+        if self.kind == DocKind.REPORT and any(p in self.body for p in REQUEST_PHRASES):
+            raise ValidationError(_("报告中不得夹带请示事项，请示事项应另行请示"), field="body")
+        return self
+
+    @property
+    def is_upward(self) -> bool:
+        """True for 上行文 (请示, 报告): 签发人 must be shown."""
+        return self.kind in UPWARD_KINDS
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The body as non-empty paragraphs."""
+        return [p.strip() for p in self.body.splitlines() if p.strip()]
+
+    @property
+    def attachment_note(self) -> list[str]:
+        """附件说明: 1. name, 2. name … (a single attachment is not numbered)."""
+        names = [a.name for a in self.attachments]
+        return names if len(names) < 2 else [f"{i}. {n}" for i, n in enumerate(names, 1)]
+
+    def layout_data(self) -> dict[str, Any]:
+        """The elements as docs_exchange.model.OfficialDocument accepts them."""
+        return {
+            "copy_no": self.copy_no, "secrecy": self.secrecy, "secrecy_term": self.secrecy_term,
+            "urgency": self.urgency, "issuer_mark": self.issuer_mark, "doc_number": self.doc_number,
+            "signers": list(self.signers), "kind": self.kind.value, "title": self.title,
+            "main_to": "、".join(self.main_to) or None, "body": self.paragraphs,
+            "attachments": [{"name": a.name} for a in self.attachments],
+            "issuer_name": self.issuer_name, "date": self.date, "note": self.note,
+            "cc_to": "、".join(self.cc_to) or None, "printer": self.printer,
+            "print_date": self.print_date,
+        }
+
+
+def parse_document(data: dict[str, Any]) -> Document:
+    """Build a Document from JSON-like data; every problem is a ValidationError naming its field."""
+    try:
+        return Document.model_validate(data)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0] if exc.errors() else {}
+        field = ".".join(str(p) for p in first.get("loc", ())) or None
+        raise ValidationError(
+            _("公文要素填写有误：{field}").format(field=field or "?"), field=field
+        ) from None
+
+
+def problems(doc: Document, *, stage: Stage) -> list[ValidationError]:
+    """Elements still missing for a stage: draft (none), sign_off (content), issue (everything)."""
+    found: list[ValidationError] = []
+    if stage == "draft":
+        return found
+    if not doc.paragraphs:
+        found.append(ValidationError(_("公文正文不能为空"), field="body"))
+    if doc.kind in ADDRESSED_KINDS and not doc.main_to:
+        found.append(ValidationError(
+            _("{kind}必须写明主送机关").format(kind=doc.kind.value), field="main_to"))
+    names = [a.name for a in doc.attachments]
+    if len(set(names)) != len(names):
+        found.append(ValidationError(_("附件名称重复"), field="attachments"))
+    if stage == "issue":
+        if doc.is_upward and not doc.signers:
+            found.append(ValidationError(_("上行文（请示、报告）必须标注签发人"), field="signers"))
+        if doc.direction == "outgoing" and not doc.signed_off_on:
+            found.append(ValidationError(_("公文尚未签发"), field="signed_off_on"))
+        if not doc.date:
+            found.append(ValidationError(_("缺少成文日期"), field="date"))
+        if not doc.issuer_name and doc.kind != DocKind.MINUTES:
+            found.append(ValidationError(_("缺少发文机关署名"), field="issuer_name"))
+        if doc.direction == "outgoing" and not doc.doc_number:
+            found.append(ValidationError(_("公文尚未编号（发文字号由服务器在编号环节分配）"), field="doc_number"))
+    return found
+
+
+def check_document(doc: Document, *, stage: Stage) -> None:
+    """Raise the first problem for the stage as a ValidationError naming the element."""
+    found = problems(doc, stage=stage)
+    if found:
+        raise found[0]
