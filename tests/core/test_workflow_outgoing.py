@@ -274,3 +274,61 @@ def test_apply_leaves_the_old_state_alone_and_matches_replay() -> None:
     s.events.append(event)
     assert s.state == after
     assert s.wf.apply(after, event) == after  # the same event twice is taken once
+
+
+def test_a_step_nobody_holds_blocks_visibly_and_the_sender_may_withdraw() -> None:
+    from oa_client.domain.workflow import StaticOrg, Workflow, default_flow
+
+    org = StaticOrg({("office_director", UNIT, None): ["odir"],
+                     ("deputy_leader", UNIT, None): ["dep"]})  # no clerk in this unit
+    s = started()
+    s.wf = Workflow(default_flow("outgoing"), resolver=org)
+    to_sign_off(s)
+    for actor, step in [("dep", "sign_off"), ("odir", "recheck")]:
+        s.do("approve", actor, step)
+    st = s.state
+    assert st.blocked and st.current.step == "number" and st.holders == []
+    s.do("withdraw", "odir", "recheck")
+    assert not s.state.blocked and s.state.holders == ["odir"]
+
+
+def test_skip_loop_without_a_way_out_blocks_instead_of_ending() -> None:
+    from oa_client.domain.workflow import Workflow, parse_definition
+    from tests.core.test_workflow_helpers import ORG
+
+    flow = parse_definition({"id": "loop", "name": "循环", "steps": [
+        {"id": "a", "name": "甲", "holders": [{"starter": True}], "actions": ["submit"], "next": [{"to": "b"}]},
+        {"id": "b", "name": "乙", "holders": [{"role": "clerk"}], "when": {"field": "f", "op": "eq", "value": 1},
+         "next": [{"to": "c"}]},
+        {"id": "c", "name": "丙", "holders": [{"role": "clerk"}], "when": {"field": "f", "op": "eq", "value": 1},
+         "next": [{"to": "b", "when": {"field": "g", "op": "eq", "value": 1}}]},
+    ]})
+    s = Script("outgoing")
+    s.wf = Workflow(flow, resolver=ORG)
+    s.do("start", "alice", unit_id=UNIT, values={"g": 1})
+    s.do("submit", "alice", "a")
+    assert s.state.status == "running" and s.state.blocked
+    s2 = Script("outgoing")
+    s2.wf = Workflow(flow, resolver=ORG)
+    s2.do("start", "alice", unit_id=UNIT, values={"g": 2})
+    s2.do("submit", "alice", "a")
+    assert s2.state.status == "completed"
+
+
+def test_delegation_dates_are_beijing_dates_for_aware_times() -> None:
+    from datetime import UTC, datetime
+
+    from oa_client.domain.workflow import Delegation
+
+    d = Delegation(principal_id="odir", delegate_id="clerk", start=date(2026, 3, 3), end=date(2026, 3, 3))
+    assert d.covers(datetime(2026, 3, 2, 17, 0, tzinfo=UTC))  # 01:00 on 3 March in Beijing
+    assert not d.covers(datetime(2026, 3, 3, 17, 0, tzinfo=UTC))
+
+
+def test_superseded_actions_are_listed_for_their_author() -> None:
+    s = started()
+    s.do("submit", "alice", "draft")
+    s.do("approve", "odir", "review")
+    s.do("approve", "odir", "review", opinion="重复提交")
+    assert [h.opinion for h in s.state.superseded_for("odir")] == ["重复提交"]
+    assert s.state.superseded_for("alice") == []

@@ -332,6 +332,7 @@ class Workflow:
         parts = [p.model_copy() for p in prev.parts]
         for p in parts:
             if me in (p.done_for, p.done_by):
+                p.holders = [me]  # it comes back to whoever withdrew it
                 p.done_by = p.done_for = p.done_event = None
                 p.done_at = None
         act = self._open(state, self.definition.step(prev.step), parts, event, prev.opened_by_actor)
@@ -360,8 +361,9 @@ class Workflow:
                 continue
             self._open(state, sdef, parts, event, me)
             return
-        state.current = None  # cannot happen with a checked template: every loop has an exit
-        state.status = "completed"
+        # Skipping went round a loop whose exit condition does not hold: stop here, visibly
+        # blocked (no holders), so the sender can still withdraw instead of the flow ending silently.
+        self._open(state, self.definition.step(target), [], event, me)
 
     def _open(self, state: FlowState, sdef: StepDef, parts: list[Part], event: Event,
               opener: str | None) -> Activation:

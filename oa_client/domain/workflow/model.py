@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal
 
 import pydantic
 
+BEIJING = timezone(timedelta(hours=8), "CST")
 Outcome = Literal["accepted", "superseded", "rejected"]
 Status = Literal["not_started", "running", "completed", "refused"]
 
@@ -46,8 +47,9 @@ class Delegation(pydantic.BaseModel):
     event_id: str | None = None
 
     def covers(self, at: datetime) -> bool:
-        """True when the moment `at` falls inside the window."""
-        return self.start <= at.date() <= self.end
+        """True when the moment `at` falls inside the window (dates in Beijing time when `at` is aware)."""
+        local = at.astimezone(BEIJING) if at.tzinfo is not None else at
+        return self.start <= local.date() <= self.end
 
 
 class Part(pydantic.BaseModel):
@@ -172,3 +174,12 @@ class FlowState(pydantic.BaseModel):
     def overdue(self, now: datetime) -> bool:
         """True when the current step is past its deadline at `now`."""
         return self.current is not None and self.current.overdue(now)
+
+    @property
+    def blocked(self) -> bool:
+        """True when the flow waits on a step nobody holds (the org chart has no one for it)."""
+        return self.status == "running" and self.current is not None and not self.current.parts
+
+    def superseded_for(self, user_id: str) -> list[HistoryEntry]:
+        """The superseded actions `user_id` wrote (to show them to their author)."""
+        return [h for h in self.superseded if h.actor_id == user_id]
