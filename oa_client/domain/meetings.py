@@ -7,7 +7,7 @@ meetings_findtime. The server runs these same rules as the authority.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -153,8 +153,18 @@ def parse_meeting(data: dict[str, Any]) -> Meeting:
         raise ValidationError(_("会议信息格式不正确：{field}").format(field=where), field=where) from None
 
 
-def validate_meeting(meeting: Meeting, *, now: datetime, room: Room | None = None) -> None:
-    """Raise a ValidationError (in Chinese, naming the field) for the first broken rule."""
+def validate_meeting(
+    meeting: Meeting,
+    *,
+    now: datetime,
+    room: Room | None = None,
+    active_ids: Collection[str] | None = None,
+) -> None:
+    """Raise a ValidationError (in Chinese, naming the field) for the first broken rule.
+
+    active_ids, when given, are the people and units still in the org chart: an
+    attendee outside it has left the unit (or the unit was dissolved).
+    """
     if not meeting.subject.strip():
         raise ValidationError(_("请填写会议名称"), field="subject")
     if meeting.ends_at <= meeting.starts_at:
@@ -167,6 +177,13 @@ def validate_meeting(meeting: Meeting, *, now: datetime, room: Room | None = Non
         raise ValidationError(_("回执截止时间不能晚于会议开始时间"), field="reply_deadline")
     if not meeting.attendees:
         raise ValidationError(_("请至少选择一位参会人员或一个参会单位"), field="attendees")
+    if active_ids is not None:
+        gone = next((a for a in meeting.attendees if a.id not in active_ids), None)
+        if gone is not None:
+            raise ValidationError(
+                _("参会人员“{name}”已不在本单位，请重新选择").format(name=gone.name or gone.id),
+                field="attendees", attendee_id=gone.id,
+            )
     if not meeting.room_id and not meeting.online_link and not meeting.location_text.strip():
         raise ValidationError(_("请选择会议室或填写线上会议链接"), field="room_id")
     if meeting.online_link and not meeting.online_link.startswith(("https://", "http://")):

@@ -36,8 +36,10 @@ class Occurrence:
 
 def _month_days(year: int, month: int, rule: Recurrence, first: datetime) -> list[int]:
     last = _calendar.monthrange(year, month)[1]
-    if rule.week_of_month is None or not rule.by_weekday:
+    if not rule.by_weekday:
         return [first.day] if first.day <= last else []
+    if rule.week_of_month is None:  # every such weekday of the month (RFC 5545 BYDAY=MO)
+        return [d for d in range(1, last + 1) if _calendar.weekday(year, month, d) in rule.by_weekday]
     days = []
     for wd in rule.by_weekday:
         matching = [d for d in range(1, last + 1) if _calendar.weekday(year, month, d) == wd]

@@ -444,3 +444,37 @@ def test_sign_in_lateness_and_attendance_for_the_minutes() -> None:
     result = attendance(m, rsvps=rsvps, check_ins=[on_time, late, marked])
     assert result.present == ("p1", "p3", "d1") and result.late == ("d1",)
     assert result.on_leave == ("p2",) and result.absent == () and result.observers == ("p3",)
+
+
+def test_an_attendee_who_left_the_unit_is_named() -> None:
+    m = mk(at("2025-09-29", "09:00"), people=("p1", "p2"))
+    validate_meeting(m, now=NOW, room=ROOMS["big"], active_ids={"p1", "p2"})
+    with pytest.raises(ValidationError, match="人员p2") as err:
+        validate_meeting(m, now=NOW, room=ROOMS["big"], active_ids={"p1"})
+    assert err.value.field == "attendees" and err.value.attendee_id == "p2"
+
+
+DU_DAYS = (du.MO, du.TU, du.WE, du.TH, du.FR, du.SA, du.SU)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    start=st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2026, 12, 31)).map(
+        lambda d: d.replace(second=0, microsecond=0, tzinfo=TZ)),
+    freq=st.sampled_from(["daily", "weekly", "monthly"]),
+    interval=st.integers(min_value=1, max_value=3),
+    days=st.sets(st.integers(min_value=0, max_value=6), max_size=3),
+    nth=st.sampled_from([None, 1, 2, 3, 4, -1]),
+    count=st.integers(min_value=1, max_value=25),
+)
+def test_expansion_matches_dateutil_for_random_rules(start: datetime, freq: str, interval: int, days: set[int],
+                                                     nth: int | None, count: int) -> None:
+    by_weekday = tuple(sorted(days)) if freq != "daily" else ()
+    week_of_month = nth if freq == "monthly" and len(by_weekday) == 1 else None
+    rule = Recurrence(freq=freq, interval=interval, by_weekday=by_weekday, week_of_month=week_of_month, count=count)
+    kwargs: dict = {"freq": {"daily": du.DAILY, "weekly": du.WEEKLY, "monthly": du.MONTHLY}[freq],
+                    "interval": interval, "count": count, "wkst": du.MO}
+    if by_weekday:
+        kwargs["byweekday"] = [DU_DAYS[d](week_of_month) if week_of_month else DU_DAYS[d] for d in by_weekday]
+    ours = list(series_starts(mk(start, recurrence=rule)))
+    assert ours == list(du.rrule(dtstart=start, **kwargs))
