@@ -26,6 +26,7 @@ from oa_client.domain.meetings import (
     OccurrenceException,
     Recurrence,
     Room,
+    Rsvp,
 )
 from oa_client.errors import ValidationError
 from oa_client.i18n import _
@@ -84,7 +85,11 @@ def _local(meeting: Meeting, value: datetime) -> datetime:
     return value.astimezone(ZoneInfo(meeting.timezone))
 
 
-def _master(meeting: Meeting, *, rooms: Mapping[str, Room], stamp: datetime) -> icalendar.Event:
+_PARTSTAT = {"attend": "ACCEPTED", "decline": "DECLINED", "delegate": "DELEGATED"}
+
+
+def _master(meeting: Meeting, *, rooms: Mapping[str, Room], stamp: datetime,
+            rsvps: Mapping[str, Rsvp]) -> icalendar.Event:
     ev = icalendar.Event()
     ev.add("uid", meeting_uid(meeting))
     ev.add("dtstamp", stamp)
@@ -122,6 +127,11 @@ def _master(meeting: Meeting, *, rooms: Mapping[str, Room], stamp: datetime) -> 
             addr.params["X-OA-ROLE"] = "observer"
         if a.seats != 1:
             addr.params["X-OA-SEATS"] = str(a.seats)
+        reply = rsvps.get(a.id)
+        if reply is not None:
+            addr.params["PARTSTAT"] = _PARTSTAT[reply.answer]
+            if reply.answer == "delegate" and reply.delegate_id:
+                addr.params["DELEGATED-TO"] = f"urn:oa:person:{reply.delegate_id}"
         ev.add("attendee", addr, encode=0)
     if meeting.recurrence is not None:
         ev.add("rrule", _rrule(meeting))
@@ -178,19 +188,25 @@ def _calendar(method: str | None) -> icalendar.Calendar:
     return cal
 
 
-def _events(meeting: Meeting, *, rooms: Mapping[str, Room], stamp: datetime) -> list[icalendar.Event]:
-    events = [_master(meeting, rooms=rooms, stamp=stamp)]
+def _events(meeting: Meeting, *, rooms: Mapping[str, Room], stamp: datetime,
+            rsvps: Iterable[Rsvp] = ()) -> list[icalendar.Event]:
+    replies = {r.attendee_id: r for r in rsvps if r.meeting_id == meeting.id}
+    events = [_master(meeting, rooms=rooms, stamp=stamp, rsvps=replies)]
     events += [_moved(meeting, e, rooms=rooms, stamp=stamp)
                for e in meeting.exceptions if not e.cancelled and e.starts_at is not None]
     return events
 
 
 def export_meeting(
-    meeting: Meeting, *, rooms: Mapping[str, Room] | None = None, now: datetime | None = None
+    meeting: Meeting,
+    *,
+    rooms: Mapping[str, Room] | None = None,
+    rsvps: Iterable[Rsvp] = (),
+    now: datetime | None = None,
 ) -> bytes:
     """One meeting (and its moved occurrences) as an invitation; METHOD:CANCEL once cancelled."""
     cal = _calendar("CANCEL" if meeting.state == "cancelled" else "REQUEST")
-    for ev in _events(meeting, rooms=rooms or {}, stamp=now or datetime.now(UTC)):
+    for ev in _events(meeting, rooms=rooms or {}, stamp=now or datetime.now(UTC), rsvps=rsvps):
         cal.add_component(ev)
     cal.add_missing_timezones()
     return cal.to_ical()
@@ -219,15 +235,17 @@ def export_calendar(
     *,
     name: str = "",
     rooms: Mapping[str, Room] | None = None,
+    rsvps: Iterable[Rsvp] = (),
     now: datetime | None = None,
 ) -> bytes:
     """Subscription-style export of many meetings ("my calendar"), METHOD:PUBLISH."""
+    rsvps = list(rsvps)
     cal = _calendar("PUBLISH")
     cal.add("x-wr-calname", name or _("我的会议"))
     cal.add("x-wr-timezone", "Asia/Shanghai")
     stamp = now or datetime.now(UTC)
     for m in meetings:
-        for ev in _events(m, rooms=rooms or {}, stamp=stamp):
+        for ev in _events(m, rooms=rooms or {}, stamp=stamp, rsvps=rsvps):
             cal.add_component(ev)
     cal.add_missing_timezones()
     return cal.to_ical()
@@ -290,7 +308,7 @@ def _decoded(ev: icalendar.Event, name: str) -> Any:
     return dt
 
 
-def _recurrence(ev: icalendar.Event, zone: ZoneInfo) -> Recurrence | None:
+def _recurrence(ev: icalendar.Event, zone: ZoneInfo, first_day: int) -> Recurrence | None:
     rrule = ev.get("rrule")
     if rrule is None:
         return None
@@ -326,6 +344,8 @@ def _recurrence(ev: icalendar.Event, zone: ZoneInfo) -> Recurrence | None:
         if prefix:
             nth.add(int(prefix))
     if setpos:
+        if len(days) != 1:
+            raise ValidationError(_("不支持的重复规则：{rule}").format(rule=rrule.to_ical().decode()), field="ics")
         nth.add(int(setpos[0]))
     if days:
         data["by_weekday"] = tuple(days)
@@ -333,7 +353,9 @@ def _recurrence(ev: icalendar.Event, zone: ZoneInfo) -> Recurrence | None:
         if len(nth) != 1 or data["freq"] != "monthly":
             raise ValidationError(_("不支持的重复规则：{rule}").format(rule=rrule.to_ical().decode()), field="ics")
         data["week_of_month"] = nth.pop()
-    parts.pop("BYMONTHDAY", None)  # the same day as DTSTART is what we repeat on anyway
+    monthday = parts.pop("BYMONTHDAY", None)
+    if monthday and [int(d) for d in monthday] != [first_day]:
+        raise ValidationError(_("不支持的重复规则：{rule}").format(rule=rrule.to_ical().decode()), field="ics")
     if parts:
         raise ValidationError(_("不支持的重复规则：{rule}").format(rule=rrule.to_ical().decode()), field="ics")
     return Recurrence(**data)
@@ -368,6 +390,19 @@ def _exdates(ev: icalendar.Event) -> list[datetime]:
     return out
 
 
+def _override(ev: icalendar.Event, *, length: timedelta, method: str) -> OccurrenceException:
+    """One sitting of a series changed (RECURRENCE-ID): cancelled, or moved."""
+    original = _aware(_decoded(ev, "recurrence-id"), field="RECURRENCE-ID")
+    if method == "CANCEL" or _text(ev.get("status")).upper() == "CANCELLED":
+        return OccurrenceException(original_start=original, cancelled=True)
+    start_raw = _decoded(ev, "dtstart")
+    start = _aware(start_raw, field="DTSTART") if start_raw is not None else original
+    end_raw = _decoded(ev, "dtend")
+    end = _aware(end_raw, field="DTEND") if end_raw is not None else start + length
+    return OccurrenceException(original_start=original, starts_at=start, ends_at=end,
+                               room_id=_text(ev.get("x-oa-room-id")) or None)
+
+
 def _meeting(master: icalendar.Event, overrides: list[icalendar.Event], *, method: str) -> Meeting:
     start_raw = _decoded(master, "dtstart")
     if start_raw is None:
@@ -388,16 +423,7 @@ def _meeting(master: icalendar.Event, overrides: list[icalendar.Event], *, metho
         raise ValidationError(_("日历中的会议结束时间早于开始时间"), field="ics")
     uid = _text(master.get("uid"))
     exceptions = [OccurrenceException(original_start=d, cancelled=True) for d in _exdates(master)]
-    for o in overrides:
-        original = _aware(_decoded(o, "recurrence-id"), field="RECURRENCE-ID")
-        if _text(o.get("status")).upper() == "CANCELLED":
-            exceptions.append(OccurrenceException(original_start=original, cancelled=True))
-            continue
-        o_start = _aware(_decoded(o, "dtstart"), field="DTSTART")
-        o_end_raw = _decoded(o, "dtend")
-        o_end = _aware(o_end_raw, field="DTEND") if o_end_raw is not None else o_start + (ends_at - starts_at)
-        exceptions.append(OccurrenceException(original_start=original, starts_at=o_start, ends_at=o_end,
-                                              room_id=_text(o.get("x-oa-room-id")) or None))
+    exceptions += [_override(o, length=ends_at - starts_at, method=method) for o in overrides]
     organizer = master.get("organizer")
     org = _attendee(organizer) if organizer is not None else None
     url = _text(master.get("url"))
@@ -429,7 +455,7 @@ def _meeting(master: icalendar.Event, overrides: list[icalendar.Event], *, metho
             attendees=tuple(_attendee(a) for a in _list(master.get("attendee"))),
             materials=tuple(materials),
             reply_deadline=datetime.fromisoformat(deadline) if deadline else None,
-            recurrence=_recurrence(master, zone),
+            recurrence=_recurrence(master, zone, starts_at.astimezone(zone).day),
             exceptions=tuple(exceptions),
             state="cancelled" if cancelled else "scheduled",
             sequence=int(master.get("sequence", 0) or 0),
@@ -439,33 +465,54 @@ def _meeting(master: icalendar.Event, overrides: list[icalendar.Event], *, metho
         raise _corrupt(str(exc)) from None
 
 
-def import_calendar(data: bytes | str) -> list[Meeting]:
-    """Every meeting in an .ics file (a series and its overrides become one Meeting)."""
+def _parse(data: bytes | str) -> list[icalendar.Calendar]:
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError:
             data = data.decode("gb18030", "replace")  # some domestic clients write GBK
     try:
-        cals = icalendar.Calendar.from_ical(data, multiple=True)
+        return list(icalendar.Calendar.from_ical(data, multiple=True))
     except (ValueError, KeyError, IndexError) as exc:
         raise _corrupt(str(exc)) from None
+
+
+def _grouped(cal: icalendar.Calendar) -> dict[str, tuple[list[icalendar.Event], list[icalendar.Event]]]:
+    """Events by UID: (masters, overrides with RECURRENCE-ID)."""
+    by_uid: dict[str, tuple[list[icalendar.Event], list[icalendar.Event]]] = {}
+    for ev in cal.walk("VEVENT"):
+        masters, overrides = by_uid.setdefault(_text(ev.get("uid")), ([], []))
+        (overrides if ev.get("recurrence-id") is not None else masters).append(ev)
+    return by_uid
+
+
+def _guarded(build: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return build(*args, **kwargs)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise _corrupt(str(exc)) from None
+
+
+def import_calendar(data: bytes | str) -> list[Meeting]:
+    """Every meeting in an .ics file (a series and its overrides become one Meeting).
+
+    A file holding only changed sittings of a series we do not have (RECURRENCE-ID
+    without its master) gives each sitting as its own meeting with its own id; to
+    apply such a change to a series we hold, use apply_invitation.
+    """
     meetings: list[Meeting] = []
-    for cal in cals:
+    for cal in _parse(data):
         method = _text(cal.get("method")).upper()
-        by_uid: dict[str, list[icalendar.Event]] = {}
-        for ev in cal.walk("VEVENT"):
-            by_uid.setdefault(_text(ev.get("uid")), []).append(ev)
-        for events in by_uid.values():
-            masters = [e for e in events if e.get("recurrence-id") is None]
-            overrides = [e for e in events if e.get("recurrence-id") is not None]
-            if not masters:  # an update to one occurrence only: import it as its own meeting
-                masters, overrides = overrides[:1], []
-                masters[0].pop("recurrence-id", None)
-            try:
-                meetings.append(_meeting(masters[0], overrides, method=method))
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                raise _corrupt(str(exc)) from None
+        for uid, (masters, overrides) in _grouped(cal).items():
+            if masters:
+                meetings.append(_guarded(_meeting, masters[0], overrides, method=method))
+                continue
+            for o in overrides:
+                rid = _text(o.get("recurrence-id"))
+                o.pop("recurrence-id", None)
+                m = _guarded(_meeting, o, [], method=method)
+                meetings.append(m.model_copy(update={
+                    "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"ical:{uid}:{rid}")), "ical_uid": uid or None}))
     if not meetings:
         raise ValidationError(_("日历文件中没有会议"), field="ics")
     return meetings
@@ -474,3 +521,29 @@ def import_calendar(data: bytes | str) -> list[Meeting]:
 def import_invitation(data: bytes | str) -> Meeting:
     """The meeting of an .ics invitation (the first one when the file holds several)."""
     return import_calendar(data)[0]
+
+
+def apply_invitation(meeting: Meeting, data: bytes | str) -> Meeting:
+    """An update or cancellation (.ics) applied to the meeting we hold; older SEQUENCEs change nothing."""
+    uid = meeting_uid(meeting)
+    updated, matched = meeting, False
+    for cal in _parse(data):
+        method = _text(cal.get("method")).upper()
+        masters, overrides = _grouped(cal).get(uid, ([], []))
+        matched = matched or bool(masters or overrides)
+        if masters:
+            incoming = _guarded(_meeting, masters[0], overrides, method=method)
+            if incoming.sequence >= updated.sequence:  # RFC 5546: an outdated copy is ignored
+                updated = incoming.model_copy(update={"id": meeting.id, "ical_uid": meeting.ical_uid})
+            continue
+        for o in overrides:
+            sequence = int(o.get("sequence", 0) or 0)
+            if sequence < updated.sequence:
+                continue
+            exc = _guarded(_override, o, length=updated.duration, method=method)
+            kept = tuple(e for e in updated.exceptions
+                         if e.original_start.astimezone(UTC) != exc.original_start.astimezone(UTC))
+            updated = updated.model_copy(update={"exceptions": (*kept, exc), "sequence": sequence})
+    if not matched:
+        raise ValidationError(_("日历文件中没有这次会议"), field="ics")
+    return updated

@@ -27,6 +27,7 @@ from oa_client.domain.meetings_recurrence import (
 )
 from oa_client.errors import ValidationError
 from oa_client.services.ical import (
+    apply_invitation,
     export_calendar,
     export_meeting,
     export_occurrence_cancellation,
@@ -239,3 +240,49 @@ def test_a_corrupt_or_unsupported_file_is_a_clear_validation_error(data: bytes) 
         import_calendar(data)
     assert err.value.field == "ics"
     assert err.value.message and "Traceback" not in err.value.message
+
+
+def test_replies_become_partstat() -> None:
+    from oa_client.domain.meetings import make_rsvp
+
+    m = full_meeting()
+    now = datetime(2025, 8, 30, 9, 0, tzinfo=TZ)
+    rsvps = [make_rsvp(meeting=m, attendee_id="p1", answer="attend", now=now),
+             make_rsvp(meeting=m, attendee_id="u-fin", answer="delegate", delegate_id="d7", now=now)]
+    ev = icalendar.Calendar.from_ical(export_meeting(m, rsvps=rsvps, now=STAMP)).walk("VEVENT")[0]
+    params = [a.params for a in ev["attendee"]]
+    assert params[0]["PARTSTAT"] == "ACCEPTED" and "PARTSTAT" not in params[1]
+    assert params[3]["PARTSTAT"] == "DELEGATED" and params[3]["DELEGATED-TO"] == "urn:oa:person:d7"
+
+
+def test_apply_updates_and_cancellations_to_the_meeting_we_hold() -> None:
+    m = full_meeting()
+    held = import_invitation(export_meeting(m, now=STAMP))
+    later = revise(m, subject="局长办公会（改期）", starts_at=m.starts_at + timedelta(hours=1),
+                   ends_at=m.ends_at + timedelta(hours=1))
+    updated = apply_invitation(held, export_meeting(later, now=STAMP))
+    assert updated.subject == "局长办公会（改期）" and updated.sequence == later.sequence and updated.id == held.id
+    assert apply_invitation(updated, export_meeting(m, now=STAMP)) == updated  # an older copy changes nothing
+    one = export_occurrence_cancellation(later, original_start=datetime(2025, 9, 8, 10, 0, tzinfo=TZ), now=STAMP)
+    after = apply_invitation(updated, one)
+    window = {"window_start": after.starts_at, "window_end": after.starts_at + timedelta(days=60)}
+    assert datetime(2025, 9, 8, 10, 0, tzinfo=TZ) not in [o.starts_at for o in expand(after, **window)]
+    assert len(expand(after, **window)) == len(expand(updated, **window)) - 1
+    # the lone cancelled sitting, imported without its series, never takes the series' id
+    (alone,) = import_calendar(one)
+    assert alone.id != m.id and alone.ical_uid == meeting_uid(m)
+    other = Meeting(subject="别的会", starts_at=m.starts_at, ends_at=m.ends_at, attendees=m.attendees)
+    with pytest.raises(ValidationError, match="没有这次会议"):
+        apply_invitation(other, one)
+
+
+def test_monthly_every_monday_and_unsupported_setpos() -> None:
+    every_monday = (b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:m@x\r\nDTSTART;TZID=Asia/Shanghai:20251006T090000\r\n"
+                    b"DTEND;TZID=Asia/Shanghai:20251006T100000\r\nRRULE:FREQ=MONTHLY;BYDAY=MO;COUNT=9\r\n"
+                    b"END:VEVENT\r\nEND:VCALENDAR\r\n")
+    m = import_invitation(every_monday)
+    theirs = list(du.rrule(du.MONTHLY, byweekday=du.MO, count=9, dtstart=m.starts_at))
+    assert list(series_starts(m)) == theirs
+    last_workday = every_monday.replace(b"BYDAY=MO;COUNT=9", b"BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1")
+    with pytest.raises(ValidationError, match="重复规则"):
+        import_invitation(last_workday)
