@@ -427,6 +427,7 @@ def _meeting(master: icalendar.Event, overrides: list[icalendar.Event], *, metho
     organizer = master.get("organizer")
     org = _attendee(organizer) if organizer is not None else None
     url = _text(master.get("url"))
+    location = _text(master.get("location"))
     deadline = _text(master.get("x-oa-reply-deadline"))
     materials = [
         Material(name=str(a.params.get("FILENAME", "")) or str(a), size=int(str(a.params.get("X-OA-SIZE", "0")) or 0),
@@ -443,7 +444,7 @@ def _meeting(master: icalendar.Event, overrides: list[icalendar.Event], *, metho
             timezone=zone_name, all_day=all_day,
             room_id=_text(master.get("x-oa-room-id")) or None,
             online_link=url if url.startswith(("https://", "http://")) else None,
-            location_text="" if master.get("x-oa-room-id") else _text(master.get("location")),
+            location_text="" if master.get("x-oa-room-id") or location == url else location,
             host_unit_id=_text(master.get("x-oa-host-unit-id")),
             host_unit_name=_text(master.get("x-oa-host-unit")),
             chair_id=_text(master.get("x-oa-chair-id")), chair_name=_text(master.get("x-oa-chair")),

@@ -286,3 +286,17 @@ def test_monthly_every_monday_and_unsupported_setpos() -> None:
     last_workday = every_monday.replace(b"BYDAY=MO;COUNT=9", b"BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1")
     with pytest.raises(ValidationError, match="重复规则"):
         import_invitation(last_workday)
+
+
+def test_a_series_in_a_daylight_saving_zone_round_trips() -> None:
+    ny = ZoneInfo("America/New_York")
+    start = datetime(2025, 10, 20, 9, 0, tzinfo=ny)
+    m = Meeting(subject="中美视频会商", starts_at=start.astimezone(TZ), ends_at=(start + timedelta(hours=1)).astimezone(TZ),
+                timezone="America/New_York", online_link="https://meeting.example/ny",
+                attendees=(Attendee(id="p1"),), recurrence=Recurrence(freq="weekly", count=4))
+    data = export_meeting(m, now=STAMP)
+    cal = icalendar.Calendar.from_ical(data)
+    assert {str(tz["tzid"]) for tz in cal.walk("VTIMEZONE")} == {"America/New_York"}
+    back = import_invitation(data)
+    assert back.model_dump() == m.model_dump()
+    assert [s.astimezone(ny).hour for s in series_starts(back)] == [9, 9, 9, 9]
