@@ -204,10 +204,6 @@ class Document(pydantic.BaseModel):
         text = " ".join(str(value or "").split())
         if not text:
             raise ValidationError(_("公文标题不能为空"), field="title")
-        if "请示报告" in text:
-            raise ValidationError(
-                _("标题不能写成“请示报告”：请示和报告是两个文种"), field="title", value=text
-            )
         return text
 
     @field_validator("main_to", "cc_to", "signers", mode="before")
@@ -216,24 +212,9 @@ class Document(pydantic.BaseModel):
         return _units(value)
 
     @model_validator(mode="after")
-    def _consistent(self) -> Document:
+    def _secrecy_term(self) -> Document:
         if self.secrecy == "非涉密" and self.secrecy_term:
             object.__setattr__(self, "secrecy_term", None)
-        if self.kind == DocKind.REQUEST and len(self.main_to) > 1:
-            raise ValidationError(
-                _("请示只能主送一个机关，需要同时送其他机关的，应当用抄送"), field="main_to"
-            )
-        both = [u for u in self.cc_to if u in self.main_to]
-        if both:
-            raise ValidationError(
-                _("同一机关不能既列入主送又列入抄送：{units}").format(units="、".join(both)), field="cc_to"
-            )
-        if self.date and self.signed_off_on and self.date < self.signed_off_on:
-            raise ValidationError(_("成文日期不能早于签发日期"), field="date")
-        if self.print_date and self.date and self.print_date < self.date:
-            raise ValidationError(_("印发日期不能早于成文日期"), field="print_date")
-        if self.kind == DocKind.REPORT and any(p in self.body for p in REQUEST_PHRASES):
-            raise ValidationError(_("报告中不得夹带请示事项，请示事项应另行请示"), field="body")
         return self
 
     @property
@@ -266,21 +247,47 @@ class Document(pydantic.BaseModel):
         }
 
 
-def parse_document(data: dict[str, Any]) -> Document:
-    """Build a Document from JSON-like data; every problem is a ValidationError naming its field."""
+def parse_document(data: dict[str, Any], *, stage: Stage | None = "draft") -> Document:
+    """Build a Document from JSON-like data and check it for `stage`; every problem is a
+    ValidationError naming its element. Pass `stage=None` to take in a 收文 as it came (its
+    contradictions are then listed by `problems`, e.g. as reasons to return it at 初审)."""
     try:
-        return Document.model_validate(data)
+        doc = Document.model_validate(data)
     except pydantic.ValidationError as exc:
         first = exc.errors()[0] if exc.errors() else {}
         field = ".".join(str(p) for p in first.get("loc", ())) or None
         raise ValidationError(
             _("公文要素填写有误：{field}").format(field=field or "?"), field=field
         ) from None
+    if stage is not None:
+        check_document(doc, stage=stage)
+    return doc
+
+
+def contradictions(doc: Document) -> list[ValidationError]:
+    """Elements that contradict each other or the regulation's 行文规则, at any stage."""
+    found: list[ValidationError] = []
+    if "请示报告" in doc.title:
+        found.append(ValidationError(_("标题不能写成“请示报告”：请示和报告是两个文种"), field="title"))
+    if doc.kind == DocKind.REQUEST and len(doc.main_to) > 1:
+        found.append(ValidationError(
+            _("请示只能主送一个机关，需要同时送其他机关的，应当用抄送"), field="main_to"))
+    both = [u for u in doc.cc_to if u in doc.main_to]
+    if both:
+        found.append(ValidationError(
+            _("同一机关不能既列入主送又列入抄送：{units}").format(units="、".join(both)), field="cc_to"))
+    if doc.date and doc.signed_off_on and doc.date < doc.signed_off_on:
+        found.append(ValidationError(_("成文日期不能早于签发日期"), field="date"))
+    if doc.print_date and doc.date and doc.print_date < doc.date:
+        found.append(ValidationError(_("印发日期不能早于成文日期"), field="print_date"))
+    if doc.kind == DocKind.REPORT and any(p in doc.body for p in REQUEST_PHRASES):
+        found.append(ValidationError(_("报告中不得夹带请示事项，请示事项应另行请示"), field="body"))
+    return found
 
 
 def problems(doc: Document, *, stage: Stage) -> list[ValidationError]:
-    """Elements still missing for a stage: draft (none), sign_off (content), issue (everything)."""
-    found: list[ValidationError] = []
+    """Everything wrong for a stage: contradictions always; sign_off adds content, issue everything."""
+    found = contradictions(doc)
     if stage == "draft":
         return found
     if not doc.paragraphs:

@@ -100,9 +100,21 @@ def test_date_before_sign_off() -> None:
         parse_document({**REQUEST, "date": date(2026, 3, 1)})
     assert e.value.field == "date" and "签发" in e.value.message
     doc = parse_document(REQUEST)
+    doc.date = date(2026, 2, 28)
     with pytest.raises(ValidationError) as e:
-        doc.date = date(2026, 2, 28)  # assignment is checked too
+        check_document(doc, stage="draft")  # an edited draft is checked again
     assert e.value.field == "date"
+    with pytest.raises(ValidationError) as e:
+        doc.copy_no = "x"  # a single element is checked on assignment
+    assert e.value.field == "copy_no"
+
+
+def test_an_incoming_document_is_taken_as_it_came_and_its_faults_listed() -> None:
+    data = {**REQUEST, "direction": "incoming", "main_to": ["甲市政府", "乙市政府"], "cc_to": ["甲市政府"]}
+    assert field_of(data) == "main_to"
+    doc = parse_document(data, stage=None)
+    assert [p.field for p in problems(doc, stage="draft")] == ["main_to", "cc_to"]
+    assert field_of({**data, "secrecy": "机密"}) == "secrecy"  # classified is never taken in
 
 
 def test_print_date_before_date() -> None:

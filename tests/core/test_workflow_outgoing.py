@@ -332,3 +332,17 @@ def test_superseded_actions_are_listed_for_their_author() -> None:
     s.do("approve", "odir", "review", opinion="重复提交")
     assert [h.opinion for h in s.state.superseded_for("odir")] == ["重复提交"]
     assert s.state.superseded_for("alice") == []
+
+
+def test_events_and_state_travel_as_json() -> None:
+    from oa_client.domain.workflow import Event, FlowState
+
+    s = started(countersign_departments=["D3"])
+    to_sign_off(s)
+    s.do("approve", "chief3", "countersign", opinion="同意", signature_id="sig-1")
+    wire = [e.model_dump_json() for e in s.events]
+    again = [Event.model_validate_json(w) for w in wire]
+    assert s.wf.replay(again) == s.state
+    state = s.state
+    assert FlowState.model_validate_json(state.model_dump_json()) == state
+    assert state.history[-1].signature_id == "sig-1"

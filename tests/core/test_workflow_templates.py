@@ -127,3 +127,17 @@ def test_condition_language(cond, values, expected) -> None:
     c = Condition.model_validate(cond)
     assert evaluate(c, values) is expected and c.holds(values) is expected
     assert evaluate(None, values) is True
+
+
+def test_labels_follow_the_language() -> None:
+    from oa_client import i18n
+    from oa_client.domain.workflow import action_label, outcome_label, role_label
+
+    assert action_label("return") == "退回" and role_label("principal_leader") == "主要领导"
+    assert outcome_label("superseded").startswith("已失效")
+    try:
+        i18n.set_language("en")
+        assert action_label("reassign") == "Pass on" and role_label("seal_keeper") == "Seal keeper"
+    finally:
+        i18n.set_language("zh_CN")
+    assert action_label("mystery") == "mystery"

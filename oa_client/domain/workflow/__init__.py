@@ -17,6 +17,7 @@ from oa_client.domain.workflow.definition import (
     read_definition,
 )
 from oa_client.domain.workflow.engine import AddLimit, Verdict, Workflow
+from oa_client.domain.workflow.labels import action_label, outcome_label, role_label
 from oa_client.domain.workflow.model import (
     Activation,
     Allowed,
@@ -34,9 +35,37 @@ from oa_client.domain.workflow.resolver import (
 )
 
 __all__ = [
-    "ACTIONS", "COMPLETE_ACTIONS", "DEFAULT_FLOWS_DIR", "END", "OPERATORS", "ROLES",
-    "Activation", "AddLimit", "Allowed", "Condition", "Delegation", "Event", "FlowDefinition",
-    "FlowState", "HistoryEntry", "HolderSpec", "OrgResolver", "Part", "StaticOrg", "StepDef",
-    "TimeLimit", "Transition", "Verdict", "Workflow", "calendar_add_limit", "default_flow",
-    "evaluate", "parse_definition", "read_definition", "weekday_add_limit",
+    "ACTIONS",
+    "COMPLETE_ACTIONS",
+    "DEFAULT_FLOWS_DIR",
+    "END",
+    "OPERATORS",
+    "ROLES",
+    "Activation",
+    "AddLimit",
+    "Allowed",
+    "Condition",
+    "Delegation",
+    "Event",
+    "FlowDefinition",
+    "FlowState",
+    "HistoryEntry",
+    "HolderSpec",
+    "OrgResolver",
+    "Part",
+    "StaticOrg",
+    "StepDef",
+    "TimeLimit",
+    "Transition",
+    "Verdict",
+    "Workflow",
+    "action_label",
+    "calendar_add_limit",
+    "default_flow",
+    "evaluate",
+    "outcome_label",
+    "parse_definition",
+    "read_definition",
+    "role_label",
+    "weekday_add_limit",
 ]
