@@ -346,3 +346,36 @@ def test_events_and_state_travel_as_json() -> None:
     state = s.state
     assert FlowState.model_validate_json(state.model_dump_json()) == state
     assert state.history[-1].signature_id == "sig-1"
+
+
+def test_pinned_holders_make_replay_independent_of_later_org_changes() -> None:
+    from oa_client.domain.workflow import StaticOrg, Workflow, default_flow
+
+    s = started()
+    server_events = []
+    state = s.wf.replay([])
+    for event in [*s.events, s.ev("submit", "alice", "draft")]:
+        pinned = s.wf.pin(state, event)  # what the authority stores
+        server_events.append(pinned)
+        state = s.wf.apply(state, pinned)
+    assert server_events[-1].opened.step == "review"
+    assert [p.holders for p in server_events[-1].opened.parts] == [("odir",)]
+    reorganised = Workflow(default_flow("outgoing"), resolver=StaticOrg({
+        ("office_director", UNIT, None): ["new_director"]}))
+    assert reorganised.replay(server_events).holders == ["odir"]  # as pinned, not as the org is now
+    assert reorganised.replay([e.model_copy(update={"opened": None}) for e in server_events]).holders == [
+        "new_director"]
+
+
+def test_a_step_may_set_only_its_own_form_fields() -> None:
+    s = started()
+    s.do("submit", "alice", "draft", values={"countersign_departments": ["D3"]})
+    with pytest.raises(ValidationError) as e:
+        s.wf.check(s.state, s.ev("approve", "odir", "review", values={"kind": "请示"}))
+    assert e.value.field == "values" and "kind" in e.value.message
+    with pytest.raises(ValidationError) as e:
+        s.wf.check(s.state, s.ev("urge", "alice", "review", values={"urgency": "特急"}))
+    assert e.value.reason_code == "values_not_allowed"
+    s.do("approve", "odir", "review", values={"urgency": "特急"})
+    assert s.last().outcome == "accepted" and s.state.values["urgency"] == "特急"
+    assert s.state.current.step == "countersign"

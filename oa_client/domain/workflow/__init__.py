@@ -25,7 +25,9 @@ from oa_client.domain.workflow.model import (
     Event,
     FlowState,
     HistoryEntry,
+    Opened,
     Part,
+    PinnedPart,
 )
 from oa_client.domain.workflow.resolver import (
     OrgResolver,
@@ -51,8 +53,10 @@ __all__ = [
     "FlowState",
     "HistoryEntry",
     "HolderSpec",
+    "Opened",
     "OrgResolver",
     "Part",
+    "PinnedPart",
     "StaticOrg",
     "StepDef",
     "TimeLimit",

@@ -82,7 +82,8 @@ class Transition(pydantic.BaseModel):
 
 
 class StepDef(pydantic.BaseModel):
-    """One step of a flow: its holders, how many must act, actions offered, limits, where next."""
+    """One step of a flow: holders, how many must act, actions offered, limits, form fields its
+    holders may set (`writable`, None = any), values set on completion (`sets`), where next."""
 
     model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
 
@@ -96,6 +97,7 @@ class StepDef(pydantic.BaseModel):
     actions: list[ActionName] = ["approve", "return", "withdraw", "reassign", "delegate", "urge"]
     limits: list[TimeLimit] = []
     sets: dict[str, Any] = {}
+    writable: list[str] | None = None
     next: list[Transition] = []
 
 

@@ -22,7 +22,9 @@ from oa_client.domain.workflow.model import (
     Event,
     FlowState,
     HistoryEntry,
+    Opened,
     Part,
+    PinnedPart,
 )
 from oa_client.domain.workflow.resolver import OrgResolver, calendar_add_limit
 from oa_client.errors import PermissionDenied, ValidationError
@@ -92,6 +94,18 @@ class Workflow:
             return new
         self._take(new, event)
         return new
+
+    def pin(self, state: FlowState, event: Event) -> Event:
+        """The event with the holders of the step it opens pinned (the server stores this copy)."""
+        after = self.apply(state, event)
+        cur = after.current
+        if cur is None or cur.opened_by != event.id or after.history[-1].outcome != "accepted":
+            return event
+        if event.action in ("return", "withdraw"):
+            return event  # those reopen a step for who did it: no org chart involved
+        opened = Opened(step=cur.step, parts=tuple(
+            PinnedPart(key=p.key, label=p.label, holders=tuple(p.holders)) for p in cur.parts))
+        return event.model_copy(update={"opened": opened})
 
     def judge(self, state: FlowState, event: Event) -> Verdict:
         """How this event would be taken now, without taking it."""
@@ -192,6 +206,8 @@ class Workflow:
         return verdict
 
     def _judge_action(self, state: FlowState, event: Event, me: str) -> Verdict:
+        if event.values and event.action not in COMPLETE_ACTIONS:
+            return _no("values_not_allowed", _("只有办理（提交、同意、已阅）时可以填写表单内容"), field="values")
         if event.action == "delegate":
             if event.on_behalf_of not in (None, event.actor_id):
                 return _no("no_delegation", _("只能委托本人的职责"))
@@ -222,6 +238,10 @@ class Workflow:
             return Verdict("accepted")
         if event.action not in sdef.actions:
             return _no("action_not_offered", _("本环节不能进行此操作"))
+        extra = sorted(set(event.values) - set(sdef.writable)) if sdef.writable is not None else []
+        if extra:
+            return _no("values_not_allowed", _("本环节不能修改这些内容：{fields}").format(
+                fields="、".join(extra)), field="values")
         mine = [p for p in cur.parts if not p.done and me in p.holders]
         if not mine:
             if any(me in p.holders or me in p.former for p in cur.parts):
@@ -355,7 +375,13 @@ class Workflow:
                 state.status = "completed"
                 return
             sdef = self.definition.step(target)
-            parts = self._resolve(state, sdef) if evaluate(sdef.when, state.values) else None
+            if not evaluate(sdef.when, state.values):
+                parts = None
+            elif event.opened is not None and event.opened.step == target:
+                parts = [Part(key=p.key, label=p.label, holders=list(p.holders))
+                         for p in event.opened.parts]
+            else:
+                parts = self._resolve(state, sdef)
             if parts is None or (not parts and sdef.optional):
                 target = self._next_of(state, sdef)  # skipped by its condition or nobody to hold it
                 continue

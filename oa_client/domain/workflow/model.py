@@ -12,6 +12,25 @@ Outcome = Literal["accepted", "superseded", "rejected"]
 Status = Literal["not_started", "running", "completed", "refused"]
 
 
+class PinnedPart(pydantic.BaseModel):
+    """One share of a step as the authority resolved it from the org chart."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+    key: str
+    label: str = ""
+    holders: tuple[str, ...]
+
+
+class Opened(pydantic.BaseModel):
+    """The step an event opened and its holders, pinned by the server so replay needs no org chart."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+    step: str
+    parts: tuple[PinnedPart, ...]
+
+
 class Event(pydantic.BaseModel):
     """One append-only workflow event; the flow state is a function of the list of them."""
 
@@ -33,6 +52,7 @@ class Event(pydantic.BaseModel):
     values: dict[str, Any] = {}
     unit_id: str | None = None
     department_id: str | None = None
+    opened: Opened | None = None
 
 
 class Delegation(pydantic.BaseModel):
