@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
-from oa_client.domain.forms import Condition, FormSchema, compute
+from oa_client.domain.forms import Condition, FormSchema, typed_values
 from oa_client.domain.forms_values import WorkdaysFn, localized
 from oa_client.i18n import _
 
@@ -218,8 +218,8 @@ class PlannedStage:
 def planned_stages(
     item: ServiceItem, values: dict[str, Any], *, workdays_between: WorkdaysFn | None = None
 ) -> list[PlannedStage]:
-    """The stages the flow takes for these form values (conditions on computed fields too)."""
-    full = compute(item.form, values, workdays_between=workdays_between)
+    """The stages the flow takes for these form values (conditions see computed, typed values)."""
+    full = typed_values(item.form, values, workdays_between=workdays_between)
     stages: list[PlannedStage] = []
     for element in item.flow.steps:
         if element.when is not None and not element.when.holds(full):

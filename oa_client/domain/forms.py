@@ -8,6 +8,7 @@ Value coercion, conditions and computed fields live in `forms_values`.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from typing import Any, Literal
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from oa_client.domain.forms_check import check_form
 from oa_client.domain.forms_values import (
     MISSING_VALUE,
+    BadValue,
     Problem,
     WorkdaysFn,
     coerce,
@@ -39,7 +41,9 @@ __all__ = [
     "Problem",
     "coerce",
     "compute",
+    "json_values",
     "prefill_form",
+    "typed_values",
     "validate",
 ]
 
@@ -331,3 +335,37 @@ def validate(
         problems = [p for p in problems if p.field == field or field in p.related]
     return problems
 
+
+
+def typed_values(
+    schema: FormSchema, values: dict[str, Any], *, workdays_between: WorkdaysFn | None = None
+) -> dict[str, Any]:
+    """Computed and typed values (Decimal, date, bool, lists) for flow conditions; unreadable input is left out."""
+    full = compute(schema, values, workdays_between=workdays_between)
+    out: dict[str, Any] = {}
+    for spec in schema.fields:
+        raw = full.get(spec.key)
+        if is_empty(raw):
+            continue
+        try:
+            out[spec.key] = coerce(spec, raw)
+        except BadValue:
+            continue
+    return out
+
+
+def json_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Typed values as JSON-ready data: Decimal and dates as text, a date range as {start, end}."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return format(value, "f")
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, dt.date) for v in value):
+            return {"start": value[0].isoformat(), "end": value[1].isoformat()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value
+
+    return {key: plain(value) for key, value in values.items()}

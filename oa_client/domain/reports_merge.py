@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ABSENT", "Conflict", "merge"]
+__all__ = ["ABSENT", "Change", "Conflict", "diff", "merge"]
 
 
 class _Absent:
@@ -139,3 +139,27 @@ def _keep_rows_with_cells(
             merged.setdefault((path[0],), {})
             if path[2] != _ROW:
                 merged.setdefault((path[0], path[1], _ROW), True)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field or cell that differs between two versions of a submission (ABSENT when not there)."""
+
+    field: str
+    row: str | None
+    column: str | None
+    before: Any
+    after: Any
+
+
+def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[Change]:
+    """What changed from one version of the values to the next (a resubmission shows this)."""
+    old, new = _flatten(before), _flatten(after)
+    changes = []
+    for path in sorted(set(old) | set(new)):
+        a, b = old.get(path, ABSENT), new.get(path, ABSENT)
+        if _same(a, b) or path[-1] == _ROW or (len(path) == 1 and isinstance(a if a is not ABSENT else b, dict)):
+            continue
+        row, column = (path[1], path[2]) if len(path) == 3 else (None, None)
+        changes.append(Change(path[0], row, column, a, b))
+    return changes

@@ -10,7 +10,15 @@ import pydantic
 import pytest
 
 from oa_client import i18n
-from oa_client.domain.forms import FIELD_TYPES, FormSchema, compute, prefill_form, validate
+from oa_client.domain.forms import (
+    FIELD_TYPES,
+    FormSchema,
+    compute,
+    json_values,
+    prefill_form,
+    typed_values,
+    validate,
+)
 
 TODAY = dt.date(2026, 11, 20)
 
@@ -207,3 +215,14 @@ def test_default_working_days_follow_the_calendar_convention() -> None:
     s = schema(f("a", "date"), f("b", "date"), f("n", "integer", compute={"op": "days_between", "fields": ["a", "b"], "count": "workdays"}))
     compute(s, {"a": "2026-11-20", "b": "2026-11-20"}, workdays_between=lambda a, b: calls.append((a, b)) or 1)
     assert set(calls) == {(dt.date(2026, 11, 19), dt.date(2026, 11, 20))}
+
+
+def test_typed_and_json_values_for_flows_and_storage() -> None:
+    s = schema(f("a", "date"), f("b", "date"), f("yn", "yes_no"), f("m", "money"), f("r", "date_range"), f("bad", "integer"),
+               f("n", "integer", compute={"op": "days_between", "fields": ["a", "b"]}))
+    typed = typed_values(s, {"a": "2026-11-20", "b": "2026/11/22", "yn": "是", "m": "12.5", "r": ["2026-11-01", "2026-11-02"], "bad": "x"})
+    assert typed == {"a": dt.date(2026, 11, 20), "b": dt.date(2026, 11, 22), "yn": True, "m": Decimal("12.5"),
+                     "r": (dt.date(2026, 11, 1), dt.date(2026, 11, 2)), "n": 3}
+    plain = json_values(typed)
+    assert plain["m"] == "12.5" and plain["r"] == {"start": "2026-11-01", "end": "2026-11-02"} and plain["b"] == "2026-11-22"
+    assert typed_values(s, plain) == typed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +22,17 @@ from oa_client.domain.reports import (
 )
 from oa_client.domain.reports_check import compute_submission, validate_submission
 from oa_client.domain.reports_fill import PrefillSource, aggregate, migrate_draft, prefill, rollup
-from oa_client.domain.reports_merge import ABSENT, merge
+from oa_client.domain.reports_merge import ABSENT, diff, merge
+from oa_client.domain.reports_submission import (
+    SAMPLE_TEMPLATES,
+    CellComment,
+    Submission,
+    accept,
+    load_report_templates,
+    return_for_changes,
+    submit,
+)
+from oa_client.errors import ValidationError
 
 ITEMS = [
     {"code": "POP_TOTAL", "name": "户籍人口", "en": "Registered population", "type": "integer", "unit": "人", "min": 0,
@@ -313,3 +324,58 @@ def test_the_same_field_changed_both_ways_is_a_conflict_holding_both(base: dict[
     [c] = conflicts
     assert (c.field, c.base, c.mine, c.theirs) == ("F1", old, a, b)
     assert merged["F1"] == a
+
+
+# --- submissions, the shipped templates ------------------------------------------------------
+
+def test_submit_return_resubmit_accept(template: ReportTemplate) -> None:
+    issue = ReportIssue(template="TOWN_Q", issuer="county", recipients=["town-a"], period="2026-Q3", deadline=dt.date(2026, 10, 10))
+    draft = Submission(template="TOWN_Q", unit="town-a", period="2026-Q3", values=good() | {"POP_MALE": 1}, status="draft")
+    with pytest.raises(ValidationError) as caught:
+        submit(draft, template=template, issue=issue, on=dt.date(2026, 10, 9))
+    assert caught.value.problems and "修改后才能上报" in str(caught.value)
+    fixed = draft.model_copy(update={"values": good()})
+    sent = submit(fixed, template=template, issue=issue, on=dt.date(2026, 10, 12))
+    assert sent.status == "submitted" and sent.late
+    with pytest.raises(ValidationError, match="不能重复上报"):
+        submit(sent, template=template, issue=issue, on=dt.date(2026, 10, 12))
+    strict = template.model_copy(update={"late_policy": "refuse"})
+    with pytest.raises(ValidationError, match="已过截止日期（2026-10-10）"):
+        submit(fixed, template=strict, issue=issue, on=dt.date(2026, 10, 11))
+    with pytest.raises(ValidationError, match="至少写明一处"):
+        return_for_changes(sent, comments=[])
+    back = return_for_changes(sent, comments=[CellComment(field="villages", row="v-east", column="V_POP", text="东村人口与公安数据不符")])
+    assert back.status == "returned" and back.comments[0].row == "v-east"
+    corrected = good()
+    corrected["villages"]["v-east"]["V_POP"] = 1650
+    corrected["villages"]["v-west"]["V_POP"] = 1350
+    again = submit(back.model_copy(update={"values": corrected}), template=template, issue=issue, on=dt.date(2026, 10, 13))
+    assert [(c.row, c.column, c.before, c.after) for c in diff(sent.values, again.values)] == [
+        ("v-east", "V_POP", 1700, 1650), ("v-west", "V_POP", "1300", 1350)]
+    assert accept(again).status == "accepted"
+    with pytest.raises(ValidationError):
+        accept(back)
+
+
+def test_shipped_templates_reuse_data_items() -> None:
+    town, med = load_report_templates(SAMPLE_TEMPLATES)
+    assert (town.code, med.code) == ("TOWN_Q", "MED_M")
+    shared = {i.code for i in town.data_items} & {i.code for i in med.data_items}
+    assert {"POP_TOTAL", "INSURED", "V_POP"} <= shared
+    assert all(i.en for i in town.data_items + med.data_items)
+    med_values = {"POP_TOTAL": 3100, "INSURED": 3000, "FILLER": "赵专干", "PHONE": "13700000000",
+                  "by_village": {"v-east": {"V_POP": 1700, "V_LOW_INCOME": 12}, "v-west": {"V_POP": 900}, "v-south": {"V_POP": 500}}}
+    assert validate_submission(med, med_values) == []
+    filled = prefill(town, sources=[PrefillSource("other_report", "《城乡居民医保参保情况月报》9月", "2026-09", med_values, report="MED_M")])
+    assert filled.values["INSURED"] == 3000 and filled.values["villages"]["v-south"] == {"V_POP": 500}
+    assert filled.count == 8
+
+
+def test_a_broken_template_file_is_refused() -> None:
+    with pytest.raises(ValidationError, match="templates 列表"):
+        load_report_templates("{}")
+    with pytest.raises(ValidationError, match="无法读取"):
+        load_report_templates("{not json")
+    with pytest.raises(ValidationError, match="报表“BAD”") as caught:
+        load_report_templates(json.dumps({"templates": [TEMPLATE | {"code": "BAD", "rules": [{"kind": "sum_equals", "parts": ["X"], "total": "Y"}]}]}))
+    assert "不存在的“X”" in str(caught.value)
