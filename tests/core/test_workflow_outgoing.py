@@ -379,3 +379,13 @@ def test_a_step_may_set_only_its_own_form_fields() -> None:
     s.do("approve", "odir", "review", values={"urgency": "特急"})
     assert s.last().outcome == "accepted" and s.state.values["urgency"] == "特急"
     assert s.state.current.step == "countersign"
+
+
+def test_a_stranger_acting_on_a_closed_step_is_rejected_not_superseded() -> None:
+    s = started()
+    s.do("submit", "alice", "draft")
+    s.do("approve", "odir", "review")
+    s.do("approve", "boss", "review", opinion="我也同意")
+    assert s.last().outcome == "rejected" and s.last().reason_code == "not_holder"
+    s.do("urge", "alice", "review")  # a participant's late reminder is kept as superseded
+    assert s.last().outcome == "superseded"

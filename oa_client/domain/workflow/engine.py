@@ -170,6 +170,8 @@ class Workflow:
         ))
         if verdict.outcome == "accepted":
             self._effect(state, event, verdict)
+            if event.action == "withdraw" and event.step is None and state.current is not None:
+                state.history[-1].step = state.current.step  # the timeline shows what came back
 
     def _delegations(self, state: FlowState) -> list[Delegation]:
         return [*self.delegations, *state.delegations]
@@ -183,9 +185,17 @@ class Workflow:
             return principal, True
         return _no("no_delegation", _("没有有效的委托，不能代他人办理"))
 
-    def _visited(self, state: FlowState, step: str | None) -> bool:
-        return step is not None and (step in state.path or any(
-            h.step == step and h.outcome == "accepted" for h in state.history))
+    def _participant(self, state: FlowState, me: str) -> bool:
+        return me == state.starter_id or any(
+            h.outcome == "accepted" and me in (h.actor_id, h.on_behalf_of) for h in state.history)
+
+    def _late(self, state: FlowState, event: Event, me: str) -> bool:
+        """True when the author once held that step (or urged as a participant): superseded, kept."""
+        if event.step is None:
+            return False
+        if event.action == "urge":
+            return event.step in state.held and self._participant(state, me)
+        return me in state.held.get(event.step, [])
 
     def _judge(self, state: FlowState, event: Event) -> Verdict:
         if any(h.event_id == event.id for h in state.history):
@@ -221,19 +231,20 @@ class Workflow:
         cur = state.current
         if state.status != "running" or cur is None:
             return _no("flow_closed", _("流程已经结束，您的办理意见已保留"),
-                       superseded=self._visited(state, event.step))
+                       superseded=self._late(state, event, me))
         if event.step is None:
             return _no("no_step", _("没有指明办理的环节"), field="step")
         if event.step != cur.step:
-            if self._visited(state, event.step):
+            if self._late(state, event, me):
                 return _no("step_closed", _("该环节已经办结，您的办理意见已保留"), superseded=True)
+            if event.step in state.held:
+                return _no("not_holder", _("您不是该环节的办理人"))
             return _no("step_not_open", _("该环节尚未开始或不存在"))
         sdef = self.definition.step(cur.step)
         if event.action == "urge":
             if me in cur.holders:
                 return _no("own_step", _("您是本环节的办理人，无需催办"))
-            if me != state.starter_id and not any(
-                    h.outcome == "accepted" and me in (h.actor_id, h.on_behalf_of) for h in state.history):
+            if not self._participant(state, me):
                 return _no("not_participant", _("只有参与本流程的人员可以催办"))
             return Verdict("accepted")
         if event.action not in sdef.actions:
@@ -274,7 +285,7 @@ class Workflow:
                 if cur.touched:
                     return _no("next_acted", _("下一环节已经办理，不能撤回"), superseded=True)
                 return Verdict("accepted")
-        if self._visited(state, event.step) or any(
+        if self._late(state, event, me) or any(
                 h.outcome == "accepted" and me in (h.actor_id, h.on_behalf_of) and h.action in COMPLETE_ACTIONS
                 for h in state.history):
             return _no("next_acted", _("下一环节已经办理，不能撤回"), superseded=True)
@@ -308,6 +319,7 @@ class Workflow:
                 if not p.done and me in p.holders:
                     p.former = [*p.former, *p.holders]
                     p.holders = [event.to_user]
+            self._held(state, cur.step, [event.to_user])
             cur.touched = True
         elif event.action == "return":
             self._return(state, event, me)
@@ -405,7 +417,13 @@ class Workflow:
             due_at=self.add_limit(event.at, limit) if limit else None,
         )
         state.current = act
+        self._held(state, sdef.id, [h for p in parts for h in p.holders])
         return act
+
+    @staticmethod
+    def _held(state: FlowState, step: str, users: list[str]) -> None:
+        known = state.held.setdefault(step, [])
+        known.extend(u for u in users if u not in known)
 
     def _resolve(self, state: FlowState, sdef: StepDef) -> list[Part]:
         parts: list[Part] = []

@@ -174,6 +174,7 @@ class FlowState(pydantic.BaseModel):
     trail: list[Activation] = []
     history: list[HistoryEntry] = []
     delegations: list[Delegation] = []
+    held: dict[str, list[str]] = {}
     seq: int = 0
 
     @property
