@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from oa_client.domain.workflow import TimeLimit, weekday_add_limit
+from oa_client.domain.workflow import TimeLimit, weekday_add_limit, workday_add_limit
 from tests.core.test_workflow_helpers import T0, UNIT, Script
 
 
@@ -112,6 +112,9 @@ def test_normal_handling_limit_comes_from_the_instruction() -> None:
 def test_working_day_calendar_is_injectable() -> None:
     friday = datetime(2026, 3, 6, 10, 0)
     assert weekday_add_limit(friday, TimeLimit(days=1)) == datetime(2026, 3, 9, 10, 0)
+    assert weekday_add_limit(friday, TimeLimit(days=1, working_days=False)) == datetime(2026, 3, 7, 10, 0)
+    holiday = workday_add_limit(lambda d: d.weekday() < 5 and d.day != 9)  # Monday the 9th off
+    assert holiday(friday, TimeLimit(days=1, hours=2)) == datetime(2026, 3, 10, 12, 0)
     seen = []
 
     def add_limit(start: datetime, limit: TimeLimit) -> datetime:

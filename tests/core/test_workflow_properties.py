@@ -145,3 +145,20 @@ def test_guided_walks_only_take_what_allowed_offers(flow, values, data) -> None:
         events.append(event)
         assert state.history[-1].outcome == "accepted"
     assert state == wf.replay(events)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario(), st.sampled_from(PEOPLE), st.sampled_from(["submit", "approve", "read", "return",
+                                                              "reassign"]))
+def test_someone_not_holding_the_step_is_refused_with_a_reason(case, person, action) -> None:
+    flow, events = case
+    wf = FLOWS[flow]
+    state = wf.replay(events)
+    if state.current is None or person in state.current.holders:
+        return
+    event = Event(id="probe", action=action, actor_id=person, at=T0 + timedelta(days=30),
+                  step=state.current.step, opinion="理由", to_step="draft", to_user="nobody2")
+    with pytest.raises((PermissionDenied, ValidationError)) as e:
+        wf.check(state, event)
+    assert e.value.message and e.value.reason_code
+    assert wf.apply(state, event).history[-1].outcome in ("rejected", "superseded")

@@ -34,6 +34,7 @@ from oa_client.domain.workflow.resolver import (
     StaticOrg,
     calendar_add_limit,
     weekday_add_limit,
+    workday_add_limit,
 )
 
 __all__ = [
@@ -72,4 +73,5 @@ __all__ = [
     "read_definition",
     "role_label",
     "weekday_add_limit",
+    "workday_add_limit",
 ]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from oa_client.domain.workflow.definition import TimeLimit
@@ -41,13 +41,26 @@ def calendar_add_limit(start: datetime, limit: TimeLimit) -> datetime:
     return start + timedelta(days=limit.days, hours=limit.hours)
 
 
+def workday_add_limit(is_workday: Callable[[date], bool]) -> Callable[[datetime, TimeLimit], datetime]:
+    """An `add_limit` counting `working_days` limits on a calendar (e.g. `WorkdayCalendar.is_workday`)."""
+
+    def add_limit(start: datetime, limit: TimeLimit) -> datetime:
+        if not limit.working_days:
+            return calendar_add_limit(start, limit)
+        due, left = start, limit.days
+        while left > 0:
+            due += timedelta(days=1)
+            if is_workday(due.date()):
+                left -= 1
+        return due + timedelta(hours=limit.hours)
+
+    return add_limit
+
+
+def _weekday(day: date) -> bool:
+    return day.weekday() < 5
+
+
 def weekday_add_limit(start: datetime, limit: TimeLimit) -> datetime:
     """Deadline counting only Monday–Friday for `working_days` limits (no holiday calendar)."""
-    if not limit.working_days:
-        return calendar_add_limit(start, limit)
-    due, left = start, limit.days
-    while left > 0:
-        due += timedelta(days=1)
-        if due.weekday() < 5:
-            left -= 1
-    return due + timedelta(hours=limit.hours)
+    return workday_add_limit(_weekday)(start, limit)
