@@ -44,6 +44,7 @@ __all__ = [
     "Step",
     "may_apply",
     "planned_stages",
+    "route_changes",
 ]
 
 CATEGORIES = ("人事", "财务", "行政", "后勤")
@@ -238,3 +239,20 @@ def planned_stages(
 def may_apply(item: ServiceItem, *, roles: set[str] | frozenset[str]) -> bool:
     """Whether someone holding these roles/positions may apply for the item."""
     return "*" in item.may_apply or bool(set(item.may_apply) & set(roles))
+
+
+def route_changes(
+    item: ServiceItem,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    *,
+    workdays_between: WorkdaysFn | None = None,
+) -> tuple[list[Step], list[Step]]:
+    """Steps an edit adds to and removes from the route (e.g. an amount raised past 5,000 元): (added, removed)."""
+
+    def steps(values: dict[str, Any]) -> list[Step]:
+        stages = planned_stages(item, values, workdays_between=workdays_between)
+        return [s for stage in stages for s in stage.steps]
+
+    old, new = steps(before), steps(after)
+    return [s for s in new if s not in old], [s for s in old if s not in new]

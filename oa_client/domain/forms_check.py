@@ -142,19 +142,33 @@ def _rule_problem(rule: FormRule, schema: FormSchema, typed: dict[str, Any]) -> 
     return Problem(rule.anchor(), message, related=tuple(sorted(rule.refs())))
 
 
+def _readable(schema: FormSchema, values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for spec in schema.fields:
+        raw = values.get(spec.key)
+        if is_empty(raw):
+            continue
+        try:
+            out[spec.key] = coerce(spec, raw)
+        except BadValue:
+            out[spec.key] = raw
+    return out
+
+
 def check_form(schema: FormSchema, values: dict[str, Any], *, today: dt.date | None = None) -> list[Problem]:
     """Every problem in these (already computed) values, fields first in form order."""
     today = today or dt.date.today()
+    facts = _readable(schema, values)  # conditions test typed values: "是" is True, "3" is 3
     problems: list[Problem] = []
     typed: dict[str, Any] = {}
     visible = []
     for spec in schema.fields:
-        if spec.show_when is not None and not spec.show_when.holds(values):
+        if spec.show_when is not None and not spec.show_when.holds(facts):
             continue
         visible.append(spec)
         raw = values.get(spec.key)
         if is_empty(raw):
-            required = spec.required or (spec.required_when is not None and spec.required_when.holds(values))
+            required = spec.required or (spec.required_when is not None and spec.required_when.holds(facts))
             if required and spec.compute is None:
                 related = tuple(sorted(spec.required_when.refs())) if spec.required_when else ()
                 problems.append(Problem(spec.key, _missing_message(spec), related=related))
@@ -169,7 +183,7 @@ def check_form(schema: FormSchema, values: dict[str, Any], *, today: dt.date | N
         if spec.key in typed:
             problems.extend(_order(spec, typed[spec.key], typed, schema, today))
     for rule in schema.rules:
-        if rule.when is not None and not rule.when.holds(values):
+        if rule.when is not None and not rule.when.holds(facts):
             continue
         found = _rule_problem(rule, schema, typed)
         if found is not None:

@@ -182,8 +182,12 @@ def aggregate(template: ReportTemplate, submissions: Mapping[str, Mapping[str, A
     rows: dict[str, dict[str, dict[str, Decimal]]] = {}
     counts: dict[str, dict[str, int]] = {}
 
+    items = {i.code: i for i in template.data_items}
+
     def number(code: str, raw: Any) -> Decimal | None:
-        item = template.item(code)
+        item = items[code]
+        if item.type in ("integer", "decimal") and isinstance(raw, int | Decimal) and not isinstance(raw, bool):
+            return Decimal(raw)  # already a number: submissions were checked when they were filled
         if is_empty(raw):
             return None
         try:

@@ -19,6 +19,7 @@ from oa_client.domain.catalogue import (
     ServiceItem,
     may_apply,
     planned_stages,
+    route_changes,
 )
 from oa_client.domain.catalogue_io import export_catalogue, load_catalogue
 from oa_client.domain.forms import prefill_form, validate
@@ -157,6 +158,9 @@ def test_travel_expense_totals_and_amount_steps(catalogue: Catalogue) -> None:
     huge = form(item, transport_fee="19500.00")
     assert stage_keys(item, huge) == ["head", "finance", "leader", "chief"]
     assert stage_keys(item, form(item, lodging_fee="4314.00")) == ["head", "finance"]  # exactly 5,000 元: no extra step
+    added, removed = route_changes(item, form(item), big)  # an amount raised after submission
+    assert [s.role for s in added] == ["分管领导"] and removed == []
+    assert route_changes(item, huge, form(item)) == ([], [s for s in item.flow.all_steps() if s.key in ("leader", "chief")])
 
 
 def test_parallel_and_conditional_routes(catalogue: Catalogue) -> None:

@@ -226,3 +226,14 @@ def test_typed_and_json_values_for_flows_and_storage() -> None:
     plain = json_values(typed)
     assert plain["m"] == "12.5" and plain["r"] == {"start": "2026-11-01", "end": "2026-11-02"} and plain["b"] == "2026-11-22"
     assert typed_values(s, plain) == typed
+
+
+def test_conditions_read_typed_values() -> None:
+    s = schema(
+        f("away", "yes_no", label="是否离开本市"),
+        f("where", "text", label="前往地点", required_when={"field": "away", "op": "eq", "value": True}),
+        f("n", "integer", label="人数"),
+        f("why", "text", label="说明", required_when={"field": "n", "op": "gt", "value": 7}),
+    )
+    assert problems(s, {"away": "是", "n": "12"}) == {"where": "请填写前往地点", "why": "请填写说明"}
+    assert problems(s, {"away": "否", "n": "7"}) == {}
