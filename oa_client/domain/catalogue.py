@@ -142,6 +142,7 @@ class ServiceItem(_Model):
     en: str = ""
     category: Literal["人事", "财务", "行政", "后勤"]
     description: str = ""
+    description_en: str = ""
     version: int = Field(default=1, ge=1)
     form: FormSchema
     flow: Flow

@@ -140,6 +140,7 @@ class FieldSpec(_Model):
     required_when: Condition | None = None
     show_when: Condition | None = None
     help: str = ""
+    help_en: str = ""
     options: list[Option] = Field(default_factory=list)
     unit: str = ""
     places: int | None = None

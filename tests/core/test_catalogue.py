@@ -91,8 +91,9 @@ def test_the_starter_catalogue_has_the_required_items(catalogue: Catalogue) -> N
             "因公出国(境)备案", "差旅费报销", "加班登记"} <= names
     assert {i.category for i in catalogue.items} == set(CATEGORIES)
     for item in catalogue.items:
-        assert item.en and item.promise_days > 0
-        assert all(f.en for f in item.form.fields), item.code
+        assert item.en and item.description and item.description_en and item.promise_days > 0
+        assert all(f.en and (f.help_en or not f.help) for f in item.form.fields), item.code
+        assert all(o.en for f in item.form.fields for o in f.options), item.code
         assert all(s.en and s.role in ROLES and s.role in ROLE_IDS for s in item.flow.all_steps())
     assert catalogue.item("CERT").output is not None and catalogue.item("CERT").output.sealed
     assert [i.code for i in catalogue.search("证明")] == ["CERT"]
