@@ -389,3 +389,14 @@ def test_a_stranger_acting_on_a_closed_step_is_rejected_not_superseded() -> None
     assert s.last().outcome == "rejected" and s.last().reason_code == "not_holder"
     s.do("urge", "alice", "review")  # a participant's late reminder is kept as superseded
     assert s.last().outcome == "superseded"
+
+
+def test_pin_ignores_holders_a_client_made_up() -> None:
+    from oa_client.domain.workflow import Opened, PinnedPart
+
+    s = started()
+    forged = s.ev("submit", "alice", "draft").model_copy(update={"opened": Opened(
+        step="review", parts=(PinnedPart(key="x", holders=("alice",)),))})
+    pinned = s.wf.pin(s.state, forged)
+    assert [p.holders for p in pinned.opened.parts] == [("odir",)]
+    assert s.wf.pin(s.state, s.ev("urge", "alice", "draft")).opened is None

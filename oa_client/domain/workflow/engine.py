@@ -96,7 +96,11 @@ class Workflow:
         return new
 
     def pin(self, state: FlowState, event: Event) -> Event:
-        """The event with the holders of the step it opens pinned (the server stores this copy)."""
+        """The event with the holders of the step it opens pinned (the server stores this copy).
+
+        Any `opened` a client sent is thrown away first: only the authority resolves holders.
+        """
+        event = event.model_copy(update={"opened": None})
         after = self.apply(state, event)
         cur = after.current
         if cur is None or cur.opened_by != event.id or after.history[-1].outcome != "accepted":
