@@ -326,7 +326,7 @@ def validate(
     values: dict[str, Any],
     *,
     field: str | None = None,
-    today: Any = None,
+    today: dt.date | None = None,
     workdays_between: WorkdaysFn | None = None,
 ) -> list[Problem]:
     """Every problem with these values; with `field`, only those that concern that field."""

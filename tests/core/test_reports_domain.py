@@ -379,3 +379,16 @@ def test_a_broken_template_file_is_refused() -> None:
     with pytest.raises(ValidationError, match="报表“BAD”") as caught:
         load_report_templates(json.dumps({"templates": [TEMPLATE | {"code": "BAD", "rules": [{"kind": "sum_equals", "parts": ["X"], "total": "Y"}]}]}))
     assert "不存在的“X”" in str(caught.value)
+
+
+def test_open_tables_carry_their_rows_forward() -> None:
+    households = ReportTemplate.model_validate({
+        "code": "HH", "name": "脱贫户收入监测表", "period": "monthly",
+        "data_items": [{"code": "HEAD", "name": "户主姓名", "type": "text", "carry_forward": True},
+                       {"code": "INCOME", "name": "当月收入", "type": "decimal", "unit": "元", "places": 2}],
+        "tables": [{"key": "hh", "title": "监测户", "row_label": "户", "columns": [{"code": "HEAD"}, {"code": "INCOME"}]}],
+    })
+    last = PrefillSource("previous_period", "上月本表", "2026-10", {"hh": {"h1": {"HEAD": "张三", "INCOME": "900"}, "h2": {"HEAD": "李四"}}})
+    result = prefill(households, sources=[last])
+    assert result.values == {"hh": {"h1": {"HEAD": "张三"}, "h2": {"HEAD": "李四"}}} and result.count == 2
+    assert prefill(households, sources=[]).values == {}
