@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from oa_client.domain.workflow import TimeLimit, weekday_add_limit, workday_add_limit
 from tests.core.test_workflow_helpers import T0, UNIT, Script
 
@@ -133,3 +135,35 @@ def test_circulation_reader_withdraws_own_read_mark() -> None:
     s.do("read", "boss", "circulate")
     s.do("withdraw", "boss", "circulate")
     assert s.state.current.holders == ["boss", "dep"]
+
+
+def test_reassign_delegate_and_urge_in_the_incoming_flow() -> None:
+    from datetime import date
+
+    s = received()
+    s.do("reassign", "clerk", "receive", to_user="odir", opinion="请代为签收")
+    assert s.state.holders == ["odir"]
+    s.do("approve", "odir", "receive")
+    s.do("urge", "odir", "register")
+    assert s.last().reason_code == "own_step"
+    s.do("delegate", "odir", to_user="clerk2", valid_from=date(2026, 3, 1), valid_until=date(2026, 3, 31))
+    s.do("approve", "clerk2", "register", on_behalf_of="odir", opinion="代为登记")
+    entry = s.last()
+    assert entry.outcome == "accepted" and entry.delegated
+    s.do("urge", "odir", "vet", opinion="请尽快初审")
+    assert s.last().outcome == "accepted" and s.state.current.urges == 1
+
+
+@pytest.mark.parametrize("target", ["receive", "register", "vet", "propose", "instruct", "handle"])
+def test_archive_may_return_to_any_earlier_step(target: str) -> None:
+    s = received()
+    through_instruct(s, lead_department="D2", assist_departments=["D3"])
+    s.do("approve", "chief2", "handle")
+    s.do("approve", "chief3", "handle")
+    s.do("approve", "clerk", "complete")
+    allowed = {a.action: a for a in s.wf.allowed(s.state, "clerk", at=s.now)}
+    assert target in allowed["return"].targets
+    s.do("return", "clerk", "archive", to_step=target, opinion="材料不全")
+    expected = {"receive": ["clerk2"], "register": ["clerk2"], "vet": ["clerk"], "propose": ["odir"],
+                "instruct": ["dep"], "handle": ["chief2", "chief3"]}[target]
+    assert s.state.current.step == target and s.state.holders == expected
