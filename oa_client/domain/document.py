@@ -80,7 +80,7 @@ def _bad_number(text: str) -> ValidationError:
     )
 
 
-def format_doc_number(*, code: str, year: int, seq: int) -> str:
+def format_doc_number(code: str, year: int, seq: int) -> str:
     """Write a 发文字号 with 六角括号, no leading zeros: 普府〔2022〕12号 (the server assigns it)."""
     code = code.strip()
     if not code or _DOC_NUMBER.match(f"{code}〔2000〕1号") is None or not (1949 <= year <= 2999) or seq < 1:

@@ -143,6 +143,7 @@ def test_doc_number_variants_normalise(text: str) -> None:
 
 def test_format_doc_number() -> None:
     assert format_doc_number(code="普府办", year=2026, seq=7) == "普府办〔2026〕7号"
+    assert format_doc_number("普府", 2026, 12) == "普府〔2026〕12号"
     assert str(DocNumber("普府", 2026, 12)) == "普府〔2026〕12号"
     for code, year, seq in [("", 2026, 1), ("普府", 2026, 0), ("普〔府", 2026, 1), ("普府", 99, 1)]:
         with pytest.raises(ValidationError) as e:
