@@ -28,6 +28,7 @@ class LazyRecordModel(QAbstractTableModel):
     """Rows = ids; cells = fields of records fetched lazily; `columns` are field keys."""
 
     block_loaded = Signal(int)
+    complete = Signal(int)  # the whole id list is known
 
     def __init__(self, columns: list[str], parent=None) -> None:
         super().__init__(parent)
@@ -40,16 +41,36 @@ class LazyRecordModel(QAbstractTableModel):
         self.failed: set[str] = set()
         self.generation = 0
 
-    def set_ids(self, ids: list[str], fetch: Fetch, names: dict[str, str] | None = None) -> None:
-        """Show a new list of ids; rows load as they become visible."""
+    def set_ids(self, ids: list[str], fetch: Fetch, names: dict[str, str] | None = None,
+                first: dict[str, dict] | None = None) -> None:
+        """Show a new list of ids; rows load as they become visible (`first`: block 0 given)."""
         self.beginResetModel()
-        self.ids, self.fetch = ids, fetch
+        self.ids, self.fetch = list(ids), fetch
         self.names = names or {}
         self.blocks.clear()
         self.pending.clear()
         self.failed.clear()
         self.generation += 1
+        if first is not None:
+            self.blocks[0] = first
         self.endResetModel()
+        if first is not None:
+            self.block_loaded.emit(0)
+
+    def extend(self, ids: list[str]) -> None:
+        """The full id list arrived after the first page: keep what is shown, add the rest."""
+        shown = self.ids
+        if ids[:len(shown)] != shown:
+            first = self.blocks.get(0)
+            self.set_ids(ids, self.fetch, self.names,
+                         first={i: first[i] for i in ids[:BATCH] if first and i in first}
+                         if first and all(i in first for i in ids[:BATCH]) else None)
+            return
+        if len(ids) > len(shown):
+            self.beginInsertRows(QModelIndex(), len(shown), len(ids) - 1)
+            self.ids = list(ids)
+            self.endInsertRows()
+        self.complete.emit(len(self.ids))
 
     def record(self, row: int) -> dict | None:
         """The cached record at `row`, or None when not loaded."""

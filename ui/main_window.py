@@ -247,7 +247,7 @@ class MainWindow(QMainWindow):
     def _after_sync(self, out) -> None:
         self.hide_banner()
         for page in self.record_pages.values():
-            page.reload(select=page.current["id"] if page.current else None)
+            page.refresh()
         if self.session is not None:
             self.contacts_page.set_session(self.session)
         self.conflicts_button.setVisible(bool(out.conflicts) and self.sync.state != "attention")

@@ -53,6 +53,8 @@ class RecordPage(QWidget):
         self.session = None
         self.select_after_load: str | None = None
         self.current: dict | None = None
+        self.widths_set = False
+        self.dirty = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         top = QHBoxLayout()
@@ -115,12 +117,27 @@ class RecordPage(QWidget):
         """Show this session's records."""
         self.session = session
         self.watermark.set_text(watermark)
-        self.reload()
+        self.dirty = True
+        if self.isVisible():
+            self.reload()
+
+    def showEvent(self, event) -> None:
+        """Lists load when first shown (and after a sync changed them)."""
+        super().showEvent(event)
+        if getattr(self, "dirty", False) and self.session is not None:
+            self.reload(select=self.current["id"] if self.current else None)
+
+    def refresh(self) -> None:
+        """Data changed: reload now if shown, else when next shown."""
+        self.dirty = True
+        if self.isVisible():
+            self.reload(select=self.current["id"] if self.current else None)
 
     def _switch(self, index: int) -> None:
         self.view = self.views[index]
         self.current = None
         self.model.columns = list(self.view.columns)
+        self.widths_set = False
         self.reload()
 
     def reload(self, select: str | None = None) -> None:
@@ -128,16 +145,30 @@ class RecordPage(QWidget):
         if self.session is None:
             return
         store, view = self.session.store, self.view
+        self.dirty = False
         self.select_after_load = select
+        # the first page first (shown at once), then every id for the rest of the list
+        run_op(self, lambda _c: store.records.list(view.collection, order_by=view.order_by,
+                                                   limit=BATCH),
+               success=lambda recs: self._first_loaded(view, recs))
         run_op(self, lambda _c: store.records.ids(view.collection, order_by=view.order_by),
-               success=self._ids_loaded)
+               success=lambda ids: self._ids_loaded(view, ids))
 
-    def _ids_loaded(self, ids: list[str]) -> None:
-        store, collection = self.session.store, self.view.collection
-        self.model.set_ids(ids, lambda batch: store.records.get_many(collection, batch),
-                           self.session.names)
-        self._set_widths()
-        self.model.load_block(0)
+    def _first_loaded(self, view: View, recs: list[dict]) -> None:
+        if view is not self.view:
+            return
+        store, collection = self.session.store, view.collection
+        self.model.set_ids([r["id"] for r in recs],
+                           lambda batch: store.records.get_many(collection, batch),
+                           self.session.names, first={r["id"]: r for r in recs})
+        if not self.widths_set:
+            self.widths_set = True
+            self._set_widths()
+
+    def _ids_loaded(self, view: View, ids: list[str]) -> None:
+        if view is not self.view:
+            return
+        self.model.extend(ids)
         if self.select_after_load:
             row = self.model.row_of(self.select_after_load)
             if row >= 0:
