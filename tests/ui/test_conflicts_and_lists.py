@@ -104,3 +104,23 @@ def test_settings_font_scale_and_language_apply_at_once(qtbot, tmp_path, file_ke
                                           "proxy": ""}))
     assert window.nav.item(0).text() == "待办"
     close_main(qtbot, window)
+
+
+def test_live_update_brings_a_new_todo_and_a_notification(qtbot, tmp_path, file_keyring,
+                                                          demo_server):
+    shell = make_shell(tmp_path, file_keyring, demo_server.url, live_updates=True)
+    window = sign_in(qtbot, shell, "zhengxiaoyan")
+    qtbot.waitUntil(lambda: window.sync.state == "synced", timeout=WAIT)
+    before = len(window.todo_page.model.items)
+    me = window.session.user_id
+    # the clerk registers an incoming document for her; nobody presses F5
+    clerk = make_client(demo_server, tmp_path / "clerk", "wuqiong")
+    save(clerk.store, "documents", {
+        "direction": "incoming", "doc_kind": "通知", "title": "关于开展安全生产大检查的通知",
+        "body": "请各单位立即开展安全生产大检查。", "state": "handle", "holder_ids": [me],
+        "audience_users": [me]})
+    clerk.engine.sync()
+    qtbot.waitUntil(lambda: len(window.todo_page.model.items) == before + 1, timeout=WAIT)
+    assert any("安全生产大检查" in n for n in window.notifications)
+    clerk.close()
+    close_main(qtbot, window)
