@@ -141,7 +141,7 @@ class LazyRecordModel(QAbstractTableModel):
         fetch, generation = self.fetch, self.generation
         run_op(None, lambda _c: fetch(ids),
                success=lambda recs: self._loaded(generation, block, ids, recs),
-               failure=lambda exc: self._loaded(generation, block, ids, {}, exc))
+               failure=lambda exc: self._loaded(generation, block, ids, {}, exc), priority=5)
 
     def load_block(self, block: int) -> None:
         """Ask for a block now (the first page is requested before it is painted)."""

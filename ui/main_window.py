@@ -327,7 +327,7 @@ class MainWindow(QMainWindow):
         if index < len(NAV):
             self.nav.setCurrentRow(index)
         else:
-            self.nav.clearSelection()
+            self.nav.setCurrentRow(-1)
             self.stack.setCurrentIndex(index)
 
     def _nav_changed(self, row: int) -> None:

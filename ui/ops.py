@@ -62,8 +62,9 @@ def run_op(
     failure: Callable[[BaseException], None] | None = None,
     label: str | None = None,
     pool: str = "db",
+    priority: int = 0,
 ) -> threading.Event:
-    """Run `op` in the background; return the event that cancels it."""
+    """Run `op` in the background (higher `priority` first); return the event that cancels it."""
     cancel = threading.Event()
     bridge = _Bridge()
     _live.add(bridge)
@@ -104,5 +105,5 @@ def run_op(
         timer.timeout.connect(show_progress)
         timer.start(PROGRESS_DELAY_MS)
     target = db_pool() if pool == "db" else QThreadPool.globalInstance()
-    target.start(_Task(op, bridge, cancel))
+    target.start(_Task(op, bridge, cancel), priority)
     return cancel

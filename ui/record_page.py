@@ -150,7 +150,7 @@ class RecordPage(QWidget):
         # the first page first (shown at once), then every id for the rest of the list
         run_op(self, lambda _c: store.records.list(view.collection, order_by=view.order_by,
                                                    limit=BATCH),
-               success=lambda recs: self._first_loaded(view, recs))
+               success=lambda recs: self._first_loaded(view, recs), priority=10)
         run_op(self, lambda _c: store.records.ids(view.collection, order_by=view.order_by),
                success=lambda ids: self._ids_loaded(view, ids))
 

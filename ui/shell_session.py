@@ -87,7 +87,7 @@ class ShellSession:
     def load_names(self) -> None:
         """id → name for units and people (the org cache), for lists and details."""
         names = {}
-        for table in ("units", "users"):
+        for table in ("units", "users", "rooms", "service_items", "report_templates"):
             for rid, name in self.store.db.query(f"SELECT id, name FROM {table} WHERE deleted = 0"):
                 names[rid] = name
         self.names = names
