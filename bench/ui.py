@@ -1,7 +1,8 @@
 """UI benchmark: start-up to the main window with 100,000 cached documents, against a bare
 Qt window in the same run; first page of the 100k list; a search through the UI.
 
-Each start is a fresh process (`main.py`, offscreen) on a remembered profile, so the
+`todo_ready_ms` (session open → 待办 list filled) shows the cold scan of the profile
+that follows the first paint; the search is timed after it. Each start is a fresh process (`main.py`, offscreen) on a remembered profile, so the
 numbers include Python, Qt and our imports. The key reaches the child through a
 keyring back-end read from the environment (`EnvKeyring`); nothing touches the
 user's own settings (XDG_CONFIG_HOME points at the run's directory).
@@ -130,7 +131,7 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
         app_args = [sys.executable, str(ROOT / "main.py"), "--profile", str(root / "profiles")]
         floor = [_start([sys.executable, "-c", FLOOR], env, ("shown",))["shown"]
                  for _ in range(rounds)]
-        runs = [_start(app_args, env, ("shown", "first_page_ms", "search_ui_ms"))
+        runs = [_start(app_args, env, ("shown", "first_page_ms", "todo_ready_ms", "search_ui_ms"))
                 for _ in range(rounds)]
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -144,6 +145,7 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
         "startup_vs_qt_floor": round(startup / qt_floor, 2),
         "first_page_ms": round(statistics.median(r["first_page_ms"] for r in runs), 1),
         "search_ui_ms": round(statistics.median(r["search_ui_ms"] for r in runs), 1),
+        "todo_ready_ms": round(statistics.median(r["todo_ready_ms"] for r in runs), 1),
     }
     if verbose:
         print(f"profile with {n} documents built in {build_s:.1f} s", file=sys.stderr)
@@ -158,12 +160,14 @@ def drive(shell) -> None:
 
     app = QApplication.instance()
     timer = QElapsedTimer()
+    since_ready = QElapsedTimer()
 
     def shown(window) -> None:
         QTimer.singleShot(0, lambda: print("shown", flush=True))
         window.session_ready.connect(lambda: ready(window))
 
     def ready(window) -> None:
+        since_ready.start()
         page = window.record_pages[1]
         window.navigate(1)
         done: list[bool] = []
@@ -178,6 +182,14 @@ def drive(shell) -> None:
 
     def first(window) -> None:
         print(f"first_page_ms {timer.nsecsElapsed() / 1e6:.2f}", flush=True)
+        # the search is timed once the start-up scans (to-do list) are done
+        window.sync.todos_changed.connect(lambda _items: todo_ready(window))
+
+    def todo_ready(window) -> None:
+        if getattr(window, "_bench_searching", False):
+            return
+        window._bench_searching = True
+        print(f"todo_ready_ms {since_ready.nsecsElapsed() / 1e6:.2f}", flush=True)
         window.search_done.connect(lambda _hits: searched(window))
         window.search_box.setText("会议")
         timer.start()

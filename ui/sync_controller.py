@@ -119,8 +119,10 @@ class SyncController(QObject):
 
     def start(self) -> None:
         """Sync now and keep syncing (timer, long-poll)."""
-        self.refresh_counts()
-        self.sync_now()
+        # after the visible list has asked for its first page: a cold scan of a large
+        # profile must not delay what the user looks at
+        QTimer.singleShot(0, self.refresh_counts)
+        QTimer.singleShot(0, self.sync_now)
         if self.live_updates and self.engine is not None and self._poller is None:
             self._poller = threading.Thread(target=self._poll, name="oa-live-updates", daemon=True)
             self._poller.start()
