@@ -37,9 +37,21 @@ def io_threads(monkeypatch):
 
 
 def test_sign_in_first_sync_todo_search_contacts(qtbot, tmp_path, file_keyring, demo_server,
-                                                 io_threads):
+                                                 io_threads, monkeypatch):
+    from ui.signin import SignInWindow
+
+    phases = []
+    original = SignInWindow._progress
+
+    def progress(self, p):
+        original(self, p)
+        phases.append((self.phase.text(), self.bar.maximum()))
+
+    monkeypatch.setattr(SignInWindow, "_progress", progress)
     shell = make_shell(tmp_path, file_keyring, demo_server.url)
     window = sign_in(qtbot, shell, "huangjianhua")
+    # the first sync showed its phase and count on a progress bar
+    assert any(text.startswith("下载数据") for text, _max in phases), phases
     wait_synced(qtbot, window)
     todo = window.todo_page.model.items
     titles = [t.title for t in todo]
