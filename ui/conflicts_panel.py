@@ -7,6 +7,7 @@ import json
 
 from oa_client.i18n import _
 from oa_client.services import conflicts
+from ui.errors import error_text
 from ui.labels import HIDDEN, field_label, fmt, tr
 from ui.ops import run_op
 from ui.qt import (
@@ -110,7 +111,8 @@ class ConflictsPanel(QDialog):
     def reload(self) -> None:
         """Read the open conflicts on the database worker."""
         store = self.session.store
-        run_op(self, lambda _c: conflicts.open_conflicts(store), success=self._loaded)
+        run_op(self, lambda _c: conflicts.open_conflicts(store), success=self._loaded,
+               failure=lambda exc: self.summary.setText(error_text(exc)))
 
     def _loaded(self, items: list) -> None:
         self.items = items
@@ -159,7 +161,8 @@ class ConflictsPanel(QDialog):
             return
         store = self.session.store
         fn = conflicts.keep_mine if choice == "mine" else conflicts.keep_theirs
-        run_op(self, lambda _c: fn(store, c.id), success=lambda _r: self._resolved())
+        run_op(self, lambda _c: fn(store, c.id), success=lambda _r: self._resolved(),
+               failure=lambda exc: self.summary.setText(error_text(exc)))
 
     def _resolved(self) -> None:
         self.changed.emit()

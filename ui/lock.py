@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from oa_client.i18n import _
 from oa_client.services import account
+from ui.errors import error_text
 from ui.ops import run_op
 from ui.qt import (
     QDialog,
@@ -105,7 +106,12 @@ class LockDialog(QDialog):
             return
         self.unlock_button.setEnabled(False)
         store = self.session.store
-        run_op(self, lambda _c: account.check_password(store, password), success=self._checked)
+        run_op(self, lambda _c: account.check_password(store, password), success=self._checked,
+               failure=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.unlock_button.setEnabled(True)
+        self.problem.setText(error_text(exc))
 
     def _checked(self, ok: bool | None) -> None:
         self.unlock_button.setEnabled(True)

@@ -354,7 +354,8 @@ class MainWindow(QMainWindow):
             return
         store = self.session.store
         run_op(self, lambda _c: store.search(query, limit=200),
-               success=lambda hits: self._show_hits(query, hits))
+               success=lambda hits: self._show_hits(query, hits),
+               failure=lambda exc: self.show_banner(error_text(exc), None))
 
     def _show_hits(self, query: str, hits: list) -> None:
         self.search_page.show_hits(query, hits)

@@ -6,6 +6,7 @@ import html
 
 from oa_client.i18n import _
 from oa_client.services.todo import TodoItem
+from ui.errors import error_text
 from ui.labels import short_time
 from ui.ops import run_op
 from ui.qt import (
@@ -177,7 +178,8 @@ class ContactsPage(QWidget):
             return (store.records.list("units", limit=100_000, order_by="name"),
                     store.records.list("users", limit=100_000, order_by="name"))
 
-        run_op(self, op, success=self._loaded)
+        run_op(self, op, success=self._loaded,
+               failure=lambda exc: self.card.setHtml(html.escape(error_text(exc))))
 
     def _loaded(self, result) -> None:
         self.units, self.users = result

@@ -6,6 +6,7 @@ import html
 from dataclasses import dataclass
 
 from oa_client.i18n import _
+from ui.errors import error_text
 from ui.labels import HIDDEN, field_label, fmt, tr
 from ui.lazy_model import BATCH, LazyRecordModel
 from ui.ops import run_op
@@ -150,9 +151,14 @@ class RecordPage(QWidget):
         # the first page first (shown at once), then every id for the rest of the list
         run_op(self, lambda _c: store.records.list(view.collection, order_by=view.order_by,
                                                    limit=BATCH),
-               success=lambda recs: self._first_loaded(view, recs), priority=10)
+               success=lambda recs: self._first_loaded(view, recs), failure=self._read_failed,
+               priority=10)
         run_op(self, lambda _c: store.records.ids(view.collection, order_by=view.order_by),
-               success=lambda ids: self._ids_loaded(view, ids))
+               success=lambda ids: self._ids_loaded(view, ids), failure=self._read_failed)
+
+    def _read_failed(self, exc: BaseException) -> None:
+        """A list that cannot be read says so in place (no dialog from a background read)."""
+        self.detail.setHtml("<p style='color:#b00000'>" + html.escape(error_text(exc)) + "</p>")
 
     def _first_loaded(self, view: View, recs: list[dict]) -> None:
         if view is not self.view:
