@@ -54,3 +54,33 @@ def test_no_keyring_sets_up_a_passphrase_at_first_sign_in(qtbot, tmp_path, demo_
     assert window.session.store.profile.key_source == "passphrase"
     qtbot.waitUntil(lambda: bool(window.todo_page.model.items), timeout=WAIT)
     close_main(qtbot, window)
+
+
+def test_two_threads_meeting_a_401_refresh_once(demo_server, tmp_path):
+    import threading
+
+    from tests.sync.support import PASSWORD
+    from ui.shell_session import make_transport
+
+    t = make_transport(demo_server.url, profile_id="p", device_id="dev-shared", backend=None,
+                       remember=False)
+    t.login("liuyang", PASSWORD)
+    calls = []
+    original = type(t).__mro__[1].refresh
+
+    def counting(self):
+        calls.append(1)
+        return original(self)
+
+    type(t).__mro__[1].refresh = counting
+    try:
+        t.access_token = "expired"
+        threads = [threading.Thread(target=t.digest) for _ in range(2)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+    finally:
+        type(t).__mro__[1].refresh = original
+    assert 1 <= len(calls) <= 2  # two only when the second 401 came after the first refresh
+    t.digest()  # the session survived: the rotated token was never reused
