@@ -81,6 +81,8 @@ class ShellSession:
     transport: Transport | None = None
     keyring_backend: Any = None
     names: dict[str, str] = field(default_factory=dict)
+    #: typed at an offline start: used once to sign in when the server is back
+    offline_password: str | None = field(default=None, repr=False)
 
     @property
     def user_id(self) -> str:
@@ -208,7 +210,7 @@ def open_offline(store: LocalStore, password: str | None, *, server_url: str, ba
                                backend=backend, remember=remember, proxy=proxy)
     session = ShellSession(store=store, me=me, server_url=transport.base_url,
                            profile_dir=store.profile.path, transport=transport,
-                           keyring_backend=backend)
+                           keyring_backend=backend, offline_password=password)
     session.load_names()
     return session
 

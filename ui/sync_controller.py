@@ -146,7 +146,13 @@ class SyncController(QObject):
         def op(cancel):
             transport = session.transport
             if transport.access_token is None:
-                transport.refresh()  # a remembered sign-in: trade the stored token
+                if transport.tokens.load() is None and session.offline_password:
+                    # started offline with the password: sign in now that the server answers
+                    login = session.me.get("login") or session.store.profile.username
+                    transport.login(login, session.offline_password)
+                    session.offline_password = None
+                else:
+                    transport.refresh()  # a remembered sign-in: trade the stored token
             engine.sync(cancel)
             if org_due:
                 fetch_org(session.store, transport)

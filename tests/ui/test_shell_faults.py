@@ -71,6 +71,13 @@ def test_server_unreachable_without_and_with_a_profile(qtbot, tmp_path, file_key
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.todo_page.model.items != [], timeout=WAIT)
     qtbot.waitUntil(lambda: "离线" in window.sync_label.text(), timeout=WAIT)
+    # the server is back: the next sync signs in with the password typed at the offline start
+    demo_server.__init__(demo_server.settings.data_dir, demo_server.settings.database_url)
+    demo_server.start()
+    window.session.transport.base_url = demo_server.url
+    window.sync.backoff.succeeded()
+    window.sync_now()
+    qtbot.waitUntil(lambda: window.sync.state == "synced", timeout=WAIT)
     close_main(qtbot, window)
 
 
