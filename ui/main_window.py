@@ -410,6 +410,8 @@ class MainWindow(QMainWindow):
             self.session.transport.http.proxies = proxies
         if self.idle is not None:
             self.idle.set_minutes(prefs.idle_minutes)
+        if prefs.server_url and prefs.server_url != old.server_url:
+            QSettings().setValue("signin/server", prefs.server_url)  # used at the next sign-in
         for page in self.record_pages.values():
             page.watermark.set_text(self.watermark_text())
 
