@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -123,6 +124,7 @@ class Transport:
         self.language = language
         self.access_token: str | None = None
         self.user: dict | None = None
+        self._refresh_lock = threading.Lock()
         self.bytes_sent = 0
         self.bytes_received = 0
 
@@ -175,9 +177,14 @@ class Transport:
             if len(body) > GZIP_OVER:
                 body = gzip.compress(body, compresslevel=5)
                 extra["Content-Encoding"] = "gzip"
+        used = self.access_token
         resp = self._send(method, path, body=body, params=params, headers=extra)
         if resp.status_code == 401 and auth:
-            self.refresh()
+            with self._refresh_lock:
+                # another thread may have refreshed meanwhile: a second refresh would replay
+                # the used refresh token and end the whole sign-in
+                if self.access_token == used or self.access_token is None:
+                    self.refresh()
             resp = self._send(method, path, body=body, params=params, headers=extra)
         if resp.status_code not in expect:
             raise self._error(resp)

@@ -295,3 +295,26 @@ def test_a_record_the_desk_cannot_store_is_set_aside_not_fatal(server, tmp_path)
     assert again.repulled == [] and len(conflicts(b)) == 2
     a.close()
     b.close()
+
+
+def test_two_threads_meeting_an_expired_token_refresh_once(server, tmp_path):
+    import threading
+
+    a = make_client(server, tmp_path, DRAFTER)
+    a.transport.access_token = a.transport.access_token[:-4] + "AAAA"
+    errors = []
+
+    def pull():
+        try:
+            a.transport.pull(0)
+        except SyncError as exc:  # a replayed refresh token would end the sign-in here
+            errors.append(exc)
+
+    threads = [threading.Thread(target=pull) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    a.transport.pull(0)  # the sign-in is still alive
+    a.close()
