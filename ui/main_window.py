@@ -199,6 +199,8 @@ class MainWindow(QMainWindow):
         self._show_user()
         if self.sync is None:
             self.sync_label.setText(_("正在打开本机数据…"))
+        else:
+            self.sync.restate()
 
     def _show_user(self) -> None:
         if self.session is not None:

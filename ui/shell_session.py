@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,23 +50,6 @@ class SafeTokenStore:
                 self.keyring.save(token)
             except Exception:
                 log.warning("refresh token kept in memory only (keyring unavailable)")
-
-
-class SharedTransport(Transport):
-    """A transport used by the sync worker and the long-poll thread at once: one refresh at
-    a time, so two threads that both met a 401 never spend the same rotating token twice."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._refresh_lock = threading.Lock()
-
-    def refresh(self) -> dict:
-        """Refresh unless another thread already did while this one waited."""
-        before = self.access_token
-        with self._refresh_lock:
-            if self.access_token is not None and self.access_token != before and self.user:
-                return self.user
-            return super().refresh()
 
 
 @dataclass
@@ -131,7 +113,7 @@ def make_transport(server_url: str, *, profile_id: str, device_id: str, backend:
     """A transport for this device with the refresh token kept as chosen."""
     from oa_client.i18n import current_language
 
-    transport = SharedTransport(server_url.rstrip("/"), device_id=device_id, device_name=_("办公电脑"),
+    transport = Transport(server_url.rstrip("/"), device_id=device_id, device_name=_("办公电脑"),
                           tokens=SafeTokenStore(profile_id, backend=backend, remember=remember),
                           language="en" if current_language() == "en" else "zh-CN")
     if proxy:

@@ -67,6 +67,7 @@ class SyncController(QObject):
         self.last_org = 0.0
         self.cancel: threading.Event | None = None
         self.state = "offline"
+        self.last_time = ""
         self._bridge = _Bridge()
         self._bridge.progress.connect(self._progress_gui, Qt.ConnectionType.QueuedConnection)
         self._bridge.wake.connect(self.sync_now, Qt.ConnectionType.QueuedConnection)
@@ -82,6 +83,18 @@ class SyncController(QObject):
     def _say(self, text: str, state: str) -> None:
         self.state = state
         self.status_changed.emit(text, state)
+
+    def restate(self) -> None:
+        """Say the current state again (after the language changed)."""
+        texts = {
+            "offline": self.offline_text,
+            "syncing": lambda: _("同步中…"),
+            "synced": lambda: _("已同步 {time}").format(time=self.last_time),
+            "attention": lambda: _("需要处理（{k}）").format(k=self.open_conflicts),
+            "auth": lambda: _("请重新登录（{n} 项待同步）").format(n=self.pending),
+        }
+        if self.state in texts:
+            self._say(texts[self.state](), self.state)
 
     def offline_text(self) -> str:
         """离线（N 项待同步）."""
@@ -182,6 +195,7 @@ class SyncController(QObject):
         self.running = False
         self.backoff.succeeded()
         self.pending, self.open_conflicts = out.pending, out.conflicts
+        self.last_time = out.finished_at
         if self.open_conflicts:
             self._say(_("需要处理（{k}）").format(k=self.open_conflicts), "attention")
         else:
