@@ -154,6 +154,11 @@ class MainWindow(QMainWindow):
         for a in (self.act_sync, self.act_conflicts, self.act_settings, self.act_lock,
                   self.act_sign_out, self.act_remove):
             self.menu_profile.addAction(a)
+        self.act_export = self._action(self.show_export, None, None)
+        self.act_verify = self._action(self.show_verify, None, None)
+        self.menu_docs = self.menuBar().addMenu("")
+        self.menu_docs.addAction(self.act_export)
+        self.menu_docs.addAction(self.act_verify)
         self.act_find = self._action(self.focus_search, QKeySequence.StandardKey.Find, None)
         self.addAction(self.act_find)
         for i in range(len(NAV)):
@@ -193,6 +198,9 @@ class MainWindow(QMainWindow):
         self.act_remove.setText(_("从本机删除此配置…"))
         self.act_find.setText(_("搜索"))
         self.menu_profile.setTitle(_("账号"))
+        self.menu_docs.setTitle(_("公文工具"))
+        self.act_export.setText(_("公文排版导出…"))
+        self.act_verify.setText(_("核验签章…"))
         self.search_box.setPlaceholderText(_("搜索公文、意见、附件、会议（Ctrl+F，离线可用）"))
         for page in (self.todo_page, self.contacts_page, self.search_page, *self.record_pages.values()):
             page.retranslate()
@@ -384,6 +392,27 @@ class MainWindow(QMainWindow):
         panel.changed.connect(lambda: self.sync.refresh_counts() if self.sync else None)
         self.conflicts_panel = panel
         panel.show()
+
+    def show_export(self) -> None:
+        """公文排版导出: a txt/docx 公文 to GB/T 9704 PDF and DOCX."""
+        from ui.render_dialog import RenderDialog
+
+        self.export_dialog = RenderDialog(self)
+        self.export_dialog.show()
+
+    def show_verify(self) -> None:
+        """核验签章 of a PDF or exchange package against the server CA kept in the profile."""
+        from ui.verify_dialog import VerifyDialog
+
+        def roots() -> list[bytes]:  # runs on the dialog's worker
+            if self.session is None:
+                return []
+            rows = self.session.store.db.query(
+                "SELECT value FROM meta WHERE key = 'ca_root_pem'")
+            return [rows[0][0].encode("ascii")] if rows else []
+
+        self.verify_dialog = VerifyDialog(self, trust_roots=roots)
+        self.verify_dialog.show()
 
     def show_settings(self) -> None:
         """The settings dialog; applied at once where Qt allows."""

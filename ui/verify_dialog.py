@@ -26,6 +26,8 @@ MAX_FILE = 200 * 1024 * 1024
 
 def check_file(path: Path, trust_roots: list[bytes]) -> tuple[bool, str]:
     """Verify a PDF or an exchange package; return (ok, the readable report)."""
+    if not trust_roots:
+        return False, _("本机还没有服务器的根证书：请联网同步一次后再核验。")
     data = path.read_bytes()[: MAX_FILE + 1]
     if len(data) > MAX_FILE:
         return False, _("文件过大，无法核验。")
@@ -44,6 +46,7 @@ class VerifyDialog(QDialog):
     checked = Signal(bool)
 
     def __init__(self, parent: QWidget | None, *, trust_roots: Callable[[], list[bytes]]) -> None:
+        """`trust_roots` is called on a worker thread (it may read the profile)."""
         super().__init__(parent)
         self.trust_roots = trust_roots
         self.setWindowTitle(_("核验签章"))
@@ -77,13 +80,10 @@ class VerifyDialog(QDialog):
         if not self.path.text().strip() or not path.is_file():
             self._show(False, _("请先选择一个存在的文件。"))
             return
-        roots = self.trust_roots()
-        if not roots:
-            self._show(False, _("本机还没有服务器的根证书：请联网同步一次后再核验。"))
-            return
         self.run_button.setEnabled(False)
         self.area.say(_("正在核验…"), ok=None)
-        run_op(self, lambda _c: check_file(path, roots), pool="net",
+        # the trust roots live in the encrypted profile: read them on the worker too
+        run_op(self, lambda _c: check_file(path, self.trust_roots()), pool="net",
                success=lambda res: self._show(*res), failure=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
