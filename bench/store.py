@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from bench.corpus import Corpus
-from bench.keyring_memory import MemoryKeyring
 from oa_client.store.db import Database
+from oa_client.store.keys import MemoryKeyring
 from oa_client.store.local import open_store
 from oa_client.store.records import RecordStore
 from oa_client.store.search import like_search, search

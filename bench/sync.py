@@ -20,8 +20,8 @@ from pathlib import Path
 from sqlalchemy import insert, select, update
 
 from bench.corpus import Corpus
-from bench.keyring_memory import MemoryKeyring
 from oa_client.services import records as svc
+from oa_client.store.keys import MemoryKeyring
 from oa_client.store.local import open_store
 from oa_server.config import Settings
 from oa_server.db import make_engine, make_sessionmaker

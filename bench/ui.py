@@ -63,8 +63,8 @@ def _build(root: Path, n: int) -> dict[str, str]:
     """A remembered profile holding `n` documents; returns the keyring entries."""
     from bench.corpus import Corpus
     from oa_client.services import account
+    from oa_client.store.keys import MemoryKeyring
     from oa_client.store.local import open_store
-    from ui.demo import MemoryKeyring
     from ui.shell_session import profile_dir_for
 
     kr = MemoryKeyring()

@@ -51,6 +51,15 @@ def server_id(session: Session) -> str:
     return row.value
 
 
+def _sees(user: User):
+    """SQL: an audience row of the record in hand names one of the user's principals."""
+    return and_(
+        SyncAudience.collection == SyncRecord.collection,
+        SyncAudience.record_id == SyncRecord.id,
+        SyncAudience.principal.in_(principals_of(user)),
+    )
+
+
 def high_water(session: Session) -> int:
     """The newest committed revision."""
     value = session.scalar(select(SyncCounter.value).where(SyncCounter.name == COUNTER))
@@ -119,12 +128,7 @@ def pull(
         raise ValidationError(
             _("未知的数据类别：{name}").format(name=collection), field="collection"
         )
-    principals = principals_of(user)
-    match = and_(
-        SyncAudience.collection == SyncRecord.collection,
-        SyncAudience.record_id == SyncRecord.id,
-        SyncAudience.principal.in_(principals),
-    )
+    match = _sees(user)
     visible_now = exists().where(match, SyncAudience.active.is_(True))
     query = (
         select(
@@ -193,13 +197,7 @@ class PullPage:
 def digest(session: Session, *, user: User) -> DigestResponse:
     """Per-collection count and digest of the live records the user sees."""
     authz.require_business_user(user)
-    principals = principals_of(user)
-    visible = exists().where(
-        SyncAudience.collection == SyncRecord.collection,
-        SyncAudience.record_id == SyncRecord.id,
-        SyncAudience.principal.in_(principals),
-        SyncAudience.active.is_(True),
-    )
+    visible = exists().where(_sees(user), SyncAudience.active.is_(True))
     hw = high_water(session)
     rows = session.execute(
         select(SyncRecord.collection, SyncRecord.id, SyncRecord.rev).where(
@@ -225,13 +223,7 @@ def can_read_blob(session: Session, *, user: User, sha256: str) -> bool:
     blob = session.get(Blob, sha256)
     if blob is not None and blob.created_by == str(user.id):
         return True
-    principals = principals_of(user)
-    visible = exists().where(
-        SyncAudience.collection == SyncRecord.collection,
-        SyncAudience.record_id == SyncRecord.id,
-        SyncAudience.principal.in_(principals),
-        SyncAudience.active.is_(True),
-    )
+    visible = exists().where(_sees(user), SyncAudience.active.is_(True))
     # stored data is canonical JSON, so the hash appears exactly like this
     needle = f'%"sha256":"{sha256}"%'
     found = session.execute(

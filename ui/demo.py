@@ -8,38 +8,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import keyring.backend
-
 from oa_client.services.demo_records import AUTHORS, demo_records
 from oa_client.services.records import save
+from oa_client.store.keys import MemoryKeyring
 from oa_client.store.local import open_store
 from sync.engine import SyncEngine
 from sync.transport import MemoryTokenStore, Transport
 
 log = logging.getLogger(__name__)
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 (the published demo password)
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """Throw-away keys for the seeding profiles."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        """The stored secret."""
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        """Store a secret."""
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        """Forget a secret."""
-        self.entries.pop((service, username), None)
 
 
 def seed_demo_records(server_url: str, *, workdir: Path | None = None) -> int:

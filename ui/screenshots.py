@@ -34,10 +34,10 @@ def _wait(cond: Callable[[], bool], timeout: float = 30.0) -> None:
 def _conflict(server_url: str, title: str, work: Path) -> None:
     """Another user edits `title` first (so the signed-in user gets a conflict)."""
     from oa_client.services.records import save
+    from oa_client.store.keys import MemoryKeyring
     from oa_client.store.local import open_store
     from sync.engine import SyncEngine
     from sync.transport import MemoryTokenStore, Transport
-    from ui.demo import MemoryKeyring
 
     store = open_store(work / "other", keyring_backend=MemoryKeyring(), server_url=server_url,
                        username="zhengxiaoyan")
@@ -56,8 +56,9 @@ def _conflict(server_url: str, title: str, work: Path) -> None:
 def run(out: Path) -> list[Path]:
     """Render the screens into `out`; return the files written."""
     import main as wiring
+    from oa_client.store.keys import MemoryKeyring
     from ui.app import make_app
-    from ui.demo import MemoryKeyring, seed_demo_records
+    from ui.demo import seed_demo_records
     from ui.qt import QSettings
 
     out.mkdir(parents=True, exist_ok=True)

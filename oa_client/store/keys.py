@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import keyring
 import keyring.errors
 from argon2.low_level import Type, hash_secret_raw
+from jaraco.classes import properties
 from keyring.backend import KeyringBackend
 
 from oa_client.errors import KeyUnavailable
@@ -127,3 +128,32 @@ def derive_key(passphrase: str, kdf: dict) -> bytes:
         hash_len=KEY_BYTES,
         type=Type.ID,
     )
+
+
+class MemoryKeyring(KeyringBackend):
+    """Keys held in memory only (throw-away profiles: demo seeding, benchmarks).
+
+    Never chosen by keyring's automatic selection (it is not "viable"): a profile's
+    real key must never land in memory by accident. Pass it explicitly.
+    """
+
+    @properties.classproperty
+    def priority(cls) -> float:  # type: ignore[override]
+        """Not viable for automatic selection."""
+        raise RuntimeError("MemoryKeyring is only used when passed explicitly")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        """The stored secret, or None."""
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        """Store a secret."""
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        """Forget a secret."""
+        self.entries.pop((service, username), None)

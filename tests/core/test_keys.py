@@ -167,3 +167,15 @@ def test_file_keyring_is_a_real_backend(tmp_path):
     kr = FileKeyring(tmp_path)
     kr.set_password("s", "u", "v")
     assert FileKeyring(tmp_path).get_password("s", "u") == "v"
+
+
+def test_explicit_only_keyrings_are_never_chosen_automatically():
+    import keyring.backend
+
+    from oa_client.store.keys import MemoryKeyring
+
+    chosen = {type(k).__name__ for k in keyring.backend.get_all_keyring()}
+    assert "MemoryKeyring" not in chosen and "FileKeyring" not in chosen
+    kr = MemoryKeyring()  # still works when handed over explicitly
+    kr.set_password("s", "u", "v")
+    assert kr.get_password("s", "u") == "v"
