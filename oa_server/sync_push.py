@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from oa_client.errors import ValidationError
@@ -124,22 +124,28 @@ class _Batch:
 
     def load(self, keys: set[tuple[str, str]]) -> None:
         """Read the records and their audience for every key the batch touches."""
-        keys_list = sorted(keys)
-        for part in _chunks(keys_list):
-            for rec in self.session.scalars(
-                select(SyncRecord).where(tuple_(SyncRecord.collection, SyncRecord.id).in_(part))
-            ):
-                self.records[(rec.collection, rec.id)] = rec
-            for row in self.session.execute(
-                select(
-                    SyncAudience.collection,
-                    SyncAudience.record_id,
-                    SyncAudience.principal,
-                    SyncAudience.active,
-                ).where(tuple_(SyncAudience.collection, SyncAudience.record_id).in_(part))
-            ):
-                self.audience.setdefault((row[0], row[1]), {})[row[2]] = bool(row[3])
-                self.stored_audience.setdefault((row[0], row[1]), {})[row[2]] = bool(row[3])
+        by_collection: dict[str, list[str]] = {}
+        for collection, rid in sorted(keys):
+            by_collection.setdefault(collection, []).append(rid)
+        # one collection at a time: `collection = ? AND id IN (…)` uses the primary key
+        for collection, ids in by_collection.items():
+            for part in _chunks(ids):
+                for rec in self.session.scalars(
+                    select(SyncRecord).where(
+                        SyncRecord.collection == collection, SyncRecord.id.in_(part)
+                    )
+                ):
+                    self.records[(rec.collection, rec.id)] = rec
+                for row in self.session.execute(
+                    select(
+                        SyncAudience.record_id, SyncAudience.principal, SyncAudience.active
+                    ).where(
+                        SyncAudience.collection == collection, SyncAudience.record_id.in_(part)
+                    )
+                ):
+                    key = (collection, row[0])
+                    self.audience.setdefault(key, {})[row[1]] = bool(row[2])
+                    self.stored_audience.setdefault(key, {})[row[1]] = bool(row[2])
 
     def visible(self, key: tuple[str, str]) -> bool:
         """Whether the pushing user sees the record now."""
