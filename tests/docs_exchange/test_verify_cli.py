@@ -101,10 +101,6 @@ def test_bad_trust_file_exits_two(files, capsys) -> None:
     assert code == 2 and "根证书" in out
 
 
-@pytest.mark.skipif(
-    not (ROOT / "docs_exchange" / "__main__.py").exists(),
-    reason="docs_exchange/__main__.py (the layout engineer's) not there yet",
-)
 def test_python_m_docs_exchange_verify(files) -> None:
     env = {k: v for k, v in os.environ.items() if k != "OA_TRUST_ROOTS"}
     good = subprocess.run(

@@ -25,7 +25,7 @@ def pg_admin() -> Iterator[str]:
     import os
 
     if not os.environ.get(postgres.ENV_URL) and postgres.pg_bin() is None:
-        pytest.skip("PostgreSQL is not installed")
+        pytest.fail("PostgreSQL binaries not found: `make test` installs them (apt postgresql)")
     with postgres.admin_url() as url:
         yield url
 
