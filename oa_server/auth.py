@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oa_client.errors import NotFoundError
@@ -21,7 +20,7 @@ from oa_server.config import Settings
 from oa_server.crud import get_user_by_login
 from oa_server.errors import AccountDisabled, AccountLocked, NotAuthenticated
 from oa_server.i18n import _
-from oa_server.models import AuthSession, Device, RefreshToken, ServerSecret, User
+from oa_server.models import AuthSession, Device, RefreshToken, User
 from oa_server.security import (
     issue_access_token,
     new_refresh_token,
@@ -30,6 +29,7 @@ from oa_server.security import (
     token_digest,
     verify_password,
 )
+from oa_server.server_secrets import shared_secret
 
 SIGNING_KEY_NAME = "access_token_key"
 
@@ -49,22 +49,9 @@ def signing_key(session: Session, settings: Settings) -> bytes:
     """The key access tokens are signed with: configured, else shared through the database."""
     if settings.secret_key:
         return settings.secret_key.encode()
-    row = session.get(ServerSecret, SIGNING_KEY_NAME)
-    if row is None:
-        try:
-            session.add(ServerSecret(name=SIGNING_KEY_NAME, value=new_signing_key()))
-            audit.append(
-                session,
-                actor="system",
-                action="server.signing_key_created",
-                target=f"secret:{SIGNING_KEY_NAME}",
-            )
-            session.commit()
-        except IntegrityError:  # another worker created it first
-            session.rollback()
-        row = session.get(ServerSecret, SIGNING_KEY_NAME)
-    assert row is not None
-    return bytes.fromhex(row.value)
+    value = shared_secret(session, SIGNING_KEY_NAME, make=new_signing_key,
+                          audit_action="server.signing_key_created")
+    return bytes.fromhex(value)
 
 
 def _bad_credentials() -> NotAuthenticated:

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from oa_client.errors import ConflictError, ValidationError
 from oa_server import audit, authz
 from oa_server.i18n import _
-from oa_server.models import ServerSecret, User
+from oa_server.models import User
+from oa_server.server_secrets import shared_secret
 from oa_server.sync_models import SyncAudience, SyncCounter, SyncRecord
 from oa_server.sync_push import apply_batch, principals_of
 from sync.protocol import (
@@ -38,17 +39,7 @@ COUNTER = "rev"
 
 def server_id(session: Session) -> str:
     """This database's identity; a restore from backup or another server shows a new one."""
-    row = session.get(ServerSecret, "server_id")
-    if row is None:
-        row = ServerSecret(name="server_id", value=str(uuid.uuid4()))
-        session.add(row)
-        try:
-            session.flush()
-        except IntegrityError:  # another worker made it first
-            session.rollback()
-            row = session.get(ServerSecret, "server_id")
-            assert row is not None
-    return row.value
+    return shared_secret(session, "server_id", make=lambda: str(uuid.uuid4()))
 
 
 def _sees(user: User):

@@ -32,7 +32,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from docs_exchange.pki import (
@@ -48,8 +47,9 @@ from oa_client.errors import NotFoundError, SignatureError
 from oa_server import audit
 from oa_server.config import Settings
 from oa_server.i18n import _
-from oa_server.models import ServerSecret, Unit
+from oa_server.models import Unit
 from oa_server.security import new_signing_key
+from oa_server.server_secrets import shared_secret
 
 STORAGE_SECRET_NAME = "signing_storage_key"  # noqa: S105 (a row name)
 _HKDF_INFO = b"oa-server signing key storage v1"
@@ -66,22 +66,8 @@ def storage_password(session: Session, settings: Settings) -> bytes:
     if settings.secret_key:
         base = settings.secret_key.encode()
     else:
-        row = session.get(ServerSecret, STORAGE_SECRET_NAME)
-        if row is None:
-            try:
-                session.add(ServerSecret(name=STORAGE_SECRET_NAME, value=new_signing_key()))
-                audit.append(
-                    session,
-                    actor="system",
-                    action="server.storage_key_created",
-                    target=f"secret:{STORAGE_SECRET_NAME}",
-                )
-                session.commit()
-            except IntegrityError:  # another worker created it first
-                session.rollback()
-            row = session.get(ServerSecret, STORAGE_SECRET_NAME)
-        assert row is not None
-        base = bytes.fromhex(row.value)
+        base = bytes.fromhex(shared_secret(session, STORAGE_SECRET_NAME, make=new_signing_key,
+                                           audit_action="server.storage_key_created"))
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(base)
     return derived.hex().encode()
 
