@@ -11,7 +11,8 @@ order, and everything is written in one flush.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,13 +21,17 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from oa_client.errors import ValidationError
+from oa_server.authority import Ruling, authority_for
+from oa_server.authority.context import Ctx
 from oa_server.i18n import _
 from oa_server.models import User
 from oa_server.sync_models import SyncAudience, SyncCounter, SyncOp, SyncRecord
 from sync.protocol import (
     ATTACHMENT_OWNERS,
+    CHILD_COLLECTIONS,
     MAX_PAYLOAD_BYTES,
     ORG_COLLECTIONS,
+    SERVER_COLLECTIONS,
     SYNC_COLLECTIONS,
     Op,
     OpResult,
@@ -35,10 +40,7 @@ from sync.protocol import (
 
 COUNTER = "rev"
 #: child collections whose records inherit who-sees-them from a parent record
-PARENTS = {
-    "document_events": ("documents", "document_id"),
-    "document_revisions": ("documents", "document_id"),
-}
+PARENTS = CHILD_COLLECTIONS
 AUDIENCE_KEYS = ("audience_units", "audience_users", "audience_roles")
 
 
@@ -52,7 +54,15 @@ def parent_of(entity: str, payload: dict) -> tuple[str, str] | None:
         return owner, str(payload.get("owner_id") or "")
     return None
 LOCAL_FIELDS = ("id", "rev", "deleted", "updated_at")
+#: envelope fields `Ctx.get` adds to a record's data (never stored inside it)
+ENVELOPE = ("created_by",)
 CHUNK = 400
+
+
+def _envelope(rec: SyncRecord) -> dict:
+    data = json.loads(rec.data)
+    data.update(id=rec.id, rev=rec.rev, unit_id=rec.unit_id, created_by=rec.created_by)
+    return data
 
 
 def dumps(obj: Any) -> str:
@@ -62,7 +72,7 @@ def dumps(obj: Any) -> str:
 
 def principals_of(user: User) -> list[str]:
     """Every principal a user sees records through: self, unit, roles."""
-    out = [f"user:{user.id}", f"unit:{user.unit_id}"]
+    out = ["all", f"user:{user.id}", f"unit:{user.unit_id}"]
     out.extend(f"role:{r}" for r in user.roles)
     return out
 
@@ -121,6 +131,14 @@ class _Batch:
     audience_dirty: set[tuple[str, str]] = field(default_factory=set)
     new_audience: set[tuple[str, str]] = field(default_factory=set)
     needs_rev: list[tuple[SyncRecord, OpResult]] = field(default_factory=list)
+    _ctx: Ctx | None = None
+
+    @property
+    def ctx(self) -> Ctx:
+        """The authorities' view of this batch."""
+        if self._ctx is None:
+            self._ctx = Ctx(self)
+        return self._ctx
 
     def load(self, keys: set[tuple[str, str]]) -> None:
         """Read the records and their audience for every key the batch touches."""
@@ -164,7 +182,75 @@ class _Batch:
 
     def take_rev(self, rec: SyncRecord, result: OpResult) -> None:
         """Queue a record for the next revision (assigned in order at the end)."""
+        if any(r is rec for r, _res in self.needs_rev) and not result.op_id:
+            return  # already moving in this batch: one revision is enough for a derived write
         self.needs_rev.append((rec, result))
+
+    # -- what authorities use (through Ctx) ---------------------------------------------
+
+    def get(self, collection: str, record_id: str) -> dict | None:
+        """A live record's data with its envelope, loading it on first use."""
+        key = (collection, record_id)
+        if key not in self.records:
+            self.load({key})
+        rec = self.records.get(key)
+        if rec is None or rec.deleted:
+            return None
+        return _envelope(rec)
+
+    def children(self, collection: str, parent_collection: str, parent_id: str) -> list[dict]:
+        """Live children of a parent in revision order; those new in this batch last, in order."""
+        parent = f"{parent_collection}:{parent_id}"
+        for rec in self.session.scalars(
+            select(SyncRecord).where(SyncRecord.parent == parent,
+                                     SyncRecord.collection == collection)
+        ):
+            self.records.setdefault((rec.collection, rec.id), rec)
+        pending = {id(r): i for i, (r, _res) in enumerate(self.needs_rev)}
+        found = [r for (c, _i), r in self.records.items()
+                 if c == collection and r.parent == parent and not r.deleted]
+        found.sort(key=lambda r: (1, pending[id(r)]) if id(r) in pending else (0, r.rev))
+        return [_envelope(r) for r in found]
+
+    def put(self, collection: str, record_id: str, data: dict, *, unit_id: str | None,
+            audience: set[str] | None) -> None:
+        """Write a record as the server (create or replace) and queue its revision."""
+        key = (collection, record_id)
+        if key not in self.records:
+            self.load({key})
+        rec = self.records.get(key)
+        payload = {k: v for k, v in data.items() if k not in LOCAL_FIELDS + ENVELOPE}
+        parent_key = parent_of(collection, payload)
+        if rec is None:
+            unit = unit_id or (self.records[parent_key].unit_id if parent_key
+                               and parent_key in self.records else str(self.user.unit_id))
+            rec = SyncRecord(
+                collection=collection, id=record_id, rev=0, deleted=False, data="{}",
+                unit_id=unit,
+                parent=f"{parent_key[0]}:{parent_key[1]}" if parent_key else None,
+                created_by=str(self.user.id), updated_by=str(self.user.id), updated_at=self.now,
+            )
+            self.session.add(rec)
+            self.records[key] = rec
+            self.new_audience.add(key)
+            if audience is None:
+                if parent_key is not None:
+                    self.get(*parent_key)
+                    audience = {p for p, a in self.audience.get(parent_key, {}).items() if a}
+                else:
+                    audience = {f"unit:{unit}", f"user:{self.user.id}"}
+        elif unit_id is not None:
+            rec.unit_id = unit_id
+        payload["unit_id"] = rec.unit_id
+        rec.deleted = False
+        rec.data = dumps(payload)
+        rec.updated_by, rec.updated_at = str(self.user.id), self.now
+        self.take_rev(rec, OpResult(op_id="", status="applied"))
+        if audience is not None:
+            before = {p for p, a in self.audience.get(key, {}).items() if a}
+            self.set_audience(key, set(audience))
+            if set(audience) != before and key not in self.new_audience:
+                _follow_parent(self, key, set(audience))
 
 
 def _apply(batch: _Batch, op: Op) -> OpResult:
@@ -175,6 +261,8 @@ def _apply(batch: _Batch, op: Op) -> OpResult:
         )
     if collection in ORG_COLLECTIONS:
         return _rejected(op, "read_only", _("组织机构数据只能由系统管理员在服务器上修改"))
+    if collection in SERVER_COLLECTIONS:
+        return _rejected(op, "read_only", _("该类数据只能由管理员在服务器上维护"))
     if len(dumps(op.payload).encode()) > MAX_PAYLOAD_BYTES:
         return _rejected(
             op, "too_large", _("单条记录过大（超过 1 MB），请把大内容作为附件上传")
@@ -202,6 +290,9 @@ def _apply(batch: _Batch, op: Op) -> OpResult:
                 server_record=_record_out(rec),
                 message=_("该记录在您删除之前已被他人修改，删除未执行"),
             )
+        ruled = _rule(batch, op, {}, _envelope(rec))
+        if isinstance(ruled, OpResult):
+            return ruled
         rec.deleted = True
         rec.updated_by, rec.updated_at = str(batch.user.id), batch.now
         result = OpResult(op_id=op.op_id, status="applied")
@@ -214,17 +305,44 @@ def _apply(batch: _Batch, op: Op) -> OpResult:
             server_record=_record_out(rec),
             message=_("该记录已被删除") if rec.deleted else _("该记录已被他人修改"),
         )
+    current = _envelope(rec)
+    ruled = _rule(batch, op, payload, current)
+    if isinstance(ruled, OpResult):
+        return ruled
+    payload, status, message = ruled
     payload["unit_id"] = rec.unit_id  # ownership does not move by editing
     audience = audience_of(payload, unit_id=rec.unit_id or "", author=rec.created_by)
     before = {p for p, active in batch.audience.get(key, {}).items() if active}
     batch.set_audience(key, audience)
     rec.data = dumps(payload)
     rec.updated_by, rec.updated_at = str(batch.user.id), batch.now
-    result = OpResult(op_id=op.op_id, status="applied")
+    result = OpResult(op_id=op.op_id, status=status, message=message,
+                      code="superseded" if status == "superseded" else None)
     batch.take_rev(rec, result)
     if audience != before:  # after the parent's revision: readers get the parent first
         _follow_parent(batch, key, audience)
+    _effects(batch, op, payload, current)
     return result
+
+
+def _rule(batch: _Batch, op: Op, payload: dict, current: dict | None
+          ) -> OpResult | tuple[dict, str, str | None]:
+    """Ask the collection's authority (if any): a rejection, or (payload, status, message)."""
+    authority = authority_for(op.entity)
+    if authority is None:
+        return payload, "applied", None
+    ruling: Ruling = authority.check(batch.ctx, op, dict(payload), current)
+    if ruling.status == "reject":
+        return _rejected(op, ruling.code or "refused", ruling.message or _("服务器拒绝了该操作"))
+    out = {k: v for k, v in (ruling.payload or {}).items() if k not in LOCAL_FIELDS + ENVELOPE}
+    status = "superseded" if ruling.status == "supersede" else "applied"
+    return out, status, ruling.message if status == "superseded" else None
+
+
+def _effects(batch: _Batch, op: Op, payload: dict, current: dict | None) -> None:
+    authority = authority_for(op.entity)
+    if authority is not None:
+        authority.effects(batch.ctx, op, payload, current)
 
 
 def _create(batch: _Batch, op: Op, payload: dict) -> OpResult:
@@ -240,6 +358,12 @@ def _create(batch: _Batch, op: Op, payload: dict) -> OpResult:
     else:
         if unit_id != str(user.unit_id):
             return _forbidden(op)
+        audience = None
+    ruled = _rule(batch, op, payload, None)
+    if isinstance(ruled, OpResult):
+        return ruled
+    payload, status, message = ruled
+    if audience is None:
         audience = audience_of(payload, unit_id=unit_id, author=str(user.id))
     payload["unit_id"] = unit_id
     key = (op.entity, op.entity_id)
@@ -259,8 +383,10 @@ def _create(batch: _Batch, op: Op, payload: dict) -> OpResult:
     batch.records[key] = rec
     batch.new_audience.add(key)
     batch.set_audience(key, audience)
-    result = OpResult(op_id=op.op_id, status="applied")
+    result = OpResult(op_id=op.op_id, status=status, message=message,
+                      code="superseded" if status == "superseded" else None)
     batch.take_rev(rec, result)
+    _effects(batch, op, payload, None)
     return result
 
 
@@ -327,19 +453,7 @@ def apply_batch(
         fresh.append((op, result))
         results.append(result)
 
-    # revisions in op order, taken in one step under the lock held since the start
-    if batch.needs_rev:
-        first = top + 1
-        for offset, (rec, result) in enumerate(batch.needs_rev):
-            rec.rev = first + offset
-            result.rev = rec.rev
-        session.execute(
-            update(SyncCounter)
-            .where(SyncCounter.name == COUNTER)
-            .values(value=top + len(batch.needs_rev))
-        )
-    session.flush()
-    _write_audience(batch)
+    _finish(batch, top)
     if fresh:
         session.execute(
             insert(SyncOp),
@@ -355,6 +469,34 @@ def apply_batch(
             ],
         )
     return results
+
+
+def _finish(batch: _Batch, top: int) -> None:
+    """Revisions in op order, taken in one step under the lock held since the start."""
+    session = batch.session
+    if batch.needs_rev:
+        first = top + 1
+        for offset, (rec, result) in enumerate(batch.needs_rev):
+            rec.rev = first + offset
+            result.rev = rec.rev
+        session.execute(
+            update(SyncCounter)
+            .where(SyncCounter.name == COUNTER)
+            .values(value=top + len(batch.needs_rev))
+        )
+    session.flush()
+    _write_audience(batch)
+
+
+@contextmanager
+def server_batch(session: Session, *, user: User, now: datetime) -> Iterator[Ctx]:
+    """A server-initiated change (催办 by the clock, an admin endpoint): the same `Ctx` the
+    authorities get in a push, under the revision lock; revisions are taken on exit.
+    The caller commits."""
+    top = lock_counter(session)
+    batch = _Batch(session=session, user=user, now=now, principals=set(principals_of(user)))
+    yield batch.ctx
+    _finish(batch, top)
 
 
 def _write_audience(batch: _Batch) -> None:

@@ -51,6 +51,7 @@ class SyncReport:
     applied: int = 0
     conflicts: int = 0
     rejected: int = 0
+    superseded: int = 0  # kept by the server but too late for their step: shown to the author
     pulled: int = 0
     repulled: list[str] = field(default_factory=list)
     server_changed: bool = False
@@ -198,10 +199,13 @@ class SyncEngine:
                 raise SyncError(_("服务器没有处理本次提交，稍后自动重试"), kind="server")
             with self.db.transaction() as conn:
                 applied = [(op, r) for op, r in answered if r.status == "applied"]
-                self._settle_applied(conn, applied)
+                late = [(op, r) for op, r in answered if r.status == "superseded"]
+                self._settle_applied(conn, applied + late)
                 report.applied += len(applied)
+                for op, result in late:
+                    self._note_superseded(conn, op, result, report)
                 for op, result in answered:
-                    if result.status != "applied":
+                    if result.status not in ("applied", "superseded"):
                         self._settle(conn, op, result, report)
             report.pushed += len(answered)
             done += len(answered)
@@ -224,6 +228,18 @@ class SyncEngine:
             " AND state = 'pending'",
             [(r.rev, op["entity"], op["entity_id"], op["base_rev"]) for op, r in applied],
         )
+
+    @staticmethod
+    def _note_superseded(conn, op: dict, result: OpResult, report: SyncReport) -> None:
+        """The server kept the action but its step had closed: a row its author is shown."""
+        conn.execute(
+            "INSERT INTO conflicts(id, entity, entity_id, kind, local_payload, server_payload,"
+            " server_rev, resolution) VALUES (?, ?, ?, 'superseded', ?, NULL, ?, ?)",
+            (new_id(), op["entity"], op["entity_id"], json.dumps(op["payload"], ensure_ascii=False),
+             result.rev, json.dumps({"code": result.code, "message": result.message},
+                                    ensure_ascii=False)),
+        )
+        report.superseded += 1
 
     def _settle(self, conn, op: dict, result: OpResult, report: SyncReport) -> None:
         still_pending = conn.execute(

@@ -30,6 +30,9 @@ SYNC_COLLECTIONS = (
     "units", "users", "documents", "document_events", "document_revisions", "rooms", "meetings",
     "service_items", "requests", "data_items", "report_templates", "submissions",
     "supervision_tasks", "attachments",
+    # v5: flow events and replies of the modules, personal settings, the holiday calendar
+    "meeting_replies", "checkins", "request_events", "task_events", "task_progress",
+    "phrases", "delegations", "calendars",
 )
 #: what kind of record owns an attachment (attachments are seen by whoever sees the owner)
 ATTACHMENT_OWNERS = {
@@ -38,6 +41,19 @@ ATTACHMENT_OWNERS = {
 }
 #: records everyone signed in may read (the org chart); only admins write them
 ORG_COLLECTIONS = ("units", "users")
+#: records only the server writes (catalogues, calendars); clients read them
+SERVER_COLLECTIONS = ("calendars",)
+#: child collection → (parent collection, field naming the parent); a child is seen by
+#: whoever sees its parent
+CHILD_COLLECTIONS = {
+    "document_events": ("documents", "document_id"),
+    "document_revisions": ("documents", "document_id"),
+    "meeting_replies": ("meetings", "meeting_id"),
+    "checkins": ("meetings", "meeting_id"),
+    "request_events": ("requests", "request_id"),
+    "task_events": ("supervision_tasks", "task_id"),
+    "task_progress": ("supervision_tasks", "task_id"),
+}
 
 OpKind = Literal["upsert", "delete", "action"]
 OpStatus = Literal["applied", "rejected", "conflict", "superseded"]

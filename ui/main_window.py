@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
 from datetime import date
@@ -53,6 +54,32 @@ _VIEW_IDS = (_("会议室"), _("申请"), _("事项清单"), _("填报"), _("报
 PAGE_OF = {"documents": 1, "meetings": 2, "rooms": 2, "requests": 3, "service_items": 3,
            "submissions": 4, "report_templates": 4, "supervision_tasks": 5}
 SEARCH_PAGE = 7
+#: nav index → "module:Class" of a module's own screen. It is built like RecordPage
+#: (title, views) and offers the same: set_session(session, watermark), refresh(),
+#: retranslate(), select_record(collection, id), `splitter`, `watermark`; optionally
+#: screenshots(shot, window, wait) for `python -m ui.screenshots`.
+MODULE_PAGES = {
+    1: "ui.documents.page:DocumentsPage",
+    2: "ui.meetings.page:MeetingsPage",
+    3: "ui.requests.page:RequestsPage",
+    4: "ui.reports.page:ReportsPage",
+    5: "ui.supervision.page:SupervisionPage",
+}
+
+
+def module_page(index: int) -> type:
+    """The screen class for a nav entry: the module's own once it exists, else the list."""
+    target = MODULE_PAGES.get(index)
+    if target is None:
+        return RecordPage
+    module_name, cls_name = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module_name.startswith(exc.name):
+            return RecordPage  # that module's screens are not built yet
+        raise
+    return getattr(module, cls_name)
 
 
 class MainWindow(QMainWindow):
@@ -109,7 +136,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.todo_page)
         self.record_pages: dict[int, RecordPage] = {}
         for index in range(1, 6):
-            page = RecordPage(NAV[index], VIEWS[index])
+            page = module_page(index)(NAV[index], VIEWS[index])
             self.record_pages[index] = page
             self.stack.addWidget(page)
         self.contacts_page = ContactsPage()

@@ -103,6 +103,9 @@ def run(out: Path) -> list[Path]:
         for index, name in names.items():
             window.navigate(index)
             page = window.record_pages[index]
+            if hasattr(page, "screenshots"):  # a module's own screens
+                page.screenshots(shot, window, _wait)
+                continue
             _wait(lambda page=page: page.model.rowCount() > 0 and page.model.record(0) is not None)
             page.table.selectRow(0)
             _wait(lambda page=page: page.current is not None)

@@ -36,12 +36,21 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
     "report_templates": ("name", "unit_id", "period", "deadline"),
     "submissions": ("template_id", "unit_id", "period", "state"),
     "supervision_tasks": ("title", "lead_unit_id", "deadline", "state"),
+    "meeting_replies": ("meeting_id", "user_id", "unit_id", "answer", "created_at"),
+    "checkins": ("meeting_id", "user_id", "at"),
+    "request_events": ("request_id", "step", "action", "actor_id", "status", "created_at"),
+    "task_events": ("task_id", "action", "actor_id", "status", "created_at"),
+    "task_progress": ("task_id", "unit_id", "author_id", "created_at"),
+    "phrases": ("owner_id", "text"),
+    "delegations": ("principal_id", "delegate_id", "start", "end"),
+    "calendars": ("year",),
 }
 
 #: values for NOT NULL columns a record may leave out
 DEFAULTS: dict[str, dict[str, object]] = {
     "document_revisions": {"conflicted": 0},
     "documents": {"title": "", "body": ""},
+    "phrases": {"text": ""},
 }
 
 #: what a civil servant calls each collection (for summaries and messages)
@@ -60,6 +69,14 @@ COLLECTION_LABELS: dict[str, str] = {
     "submissions": "填报",
     "supervision_tasks": "督办事项",
     "attachments": "附件",
+    "meeting_replies": "会议回执",
+    "checkins": "会议签到",
+    "request_events": "审批记录",
+    "task_events": "督办记录",
+    "task_progress": "进展反馈",
+    "phrases": "常用意见",
+    "delegations": "委托",
+    "calendars": "节假日安排",
 }
 
 

@@ -4,6 +4,8 @@ v1  core records of DESIGN §2 and the sync tables (outbox, cursors, conflicts)
 v2  full-text search: trigram FTS5 and a bigram index for 1–2 character queries
 v3  attachments outside the database (encrypted files named by keyed content hash)
 v4  attachment sync: uploaded flag, remembered upload sessions (resumable)
+v5  module records: meeting replies and sign-ins, request and task events, task
+    progress, saved phrases, delegations, the holiday calendar
 """
 
 from __future__ import annotations
@@ -193,5 +195,31 @@ CREATE TABLE blob_uploads (
     started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4]
+V5 = f"""
+CREATE TABLE meeting_replies ({_RECORD},
+    meeting_id TEXT NOT NULL, user_id TEXT, unit_id TEXT, answer TEXT, created_at TEXT);
+CREATE INDEX meeting_replies_meeting ON meeting_replies(meeting_id);
+CREATE TABLE checkins ({_RECORD},
+    meeting_id TEXT NOT NULL, user_id TEXT, at TEXT);
+CREATE INDEX checkins_meeting ON checkins(meeting_id);
+CREATE TABLE request_events ({_RECORD},
+    request_id TEXT NOT NULL, step TEXT, action TEXT, actor_id TEXT, status TEXT, created_at TEXT);
+CREATE INDEX request_events_request ON request_events(request_id, created_at);
+CREATE TABLE task_events ({_RECORD},
+    task_id TEXT NOT NULL, action TEXT, actor_id TEXT, status TEXT, created_at TEXT);
+CREATE INDEX task_events_task ON task_events(task_id, created_at);
+CREATE TABLE task_progress ({_RECORD},
+    task_id TEXT NOT NULL, unit_id TEXT, author_id TEXT, created_at TEXT);
+CREATE INDEX task_progress_task ON task_progress(task_id, created_at);
+CREATE TABLE phrases ({_RECORD}, owner_id TEXT, text TEXT NOT NULL DEFAULT '');
+CREATE TABLE delegations ({_RECORD},
+    principal_id TEXT, delegate_id TEXT, start TEXT, end TEXT);
+CREATE TABLE calendars ({_RECORD}, year INTEGER);
+CREATE INDEX meetings_room ON meetings(room_id, starts_at);
+CREATE INDEX requests_state ON requests(state, submitted_at);
+CREATE INDEX submissions_template ON submissions(template_id, unit_id, period);
+CREATE INDEX supervision_tasks_unit ON supervision_tasks(lead_unit_id, deadline);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5]
 LATEST_VERSION = len(MIGRATIONS)

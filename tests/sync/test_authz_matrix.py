@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 
 from oa_client.services import records as svc
-from sync.protocol import ORG_COLLECTIONS, SYNC_COLLECTIONS
+from sync.protocol import CHILD_COLLECTIONS, ORG_COLLECTIONS, SERVER_COLLECTIONS, SYNC_COLLECTIONS
 from tests.sync.support import live_records, make_client
 
 TOP_LEVEL = [c for c in SYNC_COLLECTIONS if c not in ORG_COLLECTIONS
-             and c not in ("document_events", "document_revisions", "attachments")]
+             and c not in SERVER_COLLECTIONS and c not in CHILD_COLLECTIONS
+             and c != "attachments"]
 CHILDREN = ("document_events", "document_revisions")
 
 SAMPLES = {
@@ -23,6 +24,9 @@ SAMPLES = {
     "report_templates": {"name": "月报", "period": "monthly"},
     "submissions": {"template_id": "t1", "period": "2026-10", "state": "draft"},
     "supervision_tasks": {"title": "督办事项", "state": "open"},
+    "phrases": {"text": "同意，请办公室按程序办理。"},
+    "delegations": {"principal_id": "u1", "delegate_id": "u2", "start": "2026-11-23",
+                    "end": "2026-11-27"},
 }
 
 

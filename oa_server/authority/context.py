@@ -1,0 +1,193 @@
+"""What an authority sees and may do inside one push (or one server-initiated change)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oa_server import audit
+from oa_server.models import Unit, User, UserRole
+from oa_server.sync_models import SyncCounter, SyncRecord
+
+if TYPE_CHECKING:
+    from oa_server.sync_push import _Batch
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _counter_key(name: str) -> str:
+    """A counter row name that fits the column (long names by hash, never truncated)."""
+    if len(name) <= 32 and name != "rev":
+        return name
+    return "h:" + hashlib.sha256(name.encode()).hexdigest()[:30]
+
+
+class OrgView:
+    """The org chart as the server holds it (read-only, cached for one transaction).
+
+    Also an `OrgResolver` for the workflow engine: `holders(role, unit_id=…, …)`.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._users: dict[str, User | None] = {}
+        self._units: dict[str, Unit | None] = {}
+
+    def user(self, user_id: str | None) -> User | None:
+        """An active or disabled user by id (None when unknown)."""
+        key = str(user_id or "")
+        if key not in self._users:
+            uid = _uuid(key)
+            self._users[key] = self.session.get(User, uid) if uid else None
+        return self._users[key]
+
+    def active_user(self, user_id: str | None) -> User | None:
+        """A user who can still act (exists, active, unit active)."""
+        user = self.user(user_id)
+        if user is None or not user.active or not user.unit.active:
+            return None
+        return user
+
+    def unit(self, unit_id: str | None) -> Unit | None:
+        """A unit by id (None when unknown); check `.active` for dissolved units."""
+        key = str(unit_id or "")
+        if key not in self._units:
+            uid = _uuid(key)
+            self._units[key] = self.session.get(Unit, uid) if uid else None
+        return self._units[key]
+
+    def unit_by_code(self, doc_code: str) -> Unit | None:
+        """The unit whose 发文机关代字 is `doc_code`."""
+        return self.session.scalar(select(Unit).where(Unit.doc_code == doc_code))
+
+    def users_with_role(self, role: str, unit_id: str | None) -> list[str]:
+        """Active users holding `role` in the unit (ordered by sort order, then name)."""
+        uid = _uuid(unit_id)
+        if uid is None:
+            return []
+        rows = self.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role_code == role, User.unit_id == uid, User.active.is_(True))
+            .order_by(User.sort_order, User.name)
+        ).all()
+        return [str(u.id) for u in rows]
+
+    def holders(self, role: str, *, unit_id: str | None, department_id: str | None,
+                context: Mapping[str, Any]) -> list[str]:
+        """OrgResolver: holders of `role` in the unit, narrowed to the department when given."""
+        ids = self.users_with_role(role, unit_id)
+        if department_id is None:
+            return ids
+        return [i for i in ids if str(getattr(self.user(i), "department_id", "")) == department_id]
+
+
+class Ctx:
+    """One transaction's view for an authority: records, org chart, numbering, audit."""
+
+    def __init__(self, batch: _Batch) -> None:
+        self._batch = batch
+        self.org = OrgView(batch.session)
+
+    @property
+    def session(self) -> Session:
+        """The SQLAlchemy session (the transaction holds the revision lock)."""
+        return self._batch.session
+
+    @property
+    def user(self) -> User:
+        """Who is asking (for a server-initiated change: the acting service user)."""
+        return self._batch.user
+
+    @property
+    def user_id(self) -> str:
+        """Who is asking, as the id records use."""
+        return str(self._batch.user.id)
+
+    @property
+    def now(self) -> datetime:
+        """The server's clock for this change (injected in tests)."""
+        return self._batch.now
+
+    def get(self, collection: str, record_id: str) -> dict[str, Any] | None:
+        """A live record's data (with `id`, `rev`, `unit_id`, `created_by`), None if absent."""
+        return self._batch.get(collection, record_id)
+
+    def children(self, collection: str, parent_collection: str, parent_id: str
+                 ) -> list[dict[str, Any]]:
+        """Live child records of a parent, in revision order (this batch's new ones last)."""
+        return self._batch.children(collection, parent_collection, parent_id)
+
+    def put(self, collection: str, record_id: str, data: dict[str, Any], *,
+            unit_id: str | None = None, audience: set[str] | None = None) -> None:
+        """Create or replace a record as the server; it takes the next revision.
+
+        `audience` is a set of principals (`unit:…`, `user:…`, `role:…`, `all`); None keeps
+        the current one (new records: the unit and the asking user). Children follow parents.
+        """
+        self._batch.put(collection, record_id, data, unit_id=unit_id, audience=audience)
+
+    def audience(self, collection: str, record_id: str) -> set[str]:
+        """Who sees the record now (principals)."""
+        self._batch.get(collection, record_id)
+        return {p for p, a in self._batch.audience.get((collection, record_id), {}).items() if a}
+
+    def records(self, collection: str, **where: str) -> list[dict[str, Any]]:
+        """Live records of a collection, optionally where data fields equal values
+        (for small collections: delegations, rooms, calendars)."""
+        out = []
+        for rec in self.session.scalars(
+            select(SyncRecord).where(SyncRecord.collection == collection,
+                                     SyncRecord.deleted.is_(False))
+        ):
+            self._batch.records.setdefault((rec.collection, rec.id), rec)
+        for (c, _i), rec in self._batch.records.items():
+            if c != collection or rec.deleted:
+                continue
+            data = json.loads(rec.data)
+            if all(str(data.get(k)) == str(v) for k, v in where.items()):
+                data.update(id=rec.id, rev=rec.rev, unit_id=rec.unit_id,
+                            created_by=rec.created_by)
+                out.append(data)
+        return out
+
+    def visible(self, collection: str, record_id: str) -> bool:
+        """Whether the asking user sees the record now."""
+        return self._batch.visible((collection, record_id))
+
+    def next_number(self, name: str) -> int:
+        """The next value of a named sequence (e.g. 文号 per 代字 and year): never twice.
+
+        Safe because the caller holds the revision lock for the whole transaction.
+        """
+        session = self.session
+        key = _counter_key(name)
+        row = session.get(SyncCounter, key)
+        if row is None:
+            row = SyncCounter(name=key, value=0)
+            session.add(row)
+        row.value = int(row.value or 0) + 1
+        session.flush()
+        return int(row.value)
+
+    def peek_number(self, name: str) -> int:
+        """The last value handed out for a sequence (0 when none yet)."""
+        row = self.session.get(SyncCounter, _counter_key(name))
+        return int(row.value) if row is not None else 0
+
+    def audit(self, action: str, *, target: str = "", details: dict[str, Any] | None = None) -> None:
+        """Add a row to the hash-chained audit log in this transaction."""
+        audit.append(self.session, actor=f"user:{self.user_id}", action=action, target=target,
+                     details=details)
