@@ -1,0 +1,100 @@
+"""Supervision rules and offline task creation: deadlines, lights, report schedules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from oa_client.domain.supervision import (
+    DeadlineWarning,
+    count_lights,
+    missing_reports,
+    settle_deadline,
+    task_light,
+)
+from oa_client.domain.workdays import Light
+from oa_client.errors import ValidationError
+from oa_client.services import supervision as sup
+from tests.support.store_helpers import open_profile
+
+ME = {"id": "u-clerk", "unit": {"id": "unit-office", "name": "办公室"}}
+
+
+@pytest.fixture
+def store(tmp_path, file_keyring):
+    s = open_profile(tmp_path / "p", file_keyring)
+    yield s
+    s.close()
+
+
+def test_create_task_offline_with_its_audience_and_outbox(store):
+    tid, changes = sup.create_task(
+        store, me=ME, title="落实防洪堤加固", content="请抓紧推进。", lead_unit_id="unit-a",
+        assist_unit_ids=["unit-b"], deadline="2026-06-30", ordered_by="u-mayor",
+        source={"kind": "instruction", "collection": "documents", "id": "d1", "text": "请办"},
+        milestones=[{"title": "完成设计", "due": "2026-05-29"}], report_every="weekly",
+        today=date(2026, 5, 6))
+    assert changes.queued_ops == 1 and tid in changes.ids
+    task = store.records.get("supervision_tasks", tid)
+    assert task["state"] == "open" and task["deadline"] == "2026-06-30"
+    assert task["audience_units"] == ["unit-a", "unit-b"]
+    assert task["audience_roles"] == ["supervisor"] and task["audience_users"] == ["u-mayor"]
+    assert task["source"]["kind"] == "instruction"
+
+
+@pytest.mark.parametrize(("field", "kwargs"), [
+    ("title", {"title": " "}),
+    ("content", {"content": ""}),
+    ("lead_unit_id", {"lead_unit_id": ""}),
+    ("assist_unit_ids", {"assist_unit_ids": ["unit-a"]}),
+    ("deadline", {"deadline": "2026-13-01"}),
+    ("deadline", {"deadline": "2026-05-01"}),  # before the start
+    ("importance", {"importance": "特别"}),
+    ("report_every", {"report_every": "daily"}),
+    ("source", {"source": {"kind": "rumour"}}),
+    ("milestones", {"milestones": [{"title": "晚了", "due": "2026-07-30"}]}),
+])
+def test_each_bad_input_names_its_field(store, field, kwargs):
+    args = dict(me=ME, title="事项", content="内容", lead_unit_id="unit-a", assist_unit_ids=[],
+                deadline="2026-06-30", today=date(2026, 5, 6))
+    args.update(kwargs)
+    with pytest.raises(ValidationError) as err:
+        sup.create_task(store, **args)
+    assert err.value.field == field and err.value.message
+    assert store.records.count("supervision_tasks") == 0
+
+
+def test_a_holiday_deadline_is_warned_then_adjusted_on_request(store):
+    with pytest.raises(DeadlineWarning) as err:
+        settle_deadline(date(2026, 10, 2), start=date(2026, 9, 1), adjust=None)
+    assert err.value.suggestion == date(2026, 10, 8) and "国庆节" in err.value.message
+    assert settle_deadline(date(2026, 10, 2), start=date(2026, 9, 1), adjust=True) == (
+        date(2026, 10, 8), None)
+    kept, note = settle_deadline(date(2026, 10, 2), start=date(2026, 9, 1), adjust=False)
+    assert kept == date(2026, 10, 2) and "国庆节" in note
+    tid, _c = sup.create_task(store, me=ME, title="事项", content="内容", lead_unit_id="u",
+                              deadline="2026-10-03", adjust_deadline=True,
+                              today=date(2026, 9, 1))
+    assert store.records.get("supervision_tasks", tid)["deadline"] == "2026-10-08"
+
+
+def test_lights_follow_working_days_across_the_national_day_week():
+    task = {"deadline": "2026-10-09", "state": "open"}
+    # 9-28 (Mon): 9-29, 9-30, 10-8, 10-9 are the only workdays left → 4 > 3: green
+    assert task_light(task, today=date(2026, 9, 28)) == Light.GREEN
+    assert task_light(task, today=date(2026, 9, 29)) == Light.YELLOW  # 3 workdays left
+    assert task_light(task, today=date(2026, 10, 5)) == Light.YELLOW
+    assert task_light(task, today=date(2026, 10, 10)) == Light.RED
+    assert task_light({**task, "warn_days": 1}, today=date(2026, 9, 30)) == Light.GREEN
+    assert task_light({**task, "state": "closed"}, today=date(2026, 10, 10)) is None
+    counts = count_lights([task, {**task, "state": "closed"}], today=date(2026, 10, 10))
+    assert counts == {"green": 0, "yellow": 0, "red": 1, "closed": 1}
+
+
+def test_missing_reports_per_unit():
+    task = {"lead_unit_id": "a", "assist_unit_ids": ["b"], "report_every": "weekly",
+            "started_on": "2026-09-01", "last_reports": {"a": "2026-09-08"}, "state": "open"}
+    assert missing_reports(task, today=date(2026, 9, 8)) == {}
+    assert missing_reports(task, today=date(2026, 9, 9)) == {"b": date(2026, 9, 8)}
+    assert set(missing_reports(task, today=date(2026, 9, 16))) == {"a", "b"}
