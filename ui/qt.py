@@ -51,6 +51,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -97,7 +98,7 @@ from PySide6.QtWidgets import (
 )
 
 __all__ = [
-    "QAbstractItemView", "QAbstractTableModel", "QAction", "QApplication", "QBrush", "QBuffer", "QByteArray",
+    "QAbstractItemView", "QAbstractTableModel", "QAction", "QApplication", "QBrush", "QBuffer", "QButtonGroup", "QByteArray",
     "QCheckBox", "QColor", "QComboBox", "QCoreApplication", "QDate", "QDateEdit", "QDialog", "QDialogButtonBox",
     "QElapsedTimer", "QEvent", "QFileDialog", "QFont", "QFontDatabase", "QFontMetrics", "QFormLayout", "QFrame",
     "QGridLayout", "QGroupBox", "QGuiApplication", "QHBoxLayout", "QHeaderView", "QIODevice", "QIcon", "QImage", "QKeySequence",
