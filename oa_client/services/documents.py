@@ -1,0 +1,490 @@
+"""公文 operations the screens call: compose, act on the flow, edit the body, list, phrases.
+
+Everything here works offline: a write changes the local store and queues an outbox op
+in the same transaction; the server is the authority and its answer comes back by pull.
+
+Public API (stable; the screens in ui/documents/ build on it):
+
+- `validate(fields, *, stage="draft", store=None) -> list[ValidationError]` — every problem,
+  each naming its element (`err.field`); `compose(store, *, me, fields, now=None) ->
+  (doc_id, Changes)`; `update_draft(store, *, me, doc_id, fields) -> Changes`.
+- `open_document(store, doc_id, *, me, now=None) -> DocumentView` (documents_view.py):
+  elements, body (clean and marked), attachments, timeline, receipts, revisions,
+  `allowed` actions for me now, `waiting_on_server` notes.
+- `act(store, *, me, doc_id, action, step=None, opinion="", signature=None, to_step=None,
+  to_user=None, values=None, valid_from=None, valid_until=None, on_behalf_of=None, now=None)
+  -> Changes` — refuses locally (PermissionDenied / ValidationError) what the flow would refuse.
+  `submit` on a draft starts the flow (送审).
+- `save_body(store, *, me, doc_id, body, now=None) -> Changes` (a revision with its author
+  and base); `compare(old, new) -> [(op, text)]` with op in equal/insert/delete.
+- `attach_file(store, *, me, doc_id, name, data, mime=None) -> Changes` (size limit).
+- `list_documents(store, *, me, box, query="", kind=None, urgency=None, state=None,
+  limit=500) -> list[dict]` for boxes todo/doing/done/drafts/incoming/outgoing/to_read.
+- `phrases(store, *, me)`, `add_phrase`, `remove_phrase` (常用意见);
+  `delegations(store, *, me)`, `delegate(...)` (委托); `resend` / `chase` (重发/催收).
+
+Record fields (collection `documents`): columns direction, doc_kind, title, body, doc_number,
+secrecy, urgency, state, unit_id, created_at; data: the other elements (copy_no, secrecy_term,
+issuer_mark, signers, signed_off_on, main_to / cc_to = unit ids, main_to_names / cc_to_names,
+attachments [{name, attachment_id, size}], issuer_name, date, note, printer, print_date,
+countersign_departments, co_issuing_units). Server-owned (never set by a client): state,
+doc_number, holder_ids, flow_step, flow_status, due_at, receipts, reader_ids, read_ids,
+body_rev, voided_numbers, sealed_attachment_id, source_id, sender_unit_id, recipient_unit_id.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from oa_client.domain.document import parse_document, problems
+from oa_client.domain.ids import new_id
+from oa_client.domain.workflow import Event
+from oa_client.errors import NotFoundError, PermissionDenied, ValidationError
+from oa_client.i18n import _
+from oa_client.services import records as rec_svc
+from oa_client.services.documents_flow import dumps_values, replay
+from oa_client.store.local import LocalStore
+from oa_client.store.records import Changes
+
+if TYPE_CHECKING:
+    from oa_client.services.documents_view import DocumentView
+
+BOXES = ("todo", "doing", "done", "drafts", "incoming", "outgoing", "to_read")
+#: largest attachment a 公文 may carry (the server refuses a bigger declared size too)
+MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+#: states in which a document's work is over
+FINAL_STATES = ("dispatched", "archived", "refused")
+#: elements a client may write on a document (the rest is the server's)
+ELEMENT_FIELDS = (
+    "direction", "doc_kind", "title", "body", "secrecy", "secrecy_term", "urgency", "copy_no",
+    "issuer_mark", "signers", "main_to", "cc_to", "main_to_names", "cc_to_names", "attachments",
+    "issuer_name", "date", "note", "printer", "print_date", "countersign_departments",
+    "co_issuing_units", "audience_units",
+)
+SERVER_FIELDS = (
+    "state", "doc_number", "holder_ids", "flow_step", "flow_status", "due_at", "receipts",
+    "reader_ids", "read_ids", "body_rev", "voided_numbers", "sealed_attachment_id", "source_id",
+    "sender_unit_id", "recipient_unit_id", "signed_off_on", "audience_users", "audience_roles",
+)
+
+
+# -- who I am ------------------------------------------------------------------------------
+
+def me_ids(me: dict[str, Any]) -> tuple[str, str, str | None]:
+    """(user id, unit id, department id) of a `/me` dict (or a flat one with unit_id)."""
+    unit = me.get("unit") if isinstance(me.get("unit"), dict) else {}
+    dept = me.get("department") if isinstance(me.get("department"), dict) else {}
+    unit_id = str(me.get("unit_id") or (unit or {}).get("id") or "")
+    dept_id = me.get("department_id") or (dept or {}).get("id")
+    return str(me.get("id") or ""), unit_id, str(dept_id) if dept_id else None
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+# -- elements ------------------------------------------------------------------------------
+
+def _unit_names(store: LocalStore | None, ids: list[str]) -> list[str]:
+    if store is None or not ids:
+        return list(ids)
+    found = store.records.get_many("units", list(ids))
+    return [str(found[i]["name"]) if i in found else i for i in ids]
+
+
+def _as_ids(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value if v]
+
+
+def domain_data(fields: dict[str, Any], store: LocalStore | None = None) -> dict[str, Any]:
+    """The elements as oa_client.domain.document.Document takes them (unit ids → names)."""
+    main_ids, cc_ids = _as_ids(fields.get("main_to")), _as_ids(fields.get("cc_to"))
+    data = {
+        "direction": fields.get("direction") or "outgoing",
+        "copy_no": fields.get("copy_no"), "secrecy": fields.get("secrecy"),
+        "secrecy_term": fields.get("secrecy_term"), "urgency": fields.get("urgency"),
+        "issuer_mark": fields.get("issuer_mark") or "", "doc_number": fields.get("doc_number"),
+        "signers": fields.get("signers") or [], "signed_off_on": fields.get("signed_off_on"),
+        "kind": fields.get("doc_kind") or fields.get("kind") or "通知",
+        "title": fields.get("title"), "body": fields.get("body") or "",
+        "main_to": fields.get("main_to_names") or _unit_names(store, main_ids),
+        "cc_to": fields.get("cc_to_names") or _unit_names(store, cc_ids),
+        "attachments": [{"name": a.get("name") or ""} for a in fields.get("attachments") or []],
+        "issuer_name": fields.get("issuer_name"), "date": fields.get("date") or None,
+        "note": fields.get("note"), "printer": fields.get("printer"),
+        "print_date": fields.get("print_date") or None,
+    }
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def validate(fields: dict[str, Any], *, stage: str = "draft",
+             store: LocalStore | None = None) -> list[ValidationError]:
+    """Every problem with the elements for a stage (draft / sign_off / issue), each naming its
+    element in `.field`; [] when all is well."""
+    try:
+        doc = parse_document(domain_data(fields, store), stage=None)
+    except ValidationError as exc:
+        return [exc]
+    found = problems(doc, stage=stage)  # type: ignore[arg-type]
+    for a in fields.get("attachments") or []:
+        if int(a.get("size") or 0) > MAX_ATTACHMENT_BYTES:
+            found.append(_too_big(a.get("name") or ""))
+    return found
+
+
+def _too_big(name: str) -> ValidationError:
+    return ValidationError(_("附件“{name}”超过 {mb} MB 的大小限制").format(
+        name=name, mb=MAX_ATTACHMENT_BYTES // (1024 * 1024)), field="attachments")
+
+
+def _clean(fields: dict[str, Any], store: LocalStore) -> dict[str, Any]:
+    out = {k: fields[k] for k in ELEMENT_FIELDS if k in fields}
+    if "kind" in fields and "doc_kind" not in out:
+        out["doc_kind"] = fields["kind"]
+    for key in ("main_to", "cc_to"):
+        if key in out:
+            out[key] = _as_ids(out[key])
+            out[f"{key}_names"] = _unit_names(store, out[key])
+    for key in ("date", "print_date"):
+        if isinstance(out.get(key), date):
+            out[key] = out[key].isoformat()
+    doc = parse_document(domain_data({**out}, store), stage=None)
+    out["doc_kind"] = doc.kind.value
+    out["secrecy"] = doc.secrecy
+    out["urgency"] = doc.urgency
+    out["title"] = doc.title
+    return out
+
+
+def _raise_first(found: list[ValidationError]) -> None:
+    if found:
+        raise found[0]
+
+
+def compose(store: LocalStore, *, me: dict[str, Any], fields: dict[str, Any],
+            now: datetime | None = None) -> tuple[str, Changes]:
+    """Save a new 发文 draft (起草); refuses bad elements with a ValidationError naming one."""
+    user_id, unit_id, dept_id = me_ids(me)
+    _raise_first(validate(fields, store=store))
+    record = _clean(fields, store)
+    doc_id = str(fields.get("id") or new_id())
+    record.update(id=doc_id, direction="outgoing", state="draft", unit_id=unit_id,
+                  created_at=_now(now).isoformat(), drafter_id=user_id,
+                  drafter_name=str(me.get("name") or ""), department_id=dept_id,
+                  body_rev=0, attachments=record.get("attachments") or [])
+    return doc_id, rec_svc.save(store, "documents", record)
+
+
+def get_document(store: LocalStore, doc_id: str) -> dict[str, Any]:
+    """A live document record; NotFoundError when absent or deleted."""
+    doc = store.records.get("documents", doc_id)
+    if doc.get("deleted"):
+        raise NotFoundError(_("找不到该公文，可能已被删除或您无权查看"), id=doc_id)
+    return doc
+
+
+def update_draft(store: LocalStore, *, me: dict[str, Any], doc_id: str,
+                 fields: dict[str, Any]) -> Changes:
+    """Change a draft's elements (only its drafter, only while it is a draft)."""
+    user_id, _unit, _dept = me_ids(me)
+    doc = get_document(store, doc_id)
+    if doc.get("state") not in (None, "", "draft") or doc.get("drafter_id") not in (None, user_id):
+        raise PermissionDenied(_("只有拟稿人可以在起草阶段修改公文要素"))
+    merged = {**doc, **fields}
+    _raise_first(validate(merged, store=store))
+    record = {**doc, **_clean(merged, store)}
+    return rec_svc.save(store, "documents", record)
+
+
+# -- attachments ---------------------------------------------------------------------------
+
+def attach_file(store: LocalStore, *, me: dict[str, Any], doc_id: str, name: str,
+                data: bytes, mime: str | None = None) -> Changes:
+    """Attach a file to a document (附件); over MAX_ATTACHMENT_BYTES is refused, nothing stored."""
+    doc = get_document(store, doc_id)
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise _too_big(name)
+    att_id, changes = store.blobs.put(owner_kind="document", owner_id=doc_id, name=name,
+                                      data=data, mime=mime, sync=True)
+    if doc.get("state") in (None, "", "draft"):
+        atts = [*(doc.get("attachments") or []),
+                {"name": name.rsplit(".", 1)[0] if "." in name else name,
+                 "attachment_id": att_id, "size": len(data)}]
+        changes.merge(rec_svc.save(store, "documents", {**doc, "attachments": atts}))
+    return changes
+
+
+def _signature_attachment(store: LocalStore, doc_id: str, signature: dict[str, Any]) -> tuple[str, Changes]:
+    png = signature.get("png")
+    if not isinstance(png, (bytes, bytearray)) or not png:
+        raise ValidationError(_("手写签名缺少图像"), field="signature")
+    strokes = signature.get("strokes") or []
+    att_id, changes = store.blobs.put(owner_kind="document", owner_id=doc_id,
+                                      name=f"签名-{new_id()[:8]}.png", data=bytes(png),
+                                      mime="image/png", sync=True)
+    changes.merge(Changes(collections={"attachments"}, ids={att_id}))
+    signature["strokes"] = strokes
+    return att_id, changes
+
+
+# -- acting on the flow --------------------------------------------------------------------
+
+def _event_record(doc_id: str, event: Event, **extra: Any) -> dict[str, Any]:
+    data = event.model_dump(mode="json", exclude_none=True)
+    data.pop("opened", None)
+    data.update(document_id=doc_id, status="pending", created_at=data["at"], **extra)
+    return data
+
+
+def start_values(doc: dict[str, Any]) -> dict[str, Any]:
+    """What the flow conditions read from a document (kind, urgency, 会签 lists …)."""
+    vals = {"kind": doc.get("doc_kind") or "", "urgency": doc.get("urgency") or None,
+            "countersign_departments": doc.get("countersign_departments") or None,
+            "co_issuing_units": doc.get("co_issuing_units") or None}
+    return {k: v for k, v in vals.items() if v is not None}
+
+
+def act(store: LocalStore, *, me: dict[str, Any], doc_id: str, action: str,
+        step: str | None = None, opinion: str = "", signature: dict[str, Any] | None = None,
+        to_step: str | None = None, to_user: str | None = None,
+        values: dict[str, Any] | None = None, valid_from: date | None = None,
+        valid_until: date | None = None, on_behalf_of: str | None = None,
+        now: datetime | None = None) -> Changes:
+    """Take one flow action (送审/同意/退回/撤回/转办/委托/催办/已阅) offline.
+
+    Refused here exactly as the server would refuse it: PermissionDenied when I may not act,
+    ValidationError (with `field`) for bad input such as 退回 without a reason.
+    """
+    user_id, unit_id, dept_id = me_ids(me)
+    doc = get_document(store, doc_id)
+    at = _now(now)
+    workflow, state, _records = replay(store, doc)
+    changes = Changes(collections={"documents", "document_events"})
+    pending: list[dict[str, Any]] = []
+    if state.status == "not_started":
+        if doc.get("direction") == "incoming":
+            raise PermissionDenied(_("收文尚未送达，请同步后再办理"))
+        if user_id != doc.get("drafter_id") and doc.get("created_by") not in (None, user_id):
+            raise PermissionDenied(_("只有拟稿人可以送审"))
+        _raise_first(validate(doc, stage="sign_off", store=store))
+        start = Event(id=new_id(), action="start", actor_id=user_id, at=at, unit_id=unit_id,
+                      department_id=dept_id, values=start_values(doc))
+        workflow.check(state, start)
+        state = workflow.apply(state, start)
+        pending.append(_event_record(doc_id, start))
+        step = step or (state.current.step if state.current else None)
+    if action == "return" and not opinion.strip():
+        raise ValidationError(_("退回必须填写理由"), field="opinion")
+    signature_id = None
+    if signature:
+        signature_id, sig_changes = _signature_attachment(store, doc_id, signature)
+        changes.merge(sig_changes)
+    event = Event(
+        id=new_id(), action=action, actor_id=user_id, at=at,  # type: ignore[arg-type]
+        step=step if action != "delegate" else None, on_behalf_of=on_behalf_of,
+        opinion=opinion.strip(), signature_id=signature_id, to_step=to_step, to_user=to_user,
+        valid_from=valid_from, valid_until=valid_until, values=dumps_values(values))
+    workflow.check(state, event)
+    extra = {"signature_strokes": signature.get("strokes")} if signature else {}
+    pending.append(_event_record(doc_id, event, actor_name=str(me.get("name") or ""), **extra))
+    for rec in pending:
+        changes.merge(rec_svc.append_event(store, "document_events", rec))
+    return changes
+
+
+# -- body and revisions --------------------------------------------------------------------
+
+def save_body(store: LocalStore, *, me: dict[str, Any], doc_id: str, body: str,
+              now: datetime | None = None) -> Changes:
+    """Edit the body (正文): a revision with its author and the body revision it started from.
+
+    The drafter edits a draft; afterwards the holder of the current step (核稿, 复核 …).
+    The server takes it when nobody changed the body meanwhile, else keeps it as a
+    conflicted revision (nothing lost) and the server's body stays.
+    """
+    user_id, _unit, _dept = me_ids(me)
+    doc = get_document(store, doc_id)
+    _workflow, state, _records = replay(store, doc)
+    if state.status == "not_started":
+        if doc.get("drafter_id") not in (None, user_id):
+            raise PermissionDenied(_("只有拟稿人可以修改草稿正文"))
+    elif state.status != "running" or user_id not in state.holders:
+        raise PermissionDenied(_("只有当前环节的办理人可以修改正文"))
+    if doc.get("direction") == "incoming":
+        raise PermissionDenied(_("收文的正文不能修改"))
+    at = _now(now).isoformat()
+    step = state.current.step if state.current else "draft"
+    revision = {"id": new_id(), "document_id": doc_id, "base_rev": int(doc.get("body_rev") or 0),
+                "author_id": user_id, "author_name": str(me.get("name") or ""), "body": body,
+                "previous": doc.get("body") or "", "step": step, "conflicted": 0,
+                "created_at": at, "status": "pending"}
+    changes = rec_svc.append_event(store, "document_revisions", revision)
+    # the local copy shows the new body at once (no op: the revision carries it to the server)
+    changes.merge(store.records.write("documents", [{**doc, "body": body}]))
+    return changes
+
+
+def compare(old: str, new: str) -> list[tuple[str, str]]:
+    """Two bodies compared character by character: [(op, text)] with op equal/insert/delete,
+    in reading order (a replaced run shows its deletion before its insertion)."""
+    out: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(a=old or "", b=new or "", autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out.append(("equal", old[i1:i2]))
+            continue
+        if tag in ("delete", "replace"):
+            out.append(("delete", old[i1:i2]))
+        if tag in ("insert", "replace"):
+            out.append(("insert", new[j1:j2]))
+    return out
+
+
+# -- lists ---------------------------------------------------------------------------------
+
+def _matches(doc: dict[str, Any], query: str, kind: str | None, urgency: str | None,
+             state: str | None) -> bool:
+    if kind and doc.get("doc_kind") != kind:
+        return False
+    if urgency and (doc.get("urgency") or "") != urgency:
+        return False
+    if state and doc.get("state") != state:
+        return False
+    if query:
+        hay = " ".join(str(doc.get(k) or "") for k in ("title", "doc_number", "drafter_name"))
+        return query in hay
+    return True
+
+
+def _my_events(store: LocalStore, user_id: str) -> set[str]:
+    rows = store.db.query("SELECT DISTINCT document_id FROM document_events WHERE actor_id = ?"
+                          " AND deleted = 0", (user_id,))
+    return {r[0] for r in rows}
+
+
+def list_documents(store: LocalStore, *, me: dict[str, Any], box: str, query: str = "",
+                   kind: str | None = None, urgency: str | None = None,
+                   state: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+    """Documents of one box, newest first: todo (I hold it now), doing (I acted, still
+    running), done (I acted, finished), drafts (my unsent drafts), incoming, outgoing,
+    to_read (传阅 to me, not yet read)."""
+    if box not in BOXES:
+        raise ValidationError(_("未知的公文列表：{box}").format(box=box), field="box")
+    user_id, _unit, _dept = me_ids(me)
+    query = " ".join(query.split())
+    if box in ("incoming", "outgoing"):
+        docs = store.records.list("documents", where={"direction": box}, limit=100_000,
+                                  order_by="created_at DESC")
+    elif box == "drafts":
+        docs = [d for d in store.records.list("documents", where={"state": "draft"},
+                                              limit=100_000, order_by="created_at DESC")
+                if d.get("drafter_id") in (None, user_id)]
+    else:
+        rows = store.db.query("SELECT id FROM documents WHERE deleted = 0 AND instr(data, ?) > 0"
+                              " ORDER BY created_at DESC", (user_id,))
+        ids = [r[0] for r in rows]
+        if box in ("doing", "done"):
+            acted = _my_events(store, user_id)
+            ids = list(dict.fromkeys([*ids, *acted]))
+        found = store.records.get_many("documents", ids)
+        docs = [found[i] for i in ids if i in found and not found[i].get("deleted")]
+        if box == "todo":
+            docs = [d for d in docs if user_id in (d.get("holder_ids") or [])
+                    and d.get("state") not in FINAL_STATES]
+        elif box == "to_read":
+            docs = [d for d in docs if user_id in (d.get("reader_ids") or [])
+                    and user_id not in (d.get("read_ids") or [])]
+        else:
+            acted = _my_events(store, user_id)
+            mine = [d for d in docs if d["id"] in acted and user_id not in (d.get("holder_ids") or [])]
+            final = box == "done"
+            docs = [d for d in mine if (d.get("state") in FINAL_STATES) == final]
+        docs.sort(key=lambda d: str(d.get("created_at") or ""), reverse=True)
+    return [d for d in docs if _matches(d, query, kind, urgency, state)][:limit]
+
+
+# -- phrases and delegations ---------------------------------------------------------------
+
+def phrases(store: LocalStore, *, me: dict[str, Any]) -> list[dict[str, Any]]:
+    """My 常用意见 (collection `phrases`), in the order I saved them."""
+    user_id, _unit, _dept = me_ids(me)
+    return store.records.list("phrases", where={"owner_id": user_id}, order_by="id", limit=500)
+
+
+def add_phrase(store: LocalStore, *, me: dict[str, Any], text: str) -> Changes:
+    """Save a 常用意见 (empty text refused)."""
+    user_id, _unit, _dept = me_ids(me)
+    text = " ".join(text.split())
+    if not text:
+        raise ValidationError(_("常用意见不能为空"), field="text")
+    return rec_svc.save(store, "phrases", {"owner_id": user_id, "text": text})
+
+
+def remove_phrase(store: LocalStore, *, me: dict[str, Any], phrase_id: str) -> Changes:
+    """Delete one of my 常用意见."""
+    return rec_svc.delete(store, "phrases", phrase_id)
+
+
+def delegations(store: LocalStore, *, me: dict[str, Any]) -> list[dict[str, Any]]:
+    """委托 I gave or received (collection `delegations`)."""
+    user_id, _unit, _dept = me_ids(me)
+    return [d for d in store.records.list("delegations", limit=1000)
+            if user_id in (d.get("principal_id"), d.get("delegate_id"))]
+
+
+def delegate(store: LocalStore, *, me: dict[str, Any], delegate_id: str, start: date,
+             end: date) -> Changes:
+    """Let `delegate_id` act for me on every 公文 from `start` to `end` (inclusive)."""
+    user_id, _unit, _dept = me_ids(me)
+    if not delegate_id or delegate_id == user_id:
+        raise ValidationError(_("请选择受委托人（不能是本人）"), field="delegate_id")
+    if end < start:
+        raise ValidationError(_("委托期限不完整或结束日期早于开始日期"), field="end")
+    return rec_svc.save(store, "delegations", {
+        "principal_id": user_id, "delegate_id": delegate_id, "start": start.isoformat(),
+        "end": end.isoformat(), "principal_name": str(me.get("name") or "")})
+
+
+# -- exchange receipts ---------------------------------------------------------------------
+
+def _receipt_action(store: LocalStore, *, me: dict[str, Any], doc_id: str, unit_id: str,
+                    kind: str, now: datetime | None) -> Changes:
+    user_id, _unit, _dept = me_ids(me)
+    doc = get_document(store, doc_id)
+    receipts = doc.get("receipts") or {}
+    if doc.get("direction") != "outgoing" or unit_id not in receipts:
+        raise ValidationError(_("该单位不在本文的分发范围内"), field="unit_id")
+    status = receipts[unit_id].get("status")
+    if kind == "chase" and status not in ("sent", "delivered"):
+        raise ValidationError(_("该单位已签收或已退回，无需催收"), field="unit_id")
+    at = _now(now).isoformat()
+    return rec_svc.append_event(store, "document_events", {
+        "document_id": doc_id, "receipt_action": kind, "unit_id": unit_id, "actor_id": user_id,
+        "actor_name": str(me.get("name") or ""), "action": "urge", "at": at, "created_at": at,
+        "status": "pending"})
+
+
+def resend(store: LocalStore, *, me: dict[str, Any], doc_id: str, unit_id: str,
+           now: datetime | None = None) -> Changes:
+    """重发: send the document again to one receiving unit (after it was returned or lost)."""
+    return _receipt_action(store, me=me, doc_id=doc_id, unit_id=unit_id, kind="resend", now=now)
+
+
+def chase(store: LocalStore, *, me: dict[str, Any], doc_id: str, unit_id: str,
+          now: datetime | None = None) -> Changes:
+    """催收: remind a receiving unit that has not signed for the document yet."""
+    return _receipt_action(store, me=me, doc_id=doc_id, unit_id=unit_id, kind="chase", now=now)
+
+
+def open_document(store: LocalStore, doc_id: str, *, me: dict[str, Any],
+                  now: datetime | None = None) -> DocumentView:
+    """Everything the document window shows (see documents_view.DocumentView)."""
+    from oa_client.services.documents_view import build_view
+
+    return build_view(store, doc_id, me=me, now=_now(now))

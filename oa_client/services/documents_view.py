@@ -1,0 +1,264 @@
+"""What the document window shows: elements, body, attachments, timeline, receipts, revisions,
+the actions I may take now and what waits on the server (built from the local store)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from oa_client.domain.workflow import FlowState, Workflow, action_label
+from oa_client.i18n import _
+from oa_client.services.documents_flow import replay
+from oa_client.store.local import LocalStore
+
+#: what each state is called (gettext ids, translated by `state_label`)
+STATE_NAMES = {
+    "draft": "草稿", "review": "核稿", "countersign": "会签", "sign_off": "签发",
+    "recheck": "复核", "number": "编号", "seal": "用印", "dispatch": "分发",
+    "dispatched": "已分发", "receive": "签收", "register": "登记", "vet": "初审",
+    "propose": "拟办", "instruct": "批办", "handle": "承办", "circulate": "传阅",
+    "urge": "催办", "complete": "办结", "archive": "归档", "archived": "已归档",
+    "refused": "已退回",
+}
+_STATE_IDS = (_("草稿"), _("核稿"), _("会签"), _("签发"), _("复核"), _("编号"), _("用印"),
+              _("分发"), _("已分发"), _("签收"), _("登记"), _("初审"), _("拟办"), _("批办"),
+              _("承办"), _("传阅"), _("催办"), _("办结"), _("归档"), _("已归档"), _("已退回"))
+RECEIPT_NAMES = {"sent": "已发送", "delivered": "已送达", "received": "已签收",
+                 "returned": "已退回", "refused": "已拒收"}
+_RECEIPT_IDS = (_("已发送"), _("已送达"), _("已签收"), _("已退回"), _("已拒收"))
+
+
+def state_label(state: str | None) -> str:
+    """A document state (step id or final state) in the current language."""
+    return _(STATE_NAMES.get(state or "", state or ""))
+
+
+def receipt_label(status: str | None) -> str:
+    """A receipt status (sent/delivered/received/returned) in the current language."""
+    return _(RECEIPT_NAMES.get(status or "", status or ""))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One action on the flow timeline: who, when, which step, the opinion and signature."""
+
+    event_id: str
+    action: str
+    action_label: str
+    step: str | None
+    step_name: str
+    actor_id: str
+    actor_name: str
+    at: str
+    opinion: str = ""
+    signature_id: str | None = None
+    on_behalf_of: str | None = None
+    on_behalf_name: str = ""
+    delegated_note: str = ""  # "代陈志强" when taken under 委托
+    outcome: str = "accepted"  # accepted / superseded / rejected / pending
+    reason: str = ""
+    to_step: str | None = None
+    to_user: str | None = None
+
+    @property
+    def superseded(self) -> bool:
+        """True when the action came after its step closed (kept and shown)."""
+        return self.outcome == "superseded"
+
+
+@dataclass(frozen=True)
+class AllowedAction:
+    """One button of the action bar: the action, its step, for whom, what it needs."""
+
+    action: str
+    label: str
+    step: str | None
+    on_behalf_of: str | None = None
+    targets: tuple[tuple[str, str], ...] = ()  # 退回: (step id, step name)
+    needs_opinion: bool = False
+    writable: tuple[str, ...] = ()
+    offline_note: str = ""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One receiving unit's 回执 on an outgoing document."""
+
+    unit_id: str
+    unit_name: str
+    status: str
+    status_label: str
+    by_name: str = ""
+    at: str = ""
+    reason: str = ""
+    incoming_id: str = ""
+    chased: int = 0
+
+
+@dataclass
+class DocumentView:
+    """Everything the document window shows, for one user at one moment."""
+
+    id: str
+    record: dict[str, Any]
+    direction: str
+    state: str
+    state_label: str
+    elements: dict[str, Any]
+    body: str
+    body_marked: list[tuple[str, str]]
+    attachments: list[dict[str, Any]]
+    timeline: list[TimelineEntry]
+    receipts: list[Receipt]
+    revisions: list[dict[str, Any]]
+    allowed: list[AllowedAction]
+    waiting_on_server: list[str]
+    current_step: str | None = None
+    current_step_name: str = ""
+    holder_names: list[str] = field(default_factory=list)
+    readers: list[tuple[str, bool]] = field(default_factory=list)  # 传阅: (name, has read)
+    flow_status: str = "not_started"
+
+    def can(self, action: str) -> bool:
+        """True when the action bar offers this action."""
+        return any(a.action == action for a in self.allowed)
+
+
+def _names(store: LocalStore, ids: list[str]) -> dict[str, str]:
+    found = store.records.get_many("users", [i for i in ids if i])
+    return {i: str(u.get("name") or i) for i, u in found.items()}
+
+
+def _step_name(workflow: Workflow, step: str | None) -> str:
+    if step and workflow.definition.has_step(step):
+        return workflow.definition.step(step).name
+    return ""
+
+
+def _timeline(store: LocalStore, workflow: Workflow, state: FlowState,
+              records: list[dict[str, Any]]) -> list[TimelineEntry]:
+    taken = {h.event_id: h for h in state.history}
+    people = {r.get("actor_id") or "" for r in records} | {
+        r.get("on_behalf_of") or "" for r in records}
+    names = _names(store, list(people))
+    out = []
+    for rec in records:
+        if rec.get("action") == "start" or rec.get("receipt_action"):
+            continue
+        status = rec.get("status") or "pending"
+        hist = taken.get(rec["id"])
+        outcome = {"applied": "accepted", "superseded": "superseded",
+                   "rejected": "rejected"}.get(status, "pending")
+        if status == "pending" and hist is not None and hist.outcome != "accepted":
+            outcome = "rejected"
+        behalf = rec.get("on_behalf_of") if rec.get("on_behalf_of") != rec.get("actor_id") else None
+        behalf_name = names.get(behalf or "", "")
+        step = (hist.step if hist else None) or rec.get("step")
+        out.append(TimelineEntry(
+            event_id=rec["id"], action=rec.get("action") or "",
+            action_label=action_label(rec.get("action") or ""), step=step,
+            step_name=_step_name(workflow, step), actor_id=rec.get("actor_id") or "",
+            actor_name=names.get(rec.get("actor_id") or "", rec.get("actor_name") or ""),
+            at=str(rec.get("at") or ""), opinion=rec.get("opinion") or "",
+            signature_id=rec.get("signature_id"), on_behalf_of=behalf, on_behalf_name=behalf_name,
+            delegated_note=_("代{name}").format(name=behalf_name) if behalf else "",
+            outcome=outcome, reason=str(rec.get("reason") or (hist.reason if hist and
+                                                               outcome == "rejected" else "") or ""),
+            to_step=rec.get("to_step"), to_user=rec.get("to_user")))
+    return out
+
+
+def _allowed(workflow: Workflow, state: FlowState, doc: dict[str, Any], user_id: str,
+             at: datetime) -> list[AllowedAction]:
+    out: list[AllowedAction] = []
+    if state.status == "not_started":
+        if doc.get("direction") == "outgoing" and doc.get("drafter_id") in (None, user_id):
+            out.append(AllowedAction(action="submit", label=_("送审"), step="draft"))
+        return out
+    for a in workflow.allowed(state, user_id, at=at):
+        sdef = workflow.definition.step(a.step) if a.step and workflow.definition.has_step(
+            a.step) else None
+        note = ""
+        if a.step in ("number", "seal", "dispatch") and a.action == "approve":
+            note = _("需要连接服务器才能完成，离线时排队等待")
+        label = {"approve": sdef.name if sdef and a.step in ("number", "seal", "dispatch",
+                                                              "receive") else action_label("approve")
+                 }.get(a.action, action_label(a.action))
+        out.append(AllowedAction(
+            action=a.action, label=label, step=a.step, on_behalf_of=a.on_behalf_of,
+            targets=tuple((t, _step_name(workflow, t)) for t in a.targets),
+            needs_opinion=a.action == "return", writable=tuple(sdef.writable or ()) if sdef else (),
+            offline_note=note))
+    return out
+
+
+def _waiting(state: FlowState, doc: dict[str, Any], records: list[dict[str, Any]]) -> list[str]:
+    notes = []
+    pending = [r for r in records if r.get("status") == "pending"]
+    steps = {r.get("step") for r in pending if r.get("action") == "approve"}
+    if ("number" in steps or (state.current and state.current.step == "number")) \
+            and not doc.get("doc_number"):
+        notes.append(_("待编号：发文字号由服务器在编号环节分配"))
+    if "seal" in steps:
+        notes.append(_("用印已排队，连接服务器后由服务器盖章"))
+    if "dispatch" in steps:
+        notes.append(_("分发已排队，连接服务器后送达各收文单位"))
+    if pending and not notes:
+        notes.append(_("有 {n} 项办理待同步").format(n=len(pending)))
+    return notes
+
+
+def _receipts(store: LocalStore, doc: dict[str, Any]) -> list[Receipt]:
+    out = []
+    for unit_id, r in (doc.get("receipts") or {}).items():
+        out.append(Receipt(unit_id=unit_id, unit_name=str(r.get("unit_name") or unit_id),
+                           status=str(r.get("status") or ""),
+                           status_label=receipt_label(r.get("status")),
+                           by_name=str(r.get("by_name") or ""),
+                           at=str(r.get("received_at") or r.get("returned_at")
+                                  or r.get("delivered_at") or r.get("sent_at") or ""),
+                           reason=str(r.get("reason") or ""),
+                           incoming_id=str(r.get("incoming_id") or ""),
+                           chased=int(r.get("chased") or 0)))
+    return out
+
+
+def build_view(store: LocalStore, doc_id: str, *, me: dict[str, Any], now: datetime) -> DocumentView:
+    """Assemble the DocumentView of one document for `me` at `now`."""
+    from oa_client.services.documents import compare, get_document, me_ids
+
+    user_id, _unit, _dept = me_ids(me)
+    doc = get_document(store, doc_id)
+    workflow, state, records = replay(store, doc)
+    revisions = sorted(store.records.list("document_revisions", where={"document_id": doc_id},
+                                          order_by="created_at", limit=10_000),
+                       key=lambda r: (int(r.get("rev") or 0) <= 0, int(r.get("rev") or 0),
+                                      str(r.get("created_at") or "")))
+    taken = [r for r in revisions if not r.get("conflicted")]
+    previous = taken[-1].get("previous", "") if taken else doc.get("body") or ""
+    body = doc.get("body") or ""
+    attachments = [dict(zip(("id", "name", "size", "mime", "sha256"), row, strict=True))
+                   for row in store.db.query(
+                       "SELECT id, name, size, mime, sha256 FROM attachments WHERE owner_kind ="
+                       " 'document' AND owner_id = ? AND deleted = 0 ORDER BY rowid", (doc_id,))]
+    cur = state.current
+    holder_ids = list(cur.holders) if cur else list(doc.get("holder_ids") or [])
+    names = _names(store, holder_ids + list(doc.get("reader_ids") or []))
+    read = set(doc.get("read_ids") or [])
+    if state.status == "running":
+        current_state = cur.step if cur else doc.get("state") or ""
+    else:
+        current_state = doc.get("state") or "draft"
+    elements = {k: v for k, v in doc.items() if k not in ("body", "rev", "deleted", "updated_at")}
+    return DocumentView(
+        id=doc_id, record=doc, direction=doc.get("direction") or "outgoing", state=current_state,
+        state_label=state_label(current_state), elements=elements, body=body,
+        body_marked=compare(previous, body), attachments=attachments,
+        timeline=_timeline(store, workflow, state, records), receipts=_receipts(store, doc),
+        revisions=revisions, allowed=_allowed(workflow, state, doc, user_id, now),
+        waiting_on_server=_waiting(state, doc, records),
+        current_step=cur.step if cur else None, current_step_name=cur.name if cur else "",
+        holder_names=[names.get(h, h) for h in holder_ids],
+        readers=[(names.get(r, r), r in read) for r in doc.get("reader_ids") or []],
+        flow_status=state.status)
