@@ -48,6 +48,7 @@ from PySide6.QtGui import (
     QTabletEvent,
     QTouchEvent,
 )
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -106,7 +107,7 @@ __all__ = [
     "QMainWindow", "QMenu", "QMessageBox", "QModelIndex", "QObject", "QPainter", "QPainterPath", "QPen", "QPixmap",
     "QPlainTextEdit", "QPoint", "QPointF", "QProgressBar", "QProgressDialog", "QPushButton", "QRect", "QRunnable", "QScrollArea", "QSettings",
     "QShortcut", "QSize", "QSizePolicy", "QSpinBox", "QSplitter", "QStackedWidget", "QStatusBar", "QStyle",
-    "QSystemTrayIcon", "QTabBar", "QTabWidget", "QTableView", "QTableWidget", "QTableWidgetItem", "QTabletEvent", "QTextBrowser", "QThreadPool", "QTimer", "QToolBar",
+    "QSystemTrayIcon", "QTabBar", "QTabWidget", "QTableView", "QTableWidget", "QTableWidgetItem", "QTabletEvent", "QTest", "QTextBrowser", "QThreadPool", "QTimer", "QToolBar",
     "QToolButton", "QTouchEvent", "QTranslator", "QTreeWidget", "QTreeWidgetItem", "QUrl", "QVBoxLayout", "QWidget", "Qt",
     "Signal", "Slot",
 ]
