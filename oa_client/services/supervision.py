@@ -116,13 +116,17 @@ def report_progress(store: LocalStore, *, me: Mapping[str, Any], task_id: str, t
     if percent is not None and not 0 <= int(percent) <= 100:
         raise ValidationError(_("完成进度应在0到100之间"), field="percent")
     rid = new_id()
-    changes = svc.append_event(store, "task_progress", {
+    changes, files = Changes(), []
+    for name, data in attachments:
+        attachment_id, added = store.blobs.put(owner_kind="supervision_task", owner_id=task_id,
+                                               name=name, data=data, sync=True)
+        files.append(attachment_id)
+        changes.merge(added)
+    changes.merge(svc.append_event(store, "task_progress", {
         "id": rid, "task_id": task_id, "unit_id": unit_id_of(me), "author_id": user_id_of(me),
         "created_at": _now(), "text": text.strip(), "percent": percent,
-    })
-    for name, data in attachments:
-        changes.merge(svc.attach(store, owner_kind="task_progress", owner_id=rid, name=name,
-                                 data=data))
+        "attachment_ids": files,
+    }))
     return rid, changes
 
 

@@ -1,0 +1,345 @@
+"""Supervision (督查督办) rules on the server: tasks, progress reports, requests and decisions.
+
+- `supervision_tasks`: who may open a task (督查室, leaders, office directors, or the flow
+  of another module: a 批示 on a document or a minutes decision the author can see);
+  the deadline checked against the start and the official calendar; states and the
+  bookkeeping fields are the server's (changed only by events).
+- `task_progress`: a responsible unit reports; a report on a closed task is refused.
+- `task_events`: 延期 (request → the 督查室 or the ordering leader decides), 销号
+  (request → the 督查室 confirms, or rejects and the task reopens), 调整牵头单位.
+  The first of two competing requests wins; the later one is kept as superseded.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from oa_client.domain.supervision import (
+    CREATOR_ROLES,
+    SUPERVISOR_ROLE,
+    calendar_of,
+    parse_day,
+    units_of,
+    validate_task,
+)
+from oa_client.domain.workdays import WorkdayCalendar, check_deadline
+from oa_client.errors import ValidationError
+from oa_server.authority import Authority, Ruling, register
+from oa_server.authority.context import Ctx
+from oa_server.i18n import _
+from oa_server.sync_push import audience_of
+from sync.protocol import Op
+
+TASKS = "supervision_tasks"
+#: fields only events (or the server) change
+SERVER_FIELDS = (
+    "state", "deadline", "lead_unit_id", "assist_unit_ids", "last_reports", "chased", "source",
+    "pending_extension", "pending_close", "result", "closed_at", "closed_by", "created_at",
+    "created_by_id", "started_on", "light", "audience_units", "audience_roles", "audience_users",
+    "deadline_note", "extensions", "reopened", "last_rejection", "reassigned",
+)
+
+
+def roles(ctx: Ctx) -> set[str]:
+    """The asking user's roles."""
+    return set(ctx.user.roles)
+
+
+def is_supervisor(ctx: Ctx) -> bool:
+    """Whether the asking user works in the 督查室."""
+    return SUPERVISOR_ROLE in roles(ctx)
+
+
+def server_calendar(ctx: Ctx) -> WorkdayCalendar:
+    """The shipped calendar with the admin-edited years (`calendars` records) on top."""
+    return calendar_of(ctx.records("calendars"))
+
+
+def task_audience(task: dict[str, Any]) -> set[str]:
+    """Who sees a task: its unit and author plus its audience lists."""
+    return audience_of(task, unit_id=str(task.get("unit_id") or ""),
+                       author=str(task.get("created_by") or ""))
+
+
+def put_task(ctx: Ctx, task: dict[str, Any], *, audience: bool = False) -> None:
+    """Store the server's change to a task (with a new audience when its units changed)."""
+    task["audience_units"] = units_of(task)
+    ctx.put(TASKS, task["id"], task, audience=task_audience(task) if audience else None)
+
+
+def _reject_validation(exc: ValidationError) -> Ruling:
+    return Ruling.reject("validation", exc.message)
+
+
+def _check_unit(ctx: Ctx, unit_id: str, field: str) -> None:
+    unit = ctx.org.unit(unit_id)
+    if unit is None:
+        raise ValidationError(_("单位不存在：{id}").format(id=unit_id), field=field)
+    if not unit.active:
+        raise ValidationError(_("单位“{name}”已撤销，请另选单位").format(name=unit.name),
+                              field=field)
+
+
+class Tasks(Authority):
+    """督办事项: who may open and edit one; the server keeps its state fields."""
+
+    collection = TASKS
+
+    def _may_create(self, ctx: Ctx, payload: dict[str, Any]) -> bool:
+        if roles(ctx) & set(CREATOR_ROLES):
+            return True
+        source = payload.get("source") or {}
+        if source.get("kind") in ("instruction", "minutes") and source.get("id"):
+            return ctx.visible(str(source.get("collection") or ""), str(source["id"]))
+        return False
+
+    def check(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
+              ) -> Ruling:
+        """Create: rights, fields, units and deadline; edit: the server's fields kept."""
+        if op.kind == "delete":
+            if is_supervisor(ctx):
+                return Ruling.accept(payload)
+            return Ruling.reject("forbidden", _("只有督查室可以删除督办事项"))
+        if current is None:
+            return self._create(ctx, payload)
+        if not (is_supervisor(ctx) or ctx.user_id in (current.get("created_by"),
+                                                      current.get("ordered_by"))):
+            return Ruling.reject("forbidden", _("只有督查室或立项人可以修改督办事项"))
+        out = dict(payload)
+        for key in SERVER_FIELDS:
+            if key in current:
+                out[key] = current[key]
+            else:
+                out.pop(key, None)
+        try:
+            validate_task(out)
+        except ValidationError as exc:
+            return _reject_validation(exc)
+        return Ruling.accept(out)
+
+    def _create(self, ctx: Ctx, payload: dict[str, Any]) -> Ruling:
+        if not self._may_create(ctx, payload):
+            return Ruling.reject("forbidden", _("只有督查室、领导或公文、会议流程可以立项督办"))
+        try:
+            out = validate_task(payload)
+            _check_unit(ctx, out["lead_unit_id"], "lead_unit_id")
+            for unit in out["assist_unit_ids"]:
+                _check_unit(ctx, unit, "assist_unit_ids")
+            deadline = parse_day(out["deadline"], field_name="deadline")
+        except ValidationError as exc:
+            return _reject_validation(exc)
+        today = ctx.now.date()
+        if deadline < today:
+            return Ruling.reject("validation", _("办结期限{deadline}早于立项日期{start}").format(
+                deadline=deadline.isoformat(), start=today.isoformat()))
+        found = check_deadline(deadline, calendar=server_calendar(ctx))
+        note = None
+        if found is not None:
+            if out.pop("adjust_deadline", False):
+                deadline = found.suggestion
+            else:
+                note = found.message
+        out.update(
+            state="open", deadline=deadline.isoformat(), deadline_note=note,
+            created_at=ctx.now.isoformat(timespec="seconds"), created_by_id=ctx.user_id,
+            started_on=today.isoformat(), last_reports={}, chased={}, pending_extension=None,
+            pending_close=None, extensions=[], reopened=0,
+            audience_units=[out["lead_unit_id"], *out["assist_unit_ids"]],
+            audience_roles=sorted({*(out.get("audience_roles") or []), SUPERVISOR_ROLE}),
+            audience_users=[u for u in dict.fromkeys(
+                [*(out.get("audience_users") or []), out.get("ordered_by"), out.get("owner_id")])
+                if u],
+        )
+        return Ruling.accept(out)
+
+
+class Progress(Authority):
+    """进展反馈: from a responsible unit, never on a closed task; append-only."""
+
+    collection = "task_progress"
+
+    def check(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
+              ) -> Ruling:
+        """The reporter's unit must be responsible and the task still open."""
+        if op.kind != "action" or current is not None:
+            return Ruling.reject("append_only", _("进展反馈报送后不能修改"))
+        task = ctx.get(TASKS, str(payload.get("task_id") or ""))
+        if task is None:
+            return Ruling.reject("not_found", _("督办事项不存在"))
+        if task.get("state") == "closed":
+            return Ruling.reject("closed", _("该事项已销号，不能再报送进展"))
+        unit = str(ctx.user.unit_id)
+        if unit not in units_of(task) and not is_supervisor(ctx):
+            return Ruling.reject("forbidden", _("只有牵头单位和配合单位可以报送进展"))
+        if not str(payload.get("text") or "").strip():
+            return Ruling.reject("validation", _("请填写进展情况"))
+        return Ruling.accept({**payload, "author_id": ctx.user_id, "report_unit_id": unit,
+                              "created_at": ctx.now.isoformat(timespec="seconds")})
+
+    def effects(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
+                ) -> None:
+        """The unit's last report date on the task; its 催办 answered."""
+        task = ctx.get(TASKS, str(payload["task_id"]))
+        if task is None:
+            return
+        unit = str(payload["report_unit_id"])
+        task["last_reports"] = {**(task.get("last_reports") or {}),
+                                unit: ctx.now.date().isoformat()}
+        task["chased"] = {k: v for k, v in (task.get("chased") or {}).items() if k != unit}
+        task["last_progress"] = str(payload.get("text") or "")[:200]
+        put_task(ctx, task)
+
+
+def _late(message: str, payload: dict[str, Any]) -> Ruling:
+    return Ruling.supersede({**payload, "status": "superseded"}, message)
+
+
+class Events(Authority):
+    """延期、销号、调整牵头单位: requests from the units, decisions by the 督查室 or leader."""
+
+    collection = "task_events"
+
+    def check(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
+              ) -> Ruling:
+        """Judge one request or decision against the task as the server holds it."""
+        if op.kind != "action" or current is not None:
+            return Ruling.reject("append_only", _("督办记录提交后不能修改"))
+        if payload.get("actor_id") not in (None, ctx.user_id):
+            return Ruling.reject("forbidden", _("不能以他人名义操作"))
+        task = ctx.get(TASKS, str(payload.get("task_id") or ""))
+        if task is None:
+            return Ruling.reject("not_found", _("督办事项不存在"))
+        out = {**payload, "actor_id": ctx.user_id, "actor_unit_id": str(ctx.user.unit_id),
+               "created_at": ctx.now.isoformat(timespec="seconds"), "status": "applied"}
+        judge = getattr(self, "_" + str(payload.get("action") or ""), None)
+        if judge is None or payload.get("action") == "chase":
+            return Ruling.reject("validation", _("不支持的督办操作"))
+        try:
+            return judge(ctx, task, out)
+        except ValidationError as exc:
+            return _reject_validation(exc)
+
+    # -- judges (check) -------------------------------------------------------------------
+
+    def _extend_request(self, ctx: Ctx, task: dict, out: dict) -> Ruling:
+        if str(ctx.user.unit_id) not in units_of(task):
+            return Ruling.reject("forbidden", _("只有牵头单位和配合单位可以申请延期"))
+        new = parse_day(out.get("new_deadline"), field_name="new_deadline")
+        if new <= parse_day(task.get("deadline"), field_name="deadline"):
+            raise ValidationError(_("延期后的期限应晚于原期限"), field="new_deadline")
+        if not str(out.get("reason") or "").strip():
+            raise ValidationError(_("请说明延期理由"), field="reason")
+        if task.get("state") == "closed":
+            return _late(_("该事项已销号，不能申请延期"), out)
+        if task.get("pending_extension"):
+            return _late(_("已有一份延期申请等待审批，本申请未予受理"), out)
+        found = check_deadline(new, calendar=server_calendar(ctx))
+        if found is not None:
+            out["new_deadline"], out["note"] = found.suggestion.isoformat(), found.message
+        return Ruling.accept(out)
+
+    def _extend_decide(self, ctx: Ctx, task: dict, out: dict) -> Ruling:
+        if not (is_supervisor(ctx) or ctx.user_id == task.get("ordered_by")):
+            return Ruling.reject("forbidden", _("延期申请由督查室或交办领导审批"))
+        pending = task.get("pending_extension") or {}
+        if pending.get("id") != out.get("request_id"):
+            return _late(_("该延期申请已处理或已撤销"), out)
+        return Ruling.accept(out)
+
+    def _close_request(self, ctx: Ctx, task: dict, out: dict) -> Ruling:
+        if str(ctx.user.unit_id) not in units_of(task):
+            return Ruling.reject("forbidden", _("只有牵头单位和配合单位可以申请销号"))
+        if not str(out.get("result") or "").strip():
+            raise ValidationError(_("请填写办理结果"), field="result")
+        if task.get("state") == "closed":
+            return _late(_("该事项已销号"), out)
+        if task.get("state") == "closing":
+            unit = ctx.org.unit((task.get("pending_close") or {}).get("unit_id"))
+            return _late(_("{unit}已提出销号申请，等待督查室确认，本申请未予受理").format(
+                unit=unit.name if unit else _("其他单位")), out)
+        return Ruling.accept(out)
+
+    def _close_decide(self, ctx: Ctx, task: dict, out: dict) -> Ruling:
+        if not is_supervisor(ctx):
+            return Ruling.reject("forbidden", _("销号须由督查室确认"))
+        if not out.get("accept") and not str(out.get("opinion") or "").strip():
+            raise ValidationError(_("退回销号申请时请写明理由"), field="opinion")
+        pending = task.get("pending_close") or {}
+        if task.get("state") != "closing" or pending.get("id") != out.get("request_id"):
+            return _late(_("该销号申请已处理"), out)
+        return Ruling.accept(out)
+
+    def _reassign(self, ctx: Ctx, task: dict, out: dict) -> Ruling:
+        if not is_supervisor(ctx):
+            return Ruling.reject("forbidden", _("只有督查室可以调整牵头单位"))
+        unit = str(out.get("lead_unit_id") or "")
+        _check_unit(ctx, unit, "lead_unit_id")
+        if task.get("state") == "closed":
+            return _late(_("该事项已销号"), out)
+        out["from_unit_id"] = task.get("lead_unit_id")
+        return Ruling.accept(out)
+
+    # -- effects ----------------------------------------------------------------------------
+
+    def effects(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
+                ) -> None:
+        """Apply an accepted request or decision to the task."""
+        if payload.get("status") != "applied":
+            return
+        task = ctx.get(TASKS, str(payload["task_id"]))
+        if task is None:
+            return
+        action, eid = payload.get("action"), op.entity_id
+        audience = False
+        if action == "extend_request":
+            task["pending_extension"] = {
+                "id": eid, "new_deadline": payload["new_deadline"], "reason": payload.get("reason"),
+                "unit_id": payload["actor_unit_id"], "by": ctx.user_id}
+        elif action == "extend_decide":
+            pending = task.get("pending_extension") or {}
+            if payload.get("approve"):
+                task["extensions"] = [*(task.get("extensions") or []), {
+                    "from": task.get("deadline"), "to": pending.get("new_deadline"),
+                    "approved_by": ctx.user_id, "at": ctx.now.date().isoformat()}]
+                task["deadline"] = pending.get("new_deadline")
+            task["pending_extension"] = None
+        elif action == "close_request":
+            task["state"] = "closing"
+            task["pending_close"] = {"id": eid, "unit_id": payload["actor_unit_id"],
+                                     "result": payload.get("result"), "by": ctx.user_id}
+        elif action == "close_decide":
+            pending = task.get("pending_close") or {}
+            if payload.get("accept"):
+                task.update(state="closed", result=pending.get("result"),
+                            closed_at=ctx.now.isoformat(timespec="seconds"),
+                            closed_by=ctx.user_id, light=None)
+            else:
+                task.update(state="open", reopened=int(task.get("reopened") or 0) + 1,
+                            last_rejection=payload.get("opinion"))
+            task["pending_close"] = None
+        elif action == "reassign":
+            move_lead(ctx, task, str(payload["lead_unit_id"]), reason=payload.get("reason") or "")
+            audience = True
+        put_task(ctx, task, audience=audience)
+
+
+def move_lead(ctx: Ctx, task: dict[str, Any], unit_id: str, *, reason: str) -> None:
+    """Give the task a new lead unit (the old one stays in the history), logged."""
+    old = task.get("lead_unit_id")
+    task["lead_unit_id"] = unit_id
+    task["assist_unit_ids"] = [u for u in task.get("assist_unit_ids") or [] if u != unit_id]
+    task["reassigned"] = [*(task.get("reassigned") or []), {
+        "from": old, "to": unit_id, "at": ctx.now.date().isoformat(), "reason": reason}]
+    ctx.audit("supervision.reassign", target=f"{TASKS}:{task['id']}",
+              details={"from": old, "to": unit_id, "reason": reason})
+
+
+def today_of(ctx: Ctx) -> date:
+    """The server's date for this change."""
+    return ctx.now.date()
+
+
+register(Tasks())
+register(Progress())
+register(Events())

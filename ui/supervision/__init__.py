@@ -1,0 +1,1 @@
+"""Supervision (督查督办) screens."""
