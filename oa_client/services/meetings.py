@@ -1,0 +1,525 @@
+"""Meetings (办会) on the desk: book, send notices, reply, sign in, calendars — all offline.
+
+A booking is checked here against the meetings this desk holds and saved as
+tentative (待确认); the server (the authority) checks it against everyone's and
+confirms it, or refuses it with free rooms and times (the refusal is kept as a
+conflict row). Replies and sign-ins are records of their own; the server folds
+them into the meeting. Calendar queries expand series into sittings.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from oa_client.domain.meetings import (
+    TZ,
+    Meeting,
+    Room,
+    cancel_meeting,
+    make_rsvp,
+    revise,
+    validate_meeting,
+)
+from oa_client.domain.meetings_conflicts import check_booking, meeting_window, raise_for_conflicts
+from oa_client.domain.meetings_records import (
+    audience_lists,
+    meeting_from_record,
+    meeting_record,
+    rooms_by_id,
+    utc_text,
+)
+from oa_client.domain.meetings_recurrence import (
+    cancel_occurrence,
+    expand,
+    move_occurrence,
+    split_series,
+)
+from oa_client.errors import NotFoundError, PermissionDenied, ValidationError
+from oa_client.i18n import _
+from oa_client.services import records as rec_svc
+from oa_client.store.local import LocalStore
+from oa_client.store.records import Changes
+
+REPLY_NS = uuid.UUID("6f1c0a52-5a0e-4d2b-9d55-6f7e3c1d9a10")
+SCAN = 20_000  # meetings looked at for one calendar window
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def rooms(store: LocalStore) -> dict[str, Room]:
+    """Usable rooms on this desk, by id."""
+    return rooms_by_id(store.records.list("rooms", limit=1000, order_by="name"))
+
+
+def room_records(store: LocalStore) -> list[dict[str, Any]]:
+    """Every room record (for the 会议管理员's room list), by name."""
+    return store.records.list("rooms", limit=1000, order_by="name")
+
+
+def get_meeting_record(store: LocalStore, meeting_id: str) -> dict[str, Any]:
+    """A live meeting record; NotFoundError when absent."""
+    rec = store.records.get("meetings", meeting_id)
+    if rec.get("deleted"):
+        raise NotFoundError(_("会议不存在或已删除"), id=meeting_id)
+    return rec
+
+
+def get_meeting(store: LocalStore, meeting_id: str) -> Meeting:
+    """The domain meeting of a record on this desk."""
+    return meeting_from_record(get_meeting_record(store, meeting_id))
+
+
+def _window_ids(store: LocalStore, start: datetime, end: datetime, *, room_id: str | None = None
+                ) -> list[str]:
+    sql = ("SELECT id FROM meetings WHERE deleted = 0 AND starts_at < ?"
+           " AND (ends_at > ? OR instr(data, '\"freq\"') > 0 OR instr(data, '\"original_start\"') > 0)")
+    params: list[Any] = [utc_text(end), utc_text(start)]
+    if room_id is not None:
+        sql += " AND room_id = ?"
+        params.append(room_id)
+    sql += " ORDER BY starts_at LIMIT ?"
+    params.append(SCAN)
+    return [r[0] for r in store.db.query(sql, tuple(params))]
+
+
+def meetings_between(store: LocalStore, start: datetime, end: datetime, *,
+                     room_id: str | None = None) -> list[dict[str, Any]]:
+    """Meeting records that may have a sitting in [start, end) (series included)."""
+    ids = _window_ids(store, start, end, room_id=room_id)
+    found = store.records.get_many("meetings", ids)
+    return [found[i] for i in ids if i in found]
+
+
+@dataclass(frozen=True)
+class Sitting:
+    """One sitting of a meeting in a calendar view."""
+
+    meeting_id: str
+    subject: str
+    starts_at: datetime
+    ends_at: datetime
+    original_start: datetime
+    room_id: str | None
+    room_name: str
+    state: str  # scheduled / cancelled
+    booking_state: str  # tentative (待确认) / confirmed / pending_approval / refused
+    organiser_id: str
+    recurring: bool
+    moved: bool
+    mine: bool  # invited, organising, chairing or delegated
+
+    @property
+    def status_label(self) -> str:
+        """待确认 / 待审批 / 未获批准 / 已确认, in the current language."""
+        return {
+            "tentative": _("待确认"), "pending_approval": _("待审批"), "refused": _("未获批准"),
+        }.get(self.booking_state, _("已确认"))
+
+
+def _is_mine(rec: Mapping[str, Any], user_id: str, unit_id: str) -> bool:
+    if user_id and (rec.get("organiser_id") == user_id or rec.get("chair_id") == user_id
+                    or user_id in (rec.get("audience_users") or [])):
+        return True
+    return bool(unit_id and unit_id in (rec.get("audience_units") or []))
+
+
+def sittings(records: Iterable[Mapping[str, Any]], start: datetime, end: datetime, *,
+             user_id: str = "", unit_id: str = "", room_names: Mapping[str, str] | None = None
+             ) -> list[Sitting]:
+    """Every sitting of the records inside [start, end), in time order (bad records skipped)."""
+    out: list[Sitting] = []
+    names = room_names or {}
+    for rec in records:
+        try:
+            meeting = meeting_from_record(rec)
+        except ValidationError:
+            continue
+        if meeting.state == "cancelled":
+            continue
+        state = str(rec.get("booking_state") or ("tentative" if rec.get("rev", 0) <= 0 else "confirmed"))
+        if rec.get("tentative") and int(rec.get("rev") or 0) <= 0:
+            state = "tentative"
+        mine = _is_mine(rec, user_id, unit_id)
+        for occ in expand(meeting, window_start=start, window_end=end):
+            room = occ.room_id or ""
+            out.append(Sitting(
+                meeting.id, meeting.subject, occ.starts_at, occ.ends_at, occ.original_start,
+                occ.room_id, names.get(room) or str(rec.get("room_name") or meeting.location_text or ""),
+                meeting.state, state, str(rec.get("organiser_id") or ""),
+                meeting.recurrence is not None, occ.moved, mine))
+    out.sort(key=lambda s: (s.starts_at, s.subject))
+    return out
+
+
+def day_bounds(day: date, days: int = 1) -> tuple[datetime, datetime]:
+    """[00:00 of day, 00:00 of day+days) in Beijing time."""
+    start = datetime.combine(day, datetime.min.time(), tzinfo=TZ)
+    return start, start + timedelta(days=days)
+
+
+def week_start(day: date) -> date:
+    """The Monday of the week holding `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+def calendar(store: LocalStore, *, view: str, day: date, user_id: str = "", unit_id: str = "",
+             room_id: str | None = None, only_mine: bool = True) -> list[Sitting]:
+    """My sittings (or a room's bookings) for the day, week or month holding `day`."""
+    if view == "day":
+        start, end = day_bounds(day)
+    elif view == "week":
+        start, end = day_bounds(week_start(day), 7)
+    elif view == "month":
+        first = day.replace(day=1)
+        nxt = (first + timedelta(days=32)).replace(day=1)
+        start, end = day_bounds(week_start(first), (week_start(nxt) - week_start(first)).days + 7)
+    else:
+        raise ValidationError(_("未知的日历视图：{view}").format(view=view), field="view")
+    names = {rid: r.name for rid, r in rooms(store).items()}
+    found = sittings(meetings_between(store, start, end, room_id=room_id), start, end,
+                     user_id=user_id, unit_id=unit_id, room_names=names)
+    if room_id is None and only_mine:
+        found = [s for s in found if s.mine]
+    return found
+
+
+# ---------------------------------------------------------------- booking
+
+
+def _local_check(store: LocalStore, meeting: Meeting, *, now: datetime, room_map: dict[str, Room],
+                 check_time: bool, known_ids: set[str] | None = None) -> list[str]:
+    """Validate and conflict-check on this desk; raise on the first blocking problem."""
+    room = room_map.get(meeting.room_id or "")
+    if meeting.room_id and room is None:
+        raise ValidationError(_("会议室不存在或已停用"), field="room_id")
+    active = _active_ids(store, meeting, known_ids or set())
+    validate_meeting(meeting, now=now if check_time else datetime(1970, 1, 1, tzinfo=UTC),
+                     room=room, active_ids=active)
+    start, end = meeting_window(meeting)
+    existing = []
+    for rec in meetings_between(store, start, end):
+        if rec["id"] == meeting.id or rec.get("booking_state") == "refused":
+            continue
+        try:
+            existing.append(meeting_from_record(rec))
+        except ValidationError:
+            continue
+    check = check_booking(meeting=meeting, existing=existing, rooms=room_map, authoritative=False)
+    raise_for_conflicts(check)
+    return [c.message for c in check.warnings]
+
+
+def _active_ids(store: LocalStore, meeting: Meeting, known: set[str]) -> set[str]:
+    people = [a.id for a in meeting.attendees if a.kind == "person" and a.id not in known]
+    units = [a.id for a in meeting.attendees if a.kind == "unit" and a.id not in known]
+    users = store.records.get_many("users", people) if people else {}
+    found = store.records.get_many("units", units) if units else {}
+    active = set(known)
+    for pid in people:
+        u = users.get(pid)
+        # a person the desk does not know yet is left to the server to judge
+        if u is None or u.get("active", True) is not False:
+            active.add(pid)
+    for uid in units:
+        u = found.get(uid)
+        if u is None or u.get("active", True) is not False:
+            active.add(uid)
+    return active
+
+
+@dataclass(frozen=True)
+class Booked:
+    """A saved booking: its id, attendee clashes to look at, what changed."""
+
+    meeting_id: str
+    warnings: tuple[str, ...]
+    changes: Changes
+
+
+def _save(store: LocalStore, meeting: Meeting, *, organiser_id: str, room_map: dict[str, Room],
+          current: Mapping[str, Any] | None = None, extra: Mapping[str, Any] | None = None
+          ) -> Changes:
+    kept = {k: v for k, v in (current or {}).items() if k not in ("deleted", "updated_at")}
+    rec = {**kept, **meeting_record(meeting)}
+    rec.update(extra or {})
+    rec["organiser_id"] = organiser_id
+    rec["tentative"] = True  # until the server answers: 待确认
+    rec["booking_state"] = "tentative"
+    rec["room_name"] = room_map[meeting.room_id].name if meeting.room_id in room_map else ""
+    rec.update(audience_lists(meeting, organiser_id=organiser_id,
+                              rsvp_people=kept.get("rsvp_people") or {},
+                              room=room_map.get(meeting.room_id or "")))
+    rsvp = dict(kept.get("rsvp") or {})
+    for a in meeting.attendees:
+        rsvp.setdefault(a.id, "pending")
+    rec["rsvp"] = rsvp
+    return rec_svc.save(store, "meetings", rec)
+
+
+def book(store: LocalStore, *, meeting: Meeting, user_id: str, user_name: str = "",
+         now: datetime | None = None) -> Booked:
+    """Book a room and send the notice (offline: tentative until the server confirms)."""
+    room_map = rooms(store)
+    meeting = meeting.model_copy(update={"organiser_id": user_id,
+                                         "organiser_name": user_name or meeting.organiser_name,
+                                         "tentative": True})
+    warnings = _local_check(store, meeting, now=_now(now), room_map=room_map, check_time=True)
+    changes = _save(store, meeting, organiser_id=user_id, room_map=room_map)
+    return Booked(meeting.id, tuple(warnings), changes)
+
+
+def _mine(store: LocalStore, meeting_id: str, user_id: str) -> tuple[dict[str, Any], Meeting]:
+    rec = get_meeting_record(store, meeting_id)
+    if str(rec.get("organiser_id") or rec.get("created_by") or user_id) != user_id:
+        raise PermissionDenied(_("只有会议组织者可以修改会议"))
+    return rec, meeting_from_record(rec)
+
+
+def change(store: LocalStore, *, meeting_id: str, user_id: str, now: datetime | None = None,
+           **fields: Any) -> Booked:
+    """Change the meeting (time, room, agenda, attendees …); everyone is told."""
+    rec, meeting = _mine(store, meeting_id, user_id)
+    updated = revise(meeting, **fields)
+    room_map = rooms(store)
+    check_time = updated.starts_at != meeting.starts_at
+    warnings = _local_check(store, updated, now=_now(now), room_map=room_map, check_time=check_time,
+                            known_ids={a.id for a in meeting.attendees})
+    return Booked(meeting_id, tuple(warnings), _save(store, updated, organiser_id=user_id,
+                                                     room_map=room_map, current=rec))
+
+
+def cancel(store: LocalStore, *, meeting_id: str, user_id: str, reason: str = "") -> Changes:
+    """Cancel the whole meeting (series); the cancellation reaches everyone invited."""
+    rec, meeting = _mine(store, meeting_id, user_id)
+    return _save(store, cancel_meeting(meeting), organiser_id=user_id, room_map=rooms(store),
+                 current=rec, extra={"cancel_reason": reason.strip()})
+
+
+def cancel_one(store: LocalStore, *, meeting_id: str, user_id: str, original_start: datetime
+               ) -> Changes:
+    """Cancel one sitting of a series ("this one only")."""
+    rec, meeting = _mine(store, meeting_id, user_id)
+    return _save(store, cancel_occurrence(meeting, original_start=original_start),
+                 organiser_id=user_id, room_map=rooms(store), current=rec)
+
+
+def move_one(store: LocalStore, *, meeting_id: str, user_id: str, original_start: datetime,
+             starts_at: datetime, ends_at: datetime, room_id: str | None = None,
+             now: datetime | None = None) -> Booked:
+    """Move one sitting of a series to another time or room ("this one only")."""
+    rec, meeting = _mine(store, meeting_id, user_id)
+    if starts_at < _now(now):
+        raise ValidationError(_("不能把会议改到已经过去的时间"), field="starts_at")
+    updated = move_occurrence(meeting, original_start=original_start, starts_at=starts_at,
+                              ends_at=ends_at, room_id=room_id)
+    room_map = rooms(store)
+    warnings = _local_check(store, updated, now=_now(now), room_map=room_map, check_time=False,
+                            known_ids={a.id for a in meeting.attendees})
+    return Booked(meeting_id, tuple(warnings), _save(store, updated, organiser_id=user_id,
+                                                     room_map=room_map, current=rec))
+
+
+def change_following(store: LocalStore, *, meeting_id: str, user_id: str, from_start: datetime,
+                     now: datetime | None = None, **fields: Any) -> tuple[str, Booked]:
+    """Change every sitting from `from_start` on ("all following"): the series is split and
+    the new tail carries the change. Returns the tail's id."""
+    rec, meeting = _mine(store, meeting_id, user_id)
+    head, tail = split_series(meeting, from_start=from_start)
+    if fields:
+        shift = fields.pop("shift", None)
+        data = tail.model_dump()
+        if isinstance(shift, timedelta):
+            data["starts_at"] = tail.starts_at + shift
+            data["ends_at"] = tail.ends_at + shift
+        data.update(fields)
+        tail = Meeting.model_validate(data)
+    room_map = rooms(store)
+    warnings = _local_check(store, tail, now=_now(now), room_map=room_map, check_time=True,
+                            known_ids={a.id for a in meeting.attendees})
+    changes = _save(store, head, organiser_id=user_id, room_map=room_map, current=rec,
+                    extra={"series_next_id": tail.id})
+    changes.merge(_save(store, tail, organiser_id=user_id, room_map=room_map,
+                        extra={"series_previous_id": meeting.id}))
+    return tail.id, Booked(tail.id, tuple(warnings), changes)
+
+
+def decide_booking(store: LocalStore, *, meeting_id: str, approve: bool, reason: str = "") -> Changes:
+    """A room's manager approves or refuses a booking that needs approval."""
+    rec = get_meeting_record(store, meeting_id)
+    if rec.get("booking_state") != "pending_approval":
+        raise ValidationError(_("该会议不在待审批状态"), field="booking_state")
+    if not approve and not reason.strip():
+        raise ValidationError(_("请填写不同意使用会议室的原因"), field="approval_reason")
+    out = {k: v for k, v in rec.items() if k not in ("deleted", "updated_at")}
+    out["booking_state"] = "confirmed" if approve else "refused"
+    out["approval_reason"] = reason.strip()
+    return rec_svc.save(store, "meetings", out)
+
+
+def chase(store: LocalStore, *, meeting_id: str, user_id: str, now: datetime | None = None
+          ) -> list[str]:
+    """催: remind everyone who has not answered; returns their ids (shown as urgent to-dos)."""
+    rec, _meeting = _mine(store, meeting_id, user_id)
+    waiting = [k for k, v in (rec.get("rsvp") or {}).items() if v == "pending"]
+    if not waiting:
+        raise ValidationError(_("所有参会人员都已回执"), field="rsvp")
+    out = {k: v for k, v in rec.items() if k not in ("deleted", "updated_at")}
+    out["reminders"] = [*list(rec.get("reminders") or []),
+                        {"at": utc_text(_now(now)), "by": user_id, "to": waiting}][-20:]
+    rec_svc.save(store, "meetings", out)
+    return waiting
+
+
+# ---------------------------------------------------------------- replies and sign-in
+
+
+def reply_id(meeting_id: str, attendee_id: str) -> str:
+    """One reply record per meeting and attendee (answering again updates it)."""
+    return str(uuid.uuid5(REPLY_NS, f"{meeting_id}:{attendee_id}"))
+
+
+def reply(store: LocalStore, *, meeting_id: str, attendee_id: str, user_id: str, answer: str,
+          reason: str = "", delegate_id: str = "", delegate_name: str = "",
+          attendee_ids: Iterable[str] = (), now: datetime | None = None) -> Changes:
+    """回执 for me or my unit: attend (a unit names who), decline with a reason, or delegate."""
+    meeting = get_meeting(store, meeting_id)
+    if answer not in ("attend", "decline", "delegate"):
+        raise ValidationError(_("请选择参会、请假或代参会"), field="answer")
+    rsvp = make_rsvp(meeting=meeting, attendee_id=attendee_id, answer=answer,  # type: ignore[arg-type]
+                     now=_now(now), reason=reason, delegate_id=delegate_id,
+                     delegate_name=delegate_name)
+    attendee = meeting.attendee(attendee_id)
+    named = [str(p) for p in attendee_ids if p]
+    if attendee is not None and attendee.kind == "unit" and answer == "attend":
+        if not named:
+            raise ValidationError(_("请填写本单位参会人员"), field="attendee_ids")
+        if len(named) > attendee.seats:
+            raise ValidationError(_("参会人数超过本单位名额（{n}人）").format(n=attendee.seats),
+                                  field="attendee_ids")
+    if answer == "delegate" and rsvp.delegate_id:
+        named = [rsvp.delegate_id]
+    rec = {**rsvp.model_dump(mode="json"), "id": reply_id(meeting_id, attendee_id),
+           "user_id": user_id, "attendee_ids": named, "created_at": utc_text(_now(now)),
+           "attendee_kind": attendee.kind if attendee else "person"}
+    return rec_svc.save(store, "meeting_replies", rec)
+
+
+def replies(store: LocalStore, meeting_id: str) -> list[dict[str, Any]]:
+    """The reply records of a meeting."""
+    return store.records.list("meeting_replies", where={"meeting_id": meeting_id}, limit=5000)
+
+
+def checkins(store: LocalStore, meeting_id: str) -> list[dict[str, Any]]:
+    """The sign-in records of a meeting."""
+    return store.records.list("checkins", where={"meeting_id": meeting_id}, limit=5000)
+
+
+def sign_in(store: LocalStore, *, meeting_id: str, user_id: str, person_id: str | None = None,
+            occurrence_start: datetime | None = None, code: str = "",
+            now: datetime | None = None) -> Changes:
+    """签到 (myself, or an attendee marked by the organiser); the server records lateness."""
+    from oa_client.domain.meetings import check_in
+
+    meeting = get_meeting(store, meeting_id)
+    person = person_id or user_id
+    start = occurrence_start or meeting.starts_at
+    for c in checkins(store, meeting_id):
+        if c.get("user_id") == person and str(c.get("occurrence_start")) == utc_text(start):
+            raise ValidationError(_("已经签到，无需重复签到"), field="person_id")
+    shifted = meeting
+    for occ in expand(meeting, window_start=start - timedelta(days=1), window_end=start + timedelta(days=1)):
+        if occ.original_start == start:
+            shifted = meeting.model_copy(update={"starts_at": occ.starts_at, "ends_at": occ.ends_at})
+    marked = user_id if person != user_id else ""
+    done = check_in(meeting=shifted, person_id=person, at=_now(now), marked_by=marked)
+    rec = {**done.model_dump(mode="json"), "user_id": person, "at": utc_text(done.at),
+           "occurrence_start": utc_text(start)}
+    if code:
+        rec["code"] = code
+    return rec_svc.append_event(store, "checkins", rec)
+
+
+def parse_checkin_qr(text: str) -> tuple[str, datetime, str]:
+    """(meeting id, sitting start, code) from the room screen's QR text."""
+    parts = text.strip().split(":", 1)
+    if len(parts) != 2 or parts[0] != "oa-checkin":
+        raise ValidationError(_("这不是会议签到二维码"), field="code")
+    meeting_id, _sep, rest = parts[1].partition(":")
+    stamp, _sep2, code = rest.rpartition(":")
+    try:
+        start = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(_("这不是会议签到二维码"), field="code") from None
+    if not meeting_id or not code:
+        raise ValidationError(_("这不是会议签到二维码"), field="code")
+    return meeting_id, start, code
+
+
+def fetch_checkin_code(transport: Any, *, meeting_id: str, occurrence_start: datetime | None = None
+                       ) -> dict[str, Any]:
+    """The room screen's sign-in code from the server (online, organiser only)."""
+    params = {"occurrence": utc_text(occurrence_start)} if occurrence_start else None
+    return dict(transport.request("GET", f"/meetings/{meeting_id}/checkin-code", params=params).json())
+
+
+# ---------------------------------------------------------------- reply table
+
+
+@dataclass(frozen=True)
+class ReplyRow:
+    """One line of the organiser's live reply table."""
+
+    attendee_id: str
+    name: str
+    kind: str  # person / unit
+    answer: str  # attend / decline / delegate / "" (not yet)
+    reason: str
+    people: tuple[str, ...]  # delegate or the unit's named attendees (names)
+    answered_at: str
+    late: bool
+    stale: bool  # answered before the time or place changed
+    chased: int  # times reminded
+    signed_in: bool
+
+    @property
+    def answer_label(self) -> str:
+        """参会 / 请假 / 代参会 / 未回执, in the current language."""
+        return {"attend": _("参会"), "decline": _("请假"), "delegate": _("代参会")}.get(
+            self.answer, _("未回执"))
+
+
+def reply_table(store: LocalStore, meeting_id: str, names: Mapping[str, str]) -> list[ReplyRow]:
+    """Every invited person or unit with their reply (not answered first)."""
+    rec = get_meeting_record(store, meeting_id)
+    meeting = meeting_from_record(rec)
+    by_attendee = {r.get("attendee_id"): r for r in replies(store, meeting_id)}
+    signed = {c.get("user_id") for c in checkins(store, meeting_id)}
+    reset = int(rec.get("rsvp_reset_seq") or 0)
+    chased: dict[str, int] = {}
+    for r in rec.get("reminders") or []:
+        for pid in r.get("to") or []:
+            chased[pid] = chased.get(pid, 0) + 1
+    rows = []
+    for a in meeting.attendees:
+        r = by_attendee.get(a.id) or {}
+        people = tuple(names.get(p, p) for p in (r.get("attendee_ids") or []))
+        if r.get("answer") == "delegate" and not people and r.get("delegate_name"):
+            people = (str(r["delegate_name"]),)
+        seq = int(r.get("sequence") or 0)
+        come = set(r.get("attendee_ids") or []) or ({a.id} if a.kind == "person" else set())
+        rows.append(ReplyRow(
+            a.id, a.name or names.get(a.id, a.id), a.kind, str(r.get("answer") or ""),
+            str(r.get("reason") or ""), people, str(r.get("answered_at") or ""), bool(r.get("late")),
+            bool(r) and reset > 0 and seq < reset and (rec.get("rsvp") or {}).get(a.id) == "pending",
+            chased.get(a.id, 0), bool(come & signed)))
+    rows.sort(key=lambda row: (row.answer != "", row.name))
+    return rows

@@ -1,0 +1,200 @@
+"""会议纪要: written on the desk, 出席/请假/列席 filled from replies and sign-in, routed for
+signing as a 纪要 document, decisions turned into 督办 tasks.
+
+The minutes are a `documents` record (direction outgoing, doc_kind 纪要, `meeting_id`
+in its data) made with the documents service, so they are reviewed and signed
+like any 公文; `official_fields` gives what the GB/T 9704 纪要 layout needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from oa_client.domain.meetings_records import (
+    checkin_from_record,
+    expected_people,
+    meeting_from_record,
+    parse_time,
+    utc_text,
+)
+from oa_client.errors import ValidationError
+from oa_client.i18n import _
+from oa_client.services import documents as doc_svc
+from oa_client.services import records as rec_svc
+from oa_client.services import supervision as sup_svc
+from oa_client.services.meetings import checkins, get_meeting_record, replies
+from oa_client.store.local import LocalStore
+from oa_client.store.records import Changes
+
+
+@dataclass
+class MinutesDraft:
+    """What the minutes editor starts from: title, attendance lists (names), body, decisions."""
+
+    meeting_id: str
+    title: str
+    date: str  # ISO date of the sitting
+    present: list[str] = field(default_factory=list)  # 出席
+    on_leave: list[str] = field(default_factory=list)  # 请假
+    observers: list[str] = field(default_factory=list)  # 列席
+    late: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)  # 缺席 (kept, not printed)
+    body: list[str] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)
+
+
+def draft_minutes(store: LocalStore, meeting_id: str, names: Mapping[str, str], *,
+                  occurrence_start: datetime | None = None) -> MinutesDraft:
+    """The minutes of a sitting with 出席/请假/列席 from the replies and the sign-in."""
+    rec = get_meeting_record(store, meeting_id)
+    meeting = meeting_from_record(rec)
+    start = occurrence_start or meeting.starts_at
+    reply_recs = {str(r.get("attendee_id")): r for r in replies(store, meeting_id)}
+    named = dict(rec.get("rsvp_people") or {})
+    for aid, r in reply_recs.items():
+        if r.get("attendee_ids") and not named.get(aid):
+            named[aid] = list(r["attendee_ids"])
+    expected = expected_people(meeting, named)
+    signed = {}
+    for c in checkins(store, meeting_id):
+        ci = checkin_from_record(c)
+        if ci is not None and utc_text(ci.occurrence_start) == utc_text(start):
+            signed[ci.person_id] = ci
+    draft = MinutesDraft(meeting_id, _("{subject}纪要").format(subject=meeting.subject),
+                         start.date().isoformat() if start.tzinfo is None
+                         else start.astimezone(meeting.starts_at.tzinfo).date().isoformat())
+    declined = set()
+    for a in meeting.attendees:
+        r = reply_recs.get(a.id) or {}
+        if r.get("answer") == "decline":
+            declined.add(a.id)
+            reason = str(r.get("reason") or "").strip()
+            label = a.name or names.get(a.id, a.id)
+            draft.on_leave.append(f"{label}（{reason}）" if reason else label)
+    for pid, for_id in expected.items():
+        if for_id in declined:
+            continue
+        attendee = meeting.attendee(for_id)
+        label = names.get(pid, pid)
+        if attendee is not None and attendee.kind == "person" and for_id != pid:
+            label += _("（代{name}）").format(name=attendee.name or names.get(for_id, for_id))
+        observer = attendee is not None and attendee.role == "observer"
+        if pid in signed:
+            (draft.observers if observer else draft.present).append(label)
+            if signed[pid].late:
+                draft.late.append(label)
+        else:
+            draft.absent.append(label)
+    for pid in signed:  # signed in without being expected (marked by the organiser)
+        if pid not in expected:
+            draft.observers.append(names.get(pid, pid))
+    draft.body = [_("{when}，{subject}在{place}召开。会议由{chair}主持。现将会议议定事项纪要如下：").format(
+        when=f"{start.astimezone(meeting.starts_at.tzinfo):%Y年%m月%d日}",
+        subject=meeting.subject,
+        place=str(rec.get("room_name") or meeting.location_text or _("线上")),
+        chair=meeting.chair_name or names.get(meeting.chair_id, "") or _("会议主持人"))]
+    for i, item in enumerate(meeting.agenda, 1):
+        draft.body.append(f"{_cn(i)}、{item}")
+    return draft
+
+
+def _cn(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    if n < 20:
+        return "十" + (digits[n % 10] if n % 10 else "")
+    return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
+
+
+def save_minutes(store: LocalStore, *, me: dict[str, Any], meeting_id: str, title: str,
+                 body: Iterable[str] | str, present: Iterable[str] = (),
+                 on_leave: Iterable[str] = (), observers: Iterable[str] = (),
+                 decisions: Iterable[str] = (), late: Iterable[str] = (),
+                 absent: Iterable[str] = (), issuer_mark: str = "",
+                 doc_id: str | None = None) -> tuple[str, Changes]:
+    """Save the minutes as a 纪要 draft document (new, or an update of `doc_id`)."""
+    get_meeting_record(store, meeting_id)
+    paragraphs = [p.strip() for p in (body.splitlines() if isinstance(body, str) else body)]
+    paragraphs = [p for p in paragraphs if p]
+    if not title.strip():
+        raise ValidationError(_("请填写纪要标题"), field="title")
+    if not paragraphs:
+        raise ValidationError(_("请填写纪要正文"), field="body")
+    fields = {"doc_kind": "纪要", "direction": "outgoing", "title": title.strip(),
+              "body": "\n".join(paragraphs), "secrecy": "非涉密"}
+    if issuer_mark:
+        fields["issuer_mark"] = issuer_mark
+    extra = {"meeting_id": meeting_id, "format": "纪要", "attendees": list(present),
+             "absentees": list(on_leave), "observers": list(observers),
+             "decisions": [d.strip() for d in decisions if d.strip()], "late": list(late),
+             "absent": list(absent)}
+    if doc_id:
+        changes = doc_svc.update_draft(store, me=me, doc_id=doc_id, fields=fields)
+    else:
+        doc_id, changes = doc_svc.compose(store, me=me, fields=fields)
+    doc = store.records.get("documents", doc_id)
+    changes.merge(rec_svc.save(store, "documents", {**{k: v for k, v in doc.items()
+                                                       if k not in ("deleted", "updated_at")},
+                                                    **extra}))
+    rec = get_meeting_record(store, meeting_id)
+    if rec.get("organiser_id") == str(me.get("id")) and rec.get("minutes_document_id") != doc_id:
+        out = {k: v for k, v in rec.items() if k not in ("deleted", "updated_at")}
+        out["minutes_document_id"] = doc_id
+        changes.merge(rec_svc.save(store, "meetings", out))
+    return doc_id, changes
+
+
+def route_minutes(store: LocalStore, *, me: dict[str, Any], doc_id: str, opinion: str = "") -> Changes:
+    """送审: send the minutes down the signing flow like any outgoing document."""
+    return doc_svc.act(store, me=me, doc_id=doc_id, action="submit", step="draft", opinion=opinion)
+
+
+def official_fields(doc: Mapping[str, Any], *, issuer_name: str = "") -> dict[str, Any]:
+    """What the GB/T 9704 纪要 layout takes (docs_exchange OfficialDocument fields)."""
+    when = doc.get("date") or str(doc.get("created_at") or "")[:10] or date.today().isoformat()
+    return {
+        "kind": "纪要", "format": "纪要", "title": str(doc.get("title") or ""),
+        "body": [p for p in str(doc.get("body") or "").splitlines() if p.strip()],
+        "issuer_mark": str(doc.get("issuer_mark") or issuer_name or ""),
+        "doc_number": doc.get("doc_number") or None,
+        "attendees": list(doc.get("attendees") or []),
+        "absentees": list(doc.get("absentees") or []),
+        "observers": list(doc.get("observers") or []),
+        "date": when[:10], "seal_mode": "without_seal",
+    }
+
+
+def decision_to_task(store: LocalStore, *, me: dict[str, Any], meeting_id: str, decision: str,
+                     lead_unit_id: str, deadline: date | str, owner_id: str | None = None,
+                     ordered_by: str | None = None, importance: str = "一般",
+                     assist_unit_ids: Iterable[str] = (), title: str = "",
+                     today: date | None = None) -> tuple[str, Changes]:
+    """A decision of the meeting becomes a 督办 task with a lead unit, owner and deadline."""
+    rec = get_meeting_record(store, meeting_id)
+    text = decision.strip()
+    if not text:
+        raise ValidationError(_("请填写议定事项"), field="decision")
+    head = title.strip() or (text if len(text) <= 40 else text[:38] + "…")
+    return sup_svc.create_task(
+        store, me=me, title=head, content=text, lead_unit_id=lead_unit_id,
+        assist_unit_ids=list(assist_unit_ids), deadline=deadline, owner_id=owner_id,
+        ordered_by=ordered_by, importance=importance,
+        source={"kind": "minutes", "collection": "meetings", "id": meeting_id,
+                "text": str(rec.get("title") or "")},
+        today=today)
+
+
+def sitting_day(value: str) -> date:
+    """The date of a stored UTC time, in Beijing."""
+    from oa_client.domain.meetings import TZ
+
+    return parse_time(value, field="starts_at").astimezone(TZ).date()
+
+
+def now_utc() -> datetime:
+    """The current time (UTC)."""
+    return datetime.now(UTC)

@@ -1,0 +1,127 @@
+"""Meetings endpoints a client cannot answer from its own records.
+
+- `POST /meetings/freebusy`: busy times of people and rooms for find-a-time (a user
+  never holds other people's meetings locally); times only, no subjects.
+- `GET /meetings/{id}/checkin-code`: the sign-in code the room screen shows as a QR
+  code (the organiser, the chair or a 会议管理员 may fetch it).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from oa_client.domain.meetings_conflicts import bookings_of
+from oa_client.domain.meetings_records import (
+    expected_people,
+    meeting_from_record,
+    parse_time,
+    utc_text,
+)
+from oa_client.errors import NotFoundError, PermissionDenied, ValidationError
+from oa_server.api.deps import CurrentUser, NowDep, SessionDep
+from oa_server.authority.meetings_replies import CHECKIN_ROW, checkin_code
+from oa_server.i18n import _
+from oa_server.schemas import ErrorOut
+from oa_server.server_secrets import shared_secret
+from oa_server.sync_models import SyncRecord
+
+router = APIRouter(prefix="/meetings", tags=["meetings"],
+                   responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut},
+                              404: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+MAX_SPAN = timedelta(days=62)
+MAX_PEOPLE = 200
+
+
+class FreeBusyIn(BaseModel):
+    """Whose busy times, over which window (at most two months)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_ids: list[str] = Field(default_factory=list, max_length=MAX_PEOPLE)
+    room_ids: list[str] | None = None  # None: every room
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class FreeBusyOut(BaseModel):
+    """Busy intervals `[start, end]` (UTC ISO) per person and per room."""
+
+    people: dict[str, list[tuple[str, str]]]
+    rooms: dict[str, list[tuple[str, str]]]
+
+
+@router.post("/freebusy")
+def freebusy(body: FreeBusyIn, user: CurrentUser, session: SessionDep) -> FreeBusyOut:
+    """Busy times of the people and rooms asked for, from every live booking."""
+    if body.end <= body.start:
+        raise ValidationError(_("结束时间必须晚于开始时间"), field="end")
+    if body.end - body.start > MAX_SPAN:
+        raise ValidationError(_("查询范围不能超过两个月"), field="end")
+    wanted_people = set(body.user_ids)
+    wanted_rooms = set(body.room_ids) if body.room_ids is not None else None
+    people: dict[str, list[tuple[str, str]]] = {p: [] for p in wanted_people}
+    rooms: dict[str, list[tuple[str, str]]] = {r: [] for r in wanted_rooms or ()}
+    start_text, end_text = utc_text(body.start), utc_text(body.end)
+    for rec in session.scalars(select(SyncRecord).where(SyncRecord.collection == "meetings",
+                                                        SyncRecord.deleted.is_(False))):
+        data = json.loads(rec.data)
+        if data.get("state") == "cancelled" or data.get("booking_state") == "refused":
+            continue
+        if not data.get("recurrence") and not data.get("exceptions") and (
+                str(data.get("ends_at") or "") <= start_text or str(data.get("starts_at") or "") >= end_text):
+            continue
+        try:
+            meeting = meeting_from_record({**data, "id": rec.id})
+        except ValidationError:
+            continue
+        expected = set(expected_people(meeting, data.get("rsvp_people") or {}))
+        for b in bookings_of(meeting, window_start=body.start, window_end=body.end):
+            span = (utc_text(b.starts_at), utc_text(b.ends_at))
+            for pid in (b.person_ids | expected) & wanted_people:
+                people[pid].append(span)
+            if b.room_id and (wanted_rooms is None or b.room_id in wanted_rooms):
+                rooms.setdefault(b.room_id, []).append(span)
+    return FreeBusyOut(people={k: sorted(v) for k, v in people.items()},
+                       rooms={k: sorted(v) for k, v in rooms.items()})
+
+
+class CheckinCodeOut(BaseModel):
+    """What the room screen shows: the code and the text of its QR code."""
+
+    meeting_id: str
+    occurrence_start: str
+    code: str
+    qr_text: str
+
+
+@router.get("/{meeting_id}/checkin-code")
+def meeting_checkin_code(
+    meeting_id: str, user: CurrentUser, session: SessionDep, now: NowDep,
+    occurrence: Annotated[datetime | None, Query()] = None,
+) -> CheckinCodeOut:
+    """The sign-in code of one sitting (the organiser, chair or a 会议管理员 only)."""
+    rec = session.get(SyncRecord, ("meetings", meeting_id))
+    if rec is None or rec.deleted:
+        raise NotFoundError(_("会议不存在或已删除"))
+    data = json.loads(rec.data)
+    try:
+        meeting = meeting_from_record({**data, "id": rec.id})
+    except ValidationError as exc:
+        raise NotFoundError(exc.message) from None
+    uid = str(user.id)
+    if uid not in (str(data.get("organiser_id") or rec.created_by), meeting.chair_id) and \
+            "meeting_admin" not in set(user.roles):
+        raise PermissionDenied(_("只有会议组织者可以显示签到二维码"))
+    start = parse_time(occurrence, field="occurrence") if occurrence else meeting.starts_at
+    secret = shared_secret(session, CHECKIN_ROW, make=lambda: secrets.token_hex(32))
+    code = checkin_code(secret, meeting.id, start)
+    session.commit()
+    return CheckinCodeOut(meeting_id=meeting.id, occurrence_start=utc_text(start), code=code,
+                          qr_text=f"oa-checkin:{meeting.id}:{utc_text(start)}:{code}")
