@@ -1,0 +1,314 @@
+"""Reports (一张表) as the server rules them: data items, templates, submissions.
+
+- `data_items`: written by the office that owns them; a changed definition is a new version
+  (earlier versions kept in `versions`); everyone reads the dictionary.
+- `report_templates`: an office issues a template to units below it; it sees every
+  submission. A changed definition is a new `version`; earlier ones stay in `history` so an
+  old draft can be migrated by data item.
+- `submissions`: clients only append edit actions; the head (one per template, unit and
+  period) is written here: values merge cell by cell against the edit's base (two laptops
+  never reject each other; the same cell changed on both becomes a conflict holding both),
+  submit (late marked, or refused per template), return with cell comments, accept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import ValidationError as PydanticError
+
+from oa_client.domain.reports import DataItem, ReportTemplate
+from oa_client.domain.reports_check import validate_submission
+from oa_client.domain.reports_fill import migrate_draft
+from oa_client.domain.reports_records import (
+    EDIT_ACTIONS,
+    apply_edit,
+    conflict_key,
+    is_subordinate,
+    resolve_conflicts,
+    submission_id,
+    template_of,
+    values_shape_error,
+)
+from oa_server.authority import Authority, Ruling, register
+from oa_server.authority.context import Ctx
+from oa_server.i18n import _
+
+KEEP_HISTORY = 10
+KEEP_SUBMITS = 5
+
+
+def _parent(ctx: Ctx, unit_id: str) -> str | None:
+    unit = ctx.org.unit(unit_id)
+    return str(unit.parent_id) if unit is not None and unit.parent_id else None
+
+
+def _level(ctx: Ctx, unit_id: str) -> str | None:
+    unit = ctx.org.unit(unit_id)
+    return unit.level if unit is not None else None
+
+
+class DataItems(Authority):
+    """The dictionary of figures: only the owning office changes an item; changes are versions."""
+
+    collection = "data_items"
+
+    def check(self, ctx: Ctx, op: Any, payload: dict[str, Any], current: dict[str, Any] | None) -> Ruling:
+        """Validate the definition; bump the version when it changed."""
+        if op.kind == "delete":
+            return Ruling.reject("read_only", _("数据项不能删除，可停用后发布新版本"))
+        if current is not None and current.get("unit_id") != str(ctx.user.unit_id):
+            return Ruling.reject("forbidden", _("只有定义该数据项的单位可以修改它"))
+        definition = {k: v for k, v in payload.items() if k in DataItem.model_fields}
+        try:
+            item = DataItem.model_validate({**definition, "version": 1})
+        except PydanticError as exc:
+            return Ruling.reject("validation", _("数据项有误：{error}").format(error=_first(exc)))
+        versions = list((current or {}).get("versions") or [])
+        version = int((current or {}).get("version") or 1)
+        if current is not None:
+            before = {k: v for k, v in current.items() if k in DataItem.model_fields}
+            old = DataItem.model_validate({**before, "version": version})
+            if old.definition() != item.definition():
+                versions = [*versions, old.model_dump(mode="json")][-KEEP_HISTORY:]
+                version += 1
+        out = {**payload, **item.model_dump(mode="json"), "version": version, "versions": versions}
+        return Ruling.accept(out)
+
+    def effects(self, ctx: Ctx, op: Any, payload: dict[str, Any], current: dict[str, Any] | None) -> None:
+        """Everyone signed in reads the dictionary."""
+        if current is None:
+            ctx.put("data_items", op.entity_id, payload, audience={"all"})
+
+
+def _first(exc: PydanticError) -> str:
+    err = exc.errors()[0]
+    return str(err["ctx"]["error"]) if err["type"] == "value_error" else str(err["msg"])
+
+
+class Templates(Authority):
+    """Templates issued to subordinate units: valid definition, period, deadline, recipients."""
+
+    collection = "report_templates"
+
+    def check(self, ctx: Ctx, op: Any, payload: dict[str, Any], current: dict[str, Any] | None) -> Ruling:
+        """Validate and version the template; only the issuing unit changes it."""
+        if op.kind == "delete":
+            return Ruling.reject("read_only", _("已下发的报表不能删除"))
+        unit_id = str(ctx.user.unit_id)
+        if current is not None and current.get("unit_id") != unit_id:
+            return Ruling.reject("forbidden", _("只有下发该报表的单位可以修改它"))
+        try:
+            template = ReportTemplate.model_validate({**(payload.get("definition") or {}), "version": 1})
+        except PydanticError as exc:
+            return Ruling.reject("validation", _("报表模板有误：{error}").format(error=_first(exc)))
+        try:
+            deadline = dt.date.fromisoformat(str(payload.get("deadline") or ""))
+        except ValueError:
+            return Ruling.reject("validation", _("请填写正确的截止日期，如 2026-04-10"))
+        period = str(payload.get("period") or "")
+        if not period:
+            return Ruling.reject("validation", _("请填写报表所属期"))
+        recipients = payload.get("recipients") or []
+        if not recipients or not all(isinstance(r, str) for r in recipients):
+            return Ruling.reject("validation", _("请至少选择一个填报单位"))
+        for rid in recipients:
+            unit = ctx.org.unit(rid)
+            if unit is None or not unit.active or not is_subordinate(
+                    rid, unit_id, parent_of=lambda u: _parent(ctx, u), level_of=lambda u: _level(ctx, u)):
+                name = unit.name if unit is not None else rid
+                return Ruling.reject("forbidden", _("“{unit}”不是本单位的下级单位，不能向其下发报表").format(unit=name))
+        definition = template.model_dump(mode="json", exclude={"version"})
+        version = int((current or {}).get("version") or 1)
+        history = list((current or {}).get("history") or [])
+        if current is not None and current.get("definition") != definition:
+            history = [*history, {"version": version, "definition": current.get("definition")}][-KEEP_HISTORY:]
+            version += 1
+        issues = list((current or {}).get("issues") or [])
+        if not issues or issues[-1].get("period") != period or issues[-1].get("deadline") != deadline.isoformat():
+            issues = [i for i in issues if i.get("period") != period]
+            issues.append({"period": period, "deadline": deadline.isoformat()})
+        out = {**payload, "definition": definition, "name": template.name, "version": version,
+               "history": history, "issues": issues, "deadline": deadline.isoformat(),
+               "period_kind": template.period, "recipients": list(recipients),
+               "audience_units": list(recipients), "issued_by": ctx.user_id}
+        return Ruling.accept(out)
+
+
+def _deadline(template: dict[str, Any], period: str) -> dt.date | None:
+    for issue in template.get("issues") or []:
+        if issue.get("period") == period:
+            return dt.date.fromisoformat(issue["deadline"])
+    if template.get("period") == period and template.get("deadline"):
+        return dt.date.fromisoformat(template["deadline"])
+    return None
+
+
+class _Plan:
+    """What one edit does to its head (computed in `check`, written in `effects`)."""
+
+    def __init__(self, head: dict[str, Any], outcome: str, message: str | None = None) -> None:
+        self.head, self.outcome, self.message = head, outcome, message
+
+
+class Submissions(Authority):
+    """Heads are server-written; clients append edits that merge cell by cell."""
+
+    collection = "submissions"
+
+    def __init__(self) -> None:
+        self._plans: dict[str, _Plan] = {}
+
+    def check(self, ctx: Ctx, op: Any, payload: dict[str, Any], current: dict[str, Any] | None) -> Ruling:
+        """Judge an edit action; the head it leads to is planned here and written in effects."""
+        if op.kind != "action" or payload.get("kind") != "edit":
+            return Ruling.reject("read_only", _("填报内容只能通过填报操作修改（保存、上报、退回）"))
+        action = payload.get("action")
+        if action not in EDIT_ACTIONS:
+            return Ruling.reject("validation", _("未知的填报操作：{action}").format(action=action))
+        template = ctx.get("report_templates", str(payload.get("template_id") or ""))
+        if template is None or not ctx.visible("report_templates", template["id"]):
+            return Ruling.reject("not_found", _("找不到这份报表，可能已被撤回"))
+        issuer = action in ("return", "accept")
+        unit_id = str(payload.get("target_unit_id") if issuer else ctx.user.unit_id)
+        if issuer and template.get("unit_id") != str(ctx.user.unit_id):
+            return Ruling.reject("forbidden", _("只有下发报表的单位可以审核、退回"))
+        if not issuer and unit_id not in (template.get("recipients") or []):
+            return Ruling.reject("forbidden", _("本单位不在这份报表的填报范围内"))
+        period = str(payload.get("period") or "")
+        deadline = _deadline(template, period)
+        if deadline is None:
+            return Ruling.reject("validation", _("这份报表没有下发“{period}”期").format(period=period))
+        head_id = submission_id(template["id"], unit_id, period)
+        if payload.get("submission_id") not in (None, head_id):
+            return Ruling.reject("validation", _("填报记录与报表、单位、所属期不一致"))
+        head = ctx.get("submissions", head_id)
+        try:
+            plan = self._plan(ctx, payload, template, head, unit_id, period, deadline)
+        except _Refused as exc:
+            return Ruling.reject(exc.code, exc.message)
+        self._plans[op.op_id] = plan
+        out = {**payload, "submission_id": head_id, "state": "edit", "outcome": plan.outcome,
+               "actor_id": ctx.user_id}
+        if plan.message:
+            return Ruling.supersede({**out, "reason": plan.message}, plan.message)
+        return Ruling.accept(out)
+
+    def effects(self, ctx: Ctx, op: Any, payload: dict[str, Any], current: dict[str, Any] | None) -> None:
+        """Write the planned head (seen by the filling unit and the issuing unit)."""
+        plan = self._plans.pop(op.op_id, None)
+        if plan is None or plan.outcome == "unchanged":
+            return
+        head = {k: v for k, v in plan.head.items() if k != "fresh"}
+        ctx.put("submissions", head["id"], head, unit_id=head["unit_id"],
+                audience={f"unit:{head['unit_id']}", f"unit:{head['issuer_unit_id']}"})
+
+    # -- planning ---------------------------------------------------------------------------
+
+    def _plan(self, ctx: Ctx, payload: dict[str, Any], template: dict[str, Any], head: dict[str, Any] | None,
+              unit_id: str, period: str, deadline: dt.date) -> _Plan:
+        action = payload["action"]
+        now = ctx.now.isoformat()
+        new = dict(head) if head is not None else {
+            "id": submission_id(template["id"], unit_id, period), "kind": "submission",
+            "template_id": template["id"], "template_version": int(template.get("version") or 1),
+            "unit_id": unit_id, "issuer_unit_id": template["unit_id"], "period": period,
+            "deadline": deadline.isoformat(), "state": "draft", "values": {}, "conflicts": [],
+            "comments": [], "submits": [], "dropped": [], "late": False, "name": template.get("name")}
+        new["fresh"] = head is None
+        new.pop("rev", None)
+        new.pop("created_by", None)
+        state = new.get("state")
+        if action in ("return", "accept"):
+            if head is None or state != "submitted":
+                raise _Refused("validation", _("只有已上报的报表可以退回或审核通过"))
+            if action == "accept":
+                new.update(state="accepted", accepted_at=now, accepted_by=ctx.user_id)
+                return _Plan(new, "accepted")
+            comments = payload.get("comments") or []
+            if not comments or not all(isinstance(c, dict) and str(c.get("text") or "").strip() for c in comments):
+                raise _Refused("validation", _("退回时请至少写明一处需要修改的地方"))
+            new.update(state="returned", comments=comments, returned_at=now, returned_by=ctx.user_id,
+                       return_note=str(payload.get("note") or ""))
+            return _Plan(new, "returned")
+        if head is None and action == "resolve":
+            raise _Refused("validation", _("没有需要处理的冲突"))
+        return self._plan_values(ctx, payload, template, new, action, deadline, now)
+
+    def _plan_values(self, ctx: Ctx, payload: dict[str, Any], template: dict[str, Any], new: dict[str, Any],
+                     action: str, deadline: dt.date, now: str) -> _Plan:
+        values = dict(new.get("values") or {})
+        conflicts = list(new.get("conflicts") or [])
+        latest = int(template.get("version") or 1)
+        changed = False
+        if action == "resolve":
+            resolutions = payload.get("resolutions") or []
+            left = resolve_conflicts(values, conflicts, [r for r in resolutions if isinstance(r, dict)])
+            changed = len(left) != len(conflicts)
+            conflicts = left
+        else:
+            base, mine = payload.get("base") or {}, payload.get("values") or {}
+            bad = values_shape_error(base) or values_shape_error(mine)
+            if bad:
+                raise _Refused("validation", _("填报数据格式不正确：{where}").format(where=bad))
+            version = int(payload.get("template_version") or latest)
+            if version != latest:  # an old laptop's draft: carry it into the new version by data item
+                try:
+                    old = template_of(template, version)
+                except KeyError:
+                    raise _Refused("validation", _("报表版本不存在，请同步后重试")) from None
+                new_t = template_of(template)
+                mine, dropped = migrate_draft(old, new_t, mine)
+                base, _gone = migrate_draft(old, new_t, base)
+                new["dropped"] = [*new.get("dropped", []), *[
+                    {"field": p.field, "row": p.row, "column": p.column, "message": p.message,
+                     "version": version} for p in dropped]]
+            merged, found = apply_edit(values, base, mine, kept_by=str(new.get("updated_by") or ""),
+                                       other_by=ctx.user_id, at=now)
+            changed = merged != values or bool(found)
+            keys = {conflict_key(c) for c in found}
+            conflicts = [c for c in conflicts if conflict_key(c) not in keys] + found
+            values = merged
+            if isinstance(payload.get("prefilled"), list):
+                new["prefilled"] = payload["prefilled"]
+        if new.get("state") in ("submitted", "accepted") and changed:
+            return _Plan(new, "unchanged", _("这份报表已经上报，本次修改未生效（内容已保留在本机的填报记录中）；如需修改请联系下发单位退回"))
+        new.update(values=values, conflicts=conflicts, updated_by=ctx.user_id, updated_at=now,
+                   template_version=latest)
+        if action != "submit":
+            return _Plan(new, "saved" if changed or new.get("fresh") else "unchanged")
+        return self._plan_submit(ctx, template, new, deadline, now)
+
+    def _plan_submit(self, ctx: Ctx, template: dict[str, Any], new: dict[str, Any], deadline: dt.date,
+                     now: str) -> _Plan:
+        if new.get("state") in ("submitted", "accepted"):
+            return _Plan(new, "unchanged")
+        if new["conflicts"]:
+            return _Plan(new, "saved", _("有{n}处冲突（两台电脑改了同一格），请选定取值后再上报；内容已保存").format(
+                n=len(new["conflicts"])))
+        problems = validate_submission(template_of(template), new["values"])
+        if problems:
+            return _Plan(new, "saved", _("还有{n}处问题，修改后才能上报：{first}；内容已保存").format(
+                n=len(problems), first=problems[0].message))
+        late = ctx.now.date() > deadline
+        policy = (template.get("definition") or {}).get("late_policy", "allow")
+        if late and policy == "refuse":
+            return _Plan(new, "saved", _("已过截止日期（{deadline}），这份报表不再接受上报；内容已保存").format(
+                deadline=deadline.isoformat()))
+        submits = [*new.get("submits", []), {"at": now, "by": ctx.user_id, "late": late,
+                                             "values": new["values"]}][-KEEP_SUBMITS:]
+        new.update(state="submitted", submitted_at=now, submitted_by=ctx.user_id, late=late,
+                   submits=submits, resubmitted=len(submits) > 1)
+        return _Plan(new, "submitted")
+
+
+class _Refused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+register(DataItems())
+register(Templates())
+register(Submissions())
