@@ -136,21 +136,7 @@ def demo_records(people: dict[str, dict], *, today: date | None = None) -> dict[
             "audience_users": [uid("huangjianhua"), *leaders],
         }),
     ]
-    out["lindongsheng"] += [
-        ("supervision_tasks", {
-            "title": "市长批示：加快推进洪阳镇防洪堤加固工程", "lead_unit_id": unit("lianghaitao"),
-            "deadline": _d(today, 10), "state": "in_progress", "urgency": "加急",
-            "instruction": "请洪阳镇抓紧推进，汛前完成主体工程，每周报送进展。——陈志强",
-            "assignees": [uid("lianghaitao")],
-            "audience_units": [unit("lianghaitao")], "audience_users": [uid("chenzhiqiang")],
-        }),
-        ("supervision_tasks", {
-            "title": "落实政务服务“一网通办”年度重点任务", "lead_unit_id": unit("zhengxiaoyan"),
-            "deadline": _d(today, -2), "state": "in_progress",
-            "instruction": "各牵头科室按月报送进展，逾期未办结的予以通报。",
-            "assignees": [uid("zhengxiaoyan")],
-        }),
-    ]
+    out["lindongsheng"] += _supervision(today, uid, unit)
     out["lixiaolong"] += [
         ("report_templates", {
             "id": tpl_id, "name": "2026年第三季度基层数据“一张表”", "period": "2026Q3",
@@ -171,3 +157,37 @@ def demo_records(people: dict[str, dict], *, today: date | None = None) -> dict[
         }),
     ]
     return out
+
+
+def _supervision(today: date, uid, unit) -> list[tuple[str, dict]]:
+    """督办事项 of the 督查室 (林东升): a mayor's 批示, a minutes decision, a 督查室 item."""
+
+    def task(title: str, content: str, lead: str, assist: list[str], days: int, *,
+             ordered_by: str | None = None, kind: str = "manual", importance: str = "一般",
+             report_every: str | None = "weekly") -> tuple[str, dict]:
+        units = [unit(lead), *(unit(a) for a in assist)]
+        return ("supervision_tasks", {
+            "title": title, "content": content, "lead_unit_id": units[0],
+            "assist_unit_ids": units[1:], "deadline": _d(today, days), "state": "open",
+            "importance": importance, "report_every": report_every,
+            "ordered_by": uid(ordered_by) if ordered_by else None, "owner_id": uid(lead),
+            "source": {"kind": kind, "text": content if kind != "manual" else ""},
+            "milestones": [{"title": "制定工作方案", "due": _d(today, max(1, days // 3))}],
+            "created_at": _t(today, 0, 1), "started_on": today.isoformat(),
+            "last_reports": {}, "chased": {},
+            "audience_units": units, "audience_roles": ["supervisor"],
+            "audience_users": [uid(ordered_by)] if ordered_by else [],
+        })
+
+    return [
+        task("市长批示：加快推进洪阳镇防洪堤加固工程",
+             "请洪阳镇抓紧推进，汛前完成主体工程，流沙东街道做好物资保障，每周报送进展。——陈志强",
+             "lianghaitao", ["lizhiming"], 24, ordered_by="chenzhiqiang", kind="instruction",
+             importance="重大"),
+        task("落实政务服务“一网通办”年度重点任务",
+             "各牵头科室按月报送进展，逾期未办结的予以通报。", "zhengxiaoyan", ["lixiaolong"], 2,
+             report_every="monthly"),
+        task("常务会议决定：梅塘镇农村生活污水治理", "市政府第十一次常务会议研究决定：梅塘镇年底前完成"
+             "农村生活污水治理设施建设，市财政局保障资金。", "zhangjianguo", ["weiguoqiang"], 45,
+             ordered_by="linhuimin", kind="minutes", importance="重要"),
+    ]

@@ -11,8 +11,10 @@ Fields read (all optional; records without them simply never become to-dos):
   `data.deadline`, column `state` ("submitted"/"in_review" wait for approval).
 - submissions: column `unit_id` = my unit, `state` in draft/returned/pending,
   `data.title` and `data.deadline` (or the template's `deadline`).
-- supervision_tasks: column `lead_unit_id` = my unit or `data.assignees` holding
-  my id; `deadline`, `state` ("closed" = 销号), `data.urgency`.
+- supervision_tasks: my unit is the lead (`lead_unit_id`) or in `data.assist_unit_ids`,
+  or `data.owner_id` is me; `state` "closing" waits for the 督查室 (role in my users
+  record); `data.pending_extension` waits for `data.ordered_by` or the 督查室; `deadline`,
+  `state` ("closed" = 销号), `data.importance` (重大 sorts as urgent).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from oa_client.errors import NotFoundError
 from oa_client.i18n import _
 from oa_client.store.local import LocalStore
 
@@ -79,6 +82,38 @@ def _item(kind: str, collection: str, rec: dict, title: str, *, deadline: str = 
                     overdue=due is not None and due < today)
 
 
+def _supervision_items(store: LocalStore, mentioning, *, user_id: str, unit_id: str,
+                       today: date) -> list[TodoItem]:
+    """督办: open tasks of my unit (lead or assisting) or in my charge; for the 督查室 the
+    销号 requests to confirm; for the ordering leader (and the 督查室) the extension requests."""
+    records = store.records
+    tasks = {r["id"]: r for r in mentioning("supervision_tasks", user_id)}
+    if unit_id:
+        tasks.update({r["id"]: r for r in mentioning("supervision_tasks", unit_id)})
+    try:
+        supervisor = "supervisor" in (records.get("users", user_id).get("roles") or [])
+    except NotFoundError:  # no org cache yet: not a 督查室 member as far as we know
+        supervisor = False
+    if supervisor:
+        tasks.update({r["id"]: r for r in records.list("supervision_tasks", limit=SCAN,
+                                                        where={"state": "closing"})})
+    items = []
+    for rec in tasks.values():
+        if rec.get("state") == "closed":
+            continue
+        units = [rec.get("lead_unit_id"), *(rec.get("assist_unit_ids") or [])]
+        mine = bool(unit_id and unit_id in units) or rec.get("owner_id") == user_id \
+            or user_id in (rec.get("assignees") or [])
+        decide = (supervisor and rec.get("state") == "closing") or (
+            rec.get("pending_extension") and (supervisor or rec.get("ordered_by") == user_id))
+        if mine or decide:
+            items.append(_item("supervise", "supervision_tasks", rec, rec.get("title", ""),
+                               deadline=str(rec.get("deadline") or ""),
+                               urgency="加急" if rec.get("importance") == "重大" else "",
+                               today=today))
+    return items
+
+
 def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
                today: date | None = None) -> list[TodoItem]:
     """Everything waiting for `user_id` (of `unit_id`), most pressing first."""
@@ -128,17 +163,7 @@ def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
                                rec.get("title") or tpl.get("name", ""),
                                deadline=str(rec.get("deadline") or tpl.get("deadline") or ""),
                                today=today))
-    tasks = {r["id"]: r for r in mentioning("supervision_tasks", user_id)}
-    if unit_id:
-        tasks.update({r["id"]: r for r in records.list("supervision_tasks", limit=SCAN,
-                                                        where={"lead_unit_id": unit_id})})
-    for rec in tasks.values():
-        if rec.get("state") == "closed":
-            continue
-        mine = user_id in (rec.get("assignees") or []) or (unit_id and rec.get("lead_unit_id") == unit_id)
-        if mine:
-            items.append(_item("supervise", "supervision_tasks", rec, rec.get("title", ""),
-                               deadline=str(rec.get("deadline") or ""),
-                               urgency=rec.get("urgency") or "", today=today))
+    items.extend(_supervision_items(store, mentioning, user_id=user_id, unit_id=unit_id,
+                                    today=today))
     items.sort(key=TodoItem.sort_key)
     return items

@@ -12,6 +12,8 @@ import pytest
 
 from oa_client.services import supervision as sup
 from oa_client.services import supervision_views as views
+from oa_client.services.todo import todo_items
+from sync.org import fetch_org
 from sync.transport import SyncError
 from tests.sync.support import make_client
 from ui.supervision.bulletin import render_bulletin
@@ -150,6 +152,11 @@ def test_instruction_to_closure_with_chasing_lights_extension_and_bulletin(serve
                 "superseded")
     assert late["actor_id"] == liushadong.transport.user["id"]
     assert task(duchashi, tid)["state"] == "closing"
+    fetch_org(duchashi.store, duchashi.transport)  # the 督查室 role comes from the org cache
+    waiting = todo_items(duchashi.store, user_id=me(duchashi)["id"], unit_id=unit_of(duchashi))
+    assert [(i.kind, i.record_id) for i in waiting] == [("supervise", tid)]
+    assert tid in {i.record_id for i in todo_items(liushadong.store, user_id=me(liushadong)["id"],
+                                                   unit_id=ls)}
 
     # the 督查室 rejects the result (reopened), then confirms the second request
     sup.decide_close(duchashi.store, me=me(duchashi), task_id=tid, request_id=first,
