@@ -268,6 +268,14 @@ class MeetingsAuthority(Authority):
             out["warnings"] = warnings
         return Ruling.accept(out)
 
+    def effects(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
+                ) -> None:
+        """An imported entry is personal: only its owner sees it (not the whole unit)."""
+        if op.kind != "delete" and payload.get("source") == "ics":
+            rec = ctx.get("meetings", op.entity_id)
+            if rec is not None:
+                ctx.put("meetings", op.entity_id, rec, audience={f"user:{rec['created_by']}"})
+
     def _personal(self, ctx: Ctx, payload: dict[str, Any], meeting: Meeting) -> Ruling:
         """An imported invitation (.ics): a personal calendar entry, seen by its owner only."""
         if meeting.ends_at <= meeting.starts_at:
