@@ -11,6 +11,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from oa_client.domain.ids import new_id
+from oa_client.domain.reports import period_key, previous_period
+from oa_client.domain.reports_submission import SAMPLE_TEMPLATES, load_report_templates
+from oa_client.services.meetings_demo import demo_meetings
 
 AUTHORS = ("wuqiong", "liuyang", "xiefang", "lindongsheng", "lixiaolong", "yanglan")
 
@@ -109,54 +112,63 @@ def demo_records(people: dict[str, dict], *, today: date | None = None) -> dict[
             "form": {"物品": "A4复印纸、硒鼓", "数量": "20包、2个"},
             "approver_ids": [uid("huangjianhua")], "audience_users": office_heads,
         }),
-        ("submissions", {
-            "template_id": tpl2_id, "period": "2026Q3", "state": "draft",
-            "title": "2026年第三季度政务信息报送统计表", "deadline": _d(today, 5),
-            "values": {"信息报送条数": 12},
-        }),
     ]
-    out["xiefang"] += [
-        ("rooms", {"id": room_id, "name": "市政府三楼第一会议室", "capacity": 40}),
-        ("meetings", {
-            "title": "全市防汛工作会议", "room_id": room_id, "room_name": "市政府三楼第一会议室",
-            "starts_at": _t(today, 2, 1), "ends_at": _t(today, 2, 3), "organiser_id": uid("xiefang"),
-            "state": "scheduled",
-            "agenda": "一、通报当前雨情水情；二、部署汛期防汛救灾工作；三、市长讲话。",
-            "rsvp": {uid("huangjianhua"): "pending", uid("zhengxiaoyan"): "pending",
-                     uid("liuyang"): "accepted", uid("chenzhiqiang"): "pending",
-                     uid("linhuimin"): "pending"},
-            "rsvp_by": _d(today, 1), "audience_users": [*office_heads, *leaders, uid("liuyang")],
-        }),
-        ("meetings", {
-            "title": "市政府第十二次常务会议", "room_id": room_id, "room_name": "市政府三楼第一会议室",
-            "starts_at": _t(today, 7, 1), "ends_at": _t(today, 7, 4), "organiser_id": uid("xiefang"),
-            "state": "scheduled", "agenda": "审议《普宁市数字政府建设三年行动方案》等议题。",
-            "rsvp": {uid("chenzhiqiang"): "accepted", uid("linhuimin"): "pending",
-                     uid("huangjianhua"): "accepted"},
-            "audience_users": [uid("huangjianhua"), *leaders],
-        }),
-    ]
+    rooms_and_meetings, meeting_replies = demo_meetings(today, room_id, uid, unit)
+    out["xiefang"] += rooms_and_meetings
+    for login, recs in meeting_replies.items():
+        out[login] += recs
     out["lindongsheng"] += _supervision(today, uid, unit)
-    out["lixiaolong"] += [
-        ("report_templates", {
-            "id": tpl_id, "name": "2026年第三季度基层数据“一张表”", "period": "2026Q3",
-            "deadline": _d(today, 4), "items": ["常住人口", "低保户数", "新增就业人数"],
-            "audience_units": [unit("yanglan"), unit("liuyang")],
-        }),
-        ("report_templates", {
-            "id": tpl2_id, "name": "政务信息报送统计表", "period": "2026Q3",
-            "deadline": _d(today, 5), "items": ["信息报送条数", "采用条数"],
-            "audience_units": [unit("liuyang")],
-        }),
-    ]
-    out["yanglan"] += [
-        ("submissions", {
-            "template_id": tpl_id, "period": "2026Q3", "state": "draft",
-            "title": "洪阳镇2026年第三季度基层数据“一张表”", "deadline": _d(today, 4),
-            "values": {"常住人口": 68213},
-        }),
-    ]
+    town_tpl, med_tpl = _report_templates(today, tpl_id, tpl2_id, unit)
+    out["lixiaolong"] += town_tpl
+    out["liuyang"] += med_tpl
+    out["yanglan"] += _report_fills(today, tpl_id, tpl2_id, unit)
     return out
+
+
+def _report_templates(today: date, tpl_id: str, tpl2_id: str, unit
+                      ) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]]:
+    """报表: the 市政务服务数据管理局 issues the quarterly 一张表 (last quarter, then this one), the
+    市政府办公室 a quarterly 医保 report, both to the three townships."""
+    town_q, med_m = load_report_templates(SAMPLE_TEMPLATES)
+    med_q = med_m.model_copy(update={"code": "MED_Q", "name": "城乡居民医保参保情况季报", "period": "quarterly"})
+    now, before = _quarters(today)
+    towns = [unit("yanglan"), unit("wuhuiling"), unit("laiqiuxia")]
+
+    def issue(tpl_id_: str, template, period: str, deadline: str) -> tuple[str, dict]:
+        return ("report_templates", {
+            "id": tpl_id_, "name": template.name, "definition": template.model_dump(mode="json", exclude={"version"}),
+            "period": period, "deadline": deadline, "recipients": towns, "audience_units": towns})
+
+    return ([issue(tpl_id, town_q, before, _d(today, -60)), issue(tpl_id, town_q, now, _d(today, 4))],
+            [issue(tpl2_id, med_q, now, _d(today, 6))])
+
+
+def _report_fills(today: date, tpl_id: str, tpl2_id: str, unit) -> list[tuple[str, dict]]:
+    """洪阳镇 (杨兰) submitted last quarter's 一张表 and this quarter's 医保 report (waiting for
+    review), and has saved part of this quarter's 一张表."""
+    now, before = _quarters(today)
+    last = {"POP_TOTAL": "68213", "POP_MALE": "34890", "POP_FEMALE": "33323", "INSURED": "65102",
+            "INCOME_CUM": "9850.00", "GRAIN_AREA": "15230.5", "FLOOD": "否", "LEVEL": "无",
+            "FILLER": "杨兰", "PHONE": "13902761234",
+            "villages": {"v-east": {"V_HOUSEHOLDS": "6120", "V_POP": "24310", "V_LOW_INCOME": "86", "V_ROAD_KM": "12.5"},
+                         "v-west": {"V_HOUSEHOLDS": "5230", "V_POP": "21008", "V_LOW_INCOME": "64", "V_ROAD_KM": "9.0"},
+                         "v-south": {"V_HOUSEHOLDS": "5904", "V_POP": "22895", "V_LOW_INCOME": "71", "V_ROAD_KM": "10.2"}}}
+
+    med = {"POP_TOTAL": "68213", "INSURED": "65102", "FILLER": "杨兰", "PHONE": "13902761234",
+           "by_village": {k: {"V_POP": v["V_POP"], "V_LOW_INCOME": v["V_LOW_INCOME"]} for k, v in last["villages"].items()}}
+
+    def edit(period: str, action: str, values: dict, template: str = tpl_id) -> tuple[str, dict]:
+        return ("submissions", {"kind": "edit", "state": "edit", "action": action, "template_id": template,
+                                "unit_id": unit("yanglan"), "period": period, "base": {}, "values": values,
+                                "at": _t(today, 0, 1)})
+
+    return [edit(before, "submit", last), edit(now, "submit", med, tpl2_id),
+            edit(now, "save", {"FILLER": "杨兰", "PHONE": "13902761234", "GRAIN_AREA": "16020.0"})]
+
+
+def _quarters(today: date) -> tuple[str, str]:
+    now = period_key("quarterly", today)
+    return now, previous_period("quarterly", now) or now
 
 
 def _supervision(today: date, uid, unit) -> list[tuple[str, dict]]:

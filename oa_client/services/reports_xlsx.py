@@ -28,6 +28,7 @@ from oa_client.i18n import _
 __all__ = ["MAX_ROWS", "ImportResult", "export_aggregate", "export_form", "import_form"]
 
 MAX_ROWS = 5000
+MAX_ERRORS = 20
 _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 HEAD_CODE, HEAD_NAME, HEAD_UNIT, HEAD_VALUE = "编码", "指标名称", "计量单位", "本期数"
@@ -203,6 +204,8 @@ def import_form(template: ReportTemplate, path: Path, *, previous: dict[str, Any
     finally:
         wb.close()
     if errors:
+        if len(errors) > MAX_ERRORS:
+            errors = [*errors[:MAX_ERRORS], _("……另有{n}处问题").format(n=len(errors) - MAX_ERRORS)]
         raise ValidationError("\n".join(errors), field="xlsx", problems=errors)
     return ImportResult(values, validate_submission(template, values, previous=previous))
 
@@ -212,7 +215,10 @@ def _formula(value: Any) -> bool:
 
 
 def _too_many(ws: Any, max_rows: int, errors: list[str]) -> bool:
-    rows = ws.max_row or 0
+    try:
+        rows = int(ws.max_row or 0)  # from the sheet's dimension, without reading the rows
+    except (TypeError, ValueError):
+        rows = 0
     if rows > max_rows:
         errors.append(_("工作表“{sheet}”有{n}行，超过{max}行的上限，请核对是否选错了文件").format(
             sheet=ws.title, n=rows, max=max_rows))
@@ -229,7 +235,7 @@ def _read_fields(template: ReportTemplate, ws: Any, values: dict[str, Any], erro
     seen: set[str] = set()
     for index, row in enumerate(ws.iter_rows(values_only=True), start=1):
         if index > max_rows:
-            errors.append(_("工作表“{sheet}”超过{max}行的上限").format(sheet=ws.title, max=max_rows))
+            errors.insert(0, _("工作表“{sheet}”超过{max}行的上限，请核对是否选错了文件").format(sheet=ws.title, max=max_rows))
             return
         cells = [_text(c) if not _formula(c) else c for c in row]
         if header is None:
@@ -272,7 +278,7 @@ def _read_table(template: ReportTemplate, key: str, ws: Any, values: dict[str, A
     rows: dict[str, dict[str, Any]] = {}
     for index, row in enumerate(ws.iter_rows(values_only=True), start=1):
         if index > max_rows:
-            errors.append(_("工作表“{sheet}”超过{max}行的上限").format(sheet=ws.title, max=max_rows))
+            errors.insert(0, _("工作表“{sheet}”超过{max}行的上限，请核对是否选错了文件").format(sheet=ws.title, max=max_rows))
             return
         if index == 1:
             header = [_text(c) for c in row]

@@ -5,12 +5,15 @@ Fields read (all optional; records without them simply never become to-dos):
 - documents: `data.holder_ids` (people who must handle it now → 待办),
   `data.reader_ids` minus `data.read_ids` (→ 待阅), `data.deadline` (ISO date),
   columns `urgency` (特急/加急), `state` (办结/归档/已分发 … end the work), `title`.
-- meetings: `data.rsvp` {user_id: "pending"|"accepted"|"declined"}, columns
-  `starts_at`, `title`, `state` ("cancelled" ends it).
+- meetings: `data.rsvp` {person or unit id: "pending"|"accepted"|"declined"|"delegated"}
+  (a unit's pending reply is a to-do for its people), `data.reply_deadline`,
+  `data.reminders` (催: urgent), columns `starts_at`, `ends_at`, `title`, `state`
+  ("cancelled" and past meetings end it); a reply saved offline already counts.
 - requests: `data.approver_ids` (the current step's approvers), `data.title`,
   `data.deadline`, column `state` ("submitted"/"in_review" wait for approval).
-- submissions: column `unit_id` = my unit, `state` in draft/returned/pending,
-  `data.title` and `data.deadline` (or the template's `deadline`).
+- submissions (heads, `kind` "submission"): column `unit_id` = my unit, `state` in
+  draft/returned; report_templates issued to my unit with no head for their `period`
+  (待填报); for the issuing unit, its templates with submissions waiting for review.
 - supervision_tasks: my unit is the lead (`lead_unit_id`) or in `data.assist_unit_ids`,
   or `data.owner_id` is me; `state` "closing" waits for the 督查室 (role in my users
   record); `data.pending_extension` waits for `data.ordered_by` or the 督查室; `deadline`,
@@ -82,6 +85,35 @@ def _item(kind: str, collection: str, rec: dict, title: str, *, deadline: str = 
                     overdue=due is not None and due < today)
 
 
+def _report_items(store: LocalStore, *, unit_id: str, today: date) -> list[TodoItem]:
+    """报表: my unit's reports of the current period not yet submitted (待填报, draft, 已退回),
+    and for the issuing unit the submissions waiting for review."""
+    records = store.records
+    templates = {t["id"]: t for t in records.list("report_templates", limit=SCAN)}
+    heads: dict[tuple[str, str], dict] = {}
+    for rec in records.list("submissions", limit=SCAN, where={"unit_id": unit_id}):
+        if rec.get("kind", "submission") == "submission":  # not edits or local drafts
+            heads[(str(rec.get("template_id")), str(rec.get("period")))] = rec
+    items = []
+    for rec in heads.values():
+        if rec.get("state") not in OPEN_SUBMISSION_STATES:
+            continue
+        tpl = templates.get(rec.get("template_id") or "", {})
+        items.append(_item("report", "submissions", rec, rec.get("title") or rec.get("name") or tpl.get("name", ""),
+                           deadline=str(rec.get("deadline") or tpl.get("deadline") or ""), today=today))
+    for tpl in templates.values():
+        if unit_id in (tpl.get("recipients") or []) and (tpl["id"], str(tpl.get("period"))) not in heads:
+            items.append(_item("report", "report_templates", tpl, tpl.get("name", ""),
+                               deadline=str(tpl.get("deadline") or ""), today=today))
+        elif tpl.get("unit_id") == unit_id:
+            waiting = [r for r in records.list("submissions", limit=SCAN, where={
+                "template_id": tpl["id"], "period": str(tpl.get("period")), "state": "submitted"})]
+            if waiting:
+                title = _("{name}：{n}份待审核").format(name=tpl.get("name", ""), n=len(waiting))
+                items.append(_item("report", "report_templates", tpl, title, today=today))
+    return items
+
+
 def _supervision_items(store: LocalStore, mentioning, *, user_id: str, unit_id: str,
                        today: date) -> list[TodoItem]:
     """督办: open tasks of my unit (lead or assisting) or in my charge; for the 督查室 the
@@ -118,6 +150,7 @@ def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
                today: date | None = None) -> list[TodoItem]:
     """Everything waiting for `user_id` (of `unit_id`), most pressing first."""
     today = today or datetime.now(UTC).date()
+    now_text = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     items: list[TodoItem] = []
     records = store.records
 
@@ -141,28 +174,30 @@ def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
         elif user_id in (rec.get("reader_ids") or []) and user_id not in (rec.get("read_ids") or []):
             items.append(_item("read", "documents", rec, rec.get("title", ""), deadline=deadline,
                                urgency=rec.get("urgency") or "", today=today))
-    for rec in mentioning("meetings", user_id, order_by="starts_at"):
-        if rec.get("state") == "cancelled":
+    answered = {(r.get("meeting_id"), r.get("attendee_id")) for r in records.list(
+        "meeting_replies", where={"user_id": user_id}, limit=SCAN)} if user_id else set()
+    meetings = {r["id"]: r for r in mentioning("meetings", user_id, order_by="starts_at")}
+    meetings.update({r["id"]: r for r in mentioning("meetings", unit_id, order_by="starts_at")})
+    for rec in meetings.values():  # 回执: for me, or for my unit; answered offline counts
+        if rec.get("state") == "cancelled" or str(rec.get("ends_at") or "9") < now_text:
             continue
-        if (rec.get("rsvp") or {}).get(user_id) == "pending":
+        rsvp = rec.get("rsvp") or {}
+        for who in (user_id, unit_id):
+            if not who or rsvp.get(who) != "pending" or (rec["id"], who) in answered:
+                continue
+            chased = any(who in (r.get("to") or []) for r in rec.get("reminders") or [])
             items.append(_item("rsvp", "meetings", rec, rec.get("title", ""),
-                               deadline=str(rec.get("rsvp_by") or rec.get("starts_at") or ""),
-                               today=today))
+                               deadline=str(rec.get("reply_deadline") or rec.get("rsvp_by")
+                                            or rec.get("starts_at") or ""),
+                               urgency="加急" if chased else "", today=today))
+            break
     for rec in mentioning("requests", user_id):
         if rec.get("state") in OPEN_REQUEST_STATES and user_id in (rec.get("approver_ids") or []):
             items.append(_item("approve", "requests", rec, rec.get("title", ""),
                                deadline=str(rec.get("deadline") or ""),
                                urgency=rec.get("urgency") or "", today=today))
     if unit_id:
-        templates = {t["id"]: t for t in records.list("report_templates", limit=SCAN)}
-        for rec in records.list("submissions", limit=SCAN, where={"unit_id": unit_id}):
-            if rec.get("state") not in OPEN_SUBMISSION_STATES:
-                continue
-            tpl = templates.get(rec.get("template_id") or "", {})
-            items.append(_item("report", "submissions", rec,
-                               rec.get("title") or tpl.get("name", ""),
-                               deadline=str(rec.get("deadline") or tpl.get("deadline") or ""),
-                               today=today))
+        items.extend(_report_items(store, unit_id=unit_id, today=today))
     items.extend(_supervision_items(store, mentioning, user_id=user_id, unit_id=unit_id,
                                     today=today))
     items.sort(key=TodoItem.sort_key)

@@ -162,7 +162,8 @@ class Submissions(Authority):
 
     def check(self, ctx: Ctx, op: Any, payload: dict[str, Any], current: dict[str, Any] | None) -> Ruling:
         """Judge an edit action; the head it leads to is planned here and written in effects."""
-        if op.kind != "action" or payload.get("kind") != "edit":
+        # an edit is append-only: an action, or (a plain save of a new record) an upsert creating it
+        if current is not None or op.kind == "delete" or payload.get("kind") != "edit":
             return Ruling.reject("read_only", _("填报内容只能通过填报操作修改（保存、上报、退回）"))
         action = payload.get("action")
         if action not in EDIT_ACTIONS:
