@@ -1,0 +1,76 @@
+"""The catalogue of internal service items (事项清单), administered on the server.
+
+- `POST /catalogue/import` (系统管理员): the JSON file as the body; a broken file is refused
+  with every problem and its line, nothing stored.
+- `GET /catalogue`: the current items (everyone signed in; clients also get them by sync).
+- `POST /requests/sweep` (系统管理员): steps held by someone who left go to the position's
+  new holder or the unit head (also done when an applicant presses 催办).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from oa_server.api.deps import CurrentUser, NowDep, SessionDep, Sysadmin
+from oa_server.api.routes.sync import read_json_body
+from oa_server.authority.requests import sweep
+from oa_server.authority.requests_catalogue import import_catalogue
+from oa_server.schemas import ErrorOut
+from oa_server.sync_models import SyncRecord
+from oa_server.sync_push import server_batch
+
+router = APIRouter(tags=["catalogue"], responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut},
+                                                   422: {"model": ErrorOut}})
+
+
+async def _body(request: Request) -> bytes:
+    return await read_json_body(request)
+
+
+Body = Annotated[bytes, Depends(_body)]
+
+
+@router.post("/catalogue/import", openapi_extra={"requestBody": {
+    "required": True, "content": {"application/json": {"schema": {"type": "object"}}}}})
+async def import_file(body: Body, user: Sysadmin, session: SessionDep, now: NowDep) -> dict[str, int]:
+    """Import a catalogue file: every item checked first (problems named with their line)."""
+
+    def work() -> dict[str, int]:
+        result = import_catalogue(session, body, user=user, now=now)
+        session.commit()
+        return result
+
+    return await run_in_threadpool(work)
+
+
+@router.get("/catalogue")
+def current_items(user: CurrentUser, session: SessionDep) -> list[dict[str, Any]]:
+    """The items in force (retired versions left out)."""
+    import json
+
+    from sqlalchemy import select
+
+    rows = session.scalars(select(SyncRecord).where(SyncRecord.collection == "service_items",
+                                                    SyncRecord.deleted.is_(False)))
+    out = []
+    for rec in rows:
+        data = json.loads(rec.data)
+        if not data.get("retired"):
+            out.append({"id": rec.id, **{k: data.get(k) for k in ("code", "name", "category", "version")}})
+    return sorted(out, key=lambda d: str(d["code"]))
+
+
+@router.post("/requests/sweep")
+async def sweep_requests(user: Sysadmin, session: SessionDep, now: NowDep) -> dict[str, int]:
+    """Hand steps whose holder left to the new holder or the unit head (logged)."""
+
+    def work() -> dict[str, int]:
+        with server_batch(session, user=user, now=now) as ctx:
+            moved = sweep(ctx)
+        session.commit()
+        return {"reassigned": moved}
+
+    return await run_in_threadpool(work)

@@ -1,0 +1,291 @@
+"""Internal requests end to end through the real server and the demo org: the catalogue
+imported by the administrator (a broken file refused with its line), every starter item
+submitted and carried to its end with the steps its conditions choose, and the bad cases
+of the issue (broken values, an amount changed after submission, an approver who left,
+an edit made offline while the server approved)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from oa_client.domain.catalogue import STARTER_CATALOGUE, planned_stages
+from oa_client.domain.catalogue_io import load_catalogue
+from oa_client.errors import ValidationError
+from oa_client.services import records as svc
+from oa_client.services import requests as rq
+from oa_client.services.conflicts import open_conflicts
+from oa_client.services.todo import todo_items
+from sync.org import fetch_org
+from sync.transport import SyncError
+from tests.core.test_catalogue import FILLED
+from tests.server.support import copy_sqlite
+from tests.sync.conftest import sync_template  # noqa: F401
+from tests.sync.support import PASSWORD, LiveServer, make_client
+
+APPLICANT = "lixiaolong"  # 普政数 数据资源科 (a section without a 科长)
+PEOPLE = {"zhouli": "分管领导", "fangzhiyuan": "主要领导", "chenjing": "办公室主任"}
+
+
+@pytest.fixture(scope="module")
+def live(sync_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:  # noqa: F811
+    """One server for the module (many requests), the starter catalogue imported by the admin."""
+    data_dir = tmp_path_factory.mktemp("requests-server")
+    server = LiveServer(data_dir, f"sqlite:///{copy_sqlite(sync_template, data_dir)}").start()
+    yield server
+    server.stop()
+
+
+class Desk:
+    """Signed-in clients by login, created on first use, their org cache fetched."""
+
+    def __init__(self, server: LiveServer, root: Path) -> None:
+        self.server, self.root, self.clients = server, root, {}
+        self.by_id: dict[str, str] = {}
+
+    def __call__(self, login: str):
+        if login not in self.clients:
+            client = make_client(self.server, self.root, login)
+            fetch_org(client.store, client.transport)
+            self.clients[login] = client
+            self.by_id[client.transport.user["id"]] = login
+        return self.clients[login]
+
+    def uid(self, login: str) -> str:
+        return self(login).transport.user["id"]
+
+    def login_of(self, user_id: str) -> str:
+        if user_id not in self.by_id:
+            for u in self(APPLICANT).transport.request("GET", "/org/users").json():
+                self.by_id.setdefault(u["id"], u["login"])
+        return self.by_id[user_id]
+
+    def close(self) -> None:
+        for c in self.clients.values():
+            c.close()
+
+
+@pytest.fixture(scope="module")
+def desk(live: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    d = Desk(live, tmp_path_factory.mktemp("desks"))
+    admin = d("huangwei")
+    broken = STARTER_CATALOGUE.read_text(encoding="utf-8").replace('"type": "money"', '"type": "currency"', 1)
+    with pytest.raises(SyncError) as refused:
+        admin.transport.request("POST", "/catalogue/import", data=broken.encode(),
+                                headers={"Content-Type": "application/json"})
+    assert refused.value.context["status"] == 422
+    line = next(i for i, text in enumerate(broken.splitlines(), 1) if '"currency"' in text)
+    assert f"第{line}行" in refused.value.message and "currency" in refused.value.message
+    assert rq.catalogue(admin.store) == []  # nothing stored
+    resp = admin.transport.request("POST", "/catalogue/import", data=STARTER_CATALOGUE.read_bytes(),
+                                   headers={"Content-Type": "application/json"})
+    assert resp.json()["items"] == 10
+    yield d
+    d.close()
+
+
+def _entry(client, code: str) -> rq.CatalogueEntry:
+    return next(e for e in rq.catalogue(client.store) if e.item.code == code)
+
+
+def _carry(desk: Desk, request_id: str, *, limit: int = 12) -> list[tuple[str, str]]:
+    """Approve step after step as whoever holds it; the (step, approver login) visited."""
+    applicant = desk(APPLICANT)
+    visited: list[tuple[str, str]] = []
+    for _i in range(limit):
+        applicant.engine.sync()
+        rec = applicant.store.records.get("requests", request_id)
+        if rec["state"] in ("approved", "rejected"):
+            return visited
+        holder = desk.login_of(rec["approver_ids"][0])
+        client = desk(holder)
+        client.engine.sync()
+        assert any(t.record_id == request_id for t in todo_items(client.store, user_id=desk.uid(holder)))
+        visited.append((rec["flow_step"], holder))
+        rq.act(client.store, request_id, user_id=desk.uid(holder), action="approve", opinion="同意")
+        report = client.engine.sync()
+        assert report.rejected == 0, (visited, rec["flow_step"], client.store.records.get("requests", request_id).get("flow_step"), rec["item_code"])
+    raise AssertionError(f"not finished: {visited}")
+
+
+def test_every_starter_item_goes_its_way_to_the_end(desk: Desk):
+    applicant = desk(APPLICANT)
+    applicant.engine.sync()
+    entries = rq.catalogue(applicant.store)
+    assert sorted(e.item.code for e in entries) == sorted(i.code for i in load_catalogue(STARTER_CATALOGUE).items)
+    variants = {  # the second form of an item takes its conditional steps
+        "LEAVE": {"leave_type": "事假", "start_date": "2026-11-23", "end_date": "2026-11-27"},
+        "TRAVEL_EXPENSE": {"lodging_fee": "5380.00"},
+        "SEAL": {"doc_kind": "合同协议", "counterparty": "普宁市某科技有限公司", "contract_amount": "80000.00"},
+        "CERT": {"cert_type": "在职及收入证明"},
+    }
+    started = []
+    for entry in entries:
+        for extra in ({}, variants.get(entry.item.code)):
+            if extra is None:
+                continue
+            draft = rq.new_draft(applicant.store, record_id=entry.record_id, user_id=desk.uid(APPLICANT))
+            form = {**draft["form"], **FILLED[entry.item.code], **extra}
+            if entry.item.code in ("LEAVE",):
+                form["handover"] = {"id": desk.uid("chenjing"), "name": "陈静"}
+            if entry.item.code == "CERT":
+                form["hire_date"] = "2016-07-01"
+            assert not rq.check_form(entry.item, form), (entry.item.code, rq.check_form(entry.item, form))
+            rq.submit(applicant.store, draft["id"], user_id=desk.uid(APPLICANT), values=form)
+            started.append((entry, draft["id"], form))
+    report = applicant.engine.sync()  # submitted offline, all queued: one push
+    assert report.rejected == 0, {(c.code, c.message) for c in open_conflicts(applicant.store)}
+    for entry, request_id, form in started:
+        rec = applicant.store.records.get("requests", request_id)
+        assert rec["state"] == "submitted" and rec["number"].startswith(entry.item.code)
+        expected = [s.key for s in planned_stages(entry.item, form, workdays_between=rq.workdays_between)]
+        visited = _carry(desk, request_id)
+        assert [step for step, _who in visited] == expected, entry.item.code
+        rec = applicant.store.records.get("requests", request_id)
+        assert rec["state"] == "approved" and rec["finished_at"]
+        who = dict(visited)
+        if "head" in who:
+            assert who["head"] == "zhouli"  # no 科长 in 数据资源科: the 分管领导
+        for step in ("hr", "finance", "office", "issue", "dispatch", "arrange", "stamp"):
+            if step in who:
+                assert who[step] == "chenjing"  # 人事/财务 handled by the 办公室 in this unit
+        if "chief" in who:
+            assert who["chief"] == "fangzhiyuan"
+        if entry.item.output is not None:
+            (out,) = rec["outputs"]
+            assert out["number"] and out["sealed"] == entry.item.output.sealed and out["text"]
+        entries_, now = rq.timeline(applicant.store, request_id)
+        assert [e.action for e in entries_][:2] == ["发起申请", "提交"] and now["state"] == "已批准"
+    codes = {e.item.code: [] for e, *_r in started}
+    for entry, _rid, form in started:
+        codes[entry.item.code].append(
+            [s.key for s in planned_stages(entry.item, form, workdays_between=rq.workdays_between)])
+    assert ["head", "leader", "hr"] in codes["LEAVE"] and ["head", "hr"] in codes["LEAVE"]
+    assert ["head", "finance", "leader"] in codes["TRAVEL_EXPENSE"]
+    assert ["head", "contract_review", "leader", "stamp"] in codes["SEAL"]
+    assert ["hr", "finance"] in codes["CERT"]
+
+
+def _submitted(desk: Desk, code: str, **changes) -> tuple[rq.CatalogueEntry, str]:
+    applicant = desk(APPLICANT)
+    applicant.engine.sync()
+    entry = _entry(applicant, code)
+    draft = rq.new_draft(applicant.store, record_id=entry.record_id, user_id=desk.uid(APPLICANT))
+    form = {**draft["form"], **FILLED[code], **changes}
+    rq.submit(applicant.store, draft["id"], user_id=desk.uid(APPLICANT), values=form)
+    assert applicant.engine.sync().rejected == 0
+    return entry, draft["id"]
+
+
+def test_the_server_refuses_values_that_break_the_rules(desk: Desk):
+    applicant = desk(APPLICANT)
+    applicant.engine.sync()
+    entry = _entry(applicant, "TRAVEL_EXPENSE")
+    draft = rq.new_draft(applicant.store, record_id=entry.record_id, user_id=desk.uid(APPLICANT))
+    bad = {**draft["form"], **FILLED["TRAVEL_EXPENSE"], "lodging_fee": "-380"}
+    with pytest.raises(ValidationError) as local:
+        rq.submit(applicant.store, draft["id"], user_id=desk.uid(APPLICANT), values=bad)
+    assert local.value.context["field"] == "lodging_fee"
+    # a client that skips its own checks: the server checks with the same schema
+    svc.append_event(applicant.store, "request_events", {
+        "request_id": draft["id"], "action": "start", "actor_id": desk.uid(APPLICANT),
+        "at": "2026-11-20T02:00:00+00:00", "form": bad})
+    report = applicant.engine.sync()
+    assert report.rejected == 1
+    (conflict,) = [c for c in open_conflicts(applicant.store) if c.entity == "request_events"]
+    assert "住宿费" in conflict.message and "负数" in conflict.message
+    assert applicant.store.records.get("requests", draft["id"])["state"] == "draft"
+
+
+def test_an_amount_raised_after_submission_adds_the_leader_and_tells_the_approver(desk: Desk):
+    _e, rid = _submitted(desk, "TRAVEL_EXPENSE")
+    applicant = desk(APPLICANT)
+    rec = applicant.store.records.get("requests", rid)
+    assert rec["flow_step"] == "head"
+    raised = {**rec["form"], "lodging_fee": "6380.00"}
+    rq.save(applicant.store, "requests", {**rec, "form": raised})
+    assert applicant.engine.sync().rejected == 0
+    rec = applicant.store.records.get("requests", rid)
+    (notice,) = rec["notices"]
+    assert "分管领导审批" in notice["added"][0] and notice["to"] == [desk.uid("zhouli")]
+    zhouli = desk("zhouli")
+    zhouli.engine.sync()
+    assert zhouli.store.records.get("requests", rid)["notices"][0]["message"]
+    visited = _carry(desk, rid)
+    assert [s for s, _w in visited] == ["head", "finance", "leader"]
+
+
+def test_an_approver_who_left_is_replaced_and_it_is_logged(desk: Desk, live: LiveServer):
+    _e, rid = _submitted(desk, "OVERTIME")
+    applicant = desk(APPLICANT)
+    rec = applicant.store.records.get("requests", rid)
+    assert rec["approver_ids"] == [desk.uid("zhouli")]
+    admin = desk("huangwei")
+    admin.transport.request("POST", f"/admin/users/{desk.uid('zhouli')}/disable")
+    try:
+        rq.act(applicant.store, rid, user_id=desk.uid(APPLICANT), action="urge", opinion="请尽快审批")
+        assert applicant.engine.sync().rejected == 0
+        rec = applicant.store.records.get("requests", rid)
+        assert rec["approver_ids"] == [desk.uid("fangzhiyuan")]  # no other 分管领导: the unit head
+        entries, _now = rq.timeline(applicant.store, rid)
+        assert any(e.action == "转办" and "不在岗" in e.opinion for e in entries)
+        log = desk("hexiaoqin").transport.request("GET", "/audit", params={"action": "request.reassigned"})
+        body = log.json()
+        rows = body if isinstance(body, list) else body.get("entries", body.get("items", []))
+        assert any(desk.uid("zhouli") in str(r) and desk.uid("fangzhiyuan") in str(r) for r in rows)
+    finally:
+        admin.transport.request("POST", f"/admin/users/{desk.uid('zhouli')}/enable")
+        desk("zhouli").transport.login("zhouli", PASSWORD)  # disabling ended her sign-in
+
+
+def test_an_offline_edit_after_the_server_approved_is_a_visible_conflict(desk: Desk):
+    _e, rid = _submitted(desk, "OVERTIME")
+    applicant = desk(APPLICANT)
+    _carry(desk, rid)  # approved on the server (the applicant's desk synced along the way)
+    rec = applicant.store.records.get("requests", rid)
+    assert rec["state"] == "approved"
+    # the applicant edits a copy taken before the approval, offline
+    stale = {**rec, "rev": 1, "form": {**rec["form"], "hours": "8"}}
+    applicant.store.records.write("requests", [stale], ops=[__import__("oa_client.store.records", fromlist=["Op"]).Op(
+        kind="upsert", entity="requests", entity_id=rid, payload={k: v for k, v in stale.items()
+                                                                  if k not in ("id", "rev", "deleted", "updated_at")},
+        base_rev=1)])
+    report = applicant.engine.sync()
+    assert report.conflicts + report.rejected >= 1
+    mine = [c for c in open_conflicts(applicant.store) if c.entity_id == rid]
+    assert mine, "the edit must show as a conflict"
+    assert applicant.store.records.get("requests", rid)["state"] == "approved"
+
+
+def test_return_for_changes_reject_and_add_signer(desk: Desk):
+    _e, rid = _submitted(desk, "SUPPLY")
+    zhouli = desk("zhouli")
+    zhouli.engine.sync()
+    rq.act(zhouli.store, rid, user_id=desk.uid("zhouli"), action="return", opinion="请补充用途")
+    zhouli.engine.sync()
+    applicant = desk(APPLICANT)
+    applicant.engine.sync()
+    rec = applicant.store.records.get("requests", rid)
+    assert rec["state"] == "returned"
+    assert any(t.record_id == rid for t in todo_items(applicant.store, user_id=desk.uid(APPLICANT)))
+    rq.submit(applicant.store, rid, user_id=desk.uid(APPLICANT),
+              values={**rec["form"], "purpose": "日常办公打印及档案整理"})
+    assert applicant.engine.sync().rejected == 0
+    zhouli.engine.sync()
+    rq.act(zhouli.store, rid, user_id=desk.uid("zhouli"), action="approve", opinion="同意",
+           add_signer=desk.uid("fangzhiyuan"))
+    assert zhouli.engine.sync().rejected == 0
+    applicant.engine.sync()
+    rec = applicant.store.records.get("requests", rid)
+    assert rec["flow_step"] == "head__plus" and rec["approver_ids"] == [desk.uid("fangzhiyuan")]
+    boss = desk("fangzhiyuan")
+    boss.engine.sync()
+    rq.act(boss.store, rid, user_id=desk.uid("fangzhiyuan"), action="reject", opinion="本季度已超预算")
+    assert boss.engine.sync().rejected == 0
+    applicant.engine.sync()
+    rec = applicant.store.records.get("requests", rid)
+    assert rec["state"] == "rejected" and rec["approver_ids"] == []
+    entries, now = rq.timeline(applicant.store, rid)
+    assert [e.action for e in entries][-1] == "不予批准" and now["state"] == "不予批准"
