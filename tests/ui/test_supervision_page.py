@@ -1,0 +1,79 @@
+"""The 督办 screen walked as a township head would: board with lights and counts, filters,
+the task detail, a progress report through the form (synced), a 销号 request with a
+missing field then filled, and the screens for `python -m ui.screenshots`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.ui.support import WAIT, close_main, make_shell, sign_in, wait_synced
+
+
+def test_board_progress_and_close_request(qtbot, tmp_path, file_keyring, demo_server):
+    shell = make_shell(tmp_path, file_keyring, demo_server.url)
+    window = sign_in(qtbot, shell, "lianghaitao")  # 洪阳镇: leads the mayor's 批示 task
+    wait_synced(qtbot, window)
+    window.navigate(5)
+    page = window.record_pages[5]
+    assert type(page).__name__ == "SupervisionPage"
+    qtbot.waitUntil(lambda: page.task is not None, timeout=WAIT)
+    assert page.view == "mine"
+    titles = [page.table.item(r, 1).text() for r in range(page.table.rowCount())]
+    assert titles == ["市长批示：加快推进洪阳镇防洪堤加固工程"]
+    assert page.table.item(0, 0).text().startswith("● ")
+    assert "正常推进" in page.counts.text() and "<b>1</b>" in page.counts.text()
+    assert "陈志强" in page.detail.toPlainText() or "交办领导" in page.detail.toPlainText()
+    # a light filter with nothing in it, then back
+    page.light.setCurrentIndex(page.light.findData("red"))
+    qtbot.waitUntil(lambda: page.table.rowCount() == 0, timeout=WAIT)
+    page.light.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1 and page.task is not None, timeout=WAIT)
+    assert page.report_button.isEnabled() and page.close_button.isEnabled()
+
+    # progress through the form: saved locally at once, then synced
+    form = page.report_progress()
+    assert form is not None
+    form.buttons.accepted.emit()  # empty: refused in place, naming what is missing
+    assert "进展情况" in form.error.text() and form.isVisible()
+    form.text.setPlainText("完成堤身渗漏点封堵12处。")
+    form.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: "完成堤身渗漏点封堵" in page.detail.toPlainText(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "待同步" not in page.detail.toPlainText(), timeout=WAIT)
+
+    # 销号: the result is required; then the task waits for the 督查室
+    close = page.request_close()
+    close.buttons.accepted.emit()
+    assert "办理结果" in close.error.text()
+    close.result_box.setPlainText("主体工程完工，已组织验收。")
+    close.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: (page.task or {}).get("state") == "closing", timeout=WAIT)
+    qtbot.waitUntil(lambda: "待确认销号" in page.table.item(0, 5).text(), timeout=WAIT)
+    assert not page.close_button.isEnabled() and not page.decide_button.isEnabled()
+    close_main(qtbot, window)
+
+
+def test_screens_for_the_screenshot_run(qtbot, tmp_path, file_keyring, demo_server):
+    shell = make_shell(tmp_path, file_keyring, demo_server.url)
+    window = sign_in(qtbot, shell, "zhengxiaoyan")  # 秘书科: leads the 一网通办 task
+    wait_synced(qtbot, window)
+    window.resize(1360, 820)
+    window.navigate(5)
+    page = window.record_pages[5]
+    files: list[Path] = []
+
+    def shot(widget, name: str) -> None:
+        path = tmp_path / "shots" / f"{name}.png"
+        path.parent.mkdir(exist_ok=True)
+        assert widget.grab().save(str(path))
+        files.append(path)
+
+    def wait(cond, timeout: float = 30) -> None:
+        qtbot.waitUntil(cond, timeout=int(timeout * 1000))
+
+    page.screenshots(shot, window, wait)
+    names = [f.stem for f in files]
+    assert names == ["08-supervision-board", "08b-supervision-progress-form",
+                     "08c-supervision-detail-timeline", "08d-supervision-extension",
+                     "08e-supervision-close-error", "08f-supervision-bulletin"]
+    assert all(f.stat().st_size > 5000 for f in files)
+    close_main(qtbot, window)

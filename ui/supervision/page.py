@@ -1,0 +1,496 @@
+"""The 督办 screen: my unit's tasks / what I ordered / the 督查室 board, with light colours,
+counts per light and filters; the task's detail with its progress timeline; dialogs for
+progress, extension, 销号 and decisions; the monthly 通报."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from oa_client.domain.supervision import SUPERVISOR_ROLE, state_label
+from oa_client.domain.workdays import Light, light_label
+from oa_client.i18n import _
+from oa_client.services import supervision as sup
+from oa_client.services import supervision_views as views
+from ui.ops import run_op
+from ui.qt import (
+    QAbstractItemView,
+    QColor,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QShortcut,
+    QSplitter,
+    Qt,
+    QTabBar,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from ui.supervision import dialogs
+from ui.watermark import Watermark
+
+TABS = (("mine", "本单位事项"), ("ordered", "我交办的"), ("board", "督查室总览"))
+_TAB_IDS = (_("本单位事项"), _("我交办的"), _("督查室总览"))
+COLOURS = {"green": "#1e8e3e", "yellow": "#d49b00", "red": "#c5221f", None: "#8a8a8a"}
+HEADERS = ("状态灯", "督办事项", "牵头单位", "办结期限", "状态", "提醒")
+_HEADER_IDS = (_("状态灯"), _("督办事项"), _("牵头单位"), _("办结期限"), _("状态"), _("提醒"))
+
+
+def load(store, *, view: str, user_id: str, unit_id: str, today: date, light: str | None,
+         lead: str | None, text: str, task_id: str | None) -> dict[str, Any]:
+    """Worker side: the board, names, and the selected task with its timeline."""
+    names = {r["id"]: r.get("name", "") for c in ("units", "users")
+             for r in store.records.list(c, limit=5000)}
+    board = views.board(store, view=view, user_id=user_id, unit_id=unit_id, today=today,
+                        light=light, lead_unit_id=lead, text=text)
+    leads = sorted({r.lead_unit_id for r in board.rows})
+    out: dict[str, Any] = {"board": board, "names": names, "leads": leads, "task": None,
+                           "timeline": []}
+    if task_id:
+        try:
+            out["task"] = store.records.get(sup.COLLECTION, task_id)
+            out["timeline"] = views.timeline(store, task_id)
+        except Exception:  # noqa: S110 (gone meanwhile: the list no longer shows it either)
+            pass
+    return out
+
+
+class SupervisionPage(QWidget):
+    """督办: board with lights and counts, task detail, progress and request dialogs."""
+
+    loaded = Signal()
+    wrote = Signal(str)
+
+    def __init__(self, title: str, views_: list | None = None, parent: QWidget | None = None
+                 ) -> None:
+        super().__init__(parent)
+        self.title, self.views = title, views_ or []
+        self.session = None
+        self.view = "mine"
+        self.current_id: str | None = None
+        self.task: dict | None = None
+        self.result: dict[str, Any] = {}
+        self.today_override: date | None = None
+        self.dirty = False
+        self._build()
+        self.retranslate()
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        top = QHBoxLayout()
+        self.heading = QLabel()
+        self.heading.setStyleSheet("font-weight:bold")
+        top.addWidget(self.heading)
+        self.tabs = QTabBar()
+        for _v, _label in TABS:
+            self.tabs.addTab("")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        top.addWidget(self.tabs)
+        top.addStretch(1)
+        self.report_button, self.extend_button = QPushButton(), QPushButton()
+        self.close_button, self.decide_button = QPushButton(), QPushButton()
+        self.bulletin_button = QPushButton()
+        for b, slot in ((self.report_button, self.report_progress),
+                        (self.extend_button, self.request_extension),
+                        (self.close_button, self.request_close),
+                        (self.decide_button, self.decide),
+                        (self.bulletin_button, self.open_bulletin)):
+            b.clicked.connect(slot)
+            top.addWidget(b)
+        layout.addLayout(top)
+        bar = QHBoxLayout()
+        self.light = QComboBox()
+        self.lead = QComboBox()
+        self.text = QLineEdit()
+        self.text.setClearButtonEnabled(True)
+        self.light_label, self.lead_label = QLabel(), QLabel()
+        self.light_label.setBuddy(self.light)
+        self.lead_label.setBuddy(self.lead)
+        for w in (self.light_label, self.light, self.lead_label, self.lead):
+            bar.addWidget(w)
+        bar.addWidget(self.text, 1)
+        self.counts = QLabel()
+        self.counts.setTextFormat(Qt.TextFormat.RichText)
+        bar.addWidget(self.counts)
+        layout.addLayout(bar)
+        self.filter_timer = QTimer(self)
+        self.filter_timer.setSingleShot(True)
+        self.filter_timer.setInterval(250)
+        self.filter_timer.timeout.connect(self.reload)
+        self.light.currentIndexChanged.connect(lambda *_a: self.filter_timer.start())
+        self.lead.activated.connect(lambda *_a: self.filter_timer.start())
+        self.text.textChanged.connect(lambda *_a: self.filter_timer.start())
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.table = QTableWidget(0, len(HEADERS))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((0, 90), (2, 170), (3, 100), (4, 100), (5, 210)):
+            self.table.setColumnWidth(col, width)
+        self.table.itemSelectionChanged.connect(self._selected)
+        self.splitter.addWidget(self.table)
+        self.detail = QTextBrowser()
+        self.watermark = Watermark(self.detail.viewport())
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout.addWidget(self.splitter, 1)
+        QShortcut(QKeySequence("Ctrl+P"), self, self.report_progress)
+        QShortcut(QKeySequence("Ctrl+L"), self, self.text.setFocus)
+
+    def retranslate(self) -> None:
+        """Texts in the current language."""
+        self.heading.setText(_("督查督办"))
+        for i, (_v, label) in enumerate(TABS):
+            self.tabs.setTabText(i, _(label))
+        self.report_button.setText(_("报送进展(&P)"))
+        self.extend_button.setText(_("申请延期(&E)"))
+        self.close_button.setText(_("申请销号(&X)"))
+        self.decide_button.setText(_("审批(&A)"))
+        self.bulletin_button.setText(_("督办通报(&B)"))
+        self.light_label.setText(_("状态灯(&G)"))
+        self.lead_label.setText(_("牵头单位(&U)"))
+        self.text.setPlaceholderText(_("按事项名称或内容筛选（Ctrl+L）"))
+        self.table.setHorizontalHeaderLabels([_(h) for h in HEADERS])
+        current = self.light.currentData()
+        self.light.blockSignals(True)
+        self.light.clear()
+        self.light.addItem(_("全部"), None)
+        for value in (Light.GREEN, Light.YELLOW, Light.RED):
+            self.light.addItem(light_label(value), value.value)
+        self.light.addItem(_("已销号"), "closed")
+        self.light.setCurrentIndex(max(0, self.light.findData(current)))
+        self.light.blockSignals(False)
+        self._show_counts()
+
+    # -- session and loading --------------------------------------------------------------
+
+    def set_session(self, session, watermark: str) -> None:
+        """Show this session's tasks (the 督查室 starts on the board)."""
+        self.session = session
+        self.watermark.set_text(watermark)
+        roles = (session.me or {}).get("roles") or []
+        self.tabs.setCurrentIndex(2 if SUPERVISOR_ROLE in roles else 0)
+        self.dirty = True
+        if self.isVisible():
+            self.reload()
+
+    def showEvent(self, event) -> None:
+        """Load when first shown (and after a sync changed things)."""
+        super().showEvent(event)
+        if self.dirty and self.session is not None:
+            self.reload()
+
+    def refresh(self) -> None:
+        """Data changed (a sync): reload when shown."""
+        self.dirty = True
+        if self.isVisible():
+            self.reload()
+
+    def today(self) -> date:
+        """Today (screenshots and tests may pin it)."""
+        return self.today_override or date.today()
+
+    def _tab_changed(self, index: int) -> None:
+        self.view = TABS[index][0]
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the board on the worker; the screen updates when it is back."""
+        if self.session is None:
+            return
+        self.dirty = False
+        store, s = self.session.store, self.session
+        args = dict(view=self.view, user_id=s.user_id, unit_id=s.unit_id, today=self.today(),
+                    light=self.light.currentData(), lead=self.lead.currentData(),
+                    text=self.text.text(), task_id=self.current_id)
+        run_op(self, lambda _c: load(store, **args), success=self._loaded,
+               failure=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        from ui.errors import error_text
+
+        self.detail.setPlainText(error_text(exc))
+
+    def _loaded(self, result: dict[str, Any]) -> None:
+        self.result = result
+        names = result["names"]
+        rows = result["board"].rows
+        lead = self.lead.currentData()
+        self.lead.blockSignals(True)
+        self.lead.clear()
+        self.lead.addItem(_("全部"), None)
+        for unit in sorted(set(result["leads"]) | ({lead} if lead else set())):
+            self.lead.addItem(names.get(unit, unit), unit)
+        self.lead.setCurrentIndex(max(0, self.lead.findData(lead)))
+        self.lead.blockSignals(False)
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(rows))
+        selected = -1
+        for i, r in enumerate(rows):
+            dot = QTableWidgetItem("● " + (light_label(Light(r.light)) if r.light else _("已销号")))
+            dot.setForeground(QColor(COLOURS[r.light]))
+            dot.setData(Qt.ItemDataRole.UserRole, r.id)
+            notes = []
+            if r.chased_units:
+                notes.append(_("催办：{units}").format(
+                    units="、".join(names.get(u, u) for u in r.chased_units)))
+            if r.pending == "close":
+                notes.append(_("待确认销号"))
+            elif r.pending == "extension":
+                notes.append(_("延期待审批"))
+            cells = (dot, QTableWidgetItem(r.title),
+                     QTableWidgetItem(names.get(r.lead_unit_id, r.lead_unit_id)),
+                     QTableWidgetItem(r.deadline), QTableWidgetItem(state_label(r.state)),
+                     QTableWidgetItem("；".join(notes)))
+            for col, item in enumerate(cells):
+                self.table.setItem(i, col, item)
+            if r.id == self.current_id:
+                selected = i
+        if selected < 0 and rows:
+            selected = 0
+        if selected >= 0:
+            self.table.selectRow(selected)
+        self.table.blockSignals(False)
+        new_id = rows[selected].id if selected >= 0 else None
+        self._show_counts()
+        if new_id != self.current_id:
+            self.current_id = new_id
+            self.reload()
+            return
+        self.task = result["task"]
+        self._show_detail()
+        self._enable()
+        self.loaded.emit()
+
+    def _show_counts(self) -> None:
+        board = (self.result or {}).get("board")
+        if board is None:
+            self.counts.setText("")
+            return
+        c = board.counts
+        parts = [f"<span style='color:{COLOURS[k]}'>●</span> {html.escape(light_label(Light(k)))} "
+                 f"<b>{c.get(k, 0)}</b>" for k in ("green", "yellow", "red")]
+        parts.append(f"{html.escape(_('已销号'))} <b>{c.get('closed', 0)}</b>")
+        self.counts.setText("&nbsp;&nbsp;".join(parts))
+
+    def _selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return
+        item = self.table.item(rows[0].row(), 0)
+        task_id = item.data(Qt.ItemDataRole.UserRole) if item else None
+        if task_id and task_id != self.current_id:
+            self.current_id = task_id
+            self.reload()
+
+    def select_record(self, collection: str, record_id: str) -> None:
+        """Show one task (from 待办 or search): on the board, filters cleared."""
+        self.current_id = record_id
+        self.light.setCurrentIndex(0)
+        self.lead.setCurrentIndex(0)
+        self.text.clear()
+        if self.view != "board":
+            self.tabs.setCurrentIndex(2)  # reloads
+        else:
+            self.reload()
+
+    # -- detail ---------------------------------------------------------------------------
+
+    def _show_detail(self) -> None:
+        from ui.supervision.detail import detail_html
+
+        if self.task is None:
+            self.detail.setHtml(f"<p style='color:#777'>{html.escape(_('没有督办事项'))}</p>")
+            return
+        self.detail.setHtml(detail_html(self.task, self.result.get("timeline", []),
+                                        self.result.get("names", {}), today=self.today()))
+
+    def _enable(self) -> None:
+        t = self.task or {}
+        open_ = bool(t) and t.get("state") != "closed"
+        s = self.session
+        roles = ((s.me if s else {}) or {}).get("roles") or []
+        mine = bool(s) and s.unit_id in [t.get("lead_unit_id"), *(t.get("assist_unit_ids") or [])]
+        self.report_button.setEnabled(open_ and mine)
+        self.extend_button.setEnabled(open_ and mine and not t.get("pending_extension"))
+        self.close_button.setEnabled(open_ and mine and t.get("state") == "open")
+        can_decide = (t.get("pending_close") and SUPERVISOR_ROLE in roles) or (
+            t.get("pending_extension") and (SUPERVISOR_ROLE in roles
+                                            or (s and t.get("ordered_by") == s.user_id)))
+        self.decide_button.setEnabled(bool(open_ and can_decide))
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def _write(self, op, done: str) -> None:
+        store, me = self.session.store, self.session.me
+
+        def ok(_r) -> None:
+            self.detail.append(f"<p style='color:#1e8e3e'>{html.escape(done)}</p>")
+            self.wrote.emit(self.current_id or "")
+            self.refresh()
+            sync = getattr(self.window(), "sync", None)
+            if sync is not None:
+                sync.refresh_counts()
+                sync.sync_now()
+
+        run_op(self, lambda _c: op(store, me), success=ok, label=_("正在保存…"))
+
+    def report_progress(self) -> dialogs.ProgressForm | None:
+        """报送进展 for my unit (works offline)."""
+        if not self.task or not self.report_button.isEnabled():
+            return None
+        form = dialogs.ProgressForm(self.task.get("title", ""), self)
+        form.accepted.connect(lambda: self._submit_progress(form))
+        form.open()
+        return form
+
+    def _submit_progress(self, form: dialogs.ProgressForm) -> None:
+        tid, text, pct, paths = self.current_id, form.text.toPlainText(), \
+            form.percent.value(), list(form.paths)
+
+        def op(store, me):
+            files = [(p.name, p.read_bytes()) for p in paths]
+            return sup.report_progress(store, me=me, task_id=tid, text=text, percent=pct,
+                                       attachments=files)
+        self._write(op, _("进展已保存，联网后报送"))
+
+    def request_extension(self) -> dialogs.ExtensionForm | None:
+        """申请延期."""
+        if not self.task or not self.extend_button.isEnabled():
+            return None
+        form = dialogs.ExtensionForm(self.task.get("title", ""), self.task.get("deadline", ""),
+                                     self)
+        tid = self.current_id
+
+        def submit() -> None:
+            new, reason = form.new_deadline.date().toPython(), form.reason.toPlainText()
+            self._write(lambda st, me: sup.request_extension(
+                st, me=me, task_id=tid, new_deadline=new, reason=reason),
+                _("延期申请已提交"))
+        form.accepted.connect(submit)
+        form.open()
+        return form
+
+    def request_close(self) -> dialogs.CloseForm | None:
+        """申请销号."""
+        if not self.task or not self.close_button.isEnabled():
+            return None
+        form = dialogs.CloseForm(self.task.get("title", ""), self)
+        tid = self.current_id
+        form.accepted.connect(lambda: self._write(lambda st, me: sup.request_close(
+            st, me=me, task_id=tid, result=form.result_box.toPlainText()), _("销号申请已提交")))
+        form.open()
+        return form
+
+    def decide(self) -> dialogs.DecideForm | None:
+        """Decide the pending 销号 (督查室) or extension (督查室 / ordering leader)."""
+        t = self.task or {}
+        if not self.decide_button.isEnabled():
+            return None
+        tid = self.current_id
+        if t.get("pending_close"):
+            p = t["pending_close"]
+            form = dialogs.DecideForm(_("销号确认"), p.get("result") or "", yes=_("确认销号"),
+                                      no=_("退回重办"), opinion_required_for_no=True, parent=self)
+
+            def submit() -> None:
+                yes, opinion = form.approve, form.opinion.toPlainText()
+                self._write(lambda st, me: sup.decide_close(
+                    st, me=me, task_id=tid, request_id=p["id"], accept=yes, opinion=opinion),
+                    _("已提交销号意见"))
+        else:
+            p = t["pending_extension"]
+            text = _("延至{date}，理由：{reason}").format(date=p.get("new_deadline"),
+                                                    reason=p.get("reason") or "")
+            form = dialogs.DecideForm(_("延期审批"), text, yes=_("同意延期"), no=_("不同意"),
+                                      opinion_required_for_no=False, parent=self)
+
+            def submit() -> None:
+                yes, opinion = form.approve, form.opinion.toPlainText()
+                self._write(lambda st, me: sup.decide_extension(
+                    st, me=me, task_id=tid, request_id=p["id"], approve=yes, opinion=opinion),
+                    _("已提交延期审批意见"))
+        form.accepted.connect(submit)
+        form.open()
+        return form
+
+    # -- 通报 -------------------------------------------------------------------------------
+
+    def open_bulletin(self) -> dialogs.BulletinDialog:
+        """The monthly 督办通报 dialog."""
+        from ui.supervision.detail import bulletin_html
+
+        dlg = dialogs.BulletinDialog(self, today=self.today())
+        store = self.session.store if self.session else None
+        issuer = (self.session.unit_name if self.session else "") or _("督查室")
+
+        def generate() -> None:
+            if store is None:
+                return
+            year, month, today = dlg.year.value(), dlg.month.value(), self.today()
+            dlg.busy(True)
+
+            def op(_c):
+                from ui.supervision.bulletin import render_bulletin
+
+                b = views.monthly_bulletin(store, year=year, month=month, today=today)
+                return b, render_bulletin(b, issuer=issuer, issued=today)
+
+            def done(result) -> None:
+                b, pdf = result
+                dlg.busy(False)
+                dlg.pdf = pdf
+                dlg.save.setEnabled(True)
+                t = b.totals()
+                dlg.status.setText(_("已生成：已办结{done}项，正在办理{doing}项，逾期未办结{late}项"
+                                     "（{kb} KB）").format(done=t["done"], doing=t["in_progress"],
+                                                          late=t["overdue"], kb=len(pdf) // 1024))
+                dlg.preview.setHtml(bulletin_html(b, issuer))
+
+            def failed(exc: BaseException) -> None:
+                from ui.errors import error_text
+
+                dlg.busy(False)
+                dlg.status.setText(error_text(exc))
+            run_op(dlg, op, success=done, failure=failed)
+
+        def save() -> None:
+            from ui.qt import QFileDialog
+
+            name, _f = QFileDialog.getSaveFileName(
+                dlg, _("保存督办通报"), _("督办通报{y}年{m}月.pdf").format(
+                    y=dlg.year.value(), m=dlg.month.value()), "PDF (*.pdf)")
+            if name and dlg.pdf:
+                pdf = dlg.pdf
+                run_op(dlg, lambda _c: Path(name).write_bytes(pdf),
+                       success=lambda _r: dlg.status.setText(_("已保存：{path}").format(path=name)))
+        dlg.generate.clicked.connect(generate)
+        dlg.save.clicked.connect(save)
+        dlg.open()
+        return dlg
+
+    # -- screenshots ----------------------------------------------------------------------
+
+    def screenshots(self, shot, window, wait) -> None:
+        """The supervision screens for `python -m ui.screenshots`."""
+        from ui.supervision.shots import drive
+
+        drive(self, shot, window, wait)
+
