@@ -1,0 +1,248 @@
+"""The 公文 screens against the real demo server: a 请示 of 洪阳镇 goes through its flow with
+the demo users acting on their own clients; the shell user walks the lists, filters, the
+document window (timeline, signatures, action bar), signs off with an opinion and a
+handwritten signature; other users see other action bars; the sender sees the receipts."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+import requests
+
+from oa_client.store.db import Database
+from tests.ui.support import WAIT, close_main, make_shell, sign_in, wait_synced
+from ui.documents.shots import SHOT_TITLE, actor_session, issue_document, signature
+from ui.documents.window import DocumentWindow
+from ui.ops import db_pool
+from ui.qt import QDate
+
+
+@pytest.fixture
+def gui_io(monkeypatch):
+    """Database and HTTP calls made on the GUI thread while `on` is set."""
+    seen: list[str] = []
+    on = threading.Event()
+    main = threading.main_thread()
+    for cls, name in ((Database, "query"), (Database, "transaction"), (requests.Session, "request")):
+        original = getattr(cls, name)
+
+        def recorder(self, *args, _original=original, _name=name, **kwargs):
+            if on.is_set() and threading.current_thread() is main:
+                seen.append(_name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, name, recorder)
+    return on, seen
+
+
+def _window(qtbot, actor, doc_id: str, *, offline: bool = False) -> DocumentWindow:
+    session = actor_session(actor)
+    if offline:
+        session.transport = None
+    w = DocumentWindow(session, doc_id)
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.loaded, timeout=WAIT):
+        w.reload()
+    return w
+
+
+def _close(actors) -> None:
+    db_pool().waitForDone(10_000)
+    for a in actors.values():
+        a.close()
+
+
+def _rows(page) -> list[str]:
+    model = page.model
+    return [(model.record(r) or {}).get("title", "") for r in range(model.rowCount())]
+
+
+def _wait_list(qtbot, page, expected: int) -> None:
+    qtbot.waitUntil(lambda: page.model.rowCount() == expected and all(
+        page.model.record(r) is not None for r in range(expected)), timeout=WAIT)
+
+
+def test_leader_walks_lists_filters_and_signs_off_in_the_document_window(
+        qtbot, tmp_path, file_keyring, demo_server, gui_io):
+    doc_id, actors = issue_document(demo_server.url, tmp_path / "actors", stop_after="review")
+    shell = make_shell(tmp_path, file_keyring, demo_server.url)
+    window = sign_in(qtbot, shell, "lianghaitao")  # 镇长: 请示 are signed by the principal leader
+    wait_synced(qtbot, window)
+    on, seen = gui_io
+    on.set()
+    window.navigate(1)
+    page = window.record_pages[1]
+    _wait_list(qtbot, page, 1)
+    assert _rows(page) == [SHOT_TITLE] and page.tabs.tabText(0).startswith("待办")
+    assert "签发" in page.model.data(page.model.index(0, 4))
+
+    # filters: 文种, text, date range — and back
+    page.kind.setCurrentText("通知")
+    page.reload()
+    _wait_list(qtbot, page, 0)
+    assert "没有符合条件的公文" in page.detail.toPlainText()
+    page.kind.setCurrentText("请示")
+    page.text.setText("榕江堤防")
+    page.reload()
+    _wait_list(qtbot, page, 1)
+    page.text.setText("不存在的标题")
+    page.reload()
+    _wait_list(qtbot, page, 0)
+    page.text.clear()
+    page.use_dates.setChecked(True)
+    page.since.setDate(QDate.currentDate().addDays(1))
+    page.until.setDate(QDate.currentDate().addDays(3))
+    page.reload()
+    _wait_list(qtbot, page, 0)
+    page.clear_filters()
+    _wait_list(qtbot, page, 1)
+    # the other boxes: 收文 holds nothing for this user yet, 发文 this unit's 请示
+    page.tabs.setCurrentIndex(5)
+    qtbot.waitUntil(lambda: SHOT_TITLE in _rows(page), timeout=WAIT)
+    page.tabs.setCurrentIndex(4)
+    qtbot.waitUntil(lambda: SHOT_TITLE not in _rows(page) and page.box == "incoming", timeout=WAIT)
+    page.tabs.setCurrentIndex(0)
+    _wait_list(qtbot, page, 1)
+
+    # the document window: elements, timeline with signatures, an action bar for 签发
+    page.table.selectRow(0)
+    qtbot.waitUntil(lambda: page.current is not None and page.current["id"] == doc_id, timeout=WAIT)
+    with qtbot.waitSignal(page.opened, timeout=WAIT) as opened:
+        page.open_current()
+    w = opened.args[0]
+    qtbot.waitUntil(lambda: w.view is not None, timeout=WAIT)
+    assert w.title.text() == SHOT_TITLE and "签发" in w.status.text()
+    assert "待编号" in w.elements.text() and "普宁市人民政府" in w.elements.text()
+    assert {"approve", "return"} <= set(w.action_buttons) and "submit" not in w.action_buttons
+    steps = [(e.step_name, e.action_label, e.actor_name, e.opinion) for e in w.view.timeline]
+    assert steps[:2] == [("起草", "提交", "黄晓梅", "请审核。"), ("核稿", "同意", "陈伟杰", "文字已核，同意报签。")]
+    assert [k for k, _v in w.opened.signatures.values()] == ["strokes", "strokes"]
+    assert "sig:" in w.timeline.toHtml()  # the signatures are drawn from their strokes
+    assert w.attachments.count() == 2 and not w.receipts_box.isVisibleTo(w)
+    assert w.body.marked_button.isEnabled()  # the drafter's revision can be compared
+
+    # 退回 without a reason is refused (by the service, said in the window)
+    w._act({"action": "return", "step": "sign_off", "opinion": "  "})
+    qtbot.waitUntil(lambda: "退回必须填写理由" in w.problem.text(), timeout=WAIT)
+
+    # 常用意见 + handwritten signature + 同意 (Ctrl+Enter takes the default action)
+    index = w.phrases.findData("同意。")
+    w.phrases.setCurrentIndex(index)
+    w.phrases.activated.emit(index)
+    assert w.opinion.toPlainText() == "同意。"
+    w.set_signature(signature())
+    with qtbot.waitSignal(w.loaded, timeout=WAIT):
+        w.action_buttons["approve"].click()
+    mine = w.view.timeline[-1]
+    assert (mine.step_name, mine.actor_name, mine.opinion) == ("签发", "梁海涛", "同意。")
+    assert w.opened.signatures[mine.event_id][0] == "strokes"
+    assert w.opinion.toPlainText() == "" and w.signature is None
+    # the change syncs; the server takes it; 待办 empties, 已办/在办 shows it
+    qtbot.waitUntil(lambda: w.view is not None and w.view.timeline[-1].outcome == "accepted",
+                    timeout=WAIT)
+    assert "approve" not in w.action_buttons and "复核" in w.status.text()
+    _wait_list(qtbot, page, 0)
+    page.tabs.setCurrentIndex(1)  # 在办: I acted, the flow goes on
+    qtbot.waitUntil(lambda: SHOT_TITLE in _rows(page), timeout=WAIT)
+    on.clear()
+    w.close()
+    close_main(qtbot, window)
+    _close(actors)
+    assert seen == [], f"I/O on the GUI thread: {sorted(set(seen))}"
+
+
+def test_action_bar_offers_only_what_each_user_may_do(qtbot, tmp_path, demo_server):
+    doc_id, actors = issue_document(demo_server.url, tmp_path / "actors", stop_after="sign_off")
+    try:
+        director = _window(qtbot, actors["chenweijie"], doc_id)  # holds 复核
+        assert {"approve", "return"} <= set(director.action_buttons)
+        assert director.action_buttons["approve"].text().startswith("同意")
+        drafter = _window(qtbot, actors["huangxiaomei"], doc_id)  # drafted it, holds nothing now
+        assert "approve" not in drafter.action_buttons and "return" not in drafter.action_buttons
+        mayor = _window(qtbot, actors["lianghaitao"], doc_id)  # signed; may withdraw until 复核 acts
+        assert "approve" not in mayor.action_buttons
+        assert set(mayor.action_buttons) <= {"withdraw", "urge", "delegate"}
+        assert "withdraw" in mayor.action_buttons
+        # the director takes 复核: the mayor's 撤回 is gone, the clerk now has 编号 (needs the server)
+        actors["chenweijie"].act(doc_id, "approve", "recheck", opinion="已复核。")
+        actors["lianghaitao"].sync()
+        with qtbot.waitSignal(mayor.loaded, timeout=WAIT):
+            mayor.reload()
+        assert "withdraw" not in mayor.action_buttons and "approve" not in mayor.action_buttons
+        actors["huangxiaomei"].sync()
+        clerk = _window(qtbot, actors["huangxiaomei"], doc_id, offline=True)
+        assert clerk.action_buttons["approve"].text().startswith("编号")
+        assert "需要连接服务器" in clerk.bar_note.text() and "当前离线" in clerk.bar_note.text()
+        with qtbot.waitSignal(clerk.loaded, timeout=WAIT):
+            clerk.action_buttons["approve"].click()
+        assert "待编号" in clerk.waiting.text() and clerk.waiting.isVisibleTo(clerk)
+        assert clerk.view.timeline[-1].outcome == "pending"
+    finally:
+        _close(actors)
+
+
+def test_sender_sees_receipts_and_chases_a_unit(qtbot, tmp_path, demo_server):
+    doc_id, actors = issue_document(demo_server.url, tmp_path / "actors", attachments=1)
+    try:
+        w = _window(qtbot, actors["huangxiaomei"], doc_id)
+        assert w.receipts_box.isVisibleTo(w)
+        table = w.receipts
+        shown = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+        assert shown == {"普宁市人民政府": "已签收", "普宁市财政局": "已退回",
+                         "普宁市政务服务数据管理局": "已送达"}
+        row = {table.item(r, 0).text(): r for r in range(table.rowCount())}
+        assert table.item(row["普宁市人民政府"], 2).text() == "吴琼"
+        assert "本局非主送机关" in table.item(row["普宁市财政局"], 4).text()
+        units = {r.unit_name: r.unit_id for r in w.view.receipts}
+        assert not table.buttons[("chase", units["普宁市人民政府"])].isEnabled()  # signed for
+        assert table.buttons[("resend", units["普宁市财政局"])].isEnabled()  # returned
+        chase = table.buttons[("chase", units["普宁市政务服务数据管理局"])]
+        assert chase.isEnabled()
+        with qtbot.waitSignal(w.loaded, timeout=WAIT):
+            chase.click()
+        assert w.problem.text() == ""
+        queued = [op["payload"] for op in actors["huangxiaomei"].store.records.outbox()
+                  if op["entity"] == "document_events"]
+        assert [(p["receipt_action"], p["document_id"]) for p in queued] == [("chase", doc_id)]
+        # the state line, the timeline up to 分发, the number the server gave
+        assert "已分发" in w.status.text() and "洪府〔" in w.elements.text()
+        assert [e.step_name for e in w.view.timeline] == [
+            "起草", "核稿", "签发", "复核", "编号", "用印", "分发"]
+    finally:
+        _close(actors)
+
+
+def test_standing_delegation_from_the_list(qtbot, tmp_path, file_keyring, demo_server, monkeypatch):
+    from ui.documents import page as page_module
+
+    shell = make_shell(tmp_path, file_keyring, demo_server.url)
+    window = sign_in(qtbot, shell, "lianghaitao")
+    wait_synced(qtbot, window)
+    window.navigate(1)
+    page = window.record_pages[1]
+    start = date.today()
+
+    class Picked:  # the dialog as a user fills it: 朱艳萍, a week from today
+        def __init__(self, title, people, parent, **kwargs):
+            self.people = dict(people)
+
+        def exec(self):
+            return True
+
+        def person(self):
+            return next(i for i, label in self.people.items() if label.startswith("朱艳萍"))
+
+        def dates(self):
+            return start, start + timedelta(days=6)
+
+    monkeypatch.setattr(page_module, "PersonDialog", Picked)
+    with qtbot.waitSignal(page.wrote, timeout=WAIT):
+        page.standing_delegation()
+    store = window.session.store
+    rows = store.records.list("delegations")
+    assert len(rows) == 1 and rows[0]["principal_id"] == window.session.user_id
+    assert (rows[0]["start"], rows[0]["end"]) == (start.isoformat(), (start + timedelta(days=6)).isoformat())
+    close_main(qtbot, window)

@@ -1,0 +1,137 @@
+"""公文 widgets without a server: the signature pad driven by mouse events, the compose form's
+element-exact errors, and the marked revision view."""
+
+from __future__ import annotations
+
+import json
+
+from ui.documents.compose import ComposeForm
+from ui.documents.dialogs import ReturnDialog
+from ui.documents.revision_view import RevisionView
+from ui.documents.signature_pad import SignatureDialog, SignaturePad, render_strokes
+from ui.qt import QPoint, Qt, QTest
+
+
+def _draw(pad, points: list[tuple[int, int]]) -> None:
+    QTest.mousePress(pad, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(*points[0]))
+    for p in points[1:]:
+        QTest.mouseMove(pad, QPoint(*p))
+    QTest.mouseRelease(pad, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       QPoint(*points[-1]))
+
+
+def test_signature_pad_keeps_mouse_strokes_as_vectors_and_png(qtbot):
+    pad = SignaturePad()
+    qtbot.addWidget(pad)
+    pad.resize(420, 180)
+    pad.show()
+    qtbot.waitExposed(pad)
+    assert pad.is_empty()
+    _draw(pad, [(30 + 10 * i, 100 + (i % 3) * 8) for i in range(15)])
+    _draw(pad, [(200, 60), (210, 90), (220, 120)])
+    data = json.loads(pad.strokes_json())
+    assert data["format"] == 1 and (data["width"], data["height"]) == (420, 180)
+    assert [len(s["points"]) for s in data["strokes"]] == [15, 3]
+    assert data["strokes"][0]["device"] == "mouse"
+    assert data["strokes"][0]["points"][0][:2] == [30.0, 100.0]
+    assert data["strokes"][1]["points"][-1][:2] == [220.0, 120.0]
+    png = pad.png_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    image = render_strokes(data, 60)
+    assert image.height() == 60 and image.width() > 60  # cropped to the ink, wider than high
+    # keyboard: Ctrl+Z drops the last stroke, Delete clears
+    pad.setFocus()
+    QTest.keyClick(pad, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(pad.signature()["strokes"]) == 1
+    QTest.keyClick(pad, Qt.Key.Key_Delete)
+    assert pad.is_empty()
+
+
+def test_signature_dialog_refuses_an_empty_signature(qtbot):
+    dialog = SignatureDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.buttons.accepted.emit()
+    assert dialog.isVisible() and "签名为空" in dialog.problem.text()
+    _draw(dialog.pad, [(40, 100), (80, 120), (120, 90), (160, 110)])
+    dialog.buttons.accepted.emit()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    sig = dialog.result_signature()
+    assert sig["png"].startswith(b"\x89PNG") and len(json.loads(sig["strokes"])["strokes"]) == 1
+
+
+def test_compose_form_names_the_wrong_element(qtbot):
+    form = ComposeForm()
+    qtbot.addWidget(form)
+    form.show()
+    form.activateWindow()
+    qtbot.waitUntil(form.isActiveWindow, timeout=3000)
+    saved: list[dict] = []
+    form.submit_requested.connect(saved.append)
+    form.kind.setCurrentText("请示")
+    form.title.setText("普宁市人民政府办公室关于申请防汛物资储备资金的请示")
+    form.main_to.setText("普宁市人民政府、普宁市财政局")
+    form.body.setPlainText("妥否，请批示。")
+    assert form.request(submit=True) is False
+    assert "【主送机关】" in form.problem.text() and "只能主送一个机关" in form.problem.text()
+    assert "c00000" in form.main_to.styleSheet()  # the element is marked …
+    assert form.main_to.hasFocus()  # … and the cursor is there
+    form.main_to.setText("普宁市人民政府")
+    assert form.main_to.styleSheet() == "" and form.problem.text() == ""  # typing clears it
+    form.title.setText("   ")
+    assert form.request(submit=False) is False
+    assert "【标题】" in form.problem.text()
+    form.title.setText("普宁市人民政府办公室关于申请防汛物资储备资金的请示")
+    form.body.setPlainText("")
+    assert form.request(submit=True) is False and "【正文】" in form.problem.text()
+    assert form.request(submit=False) is True  # a draft may still be empty
+    form.body.setPlainText("市人民政府：\n拟申请专项资金80万元。\n妥否，请批示。")
+    form.cc_to.setText("普宁市人民政府")
+    assert form.request(submit=True) is False and "【抄送机关】" in form.problem.text()
+    form.cc_to.setText("普宁市财政局")
+    form.attachment_files = [{"name": "大表", "size": 51 * 1024 * 1024, "data": None}]
+    assert form.request(submit=True) is False and "【附件】" in form.problem.text()
+    form.attachment_files = []
+    assert form.request(submit=True) is True
+    values = saved[-1]
+    assert values["kind"] == "请示" and values["main_to"] == ["普宁市人民政府"]
+    assert values["cc_to"] == ["普宁市财政局"] and values["secrecy"] == "非涉密"
+
+
+def test_return_dialog_needs_a_reason(qtbot):
+    dialog = ReturnDialog([("draft", "起草"), ("review", "核稿")])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.reason.setPlainText("   ")
+    dialog.accept()
+    assert dialog.isVisible() and dialog.problem.text() == "退回必须填写理由"
+    dialog.target.setCurrentIndex(1)
+    dialog.reason.setPlainText("主送机关有误")
+    dialog.accept()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert (dialog.step(), dialog.text()) == ("review", "主送机关有误")
+
+
+def test_revision_view_switches_between_clean_and_marked(qtbot):
+    view = RevisionView()
+    qtbot.addWidget(view)
+    view.show()
+    revisions = [{"body": "请于12月10日前完成自查。", "author_name": "刘洋"},
+                 {"body": "请于12月15日前完成自查并报送。", "author_name": "黄建华"}]
+    view.set_content(revisions[-1]["body"], revisions, {})
+    assert view.mode == "clean" and view.text.toPlainText() == "请于12月15日前完成自查并报送。"
+    assert not view.old_combo.isVisible()
+    with qtbot.waitSignal(view.shown, timeout=5000):
+        view.marked_button.click()
+    assert view.mode == "marked" and view.old_combo.isVisible()
+    assert ("delete", "0") in view.segments and ("insert", "5") in view.segments
+    assert ("insert", "并报送") in view.segments
+    assert view.counts() == (4, 1)
+    assert "line-through" in view.text.toHtml() and "underline" in view.text.toHtml()
+    view.clean_button.click()
+    assert view.text.toPlainText() == "请于12月15日前完成自查并报送。"
+    single = RevisionView()
+    qtbot.addWidget(single)
+    single.set_content("只有一稿", [{"body": "只有一稿"}], {})
+    assert not single.marked_button.isEnabled()

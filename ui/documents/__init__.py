@@ -1,0 +1,1 @@
+"""公文 screens: lists, the document window, the compose form, the signature pad."""

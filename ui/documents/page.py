@@ -1,0 +1,531 @@
+"""The 公文 screen: boxes 待办 / 在办 / 已办 / 草稿 / 收文 / 发文 / 待阅 with filters, a preview,
+and the document window, compose form and 委托 dialog opened from it."""
+
+from __future__ import annotations
+
+import html
+import itertools
+from typing import Any
+
+from oa_client.domain.document import URGENCY_ALLOWED, DocKind
+from oa_client.i18n import _
+from oa_client.services import documents as svc
+from ui.documents import data
+from ui.documents.compose import ComposeForm
+from ui.documents.dialogs import PersonDialog
+from ui.documents.window import DocumentWindow
+from ui.errors import error_text
+from ui.labels import field_label, fmt
+from ui.lazy_model import BATCH, LazyRecordModel
+from ui.ops import run_op
+from ui.qt import (
+    QAbstractItemView,
+    QCheckBox,
+    QColor,
+    QComboBox,
+    QDate,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QShortcut,
+    QSplitter,
+    Qt,
+    QTabBar,
+    QTableView,
+    QTextBrowser,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from ui.watermark import Watermark
+
+COLUMNS = ["title", "doc_number", "doc_kind", "urgency", "state", "created_at"]
+WIDTHS = {"doc_number": 190, "doc_kind": 60, "urgency": 70, "state": 80, "created_at": 140}
+URGENT = {"特急": QColor("#c00000"), "加急": QColor("#b35900")}
+
+
+class DocListModel(LazyRecordModel):
+    """The lazy list, with 特急 / 加急 rows coloured and the date column readable."""
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        """Colour urgent rows; otherwise as LazyRecordModel."""
+        if role == Qt.ItemDataRole.ForegroundRole and index.isValid():
+            rec = self.record(index.row())
+            if rec is not None and rec.get("urgency") in URGENT:
+                return URGENT[rec["urgency"]]
+        if role == Qt.ItemDataRole.DisplayRole and index.isValid() \
+                and self.columns[index.column()] == "state":
+            rec = self.record(index.row())
+            if rec is not None:
+                from oa_client.services.documents_view import state_label
+
+                return state_label(rec.get("state"))
+        return super().data(index, role)
+
+
+class ComposeWindow(QWidget):
+    """The compose form in its own window."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setWindowTitle(_("拟稿：新建发文"))
+        layout = QVBoxLayout(self)
+        self.form = ComposeForm()
+        layout.addWidget(self.form)
+        self.resize(900, 820)
+        QShortcut(QKeySequence("Esc"), self, self.close)
+
+
+class DocumentsPage(QWidget):
+    """公文: lists with filters and a preview; Enter opens the document window."""
+
+    loaded = Signal(int)  # rows in the list
+    first_page = Signal()  # the first rows are on screen
+    opened = Signal(object)  # a DocumentWindow was shown
+    wrote = Signal(str)  # a document was changed locally
+
+    def __init__(self, title: str, views: list | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title, self.views = title, views or []
+        self.session = None
+        self.box = "todo"
+        self.current: dict | None = None
+        self.select_after_load: str | None = None
+        self.dirty = False
+        self.widths_set = False
+        self.windows: dict[str, DocumentWindow] = {}
+        self.compose_window: ComposeWindow | None = None
+        self.generation = 0
+        self.counts: dict[str, int] = {}
+        self._build()
+        self.retranslate()
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        top = QHBoxLayout()
+        self.heading = QLabel()
+        self.heading.setStyleSheet("font-weight:bold")
+        top.addWidget(self.heading)
+        self.tabs = QTabBar()
+        for _box, _label in data.BOXES:
+            self.tabs.addTab("")
+        self.tabs.currentChanged.connect(self._box_changed)
+        top.addWidget(self.tabs)
+        top.addStretch(1)
+        self.new_button = QPushButton()
+        self.new_button.clicked.connect(self.compose)
+        self.delegate_button = QPushButton()
+        self.delegate_button.clicked.connect(self.standing_delegation)
+        top.addWidget(self.new_button)
+        top.addWidget(self.delegate_button)
+        layout.addLayout(top)
+        bar = QHBoxLayout()
+        self.kind = QComboBox()
+        self.kind.addItem("", "")
+        for k in DocKind:
+            self.kind.addItem(k.value, k.value)
+        self.urgency = QComboBox()
+        self.urgency.addItem("", "")
+        for u in URGENCY_ALLOWED:
+            self.urgency.addItem(u, u)
+        self.use_dates = QCheckBox()
+        today = QDate.currentDate()
+        self.since = QDateEdit(today.addMonths(-1))
+        self.until = QDateEdit(today)
+        for d in (self.since, self.until):
+            d.setCalendarPopup(True)
+            d.setDisplayFormat("yyyy-MM-dd")
+            d.setEnabled(False)
+        self.use_dates.toggled.connect(self.since.setEnabled)
+        self.use_dates.toggled.connect(self.until.setEnabled)
+        self.text = QLineEdit()
+        self.text.setClearButtonEnabled(True)
+        self.clear_button = QPushButton()
+        self.clear_button.clicked.connect(self.clear_filters)
+        self.kind_label, self.urgency_label = QLabel(), QLabel()
+        self.kind_label.setBuddy(self.kind)
+        self.urgency_label.setBuddy(self.urgency)
+        self.to_label = QLabel("—")
+        for w in (self.kind_label, self.kind, self.urgency_label, self.urgency, self.use_dates,
+                  self.since, self.to_label, self.until):
+            bar.addWidget(w)
+        bar.addWidget(self.text, 1)
+        bar.addWidget(self.clear_button)
+        self.count_label = QLabel()
+        bar.addWidget(self.count_label)
+        layout.addLayout(bar)
+        self.filter_timer = QTimer(self)
+        self.filter_timer.setSingleShot(True)
+        self.filter_timer.setInterval(250)
+        self.filter_timer.timeout.connect(self.reload)
+        for signal in (self.kind.currentIndexChanged, self.urgency.currentIndexChanged,
+                       self.use_dates.toggled, self.since.dateChanged, self.until.dateChanged,
+                       self.text.textChanged):
+            signal.connect(lambda *_a: self.filter_timer.start())
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.model = DocListModel(list(COLUMNS), self)
+        self.model.block_loaded.connect(self._block_loaded)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.table.doubleClicked.connect(lambda _i: self.open_current())
+        self.table.activated.connect(lambda _i: self.open_current())
+        self.splitter.addWidget(self.table)
+        self.detail = QTextBrowser()
+        self.detail.setOpenLinks(False)
+        self.detail.anchorClicked.connect(lambda _u: self.open_current())
+        self.watermark = Watermark(self.detail.viewport())
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout.addWidget(self.splitter, 1)
+        QShortcut(QKeySequence("Ctrl+N"), self, self.compose)
+        QShortcut(QKeySequence("Ctrl+L"), self, self._focus_filter)
+        QShortcut(QKeySequence("Return"), self.table, self.open_current)
+        for i in range(len(data.BOXES)):
+            QShortcut(QKeySequence(f"Alt+{i + 1}"), self, lambda i=i: self.tabs.setCurrentIndex(i))
+        order = [self.tabs, self.new_button, self.delegate_button, self.kind, self.urgency,
+                 self.use_dates, self.since, self.until, self.text, self.clear_button, self.table,
+                 self.detail]
+        for a, b in itertools.pairwise(order):
+            QWidget.setTabOrder(a, b)
+
+    def retranslate(self) -> None:
+        """Texts in the current language."""
+        self.heading.setText(_(self.title))
+        self._tab_texts()
+        self.new_button.setText(_("新建发文 (Ctrl+N)"))
+        self.delegate_button.setText(_("委托…"))
+        self.delegate_button.setToolTip(_("外出期间委托他人代为办理公文"))
+        self.kind.setItemText(0, _("全部文种"))
+        self.urgency.setItemText(0, _("全部紧急程度"))
+        self.kind_label.setText(_("文种(&K)"))
+        self.urgency_label.setText(_("紧急(&U)"))
+        self.use_dates.setText(_("日期"))
+        self.text.setPlaceholderText(_("标题或文号（Ctrl+L）"))
+        self.clear_button.setText(_("清除筛选"))
+        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        for w in self.windows.values():
+            w.receipts.retranslate()
+        if self.current is None:
+            self.detail.setHtml(self._hint())
+        else:
+            self.detail.setHtml(self.detail_html(self.current))
+
+    def _tab_texts(self) -> None:
+        for i, (box, label) in enumerate(data.BOXES):
+            n = self.counts.get(box)
+            self.tabs.setTabText(i, f"{_(label)} ({n})" if n else _(label))
+
+    def _hint(self) -> str:
+        return "<p style='color:#777'>" + html.escape(
+            _("选择一件公文查看摘要，按 Enter 或双击打开公文。")) + "</p>"
+
+    def _focus_filter(self) -> None:
+        self.text.setFocus()
+        self.text.selectAll()
+
+    # -- session and loading --------------------------------------------------------------
+
+    def set_session(self, session, watermark: str) -> None:
+        """Show this session's documents."""
+        self.session = session
+        self.watermark.set_text(watermark)
+        for w in self.windows.values():
+            w.watermark.set_text(watermark)
+        self.dirty = True
+        if self.isVisible():
+            self.reload()
+
+    def showEvent(self, event) -> None:
+        """Lists load when first shown (and after a sync changed them)."""
+        super().showEvent(event)
+        if self.dirty and self.session is not None:
+            self.reload(select=self.current["id"] if self.current else None)
+
+    def refresh(self) -> None:
+        """Data changed (a sync): reload the list when shown, and every open document."""
+        self.dirty = True
+        if self.isVisible():
+            self.reload(select=self.current["id"] if self.current else None)
+        for w in list(self.windows.values()):
+            if w.isVisible():
+                w.reload()
+
+    def filters(self) -> data.Filters:
+        """The filter bar as it stands."""
+        since = self.since.date().toPython() if self.use_dates.isChecked() else None
+        until = self.until.date().toPython() if self.use_dates.isChecked() else None
+        return data.Filters(kind=self.kind.currentData() or "", urgency=self.urgency.currentData() or "",
+                            since=since, until=until, text=self.text.text().strip())
+
+    def clear_filters(self) -> None:
+        """Show the whole box again."""
+        for w in (self.kind, self.urgency, self.use_dates, self.text):
+            w.blockSignals(True)
+        self.kind.setCurrentIndex(0)
+        self.urgency.setCurrentIndex(0)
+        self.use_dates.setChecked(False)
+        self.since.setEnabled(False)
+        self.until.setEnabled(False)
+        self.text.clear()
+        for w in (self.kind, self.urgency, self.use_dates, self.text):
+            w.blockSignals(False)
+        self.reload()
+
+    def _box_changed(self, index: int) -> None:
+        self.box = data.BOXES[index][0]
+        self.current = None
+        self.reload()
+
+    def reload(self, select: str | None = None) -> None:
+        """Read the box's ids under the filters (database worker) and show them."""
+        if self.session is None:
+            return
+        self.filter_timer.stop()
+        store, me, box, f = self.session.store, self.session.me, self.box, self.filters()
+        self.dirty = False
+        self.generation += 1
+        generation = self.generation
+        self.select_after_load = select
+        run_op(self, lambda _c: data.box_ids(store, me, box, f),
+               success=lambda out: self._ids_loaded(generation, out), failure=self._read_failed,
+               priority=10)
+        run_op(self, lambda _c: data.box_counts(store, me), success=self._counted,
+               failure=lambda _e: None)
+
+    def _counted(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+        self._tab_texts()
+
+    def _read_failed(self, exc: BaseException) -> None:
+        self.detail.setHtml("<p style='color:#b00000'>" + html.escape(error_text(exc)) + "</p>")
+
+    def _ids_loaded(self, generation: int, out: tuple[list[str], dict[str, dict]]) -> None:
+        if generation != self.generation:
+            return
+        ids, known = out
+        store = self.session.store
+        first = {i: known[i] for i in ids[:BATCH] if i in known} if known else None
+        if first is not None and len(first) < min(len(ids), BATCH):
+            first = None
+        self.model.set_ids(ids, lambda batch: data.fetch(store, batch), self.session.names,
+                           first=first)
+        if first is None and ids:
+            self.model.load_block(0)
+        elif not ids:
+            self.first_page.emit()
+        if not self.widths_set:
+            self.widths_set = True
+            self._set_widths()
+        self.count_label.setText(_("共 {n} 件").format(n=len(ids)))
+        if self.select_after_load:
+            row = self.model.row_of(self.select_after_load)
+            if row >= 0:
+                self.model.load_block(row // BATCH)
+                self.table.selectRow(row)
+                self.table.scrollTo(self.model.index(row, 0))
+        if self.current is None:
+            empty = _("没有符合条件的公文。") if self.filters().active() else _("此列表暂无公文。")
+            self.detail.setHtml(self._hint() if ids else
+                                "<p style='color:#777'>" + html.escape(empty) + "</p>")
+        self.loaded.emit(len(ids))
+
+    def _set_widths(self) -> None:
+        self.table.setColumnWidth(0, max(380, self.table.width() // 2 - 40))
+        for c, key in enumerate(COLUMNS[1:], start=1):
+            self.table.setColumnWidth(c, WIDTHS.get(key, 100))
+
+    def _block_loaded(self, block: int) -> None:
+        if block == 0:
+            self.first_page.emit()
+        current = self.table.currentIndex()
+        if current.isValid() and current.row() // BATCH == block and self.current is None:
+            self._row_changed(current, None)
+
+    def _row_changed(self, current, _previous) -> None:
+        rec = self.model.record(current.row()) if current.isValid() else None
+        self.current = rec
+        if rec is not None:
+            self.detail.setHtml(self.detail_html(rec))
+
+    def detail_html(self, rec: dict) -> str:
+        """A short summary of a document (the preview under the list)."""
+        from oa_client.services.documents_view import state_label
+
+        names = self.session.names if self.session else {}
+        rows = []
+        for key in ("doc_number", "doc_kind", "urgency", "from_unit", "drafter_name",
+                    "holder_ids", "deadline"):
+            value = rec.get(key)
+            if value in (None, "", []):
+                continue
+            rows.append(f"<tr><td style='color:#555;padding-right:14px'>{html.escape(field_label(key))}"
+                        f"</td><td>{html.escape(fmt(key, value, names))}</td></tr>")
+        rows.append(f"<tr><td style='color:#555'>{html.escape(_('状态'))}</td>"
+                    f"<td>{html.escape(state_label(rec.get('state')))}</td></tr>")
+        body = str(rec.get("body") or "")
+        excerpt = body[:300] + ("…" if len(body) > 300 else "")
+        return (f"<h2 style='color:#8b0000'>{html.escape(str(rec.get('title') or ''))}</h2>"
+                f"<table cellspacing='4'>{''.join(rows)}</table>"
+                f"<p style='line-height:160%'>{html.escape(excerpt)}</p>"
+                f"<p><a href='open'>{html.escape(_('打开公文（Enter）'))}</a></p>")
+
+    # -- selecting and opening ------------------------------------------------------------
+
+    def select_record(self, collection: str, record_id: str) -> None:
+        """Show `record_id` in the box where it belongs (待办 when I must act on it)."""
+        if self.session is None or collection != "documents":
+            return
+        store, user_id = self.session.store, self.session.user_id
+
+        def which(_c) -> str:
+            rec = store.records.get("documents", record_id)
+            if user_id in (rec.get("holder_ids") or []):
+                return "todo"
+            if user_id in (rec.get("reader_ids") or []) and user_id not in (rec.get("read_ids") or []):
+                return "to_read"
+            if rec.get("state") == "draft":
+                return "drafts"
+            return rec.get("direction") or "incoming"
+
+        def go(box: str) -> None:
+            index = [b for b, _l in data.BOXES].index(box)
+            self.tabs.blockSignals(True)
+            self.tabs.setCurrentIndex(index)
+            self.tabs.blockSignals(False)
+            self.box = box
+            self.current = None
+            self.clear_filters_quietly()
+            self.reload(select=record_id)
+
+        run_op(self, which, success=go, failure=self._read_failed)
+
+    def clear_filters_quietly(self) -> None:
+        """Clear the filters without reloading (the caller reloads)."""
+        for w in (self.kind, self.urgency, self.use_dates, self.text):
+            w.blockSignals(True)
+        self.kind.setCurrentIndex(0)
+        self.urgency.setCurrentIndex(0)
+        self.use_dates.setChecked(False)
+        self.text.clear()
+        for w in (self.kind, self.urgency, self.use_dates, self.text):
+            w.blockSignals(False)
+
+    def open_current(self) -> None:
+        """Open the selected document in its window."""
+        if self.current is not None:
+            self.open_document(self.current["id"])
+
+    def open_document(self, doc_id: str) -> DocumentWindow:
+        """The window of a document (one per document), shown and loading."""
+        w = self.windows.get(doc_id)
+        if w is None:
+            w = DocumentWindow(self.session, doc_id, offline=self.is_offline)
+            w.watermark.set_text(self.watermark.text)
+            w.changed.connect(self._wrote)
+            w.destroyed.connect(lambda *_a, d=doc_id: self.windows.pop(d, None))
+            w.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.windows[doc_id] = w
+        w.show()
+        w.raise_()
+        w.activateWindow()
+        w.reload()
+        self.opened.emit(w)
+        return w
+
+    def is_offline(self) -> bool:
+        """True when there is no server connection (actions that need it queue)."""
+        if self.session is None or self.session.transport is None:
+            return True
+        sync = getattr(self.window(), "sync", None)
+        return sync is not None and getattr(sync, "state", "") in ("offline", "auth")
+
+    def _wrote(self, doc_id: str) -> None:
+        """A local change: the list, counts and the sync all hear of it."""
+        self.wrote.emit(doc_id)
+        self.refresh()
+        sync = getattr(self.window(), "sync", None)
+        if sync is not None:
+            sync.refresh_counts()
+            sync.sync_now()
+
+    # -- compose and delegation -----------------------------------------------------------
+
+    def compose(self) -> ComposeWindow | None:
+        """Open the compose form for a new 发文."""
+        if self.session is None:
+            return None
+        if self.compose_window is None:
+            self.compose_window = ComposeWindow()
+            self.compose_window.form.save_requested.connect(lambda v: self._save_draft(v, False))
+            self.compose_window.form.submit_requested.connect(lambda v: self._save_draft(v, True))
+            store = self.session.store
+            run_op(self, lambda _c: data.unit_names(store),
+                   success=lambda units: self.compose_window.form.set_units(
+                       units, self.session.unit_name) if self.compose_window else None)
+        self.compose_window.show()
+        self.compose_window.raise_()
+        return self.compose_window
+
+    def _save_draft(self, values: dict[str, Any], submit: bool) -> None:
+        store, me = self.session.store, self.session.me
+        form = self.compose_window.form if self.compose_window else None
+        doc_id = getattr(form, "doc_id", None)
+        run_op(self, lambda _c: data.save_draft(store, me, values, submit=submit, doc_id=doc_id),
+               success=lambda d: self._draft_saved(d, submit),
+               failure=form.show_problem if form else None, label=_("正在保存…"))
+
+    def _draft_saved(self, doc_id: str, submit: bool) -> None:
+        if self.compose_window is not None:
+            self.compose_window.form.doc_id = None if submit else doc_id
+            if submit:
+                self.compose_window.close()
+                self.compose_window.deleteLater()
+                self.compose_window = None
+            else:
+                self.compose_window.form.problem.setStyleSheet("color:#0a6b22")
+                self.compose_window.form.problem.setText(_("草稿已保存（离线也可保存，联网后同步）"))
+        self._wrote(doc_id)
+
+    def standing_delegation(self) -> None:
+        """委托: let a colleague act for me on every 公文 for a date range."""
+        if self.session is None:
+            return
+        store, me = self.session.store, self.session.me
+
+        def chosen(people: list[tuple[str, str]]) -> None:
+            dialog = PersonDialog(_("委托"), people, self, with_dates=True,
+                                  note=_("委托期间，受委托人可代您办理全部公文，办理记录标注“代”。"))
+            if not dialog.exec():
+                return
+            start, end = dialog.dates()
+            person = dialog.person()
+            run_op(self, lambda _c: svc.delegate(store, me=me, delegate_id=person, start=start,
+                                                 end=end),
+                   success=lambda _ch: self._wrote(""))
+
+        run_op(self, lambda _c: data.people(store, me), success=chosen)
+
+    # -- screenshots ----------------------------------------------------------------------
+
+    def screenshots(self, shot, window, wait) -> None:
+        """The document screens for `python -m ui.screenshots`."""
+        from ui.documents.shots import drive
+
+        drive(self, shot, window, wait)
