@@ -98,3 +98,28 @@ def test_missing_reports_per_unit():
     assert missing_reports(task, today=date(2026, 9, 8)) == {}
     assert missing_reports(task, today=date(2026, 9, 9)) == {"b": date(2026, 9, 8)}
     assert set(missing_reports(task, today=date(2026, 9, 16))) == {"a", "b"}
+
+
+def test_the_bulletin_groups_tasks_as_of_the_month_end():
+    from oa_client.domain.supervision_report import build_bulletin, bulletin_paragraphs
+
+    tasks = [
+        {"id": "a", "title": "甲", "lead_unit_id": "u1", "deadline": "2026-10-20",
+         "state": "closed", "closed_at": "2026-10-18T02:00:00+00:00", "started_on": "2026-10-01",
+         "result": "已完成"},
+        # closed only in November: overdue in the October bulletin
+        {"id": "b", "title": "乙", "lead_unit_id": "u1", "deadline": "2026-10-20",
+         "state": "closed", "closed_at": "2026-11-03T02:00:00+00:00", "started_on": "2026-10-01"},
+        {"id": "c", "title": "丙", "lead_unit_id": "u2", "deadline": "2026-12-01",
+         "state": "open", "started_on": "2026-10-01"},
+        {"id": "d", "title": "丁", "lead_unit_id": "u2", "deadline": "2026-12-01",
+         "state": "open", "started_on": "2026-11-02"},  # not started in October
+    ]
+    b = build_bulletin(tasks, year=2026, month=10, unit_names={"u1": "甲局", "u2": "乙镇"})
+    assert b.totals() == {"done": 1, "in_progress": 1, "overdue": 1}
+    assert [s.unit_name for s in b.sections] == ["乙镇", "甲局"]
+    text = "\n".join(bulletin_paragraphs(b))
+    assert "共有督办事项3项" in text and "【逾期未办结】乙" in text and "：已完成" in text
+    with pytest.raises(ValidationError) as err:
+        build_bulletin(tasks, year=2026, month=13, unit_names={})
+    assert err.value.field == "month"

@@ -299,3 +299,34 @@ def test_dissolved_lead_unit_is_reassigned_and_logged(server, people, tmp_path):
     admin.close()
     meitang.close()
     village.close()
+
+
+def test_the_supervision_office_moves_the_lead_and_the_cli_chases(server, people, capsys):
+    duchashi, hongyang, liushadong = people["lindongsheng"], people["lianghaitao"], \
+        people["lizhiming"]
+    hy, ls = unit_of(hongyang), unit_of(liushadong)
+    tid, _c = sup.create_task(duchashi.store, me=me(duchashi), title="河道清淤", content="汛前完成",
+                              lead_unit_id=hy, assist_unit_ids=[ls], deadline="2026-11-30",
+                              report_every="weekly", today=date(2026, 9, 21))
+    duchashi.engine.sync()
+    # only the 督查室 moves the lead; the old lead becomes nothing, the new one leads
+    task(hongyang, tid)
+    sup.reassign(hongyang.store, me=me(hongyang), task_id=tid, lead_unit_id=ls)
+    assert hongyang.engine.sync().rejected == 1
+    sup.reassign(duchashi.store, me=me(duchashi), task_id=tid, lead_unit_id=ls,
+                 reason="职能调整，由流沙东街道牵头")
+    assert duchashi.engine.sync().rejected == 0
+    t = task(liushadong, tid)
+    assert t["lead_unit_id"] == ls and t["assist_unit_ids"] == []
+    assert t["reassigned"][0] == {"from": hy, "to": ls, "at": "2026-09-21",
+                                  "reason": "职能调整，由流沙东街道牵头"}
+    # the clock-driven pass as an operator runs it from cron: `oa-server supervision chase`
+    from oa_server import cli
+
+    settings = server.settings
+    code = cli.main(["--data-dir", str(settings.data_dir), "--database-url",
+                     str(settings.database_url), "supervision", "chase"])
+    assert code == 0
+    assert "催办 1 项" in capsys.readouterr().out  # weeks have passed: the lead is chased
+    t = task(liushadong, tid)
+    assert set(t["chased"]) == {ls} and t["light"] in ("green", "yellow", "red")
