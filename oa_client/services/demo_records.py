@@ -39,7 +39,8 @@ def demo_records(people: dict[str, dict], *, today: date | None = None) -> dict[
 
     office_heads = [uid("huangjianhua"), uid("zhengxiaoyan")]
     leaders = [uid("chenzhiqiang"), uid("linhuimin")]
-    room_id, car_id, supplies_id, tpl_id, tpl2_id = (new_id() for _ in range(5))
+    room_id, tpl_id, tpl2_id = (new_id() for _ in range(3))
+    # requests (零跑动事项) are filed through the real catalogue and flow: ui/requests/demo.py
     out: dict[str, list[tuple[str, dict]]] = {a: [] for a in AUTHORS}
     out["wuqiong"] += [
         ("documents", {
@@ -94,23 +95,6 @@ def demo_records(people: dict[str, dict], *, today: date | None = None) -> dict[
                     "部署今年汛期防汛救灾工作。请各单位主要负责同志准时参加会议。",
             "state": "sign_off", "holder_ids": [uid("chenzhiqiang")], "deadline": _d(today, 1),
             "drafter_id": uid("liuyang"), "audience_users": [*office_heads, *leaders],
-        }),
-        ("service_items", {"code": "GWYC", "name": "公务用车", "category": "行政事务",
-                           "id": car_id, "audience_units": [unit("liuyang")]}),
-        ("service_items", {"code": "BGYP", "name": "办公用品领用", "category": "行政事务",
-                           "id": supplies_id, "audience_units": [unit("liuyang")]}),
-        ("requests", {
-            "service_item_id": car_id, "applicant_id": uid("liuyang"), "state": "submitted",
-            "submitted_at": _d(today, 0), "title": "公务用车申请：赴洪阳镇调研防汛准备情况",
-            "form": {"用车日期": _d(today, 2), "目的地": "洪阳镇人民政府", "乘车人数": 3},
-            "approver_ids": [uid("zhengxiaoyan")], "deadline": _d(today, 1),
-            "audience_users": office_heads,
-        }),
-        ("requests", {
-            "service_item_id": supplies_id, "applicant_id": uid("liuyang"), "state": "in_review",
-            "submitted_at": _d(today, -2), "title": "办公用品领用申请：A4复印纸20包、硒鼓2个",
-            "form": {"物品": "A4复印纸、硒鼓", "数量": "20包、2个"},
-            "approver_ids": [uid("huangjianhua")], "audience_users": office_heads,
         }),
     ]
     rooms_and_meetings, meeting_replies = demo_meetings(today, room_id, uid, unit)

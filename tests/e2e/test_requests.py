@@ -7,8 +7,10 @@ an edit made offline while the server approved)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from oa_client.domain.catalogue import STARTER_CATALOGUE, planned_stages
@@ -16,11 +18,12 @@ from oa_client.domain.catalogue_io import load_catalogue
 from oa_client.errors import ValidationError
 from oa_client.services import records as svc
 from oa_client.services import requests as rq
+from oa_client.services import requests_stats as stats
 from oa_client.services.conflicts import open_conflicts
 from oa_client.services.todo import todo_items
 from sync.org import fetch_org
 from sync.transport import SyncError
-from tests.core.test_catalogue import FILLED
+from tests.core.test_catalogue import FILLED, TODAY
 from tests.server.support import copy_sqlite
 from tests.sync.conftest import sync_template  # noqa: F401
 from tests.sync.support import PASSWORD, LiveServer, make_client
@@ -34,6 +37,7 @@ def live(sync_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     """One server for the module (many requests), the starter catalogue imported by the admin."""
     data_dir = tmp_path_factory.mktemp("requests-server")
     server = LiveServer(data_dir, f"sqlite:///{copy_sqlite(sync_template, data_dir)}").start()
+    server.clock.now = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 10:00 in Beijing: TODAY
     yield server
     server.stop()
 
@@ -110,7 +114,7 @@ def _carry(desk: Desk, request_id: str, *, limit: int = 12) -> list[tuple[str, s
     raise AssertionError(f"not finished: {visited}")
 
 
-def test_every_starter_item_goes_its_way_to_the_end(desk: Desk):
+def test_every_starter_item_goes_its_way_to_the_end(desk: Desk, tmp_path: Path):
     applicant = desk(APPLICANT)
     applicant.engine.sync()
     entries = rq.catalogue(applicant.store)
@@ -132,8 +136,8 @@ def test_every_starter_item_goes_its_way_to_the_end(desk: Desk):
                 form["handover"] = {"id": desk.uid("chenjing"), "name": "陈静"}
             if entry.item.code == "CERT":
                 form["hire_date"] = "2016-07-01"
-            assert not rq.check_form(entry.item, form), (entry.item.code, rq.check_form(entry.item, form))
-            rq.submit(applicant.store, draft["id"], user_id=desk.uid(APPLICANT), values=form)
+            assert not rq.check_form(entry.item, form, today=TODAY), rq.check_form(entry.item, form, today=TODAY)
+            rq.submit(applicant.store, draft["id"], user_id=desk.uid(APPLICANT), values=form, today=TODAY)
             started.append((entry, draft["id"], form))
     report = applicant.engine.sync()  # submitted offline, all queued: one push
     assert report.rejected == 0, {(c.code, c.message) for c in open_conflicts(applicant.store)}
@@ -166,6 +170,13 @@ def test_every_starter_item_goes_its_way_to_the_end(desk: Desk):
     assert ["head", "finance", "leader"] in codes["TRAVEL_EXPENSE"]
     assert ["head", "contract_review", "leader", "stamp"] in codes["SEAL"]
     assert ["hr", "finance"] in codes["CERT"]
+    rows = {r.code: r for r in stats.statistics(applicant.store)}
+    assert rows["LEAVE"].total == 2 and rows["LEAVE"].approved == 2 and rows["OVERTIME"].total >= 1
+    assert all(r.average_hours is not None and r.overdue_now == 0 for r in rows.values())
+    path = stats.export_xlsx(list(rows.values()), tmp_path / "统计.xlsx")
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet["A2"].value == "事项" and sheet.max_row == 2 + len(rows) + 1
+    assert sheet.cell(sheet.max_row, 2).value == sum(r.total for r in rows.values())
 
 
 def _submitted(desk: Desk, code: str, **changes) -> tuple[rq.CatalogueEntry, str]:
@@ -174,7 +185,7 @@ def _submitted(desk: Desk, code: str, **changes) -> tuple[rq.CatalogueEntry, str
     entry = _entry(applicant, code)
     draft = rq.new_draft(applicant.store, record_id=entry.record_id, user_id=desk.uid(APPLICANT))
     form = {**draft["form"], **FILLED[code], **changes}
-    rq.submit(applicant.store, draft["id"], user_id=desk.uid(APPLICANT), values=form)
+    rq.submit(applicant.store, draft["id"], user_id=desk.uid(APPLICANT), values=form, today=TODAY)
     assert applicant.engine.sync().rejected == 0
     return entry, draft["id"]
 
@@ -186,7 +197,7 @@ def test_the_server_refuses_values_that_break_the_rules(desk: Desk):
     draft = rq.new_draft(applicant.store, record_id=entry.record_id, user_id=desk.uid(APPLICANT))
     bad = {**draft["form"], **FILLED["TRAVEL_EXPENSE"], "lodging_fee": "-380"}
     with pytest.raises(ValidationError) as local:
-        rq.submit(applicant.store, draft["id"], user_id=desk.uid(APPLICANT), values=bad)
+        rq.submit(applicant.store, draft["id"], user_id=desk.uid(APPLICANT), values=bad, today=TODAY)
     assert local.value.context["field"] == "lodging_fee"
     # a client that skips its own checks: the server checks with the same schema
     svc.append_event(applicant.store, "request_events", {
@@ -271,7 +282,7 @@ def test_return_for_changes_reject_and_add_signer(desk: Desk):
     assert rec["state"] == "returned"
     assert any(t.record_id == rid for t in todo_items(applicant.store, user_id=desk.uid(APPLICANT)))
     rq.submit(applicant.store, rid, user_id=desk.uid(APPLICANT),
-              values={**rec["form"], "purpose": "日常办公打印及档案整理"})
+              values={**rec["form"], "purpose": "日常办公打印及档案整理"}, today=TODAY)
     assert applicant.engine.sync().rejected == 0
     zhouli.engine.sync()
     rq.act(zhouli.store, rid, user_id=desk.uid("zhouli"), action="approve", opinion="同意",
