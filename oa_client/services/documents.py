@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import difflib
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from oa_client.domain.document import parse_document, problems
 from oa_client.domain.ids import new_id
@@ -45,11 +45,16 @@ from oa_client.errors import NotFoundError, PermissionDenied, ValidationError
 from oa_client.i18n import _
 from oa_client.services import records as rec_svc
 from oa_client.services.documents_flow import dumps_values, replay
+from oa_client.services.documents_view import DocumentView, build_view
 from oa_client.store.local import LocalStore
 from oa_client.store.records import Changes
 
-if TYPE_CHECKING:
-    from oa_client.services.documents_view import DocumentView
+__all__ = [
+    "BOXES", "MAX_ATTACHMENT_BYTES", "DocumentView", "act", "add_phrase", "attach_file", "chase",
+    "compare", "compose", "delegate", "delegations", "get_document", "list_documents",
+    "open_document", "phrases", "remove_phrase", "resend", "save_body", "update_draft",
+    "validate",
+]
 
 BOXES = ("todo", "doing", "done", "drafts", "incoming", "outgoing", "to_read")
 #: largest attachment a 公文 may carry (the server refuses a bigger declared size too)
@@ -485,6 +490,4 @@ def chase(store: LocalStore, *, me: dict[str, Any], doc_id: str, unit_id: str,
 def open_document(store: LocalStore, doc_id: str, *, me: dict[str, Any],
                   now: datetime | None = None) -> DocumentView:
     """Everything the document window shows (see documents_view.DocumentView)."""
-    from oa_client.services.documents_view import build_view
-
     return build_view(store, doc_id, me=me, now=_now(now))

@@ -54,6 +54,23 @@ class LocalOrg:
                 and (department_id is None or u.get("department_id") == department_id)]
 
 
+class FallbackOrg:
+    """Holders from the handling unit, else (same role) from the addressed unit: a 收文 for the
+    市政府 is handled by its 办公室, and the 市政府's leaders 批示 (mirrors the server)."""
+
+    def __init__(self, org: LocalOrg, handler: str, addressed: str) -> None:
+        self.org, self.handler, self.addressed = org, handler, addressed
+
+    def holders(self, role: str, *, unit_id: str | None, department_id: str | None,
+                context: Mapping[str, Any]) -> list[str]:
+        """The handling unit's holders, or the addressed unit's when it has none."""
+        found = self.org.holders(role, unit_id=unit_id, department_id=department_id,
+                                 context=context)
+        if found or unit_id != self.handler or department_id is not None:
+            return found
+        return self.org.holders(role, unit_id=self.addressed, department_id=None, context=context)
+
+
 def event_of(record: dict[str, Any]) -> Event:
     """The workflow event inside an event record (its other fields set aside)."""
     data = {k: record[k] for k in EVENT_FIELDS if k in record and record[k] is not None}
@@ -66,7 +83,9 @@ def event_records(store: LocalStore, doc_id: str) -> list[dict[str, Any]]:
     pending ones in the order we made them."""
     rows = store.records.list("document_events", where={"document_id": doc_id},
                               order_by="created_at", limit=10_000)
-    taken = sorted((r for r in rows if int(r.get("rev") or 0) > 0), key=lambda r: int(r["rev"]))
+    # the server's order is `seq` (a child's revision moves when the document's audience does)
+    taken = sorted((r for r in rows if int(r.get("rev") or 0) > 0),
+                   key=lambda r: (int(r.get("seq") or 0), int(r["rev"])))
     pending = [r for r in rows if int(r.get("rev") or 0) <= 0]
     for r in pending:
         r.setdefault("status", "pending")
@@ -97,8 +116,12 @@ def unit_code(store: LocalStore, unit_id: str | None) -> str:
 def workflow_for(store: LocalStore, doc: dict[str, Any]) -> Workflow:
     """The engine for a document, resolving holders from the local org cache."""
     code = unit_code(store, doc.get("unit_id"))
+    resolver: LocalOrg | FallbackOrg = LocalOrg(store)
+    handler, addressed = doc.get("unit_id"), doc.get("recipient_unit_id")
+    if doc.get("direction") == "incoming" and addressed and addressed != handler:
+        resolver = FallbackOrg(resolver, str(handler), str(addressed))
     return Workflow(flow_definition(doc.get("direction") or "outgoing", code),
-                    resolver=LocalOrg(store), delegations=local_delegations(store))
+                    resolver=resolver, delegations=local_delegations(store))
 
 
 def replay(store: LocalStore, doc: dict[str, Any]) -> tuple[Workflow, FlowState, list[dict]]:

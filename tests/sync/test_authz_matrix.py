@@ -67,13 +67,23 @@ def test_top_level_records_are_invisible_and_unwritable_outside(owner, outsider,
     assert len(live_records(owner.store, collection)) == 1  # untouched
 
 
+def _child(owner, collection: str, doc_id: str, **extra) -> None:
+    """A valid child record for the documents authority: 送审 (a flow start) or a body revision."""
+    me = owner.transport.user["id"]
+    if collection == "document_events":
+        record = {"document_id": doc_id, "action": "start", "actor_id": me,
+                  "at": "2026-11-23T09:00:00+08:00"}
+    else:
+        record = {"document_id": doc_id, "base_rev": 0, "author_id": me, "body": "修改后的正文"}
+    svc.append_event(owner.store, collection, {**record, **extra})
+
+
 @pytest.mark.parametrize("collection", CHILDREN)
 def test_children_follow_their_document(owner, outsider, collection):
     svc.save(owner.store, "documents", {**SAMPLES["documents"], "id": "doc-p"})
-    svc.append_event(owner.store, collection, {"id": f"{collection}-1", "document_id": "doc-p",
-                                               "step": "draft", "action": "submit",
-                                               "opinion": "请审核"})
-    owner.engine.sync()
+    _child(owner, collection, "doc-p", id=f"{collection}-1")
+    report = owner.engine.sync()
+    assert (report.rejected, report.conflicts) == (0, 0)
     outsider.engine.sync()
     assert live_records(outsider.store, collection) == {}
     # an event on someone else's document is refused the same way as on a missing one
@@ -122,28 +132,29 @@ def test_attachments_follow_their_owner(owner, outsider):
         ("rejected", "forbidden")}
 
 
-def test_sharing_a_document_shares_its_opinions_and_attachments(owner, outsider):
+def test_sharing_a_document_shares_its_revisions_events_and_attachments(owner, outsider):
     svc.save(owner.store, "documents", {**SAMPLES["documents"], "id": "doc-share"})
-    svc.append_event(owner.store, "document_events", {"document_id": "doc-share",
-                                                      "action": "approve", "opinion": "同意"})
+    _child(owner, "document_revisions", "doc-share")
     svc.attach(owner.store, owner_kind="document", owner_id="doc-share", name="附件一.txt",
                data="附件内容".encode())
     owner.engine.sync()
     outsider.engine.sync()
-    assert live_records(outsider.store, "document_events") == {}
+    assert live_records(outsider.store, "document_revisions") == {}
     unit = outsider.transport.user["unit"]["id"]
     rec = owner.store.records.get("documents", "doc-share")
-    svc.save(owner.store, "documents", {**rec, "audience_units": [unit]})  # 主送 another unit
+    svc.save(owner.store, "documents", {**rec, "audience_units": [unit]})  # 征求意见 of another unit
     owner.engine.sync()
     report = outsider.engine.sync()
     assert set(live_records(outsider.store)) == {"doc-share"}
-    assert len(live_records(outsider.store, "document_events")) == 1
+    assert len(live_records(outsider.store, "document_revisions")) == 1
     assert report.downloaded == 1
-    rec = owner.store.records.get("documents", "doc-share")
-    svc.save(owner.store, "documents", {**rec, "audience_units": []})  # taken back
-    owner.engine.sync()
+    _child(owner, "document_events", "doc-share")  # 送审: the flow's readers see its events
+    _child(owner, "document_events", "doc-share", action="submit", step="draft")
+    assert owner.engine.sync().rejected == 0
     outsider.engine.sync()
-    assert live_records(outsider.store) == {}
-    assert live_records(outsider.store, "document_events") == {}
-    assert outsider.store.db.query(
-        "SELECT count(*) FROM attachments WHERE deleted = 0")[0][0] == 0
+    assert len(live_records(outsider.store, "document_events")) == 2
+    rec = owner.store.records.get("documents", "doc-share")
+    svc.save(owner.store, "documents", {**rec, "audience_units": []})
+    assert owner.engine.sync().rejected == 1  # once it runs, only the step's holder edits it
+    outsider.engine.sync()
+    assert set(live_records(outsider.store)) == {"doc-share"}

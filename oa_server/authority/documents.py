@@ -1,0 +1,153 @@
+"""The server as the authority for 公文 records and their body revisions (痕迹).
+
+- `documents`: a client creates only 发文 drafts; the elements are checked (the element that
+  is wrong is named; classified 密级 refused; unknown or dissolved 主送/抄送 units refused;
+  attachments over the size limit refused); server-owned fields (state, doc_number,
+  holder_ids, receipts, flow_* …) always keep the server's values; the body changes only
+  through revisions once the flow runs; only the drafter deletes, and only a draft.
+- `document_revisions`: append-only; by the drafter of a draft or the holder of the current
+  step; a revision whose base is stale is kept as a conflicted revision (superseded, shown to
+  its author) while the server's body stays; a taken one becomes the document's body.
+The flow events are judged in documents_events.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oa_server.authority import Authority, Ruling, register
+from oa_server.authority.context import Ctx
+from oa_server.authority.documents_rules import (
+    DOCUMENTS,
+    EVENTS,
+    REVISIONS,
+    SERVER_FIELDS,
+    element_problem,
+    iso,
+)
+from oa_server.i18n import _
+from sync.protocol import Op
+
+
+def _reject(exc: Any) -> Ruling:
+    return Ruling.reject("validation", str(exc))
+
+
+class Documents(Authority):
+    """公文 records: drafts by their drafter, elements checked, server fields kept."""
+
+    collection = DOCUMENTS
+
+    def check(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
+              ) -> Ruling:
+        """Judge a create, edit or delete of a document."""
+        if op.kind == "action":
+            return Ruling.reject("append_only", _("公文只能保存，不能作为流转记录提交"))
+        if op.kind == "delete":
+            if current is None:
+                return Ruling.reject("forbidden", _("您无权修改该记录，或该记录不存在"))
+            if current.get("state") not in (None, "", "draft") or \
+                    current.get("drafter_id", current.get("created_by")) != ctx.user_id:
+                return Ruling.reject("not_allowed", _("只有拟稿人可以删除尚未送审的草稿"))
+            return Ruling.accept(payload)
+        if current is None:
+            return self._create(ctx, payload)
+        return self._edit(ctx, payload, current)
+
+    def _create(self, ctx: Ctx, payload: dict[str, Any]) -> Ruling:
+        if (payload.get("direction") or "outgoing") != "outgoing":
+            return Ruling.reject("validation", _("收文只能由公文交换产生，不能直接创建"))
+        problem = element_problem(ctx, payload)
+        if problem is not None:
+            return _reject(problem)
+        out = {k: v for k, v in payload.items() if k not in SERVER_FIELDS}
+        out.update(direction="outgoing", state="draft", drafter_id=ctx.user_id, body_rev=0,
+                   created_at=iso(ctx.now), doc_number=None, holder_ids=[], receipts={})
+        return Ruling.accept(out)
+
+    def _edit(self, ctx: Ctx, payload: dict[str, Any], current: dict[str, Any]) -> Ruling:
+        drafter = current.get("drafter_id", current.get("created_by"))
+        draft = current.get("state") in (None, "", "draft") or (
+            payload.get("state") == "draft" and drafter == ctx.user_id
+            and self._only_submitted(ctx, str(current["id"]), drafter))
+        if draft and drafter != ctx.user_id:
+            return Ruling.reject("not_allowed", _("只有拟稿人可以在起草阶段修改公文要素"))
+        if not draft and ctx.user_id not in (current.get("holder_ids") or []):
+            return Ruling.reject("not_allowed", _("只有当前环节的办理人可以修改公文要素"))
+        if current.get("direction") == "incoming":
+            return Ruling.reject("not_allowed", _("收文的内容不能修改"))
+        out = {k: v for k, v in payload.items() if k not in SERVER_FIELDS}
+        for key in SERVER_FIELDS:
+            if key in current:
+                out[key] = current[key]
+        if not draft:
+            out["body"] = current.get("body", "")  # the body moves by revisions once it runs
+            for key in ("audience_units",):
+                out[key] = current.get(key) or []
+        problem = element_problem(ctx, out)
+        if problem is not None:
+            return _reject(problem)
+        return Ruling.accept(out)
+
+
+    @staticmethod
+    def _only_submitted(ctx: Ctx, doc_id: str, drafter: str) -> bool:
+        """True when nobody but the drafter has acted yet (送审 only): an edit the drafter made
+        before 送审 may arrive after it, since a desk sends one op per record per batch."""
+        events = [e for e in ctx.children(EVENTS, DOCUMENTS, doc_id)
+                  if e.get("status") == "applied" and not e.get("receipt_action")]
+        return bool(events) and all(e.get("actor_id") == drafter
+                                    and e.get("action") in ("start", "submit") for e in events)
+
+
+class Revisions(Authority):
+    """正文修订: append-only, by the one who may edit now; a stale base is kept as a conflict."""
+
+    collection = REVISIONS
+
+    def check(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
+              ) -> Ruling:
+        """Take a body revision, or keep it as a conflicted one when the body moved meanwhile."""
+        if op.kind != "action" or current is not None:
+            return Ruling.reject("append_only", _("正文修订记录只能追加，不能修改或删除"))
+        doc = ctx.get(DOCUMENTS, str(payload.get("document_id") or ""))
+        if doc is None:
+            return Ruling.reject("forbidden", _("您无权修改该记录，或该记录不存在"))
+        if not isinstance(payload.get("body"), str):
+            return Ruling.reject("validation", _("正文修订缺少正文内容"))
+        if doc.get("direction") == "incoming":
+            return Ruling.reject("not_allowed", _("收文的内容不能修改"))
+        draft = doc.get("state") in (None, "", "draft")
+        if draft and doc.get("drafter_id", doc.get("created_by")) != ctx.user_id:
+            return Ruling.reject("not_allowed", _("只有拟稿人可以修改草稿正文"))
+        if not draft and ctx.user_id not in (doc.get("holder_ids") or []):
+            return Ruling.reject("not_allowed", _("只有当前环节的办理人可以修改正文"))
+        if doc.get("state") in ("number", "seal", "dispatch", "dispatched"):
+            return Ruling.reject("not_allowed", _("公文已进入编号、用印或分发环节，正文不能再修改"))
+        out = {**payload, "author_id": ctx.user_id, "created_at": iso(ctx.now),
+               "server_base_rev": int(doc.get("body_rev") or 0)}
+        try:
+            base = int(payload.get("base_rev") or 0)
+        except (TypeError, ValueError):
+            return Ruling.reject("validation", _("正文修订的基础版本不正确"))
+        if base != int(doc.get("body_rev") or 0):
+            out.update(conflicted=1, status="conflicted")
+            return Ruling.supersede(out, _("正文在您修改期间已被他人修改：服务器上的正文保持不变，"
+                                           "您的修改已另存为冲突版本，请对照后重新修改"))
+        out.update(conflicted=0, status="applied", previous=doc.get("body") or "")
+        return Ruling.accept(out)
+
+    def effects(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
+                ) -> None:
+        """A taken revision becomes the body (and counts as a change after 签发 when it is)."""
+        if payload.get("conflicted"):
+            return
+        doc = ctx.get(DOCUMENTS, str(payload.get("document_id") or ""))
+        if doc is None:
+            return
+        data = {**doc, "body": payload["body"], "body_rev": int(doc.get("body_rev") or 0) + 1}
+        ctx.put(DOCUMENTS, str(doc["id"]), data)
+
+
+register(Documents())
+register(Revisions())

@@ -1,0 +1,140 @@
+"""Server-side effects of the 发文 steps: 编号 (numbers), and 分发 (公文交换) with receipts.
+
+- `assign_number`: 发文字号 from `ctx.next_number("docno:<代字>:<year>")` — atomic under the
+  revision lock, never twice; a number voided by a return is logged (data + audit).
+- `dispatch`: for every 主送/抄送 unit an incoming copy (direction incoming) handled by that
+  unit's 收发员, started in the 收文 flow at 签收; the outgoing copy gets one receipt per unit
+  (已发送 → 已送达 → 已签收 / 已退回), updated when the receiving unit acts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from oa_client.domain.document import format_doc_number
+from oa_client.domain.workflow import Event
+from oa_server.authority.context import Ctx
+from oa_server.authority.documents_rules import (
+    DOCUMENTS,
+    EVENTS,
+    as_ids,
+    handling_unit,
+    iso,
+    today,
+)
+
+if TYPE_CHECKING:
+    from oa_server.authority.documents_events import DocumentEvents
+
+#: elements an incoming copy carries over from the outgoing document
+CARRIED = (
+    "doc_kind", "title", "body", "doc_number", "secrecy", "secrecy_term", "urgency", "copy_no",
+    "issuer_mark", "signers", "signed_off_on", "main_to", "cc_to", "main_to_names",
+    "cc_to_names", "attachments", "issuer_name", "date", "note", "printer", "print_date",
+    "sealed_attachment_id",
+)
+BEFORE_NUMBER = ("draft", "review", "countersign", "sign_off", "recheck")
+
+
+def assign_number(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
+    """Give the document its 发文字号 (once; a document that has one keeps it)."""
+    if doc.get("doc_number"):
+        return doc
+    unit = ctx.org.unit(doc.get("unit_id"))
+    code = getattr(unit, "doc_code", None) or ""
+    year = today(ctx).year
+    seq = ctx.next_number(f"docno:{code}:{year}")
+    number = format_doc_number(code, year, seq)
+    ctx.audit("document.numbered", target=f"documents:{doc['id']}",
+              details={"doc_number": number, "sequence": seq})
+    return {**doc, "doc_number": number, "numbered_at": iso(ctx.now)}
+
+
+def void_number(ctx: Ctx, doc: dict[str, Any], *, reason: str) -> dict[str, Any]:
+    """Take the number back when the document returns before 编号: logged, never reused."""
+    number = doc.get("doc_number")
+    if not number:
+        return doc
+    entry = {"doc_number": number, "voided_at": iso(ctx.now), "by": ctx.user_id, "reason": reason}
+    ctx.audit("document.number_voided", target=f"documents:{doc['id']}", details=entry)
+    return {**doc, "doc_number": None, "voided_numbers": [*(doc.get("voided_numbers") or []), entry]}
+
+
+def recipients(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """(unit id, main|cc) for every receiving unit, 主送 first, without repeats."""
+    out: dict[str, str] = {}
+    for key, kind in (("main_to", "main"), ("cc_to", "cc")):
+        for unit_id in as_ids(doc.get(key)):
+            out.setdefault(unit_id, kind)
+    return list(out.items())
+
+
+def _incoming_id(doc_id: str, unit_id: str, n: int) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"oa-exchange:{doc_id}:{unit_id}:{n}"))
+
+
+def deliver(ctx: Ctx, events: DocumentEvents, doc: dict[str, Any], unit_id: str, kind: str,
+            n: int) -> dict[str, Any]:
+    """Create the incoming copy for one receiving unit, started at 签收; return its receipt."""
+    handler = handling_unit(ctx, unit_id)
+    unit = ctx.org.unit(unit_id)
+    sender = ctx.org.unit(doc.get("unit_id"))
+    inc_id = _incoming_id(str(doc["id"]), unit_id, n)
+    data = {k: doc.get(k) for k in CARRIED if doc.get(k) is not None}
+    data.update(direction="incoming", state="receive", source_id=str(doc["id"]),
+                sender_unit_id=doc.get("unit_id"), sender_name=getattr(sender, "name", ""),
+                recipient_unit_id=unit_id, recipient_kind=kind, created_at=iso(ctx.now),
+                holder_ids=[], receipts={}, audience_units=sorted({unit_id, handler}))
+    audience = {f"unit:{unit_id}", f"unit:{handler}"}
+    ctx.put(DOCUMENTS, inc_id, data, unit_id=handler, audience=audience)
+    signatures = {e.get("signature_id") for e in ctx.children(EVENTS, DOCUMENTS, str(doc["id"]))}
+    for att in ctx.children("attachments", DOCUMENTS, str(doc["id"])):
+        if att.get("owner_kind") != "document" or att["id"] in signatures:
+            continue  # handwritten signatures on opinions stay with the sender
+        copy = {k: att.get(k) for k in ("owner_kind", "name", "size", "sha256", "mime")}
+        copy["owner_id"] = inc_id
+        ctx.put("attachments", str(uuid.uuid5(uuid.NAMESPACE_URL, f"{inc_id}:{att['id']}")), copy)
+    inc = {**data, "id": inc_id, "unit_id": handler}
+    workflow = events.workflow(ctx, inc)
+    start = Event(id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{inc_id}:start")), action="start",
+                  actor_id=ctx.user_id, at=ctx.now, unit_id=handler,
+                  values={k: v for k, v in {"kind": doc.get("doc_kind"),
+                                            "urgency": doc.get("urgency")}.items() if v})
+    state0 = workflow.replay([])
+    pinned = workflow.pin(state0, start)
+    ev = {**pinned.model_dump(mode="json", exclude_none=True), "document_id": inc_id,
+          "status": "applied", "created_at": iso(ctx.now), "actor_name": ctx.user.name,
+          "seq": 1}
+    ctx.put(EVENTS, pinned.id, ev)
+    state = workflow.apply(state0, pinned)
+    inc = events.project(ctx, inc, state, ev)
+    ctx.put(DOCUMENTS, inc_id, inc, audience=audience)
+    return {"unit_name": getattr(unit, "name", unit_id), "kind": kind, "status": "delivered",
+            "sent_at": iso(ctx.now), "delivered_at": iso(ctx.now), "incoming_id": inc_id,
+            "handling_unit_id": handler, "sent": n + 1}
+
+
+def dispatch(ctx: Ctx, events: DocumentEvents, doc: dict[str, Any]) -> dict[str, Any]:
+    """分发: deliver to every 主送/抄送 unit; the document with one receipt per unit."""
+    receipts = dict(doc.get("receipts") or {})
+    for unit_id, kind in recipients(doc):
+        if unit_id in receipts:
+            continue
+        receipts[unit_id] = deliver(ctx, events, doc, unit_id, kind, 0)
+    ctx.audit("document.dispatched", target=f"documents:{doc['id']}",
+              details={"doc_number": doc.get("doc_number"), "units": sorted(receipts)})
+    return {**doc, "receipts": receipts, "dispatched_at": iso(ctx.now)}
+
+
+def update_receipt(ctx: Ctx, incoming: dict[str, Any], entry: dict[str, Any]) -> None:
+    """Write what the receiving unit did onto the sender's receipt for it."""
+    source = ctx.get(DOCUMENTS, str(incoming.get("source_id") or ""))
+    unit_id = str(incoming.get("recipient_unit_id") or "")
+    if source is None or unit_id not in (source.get("receipts") or {}):
+        return
+    receipts = dict(source["receipts"])
+    if receipts[unit_id].get("incoming_id") not in (None, incoming.get("id")):
+        return  # an older copy (before a 重发) no longer speaks for the unit
+    receipts[unit_id] = {**receipts[unit_id], **entry}
+    ctx.put(DOCUMENTS, str(source["id"]), {**source, "receipts": receipts})

@@ -1,0 +1,163 @@
+"""Shared rules of the 公文 authorities: which flow applies, element checks, server fields."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import select
+
+from oa_client.domain.document import parse_document, problems
+from oa_client.domain.workflow import DEFAULT_FLOWS_DIR, FlowDefinition, read_definition
+from oa_client.domain.workflow.model import BEIJING
+from oa_client.errors import ValidationError
+from oa_server.authority.context import Ctx
+from oa_server.i18n import _
+from oa_server.sync_models import SyncRecord
+
+DOCUMENTS = "documents"
+EVENTS = "document_events"
+REVISIONS = "document_revisions"
+#: largest attachment a 公文 may declare (the client refuses it before upload too)
+MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+#: fields only the server writes on a document; a client upsert keeps the server's values
+SERVER_FIELDS = (
+    "state", "doc_number", "holder_ids", "flow_step", "flow_status", "due_at", "receipts",
+    "reader_ids", "read_ids", "body_rev", "voided_numbers", "sealed_attachment_id", "source_id",
+    "sender_unit_id", "sender_name", "recipient_unit_id", "signed_off_on", "signers",
+    "signed_body_rev", "audience_users", "audience_roles", "numbered_at", "sealed_at",
+    "dispatched_at", "chased", "drafter_id", "direction", "created_at", "seal_note",
+)
+FINAL_STATES = ("dispatched", "archived", "refused")
+
+
+@lru_cache(maxsize=32)
+def _definition(direction: str, doc_code: str) -> FlowDefinition:
+    if doc_code:
+        override = DEFAULT_FLOWS_DIR / "units" / f"{doc_code}.{direction}.json"
+        if override.is_file():
+            return read_definition(override)
+    return read_definition(DEFAULT_FLOWS_DIR / f"{direction}.json")
+
+
+def flow_definition(direction: str, doc_code: str | None) -> FlowDefinition:
+    """The unit's template (resources/flows/units/<代字>.<direction>.json) or the default."""
+    return _definition("incoming" if direction == "incoming" else "outgoing", doc_code or "")
+
+
+@lru_cache(maxsize=1)
+def exchange_rules() -> dict[str, Any]:
+    """resources/flows/exchange/rules.json: which unit handles another unit's 收文 (by 代字)."""
+    path = DEFAULT_FLOWS_DIR / "exchange" / "rules.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def handling_unit(ctx: Ctx, unit_id: str) -> str:
+    """The unit whose 收发员 signs for mail addressed to `unit_id` (市政府 → 市政府办公室)."""
+    unit = ctx.org.unit(unit_id)
+    code = (exchange_rules().get("handled_by") or {}).get(getattr(unit, "doc_code", None) or "")
+    if code:
+        other = ctx.org.unit_by_code(code)
+        if other is not None and other.active:
+            return str(other.id)
+    return unit_id
+
+
+def today(ctx: Ctx) -> date:
+    """The server's date in Beijing."""
+    now = ctx.now
+    return (now.astimezone(BEIJING) if now.tzinfo else now).date()
+
+
+def as_ids(value: Any) -> list[str]:
+    """A list of ids from a list or a single value."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value if v]
+    return []
+
+
+def unit_problem(ctx: Ctx, unit_id: str) -> str | None:
+    """Why a receiving unit cannot receive (unknown or dissolved), None when it can."""
+    unit = ctx.org.unit(unit_id)
+    if unit is None:
+        return _("收文单位不存在：{unit}").format(unit=unit_id)
+    if not unit.active:
+        return _("收文单位“{unit}”已撤销或停用，不能再向其发文").format(unit=unit.name)
+    return None
+
+
+def domain_data(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
+    """The elements as the domain Document takes them (unit ids → names from the org chart)."""
+    def names(ids: list[str]) -> list[str]:
+        return [getattr(ctx.org.unit(i), "name", None) or i for i in ids]
+
+    out = {
+        "direction": data.get("direction") or "outgoing", "copy_no": data.get("copy_no"),
+        "secrecy": data.get("secrecy"), "secrecy_term": data.get("secrecy_term"),
+        "urgency": data.get("urgency"), "issuer_mark": data.get("issuer_mark") or "",
+        "doc_number": data.get("doc_number"), "signers": data.get("signers") or [],
+        "signed_off_on": data.get("signed_off_on"),
+        "kind": data.get("doc_kind") or data.get("kind") or "通知", "title": data.get("title"),
+        "body": data.get("body") or "",
+        "main_to": names(as_ids(data.get("main_to"))), "cc_to": names(as_ids(data.get("cc_to"))),
+        "attachments": [{"name": a.get("name") or ""} for a in data.get("attachments") or []
+                        if isinstance(a, dict)],
+        "issuer_name": data.get("issuer_name"), "date": data.get("date") or None,
+        "note": data.get("note"), "printer": data.get("printer"),
+        "print_date": data.get("print_date") or None,
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def element_problem(ctx: Ctx, data: dict[str, Any], *, stage: str = "draft"
+                    ) -> ValidationError | None:
+    """The first thing wrong with a document's elements (naming the element), or None."""
+    try:
+        doc = parse_document(domain_data(ctx, data), stage=None)
+    except ValidationError as exc:
+        return exc
+    if not isinstance(data.get("attachments") or [], list):
+        return ValidationError(_("附件列表格式不正确"), field="attachments")
+    for a in data.get("attachments") or []:
+        if not isinstance(a, dict):
+            return ValidationError(_("附件列表格式不正确"), field="attachments")
+        try:
+            size = int(a.get("size") or 0)
+        except (TypeError, ValueError):
+            return ValidationError(_("附件列表格式不正确"), field="attachments")
+        if size > MAX_ATTACHMENT_BYTES:
+            return ValidationError(_("附件“{name}”超过 {mb} MB 的大小限制").format(
+                name=a.get("name") or "", mb=MAX_ATTACHMENT_BYTES // (1024 * 1024)),
+                field="attachments")
+    for key in ("main_to", "cc_to"):
+        for unit_id in as_ids(data.get(key)):
+            why = unit_problem(ctx, unit_id)
+            if why:
+                return ValidationError(why, field=key)
+    found = problems(doc, stage=stage)  # type: ignore[arg-type]
+    return found[0] if found else None
+
+
+def preload_children(ctx: Ctx, collection: str, record_id: str) -> None:
+    """Load the stored audience of a record's children before its audience changes.
+
+    Works around sync_push: `Ctx.children` caches child records without their audience
+    rows, so a later audience change would insert rows that already exist.
+    """
+    batch = ctx._batch
+    keys = {(c.collection, c.id) for c in ctx.session.scalars(
+        select(SyncRecord).where(SyncRecord.parent == f"{collection}:{record_id}"))}
+    missing = {k for k in keys if k not in batch.stored_audience and k not in batch.new_audience}
+    if missing:
+        batch.load(missing)
+
+
+def iso(value: datetime | date) -> str:
+    """ISO text of a date or time."""
+    return value.isoformat()
