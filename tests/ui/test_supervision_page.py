@@ -77,3 +77,43 @@ def test_screens_for_the_screenshot_run(qtbot, tmp_path, file_keyring, demo_serv
                      "08e-supervision-close-error", "08f-supervision-bulletin"]
     assert all(f.stat().st_size > 5000 for f in files)
     close_main(qtbot, window)
+
+
+def test_the_supervision_office_opens_a_task_and_a_weekend_deadline_is_moved(
+        qtbot, tmp_path, file_keyring, demo_server, monkeypatch):
+    from datetime import date, timedelta
+
+    from ui.qt import QDate, QMessageBox
+
+    asked: list[str] = []
+
+    def question(parent, title, text, *args):
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    shell = make_shell(tmp_path, file_keyring, demo_server.url)
+    window = sign_in(qtbot, shell, "lindongsheng")  # 督查室
+    wait_synced(qtbot, window)
+    window.navigate(5)
+    page = window.record_pages[5]
+    qtbot.waitUntil(lambda: page.view == "board" and page.task is not None, timeout=WAIT)
+    assert page.new_button.isVisible()
+    assert page.table.rowCount() == 3  # every task on the 督查室 board
+    form = page.new_task()
+    form.buttons.accepted.emit()
+    assert "名称" in form.error.text()
+    saturday = date.today() + timedelta(days=10)
+    while saturday.weekday() != 5:
+        saturday += timedelta(days=1)
+    form.title.setText("整改审计反馈问题")
+    form.content.setPlainText("对照审计报告逐项整改，按月报送整改进展。")
+    form.lead.setCurrentIndex(form.lead.findText("普宁市财政局"))
+    form.deadline.setDate(QDate(saturday.year, saturday.month, saturday.day))
+    form.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: (page.task or {}).get("title") == "整改审计反馈问题", timeout=WAIT)
+    assert asked and "休息日" in asked[0]
+    assert page.task["deadline"] == (saturday + timedelta(days=2)).isoformat()  # Monday
+    qtbot.waitUntil(lambda: page.table.rowCount() == 4, timeout=WAIT)
+    qtbot.waitUntil(lambda: (page.task or {}).get("rev", 0) > 0, timeout=WAIT)  # the server took it
+    close_main(qtbot, window)

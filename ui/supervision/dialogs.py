@@ -20,6 +20,7 @@ from ui.qt import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    Qt,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -213,3 +214,67 @@ class BulletinDialog(QDialog):
         """Show the generation running (the button waits meanwhile)."""
         self.progress.setVisible(on)
         self.generate.setEnabled(not on)
+
+
+class TaskForm(_Form):
+    """督查室立项: title, content, lead and assisting units, deadline, importance, reports."""
+
+    def __init__(self, units: list[tuple[str, str]], *, today: date,
+                 parent: QWidget | None = None) -> None:
+        from oa_client.domain.supervision import IMPORTANCE, REPORT_LABELS
+        from ui.qt import QAbstractItemView, QComboBox, QLineEdit, QListWidgetItem
+
+        super().__init__(_("新建督办事项"), parent)
+        self.title = QLineEdit()
+        self.form.addRow(_("事项名称(&T)"), self.title)
+        self.content = self.text_box(_("督办内容(&C)"), _("批示原文或决定事项"))
+        self.lead = QComboBox()
+        self.lead.addItem("", "")
+        for uid, name in units:
+            self.lead.addItem(name, uid)
+        self.form.addRow(_("牵头单位(&L)"), self.lead)
+        self.assist = QListWidget()
+        self.assist.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
+        self.assist.setFixedHeight(90)
+        for uid, name in units:
+            item = QListWidgetItem(name)
+            item.setData(Qt.ItemDataRole.UserRole, uid)
+            self.assist.addItem(item)
+        self.form.addRow(_("配合单位(&A)"), self.assist)
+        self.deadline = QDateEdit(QDate(today.year, today.month, today.day).addDays(30))
+        self.deadline.setCalendarPopup(True)
+        self.deadline.setDisplayFormat("yyyy-MM-dd")
+        self.form.addRow(_("办结期限(&D)"), self.deadline)
+        self.importance = QComboBox()
+        for level in IMPORTANCE:
+            self.importance.addItem(_(level), level)
+        self.form.addRow(_("重要程度(&I)"), self.importance)
+        self.report_every = QComboBox()
+        for key in ("weekly", "monthly", None):
+            self.report_every.addItem(_(REPORT_LABELS[key]), key)
+        self.form.addRow(_("报送频次(&R)"), self.report_every)
+
+    def values(self) -> dict:
+        """The form as create_task keywords."""
+        return {
+            "title": self.title.text(), "content": self.content.toPlainText(),
+            "lead_unit_id": self.lead.currentData() or "",
+            "assist_unit_ids": [i.data(Qt.ItemDataRole.UserRole)
+                                for i in self.assist.selectedItems()
+                                if i.data(Qt.ItemDataRole.UserRole) != self.lead.currentData()],
+            "deadline": self.deadline.date().toPython(),
+            "importance": self.importance.currentData(),
+            "report_every": self.report_every.currentData(),
+        }
+
+    def _check(self) -> None:
+        if not self.title.text().strip():
+            self.fail(_("请填写督办事项名称"), self.title)
+            return
+        if not self.content.toPlainText().strip():
+            self.fail(_("请填写督办内容（批示或决定事项原文）"), self.content)
+            return
+        if not self.lead.currentData():
+            self.fail(_("请选择牵头单位"), self.lead)
+            return
+        self.accept()

@@ -9,7 +9,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from oa_client.domain.supervision import SUPERVISOR_ROLE, state_label
+from oa_client.domain.supervision import (
+    CREATOR_ROLES,
+    SUPERVISOR_ROLE,
+    DeadlineWarning,
+    state_label,
+)
 from oa_client.domain.workdays import Light, light_label
 from oa_client.i18n import _
 from oa_client.services import supervision as sup
@@ -50,13 +55,15 @@ _HEADER_IDS = (_("状态灯"), _("督办事项"), _("牵头单位"), _("办结�
 def load(store, *, view: str, user_id: str, unit_id: str, today: date, light: str | None,
          lead: str | None, text: str, task_id: str | None) -> dict[str, Any]:
     """Worker side: the board, names, and the selected task with its timeline."""
-    names = {r["id"]: r.get("name", "") for c in ("units", "users")
-             for r in store.records.list(c, limit=5000)}
+    units = [(r["id"], r.get("name", "")) for r in store.records.list("units", limit=5000,
+                                                                       order_by="name")]
+    names = {r["id"]: r.get("name", "") for r in store.records.list("users", limit=5000)}
+    names.update(units)
     board = views.board(store, view=view, user_id=user_id, unit_id=unit_id, today=today,
                         light=light, lead_unit_id=lead, text=text)
     leads = sorted({r.lead_unit_id for r in board.rows})
     out: dict[str, Any] = {"board": board, "names": names, "leads": leads, "task": None,
-                           "timeline": []}
+                           "timeline": [], "units": units}
     if task_id:
         try:
             out["task"] = store.records.get(sup.COLLECTION, task_id)
@@ -103,8 +110,9 @@ class SupervisionPage(QWidget):
         top.addStretch(1)
         self.report_button, self.extend_button = QPushButton(), QPushButton()
         self.close_button, self.decide_button = QPushButton(), QPushButton()
-        self.bulletin_button = QPushButton()
-        for b, slot in ((self.report_button, self.report_progress),
+        self.bulletin_button, self.new_button = QPushButton(), QPushButton()
+        for b, slot in ((self.new_button, self.new_task),
+                        (self.report_button, self.report_progress),
                         (self.extend_button, self.request_extension),
                         (self.close_button, self.request_close),
                         (self.decide_button, self.decide),
@@ -152,6 +160,7 @@ class SupervisionPage(QWidget):
         self.splitter.setStretchFactor(1, 2)
         layout.addWidget(self.splitter, 1)
         QShortcut(QKeySequence("Ctrl+P"), self, self.report_progress)
+        QShortcut(QKeySequence("Ctrl+N"), self, self.new_task)
         QShortcut(QKeySequence("Ctrl+L"), self, self.text.setFocus)
 
     def retranslate(self) -> None:
@@ -159,6 +168,7 @@ class SupervisionPage(QWidget):
         self.heading.setText(_("督查督办"))
         for i, (_v, label) in enumerate(TABS):
             self.tabs.setTabText(i, _(label))
+        self.new_button.setText(_("立项(&N)"))
         self.report_button.setText(_("报送进展(&P)"))
         self.extend_button.setText(_("申请延期(&E)"))
         self.close_button.setText(_("申请销号(&X)"))
@@ -335,22 +345,57 @@ class SupervisionPage(QWidget):
             t.get("pending_extension") and (SUPERVISOR_ROLE in roles
                                             or (s and t.get("ordered_by") == s.user_id)))
         self.decide_button.setEnabled(bool(open_ and can_decide))
+        self.new_button.setVisible(bool(set(roles) & set(CREATOR_ROLES)))
 
     # -- writes ---------------------------------------------------------------------------
 
     def _write(self, op, done: str) -> None:
         store, me = self.session.store, self.session.me
 
-        def ok(_r) -> None:
-            self.detail.append(f"<p style='color:#1e8e3e'>{html.escape(done)}</p>")
-            self.wrote.emit(self.current_id or "")
-            self.refresh()
-            sync = getattr(self.window(), "sync", None)
-            if sync is not None:
-                sync.refresh_counts()
-                sync.sync_now()
+        run_op(self, lambda _c: op(store, me), success=lambda _r: self._after_write(done),
+               label=_("正在保存…"))
 
-        run_op(self, lambda _c: op(store, me), success=ok, label=_("正在保存…"))
+    def _after_write(self, done: str) -> None:
+        """A local change: say so, reload, and let the sync push it."""
+        self.detail.append(f"<p style='color:#1e8e3e'>{html.escape(done)}</p>")
+        self.wrote.emit(self.current_id or "")
+        self.refresh()
+        sync = getattr(self.window(), "sync", None)
+        if sync is not None:
+            sync.refresh_counts()
+            sync.sync_now()
+
+    def new_task(self) -> dialogs.TaskForm | None:
+        """督查室立项 (also leaders): a holiday deadline is warned and adjusted on request."""
+        if self.session is None or not self.new_button.isVisible():
+            return None
+        form = dialogs.TaskForm(self.result.get("units", []), today=self.today(), parent=self)
+        form.accepted.connect(lambda: self._create(form.values(), None))
+        form.open()
+        return form
+
+    def _create(self, values: dict, adjust: bool | None) -> None:
+        store, me, today = self.session.store, self.session.me, self.today()
+
+        def op(_c):
+            return sup.create_task(store, me=me, **values, adjust_deadline=adjust, today=today)
+
+        def done(result) -> None:
+            self.current_id = result[0]
+            self._after_write(_("督办事项已立项"))
+
+        def failed(exc: BaseException) -> None:
+            from ui.errors import show_error
+            from ui.qt import QMessageBox
+
+            if isinstance(exc, DeadlineWarning):
+                answer = QMessageBox.question(
+                    self, _("办结期限是休息日"), exc.message + "\n" + _("是否改为建议的工作日？"),
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+                self._create(values, answer == QMessageBox.StandardButton.Yes)
+                return
+            show_error(self, exc)
+        run_op(self, op, success=done, failure=failed, label=_("正在保存…"))
 
     def report_progress(self) -> dialogs.ProgressForm | None:
         """报送进展 for my unit (works offline)."""
