@@ -85,8 +85,10 @@ def board(store: LocalStore, *, view: str = "board", user_id: str = "", unit_id:
         needle = text.strip()
         tasks = [t for t in tasks if needle in str(t.get("title") or "")
                  or needle in str(t.get("content") or "")]
-    out = Board(counts=count_lights(tasks, today=today, warn_days=warn_days, calendar=cal))
     rows = [_row(t, today=today, warn_days=warn_days, cal=cal) for t in tasks]
+    out = Board(counts=count_lights((), today=today))  # the four keys, zero
+    for r in rows:
+        out.counts[r.light or "closed"] += 1
     if light:
         rows = [r for r in rows if (r.light or "closed") == light]
     order = {"red": 0, "yellow": 1, "green": 2, None: 3}
