@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, timedelta, timezone
 from typing import Any
 
 from oa_client.domain.supervision import (
@@ -32,6 +32,7 @@ from oa_server.sync_push import audience_of
 from sync.protocol import Op
 
 TASKS = "supervision_tasks"
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 #: fields only events (or the server) change
 SERVER_FIELDS = (
     "state", "deadline", "lead_unit_id", "assist_unit_ids", "last_reports", "chased", "source",
@@ -129,7 +130,7 @@ class Tasks(Authority):
             deadline = parse_day(out["deadline"], field_name="deadline")
         except ValidationError as exc:
             return _reject_validation(exc)
-        today = ctx.now.date()
+        today = today_of(ctx)
         if deadline < today:
             return Ruling.reject("validation", _("办结期限{deadline}早于立项日期{start}").format(
                 deadline=deadline.isoformat(), start=today.isoformat()))
@@ -185,7 +186,7 @@ class Progress(Authority):
             return
         unit = str(payload["report_unit_id"])
         task["last_reports"] = {**(task.get("last_reports") or {}),
-                                unit: ctx.now.date().isoformat()}
+                                unit: today_of(ctx).isoformat()}
         task["chased"] = {k: v for k, v in (task.get("chased") or {}).items() if k != unit}
         task["last_progress"] = str(payload.get("text") or "")[:200]
         put_task(ctx, task)
@@ -301,7 +302,7 @@ class Events(Authority):
             if payload.get("approve"):
                 task["extensions"] = [*(task.get("extensions") or []), {
                     "from": task.get("deadline"), "to": pending.get("new_deadline"),
-                    "approved_by": ctx.user_id, "at": ctx.now.date().isoformat()}]
+                    "approved_by": ctx.user_id, "at": today_of(ctx).isoformat()}]
                 task["deadline"] = pending.get("new_deadline")
             task["pending_extension"] = None
         elif action == "close_request":
@@ -330,14 +331,15 @@ def move_lead(ctx: Ctx, task: dict[str, Any], unit_id: str, *, reason: str) -> N
     task["lead_unit_id"] = unit_id
     task["assist_unit_ids"] = [u for u in task.get("assist_unit_ids") or [] if u != unit_id]
     task["reassigned"] = [*(task.get("reassigned") or []), {
-        "from": old, "to": unit_id, "at": ctx.now.date().isoformat(), "reason": reason}]
+        "from": old, "to": unit_id, "at": today_of(ctx).isoformat(), "reason": reason}]
     ctx.audit("supervision.reassign", target=f"{TASKS}:{task['id']}",
               details={"from": old, "to": unit_id, "reason": reason})
 
 
 def today_of(ctx: Ctx) -> date:
-    """The server's date for this change."""
-    return ctx.now.date()
+    """The date for this change in China (offices work on Beijing time, the clock is UTC)."""
+    now = ctx.now if ctx.now.tzinfo is not None else ctx.now.replace(tzinfo=UTC)
+    return now.astimezone(CHINA).date()
 
 
 register(Tasks())

@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 from oa_client.domain.supervision import missing_reports, task_light
 from oa_client.domain.workdays import DEFAULT_WARN_DAYS, parse_year_table
 from oa_server.authority.context import Ctx
-from oa_server.authority.supervision import TASKS, move_lead, put_task, server_calendar
+from oa_server.authority.supervision import (
+    TASKS,
+    move_lead,
+    put_task,
+    server_calendar,
+    today_of,
+)
 from oa_server.models import User, UserRole
 from oa_server.sync_models import SyncRecord
 from oa_server.sync_push import server_batch
@@ -53,7 +59,7 @@ def sweep(ctx: Ctx, *, warn_days: int = DEFAULT_WARN_DAYS) -> SweepReport:
     """One pass over open tasks at the server's clock: reassign, chase, update lights."""
     report = SweepReport()
     cal = server_calendar(ctx)
-    today = ctx.now.date()
+    today = today_of(ctx)
     stamp = ctx.now.isoformat(timespec="seconds")
     for task in open_tasks(ctx):
         changed = audience = False

@@ -121,7 +121,9 @@ def test_instruction_to_closure_with_chasing_lights_extension_and_bulletin(serve
     # the National Day week passes: on Saturday 10-10 (a make-up workday) it is red
     server.clock.now = at("2026-10-08")
     assert chase(duchashi)["lights"] == {}  # still yellow
-    server.clock.now = at("2026-10-10")
+    server.clock.now = at("2026-10-09", hour=15)  # 23:00 on Friday in Beijing: still yellow
+    assert chase(duchashi)["lights"] == {}
+    server.clock.now = at("2026-10-09", hour=17)  # 01:00 on Saturday 10-10 in Beijing
     assert chase(duchashi)["lights"] == {tid: "red"}
     assert views.board(hongyang.store, view="mine", unit_id=hy, today=date(2026, 10, 10)
                        ).counts["red"] == 1
