@@ -140,7 +140,24 @@ def validate(fields: dict[str, Any], *, stage: str = "draft",
     for a in fields.get("attachments") or []:
         if int(a.get("size") or 0) > MAX_ATTACHMENT_BYTES:
             found.append(_too_big(a.get("name") or ""))
+    if store is not None:
+        found.extend(unit_problems(store, fields))
     return found
+
+
+def unit_problems(store: LocalStore, fields: dict[str, Any]) -> list[ValidationError]:
+    """主送/抄送 units the local org chart does not know (dissolved or never existed)."""
+    out = []
+    for key in ("main_to", "cc_to"):
+        ids = _as_ids(fields.get(key))
+        known = store.records.get_many("units", ids)
+        for unit_id in ids:
+            unit = known.get(unit_id)
+            if unit is None or unit.get("deleted"):
+                name = (unit or {}).get("name") or unit_id
+                out.append(ValidationError(
+                    _("收文单位“{unit}”不存在或已撤销，不能向其发文").format(unit=name), field=key))
+    return out
 
 
 def _too_big(name: str) -> ValidationError:
@@ -284,6 +301,8 @@ def act(store: LocalStore, *, me: dict[str, Any], doc_id: str, action: str,
         state = workflow.apply(state, start)
         pending.append(_event_record(doc_id, start))
         step = step or (state.current.step if state.current else None)
+    if action == "approve" and step == "dispatch":
+        _raise_first(unit_problems(store, doc))
     if action == "return" and not opinion.strip():
         raise ValidationError(_("退回必须填写理由"), field="opinion")
     signature_id = None
@@ -470,7 +489,8 @@ def _receipt_action(store: LocalStore, *, me: dict[str, Any], doc_id: str, unit_
         raise ValidationError(_("该单位已签收或已退回，无需催收"), field="unit_id")
     at = _now(now).isoformat()
     return rec_svc.append_event(store, "document_events", {
-        "document_id": doc_id, "receipt_action": kind, "unit_id": unit_id, "actor_id": user_id,
+        "document_id": doc_id, "receipt_action": kind, "receiving_unit_id": unit_id,
+        "actor_id": user_id,
         "actor_name": str(me.get("name") or ""), "action": "urge", "at": at, "created_at": at,
         "status": "pending"})
 

@@ -13,6 +13,7 @@ The flow events are judged in documents_events.py.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from oa_server.authority import Authority, Ruling, register
@@ -149,5 +150,35 @@ class Revisions(Authority):
         ctx.put(DOCUMENTS, str(doc["id"]), data)
 
 
+class Delegations(Authority):
+    """委托: only for one's own duties, to an active colleague, for a proper date range."""
+
+    collection = "delegations"
+
+    def check(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
+              ) -> Ruling:
+        """The principal is always the asking user; the delegate must be able to act."""
+        if op.kind == "delete":
+            if current is not None and current.get("principal_id") != ctx.user_id:
+                return Ruling.reject("not_allowed", _("只能撤销本人的委托"))
+            return Ruling.accept(payload)
+        if current is not None and current.get("principal_id") != ctx.user_id:
+            return Ruling.reject("not_allowed", _("只能修改本人的委托"))
+        delegate = ctx.org.active_user(payload.get("delegate_id"))
+        if delegate is None or str(delegate.id) == ctx.user_id:
+            return Ruling.reject("validation", _("请选择受委托人（不能是本人）"))
+        try:
+            start = date.fromisoformat(str(payload.get("start")))
+            end = date.fromisoformat(str(payload.get("end")))
+        except ValueError:
+            return Ruling.reject("validation", _("委托期限不完整或结束日期早于开始日期"))
+        if end < start:
+            return Ruling.reject("validation", _("委托期限不完整或结束日期早于开始日期"))
+        return Ruling.accept({**payload, "principal_id": ctx.user_id,
+                              "principal_name": ctx.user.name, "delegate_name": delegate.name,
+                              "audience_users": [str(delegate.id)]})
+
+
 register(Documents())
 register(Revisions())
+register(Delegations())

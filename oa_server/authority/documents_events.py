@@ -144,7 +144,8 @@ class DocumentEvents(FlowEvents):
         return ruling
 
     def _check_receipt(self, ctx: Ctx, payload: dict[str, Any], doc: dict[str, Any]) -> Ruling:
-        kind, unit_id = payload.get("receipt_action"), str(payload.get("unit_id") or "")
+        kind = payload.get("receipt_action")
+        unit_id = str(payload.get("receiving_unit_id") or "")
         if kind not in ("resend", "chase"):
             return Ruling.reject("validation", _("未知的回执操作"))
         if payload.get("actor_id") != ctx.user_id:
@@ -243,8 +244,10 @@ class DocumentEvents(FlowEvents):
         return data
 
     def _receipt_effect(self, ctx: Ctx, payload: dict[str, Any], doc: dict[str, Any]) -> None:
-        unit_id = str(payload["unit_id"])
+        unit_id = str(payload.get("receiving_unit_id") or "")
         receipts = dict(doc.get("receipts") or {})
+        if unit_id not in receipts:
+            return
         receipt = dict(receipts[unit_id])
         if payload["receipt_action"] == "chase":
             receipt.update(chased=int(receipt.get("chased") or 0) + 1, chased_at=iso(ctx.now))
