@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from oa_client.errors import ValidationError
 from oa_client.services import supervision as sup
 from oa_client.services import supervision_views as views
 from oa_client.services.todo import todo_items
@@ -332,3 +333,49 @@ def test_the_supervision_office_moves_the_lead_and_the_cli_chases(server, people
     assert "催办 1 项" in capsys.readouterr().out  # weeks have passed: the lead is chased
     t = task(liushadong, tid)
     assert set(t["chased"]) == {ls} and t["light"] in ("green", "yellow", "red")
+
+
+def test_extension_requests_one_at_a_time_decided_by_the_supervision_office(server, people):
+    duchashi, hongyang, liushadong = people["lindongsheng"], people["lianghaitao"], \
+        people["lizhiming"]
+    hy, ls = unit_of(hongyang), unit_of(liushadong)
+    tid, _c = sup.create_task(duchashi.store, me=me(duchashi), title="背街小巷改造",
+                              content="年内完成", lead_unit_id=hy, assist_unit_ids=[ls],
+                              deadline="2026-10-30", today=date(2026, 9, 21))
+    duchashi.engine.sync()
+    task(hongyang, tid)
+    task(liushadong, tid)
+    first, _c = sup.request_extension(hongyang.store, me=me(hongyang), task_id=tid,
+                                      new_deadline="2026-11-20", reason="拆迁未完成")
+    sup.request_extension(liushadong.store, me=me(liushadong), task_id=tid,
+                          new_deadline="2026-12-20", reason="配合单位也要延期")
+    hongyang.engine.sync()
+    assert liushadong.engine.sync().superseded == 1  # one request at a time, the later told
+    # a unit cannot decide its own request; the 督查室 can (the ordering leader too)
+    sup.decide_extension(hongyang.store, me=me(hongyang), task_id=tid, request_id=first,
+                         approve=True)
+    assert hongyang.engine.sync().rejected == 1
+    task(duchashi, tid)
+    sup.decide_extension(duchashi.store, me=me(duchashi), task_id=tid, request_id=first,
+                         approve=False, opinion="理由不充分")
+    duchashi.engine.sync()
+    t = task(hongyang, tid)
+    assert t["deadline"] == "2026-10-30" and t["pending_extension"] is None
+    # a new request; on a Sunday it is moved to the next workday and approved
+    again, _c = sup.request_extension(hongyang.store, me=me(hongyang), task_id=tid,
+                                      new_deadline="2026-11-15", reason="补充拆迁协议")
+    hongyang.engine.sync()
+    assert task(duchashi, tid)["pending_extension"]["new_deadline"] == "2026-11-16"
+    sup.decide_extension(duchashi.store, me=me(duchashi), task_id=tid, request_id=again,
+                         approve=True)
+    duchashi.engine.sync()
+    t = task(liushadong, tid)
+    assert t["deadline"] == "2026-11-16"
+    assert t["extensions"] == [{"from": "2026-10-30", "to": "2026-11-16",
+                                "approved_by": me(duchashi)["id"], "at": "2026-09-21"}]
+    # bad requests are refused on the device, naming the field
+    task(hongyang, tid)
+    with pytest.raises(ValidationError) as err:
+        sup.request_extension(hongyang.store, me=me(hongyang), task_id=tid,
+                              new_deadline="2026-11-01", reason="早于现期限")
+    assert err.value.field == "new_deadline"
