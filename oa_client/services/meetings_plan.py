@@ -156,7 +156,14 @@ def suggest(store: LocalStore, transport: Any | None, *, required: Sequence[str]
         optional_busy={p: busy.people.get(p, []) for p in optional},
         rooms=list(room_map.values()), room_busy=busy.rooms,
         headcount=headcount or max(1, len(required) + len(optional)), equipment=equipment,
-        need_room=need_room, now=now or datetime.now(UTC), limit=limit, **kwargs)
+        need_room=need_room, now=now or datetime.now(UTC), limit=limit * 8,
+        step=timedelta(minutes=30), **kwargs)
+    picked: list[Slot] = []
+    for s in slots:  # distinct times, not one hour shifted by a quarter
+        if len(picked) < limit and all(s.ends_at <= p.starts_at or p.ends_at <= s.starts_at
+                                       for p in picked):
+            picked.append(s)
+    slots = picked
     return Suggestions(busy, tuple(sorted(room_map.values(), key=lambda r: (r.capacity, r.name))),
                        tuple(slots))
 

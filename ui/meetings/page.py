@@ -1,0 +1,534 @@
+"""The 办会 screen: calendar (day/week/month, mine or a room's), find-a-time, replies and
+sign-in, rooms; the selected meeting's notice on the right with reply, sign-in, .ics and
+cancel. Everything reads and writes the local profile, so it works offline."""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from oa_client.domain.meetings import TZ
+from oa_client.domain.meetings_records import meeting_from_record
+from oa_client.i18n import _
+from oa_client.services import meetings as mtg
+from oa_client.services import meetings_plan as plan
+from ui.errors import error_text
+from ui.meetings.booking_dialog import BookingDialog
+from ui.meetings.calendar_view import CalendarView, day_range
+from ui.meetings.findtime_view import FindTimeView
+from ui.meetings.minutes_dialog import MinutesDialog
+from ui.meetings.replies_view import RepliesView
+from ui.meetings.rooms_view import RoomsView
+from ui.meetings.text import when
+from ui.ops import run_op
+from ui.qt import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QShortcut,
+    QSplitter,
+    QStackedWidget,
+    Qt,
+    QTabBar,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from ui.watermark import Watermark
+
+TABS = ("日程", "找时间", "回执与签到", "会议室")
+_TAB_IDS = (_("日程"), _("找时间"), _("回执与签到"), _("会议室"))
+VIEWS_ = (("day", "日"), ("week", "周"), ("month", "月"))
+_VIEW_IDS = (_("日"), _("周"), _("月"))
+RSVP_LABELS = {"pending": "未回执", "accepted": "参会", "declined": "请假", "delegated": "代参会"}
+_RSVP_IDS = (_("未回执"), _("参会"), _("请假"), _("代参会"))
+
+
+def load_calendar(store, *, view: str, day: date, user_id: str, unit_id: str, room_id: str | None
+                  ) -> dict:
+    """Worker side: the sittings to show and the rooms for the source switch."""
+    return {"sittings": mtg.calendar(store, view=view, day=day, user_id=user_id, unit_id=unit_id,
+                                     room_id=room_id),
+            "rooms": mtg.room_records(store)}
+
+
+class MeetingsPage(QWidget):
+    """办会: calendar, find-a-time, replies/sign-in, rooms, and the meeting's detail."""
+
+    loaded = Signal()
+
+    def __init__(self, title: str, views: list | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title, self.views = title, views or []
+        self.session = None
+        self.view, self.day, self.room_id = "week", datetime.now(TZ).date(), None
+        self.current: dict | None = None
+        self.current_start: datetime | None = None
+        self.rooms: list[dict] = []
+        self.dirty = False
+        self.booking_dialog: BookingDialog | None = None
+        self.minutes_dialog: MinutesDialog | None = None
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+        top = QHBoxLayout()
+        self.heading = QLabel()
+        self.heading.setStyleSheet("font-weight: bold")
+        top.addWidget(self.heading)
+        self.tabs = QTabBar()
+        for t in TABS:
+            self.tabs.addTab(_(t))
+        self.tabs.currentChanged.connect(self._tab)
+        top.addWidget(self.tabs)
+        top.addStretch(1)
+        self.new_button = QPushButton(_("新建会议(&N)"))
+        self.new_button.clicked.connect(lambda: self.new_meeting())
+        top.addWidget(self.new_button)
+        self.import_button = QPushButton(_("导入 .ics"))
+        self.import_button.clicked.connect(self.import_ics)
+        top.addWidget(self.import_button)
+        self.export_button = QPushButton(_("导出我的日历"))
+        self.export_button.clicked.connect(self.export_calendar)
+        top.addWidget(self.export_button)
+        outer.addLayout(top)
+        bar = QHBoxLayout()
+        self.view_box = QComboBox()
+        for _key, label in VIEWS_:
+            self.view_box.addItem(_(label))
+        self.view_box.setCurrentIndex(1)
+        self.view_box.currentIndexChanged.connect(self._view_changed)
+        self.prev = QPushButton("◀")
+        self.prev.setToolTip(_("上一段"))
+        self.prev.clicked.connect(lambda: self._move(-1))
+        self.today = QPushButton(_("今天"))
+        self.today.clicked.connect(self._today)
+        self.next = QPushButton("▶")
+        self.next.setToolTip(_("下一段"))
+        self.next.clicked.connect(lambda: self._move(1))
+        self.range_label = QLabel()
+        self.source = QComboBox()
+        self.source.setAccessibleName(_("显示谁的日程"))
+        self.source.addItem(_("我的会议"), None)
+        self.source.currentIndexChanged.connect(self._source_changed)
+        for w in (self.view_box, self.prev, self.today, self.next, self.range_label):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(QLabel(_("显示：")))
+        bar.addWidget(self.source)
+        self.calendar_bar = QWidget()
+        self.calendar_bar.setLayout(bar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.calendar_bar)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.stack = QStackedWidget()
+        self.calendar = CalendarView()
+        self.calendar.picked.connect(self.pick)
+        self.calendar.day_picked.connect(self._day_picked)
+        self.findtime = FindTimeView()
+        self.findtime.use_slot.connect(lambda s, e, r, p: self.new_meeting(start=s, end=e, room_id=r, people=p))
+        self.replies = RepliesView()
+        self.replies.minutes_wanted.connect(self.write_minutes)
+        self.replies.changed.connect(self.refresh)
+        self.rooms_view = RoomsView()
+        self.rooms_view.changed.connect(self.refresh)
+        for w in (self.calendar, self.findtime, self.replies, self.rooms_view):
+            self.stack.addWidget(w)
+        self.splitter.addWidget(self.stack)
+        side = self.side = QWidget()
+        side_lay = QVBoxLayout(side)
+        side_lay.setContentsMargins(0, 0, 0, 0)
+        self.detail = QTextBrowser()
+        self.detail.setOpenLinks(False)
+        self.watermark = Watermark(self.detail.viewport())
+        side_lay.addWidget(self.detail, 1)
+        answer = QHBoxLayout()
+        self.answer = QComboBox()
+        self.answer.setAccessibleName(_("回执"))
+        for key, label in (("attend", "参会"), ("decline", "请假"), ("delegate", "代参会")):
+            self.answer.addItem(_(label), key)
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(_("请假原因"))
+        self.delegate = QComboBox()
+        self.delegate.setAccessibleName(_("代参会人员"))
+        self.delegate.setMinimumWidth(120)
+        self.reply_button = QPushButton(_("提交回执(&R)"))
+        self.reply_button.clicked.connect(self.send_reply)
+        for w in (self.answer, self.reason, self.delegate, self.reply_button):
+            answer.addWidget(w)
+        side_lay.addLayout(answer)
+        acts = QHBoxLayout()
+        self.sign_button = QPushButton(_("签到(&S)"))
+        self.sign_button.clicked.connect(self.sign_in)
+        self.ics_button = QPushButton(_("导出 .ics"))
+        self.ics_button.clicked.connect(self.export_meeting)
+        self.cancel_button = QPushButton(_("取消会议"))
+        self.cancel_button.clicked.connect(self.cancel_meeting)
+        for w in (self.sign_button, self.ics_button, self.cancel_button):
+            acts.addWidget(w)
+        acts.addStretch(1)
+        side_lay.addLayout(acts)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        side_lay.addWidget(self.message)
+        self.splitter.addWidget(side)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([760, 420])
+        outer.addWidget(self.splitter, 1)
+        QShortcut(QKeySequence("Ctrl+N"), self, activated=lambda: self.new_meeting())
+        self._actions(None)
+        self.retranslate()
+
+    # -- contract with the main window --------------------------------------------------------
+
+    def retranslate(self) -> None:
+        """Texts in the current language."""
+        self.heading.setText(_(self.title) if self.title else _("办会"))
+        for i, t in enumerate(TABS):
+            self.tabs.setTabText(i, _(t))
+        for i, (_k, label) in enumerate(VIEWS_):
+            self.view_box.setItemText(i, _(label))
+        self._range_text()
+        if self.current is None:
+            self.detail.setHtml("<p style='color:#777'>" + html.escape(
+                _("在日程中点选一个会议查看会议通知、回执和签到。")) + "</p>")
+
+    def set_session(self, session, watermark: str) -> None:
+        """Show this session's meetings."""
+        self.session = session
+        self.watermark.set_text(watermark)
+        self.findtime.set_session(session)
+        self.rooms_view.set_session(session)
+        self.dirty = True
+        if self.isVisible():
+            self.reload()
+
+    def showEvent(self, event) -> None:
+        """Load when first shown (and after a sync changed something)."""
+        super().showEvent(event)
+        if self.dirty and self.session is not None:
+            self.reload()
+
+    def refresh(self) -> None:
+        """Data changed (sync or a write): reload now if shown, else when next shown."""
+        self.dirty = True
+        if self.isVisible() and self.session is not None:
+            self.reload()
+            self.rooms_view.reload()
+
+    def select_record(self, collection: str, record_id: str) -> None:
+        """Show a meeting (from the to-do list or search): its week and its notice."""
+        if collection == "rooms":
+            self.tabs.setCurrentIndex(3)
+            return
+        self.tabs.setCurrentIndex(0)
+        store = self.session.store if self.session else None
+        if store is None:
+            return
+
+        def find(_c):
+            rec = mtg.get_meeting_record(store, record_id)
+            return rec, meeting_from_record(rec).starts_at
+
+        run_op(self, find, success=lambda res: self._goto(res[0], res[1]),
+               failure=lambda exc: self.message.setText(error_text(exc)))
+
+    def _goto(self, rec: dict, start: datetime) -> None:
+        self.day = start.astimezone(TZ).date()
+        self.reload()
+        self.pick(rec["id"], start)
+
+    # -- calendar ------------------------------------------------------------------------------
+
+    def _tab(self, index: int) -> None:
+        self.stack.setCurrentIndex(index)
+        self.calendar_bar.setVisible(index == 0)
+        self.side.setVisible(index in (0, 2))  # the notice beside the calendar and the replies
+        if index == 2 and self.current is not None:
+            self.replies.show_meeting(self.session, self.current["id"])
+
+    def _view_changed(self, index: int) -> None:
+        self.view = VIEWS_[index][0]
+        self.reload()
+
+    def _source_changed(self, _index: int) -> None:
+        self.room_id = self.source.currentData()
+        self.reload()
+
+    def _move(self, step: int) -> None:
+        if self.view == "day":
+            self.day += timedelta(days=step)
+        elif self.view == "week":
+            self.day += timedelta(weeks=step)
+        else:
+            first = self.day.replace(day=1)
+            self.day = (first + timedelta(days=32 * step if step > 0 else -1)).replace(day=1)
+        self.reload()
+
+    def _today(self) -> None:
+        self.day = datetime.now(TZ).date()
+        self.reload()
+
+    def _day_picked(self, d: date) -> None:
+        self.day = d
+        self.view_box.setCurrentIndex(0)
+
+    def _range_text(self) -> None:
+        days = day_range(self.view, self.day)
+        if self.view == "month":
+            text = _("{y}年{m}月").format(y=self.day.year, m=self.day.month)
+        elif len(days) == 1:
+            text = _("{y}年{m}月{d}日").format(y=days[0].year, m=days[0].month, d=days[0].day)
+        else:
+            text = f"{days[0]:%Y-%m-%d} — {days[-1]:%Y-%m-%d}"
+        self.range_label.setText(text)
+
+    def reload(self) -> None:
+        """Read the sittings of the shown range on the database worker."""
+        if self.session is None:
+            return
+        self.dirty = False
+        self._range_text()
+        store, view, day, room = self.session.store, self.view, self.day, self.room_id
+        me, unit = self.session.user_id, self.session.unit_id
+        run_op(self, lambda _c: load_calendar(store, view=view, day=day, user_id=me, unit_id=unit,
+                                              room_id=room),
+               success=lambda res: self._loaded(view, day, room, res),
+               failure=lambda exc: self.message.setText(error_text(exc)), priority=5)
+
+    def _loaded(self, view: str, day: date, room: str | None, res: dict) -> None:
+        if (view, day, room) != (self.view, self.day, self.room_id):
+            return
+        self.calendar.show_sittings(view, day, res["sittings"])
+        rooms = res["rooms"]
+        if [r["id"] for r in rooms] != [r["id"] for r in self.rooms]:
+            self.rooms = rooms
+            self.source.blockSignals(True)
+            chosen = self.source.currentData()
+            while self.source.count() > 1:
+                self.source.removeItem(1)
+            for r in rooms:
+                self.source.addItem(_("会议室：{name}").format(name=r.get("name", "")), r["id"])
+            self.source.setCurrentIndex(max(0, self.source.findData(chosen)))
+            self.source.blockSignals(False)
+        if self.current is not None:
+            self.pick(self.current["id"], self.current_start)
+        self.loaded.emit()
+
+    # -- the selected meeting -------------------------------------------------------------------
+
+    def pick(self, meeting_id: str, start: datetime | None) -> None:
+        """Show a meeting's notice and what I can do with it."""
+        store = self.session.store
+
+        def load(_c):
+            rec = mtg.get_meeting_record(store, meeting_id)
+            mine = [r for r in mtg.replies(store, meeting_id)]
+            signed = mtg.checkins(store, meeting_id)
+            colleagues = store.records.list("users", where={"unit_id": self.session.unit_id}, limit=500)
+            return rec, mine, signed, colleagues
+
+        run_op(self, load, success=lambda res: self._picked(res, start),
+               failure=lambda exc: self.message.setText(error_text(exc)))
+
+    def _picked(self, res, start: datetime | None) -> None:
+        rec, replies, signed, colleagues = res
+        self.current, self.current_start = rec, start
+        self.detail.setHtml(self.detail_html(rec, replies, signed))
+        self.delegate.clear()
+        self.delegate.addItem(_("（代参会人员）"), "")
+        for u in colleagues:
+            if u["id"] != self.session.user_id:
+                self.delegate.addItem(str(u.get("name") or ""), u["id"])
+        self._actions(rec)
+        if self.stack.currentIndex() == 2:
+            self.replies.show_meeting(self.session, rec["id"])
+
+    def _actions(self, rec: dict | None) -> None:
+        me = self.session.user_id if self.session else ""
+        unit = self.session.unit_id if self.session else ""
+        invited = rec is not None and (me in (rec.get("rsvp") or {}) or unit in (rec.get("rsvp") or {}))
+        for w in (self.answer, self.reason, self.delegate, self.reply_button):
+            w.setEnabled(invited)
+        self.sign_button.setEnabled(rec is not None)
+        self.ics_button.setEnabled(rec is not None)
+        self.cancel_button.setEnabled(rec is not None and rec.get("organiser_id") == me
+                                      and rec.get("state") != "cancelled")
+
+    def detail_html(self, rec: dict, replies: list[dict], signed: list[dict]) -> str:
+        """The notice as the invited see it: time, place, chair, agenda, who, changes."""
+        names = self.session.names if self.session else {}
+        esc = html.escape
+        try:
+            m = meeting_from_record(rec)
+            span = when(m.starts_at, m.ends_at)
+        except Exception:  # an unreadable record still shows its title
+            m, span = None, ""
+        state = {"tentative": _("待确认（离线预订，等待服务器确认）"), "pending_approval": _("待会议室管理员审批"),
+                 "refused": _("会议室使用未获批准"), "confirmed": _("已确认")}.get(
+            str(rec.get("booking_state") or ""), _("待确认（离线预订，等待服务器确认）"))
+        if rec.get("state") == "cancelled":
+            state = _("已取消")
+        rows = [(_("时间"), span + (_("（每周重复）") if m and m.recurrence else "")),
+                (_("地点"), rec.get("room_name") or (m.location_text if m else "") or (m.online_link if m else "") or ""),
+                (_("状态"), state), (_("组织者"), rec.get("organiser_name") or names.get(rec.get("organiser_id", ""), "")),
+                (_("主持人"), (m.chair_name or names.get(m.chair_id, "")) if m else "")]
+        parts = [f"<h2 style='color:#8b0000'>{esc(str(rec.get('title') or ''))}</h2><table cellspacing='4'>"]
+        parts += [f"<tr><td style='color:#555;padding-right:12px'>{esc(k)}</td><td>{esc(str(v))}</td></tr>"
+                  for k, v in rows if v]
+        parts.append("</table>")
+        if m and m.agenda:
+            parts.append(f"<h4>{esc(_('议程'))}</h4><ol>" + "".join(f"<li>{esc(a)}</li>" for a in m.agenda) + "</ol>")
+        if m and m.attendees:
+            rsvp = rec.get("rsvp") or {}
+            items = [f"{esc(a.name or names.get(a.id, a.id))}"
+                     f"{esc(_('（单位）') if a.kind == 'unit' else '')}："
+                     f"{esc(_(RSVP_LABELS.get(rsvp.get(a.id, 'pending'), '未回执')))}" for a in m.attendees]
+            parts.append(f"<h4>{esc(_('参会人员'))}</h4><p>" + "；".join(items) + "</p>")
+        if signed:
+            parts.append(f"<p>{esc(_('已签到 {n} 人').format(n=len(signed)))}</p>")
+        for w in rec.get("warnings") or []:
+            parts.append(f"<p style='color:#a05a00'>⚠ {esc(w)}</p>")
+        changes = rec.get("changes") or []
+        if changes:
+            parts.append(f"<h4>{esc(_('变更记录'))}</h4><ul>" + "".join(
+                f"<li>{esc(str(c.get('at', ''))[:16].replace('T', ' '))} {esc(str(c.get('by_name', '')))}："
+                f"{esc(str(c.get('summary', '')))}</li>" for c in changes[-8:]) + "</ul>")
+        return "".join(parts)
+
+    def send_reply(self) -> None:
+        """回执 for me (or for my unit when the unit is invited)."""
+        rec = self.current
+        if rec is None:
+            return
+        me, unit = self.session.user_id, self.session.unit_id
+        attendee = me if me in (rec.get("rsvp") or {}) else unit
+        answer = self.answer.currentData()
+        store = self.session.store
+        delegate = self.delegate.currentData() or ""
+        kwargs = {"reason": self.reason.text(), "delegate_id": delegate,
+                  "delegate_name": self.delegate.currentText() if delegate else "",
+                  "attendee_ids": [me] if attendee == unit and answer == "attend" else []}
+        run_op(self, lambda _c: mtg.reply(store, meeting_id=rec["id"], attendee_id=attendee, user_id=me,
+                                          answer=answer, **kwargs),
+               success=lambda _r: self._done(_("回执已保存，联网后自动提交。")),
+               failure=lambda exc: self.message.setText(error_text(exc)))
+
+    def sign_in(self) -> None:
+        """签到 for myself at the selected sitting."""
+        rec, start = self.current, self.current_start
+        if rec is None:
+            return
+        store, me = self.session.store, self.session.user_id
+        run_op(self, lambda _c: mtg.sign_in(store, meeting_id=rec["id"], user_id=me, occurrence_start=start),
+               success=lambda _r: self._done(_("已签到，联网后自动提交。")),
+               failure=lambda exc: self.message.setText(error_text(exc)))
+
+    def cancel_meeting(self) -> None:
+        """Cancel the whole meeting; everyone invited is told."""
+        rec = self.current
+        store, me = self.session.store, self.session.user_id
+        run_op(self, lambda _c: mtg.cancel(store, meeting_id=rec["id"], user_id=me),
+               success=lambda _r: self._done(_("会议已取消，同步后通知所有参会人员。")),
+               failure=lambda exc: self.message.setText(error_text(exc)))
+
+    def _done(self, text: str) -> None:
+        self.message.setText(text)
+        self.refresh()
+
+    # -- dialogs and files ---------------------------------------------------------------------
+
+    def _people(self, _c=None) -> tuple[list[dict], list[dict], list[dict]]:
+        store = self.session.store
+        users = [u for u in store.records.list("users", limit=5000, order_by="name") if u.get("active") is not False]
+        units = store.records.list("units", limit=5000, order_by="name")
+        return mtg.room_records(store), users, units
+
+    def new_meeting(self, *, start=None, end=None, room_id=None, people=None) -> None:
+        """Open the notice form (optionally with a slot from find-a-time); lists read on the worker."""
+        if self.session is None:
+            return
+        run_op(self, self._people, success=lambda res: self._open_booking(res, start, end, room_id, people),
+               failure=lambda exc: self.message.setText(error_text(exc)))
+
+    def _open_booking(self, res, start, end, room_id, people) -> None:
+        rooms, users, units = res
+        dialog = BookingDialog(self.session, rooms=rooms, users=users, units=units, start=start, end=end,
+                               room_id=room_id, people=people or [self.session.user_id], parent=self)
+        dialog.accepted.connect(lambda: self._booked(dialog))
+        dialog.show()
+        self.booking_dialog = dialog
+
+    def _booked(self, dialog: BookingDialog) -> None:
+        booked = dialog.booked
+        if booked is None:
+            return
+        text = _("已预订（待确认），联网同步后由服务器确认。")
+        if booked.warnings:
+            text += " " + "；".join(booked.warnings[:3])
+        self.message.setText(text)
+        self.tabs.setCurrentIndex(0)
+        self.refresh()
+
+    def write_minutes(self, meeting_id: str) -> None:
+        """Open the minutes editor for a meeting (lists read on the worker)."""
+        run_op(self, self._people, success=lambda res: self._open_minutes(meeting_id, res),
+               failure=lambda exc: self.message.setText(error_text(exc)))
+
+    def _open_minutes(self, meeting_id: str, res) -> None:
+        _rooms, users, units = res
+        dialog = MinutesDialog(self.session, meeting_id, units=units, users=users, parent=self)
+        dialog.show()
+        self.minutes_dialog = dialog
+
+    def export_meeting(self, path: str | None = None) -> None:
+        """Save the selected meeting as an .ics invitation."""
+        rec = self.current
+        if rec is None:
+            return
+        path = path or QFileDialog.getSaveFileName(self, _("导出会议"), f"{rec.get('title', 'meeting')}.ics",
+                                                   "iCalendar (*.ics)")[0]
+        if not path:
+            return
+        store = self.session.store
+        run_op(self, lambda _c: Path(path).write_bytes(plan.export_meeting_ics(store, rec["id"])),
+               success=lambda _r: self.message.setText(_("已导出：{path}").format(path=path)),
+               failure=lambda exc: self.message.setText(error_text(exc)))
+
+    def export_calendar(self, path: str | None = None) -> None:
+        """Save my calendar as a subscription-style .ics file."""
+        if self.session is None:
+            return
+        path = path or QFileDialog.getSaveFileName(self, _("导出我的日历"), "my-meetings.ics",
+                                                   "iCalendar (*.ics)")[0]
+        if not path:
+            return
+        store, me, unit = self.session.store, self.session.user_id, self.session.unit_id
+        name = _("{name}的会议").format(name=self.session.display_name)
+        run_op(self, lambda _c: Path(path).write_bytes(plan.export_my_calendar(store, user_id=me, unit_id=unit,
+                                                                               name=name)),
+               success=lambda _r: self.message.setText(_("已导出：{path}").format(path=path)),
+               failure=lambda exc: self.message.setText(error_text(exc)))
+
+    def import_ics(self, path: str | None = None) -> None:
+        """Read an .ics invitation into my calendar (a bad file is said plainly)."""
+        if self.session is None:
+            return
+        path = path or QFileDialog.getOpenFileName(self, _("导入会议邀请"), "", "iCalendar (*.ics)")[0]
+        if not path:
+            return
+        store, me = self.session.store, self.session.user_id
+        run_op(self, lambda _c: plan.import_ics(store, Path(path).read_bytes(), user_id=me),
+               success=lambda ids: self._done(_("已导入 {n} 个会议。").format(n=len(ids))),
+               failure=lambda exc: self.message.setText(error_text(exc)))
+
+    def screenshots(self, shot, window, wait) -> None:
+        """The meeting screens for `python -m ui.screenshots`."""
+        from ui.meetings.shots import drive
+
+        drive(self, shot, window, wait)
