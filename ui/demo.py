@@ -44,6 +44,10 @@ def seed_demo_records(server_url: str, *, workdir: Path | None = None) -> int:
                 SyncEngine(store, transport).sync()
             finally:
                 store.close()
+        # 零跑动事项 go through the real catalogue and flows
+        from ui.requests.demo import seed_requests
+
+        created += seed_requests(server_url, root=root, keyring=kr, password=DEMO_PASSWORD)
         log.info("demo records seeded: %d", created)
         return created
     finally:

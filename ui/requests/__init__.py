@@ -1,0 +1,1 @@
+"""零跑动事项: catalogue, form renderer, my requests, approvals, statistics."""

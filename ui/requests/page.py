@@ -1,0 +1,523 @@
+"""零跑动事项: the catalogue (search, categories), my requests with their timeline, requests
+waiting for my approval with everything needed to decide, and the office statistics."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from oa_client.domain.catalogue import CATEGORIES, planned_stages
+from oa_client.domain.forms_values import is_empty, localized
+from oa_client.i18n import _
+from oa_client.services import requests as rq
+from oa_client.services import requests_stats as stats
+from ui.errors import error_text
+from ui.ops import run_op
+from ui.qt import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    Qt,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+from ui.requests.dialogs import FormDialog, PersonDialog
+from ui.watermark import Watermark
+
+_CATEGORY_IDS = (_("全部类别"), _("人事"), _("财务"), _("行政"), _("后勤"))
+_TAB_IDS = (_("事项清单"), _("我的申请"), _("待我审批"), _("办理统计"))
+TABS = ("事项清单", "我的申请", "待我审批", "办理统计")
+ROLE_IDS_WORDS = {"approve": "同意", "return": "退回修改", "reject": "不予批准"}
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text if text is not None else ""))
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        if "start" in value:
+            return f"{value.get('start', '')} — {value.get('end', '')}"
+        return str(value.get("name") or value.get("id") or "")
+    if isinstance(value, list):
+        return "、".join(_show(v) for v in value)
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    return str(value)
+
+
+class RequestsPage(QWidget):
+    """The requests module screen (built like RecordPage: title, views)."""
+
+    def __init__(self, title: str, views: list, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        self.session = None
+        self.entries: list[rq.CatalogueEntry] = []
+        self.mine: list[dict] = []
+        self.todo: list[dict] = []
+        self.rows: list[stats.ItemStats] = []
+        self.people: list[dict] = []
+        self.units: list[str] = []
+        self.current: dict | None = None
+        self.dialog: FormDialog | None = None
+        self.loaded = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        self.tabs = QTabWidget()
+        layout.addWidget(self.tabs, 1)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self._build_catalogue()
+        self._build_mine()
+        self._build_approve()
+        self._build_stats()
+        self.tabs.currentChanged.connect(lambda _i: self._show_current())
+        self.retranslate()
+
+    # -- building ----------------------------------------------------------------------------
+    def _build_catalogue(self) -> None:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        row = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setClearButtonEnabled(True)
+        self.category = QComboBox()
+        self.category.addItem("", None)
+        for c in CATEGORIES:
+            self.category.addItem(c, c)
+        row.addWidget(self.search, 1)
+        row.addWidget(self.category)
+        box.addLayout(row)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.item_list = QListWidget()
+        self.item_info = QTextBrowser()
+        split.addWidget(self.item_list)
+        split.addWidget(self.item_info)
+        split.setSizes([360, 520])
+        box.addWidget(split, 1)
+        self.apply_button = QPushButton()
+        self.apply_button.setEnabled(False)
+        box.addWidget(self.apply_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.search.textChanged.connect(self._fill_catalogue)
+        self.category.currentIndexChanged.connect(self._fill_catalogue)
+        self.item_list.currentRowChanged.connect(self._item_chosen)
+        self.item_list.itemActivated.connect(lambda _i: self.apply())
+        self.apply_button.clicked.connect(self.apply)
+        self.tabs.addTab(page, "")
+
+    def _build_mine(self) -> None:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.mine_list = QListWidget()
+        self.mine_detail = QTextBrowser()
+        self.watermark = Watermark(self.mine_detail.viewport())
+        self.splitter.addWidget(self.mine_list)
+        self.splitter.addWidget(self.mine_detail)
+        self.splitter.setSizes([380, 600])
+        box.addWidget(self.splitter, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.edit_button, self.urge_button, self.withdraw_button = QPushButton(), QPushButton(), QPushButton()
+        for b in (self.edit_button, self.urge_button, self.withdraw_button):
+            row.addWidget(b)
+            b.setEnabled(False)
+        box.addLayout(row)
+        self.mine_list.currentRowChanged.connect(lambda _r: self._show_current())
+        self.edit_button.clicked.connect(self.edit_current)
+        self.urge_button.clicked.connect(lambda: self._act("urge"))
+        self.withdraw_button.clicked.connect(lambda: self._act("withdraw"))
+        self.tabs.addTab(page, "")
+
+    def _build_approve(self) -> None:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.todo_list = QListWidget()
+        right = QWidget()
+        rbox = QVBoxLayout(right)
+        rbox.setContentsMargins(0, 0, 0, 0)
+        self.todo_detail = QTextBrowser()
+        self.todo_watermark = Watermark(self.todo_detail.viewport())
+        rbox.addWidget(self.todo_detail, 1)
+        self.opinion = QPlainTextEdit()
+        self.opinion.setFixedHeight(64)
+        rbox.addWidget(self.opinion)
+        row = QHBoxLayout()
+        self.approve_button, self.return_button, self.reject_button = QPushButton(), QPushButton(), QPushButton()
+        self.signer_button, self.reassign_button, self.delegate_button = QPushButton(), QPushButton(), QPushButton()
+        for b in (self.approve_button, self.return_button, self.reject_button, self.signer_button,
+                  self.reassign_button, self.delegate_button):
+            row.addWidget(b)
+            b.setEnabled(False)
+        rbox.addLayout(row)
+        split.addWidget(self.todo_list)
+        split.addWidget(right)
+        split.setSizes([340, 640])
+        box.addWidget(split, 1)
+        self.todo_list.currentRowChanged.connect(lambda _r: self._show_current())
+        self.approve_button.clicked.connect(lambda: self._act("approve"))
+        self.return_button.clicked.connect(lambda: self._act("return"))
+        self.reject_button.clicked.connect(lambda: self._act("reject"))
+        self.signer_button.clicked.connect(lambda: self._act("approve", pick=_("选择加签人")))
+        self.reassign_button.clicked.connect(lambda: self._act("reassign", pick=_("转办给")))
+        self.delegate_button.clicked.connect(lambda: self._act("delegate", pick=_("委托给（7天内代为审批）")))
+        self.tabs.addTab(page, "")
+
+    def _build_stats(self) -> None:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        self.stats_table = QTableWidget(0, len(stats.COLUMNS))
+        self.stats_table.verticalHeader().hide()
+        self.stats_table.horizontalHeader().setStretchLastSection(True)
+        box.addWidget(self.stats_table, 1)
+        row = QHBoxLayout()
+        self.stats_note = QLabel()
+        row.addWidget(self.stats_note, 1)
+        self.export_button = QPushButton()
+        self.export_button.clicked.connect(self.export)
+        row.addWidget(self.export_button)
+        box.addLayout(row)
+        self.tabs.addTab(page, "")
+
+    # -- the module page contract --------------------------------------------------------------
+    def retranslate(self) -> None:
+        """Texts in the current language."""
+        for i, name in enumerate(TABS):
+            self.tabs.setTabText(i, _(name))
+        self.search.setPlaceholderText(_("搜索事项，如：请假、报销、用车"))
+        self.category.setItemText(0, _("全部类别"))
+        for i, c in enumerate(CATEGORIES, start=1):
+            self.category.setItemText(i, _(c))
+        self.apply_button.setText(_("在线申请（Enter）"))
+        self.edit_button.setText(_("修改 / 重新提交"))
+        self.urge_button.setText(_("催办"))
+        self.withdraw_button.setText(_("撤回"))
+        self.opinion.setPlaceholderText(_("审批意见（退回、不予批准时必填）"))
+        for b, text in ((self.approve_button, "同意"), (self.return_button, "退回修改"),
+                        (self.reject_button, "不予批准")):
+            b.setText(_(text))
+        self.signer_button.setText(_("同意并加签…"))
+        self.reassign_button.setText(_("转办…"))
+        self.delegate_button.setText(_("委托…"))
+        self.export_button.setText(_("导出 Excel…"))
+        self.stats_table.setHorizontalHeaderLabels([_(c) for c in stats.COLUMNS])
+        self._show_current()
+
+    def set_session(self, session, watermark: str) -> None:
+        """Show this session's catalogue and requests."""
+        self.session = session
+        self.watermark.set_text(watermark)
+        self.todo_watermark.set_text(watermark)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload everything from the local store (after a sync or a change)."""
+        if self.session is None:
+            return
+        store, me = self.session.store, self.session.user_id
+
+        def load(_cancel) -> dict[str, Any]:
+            entries = rq.catalogue(store)
+            requests = store.records.list("requests", limit=5000, order_by="updated_at DESC")
+            people = [u for u in store.records.list("users", limit=5000) if u.get("name")]
+            units = sorted({u.get("department") for u in people if u.get("department") and
+                            u.get("unit_id") == self.session.unit_id} | {str(self.session.me.get("unit", {}).get("name", ""))} - {""})
+            acted = {e.get("request_id") for e in store.records.list("request_events", limit=5000,
+                                                                       where={"actor_id": me, "status": "pending"})
+                     if e.get("action") in ("approve", "return", "reassign")}
+            return {
+                "entries": entries, "people": people, "units": units,
+                "mine": [r for r in requests if r.get("applicant_id") == me],
+                "todo": [r for r in requests if me in (r.get("approver_ids") or [])
+                         and r.get("state") in ("submitted", "in_review") and r["id"] not in acted],
+                "stats": stats.statistics(store),
+            }
+
+        run_op(self, load, success=self._loaded, failure=self._failed, priority=1)
+
+    def _loaded(self, data: dict[str, Any]) -> None:
+        self.entries, self.people, self.units = data["entries"], data["people"], data["units"]
+        self.mine, self.todo, self.rows = data["mine"], data["todo"], data["stats"]
+        self._fill_catalogue()
+        self._fill_list(self.mine_list, self.mine)
+        self._fill_list(self.todo_list, self.todo)
+        self._fill_stats()
+        self.loaded = True
+        self._show_current()
+
+    def _wrote(self) -> None:
+        """A local change: reload, and let the sync carry it (the outbox keeps it when offline)."""
+        self.refresh()
+        sync = getattr(self.window(), "sync", None)
+        if sync is not None:
+            sync.refresh_counts()
+            sync.sync_now()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.status.setText(error_text(exc))
+
+    def select_record(self, collection: str, record_id: str) -> None:
+        """Show one request (from 待办 or search): in 待我审批 when it waits for me."""
+        for lst, recs, tab in ((self.todo_list, self.todo, 2), (self.mine_list, self.mine, 1)):
+            for i, r in enumerate(recs):
+                if r["id"] == record_id:
+                    self.tabs.setCurrentIndex(tab)
+                    lst.setCurrentRow(i)
+                    return
+
+    # -- catalogue ---------------------------------------------------------------------------
+    def _fill_catalogue(self) -> None:
+        text, category = self.search.text(), self.category.currentData()
+        needle = text.strip().lower()
+        shown = [e for e in self.entries if (category is None or e.category == category)
+                 and needle in f"{e.item.name} {e.item.en} {e.item.code} {e.item.description}".lower()]
+        self.item_list.clear()
+        for e in shown:
+            item = QListWidgetItem(f"【{_(e.category)}】{e.item.title()}")
+            item.setData(Qt.ItemDataRole.UserRole, e.record_id)
+            self.item_list.addItem(item)
+        if shown:
+            self.item_list.setCurrentRow(0)
+        else:
+            self.item_info.setHtml(f"<p style='color:#777'>{_e(_('没有符合条件的事项'))}</p>")
+        self.apply_button.setEnabled(bool(shown))
+
+    def _entry(self) -> rq.CatalogueEntry | None:
+        item = self.item_list.currentItem()
+        rid = item.data(Qt.ItemDataRole.UserRole) if item else None
+        return next((e for e in self.entries if e.record_id == rid), None)
+
+    def _item_chosen(self, _row: int) -> None:
+        entry = self._entry()
+        if entry is None:
+            return
+        item = entry.item
+        steps = []
+        for el in item.flow.steps:
+            when = _("（视情况）") if el.when is not None else ""
+            steps.append(_e(getattr(el, "name", "")) + when)
+        parts = [f"<h3>{_e(item.title())}</h3>",
+                 f"<p>{_e(localized(item.description, item.description_en))}</p>",
+                 f"<p><b>{_e(_('类别'))}</b>：{_e(_(item.category))}　<b>{_e(_('承诺时限'))}</b>："
+                 f"{_e(_('{n}个工作日').format(n=item.promise_days))}</p>",
+                 f"<p><b>{_e(_('审批流程'))}</b>：{' → '.join(steps)}</p>",
+                 f"<p><b>{_e(_('需填写'))}</b>：{_e('、'.join(f.title() for f in item.form.fields if not f.prefill and f.compute is None))}</p>"]
+        if item.output is not None:
+            seal = _("，加盖{seal}").format(seal=item.output.seal) if item.output.sealed else ""
+            parts.append(f"<p><b>{_e(_('办结后出具'))}</b>：{_e(item.output.name)}{_e(seal)}</p>")
+        self.item_info.setHtml("".join(parts))
+
+    def apply(self) -> None:
+        """Start a request for the chosen item: a prefilled draft (on a worker), then its form."""
+        entry = self._entry()
+        if entry is None or self.session is None:
+            return
+        store, me = self.session.store, self.session.user_id
+        self.dialog = None
+        run_op(self, lambda _c: rq.new_draft(store, record_id=entry.record_id, user_id=me),
+               success=lambda draft: self.open_form(entry, draft), failure=self._failed)
+
+    def open_form(self, entry: rq.CatalogueEntry, request: dict[str, Any]) -> FormDialog:
+        """The form of a request (new, draft or returned)."""
+        store, me = self.session.store, self.session.user_id
+
+        def save(values: dict[str, Any], submit: bool) -> None:
+            def work(_cancel) -> str:
+                if submit:
+                    rq.submit(store, request["id"], user_id=me, values=values)
+                    return _("已提交，将在联网后送达审批人。")
+                rq.save_draft(store, request["id"], values)
+                return _("草稿已保存。")
+
+            run_op(self, work, success=lambda msg: (self.status.setText(msg), self._wrote()),
+                   failure=self._failed)
+
+        self.dialog = FormDialog(entry.item, request.get("form") or {}, people=self.people, units=self.units,
+                                 on_save=save, parent=self)
+        self.dialog.show()
+        return self.dialog
+
+    # -- lists and details ---------------------------------------------------------------------
+    def _fill_list(self, widget: QListWidget, recs: list[dict]) -> None:
+        keep = widget.currentRow()
+        widget.clear()
+        for r in recs:
+            state = _(rq.STATE_WORDS.get(str(r.get("state")), str(r.get("state") or "")))
+            late = _("【超时】") if rq.overdue(r) else ""
+            widget.addItem(f"{late}{r.get('title') or r.get('item_name', '')}　[{state}]\n{r.get('number') or ''}")
+        if recs:
+            widget.setCurrentRow(min(max(keep, 0), len(recs) - 1))
+
+    def _selected(self) -> dict | None:
+        tab = self.tabs.currentIndex()
+        if tab == 1 and 0 <= self.mine_list.currentRow() < len(self.mine):
+            return self.mine[self.mine_list.currentRow()]
+        if tab == 2 and 0 <= self.todo_list.currentRow() < len(self.todo):
+            return self.todo[self.todo_list.currentRow()]
+        return None
+
+    def _show_current(self) -> None:
+        if self.session is None:
+            return
+        rec = self._selected()
+        self.current = rec
+        tab = self.tabs.currentIndex()
+        for b in (self.edit_button, self.urge_button, self.withdraw_button, self.approve_button,
+                  self.return_button, self.reject_button, self.signer_button, self.reassign_button,
+                  self.delegate_button):
+            b.setEnabled(False)
+        if rec is None:
+            hint = f"<p style='color:#777'>{_e(_('在左侧列表中选择一项申请。'))}</p>"
+            (self.mine_detail if tab == 1 else self.todo_detail).setHtml(hint)
+            return
+        store = self.session.store
+        rid = rec["id"]
+
+        def load(_cancel) -> str:
+            return self.detail_html(store, rid)
+
+        target = self.mine_detail if tab == 1 else self.todo_detail
+        run_op(self, load, success=target.setHtml, failure=self._failed)
+        if tab == 1:
+            state = rec.get("state")
+            self.edit_button.setEnabled(state in ("draft", "returned"))
+            self.urge_button.setEnabled(rq.overdue(rec))
+            self.withdraw_button.setEnabled(state in ("submitted",))
+        else:
+            for b in (self.approve_button, self.return_button, self.reject_button, self.signer_button,
+                      self.reassign_button, self.delegate_button):
+                b.setEnabled(True)
+
+    def detail_html(self, store, request_id: str) -> str:
+        """Everything about one request: form, route, where it is, notices, timeline, outputs."""
+        rec = store.records.get("requests", request_id)
+        item = rq.item_for(store, rec)
+        entries, now = rq.timeline(store, request_id)
+        out = [f"<h3>{_e(rec.get('title') or item.title())}</h3>",
+               f"<p>{_e(_('编号'))}：{_e(now['number'] or _('（提交后由服务器编号）'))}　"
+               f"{_e(_('状态'))}：<b>{_e(now['state'])}</b></p>"]
+        if now["step"] and rec.get("state") in ("submitted", "in_review"):
+            due = str(now["due_at"])[:16].replace("T", " ")
+            late = f"<span style='color:#b00020'>{_e(_('已超过办理时限'))}</span>" if now["overdue"] else ""
+            out.append(f"<p>{_e(_('当前环节'))}：{_e(now['step'])}　{_e(_('办理人'))}：{_e('、'.join(now['holders']))}"
+                       f"　{_e(_('时限'))}：{_e(due)} {late}</p>")
+        for notice in now["notices"]:
+            out.append(f"<p style='background:#fff4ce;padding:4px'>⚠ {_e(notice.get('message'))}</p>")
+        stages = planned_stages(item, rec.get("form") or {}, workdays_between=rq.workdays_between)
+        out.append(f"<p>{_e(_('审批流程'))}：{_e(' → '.join('+'.join(s.title() for s in st.steps) for st in stages))}</p>")
+        out.append("<table cellspacing='0' cellpadding='3' border='1' style='border-color:#ccc'>")
+        form = rec.get("form") or {}
+        for spec in item.form.fields:
+            if not is_empty(form.get(spec.key)):
+                out.append(f"<tr><td bgcolor='#f3f3f3'>{_e(spec.title())}</td><td>{_e(_show(form[spec.key]))}"
+                           f"{_e(spec.unit)}</td></tr>")
+        out.append("</table>")
+        if entries:
+            out.append(f"<h4>{_e(_('办理过程'))}</h4><ol>")
+            for e in entries:
+                when = e.at[:16].replace("T", " ")
+                status = ""
+                if e.status in ("superseded", "rejected"):
+                    status = f"　<span style='color:#b00020'>（{_e(e.reason or _('未被采纳'))}）</span>"
+                elif e.status == "pending":
+                    status = f"　<span style='color:#777'>（{_e(_('待同步'))}）</span>"
+                extra = ""
+                if e.extra.get("signer_name"):
+                    extra = _("，加签：{name}").format(name=e.extra["signer_name"])
+                elif e.extra.get("to_name"):
+                    extra = _("，交给：{name}").format(name=e.extra["to_name"])
+                out.append(f"<li>{_e(when)}　{_e(e.who)}　<b>{_e(e.action)}</b>"
+                           f"{_e('（' + e.step + '）') if e.step else ''}{_e(extra)}"
+                           f"{'：' + _e(e.opinion) if e.opinion else ''}{status}</li>")
+            out.append("</ol>")
+        for output in now["outputs"]:
+            seal = _("（已由服务器加盖{seal}）").format(seal=output.get("seal")) if output.get("sealed") else ""
+            body = "".join(f"<p>{_e(p)}</p>" for p in output.get("text") or [])
+            out.append(f"<h4>{_e(output.get('name'))}　{_e(output.get('number'))}{_e(seal)}</h4>"
+                       f"<div style='border:1px solid #c00;padding:6px'>{body}</div>")
+        return "".join(out)
+
+    # -- actions -------------------------------------------------------------------------------
+    def edit_current(self) -> FormDialog | None:
+        """Change a draft or a returned request and submit it again."""
+        rec = self.current
+        if rec is None:
+            return None
+        entry = next((e for e in self.entries if e.record_id == rec.get("service_item_id")), None)
+        if entry is None:
+            self.status.setText(_("找不到该申请的事项，请先同步事项清单"))
+            return None
+        return self.open_form(entry, rec)
+
+    def _act(self, action: str, *, pick: str | None = None) -> None:
+        rec = self.current
+        if rec is None or self.session is None:
+            return
+        store, me = self.session.store, self.session.user_id
+        target = None
+        if pick is not None:
+            dialog = PersonDialog(pick, self.people, exclude=me, parent=self)
+            if not dialog.exec():
+                return
+            target = dialog.chosen()
+        opinion = self.opinion.toPlainText()
+        if action == "approve" and not opinion.strip():
+            opinion = _("同意。")
+
+        def work(_cancel) -> None:
+            rq.act(store, rec["id"], user_id=me, action=action, opinion=opinion,
+                   add_signer=target if action == "approve" else None,
+                   to_user=target if action in ("reassign", "delegate") else None)
+
+        def done(_result: Any) -> None:
+            self.opinion.clear()
+            self.status.setText(_("已办理，将在联网后送达。"))
+            self._wrote()
+
+        run_op(self, work, success=done, failure=self._failed)
+
+    # -- statistics ------------------------------------------------------------------------------
+    def _fill_stats(self) -> None:
+        self.stats_table.setRowCount(len(self.rows))
+        for r, row in enumerate(self.rows):
+            for c, value in enumerate(row.row()):
+                cell = QTableWidgetItem(str(value))
+                if c:
+                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.stats_table.setItem(r, c, cell)
+        self.stats_table.resizeColumnsToContents()
+        self.stats_note.setText(_("统计范围：本机可见的已提交申请，截至 {time}").format(
+            time=datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M")))
+
+    def export(self, path: str | None = None) -> None:
+        """Save the statistics as an .xlsx workbook (on a worker)."""
+        if path is None:
+            path, _filter = QFileDialog.getSaveFileName(self, _("导出办理统计"), _("事项办理统计.xlsx"),
+                                                        "Excel (*.xlsx)")
+            if not path:
+                return
+        rows = list(self.rows)
+        run_op(self, lambda _c: stats.export_xlsx(rows, Path(path)),
+               success=lambda p: self.status.setText(_("已导出：{path}").format(path=p)), failure=self._failed)
+
+    def screenshots(self, shot, window, wait) -> None:
+        """The module's screens for `python -m ui.screenshots`."""
+        from ui.requests.shots import drive
+
+        drive(self, shot, window, wait)

@@ -1,0 +1,43 @@
+"""Screens of the requests module for `python -m ui.screenshots` (and the UI test's walk)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def drive(page, shot: Callable, window, wait: Callable) -> None:
+    """Catalogue, a form with a problem shown as typed, my requests with a timeline, an approver's
+    view, the statistics."""
+    page.tabs.setCurrentIndex(0)
+    wait(lambda: page.loaded and page.item_list.count() > 0)
+    page.search.setText("假")
+    shot(window, "06-requests-catalogue")
+    page.search.clear()
+    for i in range(page.item_list.count()):
+        if "差旅费" in page.item_list.item(i).text():
+            page.item_list.setCurrentRow(i)
+    page.apply()
+    wait(lambda: page.dialog is not None)
+    dialog = page.dialog
+    form = dialog.form
+    form.editors["transport_fee"].box.setText("1326.00")
+    form.editors["lodging_fee"].box.setText("5380")
+    form.editors["meal_allowance"].box.setText("-120")
+    form.editors["start_date"].set_value("2026-11-03")
+    form.editors["end_date"].set_value("2026-11-06")
+    shot(dialog, "06b-request-form")
+    dialog.reject()
+    page.tabs.setCurrentIndex(1)
+    wait(lambda: page.mine_list.count() > 0 or not page.mine)
+    if page.mine:
+        page.mine_list.setCurrentRow(0)
+        wait(lambda: "办理过程" in page.mine_detail.toPlainText() or "审批流程" in page.mine_detail.toPlainText())
+    shot(window, "06c-requests-mine")
+    page.tabs.setCurrentIndex(2)
+    if page.todo:
+        page.todo_list.setCurrentRow(0)
+        wait(lambda: "审批流程" in page.todo_detail.toPlainText())
+    shot(window, "06d-requests-approve")
+    page.tabs.setCurrentIndex(3)
+    shot(window, "06e-requests-stats")
+    page.tabs.setCurrentIndex(0)
