@@ -38,16 +38,17 @@ SCAN = 5000  # records per collection looked at (newest first)
 #: what each kind of to-do is called (gettext ids)
 KIND_LABELS = {
     "handle": "待办公文", "read": "待阅公文", "rsvp": "会议回执", "approve": "事项审批",
-    "report": "报表填报", "supervise": "督办事项",
+    "report": "报表填报", "supervise": "督办事项", "returned": "退回修改的申请",
 }
-_KIND_IDS = (_("待办公文"), _("待阅公文"), _("会议回执"), _("事项审批"), _("报表填报"), _("督办事项"))
+_KIND_IDS = (_("待办公文"), _("待阅公文"), _("会议回执"), _("事项审批"), _("报表填报"), _("督办事项"),
+             _("退回修改的申请"))
 
 
 @dataclass(frozen=True)
 class TodoItem:
     """One thing waiting for me: where it lives, what it is, how urgent, when due."""
 
-    kind: str  # handle, read, rsvp, approve, report, supervise
+    kind: str  # handle, read, rsvp, approve, report, supervise, returned
     collection: str
     record_id: str
     title: str
@@ -191,11 +192,14 @@ def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
                                             or rec.get("starts_at") or ""),
                                urgency="加急" if chased else "", today=today))
             break
-    for rec in mentioning("requests", user_id):
+    for rec in mentioning("requests", user_id):  # 事项审批; my own request 退回修改 waits for me
+        title = " ".join(str(p) for p in (rec.get("number"), rec.get("title", "")) if p)
+        deadline = str(rec.get("due_at") or rec.get("deadline") or "")
         if rec.get("state") in OPEN_REQUEST_STATES and user_id in (rec.get("approver_ids") or []):
-            items.append(_item("approve", "requests", rec, rec.get("title", ""),
-                               deadline=str(rec.get("deadline") or ""),
+            items.append(_item("approve", "requests", rec, title, deadline=deadline,
                                urgency=rec.get("urgency") or "", today=today))
+        elif rec.get("state") == "returned" and rec.get("applicant_id") == user_id:
+            items.append(_item("returned", "requests", rec, title, today=today))
     if unit_id:
         items.extend(_report_items(store, unit_id=unit_id, today=today))
     items.extend(_supervision_items(store, mentioning, user_id=user_id, unit_id=unit_id,
