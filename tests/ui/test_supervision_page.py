@@ -117,3 +117,34 @@ def test_the_supervision_office_opens_a_task_and_a_weekend_deadline_is_moved(
     qtbot.waitUntil(lambda: page.table.rowCount() == 4, timeout=WAIT)
     qtbot.waitUntil(lambda: (page.task or {}).get("rev", 0) > 0, timeout=WAIT)  # the server took it
     close_main(qtbot, window)
+
+
+def test_the_supervision_office_edits_a_years_calendar(qtbot, tmp_path, file_keyring,
+                                                       demo_server):
+    import json
+
+    shell = make_shell(tmp_path, file_keyring, demo_server.url)
+    window = sign_in(qtbot, shell, "lindongsheng")
+    wait_synced(qtbot, window)
+    window.navigate(5)
+    page = window.record_pages[5]
+    qtbot.waitUntil(lambda: page.task is not None, timeout=WAIT)
+    assert page.calendar_button.isVisible()
+    dlg = page.open_calendar()
+    dlg.year.setValue(2026)
+    dlg.load()
+    qtbot.waitUntil(lambda: '"国庆节"' in dlg.text.toPlainText() and
+                    '"year": 2026' in dlg.text.toPlainText(), timeout=WAIT)
+    table = {"year": 2027, "source": "国务院办公厅关于2027年部分节假日安排的通知（测试）",
+             "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"}],
+             "workdays": [{"date": "2027-01-06", "name": "元旦调休上班"}]}  # a Wednesday
+    dlg.text.setPlainText(json.dumps(table, ensure_ascii=False))
+    dlg.save()
+    assert "不是周末" in dlg.status.text() and "workdays[0]" in dlg.status.text()
+    table["workdays"][0]["date"] = "2027-01-09"
+    dlg.text.setPlainText(json.dumps(table, ensure_ascii=False))
+    dlg.save()
+    qtbot.waitUntil(lambda: dlg.saved is not None, timeout=WAIT)
+    assert dlg.saved["year"] == 2027 and "已保存2027年" in dlg.status.text()
+    dlg.reject()
+    close_main(qtbot, window)

@@ -111,12 +111,14 @@ class SupervisionPage(QWidget):
         self.report_button, self.extend_button = QPushButton(), QPushButton()
         self.close_button, self.decide_button = QPushButton(), QPushButton()
         self.bulletin_button, self.new_button = QPushButton(), QPushButton()
+        self.calendar_button = QPushButton()
         for b, slot in ((self.new_button, self.new_task),
                         (self.report_button, self.report_progress),
                         (self.extend_button, self.request_extension),
                         (self.close_button, self.request_close),
                         (self.decide_button, self.decide),
-                        (self.bulletin_button, self.open_bulletin)):
+                        (self.bulletin_button, self.open_bulletin),
+                        (self.calendar_button, self.open_calendar)):
             b.clicked.connect(slot)
             top.addWidget(b)
         layout.addLayout(top)
@@ -169,6 +171,7 @@ class SupervisionPage(QWidget):
         for i, (_v, label) in enumerate(TABS):
             self.tabs.setTabText(i, _(label))
         self.new_button.setText(_("立项(&N)"))
+        self.calendar_button.setText(_("节假日安排(&H)"))
         self.report_button.setText(_("报送进展(&P)"))
         self.extend_button.setText(_("申请延期(&E)"))
         self.close_button.setText(_("申请销号(&X)"))
@@ -346,6 +349,7 @@ class SupervisionPage(QWidget):
                                             or (s and t.get("ordered_by") == s.user_id)))
         self.decide_button.setEnabled(bool(open_ and can_decide))
         self.new_button.setVisible(bool(set(roles) & set(CREATOR_ROLES)))
+        self.calendar_button.setVisible(SUPERVISOR_ROLE in roles)
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -528,6 +532,16 @@ class SupervisionPage(QWidget):
                        success=lambda _r: dlg.status.setText(_("已保存：{path}").format(path=name)))
         dlg.generate.clicked.connect(generate)
         dlg.save.clicked.connect(save)
+        dlg.open()
+        return dlg
+
+    def open_calendar(self):
+        """The year's holidays and make-up workdays (督查室)."""
+        from ui.supervision.calendar_dialog import CalendarDialog
+
+        if self.session is None:
+            return None
+        dlg = CalendarDialog(self.session, self, year=self.today().year)
         dlg.open()
         return dlg
 
