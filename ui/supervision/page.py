@@ -151,7 +151,7 @@ class SupervisionPage(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 90), (2, 170), (3, 100), (4, 100), (5, 210)):
+        for col, width in ((0, 120), (2, 170), (3, 100), (4, 110), (5, 210)):
             self.table.setColumnWidth(col, width)
         self.table.itemSelectionChanged.connect(self._selected)
         self.splitter.addWidget(self.table)
