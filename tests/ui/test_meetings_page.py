@@ -6,9 +6,10 @@ reply table, the minutes editor's 纪要 preview, the rooms admin; screenshots l
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from oa_client.domain.meetings import TZ
 from tests.ui.support import WAIT, close_main, make_shell, sign_in, wait_synced
 from ui.qt import Qt
 
@@ -146,3 +147,59 @@ def test_replies_minutes_and_rooms(qtbot, tmp_path, file_keyring, demo_server):
     qtbot.waitUntil(lambda: rv.table.rowCount() == 4, timeout=WAIT)
     _shot(window, "rooms")
     close_main(qtbot, window)
+
+
+def test_screenshots_walk_every_meeting_screen(qtbot, tmp_path, file_keyring, demo_server):
+    shell = make_shell(tmp_path, file_keyring, demo_server.url)
+    window = sign_in(qtbot, shell, "xiefang")  # the organiser: the QR code is hers to show
+    window.resize(1360, 820)
+    wait_synced(qtbot, window)
+    window.navigate(2)
+    page = window.record_pages[2]
+    names = []
+
+    def shot(widget, name):
+        names.append(name)
+        _shot(widget, name)
+
+    page.screenshots(shot, window, lambda cond, timeout=30: qtbot.waitUntil(cond, timeout=int(timeout * 1000)))
+    assert names == ["05-meetings-week", "05b-meetings-month", "05c-meetings-room-bookings",
+                     "05d-meetings-find-a-time", "05e-meetings-notice-form", "05f-meetings-replies",
+                     "05g-meetings-sign-in-qr", "05h-meetings-minutes", "05i-meetings-rooms"]
+    close_main(qtbot, window)
+
+
+def test_a_rooms_bookings_include_meetings_i_cannot_see(qtbot, tmp_path, file_keyring, demo_server):
+    shell = make_shell(tmp_path, file_keyring, demo_server.url)
+    window = sign_in(qtbot, shell, "zhangmin")  # 普政数: invited to the flood meeting as a unit only
+    wait_synced(qtbot, window)
+    window.navigate(2)
+    page = window.record_pages[2]
+    qtbot.waitUntil(lambda: page.source.count() > 1, timeout=WAIT)
+    store = page.session.store
+    assert store.db.query("SELECT count(*) FROM meetings WHERE title = ?", ("市政府第十二次常务会议",))[0][0] == 0
+    council = demo_server_meeting_day(demo_server, "市政府第十二次常务会议")
+    page.day = council
+    page.source.setCurrentIndex(page.source.findText("会议室：市政府三楼第一会议室"))
+    qtbot.waitUntil(lambda: any(s.subject == "已预订" for s in page.calendar.sittings), timeout=WAIT)
+    block = next(s for s in page.calendar.sittings if s.subject == "已预订")
+    assert block.starts_at.astimezone(TZ).date() == council
+    page.calendar.select(block)
+    assert "看不到详情" in page.message.text()
+    close_main(qtbot, window)
+
+
+def demo_server_meeting_day(server, title: str):
+    """The Beijing date of a demo meeting, read from the server's own records."""
+    import json
+
+    from sqlalchemy import select
+
+    from oa_server.sync_models import SyncRecord
+
+    with server.session() as s:
+        for rec in s.scalars(select(SyncRecord).where(SyncRecord.collection == "meetings")):
+            data = json.loads(rec.data)
+            if data.get("title") == title:
+                return datetime.fromisoformat(data["starts_at"].replace("Z", "+00:00")).astimezone(TZ).date()
+    raise AssertionError(title)

@@ -113,6 +113,7 @@ class MeetingsPage(QWidget):
         self.range_label = QLabel()
         self.source = QComboBox()
         self.source.setAccessibleName(_("显示谁的日程"))
+        self.source.setMinimumWidth(240)
         self.source.addItem(_("我的会议"), None)
         self.source.currentIndexChanged.connect(self._source_changed)
         for w in (self.view_box, self.prev, self.today, self.next, self.range_label):
@@ -318,12 +319,39 @@ class MeetingsPage(QWidget):
             self.source.blockSignals(False)
         if self.current is not None:
             self.pick(self.current["id"], self.current_start)
+        if room and self.session.transport is not None:
+            self._others_bookings(view, day, room)
         self.loaded.emit()
+
+    def _others_bookings(self, view: str, day: date, room: str) -> None:
+        """A room's bookings I cannot see locally come from the server as 已预订 blocks."""
+        days = day_range(view, day)
+        start = datetime.combine(days[0], datetime.min.time(), tzinfo=TZ)
+        end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tzinfo=TZ)
+        transport = self.session.transport
+
+        def fetch(_c):
+            return plan.server_busy(transport, people=[], start=start, end=end, room_ids=[room])
+
+        def merge(busy) -> None:
+            if (view, day, room) != (self.view, self.day, self.room_id):
+                return
+            known = {(s.starts_at, s.ends_at) for s in self.calendar.sittings}
+            extra = [mtg.Sitting("", _("已预订"), s, e, s, room, "", "scheduled", "confirmed", "", False,
+                                 False, False) for s, e in busy.rooms.get(room, []) if (s, e) not in known]
+            if extra:
+                self.calendar.show_sittings(view, day, sorted([*self.calendar.sittings, *extra],
+                                                              key=lambda x: x.starts_at))
+
+        run_op(self, fetch, pool="net", success=merge, failure=lambda _exc: None)
 
     # -- the selected meeting -------------------------------------------------------------------
 
     def pick(self, meeting_id: str, start: datetime | None) -> None:
-        """Show a meeting's notice and what I can do with it."""
+        """Show a meeting's notice and what I can do with it (a bare 已预订 block has none)."""
+        if not meeting_id:
+            self.message.setText(_("该时段已被其他会议预订（您不在参会名单中，看不到详情）。"))
+            return
         store = self.session.store
 
         def load(_c):
