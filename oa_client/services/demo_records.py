@@ -37,64 +37,20 @@ def demo_records(people: dict[str, dict], *, today: date | None = None) -> dict[
     def unit(login: str) -> str:
         return str(people[login]["unit"]["id"])
 
-    office_heads = [uid("huangjianhua"), uid("zhengxiaoyan")]
-    leaders = [uid("chenzhiqiang"), uid("linhuimin")]
     room_id, tpl_id, tpl2_id = (new_id() for _ in range(3))
     # requests (零跑动事项) are filed through the real catalogue and flow: ui/requests/demo.py
     out: dict[str, list[tuple[str, dict]]] = {a: [] for a in AUTHORS}
-    out["wuqiong"] += [
-        ("documents", {
-            "direction": "incoming", "doc_kind": "通知", "urgency": "特急", "secrecy": "非涉密",
-            "title": "广东省应急管理厅关于切实做好2026年汛期安全防范工作的通知",
-            "body": "各地级以上市人民政府：当前我省已进入主汛期，强降雨过程频繁。请各地立即组织开展防汛隐患排查，"
-                    "落实防汛责任人，做好人员转移避险准备，确保人民群众生命财产安全。",
-            "doc_number": "粤应急〔2026〕58号", "state": "instruct", "from_unit": "广东省应急管理厅",
-            "holder_ids": [uid("huangjianhua"), uid("linhuimin")], "reader_ids": [uid("zhengxiaoyan")],
-            "deadline": _d(today, 2), "received_at": _d(today, -1),
-            "audience_users": [*office_heads, *leaders, uid("liuyang")],
-        }),
-        ("documents", {
-            "direction": "incoming", "doc_kind": "函", "urgency": "加急", "secrecy": "非涉密",
-            "title": "普宁市政务服务数据管理局关于报送数字政府建设进展情况的函",
-            "body": "市政府办公室：为做好全市数字政府建设年度评估，请于规定时间前报送本单位政务信息化项目建设进展、"
-                    "一网通办事项办理情况及存在问题。",
-            "doc_number": "普政数函〔2026〕21号", "state": "handle", "from_unit": "普宁市政务服务数据管理局",
-            "holder_ids": [uid("zhengxiaoyan"), uid("liuyang")], "deadline": _d(today, -1),
-            "received_at": _d(today, -6), "audience_users": [*office_heads, uid("liuyang")],
-        }),
-        ("documents", {
-            "direction": "incoming", "doc_kind": "报告", "secrecy": "非涉密",
-            "title": "普宁市财政局关于2026年上半年预算执行情况的报告",
-            "body": "市人民政府：2026年上半年，全市一般公共预算收入完成年度预算的52.3%，同比增长4.1%。"
-                    "现将预算执行情况及下半年工作安排报告如下。",
-            "doc_number": "普财〔2026〕33号", "state": "circulate", "from_unit": "普宁市财政局",
-            "reader_ids": [uid("huangjianhua"), *leaders], "received_at": _d(today, -3),
-            "audience_users": [uid("huangjianhua"), *leaders],
-        }),
-        ("documents", {
-            "direction": "incoming", "doc_kind": "通知", "secrecy": "非涉密",
-            "title": "揭阳市人民政府办公室关于做好2026年国庆假期值班工作的通知",
-            "body": "各县（市、区）人民政府：为确保国庆期间各项工作有序开展，现就值班安排通知如下。",
-            "doc_number": "揭府办〔2026〕40号", "state": "archived", "from_unit": "揭阳市人民政府办公室",
-            "received_at": _d(today, -30), "audience_users": office_heads,
-        }),
-    ]
+    # 公文 in real flow states are carried along their flows by oa_client/services/documents_demo.py
+    # (seed_documents); here only a draft of 刘洋's, which also marks the server as seeded
     out["liuyang"] += [
         ("documents", {
-            "direction": "outgoing", "doc_kind": "通知", "secrecy": "非涉密",
+            "direction": "outgoing", "doc_kind": "通知", "secrecy": "非涉密", "state": "draft",
             "title": "普宁市人民政府办公室关于开展机关作风建设专项检查的通知",
             "body": "各镇人民政府（街道办事处），市直各单位：为进一步转变机关作风、提高办事效率，"
-                    "市政府决定于近期开展机关作风建设专项检查。现将有关事项通知如下：一、检查范围；二、检查内容；三、工作要求。",
-            "state": "review", "holder_ids": [uid("zhengxiaoyan")], "deadline": _d(today, 3),
-            "drafter_id": uid("liuyang"), "audience_users": office_heads,
-        }),
-        ("documents", {
-            "direction": "outgoing", "doc_kind": "通知", "urgency": "加急", "secrecy": "非涉密",
-            "title": "普宁市人民政府关于召开全市防汛工作会议的通知",
-            "body": "各镇人民政府（街道办事处），市直有关单位：经市政府同意，定于近日召开全市防汛工作会议，"
-                    "部署今年汛期防汛救灾工作。请各单位主要负责同志准时参加会议。",
-            "state": "sign_off", "holder_ids": [uid("chenzhiqiang")], "deadline": _d(today, 1),
-            "drafter_id": uid("liuyang"), "audience_users": [*office_heads, *leaders],
+                    "市政府决定于近期开展机关作风建设专项检查。现将有关事项通知如下：一、检查范围；"
+                    "二、检查内容；三、工作要求。",
+            "issuer_name": "普宁市人民政府办公室", "drafter_id": uid("liuyang"),
+            "drafter_name": "刘洋", "created_at": _t(today, 0, 1),
         }),
     ]
     rooms_and_meetings, meeting_replies = demo_meetings(today, room_id, uid, unit)

@@ -211,12 +211,22 @@ def get_document(store: LocalStore, doc_id: str) -> dict[str, Any]:
     return doc
 
 
+def may_edit_draft(store: LocalStore, me: dict[str, Any], doc: dict[str, Any]) -> bool:
+    """The drafter edits a draft, and so does the 科长 of the drafter's section (as the server)."""
+    user_id, unit_id, dept_id = me_ids(me)
+    drafter_id = doc.get("drafter_id")
+    if drafter_id in (None, user_id):
+        return True
+    drafter = store.records.get_many("users", [drafter_id]).get(drafter_id) or {}
+    return ("section_chief" in (me.get("roles") or []) and drafter.get("unit_id") == unit_id
+            and dept_id is not None and drafter.get("department_id") == dept_id)
+
+
 def update_draft(store: LocalStore, *, me: dict[str, Any], doc_id: str,
                  fields: dict[str, Any]) -> Changes:
-    """Change a draft's elements (only its drafter, only while it is a draft)."""
-    user_id, _unit, _dept = me_ids(me)
+    """Change a draft's elements (its drafter or the section's 科长, only while a draft)."""
     doc = get_document(store, doc_id)
-    if doc.get("state") not in (None, "", "draft") or doc.get("drafter_id") not in (None, user_id):
+    if doc.get("state") not in (None, "", "draft") or not may_edit_draft(store, me, doc):
         raise PermissionDenied(_("只有拟稿人可以在起草阶段修改公文要素"))
     merged = {**doc, **fields}
     _raise_first(validate(merged, store=store))
@@ -264,11 +274,15 @@ def _event_record(doc_id: str, event: Event, **extra: Any) -> dict[str, Any]:
     return data
 
 
-def start_values(doc: dict[str, Any]) -> dict[str, Any]:
-    """What the flow conditions read from a document (kind, urgency, 会签 lists …)."""
+def start_values(doc: dict[str, Any], store: LocalStore | None = None) -> dict[str, Any]:
+    """What the flow conditions read from a document (kind, urgency, 会签 lists, and
+    `leader_unit`: the parent unit, whose leaders sign for an office such as 市政府办公室)."""
+    unit = (store.records.get_many("units", [doc["unit_id"]]).get(doc["unit_id"], {})
+            if store is not None and doc.get("unit_id") else {})
     vals = {"kind": doc.get("doc_kind") or "", "urgency": doc.get("urgency") or None,
             "countersign_departments": doc.get("countersign_departments") or None,
-            "co_issuing_units": doc.get("co_issuing_units") or None}
+            "co_issuing_units": doc.get("co_issuing_units") or None,
+            "leader_unit": unit.get("parent_id") or doc.get("unit_id")}
     return {k: v for k, v in vals.items() if v is not None}
 
 
@@ -296,7 +310,7 @@ def act(store: LocalStore, *, me: dict[str, Any], doc_id: str, action: str,
             raise PermissionDenied(_("只有拟稿人可以送审"))
         _raise_first(validate(doc, stage="sign_off", store=store))
         start = Event(id=new_id(), action="start", actor_id=user_id, at=at, unit_id=unit_id,
-                      department_id=dept_id, values=start_values(doc))
+                      department_id=dept_id, values=start_values(doc, store))
         workflow.check(state, start)
         state = workflow.apply(state, start)
         pending.append(_event_record(doc_id, start))
@@ -336,7 +350,7 @@ def save_body(store: LocalStore, *, me: dict[str, Any], doc_id: str, body: str,
     doc = get_document(store, doc_id)
     _workflow, state, _records = replay(store, doc)
     if state.status == "not_started":
-        if doc.get("drafter_id") not in (None, user_id):
+        if not may_edit_draft(store, me, doc):
             raise PermissionDenied(_("只有拟稿人可以修改草稿正文"))
     elif state.status != "running" or user_id not in state.holders:
         raise PermissionDenied(_("只有当前环节的办理人可以修改正文"))

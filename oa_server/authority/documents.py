@@ -25,6 +25,7 @@ from oa_server.authority.documents_rules import (
     SERVER_FIELDS,
     element_problem,
     iso,
+    may_edit_draft,
 )
 from oa_server.i18n import _
 from sync.protocol import Op
@@ -71,7 +72,7 @@ class Documents(Authority):
         draft = current.get("state") in (None, "", "draft") or (
             payload.get("state") == "draft" and drafter == ctx.user_id
             and self._only_submitted(ctx, str(current["id"]), drafter))
-        if draft and drafter != ctx.user_id:
+        if draft and not may_edit_draft(ctx, current):
             return Ruling.reject("not_allowed", _("只有拟稿人可以在起草阶段修改公文要素"))
         if not draft and ctx.user_id not in (current.get("holder_ids") or []):
             return Ruling.reject("not_allowed", _("只有当前环节的办理人可以修改公文要素"))
@@ -119,7 +120,7 @@ class Revisions(Authority):
         if doc.get("direction") == "incoming":
             return Ruling.reject("not_allowed", _("收文的内容不能修改"))
         draft = doc.get("state") in (None, "", "draft")
-        if draft and doc.get("drafter_id", doc.get("created_by")) != ctx.user_id:
+        if draft and not may_edit_draft(ctx, doc):
             return Ruling.reject("not_allowed", _("只有拟稿人可以修改草稿正文"))
         if not draft and ctx.user_id not in (doc.get("holder_ids") or []):
             return Ruling.reject("not_allowed", _("只有当前环节的办理人可以修改正文"))

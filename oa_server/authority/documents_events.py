@@ -55,11 +55,15 @@ class FallbackOrg:
         return self.org.holders(role, unit_id=self.addressed, department_id=None, context=context)
 
 
-def start_values(doc: dict[str, Any]) -> dict[str, Any]:
-    """What the flow conditions read from a document (kind, urgency, 会签 lists)."""
+def start_values(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
+    """What the flow conditions read from a document (kind, urgency, 会签 lists, and
+    `leader_unit`: the parent unit, whose leaders sign for an office such as 市政府办公室)."""
+    unit = ctx.org.unit(doc.get("unit_id"))
+    parent = getattr(unit, "parent_id", None)
     vals = {"kind": doc.get("doc_kind") or "", "urgency": doc.get("urgency") or None,
             "countersign_departments": doc.get("countersign_departments") or None,
-            "co_issuing_units": doc.get("co_issuing_units") or None}
+            "co_issuing_units": doc.get("co_issuing_units") or None,
+            "leader_unit": str(parent) if parent else doc.get("unit_id")}
     return {k: v for k, v in vals.items() if v is not None}
 
 
@@ -122,7 +126,7 @@ class DocumentEvents(FlowEvents):
             problem = element_problem(ctx, doc, stage="sign_off")
             if problem is not None:
                 return Ruling.reject("validation", str(problem))
-            payload.update(values=start_values(doc), unit_id=doc.get("unit_id"),
+            payload.update(values=start_values(ctx, doc), unit_id=doc.get("unit_id"),
                            department_id=str(ctx.user.department_id or "") or None)
         elif action == "approve" and step == "number" and doc.get("direction") == "outgoing":
             unit = ctx.org.unit(doc.get("unit_id"))

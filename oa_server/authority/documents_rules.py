@@ -158,6 +158,17 @@ def preload_children(ctx: Ctx, collection: str, record_id: str) -> None:
         batch.load(missing)
 
 
+def may_edit_draft(ctx: Ctx, doc: dict[str, Any]) -> bool:
+    """The drafter edits a draft, and so does the 科长 of the drafter's section (指导拟稿)."""
+    drafter_id = doc.get("drafter_id", doc.get("created_by"))
+    if drafter_id == ctx.user_id:
+        return True
+    drafter, me = ctx.org.user(drafter_id), ctx.user
+    return (drafter is not None and "section_chief" in me.roles
+            and drafter.unit_id == me.unit_id and drafter.department_id is not None
+            and drafter.department_id == me.department_id)
+
+
 def iso(value: datetime | date) -> str:
     """ISO text of a date or time."""
     return value.isoformat()
