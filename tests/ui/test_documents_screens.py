@@ -246,3 +246,53 @@ def test_standing_delegation_from_the_list(qtbot, tmp_path, file_keyring, demo_s
     assert len(rows) == 1 and rows[0]["principal_id"] == window.session.user_id
     assert (rows[0]["start"], rows[0]["end"]) == (start.isoformat(), (start + timedelta(days=6)).isoformat())
     close_main(qtbot, window)
+
+
+def test_compose_saves_a_draft_then_sends_it_for_review(qtbot, tmp_path, file_keyring,
+                                                        demo_server):
+    shell = make_shell(tmp_path, file_keyring, demo_server.url)
+    window = sign_in(qtbot, shell, "huangxiaomei")  # 洪阳镇 文书
+    wait_synced(qtbot, window)
+    window.navigate(1)
+    page = window.record_pages[1]
+    compose = page.compose()
+    qtbot.addWidget(compose)
+    form = compose.form
+    qtbot.waitUntil(lambda: "普宁市人民政府" in form.units, timeout=WAIT)
+    assert form.issuer_name.text() == "洪阳镇人民政府"
+    form.kind.setCurrentText("请示")
+    form.title.setText("洪阳镇人民政府关于增设防汛物资储备点的请示")
+    form.main_to.setText("普宁市人民政府")
+    form.cc_to.setText("不存在的单位")
+    form.body.setPlainText("市人民政府：\n拟在宝镜院村增设防汛物资储备点一处。\n妥否，请批示。")
+    # a unit the directory does not know is refused, naming the element
+    form.request(submit=False)
+    qtbot.waitUntil(lambda: "【抄送机关】" in form.problem.text(), timeout=WAIT)
+    assert "不存在的单位" in form.problem.text() and page.session.store.records.count("documents") >= 0
+    form.cc_to.setText("普宁市财政局")
+    attachment = tmp_path / "储备点选址图.txt"
+    attachment.write_text("宝镜院村委会旁空地，面积约200平方米。", encoding="utf-8")
+    form.add_files([attachment])
+    qtbot.waitUntil(lambda: form.attachments.count() == 1, timeout=WAIT)
+    with qtbot.waitSignal(page.wrote, timeout=WAIT) as wrote:
+        assert form.request(submit=False)
+    doc_id = wrote.args[0]
+    assert "草稿已保存" in form.problem.text() and form.doc_id == doc_id
+    page.tabs.setCurrentIndex(3)  # 草稿
+    qtbot.waitUntil(lambda: _rows(page) == ["洪阳镇人民政府关于增设防汛物资储备点的请示"],
+                    timeout=WAIT)
+    # 送核稿: the same draft (not a second one), then it leaves 草稿
+    with qtbot.waitSignal(page.wrote, timeout=5000, raising=False) as wrote:
+        assert form.request(submit=True)
+    assert wrote.signal_triggered, form.problem.text()
+    assert wrote.args[0] == doc_id and page.compose_window is None
+    qtbot.waitUntil(lambda: page.model.rowCount() == 0 and page.box == "drafts", timeout=WAIT)
+    store = window.session.store
+    qtbot.waitUntil(lambda: store.records.get("documents", doc_id).get("state") == "review"
+                    and not window.sync.running, timeout=WAIT)
+    doc = store.records.get("documents", doc_id)
+    assert doc["cc_to_names"] == ["普宁市财政局"] and doc["main_to_names"] == ["普宁市人民政府"]
+    assert [a["name"] for a in doc["attachments"]] == ["储备点选址图"]
+    assert store.records.count("documents") == len({d["id"] for d in store.records.list(
+        "documents", limit=1000)})
+    close_main(qtbot, window)

@@ -46,7 +46,7 @@ def _in_range(rec: dict, f: Filters) -> bool:
     return not (f.until and (not day or day > f.until.isoformat()))
 
 
-def _big_box_ids(store: LocalStore, box: str, f: Filters) -> list[str]:
+def _big_box_ids(store: LocalStore, box: str, f: Filters, limit: int | None = None) -> list[str]:
     sql = "SELECT id FROM documents WHERE deleted = 0 AND direction = ?"
     params: list[object] = [box]
     if f.kind:
@@ -65,8 +65,22 @@ def _big_box_ids(store: LocalStore, box: str, f: Filters) -> list[str]:
     if text:
         sql += " AND (instr(title, ?) > 0 OR instr(coalesce(doc_number, ''), ?) > 0)"
         params += [text, text]
-    sql += " ORDER BY created_at DESC, id DESC"
+    # newest change first, walking the updated_at index: a first page stops early
+    sql += " ORDER BY updated_at DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
     return [r[0] for r in store.db.query(sql, tuple(params))]
+
+
+def box_first_page(store: LocalStore, me: dict, box: str, f: Filters,
+                   limit: int) -> tuple[list[str], dict[str, dict]]:
+    """The first `limit` rows of a box with their records (shown before the whole id list)."""
+    if box in BIG_BOXES:
+        ids = _big_box_ids(store, box, f, limit)
+        return ids, store.records.get_many("documents", ids)
+    ids, records = box_ids(store, me, box, f)
+    return ids[:limit], {i: records[i] for i in ids[:limit]}
 
 
 def box_ids(store: LocalStore, me: dict, box: str, f: Filters) -> tuple[list[str], dict[str, dict]]:
@@ -179,7 +193,6 @@ def save_draft(store: LocalStore, me: dict, values: dict, *, submit: bool,
         doc_id, _changes = svc.compose(store, me=me, fields=fields)
     for a in files:
         svc.attach_file(store, me=me, doc_id=doc_id, name=a["name"], data=a["data"])
-        a["data"] = None  # attached: a second save does not attach it again
     if submit:
         svc.act(store, me=me, doc_id=doc_id, action="submit", step="draft")
     return doc_id

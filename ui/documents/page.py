@@ -102,6 +102,9 @@ class DocumentsPage(QWidget):
         self.compose_window: ComposeWindow | None = None
         self.generation = 0
         self.counts: dict[str, int] = {}
+        self.counts_dirty = True
+        self.first_shown = 0  # generation whose first page is on screen
+        self.shown_generation = 0  # generation whose whole id list is on screen
         self._build()
         self.retranslate()
 
@@ -245,6 +248,7 @@ class DocumentsPage(QWidget):
     def set_session(self, session, watermark: str) -> None:
         """Show this session's documents."""
         self.session = session
+        self.counts_dirty = True
         self.watermark.set_text(watermark)
         for w in self.windows.values():
             w.watermark.set_text(watermark)
@@ -261,6 +265,7 @@ class DocumentsPage(QWidget):
     def refresh(self) -> None:
         """Data changed (a sync): reload the list when shown, and every open document."""
         self.dirty = True
+        self.counts_dirty = True
         if self.isVisible():
             self.reload(select=self.current["id"] if self.current else None)
         for w in list(self.windows.values()):
@@ -303,11 +308,17 @@ class DocumentsPage(QWidget):
         self.generation += 1
         generation = self.generation
         self.select_after_load = select
+        if box in data.BIG_BOXES:  # the first page at once, then every id for the rest
+            run_op(self, lambda _c: data.box_first_page(store, me, box, f, BATCH),
+                   success=lambda out: self._first_loaded(generation, out),
+                   failure=self._read_failed, priority=10)
         run_op(self, lambda _c: data.box_ids(store, me, box, f),
                success=lambda out: self._ids_loaded(generation, out), failure=self._read_failed,
-               priority=10)
-        run_op(self, lambda _c: data.box_counts(store, me), success=self._counted,
-               failure=lambda _e: None)
+               priority=9)
+        if self.counts_dirty:  # 待办 / 待阅 counts: after a sync or a change, not per filter
+            self.counts_dirty = False
+            run_op(self, lambda _c: data.box_counts(store, me), success=self._counted,
+                   failure=lambda _e: None)
 
     def _counted(self, counts: dict[str, int]) -> None:
         self.counts = counts
@@ -316,23 +327,40 @@ class DocumentsPage(QWidget):
     def _read_failed(self, exc: BaseException) -> None:
         self.detail.setHtml("<p style='color:#b00000'>" + html.escape(error_text(exc)) + "</p>")
 
+    def _first_loaded(self, generation: int, out: tuple[list[str], dict[str, dict]]) -> None:
+        if generation != self.generation or self.shown_generation == generation:
+            return
+        ids, known = out
+        store = self.session.store
+        self.model.set_ids(ids, lambda batch: data.fetch(store, batch), self.session.names,
+                           first=known)
+        self.first_shown = generation
+        self._set_widths_once()
+
+    def _set_widths_once(self) -> None:
+        if not self.widths_set:
+            self.widths_set = True
+            self._set_widths()
+
     def _ids_loaded(self, generation: int, out: tuple[list[str], dict[str, dict]]) -> None:
         if generation != self.generation:
             return
         ids, known = out
         store = self.session.store
-        first = {i: known[i] for i in ids[:BATCH] if i in known} if known else None
-        if first is not None and len(first) < min(len(ids), BATCH):
-            first = None
-        self.model.set_ids(ids, lambda batch: data.fetch(store, batch), self.session.names,
-                           first=first)
-        if first is None and ids:
-            self.model.load_block(0)
-        elif not ids:
-            self.first_page.emit()
-        if not self.widths_set:
-            self.widths_set = True
-            self._set_widths()
+        self.shown_generation = generation
+        if self.first_shown == generation:
+            self.model.extend(ids)  # the first page is on screen: add the rest below it
+        else:
+            first = {i: known[i] for i in ids[:BATCH] if i in known} if known else None
+            if first is not None and len(first) < min(len(ids), BATCH):
+                first = None
+            self.model.set_ids(ids, lambda batch: data.fetch(store, batch), self.session.names,
+                               first=first)
+            if first is None and ids:
+                self.model.load_block(0)
+            elif not ids:
+                self.first_page.emit()
+        self._set_widths_once()
         self.count_label.setText(_("共 {n} 件").format(n=len(ids)))
         if self.select_after_load:
             row = self.model.row_of(self.select_after_load)
@@ -494,6 +522,8 @@ class DocumentsPage(QWidget):
     def _draft_saved(self, doc_id: str, submit: bool) -> None:
         if self.compose_window is not None:
             self.compose_window.form.doc_id = None if submit else doc_id
+            for a in self.compose_window.form.attachment_files:
+                a["data"] = None  # attached now: saving again does not attach it twice
             if submit:
                 self.compose_window.close()
                 self.compose_window.deleteLater()

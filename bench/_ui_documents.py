@@ -1,0 +1,140 @@
+"""公文 screens for the UI benchmark: `open_document_ms` (a document with 30 flow events and
+10 attachments in the 100k profile) and `doc_list_filter_ms` (a filtered 收文 box: first page,
+and `doc_list_filter_all_ms` for the whole id list), measured in a child process, offscreen."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bench.ui import LOGIN, SERVER, _env, _start
+
+DOC_EVENTS = 30
+DOC_ATTACHMENTS = 10
+
+
+def _documents_fixture(root: Path, entries: dict[str, str]) -> str:
+    """Add to the profile a 公文 with 30 flow events (送审 / 退回 cycles) and 10 attachments."""
+    from oa_client.services import documents as docs
+    from oa_client.store.keys import MemoryKeyring
+    from oa_client.store.local import open_store
+    from ui.shell_session import profile_dir_for
+
+    kr = MemoryKeyring()
+    kr.entries.update({tuple(k.split("\x00", 1)): v for k, v in entries.items()})
+    store = open_store(profile_dir_for(root / "profiles", SERVER, LOGIN), keyring_backend=kr,
+                       server_url=SERVER, username=LOGIN)
+    try:
+        unit = {"id": "unit-bench", "name": "普宁市人民政府办公室"}
+        store.records.write("units", [{**unit, "rev": 1, "doc_code": "普府办"}])
+        store.records.write("users", [
+            {"id": "u-bench", "rev": 1, "unit_id": unit["id"], "name": "王伟", "roles": ["drafter"]},
+            {"id": "u-dir", "rev": 1, "unit_id": unit["id"], "name": "黄建华",
+             "roles": ["office_director"]}])
+        drafter = {"id": "u-bench", "name": "王伟", "unit": unit}
+        director = {"id": "u-dir", "name": "黄建华", "unit": unit}
+        doc_id, _ch = docs.compose(store, me=drafter, fields={
+            "doc_kind": "通知", "title": "普宁市人民政府办公室关于做好防汛物资储备工作的通知（基准）",
+            "body": "各镇人民政府（街道办事处）：\n" + "为切实做好防汛物资储备工作，现就有关事项通知如下。\n" * 40})
+        for i in range(DOC_ATTACHMENTS):
+            docs.attach_file(store, me=drafter, doc_id=doc_id, name=f"附件{i + 1}.xlsx",
+                             data=bytes(range(256)) * (200 + 40 * i))
+        docs.act(store, me=drafter, doc_id=doc_id, action="submit", step="draft", opinion="请审核。")
+        while len(store.records.list("document_events", where={"document_id": doc_id},
+                                     limit=1000)) < DOC_EVENTS:
+            docs.act(store, me=director, doc_id=doc_id, action="return", step="review",
+                     to_step="draft", opinion="请补充物资清单。")
+            docs.act(store, me=drafter, doc_id=doc_id, action="submit", step="draft",
+                     opinion="已补充，请审核。")
+        return doc_id
+    finally:
+        store.close()
+
+
+DOC_CHILD = """
+import statistics, sys, time
+from types import SimpleNamespace
+from bench.ui import EnvKeyring, LOGIN, SERVER
+from oa_client.services import account
+from oa_client.store.local import open_store
+from ui.app import make_app
+from ui.qt import QApplication
+from ui.shell_session import profile_dir_for
+from ui.documents.page import DocumentsPage
+from ui.documents.window import DocumentWindow
+from pathlib import Path
+
+app = make_app([], language="zh_CN")
+store = open_store(profile_dir_for(Path(sys.argv[1]) / "profiles", SERVER, LOGIN),
+                   keyring_backend=EnvKeyring(), server_url=SERVER, username=LOGIN)
+me = account.load_me(store)
+session = SimpleNamespace(store=store, me=me, transport=None, names={}, user_id=me["id"],
+                          unit_id=me["unit"]["id"], unit_name=me["unit"]["name"])
+
+def until(flag, timeout=60.0):
+    end = time.monotonic() + timeout
+    while not flag:
+        QApplication.processEvents()
+        if time.monotonic() > end:
+            raise TimeoutError
+        time.sleep(0.0005)
+
+page = DocumentsPage("公文")
+page.resize(1280, 800)
+page.show()
+page.set_session(session, "")
+page.tabs.setCurrentIndex(4)  # 收文: two thirds of the profile
+got = []
+page.first_page.connect(lambda: got.append(1))
+until(got)
+filters = [("通知", "防汛"), ("通知", "会议"), ("", "工作"), ("通知", "")]
+times, whole = [], []
+complete = []
+page.loaded.connect(lambda n: complete.append(n))
+for kind, text in filters * 2:
+    got.clear()
+    complete.clear()
+    page.kind.blockSignals(True); page.text.blockSignals(True)
+    page.kind.setCurrentText(kind) if kind else page.kind.setCurrentIndex(0)
+    page.text.setText(text)
+    page.kind.blockSignals(False); page.text.blockSignals(False)
+    t = time.perf_counter()
+    page.reload()
+    until(got)
+    times.append((time.perf_counter() - t) * 1000)
+    until(complete)
+    whole.append((time.perf_counter() - t) * 1000)
+print(f"doc_list_filter_ms {statistics.median(times):.2f}", flush=True)
+print(f"doc_list_filter_all_ms {statistics.median(whole):.2f}", flush=True)
+print(f"doc_list_rows {page.model.rowCount()}", flush=True)
+opens = []
+for _ in range(7):
+    w = DocumentWindow(session, sys.argv[2])
+    w.show()
+    done = []
+    w.loaded.connect(lambda: done.append(1))
+    t = time.perf_counter()
+    w.reload()
+    until(done)
+    QApplication.processEvents()
+    opens.append((time.perf_counter() - t) * 1000)
+    assert w.view is not None and len(w.view.timeline) >= 29 and w.attachments.count() == 10, w.problem.text()
+    w.close()
+    w.deleteLater()
+print(f"open_document_ms {statistics.median(opens):.2f}", flush=True)
+print(f"open_document_events {len(w.view.timeline) + 1}", flush=True)
+"""
+
+
+def documents_metrics(root: Path, entries: dict[str, str]) -> dict[str, float]:
+    """open_document_ms (30 events, 10 attachments) and doc_list_filter_ms on the profile."""
+    doc_id = _documents_fixture(root, entries)
+    env = _env(root, entries)
+    seen = _start([sys.executable, "-c", DOC_CHILD, str(root), doc_id], env,
+                  ("doc_list_filter_ms", "doc_list_filter_all_ms", "doc_list_rows",
+                   "open_document_ms", "open_document_events"))
+    return {"open_document_ms": round(seen["open_document_ms"], 1),
+            "doc_list_filter_ms": round(seen["doc_list_filter_ms"], 1),
+            "doc_list_filter_all_ms": round(seen["doc_list_filter_all_ms"], 1),
+            "open_document_events": int(seen["open_document_events"]),
+            "open_document_attachments": DOC_ATTACHMENTS}
