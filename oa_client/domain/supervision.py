@@ -122,6 +122,7 @@ def validate_task(data: Mapping[str, Any]) -> dict[str, Any]:
     lead = str(data.get("lead_unit_id") or "")
     if not lead:
         raise ValidationError(_("请选择牵头单位"), field="lead_unit_id")
+    out["lead_unit_id"] = lead
     assist = data.get("assist_unit_ids") or []
     if not isinstance(assist, list) or not all(isinstance(u, str) and u for u in assist):
         raise ValidationError(_("配合单位格式不正确"), field="assist_unit_ids")
@@ -129,6 +130,9 @@ def validate_task(data: Mapping[str, Any]) -> dict[str, Any]:
         raise ValidationError(_("牵头单位不能同时是配合单位"), field="assist_unit_ids")
     out["assist_unit_ids"] = list(dict.fromkeys(assist))
     parse_day(data.get("deadline"), field_name="deadline")
+    for key in ("owner_id", "ordered_by"):
+        if data.get(key) is not None and not isinstance(data.get(key), str):
+            raise ValidationError(_("人员格式不正确"), field=key)
     if (data.get("importance") or "一般") not in IMPORTANCE:
         raise ValidationError(_("重要程度不正确"), field="importance")
     if data.get("report_every") not in (None, *REPORT_EVERY):

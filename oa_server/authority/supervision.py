@@ -16,6 +16,7 @@ from datetime import UTC, date, timedelta, timezone
 from typing import Any
 
 from oa_client.domain.supervision import (
+    ACTIONS,
     CREATOR_ROLES,
     SUPERVISOR_ROLE,
     calendar_of,
@@ -90,7 +91,9 @@ class Tasks(Authority):
     def _may_create(self, ctx: Ctx, payload: dict[str, Any]) -> bool:
         if roles(ctx) & set(CREATOR_ROLES):
             return True
-        source = payload.get("source") or {}
+        source = payload.get("source")
+        if not isinstance(source, dict):
+            return False
         if source.get("kind") in ("instruction", "minutes") and source.get("id"):
             return ctx.visible(str(source.get("collection") or ""), str(source["id"]))
         return False
@@ -175,6 +178,10 @@ class Progress(Authority):
             return Ruling.reject("forbidden", _("只有牵头单位和配合单位可以报送进展"))
         if not str(payload.get("text") or "").strip():
             return Ruling.reject("validation", _("请填写进展情况"))
+        percent = payload.get("percent")
+        if percent is not None and (not isinstance(percent, int) or isinstance(percent, bool)
+                                    or not 0 <= percent <= 100):
+            return Ruling.reject("validation", _("完成进度应在0到100之间"))
         return Ruling.accept({**payload, "author_id": ctx.user_id, "report_unit_id": unit,
                               "created_at": ctx.now.isoformat(timespec="seconds")})
 
@@ -213,9 +220,10 @@ class Events(Authority):
             return Ruling.reject("not_found", _("督办事项不存在"))
         out = {**payload, "actor_id": ctx.user_id, "actor_unit_id": str(ctx.user.unit_id),
                "created_at": ctx.now.isoformat(timespec="seconds"), "status": "applied"}
-        judge = getattr(self, "_" + str(payload.get("action") or ""), None)
-        if judge is None or payload.get("action") == "chase":
+        action = payload.get("action")
+        if action not in ACTIONS or action == "chase":  # 催办 comes from the server's clock
             return Ruling.reject("validation", _("不支持的督办操作"))
+        judge = getattr(self, f"_{action}")
         try:
             return judge(ctx, task, out)
         except ValidationError as exc:

@@ -20,6 +20,9 @@ from tests.sync.support import make_client
 from ui.supervision.bulletin import render_bulletin
 
 
+TASKS = "supervision_tasks"
+
+
 def at(day: str, hour: int = 2) -> datetime:
     """A server clock reading (UTC; 02:00 UTC is 10:00 in China)."""
     return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
@@ -249,6 +252,22 @@ def test_bad_input_is_refused_or_warned_with_the_field(server, people):
                                   "entity_id": "e2", "payload": {
                                       "task_id": "t-hol", "action": "chase"}}]).results[0]
     assert r.status == "rejected"  # 催办 comes from the server's clock only
+    # malformed payloads get a refusal with a message, never a server error
+    odd = [("supervision_tasks", {"title": "x", "source": "批示"}),
+           ("supervision_tasks", {"title": "x", "content": "y", "lead_unit_id": hy,
+                                  "deadline": "2026-10-08", "ordered_by": 5}),
+           ("supervision_tasks", {"title": "x", "content": "y", "lead_unit_id": hy,
+                                  "deadline": None, "milestones": "明天"}),
+           ("task_events", {"task_id": "t-hol", "action": "__init__"}),
+           ("task_events", {"task_id": "t-hol", "action": "extend_request",
+                            "new_deadline": "明年", "reason": "x"}),
+           ("task_progress", {"task_id": "t-hol", "text": "x", "percent": "一半"})]
+    for i, (entity, payload) in enumerate(odd):
+        client = hongyang if entity == "task_progress" else duchashi
+        r = client.transport.push([{"op_id": f"odd{i}", "kind": "action" if entity != TASKS
+                                    else "upsert", "entity": entity, "entity_id": f"odd{i}",
+                                    "payload": payload}]).results[0]
+        assert r.status == "rejected" and r.message, (entity, payload, r)
     # the 催办 pass is for the 督查室
     with pytest.raises(SyncError):
         hongyang.transport.request("POST", "/supervision/chase")
