@@ -9,7 +9,7 @@ from ui.documents.compose import ComposeForm
 from ui.documents.dialogs import ReturnDialog
 from ui.documents.revision_view import RevisionView
 from ui.documents.signature_pad import SignatureDialog, SignaturePad, render_strokes
-from ui.qt import QPoint, Qt, QTest
+from ui.qt import QEvent, QPoint, Qt, QTest
 
 
 def _draw(pad, points: list[tuple[int, int]]) -> None:
@@ -135,3 +135,39 @@ def test_revision_view_switches_between_clean_and_marked(qtbot):
     qtbot.addWidget(single)
     single.set_content("只有一稿", [{"body": "只有一稿"}], {})
     assert not single.marked_button.isEnabled()
+
+
+def test_signature_pad_takes_a_pen_with_pressure_and_a_finger(qtbot):
+    from PySide6.QtCore import QPointF as F
+    from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
+    from PySide6.QtWidgets import QApplication
+
+    pad = SignaturePad()
+    qtbot.addWidget(pad)
+    pad.resize(420, 180)
+    pad.show()
+    qtbot.waitExposed(pad)
+    pen = QPointingDevice("pen", 1, QInputDevice.DeviceType.Stylus,
+                          QPointingDevice.PointerType.Pen,
+                          QInputDevice.Capability.Position | QInputDevice.Capability.Pressure,
+                          1, 3)
+    for kind, x, pressure in ((QEvent.Type.TabletPress, 50, 0.2), (QEvent.Type.TabletMove, 90, 0.6),
+                              (QEvent.Type.TabletMove, 130, 0.9), (QEvent.Type.TabletRelease, 130, 0.0)):
+        pos = F(x, 100)
+        event = QTabletEvent(kind, pen, pos, F(pad.mapToGlobal(pos)), pressure, 0.0, 0.0, 0.0, 0.0,
+                             0.0, Qt.KeyboardModifier.NoModifier, Qt.MouseButton.LeftButton,
+                             Qt.MouseButton.LeftButton)
+        QApplication.sendEvent(pad, event)
+    stroke = pad.signature()["strokes"][0]
+    assert stroke["device"] == "pen"
+    assert [p[2] for p in stroke["points"]] == [0.2, 0.6, 0.9]  # pressure kept per point
+    touch = QTest.createTouchDevice()
+    seq = QTest.touchEvent(pad, touch)
+    seq.press(0, QPoint(200, 60)).commit()
+    seq.move(0, QPoint(230, 90)).commit()
+    seq.move(0, QPoint(260, 120)).commit()
+    seq.release(0, QPoint(260, 120)).commit()
+    strokes = pad.signature()["strokes"]
+    assert len(strokes) == 2 and strokes[1]["device"] == "touch"
+    x, y = strokes[1]["points"][0][:2]
+    assert abs(x - 200) <= 3 and abs(y - 60) <= 3 and len(strokes[1]["points"]) >= 3
