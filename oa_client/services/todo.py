@@ -3,8 +3,9 @@
 Fields read (all optional; records without them simply never become to-dos):
 
 - documents: `data.holder_ids` (people who must handle it now → 待办),
-  `data.reader_ids` minus `data.read_ids` (→ 待阅), `data.deadline` (ISO date),
-  columns `urgency` (特急/加急), `state` (办结/归档/已分发 … end the work), `title`.
+  `data.reader_ids` minus `data.read_ids` (→ 待阅), `data.due_at` (the step's time limit,
+  set by the server) or `data.deadline`, columns `urgency` (特急/加急), `state`
+  (dispatched/archived/refused end the work), `title` — see oa_client/services/documents.py.
 - meetings: `data.rsvp` {person or unit id: "pending"|"accepted"|"declined"|"delegated"}
   (a unit's pending reply is a to-do for its people), `data.reply_deadline`,
   `data.reminders` (催: urgent), columns `starts_at`, `ends_at`, `title`, `state`
@@ -29,7 +30,9 @@ from oa_client.errors import NotFoundError
 from oa_client.i18n import _
 from oa_client.store.local import LocalStore
 
-DONE_DOC_STATES = {"complete", "completed", "archived", "dispatched", "办结", "归档", "已分发"}
+#: 公文 states in which the work is over (oa_client/services/documents.FINAL_STATES; "complete"
+#: is the 办结 step, still to do)
+DONE_DOC_STATES = {"archived", "dispatched", "refused"}
 OPEN_REQUEST_STATES = {"submitted", "in_review", "pending"}
 OPEN_SUBMISSION_STATES = {"draft", "returned", "pending", "待填报", "已退回"}
 URGENCY_RANK = {"特急": 0, "加急": 1}
@@ -168,11 +171,12 @@ def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
     for rec in mentioning("documents", user_id):
         if (rec.get("state") or "") in DONE_DOC_STATES:
             continue
-        deadline = str(rec.get("deadline") or "")
-        if user_id in (rec.get("holder_ids") or []):
+        deadline = str(rec.get("due_at") or rec.get("deadline") or "")  # due_at: the step's limit
+        unread = user_id in (rec.get("reader_ids") or []) and user_id not in (rec.get("read_ids") or [])
+        if user_id in (rec.get("holder_ids") or []) and not (unread and rec.get("state") == "circulate"):
             items.append(_item("handle", "documents", rec, rec.get("title", ""), deadline=deadline,
                                urgency=rec.get("urgency") or "", today=today))
-        elif user_id in (rec.get("reader_ids") or []) and user_id not in (rec.get("read_ids") or []):
+        elif unread:  # 传阅: a reader holds the step to say 已阅
             items.append(_item("read", "documents", rec, rec.get("title", ""), deadline=deadline,
                                urgency=rec.get("urgency") or "", today=today))
     answered = {(r.get("meeting_id"), r.get("attendee_id")) for r in records.list(

@@ -11,6 +11,7 @@ import pytest
 
 from oa_client.errors import SyncError
 from oa_client.services import documents as docs
+from oa_client.services.todo import todo_items
 from tests.e2e.conftest import Desk
 
 CLERK, DIRECTOR, MAYOR = "huangxiaomei", "chenweijie", "lianghaitao"  # 洪阳镇
@@ -86,6 +87,9 @@ def receive_and_handle(d: dict[str, Desk], doc_id: str, number: str) -> None:
     city_clerk.sync()
     box = docs.list_documents(city_clerk.store, me=city_clerk.me, box="todo")
     assert [r["id"] for r in box] == [inc_id]
+    todo = todo_items(city_clerk.store, user_id=city_clerk.id)
+    assert [(t.kind, t.record_id, t.urgency) for t in todo if t.collection == "documents"] == [
+        ("handle", inc_id, "加急")] and todo[0].deadline  # the 签收 step's time limit
     inc = city_clerk.view(inc_id)
     assert (inc.direction, inc.state, inc.record["doc_number"]) == ("incoming", "receive", number)
     assert inc.record["sender_name"] == "洪阳镇人民政府" and inc.record["urgency"] == "加急"
@@ -119,6 +123,8 @@ def receive_and_handle(d: dict[str, Desk], doc_id: str, number: str) -> None:
         assert sum(has for _n, has in view.readers) == i
         assert [r["id"] for r in docs.list_documents(reader.store, me=reader.me, box="to_read")] \
             == [inc_id]
+        assert ("read", inc_id) in {(t.kind, t.record_id) for t in todo_items(
+            reader.store, user_id=reader.id)}
         reader.act(inc_id, "read", "circulate")
     city_clerk.sync()
     assert city_clerk.view(inc_id).state == "complete"

@@ -113,14 +113,23 @@ def test_live_update_brings_a_new_todo_and_a_notification(qtbot, tmp_path, file_
     qtbot.waitUntil(lambda: window.sync.state == "synced", timeout=WAIT)
     before = len(window.todo_page.model.items)
     me = window.session.user_id
-    # the clerk registers an incoming document for her; nobody presses F5
-    clerk = make_client(demo_server, tmp_path / "clerk", "wuqiong")
-    save(clerk.store, "documents", {
-        "direction": "incoming", "doc_kind": "通知", "title": "关于开展安全生产大检查的通知",
-        "body": "请各单位立即开展安全生产大检查。", "state": "handle", "holder_ids": [me],
-        "audience_users": [me]})
-    clerk.engine.sync()
+    # a draft is sent for 核稿 and the office director asks her section to 会签; nobody presses F5
+    from oa_client.services import documents as docs
+
+    drafter = make_client(demo_server, tmp_path / "drafter", "liuyang")
+    director = make_client(demo_server, tmp_path / "director", "huangjianhua")
+    doc_id, _ = docs.compose(drafter.store, me=drafter.transport.user, fields={
+        "doc_kind": "通知", "title": "关于开展安全生产大检查的通知",
+        "body": "请各单位立即开展安全生产大检查。"})
+    docs.act(drafter.store, me=drafter.transport.user, doc_id=doc_id, action="submit", step="draft")
+    drafter.engine.sync()
+    director.engine.sync()
+    dept = window.session.me["department"]["id"]
+    docs.act(director.store, me=director.transport.user, doc_id=doc_id, action="approve",
+             step="review", values={"countersign_departments": [dept]})
+    director.engine.sync()
     qtbot.waitUntil(lambda: len(window.todo_page.model.items) == before + 1, timeout=WAIT)
     assert any("安全生产大检查" in n for n in window.notifications)
-    clerk.close()
+    drafter.close()
+    director.close()
     close_main(qtbot, window)
