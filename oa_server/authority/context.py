@@ -164,7 +164,8 @@ class Ctx:
         return out
 
     def visible(self, collection: str, record_id: str) -> bool:
-        """Whether the asking user sees the record now."""
+        """Whether the asking user sees the record now (loaded first if this batch has not)."""
+        self._batch.get(collection, record_id)
         return self._batch.visible((collection, record_id))
 
     def next_number(self, name: str) -> int:

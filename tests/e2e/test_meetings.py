@@ -146,6 +146,11 @@ def test_book_notify_reply_sign_in_minutes_and_a_task(server, tmp_path):  # noqa
     assert (doc["doc_kind"], doc["direction"], doc["meeting_id"]) == ("纪要", "outgoing", meeting_id)
     fields = minutes.official_fields(doc, issuer_name="普宁市人民政府办公室")
     assert fields["format"] == "纪要" and "杨帆" in fields["attendees"]
+    # routed for signing like any outgoing document: 送审 moves it on to 核稿
+    minutes.route_minutes(admin.store, me=me(admin), doc_id=doc_id, opinion="请审核纪要。")
+    assert admin.engine.sync().rejected == 0
+    doc = admin.store.records.get("documents", doc_id)
+    assert doc["flow_step"] not in (None, "draft") and doc["holder_ids"]
 
     # a decision becomes a 督办 task for the lead unit
     task_id, _c = minutes.decision_to_task(
@@ -153,7 +158,7 @@ def test_book_notify_reply_sign_in_minutes_and_a_task(server, tmp_path):  # noqa
         lead_unit_id=unit_of(clerk), deadline=date(2026, 12, 30), owner_id=uid(yangfan),
         ordered_by=uid(chief), importance="重要", today=date(2026, 11, 23))
     report = admin.engine.sync()
-    assert report.rejected == 0, report
+    assert report.rejected == 0, [c.message for c in conflict_svc.open_conflicts(admin.store)]
     task = admin.store.records.get("supervision_tasks", task_id)
     assert task["source"] == {"kind": "minutes", "collection": "meetings", "id": meeting_id,
                               "text": "数字政府建设推进会"}
