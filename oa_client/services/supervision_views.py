@@ -108,6 +108,7 @@ class TimelineEntry:
     status: str = "applied"
     record_id: str = ""
     attachments: tuple[str, ...] = ()
+    attachment_ids: tuple[str, ...] = ()
 
 
 def timeline(store: LocalStore, task_id: str) -> list[TimelineEntry]:
@@ -123,7 +124,7 @@ def timeline(store: LocalStore, task_id: str) -> list[TimelineEntry]:
                                  str(p.get("author_id") or ""),
                                  str(p.get("report_unit_id") or p.get("unit_id") or ""),
                                  str(p.get("text") or ""), "applied" if p.get("rev", 0) > 0
-                                 else "pending", p["id"], files))
+                                 else "pending", p["id"], files, tuple(ids)))
     for e in store.records.list("task_events", where={"task_id": task_id}, limit=SCAN):
         out.append(TimelineEntry(str(e.get("created_at") or ""), str(e.get("action") or ""),
                                  str(e.get("actor_id") or ""),
@@ -153,6 +154,17 @@ def event_text(e: Mapping[str, Any]) -> str:
     if action == "reassign":
         return _("{label}：{reason}").format(label=label, reason=e.get("reason", ""))
     return label
+
+
+def read_attachment(store: LocalStore, attachment_id: str) -> tuple[str, bytes]:
+    """A progress report's attachment: its name and bytes (a clear error if not here yet)."""
+    rows = store.db.query("SELECT name FROM attachments WHERE id = ? AND deleted = 0",
+                          (attachment_id,))
+    if not rows:
+        from oa_client.errors import NotFoundError
+
+        raise NotFoundError(_("附件不存在或已被删除"))
+    return str(rows[0][0]), store.blobs.read(attachment_id)
 
 
 def monthly_bulletin(store: LocalStore, *, year: int, month: int, today: date | None = None,

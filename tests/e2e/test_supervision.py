@@ -19,7 +19,6 @@ from sync.transport import SyncError
 from tests.sync.support import make_client
 from ui.supervision.bulletin import render_bulletin
 
-
 TASKS = "supervision_tasks"
 
 
@@ -118,6 +117,9 @@ def test_instruction_to_closure_with_chasing_lights_extension_and_bulletin(serve
     assert [e.kind for e in entries].count("progress") == 3
     assert any(e.kind == "chase" and e.unit_id == ls for e in entries)
     assert any(e.attachments == ("勘察报告.txt",) for e in entries)
+    file_id = next(e.attachment_ids[0] for e in entries if e.attachment_ids)
+    assert views.read_attachment(liushadong.store, file_id) == ("勘察报告.txt",
+                                                                "渗漏点12处".encode())
     # the 督查室 board shows the chased unit and the counts per light
     b = views.board(duchashi.store, today=date(2026, 9, 30))
     assert b.counts["yellow"] == 1 and b.rows[0].chased_units == (ls,)

@@ -9,7 +9,10 @@ from pathlib import Path
 from tests.ui.support import WAIT, close_main, make_shell, sign_in, wait_synced
 
 
-def test_board_progress_and_close_request(qtbot, tmp_path, file_keyring, demo_server):
+def test_board_progress_and_close_request(qtbot, tmp_path, file_keyring, demo_server,
+                                          monkeypatch):
+    from ui.qt import QUrl
+
     shell = make_shell(tmp_path, file_keyring, demo_server.url)
     window = sign_in(qtbot, shell, "lianghaitao")  # 洪阳镇: leads the mayor's 批示 task
     wait_synced(qtbot, window)
@@ -36,9 +39,23 @@ def test_board_progress_and_close_request(qtbot, tmp_path, file_keyring, demo_se
     form.buttons.accepted.emit()  # empty: refused in place, naming what is missing
     assert "进展情况" in form.error.text() and form.isVisible()
     form.text.setPlainText("完成堤身渗漏点封堵12处。")
+    photo = tmp_path / "封堵点位说明.txt"
+    photo.write_text("1号至12号渗漏点已封堵", encoding="utf-8")
+    form.paths.append(photo)
     form.buttons.accepted.emit()
     qtbot.waitUntil(lambda: "完成堤身渗漏点封堵" in page.detail.toPlainText(), timeout=WAIT)
     qtbot.waitUntil(lambda: "待同步" not in page.detail.toPlainText(), timeout=WAIT)
+    assert "封堵点位说明.txt" in page.detail.toPlainText()
+    # the attachment opens from the timeline: saved where the user says
+    from ui.qt import QFileDialog
+
+    target = tmp_path / "saved.txt"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "")))
+    file_id = next(e.attachment_ids[0] for e in page.result["timeline"] if e.attachment_ids)
+    page.detail.anchorClicked.emit(QUrl(f"att:{file_id}"))
+    qtbot.waitUntil(target.exists, timeout=WAIT)
+    assert target.read_text(encoding="utf-8") == "1号至12号渗漏点已封堵"
 
     # 销号: the result is required; then the task waits for the 督查室
     close = page.request_close()

@@ -212,3 +212,21 @@ class SupervisionActions:
         dlg = CalendarDialog(self.session, self, year=self.today().year)
         dlg.open()
         return dlg
+
+    def save_attachment(self, attachment_id: str) -> None:
+        """Save a progress report's attachment where the user chooses (read on the worker)."""
+        from ui.qt import QFileDialog
+
+        store = self.session.store if self.session else None
+        if store is None or not attachment_id:
+            return
+
+        def chosen(result: tuple[str, bytes]) -> None:
+            name, data = result
+            path, _f = QFileDialog.getSaveFileName(self, _("保存附件"), name)
+            if path:
+                run_op(self, lambda _c: Path(path).write_bytes(data),
+                       success=lambda _r: self.detail.append(
+                           f"<p style='color:#1e8e3e'>{html.escape(_('已保存：{path}').format(path=path))}</p>"))
+        run_op(self, lambda _c: views.read_attachment(store, attachment_id), success=chosen)
+

@@ -81,7 +81,8 @@ def detail_html(task: Mapping[str, Any], timeline: Sequence[TimelineEntry],
         what = _("进展反馈") if e.kind == "progress" else action_label(e.kind)
         colour = "#c5221f" if e.kind == "chase" else ("#777" if e.status != "applied" else "#000")
         note = STATUS.get(e.status, "")
-        files = "".join(f"<br>📎 {_e(f)}" for f in e.attachments)
+        files = "".join(f"<br>📎 <a href='att:{_e(i)}'>{_e(f)}</a>"
+                        for f, i in zip(e.attachments, e.attachment_ids, strict=False))
         out.append(
             f"<tr><td style='color:#555' width=130>{_e(local_time(e.at))}</td>"
             f"<td width=260>{_e(names.get(e.unit_id, ''))} {_e(names.get(e.who, ''))}</td>"

@@ -154,6 +154,8 @@ class SupervisionPage(SupervisionActions, QWidget):
         self.table.itemSelectionChanged.connect(self._selected)
         self.splitter.addWidget(self.table)
         self.detail = QTextBrowser()
+        self.detail.setOpenLinks(False)
+        self.detail.anchorClicked.connect(lambda url: self.save_attachment(url.path()))
         self.watermark = Watermark(self.detail.viewport())
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
