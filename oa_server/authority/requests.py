@@ -209,6 +209,8 @@ class RequestEvents(FlowEvents):
             return Ruling.reject("closed", _("该申请已办结，不能再办理"))
         action = payload.get("action")
         payload = {k: v for k, v in payload.items() if k not in ("opened", "values", "reject_request")}
+        # time limits run on the server's clock: the desk's own time is kept for the record
+        payload["client_at"], payload["at"] = payload.get("at"), ctx.now.isoformat()
         form = subject.get("form") or {}
         if action in ("start", "submit"):
             if ctx.user_id != str(subject.get("applicant_id")):

@@ -300,3 +300,25 @@ def test_return_for_changes_reject_and_add_signer(desk: Desk):
     assert rec["state"] == "rejected" and rec["approver_ids"] == []
     entries, now = rq.timeline(applicant.store, rid)
     assert [e.action for e in entries][-1] == "不予批准" and now["state"] == "不予批准"
+
+
+def test_an_overdue_step_is_urged_and_counted_in_the_office_view(desk: Desk, live: LiveServer):
+    _e, rid = _submitted(desk, "OVERTIME")
+    applicant = desk(APPLICANT)
+    rec = applicant.store.records.get("requests", rid)
+    assert not rq.overdue(rec, now=live.clock.now)
+    live.clock.advance(hours=30)  # the 科室负责人 had 24 hours
+    assert rq.overdue(rec, now=live.clock.now)
+    rq.act(applicant.store, rid, user_id=desk.uid(APPLICANT), action="urge")
+    assert applicant.engine.sync().rejected == 0
+    with pytest.raises(SyncError) as refused:  # the office view is for the office and the leaders
+        applicant.transport.request("GET", "/requests/statistics")
+    assert refused.value.context["status"] == 403
+    before = {r["code"]: r for r in desk("chenjing").transport.request("GET", "/requests/statistics").json()}
+    assert before["OVERTIME"]["overdue_now"] >= 1 and before["LEAVE"]["total"] == 2
+    _carry(desk, rid)  # approved late
+    after = {r["code"]: r for r in desk("chenjing").transport.request("GET", "/requests/statistics").json()}
+    assert after["OVERTIME"]["overdue_steps"] == before["OVERTIME"]["overdue_steps"] + 1
+    assert after["OVERTIME"]["overdue_now"] == before["OVERTIME"]["overdue_now"] - 1
+    entries, _now = rq.timeline(applicant.store, rid)
+    assert any(e.action == "催办" for e in entries)

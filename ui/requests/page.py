@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from oa_client.domain.catalogue import CATEGORIES, planned_stages
+from oa_client.domain.forms import compute
 from oa_client.domain.forms_values import is_empty, localized
+from oa_client.errors import OAError
 from oa_client.i18n import _
 from oa_client.services import requests as rq
 from oa_client.services import requests_stats as stats
@@ -47,6 +49,17 @@ def _e(text: Any) -> str:
     return html.escape(str(text if text is not None else ""))
 
 
+def _local(text: Any) -> str:
+    """An ISO time from the server as local wall-clock time, to the minute."""
+    try:
+        when = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return str(text or "")[:16].replace("T", " ")
+    if when.tzinfo is not None:
+        when = when.astimezone()
+    return when.strftime("%Y-%m-%d %H:%M")
+
+
 def _show(value: Any) -> str:
     if isinstance(value, dict):
         if "start" in value:
@@ -75,6 +88,7 @@ class RequestsPage(QWidget):
         self.current: dict | None = None
         self.dialog: FormDialog | None = None
         self.loaded = False
+        self.scope = _("本机可见的已提交申请")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         self.tabs = QTabWidget()
@@ -184,7 +198,7 @@ class RequestsPage(QWidget):
         box = QVBoxLayout(page)
         self.stats_table = QTableWidget(0, len(stats.COLUMNS))
         self.stats_table.verticalHeader().hide()
-        self.stats_table.horizontalHeader().setStretchLastSection(True)
+        self.stats_table.horizontalHeader().setStretchLastSection(False)
         box.addWidget(self.stats_table, 1)
         row = QHBoxLayout()
         self.stats_note = QLabel()
@@ -241,19 +255,35 @@ class RequestsPage(QWidget):
             acted = {e.get("request_id") for e in store.records.list("request_events", limit=5000,
                                                                        where={"actor_id": me, "status": "pending"})
                      if e.get("action") in ("approve", "return", "reassign")}
+            office = self._office_rows()
             return {
+                "stats": stats.statistics(store) if office is None else [],
                 "entries": entries, "people": people, "units": units,
                 "mine": [r for r in requests if r.get("applicant_id") == me],
                 "todo": [r for r in requests if me in (r.get("approver_ids") or [])
                          and r.get("state") in ("submitted", "in_review") and r["id"] not in acted],
-                "stats": stats.statistics(store),
+                "office": office,
             }
 
         run_op(self, load, success=self._loaded, failure=self._failed, priority=1)
 
+    def _office_rows(self) -> list[stats.ItemStats] | None:
+        """The unit's office view from the server (办公室主任, leaders); None offline or not allowed."""
+        transport = getattr(self.session, "transport", None)
+        roles = set(self.session.me.get("roles") or [])
+        if transport is None or not roles & {"office_director", "principal_leader", "deputy_leader"}:
+            return None
+        try:
+            data = transport.request("GET", "/requests/statistics").json()
+        except OAError:
+            return None
+        return [stats.ItemStats.from_data(d) for d in data]
+
     def _loaded(self, data: dict[str, Any]) -> None:
         self.entries, self.people, self.units = data["entries"], data["people"], data["units"]
-        self.mine, self.todo, self.rows = data["mine"], data["todo"], data["stats"]
+        self.mine, self.todo = data["mine"], data["todo"]
+        self.rows = data["office"] if data["office"] is not None else data["stats"]
+        self.scope = _("本单位全部已提交申请（服务器统计）") if data["office"] is not None else _("本机可见的已提交申请")
         self._fill_catalogue()
         self._fill_list(self.mine_list, self.mine)
         self._fill_list(self.todo_list, self.todo)
@@ -413,7 +443,7 @@ class RequestsPage(QWidget):
                f"<p>{_e(_('编号'))}：{_e(now['number'] or _('（提交后由服务器编号）'))}　"
                f"{_e(_('状态'))}：<b>{_e(now['state'])}</b></p>"]
         if now["step"] and rec.get("state") in ("submitted", "in_review"):
-            due = str(now["due_at"])[:16].replace("T", " ")
+            due = _local(now["due_at"])
             late = f"<span style='color:#b00020'>{_e(_('已超过办理时限'))}</span>" if now["overdue"] else ""
             out.append(f"<p>{_e(_('当前环节'))}：{_e(now['step'])}　{_e(_('办理人'))}：{_e('、'.join(now['holders']))}"
                        f"　{_e(_('时限'))}：{_e(due)} {late}</p>")
@@ -422,7 +452,7 @@ class RequestsPage(QWidget):
         stages = planned_stages(item, rec.get("form") or {}, workdays_between=rq.workdays_between)
         out.append(f"<p>{_e(_('审批流程'))}：{_e(' → '.join('+'.join(s.title() for s in st.steps) for st in stages))}</p>")
         out.append("<table cellspacing='0' cellpadding='3' border='1' style='border-color:#ccc'>")
-        form = rec.get("form") or {}
+        form = compute(item.form, rec.get("form") or {}, workdays_between=rq.workdays_between)
         for spec in item.form.fields:
             if not is_empty(form.get(spec.key)):
                 out.append(f"<tr><td bgcolor='#f3f3f3'>{_e(spec.title())}</td><td>{_e(_show(form[spec.key]))}"
@@ -431,7 +461,7 @@ class RequestsPage(QWidget):
         if entries:
             out.append(f"<h4>{_e(_('办理过程'))}</h4><ol>")
             for e in entries:
-                when = e.at[:16].replace("T", " ")
+                when = _local(e.at)
                 status = ""
                 if e.status in ("superseded", "rejected"):
                     status = f"　<span style='color:#b00020'>（{_e(e.reason or _('未被采纳'))}）</span>"
@@ -502,8 +532,9 @@ class RequestsPage(QWidget):
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.stats_table.setItem(r, c, cell)
         self.stats_table.resizeColumnsToContents()
-        self.stats_note.setText(_("统计范围：本机可见的已提交申请，截至 {time}").format(
-            time=datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M")))
+        self.stats_table.setColumnWidth(0, max(self.stats_table.columnWidth(0), 220))
+        self.stats_note.setText(_("统计范围：{scope}，截至 {time}").format(
+            scope=self.scope, time=datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M")))
 
     def export(self, path: str | None = None) -> None:
         """Save the statistics as an .xlsx workbook (on a worker)."""

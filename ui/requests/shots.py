@@ -22,7 +22,8 @@ def drive(page, shot: Callable, window, wait: Callable) -> None:
     form = dialog.form
     form.editors["transport_fee"].box.setText("1326.00")
     form.editors["lodging_fee"].box.setText("5380")
-    form.editors["meal_allowance"].box.setText("-120")
+    form.editors["phone"].box.setText("2222001")
+    form.editors["phone"].box.setText("22220")  # a problem shows while typing
     form.editors["start_date"].set_value("2026-11-03")
     form.editors["end_date"].set_value("2026-11-06")
     shot(dialog, "06b-request-form")

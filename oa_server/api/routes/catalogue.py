@@ -3,6 +3,8 @@
 - `POST /catalogue/import` (系统管理员): the JSON file as the body; a broken file is refused
   with every problem and its line, nothing stored.
 - `GET /catalogue`: the current items (everyone signed in; clients also get them by sync).
+- `GET /requests/statistics` (办公室主任 and the unit's leaders): the office view of the unit's
+  requests — volumes, average handling time per item, overdue steps.
 - `POST /requests/sweep` (系统管理员): steps held by someone who left go to the position's
   new holder or the unit head (also done when an applicant presses 催办).
 """
@@ -74,3 +76,42 @@ async def sweep_requests(user: Sysadmin, session: SessionDep, now: NowDep) -> di
         return {"reassigned": moved}
 
     return await run_in_threadpool(work)
+
+
+OFFICE_ROLES = ("office_director", "principal_leader", "deputy_leader")
+
+
+@router.get("/requests/statistics")
+def office_statistics(user: CurrentUser, session: SessionDep, now: NowDep) -> list[dict[str, Any]]:
+    """The unit's requests counted per item (the same rules as the desk's own view)."""
+    import json
+
+    from sqlalchemy import select
+
+    from oa_client.domain.catalogue_stats import item_statistics
+    from oa_client.errors import PermissionDenied
+    from oa_server.authority.requests_catalogue import item_of
+    from oa_server.i18n import _
+
+    if not set(user.roles) & set(OFFICE_ROLES):
+        raise PermissionDenied(_("只有办公室主任和单位领导可以查看本单位的事项办理统计"))
+    unit = str(user.unit_id)
+
+    def live(collection: str, **where: Any) -> list[SyncRecord]:
+        query = select(SyncRecord).where(SyncRecord.collection == collection, SyncRecord.deleted.is_(False))
+        for column, value in where.items():
+            query = query.where(getattr(SyncRecord, column) == value)
+        return list(session.scalars(query))
+
+    items = {}
+    for rec in live("service_items"):
+        item = item_of(json.loads(rec.data))
+        if item is not None:
+            items[rec.id] = item
+    requests = [{**json.loads(r.data), "id": r.id} for r in live("requests", unit_id=unit)]
+    wanted = {f"requests:{r['id']}" for r in requests}
+    events: dict[str, list[dict[str, Any]]] = {}
+    for rec in live("request_events", unit_id=unit):
+        if rec.parent in wanted:
+            events.setdefault(rec.parent.split(":", 1)[1], []).append({**json.loads(rec.data), "id": rec.id})
+    return [row.to_data() for row in item_statistics(items, requests, events, now=now)]
