@@ -52,7 +52,8 @@ from oa_client.store.records import Changes
 __all__ = [
     "BOXES", "MAX_ATTACHMENT_BYTES", "DocumentView", "act", "add_phrase", "attach_file", "chase",
     "compare", "compose", "delegate", "delegations", "get_document", "list_documents",
-    "open_document", "phrases", "remove_phrase", "resend", "save_body", "update_draft",
+    "open_document", "phrases", "remove_phrase", "request_seal", "resend", "save_body",
+    "update_draft",
     "validate",
 ]
 
@@ -519,6 +520,13 @@ def chase(store: LocalStore, *, me: dict[str, Any], doc_id: str, unit_id: str,
           now: datetime | None = None) -> Changes:
     """催收: remind a receiving unit that has not signed for the document yet."""
     return _receipt_action(store, me=me, doc_id=doc_id, unit_id=unit_id, kind="chase", now=now)
+
+
+def request_seal(transport: Any, *, doc_id: str) -> dict[str, Any]:
+    """用印 online: ask the server to lay out and seal the document once the 用印 step is
+    taken (印章管理员 only); the sealed PDF arrives as an attachment with the next sync.
+    `transport` is the signed-in sync transport (anything with `request(method, path)`)."""
+    return dict(transport.request("POST", f"/documents/{doc_id}/seal").json())
 
 
 def open_document(store: LocalStore, doc_id: str, *, me: dict[str, Any],
