@@ -126,6 +126,8 @@ class ComposeForm(QWidget):
         self.urgency.addItem(_("（不标注）"), "")
         for u in URGENCY_ALLOWED:
             self.urgency.addItem(u, u)
+        for combo in (self.kind, self.secrecy, self.urgency):
+            combo.setMinimumContentsLength(6)
         top = QHBoxLayout()
         for label, combo in ((_("文种(&K)"), self.kind), (_("密级"), self.secrecy),
                              (_("紧急程度"), self.urgency)):

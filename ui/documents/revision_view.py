@@ -157,6 +157,7 @@ class RevisionView(QWidget):
         self.mode = mode
         (self.marked_button if mode == "marked" else self.clean_button).setChecked(True)
         self._update_controls()
+        self.legend.setVisible(mode == "marked")
         if mode == "clean":
             self.legend.setText("")
             self.text.setHtml(clean_html(self.body))

@@ -118,7 +118,7 @@ class ReceiptsTable(QTableWidget):
         for c in range(len(self.HEADERS)):
             header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        self.setWordWrap(True)
+        self.setWordWrap(False)
         self.receipts: list[Receipt] = []
         self.buttons: dict[tuple[str, str], QPushButton] = {}
         self.retranslate()
@@ -139,10 +139,12 @@ class ReceiptsTable(QTableWidget):
             detail = r.reason
             if r.chased:
                 detail = (detail + "　" if detail else "") + _("已催收 {n} 次").format(n=r.chased)
+            when = short_time(r.at)
             for col, item in enumerate((QTableWidgetItem(r.unit_name), status,
                                         QTableWidgetItem(r.by_name),
-                                        QTableWidgetItem(short_time(r.at)),
+                                        QTableWidgetItem(when[5:] if len(when) > 10 else when),
                                         QTableWidgetItem(detail))):
+                item.setToolTip(when if col == 3 else item.text())
                 self.setItem(row, col, item)
             cell = QWidget()
             box = QHBoxLayout(cell)
@@ -152,6 +154,7 @@ class ReceiptsTable(QTableWidget):
                 ("chase", _("催收"), r.status in ("sent", "delivered")),
             ):
                 b = QPushButton(label)
+                b.setStyleSheet("padding:1px 6px")
                 b.setEnabled(enabled)
                 if offline:
                     b.setToolTip(_("离线：连接服务器后发出"))
