@@ -9,7 +9,14 @@ import pytest
 from docs_exchange.verify import verify_pdf
 from oa_client.errors import SyncError
 from oa_client.services import documents as docs
-from tests.e2e.test_documents_flow import CITY_CLERK, CLERK, DIRECTOR, request_fields, sign_off, unit_id
+from tests.e2e.test_documents_flow import (
+    CITY_CLERK,
+    CLERK,
+    DIRECTOR,
+    request_fields,
+    sign_off,
+    unit_id,
+)
 
 
 def test_sealed_pdf_verifies_and_travels_with_dispatch(desks):
