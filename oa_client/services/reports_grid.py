@@ -56,17 +56,22 @@ def sheets(form: Form) -> list[Sheet]:
     t: ReportTemplate = form.template
     computed = {c.target.rpartition(".")[2] for c in t.computed}
     refs = t.field_refs()
-    out = [Sheet(None, _("基本情况"), [r.code for r in refs], [t.label(r.code) for r in refs], ["value"],
+    def with_unit(code: str) -> str:
+        unit = t.item(code).unit
+        return f"{t.label(code)}（{unit}）" if unit else t.label(code)
+
+    out = [Sheet(None, _("基本情况"), [r.code for r in refs], [with_unit(r.code) for r in refs], ["value"],
                  [_("本期数")], computed)]
     for table in t.tables:
-        keys = [r.key for r in table.rows] or list((form.values.get(table.key) or {}))
+        keys = [r.key for r in table.rows] or list(form.values.get(table.key) or {})
         labels = [table.row_title(k) for k in keys]
         if not table.fixed():
             n = len(keys) + 1
             keys.append(f"r{n}")
             labels.append(_("（新增一行）"))
         out.append(Sheet(table.key, localized(table.title, table.en), keys, labels, [c.code for c in table.columns],
-                         [t.label(c.code, table.key) for c in table.columns], computed))
+                         [t.label(c.code, table.key) + (f"（{t.item(c.code).unit}）" if t.item(c.code).unit else "")
+                          for c in table.columns], computed))
     return out
 
 

@@ -1,0 +1,1 @@
+"""报表 (一张表): fill, review, aggregate."""

@@ -1,0 +1,214 @@
+"""报表 (一张表) module screen: the reports my unit fills, and the ones it issued (review, 汇总)."""
+
+from __future__ import annotations
+
+from oa_client.i18n import _
+from oa_client.services import reports as rep
+from oa_client.services import reports_review as rv
+from ui.errors import error_text
+from ui.labels import tr
+from ui.ops import run_op
+from ui.qt import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QStackedWidget,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+)
+from ui.reports.editor import FillPanel
+from ui.reports.review import ReviewPanel
+from ui.watermark import Watermark
+
+MODES = ("fill", "issued")
+_MODE_IDS = (_("待我单位填报"), _("本单位下发的报表"))
+MODE_LABELS = {"fill": "待我单位填报", "issued": "本单位下发的报表"}
+
+
+class ReportsPage(QWidget):
+    """List of reports on the left; the form, or the review and aggregate, on the right."""
+
+    def __init__(self, title: str, views: list, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title, self.views = title, views
+        self.session = None
+        self.mode = "fill"
+        self.entries: list[dict] = []
+        self.current: dict | None = None
+        self.dirty = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        top = QHBoxLayout()
+        self.heading = QLabel()
+        self.heading.setStyleSheet("font-weight: bold")
+        self.prefilled = QLabel()
+        self.prefilled.setStyleSheet("color: #1a5fb4")
+        self.switch = QComboBox()
+        for mode in MODES:
+            self.switch.addItem(tr(MODE_LABELS[mode]), mode)
+        self.switch.currentIndexChanged.connect(self._switch)
+        top.addWidget(self.heading)
+        top.addSpacing(20)
+        top.addWidget(self.prefilled)
+        top.addStretch(1)
+        top.addWidget(self.switch)
+        layout.addLayout(top)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.list = QListWidget()
+        self.list.currentRowChanged.connect(self._row_changed)
+        self.splitter.addWidget(self.list)
+        self.stack = QStackedWidget()
+        self.hint = QLabel()
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setStyleSheet("color: #777")
+        self.fill = FillPanel()
+        self.review = ReviewPanel()
+        self.fill.changed.connect(self.refresh)
+        self.review.changed.connect(self.refresh)
+        for w in (self.hint, self.fill, self.review):
+            self.stack.addWidget(w)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setSizes([300, 1060])
+        self.watermark = Watermark(self.stack)
+        layout.addWidget(self.splitter, 1)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Texts in the current language."""
+        self.heading.setText(tr(self.title))
+        for i, mode in enumerate(MODES):
+            self.switch.setItemText(i, tr(MODE_LABELS[mode]))
+        self.hint.setText(_("在左侧选择一份报表。离线时也可以填报，联网后自动同步。"))
+        self.fill.retranslate()
+        self.review.retranslate()
+
+    def set_session(self, session, watermark: str) -> None:
+        """Show this session's reports."""
+        self.session = session
+        self.watermark.set_text(watermark)
+        self.dirty = True
+        if self.isVisible():
+            self.reload()
+
+    def showEvent(self, event) -> None:
+        """Load when first shown (and after a sync changed things)."""
+        super().showEvent(event)
+        if self.dirty and self.session is not None:
+            self.reload()
+
+    def refresh(self) -> None:
+        """Data changed (after a sync or a local write): reload the list when shown."""
+        self.dirty = True
+        if self.isVisible():
+            self.reload(keep_form=True)
+
+    def _switch(self, index: int) -> None:
+        self.mode = self.switch.itemData(index)
+        self.current = None
+        self.stack.setCurrentWidget(self.hint)
+        self.reload()
+
+    # -- the list -------------------------------------------------------------------------
+
+    def reload(self, select: str | None = None, keep_form: bool = False) -> None:
+        """Read the list on the worker."""
+        if self.session is None:
+            return
+        self.dirty = False
+        store, unit, mode = self.session.store, self.session.unit_id, self.mode
+        select = select or (self.current or {}).get("id")
+
+        def read(_c):
+            if mode == "issued":
+                entries = rv.issued_by(store, unit)
+                return entries, 0
+            entries = []
+            for t in rep.templates_for_unit(store, unit):
+                head, _values, draft, _n = rep.server_view(store, t["id"], unit, str(t.get("period")))
+                entries.append({**t, "fill_state": (head or {}).get("state") or ("draft" if draft else "new"),
+                                "late": bool((head or {}).get("late"))})
+            periods = {str(t.get("period")) for t in entries}
+            return entries, sum(rep.prefilled_count(store, unit, p) for p in periods)
+
+        run_op(self, read, success=lambda r: self._listed(r, select, keep_form) if mode == self.mode else None,
+               failure=lambda e: self.hint.setText(error_text(e)), priority=10)
+
+    def _listed(self, result, select: str | None, keep_form: bool) -> None:
+        entries, prefilled = result
+        self.entries = entries
+        self.prefilled.setText(_("本期已为您预填{n}项，不必重复填写").format(n=prefilled) if prefilled else "")
+        self.list.blockSignals(True)
+        self.list.clear()
+        for e in entries:
+            if self.mode == "fill":
+                late = _("（逾期）") if e.get("late") else ""
+                text = f"{e.get('name', '')}\n{e.get('period', '')} · {rep.state_label(e['fill_state'])}{late} · " + \
+                    _("截止{d}").format(d=e.get("deadline", ""))
+            else:
+                text = f"{e.get('name', '')}\n{e.get('period', '')} · " + _("截止{d}").format(d=e.get("deadline", ""))
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, e["id"])
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        if not entries:
+            self.hint.setText(_("暂无报表。") if self.mode == "issued" else _("暂无需要本单位填报的报表。"))
+        row = next((i for i, e in enumerate(entries) if e["id"] == select), -1)
+        if row >= 0:
+            self.list.blockSignals(True)
+            self.list.setCurrentRow(row)
+            self.list.blockSignals(False)
+            if not keep_form or self.stack.currentWidget() is self.hint:
+                self._open(entries[row])
+            elif self.mode == "issued":
+                self._open(entries[row])
+            elif self.fill.form is not None and not self.fill.form.dirty:
+                self._open(entries[row])
+
+    def _row_changed(self, row: int) -> None:
+        if 0 <= row < len(self.entries):
+            self._open(self.entries[row])
+
+    def _open(self, entry: dict) -> None:
+        self.current = entry
+        if self.mode == "issued":
+            self.stack.setCurrentWidget(self.review)
+            self.review.open(self.session, entry["id"])
+        else:
+            self.stack.setCurrentWidget(self.fill)
+            self.fill.open(self.session, entry["id"], str(entry.get("period")))
+
+    def select_record(self, collection: str, record_id: str) -> None:
+        """Show a template (待填报 / to review) or a submission's form."""
+        if self.session is None:
+            return
+        store, unit = self.session.store, self.session.unit_id
+
+        def find(_c) -> tuple[str, bool]:
+            template_id = record_id
+            if collection == "submissions":
+                template_id = store.records.get("submissions", record_id).get("template_id") or record_id
+            return template_id, store.records.get("report_templates", template_id).get("unit_id") == unit
+
+        run_op(self, find, success=self._select_found, failure=lambda e: self.hint.setText(error_text(e)))
+
+    def _select_found(self, found: tuple[str, bool]) -> None:
+        template_id, issued = found
+        mode = "issued" if issued else "fill"
+        if mode != self.mode:
+            self.switch.blockSignals(True)
+            self.switch.setCurrentIndex(MODES.index(mode))
+            self.switch.blockSignals(False)
+            self.mode = mode
+        self.reload(select=template_id)
+
+    def screenshots(self, shot, window, wait) -> None:
+        """The report screens for `python -m ui.screenshots`."""
+        from ui.reports.shots import drive
+
+        drive(self, shot, window, wait)
