@@ -258,3 +258,51 @@ def test_broken_catalogue_files() -> None:
         load_catalogue(json.dumps({"items": [item, item]}, ensure_ascii=False))
     with pytest.raises(ValidationError, match="无法读取"):
         load_catalogue(Path("/nonexistent/catalogue.json"))
+
+
+def _engine_route(item: ServiceItem, values: dict[str, Any]) -> list[str]:
+    """Steps the workflow engine opens when everyone approves (org: one person per role)."""
+    import datetime as _dt
+
+    from oa_client.domain.catalogue_flow import flow_definition, flow_values
+    from oa_client.domain.workflow import Event, StaticOrg, Workflow
+
+    roles = ["section_chief", "deputy_leader", "principal_leader", "office_director", "hr_office", "finance_office"]
+    table = {(r, "unit", None): [f"u-{r}"] for r in roles}
+    table[("section_chief", "unit", "dept")] = ["u-section_chief"]
+    flow = Workflow(flow_definition(item), resolver=StaticOrg(table))
+    at = _dt.datetime(2026, 11, 20, 2, tzinfo=_dt.UTC)
+    plain = flow_values(item, values)
+    state = flow.replay([Event(id="e0", action="start", actor_id="me", at=at, values=plain, unit_id="unit",
+                               department_id="dept"),
+                         Event(id="e1", action="submit", actor_id="me", at=at, step="apply")])
+    seen = []
+    for n in range(20):
+        if state.current is None:
+            break
+        seen.append(state.current.step)
+        for holder in list(state.current.holders):
+            state = flow.apply(state, Event(id=f"a{n}{holder}", action="approve", actor_id=holder, at=at,
+                                            step=state.current.step, values=plain))
+            if state.current is None or state.current.step != seen[-1]:
+                break
+    assert state.status == "completed"
+    return seen
+
+
+@pytest.mark.parametrize("code", sorted(FILLED))
+def test_the_workflow_engine_takes_the_route_the_catalogue_plans(catalogue: Catalogue, code: str):
+    item = catalogue.item(code)
+    values = form(item)
+    planned = [s.key for s in planned_stages(item, values, workdays_between=None)]
+    assert _engine_route(item, values) == planned
+
+
+def test_conditions_add_steps_in_the_engine_too(catalogue: Catalogue):
+    expense = catalogue.item("TRAVEL_EXPENSE")
+    assert _engine_route(expense, form(expense)) == ["head", "finance"]
+    assert _engine_route(expense, form(expense, lodging_fee="5380.00")) == ["head", "finance", "leader"]
+    assert _engine_route(expense, form(expense, lodging_fee="25380.00")) == ["head", "finance", "leader", "chief"]
+    seal = catalogue.item("SEAL")
+    contract = form(seal, doc_kind="合同协议", counterparty="某公司", contract_amount="1000.00")
+    assert _engine_route(seal, contract) == ["head", "contract_review", "leader", "stamp"]
