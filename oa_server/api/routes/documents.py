@@ -52,6 +52,8 @@ class SealedOut(BaseModel):
 def _layout_data(doc: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     """The elements as docs_exchange lays them out (成文日期 defaults to the 签发 date)."""
     elements = parse_document(data, stage=None).layout_data()
+    if not elements.get("issuer_mark") and doc.get("issuer_name"):
+        elements["issuer_mark"] = f"{doc['issuer_name']}文件"  # 发文机关标志 (版头)
     if elements.get("date") is None and doc.get("signed_off_on"):
         elements["date"] = date.fromisoformat(str(doc["signed_off_on"])[:10])
     return elements
