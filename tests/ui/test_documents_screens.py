@@ -296,3 +296,47 @@ def test_compose_saves_a_draft_then_sends_it_for_review(qtbot, tmp_path, file_ke
     assert store.records.count("documents") == len({d["id"] for d in store.records.list(
         "documents", limit=1000)})
     close_main(qtbot, window)
+
+
+def test_delegate_acts_for_the_leader_and_a_late_withdrawal_shows_superseded(qtbot, tmp_path,
+                                                                             demo_server):
+    from oa_client.services import documents as svc
+    from ui.documents.shots import Actor
+
+    root = tmp_path / "actors"
+    doc_id, actors = issue_document(demo_server.url, root, stop_after="review")
+    try:
+        boss = actors["lianghaitao"]
+        deputy = actors["zhuyanping"] = Actor(demo_server.url, root, "zhuyanping")
+        svc.delegate(boss.store, me=boss.me, delegate_id=deputy.user_id, start=date.today(),
+                     end=date.today() + timedelta(days=3))
+        boss.sync()
+        deputy.sync()
+        w = _window(qtbot, deputy, doc_id)
+        button = w.action_buttons["approve"]
+        assert "代梁海涛" in button.text()  # acting under the 委托 says for whom
+        w.opinion.setPlainText("同意上报。")
+        with qtbot.waitSignal(w.loaded, timeout=WAIT):
+            button.click()
+        deputy.sync()
+        with qtbot.waitSignal(w.loaded, timeout=WAIT):
+            w.reload()
+        last = w.view.timeline[-1]
+        assert (last.step_name, last.actor_name, last.delegated_note, last.outcome) == (
+            "签发", "朱艳萍", "代梁海涛", "accepted")
+        assert "代梁海涛" in w.timeline.toPlainText()
+
+        # 撤回 taken offline after the next step was already handled: kept, shown superseded
+        late, _ = issue_document(demo_server.url, root, title="洪阳镇人民政府关于增补防汛抢险队员的请示",
+                                 stop_after="draft", actors=actors, attachments=0)
+        drafter = actors["huangxiaomei"]
+        svc.act(drafter.store, me=drafter.me, doc_id=late, action="withdraw", step="draft")
+        actors["chenweijie"].act(late, "approve", "review", opinion="同意。")
+        assert drafter.sync().superseded == 1
+        mine = _window(qtbot, drafter, late)
+        entry = mine.view.timeline[-1]
+        assert (entry.action, entry.outcome) == ("withdraw", "superseded")
+        text = mine.timeline.toPlainText()
+        assert "已失效：该环节已由他人办理，意见保留" in text and entry.reason in text
+    finally:
+        _close(actors)
