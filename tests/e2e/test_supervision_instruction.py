@@ -1,0 +1,63 @@
+"""A leader's real 批示 on a received document (the documents flow's `instruct` step) becomes
+a supervision task for two units, which both see it with its source."""
+
+from __future__ import annotations
+
+from oa_client.services import documents as docs
+from oa_client.services import supervision as sup
+
+
+def _unit(desk, name: str) -> str:
+    return next(u["id"] for u in desk.store.records.list("units", limit=1000)
+                if u["name"] == name)
+
+
+def test_a_real_instruction_on_a_received_request_becomes_a_task(desks):
+    clerk = desks["huangxiaomei"]  # 洪阳镇 文书
+    req, _c = docs.compose(clerk.store, me=clerk.me, fields={
+        "doc_kind": "请示", "issuer_name": "洪阳镇人民政府",
+        "title": "洪阳镇人民政府关于拨付防汛抢险资金的请示",
+        "main_to": [_unit(clerk, "普宁市人民政府")],
+        "body": "普宁市人民政府：\n堤围多处受损，恳请拨付防汛抢险资金60万元。\n妥否，请批示。"})
+    def step(login: str, doc_id: str, step_id: str, action: str = "approve", **kw) -> None:
+        desk = desks[login]
+        desk.sync()  # see the step it now holds
+        desk.act(doc_id, action, step_id, **kw)
+
+    step("huangxiaomei", req, "draft", "submit", opinion="请审核。")
+    step("chenweijie", req, "review", opinion="同意。")
+    step("lianghaitao", req, "sign_off", opinion="同意上报。")
+    step("chenweijie", req, "recheck")
+    for s in ("number", "seal", "dispatch"):
+        step("huangxiaomei", req, s)
+    clerk.sync()
+    city = _unit(clerk, "普宁市人民政府")
+    inc = str(docs.get_document(clerk.store, req)["receipts"][city]["incoming_id"])
+    step("wuqiong", inc, "receive")
+    step("wuqiong", inc, "register", values={"handling_days": 5})
+    step("wuqiong", inc, "vet")
+    step("huangjianhua", inc, "propose", opinion="拟请陈市长阅示。",
+         values={"leader": "principal_leader"})
+    instruction = "同意拨付，请财政局按程序办理，洪阳镇做好资金使用监管，月底前报结果。"
+    step("chenzhiqiang", inc, "instruct", opinion=instruction)
+    mayor = desks["chenzhiqiang"]
+    doc = mayor.doc(inc)
+    assert doc["direction"] == "incoming" and doc.get("flow_step") != "instruct"  # 批示 taken
+
+    # the 批示 becomes a task: 财政局 leads, 洪阳镇 assists; both see it with its source
+    finance, hongyang = _unit(mayor, "普宁市财政局"), _unit(mayor, "洪阳镇人民政府")
+    tid, _c = sup.create_task(
+        mayor.store, me=mayor.me, title="落实市长批示：拨付洪阳镇防汛抢险资金",
+        content=instruction, lead_unit_id=finance, assist_unit_ids=[hongyang],
+        deadline="2026-12-31", ordered_by=mayor.id, importance="重要",
+        source={"kind": "instruction", "collection": "documents", "id": inc,
+                "text": instruction})
+    mayor.sync()
+    for login, unit in (("weiguoqiang", finance), ("lianghaitao", hongyang)):
+        desk = desks[login]
+        desk.sync()
+        task = desk.store.records.get("supervision_tasks", tid)
+        assert unit in [task["lead_unit_id"], *task["assist_unit_ids"]]
+        assert task["source"] == {"kind": "instruction", "collection": "documents", "id": inc,
+                                  "text": instruction}
+        assert task["ordered_by"] == mayor.id and task["state"] == "open"
