@@ -188,6 +188,13 @@ def aggregate(template: ReportTemplate, submissions: Mapping[str, Mapping[str, A
         item = items[code]
         if item.type in ("integer", "decimal") and isinstance(raw, int | Decimal) and not isinstance(raw, bool):
             return Decimal(raw)  # already a number: submissions were checked when they were filled
+        if item.type in ("integer", "decimal") and isinstance(raw, str):
+            try:  # the usual case: the digits a clerk typed (checked when filled)
+                fast = Decimal(raw)
+            except ArithmeticError:
+                fast = None
+            if fast is not None and fast.is_finite():
+                return fast
         if is_empty(raw):
             return None
         try:
