@@ -2,17 +2,37 @@
 
 The text is built from the form the approvers saw (a certificate says what the
 organisation vouches for); the seal named by the item (人事专用章 …) is recorded as
-the server's. Rendering the text to a sealed PDF is done on demand (`render_output`).
+the server's. `render_output` lays it out as a 信函 PDF and seals it with the unit's seal
+(PAdES, visible stamp) once, on the first request for the file.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from docs_exchange.model import validate_document
+from docs_exchange.pdf import render_pdf
+from docs_exchange.signing import PadesSigner
 from oa_client.domain.catalogue import ServiceItem
 from oa_client.domain.forms_values import is_empty
+from oa_client.domain.ids import new_id
+from oa_client.errors import NotFoundError, ValidationError
 from oa_server.authority.context import Ctx
+from oa_server.blob_store import BlobStore
+from oa_server.config import Settings
 from oa_server.i18n import _
+from oa_server.models import User
+from oa_server.signing.keystore import SigningKeys
+from oa_server.sync_models import Blob
+from oa_server.sync_push import server_batch
+
+#: the 字 in an output's number (普政数证〔2026〕1号)
+SHORT = {"employment_certificate": "证", "abroad_filing_form": "备"}
 
 
 def _value(value: Any) -> str:
@@ -58,10 +78,12 @@ def produce(ctx: Ctx, subject: dict[str, Any], item: ServiceItem) -> dict[str, A
     if old and old.get("number"):
         return old
     year = ctx.now.year
-    n = ctx.next_number(f"output:{output.template}:{year}")
+    unit = ctx.org.unit(str(subject.get("unit_id") or ""))
+    code = (unit.doc_code if unit is not None and unit.doc_code else "") + SHORT.get(output.template, "")
+    n = ctx.next_number(f"output:{output.template}:{subject.get('unit_id')}:{year}")
     out = {
         "name": output.name, "en": output.en, "template": output.template,
-        "number": _("{code}〔{year}〕{n}号").format(code=item.code, year=year, n=n),
+        "number": _("{code}〔{year}〕{n}号").format(code=code or item.code, year=year, n=n),
         "text": certificate_text(ctx, subject, item), "issued_at": ctx.now.isoformat(),
         "sealed": output.sealed, "seal": output.seal, "state": "issued",
     }
@@ -70,3 +92,58 @@ def produce(ctx: Ctx, subject: dict[str, Any], item: ServiceItem) -> dict[str, A
         ctx.audit("request.output_sealed", target=f"requests:{subject['id']}",
                   details={"seal": output.seal, "number": out["number"]})
     return out
+
+
+def render_output(session: Session, *, keys: SigningKeys, settings: Settings, store: BlobStore, user: User,
+                  request_id: str, now: datetime, clock: Callable[[], datetime]) -> dict[str, Any]:
+    """The approved request's output as a PDF (信函 format), sealed by the server with the unit's
+    seal when the item says so, kept as an attachment of the request; done once."""
+    with server_batch(session, user=user, now=now) as ctx:
+        subject = ctx.get("requests", request_id)
+        if subject is None or not ctx.visible("requests", request_id):
+            raise NotFoundError(_("找不到该申请，可能已被删除或您无权查看"), id=request_id)
+        outputs = list(subject.get("outputs") or [])
+        unit = ctx.org.unit(str(subject.get("unit_id") or ""))
+    session.commit()
+    if subject.get("state") != "approved" or not outputs:
+        raise ValidationError(_("申请批准后才能出具证明材料"), field="state")
+    output = outputs[0]
+    if output.get("attachment_id"):
+        return output
+    text = list(output.get("text") or [])
+    issued = date.fromisoformat(str(output.get("issued_at") or now.isoformat())[:10])
+    unit_name = unit.name if unit is not None else ""
+    doc = validate_document({"title": output.get("name") or "", "body": text[:-1] or text, "kind": "函",
+                             "format": "信函", "issuer_mark": unit_name, "issuer_name": unit_name,
+                             "date": issued, "doc_number": output.get("number")})
+    rendered = render_pdf(doc)
+    pdf = rendered.pdf
+    if output.get("sealed") and unit is not None and rendered.seal_anchor is not None:
+        credential = keys.seal_credential(session=session, settings=settings, unit=unit)
+        stamp = keys.seal_image(unit=unit)
+        session.commit()  # hold no database lock while signing
+        pdf = PadesSigner(credential, clock=clock).sign_pdf(
+            pdf, anchor=rendered.seal_anchor, stamp_png=stamp,
+            reason=_("出具{name}：{number}").format(name=output.get("name"), number=output.get("number")),
+            location=None, field_name=None)
+    sha = hashlib.sha256(pdf).hexdigest()
+    target = store.path(sha)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(pdf)
+    if session.get(Blob, sha) is None:
+        session.add(Blob(sha256=sha, size=len(pdf), created_by=str(user.id), created_at=now))
+    att_id = str(new_id())
+    name = f"{output.get('name')}（{output.get('number')}）.pdf"
+    with server_batch(session, user=user, now=now) as ctx:
+        current = ctx.get("requests", request_id) or subject
+        done = {**output, "attachment_id": att_id, "sha256": sha, "size": len(pdf), "file_name": name}
+        ctx.put("attachments", att_id, {"owner_kind": "request", "owner_id": request_id, "name": name,
+                                         "size": len(pdf), "sha256": sha, "mime": "application/pdf",
+                                         "sealed": bool(output.get("sealed"))})
+        data = {k: v for k, v in current.items() if k not in ("id", "rev", "created_by")}
+        ctx.put("requests", request_id, {**data, "outputs": [done, *outputs[1:]]})
+        ctx.audit("request.output_issued", target=f"requests:{request_id}",
+                  details={"number": output.get("number"), "sha256": sha, "sealed": bool(output.get("sealed")),
+                           "seal": output.get("seal")})
+    session.commit()
+    return done

@@ -6,6 +6,7 @@ an edit made offline while the server approved)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from docs_exchange.verify import verify_pdf
 from oa_client.domain.catalogue import STARTER_CATALOGUE, planned_stages
 from oa_client.domain.catalogue_io import load_catalogue
 from oa_client.errors import ValidationError
@@ -125,7 +127,7 @@ def test_every_starter_item_goes_its_way_to_the_end(desk: Desk, tmp_path: Path):
         "SEAL": {"doc_kind": "合同协议", "counterparty": "普宁市某科技有限公司", "contract_amount": "80000.00"},
         "CERT": {"cert_type": "在职及收入证明"},
     }
-    started = []
+    started, sealed_pdfs = [], []
     for entry in entries:
         for extra in ({}, variants.get(entry.item.code)):
             if extra is None:
@@ -160,6 +162,8 @@ def test_every_starter_item_goes_its_way_to_the_end(desk: Desk, tmp_path: Path):
         if entry.item.output is not None:
             (out,) = rec["outputs"]
             assert out["number"] and out["sealed"] == entry.item.output.sealed and out["text"]
+            if entry.item.code == "CERT" and not sealed_pdfs:
+                sealed_pdfs.append(_sealed_output(applicant, request_id))
         entries_, now = rq.timeline(applicant.store, request_id)
         assert [e.action for e in entries_][:2] == ["发起申请", "提交"] and now["state"] == "已批准"
     codes = {e.item.code: [] for e, *_r in started}
@@ -170,6 +174,7 @@ def test_every_starter_item_goes_its_way_to_the_end(desk: Desk, tmp_path: Path):
     assert ["head", "finance", "leader"] in codes["TRAVEL_EXPENSE"]
     assert ["head", "contract_review", "leader", "stamp"] in codes["SEAL"]
     assert ["hr", "finance"] in codes["CERT"]
+    assert len(sealed_pdfs) == 1
     rows = {r.code: r for r in stats.statistics(applicant.store)}
     assert rows["LEAVE"].total == 2 and rows["LEAVE"].approved == 2 and rows["OVERTIME"].total >= 1
     assert all(r.average_hours is not None and r.overdue_now == 0 for r in rows.values())
@@ -177,6 +182,23 @@ def test_every_starter_item_goes_its_way_to_the_end(desk: Desk, tmp_path: Path):
     sheet = openpyxl.load_workbook(path).active
     assert sheet["A2"].value == "事项" and sheet.max_row == 2 + len(rows) + 1
     assert sheet.cell(sheet.max_row, 2).value == sum(r.total for r in rows.values())
+
+
+def _sealed_output(applicant, request_id: str) -> bytes:
+    """The applicant asks for the approved certificate: a PDF sealed by the server, verified."""
+    out = applicant.transport.request("POST", f"/requests/{request_id}/output").json()
+    again = applicant.transport.request("POST", f"/requests/{request_id}/output").json()
+    assert again["sha256"] == out["sha256"]  # made once
+    pdf = applicant.transport.download(out["sha256"])
+    assert hashlib.sha256(pdf).hexdigest() == out["sha256"] and out["number"].startswith("普政数证〔")
+    report = verify_pdf(pdf, trust_roots=[applicant.transport.ca_root()])
+    assert report.ok, report.text()
+    (seal,) = report.signatures
+    assert seal.signer.kind == "seal" and seal.signer.unit == "普宁市政务服务数据管理局"
+    applicant.engine.sync()
+    rec = applicant.store.records.get("requests", request_id)
+    assert rec["outputs"][0]["attachment_id"]
+    return pdf
 
 
 def _submitted(desk: Desk, code: str, **changes) -> tuple[rq.CatalogueEntry, str]:

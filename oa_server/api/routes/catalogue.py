@@ -5,6 +5,8 @@
 - `GET /catalogue`: the current items (everyone signed in; clients also get them by sync).
 - `GET /requests/statistics` (办公室主任 and the unit's leaders): the office view of the unit's
   requests — volumes, average handling time per item, overdue steps.
+- `POST /requests/{id}/output`: the approved request's output as a PDF, sealed by the server
+  where the item says so (made once, kept as the request's attachment).
 - `POST /requests/sweep` (系统管理员): steps held by someone who left go to the position's
   new holder or the unit head (also done when an applicant presses 催办).
 """
@@ -16,7 +18,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from oa_server.api.deps import CurrentUser, NowDep, SessionDep, Sysadmin
+from oa_server.api.deps import CurrentUser, NowDep, SessionDep, SettingsDep, Sysadmin
+from oa_server.api.routes.blobs import Store
+from oa_server.api.routes.signing import Keys
 from oa_server.api.routes.sync import read_json_body
 from oa_server.authority.requests import sweep
 from oa_server.authority.requests_catalogue import import_catalogue
@@ -115,3 +119,13 @@ def office_statistics(user: CurrentUser, session: SessionDep, now: NowDep) -> li
         if rec.parent in wanted:
             events.setdefault(rec.parent.split(":", 1)[1], []).append({**json.loads(rec.data), "id": rec.id})
     return [row.to_data() for row in item_statistics(items, requests, events, now=now)]
+
+
+@router.post("/requests/{request_id}/output")
+def issue_output(request_id: str, request: Request, user: CurrentUser, session: SessionDep,
+                 settings: SettingsDep, keys: Keys, store: Store, now: NowDep) -> dict[str, Any]:
+    """The output of an approved request (证明 …) as a sealed PDF attachment."""
+    from oa_server.authority.requests_output import render_output
+
+    return render_output(session, keys=keys, settings=settings, store=store, user=user,
+                         request_id=request_id, now=now, clock=request.app.state.clock)
