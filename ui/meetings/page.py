@@ -4,7 +4,6 @@ cancel. Everything reads and writes the local profile, so it works offline."""
 
 from __future__ import annotations
 
-import html
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -16,11 +15,11 @@ from oa_client.services import meetings_plan as plan
 from ui.errors import error_text
 from ui.meetings.booking_dialog import BookingDialog
 from ui.meetings.calendar_view import CalendarView, day_range
+from ui.meetings.detail import MeetingDetail
 from ui.meetings.findtime_view import FindTimeView
 from ui.meetings.minutes_dialog import MinutesDialog
 from ui.meetings.replies_view import RepliesView
 from ui.meetings.rooms_view import RoomsView
-from ui.meetings.text import when
 from ui.ops import run_op
 from ui.qt import (
     QComboBox,
@@ -28,26 +27,21 @@ from ui.qt import (
     QHBoxLayout,
     QKeySequence,
     QLabel,
-    QLineEdit,
     QPushButton,
     QShortcut,
     QSplitter,
     QStackedWidget,
     Qt,
     QTabBar,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
     Signal,
 )
-from ui.watermark import Watermark
 
 TABS = ("日程", "找时间", "回执与签到", "会议室")
 _TAB_IDS = (_("日程"), _("找时间"), _("回执与签到"), _("会议室"))
 VIEWS_ = (("day", "日"), ("week", "周"), ("month", "月"))
 _VIEW_IDS = (_("日"), _("周"), _("月"))
-RSVP_LABELS = {"pending": "未回执", "accepted": "参会", "declined": "请假", "delegated": "代参会"}
-_RSVP_IDS = (_("未回执"), _("参会"), _("请假"), _("代参会"))
 
 
 def load_calendar(store, *, view: str, day: date, user_id: str, unit_id: str, room_id: str | None
@@ -68,8 +62,6 @@ class MeetingsPage(QWidget):
         self.title, self.views = title, views or []
         self.session = None
         self.view, self.day, self.room_id = "week", datetime.now(TZ).date(), None
-        self.current: dict | None = None
-        self.current_start: datetime | None = None
         self.rooms: list[dict] = []
         self.dirty = False
         self.booking_dialog: BookingDialog | None = None
@@ -140,49 +132,15 @@ class MeetingsPage(QWidget):
         for w in (self.calendar, self.findtime, self.replies, self.rooms_view):
             self.stack.addWidget(w)
         self.splitter.addWidget(self.stack)
-        side = self.side = QWidget()
-        side_lay = QVBoxLayout(side)
-        side_lay.setContentsMargins(0, 0, 0, 0)
-        self.detail = QTextBrowser()
-        self.detail.setOpenLinks(False)
-        self.watermark = Watermark(self.detail.viewport())
-        side_lay.addWidget(self.detail, 1)
-        answer = QHBoxLayout()
-        self.answer = QComboBox()
-        self.answer.setAccessibleName(_("回执"))
-        for key, label in (("attend", "参会"), ("decline", "请假"), ("delegate", "代参会")):
-            self.answer.addItem(_(label), key)
-        self.reason = QLineEdit()
-        self.reason.setPlaceholderText(_("请假原因"))
-        self.delegate = QComboBox()
-        self.delegate.setAccessibleName(_("代参会人员"))
-        self.delegate.setMinimumWidth(120)
-        self.reply_button = QPushButton(_("提交回执(&R)"))
-        self.reply_button.clicked.connect(self.send_reply)
-        for w in (self.answer, self.reason, self.delegate, self.reply_button):
-            answer.addWidget(w)
-        side_lay.addLayout(answer)
-        acts = QHBoxLayout()
-        self.sign_button = QPushButton(_("签到(&S)"))
-        self.sign_button.clicked.connect(self.sign_in)
-        self.ics_button = QPushButton(_("导出 .ics"))
-        self.ics_button.clicked.connect(self.export_meeting)
-        self.cancel_button = QPushButton(_("取消会议"))
-        self.cancel_button.clicked.connect(self.cancel_meeting)
-        for w in (self.sign_button, self.ics_button, self.cancel_button):
-            acts.addWidget(w)
-        acts.addStretch(1)
-        side_lay.addLayout(acts)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        side_lay.addWidget(self.message)
+        side = self.side = MeetingDetail()
+        side.changed.connect(self.refresh)
+        self.watermark = side.watermark
         self.splitter.addWidget(side)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([760, 420])
         outer.addWidget(self.splitter, 1)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=lambda: self.new_meeting())
-        self._actions(None)
         self.retranslate()
 
     # -- contract with the main window --------------------------------------------------------
@@ -195,9 +153,7 @@ class MeetingsPage(QWidget):
         for i, (_k, label) in enumerate(VIEWS_):
             self.view_box.setItemText(i, _(label))
         self._range_text()
-        if self.current is None:
-            self.detail.setHtml("<p style='color:#777'>" + html.escape(
-                _("在日程中点选一个会议查看会议通知、回执和签到。")) + "</p>")
+        self.side.hint()
 
     def set_session(self, session, watermark: str) -> None:
         """Show this session's meetings."""
@@ -318,7 +274,7 @@ class MeetingsPage(QWidget):
             self.source.setCurrentIndex(max(0, self.source.findData(chosen)))
             self.source.blockSignals(False)
         if self.current is not None:
-            self.pick(self.current["id"], self.current_start)
+            self.pick(self.current["id"], self.side.current_start)
         if room and self.session.transport is not None:
             self._others_bookings(view, day, room)
         self.loaded.emit()
@@ -348,122 +304,25 @@ class MeetingsPage(QWidget):
     # -- the selected meeting -------------------------------------------------------------------
 
     def pick(self, meeting_id: str, start: datetime | None) -> None:
-        """Show a meeting's notice and what I can do with it (a bare 已预订 block has none)."""
-        if not meeting_id:
-            self.message.setText(_("该时段已被其他会议预订（您不在参会名单中，看不到详情）。"))
-            return
-        store = self.session.store
+        """Show a meeting's notice beside the calendar (and its replies on that tab)."""
+        self.side.show_meeting(self.session, meeting_id, start)
+        if meeting_id and self.stack.currentIndex() == 2:
+            self.replies.show_meeting(self.session, meeting_id)
 
-        def load(_c):
-            rec = mtg.get_meeting_record(store, meeting_id)
-            mine = [r for r in mtg.replies(store, meeting_id)]
-            signed = mtg.checkins(store, meeting_id)
-            colleagues = store.records.list("users", where={"unit_id": self.session.unit_id}, limit=500)
-            return rec, mine, signed, colleagues
+    @property
+    def current(self) -> dict | None:
+        """The meeting shown beside the calendar."""
+        return self.side.current
 
-        run_op(self, load, success=lambda res: self._picked(res, start),
-               failure=lambda exc: self.message.setText(error_text(exc)))
+    @property
+    def detail(self):
+        """The notice browser."""
+        return self.side.browser
 
-    def _picked(self, res, start: datetime | None) -> None:
-        rec, replies, signed, colleagues = res
-        self.current, self.current_start = rec, start
-        self.detail.setHtml(self.detail_html(rec, replies, signed))
-        self.delegate.clear()
-        self.delegate.addItem(_("（代参会人员）"), "")
-        for u in colleagues:
-            if u["id"] != self.session.user_id:
-                self.delegate.addItem(str(u.get("name") or ""), u["id"])
-        self._actions(rec)
-        if self.stack.currentIndex() == 2:
-            self.replies.show_meeting(self.session, rec["id"])
-
-    def _actions(self, rec: dict | None) -> None:
-        me = self.session.user_id if self.session else ""
-        unit = self.session.unit_id if self.session else ""
-        invited = rec is not None and (me in (rec.get("rsvp") or {}) or unit in (rec.get("rsvp") or {}))
-        for w in (self.answer, self.reason, self.delegate, self.reply_button):
-            w.setEnabled(invited)
-        self.sign_button.setEnabled(rec is not None)
-        self.ics_button.setEnabled(rec is not None)
-        self.cancel_button.setEnabled(rec is not None and rec.get("organiser_id") == me
-                                      and rec.get("state") != "cancelled")
-
-    def detail_html(self, rec: dict, replies: list[dict], signed: list[dict]) -> str:
-        """The notice as the invited see it: time, place, chair, agenda, who, changes."""
-        names = self.session.names if self.session else {}
-        esc = html.escape
-        try:
-            m = meeting_from_record(rec)
-            span = when(m.starts_at, m.ends_at)
-        except Exception:  # an unreadable record still shows its title
-            m, span = None, ""
-        state = {"tentative": _("待确认（离线预订，等待服务器确认）"), "pending_approval": _("待会议室管理员审批"),
-                 "refused": _("会议室使用未获批准"), "confirmed": _("已确认")}.get(
-            str(rec.get("booking_state") or ""), _("待确认（离线预订，等待服务器确认）"))
-        if rec.get("state") == "cancelled":
-            state = _("已取消")
-        rows = [(_("时间"), span + (_("（每周重复）") if m and m.recurrence else "")),
-                (_("地点"), rec.get("room_name") or (m.location_text if m else "") or (m.online_link if m else "") or ""),
-                (_("状态"), state), (_("组织者"), rec.get("organiser_name") or names.get(rec.get("organiser_id", ""), "")),
-                (_("主持人"), (m.chair_name or names.get(m.chair_id, "")) if m else "")]
-        parts = [f"<h2 style='color:#8b0000'>{esc(str(rec.get('title') or ''))}</h2><table cellspacing='4'>"]
-        parts += [f"<tr><td style='color:#555;padding-right:12px'>{esc(k)}</td><td>{esc(str(v))}</td></tr>"
-                  for k, v in rows if v]
-        parts.append("</table>")
-        if m and m.agenda:
-            parts.append(f"<h4>{esc(_('议程'))}</h4><ol>" + "".join(f"<li>{esc(a)}</li>" for a in m.agenda) + "</ol>")
-        if m and m.attendees:
-            rsvp = rec.get("rsvp") or {}
-            items = [f"{esc(a.name or names.get(a.id, a.id))}"
-                     f"{esc(_('（单位）') if a.kind == 'unit' else '')}："
-                     f"{esc(_(RSVP_LABELS.get(rsvp.get(a.id, 'pending'), '未回执')))}" for a in m.attendees]
-            parts.append(f"<h4>{esc(_('参会人员'))}</h4><p>" + "；".join(items) + "</p>")
-        if signed:
-            parts.append(f"<p>{esc(_('已签到 {n} 人').format(n=len(signed)))}</p>")
-        for w in rec.get("warnings") or []:
-            parts.append(f"<p style='color:#a05a00'>⚠ {esc(w)}</p>")
-        changes = rec.get("changes") or []
-        if changes:
-            parts.append(f"<h4>{esc(_('变更记录'))}</h4><ul>" + "".join(
-                f"<li>{esc(str(c.get('at', ''))[:16].replace('T', ' '))} {esc(str(c.get('by_name', '')))}："
-                f"{esc(str(c.get('summary', '')))}</li>" for c in changes[-8:]) + "</ul>")
-        return "".join(parts)
-
-    def send_reply(self) -> None:
-        """回执 for me (or for my unit when the unit is invited)."""
-        rec = self.current
-        if rec is None:
-            return
-        me, unit = self.session.user_id, self.session.unit_id
-        attendee = me if me in (rec.get("rsvp") or {}) else unit
-        answer = self.answer.currentData()
-        store = self.session.store
-        delegate = self.delegate.currentData() or ""
-        kwargs = {"reason": self.reason.text(), "delegate_id": delegate,
-                  "delegate_name": self.delegate.currentText() if delegate else "",
-                  "attendee_ids": [me] if attendee == unit and answer == "attend" else []}
-        run_op(self, lambda _c: mtg.reply(store, meeting_id=rec["id"], attendee_id=attendee, user_id=me,
-                                          answer=answer, **kwargs),
-               success=lambda _r: self._done(_("回执已保存，联网后自动提交。")),
-               failure=lambda exc: self.message.setText(error_text(exc)))
-
-    def sign_in(self) -> None:
-        """签到 for myself at the selected sitting."""
-        rec, start = self.current, self.current_start
-        if rec is None:
-            return
-        store, me = self.session.store, self.session.user_id
-        run_op(self, lambda _c: mtg.sign_in(store, meeting_id=rec["id"], user_id=me, occurrence_start=start),
-               success=lambda _r: self._done(_("已签到，联网后自动提交。")),
-               failure=lambda exc: self.message.setText(error_text(exc)))
-
-    def cancel_meeting(self) -> None:
-        """Cancel the whole meeting; everyone invited is told."""
-        rec = self.current
-        store, me = self.session.store, self.session.user_id
-        run_op(self, lambda _c: mtg.cancel(store, meeting_id=rec["id"], user_id=me),
-               success=lambda _r: self._done(_("会议已取消，同步后通知所有参会人员。")),
-               failure=lambda exc: self.message.setText(error_text(exc)))
+    @property
+    def message(self):
+        """Where results and problems are said."""
+        return self.side.message
 
     def _done(self, text: str) -> None:
         self.message.setText(text)
@@ -513,20 +372,6 @@ class MeetingsPage(QWidget):
         dialog = MinutesDialog(self.session, meeting_id, units=units, users=users, parent=self)
         dialog.show()
         self.minutes_dialog = dialog
-
-    def export_meeting(self, path: str | None = None) -> None:
-        """Save the selected meeting as an .ics invitation."""
-        rec = self.current
-        if rec is None:
-            return
-        path = path or QFileDialog.getSaveFileName(self, _("导出会议"), f"{rec.get('title', 'meeting')}.ics",
-                                                   "iCalendar (*.ics)")[0]
-        if not path:
-            return
-        store = self.session.store
-        run_op(self, lambda _c: Path(path).write_bytes(plan.export_meeting_ics(store, rec["id"])),
-               success=lambda _r: self.message.setText(_("已导出：{path}").format(path=path)),
-               failure=lambda exc: self.message.setText(error_text(exc)))
 
     def export_calendar(self, path: str | None = None) -> None:
         """Save my calendar as a subscription-style .ics file."""
