@@ -129,9 +129,11 @@ class RepliesAuthority(Authority):
         attendee_id = str(payload["attendee_id"])
         data = {k: v for k, v in rec.items() if k not in ("id", "rev", "created_by")}
         rsvp = dict(data.get("rsvp") or {})
-        rsvp[attendee_id] = RSVP_STATE[str(payload["answer"])]
         named = dict(data.get("rsvp_people") or {})
-        named[attendee_id] = list(payload.get("attendee_ids") or [])
+        state, people = RSVP_STATE[str(payload["answer"])], list(payload.get("attendee_ids") or [])
+        if rsvp.get(attendee_id) == state and list(named.get(attendee_id) or []) == people:
+            return  # the same answer again: the meeting (and the organiser's pending edits) stay put
+        rsvp[attendee_id], named[attendee_id] = state, people
         data["rsvp"], data["rsvp_people"] = rsvp, named
         room = None
         room_rec = ctx.get("rooms", str(rec.get("room_id") or "")) if rec.get("room_id") else None
