@@ -363,3 +363,16 @@ class ComposeForm(QWidget):
     def problem_html(self) -> str:
         """The shown problem as HTML (for tests and screenshots)."""
         return html.escape(self.problem.text())
+
+
+class ComposeWindow(QWidget):
+    """The compose form in its own window."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setWindowTitle(_("拟稿：新建发文"))
+        layout = QVBoxLayout(self)
+        self.form = ComposeForm()
+        layout.addWidget(self.form)
+        self.resize(900, 820)
+        QShortcut(QKeySequence("Esc"), self, self.close)

@@ -99,6 +99,18 @@ def box_counts(store: LocalStore, me: dict) -> dict[str, int]:
             for box in ("todo", "to_read")}
 
 
+def box_of(store: LocalStore, user_id: str, record_id: str) -> str:
+    """The box a document belongs in for me: 待办 when I hold it, 待阅, 草稿, else 收文/发文."""
+    rec = store.records.get("documents", record_id)
+    if user_id in (rec.get("holder_ids") or []):
+        return "todo"
+    if user_id in (rec.get("reader_ids") or []) and user_id not in (rec.get("read_ids") or []):
+        return "to_read"
+    if rec.get("state") == "draft":
+        return "drafts"
+    return rec.get("direction") or "incoming"
+
+
 def fetch(store: LocalStore, ids: list[str]) -> dict[str, dict]:
     """Rows for a batch of ids (what the lazy list asks for)."""
     return store.records.get_many("documents", ids)

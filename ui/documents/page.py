@@ -11,17 +11,16 @@ from oa_client.domain.document import URGENCY_ALLOWED, DocKind
 from oa_client.i18n import _
 from oa_client.services import documents as svc
 from ui.documents import data
-from ui.documents.compose import ComposeForm
+from ui.documents.compose import ComposeWindow
 from ui.documents.dialogs import PersonDialog
+from ui.documents.list_model import COLUMNS, WIDTHS, DocListModel, summary_html
 from ui.documents.window import DocumentWindow
 from ui.errors import error_text
-from ui.labels import field_label, fmt
-from ui.lazy_model import BATCH, LazyRecordModel
+from ui.lazy_model import BATCH
 from ui.ops import run_op
 from ui.qt import (
     QAbstractItemView,
     QCheckBox,
-    QColor,
     QComboBox,
     QDate,
     QDateEdit,
@@ -43,42 +42,6 @@ from ui.qt import (
     Signal,
 )
 from ui.watermark import Watermark
-
-COLUMNS = ["title", "doc_number", "doc_kind", "urgency", "state", "created_at"]
-WIDTHS = {"doc_number": 190, "doc_kind": 60, "urgency": 70, "state": 80, "created_at": 140}
-URGENT = {"特急": QColor("#c00000"), "加急": QColor("#b35900")}
-
-
-class DocListModel(LazyRecordModel):
-    """The lazy list, with 特急 / 加急 rows coloured and the date column readable."""
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        """Colour urgent rows; otherwise as LazyRecordModel."""
-        if role == Qt.ItemDataRole.ForegroundRole and index.isValid():
-            rec = self.record(index.row())
-            if rec is not None and rec.get("urgency") in URGENT:
-                return URGENT[rec["urgency"]]
-        if role == Qt.ItemDataRole.DisplayRole and index.isValid() \
-                and self.columns[index.column()] == "state":
-            rec = self.record(index.row())
-            if rec is not None:
-                from oa_client.services.documents_view import state_label
-
-                return state_label(rec.get("state"))
-        return super().data(index, role)
-
-
-class ComposeWindow(QWidget):
-    """The compose form in its own window."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
-        self.setWindowTitle(_("拟稿：新建发文"))
-        layout = QVBoxLayout(self)
-        self.form = ComposeForm()
-        layout.addWidget(self.form)
-        self.resize(900, 820)
-        QShortcut(QKeySequence("Esc"), self, self.close)
 
 
 class DocumentsPage(QWidget):
@@ -394,25 +357,7 @@ class DocumentsPage(QWidget):
 
     def detail_html(self, rec: dict) -> str:
         """A short summary of a document (the preview under the list)."""
-        from oa_client.services.documents_view import state_label
-
-        names = self.session.names if self.session else {}
-        rows = []
-        for key in ("doc_number", "doc_kind", "urgency", "from_unit", "drafter_name",
-                    "holder_ids", "deadline"):
-            value = rec.get(key)
-            if value in (None, "", []):
-                continue
-            rows.append(f"<tr><td style='color:#555;padding-right:14px'>{html.escape(field_label(key))}"
-                        f"</td><td>{html.escape(fmt(key, value, names))}</td></tr>")
-        rows.append(f"<tr><td style='color:#555'>{html.escape(_('状态'))}</td>"
-                    f"<td>{html.escape(state_label(rec.get('state')))}</td></tr>")
-        body = str(rec.get("body") or "")
-        excerpt = body[:300] + ("…" if len(body) > 300 else "")
-        return (f"<h2 style='color:#8b0000'>{html.escape(str(rec.get('title') or ''))}</h2>"
-                f"<table cellspacing='4'>{''.join(rows)}</table>"
-                f"<p style='line-height:160%'>{html.escape(excerpt)}</p>"
-                f"<p><a href='open'>{html.escape(_('打开公文（Enter）'))}</a></p>")
+        return summary_html(rec, self.session.names if self.session else {})
 
     # -- selecting and opening ------------------------------------------------------------
 
@@ -421,16 +366,6 @@ class DocumentsPage(QWidget):
         if self.session is None or collection != "documents":
             return
         store, user_id = self.session.store, self.session.user_id
-
-        def which(_c) -> str:
-            rec = store.records.get("documents", record_id)
-            if user_id in (rec.get("holder_ids") or []):
-                return "todo"
-            if user_id in (rec.get("reader_ids") or []) and user_id not in (rec.get("read_ids") or []):
-                return "to_read"
-            if rec.get("state") == "draft":
-                return "drafts"
-            return rec.get("direction") or "incoming"
 
         def go(box: str) -> None:
             index = [b for b, _l in data.BOXES].index(box)
@@ -442,7 +377,8 @@ class DocumentsPage(QWidget):
             self.clear_filters_quietly()
             self.reload(select=record_id)
 
-        run_op(self, which, success=go, failure=self._read_failed)
+        run_op(self, lambda _c: data.box_of(store, user_id, record_id), success=go,
+               failure=self._read_failed)
 
     def clear_filters_quietly(self) -> None:
         """Clear the filters without reloading (the caller reloads)."""

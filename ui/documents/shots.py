@@ -139,12 +139,33 @@ def issue_document(server_url: str, root: Path, *, title: str = SHOT_TITLE,
     return doc_id, actors
 
 
-def _pick(page, wait, title: str) -> None:
-    page.text.setText(title[:8])
+def show_box(page, wait: Callable, index: int, *, kind: str = "", urgency: str = "") -> None:
+    """Switch to a box with filters, wait for the whole list, select its first row."""
+    done: list[int] = []
+
+    def loaded(n: int) -> None:
+        done.append(n)
+
+    page.loaded.connect(loaded)
+    for w in (page.tabs, page.kind, page.urgency):
+        w.blockSignals(True)
+    page.tabs.setCurrentIndex(index)
+    page.kind.setCurrentIndex(max(0, page.kind.findData(kind)))
+    page.urgency.setCurrentIndex(max(0, page.urgency.findData(urgency)))
+    for w in (page.tabs, page.kind, page.urgency):
+        w.blockSignals(False)
+    from ui.documents.data import BOXES
+
+    page.box = BOXES[index][0]
+    page.current = None
     page.reload()
-    wait(lambda: page.model.rowCount() > 0 and page.model.record(0) is not None)
-    page.table.selectRow(0)
-    wait(lambda: page.current is not None)
+    wait(lambda: bool(done))
+    page.loaded.disconnect(loaded)
+    if page.model.rowCount():
+        page.model.load_block(0)
+        wait(lambda: page.model.record(0) is not None)
+        page.table.selectRow(0)
+        wait(lambda: page.current is not None)
 
 
 def actor_session(actor: Actor):
@@ -171,19 +192,9 @@ def drive(page, shot: Callable, window, wait: Callable) -> None:
     doc_id, actors = issue_document(server_url, root)
     window.sync_now()
     wait(lambda: not window.sync.running)
-    page.tabs.setCurrentIndex(0)
-    page.reload()
-    wait(lambda: page.model.rowCount() > 0 and page.model.record(0) is not None)
-    page.table.selectRow(0)
-    wait(lambda: page.current is not None)
+    show_box(page, wait, 0)
     shot(window, "04-documents-list")
-    page.tabs.setCurrentIndex(4)  # 收文
-    page.kind.setCurrentText("请示")
-    page.urgency.setCurrentText("加急")
-    page.reload()
-    wait(lambda: page.model.rowCount() > 0 and page.model.record(0) is not None)
-    page.table.selectRow(0)
-    wait(lambda: page.current is not None)
+    show_box(page, wait, 4, kind="请示", urgency="加急")  # 收文
     shot(window, "04a-documents-filtered")
     page.clear_filters()
     w = DocumentWindow(actor_session(actors["huangxiaomei"]), doc_id)
