@@ -203,3 +203,28 @@ def demo_server_meeting_day(server, title: str):
             if data.get("title") == title:
                 return datetime.fromisoformat(data["starts_at"].replace("Z", "+00:00")).astimezone(TZ).date()
     raise AssertionError(title)
+
+
+def test_an_invitee_replies_from_the_notice_and_the_to_do_clears(qtbot, tmp_path, file_keyring, demo_server):
+    shell = make_shell(tmp_path, file_keyring, demo_server.url)
+    window = sign_in(qtbot, shell, "zhengxiaoyan")  # invited in person to the flood meeting
+    wait_synced(qtbot, window)
+    qtbot.waitUntil(lambda: any(i.kind == "rsvp" and i.title == "全市防汛工作会议"
+                                for i in window.todo_page.model.items), timeout=WAIT)
+    flood = next(i.record_id for i in window.todo_page.model.items if i.title == "全市防汛工作会议")
+    window.open_record("meetings", flood)
+    page = window.record_pages[2]
+    qtbot.waitUntil(lambda: page.current is not None and page.current["id"] == flood, timeout=WAIT)
+    side = page.side
+    assert side.reply_button.isEnabled() and not side.cancel_button.isEnabled()
+    side.answer.setCurrentIndex(side.answer.findData("decline"))
+    side.reply_button.click()  # no reason: refused in place
+    qtbot.waitUntil(lambda: "原因" in page.message.text(), timeout=WAIT)
+    side.reason.setText("赴省里参加防汛视频会商")
+    side.reply_button.click()
+    qtbot.waitUntil(lambda: "回执已保存" in page.message.text(), timeout=WAIT)
+    window.sync_now()
+    qtbot.waitUntil(lambda: not any(i.record_id == flood for i in window.todo_page.model.items), timeout=WAIT)
+    qtbot.waitUntil(lambda: page.current is not None and (page.current.get("rsvp") or {}).get(
+        page.session.user_id) == "declined", timeout=WAIT)
+    close_main(qtbot, window)
