@@ -35,7 +35,7 @@ body_rev, voided_numbers, sealed_attachment_id, source_id, sender_unit_id, recip
 from __future__ import annotations
 
 import difflib
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from oa_client.domain.document import parse_document, problems
@@ -320,6 +320,9 @@ def act(store: LocalStore, *, me: dict[str, Any], doc_id: str, action: str,
         _raise_first(unit_problems(store, doc))
     if action == "return" and not opinion.strip():
         raise ValidationError(_("退回必须填写理由"), field="opinion")
+    if action == "approve" and step == "recheck" and \
+            int(doc.get("body_rev") or 0) > int(doc.get("signed_body_rev") or 0):
+        values = {**(values or {}), "substantive_change": True}  # back to the signer (as the server)
     signature_id = None
     if signature:
         signature_id, sig_changes = _signature_attachment(store, doc_id, signature)
@@ -330,10 +333,35 @@ def act(store: LocalStore, *, me: dict[str, Any], doc_id: str, action: str,
         opinion=opinion.strip(), signature_id=signature_id, to_step=to_step, to_user=to_user,
         valid_from=valid_from, valid_until=valid_until, values=dumps_values(values))
     workflow.check(state, event)
+    if action == "approve" and step == "instruct":
+        changes.merge(_supervise(store, me=me, doc=doc, values={**state.values, **(values or {})},
+                                 opinion=opinion, at=at))
     extra = {"signature_strokes": signature.get("strokes")} if signature else {}
     pending.append(_event_record(doc_id, event, actor_name=str(me.get("name") or ""), **extra))
     for rec in pending:
         changes.merge(rec_svc.append_event(store, "document_events", rec))
+    return changes
+
+
+def _supervise(store: LocalStore, *, me: dict[str, Any], doc: dict[str, Any],
+               values: dict[str, Any], opinion: str, at: datetime) -> Changes:
+    """A 批示 marked for supervision (`supervise`) opens a 督办事项 for the handling unit
+    (or `supervise_unit`), due in `supervise_days` or the handling days (default 10)."""
+    if not values.get("supervise"):
+        return Changes()
+    from oa_client.services import supervision
+
+    user_id, _unit, _dept = me_ids(me)
+    days = values.get("supervise_days") or values.get("handling_days") or 10
+    deadline = values.get("supervise_deadline") or (
+        at.date() + timedelta(days=int(days))).isoformat()
+    _task_id, changes = supervision.create_task(
+        store, me=me, title=str(doc.get("title") or ""), content=opinion.strip() or str(
+            doc.get("title") or ""), lead_unit_id=str(values.get("supervise_unit")
+                                                      or doc.get("unit_id") or ""),
+        deadline=deadline, ordered_by=user_id, adjust_deadline=True, today=at.date(),
+        source={"kind": "instruction", "collection": "documents", "id": doc["id"],
+                "text": opinion.strip(), "doc_number": doc.get("doc_number") or ""})
     return changes
 
 

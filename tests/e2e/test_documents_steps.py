@@ -1,0 +1,124 @@
+"""Step effects end to end: a substantive change after 签发 goes back to the signer; a number
+taken back by a return is voided and logged, never reused; a 批示 marked for supervision
+opens a 督办事项 the 督查室 sees; 撤回 while the next person has not acted."""
+
+from __future__ import annotations
+
+import re
+
+from oa_client.services import documents as docs
+from tests.e2e.test_documents_flow import (
+    CITY_CLERK,
+    CITY_DIRECTOR,
+    CITY_MAYOR,
+    CLERK,
+    DIRECTOR,
+    MAYOR,
+    issue,
+    request_fields,
+    unit_id,
+)
+from tests.sync.support import make_client
+
+
+def _to_recheck(desks) -> str:
+    clerk, director, mayor = desks[CLERK], desks[DIRECTOR], desks[MAYOR]
+    doc_id, _ = docs.compose(clerk.store, me=clerk.me, fields=request_fields(clerk))
+    clerk.act(doc_id, "submit", "draft")
+    director.sync()
+    director.act(doc_id, "approve", "review")
+    mayor.sync()
+    mayor.act(doc_id, "approve", "sign_off", opinion="同意。")
+    director.sync()
+    return doc_id
+
+
+def test_substantive_change_after_sign_off_goes_back_to_the_signer(desks):
+    doc_id = _to_recheck(desks)
+    director, mayor = desks[DIRECTOR], desks[MAYOR]
+    body = director.doc(doc_id)["body"]
+    docs.save_body(director.store, me=director.me, doc_id=doc_id,
+                   body=body.replace("80 万元", "120 万元"))
+    director.sync()
+    view = director.view(doc_id)
+    assert ("delete", "8") in view.body_marked and ("insert", "12") in view.body_marked
+    director.act(doc_id, "approve", "recheck", opinion="金额有变，请镇长重新签发。")
+    mayor.sync()
+    view = mayor.view(doc_id)
+    assert view.state == "sign_off" and view.holder_names == ["梁海涛"] and view.can("approve")
+    mayor.act(doc_id, "approve", "sign_off", opinion="同意按 120 万元上报。")
+    director.sync()
+    assert director.view(doc_id).state == "recheck"
+    director.act(doc_id, "approve", "recheck")
+    assert director.doc(doc_id)["state"] == "number"
+
+
+def test_a_returned_number_is_voided_and_never_reused(desks, server, tmp_path):
+    doc_id = _to_recheck(desks)
+    director, clerk = desks[DIRECTOR], desks[CLERK]
+    director.act(doc_id, "approve", "recheck")
+    clerk.sync()
+    clerk.act(doc_id, "approve", "number")
+    first = clerk.doc(doc_id)["doc_number"]
+    clerk.act(doc_id, "return", "seal", to_step="recheck", opinion="附件缺页，退回复核。")
+    rec = clerk.doc(doc_id)
+    assert rec["doc_number"] is None and rec["voided_numbers"][0]["doc_number"] == first
+    director.sync()
+    director.act(doc_id, "approve", "recheck")
+    clerk.sync()
+    clerk.act(doc_id, "approve", "number")
+    second = clerk.doc(doc_id)["doc_number"]
+    seq = [int(re.search(r"〕(\d+)号", n)[1]) for n in (first, second)]
+    assert seq[1] == seq[0] + 1  # the voided number is never handed out again
+    auditor = make_client(server, tmp_path, "hexiaoqin")  # 安全审计员 reads the audit log
+    log = auditor.transport.request("GET", "/audit", params={
+        "action": "document.number_voided"}).json()
+    auditor.close()
+    assert first in str(log)
+
+
+def test_instruction_marked_for_supervision_opens_a_task(desks):
+    clerk = desks[CLERK]
+    doc_id, _ = docs.compose(clerk.store, me=clerk.me, fields=request_fields(clerk))
+    clerk.act(doc_id, "submit", "draft")
+    for login, step in ((DIRECTOR, "review"), (MAYOR, "sign_off"), (DIRECTOR, "recheck")):
+        desks[login].sync()
+        desks[login].act(doc_id, "approve", step)
+    issue(desks, doc_id)
+    inc_id = clerk.doc(doc_id)["receipts"][unit_id(clerk, "普宁市人民政府")]["incoming_id"]
+    city_clerk = desks[CITY_CLERK]
+    city_clerk.sync()
+    for step in ("receive", "register", "vet"):
+        city_clerk.act(inc_id, "approve", step)
+    director = desks[CITY_DIRECTOR]
+    director.sync()
+    dept = desks["zhengxiaoyan"].me["department"]["id"]
+    director.act(inc_id, "approve", "propose", values={
+        "leader": "principal_leader", "lead_department": [dept], "supervise": True})
+    mayor = desks[CITY_MAYOR]
+    mayor.sync()
+    mayor.act(inc_id, "approve", "instruct", opinion="请市府办牵头，十日内办结并报结果。",
+              values={"supervise": True, "handling_days": 10})
+    (task,) = mayor.store.records.list("supervision_tasks", limit=10)
+    assert task["source"]["id"] == inc_id and task["source"]["kind"] == "instruction"
+    assert task["content"] == "请市府办牵头，十日内办结并报结果。"
+    supervisor = desks["lindongsheng"]
+    supervisor.sync()
+    assert [t["title"] for t in supervisor.store.records.list("supervision_tasks", limit=10)] == [
+        "洪阳镇人民政府关于拨付防汛抢险资金的请示"]
+
+
+def test_withdraw_while_the_next_person_has_not_acted(desks):
+    clerk = desks[CLERK]
+    doc_id, _ = docs.compose(clerk.store, me=clerk.me, fields=request_fields(clerk))
+    clerk.act(doc_id, "submit", "draft")
+    assert clerk.view(doc_id).can("withdraw")
+    clerk.act(doc_id, "withdraw", None, opinion="补充附件后再送。")
+    view = clerk.view(doc_id)
+    assert view.state == "draft" and view.can("submit") and view.holder_names == ["黄晓梅"]
+    clerk.act(doc_id, "submit", "draft")
+    director = desks[DIRECTOR]
+    director.sync()
+    director.act(doc_id, "approve", "review")
+    clerk.sync()
+    assert not clerk.view(doc_id).can("withdraw")  # the signer has the document now
