@@ -18,6 +18,7 @@ from oa_client.services import reports as rep
 from oa_client.services import reports_review as rev
 from oa_client.services import reports_xlsx as rx
 from sync.org import fetch_org
+from sync.transport import SyncError
 from tests.sync.conftest import server, sync_template  # noqa: F401
 from tests.sync.support import make_client
 
@@ -269,3 +270,32 @@ def test_bad_edits_and_foreign_units_are_refused(world):
                                    "payload": {"definition": TOWN_Q.model_dump(mode="json"), "period": "2026-Q1",
                                                "deadline": "2026-04-10", "recipients": [_unit(city)]}}]).results[0]
     assert result.status == "rejected" and "下级" in result.message
+
+
+def test_server_overview_for_the_issuing_office(world, server):  # noqa: F811
+    city, towns, _laptop2 = world
+    hy, ls, mt = towns["yanglan"], towns["wuhuiling"], towns["laiqiuxia"]
+    for client, values in ((hy, _town_values(3000, 1500, (1000, 1200, 800))),
+                           (ls, _town_values(2000, 990, (700, 700, 600)))):
+        rep.submit_form(client.store, _fill(client, "tpl-town-q", values))
+        client.engine.sync()
+    rep.share_draft(mt.store, _fill(mt, "tpl-town-q", {"POP_TOTAL": "12.5"}))  # a draft with a problem
+    mt.engine.sync()
+    server.clock.now = datetime(2026, 4, 12, 9, 0, tzinfo=UTC)  # after the deadline
+    data = city.transport.request("GET", "/reports/tpl-town-q/overview", params={"period": "2026-Q1"}).json()
+    assert (data["asked"], data["submitted"], data["late"], data["with_problems"]) == (3, 2, 1, 1)
+    assert data["totals"]["POP_TOTAL"] == "5000" and data["totals"]["villages.V_POP"] == "5000"
+    late = next(u for u in data["units"] if u["late"])
+    assert late["name"] == "梅塘镇人民政府" and late["state"] == "draft" and late["problems"] >= 1
+    [city_gov] = data["children"]  # county level: the city government above the townships
+    drill = city.transport.request("GET", "/reports/tpl-town-q/overview",
+                                   params={"period": "2026-Q1", "unit": city_gov["unit_id"]}).json()
+    assert sorted(c["name"] for c in drill["children"]) == ["洪阳镇人民政府", "流沙东街道办事处"]
+    town = next(c for c in drill["children"] if c["name"] == "洪阳镇人民政府")
+    villages = city.transport.request("GET", "/reports/tpl-town-q/overview",
+                                      params={"period": "2026-Q1", "unit": town["unit_id"]}).json()["children"]
+    assert {c["name"]: c["figures"]["V_POP"] for c in villages if c.get("table")} == {"东村": "1000", "西村": "1200", "南村": "800"}
+    # a township cannot read the office's overview
+    with pytest.raises(SyncError) as caught:
+        hy.transport.request("GET", "/reports/tpl-town-q/overview")
+    assert caught.value.kind == "forbidden"
