@@ -65,9 +65,12 @@ def _envelope(rec: SyncRecord) -> dict:
     return data
 
 
+_canonical = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+
+
 def dumps(obj: Any) -> str:
     """Canonical JSON for stored record data."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _canonical(obj)
 
 
 def principals_of(user: User) -> list[str]:
@@ -182,7 +185,7 @@ class _Batch:
 
     def take_rev(self, rec: SyncRecord, result: OpResult) -> None:
         """Queue a record for the next revision (assigned in order at the end)."""
-        if any(r is rec for r, _res in self.needs_rev) and not result.op_id:
+        if not result.op_id and any(r is rec for r, _res in self.needs_rev):
             return  # already moving in this batch: one revision is enough for a derived write
         self.needs_rev.append((rec, result))
 

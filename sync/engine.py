@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from oa_client.domain.ids import new_id
 from oa_client.errors import SyncError
 from oa_client.i18n import _
+from oa_client.store import search as search_index
 from oa_client.store.local import LocalStore
 from oa_client.store.records import COLLECTIONS
 from sync.blobs import BlobSync
@@ -31,6 +32,9 @@ GLOBAL = "*"
 #: synced collections and the local tables they land in
 LOCAL_TABLES = (*COLLECTIONS, "attachments")
 SKEW_WARN_S = 300
+#: a pulled page at least this large is stored without search indexing; the index
+#: catches up at the end of the sync (schema v6), so a first sync lists records sooner
+BULK_PAGE = 2000
 
 
 @dataclass
@@ -58,6 +62,7 @@ class SyncReport:
     clock_skew_s: float = 0.0
     uploaded: int = 0
     downloaded: int = 0
+    indexed: int = 0  # records the search index caught up with after a bulk pull
     warnings: list[str] = field(default_factory=list)
 
 
@@ -135,9 +140,20 @@ class SyncEngine:
         self.push(report, cancel)
         self.pull(report, cancel)
         self.verify(report, cancel)
+        self.index(report, cancel)
         report.downloaded = blobs.download_all(cancel)
         self._remember_trust_root()
         return report
+
+    def index(self, report: SyncReport, cancel: threading.Event | None = None) -> None:
+        """Index for search what a bulk pull stored unindexed (in chunks, cancellable)."""
+        if not search_index.backlog(self.db):
+            return
+        total = search_index.pending(self.db)
+        self.progress(Progress("index", 0, total))
+        report.indexed += search_index.catch_up(
+            self.db, should_stop=lambda: cancel is not None and cancel.is_set(),
+            progress=lambda done: self.progress(Progress("index", done, max(total, done))))
 
     def _remember_trust_root(self) -> None:
         """Keep the server CA's root in the profile, so signatures verify offline too."""
@@ -335,7 +351,8 @@ class SyncEngine:
                     return
 
     def _apply_page(self, page: PullResponse) -> None:
-        with self.db.transaction() as conn:
+        bulk = len(page.changes) >= BULK_PAGE
+        with self.db.deferred_search() if bulk else self.db.transaction() as conn:
             self._apply_records(conn, page.changes)
             self._hook("during_pull_apply")
             self._save_cursor(conn, page.next_cursor, page.server_id)
@@ -369,8 +386,8 @@ class SyncEngine:
             recs = upserts[collection]
             conn.execute("SAVEPOINT apply_page")
             try:
-                self.records.upsert_in(
-                    conn, collection, [{**r.data, "id": r.id, "rev": r.rev} for r in recs])
+                self.records.upsert_synced_in(conn, collection,
+                                              [(r.id, r.rev, r.data) for r in recs])
                 conn.execute("RELEASE apply_page")
             except Exception:  # find the bad record one by one
                 conn.execute("ROLLBACK TO apply_page")

@@ -28,7 +28,6 @@ from sync.protocol import (
     PROTOCOL_VERSION,
     DigestResponse,
     PullResponse,
-    PushRequest,
     PushResponse,
     UploadState,
     WaitResponse,
@@ -267,8 +266,9 @@ class Transport:
 
     def push(self, ops: list[dict]) -> PushResponse:
         """Send a batch of outbox ops."""
-        req = PushRequest(device_id=self.device_id, ops=ops)
-        resp = self.request("POST", "/sync/push", json_body=req.model_dump(mode="json"))
+        # the outbox's ops are already plain JSON values: sent as they are (the server checks)
+        resp = self.request("POST", "/sync/push", json_body={"device_id": self.device_id,
+                                                              "ops": ops})
         return self._model(PushResponse, resp)
 
     def pull(self, cursor: int, *, limit: int = 1000, collection: str | None = None,

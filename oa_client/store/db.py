@@ -162,6 +162,19 @@ class Database:
                     self.conn.execute("ROLLBACK")
                 raise
 
+    @contextlib.contextmanager
+    def deferred_search(self) -> Iterator[sqlcipher3.Connection]:
+        """A transaction whose record writes skip the search index and leave a backlog mark.
+
+        The `search_deferred` row that the v6 triggers look for never outlives the
+        transaction: it is removed before COMMIT, and a failure rolls it back.
+        """
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('search_backlog', '1')")
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('search_deferred', '1')")
+            yield conn
+            conn.execute("DELETE FROM meta WHERE key = 'search_deferred'")
+
     def query(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
         """Run a read and return all rows."""
         with self._lock:

@@ -9,6 +9,7 @@ changed: the one change signal the UI refreshes from.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -108,6 +109,24 @@ class Op:
     op_id: str = field(default_factory=new_id)
 
 
+#: compact JSON for the `data` column (one encoder: json.dumps with options builds one a call)
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: keys of a record that are columns of every table, never part of `data`
+_LOCAL = ("id", "rev", "deleted", "updated_at")
+
+
+@functools.cache
+def _upsert_sql(collection: str) -> str:
+    columns = COLLECTIONS[collection]
+    names = ("id", "rev", "deleted", *columns, "data")
+    return (
+        f"INSERT INTO {collection} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        f" ON CONFLICT(id) DO UPDATE SET "
+        + ", ".join(f"{n} = excluded.{n}" for n in names[1:])
+        + ", updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+    )
+
+
 def _check(collection: str) -> tuple[str, ...]:
     try:
         return COLLECTIONS[collection]
@@ -138,16 +157,29 @@ class RecordStore:
     def upsert_in(self, conn, collection: str, records: Iterable[dict]) -> set[str]:
         """Insert or replace records inside the caller's transaction; return their ids."""
         columns = _check(collection)
-        names = ("id", "rev", "deleted", *columns, "data")
-        sql = (
-            f"INSERT INTO {collection} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-            f" ON CONFLICT(id) DO UPDATE SET "
-            + ", ".join(f"{n} = excluded.{n}" for n in names[1:])
-            + ", updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
-        )
         rows = [self._row(collection, columns, record) for record in records]
-        conn.executemany(sql, rows)
+        conn.executemany(_upsert_sql(collection), rows)
         return {r[0] for r in rows}
+
+    @staticmethod
+    def upsert_synced_in(conn, collection: str, records: Iterable[tuple[str, int, dict]]) -> None:
+        """Store records as the server sent them, `(id, rev, data)`, in bulk (the pull's path).
+
+        `data` is left as it is; the indexed columns are taken out of a copy.
+        """
+        columns = _check(collection)
+        defaults = DEFAULTS.get(collection)
+        rows = []
+        for rid, rev, data in records:
+            rest = dict(data)
+            for key in _LOCAL:
+                rest.pop(key, None)
+            values = [rest.pop(c, None) for c in columns]
+            if defaults:
+                values = [defaults.get(c) if v is None else v
+                          for c, v in zip(columns, values, strict=True)]
+            rows.append((rid, int(rev), 0, *values, _dumps(rest)))
+        conn.executemany(_upsert_sql(collection), rows)
 
     @staticmethod
     def enqueue_in(conn, ops: Iterable[Op]) -> int:
@@ -165,7 +197,7 @@ class RecordStore:
         values = [rec.pop(c, None) for c in columns]
         values = [defaults.get(c) if v is None else v for c, v in zip(columns, values, strict=True)]
         try:
-            data = json.dumps(rec, ensure_ascii=False, separators=(",", ":"))
+            data = _dumps(rec)
         except (TypeError, ValueError) as exc:
             raise ValidationError(
                 _("记录含有无法保存的内容：{reason}").format(reason=exc), field=collection
@@ -176,7 +208,7 @@ class RecordStore:
     def _enqueue(conn, ops: Iterable[Op]) -> int:
         rows = [
             (op.op_id, op.kind, op.entity, op.entity_id, op.base_rev,
-             json.dumps(op.payload, ensure_ascii=False, separators=(",", ":")))
+             _dumps(op.payload))
             for op in ops
         ]
         if rows:

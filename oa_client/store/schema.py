@@ -6,6 +6,9 @@ v3  attachments outside the database (encrypted files named by keyed content has
 v4  attachment sync: uploaded flag, remembered upload sessions (resumable)
 v5  module records: meeting replies and sign-ins, request and task events, task
     progress, saved phrases, delegations, the holiday calendar
+v6  deferrable search indexing: a bulk pull stores records without indexing them
+    (a `search_deferred` meta row exists only inside its transaction) and
+    `search.catch_up` indexes them afterwards
 """
 
 from __future__ import annotations
@@ -221,5 +224,52 @@ CREATE INDEX submissions_template ON submissions(template_id, unit_id, period);
 CREATE INDEX supervision_tasks_unit ON supervision_tasks(lead_unit_id, deadline);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5]
+
+def _deferrable(kind: str, table: str, owner: str, title: str, body: str, watch: str,
+                when: str = "new.deleted = 0") -> str:
+    """v6 insert/update triggers of one kind: they index unless a deferred write is under way.
+
+    An update always drops the old entry, so a record changed during a deferred bulk pull
+    is simply "not indexed" and the catch-up picks it up like a new one.
+    """
+    row = f"(SELECT rowid FROM search_items WHERE kind = '{kind}' AND ref_id = {{r}}.id)"
+    live = "NOT EXISTS (SELECT 1 FROM meta WHERE key = 'search_deferred')"
+
+    def add(cond: str) -> str:
+        return f"""
+    INSERT INTO search_items(kind, ref_id, owner_id)
+        SELECT '{kind}', new.id, {owner.format(r='new')} WHERE {cond};
+    INSERT INTO search_tri(rowid, title, body)
+        SELECT {row.format(r='new')}, {title.format(r='new')}, {body.format(r='new')}
+        WHERE {cond};
+    INSERT INTO search_bi(rowid, gt, gb)
+        SELECT {row.format(r='new')}, oa_grams({title.format(r='new')}),
+               oa_grams({body.format(r='new')})
+        WHERE {cond};"""
+    drop = f"""
+    DELETE FROM search_tri WHERE rowid = {row.format(r='old')};
+    DELETE FROM search_bi WHERE rowid = {row.format(r='old')};
+    DELETE FROM search_items WHERE kind = '{kind}' AND ref_id = old.id;"""
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in ("deleted", *watch.split()))
+    return f"""
+DROP TRIGGER {table}_search_ai;
+DROP TRIGGER {table}_search_au;
+CREATE TRIGGER {table}_search_ai AFTER INSERT ON {table} WHEN {live} BEGIN{add(when)}
+END;
+CREATE TRIGGER {table}_search_au AFTER UPDATE ON {table} WHEN {changed} BEGIN{drop}{
+    add(when + " AND " + live)}
+END;
+"""
+
+
+V6 = (
+    _deferrable("document", "documents", "{r}.id", "{r}.title", "{r}.body", "title body")
+    + _deferrable("attachment", "attachments", "{r}.owner_id", "{r}.name", "''", "name")
+    + _deferrable("meeting", "meetings", "{r}.id", "{r}.title",
+                  "coalesce(json_extract({r}.data, '$.agenda'), '')", "title data")
+    + _deferrable("opinion", "document_events", "{r}.document_id", _DOC_TITLE, _OPINION, "data",
+                  when="new.deleted = 0 AND coalesce(json_extract(new.data, '$.opinion'), '') != ''")
+)
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6]
 LATEST_VERSION = len(MIGRATIONS)

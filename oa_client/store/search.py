@@ -241,3 +241,69 @@ def like_search(db: Database, query: str, *, limit: int = 50) -> list[tuple[str,
         f"SELECT 'document', id FROM documents WHERE {where} ORDER BY rowid DESC LIMIT ?",
         (*params, limit),
     )
+
+
+#: kind → (owner expression, source table, condition) of what the index should hold
+_SOURCES = {
+    "document": ("t.id", "documents", "t.deleted = 0"),
+    "opinion": ("t.document_id", "document_events",
+                "t.deleted = 0 AND coalesce(json_extract(t.data, '$.opinion'), '') != ''"),
+    "attachment": ("t.owner_id", "attachments", "t.deleted = 0"),
+    "meeting": ("t.id", "meetings", "t.deleted = 0"),
+}
+
+
+def backlog(db: Database) -> bool:
+    """Whether records stored by a deferred bulk write still wait for the search index."""
+    return bool(db.query("SELECT 1 FROM meta WHERE key = 'search_backlog'"))
+
+
+def pending(db: Database) -> int:
+    """About how many records wait for the index (live source rows minus indexed ones)."""
+    live = sum(db.query(f"SELECT count(*) FROM {table} t WHERE {cond}")[0][0]
+               for _owner, table, cond in _SOURCES.values())
+    return max(0, live - db.query("SELECT count(*) FROM search_items")[0][0])
+
+
+def catch_up(db: Database, *, chunk: int = 5000, should_stop=None,
+             progress=None) -> int:
+    """Index what a deferred bulk write left out, `chunk` records per transaction.
+
+    Returns how many records were indexed. `should_stop()` is asked between chunks
+    (the rest waits for the next call); `progress(done)` hears each chunk.
+    """
+    done = 0
+    after = dict.fromkeys(_SOURCES, 0)  # source rowids already looked at, per kind
+    while backlog(db):
+        if should_stop is not None and should_stop():
+            return done
+        added = 0
+        with db.transaction() as conn:
+            top = conn.execute("SELECT coalesce(max(rowid), 0) FROM search_items").fetchone()[0]
+            for kind, (owner, table, cond) in _SOURCES.items():
+                if added >= chunk:
+                    break
+                rows = conn.execute(
+                    f"SELECT t.rowid, t.id, {owner} FROM {table} t WHERE t.rowid > ? AND {cond}"
+                    f" AND NOT EXISTS (SELECT 1 FROM search_items s"
+                    f" WHERE s.kind = '{kind}' AND s.ref_id = t.id)"
+                    f" ORDER BY t.rowid LIMIT ?", (after[kind], chunk - added)).fetchall()
+                if rows:
+                    after[kind] = rows[-1][0]
+                    conn.executemany(
+                        "INSERT INTO search_items(kind, ref_id, owner_id) VALUES (?, ?, ?)",
+                        [(kind, rid, own) for _r, rid, own in rows])
+                    added += len(rows)
+            if added:
+                conn.execute("INSERT INTO search_tri(rowid, title, body)"
+                             " SELECT rowid, title, body FROM search_text WHERE rowid > ?", (top,))
+                conn.execute("INSERT INTO search_bi(rowid, gt, gb) SELECT rowid, oa_grams(title),"
+                             " oa_grams(body) FROM search_text WHERE rowid > ?", (top,))
+            elif any(after.values()):  # one last look from the start before calling it done
+                after = dict.fromkeys(_SOURCES, 0)
+            else:
+                conn.execute("DELETE FROM meta WHERE key = 'search_backlog'")
+        done += added
+        if progress is not None and added:
+            progress(done)
+    return done

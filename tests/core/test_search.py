@@ -124,3 +124,43 @@ def test_grams():
     assert grams("会议通知") == "会议 议通 通知 知"
     assert grams("5G，网络") == "5g g 网络 络"
     assert grams("") == ""
+
+
+def test_deferred_bulk_write_is_found_once_the_index_catches_up(store):
+    from oa_client.store import search as search_index
+
+    old = store.records.list("documents", where={"title": DOCS[3][0]})[0]
+    gone = store.records.list("documents", where={"title": DOCS[1][0]})[0]
+    new = [sample_document(f"第{i}号防疫物资调拨单", "调拨口罩和消毒液。") for i in range(30)]
+    with store.db.deferred_search() as conn:
+        store.records.upsert_in(conn, "documents", new)
+        store.records.upsert_in(conn, "documents", [{**old, "title": "关于开展森林防火检查的通知"}])
+        conn.execute("UPDATE documents SET deleted = 1 WHERE id = ?", (gone["id"],))
+    assert search_index.backlog(store.db)
+    assert store.search("防疫物资") == []  # stored, listable, not yet indexed
+    assert store.search("安全生产") == []  # the changed record's old text is out at once
+    assert store.records.count("documents") == len(DOCS) + 30 - 1
+    assert search_index.pending(store.db) == 31
+    assert search_index.catch_up(store.db, chunk=7) == 31
+    assert not search_index.backlog(store.db)
+    assert len(store.search("防疫物资", limit=100)) == 30
+    assert titles(store.search("森林防火")) == {"关于开展森林防火检查的通知"}
+    assert titles(store.search("数字政府")) == {DOCS[4][0]}  # the deleted one stays out
+    # written live again: indexed at once
+    store.records.write("documents", [sample_document("关于秋冬季候鸟保护的通知", "")])
+    assert titles(store.search("候鸟")) == {"关于秋冬季候鸟保护的通知"}
+
+
+def test_catch_up_stops_when_asked_and_resumes(store):
+    from oa_client.store import search as search_index
+
+    with store.db.deferred_search() as conn:
+        store.records.upsert_in(
+            conn, "documents", [sample_document(f"乡村振兴简报第{i}期", "") for i in range(10)])
+    assert search_index.catch_up(store.db, chunk=4, should_stop=lambda: True) == 0
+    calls = []
+    assert search_index.catch_up(store.db, chunk=4, should_stop=lambda: len(calls) >= 1,
+                                 progress=calls.append) == 4
+    assert search_index.backlog(store.db)
+    assert search_index.catch_up(store.db, chunk=4) == 6
+    assert len(store.search("乡村振兴", limit=50)) == 10

@@ -252,7 +252,9 @@ def test_several_offline_edits_of_one_record_never_conflict_with_themselves(serv
     for n in range(2, 6):
         svc.save(a.store, "documents", {**a.store.records.get("documents", "doc-edits"),
                                         "title": f"第{n}稿"})
-    svc.append_event(a.store, "document_events", {"document_id": "doc-edits", "action": "submit"})
+    svc.append_event(a.store, "document_events", {  # 送审 (a valid flow start)
+        "document_id": "doc-edits", "action": "start", "actor_id": a.transport.user["id"],
+        "at": "2026-11-23T09:00:00+08:00"})
     report = a.engine.sync()
     assert report.conflicts == 0 and report.rejected == 0 and report.applied == 6
     b = make_client(server, tmp_path, CHIEF)
@@ -281,7 +283,7 @@ def test_a_record_the_desk_cannot_store_is_set_aside_not_fatal(server, tmp_path)
         {"op_id": "m1", "kind": "upsert", "entity": "meetings", "entity_id": "m-bad",
          "payload": {"starts_at": "2026-11-23T09:00"}},
         {"op_id": "d1", "kind": "upsert", "entity": "documents", "entity_id": "d-ok",
-         "payload": {"direction": "incoming", "title": "正常的公文"}},
+         "payload": {"direction": "outgoing", "title": "正常的公文"}},
         {"op_id": "a1", "kind": "upsert", "entity": "attachments", "entity_id": "a-bad",
          "payload": {"owner_kind": "document", "owner_id": "d-ok", "name": "x",
                      "size": "很多", "sha256": "0" * 64}},
@@ -318,3 +320,26 @@ def test_two_threads_meeting_an_expired_token_refresh_once(server, tmp_path):
     assert errors == []
     a.transport.pull(0)  # the sign-in is still alive
     a.close()
+
+
+def test_a_bulk_pull_is_searchable_when_the_sync_ends(server, tmp_path, monkeypatch):
+    import sync.engine as engine_module
+    from oa_client.store import search as search_index
+
+    a = make_client(server, tmp_path, DRAFTER)
+    for i in range(3):
+        svc.save(a.store, "documents", doc(f"关于第{i}批危房改造资金的通知"))
+    a.engine.sync()
+    monkeypatch.setattr(engine_module, "BULK_PAGE", 1)  # every page counts as bulk
+    b = make_client(server, tmp_path, CHIEF)
+    phases = []
+    b.engine.progress = lambda p: phases.append(p.phase)
+    b.engine.pull(engine_module.SyncReport())
+    assert b.store.records.count("documents") == 3 and b.store.search("危房改造") == []
+    assert search_index.backlog(b.store.db)
+    report = b.engine.sync()
+    assert report.indexed == 3 and "index" in phases
+    assert len(b.store.search("危房改造")) == 3
+    assert not search_index.backlog(b.store.db)
+    a.close()
+    b.close()

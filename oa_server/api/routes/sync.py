@@ -13,7 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
 from oa_client.errors import ConflictError, OAError, PermissionDenied, ValidationError
-from oa_server import sync_service
+from oa_server import authority, sync_service
 from oa_server.api.deps import CurrentSessionId, CurrentUser, NowDep, SessionDep
 from oa_server.i18n import _
 from oa_server.models import AuthSession
@@ -111,6 +111,7 @@ def _device_of(session, session_id) -> str:
 @router.post(
     "/push",
     responses=ERRORS,
+    response_model=PushResponse,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -124,7 +125,7 @@ async def push(
     session_id: CurrentSessionId,
     session: SessionDep,
     now: NowDep,
-) -> PushResponse:
+) -> Response:
     """Apply a batch of outbox ops; each gets applied / rejected (with a code) / conflict."""
     body = await read_json_body(request)
     try:
@@ -139,16 +140,18 @@ async def push(
         )
         raise ValidationError(message, field=field) from None
 
-    def work() -> PushResponse:
+    def work() -> Response:
         device = _device_of(session, session_id)
         if req.device_id != device:
             raise PermissionDenied(
                 _("设备标识与登录设备不一致，请重新登录"), reason="device_mismatch"
             )
         results = sync_service.push(session, user=user, device_id=device, ops=req.ops, now=now)
-        return PushResponse(
+        answer = PushResponse(
             results=results, server_id=sync_service.server_id(session), server_time=now.isoformat()
         )
+        # written once here: a model returned to FastAPI is validated and serialised again
+        return Response(answer.model_dump_json(), media_type="application/json")
 
     return await run_in_threadpool(work)
 
@@ -219,5 +222,7 @@ async def upgrade_required(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    """Register the sync-specific error answer."""
+    """Register the sync-specific error answer; load the authorities' rules now, at start-up,
+    so the first push of the day does not pay for importing them."""
     app.add_exception_handler(UpgradeRequired, upgrade_required)
+    authority.load()
