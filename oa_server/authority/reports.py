@@ -77,9 +77,8 @@ class DataItems(Authority):
         return Ruling.accept(out)
 
     def effects(self, ctx: Ctx, op: Any, payload: dict[str, Any], current: dict[str, Any] | None) -> None:
-        """Everyone signed in reads the dictionary."""
-        if current is None:
-            ctx.put("data_items", op.entity_id, payload, audience={"all"})
+        """Everyone signed in reads the dictionary (an edit would narrow it to the unit again)."""
+        ctx.put("data_items", op.entity_id, payload, audience={"all"})
 
 
 def _first(exc: PydanticError) -> str:

@@ -299,3 +299,27 @@ def test_server_overview_for_the_issuing_office(world, server):  # noqa: F811
     with pytest.raises(SyncError) as caught:
         hy.transport.request("GET", "/reports/tpl-town-q/overview")
     assert caught.value.kind == "forbidden"
+
+
+def test_data_items_are_defined_once_versioned_and_owned_by_their_office(world):
+    city, towns, _laptop2 = world
+    hy = towns["yanglan"]
+    item = TOWN_Q.item("GRAIN_AREA")
+    rev.save_data_item(city.store, item)
+    city.engine.sync()
+    rev.save_data_item(city.store, item)  # the same definition: no new version
+    city.engine.sync()
+    assert city.store.records.get("data_items", "GRAIN_AREA")["version"] == 1
+    rev.save_data_item(city.store, item.model_copy(update={"unit": "公顷", "places": 2}))
+    assert city.engine.sync().rejected == 0
+    stored = city.store.records.get("data_items", "GRAIN_AREA")
+    assert stored["version"] == 2 and stored["unit"] == "公顷" and stored["versions"][0]["unit"] == "亩"
+    hy.engine.sync()  # everyone reads the dictionary; only the defining office changes it
+    seen = hy.store.records.get("data_items", "GRAIN_AREA")
+    assert seen["version"] == 2
+    result = hy.transport.push([{"op_id": "di", "kind": "upsert", "entity": "data_items", "entity_id": "GRAIN_AREA",
+                                 "base_rev": seen["rev"], "payload": {**item.model_dump(mode="json"), "unit": "亩"}}]).results[0]
+    assert result.status == "rejected" and "定义该数据项的单位" in result.message
+    bad = city.transport.push([{"op_id": "di2", "kind": "upsert", "entity": "data_items", "entity_id": "bad",
+                                "payload": {"code": "bad code", "name": "坏", "type": "integer"}}]).results[0]
+    assert bad.status == "rejected" and "数据项有误" in bad.message
