@@ -89,13 +89,14 @@ class Timeline(QTextBrowser):
                       if e.reason else "")
             kind, value = signatures.get(e.event_id, ("", None))
             sig = self._signature(e, kind, value)
-            parts.append(
-                "<table width='100%' cellspacing='0' cellpadding='2' "
-                "style='border-bottom:1px solid #e3e3e3'>"
-                f"<tr><td>{head}{badge}</td>"
-                f"<td align='right' style='color:#666'>{html.escape(short_time(e.at))}</td></tr>"
-                f"<tr><td colspan='2'>{opinion}{reason}</td></tr>"
-                f"<tr><td>{sig}</td><td align='right'>{who}</td></tr></table>")
+            rows = [f"<tr><td>{head}{badge}</td><td align='right'>{who}　"
+                    f"<span style='color:#666'>{html.escape(short_time(e.at))}</span></td></tr>"]
+            if opinion or reason:
+                rows.append(f"<tr><td colspan='2'>{opinion}{reason}</td></tr>")
+            if sig:
+                rows.append(f"<tr><td colspan='2'>{sig}</td></tr>")
+            parts.append("<table width='100%' cellspacing='0' cellpadding='2' "
+                         "style='border-bottom:1px solid #e3e3e3'>" + "".join(rows) + "</table>")
         self.setHtml("".join(parts))
 
 

@@ -298,6 +298,7 @@ class DocumentWindow(QWidget):
         if self.offline() and any(a.offline_note for a in allowed):
             notes.append(_("当前离线：需要服务器的环节会排队，联网后自动提交。"))
         self.bar_note.setText("\n".join(notes))
+        self.bar_note.setVisible(bool(notes))
         self.opinion.setVisible(bool(allowed))
         self.phrase_row.setVisible(bool(allowed))
 
