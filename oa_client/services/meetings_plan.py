@@ -78,6 +78,8 @@ def local_busy(store: LocalStore, *, people: Sequence[str], start: datetime, end
             continue
         meetings.append(m)
         named[m.id] = set(expected_people(m, rec.get("rsvp_people") or {}))
+        if rec.get("source") == "ics":  # an imported invitation keeps its owner busy
+            named[m.id].add(str(rec.get("organiser_id") or ""))
     person_busy, room_busy = busy_intervals(meetings, window_start=start, window_end=end)
     out = FreeBusy(start, end, rooms=room_busy)
     wanted = set(people)

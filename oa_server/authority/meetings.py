@@ -41,7 +41,8 @@ from sync.protocol import Op
 MEETING_ADMIN = "meeting_admin"
 #: fields only the server writes on a meeting (a client's values are replaced)
 SERVER_FIELDS = ("changes", "rsvp", "rsvp_people", "booking_state", "confirmed_at", "warnings",
-                 "organiser_id", "organiser_name", "approved_by", "tentative")
+                 "organiser_id", "organiser_name", "approved_by", "tentative", "rsvp_reset_seq",
+                 "approval_reason")
 _PAST = datetime(1970, 1, 1, tzinfo=UTC)
 ALTERNATIVES = 3
 
@@ -347,8 +348,9 @@ class MeetingsAuthority(Authority):
             state = "pending_approval" if needs else "confirmed"
         out["booking_state"] = state or "confirmed"
         out["confirmed_at"] = kept.get("confirmed_at") or at
-        out.update(audience_lists(meeting, organiser_id=organiser,
-                                  rsvp_people=kept.get("rsvp_people") or {}, room=room))
+        named = {k: v for k, v in (kept.get("rsvp_people") or {}).items() if meeting.attendee(k)}
+        out["rsvp_people"] = named  # a removed attendee's people no longer see the meeting
+        out.update(audience_lists(meeting, organiser_id=organiser, rsvp_people=named, room=room))
         return out
 
     def _approval(self, ctx: Ctx, payload: dict[str, Any], current: dict[str, Any],

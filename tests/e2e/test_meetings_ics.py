@@ -113,6 +113,13 @@ def test_import_across_time_zones_and_daylight_saving(server, tmp_path):  # noqa
     assert [(d.day, d.hour) for d in starts] == [(27, 8), (3, 9), (10, 9)]
     ny = ZoneInfo("America/New_York")
     assert {d.astimezone(ny).hour for d in starts} == {20}
+    # it keeps me busy for find-a-time, on the server and on this desk
+    window = (datetime(2026, 10, 27, tzinfo=UTC), datetime(2026, 10, 28, tzinfo=UTC))
+    sitting = [(starts[0], starts[0] + timedelta(hours=1))]
+    assert plan.server_busy(clerk.transport, people=[uid(clerk)], start=window[0],
+                            end=window[1]).people[uid(clerk)] == sitting
+    assert plan.local_busy(clerk.store, people=[uid(clerk)], start=window[0],
+                           end=window[1]).people[uid(clerk)] == sitting
     # a personal entry: nobody else sees it
     other = make_client(server, tmp_path, "zhengxiaoyan")
     other.engine.sync()

@@ -82,6 +82,8 @@ def freebusy(body: FreeBusyIn, user: CurrentUser, session: SessionDep) -> FreeBu
         except ValidationError:
             continue
         expected = set(expected_people(meeting, data.get("rsvp_people") or {}))
+        if data.get("source") == "ics":  # an imported invitation keeps its owner busy
+            expected.add(str(data.get("organiser_id") or rec.created_by))
         for b in bookings_of(meeting, window_start=body.start, window_end=body.end):
             span = (utc_text(b.starts_at), utc_text(b.ends_at))
             for pid in (b.person_ids | expected) & wanted_people:
