@@ -18,7 +18,8 @@ Fields read (all optional; records without them simply never become to-dos):
 - supervision_tasks: my unit is the lead (`lead_unit_id`) or in `data.assist_unit_ids`,
   or `data.owner_id` is me; `state` "closing" waits for the 督查室 (role in my users
   record); `data.pending_extension` waits for `data.ordered_by` or the 督查室; `deadline`,
-  `state` ("closed" = 销号), `data.importance` (重大 sorts as urgent).
+  `state` ("closed" = 销号), `data.importance` (重大 sorts as urgent, as does a 催办 of my
+  unit in `data.chased`).
 """
 
 from __future__ import annotations
@@ -145,7 +146,8 @@ def _supervision_items(store: LocalStore, mentioning, *, user_id: str, unit_id: 
         if mine or decide:
             items.append(_item("supervise", "supervision_tasks", rec, rec.get("title", ""),
                                deadline=str(rec.get("deadline") or ""),
-                               urgency="加急" if rec.get("importance") == "重大" else "",
+                               urgency="加急" if rec.get("importance") == "重大"
+                               or unit_id in (rec.get("chased") or {}) else "",
                                today=today))
     return items
 

@@ -113,6 +113,9 @@ def test_instruction_to_closure_with_chasing_lights_extension_and_bulletin(serve
     assert chase(duchashi)["chased"] == []  # chased once per missed report
     t = task(liushadong, tid)
     assert set(t["chased"]) == {ls} and t["light"] == "yellow"
+    chased_todo = todo_items(liushadong.store, user_id=me(liushadong)["id"], unit_id=ls)
+    assert [(i.record_id, i.urgency) for i in chased_todo if i.kind == "supervise"] == [
+        (tid, "加急")]  # the 催办 puts it at the top of 待办
     entries = views.timeline(liushadong.store, tid)
     assert [e.kind for e in entries].count("progress") == 3
     assert any(e.kind == "chase" and e.unit_id == ls for e in entries)
