@@ -16,7 +16,7 @@ from tests.ui.support import WAIT, close_main, make_shell, sign_in, wait_synced
 from ui.documents.shots import SHOT_TITLE, actor_session, issue_document, signature
 from ui.documents.window import DocumentWindow
 from ui.ops import db_pool
-from ui.qt import QDate
+from ui.qt import QDate, Qt, QTest
 
 
 @pytest.fixture
@@ -110,8 +110,10 @@ def test_leader_walks_lists_filters_and_signs_off_in_the_document_window(
     # the document window: elements, timeline with signatures, an action bar for 签发
     page.table.selectRow(0)
     qtbot.waitUntil(lambda: page.current is not None and page.current["id"] == doc_id, timeout=WAIT)
+    window.activateWindow()
+    page.table.setFocus()
     with qtbot.waitSignal(page.opened, timeout=WAIT) as opened:
-        page.open_current()
+        QTest.keyClick(page.table, Qt.Key.Key_Return)  # Enter opens the selected document
     w = opened.args[0]
     qtbot.waitUntil(lambda: w.view is not None, timeout=WAIT)
     assert w.title.text() == SHOT_TITLE and "签发" in w.status.text()
@@ -134,8 +136,10 @@ def test_leader_walks_lists_filters_and_signs_off_in_the_document_window(
     w.phrases.activated.emit(index)
     assert w.opinion.toPlainText() == "同意。"
     w.set_signature(signature())
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=WAIT)
     with qtbot.waitSignal(w.loaded, timeout=WAIT):
-        w.action_buttons["approve"].click()
+        QTest.keyClick(w.opinion, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     mine = w.view.timeline[-1]
     assert (mine.step_name, mine.actor_name, mine.opinion) == ("签发", "梁海涛", "同意。")
     assert w.opened.signatures[mine.event_id][0] == "strokes"
