@@ -319,6 +319,13 @@ def test_dissolved_lead_unit_is_reassigned_and_logged(server, people, tmp_path):
         duchashi.transport.request("PUT", "/supervision/calendars/2027",
                                    json_body={**table, "workdays": [{"date": "2027-01-05"}]})
     assert "不是周末" in str(err.value)
+    for bad in ([1, 2], {**table, "year": 2028}, {**table, "holidays": "春节"}):
+        with pytest.raises(SyncError) as err:
+            duchashi.transport.request("PUT", "/supervision/calendars/2027", json_body=bad)
+        assert err.value.message and "Traceback" not in err.value.message
+    with pytest.raises(SyncError):  # a township head is no calendar administrator
+        people["lianghaitao"].transport.request("PUT", "/supervision/calendars/2027",
+                                                json_body=table)
     duchashi.transport.request("PUT", "/supervision/calendars/2027", json_body=table)
     duchashi.engine.sync()
     cal = sup.calendar(duchashi.store)
