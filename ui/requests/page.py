@@ -148,12 +148,14 @@ class RequestsPage(QWidget):
         row = QHBoxLayout()
         row.addStretch(1)
         self.edit_button, self.urge_button, self.withdraw_button = QPushButton(), QPushButton(), QPushButton()
-        for b in (self.edit_button, self.urge_button, self.withdraw_button):
+        self.output_button = QPushButton()
+        for b in (self.output_button, self.edit_button, self.urge_button, self.withdraw_button):
             row.addWidget(b)
             b.setEnabled(False)
         box.addLayout(row)
         self.mine_list.currentRowChanged.connect(lambda _r: self._show_current())
         self.edit_button.clicked.connect(self.edit_current)
+        self.output_button.clicked.connect(lambda: self.save_output())
         self.urge_button.clicked.connect(lambda: self._act("urge"))
         self.withdraw_button.clicked.connect(lambda: self._act("withdraw"))
         self.tabs.addTab(page, "")
@@ -220,6 +222,7 @@ class RequestsPage(QWidget):
             self.category.setItemText(i, _(c))
         self.apply_button.setText(_("在线申请（Enter）"))
         self.edit_button.setText(_("修改 / 重新提交"))
+        self.output_button.setText(_("下载盖章证明（PDF）…"))
         self.urge_button.setText(_("催办"))
         self.withdraw_button.setText(_("撤回"))
         self.opinion.setPlaceholderText(_("审批意见（退回、不予批准时必填）"))
@@ -341,7 +344,7 @@ class RequestsPage(QWidget):
         steps = []
         for el in item.flow.steps:
             when = _("（视情况）") if el.when is not None else ""
-            steps.append(_e(getattr(el, "name", "")) + when)
+            steps.append(_e(localized(el.name, el.en)) + when)
         parts = [f"<h3>{_e(item.title())}</h3>",
                  f"<p>{_e(localized(item.description, item.description_en))}</p>",
                  f"<p><b>{_e(_('类别'))}</b>：{_e(_(item.category))}　<b>{_e(_('承诺时限'))}</b>："
@@ -408,7 +411,7 @@ class RequestsPage(QWidget):
         rec = self._selected()
         self.current = rec
         tab = self.tabs.currentIndex()
-        for b in (self.edit_button, self.urge_button, self.withdraw_button, self.approve_button,
+        for b in (self.output_button, self.edit_button, self.urge_button, self.withdraw_button, self.approve_button,
                   self.return_button, self.reject_button, self.signer_button, self.reassign_button,
                   self.delegate_button):
             b.setEnabled(False)
@@ -429,6 +432,8 @@ class RequestsPage(QWidget):
             self.edit_button.setEnabled(state in ("draft", "returned"))
             self.urge_button.setEnabled(rq.overdue(rec))
             self.withdraw_button.setEnabled(state in ("submitted",))
+            self.output_button.setEnabled(state == "approved" and bool(rec.get("outputs"))
+                                          and self.session.transport is not None)
         else:
             for b in (self.approve_button, self.return_button, self.reject_button, self.signer_button,
                       self.reassign_button, self.delegate_button):
@@ -521,6 +526,26 @@ class RequestsPage(QWidget):
             self._wrote()
 
         run_op(self, work, success=done, failure=self._failed)
+
+    def save_output(self, path: str | None = None) -> None:
+        """Fetch the approved request's output (sealed by the server) and save the PDF."""
+        rec, transport = self.current, getattr(self.session, "transport", None)
+        if rec is None or transport is None or not rec.get("outputs"):
+            return
+        output = rec["outputs"][0]
+        if path is None:
+            path, _filter = QFileDialog.getSaveFileName(
+                self, _("保存证明"), f"{output.get('name')}（{output.get('number')}）.pdf", "PDF (*.pdf)")
+            if not path:
+                return
+
+        def work(_cancel) -> str:
+            done = transport.request("POST", f"/requests/{rec['id']}/output").json()
+            Path(path).write_bytes(transport.download(done["sha256"]))
+            return path
+
+        run_op(self, work, success=lambda p: self.status.setText(_("已保存：{path}").format(path=p)),
+               failure=self._failed, pool="net", label=_("正在出具并下载证明…"))
 
     # -- statistics ------------------------------------------------------------------------------
     def _fill_stats(self) -> None:

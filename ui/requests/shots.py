@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ui.qt import Qt
+
 
 def drive(page, shot: Callable, window, wait: Callable) -> None:
     """Catalogue, a form with a problem shown as typed, my requests with a timeline, an approver's
@@ -13,8 +15,9 @@ def drive(page, shot: Callable, window, wait: Callable) -> None:
     page.search.setText("假")
     shot(window, "06-requests-catalogue")
     page.search.clear()
+    wanted = next(e.record_id for e in page.entries if e.item.code == "TRAVEL_EXPENSE")
     for i in range(page.item_list.count()):
-        if "差旅费" in page.item_list.item(i).text():
+        if page.item_list.item(i).data(Qt.ItemDataRole.UserRole) == wanted:
             page.item_list.setCurrentRow(i)
     page.apply()
     wait(lambda: page.dialog is not None)
@@ -23,7 +26,7 @@ def drive(page, shot: Callable, window, wait: Callable) -> None:
     form.editors["transport_fee"].box.setText("1326.00")
     form.editors["lodging_fee"].box.setText("5380")
     form.editors["phone"].box.setText("2222001")
-    form.editors["phone"].box.setText("22220")  # a problem shows while typing
+    form.editors["phone"].box.setText("0663-22")  # a problem shows while typing
     form.editors["start_date"].set_value("2026-11-03")
     form.editors["end_date"].set_value("2026-11-06")
     shot(dialog, "06b-request-form")
@@ -32,12 +35,12 @@ def drive(page, shot: Callable, window, wait: Callable) -> None:
     wait(lambda: page.mine_list.count() > 0 or not page.mine)
     if page.mine:
         page.mine_list.setCurrentRow(0)
-        wait(lambda: "办理过程" in page.mine_detail.toPlainText() or "审批流程" in page.mine_detail.toPlainText())
+        wait(lambda: str(page.mine[0].get("number") or page.mine[0].get("title")) in page.mine_detail.toPlainText())
     shot(window, "06c-requests-mine")
     page.tabs.setCurrentIndex(2)
     if page.todo:
         page.todo_list.setCurrentRow(0)
-        wait(lambda: "审批流程" in page.todo_detail.toPlainText())
+        wait(lambda: str(page.todo[0].get("title")) in page.todo_detail.toPlainText())
     shot(window, "06d-requests-approve")
     page.tabs.setCurrentIndex(3)
     shot(window, "06e-requests-stats")
