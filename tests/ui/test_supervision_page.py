@@ -23,7 +23,7 @@ def test_board_progress_and_close_request(qtbot, tmp_path, file_keyring, demo_se
     assert page.view == "mine"
     titles = [page.table.item(r, 1).text() for r in range(page.table.rowCount())]
     assert titles == ["市长批示：加快推进洪阳镇防洪堤加固工程"]
-    assert page.table.item(0, 0).text().startswith("● ")
+    assert page.table.item(0, 0).text() == "正常推进" and not page.table.item(0, 0).icon().isNull()
     assert "正常推进" in page.counts.text() and "<b>1</b>" in page.counts.text()
     assert "陈志强" in page.detail.toPlainText() or "交办领导" in page.detail.toPlainText()
     # a light filter with nothing in it, then back

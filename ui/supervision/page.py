@@ -24,9 +24,12 @@ from ui.qt import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QIcon,
     QKeySequence,
     QLabel,
     QLineEdit,
+    QPainter,
+    QPixmap,
     QPushButton,
     QShortcut,
     QSplitter,
@@ -48,6 +51,26 @@ _TAB_IDS = (_("本单位事项"), _("我交办的"), _("督查室总览"))
 COLOURS = {"green": "#1e8e3e", "yellow": "#d49b00", "red": "#c5221f", None: "#8a8a8a"}
 HEADERS = ("状态灯", "督办事项", "牵头单位", "办结期限", "状态", "提醒")
 _HEADER_IDS = (_("状态灯"), _("督办事项"), _("牵头单位"), _("办结期限"), _("状态"), _("提醒"))
+
+
+_LAMPS: dict[str | None, QIcon] = {}
+
+
+def lamp_icon(light: str | None) -> QIcon:
+    """A round lamp in the light's colour."""
+    if light not in _LAMPS:
+        pix = QPixmap(14, 14)
+        pix.fill(QColor(0, 0, 0, 0))
+        painter = QPainter(pix)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setBrush(QColor(COLOURS[light]))
+        painter.setPen(QColor(COLOURS[light]).darker(130))
+        painter.drawEllipse(1, 1, 12, 12)
+        painter.end()
+        icon = QIcon(pix)
+        icon.addPixmap(pix, QIcon.Mode.Selected)  # not blended into the selection colour
+        _LAMPS[light] = icon
+    return _LAMPS[light]
 
 
 def load(store, *, view: str, user_id: str, unit_id: str, today: date, light: str | None,
@@ -257,7 +280,8 @@ class SupervisionPage(SupervisionActions, QWidget):
         self.table.setRowCount(len(rows))
         selected = -1
         for i, r in enumerate(rows):
-            dot = QTableWidgetItem("● " + (light_label(Light(r.light)) if r.light else _("已销号")))
+            dot = QTableWidgetItem(light_label(Light(r.light)) if r.light else _("已销号"))
+            dot.setIcon(lamp_icon(r.light))  # an icon keeps its colour on a selected row
             dot.setForeground(QColor(COLOURS[r.light]))
             dot.setData(Qt.ItemDataRole.UserRole, r.id)
             notes = []
