@@ -29,7 +29,7 @@ from oa_client.domain.workflow import Event, FlowDefinition, FlowState, Workflow
 from oa_server.authority import Authority, Ruling, register
 from oa_server.authority.context import Ctx
 from oa_server.authority.flow import FlowEvents, event_of
-from oa_server.authority.requests_catalogue import item_of
+from oa_server.authority.requests_catalogue import item_of, settle
 from oa_server.authority.requests_org import RequestOrg
 from oa_server.i18n import _
 from sync.protocol import Op
@@ -59,16 +59,9 @@ def _problems_text(item: ServiceItem, form: dict[str, Any], today: date) -> str 
 
 
 def settle_children(ctx: Ctx, request_id: str) -> None:
-    """Load the stored audience of the request's events before its audience changes.
-
-    Works around `Ctx.children` caching child records without their audience rows: a later
-    audience change of the parent would then insert those rows a second time.
-    """
-    batch = ctx._batch
-    keys = {("request_events", str(c["id"])) for c in ctx.children("request_events", "requests", request_id)}
-    missing = {k for k in keys if k not in batch.stored_audience and k not in batch.new_audience}
-    if missing:
-        batch.load(missing)
+    """Load the stored audience of the request's events before its audience changes (see `settle`)."""
+    settle(ctx, {("request_events", str(c["id"]))
+                 for c in ctx.children("request_events", "requests", request_id)})
 
 
 def _item_for(ctx: Ctx, request: dict[str, Any]) -> ServiceItem | None:

@@ -7,6 +7,7 @@ an edit made offline while the server approved)."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -344,3 +345,28 @@ def test_an_overdue_step_is_urged_and_counted_in_the_office_view(desk: Desk, liv
     assert after["OVERTIME"]["overdue_now"] == before["OVERTIME"]["overdue_now"] - 1
     entries, _now = rq.timeline(applicant.store, rid)
     assert any(e.action == "催办" for e in entries)
+
+
+def test_who_may_apply_and_a_new_catalogue_version(desk: Desk):
+    data = json.loads(STARTER_CATALOGUE.read_text("utf-8"))
+    overtime = next(i for i in data["items"] if i["code"] == "OVERTIME")
+    overtime.update(version=2, may_apply=["section_chief"])
+    admin = desk("huangwei")
+    result = admin.transport.request("POST", "/catalogue/import", json_body=data).json()
+    assert result == {"items": 10, "retired": 1}  # OVERTIME@1 retired, its requests keep their flow
+    applicant = desk(APPLICANT)
+    applicant.engine.sync()
+    (entry,) = [e for e in rq.catalogue(applicant.store) if e.item.code == "OVERTIME"]
+    assert entry.item.version == 2
+    draft = rq.new_draft(applicant.store, record_id=entry.record_id, user_id=desk.uid(APPLICANT))
+    assert applicant.engine.sync().rejected == 1  # a 科员 is not among who may apply
+    (refused,) = [c for c in open_conflicts(applicant.store) if c.entity_id == draft["id"]]
+    assert "申请范围" in refused.message
+    chief = desk("yangfan")  # 电子政务科 科长
+    chief.engine.sync()
+    mine = rq.new_draft(chief.store, record_id=entry.record_id, user_id=desk.uid("yangfan"))
+    rq.submit(chief.store, mine["id"], user_id=desk.uid("yangfan"), today=TODAY,
+              values={**mine["form"], **FILLED["OVERTIME"]})
+    assert chief.engine.sync().rejected == 0
+    rec = chief.store.records.get("requests", mine["id"])
+    assert rec["item_version"] == 2 and rec["approver_ids"] == [desk.uid("zhouli")]  # never himself
