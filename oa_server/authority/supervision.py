@@ -133,6 +133,10 @@ class Tasks(Authority):
             deadline = parse_day(out["deadline"], field_name="deadline")
         except ValidationError as exc:
             return _reject_validation(exc)
+        for key in ("audience_roles", "audience_users"):
+            extra = out.get(key) or []
+            if not isinstance(extra, list) or not all(isinstance(v, str) for v in extra):
+                return Ruling.reject("validation", _("{key} 必须是字符串列表").format(key=key))
         today = today_of(ctx)
         if deadline < today:
             return Ruling.reject("validation", _("办结期限{deadline}早于立项日期{start}").format(

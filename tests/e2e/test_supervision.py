@@ -263,6 +263,8 @@ def test_bad_input_is_refused_or_warned_with_the_field(server, people):
                                   "deadline": "2026-10-08", "ordered_by": 5}),
            ("supervision_tasks", {"title": "x", "content": "y", "lead_unit_id": hy,
                                   "deadline": None, "milestones": "明天"}),
+           ("supervision_tasks", {"title": "x", "content": "y", "lead_unit_id": hy,
+                                  "deadline": "2026-10-08", "audience_roles": "supervisor"}),
            ("task_events", {"task_id": "t-hol", "action": "__init__"}),
            ("task_events", {"task_id": "t-hol", "action": "extend_request",
                             "new_deadline": "明年", "reason": "x"}),
