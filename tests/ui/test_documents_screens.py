@@ -77,6 +77,7 @@ def test_leader_walks_lists_filters_and_signs_off_in_the_document_window(
     page = window.record_pages[1]
     _wait_list(qtbot, page, 1)
     assert _rows(page) == [SHOT_TITLE] and page.tabs.tabText(0).startswith("待办")
+    assert not page.offline_note.isVisible()
     assert "签发" in page.model.data(page.model.index(0, 4))
 
     # filters: 文种, text, date range — and back
@@ -184,6 +185,17 @@ def test_action_bar_offers_only_what_each_user_may_do(qtbot, tmp_path, demo_serv
             clerk.action_buttons["approve"].click()
         assert "待编号" in clerk.waiting.text() and clerk.waiting.isVisibleTo(clerk)
         assert clerk.view.timeline[-1].outcome == "pending"
+        # the list, offline: it says what waits for the server; the box still lists the 请示
+        from ui.documents.page import DocumentsPage
+
+        page = DocumentsPage("公文")
+        qtbot.addWidget(page)
+        page.show()
+        with qtbot.waitSignal(page.loaded, timeout=WAIT):
+            page.set_session(clerk.session, "")
+        assert page.offline_note.isVisible() and "编号、用印需服务器完成" in page.offline_note.text()
+        page.tabs.setCurrentIndex(5)  # 发文
+        qtbot.waitUntil(lambda: SHOT_TITLE in _rows(page), timeout=WAIT)
     finally:
         _close(actors)
 

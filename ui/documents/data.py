@@ -66,7 +66,7 @@ def _big_box_ids(store: LocalStore, box: str, f: Filters, limit: int | None = No
         sql += " AND (instr(title, ?) > 0 OR instr(coalesce(doc_number, ''), ?) > 0)"
         params += [text, text]
     # newest change first, walking the updated_at index: a first page stops early
-    sql += " ORDER BY updated_at DESC"
+    sql += " ORDER BY updated_at DESC, id DESC"
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)

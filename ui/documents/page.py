@@ -128,6 +128,11 @@ class DocumentsPage(QWidget):
         self.count_label = QLabel()
         bar.addWidget(self.count_label)
         layout.addLayout(bar)
+        self.offline_note = QLabel()
+        self.offline_note.setWordWrap(True)
+        self.offline_note.setStyleSheet("background:#fff6cc;color:#6b5400;padding:3px")
+        self.offline_note.hide()
+        layout.addWidget(self.offline_note)
         self.filter_timer = QTimer(self)
         self.filter_timer.setSingleShot(True)
         self.filter_timer.setInterval(250)
@@ -266,6 +271,10 @@ class DocumentsPage(QWidget):
         if self.session is None:
             return
         self.filter_timer.stop()
+        offline = self.is_offline()
+        self.offline_note.setVisible(offline)
+        self.offline_note.setText(_("当前离线：可以拟稿、办理和签批，联网后自动同步；编号、用印需服务器完成，"
+                                    "已排队等待；外单位来文在联网后送达。") if offline else "")
         store, me, box, f = self.session.store, self.session.me, self.box, self.filters()
         self.dirty = False
         self.generation += 1
@@ -313,6 +322,8 @@ class DocumentsPage(QWidget):
         self.shown_generation = generation
         if self.first_shown == generation:
             self.model.extend(ids)  # the first page is on screen: add the rest below it
+            if ids and self.model.record(0) is None:
+                self.model.load_block(0)
         else:
             first = {i: known[i] for i in ids[:BATCH] if i in known} if known else None
             if first is not None and len(first) < min(len(ids), BATCH):
