@@ -77,7 +77,9 @@ def sweep(ctx: Ctx, *, warn_days: int = DEFAULT_WARN_DAYS) -> SweepReport:
                 report.reassigned.append((task["id"], old, str(parent.id)))
                 changed = audience = True
         chased = dict(task.get("chased") or {})
-        for unit, due in missing_reports(task, today=today, calendar=cal).items():
+        late = {} if task.get("state") == "closing" else missing_reports(  # awaiting 销号
+            task, today=today, calendar=cal)
+        for unit, due in late.items():
             if chased.get(unit) == due.isoformat():
                 continue
             chased[unit] = due.isoformat()
