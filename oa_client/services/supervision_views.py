@@ -50,8 +50,9 @@ class Board:
 def _row(task: Mapping[str, Any], *, today: date, warn_days: int,
          cal: WorkdayCalendar) -> TaskRow:
     light = task_light(task, today=today, warn_days=warn_days, calendar=cal)
-    chased = tuple(sorted(set(task.get("chased") or {})
-                          | set(missing_reports(task, today=today, calendar=cal))))
+    late = {} if task.get("state") == "closing" else missing_reports(task, today=today,
+                                                                     calendar=cal)
+    chased = tuple(sorted(set(task.get("chased") or {}) | set(late)))
     pending = "close" if task.get("pending_close") else (
         "extension" if task.get("pending_extension") else "")
     return TaskRow(str(task["id"]), str(task.get("title") or ""),
