@@ -226,7 +226,7 @@ def _has_start(store: LocalStore, request_id: str) -> bool:
 
 def act(store: LocalStore, request_id: str, *, user_id: str, action: str, opinion: str = "",
         to_user: str | None = None, add_signer: str | None = None, on_behalf_of: str | None = None,
-        until: date | None = None) -> Changes:
+        start: date | None = None, until: date | None = None) -> Changes:
     """An approver's or applicant's action: approve (optionally 加签), return (退回修改), reject
     (不予批准), reassign (转办), delegate (委托 until a date), urge (催办), withdraw."""
     rec = store.records.get("requests", request_id)
@@ -259,7 +259,7 @@ def act(store: LocalStore, request_id: str, *, user_id: str, action: str, opinio
     if action == "delegate":
         if not to_user or to_user == user_id:
             raise ValidationError(_("请选择受委托人（不能是本人）"), field="to_user")
-        start = datetime.now(UTC).date()
+        start = start or datetime.now(UTC).date()
         end = until or start + timedelta(days=7)
         return _event(store, request_id, user_id=user_id, action="delegate", to_user=to_user,
                       valid_from=start.isoformat(), valid_until=end.isoformat(), **extra)

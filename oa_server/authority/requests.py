@@ -283,8 +283,14 @@ class RequestEvents(FlowEvents):
         people = {u for a in [*state.trail, *([state.current] if state.current else [])]
                   for p in a.parts for u in [*p.holders, *p.former]}
         people |= {h.actor_id for h in state.history}
+        people |= {d.delegate_id for d in state.delegations}
         out["audience_users"] = sorted({*(subject.get("audience_users") or []), *people})
         return out
+
+    def audience(self, ctx: Ctx, subject: dict[str, Any], state: FlowState) -> set[str] | None:
+        """Everyone on the flow, plus whoever an approver delegated to (委托: they act for them)."""
+        found = super().audience(ctx, subject, state) or set()
+        return found | {f"user:{d.delegate_id}" for d in state.delegations}
 
     def outputs(self, ctx: Ctx, subject: dict[str, Any], item: ServiceItem | None) -> list[dict[str, Any]]:
         """What the approved request produces (rendered and sealed by `requests_output`)."""

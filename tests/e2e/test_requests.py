@@ -18,7 +18,7 @@ import pytest
 from docs_exchange.verify import verify_pdf
 from oa_client.domain.catalogue import STARTER_CATALOGUE, planned_stages
 from oa_client.domain.catalogue_io import load_catalogue
-from oa_client.errors import ValidationError
+from oa_client.errors import PermissionDenied, ValidationError
 from oa_client.services import records as svc
 from oa_client.services import requests as rq
 from oa_client.services import requests_stats as stats
@@ -323,6 +323,27 @@ def test_return_for_changes_reject_and_add_signer(desk: Desk):
     assert rec["state"] == "rejected" and rec["approver_ids"] == []
     entries, now = rq.timeline(applicant.store, rid)
     assert [e.action for e in entries][-1] == "不予批准" and now["state"] == "不予批准"
+
+
+def test_an_approver_delegates_and_the_delegate_acts_for_them(desk: Desk):
+    _e, rid = _submitted(desk, "SUPPLY")
+    zhouli, chenjing = desk("zhouli"), desk("chenjing")
+    zhouli.engine.sync()
+    rq.act(zhouli.store, rid, user_id=desk.uid("zhouli"), action="delegate", to_user=desk.uid("chenjing"),
+           opinion="出差期间委托陈静审批", start=TODAY)
+    assert zhouli.engine.sync().rejected == 0
+    chenjing.engine.sync()
+    with pytest.raises(PermissionDenied):  # not the approver, and not acting for anyone
+        rq.act(chenjing.store, rid, user_id=desk.uid("chenjing"), action="approve")
+    rq.act(chenjing.store, rid, user_id=desk.uid("chenjing"), action="approve", opinion="同意（代）",
+           on_behalf_of=desk.uid("zhouli"))
+    assert chenjing.engine.sync().rejected == 0
+    applicant = desk(APPLICANT)
+    applicant.engine.sync()
+    rec = applicant.store.records.get("requests", rid)
+    assert rec["flow_step"] == "issue"
+    entries, _now = rq.timeline(applicant.store, rid)
+    assert any(e.action == "同意" and "代" in e.who and "陈静" in e.who for e in entries)
 
 
 def test_an_overdue_step_is_urged_and_counted_in_the_office_view(desk: Desk, live: LiveServer):

@@ -86,6 +86,7 @@ class RequestsPage(QWidget):
         self.people: list[dict] = []
         self.units: list[str] = []
         self.current: dict | None = None
+        self.acting: dict[str, str] = {}  # request id → whom I act for (委托)
         self.dialog: FormDialog | None = None
         self.loaded = False
         self.scope = _("本机可见的已提交申请")
@@ -258,12 +259,17 @@ class RequestsPage(QWidget):
             acted = {e.get("request_id") for e in store.records.list("request_events", limit=5000,
                                                                        where={"actor_id": me, "status": "pending"})
                      if e.get("action") in ("approve", "return", "reassign")}
+            acting = {e.get("request_id"): e.get("actor_id")
+                      for e in store.records.list("request_events", limit=5000, where={"action": "delegate"})
+                      if e.get("to_user") == me and e.get("status") == "applied"}
             office = self._office_rows()
             return {
+                "acting": acting,
                 "stats": stats.statistics(store) if office is None else [],
                 "entries": entries, "people": people, "units": units,
                 "mine": [r for r in requests if r.get("applicant_id") == me],
-                "todo": [r for r in requests if me in (r.get("approver_ids") or [])
+                "todo": [r for r in requests
+                         if (me in (r.get("approver_ids") or []) or acting.get(r["id"]) in (r.get("approver_ids") or []))
                          and r.get("state") in ("submitted", "in_review") and r["id"] not in acted],
                 "office": office,
             }
@@ -284,7 +290,7 @@ class RequestsPage(QWidget):
 
     def _loaded(self, data: dict[str, Any]) -> None:
         self.entries, self.people, self.units = data["entries"], data["people"], data["units"]
-        self.mine, self.todo = data["mine"], data["todo"]
+        self.mine, self.todo, self.acting = data["mine"], data["todo"], data["acting"]
         self.rows = data["office"] if data["office"] is not None else data["stats"]
         self.scope = _("本单位全部已提交申请（服务器统计）") if data["office"] is not None else _("本机可见的已提交申请")
         self._fill_catalogue()
@@ -515,8 +521,10 @@ class RequestsPage(QWidget):
         if action == "approve" and not opinion.strip():
             opinion = _("同意。")
 
+        principal = None if me in (rec.get("approver_ids") or []) else self.acting.get(rec["id"])
+
         def work(_cancel) -> None:
-            rq.act(store, rec["id"], user_id=me, action=action, opinion=opinion,
+            rq.act(store, rec["id"], user_id=me, action=action, opinion=opinion, on_behalf_of=principal,
                    add_signer=target if action == "approve" else None,
                    to_user=target if action in ("reassign", "delegate") else None)
 
