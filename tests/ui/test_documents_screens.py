@@ -153,6 +153,13 @@ def test_leader_walks_lists_filters_and_signs_off_in_the_document_window(
     page.tabs.setCurrentIndex(1)  # 在办: I acted, the flow goes on
     qtbot.waitUntil(lambda: SHOT_TITLE in _rows(page), timeout=WAIT)
     on.clear()
+    # locking the main window hides the open document too; unlocking brings it back
+    window.lock()
+    assert not w.isVisible()
+    window.lock_dialog.password.setText("Demo@2026")
+    with qtbot.waitSignal(window.lock_dialog.unlocked, timeout=WAIT):
+        window.lock_dialog.try_unlock()
+    assert w.isVisible()
     w.close()
     close_main(qtbot, window)
     _close(actors)

@@ -24,6 +24,7 @@ from ui.qt import (
     QComboBox,
     QDate,
     QDateEdit,
+    QEvent,
     QHBoxLayout,
     QHeaderView,
     QKeySequence,
@@ -66,6 +67,8 @@ class DocumentsPage(QWidget):
         self.generation = 0
         self.counts: dict[str, int] = {}
         self.counts_dirty = True
+        self.watched: QWidget | None = None  # the main window's content (hidden while locked)
+        self.hidden_windows: list[QWidget] = []
         self.first_shown = 0  # generation whose first page is on screen
         self.shown_generation = 0  # generation whose whole id list is on screen
         self._build()
@@ -227,8 +230,31 @@ class DocumentsPage(QWidget):
     def showEvent(self, event) -> None:
         """Lists load when first shown (and after a sync changed them)."""
         super().showEvent(event)
+        self._watch_lock()
         if self.dirty and self.session is not None:
             self.reload(select=self.current["id"] if self.current else None)
+
+    def _watch_lock(self) -> None:
+        """Follow the main window's content: when it hides (lock), the 公文 windows hide too."""
+        central = getattr(self.window(), "centralWidget", lambda: None)()
+        if central is not None and central is not self.watched:
+            central.installEventFilter(self)
+            self.watched = central
+
+    def eventFilter(self, obj, event) -> bool:
+        """Lock hides the open document and compose windows; unlock shows them again."""
+        if obj is self.watched and event.type() == QEvent.Type.Hide:
+            self.hidden_windows = [w for w in self._open_windows() if w.isVisible()]
+            for w in self.hidden_windows:
+                w.hide()
+        elif obj is self.watched and event.type() == QEvent.Type.Show:
+            for w in self.hidden_windows:
+                w.show()
+            self.hidden_windows = []
+        return False
+
+    def _open_windows(self) -> list[QWidget]:
+        return [*self.windows.values(), *([self.compose_window] if self.compose_window else [])]
 
     def refresh(self) -> None:
         """Data changed (a sync): reload the list when shown, and every open document."""
@@ -411,7 +437,7 @@ class DocumentsPage(QWidget):
         """The window of a document (one per document), shown and loading."""
         w = self.windows.get(doc_id)
         if w is None:
-            w = DocumentWindow(self.session, doc_id, offline=self.is_offline)
+            w = DocumentWindow(self.session, doc_id, offline=self.is_offline, parent=self)
             w.watermark.set_text(self.watermark.text)
             w.changed.connect(self._wrote)
             w.destroyed.connect(lambda *_a, d=doc_id: self.windows.pop(d, None))
@@ -447,7 +473,7 @@ class DocumentsPage(QWidget):
         if self.session is None:
             return None
         if self.compose_window is None:
-            self.compose_window = ComposeWindow()
+            self.compose_window = ComposeWindow(self)
             self.compose_window.form.save_requested.connect(lambda v: self._save_draft(v, False))
             self.compose_window.form.submit_requested.connect(lambda v: self._save_draft(v, True))
             store = self.session.store
