@@ -99,7 +99,7 @@ def conflict_key(entry: Mapping[str, Any]) -> tuple[str, str | None, str | None]
 
 def apply_edit(
     current: Mapping[str, Any], base: Mapping[str, Any], values: Mapping[str, Any], *,
-    kept_by: str = "", other_by: str = "", at: str = "",
+    kept_by: str = "", other_by: str = "", at: str = "", kept_device: str = "", other_device: str = "",
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Merge one edit (base → values) into the current values; return (merged, new conflicts).
 
@@ -109,7 +109,8 @@ def apply_edit(
     merged, conflicts = merge(base, current, values)
     out = []
     for c in conflicts:
-        out.append(_wire(c, kept_by=kept_by, other_by=other_by, at=at))
+        out.append({**_wire(c, kept_by=kept_by, other_by=other_by, at=at),
+                    "kept_device": kept_device, "other_device": other_device})
     return merged, out
 
 

@@ -19,7 +19,13 @@ from oa_client.domain.reports import NUMERIC_ITEMS, ReportTemplate, previous_per
 from oa_client.domain.reports_check import coerce_item, compute_submission, validate_submission
 from oa_client.domain.reports_fill import Prefilled, PrefillSource, migrate_draft, prefill
 from oa_client.domain.reports_merge import merge
-from oa_client.domain.reports_records import cell_of, set_cell, submission_id, template_of
+from oa_client.domain.reports_records import (
+    cell_of,
+    resolve_conflicts,
+    set_cell,
+    submission_id,
+    template_of,
+)
 from oa_client.errors import NotFoundError, ValidationError
 from oa_client.i18n import _
 from oa_client.store.local import LocalStore
@@ -142,8 +148,14 @@ def server_view(store: LocalStore, template_id: str, unit_id: str, period: str
     head_rev = int(head["rev"]) if head else 0
     values = _copy((head or {}).get("values"))
     pending = [r for r in recs if r.get("kind") == "edit" and r.get("device_id") == device
-               and r.get("action") in ("save", "submit") and (int(r["rev"]) == 0 or (int(r["rev"]) > head_rev and not r.get("outcome")))]
+               and r.get("action") in ("save", "submit", "resolve")
+               and (int(r["rev"]) == 0 or (int(r["rev"]) > head_rev and not r.get("outcome")))]
     for edit in sorted(pending, key=lambda r: str(r.get("at") or "")):
+        if edit.get("action") == "resolve":  # a choice made here, not yet on the server
+            if head is not None:
+                head = {**head, "conflicts": resolve_conflicts(values, list(head.get("conflicts") or []),
+                                                               edit.get("resolutions") or [])}
+            continue
         values, _conflicts = merge(edit.get("base") or {}, edit.get("values") or {}, values)
     return head, values, draft, len(pending)
 

@@ -56,9 +56,9 @@ def sheets(form: Form) -> list[Sheet]:
     t: ReportTemplate = form.template
     computed = {c.target.rpartition(".")[2] for c in t.computed}
     refs = t.field_refs()
-    def with_unit(code: str) -> str:
+    def with_unit(code: str, table: str | None = None) -> str:
         unit = t.item(code).unit
-        return f"{t.label(code)}（{unit}）" if unit else t.label(code)
+        return _("{label}（{unit}）").format(label=t.label(code, table), unit=unit) if unit else t.label(code, table)
 
     out = [Sheet(None, _("基本情况"), [r.code for r in refs], [with_unit(r.code) for r in refs], ["value"],
                  [_("本期数")], computed)]
@@ -70,8 +70,7 @@ def sheets(form: Form) -> list[Sheet]:
             keys.append(f"r{n}")
             labels.append(_("（新增一行）"))
         out.append(Sheet(table.key, localized(table.title, table.en), keys, labels, [c.code for c in table.columns],
-                         [t.label(c.code, table.key) + (f"（{t.item(c.code).unit}）" if t.item(c.code).unit else "")
-                          for c in table.columns], computed))
+                         [with_unit(c.code, table.key) for c in table.columns], computed))
     return out
 
 

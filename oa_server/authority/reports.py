@@ -265,7 +265,9 @@ class Submissions(Authority):
                     {"field": p.field, "row": p.row, "column": p.column, "message": p.message,
                      "version": version} for p in dropped]]
             merged, found = apply_edit(values, base, mine, kept_by=str(new.get("updated_by") or ""),
-                                       other_by=ctx.user_id, at=now)
+                                       other_by=ctx.user_id, at=now,
+                                       kept_device=str(new.get("updated_device") or ""),
+                                       other_device=str(payload.get("device_id") or ""))
             changed = merged != values or bool(found)
             keys = {conflict_key(c) for c in found}
             conflicts = [c for c in conflicts if conflict_key(c) not in keys] + found
@@ -275,7 +277,7 @@ class Submissions(Authority):
         if new.get("state") in ("submitted", "accepted") and changed:
             return _Plan(new, "unchanged", _("这份报表已经上报，本次修改未生效（内容已保留在本机的填报记录中）；如需修改请联系下发单位退回"))
         new.update(values=values, conflicts=conflicts, updated_by=ctx.user_id, updated_at=now,
-                   template_version=latest)
+                   updated_device=str(payload.get("device_id") or ""), template_version=latest)
         if action != "submit":
             return _Plan(new, "saved" if changed or new.get("fresh") else "unchanged")
         return self._plan_submit(ctx, template, new, deadline, now)

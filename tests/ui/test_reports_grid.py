@@ -152,3 +152,61 @@ def _draft(client, key: str) -> dict:
 
 def test_state_labels_are_translated():
     assert rep.state_label("returned") == "已退回"
+
+
+def test_two_laptops_conflict_resolved_in_the_editor_and_a_bad_workbook_refused(qtbot, demo_server, tmp_path):
+    from openpyxl import load_workbook
+
+    laptop_a = _client(demo_server, tmp_path, "yanglan")
+    laptop_b = make_client(demo_server, tmp_path, "yanglan", name="yanglan-b")
+    fetch_org(laptop_b.store, laptop_b.transport)
+    laptop_b.engine.sync()
+    page = _page(qtbot, laptop_a)
+    page.list.setCurrentRow(next(i for i, e in enumerate(page.entries) if "一张表" in e["name"]))
+    panel = page.fill
+    qtbot.waitUntil(lambda: panel.form is not None and len(panel.grids) == 2, timeout=WAIT)
+    # laptop B changes the phone and syncs first
+    form_b = rep.open_form(laptop_b.store, template_id=panel.form.record["id"], unit_id=panel.form.unit_id)
+    rep.save_draft(laptop_b.store, form_b, {**form_b.values, "PHONE": "13900000002"})
+    rep.share_draft(laptop_b.store, form_b)
+    laptop_b.engine.sync()
+    # laptop A, offline, changes the same cell and another one; Ctrl+S saves (queued)
+    fields = panel.grids[0]
+    fields.item(fields.sheet.rows.index("PHONE"), 0).setText("13900000001")
+    fields.item(fields.sheet.rows.index("POP_MALE"), 0).setText("34890")
+    QTest.keyClick(fields, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "已保存" in panel.status.text(), timeout=WAIT)
+    report = laptop_a.engine.sync()
+    assert report.rejected == 0 and report.conflicts == 0
+    panel.open(page.session, panel.form.record["id"], panel.form.period)
+    qtbot.waitUntil(lambda: panel.form is not None and panel.conflicts.count() == 1, timeout=WAIT)
+    text = panel.conflicts.item(0).text()
+    assert "“13900000002”（另一台电脑）" in text and "“13900000001”（本机）" in text
+    assert panel.other_button.text() == "采用“13900000001”（本机）"
+    assert "冲突" in panel.banner.text() and panel.value("POP_MALE") == "34890"
+    panel.conflicts.setCurrentRow(0)
+    other = panel.conflicts.item(0).data(Qt.ItemDataRole.UserRole)["other"]
+    panel.other_button.click()
+    qtbot.waitUntil(lambda: panel.conflicts.count() == 0, timeout=WAIT)
+    laptop_a.engine.sync()
+    laptop_b.engine.sync()
+    head = laptop_b.store.records.get("submissions", panel.form.head_id)
+    assert head["conflicts"] == [] and head["values"]["PHONE"] == other and head["values"]["POP_MALE"] == "34890"
+
+    # a workbook with merged cells is refused with the reason; nothing in the form changes
+    path = tmp_path / "form.xlsx"
+    panel.export_xlsx(str(path))
+    qtbot.waitUntil(path.exists, timeout=WAIT)
+    qtbot.waitUntil(lambda: "已导出" in panel.status.text(), timeout=WAIT)
+    wb = load_workbook(path)
+    wb.worksheets[0].merge_cells("A1:D1")
+    wb.worksheets[0].cell(row=4, column=4, value="=1+1")
+    wb.save(path)
+    before = dict(panel.form.values)
+    panel.import_xlsx(str(path))
+    qtbot.waitUntil(lambda: "未导入" in panel.status.text(), timeout=WAIT)
+    lines = [panel.problems.item(i).text() for i in range(panel.problems.count())]
+    assert any("合并单元格" in t for t in lines) and any("公式" in t for t in lines)
+    assert panel.form.values == before
+    laptop_a.close()
+    laptop_b.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from oa_client.domain.forms_values import localized
 from oa_client.domain.reports_records import cell_of
 from oa_client.i18n import _
 from oa_client.services import reports as rep
@@ -57,6 +58,7 @@ class FillPanel(QWidget):
         self.form: rep.Form | None = None
         self.grids: list[ReportGrid] = []
         self.pending_save = False
+        self.device_id = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.title = QLabel()
@@ -99,6 +101,7 @@ class FillPanel(QWidget):
         self.conflicts = QListWidget()
         self.keep_button = QPushButton()
         self.other_button = QPushButton()
+        self.conflicts.currentItemChanged.connect(lambda *_a: self._name_choices())
         self.keep_button.clicked.connect(lambda: self._resolve("kept"))
         self.other_button.clicked.connect(lambda: self._resolve("other"))
         right.addWidget(self.conflicts_label)
@@ -144,14 +147,14 @@ class FillPanel(QWidget):
         self.session = session
         store, unit = session.store, session.unit_id
         run_op(self, lambda _c: (rep.open_form(store, template_id=template_id, unit_id=unit, period=period),
-                                 rep.prefilled_count(store, unit, period or "")),
+                                 store.device_id()),
                success=self._opened, failure=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(error_text(exc))
 
     def _opened(self, result) -> None:
-        form, _count = result
+        form, self.device_id = result
         self.show_form(form)
         if form.dirty:
             self._autosave()
@@ -167,7 +170,7 @@ class FillPanel(QWidget):
             grid.refused.connect(self._refused)
             self.grids.append(grid)
             self.tabs.addTab(grid, sheet.title)
-        self.title.setText(form.template.name)
+        self.title.setText(localized(form.template.name, form.template.en))
         self._describe()
         self._recheck()
 
@@ -199,14 +202,31 @@ class FillPanel(QWidget):
             b.setEnabled(editable)
         self.conflicts.clear()
         for c in form.conflicts:
-            text = _("{where}：当前“{kept}”，另一台电脑“{other}”").format(
-                where=_where(form, c["field"], c.get("row"), c.get("column")), kept=c.get("kept") or "", other=c.get("other") or "")
+            text = _("{where}：“{kept}”（{kept_from}） / “{other}”（{other_from}）").format(
+                where=_where(form, c["field"], c.get("row"), c.get("column")), kept=c.get("kept") or "",
+                other=c.get("other") or "", kept_from=self._origin(c.get("kept_device")),
+                other_from=self._origin(c.get("other_device")))
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, c)
             self.conflicts.addItem(item)
+        if form.conflicts:
+            self.conflicts.setCurrentRow(0)
         self.conflicts_label.setText(_("冲突（{n}）").format(n=len(form.conflicts)))
         self.keep_button.setEnabled(bool(form.conflicts) and editable)
         self.other_button.setEnabled(bool(form.conflicts) and editable)
+
+    def _origin(self, device: str | None) -> str:
+        return _("本机") if device and device == self.device_id else _("另一台电脑")
+
+    def _name_choices(self) -> None:
+        item = self.conflicts.currentItem()
+        if item is None:
+            self.keep_button.setText(_("采用当前值"))
+            self.other_button.setText(_("采用另一台电脑的值"))
+            return
+        c = item.data(Qt.ItemDataRole.UserRole)
+        self.keep_button.setText(_("采用“{v}”（{src}）").format(v=c.get("kept") or "", src=self._origin(c.get("kept_device"))))
+        self.other_button.setText(_("采用“{v}”（{src}）").format(v=c.get("other") or "", src=self._origin(c.get("other_device"))))
 
     # -- checking as you type -----------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from oa_client.domain.forms_values import localized
 from oa_client.i18n import _
 from oa_client.services import reports as rep
 from oa_client.services import reports_review as rv
@@ -146,12 +147,13 @@ class ReportsPage(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         for e in entries:
+            name = localized(e.get("name", ""), (e.get("definition") or {}).get("en", ""))
             if self.mode == "fill":
                 late = _("（逾期）") if e.get("late") else ""
-                text = f"{e.get('name', '')}\n{e.get('period', '')} · {rep.state_label(e['fill_state'])}{late} · " + \
+                text = f"{name}\n{e.get('period', '')} · {rep.state_label(e['fill_state'])}{late} · " + \
                     _("截止{d}").format(d=e.get("deadline", ""))
             else:
-                text = f"{e.get('name', '')}\n{e.get('period', '')} · " + _("截止{d}").format(d=e.get("deadline", ""))
+                text = f"{name}\n{e.get('period', '')} · " + _("截止{d}").format(d=e.get("deadline", ""))
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, e["id"])
             self.list.addItem(item)
