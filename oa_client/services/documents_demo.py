@@ -7,9 +7,10 @@ in its store (sync.org.fetch_org). ui/demo.py wires it to real transports.
 
 What `make run` then shows:
 - 洪阳镇 请示 to the city: 核稿, 签发 (梁海涛), 编号, 用印, 分发; the city signed for it (the
-  receipt shows 已签收), 拟办, 批示 (陈志强), 承办 done, now in 传阅 (郑晓燕 has read, 刘洋 not).
+  receipt shows 已签收), 拟办, 批示 (陈志强), 承办 done, now in 传阅 (郑晓燕 has read; 刘洋
+  and 黄建华 not yet).
 - 市政府办公室 函 to 财政局 and 教育局: dispatched; 财政局 signed for it, 教育局 not yet.
-- 市政府办公室 通知 waiting for 核稿 (黄建华), another waiting for 签发 (林慧敏).
+- 市政府办公室 通知 waiting for 核稿 (黄建华, 特急), another waiting for 签发 (林慧敏).
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def seed_documents(open_desk: Callable[[str], DemoDesk]) -> int:
     step("wuqiong", inc, "approve", "register", values={"handling_days": 5})
     step("wuqiong", inc, "approve", "vet", opinion="要素齐全。")
     chief = _user(desk("huangjianhua"), "zhengxiaoyan")
-    readers = [chief["id"], _user(desk("huangjianhua"), "liuyang")["id"]]
+    readers = [chief["id"], _user(desk("huangjianhua"), "liuyang")["id"],
+               _user(desk("huangjianhua"), "huangjianhua")["id"]]
     step("huangjianhua", inc, "approve", "propose", opinion="拟请陈市长阅示，秘书科承办。",
          values={"leader": "principal_leader", "lead_department": [chief["department_id"]],
                  "readers": readers})
@@ -112,7 +114,7 @@ def seed_documents(open_desk: Callable[[str], DemoDesk]) -> int:
 
     # 3. two 通知 of the 市政府办公室 still being drafted: at 核稿 and at 签发
     for title, urgency, to_sign in (
-            ("普宁市人民政府办公室关于开展2026年度安全生产大检查的通知", None, False),
+            ("普宁市人民政府办公室关于切实做好2026年汛期安全防范工作的通知", "特急", False),
             ("普宁市人民政府关于召开全市防汛工作会议的通知", "加急", True)):
         liu = desk("liuyang")
         doc_id, _ = docs.compose(liu.store, me=liu.me, fields={

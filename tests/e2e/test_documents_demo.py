@@ -13,7 +13,7 @@ def test_demo_documents_reach_their_states(desks):
     for d in (mayor, city_clerk, liu, desks["linhuimin"], desks["huangjianhua"]):
         d.sync()
     states = {r["title"]: r["state"] for r in liu.store.records.list("documents", limit=100)}
-    assert states["普宁市人民政府办公室关于开展2026年度安全生产大检查的通知"] == "review"
+    assert states["普宁市人民政府办公室关于切实做好2026年汛期安全防范工作的通知"] == "review"
     assert states["普宁市人民政府关于召开全市防汛工作会议的通知"] == "sign_off"
     assert states["普宁市人民政府办公室关于报送2026年防汛物资储备情况的函"] == "dispatched"
     assert states["洪阳镇人民政府关于拨付防汛抢险资金的请示"] == "circulate"  # the city's copy
