@@ -233,6 +233,42 @@ def test_the_server_refuses_values_that_break_the_rules(desk: Desk):
     assert applicant.store.records.get("requests", draft["id"])["state"] == "draft"
 
 
+BROKEN = [  # (item, values on top of a good form, what the server's refusal must say)
+    ("LEAVE", {"reason": ""}, "请填写事由"),  # required
+    ("LEAVE", {"leave_type": "病假"}, "请上传病假证明"),  # required_when
+    ("LEAVE", {"phone": "0663-22"}, "联系电话应为11位手机号"),  # pattern
+    ("LEAVE", {"leave_type": "年假"}, "请从列表中选择假别"),  # choice
+    ("LEAVE", {"end_date": "2026-11-20"}, "结束日期不能早于开始日期"),  # not_before a field
+    ("LEAVE", {"annual_leave_balance": 1}, "超过了剩余年休假天数"),  # compare rule
+    ("CAR", {"passengers": 0}, "乘车人数不能小于"),  # min
+    ("CAR", {"start_time": "2026-11-19 08:30", "return_time": "2026-11-19 17:00"}, "不能早于今天"),  # today
+    ("SUPPLY", {"quantity": "两箱"}, "应为整数"),  # type
+    ("OVERTIME", {"hours": "6.25"}, "最多保留1位小数"),  # places
+    ("ROOM", {"needs": ["投影", "话筒"]}, "不在可选范围内"),  # multi_choice option
+]
+
+
+def test_the_server_refuses_every_kind_of_broken_value(desk: Desk):
+    applicant = desk(APPLICANT)
+    applicant.engine.sync()
+    events = {}
+    for code, changes, _words in BROKEN:
+        entry = _entry(applicant, code)
+        draft = rq.new_draft(applicant.store, record_id=entry.record_id, user_id=desk.uid(APPLICANT))
+        form = {**draft["form"], **FILLED[code], **changes}
+        if code == "LEAVE":
+            form["handover"] = {"id": desk.uid("chenjing"), "name": "陈静"}
+        changes_ = svc.append_event(applicant.store, "request_events", {
+            "request_id": draft["id"], "action": "start", "actor_id": desk.uid(APPLICANT),
+            "at": "2026-11-20T02:00:00+00:00", "form": form})
+        events[next(iter(changes_.ids))] = _words
+    report = applicant.engine.sync()
+    assert report.rejected == len(BROKEN)
+    refused = {c.entity_id: c.message for c in open_conflicts(applicant.store) if c.entity == "request_events"}
+    for event_id, words in events.items():
+        assert words in refused[event_id], (words, refused[event_id])
+
+
 def test_an_amount_raised_after_submission_adds_the_leader_and_tells_the_approver(desk: Desk):
     _e, rid = _submitted(desk, "TRAVEL_EXPENSE")
     applicant = desk(APPLICANT)
