@@ -210,3 +210,27 @@ def test_two_laptops_conflict_resolved_in_the_editor_and_a_bad_workbook_refused(
     assert panel.form.values == before
     laptop_a.close()
     laptop_b.close()
+
+
+def test_office_issues_a_report_to_its_townships(qtbot, demo_server, tmp_path):
+    office = _client(demo_server, tmp_path, "lixiaolong")
+    page = _page(qtbot, office, wait=False)
+    page.switch.setCurrentIndex(1)
+    assert page.issue_button.isVisible()
+    page.issue_button.click()
+    qtbot.waitUntil(lambda: page.issue_dialog is not None and page.issue_dialog.isVisible(), timeout=WAIT)
+    dialog = page.issue_dialog
+    names = {dialog.units.item(i).text(): dialog.units.item(i).checkState() for i in range(dialog.units.count())}
+    assert names["洪阳镇人民政府"] == Qt.CheckState.Checked  # townships ticked; villages offered, not ticked
+    assert names["洪阳镇新寨村"] == Qt.CheckState.Unchecked and "普宁市财政局" not in names
+    dialog.template.setCurrentIndex(1)  # 医保 monthly
+    assert dialog.period.text().count("-") == 1 and len(dialog.period.text()) == 7
+    dialog._accept()
+    qtbot.waitUntil(lambda: office.store.records.pending_ops() == 1, timeout=WAIT)
+    assert office.engine.sync().rejected == 0
+    clerk = _client(demo_server, tmp_path, "wuhuiling")
+    issued = [t for t in rep.templates_for_unit(clerk.store, str(clerk.transport.user["unit"]["id"]))
+              if t.get("name") == "城乡居民医保参保情况月报"]
+    assert len(issued) == 1 and issued[0]["period"] == dialog.period.text()
+    office.close()
+    clerk.close()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from oa_client.domain.forms_values import localized
+from oa_client.domain.reports_records import is_subordinate
+from oa_client.domain.reports_submission import SAMPLE_TEMPLATES, load_report_templates
 from oa_client.i18n import _
 from oa_client.services import reports as rep
 from oa_client.services import reports_review as rv
@@ -15,6 +19,7 @@ from ui.qt import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     Qt,
@@ -22,6 +27,7 @@ from ui.qt import (
     QWidget,
 )
 from ui.reports.editor import FillPanel
+from ui.reports.issue_dialog import IssueDialog
 from ui.reports.review import ReviewPanel
 from ui.watermark import Watermark
 
@@ -41,6 +47,7 @@ class ReportsPage(QWidget):
         self.entries: list[dict] = []
         self.current: dict | None = None
         self.dirty = False
+        self.issue_dialog: IssueDialog | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         top = QHBoxLayout()
@@ -56,6 +63,9 @@ class ReportsPage(QWidget):
         top.addSpacing(20)
         top.addWidget(self.prefilled)
         top.addStretch(1)
+        self.issue_button = QPushButton()
+        self.issue_button.clicked.connect(self.issue)
+        top.addWidget(self.issue_button)
         top.addWidget(self.switch)
         layout.addLayout(top)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -79,6 +89,7 @@ class ReportsPage(QWidget):
         self.watermark = Watermark(self.stack)
         layout.addWidget(self.splitter, 1)
         self.retranslate()
+        self.issue_button.setVisible(False)
 
     def retranslate(self) -> None:
         """Texts in the current language."""
@@ -86,6 +97,8 @@ class ReportsPage(QWidget):
         for i, mode in enumerate(MODES):
             self.switch.setItemText(i, tr(MODE_LABELS[mode]))
         self.hint.setText(_("在左侧选择一份报表。离线时也可以填报，联网后自动同步。"))
+        self.issue_button.setText(_("下发报表…"))
+        self.issue_button.setToolTip(_("向下级单位下发一份报表（一张表），联网后送达"))
         self.fill.retranslate()
         self.review.retranslate()
 
@@ -111,9 +124,41 @@ class ReportsPage(QWidget):
 
     def _switch(self, index: int) -> None:
         self.mode = self.switch.itemData(index)
+        self.issue_button.setVisible(self.mode == "issued")
         self.current = None
         self.stack.setCurrentWidget(self.hint)
         self.reload()
+
+    # -- issuing ----------------------------------------------------------------------------
+
+    def issue(self) -> None:
+        """下发报表: read the catalogue and our subordinate units on the worker, then ask."""
+        if self.session is None:
+            return
+        store, unit = self.session.store, self.session.unit_id
+
+        def read(_c):
+            units = store.records.list("units", limit=100_000, order_by="name")
+            by_id = {u["id"]: u for u in units}
+            below = [u for u in units if is_subordinate(
+                u["id"], unit, parent_of=lambda x: (by_id.get(x) or {}).get("parent_id"),
+                level_of=lambda x: (by_id.get(x) or {}).get("level"))]
+            return load_report_templates(SAMPLE_TEMPLATES), below
+
+        run_op(self, read, success=self._ask_issue, failure=lambda e: self.hint.setText(error_text(e)))
+
+    def _ask_issue(self, found) -> None:
+        templates, units = found
+        self.issue_dialog = IssueDialog(templates, units, today=dt.date.today(), parent=self)
+        self.issue_dialog.accepted.connect(self._issue_chosen)
+        self.issue_dialog.open()
+
+    def _issue_chosen(self) -> None:
+        template, period, deadline, recipients = self.issue_dialog.choice()
+        store = self.session.store
+        run_op(self, lambda _c: rv.issue_template(store, template=template, period=period, deadline=deadline,
+                                                  recipients=recipients),
+               success=lambda _r: self.refresh(), failure=lambda e: self.hint.setText(error_text(e)))
 
     # -- the list -------------------------------------------------------------------------
 
