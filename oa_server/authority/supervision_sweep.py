@@ -51,6 +51,7 @@ def open_tasks(ctx: Ctx) -> list[dict[str, Any]]:
     derived write then needs it)."""
     ids = ctx.session.scalars(select(SyncRecord.id).where(
         SyncRecord.collection == TASKS, SyncRecord.deleted.is_(False))).all()
+    ctx._batch.load({(TASKS, i) for i in ids})  # records and audience in bulk
     tasks = (ctx.get(TASKS, i) for i in ids)
     return [t for t in tasks if t is not None and t.get("state") != "closed"]
 
@@ -61,7 +62,12 @@ def sweep(ctx: Ctx, *, warn_days: int = DEFAULT_WARN_DAYS) -> SweepReport:
     cal = server_calendar(ctx)
     today = today_of(ctx)
     stamp = ctx.now.isoformat(timespec="seconds")
-    for task in open_tasks(ctx):
+    tasks = open_tasks(ctx)
+    lates = {t["id"]: {} if t.get("state") == "closing" else missing_reports(  # awaiting 销号
+        t, today=today, calendar=cal) for t in tasks}
+    ctx._batch.load({("task_events", _event_id(tid, "chase", f"{u}:{d}"))
+                     for tid, late in lates.items() for u, d in late.items()})
+    for task in tasks:
         changed = audience = False
         lead = ctx.org.unit(task.get("lead_unit_id"))
         if lead is not None and not lead.active:
@@ -77,9 +83,7 @@ def sweep(ctx: Ctx, *, warn_days: int = DEFAULT_WARN_DAYS) -> SweepReport:
                 report.reassigned.append((task["id"], old, str(parent.id)))
                 changed = audience = True
         chased = dict(task.get("chased") or {})
-        late = {} if task.get("state") == "closing" else missing_reports(  # awaiting 销号
-            task, today=today, calendar=cal)
-        for unit, due in late.items():
+        for unit, due in lates[task["id"]].items():
             if chased.get(unit) == due.isoformat():
                 continue
             chased[unit] = due.isoformat()
