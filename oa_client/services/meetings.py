@@ -193,7 +193,8 @@ def calendar(store: LocalStore, *, view: str, day: date, user_id: str = "", unit
 
 
 def _local_check(store: LocalStore, meeting: Meeting, *, now: datetime, room_map: dict[str, Room],
-                 check_time: bool, known_ids: set[str] | None = None) -> list[str]:
+                 check_time: bool, known_ids: set[str] | None = None,
+                 instead: Meeting | None = None) -> list[str]:
     """Validate and conflict-check on this desk; raise on the first blocking problem."""
     room = room_map.get(meeting.room_id or "")
     if meeting.room_id and room is None:
@@ -202,9 +203,11 @@ def _local_check(store: LocalStore, meeting: Meeting, *, now: datetime, room_map
     validate_meeting(meeting, now=now if check_time else datetime(1970, 1, 1, tzinfo=UTC),
                      room=room, active_ids=active)
     start, end = meeting_window(meeting)
-    existing = []
+    existing = [instead] if instead is not None else []  # a series being split: its new head
     for rec in meetings_between(store, start, end):
         if rec["id"] == meeting.id or rec.get("booking_state") == "refused":
+            continue
+        if instead is not None and rec["id"] == instead.id:
             continue
         try:
             existing.append(meeting_from_record(rec))
@@ -341,7 +344,7 @@ def change_following(store: LocalStore, *, meeting_id: str, user_id: str, from_s
         tail = Meeting.model_validate(data)
     room_map = rooms(store)
     warnings = _local_check(store, tail, now=_now(now), room_map=room_map, check_time=True,
-                            known_ids={a.id for a in meeting.attendees})
+                            known_ids={a.id for a in meeting.attendees}, instead=head)
     changes = _save(store, head, organiser_id=user_id, room_map=room_map, current=rec,
                     extra={"series_next_id": tail.id})
     changes.merge(_save(store, tail, organiser_id=user_id, room_map=room_map,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from oa_client.domain.meetings import TZ
 from tests.ui.support import WAIT, close_main, make_shell, sign_in, wait_synced
-from ui.qt import Qt
+from ui.qt import Qt, QTime
 
 SHOTS = Path(os.environ.get("OA_MEETING_SHOTS", "")) if os.environ.get("OA_MEETING_SHOTS") else None
 
@@ -227,4 +227,58 @@ def test_an_invitee_replies_from_the_notice_and_the_to_do_clears(qtbot, tmp_path
     qtbot.waitUntil(lambda: not any(i.record_id == flood for i in window.todo_page.model.items), timeout=WAIT)
     qtbot.waitUntil(lambda: page.current is not None and (page.current.get("rsvp") or {}).get(
         page.session.user_id) == "declined", timeout=WAIT)
+    close_main(qtbot, window)
+
+
+def test_the_organiser_changes_one_sitting_and_all_following(qtbot, tmp_path, file_keyring, demo_server):
+    shell = make_shell(tmp_path, file_keyring, demo_server.url)
+    window = sign_in(qtbot, shell, "xiefang")
+    wait_synced(qtbot, window)
+    window.navigate(2)
+    page = window.record_pages[2]
+    qtbot.waitUntil(lambda: page.session is not None, timeout=WAIT)
+    store = page.session.store
+    weekly_id, first_text = store.db.query("SELECT id, starts_at FROM meetings WHERE title = ?",
+                                           ("办公室主任办公会",))[0]
+    first = datetime.fromisoformat(first_text.replace("Z", "+00:00")).astimezone(TZ)
+
+    def open_edit(sitting, scope):
+        page.pick(weekly_id, sitting)
+        qtbot.waitUntil(lambda: page.current is not None and page.side.current_start == sitting
+                        and page.side.edit_button.isEnabled(), timeout=WAIT)
+        page.booking_dialog = None
+        page.side.edit_button.click()
+        qtbot.waitUntil(lambda: page.booking_dialog is not None, timeout=WAIT)
+        dialog = page.booking_dialog
+        assert type(dialog).__name__ == "EditDialog" and dialog.scope.isVisible()
+        assert dialog.subject.text() == "办公室主任办公会"
+        dialog.scope.setCurrentIndex(dialog.scope.findData(scope))
+        return dialog
+
+    # this one only: the second sitting an hour later
+    second = first + timedelta(weeks=1)
+    dialog = open_edit(second, "one")
+    dialog.start.setTime(QTime(16, 0))
+    dialog.end.setTime(QTime(17, 0))
+    dialog.save()
+    qtbot.waitUntil(lambda: not dialog.isVisible() or bool(dialog.problem.text()), timeout=WAIT)
+    assert not dialog.isVisible(), dialog.problem.text()
+    window.sync_now()
+    wait_synced(qtbot, window)
+    qtbot.waitUntil(lambda: (store.records.get("meetings", weekly_id).get("changes") or [{}])[-1].get(
+        "kind") == "occurrence_moved", timeout=WAIT)
+
+    # all following from the fourth sitting: a new subject; the series splits
+    fourth = first + timedelta(weeks=3)
+    dialog = open_edit(fourth, "following")
+    dialog.subject.setText("办公室主任办公会（调整后）")
+    dialog.save()
+    qtbot.waitUntil(lambda: not dialog.isVisible() or bool(dialog.problem.text()), timeout=WAIT)
+    assert not dialog.isVisible(), dialog.problem.text()
+    window.sync_now()
+    wait_synced(qtbot, window)
+    head = store.records.get("meetings", weekly_id)
+    assert head["recurrence"]["count"] == 3 and head.get("series_next_id")
+    tail = store.records.get("meetings", head["series_next_id"])
+    assert tail["title"] == "办公室主任办公会（调整后）" and tail["booking_state"] == "confirmed"
     close_main(qtbot, window)

@@ -215,3 +215,74 @@ class BookingDialog(QDialog):
         self.booked = booked
         self.buttons.setEnabled(True)
         self.accept()
+
+
+SCOPES = (("series", "整个会议"), ("one", "仅此一次"), ("following", "此后所有"))
+_SCOPE_IDS = (_("整个会议"), _("仅此一次"), _("此后所有"))
+CHANGED_FIELDS = ("subject", "starts_at", "ends_at", "room_id", "online_link", "chair_id", "chair_name",
+                  "agenda", "attendees", "reply_deadline")
+
+
+class EditDialog(BookingDialog):
+    """Change a meeting the organiser holds: the whole meeting, or for a series this sitting
+    only or every sitting from it on. Everyone invited is told of the change."""
+
+    def __init__(self, session, meeting: Meeting, *, sitting: datetime | None, rooms: list[dict],
+                 users: list[dict], units: list[dict], parent: QWidget | None = None) -> None:
+        length = meeting.duration
+        start = sitting or meeting.starts_at
+        super().__init__(session, rooms=rooms, users=users, units=units, start=start, end=start + length,
+                         room_id=meeting.room_id, people=[a.id for a in meeting.attendees if a.kind == "person"],
+                         parent=parent)
+        self.original, self.sitting = meeting, sitting or meeting.starts_at
+        self.setWindowTitle(_("修改会议"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("保存修改并通知"))
+        self.subject.setText(meeting.subject)
+        self.link.setText(meeting.online_link or "")
+        self.chair.setCurrentIndex(max(0, self.chair.findData(meeting.chair_id)))
+        self.agenda.setPlainText("\n".join(meeting.agenda))
+        units_invited = {a.id: a.seats for a in meeting.attendees if a.kind == "unit"}
+        for i in range(self.units.count()):
+            item = self.units.item(i)
+            if item.data(Qt.ItemDataRole.UserRole)[0] in units_invited:
+                item.setCheckState(Qt.CheckState.Checked)
+        if units_invited:
+            self.seats.setValue(max(units_invited.values()))
+        self.weekly.setEnabled(False)
+        self.count.setEnabled(False)
+        self.scope = QComboBox()
+        self.scope.setAccessibleName(_("修改范围"))
+        for key, label in SCOPES:
+            self.scope.addItem(_(label), key)
+        self.scope.setVisible(meeting.recurrence is not None)
+        self.layout().insertWidget(1, self.scope)
+
+    def save(self) -> None:
+        """Save the change in the chosen scope (on the database worker)."""
+        try:
+            typed = self.meeting()
+        except OAError as exc:
+            self._show(exc)
+            return
+        except ValueError as exc:
+            self.problem.setText(_("会议信息不完整：{detail}").format(detail=exc))
+            return
+        store, me, mid = self.session.store, self.session.user_id, self.original.id
+        scope = self.scope.currentData() if self.original.recurrence is not None else "series"
+        fields = {k: getattr(typed, k) for k in CHANGED_FIELDS}
+        sitting = self.sitting
+
+        def work(_c):
+            if scope == "one":
+                return mtg.move_one(store, meeting_id=mid, user_id=me, original_start=sitting,
+                                    starts_at=typed.starts_at, ends_at=typed.ends_at, room_id=typed.room_id)
+            if scope == "following":
+                return mtg.change_following(store, meeting_id=mid, user_id=me, from_start=sitting, **fields)[1]
+            if self.original.recurrence is not None and sitting != self.original.starts_at:
+                # the whole series keeps its first date; the time of day and the rest change
+                fields["starts_at"] = self.original.starts_at + (typed.starts_at - sitting)
+                fields["ends_at"] = fields["starts_at"] + (typed.ends_at - typed.starts_at)
+            return mtg.change(store, meeting_id=mid, user_id=me, **fields)
+
+        self.buttons.setEnabled(False)
+        run_op(self, work, success=self._done, failure=self._show)

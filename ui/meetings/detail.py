@@ -37,12 +37,14 @@ class MeetingDetail(QWidget):
     """One meeting's notice and actions; `changed` after a write (the page reloads)."""
 
     changed = Signal()
+    edit_wanted = Signal(str, object)  # meeting id, the sitting chosen
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = None
         self.current: dict | None = None
         self.current_start: datetime | None = None
+        self.wanted: tuple[str, datetime | None] | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.browser = QTextBrowser()
@@ -76,6 +78,9 @@ class MeetingDetail(QWidget):
             acts.addWidget(w)
         lay.addLayout(acts)
         own = QHBoxLayout()
+        self.edit_button = QPushButton(_("修改会议…"))
+        self.edit_button.clicked.connect(
+            lambda: self.current and self.edit_wanted.emit(self.current["id"], self.current_start))
         self.cancel_button = QPushButton(_("取消会议"))
         self.cancel_button.clicked.connect(self.cancel_meeting)
         self.cancel_one_button = QPushButton(_("取消本次（仅此一次）"))
@@ -84,7 +89,8 @@ class MeetingDetail(QWidget):
         self.approve_button.clicked.connect(lambda: self.decide(True))
         self.refuse_button = QPushButton(_("不同意（填原因）"))
         self.refuse_button.clicked.connect(lambda: self.decide(False))
-        for w in (self.cancel_button, self.cancel_one_button, self.approve_button, self.refuse_button):
+        for w in (self.edit_button, self.cancel_button, self.cancel_one_button, self.approve_button,
+                  self.refuse_button):
             own.addWidget(w)
         own.addStretch(1)
         lay.addLayout(own)
@@ -107,6 +113,7 @@ class MeetingDetail(QWidget):
             self.message.setText(_("该时段已被其他会议预订（您不在参会名单中，看不到详情）。"))
             return
         store = session.store
+        self.wanted = (meeting_id, start)  # the latest choice wins over slower earlier loads
 
         def load(_c):
             rec = mtg.get_meeting_record(store, meeting_id)
@@ -120,6 +127,8 @@ class MeetingDetail(QWidget):
 
     def _picked(self, res, start: datetime | None) -> None:
         rec, replies, signed, colleagues = res
+        if self.wanted != (rec["id"], start):
+            return
         self.current, self.current_start = rec, start
         self.browser.setHtml(self.detail_html(rec, replies, signed))
         self.delegate.clear()
@@ -139,6 +148,7 @@ class MeetingDetail(QWidget):
         self.ics_button.setEnabled(rec is not None)
         organiser = rec is not None and rec.get("organiser_id") == me and rec.get("state") != "cancelled"
         self.cancel_button.setEnabled(organiser)
+        self.edit_button.setEnabled(organiser and rec.get("source") != "ics")
         self.cancel_one_button.setVisible(organiser and bool(rec.get("recurrence")))
         managing = rec is not None and rec.get("booking_state") == "pending_approval" and (
             "meeting_admin" in ((self.session.me or {}).get("roles") or []))

@@ -13,7 +13,7 @@ from oa_client.i18n import _
 from oa_client.services import meetings as mtg
 from oa_client.services import meetings_plan as plan
 from ui.errors import error_text
-from ui.meetings.booking_dialog import BookingDialog
+from ui.meetings.booking_dialog import BookingDialog, EditDialog
 from ui.meetings.calendar_view import CalendarView, day_range
 from ui.meetings.detail import MeetingDetail
 from ui.meetings.findtime_view import FindTimeView
@@ -134,6 +134,7 @@ class MeetingsPage(QWidget):
         self.splitter.addWidget(self.stack)
         side = self.side = MeetingDetail()
         side.changed.connect(self.refresh)
+        side.edit_wanted.connect(self.edit_meeting)
         self.watermark = side.watermark
         self.splitter.addWidget(side)
         self.splitter.setStretchFactor(0, 3)
@@ -273,8 +274,8 @@ class MeetingsPage(QWidget):
                 self.source.addItem(_("会议室：{name}").format(name=r.get("name", "")), r["id"])
             self.source.setCurrentIndex(max(0, self.source.findData(chosen)))
             self.source.blockSignals(False)
-        if self.current is not None:
-            self.pick(self.current["id"], self.side.current_start)
+        if self.side.wanted is not None and self.side.wanted[0]:
+            self.pick(*self.side.wanted)
         if room and self.session.transport is not None:
             self._others_bookings(view, day, room)
         self.loaded.emit()
@@ -351,11 +352,30 @@ class MeetingsPage(QWidget):
         dialog.show()
         self.booking_dialog = dialog
 
-    def _booked(self, dialog: BookingDialog) -> None:
+    def edit_meeting(self, meeting_id: str, sitting) -> None:
+        """Open the change form for a meeting I organise (scope: whole, this one, following)."""
+        store = self.session.store
+
+        def load(_c):
+            return mtg.get_meeting(store, meeting_id), self._people()
+
+        run_op(self, load, success=lambda res: self._open_edit(res[0], sitting, res[1]),
+               failure=lambda exc: self.message.setText(error_text(exc)))
+
+    def _open_edit(self, meeting, sitting, lists) -> None:
+        rooms, users, units = lists
+        dialog = EditDialog(self.session, meeting, sitting=sitting, rooms=rooms, users=users, units=units,
+                            parent=self)
+        dialog.accepted.connect(lambda: self._booked(dialog, edited=True))
+        dialog.show()
+        self.booking_dialog = dialog
+
+    def _booked(self, dialog: BookingDialog, edited: bool = False) -> None:
         booked = dialog.booked
         if booked is None:
             return
-        text = _("已预订（待确认），联网同步后由服务器确认。")
+        text = _("已修改（待确认），同步后通知所有参会人员。") if edited else _(
+            "已预订（待确认），联网同步后由服务器确认。")
         if booked.warnings:
             text += " " + "；".join(booked.warnings[:3])
         self.message.setText(text)
