@@ -445,13 +445,27 @@ def list_documents(store: LocalStore, *, me: dict[str, Any], box: str, query: st
         raise ValidationError(_("未知的公文列表：{box}").format(box=box), field="box")
     user_id, _unit, _dept = me_ids(me)
     query = " ".join(query.split())
-    if box in ("incoming", "outgoing"):
-        docs = store.records.list("documents", where={"direction": box}, limit=100_000,
-                                  order_by="created_at DESC")
-    elif box == "drafts":
-        docs = [d for d in store.records.list("documents", where={"state": "draft"},
-                                              limit=100_000, order_by="created_at DESC")
-                if d.get("drafter_id") in (None, user_id)]
+    if box in ("incoming", "outgoing", "drafts"):
+        # big boxes: filters on indexed columns in SQL, only the page is decoded
+        sql, params = "SELECT id FROM documents WHERE deleted = 0", []
+        for col, value in (("direction", box if box != "drafts" else None),
+                           ("state", "draft" if box == "drafts" else state),
+                           ("doc_kind", kind), ("urgency", urgency)):
+            if value:
+                sql += f" AND {col} = ?"
+                params.append(value)
+        if query:
+            sql += " AND (instr(title, ?) > 0 OR instr(coalesce(doc_number, ''), ?) > 0)"
+            params += [query, query]
+        if box == "drafts":
+            sql += " AND instr(data, ?) > 0"
+            params.append(user_id)
+        ids = [r[0] for r in store.db.query(sql + " ORDER BY created_at DESC LIMIT ?",
+                                            (*params, limit))]
+        found = store.records.get_many("documents", ids)
+        docs = [found[i] for i in ids if i in found]
+        if box == "drafts":
+            docs = [d for d in docs if d.get("drafter_id") in (None, user_id)]
     else:
         rows = store.db.query("SELECT id FROM documents WHERE deleted = 0 AND instr(data, ?) > 0"
                               " ORDER BY created_at DESC", (user_id,))

@@ -97,3 +97,20 @@ def test_phrases_and_delegations(store):
     with pytest.raises(ValidationError):
         docs.delegate(store, me=MAYOR, delegate_id="u-dep", start=date(2026, 11, 27),
                       end=date(2026, 11, 23))
+
+
+def test_boxes_filter_in_the_database(store):
+    a, _ = docs.compose(store, me=CLERK, fields=_request())
+    b, _ = docs.compose(store, me=CLERK, fields=_request(doc_kind="函", title="关于商请协助抢修堤围的函",
+                                                          urgency="特急"))
+    store.records.write("documents", [{**store.records.get("documents", a), "direction": "incoming",
+                                       "state": "receive", "holder_ids": ["u-dir"]}])
+    assert [d["id"] for d in docs.list_documents(store, me=CLERK, box="drafts")] == [b]
+    assert [d["id"] for d in docs.list_documents(store, me=CLERK, box="drafts", kind="函",
+                                                 urgency="特急", query="堤围")] == [b]
+    assert docs.list_documents(store, me=CLERK, box="drafts", kind="请示") == []
+    assert [d["id"] for d in docs.list_documents(store, me=DIRECTOR, box="incoming",
+                                                 query="防汛")] == [a]
+    assert [d["id"] for d in docs.list_documents(store, me=DIRECTOR, box="todo")] == [a]
+    with pytest.raises(ValidationError):
+        docs.list_documents(store, me=CLERK, box="trash")
