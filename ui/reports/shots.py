@@ -76,6 +76,9 @@ def drive(page: Any, shot, window, wait) -> None:
     """Render the report screens (each call of `shot` writes one PNG)."""
     wait(lambda: page.session is not None)
     wait(lambda: page.list.count() > 0 or "暂无" in page.hint.text())
+    if not page.list.count():  # nothing to fill here: show what this unit issued
+        page.switch.setCurrentIndex(1)
+        wait(lambda: page.list.count() > 0 or "暂无" in page.hint.text())
     if page.list.count():
         page.list.setCurrentRow(0)
         wait(lambda: page.stack.currentWidget() is not page.hint)
@@ -125,6 +128,10 @@ def drive(page: Any, shot, window, wait) -> None:
     for i in range(total.childCount()):
         total.child(i).setExpanded(True)
     shot(review, "07e-report-aggregate-drilldown")
+    review.issue_button.click()
+    wait(lambda: review.issue_dialog is not None and review.issue_dialog.isVisible())
+    shot(review.issue_dialog, "07f-report-issue-dialog")
+    review.issue_dialog.reject()
     review.close()
     for desk in (clerk, other, office):
         desk.store.close()
