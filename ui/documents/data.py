@@ -47,7 +47,10 @@ def _in_range(rec: dict, f: Filters) -> bool:
 
 
 def _big_box_ids(store: LocalStore, box: str, f: Filters, limit: int | None = None) -> list[str]:
-    sql = "SELECT id FROM documents WHERE deleted = 0 AND direction = ?"
+    # a first page walks the updated_at index and stops after `limit` matches; the whole
+    # list is one scan of the table
+    source = "documents INDEXED BY documents_updated" if limit is not None else "documents"
+    sql = f"SELECT id FROM {source} WHERE deleted = 0 AND direction = ?"
     params: list[object] = [box]
     if f.kind:
         sql += " AND doc_kind = ?"
@@ -65,7 +68,6 @@ def _big_box_ids(store: LocalStore, box: str, f: Filters, limit: int | None = No
     if text:
         sql += " AND (instr(title, ?) > 0 OR instr(coalesce(doc_number, ''), ?) > 0)"
         params += [text, text]
-    # newest change first, walking the updated_at index: a first page stops early
     sql += " ORDER BY updated_at DESC, id DESC"
     if limit is not None:
         sql += " LIMIT ?"
