@@ -31,6 +31,7 @@ from oa_server.authority.documents_rules import (
     preload_children,
     today,
     unit_problem,
+    values_problem,
 )
 from oa_server.authority.flow import FlowEvents, event_of
 from oa_server.i18n import _
@@ -118,6 +119,10 @@ class DocumentEvents(FlowEvents):
             return self._check_receipt(ctx, payload, doc)
         action, step = payload.get("action"), payload.get("step")
         payload = {**payload, "actor_name": ctx.user.name}
+        if payload.get("values") and action != "start":
+            why = values_problem(ctx, doc, payload["values"])
+            if why:
+                return Ruling.reject("validation", why)
         if action == "start":
             if doc.get("direction") != "outgoing" or doc.get("state") not in (None, "", "draft"):
                 return Ruling.reject("not_allowed", _("只有起草中的发文可以送审"))

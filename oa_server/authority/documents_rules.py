@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -15,6 +16,7 @@ from oa_client.domain.workflow.model import BEIJING
 from oa_client.errors import ValidationError
 from oa_server.authority.context import Ctx
 from oa_server.i18n import _
+from oa_server.models import Department
 from oa_server.sync_models import SyncRecord
 
 DOCUMENTS = "documents"
@@ -142,6 +144,42 @@ def element_problem(ctx: Ctx, data: dict[str, Any], *, stage: str = "draft"
                 return ValidationError(why, field=key)
     found = problems(doc, stage=stage)  # type: ignore[arg-type]
     return found[0] if found else None
+
+
+def values_problem(ctx: Ctx, doc: dict[str, Any], values: Any) -> str | None:
+    """What is wrong with the form values of a flow action (people, departments, units, days)."""
+    if not isinstance(values, dict):
+        return _("办理内容格式不正确")
+    for key in ("readers",):
+        ids = values.get(key)
+        if ids is None:
+            continue
+        if not isinstance(ids, list) or not all(ctx.org.active_user(i) for i in ids):
+            return _("传阅人中有不存在或已停用的人员")
+    for key in ("lead_department", "assist_departments", "countersign_departments"):
+        ids = values.get(key)
+        if ids is None:
+            continue
+        if not isinstance(ids, list) or not all(_department_ok(ctx, doc, i) for i in ids):
+            return _("所选科室不属于本单位：{field}").format(field=key)
+    units = values.get("co_issuing_units")
+    if units is not None and (not isinstance(units, list)
+                              or any(unit_problem(ctx, str(u)) for u in units)):
+        return _("联合发文机关不存在或已撤销")
+    days = values.get("handling_days")
+    if days is not None and (not isinstance(days, int) or isinstance(days, bool)
+                             or not 0 < days <= 3650):
+        return _("办理时限应为 1 至 3650 天")
+    return None
+
+
+def _department_ok(ctx: Ctx, doc: dict[str, Any], dept_id: Any) -> bool:
+    try:
+        dept = ctx.session.get(Department, uuid.UUID(str(dept_id)))
+    except ValueError:
+        return False
+    units = {str(doc.get("unit_id")), str(doc.get("recipient_unit_id") or doc.get("unit_id"))}
+    return dept is not None and str(dept.unit_id) in units
 
 
 def preload_children(ctx: Ctx, collection: str, record_id: str) -> None:

@@ -100,6 +100,11 @@ def test_not_allowed_and_empty_return_refused_by_client_and_server(desks):
                    _event(director, doc_id, "return", "review", to_step="draft", opinion=""),
                    kind="action", rid="ev-ret")
     assert (result.status, result.code) == ("rejected", "reason_required")
+    bad_dept = _push(director, "document_events", _event(
+        director, doc_id, "approve", "review", values={"countersign_departments": ["秘书科"]}),
+        kind="action", rid="ev-dept")
+    assert (bad_dept.status, bad_dept.code) == ("rejected", "validation")
+    assert "countersign_departments" in bad_dept.message
     director.act(doc_id, "return", "review", to_step="draft", opinion="请补充受灾数据。")
     clerk.sync()
     view = clerk.view(doc_id)
