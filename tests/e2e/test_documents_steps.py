@@ -122,3 +122,30 @@ def test_withdraw_while_the_next_person_has_not_acted(desks):
     director.act(doc_id, "approve", "review")
     clerk.sync()
     assert not clerk.view(doc_id).can("withdraw")  # the signer has the document now
+
+
+def test_joint_issue_countersigned_in_parallel_by_both_units(desks):
+    liu = desks["liuyang"]  # 市政府办公室
+    finance, education = unit_id(liu, "普宁市财政局"), unit_id(liu, "普宁市教育局")
+    doc_id, _ = docs.compose(liu.store, me=liu.me, fields={
+        "doc_kind": "通知", "title": "关于做好2026年秋季学生资助资金发放工作的通知",
+        "main_to": [unit_id(liu, "洪阳镇人民政府")], "body": "各镇人民政府：\n现就有关事项通知如下。",
+        "co_issuing_units": [finance, education]})
+    liu.act(doc_id, "submit", "draft")
+    office = desks["huangjianhua"]
+    office.sync()
+    office.act(doc_id, "approve", "review", opinion="请财政局、教育局会签。")
+    wei, xu = desks["weiguoqiang"], desks["xuwenbin"]  # the two bureaus' principal leaders
+    for d in (wei, xu):
+        d.sync()
+        view = d.view(doc_id)
+        assert view.state == "countersign" and sorted(view.holder_names) == ["许文斌", "魏国强"]
+    wei.act(doc_id, "approve", "countersign", opinion="财政局同意。")
+    xu.sync()
+    view = xu.view(doc_id)
+    assert view.state == "countersign" and view.holder_names == ["许文斌"]  # still waits for 教育局
+    xu.act(doc_id, "approve", "countersign", opinion="教育局同意。")
+    deputy = desks["linhuimin"]  # 分管副市长 signs for the 市政府办公室 (unit template)
+    deputy.sync()
+    view = deputy.view(doc_id)
+    assert view.state == "sign_off" and view.holder_names == ["林慧敏"] and view.can("approve")
