@@ -64,6 +64,8 @@ class DataItem(_Model):
     owner: str = ""
     cumulative: bool = False
     carry_forward: bool = False
+    #: how figures of many units (or rows) combine in a 汇总: added up, or averaged (per-head figures)
+    aggregate: Literal["sum", "mean"] = "sum"
     description: str = ""
 
     @model_validator(mode="after")

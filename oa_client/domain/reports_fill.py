@@ -18,6 +18,7 @@ __all__ = [
     "PrefillSource",
     "Prefilled",
     "aggregate",
+    "mean_codes",
     "migrate_draft",
     "prefill",
     "rollup",
@@ -208,6 +209,9 @@ def aggregate(template: ReportTemplate, submissions: Mapping[str, Mapping[str, A
             return None
         return Decimal(typed) if item.type in ("integer", "decimal") else None
 
+    means = {code for code, item in items.items() if item.aggregate == "mean"}
+    seen: dict[str, int] = {}  # how many units have each mean figure
+    row_seen: dict[tuple[str, str, str], int] = {}
     for unit, raw_values in submissions.items():
         values = compute_submission(template, raw_values)
         mine = by_unit.setdefault(unit, {})
@@ -216,6 +220,7 @@ def aggregate(template: ReportTemplate, submissions: Mapping[str, Mapping[str, A
             if value is not None:
                 mine[ref.code] = value
         for table in template.tables:
+            filled: dict[str, int] = {}
             for row, cells in (values.get(table.key) or {}).items():
                 for col in table.columns:
                     value = number(col.code, (cells or {}).get(col.code))
@@ -223,16 +228,31 @@ def aggregate(template: ReportTemplate, submissions: Mapping[str, Mapping[str, A
                         continue
                     key = f"{table.key}.{col.code}"
                     mine[key] = mine.get(key, Decimal(0)) + value
+                    filled[key] = filled.get(key, 0) + 1
                     bucket = rows.setdefault(table.key, {}).setdefault(row, {})
                     bucket[col.code] = bucket.get(col.code, Decimal(0)) + value
+                    row_seen[(table.key, row, col.code)] = row_seen.get((table.key, row, col.code), 0) + 1
+            for key, n in filled.items():
+                if key.rpartition(".")[2] in means:
+                    mine[key] = mine[key] / n
         for code, value in mine.items():
             totals[code] = totals.get(code, Decimal(0)) + value
+            seen[code] = seen.get(code, 0) + 1
+    for code in totals:
+        if code.rpartition(".")[2] in means:
+            totals[code] = totals[code] / seen[code]
+    for (table_key, row, code), n in row_seen.items():
+        if code in means:
+            rows[table_key][row][code] = rows[table_key][row][code] / n
     return Aggregate(totals, by_unit, rows, counts)
 
 
-def rollup(by_unit: Mapping[str, Mapping[str, Decimal]], *, parent_of: Mapping[str, str | None]) -> dict[str, dict[str, Decimal]]:
-    """Each unit's figures plus those of every unit below it (county → township → village drill-down)."""
+def rollup(by_unit: Mapping[str, Mapping[str, Decimal]], *, parent_of: Mapping[str, str | None],
+           means: set[str] | frozenset[str] = frozenset()) -> dict[str, dict[str, Decimal]]:
+    """Each unit's figures plus those of every unit below it (county → township → village drill-down);
+    codes in `means` (per-head figures, `table.CODE` or `CODE`) are averaged instead of added."""
     out: dict[str, dict[str, Decimal]] = {}
+    counts: dict[tuple[str, str], int] = {}
     for unit, figures in by_unit.items():
         seen: set[str] = set()
         node: str | None = unit
@@ -241,5 +261,14 @@ def rollup(by_unit: Mapping[str, Mapping[str, Decimal]], *, parent_of: Mapping[s
             bucket = out.setdefault(node, {})
             for code, value in figures.items():
                 bucket[code] = bucket.get(code, Decimal(0)) + value
+                counts[(node, code)] = counts.get((node, code), 0) + 1
             node = parent_of.get(node)
+    for (node, code), n in counts.items():
+        if n > 1 and code.rpartition(".")[2] in means:
+            out[node][code] = out[node][code] / n
     return out
+
+
+def mean_codes(template: ReportTemplate) -> set[str]:
+    """The data items averaged, not added, in a 汇总 (for `rollup`)."""
+    return {i.code for i in template.data_items if i.aggregate == "mean"}

@@ -11,7 +11,7 @@ from typing import Any
 from oa_client.domain.ids import new_id
 from oa_client.domain.reports import DataItem, ReportTemplate
 from oa_client.domain.reports_check import compute_submission, validate_submission
-from oa_client.domain.reports_fill import Aggregate, aggregate, rollup
+from oa_client.domain.reports_fill import Aggregate, aggregate, mean_codes, rollup
 from oa_client.domain.reports_merge import Change, diff
 from oa_client.domain.reports_records import submission_id, template_of
 from oa_client.errors import NotFoundError, ValidationError
@@ -190,6 +190,6 @@ def aggregate_local(store: LocalStore, *, template_id: str, period: str | None =
     parent_of = {u["id"]: u.get("parent_id") for u in units}
     names = {u["id"]: u.get("name", "") for u in units}
     scoped = {u: p for u, p in parent_of.items()}
-    rolled = rollup(result.by_unit, parent_of=scoped)
+    rolled = rollup(result.by_unit, parent_of=scoped, means=mean_codes(template))
     states = {h["unit_id"]: str(h.get("state")) for h in heads}
     return Summary(template, period, result, names, parent_of, rolled, states, chosen)

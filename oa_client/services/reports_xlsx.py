@@ -40,10 +40,12 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _label(template: ReportTemplate, code: str, table: str | None = None) -> str:
+def _label(template: ReportTemplate, code: str, table: str | None = None, *, summary: bool = False) -> str:
     item = template.item(code)
     label = template.label(code, table)
-    return f"{label}（{item.unit}）" if item.unit else label
+    if item.unit:
+        label = _("{label}（{unit}）").format(label=label, unit=item.unit)
+    return _("{label}（平均）").format(label=label) if summary and item.aggregate == "mean" else label
 
 
 def _style_header(ws: Any, row: int, ncols: int) -> None:
@@ -70,7 +72,7 @@ def export_aggregate(summary: Any, path: Path) -> Path:
     for key in columns:
         table, _sep, code = key.rpartition(".")
         prefix = localized(template.table(table).title, template.table(table).en) + "·" if table else ""
-        headers.append(prefix + _label(template, code, table or None))
+        headers.append(prefix + _label(template, code, table or None, summary=True))
     for col, text in enumerate(headers, start=1):
         ws.cell(row=3, column=col, value=text)
     _style_header(ws, 3, len(headers))

@@ -113,7 +113,7 @@ def test_xlsx_with_extra_missing_columns_merged_cells_and_formulas(tmp_path):
     with pytest.raises(ValidationError, match=r"合并单元格（A1:D1）"):
         rx.import_form(TOWN_Q, merged)
     formula = _edit(fresh("formula.xlsx"), lambda wb: wb.worksheets[0].cell(row=4, column=4, value="=B2+1"))
-    with pytest.raises(ValidationError, match="户籍人口.*公式"):
+    with pytest.raises(ValidationError, match=r"户籍人口.*公式"):
         rx.import_form(TOWN_Q, formula)
     dropped_row = _edit(fresh("rowgone.xlsx"), lambda wb: wb.worksheets[0].delete_rows(4))
     with pytest.raises(ValidationError, match="缺少项目：户籍人口"):
@@ -142,3 +142,16 @@ def test_xlsx_with_50000_rows_is_refused_quickly_without_loading_it(tmp_path):
     with pytest.raises(ValidationError, match="无法读取Excel文件"):
         rx.import_form(TOWN_Q, tmp_path / "nothing.xlsx")
     assert path.exists()
+
+
+def test_per_head_figures_are_averaged_not_added_in_the_summary():
+    from decimal import Decimal
+
+    from oa_client.domain.reports_fill import aggregate, mean_codes, rollup
+
+    a, b = _good(), {**_good(), "INCOME_CUM": "200.00"}
+    result = aggregate(TOWN_Q, {"a": a, "b": b})
+    assert result.totals["INCOME_CUM"] == Decimal("150") and result.totals["POP_TOTAL"] == 6000
+    assert result.by_unit["a"]["villages.V_AVG"] == pytest.approx(Decimal("3.33"), abs=Decimal("0.01"))
+    tree = rollup(result.by_unit, parent_of={"a": "county", "b": "county"}, means=mean_codes(TOWN_Q))
+    assert tree["county"]["INCOME_CUM"] == Decimal("150") and tree["county"]["POP_TOTAL"] == 6000

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from oa_client.domain.reports_check import validate_submission
-from oa_client.domain.reports_fill import aggregate, rollup
+from oa_client.domain.reports_fill import aggregate, mean_codes, rollup
 from oa_client.domain.reports_records import submission_id, template_of
 from oa_client.errors import NotFoundError, PermissionDenied
 from oa_server import authz
@@ -108,7 +108,7 @@ def overview(
             unit_id=uid, name=units[uid].name if uid in units else uid, parent_id=parent_of.get(uid), state=state,
             late=late, problems=problems, conflicts=len(head.get("conflicts") or []),
             figures={k: _num(v) for k, v in result.by_unit.get(uid, {}).items()}))
-    rolled = rollup(result.by_unit, parent_of=parent_of)
+    rolled = rollup(result.by_unit, parent_of=parent_of, means=mean_codes(template))
     top = [u for u in rolled if parent_of.get(u) not in rolled]
     level = [u for u in rolled if parent_of.get(u) == unit] if unit else top
     children = [{"unit_id": u, "name": units[u].name if u in units else u,
