@@ -5,8 +5,10 @@ store and syncs later; the server is the authority and may still refuse with a r
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from oa_client.domain.catalogue import CATEGORIES, ServiceItem
@@ -16,7 +18,7 @@ from oa_client.domain.ids import new_id
 from oa_client.domain.workdays import shipped_calendar
 from oa_client.errors import NotFoundError, PermissionDenied, ValidationError
 from oa_client.i18n import _
-from oa_client.services.records import append_event, save
+from oa_client.services.records import append_event, attach, save
 from oa_client.store.local import LocalStore
 from oa_client.store.records import Changes
 
@@ -25,6 +27,7 @@ __all__ = [
     "CatalogueEntry",
     "TimelineEntry",
     "act",
+    "attach_files",
     "catalogue",
     "check_form",
     "item_for",
@@ -217,6 +220,25 @@ def submit(store: LocalStore, request_id: str, *, user_id: str, values: dict[str
     changes = changes.merge(_event(store, request_id, user_id=user_id, action="submit", step=APPLY_STEP,
                                    opinion=_("提交申请"), form=form))
     return changes
+
+
+def attach_files(store: LocalStore, request_id: str, item: ServiceItem, values: dict[str, Any]) -> dict[str, Any]:
+    """Store files picked for attachment fields (encrypted, synced with the request); the form keeps
+    only their hash, name and size."""
+    out = dict(values)
+    for spec in item.form.fields:
+        if spec.type != "attachment" or not isinstance(out.get(spec.key), list):
+            continue
+        files = []
+        for f in out[spec.key]:
+            if isinstance(f, dict) and f.get("path"):
+                data = Path(f["path"]).read_bytes()
+                attach(store, owner_kind="request", owner_id=request_id, name=str(f.get("name") or ""),
+                       data=data)
+                f = {"sha256": hashlib.sha256(data).hexdigest(), "name": f.get("name"), "size": len(data)}
+            files.append(f)
+        out[spec.key] = files
+    return out
 
 
 def _has_start(store: LocalStore, request_id: str) -> bool:

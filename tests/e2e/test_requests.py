@@ -427,3 +427,22 @@ def test_who_may_apply_and_a_new_catalogue_version(desk: Desk):
     assert chief.engine.sync().rejected == 0
     rec = chief.store.records.get("requests", mine["id"])
     assert rec["item_version"] == 2 and rec["approver_ids"] == [desk.uid("zhouli")]  # never himself
+
+
+def test_a_picked_attachment_is_stored_and_uploaded_with_the_request(desk: Desk, tmp_path: Path):
+    applicant = desk(APPLICANT)
+    applicant.engine.sync()
+    entry = _entry(applicant, "TRAVEL_EXPENSE")
+    draft = rq.new_draft(applicant.store, record_id=entry.record_id, user_id=desk.uid(APPLICANT))
+    scan = tmp_path / "票据.pdf"
+    scan.write_bytes(b"%PDF-1.4 receipts " * 200)
+    picked = {**draft["form"], **FILLED["TRAVEL_EXPENSE"],
+              "attachments": [{"sha256": "pending", "name": scan.name, "path": str(scan)}]}
+    stored = rq.attach_files(applicant.store, draft["id"], entry.item, picked)
+    (file,) = stored["attachments"]
+    assert file == {"sha256": hashlib.sha256(scan.read_bytes()).hexdigest(), "name": "票据.pdf",
+                    "size": scan.stat().st_size}
+    rq.submit(applicant.store, draft["id"], user_id=desk.uid(APPLICANT), values=stored, today=TODAY)
+    report = applicant.engine.sync()
+    assert report.rejected == 0 and report.uploaded == 1
+    assert applicant.transport.blob_size(file["sha256"]) == file["size"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -88,13 +87,12 @@ class FormDialog(QDialog):
         self.accept()
 
     def attach(self, editor: FieldEditor) -> None:
-        """Pick files for an attachment field (hashed; uploaded with the request)."""
+        """Pick files for an attachment field; they are read, hashed and stored (encrypted) on a
+        worker when the form is saved (`requests.attach_files`)."""
         paths, _filter = QFileDialog.getOpenFileNames(self, _("选择附件"))
         files = list(editor.files)
         for name in paths:
-            data = Path(name).read_bytes()  # a user-picked file, read once
-            files.append({"sha256": hashlib.sha256(data).hexdigest(), "name": Path(name).name,
-                          "size": len(data), "path": name})
+            files.append({"sha256": "pending", "name": Path(name).name, "path": name})
         editor.set_value(files)
 
 

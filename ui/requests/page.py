@@ -378,10 +378,11 @@ class RequestsPage(QWidget):
 
         def save(values: dict[str, Any], submit: bool) -> None:
             def work(_cancel) -> str:
+                stored = rq.attach_files(store, request["id"], entry.item, values)
                 if submit:
-                    rq.submit(store, request["id"], user_id=me, values=values)
+                    rq.submit(store, request["id"], user_id=me, values=stored)
                     return _("已提交，将在联网后送达审批人。")
-                rq.save_draft(store, request["id"], values)
+                rq.save_draft(store, request["id"], stored)
                 return _("草稿已保存。")
 
             run_op(self, work, success=lambda msg: (self.status.setText(msg), self._wrote()),
