@@ -202,6 +202,8 @@ def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
         title = " ".join(str(p) for p in (rec.get("number"), rec.get("title", "")) if p)
         deadline = str(rec.get("due_at") or rec.get("deadline") or "")
         if rec.get("state") in OPEN_REQUEST_STATES and user_id in (rec.get("approver_ids") or []):
+            if any(user_id in (n.get("to") or []) for n in rec.get("notices") or []):
+                title = _("【流程已调整】") + title  # the applicant changed the form after submitting
             items.append(_item("approve", "requests", rec, title, deadline=deadline,
                                urgency=rec.get("urgency") or "", today=today))
         elif rec.get("state") == "returned" and rec.get("applicant_id") == user_id:

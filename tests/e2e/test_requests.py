@@ -283,6 +283,8 @@ def test_an_amount_raised_after_submission_adds_the_leader_and_tells_the_approve
     zhouli = desk("zhouli")
     zhouli.engine.sync()
     assert zhouli.store.records.get("requests", rid)["notices"][0]["message"]
+    (told,) = [t for t in todo_items(zhouli.store, user_id=desk.uid("zhouli")) if t.record_id == rid]
+    assert told.title.startswith("【流程已调整】")
     visited = _carry(desk, rid)
     assert [s for s, _w in visited] == ["head", "finance", "leader"]
 
