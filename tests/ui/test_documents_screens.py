@@ -279,7 +279,6 @@ def test_compose_saves_a_draft_then_sends_it_for_review(qtbot, tmp_path, file_ke
     window.navigate(1)
     page = window.record_pages[1]
     compose = page.compose()
-    qtbot.addWidget(compose)
     form = compose.form
     qtbot.waitUntil(lambda: "普宁市人民政府" in form.units, timeout=WAIT)
     assert form.issuer_name.text() == "洪阳镇人民政府"
@@ -304,6 +303,17 @@ def test_compose_saves_a_draft_then_sends_it_for_review(qtbot, tmp_path, file_ke
     page.tabs.setCurrentIndex(3)  # 草稿
     qtbot.waitUntil(lambda: _rows(page) == ["洪阳镇人民政府关于增设防汛物资储备点的请示"],
                     timeout=WAIT)
+    # the draft's window offers 送审 and 修改要素, which brings the elements back into the form
+    form.title.setText("（未保存的改动）")
+    w = page.open_document(doc_id)  # the page owns it (closed = deleted)
+    qtbot.waitUntil(lambda: w.view is not None, timeout=WAIT)
+    assert "submit" in w.action_buttons and w.edit_elements.isVisibleTo(w)
+    w.edit_elements.click()
+    qtbot.waitUntil(lambda: form.heading.text() == "修改草稿", timeout=WAIT)
+    assert form.title.text() == "洪阳镇人民政府关于增设防汛物资储备点的请示"
+    assert (form.main_to.text(), form.cc_to.text()) == ("普宁市人民政府", "普宁市财政局")
+    assert form.attachments.count() == 1 and form.doc_id == doc_id
+    w.close()
     # 送核稿: the same draft (not a second one), then it leaves 草稿
     with qtbot.waitSignal(page.wrote, timeout=5000, raising=False) as wrote:
         assert form.request(submit=True)

@@ -174,6 +174,20 @@ def read_attachment(store: LocalStore, attachment_id: str) -> bytes:
     return store.blobs.read(attachment_id)
 
 
+def draft_values(store: LocalStore, doc_id: str) -> dict:
+    """A draft's elements as the compose form shows them (unit names, attachments listed)."""
+    doc = svc.get_document(store, doc_id)
+    names = {v: k for k, v in unit_ids_by_name(store).items()}
+    return {**{k: doc.get(k) for k in ("secrecy", "urgency", "title", "body", "note",
+                                        "issuer_name")},
+            "kind": doc.get("doc_kind"), "main_to": doc.get("main_to_names") or [],
+            "cc_to": doc.get("cc_to_names") or [],
+            "countersign_departments": [names.get(i, i) for i in
+                                        doc.get("countersign_departments") or []],
+            "attachments": [{"name": a.get("name") or "", "size": a.get("size") or 0,
+                             "data": None} for a in doc.get("attachments") or []]}
+
+
 def _ids_of(store: LocalStore, names: list[str], field: str) -> list[str]:
     known = unit_ids_by_name(store)
     missing = [n for n in names if n not in known]

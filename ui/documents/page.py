@@ -440,6 +440,7 @@ class DocumentsPage(QWidget):
             w = DocumentWindow(self.session, doc_id, offline=self.is_offline, parent=self)
             w.watermark.set_text(self.watermark.text)
             w.changed.connect(self._wrote)
+            w.edit_requested.connect(self.edit_draft)
             w.destroyed.connect(lambda *_a, d=doc_id: self.windows.pop(d, None))
             w.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             self.windows[doc_id] = w
@@ -483,6 +484,20 @@ class DocumentsPage(QWidget):
         self.compose_window.show()
         self.compose_window.raise_()
         return self.compose_window
+
+    def edit_draft(self, doc_id: str) -> None:
+        """The compose form on an existing draft (its elements, then 保存 / 送核稿)."""
+        store = self.session.store
+
+        def show(values: dict[str, Any]) -> None:
+            window = self.compose()
+            if window is not None:
+                window.form.load(values)
+                window.form.doc_id = doc_id
+                window.form.heading.setText(_("修改草稿"))
+
+        run_op(self, lambda _c: data.draft_values(store, doc_id), success=show,
+               failure=self._read_failed)
 
     def _save_draft(self, values: dict[str, Any], submit: bool) -> None:
         store, me = self.session.store, self.session.me

@@ -62,6 +62,7 @@ class DocumentWindow(QWidget):
     """One 公文, opened from a list; refreshed after every sync and every action taken here."""
 
     changed = Signal(str)  # document id: something was written locally
+    edit_requested = Signal(str)  # document id: 修改要素 of a draft (the compose form opens)
     loaded = Signal()  # a view is on screen
 
     def __init__(self, session, doc_id: str, *, offline: Callable[[], bool] | None = None,
@@ -115,6 +116,9 @@ class DocumentWindow(QWidget):
         self.edit_body = QPushButton(_("修改正文(&E)…"))
         self.edit_body.clicked.connect(self._edit_body)
         self.body.bar.addWidget(self.edit_body)
+        self.edit_elements = QPushButton(_("修改要素…"))
+        self.edit_elements.clicked.connect(lambda: self.edit_requested.emit(self.doc_id))
+        self.body.bar.addWidget(self.edit_elements)
         self.watermark = Watermark(self.body.text.viewport())
         ll.addWidget(body_box, 1)
         att_box = QGroupBox(_("附件"))
@@ -243,6 +247,7 @@ class DocumentWindow(QWidget):
             first = {"body": revisions[0]["previous"], "author_name": _("原稿"), "no": 0}
             revisions = [first, *revisions]
         self.body.set_content(v.body, revisions, opened.names)
+        self.edit_elements.setVisible(v.flow_status == "not_started" and v.can("submit"))
         self.edit_body.setVisible(v.direction == "outgoing" and bool(v.allowed)
                                   and v.state not in ("number", "seal", "dispatch", "dispatched"))
         self.attachments.clear()
