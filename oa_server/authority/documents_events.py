@@ -232,6 +232,8 @@ class DocumentEvents(FlowEvents):
                 user = ctx.org.user(signer)
                 data.update(signed_off_on=today(ctx).isoformat(),
                             signed_body_rev=int(data.get("body_rev") or 0))
+                if not data.get("date") or str(data["date"]) < data["signed_off_on"]:
+                    data["date"] = data["signed_off_on"]  # 成文日期: the day the leader signed
                 if user is not None:
                     data["signers"] = [user.name]
             if action == "approve" and step == "number":

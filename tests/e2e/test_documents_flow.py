@@ -55,6 +55,7 @@ def sign_off(d: dict[str, Desk], doc_id: str) -> None:
     director.sync()
     rec = director.doc(doc_id)
     assert rec["state"] == "recheck" and rec["signers"] == ["梁海涛"] and rec["signed_off_on"]
+    assert rec["date"] == rec["signed_off_on"]  # 成文日期
     director.act(doc_id, "approve", "recheck", opinion="复核无误。")
 
 
