@@ -3,14 +3,12 @@ waiting for my approval with everything needed to decide, and the office statist
 
 from __future__ import annotations
 
-import html
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from oa_client.domain.catalogue import CATEGORIES, planned_stages
-from oa_client.domain.forms import compute
-from oa_client.domain.forms_values import is_empty, localized
+from oa_client.domain.catalogue import CATEGORIES
+from oa_client.domain.forms_values import localized
 from oa_client.errors import OAError
 from oa_client.i18n import _
 from oa_client.services import requests as rq
@@ -36,6 +34,8 @@ from ui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from ui.requests.detail import detail_html
+from ui.requests.detail import esc as _e
 from ui.requests.dialogs import FormDialog, PersonDialog
 from ui.watermark import Watermark
 
@@ -43,33 +43,6 @@ _CATEGORY_IDS = (_("全部类别"), _("人事"), _("财务"), _("行政"), _("�
 _TAB_IDS = (_("事项清单"), _("我的申请"), _("待我审批"), _("办理统计"))
 TABS = ("事项清单", "我的申请", "待我审批", "办理统计")
 ROLE_IDS_WORDS = {"approve": "同意", "return": "退回修改", "reject": "不予批准"}
-
-
-def _e(text: Any) -> str:
-    return html.escape(str(text if text is not None else ""))
-
-
-def _local(text: Any) -> str:
-    """An ISO time from the server as local wall-clock time, to the minute."""
-    try:
-        when = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return str(text or "")[:16].replace("T", " ")
-    if when.tzinfo is not None:
-        when = when.astimezone()
-    return when.strftime("%Y-%m-%d %H:%M")
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, dict):
-        if "start" in value:
-            return f"{value.get('start', '')} — {value.get('end', '')}"
-        return str(value.get("name") or value.get("id") or "")
-    if isinstance(value, list):
-        return "、".join(_show(v) for v in value)
-    if isinstance(value, bool):
-        return _("是") if value else _("否")
-    return str(value)
 
 
 class RequestsPage(QWidget):
@@ -447,53 +420,8 @@ class RequestsPage(QWidget):
                 b.setEnabled(True)
 
     def detail_html(self, store, request_id: str) -> str:
-        """Everything about one request: form, route, where it is, notices, timeline, outputs."""
-        rec = store.records.get("requests", request_id)
-        item = rq.item_for(store, rec)
-        entries, now = rq.timeline(store, request_id)
-        out = [f"<h3>{_e(rec.get('title') or item.title())}</h3>",
-               f"<p>{_e(_('编号'))}：{_e(now['number'] or _('（提交后由服务器编号）'))}　"
-               f"{_e(_('状态'))}：<b>{_e(now['state'])}</b></p>"]
-        if now["step"] and rec.get("state") in ("submitted", "in_review"):
-            due = _local(now["due_at"])
-            late = f"<span style='color:#b00020'>{_e(_('已超过办理时限'))}</span>" if now["overdue"] else ""
-            out.append(f"<p>{_e(_('当前环节'))}：{_e(now['step'])}　{_e(_('办理人'))}：{_e('、'.join(now['holders']))}"
-                       f"　{_e(_('时限'))}：{_e(due)} {late}</p>")
-        for notice in now["notices"]:
-            out.append(f"<p style='background:#fff4ce;padding:4px'>⚠ {_e(notice.get('message'))}</p>")
-        stages = planned_stages(item, rec.get("form") or {}, workdays_between=rq.workdays_between)
-        out.append(f"<p>{_e(_('审批流程'))}：{_e(' → '.join('+'.join(s.title() for s in st.steps) for st in stages))}</p>")
-        out.append("<table cellspacing='0' cellpadding='3' border='1' style='border-color:#ccc'>")
-        form = compute(item.form, rec.get("form") or {}, workdays_between=rq.workdays_between)
-        for spec in item.form.fields:
-            if not is_empty(form.get(spec.key)):
-                out.append(f"<tr><td bgcolor='#f3f3f3'>{_e(spec.title())}</td><td>{_e(_show(form[spec.key]))}"
-                           f"{_e(spec.unit)}</td></tr>")
-        out.append("</table>")
-        if entries:
-            out.append(f"<h4>{_e(_('办理过程'))}</h4><ol>")
-            for e in entries:
-                when = _local(e.at)
-                status = ""
-                if e.status in ("superseded", "rejected"):
-                    status = f"　<span style='color:#b00020'>（{_e(e.reason or _('未被采纳'))}）</span>"
-                elif e.status == "pending":
-                    status = f"　<span style='color:#777'>（{_e(_('待同步'))}）</span>"
-                extra = ""
-                if e.extra.get("signer_name"):
-                    extra = _("，加签：{name}").format(name=e.extra["signer_name"])
-                elif e.extra.get("to_name"):
-                    extra = _("，交给：{name}").format(name=e.extra["to_name"])
-                out.append(f"<li>{_e(when)}　{_e(e.who)}　<b>{_e(e.action)}</b>"
-                           f"{_e('（' + e.step + '）') if e.step else ''}{_e(extra)}"
-                           f"{'：' + _e(e.opinion) if e.opinion else ''}{status}</li>")
-            out.append("</ol>")
-        for output in now["outputs"]:
-            seal = _("（已由服务器加盖{seal}）").format(seal=output.get("seal")) if output.get("sealed") else ""
-            body = "".join(f"<p>{_e(p)}</p>" for p in output.get("text") or [])
-            out.append(f"<h4>{_e(output.get('name'))}　{_e(output.get('number'))}{_e(seal)}</h4>"
-                       f"<div style='border:1px solid #c00;padding:6px'>{body}</div>")
-        return "".join(out)
+        """Everything about one request (runs on a worker)."""
+        return detail_html(store, request_id)
 
     # -- actions -------------------------------------------------------------------------------
     def edit_current(self) -> FormDialog | None:
