@@ -21,7 +21,9 @@ Public API (stable; the screens in ui/documents/ build on it):
 - `list_documents(store, *, me, box, query="", kind=None, urgency=None, state=None,
   limit=500) -> list[dict]` for boxes todo/doing/done/drafts/incoming/outgoing/to_read.
 - `phrases(store, *, me)`, `add_phrase`, `remove_phrase` (常用意见);
-  `delegations(store, *, me)`, `delegate(...)` (委托); `resend` / `chase` (重发/催收).
+  `delegations(store, *, me)`, `delegate(...)` (委托); `resend` / `chase` (重发/催收)
+  — these live in documents_boxes.py and are re-exported here.
+- `request_seal(transport, *, doc_id)`: 用印 online (the server renders and seals).
 
 Record fields (collection `documents`): columns direction, doc_kind, title, body, doc_number,
 secrecy, urgency, state, unit_id, created_at; data: the other elements (copy_no, secrecy_term,
@@ -35,33 +37,41 @@ body_rev, voided_numbers, sealed_attachment_id, source_id, sender_unit_id, recip
 from __future__ import annotations
 
 import difflib
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from oa_client.domain.document import parse_document, problems
 from oa_client.domain.ids import new_id
 from oa_client.domain.workflow import Event
-from oa_client.errors import NotFoundError, PermissionDenied, ValidationError
+from oa_client.errors import PermissionDenied, ValidationError
 from oa_client.i18n import _
 from oa_client.services import records as rec_svc
-from oa_client.services.documents_flow import dumps_values, replay
+from oa_client.services.documents_boxes import (
+    BOXES,
+    FINAL_STATES,
+    add_phrase,
+    chase,
+    delegate,
+    delegations,
+    list_documents,
+    phrases,
+    remove_phrase,
+    resend,
+)
+from oa_client.services.documents_flow import dumps_values, get_document, me_ids, now_or, replay
 from oa_client.services.documents_view import DocumentView, build_view
 from oa_client.store.local import LocalStore
 from oa_client.store.records import Changes
 
 __all__ = [
-    "BOXES", "MAX_ATTACHMENT_BYTES", "DocumentView", "act", "add_phrase", "attach_file", "chase",
-    "compare", "compose", "delegate", "delegations", "get_document", "list_documents",
-    "open_document", "phrases", "remove_phrase", "request_seal", "resend", "save_body",
-    "update_draft",
-    "validate",
+    "BOXES", "FINAL_STATES", "MAX_ATTACHMENT_BYTES", "DocumentView", "act", "add_phrase",
+    "attach_file", "chase", "compare", "compose", "delegate", "delegations", "get_document",
+    "list_documents", "me_ids", "open_document", "phrases", "remove_phrase", "request_seal",
+    "resend", "save_body", "update_draft", "validate",
 ]
 
-BOXES = ("todo", "doing", "done", "drafts", "incoming", "outgoing", "to_read")
 #: largest attachment a 公文 may carry (the server refuses a bigger declared size too)
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
-#: states in which a document's work is over
-FINAL_STATES = ("dispatched", "archived", "refused")
 #: elements a client may write on a document (the rest is the server's)
 ELEMENT_FIELDS = (
     "direction", "doc_kind", "title", "body", "secrecy", "secrecy_term", "urgency", "copy_no",
@@ -74,21 +84,6 @@ SERVER_FIELDS = (
     "reader_ids", "read_ids", "body_rev", "voided_numbers", "sealed_attachment_id", "source_id",
     "sender_unit_id", "recipient_unit_id", "signed_off_on", "audience_users", "audience_roles",
 )
-
-
-# -- who I am ------------------------------------------------------------------------------
-
-def me_ids(me: dict[str, Any]) -> tuple[str, str, str | None]:
-    """(user id, unit id, department id) of a `/me` dict (or a flat one with unit_id)."""
-    unit = me.get("unit") if isinstance(me.get("unit"), dict) else {}
-    dept = me.get("department") if isinstance(me.get("department"), dict) else {}
-    unit_id = str(me.get("unit_id") or (unit or {}).get("id") or "")
-    dept_id = me.get("department_id") or (dept or {}).get("id")
-    return str(me.get("id") or ""), unit_id, str(dept_id) if dept_id else None
-
-
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
 
 
 # -- elements ------------------------------------------------------------------------------
@@ -198,18 +193,10 @@ def compose(store: LocalStore, *, me: dict[str, Any], fields: dict[str, Any],
     record = _clean(fields, store)
     doc_id = str(fields.get("id") or new_id())
     record.update(id=doc_id, direction="outgoing", state="draft", unit_id=unit_id,
-                  created_at=_now(now).isoformat(), drafter_id=user_id,
+                  created_at=now_or(now).isoformat(), drafter_id=user_id,
                   drafter_name=str(me.get("name") or ""), department_id=dept_id,
                   body_rev=0, attachments=record.get("attachments") or [])
     return doc_id, rec_svc.save(store, "documents", record)
-
-
-def get_document(store: LocalStore, doc_id: str) -> dict[str, Any]:
-    """A live document record; NotFoundError when absent or deleted."""
-    doc = store.records.get("documents", doc_id)
-    if doc.get("deleted"):
-        raise NotFoundError(_("找不到该公文，可能已被删除或您无权查看"), id=doc_id)
-    return doc
 
 
 def may_edit_draft(store: LocalStore, me: dict[str, Any], doc: dict[str, Any]) -> bool:
@@ -300,7 +287,7 @@ def act(store: LocalStore, *, me: dict[str, Any], doc_id: str, action: str,
     """
     user_id, unit_id, dept_id = me_ids(me)
     doc = get_document(store, doc_id)
-    at = _now(now)
+    at = now_or(now)
     workflow, state, _records = replay(store, doc)
     changes = Changes(collections={"documents", "document_events"})
     pending: list[dict[str, Any]] = []
@@ -385,7 +372,7 @@ def save_body(store: LocalStore, *, me: dict[str, Any], doc_id: str, body: str,
         raise PermissionDenied(_("只有当前环节的办理人可以修改正文"))
     if doc.get("direction") == "incoming":
         raise PermissionDenied(_("收文的正文不能修改"))
-    at = _now(now).isoformat()
+    at = now_or(now).isoformat()
     step = state.current.step if state.current else "draft"
     revision = {"id": new_id(), "document_id": doc_id, "base_rev": int(doc.get("body_rev") or 0),
                 "author_id": user_id, "author_name": str(me.get("name") or ""), "body": body,
@@ -413,157 +400,6 @@ def compare(old: str, new: str) -> list[tuple[str, str]]:
     return out
 
 
-# -- lists ---------------------------------------------------------------------------------
-
-def _matches(doc: dict[str, Any], query: str, kind: str | None, urgency: str | None,
-             state: str | None) -> bool:
-    if kind and doc.get("doc_kind") != kind:
-        return False
-    if urgency and (doc.get("urgency") or "") != urgency:
-        return False
-    if state and doc.get("state") != state:
-        return False
-    if query:
-        hay = " ".join(str(doc.get(k) or "") for k in ("title", "doc_number", "drafter_name"))
-        return query in hay
-    return True
-
-
-def _my_events(store: LocalStore, user_id: str) -> set[str]:
-    rows = store.db.query("SELECT DISTINCT document_id FROM document_events WHERE actor_id = ?"
-                          " AND deleted = 0", (user_id,))
-    return {r[0] for r in rows}
-
-
-def list_documents(store: LocalStore, *, me: dict[str, Any], box: str, query: str = "",
-                   kind: str | None = None, urgency: str | None = None,
-                   state: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
-    """Documents of one box, newest first: todo (I hold it now), doing (I acted, still
-    running), done (I acted, finished), drafts (my unsent drafts), incoming, outgoing,
-    to_read (传阅 to me, not yet read)."""
-    if box not in BOXES:
-        raise ValidationError(_("未知的公文列表：{box}").format(box=box), field="box")
-    user_id, _unit, _dept = me_ids(me)
-    query = " ".join(query.split())
-    if box in ("incoming", "outgoing", "drafts"):
-        # big boxes: filters on indexed columns in SQL, only the page is decoded
-        sql, params = "SELECT id FROM documents WHERE deleted = 0", []
-        for col, value in (("direction", box if box != "drafts" else None),
-                           ("state", "draft" if box == "drafts" else state),
-                           ("doc_kind", kind), ("urgency", urgency)):
-            if value:
-                sql += f" AND {col} = ?"
-                params.append(value)
-        if query:
-            sql += " AND (instr(title, ?) > 0 OR instr(coalesce(doc_number, ''), ?) > 0)"
-            params += [query, query]
-        if box == "drafts":
-            sql += " AND instr(data, ?) > 0"
-            params.append(user_id)
-        ids = [r[0] for r in store.db.query(sql + " ORDER BY created_at DESC LIMIT ?",
-                                            (*params, limit))]
-        found = store.records.get_many("documents", ids)
-        docs = [found[i] for i in ids if i in found]
-        if box == "drafts":
-            docs = [d for d in docs if d.get("drafter_id") in (None, user_id)]
-    else:
-        rows = store.db.query("SELECT id FROM documents WHERE deleted = 0 AND instr(data, ?) > 0"
-                              " ORDER BY created_at DESC", (user_id,))
-        ids = [r[0] for r in rows]
-        if box in ("doing", "done"):
-            acted = _my_events(store, user_id)
-            ids = list(dict.fromkeys([*ids, *acted]))
-        found = store.records.get_many("documents", ids)
-        docs = [found[i] for i in ids if i in found and not found[i].get("deleted")]
-        if box == "todo":
-            docs = [d for d in docs if user_id in (d.get("holder_ids") or [])
-                    and d.get("state") not in FINAL_STATES]
-        elif box == "to_read":
-            docs = [d for d in docs if user_id in (d.get("reader_ids") or [])
-                    and user_id not in (d.get("read_ids") or [])]
-        else:
-            acted = _my_events(store, user_id)
-            mine = [d for d in docs if d["id"] in acted and user_id not in (d.get("holder_ids") or [])]
-            final = box == "done"
-            docs = [d for d in mine if (d.get("state") in FINAL_STATES) == final]
-        docs.sort(key=lambda d: str(d.get("created_at") or ""), reverse=True)
-    return [d for d in docs if _matches(d, query, kind, urgency, state)][:limit]
-
-
-# -- phrases and delegations ---------------------------------------------------------------
-
-def phrases(store: LocalStore, *, me: dict[str, Any]) -> list[dict[str, Any]]:
-    """My 常用意见 (collection `phrases`), in the order I saved them."""
-    user_id, _unit, _dept = me_ids(me)
-    return store.records.list("phrases", where={"owner_id": user_id}, order_by="id", limit=500)
-
-
-def add_phrase(store: LocalStore, *, me: dict[str, Any], text: str) -> Changes:
-    """Save a 常用意见 (empty text refused)."""
-    user_id, _unit, _dept = me_ids(me)
-    text = " ".join(text.split())
-    if not text:
-        raise ValidationError(_("常用意见不能为空"), field="text")
-    return rec_svc.save(store, "phrases", {"owner_id": user_id, "text": text})
-
-
-def remove_phrase(store: LocalStore, *, me: dict[str, Any], phrase_id: str) -> Changes:
-    """Delete one of my 常用意见."""
-    return rec_svc.delete(store, "phrases", phrase_id)
-
-
-def delegations(store: LocalStore, *, me: dict[str, Any]) -> list[dict[str, Any]]:
-    """委托 I gave or received (collection `delegations`)."""
-    user_id, _unit, _dept = me_ids(me)
-    return [d for d in store.records.list("delegations", limit=1000)
-            if user_id in (d.get("principal_id"), d.get("delegate_id"))]
-
-
-def delegate(store: LocalStore, *, me: dict[str, Any], delegate_id: str, start: date,
-             end: date) -> Changes:
-    """Let `delegate_id` act for me on every 公文 from `start` to `end` (inclusive)."""
-    user_id, _unit, _dept = me_ids(me)
-    if not delegate_id or delegate_id == user_id:
-        raise ValidationError(_("请选择受委托人（不能是本人）"), field="delegate_id")
-    if end < start:
-        raise ValidationError(_("委托期限不完整或结束日期早于开始日期"), field="end")
-    return rec_svc.save(store, "delegations", {
-        "principal_id": user_id, "delegate_id": delegate_id, "start": start.isoformat(),
-        "end": end.isoformat(), "principal_name": str(me.get("name") or "")})
-
-
-# -- exchange receipts ---------------------------------------------------------------------
-
-def _receipt_action(store: LocalStore, *, me: dict[str, Any], doc_id: str, unit_id: str,
-                    kind: str, now: datetime | None) -> Changes:
-    user_id, _unit, _dept = me_ids(me)
-    doc = get_document(store, doc_id)
-    receipts = doc.get("receipts") or {}
-    if doc.get("direction") != "outgoing" or unit_id not in receipts:
-        raise ValidationError(_("该单位不在本文的分发范围内"), field="unit_id")
-    status = receipts[unit_id].get("status")
-    if kind == "chase" and status not in ("sent", "delivered"):
-        raise ValidationError(_("该单位已签收或已退回，无需催收"), field="unit_id")
-    at = _now(now).isoformat()
-    return rec_svc.append_event(store, "document_events", {
-        "document_id": doc_id, "receipt_action": kind, "receiving_unit_id": unit_id,
-        "actor_id": user_id,
-        "actor_name": str(me.get("name") or ""), "action": "urge", "at": at, "created_at": at,
-        "status": "pending"})
-
-
-def resend(store: LocalStore, *, me: dict[str, Any], doc_id: str, unit_id: str,
-           now: datetime | None = None) -> Changes:
-    """重发: send the document again to one receiving unit (after it was returned or lost)."""
-    return _receipt_action(store, me=me, doc_id=doc_id, unit_id=unit_id, kind="resend", now=now)
-
-
-def chase(store: LocalStore, *, me: dict[str, Any], doc_id: str, unit_id: str,
-          now: datetime | None = None) -> Changes:
-    """催收: remind a receiving unit that has not signed for the document yet."""
-    return _receipt_action(store, me=me, doc_id=doc_id, unit_id=unit_id, kind="chase", now=now)
-
-
 def request_seal(transport: Any, *, doc_id: str) -> dict[str, Any]:
     """用印 online: ask the server to lay out and seal the document once the 用印 step is
     taken (印章管理员 only); the sealed PDF arrives as an attachment with the next sync.
@@ -574,4 +410,4 @@ def request_seal(transport: Any, *, doc_id: str) -> dict[str, Any]:
 def open_document(store: LocalStore, doc_id: str, *, me: dict[str, Any],
                   now: datetime | None = None) -> DocumentView:
     """Everything the document window shows (see documents_view.DocumentView)."""
-    return build_view(store, doc_id, me=me, now=_now(now))
+    return build_view(store, doc_id, me=me, now=now_or(now))
