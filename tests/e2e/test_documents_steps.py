@@ -149,3 +149,21 @@ def test_joint_issue_countersigned_in_parallel_by_both_units(desks):
     deputy.sync()
     view = deputy.view(doc_id)
     assert view.state == "sign_off" and view.holder_names == ["林慧敏"] and view.can("approve")
+
+
+def test_urge_and_reassign(desks):
+    clerk = desks[CLERK]
+    doc_id, _ = docs.compose(clerk.store, me=clerk.me, fields=request_fields(clerk))
+    clerk.act(doc_id, "submit", "draft")
+    clerk.act(doc_id, "urge", "review", opinion="加急件，请尽快核稿。")  # 催办 by the drafter
+    director, deputy = desks[DIRECTOR], desks["zhuyanping"]
+    director.sync()
+    assert not director.view(doc_id).can("urge")  # the holder does not urge himself
+    director.act(doc_id, "reassign", "review", to_user=deputy.id, opinion="请朱副镇长代为核稿。")
+    deputy.sync()
+    view = deputy.view(doc_id)
+    assert view.state == "review" and view.holder_names == ["朱艳萍"] and view.can("approve")
+    assert [(e.action_label, e.opinion) for e in view.timeline][-2:] == [
+        ("催办", "加急件，请尽快核稿。"), ("转办", "请朱副镇长代为核稿。")]
+    deputy.act(doc_id, "approve", "review")
+    assert deputy.doc(doc_id)["state"] == "sign_off"
