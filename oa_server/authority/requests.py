@@ -313,6 +313,7 @@ class RequestEvents(FlowEvents):
 
 def reassign_departed(ctx: Ctx, flow: RequestEvents, subject: dict[str, Any]) -> int:
     """A step held by someone who left goes to the position's new holder or the unit head (logged)."""
+    settle(ctx, {("requests", str(subject["id"]))})  # read through ctx.records: see `settle`
     settle_children(ctx, str(subject["id"]))
     try:
         state = flow.state(ctx, subject)

@@ -291,18 +291,25 @@ def test_an_amount_raised_after_submission_adds_the_leader_and_tells_the_approve
 
 def test_an_approver_who_left_is_replaced_and_it_is_logged(desk: Desk, live: LiveServer):
     _e, rid = _submitted(desk, "OVERTIME")
+    _e, other = _submitted(desk, "OVERTIME")
     applicant = desk(APPLICANT)
     rec = applicant.store.records.get("requests", rid)
     assert rec["approver_ids"] == [desk.uid("zhouli")]
     admin = desk("huangwei")
     admin.transport.request("POST", f"/admin/users/{desk.uid('zhouli')}/disable")
     try:
+        # an applicant's 催办 hands the step over at once ...
         rq.act(applicant.store, rid, user_id=desk.uid(APPLICANT), action="urge", opinion="请尽快审批")
         assert applicant.engine.sync().rejected == 0
         rec = applicant.store.records.get("requests", rid)
         assert rec["approver_ids"] == [desk.uid("fangzhiyuan")]  # no other 分管领导: the unit head
         entries, _now = rq.timeline(applicant.store, rid)
         assert any(e.action == "转办" and "不在岗" in e.opinion for e in entries)
+        # ... and the administrator's sweep hands over every other step she held
+        assert admin.transport.request("POST", "/requests/sweep").json() == {"reassigned": 1}
+        applicant.engine.sync()
+        assert applicant.store.records.get("requests", other)["approver_ids"] == [desk.uid("fangzhiyuan")]
+        assert admin.transport.request("POST", "/requests/sweep").json() == {"reassigned": 0}
         log = desk("hexiaoqin").transport.request("GET", "/audit", params={"action": "request.reassigned"})
         body = log.json()
         rows = body if isinstance(body, list) else body.get("entries", body.get("items", []))
