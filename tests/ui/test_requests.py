@@ -170,3 +170,25 @@ def test_apply_approve_and_export(qtbot, tmp_path, file_keyring, demo_server):
     assert page.stats_table.item(0, 0).text()
     assert Qt.AlignmentFlag.AlignRight
     close_main(qtbot, window)
+
+
+def test_screens_for_the_screenshot_run(qtbot, tmp_path, file_keyring, demo_server):
+    shell = make_shell(tmp_path, file_keyring, demo_server.url)
+    window = sign_in(qtbot, shell, "liuyang")  # the applicant of the demo requests
+    wait_synced(qtbot, window)
+    window.resize(1360, 820)
+    window.navigate(3)
+    page = window.record_pages[3]
+    shots: list[str] = []
+
+    def shot(widget, name: str) -> None:
+        image = widget.grab().toImage()
+        assert image.width() > 300 and image.height() > 300
+        shots.append(name)
+
+    page.screenshots(shot, window, lambda cond, timeout=30: qtbot.waitUntil(cond, timeout=int(timeout * 1000)))
+    assert shots == ["06-requests-catalogue", "06b-request-form", "06c-requests-mine", "06d-requests-approve",
+                     "06e-requests-stats"]
+    assert page.mine_list.count() == 6  # the demo requests, numbered by the server
+    assert all(r.get("number") for r in page.mine)
+    close_main(qtbot, window)
