@@ -166,7 +166,7 @@ def test_leader_walks_lists_filters_and_signs_off_in_the_document_window(
     assert seen == [], f"I/O on the GUI thread: {sorted(set(seen))}"
 
 
-def test_action_bar_offers_only_what_each_user_may_do(qtbot, tmp_path, demo_server):
+def test_action_bar_offers_only_what_each_user_may_do(qtbot, tmp_path, demo_server, monkeypatch):
     doc_id, actors = issue_document(demo_server.url, tmp_path / "actors", stop_after="sign_off")
     try:
         director = _window(qtbot, actors["chenweijie"], doc_id)  # holds 复核
@@ -174,12 +174,36 @@ def test_action_bar_offers_only_what_each_user_may_do(qtbot, tmp_path, demo_serv
         assert director.action_buttons["approve"].text().startswith("同意")
         drafter = _window(qtbot, actors["huangxiaomei"], doc_id)  # drafted it, holds nothing now
         assert "approve" not in drafter.action_buttons and "return" not in drafter.action_buttons
+        # 转办 from the bar: the director hands 复核 to the deputy (a person picked in a dialog)
+        import ui.documents.window as window_module
+
+        class Picked:
+            def __init__(self, title, people, parent, **kwargs):
+                self.people = dict(people)
+
+            def exec(self):
+                return True
+
+            def person(self):
+                return next(i for i, label in self.people.items() if label.startswith("朱艳萍"))
+
+        monkeypatch.setattr(window_module, "PersonDialog", Picked)
+        director.opinion.setPlainText("请朱副镇长复核。")
+        with qtbot.waitSignal(director.loaded, timeout=WAIT):
+            director.action_buttons["reassign"].click()
+        assert director.view.timeline[-1].action == "reassign"
+        assert director.view.timeline[-1].opinion == "请朱副镇长复核。"
+        assert "approve" not in director.action_buttons  # 复核 is with 朱艳萍 now
+        assert actors["chenweijie"].sync().applied == 1  # the server takes the 转办
         mayor = _window(qtbot, actors["lianghaitao"], doc_id)  # signed; may withdraw until 复核 acts
         assert "approve" not in mayor.action_buttons
         assert set(mayor.action_buttons) <= {"withdraw", "urge", "delegate"}
         assert "withdraw" in mayor.action_buttons
-        # the director takes 复核: the mayor's 撤回 is gone, the clerk now has 编号 (needs the server)
-        actors["chenweijie"].act(doc_id, "approve", "recheck", opinion="已复核。")
+        # the deputy takes 复核: the mayor's 撤回 is gone, the clerk now has 编号 (needs the server)
+        from ui.documents.shots import Actor
+
+        actors["zhuyanping"] = Actor(demo_server.url, tmp_path / "actors", "zhuyanping")
+        actors["zhuyanping"].act(doc_id, "approve", "recheck", opinion="已复核。")
         actors["lianghaitao"].sync()
         with qtbot.waitSignal(mayor.loaded, timeout=WAIT):
             mayor.reload()
@@ -272,7 +296,7 @@ def test_standing_delegation_from_the_list(qtbot, tmp_path, file_keyring, demo_s
 
 
 def test_compose_saves_a_draft_then_sends_it_for_review(qtbot, tmp_path, file_keyring,
-                                                        demo_server):
+                                                        demo_server, monkeypatch):
     shell = make_shell(tmp_path, file_keyring, demo_server.url)
     window = sign_in(qtbot, shell, "huangxiaomei")  # 洪阳镇 文书
     wait_synced(qtbot, window)
@@ -308,6 +332,26 @@ def test_compose_saves_a_draft_then_sends_it_for_review(qtbot, tmp_path, file_ke
     w = page.open_document(doc_id)  # the page owns it (closed = deleted)
     qtbot.waitUntil(lambda: w.view is not None, timeout=WAIT)
     assert "submit" in w.action_buttons and w.edit_elements.isVisibleTo(w)
+    # 修改正文: a revision with my name; 痕迹 then compares it with the first text
+    import ui.documents.window as window_module
+
+    class Edited:
+        def __init__(self, body, parent):
+            self.body = body
+
+        def exec(self):
+            return True
+
+        def text(self):
+            return self.body.replace("一处", "两处")
+
+    monkeypatch.setattr(window_module, "BodyDialog", Edited)
+    with qtbot.waitSignal(w.loaded, timeout=WAIT):
+        w.edit_body.click()
+    assert "两处" in w.view.body and len(w.view.revisions) == 1
+    with qtbot.waitSignal(w.body.shown, timeout=WAIT):
+        w.body.marked_button.click()
+    assert ("insert", "两") in w.body.segments and ("delete", "一") in w.body.segments
     w.edit_elements.click()
     qtbot.waitUntil(lambda: form.heading.text() == "修改草稿", timeout=WAIT)
     assert form.title.text() == "洪阳镇人民政府关于增设防汛物资储备点的请示"
