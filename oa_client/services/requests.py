@@ -27,6 +27,7 @@ __all__ = [
     "CatalogueEntry",
     "TimelineEntry",
     "act",
+    "amend",
     "attach_files",
     "catalogue",
     "check_form",
@@ -187,6 +188,20 @@ def save_draft(store: LocalStore, request_id: str, values: dict[str, Any]) -> Ch
     if rec.get("state") in ("approved", "rejected"):
         raise PermissionDenied(_("该申请已办结，不能再修改"))
     item = item_for(store, rec)
+    return save(store, "requests", {**rec, "form": dict(values), "title": _title(item, values)})
+
+
+def amend(store: LocalStore, request_id: str, values: dict[str, Any], *, today: date | None = None) -> Changes:
+    """Change a request under review (e.g. the amount): checked here, then by the server, which
+    recalculates the route and tells the approvers."""
+    rec = store.records.get("requests", request_id)
+    if rec.get("state") not in ("submitted", "in_review"):
+        raise PermissionDenied(_("只有审批中的申请可以这样修改"))
+    item = item_for(store, rec)
+    problems = check_form(item, values, today=today)
+    if problems:
+        raise ValidationError("；".join(p.message for p in problems[:5]), field=problems[0].field,
+                              problems=problems)
     return save(store, "requests", {**rec, "form": dict(values), "title": _title(item, values)})
 
 

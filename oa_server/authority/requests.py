@@ -112,7 +112,9 @@ class Requests(Authority):
         if not isinstance(form, dict):
             return Ruling.reject("validation", _("申请表单内容不正确"))
         submitted = bool(payload.get("submitted")) or bool(current and current.get("submitted"))
-        if submitted:
+        in_review = bool(current) and current.get("flow_status") == "running" and \
+            current.get("flow_step") not in (None, APPLY_STEP)
+        if in_review:  # an edit under review is checked here; a submission by its events
             problem = _problems_text(item, form, ctx.now.date())
             if problem:
                 return Ruling.reject("validation", problem)

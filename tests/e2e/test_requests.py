@@ -275,7 +275,7 @@ def test_an_amount_raised_after_submission_adds_the_leader_and_tells_the_approve
     rec = applicant.store.records.get("requests", rid)
     assert rec["flow_step"] == "head"
     raised = {**rec["form"], "lodging_fee": "6380.00"}
-    rq.save(applicant.store, "requests", {**rec, "form": raised})
+    rq.amend(applicant.store, rid, raised, today=TODAY)
     assert applicant.engine.sync().rejected == 0
     rec = applicant.store.records.get("requests", rid)
     (notice,) = rec["notices"]

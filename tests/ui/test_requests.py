@@ -158,6 +158,14 @@ def test_apply_approve_and_export(qtbot, tmp_path, file_keyring, demo_server):
     mine = next(i for i, r in enumerate(page.mine) if r.get("item_code") == "OVERTIME")
     page.mine_list.setCurrentRow(mine)
     qtbot.waitUntil(lambda: "加班登记" in page.mine_detail.toPlainText(), timeout=WAIT)
+    # under review the applicant may still correct the form: the server re-checks it
+    qtbot.waitUntil(lambda: page.edit_button.isEnabled() and page.current.get("state") == "submitted", timeout=WAIT)
+    edit = page.edit_current()
+    qtbot.addWidget(edit)
+    assert edit.submit_button.text() == "保存修改" and not edit.save_button.isVisible()
+    edit.form.editors["hours"].box.setText("7.5")
+    edit.submit_button.click()
+    qtbot.waitUntil(lambda: "重新计算" in page.status.text(), timeout=WAIT)
 
     # statistics, exported to xlsx
     page.tabs.setCurrentIndex(3)

@@ -32,7 +32,7 @@ class FormDialog(QDialog):
 
     def __init__(self, item: ServiceItem, values: dict[str, Any], *, people: list[dict], units: list[str],
                  on_save: Callable[[dict[str, Any], bool], None], today: date | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, amending: bool = False) -> None:
         super().__init__(parent)
         self.item = item
         self.on_save = on_save
@@ -67,6 +67,9 @@ class FormDialog(QDialog):
         self.save_button.clicked.connect(lambda: self._save(False))
         self.submit_button.clicked.connect(lambda: self._save(True))
         cancel.clicked.connect(self.reject)
+        if amending:  # under review: one button; the server recalculates the route
+            self.save_button.hide()
+            self.submit_button.setText(_("保存修改"))
         self.form.changed.connect(self._route)
         self._route()
         self.resize(760, 720)

@@ -352,6 +352,9 @@ class RequestsPage(QWidget):
         def save(values: dict[str, Any], submit: bool) -> None:
             def work(_cancel) -> str:
                 stored = rq.attach_files(store, request["id"], entry.item, values)
+                if request.get("state") in ("submitted", "in_review"):
+                    rq.amend(store, request["id"], stored)
+                    return _("修改已保存，服务器将重新计算审批流程并通知审批人。")
                 if submit:
                     rq.submit(store, request["id"], user_id=me, values=stored)
                     return _("已提交，将在联网后送达审批人。")
@@ -362,7 +365,8 @@ class RequestsPage(QWidget):
                    failure=self._failed)
 
         self.dialog = FormDialog(entry.item, request.get("form") or {}, people=self.people, units=self.units,
-                                 on_save=save, parent=self)
+                                 on_save=save, parent=self,
+                                 amending=request.get("state") in ("submitted", "in_review"))
         self.dialog.show()
         return self.dialog
 
@@ -409,7 +413,7 @@ class RequestsPage(QWidget):
         run_op(self, load, success=target.setHtml, failure=self._failed)
         if tab == 1:
             state = rec.get("state")
-            self.edit_button.setEnabled(state in ("draft", "returned"))
+            self.edit_button.setEnabled(state in ("draft", "returned", "submitted", "in_review"))
             self.urge_button.setEnabled(rq.overdue(rec))
             self.withdraw_button.setEnabled(state in ("submitted",))
             self.output_button.setEnabled(state == "approved" and bool(rec.get("outputs"))
