@@ -282,3 +282,40 @@ def test_the_organiser_changes_one_sitting_and_all_following(qtbot, tmp_path, fi
     tail = store.records.get("meetings", head["series_next_id"])
     assert tail["title"] == "办公室主任办公会（调整后）" and tail["booking_state"] == "confirmed"
     close_main(qtbot, window)
+
+
+def test_a_refused_booking_is_shown_with_the_free_alternatives(qtbot, tmp_path, file_keyring, demo_server):
+    from oa_client.domain.meetings import Attendee, Meeting
+    from oa_client.services import meetings as mtg
+    from tests.sync.support import make_client
+
+    other = make_client(demo_server, tmp_path, "lixiaolong")  # another unit's secretary, booked first
+    other.engine.sync()
+    small = next(r for r in other.store.records.list("rooms") if r["name"] == "市政府二楼小会议室")
+    start = (datetime.now(TZ) + timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
+    mtg.book(other.store, meeting=Meeting(
+        subject="数据资源业务培训", starts_at=start, ends_at=start + timedelta(hours=1), room_id=small["id"],
+        attendees=(Attendee(id=str(other.transport.user["id"]), name="李晓龙"),)),
+        user_id=str(other.transport.user["id"]))
+    assert other.engine.sync().rejected == 0
+
+    shell = make_shell(tmp_path, file_keyring, demo_server.url)
+    window = sign_in(qtbot, shell, "xiefang")  # her desk cannot see that booking
+    wait_synced(qtbot, window)
+    window.navigate(2)
+    page = window.record_pages[2]
+    qtbot.waitUntil(lambda: page.session is not None, timeout=WAIT)
+    page.new_meeting(start=start, end=start + timedelta(hours=1), room_id=small["id"])
+    qtbot.waitUntil(lambda: page.booking_dialog is not None, timeout=WAIT)
+    dialog = page.booking_dialog
+    dialog.subject.setText("行政科工作例会")
+    dialog.save()
+    qtbot.waitUntil(lambda: not dialog.isVisible() or bool(dialog.problem.text()), timeout=WAIT)
+    assert not dialog.isVisible(), dialog.problem.text()
+    window.sync_now()
+    qtbot.waitUntil(lambda: page.refused.isVisible(), timeout=WAIT)
+    text = page.refused.text()
+    assert "行政科工作例会" in text and "数据资源业务培训" in text and "同一时间可改用" in text
+    _shot(window, "refused-booking")
+    close_main(qtbot, window)
+    other.close()

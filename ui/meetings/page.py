@@ -12,6 +12,7 @@ from oa_client.domain.meetings_records import meeting_from_record
 from oa_client.i18n import _
 from oa_client.services import meetings as mtg
 from oa_client.services import meetings_plan as plan
+from oa_client.services.conflicts import open_conflicts
 from ui.errors import error_text
 from ui.meetings.booking_dialog import BookingDialog, EditDialog
 from ui.meetings.calendar_view import CalendarView, day_range
@@ -47,9 +48,10 @@ _VIEW_IDS = (_("日"), _("周"), _("月"))
 def load_calendar(store, *, view: str, day: date, user_id: str, unit_id: str, room_id: str | None
                   ) -> dict:
     """Worker side: the sittings to show and the rooms for the source switch."""
+    refused = [c for c in open_conflicts(store) if c.entity == "meetings" and c.kind == "rejected"]
     return {"sittings": mtg.calendar(store, view=view, day=day, user_id=user_id, unit_id=unit_id,
                                      room_id=room_id),
-            "rooms": mtg.room_records(store)}
+            "rooms": mtg.room_records(store), "refused": refused}
 
 
 class MeetingsPage(QWidget):
@@ -117,6 +119,11 @@ class MeetingsPage(QWidget):
         self.calendar_bar.setLayout(bar)
         bar.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.calendar_bar)
+        self.refused = QLabel()  # bookings the server refused: why, and what is free instead
+        self.refused.setWordWrap(True)
+        self.refused.setStyleSheet("color:#b00000; background:#fff4f4; padding:4px")
+        self.refused.setVisible(False)
+        outer.addWidget(self.refused)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.stack = QStackedWidget()
         self.calendar = CalendarView()
@@ -263,6 +270,12 @@ class MeetingsPage(QWidget):
         if (view, day, room) != (self.view, self.day, self.room_id):
             return
         self.calendar.show_sittings(view, day, res["sittings"])
+        refused = res.get("refused") or []
+        self.refused.setVisible(bool(refused))
+        if refused:
+            first = refused[0]
+            self.refused.setText(_("有 {n} 个预订未被服务器接受（已保留在“需要处理”中）。“{title}”：{why}").format(
+                n=len(refused), title=first.title(), why=first.message))
         rooms = res["rooms"]
         if [r["id"] for r in rooms] != [r["id"] for r in self.rooms]:
             self.rooms = rooms
