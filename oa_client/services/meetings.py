@@ -9,13 +9,15 @@ them into the meeting. Calendar queries expand series into sittings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from oa_client.domain.meetings import (
     TZ,
+    Material,
     Meeting,
     Room,
     cancel_meeting,
@@ -266,15 +268,38 @@ def _save(store: LocalStore, meeting: Meeting, *, organiser_id: str, room_map: d
 
 
 def book(store: LocalStore, *, meeting: Meeting, user_id: str, user_name: str = "",
-         now: datetime | None = None) -> Booked:
-    """Book a room and send the notice (offline: tentative until the server confirms)."""
+         now: datetime | None = None, files: Sequence[tuple[str, bytes]] = ()) -> Booked:
+    """Book a room and send the notice with its materials (offline: tentative until the
+    server confirms)."""
     room_map = rooms(store)
+    listed = tuple(Material(name=n, sha256=hashlib.sha256(d).hexdigest(), size=len(d)) for n, d in files)
     meeting = meeting.model_copy(update={"organiser_id": user_id,
                                          "organiser_name": user_name or meeting.organiser_name,
-                                         "tentative": True})
+                                         "tentative": True, "materials": (*meeting.materials, *listed)})
     warnings = _local_check(store, meeting, now=_now(now), room_map=room_map, check_time=True)
     changes = _save(store, meeting, organiser_id=user_id, room_map=room_map)
+    for name, data in files:
+        changes.merge(rec_svc.attach(store, owner_kind="meeting", owner_id=meeting.id, name=name, data=data))
     return Booked(meeting.id, tuple(warnings), changes)
+
+
+def add_materials(store: LocalStore, *, meeting_id: str, user_id: str,
+                  files: Sequence[tuple[str, bytes]]) -> Changes:
+    """Add materials (附件) to a meeting I organise; everyone invited gets them on sync."""
+    rec, meeting = _mine(store, meeting_id, user_id)
+    listed = tuple(Material(name=n, sha256=hashlib.sha256(d).hexdigest(), size=len(d)) for n, d in files)
+    changes = _save(store, revise(meeting, materials=(*meeting.materials, *listed)), organiser_id=user_id,
+                    room_map=rooms(store), current=rec)
+    for name, data in files:
+        changes.merge(rec_svc.attach(store, owner_kind="meeting", owner_id=meeting_id, name=name, data=data))
+    return changes
+
+
+def materials(store: LocalStore, meeting_id: str) -> list[dict[str, Any]]:
+    """The meeting's material files on this desk: id, name, size, whether the bytes are here."""
+    rows = store.db.query("SELECT id, name, size, storage FROM attachments WHERE owner_kind = 'meeting'"
+                          " AND owner_id = ? AND deleted = 0 ORDER BY name", (meeting_id,))
+    return [{"id": r[0], "name": r[1], "size": int(r[2] or 0), "here": r[3] != "remote"} for r in rows]
 
 
 def _mine(store: LocalStore, meeting_id: str, user_id: str) -> tuple[dict[str, Any], Meeting]:
@@ -380,8 +405,33 @@ def chase(store: LocalStore, *, meeting_id: str, user_id: str, now: datetime | N
 
 
 __all__ = [
-    "Booked", "ReplyRow", "Sitting", "book", "calendar", "cancel", "cancel_one", "change",
-    "change_following", "chase", "checkins", "decide_booking", "fetch_checkin_code", "get_meeting",
-    "get_meeting_record", "meetings_between", "move_one", "parse_checkin_qr", "replies", "reply",
-    "reply_id", "reply_table", "room_records", "rooms", "sign_in", "sittings", "week_start",
+    "Booked",
+    "ReplyRow",
+    "Sitting",
+    "add_materials",
+    "book",
+    "calendar",
+    "cancel",
+    "cancel_one",
+    "change",
+    "change_following",
+    "chase",
+    "checkins",
+    "decide_booking",
+    "fetch_checkin_code",
+    "get_meeting",
+    "get_meeting_record",
+    "materials",
+    "meetings_between",
+    "move_one",
+    "parse_checkin_qr",
+    "replies",
+    "reply",
+    "reply_id",
+    "reply_table",
+    "room_records",
+    "rooms",
+    "sign_in",
+    "sittings",
+    "week_start",
 ]

@@ -74,8 +74,9 @@ def test_book_notify_reply_sign_in_minutes_and_a_task(server, tmp_path):  # noqa
                    Attendee(kind="unit", id=unit_of(town), name="洪阳镇人民政府", seats=2),
                    Attendee(kind="person", id=uid(chief), name="郑晓燕")),
         reply_deadline=start - timedelta(days=1))
+    agenda_file = "数字政府建设推进会议程.docx".encode() + bytes(range(256)) * 40
     booked = mtg.book(admin.store, meeting=meeting, user_id=uid(admin), user_name="谢芳",
-                      now=server.clock.now)
+                      now=server.clock.now, files=[("会议议程.docx", agenda_file)])
     rec = admin.store.records.get("meetings", booked.meeting_id)
     assert rec["tentative"] is True and rec["booking_state"] == "tentative"  # 待确认 offline
     assert admin.engine.sync().rejected == 0
@@ -87,6 +88,11 @@ def test_book_notify_reply_sign_in_minutes_and_a_task(server, tmp_path):  # noqa
     for c in (clerk, chief, town, yangfan, lixiaolong, liuyang):
         c.engine.sync()
     assert clerk.store.records.get("meetings", booked.meeting_id)["rsvp"][unit_of(clerk)] == "pending"
+    # the materials reach the invited units with the notice
+    files = mtg.materials(clerk.store, booked.meeting_id)
+    assert [f["name"] for f in files] == ["会议议程.docx"]
+    assert clerk.store.blobs.read(files[0]["id"]) == agenda_file
+    assert clerk.store.records.get("meetings", booked.meeting_id)["materials"][0]["size"] == len(agenda_file)
     mtg.reply(clerk.store, meeting_id=booked.meeting_id, attendee_id=unit_of(clerk),
               user_id=uid(clerk), answer="attend", attendee_ids=[uid(yangfan), uid(lixiaolong)],
               now=server.clock.now)

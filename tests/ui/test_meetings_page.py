@@ -86,6 +86,9 @@ def test_calendar_find_a_time_and_booking(qtbot, tmp_path, file_keyring, demo_se
     qtbot.waitUntil(lambda: "会议名称" in dialog.problem.text(), timeout=WAIT)
     assert dialog.isVisible()
     dialog.subject.setText("防汛物资调度协调会")
+    agenda = tmp_path / "协调会议程.txt"
+    agenda.write_text("一、通报防汛物资储备情况\n二、研究调度方案\n", encoding="utf-8")
+    dialog.add_paths([str(agenda)])
     _shot(dialog, "notice-form")
     dialog.save()
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
@@ -96,6 +99,8 @@ def test_calendar_find_a_time_and_booking(qtbot, tmp_path, file_keyring, demo_se
     qtbot.waitUntil(lambda: any(s.subject == "防汛物资调度协调会" for s in page.calendar.sittings), timeout=WAIT)
     mine = next(s for s in page.calendar.sittings if s.subject == "防汛物资调度协调会")
     assert mine.booking_state == "tentative" and mine.status_label == "待确认"
+    page.calendar.select(mine)
+    qtbot.waitUntil(lambda: "协调会议程.txt" in page.detail.toPlainText(), timeout=WAIT)
     window.sync_now()
     qtbot.waitUntil(lambda: any(s.subject == "防汛物资调度协调会" and s.booking_state == "confirmed"
                                 for s in page.calendar.sittings), timeout=WAIT)

@@ -5,6 +5,7 @@ a problem is shown under the form naming the field, and nothing typed is lost.""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from oa_client.domain.meetings import TZ, Attendee, Meeting, Recurrence
 from oa_client.errors import OAError
@@ -19,6 +20,7 @@ from ui.qt import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -26,6 +28,7 @@ from ui.qt import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QPushButton,
     QSpinBox,
     Qt,
     QTime,
@@ -151,6 +154,16 @@ class BookingDialog(QDialog):
         deadline.addWidget(self.weekly)
         deadline.addWidget(self.count)
         form.addRow(deadline)
+        files = QHBoxLayout()
+        self.files = QListWidget()
+        self.files.setAccessibleName(_("会议材料"))
+        self.files.setFixedHeight(48)
+        add_file = QPushButton(_("添加材料…"))
+        add_file.clicked.connect(self._add_files)
+        files.addWidget(self.files, 1)
+        files.addWidget(add_file)
+        form.addRow(_("会议材料"), files)
+        self.paths: list[str] = []
         outer.addLayout(form)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
@@ -202,8 +215,25 @@ class BookingDialog(QDialog):
             return
         store, me, name = self.session.store, self.session.user_id, str((self.session.me or {}).get("name") or "")
         self.buttons.setEnabled(False)
-        run_op(self, lambda _c: mtg.book(store, meeting=meeting, user_id=me, user_name=name),
-               success=self._done, failure=self._show)
+        paths = list(self.paths)
+
+        def work(_c):
+            files = [(Path(p).name, Path(p).read_bytes()) for p in paths]  # read on the worker
+            return mtg.book(store, meeting=meeting, user_id=me, user_name=name, files=files)
+
+        run_op(self, work, success=self._done, failure=self._show)
+
+    def _add_files(self) -> None:
+        """Choose material files (read when saving, off the GUI thread)."""
+        chosen = QFileDialog.getOpenFileNames(self, _("添加会议材料"))[0]
+        self.add_paths(chosen)
+
+    def add_paths(self, paths: list[str]) -> None:
+        """Add these files as materials of the notice."""
+        for p in paths:
+            if p not in self.paths:
+                self.paths.append(p)
+                self.files.addItem(Path(p).name)
 
     def _show(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)

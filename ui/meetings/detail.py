@@ -120,6 +120,7 @@ class MeetingDetail(QWidget):
             mine = [r for r in mtg.replies(store, meeting_id)]
             signed = mtg.checkins(store, meeting_id)
             colleagues = store.records.list("users", where={"unit_id": self.session.unit_id}, limit=500)
+            rec = {**rec, "_files": mtg.materials(store, meeting_id)}
             return rec, mine, signed, colleagues
 
         run_op(self, load, success=lambda res: self._picked(res, start),
@@ -185,6 +186,11 @@ class MeetingDetail(QWidget):
                      f"{esc(_('（单位）') if a.kind == 'unit' else '')}："
                      f"{esc(_(RSVP_LABELS.get(rsvp.get(a.id, 'pending'), '未回执')))}" for a in m.attendees]
             parts.append(f"<h4>{esc(_('参会人员'))}</h4><p>" + "；".join(items) + "</p>")
+        files = rec.get("_files") or []
+        if files:
+            parts.append(f"<h4>{esc(_('会议材料'))}</h4><ul>" + "".join(
+                f"<li>{esc(f['name'])}（{max(1, f['size'] // 1024)} KB"
+                f"{esc('' if f['here'] else _('，尚未下载'))}）</li>" for f in files) + "</ul>")
         if signed:
             parts.append(f"<p>{esc(_('已签到 {n} 人').format(n=len(signed)))}</p>")
         for w in rec.get("warnings") or []:
