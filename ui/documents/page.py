@@ -87,8 +87,11 @@ class DocumentsPage(QWidget):
         for _box, _label in data.BOXES:
             self.tabs.addTab("")
         self.tabs.currentChanged.connect(self._box_changed)
-        top.addWidget(self.tabs)
-        top.addStretch(1)
+        self.tabs.setUsesScrollButtons(True)
+        self.tabs.setExpanding(False)
+        top.addWidget(self.tabs, 1)
+        self.count_label = QLabel()
+        top.addWidget(self.count_label)
         self.new_button = QPushButton()
         self.new_button.clicked.connect(self.compose)
         self.delegate_button = QPushButton()
@@ -109,12 +112,15 @@ class DocumentsPage(QWidget):
         today = QDate.currentDate()
         self.since = QDateEdit(today.addMonths(-1))
         self.until = QDateEdit(today)
-        for d in (self.since, self.until):
-            d.setCalendarPopup(True)
-            d.setDisplayFormat("yyyy-MM-dd")
+        self.to_label = QLabel("—")
+        for d in (self.since, self.until, self.to_label):
+            if isinstance(d, QDateEdit):
+                d.setCalendarPopup(True)
+                d.setDisplayFormat("yyyy-MM-dd")
             d.setEnabled(False)
-        self.use_dates.toggled.connect(self.since.setEnabled)
-        self.use_dates.toggled.connect(self.until.setEnabled)
+            d.setVisible(False)  # shown with 日期: a narrow window keeps room for the list
+            self.use_dates.toggled.connect(d.setEnabled)
+            self.use_dates.toggled.connect(d.setVisible)
         self.text = QLineEdit()
         self.text.setClearButtonEnabled(True)
         self.clear_button = QPushButton()
@@ -122,14 +128,15 @@ class DocumentsPage(QWidget):
         self.kind_label, self.urgency_label = QLabel(), QLabel()
         self.kind_label.setBuddy(self.kind)
         self.urgency_label.setBuddy(self.urgency)
-        self.to_label = QLabel("—")
+        for combo in (self.kind, self.urgency):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(5)
+        self.text.setMinimumWidth(90)
         for w in (self.kind_label, self.kind, self.urgency_label, self.urgency, self.use_dates,
                   self.since, self.to_label, self.until):
             bar.addWidget(w)
         bar.addWidget(self.text, 1)
         bar.addWidget(self.clear_button)
-        self.count_label = QLabel()
-        bar.addWidget(self.count_label)
         layout.addLayout(bar)
         self.offline_note = QLabel()
         self.offline_note.setWordWrap(True)
@@ -275,16 +282,7 @@ class DocumentsPage(QWidget):
 
     def clear_filters(self) -> None:
         """Show the whole box again."""
-        for w in (self.kind, self.urgency, self.use_dates, self.text):
-            w.blockSignals(True)
-        self.kind.setCurrentIndex(0)
-        self.urgency.setCurrentIndex(0)
-        self.use_dates.setChecked(False)
-        self.since.setEnabled(False)
-        self.until.setEnabled(False)
-        self.text.clear()
-        for w in (self.kind, self.urgency, self.use_dates, self.text):
-            w.blockSignals(False)
+        self.clear_filters_quietly()
         self.reload()
 
     def _box_changed(self, index: int) -> None:
@@ -427,6 +425,9 @@ class DocumentsPage(QWidget):
         self.text.clear()
         for w in (self.kind, self.urgency, self.use_dates, self.text):
             w.blockSignals(False)
+        for w in (self.since, self.to_label, self.until):
+            w.setEnabled(False)
+            w.setVisible(False)
 
     def open_current(self) -> None:
         """Open the selected document in its window."""
