@@ -8,6 +8,11 @@ queue as server latency. Only requests that start inside the measured window cou
 (sign-in and catch-up come before it). A /health load from the same processes in the
 same run gives the floor the sync latencies are compared to; everything shares the
 machine's cores with the server and PostgreSQL.
+
+Two phases: at saturation (each client sends its next request as soon as it has the
+answer: `pulls_per_s`, `push_ops_per_s`, `p99_ms` — with closed-loop clients the
+latency there is mostly clients / throughput), then paced (`paced_*`: each client one
+request every `OA_BENCH_INTERVAL` seconds, default 1, on a fixed schedule).
 """
 
 from __future__ import annotations
@@ -54,13 +59,25 @@ def _signed_in(base: str, login: str, n: int) -> tuple[requests.Session, dict, i
     return http, headers, cursor
 
 
-def _client(base: str, login: str, n: int, window: tuple[float, float], out: dict) -> None:
+def _client(base: str, login: str, n: int, window: tuple[float, float], out: dict,
+            interval: float = 0.0) -> None:
     """One simulated desk: alternate incremental pulls and pushes of 5 new drafts until the
-    window closes; only requests that start inside the window are counted."""
+    window closes; only requests that start inside the window are counted.
+
+    `interval` 0: the next request as soon as the answer is in (saturation). Otherwise one
+    request every `interval` seconds on a fixed schedule with a random phase, so a slow
+    answer does not lower the load offered (the wait is counted, not skipped).
+    """
     http, headers, cursor = _signed_in(base, login, n)
     rng = random.Random(n)
     seq = 0
+    due = window[0] - 1.0 + rng.random() * max(interval, 1e-3)
     while time.time() < window[1]:
+        if interval:
+            pause = due - time.time()
+            if pause > 0:
+                time.sleep(pause)
+            due += interval
         started = time.time()
         t = time.perf_counter()
         if rng.random() < 0.5:
@@ -83,10 +100,12 @@ def _client(base: str, login: str, n: int, window: tuple[float, float], out: dic
                              headers=headers, timeout=60)
             resp.raise_for_status()
             kind, ops = "push", len(batch)
-            out["applied"] += sum(r["status"] == "applied" for r in resp.json()["results"])
+            applied = sum(r["status"] == "applied" for r in resp.json()["results"])
         if window[0] <= started < window[1]:
             out[kind].append(time.perf_counter() - t)
-            out["push_ops"] += ops
+            if ops:
+                out["push_ops"] += ops
+                out["applied"] += applied
 
 
 def _health(base: str, n: int, window: tuple[float, float], out: dict) -> None:
@@ -100,11 +119,12 @@ def _health(base: str, n: int, window: tuple[float, float], out: dict) -> None:
 
 
 def _load_process(target: str, base: str, clients: list[int], window: tuple[float, float],
-                  results) -> None:
+                  interval: float, results) -> None:
     """One load-generating process: a thread per simulated client, timings sent back."""
     out: dict = {"pull": [], "push": [], "health": [], "push_ops": 0, "applied": 0}
     fn = _client if target == "client" else _health
-    threads = [threading.Thread(target=fn, args=(base, USERS[i % len(USERS)], i, window, out)
+    threads = [threading.Thread(target=fn, args=(base, USERS[i % len(USERS)], i, window, out,
+                                                 interval)
                                 if target == "client" else (base, i, window, out))
                for i in clients]
     for t in threads:
@@ -115,7 +135,7 @@ def _load_process(target: str, base: str, clients: list[int], window: tuple[floa
 
 
 def _run_load(target: str, base: str, clients: int, procs: int, warmup: float,
-              seconds: float) -> dict:
+              seconds: float, interval: float = 0.0) -> dict:
     """Spread `clients` over `procs` processes, so the clients' own Python (one GIL per
     process) does not queue the responses it times; merge their timings."""
     ctx = multiprocessing.get_context("fork")
@@ -123,7 +143,8 @@ def _run_load(target: str, base: str, clients: int, procs: int, warmup: float,
     start = time.time() + warmup
     window = (start, start + seconds)
     workers = [ctx.Process(target=_load_process,
-                           args=(target, base, list(range(k, clients, procs)), window, results))
+                           args=(target, base, list(range(k, clients, procs)), window,
+                                 interval, results))
                for k in range(min(procs, clients))]
     for w in workers:
         w.start()
@@ -173,21 +194,25 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
 
 def _load(base: str, clients: int, seconds: float, verbose: bool) -> dict:
     procs = int(os.environ.get("OA_BENCH_PROCS", 5))
+    interval = float(os.environ.get("OA_BENCH_INTERVAL", 1.0))
     # the floor: the same number of clients, from the same processes, hitting /health
     floor = _run_load("health", base, clients, procs, 1.0, min(5.0, seconds / 2))["health"]
     if verbose:
         print(f"server bench: {clients} clients in {procs} processes for {seconds:.0f} s,"
               " 2 workers on PostgreSQL")
+    # saturation: every client sends its next request as soon as it has the answer;
     # sign-in and catch-up happen in the warm-up, outside the window
     out = _run_load("client", base, clients, procs, 4.0, seconds)
-    elapsed = seconds
+    # paced: every client one request per `interval` seconds (still far busier than a desk)
+    paced = _run_load("client", base, clients, procs, 4.0, seconds, interval)
     everything = out["pull"] + out["push"]
+    paced_all = paced["pull"] + paced["push"]
     return {
         "clients": clients,
         "workers": 2,
         "load_processes": procs,
-        "pulls_per_s": round(len(out["pull"]) / elapsed, 1),
-        "push_ops_per_s": round(out["push_ops"] / elapsed, 1),
+        "pulls_per_s": round(len(out["pull"]) / seconds, 1),
+        "push_ops_per_s": round(out["push_ops"] / seconds, 1),
         "push_applied_share": round(out["applied"] / max(1, out["push_ops"]), 3),
         "p50_ms": round(statistics.median(everything) * 1000, 1) if everything else None,
         "p99_ms": round(_p(everything, 0.99) * 1000, 1),
@@ -195,4 +220,8 @@ def _load(base: str, clients: int, seconds: float, verbose: bool) -> dict:
         "push_p99_ms": round(_p(out["push"], 0.99) * 1000, 1),
         "health_p99_ms": round(_p(floor, 0.99) * 1000, 1),
         "p99_vs_health_p99": round(_p(everything, 0.99) / max(_p(floor, 0.99), 1e-9), 2),
+        "paced_interval_s": interval,
+        "paced_requests_per_s": round(len(paced_all) / seconds, 1),
+        "paced_p50_ms": round(statistics.median(paced_all) * 1000, 1) if paced_all else None,
+        "paced_p99_ms": round(_p(paced_all, 0.99) * 1000, 1),
     }

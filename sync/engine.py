@@ -8,11 +8,13 @@ in the same local transaction that records what the server did with it.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -64,6 +66,33 @@ class SyncReport:
     downloaded: int = 0
     indexed: int = 0  # records the search index caught up with after a bulk pull
     warnings: list[str] = field(default_factory=list)
+
+
+_gc_lock = threading.Lock()
+_gc_state = {"holders": 0, "was_enabled": False}
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while a pull parses and drops pages of records.
+
+    A page of thousands of records is thousands of short-lived objects, freed by reference
+    counting anyway; meanwhile the collector would walk the whole heap again and again
+    (a fifth of a bulk pull's time). Nested and concurrent holders are counted; the
+    collector runs again when the last one leaves.
+    """
+    with _gc_lock:
+        if _gc_state["holders"] == 0:
+            _gc_state["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _gc_state["holders"] += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_state["holders"] -= 1
+            if _gc_state["holders"] == 0 and _gc_state["was_enabled"]:
+                gc.enable()
 
 
 class Backoff:
@@ -318,7 +347,7 @@ class SyncEngine:
         network and the encrypted database work at the same time.
         """
         cursor, server_id = self.cursor()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="oa-pull") as fetcher:
+        with gc_paused(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="oa-pull") as fetcher:
             ahead = None
             while True:
                 self._cancelled(cancel)

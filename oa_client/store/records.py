@@ -168,17 +168,18 @@ class RecordStore:
         `data` is left as it is; the indexed columns are taken out of a copy.
         """
         columns = _check(collection)
-        defaults = DEFAULTS.get(collection)
+        skip = frozenset((*columns, *_LOCAL))
+        defaults = [(i, DEFAULTS[collection][c]) for i, c in enumerate(columns)
+                    if c in DEFAULTS.get(collection, {})]
+        dumps = _dumps
         rows = []
         for rid, rev, data in records:
-            rest = dict(data)
-            for key in _LOCAL:
-                rest.pop(key, None)
-            values = [rest.pop(c, None) for c in columns]
-            if defaults:
-                values = [defaults.get(c) if v is None else v
-                          for c, v in zip(columns, values, strict=True)]
-            rows.append((rid, int(rev), 0, *values, _dumps(rest)))
+            values = [data.get(c) for c in columns]
+            for i, default in defaults:
+                if values[i] is None:
+                    values[i] = default
+            rest = {k: v for k, v in data.items() if k not in skip}
+            rows.append((rid, int(rev), 0, *values, dumps(rest)))
         conn.executemany(_upsert_sql(collection), rows)
 
     @staticmethod

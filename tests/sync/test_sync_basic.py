@@ -343,3 +343,23 @@ def test_a_bulk_pull_is_searchable_when_the_sync_ends(server, tmp_path, monkeypa
     assert not search_index.backlog(b.store.db)
     a.close()
     b.close()
+
+
+def test_gc_pause_is_counted_and_restores_the_collector():
+    import gc
+
+    from sync.engine import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer holder still holds
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # was off before: stays off
+    finally:
+        gc.enable()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import gzip
 import zlib
 from typing import Annotated
@@ -223,6 +224,12 @@ async def upgrade_required(request: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     """Register the sync-specific error answer; load the authorities' rules now, at start-up,
-    so the first push of the day does not pay for importing them."""
+    so the first push of the day does not pay for importing them.
+
+    Then everything loaded so far (modules, rules, schemas) is moved out of the garbage
+    collector's sight: they live as long as the process, and without this every full
+    collection walks them again — about a tenth of a push's time, and its pauses.
+    """
     app.add_exception_handler(UpgradeRequired, upgrade_required)
     authority.load()
+    gc.freeze()
