@@ -324,3 +324,27 @@ def test_a_refused_booking_is_shown_with_the_free_alternatives(qtbot, tmp_path, 
     _shot(window, "refused-booking")
     close_main(qtbot, window)
     other.close()
+
+
+def test_a_unit_names_who_attends_from_the_notice(qtbot, tmp_path, file_keyring, demo_server):
+    shell = make_shell(tmp_path, file_keyring, demo_server.url)
+    window = sign_in(qtbot, shell, "zhangmin")  # 普政数 文书: answers for the unit
+    wait_synced(qtbot, window)
+    window.navigate(2)
+    page = window.record_pages[2]
+    qtbot.waitUntil(lambda: page.session is not None, timeout=WAIT)
+    flood = page.session.store.db.query("SELECT id FROM meetings WHERE title = ?", ("全市防汛工作会议",))[0][0]
+    page.select_record("meetings", flood)
+    side = page.side
+    qtbot.waitUntil(lambda: page.current is not None and side.delegate.count() > 1, timeout=WAIT)
+    side.answer.setCurrentIndex(side.answer.findData("attend"))
+    side.delegate.setCurrentIndex(side.delegate.findText("杨帆"))
+    side.reply_button.click()
+    qtbot.waitUntil(lambda: "回执已保存" in page.message.text(), timeout=WAIT)
+    window.sync_now()
+    wait_synced(qtbot, window)
+    unit = page.session.unit_id
+    names = page.session.names
+    qtbot.waitUntil(lambda: sorted(names.get(p, p) for p in (page.session.store.records.get(
+        "meetings", flood).get("rsvp_people") or {}).get(unit, [])) == ["张敏", "杨帆"], timeout=WAIT)
+    close_main(qtbot, window)

@@ -212,9 +212,11 @@ class MeetingDetail(QWidget):
         answer = self.answer.currentData()
         store = self.session.store
         delegate = self.delegate.currentData() or ""
-        kwargs = {"reason": self.reason.text(), "delegate_id": delegate,
-                  "delegate_name": self.delegate.currentText() if delegate else "",
-                  "attendee_ids": [me] if attendee == unit and answer == "attend" else []}
+        kwargs = {"reason": self.reason.text(), "delegate_id": delegate if answer == "delegate" else "",
+                  "delegate_name": self.delegate.currentText() if delegate and answer == "delegate" else "",
+                  # a unit attends with me, and the colleague chosen beside me if any
+                  "attendee_ids": [me, *([delegate] if delegate else [])]
+                  if attendee == unit and answer == "attend" else []}
         run_op(self, lambda _c: mtg.reply(store, meeting_id=rec["id"], attendee_id=attendee, user_id=me,
                                           answer=answer, **kwargs),
                success=lambda _r: self._done(_("回执已保存，联网后自动提交。")),
