@@ -16,7 +16,9 @@ Public API (stable; the screens in ui/documents/ build on it):
   -> Changes` — refuses locally (PermissionDenied / ValidationError) what the flow would refuse.
   `submit` on a draft starts the flow (送审).
 - `save_body(store, *, me, doc_id, body, now=None) -> Changes` (a revision with its author
-  and base); `compare(old, new) -> [(op, text)]` with op in equal/insert/delete.
+  and base); `compare(old, new) -> [(op, text)]` with op in equal/insert/delete;
+  `reapply_revision(store, *, me, doc_id, revision_id)` resolves a conflicted revision.
+- `delete_draft(store, *, me, doc_id)`: a draft never sent, by its drafter.
 - `attach_file(store, *, me, doc_id, name, data, mime=None) -> Changes` (size limit).
 - `list_documents(store, *, me, box, query="", kind=None, urgency=None, state=None,
   limit=500) -> list[dict]` for boxes todo/doing/done/drafts/incoming/outgoing/to_read.
@@ -65,9 +67,9 @@ from oa_client.store.records import Changes
 
 __all__ = [
     "BOXES", "FINAL_STATES", "MAX_ATTACHMENT_BYTES", "DocumentView", "act", "add_phrase",
-    "attach_file", "chase", "compare", "compose", "delegate", "delegations", "get_document",
-    "list_documents", "me_ids", "open_document", "phrases", "remove_phrase", "request_seal",
-    "resend", "save_body", "update_draft", "validate",
+    "attach_file", "chase", "compare", "compose", "delegate", "delegations", "delete_draft",
+    "get_document", "list_documents", "me_ids", "open_document", "phrases", "reapply_revision",
+    "remove_phrase", "request_seal", "resend", "save_body", "update_draft", "validate",
 ]
 
 #: largest attachment a 公文 may carry (the server refuses a bigger declared size too)
@@ -382,6 +384,25 @@ def save_body(store: LocalStore, *, me: dict[str, Any], doc_id: str, body: str,
     # the local copy shows the new body at once (no op: the revision carries it to the server)
     changes.merge(store.records.write("documents", [{**doc, "body": body}]))
     return changes
+
+
+def reapply_revision(store: LocalStore, *, me: dict[str, Any], doc_id: str, revision_id: str,
+                     now: datetime | None = None) -> Changes:
+    """Resolve a conflicted revision: take its body again on top of the server's current body
+    (a new revision with the current base; compare the two first with `compare`)."""
+    rev = store.records.get("document_revisions", revision_id)
+    if rev.get("document_id") != doc_id or not rev.get("conflicted"):
+        raise ValidationError(_("只能重新提交本文的冲突版本"), field="revision_id")
+    return save_body(store, me=me, doc_id=doc_id, body=str(rev.get("body") or ""), now=now)
+
+
+def delete_draft(store: LocalStore, *, me: dict[str, Any], doc_id: str) -> Changes:
+    """Delete a draft that was never sent (its drafter only)."""
+    doc = get_document(store, doc_id)
+    _workflow, state, _records = replay(store, doc)
+    if state.status != "not_started" or doc.get("drafter_id") not in (None, me_ids(me)[0]):
+        raise PermissionDenied(_("只有拟稿人可以删除尚未送审的草稿"))
+    return rec_svc.delete(store, "documents", doc_id)
 
 
 def compare(old: str, new: str) -> list[tuple[str, str]]:

@@ -71,8 +71,12 @@ def list_documents(store: LocalStore, *, me: dict[str, Any], box: str, query: st
                                             (*params, limit))]
         found = store.records.get_many("documents", ids)
         docs = [found[i] for i in ids if i in found]
-        if box == "drafts":
-            docs = [d for d in docs if d.get("drafter_id") in (None, user_id)]
+        if box == "drafts":  # never sent: no flow event yet (our own pending 送审 counts)
+            sent = {r[0] for r in store.db.query(
+                f"SELECT DISTINCT document_id FROM document_events WHERE document_id IN"
+                f" ({','.join('?' * len(ids))})", tuple(ids))} if ids else set()
+            docs = [d for d in docs if d.get("drafter_id") in (None, user_id)
+                    and d["id"] not in sent]
     else:
         rows = store.db.query("SELECT id FROM documents WHERE deleted = 0 AND instr(data, ?) > 0"
                               " ORDER BY created_at DESC", (user_id,))

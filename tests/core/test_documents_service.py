@@ -114,3 +114,15 @@ def test_boxes_filter_in_the_database(store):
     assert [d["id"] for d in docs.list_documents(store, me=DIRECTOR, box="todo")] == [a]
     with pytest.raises(ValidationError):
         docs.list_documents(store, me=CLERK, box="trash")
+
+
+def test_delete_draft_only_before_it_is_sent(store):
+    doc_id, _ = docs.compose(store, me=CLERK, fields=_request())
+    with pytest.raises(PermissionDenied):
+        docs.delete_draft(store, me=DIRECTOR, doc_id=doc_id)
+    other, _ = docs.compose(store, me=CLERK, fields=_request())
+    docs.act(store, me=CLERK, doc_id=other, action="submit", step="draft", now=NOW)
+    with pytest.raises(PermissionDenied):
+        docs.delete_draft(store, me=CLERK, doc_id=other)
+    docs.delete_draft(store, me=CLERK, doc_id=doc_id)
+    assert [d["id"] for d in docs.list_documents(store, me=CLERK, box="drafts")] == []

@@ -173,6 +173,11 @@ def test_offline_body_edit_against_a_server_change_is_a_conflicted_revision(desk
         assert revs["（笔记本修改）"]["conflicted"] == 1  # kept, nothing lost
         assert revs["（办公室修改）"]["conflicted"] == 0
     assert laptop.store.db.query("SELECT count(*) FROM conflicts")[0][0] == 1
+    # the author resolves it: the laptop's text again, on top of the server's body
+    conflicted = next(r for r in laptop.view(doc_id).revisions if r["conflicted"])
+    docs.reapply_revision(laptop.store, me=laptop.me, doc_id=doc_id, revision_id=conflicted["id"])
+    laptop.sync()
+    assert laptop.doc(doc_id)["body"].endswith("（笔记本修改）")
     laptop.client.close()
 
 
