@@ -130,7 +130,7 @@ class DocumentsPage(QWidget):
         self.urgency_label.setBuddy(self.urgency)
         for combo in (self.kind, self.urgency):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(5)
+            combo.setMinimumContentsLength(6)
         self.text.setMinimumWidth(90)
         for w in (self.kind_label, self.kind, self.urgency_label, self.urgency, self.use_dates,
                   self.since, self.to_label, self.until):
