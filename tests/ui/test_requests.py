@@ -143,7 +143,7 @@ def test_apply_approve_and_export(qtbot, tmp_path, file_keyring, demo_server):
     dialog = page.dialog
     qtbot.addWidget(dialog)
     form = dialog.form
-    assert form.editors["applicant"].box.text() == "黄建华"
+    assert form.editors["applicant"].box.text() == "黄建华" and not form.editors["applicant"].isEnabled()
     form.editors["work_date"].set_value("2026-11-15")
     form.editors["period"].box.setCurrentIndex(form.editors["period"].box.findData("休息日"))
     qtbot.keyClicks(form.editors["hours"].box, "0.2")
@@ -155,11 +155,12 @@ def test_apply_approve_and_export(qtbot, tmp_path, file_keyring, demo_server):
     dialog.submit_button.click()
     qtbot.waitUntil(lambda: any(r.get("item_code") == "OVERTIME" for r in page.mine), timeout=WAIT)
     page.tabs.setCurrentIndex(1)
-    mine = next(i for i, r in enumerate(page.mine) if r.get("item_code") == "OVERTIME")
-    page.mine_list.setCurrentRow(mine)
+    own = next(r["id"] for r in page.mine if r.get("item_code") == "OVERTIME")
+    page.select_record("requests", own)
     qtbot.waitUntil(lambda: "加班登记" in page.mine_detail.toPlainText(), timeout=WAIT)
     # under review the applicant may still correct the form: the server re-checks it
-    qtbot.waitUntil(lambda: page.edit_button.isEnabled() and page.current.get("state") == "submitted", timeout=WAIT)
+    qtbot.waitUntil(lambda: (page.current or {}).get("id") == own and page.edit_button.isEnabled()
+                    and page.current.get("state") in ("submitted", "in_review"), timeout=WAIT)
     edit = page.edit_current()
     qtbot.addWidget(edit)
     assert edit.submit_button.text() == "保存修改" and not edit.save_button.isVisible()

@@ -30,6 +30,8 @@ from ui.qt import (
 )
 
 EMPTY_DATE = QDate(1900, 1, 1)
+#: prefilled facts shown but not editable (the applicant's name, leave entitlement, hire date)
+LOCKED_FACTS = ("name", "annual_leave_balance", "annual_leave_total", "hire_date")
 YES, NO = "是", "否"
 _YES_NO_IDS = (_("是"), _("否"))
 
@@ -240,6 +242,7 @@ class FormView(QWidget):
                  people: list[dict] | None = None, units: list[str] | None = None,
                  attach: Callable[[FieldEditor], None] | None = None, today: date | None = None,
                  read_only: bool = False) -> None:
+        """`values` prefilled from facts the organisation holds (LOCKED_FACTS) cannot be typed over."""
         super().__init__()
         self.schema = schema
         self.today = today
@@ -280,6 +283,8 @@ class FormView(QWidget):
         for key, value in (values or {}).items():
             if key in self.editors:
                 self.editors[key].set_value(value)
+                if schema.field(key).prefill in LOCKED_FACTS and not is_empty(value):
+                    self.editors[key].setEnabled(False)  # what the system knows is not asked again
         self._loading = False
         self.refresh()
 

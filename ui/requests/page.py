@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from oa_client.domain.catalogue import CATEGORIES
+from oa_client.domain.catalogue import CATEGORIES, may_apply
 from oa_client.domain.forms_values import localized
 from oa_client.errors import OAError
 from oa_client.i18n import _
@@ -224,7 +224,8 @@ class RequestsPage(QWidget):
         store, me = self.session.store, self.session.user_id
 
         def load(_cancel) -> dict[str, Any]:
-            entries = rq.catalogue(store)
+            roles = set(self.session.me.get("roles") or [])
+            entries = [e for e in rq.catalogue(store) if may_apply(e.item, roles=roles)]
             requests = store.records.list("requests", limit=5000, order_by="updated_at DESC")
             people = [u for u in store.records.list("users", limit=5000) if u.get("name")]
             units = sorted({u.get("department") for u in people if u.get("department") and
@@ -373,13 +374,21 @@ class RequestsPage(QWidget):
     # -- lists and details ---------------------------------------------------------------------
     def _fill_list(self, widget: QListWidget, recs: list[dict]) -> None:
         keep = widget.currentRow()
+        old = widget.currentItem().data(Qt.ItemDataRole.UserRole) if widget.currentItem() else None
+        ids = [r["id"] for r in recs]
+        if old in ids:
+            keep = ids.index(old)  # the same request stays selected when the order changes
+        widget.blockSignals(True)
         widget.clear()
         for r in recs:
             state = _(rq.STATE_WORDS.get(str(r.get("state")), str(r.get("state") or "")))
             late = _("【超时】") if rq.overdue(r) else ""
-            widget.addItem(f"{late}{r.get('title') or r.get('item_name', '')}　[{state}]\n{r.get('number') or ''}")
+            item = QListWidgetItem(f"{late}{r.get('title') or r.get('item_name', '')}　[{state}]\n{r.get('number') or ''}")
+            item.setData(Qt.ItemDataRole.UserRole, r["id"])
+            widget.addItem(item)
         if recs:
             widget.setCurrentRow(min(max(keep, 0), len(recs) - 1))
+        widget.blockSignals(False)
 
     def _selected(self) -> dict | None:
         tab = self.tabs.currentIndex()
