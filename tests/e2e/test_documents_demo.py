@@ -26,3 +26,4 @@ def test_demo_documents_reach_their_states(desks):
     view = docs.open_document(city_clerk.store, letter["id"], me=city_clerk.me)
     assert sorted((r.unit_name, r.status_label) for r in view.receipts) == [
         ("普宁市教育局", "已送达"), ("普宁市财政局", "已签收")]
+    assert [a["name"] for a in view.attachments] == [f"{letter['title']}（盖章版）.pdf"]
