@@ -231,7 +231,7 @@ def test_action_bar_offers_only_what_each_user_may_do(qtbot, tmp_path, demo_serv
         _close(actors)
 
 
-def test_sender_sees_receipts_and_chases_a_unit(qtbot, tmp_path, demo_server):
+def test_sender_sees_receipts_and_chases_a_unit(qtbot, tmp_path, demo_server, monkeypatch):
     doc_id, actors = issue_document(demo_server.url, tmp_path / "actors", attachments=1)
     try:
         w = _window(qtbot, actors["huangxiaomei"], doc_id)
@@ -254,6 +254,17 @@ def test_sender_sees_receipts_and_chases_a_unit(qtbot, tmp_path, demo_server):
         queued = [op["payload"] for op in actors["huangxiaomei"].store.records.outbox()
                   if op["entity"] == "document_events"]
         assert [(p["receipt_action"], p["document_id"]) for p in queued] == [("chase", doc_id)]
+        # an attachment is saved where the user chooses (decrypted from the profile)
+        import ui.documents.window as window_module
+
+        target = tmp_path / "saved.csv"
+        monkeypatch.setattr(window_module.QFileDialog, "getSaveFileName",
+                            staticmethod(lambda *a, **k: (str(target), "")))
+        item = w.attachments.item(0)
+        assert item.text().startswith("附件1：堤防险情统计表1")
+        w.attachments.itemActivated.emit(item)
+        qtbot.waitUntil(lambda: "附件已保存" in w.problem.text(), timeout=WAIT)
+        assert target.read_text(encoding="utf-8").startswith("地点,长度（米）,险情")
         # the state line, the timeline up to 分发, the number the server gave
         assert "已分发" in w.status.text() and "洪府〔" in w.elements.text()
         assert [e.step_name for e in w.view.timeline] == [
