@@ -12,8 +12,12 @@ and reaches the audience (people, units, delegates, the room's managers).
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from sqlalchemy import select
 
 from oa_client.domain.meetings import TZ, Meeting, Room, validate_meeting
 from oa_client.domain.meetings_conflicts import (
@@ -36,6 +40,7 @@ from oa_client.errors import ValidationError
 from oa_server.authority import Authority, Ruling, register
 from oa_server.authority.context import Ctx
 from oa_server.i18n import _
+from oa_server.sync_models import SyncRecord
 from sync.protocol import Op
 
 MEETING_ADMIN = "meeting_admin"
@@ -103,24 +108,33 @@ def _plain(rec: dict[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in (rec or {}).items() if k not in ("id", "rev", "created_by")}
 
 
+FIELD_TEXT = re.compile(r'"(starts_at|ends_at)":"([^"]*)"')
+_SKIP = ('"state":"cancelled"', '"booking_state":"refused"', '"source":"ics"')
+
+
 def existing_meetings(ctx: Ctx, *, exclude: str, window: tuple[datetime, datetime]) -> list[Meeting]:
-    """Other live bookings that may overlap the window (cancelled and refused ones left out)."""
+    """Other live bookings that may overlap the window (cancelled and refused ones left out).
+
+    Reads the stored JSON text and decodes only the candidates: a single sitting outside the
+    window is skipped on its times (stored data is canonical JSON, so the fields are found as
+    text); series and moved sittings are always decoded. This batch's own writes are included
+    (the session flushes them before the query).
+    """
+    lo, hi = utc_text(window[0]), utc_text(window[1])
     out = []
-    for rec in ctx.records("meetings"):
-        if rec["id"] == exclude or rec.get("state") == "cancelled":
+    rows = ctx.session.execute(select(SyncRecord.id, SyncRecord.data).where(
+        SyncRecord.collection == "meetings", SyncRecord.deleted.is_(False))).all()
+    for rid, text in rows:
+        if rid == exclude or any(marker in text for marker in _SKIP):
             continue
-        if rec.get("booking_state") == "refused" or rec.get("source") == "ics":
-            continue
-        if not rec.get("recurrence") and not rec.get("exceptions"):
-            try:
-                if str(rec.get("ends_at") or "") <= utc_text(window[0]) or \
-                        str(rec.get("starts_at") or "") >= utc_text(window[1]):
-                    continue
-            except (TypeError, ValueError):
-                pass
+        single = '"recurrence":null' in text and '"exceptions":[]' in text
+        if single:
+            times = dict(FIELD_TEXT.findall(text))
+            if times.get("ends_at", "9") <= lo or times.get("starts_at", "") >= hi:
+                continue
         try:
-            out.append(meeting_from_record(rec))
-        except ValidationError:
+            out.append(meeting_from_record({**json.loads(text), "id": rid}))
+        except (ValidationError, ValueError):
             continue
     return out
 

@@ -26,6 +26,7 @@ from oa_client.domain.meetings_records import (
 )
 from oa_client.errors import NotFoundError, PermissionDenied, ValidationError
 from oa_server.api.deps import CurrentUser, NowDep, SessionDep
+from oa_server.authority.meetings import FIELD_TEXT
 from oa_server.authority.meetings_replies import CHECKIN_ROW, checkin_code
 from oa_server.i18n import _
 from oa_server.schemas import ErrorOut
@@ -69,21 +70,23 @@ def freebusy(body: FreeBusyIn, user: CurrentUser, session: SessionDep) -> FreeBu
     people: dict[str, list[tuple[str, str]]] = {p: [] for p in wanted_people}
     rooms: dict[str, list[tuple[str, str]]] = {r: [] for r in wanted_rooms or ()}
     start_text, end_text = utc_text(body.start), utc_text(body.end)
-    for rec in session.scalars(select(SyncRecord).where(SyncRecord.collection == "meetings",
-                                                        SyncRecord.deleted.is_(False))):
-        data = json.loads(rec.data)
-        if data.get("state") == "cancelled" or data.get("booking_state") == "refused":
+    rows = session.execute(select(SyncRecord.id, SyncRecord.data, SyncRecord.created_by).where(
+        SyncRecord.collection == "meetings", SyncRecord.deleted.is_(False))).all()
+    for rid, text, created_by in rows:
+        if '"state":"cancelled"' in text or '"booking_state":"refused"' in text:
             continue
-        if not data.get("recurrence") and not data.get("exceptions") and (
-                str(data.get("ends_at") or "") <= start_text or str(data.get("starts_at") or "") >= end_text):
-            continue
+        if '"recurrence":null' in text and '"exceptions":[]' in text:  # one sitting: check its times
+            times = dict(FIELD_TEXT.findall(text))
+            if times.get("ends_at", "9") <= start_text or times.get("starts_at", "") >= end_text:
+                continue
+        data = json.loads(text)
         try:
-            meeting = meeting_from_record({**data, "id": rec.id})
+            meeting = meeting_from_record({**data, "id": rid})
         except ValidationError:
             continue
         expected = set(expected_people(meeting, data.get("rsvp_people") or {}))
         if data.get("source") == "ics":  # an imported invitation keeps its owner busy
-            expected.add(str(data.get("organiser_id") or rec.created_by))
+            expected.add(str(data.get("organiser_id") or created_by))
         for b in bookings_of(meeting, window_start=body.start, window_end=body.end):
             span = (utc_text(b.starts_at), utc_text(b.ends_at))
             for pid in (b.person_ids | expected) & wanted_people:
