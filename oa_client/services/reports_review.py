@@ -45,7 +45,7 @@ def save_data_item(store: LocalStore, item: DataItem) -> Changes:
 
 
 def issue_template(store: LocalStore, *, template: ReportTemplate, period: str, deadline: dt.date,
-                   recipients: list[str], record_id: str | None = None) -> Changes:
+                   recipients: list[str], record_id: str | None = None, unit_id: str | None = None) -> Changes:
     """Issue (or revise, or issue for the next period) a template to subordinate units."""
     if not recipients:
         raise ValidationError(_("请至少选择一个填报单位"), field="recipients")
@@ -60,6 +60,8 @@ def issue_template(store: LocalStore, *, template: ReportTemplate, period: str, 
                   period=period, deadline=deadline.isoformat(), recipients=list(recipients),
                   audience_units=list(recipients))
     record.pop("new", None)
+    if unit_id and not record.get("unit_id"):
+        record["unit_id"] = unit_id  # listed as ours at once, before the server echoes it
     return svc.save(store, "report_templates", record)
 
 

@@ -212,8 +212,21 @@ def test_two_laptops_conflict_resolved_in_the_editor_and_a_bad_workbook_refused(
     laptop_b.close()
 
 
-def test_office_issues_a_report_to_its_townships(qtbot, demo_server, tmp_path):
+def test_office_issues_a_report_to_its_townships(qtbot, demo_server, tmp_path, monkeypatch):
+    import threading
+
+    from oa_client.store.db import Database
+
     office = _client(demo_server, tmp_path, "lixiaolong")
+    on_gui: list[str] = []
+    original = Database.query
+
+    def recorder(self, *args, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            on_gui.append("query")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Database, "query", recorder)  # the screen reads only on workers
     page = _page(qtbot, office, wait=False)
     page.switch.setCurrentIndex(1)
     assert page.issue_button.isVisible()
@@ -226,7 +239,13 @@ def test_office_issues_a_report_to_its_townships(qtbot, demo_server, tmp_path):
     dialog.template.setCurrentIndex(1)  # 医保 monthly
     assert dialog.period.text().count("-") == 1 and len(dialog.period.text()) == 7
     dialog._accept()
-    qtbot.waitUntil(lambda: office.store.records.pending_ops() == 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: page.list.count() == 2, timeout=WAIT)  # the new one, listed from a worker
+    page.list.setCurrentRow(0)
+    review = page.review
+    qtbot.waitUntil(lambda: review.summary is not None and bool(review.rows), timeout=WAIT)
+    assert on_gui == [], "no database reads on the GUI thread"
+    monkeypatch.setattr(Database, "query", original)
+    assert office.store.records.pending_ops() == 1
     assert office.engine.sync().rejected == 0
     clerk = _client(demo_server, tmp_path, "wuhuiling")
     issued = [t for t in rep.templates_for_unit(clerk.store, str(clerk.transport.user["unit"]["id"]))

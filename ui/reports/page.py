@@ -155,9 +155,9 @@ class ReportsPage(QWidget):
 
     def _issue_chosen(self) -> None:
         template, period, deadline, recipients = self.issue_dialog.choice()
-        store = self.session.store
+        store, unit = self.session.store, self.session.unit_id
         run_op(self, lambda _c: rv.issue_template(store, template=template, period=period, deadline=deadline,
-                                                  recipients=recipients),
+                                                  recipients=recipients, unit_id=unit),
                success=lambda _r: self.refresh(), failure=lambda e: self.hint.setText(error_text(e)))
 
     # -- the list -------------------------------------------------------------------------
