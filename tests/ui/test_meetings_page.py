@@ -171,6 +171,13 @@ def test_screenshots_walk_every_meeting_screen(qtbot, tmp_path, file_keyring, de
     assert names == ["05-meetings-week", "05b-meetings-month", "05c-meetings-room-bookings",
                      "05d-meetings-find-a-time", "05e-meetings-notice-form", "05f-meetings-replies",
                      "05g-meetings-sign-in-qr", "05h-meetings-minutes", "05i-meetings-rooms"]
+    # the screen follows a language switch
+    window.apply_prefs(type(window.prefs)(**{**window.prefs.__dict__, "language": "en"}))
+    qtbot.waitUntil(lambda: page.tabs.tabText(1) == "Find a time", timeout=WAIT)
+    assert page.side.reply_button.text() == "Send &reply" and page.new_button.text() == "&New meeting"
+    qtbot.waitUntil(lambda: "Time" in page.detail.toPlainText(), timeout=WAIT)  # the notice redrawn
+    _shot(window, "english")
+    window.apply_prefs(type(window.prefs)(**{**window.prefs.__dict__, "language": "zh_CN"}))
     close_main(qtbot, window)
 
 

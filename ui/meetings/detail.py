@@ -53,41 +53,36 @@ class MeetingDetail(QWidget):
         lay.addWidget(self.browser, 1)
         answer = QHBoxLayout()
         self.answer = QComboBox()
-        self.answer.setAccessibleName(_("回执"))
-        for key, label in (("attend", "参会"), ("decline", "请假"), ("delegate", "代参会")):
-            self.answer.addItem(_(label), key)
+        for key in ("attend", "decline", "delegate"):
+            self.answer.addItem("", key)
         self.reason = QLineEdit()
-        self.reason.setPlaceholderText(_("请假原因"))
         self.delegate = QComboBox()
-        self.delegate.setAccessibleName(_("代参会人员"))
         self.delegate.setMinimumWidth(120)
-        self.reply_button = QPushButton(_("提交回执(&R)"))
+        self.reply_button = QPushButton()
         self.reply_button.clicked.connect(self.send_reply)
         for w in (self.answer, self.reason, self.delegate, self.reply_button):
             answer.addWidget(w)
         lay.addLayout(answer)
         acts = QHBoxLayout()
         self.code = QLineEdit()
-        self.code.setPlaceholderText(_("签到码（扫码或输入）"))
-        self.code.setAccessibleName(_("签到码"))
-        self.sign_button = QPushButton(_("签到(&S)"))
+        self.sign_button = QPushButton()
         self.sign_button.clicked.connect(self.sign_in)
-        self.ics_button = QPushButton(_("导出 .ics"))
+        self.ics_button = QPushButton()
         self.ics_button.clicked.connect(self.export_meeting)
         for w in (self.code, self.sign_button, self.ics_button):
             acts.addWidget(w)
         lay.addLayout(acts)
         own = QHBoxLayout()
-        self.edit_button = QPushButton(_("修改会议…"))
+        self.edit_button = QPushButton()
         self.edit_button.clicked.connect(
             lambda: self.current and self.edit_wanted.emit(self.current["id"], self.current_start))
-        self.cancel_button = QPushButton(_("取消会议"))
+        self.cancel_button = QPushButton()
         self.cancel_button.clicked.connect(self.cancel_meeting)
-        self.cancel_one_button = QPushButton(_("取消本次（仅此一次）"))
+        self.cancel_one_button = QPushButton()
         self.cancel_one_button.clicked.connect(self.cancel_one)
-        self.approve_button = QPushButton(_("同意使用会议室"))
+        self.approve_button = QPushButton()
         self.approve_button.clicked.connect(lambda: self.decide(True))
-        self.refuse_button = QPushButton(_("不同意（填原因）"))
+        self.refuse_button = QPushButton()
         self.refuse_button.clicked.connect(lambda: self.decide(False))
         for w in (self.edit_button, self.cancel_button, self.cancel_one_button, self.approve_button,
                   self.refuse_button):
@@ -98,6 +93,29 @@ class MeetingDetail(QWidget):
         self.message.setWordWrap(True)
         lay.addWidget(self.message)
         self._actions(None)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Texts in the current language; the shown notice is redrawn."""
+        for i, label in enumerate((_("参会"), _("请假"), _("代参会"))):
+            self.answer.setItemText(i, label)
+        self.answer.setAccessibleName(_("回执"))
+        self.reason.setPlaceholderText(_("请假原因"))
+        self.delegate.setAccessibleName(_("代参会人员"))
+        self.reply_button.setText(_("提交回执(&R)"))
+        self.code.setPlaceholderText(_("签到码（扫码或输入）"))
+        self.code.setAccessibleName(_("签到码"))
+        self.sign_button.setText(_("签到(&S)"))
+        self.ics_button.setText(_("导出 .ics"))
+        self.edit_button.setText(_("修改会议…"))
+        self.cancel_button.setText(_("取消会议"))
+        self.cancel_one_button.setText(_("取消本次（仅此一次）"))
+        self.approve_button.setText(_("同意使用会议室"))
+        self.refuse_button.setText(_("不同意（填原因）"))
+        if self.delegate.count():
+            self.delegate.setItemText(0, _("（代参会人员）"))
+        if self.current is not None and self.session is not None:
+            self.show_meeting(self.session, self.current["id"], self.current_start)
         self.hint()
 
     def hint(self) -> None:

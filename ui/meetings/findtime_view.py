@@ -131,7 +131,8 @@ class FindTimeView(QWidget):
         left = QWidget()
         form = QVBoxLayout(left)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addWidget(QLabel(_("参会人员（必选）：")))
+        self.people_label = QLabel()
+        form.addWidget(self.people_label)
         self.filter = QLineEdit()
         self.filter.setPlaceholderText(_("按姓名筛选"))
         self.filter.textChanged.connect(self._filter)
@@ -139,7 +140,7 @@ class FindTimeView(QWidget):
         self.people = QListWidget()
         self.people.setAccessibleName(_("参会人员"))
         form.addWidget(self.people, 1)
-        fields = QFormLayout()
+        fields = self.fields = QFormLayout()
         self.duration = QSpinBox()
         self.duration.setRange(15, 480)
         self.duration.setSingleStep(15)
@@ -174,7 +175,8 @@ class FindTimeView(QWidget):
         rlay.addWidget(self.note)
         self.grid = BusyGrid()
         rlay.addWidget(self.grid, 3)
-        rlay.addWidget(QLabel(_("建议时间（所有必选人员和会议室均空闲）：")))
+        self.slots_label = QLabel()
+        rlay.addWidget(self.slots_label)
         self.slots = QListWidget()
         self.slots.setAccessibleName(_("建议时间"))
         self.slots.itemActivated.connect(self._book)
@@ -186,6 +188,26 @@ class FindTimeView(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([260, 800])
         layout.addWidget(split)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Texts in the current language."""
+        self.people_label.setText(_("参会人员（必选）："))
+        self.filter.setPlaceholderText(_("按姓名筛选"))
+        self.people.setAccessibleName(_("参会人员"))
+        self.duration.setSuffix(_(" 分钟"))
+        self.days.setSuffix(_(" 天"))
+        self.headcount.setSpecialValueText(_("按人数"))
+        for widget, text in ((self.duration, _("会议时长")), (self.first, _("开始日期")),
+                             (self.days, _("查找范围")), (self.headcount, _("座位数"))):
+            label = self.fields.labelForField(widget)
+            if label is not None:
+                label.setText(text)
+        self.search.setText(_("查找空闲时间"))
+        self.slots_label.setText(_("建议时间（所有必选人员和会议室均空闲）："))
+        self.slots.setAccessibleName(_("建议时间"))
+        self.book.setText(_("用此时间预订…"))
+        self.grid.update()
 
     def set_session(self, session) -> None:
         """Offer this session's people (me ticked)."""

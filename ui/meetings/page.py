@@ -78,15 +78,17 @@ class MeetingsPage(QWidget):
         for t in TABS:
             self.tabs.addTab(_(t))
         self.tabs.currentChanged.connect(self._tab)
+        self.tabs.setUsesScrollButtons(False)  # every tab fully shown in both languages
+        self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
         top.addWidget(self.tabs)
         top.addStretch(1)
-        self.new_button = QPushButton(_("新建会议(&N)"))
+        self.new_button = QPushButton()
         self.new_button.clicked.connect(lambda: self.new_meeting())
         top.addWidget(self.new_button)
-        self.import_button = QPushButton(_("导入 .ics"))
+        self.import_button = QPushButton()
         self.import_button.clicked.connect(self.import_ics)
         top.addWidget(self.import_button)
-        self.export_button = QPushButton(_("导出我的日历"))
+        self.export_button = QPushButton()
         self.export_button.clicked.connect(self.export_calendar)
         top.addWidget(self.export_button)
         outer.addLayout(top)
@@ -95,25 +97,24 @@ class MeetingsPage(QWidget):
         for _key, label in VIEWS_:
             self.view_box.addItem(_(label))
         self.view_box.setCurrentIndex(1)
+        self.view_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.view_box.currentIndexChanged.connect(self._view_changed)
         self.prev = QPushButton("◀")
-        self.prev.setToolTip(_("上一段"))
         self.prev.clicked.connect(lambda: self._move(-1))
-        self.today = QPushButton(_("今天"))
+        self.today = QPushButton()
         self.today.clicked.connect(self._today)
         self.next = QPushButton("▶")
-        self.next.setToolTip(_("下一段"))
         self.next.clicked.connect(lambda: self._move(1))
         self.range_label = QLabel()
         self.source = QComboBox()
-        self.source.setAccessibleName(_("显示谁的日程"))
         self.source.setMinimumWidth(240)
         self.source.addItem(_("我的会议"), None)
         self.source.currentIndexChanged.connect(self._source_changed)
         for w in (self.view_box, self.prev, self.today, self.next, self.range_label):
             bar.addWidget(w)
         bar.addStretch(1)
-        bar.addWidget(QLabel(_("显示：")))
+        self.show_label = QLabel()
+        bar.addWidget(self.show_label)
         bar.addWidget(self.source)
         self.calendar_bar = QWidget()
         self.calendar_bar.setLayout(bar)
@@ -154,8 +155,22 @@ class MeetingsPage(QWidget):
     # -- contract with the main window --------------------------------------------------------
 
     def retranslate(self) -> None:
-        """Texts in the current language."""
+        """Texts in the current language (every part of the screen)."""
         self.heading.setText(_(self.title) if self.title else _("办会"))
+        self.new_button.setText(_("新建会议(&N)"))
+        self.import_button.setText(_("导入 .ics"))
+        self.export_button.setText(_("导出我的日历"))
+        self.prev.setToolTip(_("上一段"))
+        self.next.setToolTip(_("下一段"))
+        self.today.setText(_("今天"))
+        self.show_label.setText(_("显示："))
+        self.source.setAccessibleName(_("显示谁的日程"))
+        self.source.setItemText(0, _("我的会议"))
+        for i, r in enumerate(self.rooms, start=1):
+            self.source.setItemText(i, _("会议室：{name}").format(name=r.get("name", "")))
+        self.calendar.update()
+        for part in (self.side, self.findtime, self.replies, self.rooms_view):
+            part.retranslate()
         for i, t in enumerate(TABS):
             self.tabs.setTabText(i, _(t))
         for i, (_k, label) in enumerate(VIEWS_):
@@ -214,6 +229,8 @@ class MeetingsPage(QWidget):
         self.stack.setCurrentIndex(index)
         self.calendar_bar.setVisible(index == 0)
         self.side.setVisible(index in (0, 2))  # the notice beside the calendar and the replies
+        if index in (0, 2) and self.splitter.sizes()[-1] < 80:
+            self.splitter.setSizes([760, 420])
         if index == 2 and self.current is not None:
             self.replies.show_meeting(self.session, self.current["id"])
 

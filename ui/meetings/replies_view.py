@@ -106,6 +106,18 @@ class RepliesView(QWidget):
         self.qr_dialog: QrDialog | None = None
         self._enable(False)
 
+    def retranslate(self) -> None:
+        """Texts in the current language (the table is refilled on the next load)."""
+        self.table.setHorizontalHeaderLabels([_(h) for h in HEADERS])
+        self.chase.setText(_("催办未回执（&U）"))
+        self.mark.setText(_("代为签到"))
+        self.qr.setText(_("签到二维码"))
+        self.minutes.setText(_("编写会议纪要…"))
+        if self.meeting_id and self.session is not None:
+            self.show_meeting(self.session, self.meeting_id)
+        else:
+            self.heading.setText(_("在日程中选择一个会议，查看回执和签到情况。"))
+
     def _enable(self, on: bool) -> None:
         for b in (self.chase, self.mark, self.qr, self.minutes):
             b.setEnabled(on)

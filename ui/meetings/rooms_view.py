@@ -120,10 +120,31 @@ class RoomsView(QWidget):
         self.message.setWordWrap(True)
         form.addRow(self.message)
         self.form = side
+        self.form_layout = form
         split.addWidget(side)
         split.setSizes([620, 480])
         lay.addWidget(split)
         self.periods: list[dict] = []
+        self.add_button, self.remove_button = add, remove
+
+    def retranslate(self) -> None:
+        """Texts in the current language."""
+        self.table.setHorizontalHeaderLabels([_(h) for h in HEADERS])
+        for widget, text in ((self.name, _("名称")), (self.building, _("楼宇")), (self.floor, _("楼层")),
+                             (self.capacity, _("座位数")), (self.closed, _("停用时段"))):
+            label = self.form_layout.labelForField(widget)
+            if label is not None:
+                label.setText(text)
+        for key, label in EQUIPMENT:
+            self.equipment[key].setText(_(label))
+        self.approval.setText(_("预订需会议管理员审批"))
+        self.closed_reason.setPlaceholderText(_("原因，如：设备检修"))
+        self.add_button.setText(_("添加"))
+        self.remove_button.setText(_("删除"))
+        self.new.setText(_("新建会议室"))
+        self.save_button.setText(_("保存"))
+        if self.session is not None:
+            self.set_session(self.session)
 
     @property
     def admin(self) -> bool:
