@@ -222,14 +222,21 @@ async def upgrade_required(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(exc.to_dict(), status_code=426)
 
 
+_frozen: list[bool] = []
+
+
 def install(app: FastAPI) -> None:
     """Register the sync-specific error answer; load the authorities' rules now, at start-up,
     so the first push of the day does not pay for importing them.
 
-    Then everything loaded so far (modules, rules, schemas) is moved out of the garbage
-    collector's sight: they live as long as the process, and without this every full
-    collection walks them again — about a tenth of a push's time, and its pauses.
+    Then, once per process, everything loaded so far (modules, rules, schemas) is moved
+    out of the garbage collector's sight: they live as long as the process, and without
+    this every full collection walks them again — about a tenth of a push's time, and its
+    pauses. (Once: a process that builds many apps, like a test run, freezes no garbage
+    of later ones.)
     """
     app.add_exception_handler(UpgradeRequired, upgrade_required)
     authority.load()
-    gc.freeze()
+    if not _frozen:
+        _frozen.append(True)
+        gc.freeze()
