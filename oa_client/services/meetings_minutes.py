@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from oa_client.domain.meetings_records import (
     checkin_from_record,
     expected_people,
     meeting_from_record,
-    parse_time,
     utc_text,
 )
 from oa_client.errors import ValidationError
@@ -187,14 +186,3 @@ def decision_to_task(store: LocalStore, *, me: dict[str, Any], meeting_id: str, 
                 "text": str(rec.get("title") or "")},
         today=today)
 
-
-def sitting_day(value: str) -> date:
-    """The date of a stored UTC time, in Beijing."""
-    from oa_client.domain.meetings import TZ
-
-    return parse_time(value, field="starts_at").astimezone(TZ).date()
-
-
-def now_utc() -> datetime:
-    """The current time (UTC)."""
-    return datetime.now(UTC)
