@@ -133,18 +133,20 @@ class RepliesView(QWidget):
 
         def load(_c):
             rec = mtg.get_meeting_record(store, meeting_id)
-            return rec, mtg.reply_table(store, meeting_id, names)
+            signed = mtg.checkins(store, meeting_id)
+            return rec, mtg.reply_table(store, meeting_id, names), signed
 
         run_op(self, load, success=self._loaded, failure=lambda exc: self.message.setText(error_text(exc)))
 
     def _loaded(self, result) -> None:
-        rec, rows = result
+        rec, rows, signed = result
         self.rows = rows
         mine = rec.get("organiser_id") == (self.session.user_id if self.session else None)
         counts = {k: sum(1 for r in rows if r.answer == k) for k in ("attend", "delegate", "decline", "")}
         self.heading.setText(_("“{title}”回执：参会 {a}，代参会 {d}，请假 {l}，未回执 {n}").format(
             title=rec.get("title", ""), a=counts["attend"], d=counts["delegate"], l=counts["decline"],
-            n=counts[""]))
+            n=counts[""]) + _("；已签到 {s} 人（迟到 {late} 人）").format(
+            s=len(signed), late=sum(1 for c in signed if c.get("late"))))
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
             values = (r.name, _("单位") if r.kind == "unit" else _("个人"),
