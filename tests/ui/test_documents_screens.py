@@ -428,3 +428,53 @@ def test_delegate_acts_for_the_leader_and_a_late_withdrawal_shows_superseded(qtb
         assert "已失效：该环节已由他人办理，意见保留" in text and entry.reason in text
     finally:
         _close(actors)
+
+
+def test_a_conflicting_body_edit_is_kept_compared_and_taken_again(qtbot, tmp_path, demo_server,
+                                                                 monkeypatch):
+    from oa_client.services import documents as svc
+    from ui.documents.shots import Actor
+
+    doc_id, actors = issue_document(demo_server.url, tmp_path / "actors", stop_after="draft",
+                                    attachments=0)
+    laptop = actors["laptop"] = Actor(demo_server.url, tmp_path / "laptop", "chenweijie")
+    try:
+        desk = actors["chenweijie"]  # the director holds 核稿 on two devices
+        desk.sync()
+        laptop.sync()
+        body = desk.store.records.get("documents", doc_id)["body"]
+        svc.save_body(laptop.store, me=laptop.me, doc_id=doc_id,  # offline on the laptop …
+                      body=body.replace("妥否，请批示。", "以上请示妥否，请批示。"))
+        svc.save_body(desk.store, me=desk.me, doc_id=doc_id,  # … while the desk sends first
+                      body=body.replace("9处", "十处"))
+        desk.sync()
+        laptop.sync()
+        w = _window(qtbot, laptop, doc_id)
+        assert w.conflict.isVisibleTo(w) and "冲突稿" in w.conflict_text.text()
+        assert "十处" in w.view.body  # the server's text stays …
+        mine = [r for r in w.view.revisions if r.get("conflicted")]
+        assert len(mine) == 1 and "以上请示妥否" in mine[0]["body"]  # … and nothing is lost
+        with qtbot.waitSignal(w.body.shown, timeout=WAIT):
+            w.conflict_compare.click()
+        assert ("insert", "以上请示") in w.body.segments
+        with qtbot.waitSignal(w.loaded, timeout=WAIT):
+            w.conflict_reapply.click()
+        assert laptop.sync().applied >= 1
+        with qtbot.waitSignal(w.loaded, timeout=WAIT):
+            w.reload()
+        assert "以上请示妥否" in w.view.body and not w.conflict.isVisibleTo(w)
+
+        # a draft that was never sent can be deleted from its window (after a confirmation)
+        import ui.documents.window as window_module
+
+        draft_id, _ch = svc.compose(actors["huangxiaomei"].store, me=actors["huangxiaomei"].me,
+                                    fields={"doc_kind": "通知", "title": "一份不再需要的通知"})
+        d = _window(qtbot, actors["huangxiaomei"], draft_id)
+        assert d.delete_draft.isVisibleTo(d)
+        monkeypatch.setattr(window_module.QMessageBox, "question",
+                            staticmethod(lambda *a, **k: window_module.QMessageBox.StandardButton.Yes))
+        with qtbot.waitSignal(d.changed, timeout=WAIT):
+            d.delete_draft.click()
+        assert actors["huangxiaomei"].store.records.get("documents", draft_id)["deleted"]
+    finally:
+        _close(actors)

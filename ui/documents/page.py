@@ -466,6 +466,17 @@ class DocumentsPage(QWidget):
         sync = getattr(self.window(), "sync", None)
         if sync is not None:
             sync.refresh_counts()
+            self._push_soon()
+
+    def _push_soon(self) -> None:
+        """Sync now; when a sync is already running, once it has finished (it may have
+        missed this change)."""
+        sync = getattr(self.window(), "sync", None)
+        if sync is None:
+            return
+        if sync.running:
+            QTimer.singleShot(300, self._push_soon)
+        else:
             sync.sync_now()
 
     # -- compose and delegation -----------------------------------------------------------

@@ -27,6 +27,7 @@ from ui.qt import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPixmap,
     QPlainTextEdit,
     QPushButton,
@@ -100,6 +101,22 @@ class DocumentWindow(QWidget):
         self.waiting.setStyleSheet("background:#fff6cc;color:#6b5400;padding:4px")
         self.waiting.hide()
         outer.addWidget(self.waiting)
+        self.conflict = QWidget()
+        self.conflict.setStyleSheet("background:#fde9c8")
+        cl = QHBoxLayout(self.conflict)
+        cl.setContentsMargins(6, 2, 6, 2)
+        self.conflict_text = QLabel()
+        self.conflict_text.setWordWrap(True)
+        self.conflict_compare = QPushButton(_("对比两稿"))
+        self.conflict_compare.clicked.connect(self._compare_conflict)
+        self.conflict_reapply = QPushButton(_("采用我的修改"))
+        self.conflict_reapply.clicked.connect(self._reapply)
+        cl.addWidget(self.conflict_text, 1)
+        cl.addWidget(self.conflict_compare)
+        cl.addWidget(self.conflict_reapply)
+        self.conflict.hide()
+        self.conflicted: dict | None = None
+        outer.addWidget(self.conflict)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
         ll = QVBoxLayout(left)
@@ -119,6 +136,9 @@ class DocumentWindow(QWidget):
         self.edit_elements = QPushButton(_("修改要素…"))
         self.edit_elements.clicked.connect(lambda: self.edit_requested.emit(self.doc_id))
         self.body.bar.addWidget(self.edit_elements)
+        self.delete_draft = QPushButton(_("删除草稿"))
+        self.delete_draft.clicked.connect(self._delete_draft)
+        self.body.bar.addWidget(self.delete_draft)
         self.watermark = Watermark(self.body.text.viewport())
         ll.addWidget(body_box, 1)
         att_box = QGroupBox(_("附件"))
@@ -247,7 +267,9 @@ class DocumentWindow(QWidget):
             first = {"body": revisions[0]["previous"], "author_name": _("原稿"), "no": 0}
             revisions = [first, *revisions]
         self.body.set_content(v.body, revisions, opened.names)
+        self._show_conflict(revisions)
         self.edit_elements.setVisible(v.flow_status == "not_started" and v.can("submit"))
+        self.delete_draft.setVisible(self.edit_elements.isVisibleTo(self))
         self.edit_body.setVisible(v.direction == "outgoing" and bool(v.allowed)
                                   and v.state not in ("number", "seal", "dispatch", "dispatched"))
         self.attachments.clear()
@@ -428,6 +450,52 @@ class DocumentWindow(QWidget):
         store, me, doc_id, body = self.session.store, self.session.me, self.doc_id, dialog.text()
         run_op(self, lambda _c: svc.save_body(store, me=me, doc_id=doc_id, body=body),
                success=lambda _ch: self._done(clear=False), failure=self._refused)
+
+    def _show_conflict(self, revisions: list[dict]) -> None:
+        """My body edit the server kept aside (someone changed the body first): say so, offer
+        to compare it with the current text and to take it again."""
+        me = self.session.user_id
+        mine = [i for i, r in enumerate(revisions) if r.get("conflicted") and r.get("author_id") == me]
+        # revisions come in server order: a revision taken after mine means it was dealt with
+        later = mine and any(not r.get("conflicted") for r in revisions[mine[-1] + 1:])
+        self.conflicted = revisions[mine[-1]] if mine and not later else None
+        self.conflict.setVisible(self.conflicted is not None)
+        if self.conflicted is not None:
+            self.conflict_text.setText(_(
+                "您对正文的修改（#{no}）与他人先提交的修改冲突，未被采用，已作为冲突稿保留。"
+                "可以对比两稿，确认后采用您的修改。").format(no=self.conflicted.get("no", "")))
+
+    def _compare_conflict(self) -> None:
+        """Compare the current body with my conflicted revision."""
+        if self.conflicted is None:
+            return
+        revs = self.body.revisions
+        mine = revs.index(self.conflicted) if self.conflicted in revs else len(revs) - 1
+        current = max((i for i, r in enumerate(revs) if not r.get("conflicted")), default=0)
+        self.body.old_combo.setCurrentIndex(current)
+        self.body.new_combo.setCurrentIndex(mine)
+        self.body.show_mode("marked")
+
+    def _reapply(self) -> None:
+        if self.conflicted is None:
+            return
+        store, me, doc_id = self.session.store, self.session.me, self.doc_id
+        revision_id = self.conflicted["id"]
+        run_op(self, lambda _c: svc.reapply_revision(store, me=me, doc_id=doc_id,
+                                                     revision_id=revision_id),
+               success=lambda _ch: self._done(clear=False), failure=self._refused)
+
+    def _delete_draft(self) -> None:
+        answer = QMessageBox.question(self, _("删除草稿"), _("确定删除这份草稿吗？删除后不能恢复。"))
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        store, me, doc_id = self.session.store, self.session.me, self.doc_id
+        run_op(self, lambda _c: svc.delete_draft(store, me=me, doc_id=doc_id),
+               success=lambda _ch: self._deleted(), failure=self._refused)
+
+    def _deleted(self) -> None:
+        self.changed.emit(self.doc_id)
+        self.close()
 
     def _save_attachment(self, item: QListWidgetItem) -> None:
         attachment_id = item.data(Qt.ItemDataRole.UserRole)
