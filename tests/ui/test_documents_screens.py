@@ -254,6 +254,12 @@ def test_sender_sees_receipts_and_chases_a_unit(qtbot, tmp_path, demo_server, mo
         queued = [op["payload"] for op in actors["huangxiaomei"].store.records.outbox()
                   if op["entity"] == "document_events"]
         assert [(p["receipt_action"], p["document_id"]) for p in queued] == [("chase", doc_id)]
+        assert actors["huangxiaomei"].sync().applied == 1  # the server counts the 催收
+        with qtbot.waitSignal(w.loaded, timeout=WAIT):
+            w.reload()
+        bureau = next(r for r in w.view.receipts if r.unit_name == "普宁市政务服务数据管理局")
+        assert bureau.chased == 1
+        assert "已催收 1 次" in table.item(row["普宁市政务服务数据管理局"], 4).text()
         # an attachment is saved where the user chooses (decrypted from the profile)
         import ui.documents.window as window_module
 
