@@ -240,3 +240,6 @@ def drive(page, shot: Callable, window, wait: Callable) -> None:
     db_pool().waitForDone(10_000)
     for a in actors.values():
         a.close()
+    import shutil
+
+    shutil.rmtree(root, ignore_errors=True)  # the other users' profiles of this run
