@@ -36,10 +36,12 @@ __all__ = [
     "leave_balance",
     "new_draft",
     "overdue",
+    "request_view",
     "save_draft",
     "search",
     "submit",
     "timeline",
+    "with_pending",
     "workdays_between",
 ]
 
@@ -196,6 +198,8 @@ def amend(store: LocalStore, request_id: str, values: dict[str, Any], *, today: 
     recalculates the route and tells the approvers."""
     rec = store.records.get("requests", request_id)
     if rec.get("state") not in ("submitted", "in_review"):
+        if request_view(store, request_id).get("state") == "submitted":
+            raise PermissionDenied(_("申请尚未送达服务器，请同步后再修改"))
         raise PermissionDenied(_("只有审批中的申请可以这样修改"))
     item = item_for(store, rec)
     problems = check_form(item, values, today=today)
@@ -217,7 +221,9 @@ def submit(store: LocalStore, request_id: str, *, user_id: str, values: dict[str
     rec = store.records.get("requests", request_id)
     if str(rec.get("applicant_id")) != user_id:
         raise PermissionDenied(_("只有申请人本人可以提交申请"))
-    if rec.get("state") not in (None, "draft", "returned"):
+    waiting = [e for e in store.records.list("request_events", where={"request_id": request_id}, limit=1000)
+               if e.get("action") == "submit" and e.get("status") == "pending"]
+    if rec.get("state") not in (None, "draft", "returned") or waiting:
         raise PermissionDenied(_("该申请已提交，正在审批中"))
     item = item_for(store, rec)
     form = dict(values if values is not None else rec.get("form") or {})
@@ -254,6 +260,23 @@ def attach_files(store: LocalStore, request_id: str, item: ServiceItem, values: 
             files.append(f)
         out[spec.key] = files
     return out
+
+
+def with_pending(request: dict[str, Any], submission: dict[str, Any] | None) -> dict[str, Any]:
+    """The request as its applicant sees it while a submission waits to be sent (a pull of the
+    server's older copy must not make it look like a draft again)."""
+    if submission is None or request.get("state") not in (None, "draft", "returned"):
+        return request
+    form = submission.get("form") if isinstance(submission.get("form"), dict) else request.get("form")
+    return {**request, "state": "submitted", "form": form, "submitted": True}
+
+
+def request_view(store: LocalStore, request_id: str) -> dict[str, Any]:
+    """The request with a submission still waiting to be sent taken into account."""
+    rec = store.records.get("requests", request_id)
+    waiting = [e for e in store.records.list("request_events", where={"request_id": request_id}, limit=1000)
+               if e.get("action") in ("start", "submit") and e.get("status") == "pending"]
+    return with_pending(rec, waiting[-1] if waiting else None)
 
 
 def _has_start(store: LocalStore, request_id: str) -> bool:
@@ -341,7 +364,7 @@ def _names(store: LocalStore) -> dict[str, str]:
 
 def timeline(store: LocalStore, request_id: str) -> tuple[list[TimelineEntry], dict[str, Any]]:
     """The request's events in order, and where it is now (step, holders' names, due, overdue)."""
-    rec = store.records.get("requests", request_id)
+    rec = request_view(store, request_id)
     try:
         names = step_names(item_for(store, rec))
     except NotFoundError:

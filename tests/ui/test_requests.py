@@ -159,8 +159,14 @@ def test_apply_approve_and_export(qtbot, tmp_path, file_keyring, demo_server):
     page.select_record("requests", own)
     qtbot.waitUntil(lambda: "加班登记" in page.mine_detail.toPlainText(), timeout=WAIT)
     # under review the applicant may still correct the form: the server re-checks it
-    qtbot.waitUntil(lambda: (page.current or {}).get("id") == own and page.edit_button.isEnabled()
-                    and page.current.get("state") in ("submitted", "in_review"), timeout=WAIT)
+    def under_review() -> None:
+        current = page.current or {}
+        assert current.get("id") == own, (current.get("id"), own, page.status.text())
+        assert current.get("state") in ("submitted", "in_review"), (current.get("state"), page.status.text())
+        assert current.get("number"), "numbered by the server"
+        assert page.edit_button.isEnabled()
+
+    qtbot.waitUntil(under_review, timeout=WAIT)
     edit = page.edit_current()
     qtbot.addWidget(edit)
     assert edit.submit_button.text() == "保存修改" and not edit.save_button.isVisible()

@@ -43,7 +43,7 @@ def show_value(value: Any) -> str:
 
 def detail_html(store, request_id: str) -> str:
     """Everything about one request: form, route, where it is, notices, timeline, outputs."""
-    rec = store.records.get("requests", request_id)
+    rec = rq.request_view(store, request_id)
     item = rq.item_for(store, rec)
     entries, now = rq.timeline(store, request_id)
     out = [f"<h3>{esc(rec.get('title') or item.title())}</h3>",

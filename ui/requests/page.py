@@ -31,6 +31,7 @@ from ui.qt import (
     QTableWidgetItem,
     QTabWidget,
     QTextBrowser,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -237,6 +238,10 @@ class RequestsPage(QWidget):
                       for e in store.records.list("request_events", limit=5000, where={"action": "delegate"})
                       if e.get("to_user") == me and e.get("status") == "applied"}
             office = self._office_rows()
+            pending = {e.get("request_id"): e for e in store.records.list(
+                "request_events", limit=5000, where={"actor_id": me, "status": "pending"})
+                if e.get("action") in ("start", "submit")}
+            requests = [rq.with_pending(r, pending.get(r["id"])) for r in requests]
             return {
                 "acting": acting,
                 "stats": stats.statistics(store) if office is None else [],
@@ -280,7 +285,17 @@ class RequestsPage(QWidget):
         sync = getattr(self.window(), "sync", None)
         if sync is not None:
             sync.refresh_counts()
-            sync.sync_now()
+            self._kick_sync(20)
+
+    def _kick_sync(self, tries: int) -> None:
+        """Sync now; when a sync is already running, try again once it is done."""
+        sync = getattr(self.window(), "sync", None)
+        if sync is None:
+            return
+        if getattr(sync, "running", False) and tries > 0:
+            QTimer.singleShot(1000, self, lambda: self._kick_sync(tries - 1))  # dropped with the page
+            return
+        sync.sync_now()
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(error_text(exc))
