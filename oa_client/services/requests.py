@@ -31,6 +31,7 @@ __all__ = [
     "attach_files",
     "catalogue",
     "check_form",
+    "discard_unsaved",
     "item_for",
     "known_facts",
     "leave_balance",
@@ -175,8 +176,22 @@ def new_draft(store: LocalStore, *, record_id: str, user_id: str, values: dict[s
     request = {"id": new_id(), "service_item_id": record_id, "applicant_id": user_id,
                "state": "draft", "submitted": False, "item_code": item.code, "item_name": item.name,
                "category": item.category, "title": _title(item, form), "form": form}
-    save(store, "requests", request)
+    store.records.write("requests", [request])  # on this desk until saved or submitted
     return request
+
+
+def _pending_op(store: LocalStore, request_id: str) -> bool:
+    return bool(store.db.query("SELECT 1 FROM outbox WHERE entity = 'requests' AND entity_id = ?"
+                               " AND state = 'pending' LIMIT 1", (request_id,)))
+
+
+def discard_unsaved(store: LocalStore, request_id: str) -> bool:
+    """Drop a new request that was never saved nor submitted (the form was closed); True if dropped."""
+    rec = store.records.get("requests", request_id)
+    if int(rec.get("rev") or 0) != 0 or _pending_op(store, request_id) or _has_start(store, request_id):
+        return False
+    store.records.delete("requests", request_id)
+    return True
 
 
 def _title(item: ServiceItem, form: dict[str, Any]) -> str:
@@ -234,8 +249,11 @@ def submit(store: LocalStore, request_id: str, *, user_id: str, values: dict[str
                               problems=problems)
     # the events carry the form (one op per record in a push: a second edit of the request
     # would wait behind them); the server writes it into the request when it accepts them
-    changes = store.records.write("requests", [{**rec, "form": form, "submitted": True,
-                                                "title": _title(item, form), "state": "submitted"}])
+    record = {**rec, "form": form, "submitted": True, "title": _title(item, form), "state": "submitted"}
+    if int(rec.get("rev") or 0) == 0 and not _pending_op(store, request_id):
+        changes = save(store, "requests", record)  # the server needs the record before its events
+    else:
+        changes = store.records.write("requests", [record])
     if not rec.get("flow_status") and not _has_start(store, request_id):
         changes = changes.merge(_event(store, request_id, user_id=user_id, action="start", form=form))
     changes = changes.merge(_event(store, request_id, user_id=user_id, action="submit", step=APPLY_STEP,
@@ -253,6 +271,9 @@ def attach_files(store: LocalStore, request_id: str, item: ServiceItem, values: 
         files = []
         for f in out[spec.key]:
             if isinstance(f, dict) and f.get("path"):
+                rec = store.records.get("requests", request_id)
+                if int(rec.get("rev") or 0) == 0 and not _pending_op(store, request_id):
+                    save(store, "requests", rec)  # the server needs the request before its files
                 data = Path(f["path"]).read_bytes()
                 attach(store, owner_kind="request", owner_id=request_id, name=str(f.get("name") or ""),
                        data=data)

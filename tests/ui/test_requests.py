@@ -204,6 +204,9 @@ def test_screens_for_the_screenshot_run(qtbot, tmp_path, file_keyring, demo_serv
     page.screenshots(shot, window, lambda cond, timeout=30: qtbot.waitUntil(cond, timeout=int(timeout * 1000)))
     assert shots == ["06-requests-catalogue", "06b-request-form", "06c-requests-mine", "06d-requests-approve",
                      "06e-requests-stats"]
+    store = window.session.store  # the form opened and closed unsaved left nothing behind
+    qtbot.waitUntil(lambda: all(int(r.get("rev") or 0) for r in store.records.list("requests", limit=100)),
+                    timeout=WAIT)
     assert page.mine_list.count() == 6  # the demo requests, numbered by the server
     assert all(r.get("number") for r in page.mine)
     close_main(qtbot, window)

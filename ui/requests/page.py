@@ -383,6 +383,8 @@ class RequestsPage(QWidget):
         self.dialog = FormDialog(entry.item, request.get("form") or {}, people=self.people, units=self.units,
                                  on_save=save, parent=self,
                                  amending=request.get("state") in ("submitted", "in_review"))
+        self.dialog.rejected.connect(lambda: run_op(self, lambda _c: rq.discard_unsaved(store, request["id"]),
+                                                    success=lambda _dropped: None, failure=self._failed))
         self.dialog.show()
         return self.dialog
 
