@@ -13,7 +13,7 @@ from typing import Any
 
 from oa_client.domain.catalogue import CATEGORIES, ServiceItem
 from oa_client.domain.catalogue_flow import APPLY_STEP, step_names
-from oa_client.domain.forms import Problem, prefill_form, validate
+from oa_client.domain.forms import Problem, compute, prefill_form, validate
 from oa_client.domain.ids import new_id
 from oa_client.domain.workdays import shipped_calendar
 from oa_client.errors import NotFoundError, PermissionDenied, ValidationError
@@ -130,9 +130,10 @@ def leave_balance(store: LocalStore, *, user_id: str, today: date | None = None)
         if rec.get("item_code") != "LEAVE" or form.get("leave_type") != "年休假":
             continue
         if rec.get("state") in ("submitted", "in_review", "approved") and str(form.get("start_date", ""))[:4] == str(today.year):
-            try:
-                used += int(form.get("days") or 0)
-            except (TypeError, ValueError):
+            try:  # the days are computed (working days between the dates), not typed
+                days = compute(item_for(store, rec).form, form, workdays_between=workdays_between).get("days")
+                used += int(days or 0)
+            except (NotFoundError, TypeError, ValueError):
                 continue
     return max(int(total) - used, 0)
 

@@ -176,6 +176,9 @@ def test_every_starter_item_goes_its_way_to_the_end(desk: Desk, tmp_path: Path):
     assert ["head", "contract_review", "leader", "stamp"] in codes["SEAL"]
     assert ["hr", "finance"] in codes["CERT"]
     assert len(sealed_pdfs) == 1
+    facts = rq.known_facts(applicant.store, user_id=desk.uid(APPLICANT), today=TODAY)
+    assert (facts["name"], facts["department"], facts["position"]) == ("李晓龙", "数据资源科", "科员")
+    assert facts["annual_leave_balance"] == 10 - 2  # the approved 年休假 (2 working days) is counted
     rows = {r.code: r for r in stats.statistics(applicant.store)}
     assert rows["LEAVE"].total == 2 and rows["LEAVE"].approved == 2 and rows["OVERTIME"].total >= 1
     assert all(r.average_hours is not None and r.overdue_now == 0 for r in rows.values())
