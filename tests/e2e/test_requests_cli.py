@@ -46,3 +46,17 @@ def test_import_refuses_a_broken_file_with_its_line_then_takes_the_starter(tmp_p
     assert len(items) == 10 and all(not i["retired"] for i in items)
     assert items[0]["audience"] == {"all"}
     assert "10" in capsys.readouterr().out
+
+
+def test_the_demo_seeds_the_starter_catalogue_once(tmp_path: Path, monkeypatch, capsys):
+    from tests.server.support import CHEAP_ENV
+
+    for key, value in CHEAP_ENV.items():
+        monkeypatch.setenv(key, value)
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    assert main(["--data-dir", str(tmp_path), "--database-url", url, "demo"]) == 0
+    assert "演示事项清单：导入 10 个事项" in capsys.readouterr().out
+    assert main(["--data-dir", str(tmp_path), "--database-url", url, "demo"]) == 0  # idempotent
+    assert "演示事项清单" not in capsys.readouterr().out
+    assert sorted(i["code"] for i in _items(url)) == sorted(
+        i["code"] for i in json.loads(STARTER_CATALOGUE.read_text("utf-8"))["items"])
