@@ -461,3 +461,20 @@ def test_a_picked_attachment_is_stored_and_uploaded_with_the_request(desk: Desk,
     report = applicant.engine.sync()
     assert report.rejected == 0 and report.uploaded == 1
     assert applicant.transport.blob_size(file["sha256"]) == file["size"]
+
+
+def test_the_applicant_withdraws_before_anyone_acted_and_submits_again(desk: Desk):
+    _e, rid = _submitted(desk, "CAR")
+    applicant = desk(APPLICANT)
+    rq.act(applicant.store, rid, user_id=desk.uid(APPLICANT), action="withdraw", opinion="改一下用车时间")
+    assert applicant.engine.sync().rejected == 0
+    rec = applicant.store.records.get("requests", rid)
+    assert rec["state"] == "draft" and rec["approver_ids"] == [] and rec["flow_step"] == "apply"
+    later = {**rec["form"], "start_time": "2026-11-24 08:30", "return_time": "2026-11-24 12:00"}
+    rq.submit(applicant.store, rid, user_id=desk.uid(APPLICANT), values=later, today=TODAY)
+    assert applicant.engine.sync().rejected == 0
+    rec = applicant.store.records.get("requests", rid)
+    assert rec["state"] == "submitted" and rec["form"]["return_time"] == "2026-11-24 12:00"
+    assert rec["approver_ids"] == [desk.uid("zhouli")]
+    entries, _now = rq.timeline(applicant.store, rid)
+    assert [e.action for e in entries] == ["发起申请", "提交", "撤回", "提交"]
