@@ -26,6 +26,7 @@ from oa_client.domain.forms import validate
 from oa_client.domain.ids import new_id
 from oa_client.domain.workdays import shipped_calendar
 from oa_client.domain.workflow import Event, FlowDefinition, FlowState, Workflow
+from oa_client.domain.workflow.model import BEIJING
 from oa_server.authority import Authority, Ruling, register
 from oa_server.authority.context import Ctx
 from oa_server.authority.flow import FlowEvents, event_of
@@ -37,7 +38,7 @@ from sync.protocol import Op
 #: fields of a request only the server writes
 SERVER_FIELDS = (
     "state", "approver_ids", "holder_ids", "flow_step", "flow_status", "due_at", "number",
-    "outputs", "finished_at", "submitted_at", "applicant_id", "step_name", "notices",
+    "outputs", "finished_at", "submitted_at", "promised_by", "applicant_id", "step_name", "notices",
     "rejected", "item_code", "item_name", "item_version", "category", "audience_users",
     "audience_units", "audience_roles", "values",
 )
@@ -278,6 +279,9 @@ class RequestEvents(FlowEvents):
         out["step_name"] = names.get(step or "", "")
         if event.get("action") == "start":
             out["submitted_at"] = ctx.now.isoformat()
+            if item is not None:  # 承诺时限: working days from the day it reached the server
+                day = ctx.now.astimezone(BEIJING).date()
+                out["promised_by"] = shipped_calendar().add_workdays(day, item.promise_days).isoformat()
             if not subject.get("number") and item is not None:
                 year = ctx.now.year
                 n = ctx.next_number(f"request:{item.code}:{year}")

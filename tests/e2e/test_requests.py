@@ -147,6 +147,8 @@ def test_every_starter_item_goes_its_way_to_the_end(desk: Desk, tmp_path: Path):
     for entry, request_id, form in started:
         rec = applicant.store.records.get("requests", request_id)
         assert rec["state"] == "submitted" and rec["number"].startswith(entry.item.code)
+        if entry.item.code == "LEAVE":  # 承诺时限 3 working days from Friday 2026-11-20
+            assert rec["promised_by"] == "2026-11-25"
         expected = [s.key for s in planned_stages(entry.item, form, workdays_between=rq.workdays_between)]
         visited = _carry(desk, request_id)
         assert [step for step, _who in visited] == expected, entry.item.code

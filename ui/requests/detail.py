@@ -49,6 +49,8 @@ def detail_html(store, request_id: str) -> str:
     out = [f"<h3>{esc(rec.get('title') or item.title())}</h3>",
            f"<p>{esc(_('编号'))}：{esc(now['number'] or _('（提交后由服务器编号）'))}　"
            f"{esc(_('状态'))}：<b>{esc(now['state'])}</b></p>"]
+    if rec.get("promised_by"):
+        out.append(f"<p>{esc(_('承诺办结日期'))}：{esc(rec['promised_by'])}</p>")
     if now["step"] and rec.get("state") in ("submitted", "in_review"):
         due = local_time(now["due_at"])
         late = f"<span style='color:#b00020'>{esc(_('已超过办理时限'))}</span>" if now["overdue"] else ""
