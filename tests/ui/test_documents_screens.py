@@ -50,6 +50,9 @@ def _window(qtbot, actor, doc_id: str, *, offline: bool = False) -> DocumentWind
 
 
 def _close(actors) -> None:
+    from ui.qt import QThreadPool
+
+    QThreadPool.globalInstance().waitForDone(10_000)
     db_pool().waitForDone(10_000)
     for a in actors.values():
         a.close()
@@ -346,7 +349,7 @@ def test_compose_saves_a_draft_then_sends_it_for_review(qtbot, tmp_path, file_ke
                     timeout=WAIT)
     # the draft's window offers 送审 and 修改要素, which brings the elements back into the form
     form.title.setText("（未保存的改动）")
-    w = page.open_document(doc_id)  # the page owns it (closed = deleted)
+    w = page.open_document(doc_id)  # the page owns it
     qtbot.waitUntil(lambda: w.view is not None, timeout=WAIT)
     assert "submit" in w.action_buttons and w.edit_elements.isVisibleTo(w)
     # 修改正文: a revision with my name; 痕迹 then compares it with the first text

@@ -442,8 +442,8 @@ class DocumentsPage(QWidget):
             w.watermark.set_text(self.watermark.text)
             w.changed.connect(self._wrote)
             w.edit_requested.connect(self.edit_draft)
-            w.destroyed.connect(lambda *_a, d=doc_id: self.windows.pop(d, None))
-            w.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            # kept (hidden) when closed and shown again when reopened: a window deleted while
+            # its read is still on the worker would leave the reply nowhere to go
             self.windows[doc_id] = w
         w.show()
         w.raise_()
