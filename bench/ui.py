@@ -133,6 +133,15 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
                  for _ in range(rounds)]
         runs = [_start(app_args, env, ("shown", "first_page_ms", "todo_ready_ms", "search_ui_ms"))
                 for _ in range(rounds)]
+        from bench.ui_meetings import meetings_metrics
+
+        meetings = meetings_metrics(root, entries)
+        from bench._ui_documents import documents_metrics
+
+        documents = documents_metrics(root, entries)
+        from bench.ui_requests import requests_metrics
+
+        requests_form = requests_metrics()
     finally:
         shutil.rmtree(root, ignore_errors=True)
     startup = statistics.median(r["shown"] for r in runs)
@@ -146,6 +155,9 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
         "first_page_ms": round(statistics.median(r["first_page_ms"] for r in runs), 1),
         "search_ui_ms": round(statistics.median(r["search_ui_ms"] for r in runs), 1),
         "todo_ready_ms": round(statistics.median(r["todo_ready_ms"] for r in runs), 1),
+        **meetings,
+        **documents,
+        **requests_form,
     }
     if verbose:
         print(f"profile with {n} documents built in {build_s:.1f} s", file=sys.stderr)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oa_client.errors import NotFoundError, OAError, ValidationError
@@ -20,6 +21,7 @@ from oa_server.config import Settings
 from oa_server.db import make_engine, make_sessionmaker
 from oa_server.i18n import _
 from oa_server.security import password_hasher
+from oa_server.sync_models import SyncRecord
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -133,12 +135,46 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
             s=sum(report.skipped.values()),
         )
     )
+    _seed_catalogue(ctx)
     _out(_("所有演示账号的密码：{password}").format(password=DEMO_PASSWORD))
     for user in demo_users():
         _out(
             f"  {user['login']:<14} {user['name']:<4}  {user['unit']} {user['position']}  "
             f"{','.join(user['roles'])}"
         )  # type: ignore[arg-type]
+    return EXIT_OK
+
+
+def _seed_catalogue(ctx: Context) -> None:
+    from oa_server.authority.requests_catalogue import seed_starter
+    from oa_server.db import utcnow
+
+    with ctx.session() as session:
+        if session.scalar(select(SyncRecord.id).where(SyncRecord.collection == "service_items")):
+            return
+        result = seed_starter(session, now=utcnow())
+        session.commit()
+    _out(_("演示事项清单：导入 {n} 个事项").format(n=result["items"]))
+
+
+def cmd_catalogue_import(ctx: Context, args: argparse.Namespace) -> int:
+    """Import the catalogue of service items (事项清单) from a JSON file."""
+    from oa_server.authority.requests_catalogue import admin_user, import_catalogue
+    from oa_server.db import utcnow
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(_("无法读取文件：{path}").format(path=path), field="file") from exc
+    with ctx.session() as session:
+        user = admin_user(session)
+        if user is None:
+            raise NotFoundError(_("没有系统管理员账号，无法导入事项清单"))
+        result = import_catalogue(session, data, user=user, now=utcnow())
+        session.commit()
+    _out(_("事项清单已导入：{n} 个事项，停用 {r} 个旧版本或已删除的事项").format(
+        n=result["items"], r=result["retired"]))
     return EXIT_OK
 
 
@@ -315,6 +351,20 @@ def cmd_ca_show(ctx: Context, args: argparse.Namespace) -> int:
 # --- parser --------------------------------------------------------------------------
 
 
+def cmd_supervision_chase(ctx: Context, args: argparse.Namespace) -> int:
+    """Run the clock-driven 催办 pass once (e.g. from cron)."""
+    from datetime import UTC, datetime
+
+    from oa_server.authority.supervision_sweep import run_sweep, service_user
+
+    with ctx.session() as session:
+        report = run_sweep(session, user=service_user(session), now=datetime.now(UTC),
+                           warn_days=args.warn_days)
+    _out(_("催办 {n} 项，状态灯变化 {m} 项，调整牵头单位 {k} 项").format(
+        n=len(report.chased), m=len(report.lights), k=len(report.reassigned)))
+    return EXIT_OK
+
+
 def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
     parser.add_argument("--data-dir", default=default, help=_("数据目录（默认按平台约定）"))
@@ -395,6 +445,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--skip-existing", action="store_true", help=_("跳过已存在的单位和用户"))
 
+    cat = sub.add_parser("catalogue", help=_("事项清单")).add_subparsers(
+        dest="catalogue_cmd", required=True
+    )
+    cat_imp = command("import", cmd_catalogue_import, _("从 JSON 文件导入事项清单（有错误则全部不导入）"), cat)
+    cat_imp.add_argument("file")
+
     aud = sub.add_parser("audit", help=_("审计日志")).add_subparsers(
         dest="audit_cmd", required=True
     )
@@ -410,6 +466,12 @@ def build_parser() -> argparse.ArgumentParser:
     ca_init.add_argument("--name", help=_("根证书名称（默认按最上级单位命名）"))
     ca_show = command("show", cmd_ca_show, _("显示服务器根证书"), ca)
     ca_show.add_argument("--pem", action="store_true", help=_("输出 PEM 格式的根证书"))
+
+    sup = sub.add_parser("supervision", help=_("督查督办")).add_subparsers(
+        dest="supervision_cmd", required=True
+    )
+    chase = command("chase", cmd_supervision_chase, _("催办：标记未按时报送进展的事项"), sup)
+    chase.add_argument("--warn-days", type=int, default=3, help=_("临近期限的工作日数（黄灯）"))
     return parser
 
 

@@ -48,7 +48,44 @@ def seed_demo_records(server_url: str, *, workdir: Path | None = None) -> int:
         from ui.requests.demo import seed_requests
 
         created += seed_requests(server_url, root=root, keyring=kr, password=DEMO_PASSWORD)
+        created += _seed_documents(server_url, root=root, keyring=kr)  # 公文 through real flows
         log.info("demo records seeded: %d", created)
         return created
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+class _Desk:
+    """A demo user's desk for oa_client.services.documents_demo: store, /me, sync()."""
+
+    def __init__(self, server_url: str, root: Path, keyring, login: str) -> None:
+        from sync.org import fetch_org
+
+        self.store = open_store(root / f"doc-{login}", keyring_backend=keyring,
+                                server_url=server_url, username=login)
+        self.transport = Transport(server_url, device_id=self.store.device_id(),
+                                   tokens=MemoryTokenStore())
+        self.me = self.transport.login(login, DEMO_PASSWORD)
+        fetch_org(self.store, self.transport)
+        self.engine = SyncEngine(self.store, self.transport)
+
+    def sync(self) -> None:
+        """Push and pull."""
+        self.engine.sync()
+
+
+def _seed_documents(server_url: str, *, root: Path, keyring) -> int:
+    """Carry the demo 公文 along their flows, each step by the demo user who holds it."""
+    from oa_client.services.documents_demo import seed_documents
+
+    desks: list[_Desk] = []
+
+    def open_desk(login: str) -> _Desk:
+        desks.append(_Desk(server_url, root, keyring, login))
+        return desks[-1]
+
+    try:
+        return seed_documents(open_desk)
+    finally:
+        for d in desks:
+            d.store.close()

@@ -112,7 +112,6 @@ def test_live_update_brings_a_new_todo_and_a_notification(qtbot, tmp_path, file_
     window = sign_in(qtbot, shell, "zhengxiaoyan")
     qtbot.waitUntil(lambda: window.sync.state == "synced", timeout=WAIT)
     before = len(window.todo_page.model.items)
-    me = window.session.user_id
     # a draft is sent for 核稿 and the office director asks her section to 会签; nobody presses F5
     from oa_client.services import documents as docs
 

@@ -2,7 +2,11 @@
 
 from fastapi import APIRouter
 
-from oa_server.api.routes import admin, audit, auth, blobs, me, org, sync, utils
+from oa_server.api.routes import admin, audit, auth, blobs, catalogue, me, org, sync, utils
+from oa_server.api.routes import supervision as supervision_routes
+from oa_server.api.routes.documents import router as documents_router
+from oa_server.api.routes.meetings import router as meetings_router
+from oa_server.api.routes.reports import router as reports_router
 from oa_server.api.routes.signing import router as signing_router
 
 api_router = APIRouter()
@@ -15,3 +19,8 @@ api_router.include_router(audit.router)
 api_router.include_router(sync.router)
 api_router.include_router(blobs.router)
 api_router.include_router(signing_router)
+api_router.include_router(catalogue.router)
+api_router.include_router(supervision_routes.router)
+api_router.include_router(meetings_router)
+api_router.include_router(documents_router)
+api_router.include_router(reports_router)
