@@ -204,16 +204,34 @@ class _Batch:
     def children(self, collection: str, parent_collection: str, parent_id: str) -> list[dict]:
         """Live children of a parent in revision order; those new in this batch last, in order."""
         parent = f"{parent_collection}:{parent_id}"
-        for rec in self.session.scalars(
+        self.adopt(self.session.scalars(
             select(SyncRecord).where(SyncRecord.parent == parent,
                                      SyncRecord.collection == collection)
-        ):
-            self.records.setdefault((rec.collection, rec.id), rec)
+        ).all())
         pending = {id(r): i for i, (r, _res) in enumerate(self.needs_rev)}
         found = [r for (c, _i), r in self.records.items()
                  if c == collection and r.parent == parent and not r.deleted]
         found.sort(key=lambda r: (1, pending[id(r)]) if id(r) in pending else (0, r.rev))
         return [_envelope(r) for r in found]
+
+    def adopt(self, recs: Iterable[SyncRecord]) -> None:
+        """Take records a query read into the batch together with their stored audience, so
+        a later audience change updates those rows instead of inserting them again."""
+        fresh = [r for r in recs if (r.collection, r.id) not in self.records]
+        by_collection: dict[str, list[str]] = {}
+        for rec in fresh:
+            self.records[(rec.collection, rec.id)] = rec
+            by_collection.setdefault(rec.collection, []).append(rec.id)
+        for collection, ids in by_collection.items():
+            for part in _chunks(ids):
+                for row in self.session.execute(
+                    select(SyncAudience.record_id, SyncAudience.principal, SyncAudience.active)
+                    .where(SyncAudience.collection == collection,
+                           SyncAudience.record_id.in_(part))
+                ):
+                    key = (collection, row[0])
+                    self.audience.setdefault(key, {}).setdefault(row[1], bool(row[2]))
+                    self.stored_audience.setdefault(key, {})[row[1]] = bool(row[2])
 
     def put(self, collection: str, record_id: str, data: dict, *, unit_id: str | None,
             audience: set[str] | None) -> None:

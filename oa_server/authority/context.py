@@ -148,11 +148,10 @@ class Ctx:
         """Live records of a collection, optionally where data fields equal values
         (for small collections: delegations, rooms, calendars)."""
         out = []
-        for rec in self.session.scalars(
+        self._batch.adopt(self.session.scalars(
             select(SyncRecord).where(SyncRecord.collection == collection,
                                      SyncRecord.deleted.is_(False))
-        ):
-            self._batch.records.setdefault((rec.collection, rec.id), rec)
+        ).all())
         for (c, _i), rec in self._batch.records.items():
             if c != collection or rec.deleted:
                 continue

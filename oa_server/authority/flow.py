@@ -103,11 +103,16 @@ class FlowEvents(Authority):
 
     def events(self, ctx: Ctx, subject_id: str) -> list[Event]:
         """The subject's accepted events, in revision order."""
-        out = []
-        for rec in ctx.children(self.collection, self.subject, subject_id):
-            if rec.get("status") == "applied":
-                out.append(event_of(rec["id"], rec))
-        return out
+        recs = [r for r in ctx.children(self.collection, self.subject, subject_id)
+                if r.get("status") == "applied"]
+        # by the sequence stamped on arrival: revisions move when the subject's readers change
+        recs.sort(key=lambda r: (float(r.get("seq") or 0), int(r.get("rev") or 0)))
+        return [event_of(r["id"], r) for r in recs]
+
+    def next_seq(self, ctx: Ctx, subject_id: str) -> int:
+        """The arrival number of the next event on a subject."""
+        recs = ctx.children(self.collection, self.subject, subject_id)
+        return int(max((float(r.get("seq") or 0) for r in recs), default=0)) + 1
 
     def state(self, ctx: Ctx, subject: dict[str, Any]) -> FlowState:
         """The subject's flow state now (as the server holds it)."""
@@ -135,12 +140,13 @@ class FlowEvents(Authority):
         if verdict.outcome == "accepted":
             pinned = workflow.pin(state, event)
             out = {**payload, **pinned.model_dump(mode="json", exclude_none=True),
-                   "status": "applied"}
+                   "status": "applied", "seq": self.next_seq(ctx, str(subject["id"]))}
             if verdict.delegated:
                 out["delegated"] = True
             return Ruling.accept(out)
         if verdict.outcome == "superseded":
-            out = {**payload, "status": "superseded", "reason": verdict.message or ""}
+            out = {**payload, "status": "superseded", "reason": verdict.message or "",
+                   "seq": self.next_seq(ctx, str(subject["id"]))}
             return Ruling.supersede(out, verdict.message or _("该步骤已由他人办理，您的意见已保留"))
         return Ruling.reject(verdict.code or "not_allowed",
                              verdict.message or _("您现在不能办理该操作"))

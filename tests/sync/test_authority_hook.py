@@ -20,7 +20,9 @@ FLOW = parse_definition({
         {"id": "report", "name": "报送", "holders": [{"starter": True}],
          "actions": ["submit"], "next": [{"to": "confirm"}]},
         {"id": "confirm", "name": "确认", "holders": [{"role": "supervisor"}],
-         "actions": ["approve", "return"], "next": []},
+         "actions": ["approve", "return"], "next": [{"to": "file"}]},
+        {"id": "file", "name": "归档", "holders": [{"role": "clerk"}],
+         "actions": ["approve"], "next": []},
     ],
 })
 
@@ -52,6 +54,7 @@ def rules(monkeypatch):
     registry = dict(authority.load())
     registry["task_events"] = _TaskEvents()
     registry["phrases"] = _Phrases()
+    registry.pop("supervision_tasks", None)  # the bare task records here are not 督办 rules' business
     monkeypatch.setattr(authority, "REGISTRY", registry)
     monkeypatch.setattr(authority, "_loaded", True)
     return registry
@@ -92,11 +95,20 @@ def test_flow_events_are_judged_pinned_and_projected(server, tmp_path, rules):
 
     boss.engine.sync()
     _event(boss, "t1", "approve", "confirm", opinion="同意销号")
-    boss.engine.sync()
+    # the 文书 joins the readers: the earlier events (read by the rules in this push) get
+    # their audience updated, not inserted twice, and keep their order
+    assert boss.engine.sync().applied == 1
+    filer = make_client(server, tmp_path, "wuqiong")
+    filer.engine.sync()
+    assert filer.store.records.get("supervision_tasks", "t1")["flow_step"] == "file"
+    assert len(live_records(filer.store, "task_events")) == 3
+    _event(filer, "t1", "approve", "file")
+    assert filer.engine.sync().applied == 1
     clerk.engine.sync()
     task = clerk.store.records.get("supervision_tasks", "t1")
     assert task["flow_status"] == "completed" and task["holder_ids"] == []
     assert task["serial"] == 1  # a server sequence, taken once
+    filer.close()
 
     # events are append-only
     result = clerk.transport.push([{
