@@ -22,6 +22,7 @@ from ui.qt import (
     QListWidget,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QSettings,
     QSizePolicy,
     QSplitter,
@@ -65,6 +66,15 @@ MODULE_PAGES = {
     4: "ui.reports.page:ReportsPage",
     5: "ui.supervision.page:SupervisionPage",
 }
+
+
+def _scrolling(page: QWidget) -> QScrollArea:
+    """A module screen that scrolls instead of forcing the window wider than a small screen."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setWidget(page)
+    return area
 
 
 def module_page(index: int) -> type:
@@ -138,7 +148,7 @@ class MainWindow(QMainWindow):
         for index in range(1, 6):
             page = module_page(index)(NAV[index], VIEWS[index])
             self.record_pages[index] = page
-            self.stack.addWidget(page)
+            self.stack.addWidget(_scrolling(page))
         self.contacts_page = ContactsPage()
         self.stack.addWidget(self.contacts_page)
         self.search_page = SearchPage()

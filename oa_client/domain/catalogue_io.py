@@ -40,7 +40,14 @@ def _read(source: str | bytes | Path) -> str:
             raise ValidationError(
                 _("无法读取事项清单文件：{path}").format(path=source), field="catalogue"
             ) from exc
-    return source.decode("utf-8") if isinstance(source, bytes) else source
+    if isinstance(source, bytes):
+        try:
+            return source.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValidationError(
+                _("事项清单文件不是 UTF-8 编码的 JSON 文本"), field="catalogue"
+            ) from exc
+    return source
 
 
 def _explain(err: Any) -> str:

@@ -60,9 +60,14 @@ def _seed(server, owner, collection: str, rid: str, *, audience: set[str] | None
     from oa_server.sync_push import server_batch
 
     unit = owner.transport.user["unit"]["id"]
-    with server.app.state.sessionmaker() as session:
+    from datetime import UTC, datetime
+
+    # the in-thread server exposes its app; the PostgreSQL process server its sessionmaker
+    factory = server.app.state.sessionmaker if hasattr(server, "app") else server.sessionmaker
+    now = server.clock() if server.clock is not None else datetime.now(UTC)
+    with factory() as session:
         user = session.get(User, uuid.UUID(owner.transport.user["id"]))
-        with server_batch(session, user=user, now=server.clock()) as ctx:
+        with server_batch(session, user=user, now=now) as ctx:
             ctx.put(collection, rid, dict(data or SAMPLES[collection]), unit_id=unit,
                     audience={f"user:{owner.transport.user['id']}", *(audience or {f"unit:{unit}"})})
         session.commit()

@@ -61,7 +61,7 @@ class CalendarView(QWidget):
         self._boxes: list[tuple[QRectF, Sitting]] = []
         self._cells: list[tuple[QRectF, date]] = []
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setMinimumSize(560, 420)
+        self.setMinimumSize(380, 320)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName(_("会议日程"))
 

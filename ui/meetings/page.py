@@ -107,7 +107,7 @@ class MeetingsPage(QWidget):
         self.next.clicked.connect(lambda: self._move(1))
         self.range_label = QLabel()
         self.source = QComboBox()
-        self.source.setMinimumWidth(240)
+        self.source.setMinimumWidth(160)
         self.source.addItem(_("我的会议"), None)
         self.source.currentIndexChanged.connect(self._source_changed)
         for w in (self.view_box, self.prev, self.today, self.next, self.range_label):
