@@ -116,6 +116,7 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
         log_level=args.log_level,
         proxy_headers=True,
         server_header=False,
+        http="oa_server.nodelay:NoDelayH11Protocol",
     )
     return EXIT_OK
 
