@@ -382,7 +382,10 @@ def save_body(store: LocalStore, *, me: dict[str, Any], doc_id: str, body: str,
                 "created_at": at, "status": "pending"}
     changes = rec_svc.append_event(store, "document_revisions", revision)
     # the local copy shows the new body at once (no op: the revision carries it to the server)
-    changes.merge(store.records.write("documents", [{**doc, "body": body}]))
+    # the local copy counts the revision too: a later upsert of the draft says which body it
+    # carries, so the server never lets an older queued upsert put the old text back
+    changes.merge(store.records.write("documents", [{**doc, "body": body,
+                                                     "body_rev": revision["base_rev"] + 1}]))
     return changes
 
 

@@ -82,8 +82,11 @@ class Documents(Authority):
         for key in SERVER_FIELDS:
             if key in current:
                 out[key] = current[key]
-        if not draft:
-            out["body"] = current.get("body", "")  # the body moves by revisions once it runs
+        stale_body = int(payload.get("body_rev") or 0) < int(current.get("body_rev") or 0)
+        if not draft or stale_body:
+            # the body moves by revisions once it runs; and an upsert queued before a revision
+            # the server already took carries the older text: keep the newer one
+            out["body"] = current.get("body", "")
             for key in ("audience_units",):
                 out[key] = current.get(key) or []
         problem = element_problem(ctx, out)
