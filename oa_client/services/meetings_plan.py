@@ -30,7 +30,6 @@ from oa_client.domain.meetings_records import (
 )
 from oa_client.errors import OAError, ValidationError
 from oa_client.i18n import _
-from oa_client.services import ical
 from oa_client.services import records as rec_svc
 from oa_client.services.meetings import (
     day_bounds,
@@ -177,7 +176,7 @@ def export_meeting_ics(store: LocalStore, meeting_id: str, *, now: datetime | No
     """One meeting as an .ics invitation (METHOD:CANCEL once cancelled)."""
     meeting = get_meeting(store, meeting_id)
     rsvps = [r for r in (rsvp_from_record(x) for x in replies(store, meeting_id)) if r is not None]
-    return ical.export_meeting(meeting, rooms=rooms(store), rsvps=rsvps, now=now)
+    return _ical().export_meeting(meeting, rooms=rooms(store), rsvps=rsvps, now=now)
 
 
 def export_my_calendar(store: LocalStore, *, user_id: str, unit_id: str = "",
@@ -197,14 +196,14 @@ def export_my_calendar(store: LocalStore, *, user_id: str, unit_id: str = "",
             chosen.append(meeting_from_record(rec))
         except ValidationError:
             continue
-    return ical.export_calendar(chosen, name=name, rooms=rooms(store), now=now)
+    return _ical().export_calendar(chosen, name=name, rooms=rooms(store), now=now)
 
 
 def read_ics(data: bytes | str) -> list[Meeting]:
     """The meetings of an .ics file; a malformed file is a ValidationError (field `ics`)."""
     if isinstance(data, bytes | bytearray) and not data.strip():
         raise ValidationError(_("日历文件是空的"), field="ics")
-    return ical.import_calendar(data)
+    return _ical().import_calendar(data)
 
 
 def import_ics(store: LocalStore, data: bytes | str, *, user_id: str, user_name: str = "") -> list[str]:
@@ -231,7 +230,7 @@ def import_changes(store: LocalStore, data: bytes | str) -> Changes:
     if not rows:
         raise ValidationError(_("日历文件中没有这次会议"), field="ics")
     rec = store.records.get("meetings", rows[0][0])
-    updated = ical.apply_invitation(meeting_from_record(rec), data)
+    updated = _ical().apply_invitation(meeting_from_record(rec), data)
     out = {k: v for k, v in rec.items() if k not in ("deleted", "updated_at")}
     out.update(meeting_record(updated))
     out["room_id"] = None
@@ -241,3 +240,10 @@ def import_changes(store: LocalStore, data: bytes | str) -> Changes:
 def rooms_by_id(store: LocalStore) -> dict[str, Room]:
     """Usable rooms by id (re-exported for screens)."""
     return _rooms_by_id(store.records.list("rooms", limit=1000, order_by="name"))
+
+
+def _ical():
+    """The .ics module, imported on first use (icalendar costs ~45 ms at start-up)."""
+    from oa_client.services import ical
+
+    return ical

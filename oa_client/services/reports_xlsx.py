@@ -12,12 +12,8 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import iterparse
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
 
 from oa_client.domain.forms_values import Problem, is_empty, localized
 from oa_client.domain.reports import ReportTemplate
@@ -29,8 +25,17 @@ __all__ = ["MAX_ROWS", "ImportResult", "export_aggregate", "export_form", "impor
 
 MAX_ROWS = 5000
 MAX_ERRORS = 20
-_THIN = Side(style="thin")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+
+def _box() -> Any:
+    """A thin border on every side (openpyxl is imported only when a workbook is made:
+    it costs ~130 ms, which the window's start-up should not pay)."""
+    from openpyxl.styles import Border, Side
+
+    thin = Side(style="thin")
+    return Border(left=thin, right=thin, top=thin, bottom=thin)
 HEAD_CODE, HEAD_NAME, HEAD_UNIT, HEAD_VALUE = "编码", "指标名称", "计量单位", "本期数"
 ROW_KEY = "行标识"
 _HEAD_IDS = (_("编码"), _("指标名称"), _("计量单位"), _("本期数"), _("行标识"), _("合计"), _("填报单位"))
@@ -49,15 +54,23 @@ def _label(template: ReportTemplate, code: str, table: str | None = None, *, sum
 
 
 def _style_header(ws: Any, row: int, ncols: int) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    box = _box()
     for col in range(1, ncols + 1):
         cell = ws.cell(row=row, column=col)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = _BOX
+        cell.border = box
 
 
 def export_aggregate(summary: Any, path: Path) -> Path:
     """The 汇总表: one row per unit, a 合计 row; a second sheet per row table (unit × row)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    box = _box()
     template: ReportTemplate = summary.template
     result = summary.result
     wb = Workbook()
@@ -78,17 +91,17 @@ def export_aggregate(summary: Any, path: Path) -> Path:
     _style_header(ws, 3, len(headers))
     row = 4
     for unit in sorted(result.by_unit, key=lambda u: summary.names.get(u, u)):
-        ws.cell(row=row, column=1, value=summary.names.get(unit, unit)).border = _BOX
+        ws.cell(row=row, column=1, value=summary.names.get(unit, unit)).border = box
         for col, key in enumerate(columns, start=2):
             value = result.by_unit[unit].get(key)
             cell = ws.cell(row=row, column=col, value=_number(value) if value is not None else None)
-            cell.border = _BOX
+            cell.border = box
         row += 1
     ws.cell(row=row, column=1, value=_("合计")).font = Font(bold=True)
     for col, key in enumerate(columns, start=2):
         total = result.totals.get(key)
         cell = ws.cell(row=row, column=col, value=_number(total) if total is not None else None)
-        cell.font, cell.border = Font(bold=True), _BOX
+        cell.font, cell.border = Font(bold=True), box
     ws.column_dimensions["A"].width = 24
     for col in range(2, len(headers) + 1):
         ws.column_dimensions[get_column_letter(col)].width = 14
@@ -115,6 +128,8 @@ def _table_sheet(wb: Workbook, template: ReportTemplate, key: str, summary: Any)
 
 def export_form(template: ReportTemplate, values: dict[str, Any], path: Path, *, unit_name: str = "", period: str = "") -> Path:
     """A workbook to fill in Excel/WPS: one sheet of fields, one sheet per row table (no merged cells)."""
+    from openpyxl import Workbook
+
     wb = Workbook()
     ws = wb.active
     ws.title = _("一张表")
@@ -181,6 +196,8 @@ def _text(value: Any) -> str | None:
 def import_form(template: ReportTemplate, path: Path, *, previous: dict[str, Any] | None = None,
                 max_rows: int = MAX_ROWS) -> ImportResult:
     """Read a filled workbook back (streaming); structural errors raise ValidationError listing each."""
+    from openpyxl import load_workbook
+
     path = Path(path)
     try:
         merged = _merged_ranges(path)

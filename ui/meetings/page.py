@@ -18,7 +18,6 @@ from ui.meetings.booking_dialog import BookingDialog, EditDialog
 from ui.meetings.calendar_view import CalendarView, day_range
 from ui.meetings.detail import MeetingDetail
 from ui.meetings.findtime_view import FindTimeView
-from ui.meetings.minutes_dialog import MinutesDialog
 from ui.meetings.replies_view import RepliesView
 from ui.meetings.rooms_view import RoomsView
 from ui.ops import run_op
@@ -67,7 +66,7 @@ class MeetingsPage(QWidget):
         self.rooms: list[dict] = []
         self.dirty = False
         self.booking_dialog: BookingDialog | None = None
-        self.minutes_dialog: MinutesDialog | None = None
+        self.minutes_dialog = None  # a MinutesDialog once opened (imported then: it loads the layout engine)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 6, 6, 6)
         top = QHBoxLayout()
@@ -419,6 +418,8 @@ class MeetingsPage(QWidget):
 
     def _open_minutes(self, meeting_id: str, res) -> None:
         _rooms, users, units = res
+        from ui.meetings.minutes_dialog import MinutesDialog
+
         dialog = MinutesDialog(self.session, meeting_id, units=units, users=users, parent=self)
         dialog.show()
         self.minutes_dialog = dialog
