@@ -100,29 +100,48 @@ CREATE TABLE conflicts (
 # title matches rank first. Triggers keep everything in step with the records.
 
 
+def _row(kind: str, r: str) -> str:
+    """SQL for the search rowid of record `r` (`new`/`old`) of one kind."""
+    return f"(SELECT rowid FROM search_items WHERE kind = '{kind}' AND ref_id = {r}.id)"
+
+
+def _add(kind: str, owner: str, title: str, body: str, cond: str) -> str:
+    """Trigger statements that index the new record of one kind where `cond` holds."""
+    row = _row(kind, "new")
+    return f"""
+    INSERT INTO search_items(kind, ref_id, owner_id)
+        SELECT '{kind}', new.id, {owner.format(r='new')} WHERE {cond};
+    INSERT INTO search_tri(rowid, title, body)
+        SELECT {row}, {title.format(r='new')}, {body.format(r='new')}
+        WHERE {cond};
+    INSERT INTO search_bi(rowid, gt, gb)
+        SELECT {row}, oa_grams({title.format(r='new')}),
+               oa_grams({body.format(r='new')})
+        WHERE {cond};"""
+
+
+def _drop(kind: str) -> str:
+    """Trigger statements that remove the old record of one kind from the index."""
+    row = _row(kind, "old")
+    return f"""
+    DELETE FROM search_tri WHERE rowid = {row};
+    DELETE FROM search_bi WHERE rowid = {row};
+    DELETE FROM search_items WHERE kind = '{kind}' AND ref_id = old.id;"""
+
+
+def _changed(watch: str) -> str:
+    """The update condition: deleted or one of the watched columns changed."""
+    return " OR ".join(f"old.{c} IS NOT new.{c}" for c in ("deleted", *watch.split()))
+
+
 def _kind(kind: str, table: str, owner: str, title: str, body: str, watch: str,
           when: str = "new.deleted = 0") -> str:
     """Triggers that index one kind of record (title/body are SQL over `new.`/`old.`)."""
-    row = f"(SELECT rowid FROM search_items WHERE kind = '{kind}' AND ref_id = {{r}}.id)"
-    add = f"""
-    INSERT INTO search_items(kind, ref_id, owner_id)
-        SELECT '{kind}', new.id, {owner.format(r='new')} WHERE {when};
-    INSERT INTO search_tri(rowid, title, body)
-        SELECT {row.format(r='new')}, {title.format(r='new')}, {body.format(r='new')}
-        WHERE {when};
-    INSERT INTO search_bi(rowid, gt, gb)
-        SELECT {row.format(r='new')}, oa_grams({title.format(r='new')}),
-               oa_grams({body.format(r='new')})
-        WHERE {when};"""
-    drop = f"""
-    DELETE FROM search_tri WHERE rowid = {row.format(r='old')};
-    DELETE FROM search_bi WHERE rowid = {row.format(r='old')};
-    DELETE FROM search_items WHERE kind = '{kind}' AND ref_id = old.id;"""
-    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in ("deleted", *watch.split()))
+    add, drop = _add(kind, owner, title, body, when), _drop(kind)
     return f"""
 CREATE TRIGGER {table}_search_ai AFTER INSERT ON {table} BEGIN{add}
 END;
-CREATE TRIGGER {table}_search_au AFTER UPDATE ON {table} WHEN {changed} BEGIN{drop}{add}
+CREATE TRIGGER {table}_search_au AFTER UPDATE ON {table} WHEN {_changed(watch)} BEGIN{drop}{add}
 END;
 CREATE TRIGGER {table}_search_ad AFTER DELETE ON {table} BEGIN{drop}
 END;
@@ -232,32 +251,15 @@ def _deferrable(kind: str, table: str, owner: str, title: str, body: str, watch:
     An update always drops the old entry, so a record changed during a deferred bulk pull
     is simply "not indexed" and the catch-up picks it up like a new one.
     """
-    row = f"(SELECT rowid FROM search_items WHERE kind = '{kind}' AND ref_id = {{r}}.id)"
     live = "NOT EXISTS (SELECT 1 FROM meta WHERE key = 'search_deferred')"
-
-    def add(cond: str) -> str:
-        return f"""
-    INSERT INTO search_items(kind, ref_id, owner_id)
-        SELECT '{kind}', new.id, {owner.format(r='new')} WHERE {cond};
-    INSERT INTO search_tri(rowid, title, body)
-        SELECT {row.format(r='new')}, {title.format(r='new')}, {body.format(r='new')}
-        WHERE {cond};
-    INSERT INTO search_bi(rowid, gt, gb)
-        SELECT {row.format(r='new')}, oa_grams({title.format(r='new')}),
-               oa_grams({body.format(r='new')})
-        WHERE {cond};"""
-    drop = f"""
-    DELETE FROM search_tri WHERE rowid = {row.format(r='old')};
-    DELETE FROM search_bi WHERE rowid = {row.format(r='old')};
-    DELETE FROM search_items WHERE kind = '{kind}' AND ref_id = old.id;"""
-    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in ("deleted", *watch.split()))
     return f"""
 DROP TRIGGER {table}_search_ai;
 DROP TRIGGER {table}_search_au;
-CREATE TRIGGER {table}_search_ai AFTER INSERT ON {table} WHEN {live} BEGIN{add(when)}
+CREATE TRIGGER {table}_search_ai AFTER INSERT ON {table} WHEN {live} BEGIN{
+    _add(kind, owner, title, body, when)}
 END;
-CREATE TRIGGER {table}_search_au AFTER UPDATE ON {table} WHEN {changed} BEGIN{drop}{
-    add(when + " AND " + live)}
+CREATE TRIGGER {table}_search_au AFTER UPDATE ON {table} WHEN {_changed(watch)} BEGIN{
+    _drop(kind)}{_add(kind, owner, title, body, when + " AND " + live)}
 END;
 """
 
