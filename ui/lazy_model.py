@@ -15,7 +15,16 @@ from collections.abc import Callable
 from oa_client.i18n import _
 from ui.labels import field_label, fmt
 from ui.ops import run_op
-from ui.qt import QAbstractTableModel, QColor, QModelIndex, Qt, Signal
+from ui.qt import (
+    QAbstractItemView,
+    QAbstractTableModel,
+    QColor,
+    QHeaderView,
+    QModelIndex,
+    Qt,
+    QTableView,
+    Signal,
+)
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -163,3 +172,18 @@ class LazyRecordModel(QAbstractTableModel):
         if last >= first:
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.columns) - 1))
         self.block_loaded.emit(block)
+
+
+def lazy_table(model: QAbstractTableModel) -> QTableView:
+    """A table for a lazily loaded list: one selected row, fixed row heights (so only the
+    visible rows are asked for), no wrapping, no row numbers."""
+    table = QTableView()
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setWordWrap(False)
+    table.setAlternatingRowColors(True)
+    return table

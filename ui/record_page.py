@@ -8,17 +8,15 @@ from dataclasses import dataclass
 from oa_client.i18n import _
 from ui.errors import error_text
 from ui.labels import HIDDEN, field_label, fmt, tr
-from ui.lazy_model import BATCH, LazyRecordModel
+from ui.lazy_model import BATCH, LazyRecordModel, lazy_table
 from ui.ops import run_op
 from ui.qt import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QSplitter,
     Qt,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -73,15 +71,7 @@ class RecordPage(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.model = LazyRecordModel(list(self.view.columns), self)
         self.model.block_loaded.connect(self._block_loaded)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setWordWrap(False)
-        self.table.setAlternatingRowColors(True)
+        self.table = lazy_table(self.model)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.splitter.addWidget(self.table)
         self.detail = QTextBrowser()

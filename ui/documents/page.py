@@ -16,17 +16,15 @@ from ui.documents.dialogs import PersonDialog
 from ui.documents.list_model import COLUMNS, WIDTHS, DocListModel, summary_html
 from ui.documents.window import DocumentWindow
 from ui.errors import error_text
-from ui.lazy_model import BATCH
+from ui.lazy_model import BATCH, lazy_table
 from ui.ops import run_op
 from ui.qt import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDate,
     QDateEdit,
     QEvent,
     QHBoxLayout,
-    QHeaderView,
     QKeySequence,
     QLabel,
     QLineEdit,
@@ -35,7 +33,6 @@ from ui.qt import (
     QSplitter,
     Qt,
     QTabBar,
-    QTableView,
     QTextBrowser,
     QTimer,
     QVBoxLayout,
@@ -154,15 +151,7 @@ class DocumentsPage(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.model = DocListModel(list(COLUMNS), self)
         self.model.block_loaded.connect(self._block_loaded)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setWordWrap(False)
-        self.table.setAlternatingRowColors(True)
+        self.table = lazy_table(self.model)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.doubleClicked.connect(lambda _i: self.open_current())
         self.table.activated.connect(lambda _i: self.open_current())
