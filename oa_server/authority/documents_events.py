@@ -28,7 +28,6 @@ from oa_server.authority.documents_rules import (
     element_problem,
     flow_definition,
     iso,
-    preload_children,
     today,
     unit_problem,
     values_problem,
@@ -100,10 +99,6 @@ class DocumentEvents(FlowEvents):
     def _ordered(self, ctx: Ctx, subject_id: str) -> list[dict[str, Any]]:
         children = ctx.children(self.collection, self.subject, subject_id)
         return sorted(children, key=lambda r: (int(r.get("seq") or 0), int(r.get("rev") or 0)))
-
-    def next_seq(self, ctx: Ctx, subject_id: str) -> int:
-        """The sequence number the next event on the document takes."""
-        return max((int(r.get("seq") or 0) for r in self._ordered(ctx, subject_id)), default=0) + 1
 
     # -- judging -------------------------------------------------------------------------
 
@@ -197,7 +192,6 @@ class DocumentEvents(FlowEvents):
         audience = self.audience(ctx, doc, state)
         if audience is not None:
             data["audience_users"] = sorted(p[5:] for p in audience if p.startswith("user:"))
-            preload_children(ctx, DOCUMENTS, str(doc["id"]))
         ctx.put(DOCUMENTS, str(doc["id"]), data, audience=audience)
 
     def project(self, ctx: Ctx, subject: dict[str, Any], state: FlowState,

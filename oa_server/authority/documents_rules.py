@@ -8,8 +8,6 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
-
 from oa_client.domain.document import parse_document, problems
 from oa_client.domain.workflow import DEFAULT_FLOWS_DIR, FlowDefinition, read_definition
 from oa_client.domain.workflow.model import BEIJING
@@ -17,7 +15,6 @@ from oa_client.errors import ValidationError
 from oa_server.authority.context import Ctx
 from oa_server.i18n import _
 from oa_server.models import Department
-from oa_server.sync_models import SyncRecord
 
 DOCUMENTS = "documents"
 EVENTS = "document_events"
@@ -180,20 +177,6 @@ def _department_ok(ctx: Ctx, doc: dict[str, Any], dept_id: Any) -> bool:
         return False
     units = {str(doc.get("unit_id")), str(doc.get("recipient_unit_id") or doc.get("unit_id"))}
     return dept is not None and str(dept.unit_id) in units
-
-
-def preload_children(ctx: Ctx, collection: str, record_id: str) -> None:
-    """Load the stored audience of a record's children before its audience changes.
-
-    Works around sync_push: `Ctx.children` caches child records without their audience
-    rows, so a later audience change would insert rows that already exist.
-    """
-    batch = ctx._batch
-    keys = {(c.collection, c.id) for c in ctx.session.scalars(
-        select(SyncRecord).where(SyncRecord.parent == f"{collection}:{record_id}"))}
-    missing = {k for k in keys if k not in batch.stored_audience and k not in batch.new_audience}
-    if missing:
-        batch.load(missing)
 
 
 def may_edit_draft(ctx: Ctx, doc: dict[str, Any]) -> bool:

@@ -25,12 +25,12 @@ from oa_client.domain.catalogue_flow import (
 from oa_client.domain.forms import validate
 from oa_client.domain.ids import new_id
 from oa_client.domain.workdays import shipped_calendar
-from oa_client.domain.workflow import Event, FlowDefinition, FlowState, Workflow
+from oa_client.domain.workflow import FlowDefinition, FlowState, Workflow
 from oa_client.domain.workflow.model import BEIJING
 from oa_server.authority import Authority, Ruling, register
 from oa_server.authority.context import Ctx
-from oa_server.authority.flow import FlowEvents, event_of
-from oa_server.authority.requests_catalogue import item_of, settle
+from oa_server.authority.flow import FlowEvents
+from oa_server.authority.requests_catalogue import item_of
 from oa_server.authority.requests_org import RequestOrg
 from oa_server.i18n import _
 from sync.protocol import Op
@@ -57,12 +57,6 @@ def _problems_text(item: ServiceItem, form: dict[str, Any], today: date) -> str 
     shown = "；".join(p.message for p in problems[:5])
     more = _("等{n}处").format(n=len(problems)) if len(problems) > 5 else ""
     return _("表单填写有误：{problems}{more}").format(problems=shown, more=more)
-
-
-def settle_children(ctx: Ctx, request_id: str) -> None:
-    """Load the stored audience of the request's events before its audience changes (see `settle`)."""
-    settle(ctx, {("request_events", str(c["id"]))
-                 for c in ctx.children("request_events", "requests", request_id)})
 
 
 def _item_for(ctx: Ctx, request: dict[str, Any]) -> ServiceItem | None:
@@ -136,7 +130,6 @@ class Requests(Authority):
         record = ctx.get("requests", rid)
         if record is None:
             return
-        settle_children(ctx, rid)
         people = {f"user:{record.get('applicant_id') or ctx.user_id}"}
         people |= {f"user:{u}" for u in record.get("audience_users") or []}
         data = {k: v for k, v in record.items() if k not in ("id", "rev", "created_by")}
@@ -242,17 +235,6 @@ class RequestEvents(FlowEvents):
             ruling.payload["seq"] = len(self.events(ctx, str(subject["id"]))) + 1
         return ruling
 
-    def events(self, ctx: Ctx, subject_id: str) -> list[Event]:
-        """The accepted events in the order the server took them (`seq`, stamped on acceptance).
-
-        Revisions alone do not keep that order: when the request's readers change, its older
-        events take new revisions after the newest one.
-        """
-        recs = [r for r in ctx.children(self.collection, self.subject, subject_id)
-                if r.get("status") == "applied"]
-        recs.sort(key=lambda r: (float(r.get("seq") or 0), int(r.get("rev") or 0)))
-        return [event_of(r["id"], r) for r in recs]
-
     def project(self, ctx: Ctx, subject: dict[str, Any], state: FlowState,
                 event: dict[str, Any]) -> dict[str, Any]:
         """The request's state, approvers, step name, number and outputs after the event."""
@@ -309,7 +291,6 @@ class RequestEvents(FlowEvents):
     def effects(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
                 ) -> None:
         """Project the state; an urge also hands a step whose holder left to the new holder."""
-        settle_children(ctx, str(payload.get("request_id") or ""))
         super().effects(ctx, op, payload, current)
         if payload.get("status") == "applied" and payload.get("action") == "urge":
             subject = ctx.get("requests", str(payload.get("request_id") or ""))
@@ -319,8 +300,6 @@ class RequestEvents(FlowEvents):
 
 def reassign_departed(ctx: Ctx, flow: RequestEvents, subject: dict[str, Any]) -> int:
     """A step held by someone who left goes to the position's new holder or the unit head (logged)."""
-    settle(ctx, {("requests", str(subject["id"]))})  # read through ctx.records: see `settle`
-    settle_children(ctx, str(subject["id"]))
     try:
         state = flow.state(ctx, subject)
     except LookupError:

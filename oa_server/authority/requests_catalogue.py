@@ -54,15 +54,6 @@ def item_of(record: dict[str, Any] | None) -> ServiceItem | None:
         return None
 
 
-def settle(ctx: Ctx, keys: set[tuple[str, str]]) -> None:
-    """Load the stored audience of records `Ctx.records`/`Ctx.children` cached without it, so
-    a later audience change does not insert those rows a second time (to be fixed in sync_push)."""
-    batch = ctx._batch
-    missing = {k for k in keys if k not in batch.stored_audience and k not in batch.new_audience}
-    if missing:
-        batch.load(missing)
-
-
 def store_catalogue(ctx: Ctx, catalogue: Catalogue) -> dict[str, int]:
     """Write every item (audience `all`), retire older versions and items not in the file."""
     keep = {item_record_id(i.code, i.version) for i in catalogue.items}
@@ -73,7 +64,6 @@ def store_catalogue(ctx: Ctx, catalogue: Catalogue) -> dict[str, int]:
         written += 1
     for rec in ctx.records("service_items"):
         if rec["id"] not in keep and not rec.get("retired"):
-            settle(ctx, {("service_items", rec["id"])})
             data = {k: v for k, v in rec.items() if k not in ("id", "rev", "unit_id", "created_by")}
             ctx.put("service_items", rec["id"], {**data, "retired": True}, audience={"all"})
             retired += 1
