@@ -139,6 +139,10 @@ class Ctx:
         """
         self._batch.put(collection, record_id, data, unit_id=unit_id, audience=audience)
 
+    def preload(self, keys: set[tuple[str, str]]) -> None:
+        """Read many (collection, id) records and their readers in a few queries (a sweep)."""
+        self._batch.load(keys)
+
     def audience(self, collection: str, record_id: str) -> set[str]:
         """Who sees the record now (principals)."""
         self._batch.get(collection, record_id)

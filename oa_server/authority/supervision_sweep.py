@@ -51,7 +51,7 @@ def open_tasks(ctx: Ctx) -> list[dict[str, Any]]:
     derived write then needs it)."""
     ids = ctx.session.scalars(select(SyncRecord.id).where(
         SyncRecord.collection == TASKS, SyncRecord.deleted.is_(False))).all()
-    ctx._batch.load({(TASKS, i) for i in ids})  # records and audience in bulk
+    ctx.preload({(TASKS, i) for i in ids})  # records and audience in bulk
     tasks = (ctx.get(TASKS, i) for i in ids)
     return [t for t in tasks if t is not None and t.get("state") != "closed"]
 
@@ -65,7 +65,7 @@ def sweep(ctx: Ctx, *, warn_days: int = DEFAULT_WARN_DAYS) -> SweepReport:
     tasks = open_tasks(ctx)
     lates = {t["id"]: {} if t.get("state") == "closing" else missing_reports(  # awaiting 销号
         t, today=today, calendar=cal) for t in tasks}
-    ctx._batch.load({("task_events", _event_id(tid, "chase", f"{u}:{d}"))
+    ctx.preload({("task_events", _event_id(tid, "chase", f"{u}:{d}"))
                      for tid, late in lates.items() for u, d in late.items()})
     for task in tasks:
         changed = audience = False
