@@ -104,6 +104,8 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
     """Migrate, then run uvicorn with N workers sharing the database."""
     import uvicorn
 
+    from oa_server import nodelay
+
     ctx.migrate()
     os.environ.update(ctx.settings.to_env())
     _out(_("OA 服务器启动：http://{host}:{port}/docs").format(host=args.host, port=args.port))
@@ -116,7 +118,8 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
         log_level=args.log_level,
         proxy_headers=True,
         server_header=False,
-        http="oa_server.nodelay:NoDelayH11Protocol",
+        http=nodelay.PROTOCOL,
+        loop="auto",
     )
     return EXIT_OK
 

@@ -5,13 +5,21 @@ from __future__ import annotations
 import asyncio
 import socket
 
+import pytest
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-from oa_server.nodelay import NoDelayH11Protocol
+from oa_server import nodelay
+from oa_server.nodelay import NoDelayH11Protocol, NoDelayHttpToolsProtocol
 
 
-def test_accepted_connection_gets_tcp_nodelay() -> None:
+def test_serve_uses_the_c_parser_with_nodelay() -> None:
+    # `oa-server serve` names this protocol; httptools is a declared server dependency
+    assert nodelay.PROTOCOL == "oa_server.nodelay:NoDelayHttpToolsProtocol"
+
+
+@pytest.mark.parametrize("protocol", [NoDelayH11Protocol, NoDelayHttpToolsProtocol])
+def test_accepted_connection_gets_tcp_nodelay(protocol) -> None:
     async def scenario() -> int:
         loop = asyncio.get_running_loop()
         # protocol 0, as uvicorn binds it for several workers: asyncio leaves Nagle on
@@ -19,12 +27,12 @@ def test_accepted_connection_gets_tcp_nodelay() -> None:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         listener.setblocking(False)
-        config = Config(app=lambda *a: None, http="oa_server.nodelay:NoDelayH11Protocol")
+        config = Config(app=lambda *a: None, http=f"oa_server.nodelay:{protocol.__name__}")
         config.load()
         seen: list[int] = []
 
-        def factory() -> NoDelayH11Protocol:
-            proto = NoDelayH11Protocol(config=config, server_state=ServerState(), app_state={})
+        def factory():
+            proto = protocol(config=config, server_state=ServerState(), app_state={})
             original = proto.connection_made
 
             def made(transport):
