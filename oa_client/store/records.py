@@ -111,6 +111,13 @@ class Op:
 
 #: compact JSON for the `data` column (one encoder: json.dumps with options builds one a call)
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+try:  # the pull stores 100,000s of records: orjson writes the same compact JSON ~4x faster
+    import orjson
+
+    def _dumps_synced(obj: dict) -> str:
+        return orjson.dumps(obj).decode()
+except ImportError:  # pragma: no cover - a platform without an orjson wheel
+    _dumps_synced = _dumps
 #: keys of a record that are columns of every table, never part of `data`
 _LOCAL = ("id", "rev", "deleted", "updated_at")
 
@@ -171,7 +178,7 @@ class RecordStore:
         skip = frozenset((*columns, *_LOCAL))
         defaults = [(i, DEFAULTS[collection][c]) for i, c in enumerate(columns)
                     if c in DEFAULTS.get(collection, {})]
-        dumps = _dumps
+        dumps = _dumps_synced  # data came from the server's JSON: nothing orjson cannot write
         rows = []
         for rid, rev, data in records:
             values = [data.get(c) for c in columns]
