@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from oa_client.errors import NotFoundError
 from oa_server import audit
@@ -294,18 +294,24 @@ def logout(session: Session, *, user: User, session_id: uuid.UUID, now: datetime
 
 def authenticate(
     session: Session, *, key: bytes, token: str, now: datetime
-) -> tuple[User, uuid.UUID]:
-    """The user and session behind a bearer token; NotAuthenticated if invalid or revoked."""
+) -> tuple[User, AuthSession]:
+    """The user and sign-in session behind a bearer token; NotAuthenticated if invalid or
+    revoked. One query: every request pays for it."""
     claims = read_access_token(key, token, now=now)
     if claims is None:
         raise NotAuthenticated(_("登录已过期或凭据无效，请重新登录"))
-    auth = session.get(AuthSession, claims.session_id)
+    row = session.execute(
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.id == claims.session_id)
+        .options(joinedload(User.role_links))
+    ).unique().first()
+    auth, user = row if row is not None else (None, None)
     if auth is None or auth.revoked_at is not None or auth.user_id != claims.user_id:
         raise NotAuthenticated(_("登录已失效，请重新登录"))
-    user = session.get(User, claims.user_id)
     if user is None or not user.active:
         raise NotAuthenticated(_("账号已停用，请联系系统管理员"))
-    return user, auth.id
+    return user, auth
 
 
 def list_devices(session: Session, *, user: User) -> list[tuple[Device, int]]:

@@ -12,8 +12,9 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import Engine, and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,11 +36,25 @@ from sync.protocol import (
 )
 
 COUNTER = "rev"
+#: a str as a JSON string literal (the json module's C encoder, without dumps' overhead)
+_quote = json.encoder.encode_basestring
+
+
+_SERVER_IDS: WeakKeyDictionary[Engine, str] = WeakKeyDictionary()
 
 
 def server_id(session: Session) -> str:
-    """This database's identity; a restore from backup or another server shows a new one."""
-    return shared_secret(session, "server_id", make=lambda: str(uuid.uuid4()))
+    """This database's identity; a restore from backup or another server shows a new one.
+
+    Read once per engine (it never changes once made): every pull and push answers it."""
+    engine = session.get_bind()
+    known = _SERVER_IDS.get(engine) if isinstance(engine, Engine) else None
+    if known is None:
+        known = shared_secret(session, "server_id", make=lambda: str(uuid.uuid4()))
+        session.commit()
+        if isinstance(engine, Engine):
+            _SERVER_IDS[engine] = known
+    return known
 
 
 def _sees(user: User):
@@ -101,7 +116,6 @@ def pull(
     """Changes the user may see after `cursor`, in revision order; lost sight → tombstones."""
     authz.require_business_user(user)
     sid = server_id(session)
-    session.commit()
     if client_server_id and client_server_id != sid:
         raise ConflictError(
             _("服务器数据已变更（可能从备份恢复），客户端将重新下载全部数据，本机数据不会被删除"),
@@ -136,7 +150,8 @@ def pull(
     )
     if collection is not None:
         query = query.where(SyncRecord.collection == collection)
-    rows = session.execute(query).all()
+    # Core, not the ORM: plain rows, no per-row ORM bookkeeping (a page can be 5,000 rows)
+    rows = session.connection().execute(query).all()
     has_more = len(rows) == limit
     return PullPage(
         server_id=sid,
@@ -166,13 +181,17 @@ class PullPage:
     def to_json(self) -> bytes:
         """The page as PullResponse JSON."""
         dumps = json.dumps
+        quote = _quote
+        heads: dict[str, str] = {}  # '{"collection":"documents","id":' once per collection
         parts = []
         for collection, rid, rev, deleted, data, visible in self.rows:
-            gone = deleted or not visible
-            parts.append(
-                f'{{"collection":{dumps(collection)},"id":{dumps(rid)},"rev":{int(rev)},'
-                f'"deleted":{"true" if gone else "false"},"data":{"{}" if gone else data}}}'
-            )
+            head = heads.get(collection)
+            if head is None:
+                head = heads[collection] = f'{{"collection":{quote(collection)},"id":'
+            if deleted or not visible:
+                parts.append(f'{head}{quote(rid)},"rev":{int(rev)},"deleted":true,"data":{{}}}}')
+            else:
+                parts.append(f'{head}{quote(rid)},"rev":{int(rev)},"deleted":false,"data":{data}}}')
         head = (
             f'{{"server_id":{dumps(self.server_id)},"next_cursor":{self.next_cursor},'
             f'"has_more":{"true" if self.has_more else "false"},"high_water":{self.high_water},'

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from oa_server import auth, authz
 from oa_server.config import Settings
@@ -21,24 +22,30 @@ from oa_server.models import User
 bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <access_token>`")
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The app's settings."""
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One database session per request, closed (rolled back if uncommitted) afterwards."""
-    with request.app.state.sessionmaker() as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One database session per request, closed (rolled back if uncommitted) afterwards.
+
+    Opening a session does no I/O, so it happens on the event loop; closing returns the
+    connection to the pool (a rollback), so it runs in the thread pool."""
+    session = request.app.state.sessionmaker()
+    try:
         yield session
+    finally:
+        await run_in_threadpool(session.close)
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     """The current time (the app's clock, replaceable in tests)."""
     clock: Callable[[], datetime] = request.app.state.clock
     return clock()
 
 
-def get_hasher(request: Request) -> PasswordHasher:
+async def get_hasher(request: Request) -> PasswordHasher:
     """The app's password hasher."""
     return request.app.state.hasher
 
@@ -71,18 +78,19 @@ def get_current_user(
     """The signed-in user behind the bearer token (401 otherwise)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated(_("请先登录"))
-    user, session_id = auth.authenticate(session, key=key, token=credentials.credentials, now=now)
+    user, signed_in = auth.authenticate(session, key=key, token=credentials.credentials, now=now)
     # End the read transaction now: on SQLite every transaction holds the write lock
     # (BEGIN IMMEDIATE), and the route may do slow work before it touches the database.
     session.commit()
-    request.state.auth_session_id = session_id
+    request.state.auth_session_id = signed_in.id
+    request.state.auth_device_id = signed_in.device.device_id
     return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def get_session_id(request: Request, user: CurrentUser) -> uuid.UUID:
+async def get_session_id(request: Request, user: CurrentUser) -> uuid.UUID:
     """The sign-in session of the current request."""
     return request.state.auth_session_id
 
@@ -90,8 +98,8 @@ def get_session_id(request: Request, user: CurrentUser) -> uuid.UUID:
 CurrentSessionId = Annotated[uuid.UUID, Depends(get_session_id)]
 
 
-def _gate(check: Callable[[User], None]) -> Callable[[User], User]:
-    def dependency(user: CurrentUser) -> User:
+def _gate(check: Callable[[User], None]) -> Callable[[User], Awaitable[User]]:
+    async def dependency(user: CurrentUser) -> User:
         check(user)
         return user
 

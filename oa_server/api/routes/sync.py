@@ -15,9 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from oa_client.errors import ConflictError, OAError, PermissionDenied, ValidationError
 from oa_server import authority, sync_service
-from oa_server.api.deps import CurrentSessionId, CurrentUser, NowDep, SessionDep
+from oa_server.api.deps import CurrentUser, NowDep, SessionDep
 from oa_server.i18n import _
-from oa_server.models import AuthSession
 from oa_server.schemas import ErrorOut
 from sync.protocol import (
     MAX_PULL_LIMIT,
@@ -54,7 +53,7 @@ class CursorAhead(ConflictError):
     code = "cursor_ahead"
 
 
-def check_protocol(
+async def check_protocol(
     x_oa_protocol: Annotated[str | None, Header(alias=PROTOCOL_HEADER)] = None,
 ) -> int:
     """Refuse a missing, malformed or unsupported protocol version with a clear upgrade answer."""
@@ -104,11 +103,6 @@ async def read_json_body(request: Request) -> bytes:
     return raw
 
 
-def _device_of(session, session_id) -> str:
-    auth = session.get(AuthSession, session_id)
-    return auth.device.device_id if auth is not None else ""
-
-
 @router.post(
     "/push",
     responses=ERRORS,
@@ -123,7 +117,6 @@ def _device_of(session, session_id) -> str:
 async def push(
     request: Request,
     user: CurrentUser,
-    session_id: CurrentSessionId,
     session: SessionDep,
     now: NowDep,
 ) -> Response:
@@ -142,7 +135,7 @@ async def push(
         raise ValidationError(message, field=field) from None
 
     def work() -> Response:
-        device = _device_of(session, session_id)
+        device = request.state.auth_device_id  # the sign-in's device, read with the token
         if req.device_id != device:
             raise PermissionDenied(
                 _("设备标识与登录设备不一致，请重新登录"), reason="device_mismatch"
