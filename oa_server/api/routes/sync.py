@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import gzip
+import threading
 import zlib
 from typing import Annotated
 
@@ -31,6 +32,10 @@ from sync.protocol import (
 )
 
 MAX_INFLATED = 64 * 1024 * 1024
+#: Pushes are serialised by the revision lock anyway: one push per worker process waits
+#: on it with a database connection, the others wait here without one, so pulls never
+#: queue for a pooled connection behind pushes.
+_PUSH_GATE = threading.Lock()
 WAIT_MAX_S = 30.0
 WAIT_POLL_S = 0.5
 
@@ -140,7 +145,8 @@ async def push(
             raise PermissionDenied(
                 _("设备标识与登录设备不一致，请重新登录"), reason="device_mismatch"
             )
-        results = sync_service.push(session, user=user, device_id=device, ops=req.ops, now=now)
+        with _PUSH_GATE:
+            results = sync_service.push(session, user=user, device_id=device, ops=req.ops, now=now)
         answer = PushResponse(
             results=results, server_id=sync_service.server_id(session), server_time=now.isoformat()
         )
