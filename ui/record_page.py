@@ -22,6 +22,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.reload_on_show import ReloadOnShow
 from ui.watermark import Watermark
 
 WIDTHS = {"doc_number": 200, "room_name": 200, "starts_at": 150, "updated_at": 150,
@@ -39,7 +40,7 @@ class View:
     order_by: str = "updated_at DESC"
 
 
-class RecordPage(QWidget):
+class RecordPage(ReloadOnShow, QWidget):
     """List + detail for one module (with a switcher when it has several lists)."""
 
     loaded = Signal(int)  # rows in the list
@@ -53,7 +54,6 @@ class RecordPage(QWidget):
         self.select_after_load: str | None = None
         self.current: dict | None = None
         self.widths_set = False
-        self.dirty = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         top = QHBoxLayout()
@@ -108,21 +108,11 @@ class RecordPage(QWidget):
         """Show this session's records."""
         self.session = session
         self.watermark.set_text(watermark)
-        self.dirty = True
-        if self.isVisible():
-            self.reload()
+        self.mark_dirty(self.reload)
 
-    def showEvent(self, event) -> None:
-        """Lists load when first shown (and after a sync changed them)."""
-        super().showEvent(event)
-        if getattr(self, "dirty", False) and self.session is not None:
-            self.reload(select=self.current["id"] if self.current else None)
-
-    def refresh(self) -> None:
-        """Data changed: reload now if shown, else when next shown."""
-        self.dirty = True
-        if self.isVisible():
-            self.reload(select=self.current["id"] if self.current else None)
+    def reload_on_show(self) -> None:
+        """Reload keeping the selected record."""
+        self.reload(select=self.current["id"] if self.current else None)
 
     def _switch(self, index: int) -> None:
         self.view = self.views[index]

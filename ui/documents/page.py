@@ -39,10 +39,11 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.reload_on_show import ReloadOnShow
 from ui.watermark import Watermark
 
 
-class DocumentsPage(QWidget):
+class DocumentsPage(ReloadOnShow, QWidget):
     """公文: lists with filters and a preview; Enter opens the document window."""
 
     loaded = Signal(int)  # rows in the list
@@ -57,7 +58,6 @@ class DocumentsPage(QWidget):
         self.box = "todo"
         self.current: dict | None = None
         self.select_after_load: str | None = None
-        self.dirty = False
         self.widths_set = False
         self.windows: dict[str, DocumentWindow] = {}
         self.compose_window: ComposeWindow | None = None
@@ -219,16 +219,16 @@ class DocumentsPage(QWidget):
         self.watermark.set_text(watermark)
         for w in self.windows.values():
             w.watermark.set_text(watermark)
-        self.dirty = True
-        if self.isVisible():
-            self.reload()
+        self.mark_dirty(self.reload)
 
     def showEvent(self, event) -> None:
-        """Lists load when first shown (and after a sync changed them)."""
-        super().showEvent(event)
+        """Follow the lock, then load if the lists changed while hidden."""
         self._watch_lock()
-        if self.dirty and self.session is not None:
-            self.reload(select=self.current["id"] if self.current else None)
+        super().showEvent(event)
+
+    def reload_on_show(self) -> None:
+        """Reload keeping the selected document."""
+        self.reload(select=self.current["id"] if self.current else None)
 
     def _watch_lock(self) -> None:
         """Follow the main window's content: when it hides (lock), the 公文 windows hide too."""
@@ -254,10 +254,8 @@ class DocumentsPage(QWidget):
 
     def refresh(self) -> None:
         """Data changed (a sync): reload the list when shown, and every open document."""
-        self.dirty = True
         self.counts_dirty = True
-        if self.isVisible():
-            self.reload(select=self.current["id"] if self.current else None)
+        super().refresh()
         for w in list(self.windows.values()):
             if w.isVisible():
                 w.reload()

@@ -37,6 +37,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.reload_on_show import ReloadOnShow
 
 TABS = ("日程", "找时间", "回执与签到", "会议室")
 _TAB_IDS = (_("日程"), _("找时间"), _("回执与签到"), _("会议室"))
@@ -53,7 +54,7 @@ def load_calendar(store, *, view: str, day: date, user_id: str, unit_id: str, ro
             "rooms": mtg.room_records(store), "refused": refused}
 
 
-class MeetingsPage(QWidget):
+class MeetingsPage(ReloadOnShow, QWidget):
     """办会: calendar, find-a-time, replies/sign-in, rooms, and the meeting's detail."""
 
     loaded = Signal()
@@ -64,7 +65,6 @@ class MeetingsPage(QWidget):
         self.session = None
         self.view, self.day, self.room_id = "week", datetime.now(TZ).date(), None
         self.rooms: list[dict] = []
-        self.dirty = False
         self.booking_dialog: BookingDialog | None = None
         self.minutes_dialog = None  # a MinutesDialog once opened (imported then: it loads the layout engine)
         outer = QVBoxLayout(self)
@@ -183,21 +183,12 @@ class MeetingsPage(QWidget):
         self.watermark.set_text(watermark)
         self.findtime.set_session(session)
         self.rooms_view.set_session(session)
-        self.dirty = True
-        if self.isVisible():
-            self.reload()
-
-    def showEvent(self, event) -> None:
-        """Load when first shown (and after a sync changed something)."""
-        super().showEvent(event)
-        if self.dirty and self.session is not None:
-            self.reload()
+        self.mark_dirty()
 
     def refresh(self) -> None:
         """Data changed (sync or a write): reload now if shown, else when next shown."""
-        self.dirty = True
+        super().refresh()
         if self.isVisible() and self.session is not None:
-            self.reload()
             self.rooms_view.reload()
 
     def select_record(self, collection: str, record_id: str) -> None:

@@ -26,6 +26,7 @@ from ui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from ui.reload_on_show import ReloadOnShow
 from ui.reports.editor import FillPanel
 from ui.reports.issue_dialog import IssueDialog
 from ui.reports.review import ReviewPanel
@@ -36,7 +37,7 @@ _MODE_IDS = (_("待我单位填报"), _("本单位下发的报表"))
 MODE_LABELS = {"fill": "待我单位填报", "issued": "本单位下发的报表"}
 
 
-class ReportsPage(QWidget):
+class ReportsPage(ReloadOnShow, QWidget):
     """List of reports on the left; the form, or the review and aggregate, on the right."""
 
     def __init__(self, title: str, views: list, parent: QWidget | None = None) -> None:
@@ -46,7 +47,6 @@ class ReportsPage(QWidget):
         self.mode = "fill"
         self.entries: list[dict] = []
         self.current: dict | None = None
-        self.dirty = False
         self.issue_dialog: IssueDialog | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -106,21 +106,11 @@ class ReportsPage(QWidget):
         """Show this session's reports."""
         self.session = session
         self.watermark.set_text(watermark)
-        self.dirty = True
-        if self.isVisible():
-            self.reload()
-
-    def showEvent(self, event) -> None:
-        """Load when first shown (and after a sync changed things)."""
-        super().showEvent(event)
-        if self.dirty and self.session is not None:
-            self.reload()
+        self.mark_dirty()
 
     def refresh(self) -> None:
         """Data changed (after a sync or a local write): reload the list when shown."""
-        self.dirty = True
-        if self.isVisible():
-            self.reload(keep_form=True)
+        self.mark_dirty(lambda: self.reload(keep_form=True))
 
     def _switch(self, index: int) -> None:
         self.mode = self.switch.itemData(index)

@@ -43,6 +43,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.reload_on_show import ReloadOnShow
 from ui.supervision.actions import SupervisionActions
 from ui.watermark import Watermark
 
@@ -94,7 +95,7 @@ def load(store, *, view: str, user_id: str, unit_id: str, today: date, light: st
     return out
 
 
-class SupervisionPage(SupervisionActions, QWidget):
+class SupervisionPage(SupervisionActions, ReloadOnShow, QWidget):
     """督办: board with lights and counts, task detail, progress and request dialogs."""
 
     loaded = Signal()
@@ -110,7 +111,6 @@ class SupervisionPage(SupervisionActions, QWidget):
         self.task: dict | None = None
         self.result: dict[str, Any] = {}
         self.today_override: date | None = None
-        self.dirty = False
         self._build()
         self.retranslate()
 
@@ -223,21 +223,7 @@ class SupervisionPage(SupervisionActions, QWidget):
         self.watermark.set_text(watermark)
         roles = (session.me or {}).get("roles") or []
         self.tabs.setCurrentIndex(2 if SUPERVISOR_ROLE in roles else 0)
-        self.dirty = True
-        if self.isVisible():
-            self.reload()
-
-    def showEvent(self, event) -> None:
-        """Load when first shown (and after a sync changed things)."""
-        super().showEvent(event)
-        if self.dirty and self.session is not None:
-            self.reload()
-
-    def refresh(self) -> None:
-        """Data changed (a sync): reload when shown."""
-        self.dirty = True
-        if self.isVisible():
-            self.reload()
+        self.mark_dirty()
 
     def today(self) -> date:
         """Today (screenshots and tests may pin it)."""
