@@ -23,6 +23,7 @@ from oa_client.domain.ids import new_id
 from oa_client.errors import SyncError
 from oa_client.i18n import _
 from oa_client.store import search as search_index
+from oa_client.store.db import Database
 from oa_client.store.local import LocalStore
 from oa_client.store.records import COLLECTIONS
 from sync.blobs import BlobSync
@@ -344,9 +345,24 @@ class SyncEngine:
         """Pull pages until caught up; each page and its cursor commit together.
 
         The next page is fetched on a helper thread while this one is applied, so the
-        network and the encrypted database work at the same time.
+        network and the encrypted database work at the same time. A large pull into a
+        small table writes it without its secondary indexes and rebuilds them at the end
+        (or, if the process dies first, when the profile is next opened).
         """
+        self.db.restore_indexes()
+        try:
+            self._pull_pages(report, cancel)
+        except BaseException:
+            try:
+                self.db.restore_indexes()
+            except Exception:  # the pull's own error matters more; the next open retries
+                log.exception("could not rebuild deferred indexes")
+            raise
+        self.db.restore_indexes()
+
+    def _pull_pages(self, report: SyncReport, cancel: threading.Event | None) -> None:
         cursor, server_id = self.cursor()
+        considered: set[str] = set()
         with gc_paused(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="oa-pull") as fetcher:
             ahead = None
             while True:
@@ -368,7 +384,7 @@ class SyncEngine:
                                            limit=self.pull_limit, server_id=page.server_id)
                 try:
                     self._check_skew(page.server_time, report)
-                    self._apply_page(page)
+                    self._apply_page(page, considered, remaining=page.high_water - cursor)
                 except BaseException:
                     if ahead is not None:
                         ahead.cancel()
@@ -379,12 +395,28 @@ class SyncEngine:
                 if not page.has_more:
                     return
 
-    def _apply_page(self, page: PullResponse) -> None:
+    def _apply_page(self, page: PullResponse, considered: set[str] | None = None, *,
+                    remaining: int = 0) -> None:
         bulk = len(page.changes) >= BULK_PAGE
         with self.db.deferred_search() if bulk else self.db.transaction() as conn:
+            if bulk and considered is not None:
+                self._defer_indexes(conn, page.changes, considered, remaining)
             self._apply_records(conn, page.changes)
             self._hook("during_pull_apply")
             self._save_cursor(conn, page.next_cursor, page.server_id)
+
+    @staticmethod
+    def _defer_indexes(conn, records: list[Record], considered: set[str], remaining: int) -> None:
+        """Drop the secondary indexes of tables this pull will mostly fill (once per table):
+        rebuilding an index once is cheaper than updating it row by row when the revisions
+        still to come outnumber the rows already there."""
+        for table in {r.collection for r in records if not r.deleted} - considered:
+            if table not in LOCAL_TABLES:
+                continue
+            considered.add(table)
+            rows = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
+            if rows < remaining:
+                Database.defer_indexes(conn, table)
 
     def _apply_records(self, conn, records: list[Record]) -> None:
         """Apply a page in bulk; a record the local store refuses is set aside, not fatal."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import re
 import threading
@@ -174,6 +175,44 @@ class Database:
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('search_deferred', '1')")
             yield conn
             conn.execute("DELETE FROM meta WHERE key = 'search_deferred'")
+
+    @staticmethod
+    def defer_indexes(conn: sqlcipher3.Connection, table: str) -> int:
+        """Drop a table's own non-unique indexes inside the caller's transaction.
+
+        Their definitions go to the `index_backlog` meta row in the same transaction, so
+        `restore_indexes` rebuilds them after the bulk write, or on the next open if the
+        process died first. Unique indexes stay: they guard the data.
+        """
+        names = [row[1] for row in conn.execute(f"PRAGMA index_list({table})")
+                 if row[3] == "c" and not row[2]]
+        if not names:
+            return 0
+        marks = ",".join("?" * len(names))
+        sqls = [row[0] for row in conn.execute(
+            f"SELECT sql FROM sqlite_master WHERE type = 'index' AND name IN ({marks})", names)]
+        row = conn.execute("SELECT value FROM meta WHERE key = 'index_backlog'").fetchone()
+        backlog = json.loads(row[0]) if row else []
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('index_backlog', ?)",
+                     (json.dumps(backlog + sqls, ensure_ascii=False),))
+        for name in names:
+            conn.execute(f'DROP INDEX "{name}"')
+        return len(names)
+
+    def restore_indexes(self) -> int:
+        """Rebuild the indexes `defer_indexes` dropped, in one transaction; how many."""
+        if self.user_version == 0:  # a new file: no meta table yet
+            return 0
+        rows = self.query("SELECT value FROM meta WHERE key = 'index_backlog'")
+        if not rows:
+            return 0
+        sqls = json.loads(rows[0][0])
+        with self.transaction() as conn:
+            for sql in sqls:
+                conn.execute(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+            conn.execute("DELETE FROM meta WHERE key = 'index_backlog'")
+        log.info("rebuilt %d deferred indexes", len(sqls))
+        return len(sqls)
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
         """Run a read and return all rows."""

@@ -101,6 +101,7 @@ def open_store(
             raise KeyUnavailable(_("口令不正确，请重新输入。"), reason="wrong_passphrase") from exc
         raise
     try:
+        db.restore_indexes()  # a bulk pull cut short: its schema, as it was, before migrating
         db.migrate()
     except BaseException:
         db.close()

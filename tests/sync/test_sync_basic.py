@@ -380,3 +380,41 @@ def test_gc_pause_is_counted_and_restores_the_collector():
         assert not gc.isenabled()  # was off before: stays off
     finally:
         gc.enable()
+
+
+def test_a_bulk_pull_into_an_empty_table_rebuilds_its_indexes_even_when_it_fails(
+        server, tmp_path, monkeypatch):
+    import sync.engine as engine_module
+
+    a = make_client(server, tmp_path, DRAFTER)
+    for i in range(6):
+        svc.save(a.store, "documents", doc(f"关于第{i}批农房安全排查的通知"))
+    a.engine.sync()
+    monkeypatch.setattr(engine_module, "BULK_PAGE", 1)  # every page counts as bulk
+    b = make_client(server, tmp_path, CHIEF)
+    b.engine.pull_limit = 2
+
+    def names():
+        return {r[1] for r in b.store.db.query("PRAGMA index_list(documents)")}
+
+    seen, pages = [], []
+
+    def during_apply():
+        seen.append(names())
+        pages.append(1)
+        if len(pages) == 2:
+            raise OSError("断电模拟")
+
+    b.engine.hooks["during_pull_apply"] = during_apply
+    with pytest.raises(OSError):
+        b.engine.pull(engine_module.SyncReport())
+    assert "documents_state" not in seen[0]  # written without the secondary index
+    assert {"documents_state", "documents_updated"} <= names()  # back after the failure
+    assert b.store.db.query("SELECT value FROM meta WHERE key = 'index_backlog'") == []
+    assert b.store.records.count("documents") == 2  # the first page stands, the second rolled back
+    b.engine.hooks.clear()
+    b.engine.pull(engine_module.SyncReport())
+    assert b.store.records.count("documents") == 6
+    assert {"documents_state", "documents_updated"} <= names()
+    a.close()
+    b.close()
