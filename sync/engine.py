@@ -38,6 +38,8 @@ SKEW_WARN_S = 300
 #: a pulled page at least this large is stored without search indexing; the index
 #: catches up at the end of the sync (schema v6), so a first sync lists records sooner
 BULK_PAGE = 2000
+PUSH_MAX_BYTES = 4 * 1024 * 1024
+WIRE_KEYS = ("op_id", "kind", "entity", "entity_id", "base_rev", "payload")
 
 
 @dataclass
@@ -119,6 +121,17 @@ class Backoff:
         return isinstance(exc, SyncError) and exc.kind in ("network", "server")
 
 
+def _payload(op: dict) -> dict:
+    """An outbox op's payload as a dict (the push reads it as stored JSON text)."""
+    payload = op["payload"]
+    return json.loads(payload) if isinstance(payload, str) else payload
+
+
+def _payload_text(op: dict) -> str:
+    payload = op["payload"]
+    return payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+
+
 class SyncEngine:
     """Sync one profile with one server."""
 
@@ -131,6 +144,8 @@ class SyncEngine:
         self.records = store.records
         self.transport = transport
         self.batch = batch
+        #: payload bytes a push request may carry (the server's body limit is 10 MB)
+        self.max_push_bytes = PUSH_MAX_BYTES
         self.pull_limit = pull_limit
         self.progress = progress or (lambda p: None)
         self.now = now
@@ -220,23 +235,33 @@ class SyncEngine:
         done = 0
         while True:
             self._cancelled(cancel)
-            ops, seen = [], set()
-            for op in self.records.outbox(limit=self.batch * 4):
+            ops, seen, size = [], set(), 0
+            # payloads stay the JSON text the outbox stored: spliced into the request as is
+            for op in self.records.outbox(limit=self.batch * 4, parse=False):
                 key = (op["entity"], op["entity_id"])
-                if key not in seen:
-                    seen.add(key)
-                    ops.append(op)
-                    if len(ops) == self.batch:
-                        break
+                if key in seen:
+                    continue
+                size += len(op["payload"])
+                if ops and size > self.max_push_bytes:
+                    break  # the server refuses a body over its limit (413)
+                seen.add(key)
+                ops.append(op)
+                if len(ops) == self.batch:
+                    break
             if not ops:
                 return
-            wire = [{k: op[k] for k in ("op_id", "kind", "entity", "entity_id", "base_rev", "payload")}
-                    for op in ops]
             self.db.query(
                 f"UPDATE outbox SET attempts = attempts + 1 WHERE seq IN ({','.join('?' * len(ops))})",
                 tuple(op["seq"] for op in ops))
+            wire = [{k: op[k] for k in WIRE_KEYS} for op in ops]
             self._hook("before_push")
-            resp = self.transport.push(wire)
+            try:
+                resp = self.transport.push(wire)
+            except SyncError as exc:
+                if exc.kind != "too_large":
+                    raise
+                self._too_large(ops, report)
+                continue
             self._hook("after_push_response")
             self._check_skew(resp.server_time, report)
             by_id = {r.op_id: r for r in resp.results}
@@ -275,13 +300,27 @@ class SyncEngine:
             [(r.rev, op["entity"], op["entity_id"], op["base_rev"]) for op, r in applied],
         )
 
+    def _too_large(self, ops: list[dict], report: SyncReport) -> None:
+        """A batch over the server's body limit: halve what a batch may carry; one op that is
+        too large on its own is set aside as rejected (its content kept in the conflicts list)."""
+        if len(ops) > 1:
+            self.max_push_bytes = max(1, min(self.max_push_bytes,
+                                             sum(len(op["payload"]) for op in ops)) // 2)
+            return
+        (op,) = ops
+        result = OpResult(op_id=op["op_id"], status="rejected", code="too_large",
+                          message=_("这条修改超过服务器允许的大小，未能提交；内容已保留在冲突列表中，"
+                                    "请把大段内容改为附件后重新提交"))
+        with self.db.transaction() as conn:
+            self._settle(conn, op, result, report)
+
     @staticmethod
     def _note_superseded(conn, op: dict, result: OpResult, report: SyncReport) -> None:
         """The server kept the action but its step had closed: a row its author is shown."""
         conn.execute(
             "INSERT INTO conflicts(id, entity, entity_id, kind, local_payload, server_payload,"
             " server_rev, resolution) VALUES (?, ?, ?, 'superseded', ?, NULL, ?, ?)",
-            (new_id(), op["entity"], op["entity_id"], json.dumps(op["payload"], ensure_ascii=False),
+            (new_id(), op["entity"], op["entity_id"], _payload_text(op),
              result.rev, json.dumps({"code": result.code, "message": result.message},
                                     ensure_ascii=False)),
         )
@@ -295,7 +334,7 @@ class SyncEngine:
             return  # folded into an earlier conflict in this batch
         entity, entity_id = op["entity"], op["entity_id"]
         conn.execute("DELETE FROM outbox WHERE seq = ?", (op["seq"],))
-        local = self._local_payload(conn, entity, entity_id, fallback=op["payload"])
+        local = self._local_payload(conn, entity, entity_id, fallback=_payload(op))
         kind = {"conflict": "edit", "rejected": "rejected", "superseded": "superseded"}[result.status]
         if result.status == "conflict" and result.server_record is not None:
             kind = "delete" if result.server_record.deleted or op["kind"] == "delete" else "edit"

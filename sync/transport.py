@@ -38,6 +38,7 @@ API = "/api/v1"
 GZIP_OVER = 1024
 QUICK_RETRIES = (0.2, 0.6)
 TIMEOUT = (5.0, 60.0)
+_quote = json.encoder.encode_basestring  # a str as a JSON string literal
 
 
 def _wire_bytes(resp: requests.Response, decoded: int) -> int:
@@ -102,6 +103,28 @@ class Session:
 
     user: dict
     access_token: str
+
+
+@dataclass(frozen=True)
+class EncodedJSON:
+    """A request body already written as JSON text."""
+
+    text: str
+
+
+def push_body(device_id: str, ops: list[dict]) -> EncodedJSON:
+    """The PushRequest JSON; payloads kept as the outbox stored them (text) are spliced in."""
+    quote, parts = _quote, []
+    for op in ops:
+        fields = []
+        for key, value in op.items():
+            if isinstance(value, str):
+                text = value if key == "payload" else quote(value)
+            else:
+                text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            fields.append(f"{quote(key)}:{text}")
+        parts.append("{" + ",".join(fields) + "}")
+    return EncodedJSON(f'{{"device_id":{quote(device_id)},"ops":[{",".join(parts)}]}}')
 
 
 class Transport:
@@ -171,7 +194,8 @@ class Transport:
         """Send one request (refreshing the token once on 401) and check its status."""
         body, extra = data, dict(headers or {})
         if json_body is not None:
-            body = json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode()
+            body = (json_body.text if isinstance(json_body, EncodedJSON) else
+                    json.dumps(json_body, ensure_ascii=False, separators=(",", ":"))).encode()
             extra["Content-Type"] = "application/json"
             if len(body) > GZIP_OVER:
                 body = gzip.compress(body, compresslevel=5)
@@ -265,10 +289,9 @@ class Transport:
     # -- sync --------------------------------------------------------------------------------
 
     def push(self, ops: list[dict]) -> PushResponse:
-        """Send a batch of outbox ops."""
+        """Send a batch of outbox ops; an op's `payload` may be its stored JSON text."""
         # the outbox's ops are already plain JSON values: sent as they are (the server checks)
-        resp = self.request("POST", "/sync/push", json_body={"device_id": self.device_id,
-                                                              "ops": ops})
+        resp = self.request("POST", "/sync/push", json_body=push_body(self.device_id, ops))
         return self._model(PushResponse, resp)
 
     def pull(self, cursor: int, *, limit: int = 1000, collection: str | None = None,

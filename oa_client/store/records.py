@@ -314,17 +314,16 @@ class RecordStore:
         """Operations waiting in the outbox."""
         return int(self.db.query("SELECT count(*) FROM outbox WHERE state = 'pending'")[0][0])
 
-    def outbox(self, *, limit: int = 100) -> list[dict]:
-        """Pending outbox operations, oldest first."""
+    def outbox(self, *, limit: int = 100, parse: bool = True) -> list[dict]:
+        """Pending outbox operations, oldest first; `parse=False` leaves `payload` as JSON text."""
         rows = self.db.query(
             "SELECT seq, op_id, kind, entity, entity_id, base_rev, payload, attempts FROM outbox"
             " WHERE state = 'pending' ORDER BY seq LIMIT ?",
             (limit,),
         )
         keys = ("seq", "op_id", "kind", "entity", "entity_id", "base_rev", "payload", "attempts")
-        out = []
-        for row in rows:
-            item = dict(zip(keys, row, strict=True))
-            item["payload"] = json.loads(item["payload"])
-            out.append(item)
+        out = [dict(zip(keys, row, strict=True)) for row in rows]
+        if parse:
+            for item in out:
+                item["payload"] = json.loads(item["payload"])
         return out

@@ -25,9 +25,10 @@ PASSWORD = "Demo@2026"
 class LiveServer(EmbeddedServer):
     """The app on loopback in a thread, on a test database, with a settable clock."""
 
-    def __init__(self, data_dir: Path, db_url: str, clock: Clock | None = None) -> None:
+    def __init__(self, data_dir: Path, db_url: str, clock: Clock | None = None,
+                 **settings) -> None:
         self.clock = clock or Clock()
-        super().__init__(make_settings(data_dir, db_url), clock=self.clock)
+        super().__init__(make_settings(data_dir, db_url, **settings), clock=self.clock)
 
 
 class FaultyAdapter(HTTPAdapter):
