@@ -53,31 +53,13 @@ def _documents_fixture(root: Path, entries: dict[str, str]) -> str:
 
 DOC_CHILD = """
 import statistics, sys, time
-from types import SimpleNamespace
-from bench.ui import EnvKeyring, LOGIN, SERVER
-from oa_client.services import account
-from oa_client.store.local import open_store
-from ui.app import make_app
+from bench.ui_child import start, until
 from ui.qt import QApplication
-from ui.shell_session import profile_dir_for
 from ui.documents.page import DocumentsPage
 from ui.documents.window import DocumentWindow
-from pathlib import Path
 
-app = make_app([], language="zh_CN")
-store = open_store(profile_dir_for(Path(sys.argv[1]) / "profiles", SERVER, LOGIN),
-                   keyring_backend=EnvKeyring(), server_url=SERVER, username=LOGIN)
-me = account.load_me(store)
-session = SimpleNamespace(store=store, me=me, transport=None, names={}, user_id=me["id"],
-                          unit_id=me["unit"]["id"], unit_name=me["unit"]["name"])
-
-def until(flag, timeout=60.0):
-    end = time.monotonic() + timeout
-    while not flag:
-        QApplication.processEvents()
-        if time.monotonic() > end:
-            raise TimeoutError
-        time.sleep(0.0005)
+child = start(sys.argv[1])
+session = child.session
 
 page = DocumentsPage("公文")
 page.resize(1280, 800)
@@ -86,7 +68,7 @@ page.set_session(session, "")
 page.tabs.setCurrentIndex(4)  # 收文: two thirds of the profile
 got = []
 page.first_page.connect(lambda: got.append(1))
-until(got)
+until(lambda: got)
 filters = [("通知", "防汛"), ("通知", "会议"), ("", "工作"), ("通知", "")]
 times, whole = [], []
 complete = []
@@ -100,9 +82,9 @@ for kind, text in filters * 2:
     page.kind.blockSignals(False); page.text.blockSignals(False)
     t = time.perf_counter()
     page.reload()
-    until(got)
+    until(lambda: got)
     times.append((time.perf_counter() - t) * 1000)
-    until(complete)
+    until(lambda: complete)
     whole.append((time.perf_counter() - t) * 1000)
 print(f"doc_list_filter_ms {statistics.median(times):.2f}", flush=True)
 print(f"doc_list_filter_all_ms {statistics.median(whole):.2f}", flush=True)
@@ -115,7 +97,7 @@ for _ in range(7):
     w.loaded.connect(lambda: done.append(1))
     t = time.perf_counter()
     w.reload()
-    until(done)
+    until(lambda: done)
     QApplication.processEvents()
     opens.append((time.perf_counter() - t) * 1000)
     assert w.view is not None and len(w.view.timeline) >= 29 and w.attachments.count() == 10, w.problem.text()

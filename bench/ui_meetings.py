@@ -64,32 +64,12 @@ def _fixture(root: Path, entries: dict[str, str]) -> None:
 CHILD = """
 import statistics, sys, time
 from datetime import date, timedelta
-from pathlib import Path
-from types import SimpleNamespace
-from bench.ui import EnvKeyring, LOGIN, SERVER
+from bench.ui_child import start, until
 from bench.ui_meetings import ATTENDEES
-from oa_client.services import account
-from oa_client.store.local import open_store
-from ui.app import make_app
-from ui.qt import QApplication
-from ui.shell_session import profile_dir_for
 from ui.meetings.page import MeetingsPage
 
-app = make_app([], language="zh_CN")
-store = open_store(profile_dir_for(Path(sys.argv[1]) / "profiles", SERVER, LOGIN),
-                   keyring_backend=EnvKeyring(), server_url=SERVER, username=LOGIN)
-me = account.load_me(store)
-session = SimpleNamespace(store=store, me=me, transport=None, user_id=me["id"],
-                          unit_id=me["unit"]["id"], unit_name=me["unit"]["name"], display_name="王伟",
-                          names={r["id"]: r["name"] for r in store.records.list("users", limit=100)})
-
-def until(flag, timeout=60.0):
-    end = time.monotonic() + timeout
-    while not flag():
-        QApplication.processEvents()
-        if time.monotonic() > end:
-            raise TimeoutError
-        time.sleep(0.0005)
+child = start(sys.argv[1])
+session = child.session
 
 page = MeetingsPage("会议")
 page.resize(1280, 800)
