@@ -339,16 +339,24 @@ def test_two_threads_meeting_an_expired_token_refresh_once(server, tmp_path):
     a.close()
 
 
+def bulk_pair(server, tmp_path, monkeypatch, titles: list[str]):
+    """A drafter who has synced these documents, and a colleague whose every page is bulk."""
+    import sync.engine as engine_module
+
+    a = make_client(server, tmp_path, DRAFTER)
+    for title in titles:
+        svc.save(a.store, "documents", doc(title))
+    a.engine.sync()
+    monkeypatch.setattr(engine_module, "BULK_PAGE", 1)  # every page counts as bulk
+    return a, make_client(server, tmp_path, CHIEF)
+
+
 def test_a_bulk_pull_is_searchable_when_the_sync_ends(server, tmp_path, monkeypatch):
     import sync.engine as engine_module
     from oa_client.store import search as search_index
 
-    a = make_client(server, tmp_path, DRAFTER)
-    for i in range(3):
-        svc.save(a.store, "documents", doc(f"关于第{i}批危房改造资金的通知"))
-    a.engine.sync()
-    monkeypatch.setattr(engine_module, "BULK_PAGE", 1)  # every page counts as bulk
-    b = make_client(server, tmp_path, CHIEF)
+    a, b = bulk_pair(server, tmp_path, monkeypatch,
+                     [f"关于第{i}批危房改造资金的通知" for i in range(3)])
     phases = []
     b.engine.progress = lambda p: phases.append(p.phase)
     b.engine.pull(engine_module.SyncReport())
@@ -386,12 +394,8 @@ def test_a_bulk_pull_into_an_empty_table_rebuilds_its_indexes_even_when_it_fails
         server, tmp_path, monkeypatch):
     import sync.engine as engine_module
 
-    a = make_client(server, tmp_path, DRAFTER)
-    for i in range(6):
-        svc.save(a.store, "documents", doc(f"关于第{i}批农房安全排查的通知"))
-    a.engine.sync()
-    monkeypatch.setattr(engine_module, "BULK_PAGE", 1)  # every page counts as bulk
-    b = make_client(server, tmp_path, CHIEF)
+    a, b = bulk_pair(server, tmp_path, monkeypatch,
+                     [f"关于第{i}批农房安全排查的通知" for i in range(6)])
     b.engine.pull_limit = 2
 
     def names():
