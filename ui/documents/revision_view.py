@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import html
 from collections.abc import Callable, Sequence
 
 from oa_client.i18n import _
+from oa_client.services.documents import compare
 from ui.labels import short_time
 from ui.ops import run_op
 from ui.qt import (
@@ -25,21 +25,6 @@ from ui.qt import (
 Segment = tuple[str, str]  # ("equal" | "insert" | "delete", text)
 INS_STYLE = "color:#0a6b22;background:#e3f6e6;text-decoration:underline"
 DEL_STYLE = "color:#b00000;background:#fbe4e4;text-decoration:line-through"
-
-
-def diff_segments(old: str, new: str) -> list[Segment]:
-    """Character-level differences from `old` to `new` (Chinese has no spaces to split on)."""
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    out: list[Segment] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            out.append(("equal", old[i1:i2]))
-            continue
-        if tag in ("delete", "replace"):
-            out.append(("delete", old[i1:i2]))
-        if tag in ("insert", "replace"):
-            out.append(("insert", new[j1:j2]))
-    return out
 
 
 def _paragraphs(text: str) -> str:
@@ -80,7 +65,7 @@ class RevisionView(QWidget):
     def __init__(self, parent: QWidget | None = None,
                  differ: Callable[[str, str], list[Segment]] | None = None) -> None:
         super().__init__(parent)
-        self.differ = differ or diff_segments
+        self.differ = differ or compare
         self.revisions: list[dict] = []
         self.names: dict[str, str] = {}
         self.body = ""
