@@ -319,14 +319,14 @@ def _apply(batch: _Batch, op: Op) -> OpResult:
         result = OpResult(op_id=op.op_id, status="applied")
         batch.take_rev(rec, result)
         return result
-    if rec.deleted or rec.rev != op.base_rev:
+    current = _envelope(rec)
+    if rec.deleted or (rec.rev != op.base_rev and not _rebases(batch, op, payload, current)):
         return OpResult(
             op_id=op.op_id,
             status="conflict",
             server_record=_record_out(rec),
             message=_("该记录已被删除") if rec.deleted else _("该记录已被他人修改"),
         )
-    current = _envelope(rec)
     ruled = _rule(batch, op, payload, current)
     if isinstance(ruled, OpResult):
         return ruled
@@ -358,6 +358,12 @@ def _rule(batch: _Batch, op: Op, payload: dict, current: dict | None
     out = {k: v for k, v in (ruling.payload or {}).items() if k not in LOCAL_FIELDS + ENVELOPE}
     status = "superseded" if ruling.status == "supersede" else "applied"
     return out, status, ruling.message if status == "superseded" else None
+
+
+def _rebases(batch: _Batch, op: Op, payload: dict, current: dict) -> bool:
+    """Whether the collection's authority lets a stale op apply to the current record."""
+    authority = authority_for(op.entity)
+    return authority is not None and authority.rebase(batch.ctx, op, dict(payload), current)
 
 
 def _effects(batch: _Batch, op: Op, payload: dict, current: dict | None) -> None:

@@ -70,6 +70,12 @@ class Authority:
                 ) -> None:
         """Derived writes after the op was stored (same transaction)."""
 
+    def rebase(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any]) -> bool:
+        """Whether an op written against an older revision may still be judged against
+        `current`: true only when the record has since moved by nothing the op's author
+        wrote (the server's own bookkeeping). The base: never, the op is a conflict."""
+        return False
+
 
 REGISTRY: dict[str, Authority] = {}
 _loaded = False

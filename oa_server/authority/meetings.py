@@ -47,7 +47,7 @@ MEETING_ADMIN = "meeting_admin"
 #: fields only the server writes on a meeting (a client's values are replaced)
 SERVER_FIELDS = ("changes", "rsvp", "rsvp_people", "booking_state", "confirmed_at", "warnings",
                  "organiser_id", "organiser_name", "approved_by", "tentative", "rsvp_reset_seq",
-                 "approval_reason")
+                 "approval_reason", "content_version")
 _PAST = datetime(1970, 1, 1, tzinfo=UTC)
 ALTERNATIVES = 3
 
@@ -283,6 +283,14 @@ class MeetingsAuthority(Authority):
             out["warnings"] = warnings
         return Ruling.accept(out)
 
+    def rebase(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any]) -> bool:
+        """A change made before the latest replies (回执) or approval still applies: those move
+        only server fields, which `_stamp` keeps. Another write of the meeting itself since
+        (its `content_version` moved on) stays a conflict."""
+        seen = payload.get("content_version")
+        return (op.kind == "upsert" and isinstance(seen, int) and seen >= 1
+                and seen == current.get("content_version"))
+
     def effects(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
                 ) -> None:
         """An imported entry is personal: only its owner sees it (not the whole unit)."""
@@ -332,6 +340,8 @@ class MeetingsAuthority(Authority):
                 out[key] = kept[key]
         out["organiser_id"] = organiser
         out["organiser_name"] = _name(ctx, organiser)
+        # every write of the organiser's counts; replies and approvals leave it as it is
+        out["content_version"] = int(kept.get("content_version") or 0) + 1
         out["title"] = meeting.subject
         out["starts_at"], out["ends_at"] = utc_text(meeting.starts_at), utc_text(meeting.ends_at)
         out["tentative"] = False

@@ -49,3 +49,67 @@ def test_overlaps_in_one_batch_and_a_resent_op(server, tmp_path):
     result = admin.transport.push([weekly]).results[0]
     assert result.code == "room_closed" and "2026-12-07" in result.message and "年度检修" in result.message
     admin.close()
+
+
+def _booked_and_replied(server, tmp_path):
+    """谢芳 books a meeting for 郑晓燕, who replies (回执) while 谢芳 has not synced again."""
+    from oa_client.services import meetings as mtg
+    from oa_client.services import meetings_replies as rsvp
+
+    server.clock.now = MONDAY - timedelta(days=3)
+    admin = make_client(server, tmp_path, "xiefang")
+    chief = make_client(server, tmp_path, "zhengxiaoyan")
+    svc.save(admin.store, "rooms", {"id": "r-1", "name": "第一会议室", "capacity": 10})
+    admin.engine.sync()
+    chief_id = str(chief.transport.user["id"])
+    start = MONDAY + timedelta(hours=1)
+    booked = mtg.book(admin.store, user_id=str(admin.transport.user["id"]), user_name="谢芳",
+                      now=server.clock.now,
+                      meeting=Meeting(subject="数字政府建设推进会", starts_at=start,
+                                      ends_at=start + timedelta(hours=2), room_id="r-1",
+                                      attendees=(Attendee(id=chief_id, name="郑晓燕"),)))
+    admin.engine.sync()
+    chief.engine.sync()
+    rsvp.reply(chief.store, meeting_id=booked.meeting_id, attendee_id=chief_id, user_id=chief_id,
+               answer="attend", now=server.clock.now)
+    assert chief.engine.sync().applied == 1
+    return admin, chief, booked.meeting_id, chief_id
+
+
+def test_the_organisers_change_is_not_a_conflict_with_replies_made_meanwhile(server, tmp_path):
+    from oa_client.services import meetings as mtg
+
+    admin, chief, meeting_id, chief_id = _booked_and_replied(server, tmp_path)
+    mtg.change(admin.store, meeting_id=meeting_id, user_id=str(admin.transport.user["id"]),
+               now=server.clock.now, agenda=("通报建设进展", "部署下一阶段任务"))
+    report = admin.engine.sync()  # the change was made on the revision before the reply
+    assert (report.applied, report.conflicts) == (1, 0)
+    assert admin.store.db.query("SELECT count(*) FROM conflicts") == [(0,)]
+    for client in (admin, chief):
+        client.engine.sync()
+        rec = client.store.records.get("meetings", meeting_id)
+        assert rec["agenda"] == ["通报建设进展", "部署下一阶段任务"]  # the organiser's change
+        assert rec["rsvp"][chief_id] == "accepted"  # and the reply, both kept
+    admin.close()
+    chief.close()
+
+
+def test_two_desks_of_the_organiser_changing_the_meeting_still_conflict(server, tmp_path):
+    from oa_client.services import meetings as mtg
+
+    admin, chief, meeting_id, _chief_id = _booked_and_replied(server, tmp_path)
+    laptop = make_client(server, tmp_path, "xiefang", name="xiefang-laptop")
+    laptop.engine.sync()
+    organiser = str(admin.transport.user["id"])
+    mtg.change(laptop.store, meeting_id=meeting_id, user_id=organiser, now=server.clock.now,
+               agenda=("笔记本上改的议程",))
+    assert laptop.engine.sync().applied == 1
+    mtg.change(admin.store, meeting_id=meeting_id, user_id=organiser, now=server.clock.now,
+               agenda=("办公室电脑上改的议程",))
+    report = admin.engine.sync()
+    assert (report.applied, report.conflicts) == (0, 1)  # the losing side is kept, not dropped
+    (kept,) = admin.store.db.query("SELECT local_payload FROM conflicts WHERE kind = 'edit'")
+    assert "办公室电脑上改的议程" in kept[0]
+    assert admin.store.records.get("meetings", meeting_id)["agenda"] == ["笔记本上改的议程"]
+    for c in (admin, chief, laptop):
+        c.close()
