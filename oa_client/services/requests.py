@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from oa_client.domain import leave
 from oa_client.domain.catalogue import CATEGORIES, ServiceItem
 from oa_client.domain.catalogue_flow import APPLY_STEP, step_names
 from oa_client.domain.forms import Problem, compute, prefill_form, validate
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 #: annual leave (年休假) by years worked, per 《职工带薪年休假条例》: 1–10 → 5, 10–20 → 10, 20+ → 15
-ANNUAL_LEAVE_DAYS = ((20, 15), (10, 10), (1, 5))
+ANNUAL_LEAVE_DAYS = leave.ANNUAL_LEAVE_DAYS
 ACTION_WORDS = {
     "start": "发起申请", "submit": "提交", "approve": "同意", "return": "退回修改", "reject": "不予批准",
     "withdraw": "撤回", "reassign": "转办", "delegate": "委托", "urge": "催办", "note": "流程调整",
@@ -108,34 +109,20 @@ def item_for(store: LocalStore, request: dict[str, Any]) -> ServiceItem:
     return ServiceItem.model_validate(rec["item"])
 
 
-def _years(hire: str, today: date) -> int:
-    try:
-        start = date.fromisoformat(hire[:10])
-    except ValueError:
-        return 0
-    return today.year - start.year - ((today.month, today.day) < (start.month, start.day))
-
-
 def leave_balance(store: LocalStore, *, user_id: str, today: date | None = None) -> int:
     """Annual leave left this year: the entitlement minus 年休假 days approved or in progress."""
     today = today or datetime.now(UTC).date()
-    me = _user(store, user_id)
-    total = me.get("annual_leave_total")
-    if total is None:
-        years = _years(str(me.get("hire_date") or ""), today)
-        total = next((days for floor, days in ANNUAL_LEAVE_DAYS if years >= floor), 10 if not years else 0)
     used = 0
     for rec in store.records.list("requests", limit=5000, where={"applicant_id": user_id}):
-        form = rec.get("form") or {}
-        if rec.get("item_code") != "LEAVE" or form.get("leave_type") != "年休假":
+        if not leave.counts_this_year(rec, today.year):
             continue
-        if rec.get("state") in ("submitted", "in_review", "approved") and str(form.get("start_date", ""))[:4] == str(today.year):
-            try:  # the days are computed (working days between the dates), not typed
-                days = compute(item_for(store, rec).form, form, workdays_between=workdays_between).get("days")
-                used += int(days or 0)
-            except (NotFoundError, TypeError, ValueError):
-                continue
-    return max(int(total) - used, 0)
+        try:  # the days are computed (working days between the dates), not typed
+            days = compute(item_for(store, rec).form, rec.get("form") or {},
+                           workdays_between=workdays_between).get("days")
+            used += int(days or 0)
+        except (NotFoundError, TypeError, ValueError):
+            continue
+    return max(leave.entitlement(_user(store, user_id), today) - used, 0)
 
 
 def _user(store: LocalStore, user_id: str) -> dict[str, Any]:

@@ -148,16 +148,21 @@ class Ctx:
         self._batch.get(collection, record_id)
         return {p for p, a in self._batch.audience.get((collection, record_id), {}).items() if a}
 
-    def records(self, collection: str, **where: str) -> list[dict[str, Any]]:
-        """Live records of a collection, optionally where data fields equal values
-        (for small collections: delegations, rooms, calendars)."""
+    def records(self, collection: str, *, created_by: str | None = None,
+                **where: str) -> list[dict[str, Any]]:
+        """Live records of a collection, optionally only one person's (`created_by`) and
+        where data fields equal values (for small sets: delegations, rooms, calendars,
+        one applicant's requests); this batch's own writes included."""
         out = []
-        self._batch.adopt(self.session.scalars(
-            select(SyncRecord).where(SyncRecord.collection == collection,
-                                     SyncRecord.deleted.is_(False))
-        ).all())
+        query = select(SyncRecord).where(SyncRecord.collection == collection,
+                                         SyncRecord.deleted.is_(False))
+        if created_by is not None:
+            query = query.where(SyncRecord.created_by == created_by)
+        self._batch.adopt(self.session.scalars(query).all())
         for (c, _i), rec in self._batch.records.items():
             if c != collection or rec.deleted:
+                continue
+            if created_by is not None and rec.created_by != created_by:
                 continue
             data = json.loads(rec.data)
             if all(str(data.get(k)) == str(v) for k, v in where.items()):

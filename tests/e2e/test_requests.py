@@ -245,7 +245,8 @@ BROKEN = [  # (item, values on top of a good form, what the server's refusal mus
     ("LEAVE", {"phone": "0663-22"}, "联系电话应为11位手机号"),  # pattern
     ("LEAVE", {"leave_type": "年假"}, "请从列表中选择假别"),  # choice
     ("LEAVE", {"end_date": "2026-11-20"}, "结束日期不能早于开始日期"),  # not_before a field
-    ("LEAVE", {"annual_leave_balance": 1}, "超过了剩余年休假天数"),  # compare rule
+    # compare rule, against the server's own balance: the 99 days the desk claims do not count
+    ("LEAVE", {"annual_leave_balance": 99, "end_date": "2026-12-31"}, "超过了剩余年休假天数"),
     ("CAR", {"passengers": 0}, "乘车人数不能小于"),  # min
     ("CAR", {"start_time": "2026-11-19 08:30", "return_time": "2026-11-19 17:00"}, "不能早于今天"),  # today
     ("SUPPLY", {"quantity": "两箱"}, "应为整数"),  # type
