@@ -191,7 +191,7 @@ def test_disk_full_during_sync(qtbot, tmp_path, file_keyring, demo_server, monke
     qtbot.waitUntil(lambda: window.sync.state == "synced", timeout=WAIT)
     doc = _edit_locally(window, DRAFT)
 
-    def full(self, page):
+    def full(self, page, *args, **kwargs):
         raise StoreError("磁盘空间已满，无法保存。请清理磁盘后重试，已保存的数据不受影响。",
                          kind="disk_full")
 
