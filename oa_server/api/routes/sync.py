@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import gzip
-import threading
 import zlib
 from typing import Annotated
 
@@ -17,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from oa_client.errors import ConflictError, OAError, PermissionDenied, ValidationError
 from oa_server import authority, sync_service
 from oa_server.api.deps import CurrentUser, NowDep, SessionDep
+from oa_server.fair_gate import FairGate
 from oa_server.i18n import _
 from oa_server.schemas import ErrorOut
 from sync.protocol import (
@@ -34,8 +34,9 @@ from sync.protocol import (
 MAX_INFLATED = 64 * 1024 * 1024
 #: Pushes are serialised by the revision lock anyway: one push per worker process waits
 #: on it with a database connection, the others wait here without one, so pulls never
-#: queue for a pooled connection behind pushes.
-_PUSH_GATE = threading.Lock()
+#: queue for a pooled connection behind pushes. First come, first served: the tail of a
+#: busy hour is not a few unlucky desks waiting many turns.
+_PUSH_GATE = FairGate()
 WAIT_MAX_S = 30.0
 WAIT_POLL_S = 0.5
 
