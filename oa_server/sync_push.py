@@ -128,6 +128,8 @@ class _Batch:
     user: User
     now: datetime
     principals: set[str]
+    #: the pushing device (None for a server-initiated change)
+    device_id: str | None = None
     records: dict[tuple[str, str], SyncRecord] = field(default_factory=dict)
     audience: dict[tuple[str, str], dict[str, bool]] = field(default_factory=dict)
     stored_audience: dict[tuple[str, str], dict[str, bool]] = field(default_factory=dict)
@@ -463,7 +465,8 @@ def apply_batch(
         parent_key = parent_of(op.entity, op.payload)
         if parent_key is not None:
             keys.add(parent_key)
-    batch = _Batch(session=session, user=user, now=now, principals=set(principals_of(user)))
+    batch = _Batch(session=session, user=user, now=now, principals=set(principals_of(user)),
+                   device_id=device_id)
     batch.load(keys)
 
     results: list[OpResult] = []

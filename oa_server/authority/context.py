@@ -117,6 +117,11 @@ class Ctx:
         return str(self._batch.user.id)
 
     @property
+    def device_id(self) -> str | None:
+        """The device that pushed this batch (None for a server-initiated change)."""
+        return self._batch.device_id
+
+    @property
     def now(self) -> datetime:
         """The server's clock for this change (injected in tests)."""
         return self._batch.now

@@ -47,7 +47,7 @@ MEETING_ADMIN = "meeting_admin"
 #: fields only the server writes on a meeting (a client's values are replaced)
 SERVER_FIELDS = ("changes", "rsvp", "rsvp_people", "booking_state", "confirmed_at", "warnings",
                  "organiser_id", "organiser_name", "approved_by", "tentative", "rsvp_reset_seq",
-                 "approval_reason", "content_version")
+                 "approval_reason", "content_version", "content_device")
 _PAST = datetime(1970, 1, 1, tzinfo=UTC)
 ALTERNATIVES = 3
 
@@ -285,11 +285,18 @@ class MeetingsAuthority(Authority):
 
     def rebase(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any]) -> bool:
         """A change made before the latest replies (回执) or approval still applies: those move
-        only server fields, which `_stamp` keeps. Another write of the meeting itself since
+        only server fields, which `_stamp` keeps. So does one made on the desk whose own
+        change is the latest (its ops arrive in order: it was made on top of that one, even
+        if the desk has not pulled it back yet). Another desk's write of the meeting since
         (its `content_version` moved on) stays a conflict."""
         seen = payload.get("content_version")
-        return (op.kind == "upsert" and isinstance(seen, int) and seen >= 1
-                and seen == current.get("content_version"))
+        if op.kind != "upsert" or not isinstance(seen, int) or seen < 1:
+            return False
+        latest = current.get("content_version")
+        if seen == latest:
+            return True
+        return (ctx.device_id is not None and current.get("content_device") == ctx.device_id
+                and isinstance(latest, int) and seen < latest)
 
     def effects(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
                 ) -> None:
@@ -342,6 +349,7 @@ class MeetingsAuthority(Authority):
         out["organiser_name"] = _name(ctx, organiser)
         # every write of the organiser's counts; replies and approvals leave it as it is
         out["content_version"] = int(kept.get("content_version") or 0) + 1
+        out["content_device"] = ctx.device_id
         out["title"] = meeting.subject
         out["starts_at"], out["ends_at"] = utc_text(meeting.starts_at), utc_text(meeting.ends_at)
         out["tentative"] = False

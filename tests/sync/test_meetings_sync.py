@@ -113,3 +113,30 @@ def test_two_desks_of_the_organiser_changing_the_meeting_still_conflict(server, 
     assert admin.store.records.get("meetings", meeting_id)["agenda"] == ["笔记本上改的议程"]
     for c in (admin, chief, laptop):
         c.close()
+
+
+def test_a_second_change_from_the_desk_that_made_the_first_is_not_a_conflict(server, tmp_path):
+    from oa_client.services import meetings as mtg
+    from oa_client.services import meetings_replies as rsvp
+    from sync.engine import SyncReport
+
+    admin, chief, meeting_id, chief_id = _booked_and_replied(server, tmp_path)
+    organiser = str(admin.transport.user["id"])
+    admin.engine.sync()  # sees the first reply
+    mtg.change(admin.store, meeting_id=meeting_id, user_id=organiser, now=server.clock.now,
+               agenda=("通报建设进展",))
+    first = SyncReport()
+    admin.engine.push(first)  # pushed, but the pull that would follow never happens
+    assert first.applied == 1
+    rsvp.reply(chief.store, meeting_id=meeting_id, attendee_id=chief_id, user_id=chief_id,
+               answer="decline", reason="出差", now=server.clock.now)
+    chief.engine.sync()
+    mtg.change(admin.store, meeting_id=meeting_id, user_id=organiser, now=server.clock.now,
+               agenda=("通报建设进展", "部署下一阶段任务"))  # on top of its own first change
+    report = admin.engine.sync()
+    assert (report.applied, report.conflicts) == (1, 0)
+    rec = admin.store.records.get("meetings", meeting_id)
+    assert rec["agenda"] == ["通报建设进展", "部署下一阶段任务"]
+    assert rec["rsvp"][chief_id] == "declined"
+    admin.close()
+    chief.close()
