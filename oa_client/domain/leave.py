@@ -7,9 +7,12 @@ each spend the same days).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
+
+from oa_client.domain.catalogue import ServiceItem
+from oa_client.domain.forms import compute
 
 #: days by years worked, per 《职工带薪年休假条例》: 1–10 → 5, 10–20 → 10, 20+ → 15
 ANNUAL_LEAVE_DAYS = ((20, 15), (10, 10), (1, 5))
@@ -50,3 +53,23 @@ def counts_this_year(request: Mapping[str, Any], year: int) -> bool:
     form = request.get("form") or {}
     return (is_annual_leave(request) and request.get("state") in COUNTING_STATES
             and str(form.get("start_date", ""))[:4] == str(year))
+
+
+def balance(person: Mapping[str, Any], requests: Iterable[Mapping[str, Any]], *, today: date,
+            item_of: Callable[[Mapping[str, Any]], ServiceItem | None],
+            workdays_between: Callable[[date, date], int]) -> int:
+    """Days left this year: the entitlement minus the days of the person's requests that
+    count (`item_of` gives the item a request was filed under, None when unknown)."""
+    used = 0
+    for rec in requests:
+        if not counts_this_year(rec, today.year):
+            continue
+        item = item_of(rec)
+        if item is None:
+            continue
+        try:  # the days are computed (working days between the dates), never typed
+            days = compute(item.form, rec.get("form") or {}, workdays_between=workdays_between)
+            used += int(days.get("days") or 0)
+        except (TypeError, ValueError):
+            continue
+    return max(entitlement(person, today) - used, 0)

@@ -14,7 +14,7 @@ from typing import Any
 from oa_client.domain import leave
 from oa_client.domain.catalogue import CATEGORIES, ServiceItem
 from oa_client.domain.catalogue_flow import APPLY_STEP, step_names
-from oa_client.domain.forms import Problem, compute, prefill_form, validate
+from oa_client.domain.forms import Problem, prefill_form, validate
 from oa_client.domain.ids import new_id
 from oa_client.domain.workdays import shipped_calendar
 from oa_client.errors import NotFoundError, PermissionDenied, ValidationError
@@ -24,7 +24,6 @@ from oa_client.store.local import LocalStore
 from oa_client.store.records import Changes
 
 __all__ = [
-    "ANNUAL_LEAVE_DAYS",
     "CatalogueEntry",
     "TimelineEntry",
     "act",
@@ -47,8 +46,6 @@ __all__ = [
     "workdays_between",
 ]
 
-#: annual leave (年休假) by years worked, per 《职工带薪年休假条例》: 1–10 → 5, 10–20 → 10, 20+ → 15
-ANNUAL_LEAVE_DAYS = leave.ANNUAL_LEAVE_DAYS
 ACTION_WORDS = {
     "start": "发起申请", "submit": "提交", "approve": "同意", "return": "退回修改", "reject": "不予批准",
     "withdraw": "撤回", "reassign": "转办", "delegate": "委托", "urge": "催办", "note": "流程调整",
@@ -112,17 +109,18 @@ def item_for(store: LocalStore, request: dict[str, Any]) -> ServiceItem:
 def leave_balance(store: LocalStore, *, user_id: str, today: date | None = None) -> int:
     """Annual leave left this year: the entitlement minus 年休假 days approved or in progress."""
     today = today or datetime.now(UTC).date()
-    used = 0
-    for rec in store.records.list("requests", limit=5000, where={"applicant_id": user_id}):
-        if not leave.counts_this_year(rec, today.year):
-            continue
-        try:  # the days are computed (working days between the dates), not typed
-            days = compute(item_for(store, rec).form, rec.get("form") or {},
-                           workdays_between=workdays_between).get("days")
-            used += int(days or 0)
-        except (NotFoundError, TypeError, ValueError):
-            continue
-    return max(leave.entitlement(_user(store, user_id), today) - used, 0)
+    return leave.balance(
+        _user(store, user_id),
+        store.records.list("requests", limit=5000, where={"applicant_id": user_id}),
+        today=today, item_of=lambda rec: _item_or_none(store, rec),
+        workdays_between=workdays_between)
+
+
+def _item_or_none(store: LocalStore, request: dict[str, Any]) -> ServiceItem | None:
+    try:
+        return item_for(store, request)
+    except NotFoundError:
+        return None
 
 
 def _user(store: LocalStore, user_id: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from oa_client.domain.catalogue_flow import (
     signer_field,
     step_names,
 )
-from oa_client.domain.forms import compute, validate
+from oa_client.domain.forms import validate
 from oa_client.domain.ids import new_id
 from oa_client.domain.workdays import shipped_calendar
 from oa_client.domain.workflow import FlowDefinition, FlowState, Workflow
@@ -68,19 +68,9 @@ def annual_leave_left(ctx: Ctx, applicant_id: str, *, exclude: str, today: date)
     """年休假 days the applicant has left this year, from the requests the server holds
     (in progress or approved), the one being submitted (`exclude`) not counted. The org
     chart holds no hire dates yet: everyone has the default entitlement, as on the desk."""
-    used = 0
-    for rec in ctx.records("requests", created_by=applicant_id):
-        if rec["id"] == exclude or not leave.counts_this_year(rec, today.year):
-            continue
-        item = _item_for(ctx, rec)
-        if item is None:
-            continue
-        try:  # the days are computed (working days between the dates), never typed
-            days = compute(item.form, rec.get("form") or {}, workdays_between=workdays_between)
-            used += int(days.get("days") or 0)
-        except (TypeError, ValueError):
-            continue
-    return max(leave.entitlement({}, today) - used, 0)
+    requests = [r for r in ctx.records("requests", created_by=applicant_id) if r["id"] != exclude]
+    return leave.balance({}, requests, today=today, item_of=lambda rec: _item_for(ctx, rec),
+                         workdays_between=workdays_between)
 
 
 class ServiceItems(Authority):
@@ -228,8 +218,8 @@ class RequestEvents(FlowEvents):
                 form = payload["form"]
             if leave.is_annual_leave(subject, form):  # the balance is the server's, not the desk's
                 form = {**form, "annual_leave_balance": annual_leave_left(
-                    ctx, str(subject.get("applicant_id") or ctx.user_id),
-                    exclude=str(subject["id"]), today=ctx.now.astimezone(BEIJING).date())}
+                    ctx, ctx.user_id, exclude=str(subject["id"]),
+                    today=ctx.now.astimezone(BEIJING).date())}
                 if isinstance(payload.get("form"), dict):
                     payload["form"] = form
             problem = _problems_text(item, form, ctx.now.date())
