@@ -48,12 +48,12 @@ def server_id(session: Session) -> str:
 
     Read once per engine (it never changes once made): every pull and push answers it."""
     engine = session.get_bind()
-    known = _SERVER_IDS.get(engine) if isinstance(engine, Engine) else None
+    cache = _SERVER_IDS if isinstance(engine, Engine) else {}
+    known = cache.get(engine)
     if known is None:
         known = shared_secret(session, "server_id", make=lambda: str(uuid.uuid4()))
         session.commit()
-        if isinstance(engine, Engine):
-            _SERVER_IDS[engine] = known
+        cache[engine] = known  # once it is stored for good
     return known
 
 

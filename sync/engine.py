@@ -123,17 +123,6 @@ class Backoff:
         return isinstance(exc, SyncError) and exc.kind in ("network", "server")
 
 
-def _payload(op: dict) -> dict:
-    """An outbox op's payload as a dict (the push reads it as stored JSON text)."""
-    payload = op["payload"]
-    return json.loads(payload) if isinstance(payload, str) else payload
-
-
-def _payload_text(op: dict) -> str:
-    payload = op["payload"]
-    return payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
-
-
 class SyncEngine:
     """Sync one profile with one server."""
 
@@ -327,7 +316,7 @@ class SyncEngine:
         conn.execute(
             "INSERT INTO conflicts(id, entity, entity_id, kind, local_payload, server_payload,"
             " server_rev, resolution) VALUES (?, ?, ?, 'superseded', ?, NULL, ?, ?)",
-            (new_id(), op["entity"], op["entity_id"], _payload_text(op),
+            (new_id(), op["entity"], op["entity_id"], op["payload"],  # as the outbox stored it
              result.rev, json.dumps({"code": result.code, "message": result.message},
                                     ensure_ascii=False)),
         )
@@ -341,7 +330,7 @@ class SyncEngine:
             return  # folded into an earlier conflict in this batch
         entity, entity_id = op["entity"], op["entity_id"]
         conn.execute("DELETE FROM outbox WHERE seq = ?", (op["seq"],))
-        local = self._local_payload(conn, entity, entity_id, fallback=_payload(op))
+        local = self._local_payload(conn, entity, entity_id, fallback=json.loads(op["payload"]))
         kind = {"conflict": "edit", "rejected": "rejected", "superseded": "superseded"}[result.status]
         if result.status == "conflict" and result.server_record is not None:
             kind = "delete" if result.server_record.deleted or op["kind"] == "delete" else "edit"
@@ -395,7 +384,6 @@ class SyncEngine:
         small table writes it without its secondary indexes and rebuilds them at the end
         (or, if the process dies first, when the profile is next opened).
         """
-        self.db.restore_indexes()
         try:
             self._pull_pages(report, cancel)
         except BaseException:
@@ -441,11 +429,10 @@ class SyncEngine:
                 if not page.has_more:
                     return
 
-    def _apply_page(self, page: PullResponse, considered: set[str] | None = None, *,
-                    remaining: int = 0) -> None:
+    def _apply_page(self, page: PullResponse, considered: set[str], *, remaining: int) -> None:
         bulk = len(page.changes) >= BULK_PAGE
         with self.db.deferred_search() if bulk else self.db.transaction() as conn:
-            if bulk and considered is not None:
+            if bulk:
                 self._defer_indexes(conn, page.changes, considered, remaining)
             self._apply_records(conn, page.changes)
             self._hook("during_pull_apply")
