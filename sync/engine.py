@@ -123,6 +123,11 @@ class Backoff:
         return isinstance(exc, SyncError) and exc.kind in ("network", "server")
 
 
+def _wire_bytes(op: dict) -> int:
+    """The bytes an outbox op's payload takes in a request (UTF-8: a Chinese character is 3)."""
+    return len(op["payload"].encode())
+
+
 class SyncEngine:
     """Sync one profile with one server."""
 
@@ -135,7 +140,7 @@ class SyncEngine:
         self.records = store.records
         self.transport = transport
         self.batch = batch
-        #: payload bytes a push request may carry (the server's body limit is 10 MB)
+        #: payload bytes (UTF-8) a push request may carry (the server's body limit is 10 MB)
         self.max_push_bytes = PUSH_MAX_BYTES
         self.pull_limit = pull_limit
         self.progress = progress or (lambda p: None)
@@ -237,7 +242,7 @@ class SyncEngine:
                 key = (op["entity"], op["entity_id"])
                 if key in seen:
                     continue
-                size += len(op["payload"])
+                size += _wire_bytes(op)
                 if ops and size > self.max_push_bytes:
                     break  # the server refuses a body over its limit (413)
                 seen.add(key)
@@ -301,7 +306,7 @@ class SyncEngine:
         too large on its own is set aside as rejected (its content kept in the conflicts list)."""
         if len(ops) > 1:
             self.max_push_bytes = max(1, min(self.max_push_bytes,
-                                             sum(len(op["payload"]) for op in ops)) // 2)
+                                             sum(map(_wire_bytes, ops))) // 2)
             return
         (op,) = ops
         result = OpResult(op_id=op["op_id"], status="rejected", code="too_large",

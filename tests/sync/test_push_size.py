@@ -78,6 +78,27 @@ def test_one_edit_over_the_limit_is_set_aside_and_the_rest_goes_through(small_se
     a.close()
 
 
+def test_the_batch_bound_counts_bytes_not_characters(server, tmp_path):
+    rng = random.Random(9)
+    a = make_client(server, tmp_path, DRAFTER)
+    a.engine.batch = 500
+    a.engine.max_push_bytes = 100_000
+    sent: list[int] = []
+    push = a.transport.push
+
+    def counting(ops):
+        sent.append(sum(len(op["payload"].encode()) for op in ops))
+        return push(ops)
+
+    a.transport.push = counting
+    for i in range(4):  # 12,000 characters each: 48,000 characters, but ~144,000 bytes
+        svc.save(a.store, "documents", doc(f"关于第{i}季度工作的报告", noise(rng, 12_000)))
+    report = a.engine.sync()
+    assert report.applied == 4 and a.store.records.pending_ops() == 0
+    assert len(sent) >= 2 and all(size <= 100_000 for size in sent)
+    a.close()
+
+
 odd = st.text(st.characters(codec="utf-8"), max_size=12)
 
 
