@@ -4,8 +4,10 @@ The tenant's revision counter row is locked first (SELECT … FOR UPDATE on
 PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers), so the records
 read for the batch cannot change underneath it, and revisions are taken in one
 step at the end: revision N+1 never commits before N. Records, their audience and
-earlier results of the ops are loaded in bulk, the ops applied in memory in
-order, and everything is written in one flush.
+earlier results of the ops are loaded in bulk (plain rows, no ORM objects: loading
+and flushing a thousand of those cost more than applying the ops), the ops applied
+in memory in order, and everything is written at the end in a few executemany
+statements.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from oa_client.errors import ValidationError
@@ -25,7 +27,18 @@ from oa_server.authority import Ruling, authority_for
 from oa_server.authority.context import Ctx
 from oa_server.i18n import _
 from oa_server.models import User
-from oa_server.sync_models import SyncAudience, SyncCounter, SyncOp, SyncRecord
+from oa_server.sync_models import SyncCounter, SyncOp
+from oa_server.sync_rows import (
+    AUDIENCE,
+    COLUMNS,
+    RECORDS,
+    StoredRecord,
+    datetime_param,
+    insert_sql,
+    read_records,
+    run_many,
+    select_records,
+)
 from sync.protocol import (
     ATTACHMENT_OWNERS,
     CHILD_COLLECTIONS,
@@ -59,7 +72,19 @@ ENVELOPE = ("created_by",)
 CHUNK = 400
 
 
-def _envelope(rec: SyncRecord) -> dict:
+_CHANGED = ("rev", "deleted", "data", "unit_id", "updated_by", "updated_at")
+_UPDATE_SQL = (f"UPDATE {RECORDS.name} SET {', '.join(f'{c} = :{c}' for c in _CHANGED)}"
+               " WHERE collection = :collection AND id = :id")
+_INSERT_SQL = insert_sql(RECORDS, COLUMNS)
+_OPS_SQL = insert_sql(SyncOp.__table__, ("device_id", "op_id", "user_id", "result", "created_at"))
+_AUDIENCE_UPDATE = (update(AUDIENCE)
+                    .where(AUDIENCE.c.collection == bindparam("k_collection"),
+                           AUDIENCE.c.record_id == bindparam("k_record_id"),
+                           AUDIENCE.c.principal == bindparam("k_principal"))
+                    .values(active=bindparam("active")))
+
+
+def _envelope(rec: StoredRecord) -> dict:
     data = json.loads(rec.data)
     data.update(id=rec.id, rev=rec.rev, unit_id=rec.unit_id, created_by=rec.created_by)
     return data
@@ -91,7 +116,7 @@ def audience_of(payload: dict, *, unit_id: str, author: str) -> set[str]:
     return principals
 
 
-def _record_out(rec: SyncRecord) -> Record:
+def _record_out(rec: StoredRecord) -> Record:
     return Record(
         collection=rec.collection,
         id=rec.id,
@@ -130,12 +155,14 @@ class _Batch:
     principals: set[str]
     #: the pushing device (None for a server-initiated change)
     device_id: str | None = None
-    records: dict[tuple[str, str], SyncRecord] = field(default_factory=dict)
+    records: dict[tuple[str, str], StoredRecord] = field(default_factory=dict)
     audience: dict[tuple[str, str], dict[str, bool]] = field(default_factory=dict)
     stored_audience: dict[tuple[str, str], dict[str, bool]] = field(default_factory=dict)
     audience_dirty: set[tuple[str, str]] = field(default_factory=set)
     new_audience: set[tuple[str, str]] = field(default_factory=set)
-    needs_rev: list[tuple[SyncRecord, OpResult]] = field(default_factory=list)
+    needs_rev: list[tuple[StoredRecord, OpResult]] = field(default_factory=list)
+    #: the records in hand by parent ("collection:id"): children without a query each time
+    by_parent: dict[str, list[StoredRecord]] = field(default_factory=dict)
     _ctx: Ctx | None = None
 
     @property
@@ -146,29 +173,32 @@ class _Batch:
         return self._ctx
 
     def load(self, keys: set[tuple[str, str]]) -> None:
-        """Read the records and their audience for every key the batch touches."""
+        """Read the records and their audience for every key the batch touches (those in
+        hand already are kept as they are: the batch may have changed them)."""
         by_collection: dict[str, list[str]] = {}
-        for collection, rid in sorted(keys):
+        for collection, rid in sorted(keys - self.records.keys()):
             by_collection.setdefault(collection, []).append(rid)
         # one collection at a time: `collection = ? AND id IN (…)` uses the primary key
         for collection, ids in by_collection.items():
             for part in _chunks(ids):
-                for rec in self.session.scalars(
-                    select(SyncRecord).where(
-                        SyncRecord.collection == collection, SyncRecord.id.in_(part)
-                    )
-                ):
-                    self.records[(rec.collection, rec.id)] = rec
-                for row in self.session.execute(
-                    select(
-                        SyncAudience.record_id, SyncAudience.principal, SyncAudience.active
-                    ).where(
-                        SyncAudience.collection == collection, SyncAudience.record_id.in_(part)
-                    )
-                ):
+                for rec in read_records(self.session, select_records(
+                        RECORDS.c.collection == collection, RECORDS.c.id.in_(part))):
+                    self.keep(rec)
+                for row in self._audience_rows(collection, part):
                     key = (collection, row[0])
                     self.audience.setdefault(key, {})[row[1]] = bool(row[2])
                     self.stored_audience.setdefault(key, {})[row[1]] = bool(row[2])
+
+    def keep(self, rec: StoredRecord) -> None:
+        """Hold a record in the batch (read from the database or made by it)."""
+        self.records[(rec.collection, rec.id)] = rec
+        if rec.parent is not None:
+            self.by_parent.setdefault(rec.parent, []).append(rec)
+
+    def _audience_rows(self, collection: str, ids: list[str]) -> Any:
+        return self.session.connection().execute(
+            select(AUDIENCE.c.record_id, AUDIENCE.c.principal, AUDIENCE.c.active)
+            .where(AUDIENCE.c.collection == collection, AUDIENCE.c.record_id.in_(ids)))
 
     def visible(self, key: tuple[str, str]) -> bool:
         """Whether the pushing user sees the record now."""
@@ -185,7 +215,7 @@ class _Batch:
             current[p] = True
         self.audience_dirty.add(key)
 
-    def take_rev(self, rec: SyncRecord, result: OpResult) -> None:
+    def take_rev(self, rec: StoredRecord, result: OpResult) -> None:
         """Queue a record for the next revision (assigned in order at the end)."""
         if not result.op_id and any(r is rec for r, _res in self.needs_rev):
             return  # already moving in this batch: one revision is enough for a derived write
@@ -206,31 +236,25 @@ class _Batch:
     def children(self, collection: str, parent_collection: str, parent_id: str) -> list[dict]:
         """Live children of a parent in revision order; those new in this batch last, in order."""
         parent = f"{parent_collection}:{parent_id}"
-        self.adopt(self.session.scalars(
-            select(SyncRecord).where(SyncRecord.parent == parent,
-                                     SyncRecord.collection == collection)
-        ).all())
+        self.adopt(read_records(self.session, select_records(
+            RECORDS.c.parent == parent, RECORDS.c.collection == collection)))
         pending = {id(r): i for i, (r, _res) in enumerate(self.needs_rev)}
-        found = [r for (c, _i), r in self.records.items()
-                 if c == collection and r.parent == parent and not r.deleted]
+        found = [r for r in self.by_parent.get(parent, ())
+                 if r.collection == collection and not r.deleted]
         found.sort(key=lambda r: (1, pending[id(r)]) if id(r) in pending else (0, r.rev))
         return [_envelope(r) for r in found]
 
-    def adopt(self, recs: Iterable[SyncRecord]) -> None:
+    def adopt(self, recs: Iterable[StoredRecord]) -> None:
         """Take records a query read into the batch together with their stored audience, so
         a later audience change updates those rows instead of inserting them again."""
         fresh = [r for r in recs if (r.collection, r.id) not in self.records]
         by_collection: dict[str, list[str]] = {}
         for rec in fresh:
-            self.records[(rec.collection, rec.id)] = rec
+            self.keep(rec)
             by_collection.setdefault(rec.collection, []).append(rec.id)
         for collection, ids in by_collection.items():
             for part in _chunks(ids):
-                for row in self.session.execute(
-                    select(SyncAudience.record_id, SyncAudience.principal, SyncAudience.active)
-                    .where(SyncAudience.collection == collection,
-                           SyncAudience.record_id.in_(part))
-                ):
+                for row in self._audience_rows(collection, part):
                     key = (collection, row[0])
                     self.audience.setdefault(key, {}).setdefault(row[1], bool(row[2]))
                     self.stored_audience.setdefault(key, {})[row[1]] = bool(row[2])
@@ -247,14 +271,11 @@ class _Batch:
         if rec is None:
             unit = unit_id or (self.records[parent_key].unit_id if parent_key
                                and parent_key in self.records else str(self.user.unit_id))
-            rec = SyncRecord(
-                collection=collection, id=record_id, rev=0, deleted=False, data="{}",
-                unit_id=unit,
-                parent=f"{parent_key[0]}:{parent_key[1]}" if parent_key else None,
-                created_by=str(self.user.id), updated_by=str(self.user.id), updated_at=self.now,
-            )
-            self.session.add(rec)
-            self.records[key] = rec
+            rec = StoredRecord(
+                collection, record_id, 0, False, "{}", unit,
+                f"{parent_key[0]}:{parent_key[1]}" if parent_key else None,
+                str(self.user.id), str(self.user.id), self.now, stored=False)
+            self.keep(rec)
             self.new_audience.add(key)
             if audience is None:
                 if parent_key is not None:
@@ -396,20 +417,11 @@ def _create(batch: _Batch, op: Op, payload: dict) -> OpResult:
         audience = audience_of(payload, unit_id=unit_id, author=str(user.id))
     payload["unit_id"] = unit_id
     key = (op.entity, op.entity_id)
-    rec = SyncRecord(
-        collection=op.entity,
-        id=op.entity_id,
-        rev=0,
-        deleted=False,
-        data=dumps(payload),
-        unit_id=unit_id,
-        parent=f"{parent_key[0]}:{parent_key[1]}" if parent_key is not None else None,
-        created_by=str(user.id),
-        updated_by=str(user.id),
-        updated_at=batch.now,
-    )
-    batch.session.add(rec)
-    batch.records[key] = rec
+    rec = StoredRecord(
+        op.entity, op.entity_id, 0, False, dumps(payload), unit_id,
+        f"{parent_key[0]}:{parent_key[1]}" if parent_key is not None else None,
+        str(user.id), str(user.id), batch.now, stored=False)
+    batch.keep(rec)
     batch.new_audience.add(key)
     batch.set_audience(key, audience)
     result = OpResult(op_id=op.op_id, status=status, message=message,
@@ -423,16 +435,11 @@ def _follow_parent(batch: _Batch, key: tuple[str, str], audience: set[str]) -> N
     """Children (flow events, revisions, attachments) are seen by whoever sees the parent:
     give them the new audience and a new revision, so gainers get them and losers get
     tombstones on their next pull."""
-    session = batch.session
-    children = session.scalars(
-        select(SyncRecord).where(SyncRecord.parent == f"{key[0]}:{key[1]}")
-    ).all()
-    if not children:
-        return
-    batch.load({(c.collection, c.id) for c in children} - set(batch.records))
-    for child in children:
+    parent = f"{key[0]}:{key[1]}"
+    batch.adopt(read_records(batch.session, select_records(RECORDS.c.parent == parent)))
+    # the stored children, and those this batch made (not written yet)
+    for child in list(batch.by_parent.get(parent, ())):
         child_key = (child.collection, child.id)
-        batch.records.setdefault(child_key, child)
         batch.set_audience(child_key, set(audience))
         batch.take_rev(child, OpResult(op_id="", status="applied"))
 
@@ -485,19 +492,12 @@ def apply_batch(
 
     _finish(batch, top)
     if fresh:
-        session.execute(
-            insert(SyncOp),
-            [
-                {
-                    "device_id": device_id,
-                    "op_id": op.op_id,
-                    "user_id": str(user.id),
-                    "result": result.model_dump_json(),
-                    "created_at": now,
-                }
-                for op, result in fresh
-            ],
-        )
+        created_at, user_id = datetime_param(session)(now), str(user.id)
+        run_many(session, _OPS_SQL, [
+            {"device_id": device_id, "op_id": op.op_id, "user_id": user_id,
+             "result": result.model_dump_json(), "created_at": created_at}
+            for op, result in fresh
+        ])
     return results
 
 
@@ -514,7 +514,7 @@ def _finish(batch: _Batch, top: int) -> None:
             .where(SyncCounter.name == COUNTER)
             .values(value=top + len(batch.needs_rev))
         )
-    session.flush()
+    _write_records(batch)
     _write_audience(batch)
 
 
@@ -529,6 +529,22 @@ def server_batch(session: Session, *, user: User, now: datetime) -> Iterator[Ctx
     _finish(batch, top)
 
 
+def _write_records(batch: _Batch) -> None:
+    """Insert the batch's new records and update the changed ones (each once)."""
+    inserts, updates, seen = [], [], set()
+    when = datetime_param(batch.session)
+    for rec, _result in batch.needs_rev:
+        if id(rec) in seen:
+            continue
+        seen.add(id(rec))
+        (updates if rec.stored else inserts).append(rec.row(when))
+        rec.stored = True
+    if inserts:
+        run_many(batch.session, _INSERT_SQL, inserts)
+    if updates:
+        run_many(batch.session, _UPDATE_SQL, updates)
+
+
 def _write_audience(batch: _Batch) -> None:
     """Insert new audience rows and flip `active` where it changed, in two statements."""
     inserts, updates = [], []
@@ -541,7 +557,10 @@ def _write_audience(batch: _Batch) -> None:
                 inserts.append(row)
             elif before[principal] != active:
                 updates.append(row)
+    conn = batch.session.connection()
     if inserts:
-        batch.session.execute(insert(SyncAudience), inserts)
+        conn.execute(insert(AUDIENCE), inserts)
     if updates:
-        batch.session.execute(update(SyncAudience), updates)  # bulk UPDATE by primary key
+        conn.execute(_AUDIENCE_UPDATE, [
+            {"k_collection": u["collection"], "k_record_id": u["record_id"],
+             "k_principal": u["principal"], "active": u["active"]} for u in updates])

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from oa_server import audit
 from oa_server.models import Unit, User, UserRole
-from oa_server.sync_models import SyncCounter, SyncRecord
+from oa_server.sync_models import SyncCounter
+from oa_server.sync_rows import RECORDS, read_records, select_records
 
 if TYPE_CHECKING:
     from oa_server.sync_push import _Batch
@@ -159,11 +160,10 @@ class Ctx:
         where data fields equal values (for small sets: delegations, rooms, calendars,
         one applicant's requests); this batch's own writes included."""
         out = []
-        query = select(SyncRecord).where(SyncRecord.collection == collection,
-                                         SyncRecord.deleted.is_(False))
+        where_sql = [RECORDS.c.collection == collection, RECORDS.c.deleted.is_(False)]
         if created_by is not None:
-            query = query.where(SyncRecord.created_by == created_by)
-        self._batch.adopt(self.session.scalars(query).all())
+            where_sql.append(RECORDS.c.created_by == created_by)
+        self._batch.adopt(read_records(self.session, select_records(*where_sql)))
         for (c, _i), rec in self._batch.records.items():
             if c != collection or rec.deleted:
                 continue
@@ -175,6 +175,21 @@ class Ctx:
                             created_by=rec.created_by)
                 out.append(data)
         return out
+
+    def texts(self, collection: str) -> list[tuple[str, str]]:
+        """(id, stored JSON text) of every live record of a collection, cheaply: the text is
+        not decoded (callers skip most on a substring); this batch's own writes included."""
+        rows = dict(self.session.connection().execute(
+            select(RECORDS.c.id, RECORDS.c.data).where(RECORDS.c.collection == collection,
+                                                       RECORDS.c.deleted.is_(False))).all())
+        for (c, rid), rec in self._batch.records.items():
+            if c != collection:
+                continue
+            if rec.deleted:
+                rows.pop(rid, None)
+            else:
+                rows[rid] = rec.data
+        return list(rows.items())
 
     def visible(self, collection: str, record_id: str) -> bool:
         """Whether the asking user sees the record now (loaded first if this batch has not)."""

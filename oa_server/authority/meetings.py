@@ -17,8 +17,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from oa_client.domain.meetings import TZ, Meeting, Room, validate_meeting
 from oa_client.domain.meetings_conflicts import (
     Conflict,
@@ -40,7 +38,6 @@ from oa_client.errors import ValidationError
 from oa_server.authority import Authority, Ruling, register
 from oa_server.authority.context import Ctx
 from oa_server.i18n import _
-from oa_server.sync_models import SyncRecord
 from sync.protocol import Op
 
 MEETING_ADMIN = "meeting_admin"
@@ -118,13 +115,11 @@ def existing_meetings(ctx: Ctx, *, exclude: str, window: tuple[datetime, datetim
     Reads the stored JSON text and decodes only the candidates: a single sitting outside the
     window is skipped on its times (stored data is canonical JSON, so the fields are found as
     text); series and moved sittings are always decoded. This batch's own writes are included
-    (the session flushes them before the query).
+    (`Ctx.texts`).
     """
     lo, hi = utc_text(window[0]), utc_text(window[1])
     out = []
-    rows = ctx.session.execute(select(SyncRecord.id, SyncRecord.data).where(
-        SyncRecord.collection == "meetings", SyncRecord.deleted.is_(False))).all()
-    for rid, text in rows:
+    for rid, text in ctx.texts("meetings"):
         if rid == exclude or any(marker in text for marker in _SKIP):
             continue
         single = '"recurrence":null' in text and '"exceptions":[]' in text

@@ -5,6 +5,7 @@ task; and two offline secretaries booking the same room."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 from oa_client.domain.meetings import Attendee, Meeting
@@ -216,3 +217,33 @@ def test_two_offline_secretaries_book_the_same_room(server, tmp_path):  # noqa: 
     assert busy.people[uid(first)] == [(start, start + timedelta(hours=1))]
     for c in (admin, first, second):
         c.close()
+
+
+def test_two_bookings_of_one_room_in_one_push_are_checked_against_each_other(
+        server, tmp_path):  # noqa: F811
+    """The second booking's room check must see the first one although the server has not
+    stored it yet: both ride in the same push."""
+    server.clock.now = MONDAY - timedelta(days=1)
+    admin = make_client(server, tmp_path, "xiefang")
+    desk = make_client(server, tmp_path, "liuyang")
+    add_rooms(admin, room("r-1", "第一会议室", 30))
+    desk.engine.sync()
+    start = MONDAY + timedelta(hours=1)
+    booked = mtg.book(desk.store, meeting=Meeting(
+        subject="秘书科工作例会", starts_at=start, ends_at=start + timedelta(hours=1),
+        room_id="r-1", attendees=(Attendee(id=uid(desk), name="刘洋"),)),
+        user_id=uid(desk), now=server.clock.now)
+    (op_id, entity_id, payload), = desk.store.db.query(
+        "SELECT op_id, entity_id, payload FROM outbox WHERE entity = 'meetings'")
+    assert entity_id == booked.meeting_id
+    twin = {**json.loads(payload), "title": "政务公开培训"}
+    results = desk.transport.push([
+        {"op_id": op_id, "kind": "upsert", "entity": "meetings", "entity_id": entity_id,
+         "base_rev": 0, "payload": payload},
+        {"op_id": op_id + "-twin", "kind": "upsert", "entity": "meetings",
+         "entity_id": entity_id + "-twin", "base_rev": 0, "payload": json.dumps(twin)},
+    ]).results
+    assert [r.status for r in results] == ["applied", "rejected"]
+    assert results[1].code == "booking_conflict" and "秘书科工作例会" in results[1].message
+    admin.close()
+    desk.close()

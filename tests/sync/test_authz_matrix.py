@@ -184,3 +184,21 @@ def test_sharing_a_document_shares_its_revisions_events_and_attachments(owner, o
     assert owner.engine.sync().rejected == 1  # once it runs, only the step's holder edits it
     outsider.engine.sync()
     assert set(live_records(outsider.store)) == {"doc-share"}
+
+
+def test_a_child_made_in_the_same_push_as_a_share_follows_it(owner, outsider):
+    """The attachment is new in the very push that shares its document: it is not stored yet
+    when the share moves the children's audience, and must move with them."""
+    svc.save(owner.store, "documents", {**SAMPLES["documents"], "id": "doc-same"})
+    owner.engine.sync()
+    svc.attach(owner.store, owner_kind="document", owner_id="doc-same", name="附件一.txt",
+               data="同一次提交的附件".encode())
+    rec = owner.store.records.get("documents", "doc-same")
+    svc.save(owner.store, "documents",
+             {**rec, "audience_units": [outsider.transport.user["unit"]["id"]]})
+    report = owner.engine.sync()
+    assert (report.rejected, report.conflicts, report.applied) == (0, 0, 2)
+    report = outsider.engine.sync()
+    assert set(live_records(outsider.store)) == {"doc-same"}
+    assert outsider.store.db.query("SELECT name FROM attachments") == [("附件一.txt",)]
+    assert report.downloaded == 1
