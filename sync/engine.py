@@ -15,7 +15,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -226,62 +226,105 @@ class SyncEngine:
         """Send the outbox in batches; each result is recorded with the op's removal.
 
         A batch holds at most one op per record: a second edit of the same record waits
-        for the first one's revision, so a desk never conflicts with itself.
+        for the first one's revision, so a desk never conflicts with itself. While the
+        server works on a batch, the previous batch's results are written on a second
+        thread (the next batch leaves out that batch's records, whose later ops wait for
+        their new revision).
         """
-        with gc_paused():
-            self._push_batches(report, cancel)
+        with gc_paused(), ThreadPoolExecutor(max_workers=1,
+                                             thread_name_prefix="oa-push") as writer:
+            self._push_batches(report, cancel, writer)
 
-    def _push_batches(self, report: SyncReport, cancel: threading.Event | None) -> None:
+    def _next_batch(self, in_flight: list[dict]) -> tuple[list[dict], bool]:
+        """The next ops to send, oldest first, and whether some were held back because
+        their record is in flight (in this batch or the one whose results are being written)."""
+        busy = {(op["entity"], op["entity_id"]) for op in in_flight}
+        sent = {op["seq"] for op in in_flight}
+        ops, seen, size, held = [], set(), 0, False
+        # payloads stay the JSON text the outbox stored: spliced into the request as is
+        for op in self.records.outbox(limit=(self.batch + len(sent)) * 4, parse=False):
+            key = (op["entity"], op["entity_id"])
+            if op["seq"] in sent:
+                continue
+            if key in seen or key in busy:
+                held = True
+                continue
+            size += _wire_bytes(op)
+            if ops and size > self.max_push_bytes:
+                break  # the server refuses a body over its limit (413)
+            seen.add(key)
+            ops.append(op)
+            if len(ops) == self.batch:
+                break
+        return ops, held
+
+    def _push_batches(self, report: SyncReport, cancel: threading.Event | None,
+                      writer: ThreadPoolExecutor) -> None:
         total = self.records.pending_ops()
         done = 0
-        while True:
-            self._cancelled(cancel)
-            ops, seen, size = [], set(), 0
-            # payloads stay the JSON text the outbox stored: spliced into the request as is
-            for op in self.records.outbox(limit=self.batch * 4, parse=False):
-                key = (op["entity"], op["entity_id"])
-                if key in seen:
+        writing: tuple[Future, list] | None = None  # the previous batch's results, being stored
+
+        def written() -> None:
+            nonlocal writing, done
+            if writing is not None:
+                future, answered = writing
+                writing = None
+                future.result()
+                done += len(answered)
+                self.progress(Progress("push", done, max(total, done), self.transport.bytes_sent))
+
+        try:
+            ops, _held = self._next_batch([])
+            while ops:
+                self._cancelled(cancel)
+                wire = [{k: op[k] for k in WIRE_KEYS} for op in ops]
+                self._hook("before_push")
+                try:
+                    resp = self.transport.push(wire)
+                except SyncError as exc:
+                    written()
+                    if exc.kind != "too_large":
+                        self._count_attempt(ops)
+                        raise
+                    self._too_large(ops, report)
+                    ops, _held = self._next_batch([])
                     continue
-                size += _wire_bytes(op)
-                if ops and size > self.max_push_bytes:
-                    break  # the server refuses a body over its limit (413)
-                seen.add(key)
-                ops.append(op)
-                if len(ops) == self.batch:
-                    break
-            if not ops:
-                return
-            self.db.query(
-                f"UPDATE outbox SET attempts = attempts + 1 WHERE seq IN ({','.join('?' * len(ops))})",
-                tuple(op["seq"] for op in ops))
-            wire = [{k: op[k] for k in WIRE_KEYS} for op in ops]
-            self._hook("before_push")
-            try:
-                resp = self.transport.push(wire)
-            except SyncError as exc:
-                if exc.kind != "too_large":
-                    raise
-                self._too_large(ops, report)
-                continue
-            self._hook("after_push_response")
-            self._check_skew(resp.server_time, report)
-            by_id = {r.op_id: r for r in resp.results}
-            answered = [(op, by_id[op["op_id"]]) for op in ops if op["op_id"] in by_id]
-            if not answered:
-                raise SyncError(_("服务器没有处理本次提交，稍后自动重试"), kind="server")
-            with self.db.transaction() as conn:
-                applied = [(op, r) for op, r in answered if r.status == "applied"]
-                late = [(op, r) for op, r in answered if r.status == "superseded"]
-                self._settle_applied(conn, applied + late)
-                report.applied += len(applied)
-                for op, result in late:
-                    self._note_superseded(conn, op, result, report)
-                for op, result in answered:
-                    if result.status not in ("applied", "superseded"):
-                        self._settle(conn, op, result, report)
-            report.pushed += len(answered)
-            done += len(answered)
-            self.progress(Progress("push", done, max(total, done), self.transport.bytes_sent))
+                self._hook("after_push_response")
+                written()
+                self._check_skew(resp.server_time, report)
+                by_id = {r.op_id: r for r in resp.results}
+                answered = [(op, by_id[op["op_id"]]) for op in ops if op["op_id"] in by_id]
+                if not answered:
+                    raise SyncError(_("服务器没有处理本次提交，稍后自动重试"), kind="server")
+                following, held = self._next_batch(ops)
+                writing = (writer.submit(self._store_results, answered, report), answered)
+                report.pushed += len(answered)
+                if not following and held:
+                    written()  # only later ops of these records are left: they need the revisions
+                    following, _held = self._next_batch([])
+                ops = following
+        finally:
+            written()
+
+    def _store_results(self, answered: list[tuple[dict, OpResult]], report: SyncReport) -> None:
+        """One batch's answers, in one local transaction: applied ops leave the outbox and
+        their records take the new revision; conflicts and refusals are kept for the user."""
+        with self.db.transaction() as conn:
+            applied = [(op, r) for op, r in answered if r.status == "applied"]
+            late = [(op, r) for op, r in answered if r.status == "superseded"]
+            self._settle_applied(conn, applied + late)
+            report.applied += len(applied)
+            for op, result in late:
+                self._note_superseded(conn, op, result, report)
+            for op, result in answered:
+                if result.status not in ("applied", "superseded"):
+                    self._settle(conn, op, result, report)
+
+    def _count_attempt(self, ops: list[dict]) -> None:
+        """Note a failed send on the ops (what an administrator looks at for a stuck outbox)."""
+        with contextlib.suppress(Exception), self.db.transaction() as conn:
+            conn.executemany("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?",
+                             [(op["seq"],) for op in ops])
 
     @staticmethod
     def _settle_applied(conn, applied: list[tuple[dict, OpResult]]) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 import pytest
 
 from oa_client.errors import SyncError
 from oa_client.services import records as svc
 from oa_server.sync_models import SyncCounter, SyncOp
+from sync.engine import SyncReport
 from tests.sync.support import live_records, make_client
 
 DRAFTER = "liuyang"  # 普宁市人民政府办公室 秘书科
@@ -422,3 +424,55 @@ def test_a_bulk_pull_into_an_empty_table_rebuilds_its_indexes_even_when_it_fails
     assert {"documents_state", "documents_updated"} <= names()
     a.close()
     b.close()
+
+
+def test_batches_overlap_yet_a_records_ops_stay_in_order(server, tmp_path):
+    """While one batch's results are stored, the next is on the wire: it never carries a
+    record of the batch before it, whose later edits wait for the new revision."""
+    a = make_client(server, tmp_path, DRAFTER)
+    a.engine.batch = 2
+    for i in range(5):
+        svc.save(a.store, "documents", doc(f"公文{i}", id=f"doc-pipe-{i}"))
+    for n in (2, 3):
+        for i in (0, 3, 4):
+            rec = a.store.records.get("documents", f"doc-pipe-{i}")
+            svc.save(a.store, "documents", {**rec, "title": f"公文{i}第{n}稿"})
+    sent, push = [], a.transport.push
+    a.transport.push = lambda ops: sent.append({op["entity_id"] for op in ops}) or push(ops)
+    report = a.engine.sync()
+    assert (report.conflicts, report.rejected, report.applied) == (0, 0, 11)
+    assert all(not before & after for before, after in pairwise(sent))
+    assert a.store.records.pending_ops() == 0
+    b = make_client(server, tmp_path, CHIEF)
+    b.engine.sync()
+    assert live_records(b.store)["doc-pipe-0"][1]["title"] == "公文0第3稿"
+    assert live_records(a.store) == live_records(b.store)
+    a.close()
+    b.close()
+
+
+def test_a_failed_batch_keeps_what_the_batches_before_it_stored(server, tmp_path):
+    a = make_client(server, tmp_path, DRAFTER)
+    a.engine.batch = 2
+    for i in range(4):
+        svc.save(a.store, "documents", doc(f"公文{i}", id=f"doc-cut-{i}"))
+    calls, push = [], a.transport.push
+
+    def cut_on_second(ops):
+        calls.append(len(ops))
+        if len(calls) == 2:
+            raise SyncError("网络中断", kind="network")
+        return push(ops)
+
+    a.transport.push = cut_on_second
+    with pytest.raises(SyncError):
+        a.engine.push(SyncReport())
+    # the first batch's results are stored; the second batch waits, its failed send counted
+    assert a.store.db.query("SELECT entity_id, attempts FROM outbox ORDER BY seq") == [
+        ("doc-cut-2", 1), ("doc-cut-3", 1)]
+    assert [a.store.records.get("documents", f"doc-cut-{i}")["rev"] > 0 for i in range(4)] == [
+        True, True, False, False]
+    a.transport.push = push
+    report = a.engine.sync()
+    assert (report.applied, report.conflicts) == (2, 0)
+    a.close()
