@@ -240,23 +240,25 @@ class SyncEngine:
         their record is in flight (in this batch or the one whose results are being written)."""
         busy = {(op["entity"], op["entity_id"]) for op in in_flight}
         sent = {op["seq"] for op in in_flight}
-        ops, seen, size, held = [], set(), 0, False
-        # payloads stay the JSON text the outbox stored: spliced into the request as is
-        for op in self.records.outbox(limit=(self.batch + len(sent)) * 4, parse=False):
-            key = (op["entity"], op["entity_id"])
-            if op["seq"] in sent:
+        chosen, seen, size, held = [], set(), 0, False
+        # chosen on the heads; the payloads, read after, stay the JSON text the outbox stored:
+        # spliced into the request as is
+        for seq, entity, entity_id, nbytes in self.records.outbox_heads(
+                limit=(self.batch + len(sent)) * 4):
+            key = (entity, entity_id)
+            if seq in sent:
                 continue
             if key in seen or key in busy:
                 held = True
                 continue
-            size += _wire_bytes(op)
-            if ops and size > self.max_push_bytes:
+            size += nbytes
+            if chosen and size > self.max_push_bytes:
                 break  # the server refuses a body over its limit (413)
             seen.add(key)
-            ops.append(op)
-            if len(ops) == self.batch:
+            chosen.append(seq)
+            if len(chosen) == self.batch:
                 break
-        return ops, held
+        return self.records.outbox_ops(chosen), held
 
     def _push_batches(self, report: SyncReport, cancel: threading.Event | None,
                       writer: ThreadPoolExecutor) -> None:

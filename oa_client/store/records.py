@@ -314,6 +314,26 @@ class RecordStore:
         """Operations waiting in the outbox."""
         return int(self.db.query("SELECT count(*) FROM outbox WHERE state = 'pending'")[0][0])
 
+    def outbox_heads(self, *, limit: int) -> list[tuple[int, str, str, int]]:
+        """(seq, entity, entity_id, payload bytes) of pending ops, oldest first: what a push
+        needs to choose a batch, without reading the payloads."""
+        return [tuple(row) for row in self.db.query(
+            "SELECT seq, entity, entity_id, length(CAST(payload AS BLOB)) FROM outbox"
+            " WHERE state = 'pending' ORDER BY seq LIMIT ?", (limit,))]
+
+    def outbox_ops(self, seqs: list[int]) -> list[dict]:
+        """The chosen pending ops, payloads as the stored JSON text, in `seqs` order."""
+        keys = ("seq", "op_id", "kind", "entity", "entity_id", "base_rev", "payload", "attempts")
+        found: dict[int, dict] = {}
+        for i in range(0, len(seqs), 500):
+            part = seqs[i:i + 500]
+            for row in self.db.query(
+                    "SELECT seq, op_id, kind, entity, entity_id, base_rev, payload, attempts"
+                    f" FROM outbox WHERE state = 'pending' AND seq IN ({','.join('?' * len(part))})",
+                    tuple(part)):
+                found[row[0]] = dict(zip(keys, row, strict=True))
+        return [found[seq] for seq in seqs if seq in found]
+
     def outbox(self, *, limit: int = 100, parse: bool = True) -> list[dict]:
         """Pending outbox operations, oldest first; `parse=False` leaves `payload` as JSON text."""
         rows = self.db.query(
