@@ -198,7 +198,7 @@ class _Batch:
     def _audience_rows(self, collection: str, ids: list[str]) -> Any:
         return self.session.connection().execute(
             select(AUDIENCE.c.record_id, AUDIENCE.c.principal, AUDIENCE.c.active)
-            .where(AUDIENCE.c.collection == collection, AUDIENCE.c.record_id.in_(ids)))
+            .where(AUDIENCE.c.collection == collection, AUDIENCE.c.record_id.in_(ids))).all()
 
     def visible(self, key: tuple[str, str]) -> bool:
         """Whether the pushing user sees the record now."""
@@ -297,6 +297,14 @@ class _Batch:
                 _follow_parent(self, key, set(audience))
 
 
+def _too_large(op: Op, text: str) -> OpResult | None:
+    """A refusal when a record's stored JSON is over the limit (UTF-8 bytes; encoded only
+    when the characters alone could be over it)."""
+    if len(text) * 3 > MAX_PAYLOAD_BYTES and len(text.encode()) > MAX_PAYLOAD_BYTES:
+        return _rejected(op, "too_large", _("单条记录过大（超过 1 MB），请把大内容作为附件上传"))
+    return None
+
+
 def _apply(batch: _Batch, op: Op) -> OpResult:
     collection = op.entity
     if collection not in SYNC_COLLECTIONS:
@@ -307,10 +315,6 @@ def _apply(batch: _Batch, op: Op) -> OpResult:
         return _rejected(op, "read_only", _("组织机构数据只能由系统管理员在服务器上修改"))
     if collection in SERVER_COLLECTIONS:
         return _rejected(op, "read_only", _("该类数据只能由管理员在服务器上维护"))
-    if len(dumps(op.payload).encode()) > MAX_PAYLOAD_BYTES:
-        return _rejected(
-            op, "too_large", _("单条记录过大（超过 1 MB），请把大内容作为附件上传")
-        )
     key = (collection, op.entity_id)
     rec = batch.records.get(key)
     payload = {k: v for k, v in op.payload.items() if k not in LOCAL_FIELDS}
@@ -355,10 +359,13 @@ def _apply(batch: _Batch, op: Op) -> OpResult:
         return ruled
     payload, status, message = ruled
     payload["unit_id"] = rec.unit_id  # ownership does not move by editing
+    text = dumps(payload)
+    if refused := _too_large(op, text):
+        return refused
     audience = audience_of(payload, unit_id=rec.unit_id or "", author=rec.created_by)
     before = {p for p, active in batch.audience.get(key, {}).items() if active}
     batch.set_audience(key, audience)
-    rec.data = dumps(payload)
+    rec.data = text
     rec.updated_by, rec.updated_at = str(batch.user.id), batch.now
     result = OpResult(op_id=op.op_id, status=status, message=message,
                       code="superseded" if status == "superseded" else None)
@@ -416,9 +423,12 @@ def _create(batch: _Batch, op: Op, payload: dict) -> OpResult:
     if audience is None:
         audience = audience_of(payload, unit_id=unit_id, author=str(user.id))
     payload["unit_id"] = unit_id
+    text = dumps(payload)
+    if refused := _too_large(op, text):
+        return refused
     key = (op.entity, op.entity_id)
     rec = StoredRecord(
-        op.entity, op.entity_id, 0, False, dumps(payload), unit_id,
+        op.entity, op.entity_id, 0, False, text, unit_id,
         f"{parent_key[0]}:{parent_key[1]}" if parent_key is not None else None,
         str(user.id), str(user.id), batch.now, stored=False)
     batch.keep(rec)

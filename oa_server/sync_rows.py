@@ -51,7 +51,7 @@ def select_records(*where: Any) -> Any:
 
 def read_records(session: Session, query: Any) -> list[StoredRecord]:
     """Run a `select_records` query in the batch's transaction."""
-    return [StoredRecord(*row) for row in session.connection().execute(query)]
+    return [StoredRecord(*row) for row in session.connection().execute(query).all()]
 
 
 _PARAM = re.compile(r":(\w+)")

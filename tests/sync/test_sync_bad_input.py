@@ -191,3 +191,23 @@ def test_blob_size_limits(server, me):
     assert err.value.kind == "not_found"
     r = call(server, me, "HEAD", "/blobs/not-a-hash")
     assert r.status_code == 422
+
+
+def test_a_record_over_one_megabyte_is_refused_alone(server, me):
+    """The limit counts UTF-8 bytes: 400,000 Chinese characters are 1.2 MB. The small op
+    beside it is applied; nothing of the large one is stored."""
+    from oa_server.sync_models import SyncRecord
+
+    def op(rid: str, body: str) -> dict:
+        return {"op_id": f"op-{rid}", "kind": "upsert", "entity": "documents", "entity_id": rid,
+                "base_rev": 0, "payload": {"direction": "outgoing", "title": "正文很长的通知",
+                                           "body": body}}
+
+    results = me.transport.push([op("doc-huge", "政" * 400_000), op("doc-small", "正文。"),
+                                 op("doc-ascii", "x" * 900_000)]).results
+    assert [(r.status, r.code) for r in results] == [
+        ("rejected", "too_large"), ("applied", None), ("applied", None)]
+    assert "1 MB" in results[0].message
+    with server.session() as s:
+        assert s.get(SyncRecord, ("documents", "doc-huge")) is None
+        assert s.get(SyncRecord, ("documents", "doc-small")) is not None
