@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from oa_client.domain.ids import new_id
-from oa_client.errors import SyncError
+from oa_client.errors import StoreError, SyncError
 from oa_client.i18n import _
 from oa_client.store import search as search_index
 from oa_client.store.db import Database
@@ -323,8 +323,9 @@ class SyncEngine:
                     self._settle(conn, op, result, report)
 
     def _count_attempt(self, ops: list[dict]) -> None:
-        """Note a failed send on the ops (what an administrator looks at for a stuck outbox)."""
-        with contextlib.suppress(Exception), self.db.transaction() as conn:
+        """Count a failed send on the ops (kept in the outbox to diagnose an op that never goes);
+        a store that cannot even do that must not hide the send's own error."""
+        with contextlib.suppress(StoreError), self.db.transaction() as conn:
             conn.executemany("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?",
                              [(op["seq"],) for op in ops])
 
