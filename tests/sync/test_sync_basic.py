@@ -29,6 +29,15 @@ def conflicts(client) -> list[dict]:
             for r in rows]
 
 
+def colleague_agrees(a, server, tmp_path, doc_id: str, title: str) -> None:
+    """A colleague of the same unit syncs: `doc_id` has `title`, and both desks hold the same."""
+    b = make_client(server, tmp_path, CHIEF)
+    b.engine.sync()
+    assert live_records(b.store)[doc_id][1]["title"] == title
+    assert live_records(a.store) == live_records(b.store)
+    b.close()
+
+
 def test_offline_write_reaches_a_colleague(server, tmp_path):
     a = make_client(server, tmp_path, DRAFTER)
     b = make_client(server, tmp_path, CHIEF)
@@ -259,12 +268,8 @@ def test_several_offline_edits_of_one_record_never_conflict_with_themselves(serv
         "at": "2026-11-23T09:00:00+08:00"})
     report = a.engine.sync()
     assert report.conflicts == 0 and report.rejected == 0 and report.applied == 6
-    b = make_client(server, tmp_path, CHIEF)
-    b.engine.sync()
-    assert live_records(b.store)["doc-edits"][1]["title"] == "第5稿"
-    assert live_records(a.store) == live_records(b.store)
+    colleague_agrees(a, server, tmp_path, "doc-edits", "第5稿")
     a.close()
-    b.close()
 
 
 def test_the_server_ca_root_is_kept_for_offline_verification(server, tmp_path):
@@ -443,12 +448,8 @@ def test_batches_overlap_yet_a_records_ops_stay_in_order(server, tmp_path):
     assert (report.conflicts, report.rejected, report.applied) == (0, 0, 11)
     assert all(not before & after for before, after in pairwise(sent))
     assert a.store.records.pending_ops() == 0
-    b = make_client(server, tmp_path, CHIEF)
-    b.engine.sync()
-    assert live_records(b.store)["doc-pipe-0"][1]["title"] == "公文0第3稿"
-    assert live_records(a.store) == live_records(b.store)
+    colleague_agrees(a, server, tmp_path, "doc-pipe-0", "公文0第3稿")
     a.close()
-    b.close()
 
 
 def test_a_failed_batch_keeps_what_the_batches_before_it_stored(server, tmp_path):
