@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from oa_client.domain.ids import new_id
-from oa_client.errors import NotFoundError
 from oa_client.store.local import LocalStore
 from oa_client.store.records import Changes, Op
 
@@ -18,15 +17,7 @@ def save(store: LocalStore, collection: str, record: dict) -> Changes:
     """Create or update a record offline; it syncs when the network is there."""
     record = dict(record)
     record.setdefault("id", new_id())
-    try:
-        current = store.records.get(collection, record["id"])
-        base_rev = int(current["rev"])
-    except NotFoundError:
-        base_rev = 0
-    record["rev"] = base_rev
-    op = Op(kind="upsert", entity=collection, entity_id=record["id"], payload=_payload(record),
-            base_rev=max(base_rev, 0))
-    return store.records.write(collection, [record], ops=[op])
+    return store.records.save_edit(collection, record, _payload(record))
 
 
 def append_event(store: LocalStore, collection: str, record: dict) -> Changes:
@@ -40,10 +31,7 @@ def append_event(store: LocalStore, collection: str, record: dict) -> Changes:
 
 def delete(store: LocalStore, collection: str, record_id: str) -> Changes:
     """Delete a record offline (a tombstone that syncs; the server may refuse it as a conflict)."""
-    current = store.records.get(collection, record_id)
-    op = Op(kind="delete", entity=collection, entity_id=record_id, payload={},
-            base_rev=max(int(current["rev"]), 0))
-    return store.records.delete(collection, record_id, ops=[op])
+    return store.records.delete(collection, record_id, sync=True)
 
 
 def attach(store: LocalStore, *, owner_kind: str, owner_id: str, name: str,

@@ -161,6 +161,24 @@ class RecordStore:
             changes.queued_ops = self._enqueue(conn, ops)
         return changes
 
+    def save_edit(self, collection: str, record: dict, payload: dict) -> Changes:
+        """Insert or replace one record with its upsert op, based on the revision the desk
+        holds when the transaction runs: a push storing its answers on another thread cannot
+        slip in between and leave the op on a revision the desk has already moved past."""
+        _check(collection)
+        with self.db.transaction() as conn:
+            base_rev = self._rev_in(conn, collection, record["id"])
+            ids = self.upsert_in(conn, collection, [{**record, "rev": base_rev}])
+            queued = self._enqueue(conn, [Op(kind="upsert", entity=collection,
+                                             entity_id=record["id"], payload=payload,
+                                             base_rev=max(base_rev, 0))])
+        return Changes(collections={collection}, ids=ids, queued_ops=queued)
+
+    @staticmethod
+    def _rev_in(conn, collection: str, record_id: str) -> int:
+        row = conn.execute(f"SELECT rev FROM {collection} WHERE id = ?", (record_id,)).fetchone()
+        return int(row[0]) if row else 0
+
     def upsert_in(self, conn, collection: str, records: Iterable[dict]) -> set[str]:
         """Insert or replace records inside the caller's transaction; return their ids."""
         columns = _check(collection)
@@ -227,10 +245,16 @@ class RecordStore:
             )
         return len(rows)
 
-    def delete(self, collection: str, record_id: str, *, ops: Iterable[Op] = ()) -> Changes:
-        """Mark a record deleted (a tombstone, so sync can carry the delete)."""
+    def delete(self, collection: str, record_id: str, *, ops: Iterable[Op] = (),
+               sync: bool = False) -> Changes:
+        """Mark a record deleted (a tombstone, so sync can carry the delete); `sync` queues
+        the delete op itself, based on the revision held when the transaction runs."""
         _check(collection)
         with self.db.transaction() as conn:
+            if sync:
+                base_rev = self._rev_in(conn, collection, record_id)
+                ops = [*ops, Op(kind="delete", entity=collection, entity_id=record_id,
+                                payload={}, base_rev=max(base_rev, 0))]
             cur = conn.execute(
                 f"UPDATE {collection} SET deleted = 1,"
                 " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from oa_client.domain.ids import new_id, uuid7, uuid7_time_ms
@@ -97,3 +99,44 @@ def test_uuid7_is_time_ordered_and_versioned():
     assert len(set(ids)) == 5000
     assert all(u.version == 7 and u.variant == "specified in RFC 4122" for u in ids[:10])
     assert uuid7_time_ms(uuid7(now_ms=1_700_000_000_000)) >= 1_700_000_000_000
+
+
+def _answer_stored_just_before_the_next_write(store, doc_id: str, rev: int) -> None:
+    """The next transaction on the store first lets the push's writer thread store the
+    server's answer to the pending op: the record moves to `rev`, the op leaves."""
+    real = store.db.transaction
+
+    @contextlib.contextmanager
+    def racing():
+        store.db.transaction = real
+        with real() as conn:
+            conn.execute("UPDATE documents SET rev = ? WHERE id = ?", (rev, doc_id))
+            conn.execute("DELETE FROM outbox WHERE entity_id = ?", (doc_id,))
+        with real() as conn:
+            yield conn
+
+    store.db.transaction = racing
+
+
+def test_an_edit_is_based_on_the_revision_held_when_it_is_written(store):
+    from oa_client.services import records as svc
+
+    svc.save(store, "documents", sample_document("初稿", "正文", id="d-race"))
+    form = store.records.get("documents", "d-race")  # what the compose form read (rev 0)
+    _answer_stored_just_before_the_next_write(store, "d-race", 7)
+    svc.save(store, "documents", {**form, "title": "二稿"})
+    (op,) = store.records.outbox()
+    assert (op["base_rev"], op["payload"]["title"]) == (7, "二稿")
+    assert store.records.get("documents", "d-race")["rev"] == 7  # not set back to 0
+
+
+def test_a_delete_is_based_on_the_revision_held_when_it_is_written(store):
+    from oa_client.services import records as svc
+
+    svc.save(store, "documents", sample_document("草稿", "正文", id="d-gone"))
+    _answer_stored_just_before_the_next_write(store, "d-gone", 4)
+    svc.delete(store, "documents", "d-gone")
+    (op,) = store.records.outbox()
+    assert (op["kind"], op["base_rev"]) == ("delete", 4)
+    with pytest.raises(NotFoundError):
+        svc.delete(store, "documents", "no-such-record")
