@@ -225,8 +225,9 @@ class SyncEngine:
     def push(self, report: SyncReport, cancel: threading.Event | None = None) -> None:
         """Send the outbox in batches; each result is recorded with the op's removal.
 
-        A batch holds at most one op per record: a second edit of the same record waits
-        for the first one's revision, so a desk never conflicts with itself. While the
+        Ops go in outbox order, a batch at most one op per record: a second edit of the
+        same record waits (with everything after it) for the first one's revision, so a desk
+        never conflicts with itself. While the
         server works on a batch, the previous batch's results are written on a second
         thread (the next batch leaves out that batch's records, whose later ops wait for
         their new revision).
@@ -236,21 +237,24 @@ class SyncEngine:
             self._push_batches(report, cancel, writer)
 
     def _next_batch(self, in_flight: list[dict]) -> tuple[list[dict], bool]:
-        """The next ops to send, oldest first, and whether some were held back because
-        their record is in flight (in this batch or the one whose results are being written)."""
+        """The next ops to send, in outbox order, and whether the batch stopped at an op
+        whose record is in flight (in this batch, or in the one whose answers are being
+        stored): that op needs the revision the answer brings, and nothing after it may
+        overtake it (a 正文修订 sent before the held edit of its document would move the
+        document on the server and turn the desk's own edit into a conflict)."""
         busy = {(op["entity"], op["entity_id"]) for op in in_flight}
         sent = {op["seq"] for op in in_flight}
         chosen, seen, size, held = [], set(), 0, False
         # chosen on the heads; the payloads, read after, stay the JSON text the outbox stored:
         # spliced into the request as is
         for seq, entity, entity_id, nbytes in self.records.outbox_heads(
-                limit=(self.batch + len(sent)) * 4):
+                limit=self.batch + len(sent)):
             key = (entity, entity_id)
             if seq in sent:
                 continue
             if key in seen or key in busy:
                 held = True
-                continue
+                break
             size += nbytes
             if chosen and size > self.max_push_bytes:
                 break  # the server refuses a body over its limit (413)

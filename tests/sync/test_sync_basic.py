@@ -477,3 +477,22 @@ def test_a_failed_batch_keeps_what_the_batches_before_it_stored(server, tmp_path
     report = a.engine.sync()
     assert (report.applied, report.conflicts) == (2, 0)
     a.close()
+
+
+def test_a_held_edit_is_not_overtaken_by_a_later_revision_of_its_document(server, tmp_path):
+    """One op a batch: the edit waits for the create's revision, and the 正文修订 queued
+    after it waits too; sent first, its effect would move the document on the server and
+    make the desk's own edit a conflict."""
+    a = make_client(server, tmp_path, DRAFTER)
+    a.engine.batch = 1
+    svc.save(a.store, "documents", doc("关于增设储备点的请示", id="doc-order"))
+    rec = a.store.records.get("documents", "doc-order")
+    svc.save(a.store, "documents", {**rec, "title": "关于增设防汛物资储备点的请示"})
+    svc.append_event(a.store, "document_revisions", {
+        "document_id": "doc-order", "base_rev": 0, "author_id": a.transport.user["id"],
+        "body": "拟增设储备点两处。"})
+    report = a.engine.sync()
+    assert (report.conflicts, report.rejected, report.applied) == (0, 0, 3)
+    (_rev, data), = [live_records(a.store)["doc-order"]]
+    assert (data["title"], data["body"]) == ("关于增设防汛物资储备点的请示", "拟增设储备点两处。")
+    a.close()
