@@ -27,6 +27,10 @@ FIELD_LABELS = {
     "period": "报送周期", "values": "已填数据", "template_id": "报表", "items": "数据项",
     "lead_unit_id": "牵头单位", "assignees": "责任人", "instruction": "批示内容",
     "capacity": "容纳人数", "code": "编码", "category": "类别", "service_item_id": "事项",
+    "issuer_name": "发文机关署名", "main_to_names": "主送机关", "cc_to_names": "抄送机关",
+    "attachments": "附件", "note": "附注", "countersign_departments": "会签部门",
+    "copy_no": "份号", "signers": "签发人", "date": "成文日期", "department_id": "拟稿部门",
+    "receipts": "回执",
 }
 _IDS = (
     _("起草"), _("核稿"), _("会签"), _("签发"), _("复核"), _("编号"), _("用印"), _("核发"), _("已分发"),
@@ -38,10 +42,13 @@ _IDS = (
     _("所属单位"), _("创建时间"), _("更新时间"), _("开始时间"), _("结束时间"), _("会议室"), _("组织人"),
     _("议程"), _("参会回执"), _("回执截止"), _("申请人"), _("提交日期"), _("审批人"), _("申请内容"),
     _("报送周期"), _("已填数据"), _("报表"), _("数据项"), _("牵头单位"), _("责任人"), _("批示内容"),
-    _("容纳人数"), _("编码"), _("类别"), _("事项"),
+    _("容纳人数"), _("编码"), _("类别"), _("事项"), _("发文机关署名"), _("主送机关"), _("抄送机关"),
+    _("附件"), _("附注"), _("会签部门"), _("份号"), _("签发人"), _("成文日期"), _("拟稿部门"), _("回执"),
 )
 HIDDEN = {"id", "rev", "deleted", "audience_units", "audience_users", "audience_roles", "room_id",
-          "read_ids", "updated_at"}
+          "read_ids", "updated_at",
+          # bookkeeping, or ids whose names are shown beside them (拟稿人, 主送/抄送机关)
+          "body_rev", "drafter_name", "main_to", "cc_to"}
 
 
 def tr(text: str) -> str:
