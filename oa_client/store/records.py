@@ -123,13 +123,15 @@ _LOCAL = ("id", "rev", "deleted", "updated_at")
 
 
 @functools.cache
-def _upsert_sql(collection: str) -> str:
+def _upsert_sql(collection: str, *, keep_rev: bool = False) -> str:
+    """INSERT … ON CONFLICT DO UPDATE; `keep_rev`: an existing row keeps its revision."""
     columns = COLLECTIONS[collection]
     names = ("id", "rev", "deleted", *columns, "data")
+    changed = names[2:] if keep_rev else names[1:]
     return (
         f"INSERT INTO {collection} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
         f" ON CONFLICT(id) DO UPDATE SET "
-        + ", ".join(f"{n} = excluded.{n}" for n in names[1:])
+        + ", ".join(f"{n} = excluded.{n}" for n in changed)
         + ", updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
     )
 
@@ -154,10 +156,14 @@ class RecordStore:
     def write(
         self, collection: str, records: Iterable[dict], *, ops: Iterable[Op] = ()
     ) -> Changes:
-        """Insert or replace records and queue ops, all in one transaction."""
+        """Insert or replace records and queue ops, all in one transaction.
+
+        A record already stored keeps the revision it has: only the sync moves revisions,
+        and a copy read before a push stored its answer must not set the row back.
+        """
         changes = Changes(collections={collection})
         with self.db.transaction() as conn:
-            changes.ids |= self.upsert_in(conn, collection, records)
+            changes.ids |= self.upsert_in(conn, collection, records, keep_rev=True)
             changes.queued_ops = self._enqueue(conn, ops)
         return changes
 
@@ -179,11 +185,13 @@ class RecordStore:
         row = conn.execute(f"SELECT rev FROM {collection} WHERE id = ?", (record_id,)).fetchone()
         return int(row[0]) if row else 0
 
-    def upsert_in(self, conn, collection: str, records: Iterable[dict]) -> set[str]:
-        """Insert or replace records inside the caller's transaction; return their ids."""
+    def upsert_in(self, conn, collection: str, records: Iterable[dict], *,
+                  keep_rev: bool = False) -> set[str]:
+        """Insert or replace records inside the caller's transaction; return their ids
+        (`keep_rev`: a record already stored keeps its revision)."""
         columns = _check(collection)
         rows = [self._row(collection, columns, record) for record in records]
-        conn.executemany(_upsert_sql(collection), rows)
+        conn.executemany(_upsert_sql(collection, keep_rev=keep_rev), rows)
         return {r[0] for r in rows}
 
     @staticmethod

@@ -140,3 +140,18 @@ def test_a_delete_is_based_on_the_revision_held_when_it_is_written(store):
     assert (op["kind"], op["base_rev"]) == ("delete", 4)
     with pytest.raises(NotFoundError):
         svc.delete(store, "documents", "no-such-record")
+
+
+def test_a_local_write_of_an_older_copy_keeps_the_stored_revision(store):
+    """E.g. 修改正文 writes the document with the new body from a copy it read before a push
+    stored its answer: the row keeps the answer's revision, so the next edit is based on it."""
+    from oa_client.services import records as svc
+
+    svc.save(store, "documents", sample_document("初稿", "正文", id="d-keep"))
+    copy = store.records.get("documents", "d-keep")  # rev 0
+    _answer_stored_just_before_the_next_write(store, "d-keep", 9)
+    store.records.write("documents", [{**copy, "body": "新的正文"}])
+    got = store.records.get("documents", "d-keep")
+    assert (got["rev"], got["body"]) == (9, "新的正文")
+    store.records.write("documents", [sample_document("新建", "正文", id="d-new", rev=0)])
+    assert store.records.get("documents", "d-new")["rev"] == 0
