@@ -41,10 +41,18 @@ def test_three_clients_converge_through_a_faulty_network(server, tmp_path):
     run_convergence(server, tmp_path, steps=STEPS)
 
 
-def run_convergence(server, tmp_path, *, steps: int) -> None:
-    """The seeded random run and every check afterwards."""
+def test_they_converge_with_two_ops_a_batch(server, tmp_path):
+    """Every sync pushes several batches: answers are stored while the next batch is on
+    the wire, through the same faults."""
+    run_convergence(server, tmp_path, steps=max(STEPS * 2 // 5, 200), batch=2)
+
+
+def run_convergence(server, tmp_path, *, steps: int, batch: int | None = None) -> None:
+    """The seeded random run and every check afterwards (`batch`: ops a push batch holds)."""
     rng = random.Random(20261122)
     clients = [make_client(server, tmp_path, u, rng=random.Random(i)) for i, u in enumerate(USERS)]
+    for c in clients:
+        c.engine.batch = batch or c.engine.batch
     online = dict.fromkeys(range(3), True)
     ops_made: dict[int, dict[str, str]] = {i: {} for i in range(3)}  # op_id → entity_id
     counter = 0
