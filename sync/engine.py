@@ -227,10 +227,9 @@ class SyncEngine:
 
         Ops go in outbox order, a batch at most one op per record: a second edit of the
         same record waits (with everything after it) for the first one's revision, so a desk
-        never conflicts with itself. While the
-        server works on a batch, the previous batch's results are written on a second
-        thread (the next batch leaves out that batch's records, whose later ops wait for
-        their new revision).
+        never conflicts with itself. While the server works on a batch, the previous batch's
+        results are written on a second thread (the next batch stops at that batch's
+        records, whose later ops wait for their new revision).
         """
         with gc_paused(), ThreadPoolExecutor(max_workers=1,
                                              thread_name_prefix="oa-push") as writer:

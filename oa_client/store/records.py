@@ -122,6 +122,10 @@ except ImportError:  # pragma: no cover - a platform without an orjson wheel
 _LOCAL = ("id", "rev", "deleted", "updated_at")
 
 
+#: an outbox row as the push and the screens read it
+_OUTBOX_KEYS = ("seq", "op_id", "kind", "entity", "entity_id", "base_rev", "payload", "attempts")
+
+
 @functools.cache
 def _upsert_sql(collection: str, *, keep_rev: bool = False) -> str:
     """INSERT … ON CONFLICT DO UPDATE; `keep_rev`: an existing row keeps its revision."""
@@ -355,27 +359,23 @@ class RecordStore:
 
     def outbox_ops(self, seqs: list[int]) -> list[dict]:
         """The chosen pending ops, payloads as the stored JSON text, in `seqs` order."""
-        keys = ("seq", "op_id", "kind", "entity", "entity_id", "base_rev", "payload", "attempts")
         found: dict[int, dict] = {}
         for i in range(0, len(seqs), 500):
             part = seqs[i:i + 500]
             for row in self.db.query(
-                    "SELECT seq, op_id, kind, entity, entity_id, base_rev, payload, attempts"
-                    f" FROM outbox WHERE state = 'pending' AND seq IN ({','.join('?' * len(part))})",
-                    tuple(part)):
-                found[row[0]] = dict(zip(keys, row, strict=True))
+                    f"SELECT {', '.join(_OUTBOX_KEYS)} FROM outbox WHERE state = 'pending'"
+                    f" AND seq IN ({','.join('?' * len(part))})", tuple(part)):
+                found[row[0]] = dict(zip(_OUTBOX_KEYS, row, strict=True))
         return [found[seq] for seq in seqs if seq in found]
 
-    def outbox(self, *, limit: int = 100, parse: bool = True) -> list[dict]:
-        """Pending outbox operations, oldest first; `parse=False` leaves `payload` as JSON text."""
+    def outbox(self, *, limit: int = 100) -> list[dict]:
+        """Pending outbox operations, oldest first."""
         rows = self.db.query(
-            "SELECT seq, op_id, kind, entity, entity_id, base_rev, payload, attempts FROM outbox"
+            f"SELECT {', '.join(_OUTBOX_KEYS)} FROM outbox"
             " WHERE state = 'pending' ORDER BY seq LIMIT ?",
             (limit,),
         )
-        keys = ("seq", "op_id", "kind", "entity", "entity_id", "base_rev", "payload", "attempts")
-        out = [dict(zip(keys, row, strict=True)) for row in rows]
-        if parse:
-            for item in out:
-                item["payload"] = json.loads(item["payload"])
+        out = [dict(zip(_OUTBOX_KEYS, row, strict=True)) for row in rows]
+        for item in out:
+            item["payload"] = json.loads(item["payload"])
         return out
