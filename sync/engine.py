@@ -28,7 +28,7 @@ from oa_client.store.local import LocalStore
 from oa_client.store.records import COLLECTIONS
 from sync.blobs import BlobSync
 from sync.protocol import SYNC_COLLECTIONS, OpResult, PullResponse, Record, digest_of
-from sync.transport import Transport
+from sync.transport import PreparedOps, Transport
 
 log = logging.getLogger(__name__)
 GLOBAL = "*"
@@ -126,6 +126,16 @@ class Backoff:
 def _wire_bytes(op: dict) -> int:
     """The bytes an outbox op's payload takes in a request (UTF-8: a Chinese character is 3)."""
     return len(op["payload"].encode())
+
+
+@dataclass
+class _Prepared:
+    """A push batch chosen ahead of its send: its ops as the outbox holds them, whether it
+    stopped at a record in flight, and the ops as sent with the request already encoded."""
+
+    ops: list[dict]
+    held: bool
+    wire: PreparedOps | None
 
 
 class SyncEngine:
@@ -227,9 +237,9 @@ class SyncEngine:
 
         Ops go in outbox order, a batch at most one op per record: a second edit of the
         same record waits (with everything after it) for the first one's revision, so a desk
-        never conflicts with itself. While the server works on a batch, the previous batch's
-        results are written on a second thread (the next batch stops at that batch's
-        records, whose later ops wait for their new revision).
+        never conflicts with itself. While the server works on a batch, a second thread
+        writes the previous batch's results, then chooses and encodes the next batch (which
+        stops at the records on the wire: their later ops wait for the new revision).
         """
         with gc_paused(), ThreadPoolExecutor(max_workers=1,
                                              thread_name_prefix="oa-push") as writer:
@@ -263,53 +273,77 @@ class SyncEngine:
                 break
         return self.records.outbox_ops(chosen), held
 
+    def _prepare(self, in_flight: list[dict] | None) -> _Prepared:
+        """The next batch (see `_next_batch`) with its request encoded; none for `None`."""
+        if in_flight is None:
+            return _Prepared([], False, None)
+        ops, held = self._next_batch(in_flight)
+        wire = self.transport.prepare_push([{k: op[k] for k in WIRE_KEYS} for op in ops])
+        return _Prepared(ops, held, wire)
+
+    def _store_then_prepare(self, answered: list[tuple[dict, OpResult]], report: SyncReport,
+                            in_flight: list[dict] | None) -> _Prepared:
+        """The writer's turn while a batch is on the wire: store the answers of the batch
+        before it, then choose and encode the batch after it."""
+        if answered:
+            self._store_results(answered, report)
+        return self._prepare(in_flight)
+
     def _push_batches(self, report: SyncReport, cancel: threading.Event | None,
                       writer: ThreadPoolExecutor) -> None:
         total = self.records.pending_ops()
         done = 0
-        writing: tuple[Future, list] | None = None  # the previous batch's results, being stored
+        job: tuple[Future, int] | None = None  # on the writer: `_store_then_prepare`
 
-        def written() -> None:
-            nonlocal writing, done
-            if writing is not None:
-                future, answered = writing
-                writing = None
-                future.result()
-                done += len(answered)
+        def finish_job() -> _Prepared:
+            nonlocal job, done
+            if job is None:
+                return _Prepared([], False, None)
+            future, stored = job
+            job = None
+            following = future.result()
+            if stored:
+                done += stored
                 self.progress(Progress("push", done, max(total, done), self.transport.bytes_sent))
+            return following
 
         try:
-            ops, _held = self._next_batch([])
-            while ops:
+            batch, answered = self._prepare([]), []
+            while batch.ops:
+                # submitted before the cancel check: a cancelled push still stores the
+                # answers it has
+                job = (writer.submit(self._store_then_prepare, answered, report, batch.ops),
+                       len(answered))
                 self._cancelled(cancel)
-                wire = [{k: op[k] for k in WIRE_KEYS} for op in ops]
                 self._hook("before_push")
                 try:
-                    resp = self.transport.push(wire)
+                    resp = self.transport.push(batch.wire)
                 except SyncError as exc:
-                    written()
+                    finish_job()
                     if exc.kind != "too_large":
-                        self._count_attempt(ops)
+                        self._count_attempt(batch.ops)
                         raise
-                    self._too_large(ops, report)
-                    ops, _held = self._next_batch([])
+                    self._too_large(batch.ops, report)
+                    batch, answered = self._prepare([]), []
                     continue
                 self._hook("after_push_response")
-                written()
+                following = finish_job()
                 self._check_skew(resp.server_time, report)
                 by_id = {r.op_id: r for r in resp.results}
-                answered = [(op, by_id[op["op_id"]]) for op in ops if op["op_id"] in by_id]
+                answered = [(op, by_id[op["op_id"]]) for op in batch.ops if op["op_id"] in by_id]
                 if not answered:
                     raise SyncError(_("服务器没有处理本次提交，稍后自动重试"), kind="server")
-                following, held = self._next_batch(ops)
-                writing = (writer.submit(self._store_results, answered, report), answered)
                 report.pushed += len(answered)
-                if not following and held:
-                    written()  # only later ops of these records are left: they need the revisions
-                    following, _held = self._next_batch([])
-                ops = following
+                if following.ops:
+                    batch = following  # these answers are stored while it is on the wire
+                    continue
+                # nothing could go beside this batch: store its answers; if later ops of its
+                # records wait (held), they go next, with the revisions the answers bring
+                job = (writer.submit(self._store_then_prepare, answered, report,
+                                     [] if following.held else None), len(answered))
+                batch, answered = finish_job(), []
         finally:
-            written()
+            finish_job()
 
     def _store_results(self, answered: list[tuple[dict, OpResult]], report: SyncReport) -> None:
         """One batch's answers, in one local transaction: applied ops leave the outbox and

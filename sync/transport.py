@@ -112,6 +112,34 @@ class EncodedJSON:
     text: str
 
 
+@dataclass(frozen=True)
+class RequestBody:
+    """Request bytes ready to send, with the headers that describe them."""
+
+    data: bytes
+    headers: dict[str, str]
+
+
+def encode_json(value: Any) -> RequestBody:
+    """A JSON request body (`EncodedJSON` as it is), gzip-compressed when it is not tiny."""
+    data = (value.text if isinstance(value, EncodedJSON) else
+            json.dumps(value, ensure_ascii=False, separators=(",", ":"))).encode()
+    headers = {"Content-Type": "application/json"}
+    if len(data) > GZIP_OVER:
+        data = gzip.compress(data, compresslevel=5)
+        headers["Content-Encoding"] = "gzip"
+    return RequestBody(data, headers)
+
+
+class PreparedOps(list):
+    """Push ops with their request body already encoded (ahead of the send, on another
+    thread); iterated like the plain list of ops."""
+
+    def __init__(self, ops: list[dict], body: RequestBody) -> None:
+        super().__init__(ops)
+        self.body = body
+
+
 def push_body(device_id: str, ops: list[dict]) -> EncodedJSON:
     """The PushRequest JSON; payloads kept as the outbox stored them (text) are spliced in."""
     quote, parts = _quote, []
@@ -194,12 +222,9 @@ class Transport:
         """Send one request (refreshing the token once on 401) and check its status."""
         body, extra = data, dict(headers or {})
         if json_body is not None:
-            body = (json_body.text if isinstance(json_body, EncodedJSON) else
-                    json.dumps(json_body, ensure_ascii=False, separators=(",", ":"))).encode()
-            extra["Content-Type"] = "application/json"
-            if len(body) > GZIP_OVER:
-                body = gzip.compress(body, compresslevel=5)
-                extra["Content-Encoding"] = "gzip"
+            encoded = encode_json(json_body)
+            body = encoded.data
+            extra.update(encoded.headers)
         used = self.access_token
         resp = self._send(method, path, body=body, params=params, headers=extra)
         if resp.status_code == 401 and auth:
@@ -288,10 +313,16 @@ class Transport:
 
     # -- sync --------------------------------------------------------------------------------
 
+    def prepare_push(self, ops: list[dict]) -> PreparedOps:
+        """The ops of a push with its request body encoded now, to be sent later."""
+        return PreparedOps(ops, encode_json(push_body(self.device_id, ops)))
+
     def push(self, ops: list[dict]) -> PushResponse:
         """Send a batch of outbox ops; an op's `payload` may be its stored JSON text."""
         # the outbox's ops are already plain JSON values: sent as they are (the server checks)
-        resp = self.request("POST", "/sync/push", json_body=push_body(self.device_id, ops))
+        body = ops.body if isinstance(ops, PreparedOps) else encode_json(
+            push_body(self.device_id, ops))
+        resp = self.request("POST", "/sync/push", data=body.data, headers=body.headers)
         return self._model(PushResponse, resp)
 
     def pull(self, cursor: int, *, limit: int = 1000, collection: str | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from itertools import pairwise
 
 import pytest
@@ -449,6 +450,61 @@ def test_batches_overlap_yet_a_records_ops_stay_in_order(server, tmp_path):
     assert all(not before & after for before, after in pairwise(sent))
     assert a.store.records.pending_ops() == 0
     colleague_agrees(a, server, tmp_path, "doc-pipe-0", "公文0第3稿")
+    a.close()
+
+
+def test_a_cancelled_push_keeps_the_answers_it_received(server, tmp_path):
+    a = make_client(server, tmp_path, DRAFTER)
+    a.engine.batch = 2
+    for i in range(5):
+        svc.save(a.store, "documents", doc(f"公文{i}", id=f"doc-stop-{i}"))
+    cancel, calls, push = threading.Event(), [], a.transport.push
+
+    def stop_after_first(ops):
+        calls.append([op["entity_id"] for op in ops])
+        answer = push(ops)
+        cancel.set()  # the user presses 取消 while the first batch is on the wire
+        return answer
+
+    a.transport.push = stop_after_first
+    with pytest.raises(SyncError) as raised:
+        a.engine.push(SyncReport(), cancel)
+    assert raised.value.kind == "cancelled" and calls == [["doc-stop-0", "doc-stop-1"]]
+    # the first batch's answers were stored; the rest waits, nothing counted as failed
+    assert a.store.db.query("SELECT entity_id, attempts FROM outbox ORDER BY seq") == [
+        ("doc-stop-2", 0), ("doc-stop-3", 0), ("doc-stop-4", 0)]
+    assert [a.store.records.get("documents", f"doc-stop-{i}")["rev"] > 0 for i in range(5)] == [
+        True, True, False, False, False]
+    a.transport.push = push
+    report = a.engine.sync()
+    assert (report.applied, report.conflicts) == (3, 0) and a.store.records.pending_ops() == 0
+    colleague_agrees(a, server, tmp_path, "doc-stop-4", "公文4")
+    a.close()
+
+
+def test_an_edit_made_while_its_record_is_on_the_wire_goes_next_on_the_new_revision(
+        server, tmp_path):
+    """The batch after the one on the wire is chosen early (while the server works): an edit
+    saved meanwhile waits for its record's answer and goes on the revision it brings."""
+    a = make_client(server, tmp_path, DRAFTER)
+    a.engine.batch = 2
+    for i in range(4):
+        svc.save(a.store, "documents", doc(f"公文{i}", id=f"doc-live-{i}"))
+    sent, push = [], a.transport.push
+
+    def edit_while_sending(ops):
+        sent.append([op["entity_id"] for op in ops])
+        if len(sent) == 1:  # the desk's user edits doc-live-0 while its create is on the wire
+            rec = a.store.records.get("documents", "doc-live-0")
+            svc.save(a.store, "documents", {**rec, "title": "公文0（改）"})
+        return push(ops)
+
+    a.transport.push = edit_while_sending
+    report = a.engine.sync()
+    assert (report.applied, report.conflicts, report.rejected) == (5, 0, 0)
+    assert sent[0] == ["doc-live-0", "doc-live-1"] and "doc-live-0" in sent[-1]
+    assert a.store.records.pending_ops() == 0
+    colleague_agrees(a, server, tmp_path, "doc-live-0", "公文0（改）")
     a.close()
 
 
