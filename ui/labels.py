@@ -48,7 +48,7 @@ _IDS = (
 HIDDEN = {"id", "rev", "deleted", "audience_units", "audience_users", "audience_roles", "room_id",
           "read_ids", "updated_at",
           # bookkeeping, or ids whose names are shown beside them (拟稿人, 主送/抄送机关)
-          "body_rev", "drafter_name", "main_to", "cc_to"}
+          "body_rev", "drafter_name", "main_to", "cc_to", "content_version", "content_device"}
 
 
 def tr(text: str) -> str:

@@ -33,7 +33,8 @@ issuer_mark, signers, signed_off_on, main_to / cc_to = unit ids, main_to_names /
 attachments [{name, attachment_id, size}], issuer_name, date, note, printer, print_date,
 countersign_departments, co_issuing_units). Server-owned (never set by a client): state,
 doc_number, holder_ids, flow_step, flow_status, due_at, receipts, reader_ids, read_ids,
-body_rev, voided_numbers, sealed_attachment_id, source_id, sender_unit_id, recipient_unit_id.
+body_rev, voided_numbers, sealed_attachment_id, source_id, sender_unit_id, recipient_unit_id,
+content_version, content_device.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ SERVER_FIELDS = (
     "state", "doc_number", "holder_ids", "flow_step", "flow_status", "due_at", "receipts",
     "reader_ids", "read_ids", "body_rev", "voided_numbers", "sealed_attachment_id", "source_id",
     "sender_unit_id", "recipient_unit_id", "signed_off_on", "audience_users", "audience_roles",
+    "content_version", "content_device",
 )
 
 

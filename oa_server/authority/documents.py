@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from oa_server.authority import Authority, Ruling, register
+from oa_server.authority.content import content_unmoved, stamp_content
 from oa_server.authority.context import Ctx
 from oa_server.authority.documents_rules import (
     DOCUMENTS,
@@ -65,6 +66,7 @@ class Documents(Authority):
         out = {k: v for k, v in payload.items() if k not in SERVER_FIELDS}
         out.update(direction="outgoing", state="draft", drafter_id=ctx.user_id, body_rev=0,
                    created_at=iso(ctx.now), doc_number=None, holder_ids=[], receipts={})
+        stamp_content(ctx, out, None)
         return Ruling.accept(out)
 
     def _edit(self, ctx: Ctx, payload: dict[str, Any], current: dict[str, Any]) -> Ruling:
@@ -87,12 +89,21 @@ class Documents(Authority):
             # the body moves by revisions once it runs; and an upsert queued before a revision
             # the server already took carries the older text: keep the newer one
             out["body"] = current.get("body", "")
-            for key in ("audience_units",):
-                out[key] = current.get(key) or []
+        if not draft:
+            out["audience_units"] = current.get("audience_units") or []  # the flow's to set
         problem = element_problem(ctx, out)
         if problem is not None:
             return _reject(problem)
+        stamp_content(ctx, out, current)
         return Ruling.accept(out)
+
+    def rebase(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any]) -> bool:
+        """An edit made before the document last moved still applies when nobody else wrote
+        its elements since: flow events, read marks and receipts move only server fields, and
+        a body revision moves the body, which `_edit` keeps when the edit carries an older
+        one. (The desk's own 修改正文 goes before its next edit of the elements, and may go
+        in the batch before it: that edit is then made on the moved document.)"""
+        return op.kind == "upsert" and content_unmoved(ctx, payload, current)
 
 
     @staticmethod

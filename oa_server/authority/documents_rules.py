@@ -12,6 +12,7 @@ from oa_client.domain.document import parse_document, problems
 from oa_client.domain.workflow import DEFAULT_FLOWS_DIR, FlowDefinition, read_definition
 from oa_client.domain.workflow.model import BEIJING
 from oa_client.errors import ValidationError
+from oa_server.authority.content import CONTENT_FIELDS
 from oa_server.authority.context import Ctx
 from oa_server.i18n import _
 from oa_server.models import Department
@@ -28,6 +29,7 @@ SERVER_FIELDS = (
     "sender_unit_id", "sender_name", "recipient_unit_id", "signed_off_on", "signers",
     "signed_body_rev", "audience_users", "audience_roles", "numbered_at", "sealed_at",
     "dispatched_at", "chased", "drafter_id", "direction", "created_at", "seal_note",
+    *CONTENT_FIELDS,
 )
 FINAL_STATES = ("dispatched", "archived", "refused")
 

@@ -36,6 +36,7 @@ from oa_client.domain.meetings_records import (
 )
 from oa_client.errors import ValidationError
 from oa_server.authority import Authority, Ruling, register
+from oa_server.authority.content import content_unmoved, stamp_content
 from oa_server.authority.context import Ctx
 from oa_server.i18n import _
 from sync.protocol import Op
@@ -281,17 +282,8 @@ class MeetingsAuthority(Authority):
     def rebase(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any]) -> bool:
         """A change made before the latest replies (回执) or approval still applies: those move
         only server fields, which `_stamp` keeps. So does one made on the desk whose own
-        change is the latest (its ops arrive in order: it was made on top of that one, even
-        if the desk has not pulled it back yet). Another desk's write of the meeting since
-        (its `content_version` moved on) stays a conflict."""
-        seen = payload.get("content_version")
-        if op.kind != "upsert" or not isinstance(seen, int) or seen < 1:
-            return False
-        latest = current.get("content_version")
-        if seen == latest:
-            return True
-        return (ctx.device_id is not None and current.get("content_device") == ctx.device_id
-                and isinstance(latest, int) and seen < latest)
+        change is the latest. Another desk's write of the meeting since stays a conflict."""
+        return op.kind == "upsert" and content_unmoved(ctx, payload, current)
 
     def effects(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
                 ) -> None:
@@ -343,8 +335,7 @@ class MeetingsAuthority(Authority):
         out["organiser_id"] = organiser
         out["organiser_name"] = _name(ctx, organiser)
         # every write of the organiser's counts; replies and approvals leave it as it is
-        out["content_version"] = int(kept.get("content_version") or 0) + 1
-        out["content_device"] = ctx.device_id
+        stamp_content(ctx, out, kept)
         out["title"] = meeting.subject
         out["starts_at"], out["ends_at"] = utc_text(meeting.starts_at), utc_text(meeting.ends_at)
         out["tentative"] = False
