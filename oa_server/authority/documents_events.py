@@ -12,6 +12,7 @@ from typing import Any
 
 from oa_client.domain.workflow import Event, FlowDefinition, FlowState, OrgResolver, Workflow
 from oa_server.authority import Ruling, register
+from oa_server.authority.content import stamp_content
 from oa_server.authority.context import Ctx
 from oa_server.authority.documents_exchange import (
     BEFORE_NUMBER,
@@ -228,6 +229,8 @@ class DocumentEvents(FlowEvents):
                             signed_body_rev=int(data.get("body_rev") or 0))
                 if not data.get("date") or str(data["date"]) < data["signed_off_on"]:
                     data["date"] = data["signed_off_on"]  # 成文日期: the day the leader signed
+                    # an element the desks edit: an edit made before this one is a conflict
+                    stamp_content(ctx, data, data)
                 if user is not None:
                     data["signers"] = [user.name]
             if action == "approve" and step == "number":

@@ -56,6 +56,8 @@ def sign_off(d: dict[str, Desk], doc_id: str) -> None:
     rec = director.doc(doc_id)
     assert rec["state"] == "recheck" and rec["signers"] == ["梁海涛"] and rec["signed_off_on"]
     assert rec["date"] == rec["signed_off_on"]  # 成文日期
+    # the date is an element the desks edit: an edit made before 签发 is now a conflict
+    assert rec["content_device"] == mayor.client.transport.device_id
     director.act(doc_id, "approve", "recheck", opinion="复核无误。")
 
 
