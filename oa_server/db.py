@@ -22,6 +22,10 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
+#: page cache of each server SQLite connection (KiB); a pool keeps at most five
+SQLITE_CACHE_KIB = 32 * 1024
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for `url`; SQL parameters never appear in error messages or logs."""
     if is_sqlite(url):
@@ -33,6 +37,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             echo=echo,
             hide_parameters=True,
             connect_args={"check_same_thread": False, "timeout": 30},
+            # the connection used last goes out next: its page cache still holds what the
+            # last requests touched (another connection's write empties a cache anyway)
+            pool_use_lifo=True,
         )
         _serialise_sqlite_writers(engine)
         return engine
@@ -49,6 +56,9 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # room for a push's working set (a page per changed record, and their indexes);
+        # SQLite's default of 2 MB is about 500 pages
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
