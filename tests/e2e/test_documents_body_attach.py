@@ -52,20 +52,20 @@ def test_an_element_edit_after_the_desks_own_body_revision_applies_in_the_next_b
     assert (clerk.doc(doc_id)["body"], clerk.doc(doc_id)["title"]) == (NEW_BODY, title)
 
 
-def _laptop(server, tmp_path) -> Desk:
-    """The same 拟稿人 on a second device."""
+def _draft_on_two_devices(server, tmp_path, desks) -> tuple[Desk, Desk, str]:
+    """A synced draft of the 拟稿人, who also works on it from a second device."""
+    clerk = desks[CLERK]
+    doc_id, _ = docs.compose(clerk.store, me=clerk.me, fields=request_fields(clerk))
+    clerk.sync()
     laptop = Desk(make_client(server, tmp_path, CLERK, name="clerk-laptop"))
     fetch_org(laptop.store, laptop.client.transport)
     laptop.sync()
-    return laptop
+    return clerk, laptop, doc_id
 
 
 def test_an_edit_after_another_devices_body_revision_keeps_that_body_and_applies_the_rest(
         server, tmp_path, desks):
-    clerk = desks[CLERK]
-    doc_id, _ = docs.compose(clerk.store, me=clerk.me, fields=request_fields(clerk))
-    clerk.sync()
-    laptop = _laptop(server, tmp_path)
+    clerk, laptop, doc_id = _draft_on_two_devices(server, tmp_path, desks)
     docs.save_body(laptop.store, me=laptop.me, doc_id=doc_id, body=NEW_BODY)
     laptop.sync()
     # the desk, not yet synced, changes the title and shares the draft with the city
@@ -84,10 +84,7 @@ def test_an_edit_after_another_devices_body_revision_keeps_that_body_and_applies
 
 def test_an_edit_after_another_devices_edit_of_the_elements_stays_a_conflict(
         server, tmp_path, desks):
-    clerk = desks[CLERK]
-    doc_id, _ = docs.compose(clerk.store, me=clerk.me, fields=request_fields(clerk))
-    clerk.sync()
-    laptop = _laptop(server, tmp_path)
+    clerk, laptop, doc_id = _draft_on_two_devices(server, tmp_path, desks)
     docs.update_draft(laptop.store, me=laptop.me, doc_id=doc_id,
                       fields={**request_fields(laptop), "title": "笔记本上改的标题的请示"})
     laptop.sync()

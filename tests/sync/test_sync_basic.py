@@ -39,6 +39,15 @@ def colleague_agrees(a, server, tmp_path, doc_id: str, title: str) -> None:
     b.close()
 
 
+def desk_with_drafts(server, tmp_path, prefix: str, n: int):
+    """A desk that sends two ops a batch, with new drafts `{prefix}-0` … in its outbox."""
+    a = make_client(server, tmp_path, DRAFTER)
+    a.engine.batch = 2
+    for i in range(n):
+        svc.save(a.store, "documents", doc(f"公文{i}", id=f"{prefix}-{i}"))
+    return a
+
+
 def test_offline_write_reaches_a_colleague(server, tmp_path):
     a = make_client(server, tmp_path, DRAFTER)
     b = make_client(server, tmp_path, CHIEF)
@@ -435,10 +444,7 @@ def test_a_bulk_pull_into_an_empty_table_rebuilds_its_indexes_even_when_it_fails
 def test_batches_overlap_yet_a_records_ops_stay_in_order(server, tmp_path):
     """While one batch's results are stored, the next is on the wire: it never carries a
     record of the batch before it, whose later edits wait for the new revision."""
-    a = make_client(server, tmp_path, DRAFTER)
-    a.engine.batch = 2
-    for i in range(5):
-        svc.save(a.store, "documents", doc(f"公文{i}", id=f"doc-pipe-{i}"))
+    a = desk_with_drafts(server, tmp_path, "doc-pipe", 5)
     for n in (2, 3):
         for i in (0, 3, 4):
             rec = a.store.records.get("documents", f"doc-pipe-{i}")
@@ -454,10 +460,7 @@ def test_batches_overlap_yet_a_records_ops_stay_in_order(server, tmp_path):
 
 
 def test_a_cancelled_push_keeps_the_answers_it_received(server, tmp_path):
-    a = make_client(server, tmp_path, DRAFTER)
-    a.engine.batch = 2
-    for i in range(5):
-        svc.save(a.store, "documents", doc(f"公文{i}", id=f"doc-stop-{i}"))
+    a = desk_with_drafts(server, tmp_path, "doc-stop", 5)
     cancel, calls, push = threading.Event(), [], a.transport.push
 
     def stop_after_first(ops):
@@ -486,10 +489,7 @@ def test_an_edit_made_while_its_record_is_on_the_wire_goes_next_on_the_new_revis
         server, tmp_path):
     """The batch after the one on the wire is chosen early (while the server works): an edit
     saved meanwhile waits for its record's answer and goes on the revision it brings."""
-    a = make_client(server, tmp_path, DRAFTER)
-    a.engine.batch = 2
-    for i in range(4):
-        svc.save(a.store, "documents", doc(f"公文{i}", id=f"doc-live-{i}"))
+    a = desk_with_drafts(server, tmp_path, "doc-live", 4)
     sent, push = [], a.transport.push
 
     def edit_while_sending(ops):
@@ -509,10 +509,7 @@ def test_an_edit_made_while_its_record_is_on_the_wire_goes_next_on_the_new_revis
 
 
 def test_a_failed_batch_keeps_what_the_batches_before_it_stored(server, tmp_path):
-    a = make_client(server, tmp_path, DRAFTER)
-    a.engine.batch = 2
-    for i in range(4):
-        svc.save(a.store, "documents", doc(f"公文{i}", id=f"doc-cut-{i}"))
+    a = desk_with_drafts(server, tmp_path, "doc-cut", 4)
     calls, push = [], a.transport.push
 
     def cut_on_second(ops):
