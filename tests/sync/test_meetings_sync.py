@@ -1,6 +1,7 @@
 """Meetings at the sync layer: overlapping bookings inside one pushed batch (the second is
 judged against the first, under the same lock), a resent op gets its stored answer, a series
-with one sitting in a closed period is refused naming that sitting."""
+with one sitting in a closed period is refused naming that sitting; the organiser's change
+is not a conflict with replies made meanwhile, nor with the desk's own earlier change."""
 
 from __future__ import annotations
 
@@ -138,5 +139,42 @@ def test_a_second_change_from_the_desk_that_made_the_first_is_not_a_conflict(ser
     rec = admin.store.records.get("meetings", meeting_id)
     assert rec["agenda"] == ["通报建设进展", "部署下一阶段任务"]
     assert rec["rsvp"][chief_id] == "declined"
+    admin.close()
+    chief.close()
+
+
+def test_a_change_of_a_meeting_the_desk_booked_and_never_pulled_back_is_not_a_conflict(
+        server, tmp_path):
+    """Booked and pushed, not yet pulled back (the desk's copy has no content version): a
+    reply moves the meeting on the server; the organiser's change made on top still goes."""
+    from oa_client.services import meetings as mtg
+    from oa_client.services import meetings_replies as rsvp
+    from sync.engine import SyncReport
+
+    server.clock.now = MONDAY - timedelta(days=3)
+    admin = make_client(server, tmp_path, "xiefang")
+    chief = make_client(server, tmp_path, "zhengxiaoyan")
+    svc.save(admin.store, "rooms", {"id": "r-2", "name": "第二会议室", "capacity": 10})
+    admin.engine.sync()
+    chief_id, organiser = str(chief.transport.user["id"]), str(admin.transport.user["id"])
+    start = MONDAY + timedelta(hours=3)
+    booked = mtg.book(admin.store, user_id=organiser, user_name="谢芳", now=server.clock.now,
+                      meeting=Meeting(subject="营商环境优化专题会", starts_at=start,
+                                      ends_at=start + timedelta(hours=1), room_id="r-2",
+                                      attendees=(Attendee(id=chief_id, name="郑晓燕"),)))
+    pushed = SyncReport()
+    admin.engine.push(pushed)  # pushed; the pull that would bring it back never happens
+    assert pushed.applied == 1
+    assert "content_version" not in admin.store.records.get("meetings", booked.meeting_id)
+    chief.engine.sync()
+    rsvp.reply(chief.store, meeting_id=booked.meeting_id, attendee_id=chief_id, user_id=chief_id,
+               answer="attend", now=server.clock.now)
+    assert chief.engine.sync().applied == 1
+    mtg.change(admin.store, meeting_id=booked.meeting_id, user_id=organiser,
+               now=server.clock.now, agenda=("研究优化措施",))
+    report = admin.engine.sync()
+    assert (report.applied, report.conflicts) == (1, 0)
+    rec = admin.store.records.get("meetings", booked.meeting_id)
+    assert rec["agenda"] == ["研究优化措施"] and rec["rsvp"][chief_id] == "accepted"
     admin.close()
     chief.close()
