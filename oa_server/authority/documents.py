@@ -105,7 +105,6 @@ class Documents(Authority):
         in the batch before it: that edit is then made on the moved document.)"""
         return op.kind == "upsert" and content_unmoved(ctx, payload, current)
 
-
     @staticmethod
     def _only_submitted(ctx: Ctx, doc_id: str, drafter: str) -> bool:
         """True when nobody but the drafter has acted yet (送审 only): an edit the drafter made
