@@ -247,8 +247,8 @@ class SyncEngine:
 
     def _next_batch(self, in_flight: list[dict]) -> tuple[list[dict], bool]:
         """The next ops to send, in outbox order, and whether the batch stopped at an op
-        whose record is in flight (in this batch, or in the one whose answers are being
-        stored): that op needs the revision the answer brings, and nothing after it may
+        whose record is in flight (in the batch on the wire, `in_flight`, or earlier in this
+        one): that op needs the revision the answer brings, and nothing after it may
         overtake it (a 正文修订 sent before the held edit of its document would move the
         document on the server and turn the desk's own edit into a conflict)."""
         busy = {(op["entity"], op["entity_id"]) for op in in_flight}
@@ -298,7 +298,7 @@ class SyncEngine:
         def finish_job() -> _Prepared:
             nonlocal job, done
             if job is None:
-                return _Prepared([], False, None)
+                return self._prepare(None)
             future, stored = job
             job = None
             following = future.result()
