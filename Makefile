@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export QT_QPA_PLATFORM ?=
 SOAK ?=
 
-.PHONY: run test setup lint translations bench clean
+.PHONY: run test setup lint translations lock bench clean
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -23,6 +23,13 @@ lint: setup
 
 translations: setup
 	$(PY) -m oa_client.i18n_compile
+
+# Refresh requirements.lock from setup.cfg's ranges (the newest releases they allow), with the
+# pinned uv in its own venv; commit the lock together with the setup.cfg change.
+lock:
+	@[ -x build/lock-tool/bin/uv ] || { python3 -m venv build/lock-tool && \
+	  build/lock-tool/bin/python -m pip install -q --require-hashes -r scripts/lock-tool.txt; }
+	build/lock-tool/bin/python scripts/lock.py
 
 test: setup
 	$(PY) -m ruff check .

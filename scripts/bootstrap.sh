@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything `make run` / `make test` need on a fresh Debian 12 box:
-# system packages (installed when missing and we are root), a .venv, the project.
+# system packages (installed when missing and we are root), a .venv with the locked
+# dependencies (requirements.lock), the project, the compiled translations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,16 +44,28 @@ if ((${#missing[@]})); then
   fi
 fi
 
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "需要 Python 3.11 或更高版本 / Python 3.11+ is needed: $("$PY" --version 2>&1)" >&2
+  exit 1
+fi
+
 if [[ ! -x .venv/bin/python ]]; then
   echo "创建虚拟环境 .venv / creating .venv"
   "$PY" -m venv .venv
 fi
 
 stamp=.venv/.oa-setup-stamp
-want=$(cat setup.cfg pyproject.toml | sha256sum | cut -d' ' -f1)
+want=$(cat requirements.lock setup.cfg pyproject.toml | sha256sum | cut -d' ' -f1)
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
-  echo "安装 Python 依赖 / installing Python dependencies"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[server,postgres,test]"
+  # Exactly the versions (and files, by hash) in requirements.lock, whatever PyPI holds today;
+  # then the project itself, built with the locked setuptools.
+  echo "安装 Python 依赖（requirements.lock）/ installing Python dependencies from requirements.lock"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
+    -r requirements.lock
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
+    -e .
   echo "$want" > "$stamp"
 fi
+
+# Compiled catalogs (.mo) are build output, made from the .po files on every set-up.
+.venv/bin/python -m oa_client.i18n_compile
