@@ -1,4 +1,5 @@
-"""Compile the gettext catalogs (.po → .mo) under resources/translations; `make translations`."""
+"""Compile the gettext catalogs (.po → .mo) under resources/translations: build output made by
+set-up (scripts/bootstrap.sh), `make translations` and the installer builds, never committed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from oa_client.i18n import TRANSLATIONS_DIR
 
 
 def compile_catalog(po_path: Path) -> bytes:
-    """Return the .mo bytes for one .po catalog (uses Babel, a dev dependency)."""
+    """Return the .mo bytes for one .po catalog (uses Babel, installed from the lock by set-up)."""
     import datetime
     import io
 
@@ -27,13 +28,16 @@ def compile_catalog(po_path: Path) -> bytes:
 
 
 def main() -> int:
-    """Compile every catalog; print what was written."""
+    """Compile every catalog whose .mo is missing or differs; say how many were written."""
+    written = 0
     for po in sorted(TRANSLATIONS_DIR.glob("*/LC_MESSAGES/*.po")):
         mo = po.with_suffix(".mo")
         data = compile_catalog(po)
         if not mo.exists() or mo.read_bytes() != data:
             mo.write_bytes(data)
-            print(f"wrote {mo.relative_to(TRANSLATIONS_DIR.parent.parent)}")
+            written += 1
+    if written:
+        print(f"编译翻译目录 {written} 个 / compiled {written} translation catalogs")
     return 0
 
 

@@ -1,15 +1,11 @@
-"""House rules from DESIGN §1 checked on the source: the import table and translations."""
+"""House rules from DESIGN §1 checked on the source: the import table (translations:
+test_translations.py)."""
 
 from __future__ import annotations
 
 import ast
 import sys
 from pathlib import Path
-
-import pytest
-
-from oa_client.i18n import TRANSLATIONS_DIR
-from oa_client.i18n_compile import compile_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("oa_client", "ui", "sync", "docs_exchange", "oa_server", "bench")
@@ -126,67 +122,3 @@ def test_import_checker_catches_a_breach(tmp_path: Path) -> None:
     assert _breach("oa_server.app", ROOT, "sync.protocol") is None
     assert _breach("ui.main_window", ROOT, "oa_server.app")
     assert _breach("ui.qt", ROOT, "PySide6.QtWidgets") is None
-
-
-def _translatable_literals() -> dict[str, str]:
-    found: dict[str, str] = {}
-    for path in _sources():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id in ("_", "N_")
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
-            ):
-                found.setdefault(node.args[0].value, f"{path.relative_to(ROOT)}:{node.lineno}")
-    return found
-
-
-def _catalog(language: str) -> dict[str, str]:
-    from babel.messages.pofile import read_po
-
-    messages: dict[str, str] = {}
-    for po in sorted((TRANSLATIONS_DIR / language / "LC_MESSAGES").glob("*.po")):
-        with po.open("rb") as f:
-            for message in read_po(f):
-                if message.id and isinstance(message.id, str):
-                    messages[message.id] = message.string
-    return messages
-
-
-def test_every_user_facing_string_has_an_english_translation() -> None:
-    catalog = _catalog("en")
-    missing = [
-        f"{where}: {text!r}"
-        for text, where in sorted(_translatable_literals().items(), key=lambda kv: kv[1])
-        if not catalog.get(text)
-    ]
-    assert not missing, "add these to resources/translations/en/LC_MESSAGES/*.po:\n" + "\n".join(
-        missing
-    )
-
-
-@pytest.mark.parametrize(
-    "po", sorted(TRANSLATIONS_DIR.glob("*/LC_MESSAGES/*.po")), ids=lambda p: p.parent.parent.name + "/" + p.name
-)
-def test_compiled_catalogs_are_current(po: Path) -> None:
-    mo = po.with_suffix(".mo")
-    assert mo.exists() and mo.read_bytes() == compile_catalog(po), (
-        f"{mo} is stale: run `make translations`"
-    )
-
-
-def test_language_switch_translates_errors() -> None:
-    from oa_client import i18n
-    from oa_client.i18n import _
-
-    try:
-        i18n.set_language("en")
-        assert _("数据库密钥不可用") != "数据库密钥不可用"
-        i18n.set_language("zh_CN")
-        assert _("数据库密钥不可用") == "数据库密钥不可用"
-    finally:
-        i18n.set_language("zh_CN")
