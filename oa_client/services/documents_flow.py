@@ -103,13 +103,15 @@ def event_of(record: dict[str, Any]) -> Event:
 
 
 def event_records(store: LocalStore, doc_id: str) -> list[dict[str, Any]]:
-    """Every local event record of a document: server-taken ones in revision order, then our
-    pending ones in the order we made them."""
+    """Every local event record of a document: server-taken ones in the server's order (those
+    answered but not yet pulled last), then our pending ones in the order we made them."""
     rows = store.records.list("document_events", where={"document_id": doc_id},
                               order_by="created_at", limit=10_000)
-    # the server's order is `seq` (a child's revision moves when the document's audience does)
+    # the server's order is `seq` (a child's revision moves when the document's audience does);
+    # an event the server took but we have not pulled yet has its revision, not yet its seq:
+    # it is newer than every pulled one (as in requests' timeline)
     taken = sorted((r for r in rows if int(r.get("rev") or 0) > 0),
-                   key=lambda r: (int(r.get("seq") or 0), int(r["rev"])))
+                   key=lambda r: (not r.get("seq"), int(r.get("seq") or 0), int(r["rev"])))
     pending = [r for r in rows if int(r.get("rev") or 0) <= 0]
     for r in pending:
         r.setdefault("status", "pending")

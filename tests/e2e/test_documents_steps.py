@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from oa_client.services import documents as docs
+from sync.engine import SyncReport
 from tests.e2e.test_documents_flow import (
     CITY_CLERK,
     CITY_DIRECTOR,
@@ -167,3 +168,27 @@ def test_urge_and_reassign(desks):
         ("催办", "加急件，请尽快核稿。"), ("转办", "请朱副镇长代为核稿。")]
     deputy.act(doc_id, "approve", "review")
     assert deputy.doc(doc_id)["state"] == "sign_off"
+
+
+def test_an_action_the_server_took_but_not_yet_pulled_keeps_its_place(desks):
+    # Between a push's answer and the pull that follows it, the answered event has its server
+    # revision but not yet its place (seq): the flow must still count it last, so the window
+    # never shows the step as open again (the action bar offered 同意 after 签发).
+    clerk, director, mayor = desks[CLERK], desks[DIRECTOR], desks[MAYOR]
+    doc_id, _ = docs.compose(clerk.store, me=clerk.me, fields=request_fields(clerk))
+    clerk.act(doc_id, "submit", "draft")
+    director.sync()
+    director.act(doc_id, "approve", "review")
+    mayor.sync()
+    docs.act(mayor.store, me=mayor.me, doc_id=doc_id, action="approve", step="sign_off",
+             opinion="同意。")
+    report = SyncReport()
+    mayor.client.engine.push(report)  # answered; the pull has not run
+    assert report.applied == 1
+    view = mayor.view(doc_id)
+    assert view.state == "recheck" and not view.can("approve")
+    assert (view.timeline[-1].actor_name, view.timeline[-1].step) == ("梁海涛", "sign_off")
+    assert view.timeline[-1].outcome == "pending"  # the server's copy is not pulled yet
+    mayor.sync()
+    view = mayor.view(doc_id)
+    assert view.state == "recheck" and view.timeline[-1].outcome == "accepted"

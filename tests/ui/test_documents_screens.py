@@ -149,8 +149,10 @@ def test_leader_walks_lists_filters_and_signs_off_in_the_document_window(
     assert w.opened.signatures[mine.event_id][0] == "strokes"
     assert w.opinion.toPlainText() == "" and w.signature is None
     # the change syncs; the server takes it; 待办 empties, 已办/在办 shows it
-    qtbot.waitUntil(lambda: w.view is not None and w.view.timeline[-1].outcome == "accepted",
-                    timeout=WAIT)
+    # wait for the window to show *my* event as the server took it (pulled), not any accepted one
+    qtbot.waitUntil(lambda: any(e.event_id == mine.event_id and e.outcome == "accepted"
+                                for e in w.view.timeline), timeout=WAIT)
+    assert w.view.timeline[-1].event_id == mine.event_id
     assert "approve" not in w.action_buttons and "复核" in w.status.text()
     _wait_list(qtbot, page, 0)
     page.tabs.setCurrentIndex(1)  # 在办: I acted, the flow goes on
