@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 STARTED = time.perf_counter()
@@ -80,6 +81,8 @@ def demo_user_list() -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     """Start the desktop client."""
+    if not sys.warnoptions:  # users read our messages, not the libraries' deprecation notices
+        warnings.simplefilter("ignore")
     args = parse_args(argv)
     from oa_client.logsetup import setup_logging
     from oa_client.store.profile import default_profiles_dir

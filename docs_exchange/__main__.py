@@ -10,9 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 
-from docs_exchange import cli_verify
+if not sys.warnoptions:  # users read our messages, not the libraries' deprecation notices
+    warnings.simplefilter("ignore")
+
+from docs_exchange import cli_verify  # (pyhanko warns on import: after the filter)
 from docs_exchange.model import FORMATS, validate_document
 from oa_client.errors import OAError
 from oa_client.i18n import _

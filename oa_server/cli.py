@@ -8,6 +8,7 @@ import os
 import secrets
 import string
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,8 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
 
     ctx.migrate()
     os.environ.update(ctx.settings.to_env())
+    if not sys.warnoptions:  # worker processes start afresh: keep library notices out of them too
+        os.environ.setdefault("PYTHONWARNINGS", "ignore")
     _out(_("OA 服务器启动：http://{host}:{port}/docs").format(host=args.host, port=args.port))
     uvicorn.run(
         "oa_server.main:create_app",
@@ -481,6 +484,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `oa-server`; returns the exit status."""
+    if not sys.warnoptions:  # operators read our messages, not the libraries' deprecation notices
+        warnings.simplefilter("ignore")
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env(data_dir=args.data_dir, database_url=args.database_url)

@@ -109,6 +109,7 @@ def test_python_m_docs_exchange_verify(files) -> None:
     )
     assert good.returncode == 0, good.stderr
     assert "通过" in good.stdout
+    assert "Warning" not in good.stderr  # no library notices (pyhanko's DSA deprecation)
     bad = subprocess.run(
         [sys.executable, "-m", "docs_exchange", "verify", str(files["tampered"]), "--trust", str(files["ca"])],
         cwd=ROOT, capture_output=True, text=True, timeout=60, env=env,
