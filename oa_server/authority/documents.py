@@ -171,13 +171,16 @@ class Delegations(Authority):
 
     def check(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
               ) -> Ruling:
-        """The principal is always the asking user; the delegate must be able to act."""
+        """The principal is always the asking user (a 委托 naming someone else is refused,
+        nothing stored); the delegate must be able to act."""
         if op.kind == "delete":
             if current is not None and current.get("principal_id") != ctx.user_id:
                 return Ruling.reject("not_allowed", _("只能撤销本人的委托"))
             return Ruling.accept(payload)
         if current is not None and current.get("principal_id") != ctx.user_id:
             return Ruling.reject("not_allowed", _("只能修改本人的委托"))
+        if payload.get("principal_id") not in (None, "", ctx.user_id):
+            return Ruling.reject("not_allowed", _("只能委托本人的职责，不能替他人设立委托"))
         delegate = ctx.org.active_user(payload.get("delegate_id"))
         if delegate is None or str(delegate.id) == ctx.user_id:
             return Ruling.reject("validation", _("请选择受委托人（不能是本人）"))

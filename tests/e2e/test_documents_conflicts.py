@@ -6,12 +6,15 @@ a reason, 委托 for someone else, 重发/催收."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select
 
 from oa_client.errors import PermissionDenied, ValidationError
 from oa_client.services import documents as docs
+from oa_server.sync_models import SyncRecord
 from sync.org import fetch_org
 from tests.e2e.conftest import Desk
 from tests.e2e.test_documents_flow import (
@@ -82,7 +85,7 @@ def test_bad_elements_are_refused_by_client_and_server(desks):
     assert (rec["doc_number"], rec["state"], rec["holder_ids"]) == (None, "draft", [])
 
 
-def test_not_allowed_and_empty_return_refused_by_client_and_server(desks):
+def test_not_allowed_and_empty_return_refused_by_client_and_server(desks, server):
     clerk, doc_id = _submitted(desks)
     mayor, director = desks[MAYOR], desks[DIRECTOR]
     mayor.sync()
@@ -110,14 +113,19 @@ def test_not_allowed_and_empty_return_refused_by_client_and_server(desks):
     view = clerk.view(doc_id)
     assert view.state == "draft" and view.can("submit")
     assert view.timeline[-1].opinion == "请补充受灾数据。" and view.timeline[-1].action == "return"
-    # 委托 for someone else's duties is refused by the server
+    # 委托 for someone else's duties is refused by the server, saying why, and nothing is stored
     forged = _push(director, "delegations", {"principal_id": mayor.id, "delegate_id": clerk.id,
                                              "start": "2026-01-01", "end": "2026-12-31"},
                    rid="forged-deleg")
-    assert forged.status == "applied"
-    director.sync()
-    own = director.store.records.get("delegations", "forged-deleg")
-    assert own["principal_id"] == director.id  # the server made it his own, not the mayor's
+    assert (forged.status, forged.code) == ("rejected", "not_allowed")
+    assert "不能替他人设立委托" in forged.message
+    with server.app.state.sessionmaker() as session:
+        stored = session.scalars(select(SyncRecord).where(SyncRecord.collection == "delegations")).all()
+    assert [r.id for r in stored if json.loads(r.data).get("principal_id") == mayor.id] == []
+    assert "forged-deleg" not in [r.id for r in stored]
+    for desk in (director, clerk, mayor):  # the pusher, the would-be delegate, the principal
+        desk.sync()
+        assert [d["id"] for d in desk.store.records.list("delegations")] == [], desk.id
 
 
 def test_two_officials_on_one_step_one_wins_the_other_is_kept_and_shown(desks):

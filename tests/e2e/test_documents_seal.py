@@ -26,14 +26,21 @@ def test_sealed_pdf_verifies_and_travels_with_dispatch(desks):
     sign_off(desks, doc_id)
     clerk.sync()
     clerk.act(doc_id, "approve", "number")
-    with pytest.raises(SyncError):  # not before the 用印 step
+    with pytest.raises(SyncError) as early:  # not before the 用印 step
         docs.request_seal(clerk.client.transport, doc_id=doc_id)
+    err = early.value
+    assert (err.kind, err.status, err.code) == ("invalid", 422, "validation")
+    assert err.body["field"] == "state" and "尚未完成用印环节" in err.message
     clerk.act(doc_id, "approve", "seal")
     director = desks[DIRECTOR]  # sees the document, holds no seal
     director.sync()
-    with pytest.raises(SyncError) as err:
+    with pytest.raises(SyncError) as refused:
         docs.request_seal(director.client.transport, doc_id=doc_id)
-    assert "印章管理员" in str(err.value) or err.value.kind in ("forbidden", "server")
+    err = refused.value
+    assert (err.kind, err.status, err.code) == ("forbidden", 403, "forbidden")
+    assert "只有本单位的印章管理员" in err.message
+    director.sync()
+    assert director.doc(doc_id).get("sealed_attachment_id") is None  # neither refusal sealed it
     sealed = docs.request_seal(clerk.client.transport, doc_id=doc_id)
     again = docs.request_seal(clerk.client.transport, doc_id=doc_id)
     assert again["attachment_id"] == sealed["attachment_id"]  # sealed once

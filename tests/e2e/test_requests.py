@@ -97,13 +97,15 @@ def _entry(client, code: str) -> rq.CatalogueEntry:
     return next(e for e in rq.catalogue(client.store) if e.item.code == code)
 
 
-def _carry(desk: Desk, request_id: str, *, limit: int = 12) -> list[tuple[str, str]]:
-    """Approve step after step as whoever holds it; the (step, approver login) visited."""
-    applicant = desk(APPLICANT)
+def _carry(desk: Desk, request_id: str, *, limit: int = 12, watcher: str = APPLICANT
+           ) -> list[tuple[str, str]]:
+    """Approve step after step as whoever holds it, `watcher`'s desk syncing along to see who
+    that is (another than the applicant's leaves hers offline); the (step, login) visited."""
+    watching = desk(watcher)
     visited: list[tuple[str, str]] = []
     for _i in range(limit):
-        applicant.engine.sync()
-        rec = applicant.store.records.get("requests", request_id)
+        watching.engine.sync()
+        rec = watching.store.records.get("requests", request_id)
         if rec["state"] in ("approved", "rejected"):
             return visited
         holder = desk.login_of(rec["approver_ids"][0])
@@ -330,20 +332,28 @@ def test_an_approver_who_left_is_replaced_and_it_is_logged(desk: Desk, live: Liv
 def test_an_offline_edit_after_the_server_approved_is_a_visible_conflict(desk: Desk):
     _e, rid = _submitted(desk, "OVERTIME")
     applicant = desk(APPLICANT)
-    _carry(desk, rid)  # approved on the server (the applicant's desk synced along the way)
-    rec = applicant.store.records.get("requests", rid)
-    assert rec["state"] == "approved"
-    # the applicant edits a copy taken before the approval, offline
-    stale = {**rec, "rev": 1, "form": {**rec["form"], "hours": "8"}}
-    applicant.store.records.write("requests", [stale], ops=[__import__("oa_client.store.records", fromlist=["Op"]).Op(
-        kind="upsert", entity="requests", entity_id=rid, payload={k: v for k, v in stale.items()
-                                                                  if k not in ("id", "rev", "deleted", "updated_at")},
-        base_rev=1)])
+    held = applicant.store.records.get("requests", rid)
+    assert held["state"] == "submitted" and held["form"]["hours"] == "6.5"
+    # the applicant's desk goes offline; meanwhile the approvers carry it to the end on the server
+    visited = _carry(desk, rid, watcher="zhouli")
+    assert [step for step, _who in visited] == ["head", "hr"]
+    assert applicant.store.records.get("requests", rid)["state"] == "submitted"  # still offline
+    # offline, she corrects the hours on the copy her desk holds, through the 保存修改 service
+    rq.amend(applicant.store, rid, {**held["form"], "hours": "8"}, today=TODAY)
     report = applicant.engine.sync()
-    assert report.conflicts + report.rejected >= 1
-    mine = [c for c in open_conflicts(applicant.store) if c.entity_id == rid]
-    assert mine, "the edit must show as a conflict"
-    assert applicant.store.records.get("requests", rid)["state"] == "approved"
+    # her edit was made on a revision the server has moved past: a conflict (DESIGN §4: the
+    # server copy stays, hers is kept for her to decide), not a refusal of the edit itself
+    assert (report.conflicts, report.rejected) == (1, 0)
+    (mine,) = [c for c in open_conflicts(applicant.store) if c.entity_id == rid]
+    assert (mine.entity, mine.kind) == ("requests", "edit") and "已被他人修改" in mine.message
+    assert mine.local["form"]["hours"] == "8"  # what she typed is kept in the entry
+    assert mine.server["data"]["state"] == "approved"  # next to what the server holds
+    rec = applicant.store.records.get("requests", rid)
+    assert (rec["state"], rec["form"]["hours"]) == ("approved", "6.5")  # the server's copy
+    watcher = desk("zhouli")
+    watcher.engine.sync()
+    rec = watcher.store.records.get("requests", rid)
+    assert (rec["state"], rec["form"]["hours"]) == ("approved", "6.5")  # unchanged on the server
 
 
 def test_return_for_changes_reject_and_add_signer(desk: Desk):

@@ -333,10 +333,15 @@ def test_compose_saves_a_draft_then_sends_it_for_review(qtbot, tmp_path, file_ke
     form.main_to.setText("普宁市人民政府")
     form.cc_to.setText("不存在的单位")
     form.body.setPlainText("市人民政府：\n拟在宝镜院村增设防汛物资储备点一处。\n妥否，请批示。")
-    # a unit the directory does not know is refused, naming the element
+    # a unit the directory does not know is refused, naming the element, and nothing is saved
+    records = page.session.store.records
+    documents_before, outbox_before = records.count("documents"), records.outbox()
     form.request(submit=False)
     qtbot.waitUntil(lambda: "【抄送机关】" in form.problem.text(), timeout=WAIT)
-    assert "不存在的单位" in form.problem.text() and page.session.store.records.count("documents") >= 0
+    assert "不存在的单位" in form.problem.text() and form.doc_id is None
+    assert records.count("documents") == documents_before
+    assert not [d for d in records.list("documents", limit=1000) if d.get("title") == form.title.text()]
+    assert records.outbox() == outbox_before == []
     form.cc_to.setText("普宁市财政局")
     attachment = tmp_path / "储备点选址图.txt"
     attachment.write_text("宝镜院村委会旁空地，面积约200平方米。", encoding="utf-8")

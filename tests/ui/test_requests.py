@@ -182,8 +182,17 @@ def test_apply_approve_and_export(qtbot, tmp_path, file_keyring, demo_server):
     qtbot.waitUntil(lambda: out.exists() and "已导出" in page.status.text(), timeout=WAIT)
     sheet = openpyxl.load_workbook(out).active
     assert sheet["A2"].value == "事项" and sheet.max_row >= 4
-    assert page.stats_table.item(0, 0).text()
-    assert Qt.AlignmentFlag.AlignRight
+    # the item names read from the left, the counts and hours line up on the right
+    table = page.stats_table
+    assert table.columnCount() == 8 and table.item(0, 0).text()
+
+    def right(r: int, c: int) -> bool:
+        return bool(Qt.AlignmentFlag(table.item(r, c).textAlignment()) & Qt.AlignmentFlag.AlignRight)
+
+    for r in range(table.rowCount()):
+        assert not right(r, 0), table.item(r, 0).text()
+        assert all(right(r, c) for c in range(1, table.columnCount())), \
+            [(c, table.item(r, c).text(), table.item(r, c).textAlignment()) for c in range(1, table.columnCount())]
     close_main(qtbot, window)
 
 
