@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ui.shell import Shell
 
 STARTED = time.perf_counter()
 log = logging.getLogger("main")
@@ -26,8 +30,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Start the desktop client."""
+def main(argv: list[str] | None = None, *, on_shell: Callable[[Shell], None] | None = None) -> int:
+    """Start the desktop client; `on_shell` sees the shell before it starts (a tool's timers)."""
     args = parse_args(argv)
     from oa_client.logsetup import setup_logging
     from oa_client.store.profile import default_profiles_dir
@@ -72,10 +76,8 @@ def main(argv: list[str] | None = None) -> int:
 
         shell.sign_in_shown.connect(shoot)
         shell.main_shown.connect(shoot)
-    if os.environ.get("OA_BENCH_UI"):
-        from bench.ui import drive  # the UI benchmark's child: report timings, then quit
-
-        drive(shell)
+    if on_shell is not None:
+        on_shell(shell)
     shell.start()
     code = app.exec()
     if shell.window is not None:
