@@ -17,7 +17,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from oa_client.domain.meetings import TZ, Meeting, Room, validate_meeting
+from oa_client.domain.meetings import TZ, Meeting, Room
+from oa_client.domain.meetings_check import validate_meeting
 from oa_client.domain.meetings_conflicts import (
     Conflict,
     busy_intervals,
