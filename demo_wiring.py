@@ -43,13 +43,21 @@ def start_demo_server(data_dir: Path) -> EmbeddedServer:
     finally:
         engine.dispose()
     # a stable port keeps the demo profile (named after the server address) across runs
+    return EmbeddedServer(settings, port=preferred_port(DEMO_PORT)).start()
+
+
+def preferred_port(port: int) -> int | None:
+    """`port` when it can be listened on (also right after a previous run, while its old
+    connections linger in TIME_WAIT, as uvicorn binds with SO_REUSEADDR); None when another
+    program holds it, so the caller takes any free port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind(("127.0.0.1", DEMO_PORT))
-            port = DEMO_PORT
+            probe.bind(("127.0.0.1", port))
+            probe.listen(1)
         except OSError:
-            port = None  # taken: any free port (the demo profile is then a new one)
-    return EmbeddedServer(settings, port=port).start()
+            return None
+    return port
 
 
 def demo_user_list() -> list[dict[str, Any]]:

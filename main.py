@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None, *, on_shell: Callable[[Shell], None] | N
 
         server = start_demo_server(demo_dir(profiles))
         server_url = server.url
+        print(f"演示服务器 / demo server: {server.url}", flush=True)
         try:
             seed_demo_records(server.url)
         except Exception as exc:  # the demo still starts; the log says why
