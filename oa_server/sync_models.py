@@ -84,3 +84,15 @@ class BlobUpload(Base):
     user_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     chunk_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BlobOwner(Base):
+    """Who uploaded a blob's bytes: each uploader may attach them (the same bytes uploaded
+    by two people are stored once and owned by both); others read them only through a
+    record they see."""
+
+    __tablename__ = "blob_owners"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

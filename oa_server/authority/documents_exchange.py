@@ -86,8 +86,7 @@ def deliver(ctx: Ctx, events: FlowEvents, doc: dict[str, Any], unit_id: str, kin
                 sender_unit_id=doc.get("unit_id"), sender_name=getattr(sender, "name", ""),
                 recipient_unit_id=unit_id, recipient_kind=kind, created_at=iso(ctx.now),
                 holder_ids=[], receipts={}, audience_units=sorted({unit_id, handler}))
-    audience = {f"unit:{unit_id}", f"unit:{handler}"}
-    ctx.put(DOCUMENTS, inc_id, data, unit_id=handler, audience=audience)
+    ctx.put(DOCUMENTS, inc_id, data, unit_id=handler)
     signatures = {e.get("signature_id") for e in ctx.children(EVENTS, DOCUMENTS, str(doc["id"]))}
     for att in ctx.children("attachments", DOCUMENTS, str(doc["id"])):
         if att.get("owner_kind") != "document" or att["id"] in signatures:
@@ -109,7 +108,7 @@ def deliver(ctx: Ctx, events: FlowEvents, doc: dict[str, Any], unit_id: str, kin
     ctx.put(EVENTS, pinned.id, ev)
     state = workflow.apply(state0, pinned)
     inc = events.project(ctx, inc, state, ev)
-    ctx.put(DOCUMENTS, inc_id, inc, audience=audience)
+    ctx.put(DOCUMENTS, inc_id, inc)
     return {"unit_name": getattr(unit, "name", unit_id), "kind": kind, "status": "delivered",
             "sent_at": iso(ctx.now), "delivered_at": iso(ctx.now), "incoming_id": inc_id,
             "handling_unit_id": handler, "sent": n + 1}
