@@ -184,8 +184,8 @@ def _tasks(data: dict[str, Any], unit_id: str, author: str, facts: Facts) -> set
     out = {f"role:{SUPERVISOR_ROLE}"} | users([
         author, data.get("created_by_id"), data.get("ordered_by"), data.get("owner_id"),
         *_ids(data.get("audience_users"))])
-    for unit in units_of(data):  # the lead and assisting units' leaders
-        out |= unit_roles(unit, LEADERS)
+    for unit in units_of(data):  # the lead and assisting units' leaders and office
+        out |= unit_roles(unit, (*LEADERS, CLERK))
     return out
 
 

@@ -518,7 +518,7 @@ class Table:
         out = self.anywhere("supervisor") | {author, data.get("ordered_by"), data.get("owner_id"),
                                              *(data.get("audience_users") or [])}
         for u in [data.get("lead_unit_id"), *(data.get("assist_unit_ids") or [])]:
-            out |= self.holding(u, LEADERS)
+            out |= self.holding(u, LEADERS | OFFICE)
         return out - {None}
 
     def _phrases(self, key, data, unit, author) -> set[str]:
@@ -611,7 +611,7 @@ BY_HAND = [
     ("requests", {"id": "req-draft"}, {"liuyang"}),
     ("report_templates", {"name": "乡镇基本情况季报（一张表）"}, {"lixiaolong", "yanglan"}),
     ("supervision_tasks", {"title": "落实政务服务“一网通办”年度重点任务"}, {
-        "lindongsheng", "zhengxiaoyan", "huangjianhua"}),
+        "lindongsheng", "zhengxiaoyan", "huangjianhua", "wuqiong"}),
     ("phrases", {"id": "phrase-1"}, {"liuyang"}),
     ("delegations", {"id": "deleg-1"}, {"huangjianhua", "wuqiong"}),
 ]
