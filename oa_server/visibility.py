@@ -51,6 +51,10 @@ OFFICE = (OFFICE_DIRECTOR, CLERK)
 REPORT_DESK = (STATISTICIAN, *LEADERS)
 #: readable by every business user
 PUBLIC = ("rooms", "service_items", "data_items", "calendars", "units", "users")
+#: the roles the rule grants sight through in a unit, and in a section: a user carries
+#: `unitrole:`/`deptrole:` principals for these only (each one more costs every pull)
+UNIT_ROLES = frozenset({*LEADERS, *OFFICE, *REPORT_DESK, MEETING_ADMIN})
+SECTION_ROLES = frozenset({SECTION_CHIEF})
 
 
 class Person(Protocol):
@@ -73,8 +77,10 @@ def principals_of(user: User) -> list[str]:
     """Every principal a user sees records through (see the module docstring)."""
     out = [EVERYONE, f"user:{user.id}", f"unit:{user.unit_id}"]
     for role in user.roles:
-        out += [f"role:{role}", f"unitrole:{user.unit_id}:{role}"]
-        if user.department_id is not None:
+        out.append(f"role:{role}")  # 督查室; and, like unit:, the tombstones of older grants
+        if role in UNIT_ROLES:
+            out.append(f"unitrole:{user.unit_id}:{role}")
+        if role in SECTION_ROLES and user.department_id is not None:
             out.append(f"deptrole:{user.department_id}:{role}")
     return out
 
@@ -115,7 +121,10 @@ def users(ids: Iterable[Any]) -> set[str]:
 
 
 def unit_roles(unit_id: Any, roles: Iterable[str]) -> set[str]:
-    """`unitrole:` principals: the holders of `roles` in the unit."""
+    """`unitrole:` principals: the holders of `roles` in the unit (roles of `UNIT_ROLES`)."""
+    roles = tuple(roles)
+    if not UNIT_ROLES.issuperset(roles):
+        raise ValueError(f"not a unit role of the rule: {sorted(set(roles) - UNIT_ROLES)}")
     return {f"unitrole:{unit_id}:{r}" for r in roles} if unit_id else set()
 
 
@@ -137,7 +146,7 @@ def _documents(data: dict[str, Any], unit_id: str, author: str, facts: Facts) ->
     out = route | users([drafter])
     person = facts.person(drafter)
     if person is not None and person.department_id is not None:
-        out.add(f"deptrole:{person.department_id}:{SECTION_CHIEF}")  # 核稿, 指导拟稿
+        out.add(f"deptrole:{person.department_id}:{SECTION_CHIEF}")  # 核稿, 指导拟稿 (SECTION_ROLES)
     if data.get("flow_status") or data.get("state") not in (None, "", "draft"):
         out |= unit_roles(unit_id, (*LEADERS, CLERK))  # sent: the unit's leaders and office
     return out
