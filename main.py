@@ -39,6 +39,7 @@ def start_demo_server(data_dir: Path):
     from oa_server.db import make_engine, make_sessionmaker
     from oa_server.demo import seed
     from oa_server.embedded import EmbeddedServer
+    from oa_server.main import prepare_keys
     from oa_server.migrate import upgrade
     from oa_server.models import User
     from oa_server.security import password_hasher
@@ -50,7 +51,7 @@ def start_demo_server(data_dir: Path):
     engine = make_engine(settings.effective_database_url)
     try:
         upgrade(engine)
-        with make_sessionmaker(engine)() as session:
+        with make_sessionmaker(engine, keys=prepare_keys(engine, settings))() as session:
             from sqlalchemy import func, select
 
             if not session.scalar(select(func.count()).select_from(User)):
