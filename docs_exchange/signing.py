@@ -282,12 +282,28 @@ class PadesSigner:
         )
         out = io.BytesIO()
         try:
-            pdf_signer.sign_pdf(writer, output=out)
+            pdf_signer.sign_pdf(writer, output=out, bytes_reserved=self._room())
         except SigningError as exc:
             raise SignatureError(
                 _("签名失败：{reason}").format(reason=str(exc)), field_name=name
             ) from exc
         return out.getvalue()
+
+    def _room(self) -> int | None:
+        """Hex digits to reserve for the CMS blob, so pyHanko need not sign twice to measure it.
+
+        Generous: certificates in full, signer info, and the time-stamp token with its own
+        certificates. None (pyHanko measures) for a time-stamper whose certificates are unknown.
+        """
+        certs = [self._credential.certificate, *self._credential.chain]
+        size = 2048 + sum(len(c.public_bytes(serialization.Encoding.DER)) for c in certs)
+        if self._timestamper is not None:
+            credential = getattr(self._timestamper, "credential", None)
+            if credential is None:
+                return None
+            tsa_certs = [credential.certificate, *credential.chain]
+            size += 2048 + sum(len(c.public_bytes(serialization.Encoding.DER)) for c in tsa_certs)
+        return 2 * (size + size // 2)
 
     def _check_in_force(self) -> None:
         """Refuse to sign with a certificate that is expired or not yet valid."""

@@ -228,3 +228,16 @@ def test_a_timestamp_from_an_untrusted_authority_fails() -> None:
     assert not report.ok
     assert report.signatures[0].timestamp_ok is False
     assert "时间戳无效或不是由受信任的时间戳服务签发" in report.text()
+
+
+def test_an_rsa_seal_with_an_rsa_time_stamp_fits_the_room_reserved_for_it() -> None:
+    from docs_exchange.pki import CertificateAuthority
+
+    ca = CertificateAuthority.create("RSA 根证书", key_type="rsa")
+    seal = ca.issue(fx.UNIT, kind="seal", key_type="rsa")
+    tsa = ca.issue_tsa("RSA 时间戳服务", key_type="rsa")
+    sealed = fx.seal_long_term(fx.layout_pdf(), credential=seal, anchor=fx.layout_anchor(), timestamp_by=tsa,
+                               crls=(fx.crl(authority=ca),))
+    report = verify_pdf(sealed, trust_roots=[ca.cert_pem])
+    assert report.ok, report.text()
+    assert report.signatures[0].timestamp_ok and report.signatures[0].revocation_checked
