@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 # Qt (xcb/EGL), CJK TrueType fonts, PDF tools, PostgreSQL binaries, a virtual
 # screen, a real Secret Service for the keyring test, LibreOffice for DOCX checks,
-# NSS tools (certutil) so poppler's pdfsig can be given our root, SoftHSM2 for PKCS#11 seals.
+# NSS tools (certutil, vfychain) and OpenSSL to check our certificates as other readers do,
+# SoftHSM2 for seal keys in a PKCS#11 token.
 SYSTEM_PACKAGES=(
   python3-venv
   libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
@@ -18,7 +19,7 @@ SYSTEM_PACKAGES=(
   poppler-utils postgresql xvfb xauth
   dbus dbus-daemon gnome-keyring
   libreoffice-writer-nogui
-  libnss3-tools softhsm2
+  libnss3-tools openssl softhsm2
 )
 
 missing=()
