@@ -1,4 +1,4 @@
-"""Migration 0004 on a database written under the old rule (every record seen by its whole
+"""Migration 0006 on a database written under the old rule (every record seen by its whole
 unit): the stored audiences become the table's, moved records take new revisions so the
 colleagues who saw a draft pull its tombstone, and each blob's uploader owns it."""
 
@@ -16,17 +16,17 @@ from oa_server.migrate import upgrade
 from oa_server.models import User
 from oa_server.security import password_hasher
 from oa_server.sync_models import Blob, BlobOwner, SyncAudience, SyncCounter, SyncRecord
-from tests.server.support import make_settings
+from tests.server.support import fixed_keys, make_settings
 from tests.sync.support import LiveServer, make_client
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def _old_world(url: str) -> dict[str, str]:
-    """A database at 0003 with a draft and a running 公文 of 刘洋's, seen unit-wide."""
+    """A database at 0005 with a draft and a running 公文 of 刘洋's, seen unit-wide."""
     engine = make_engine(url)
-    upgrade(engine, "0003")
-    with make_sessionmaker(engine)() as s:
+    upgrade(engine, "0005")
+    with make_sessionmaker(engine, keys=fixed_keys())() as s:
         seed(s, hasher=password_hasher(make_settings(Path("."))))
         s.flush()
         people = {u.login: u for u in s.scalars(select(User))}
