@@ -27,12 +27,13 @@ class SourceAdapter(HTTPAdapter):
 class Api:
     """Calls under /api/v1 with the bearer token of the last sign-in."""
 
-    def __init__(self, base_url: str, *, source: str | None = None, device: str = "pc-1") -> None:
+    def __init__(self, base_url: str, *, source: str | None = None, device: str = "pc-1",
+                 device_name: str = "办公电脑") -> None:
         self.base = base_url.rstrip("/") + "/api/v1"
         self.http = requests.Session()
         if source is not None:
             self.http.mount("http://", SourceAdapter(source))
-        self.device = device
+        self.device, self.device_name = device, device_name
         self.token: str | None = None
         self.signed_in: dict[str, Any] = {}
 
@@ -59,7 +60,7 @@ class Api:
         """POST /auth/login; on 200 the token is kept for the next calls."""
         resp = self.http.post(self.base + "/auth/login", timeout=30, json={
             "login": login, "password": password, "device_id": self.device,
-            "device_name": "办公电脑"})
+            "device_name": self.device_name})
         if resp.status_code == 200:
             self.signed_in = resp.json()
             self.token = self.signed_in["access_token"]
