@@ -134,12 +134,14 @@ def expired(policy: SecurityPolicy, user: User, *, now: datetime) -> bool:
 
 
 def one_time_password(policy: SecurityPolicy) -> str:
-    """A random password that meets any policy (all four classes, at least 16 characters)."""
+    """A random password that meets any policy (all four classes, at least 16 characters),
+    without look-alike characters (it is read out or copied by hand)."""
     rng = secrets.SystemRandom()
     length = max(16, policy.min_length)
-    alphabet = string.ascii_letters + string.digits
-    chars = [rng.choice(alphabet) for _i in range(length - 4)]
-    chars += [rng.choice(string.ascii_lowercase), rng.choice(string.ascii_uppercase),
-              rng.choice(string.digits), rng.choice("@#%+=")]
+    lower, upper, digits = (
+        "".join(c for c in chars if c not in "Il1O0o")
+        for chars in (string.ascii_lowercase, string.ascii_uppercase, string.digits))
+    chars = [rng.choice(lower + upper + digits) for _i in range(length - 4)]
+    chars += [rng.choice(lower), rng.choice(upper), rng.choice(digits), rng.choice("@#%+=")]
     rng.shuffle(chars)
     return "".join(chars)
