@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ui.shell import Shell
 
 STARTED = time.perf_counter()
 log = logging.getLogger("main")
-DEMO_PORT = 18765
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -28,59 +31,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def demo_dir(profiles: Path) -> Path:
-    """Where the demo server keeps its SQLite database: next to the profiles."""
-    return profiles.parent / "demo-server"
-
-
-def start_demo_server(data_dir: Path):
-    """Migrate, seed the demo org if empty, serve on loopback; return the running server."""
-    from oa_server.config import Settings
-    from oa_server.db import make_engine, make_sessionmaker
-    from oa_server.demo import seed
-    from oa_server.embedded import EmbeddedServer
-    from oa_server.migrate import upgrade
-    from oa_server.models import User
-    from oa_server.security import password_hasher
-
-    data_dir.mkdir(parents=True, exist_ok=True)
-    # cheap but real Argon2id: a demo box signs in often
-    settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'oa-server.sqlite3'}",
-                        argon2_time_cost=2, argon2_memory_cost=19 * 1024, argon2_parallelism=1)
-    engine = make_engine(settings.effective_database_url)
-    try:
-        upgrade(engine)
-        with make_sessionmaker(engine)() as session:
-            from sqlalchemy import func, select
-
-            if not session.scalar(select(func.count()).select_from(User)):
-                seed(session, hasher=password_hasher(settings))
-                session.commit()
-    finally:
-        engine.dispose()
-    # a stable port keeps the demo profile (named after the server address) across runs
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind(("127.0.0.1", DEMO_PORT))
-            port = DEMO_PORT
-        except OSError:
-            port = None  # taken: any free port (the demo profile is then a new one)
-    return EmbeddedServer(settings, port=port).start()
-
-
-def demo_user_list() -> list[dict]:
-    """The demo users for the sign-in list: name, unit, position, role names, password."""
-    from oa_server.demo import DEMO_PASSWORD, demo_users
-    from oa_server.roles import ROLE_NAMES
-
-    return [{**u, "role_names": [ROLE_NAMES.get(r, r) for r in u.get("roles", [])],
-             "password": DEMO_PASSWORD} for u in demo_users()]
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Start the desktop client."""
+def main(argv: list[str] | None = None, *, on_shell: Callable[[Shell], None] | None = None) -> int:
+    """Start the desktop client; `on_shell` sees the shell before it starts (a tool's timers)."""
     if not sys.warnoptions:  # users read our messages, not the libraries' deprecation notices
         warnings.simplefilter("ignore")
     args = parse_args(argv)
@@ -106,10 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     demo_users = None
     server_url = args.server
     if args.demo:
+        from demo_wiring import demo_dir, demo_user_list, start_demo_server
         from ui.demo import seed_demo_records
 
         server = start_demo_server(demo_dir(profiles))
         server_url = server.url
+        print(f"演示服务器 / demo server: {server.url}", flush=True)
         try:
             seed_demo_records(server.url)
         except Exception as exc:  # the demo still starts; the log says why
@@ -126,10 +80,8 @@ def main(argv: list[str] | None = None) -> int:
 
         shell.sign_in_shown.connect(shoot)
         shell.main_shown.connect(shoot)
-    if os.environ.get("OA_BENCH_UI"):
-        from bench.ui import drive  # the UI benchmark's child: report timings, then quit
-
-        drive(shell)
+    if on_shell is not None:
+        on_shell(shell)
     shell.start()
     code = app.exec()
     if shell.window is not None:

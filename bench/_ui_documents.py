@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bench.ui import LOGIN, SERVER, _env, _start
+from bench._ui_profile import LOGIN, SERVER, child_env, run_child
 
 DOC_EVENTS = 30
 DOC_ATTACHMENTS = 10
@@ -111,10 +111,10 @@ print(f"open_document_events {len(w.view.timeline) + 1}", flush=True)
 def documents_metrics(root: Path, entries: dict[str, str]) -> dict[str, float]:
     """open_document_ms (30 events, 10 attachments) and doc_list_filter_ms on the profile."""
     doc_id = _documents_fixture(root, entries)
-    env = _env(root, entries)
-    seen = _start([sys.executable, "-c", DOC_CHILD, str(root), doc_id], env,
-                  ("doc_list_filter_ms", "doc_list_filter_all_ms", "doc_list_rows",
-                   "open_document_ms", "open_document_events"))
+    env = child_env(root, entries)
+    seen = run_child([sys.executable, "-c", DOC_CHILD, str(root), doc_id], env,
+                     ("doc_list_filter_ms", "doc_list_filter_all_ms", "doc_list_rows",
+                      "open_document_ms", "open_document_events"))
     return {"open_document_ms": round(seen["open_document_ms"], 1),
             "doc_list_filter_ms": round(seen["doc_list_filter_ms"], 1),
             "doc_list_filter_all_ms": round(seen["doc_list_filter_all_ms"], 1),

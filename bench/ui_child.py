@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
-from bench.ui import LOGIN, SERVER, EnvKeyring
+from bench._ui_profile import LOGIN, SERVER, EnvKeyring
 from oa_client.services import account
 from oa_client.store.local import open_store
 from ui.app import make_app

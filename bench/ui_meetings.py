@@ -10,6 +10,8 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bench._ui_profile import LOGIN, SERVER, build_profile, child_env, run_child
+
 MEETINGS = 2_000
 ATTENDEES = 20
 POOL = 80  # people in the profile; the first 20 are the find-a-time group
@@ -18,7 +20,6 @@ WEEK = datetime(2026, 11, 23)  # a Monday; sittings are placed around it
 
 def _fixture(root: Path, entries: dict[str, str]) -> None:
     """2,000 meetings (some weekly series) over a year around the bench week, 20 people, rooms."""
-    from bench.ui import LOGIN, SERVER
     from oa_client.domain.meetings import TZ, Attendee, Meeting, Recurrence
     from oa_client.domain.meetings_records import meeting_record
     from oa_client.store.keys import MemoryKeyring
@@ -116,11 +117,9 @@ print(f"find_a_time_slots {ft.slots.count()}", flush=True)
 
 def meetings_metrics(root: Path, entries: dict[str, str]) -> dict[str, float]:
     """week_view_ms (2,000 meetings in the profile) and find_a_time_ms (20 attendees, a week)."""
-    from bench.ui import _env, _start
-
     _fixture(root, entries)
-    seen = _start([sys.executable, "-c", CHILD, str(root)], _env(root, entries),
-                  ("week_view_ms", "week_view_sittings", "find_a_time_ms", "find_a_time_slots"))
+    seen = run_child([sys.executable, "-c", CHILD, str(root)], child_env(root, entries),
+                     ("week_view_ms", "week_view_sittings", "find_a_time_ms", "find_a_time_slots"))
     return {"week_view_ms": round(seen["week_view_ms"], 1), "week_view_meetings": MEETINGS,
             "week_view_sittings": int(seen["week_view_sittings"]),
             "find_a_time_ms": round(seen["find_a_time_ms"], 1), "find_a_time_attendees": ATTENDEES,
@@ -132,11 +131,9 @@ def main() -> int:
     import shutil
     import tempfile
 
-    from bench.ui import _build
-
     root = Path(tempfile.mkdtemp(prefix="oa-bench-meetings-"))
     try:
-        entries = _build(root, 1000)
+        entries = build_profile(root, 1000)
         for key, value in meetings_metrics(root, entries).items():
             print(f"  {key:22} {value}")
     finally:

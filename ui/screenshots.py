@@ -1,7 +1,7 @@
 """`python -m ui.screenshots OUT_DIR`: every main screen and dialog, offscreen, with demo data.
 
-Starts the demo server (through main.py's wiring, which may import the server),
-signs in as a demo user like a person would, and saves a PNG per screen.
+Starts the demo server (through the demo wiring beside main.py, which may import the
+server), signs in as a demo user like a person would, and saves a PNG per screen.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def _conflict(server_url: str, title: str, work: Path) -> None:
 
 def run(out: Path) -> list[Path]:
     """Render the screens into `out`; return the files written."""
-    import main as wiring
+    from demo_wiring import demo_user_list, start_demo_server
     from oa_client.store.keys import MemoryKeyring
     from ui.app import make_app
     from ui.demo import seed_demo_records
@@ -66,7 +66,7 @@ def run(out: Path) -> list[Path]:
     app = make_app([], language="zh_CN")
     app.setOrganizationName("zhengwu-oa-screenshots")  # never touch the user's own settings
     QSettings().clear()
-    server = wiring.start_demo_server(work / "demo-server")
+    server = start_demo_server(work / "demo-server")
     files: list[Path] = []
 
     def shot(widget, name: str) -> None:
@@ -80,7 +80,7 @@ def run(out: Path) -> list[Path]:
         from ui.shell import Shell
 
         shell = Shell(root=work / "profiles", keyring_backend=MemoryKeyring(), server_url=server.url,
-                      demo_users=wiring.demo_user_list(), live_updates=False)
+                      demo_users=demo_user_list(), live_updates=False)
         shell.show_sign_in()
         w = shell.sign_in_window
         w.resize(720, 720)

@@ -5,21 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from oa_client.domain.forms_values import (
-    BadValue,
-    Problem,
-    coerce,
-    evaluate,
-    is_empty,
-    label_of,
-    localized,
-)
+from oa_client.domain.forms_coerce import coerce, label_of
+from oa_client.domain.forms_schema import FieldSpec, FormRule, FormSchema
+from oa_client.domain.forms_values import BadValue, Problem, evaluate, is_empty, localized
 from oa_client.i18n import _
 
-if TYPE_CHECKING:
-    from oa_client.domain.forms import FieldSpec, FormRule, FormSchema
 
 def op_word(op: str) -> str:
     """A comparison in words a clerk reads (translated)."""

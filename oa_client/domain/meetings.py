@@ -1,13 +1,14 @@
 """Meetings (办会): rooms, meeting notices, replies (回执) and sign-in (签到) as pure data and rules.
 
 Times are timezone-aware; the house zone is Asia/Shanghai. Recurrence lives in
-meetings_recurrence, booking conflicts in meetings_conflicts, find-a-time in
-meetings_findtime. The server runs these same rules as the authority.
+meetings_recurrence, the checks of a notice before it is sent in meetings_check, booking
+conflicts in meetings_conflicts, find-a-time in meetings_findtime. The server runs these
+same rules as the authority.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -20,7 +21,6 @@ from oa_client.errors import ValidationError
 from oa_client.i18n import _
 
 TZ = ZoneInfo("Asia/Shanghai")
-MAX_DURATION = timedelta(hours=24)
 CHECK_IN_OPENS = timedelta(hours=1)  # sign-in opens this long before the start
 
 
@@ -151,60 +151,6 @@ def parse_meeting(data: dict[str, Any]) -> Meeting:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err.get("loc", ()))
         raise ValidationError(_("会议信息格式不正确：{field}").format(field=where), field=where) from None
-
-
-def validate_meeting(
-    meeting: Meeting,
-    *,
-    now: datetime,
-    room: Room | None = None,
-    active_ids: Collection[str] | None = None,
-) -> None:
-    """Raise a ValidationError (in Chinese, naming the field) for the first broken rule.
-
-    active_ids, when given, are the people and units still in the org chart: an
-    attendee outside it has left the unit (or the unit was dissolved).
-    """
-    if not meeting.subject.strip():
-        raise ValidationError(_("请填写会议名称"), field="subject")
-    if meeting.ends_at <= meeting.starts_at:
-        raise ValidationError(_("结束时间必须晚于开始时间"), field="ends_at")
-    if meeting.duration > MAX_DURATION and not meeting.all_day:
-        raise ValidationError(_("会议时长不能超过一天，多日会议请分场次安排"), field="ends_at")
-    if meeting.starts_at < now:
-        raise ValidationError(_("不能安排已经过去的会议"), field="starts_at")
-    if meeting.reply_deadline is not None and meeting.reply_deadline > meeting.starts_at:
-        raise ValidationError(_("回执截止时间不能晚于会议开始时间"), field="reply_deadline")
-    if not meeting.attendees:
-        raise ValidationError(_("请至少选择一位参会人员或一个参会单位"), field="attendees")
-    if active_ids is not None:
-        gone = next((a for a in meeting.attendees if a.id not in active_ids), None)
-        if gone is not None:
-            raise ValidationError(
-                _("参会人员“{name}”已不在本单位，请重新选择").format(name=gone.name or gone.id),
-                field="attendees", attendee_id=gone.id,
-            )
-    if not meeting.room_id and not meeting.online_link and not meeting.location_text.strip():
-        raise ValidationError(_("请选择会议室或填写线上会议链接"), field="room_id")
-    if meeting.online_link and not meeting.online_link.startswith(("https://", "http://")):
-        raise ValidationError(_("线上会议链接应以 https:// 开头"), field="online_link")
-    if room is not None and room.id == meeting.room_id and room.capacity < meeting.headcount:
-        raise ValidationError(
-            _("会议室“{room}”只能容纳{capacity}人，本次会议需要{count}个座位").format(
-                room=room.name, capacity=room.capacity, count=meeting.headcount
-            ),
-            field="room_id",
-        )
-    rule = meeting.recurrence
-    if rule is not None:
-        if rule.until is not None and rule.until < meeting.starts_at:
-            raise ValidationError(_("重复截止日期不能早于第一次会议"), field="recurrence")
-        if any(not 0 <= d <= 6 for d in rule.by_weekday):
-            raise ValidationError(_("重复规则中的星期不正确"), field="recurrence")
-        from oa_client.domain.meetings_recurrence import is_occurrence  # it imports this module
-
-        if not is_occurrence(meeting, meeting.starts_at):
-            raise ValidationError(_("第一次会议的日期不符合重复规则"), field="recurrence")
 
 
 def revise(meeting: Meeting, **changes: Any) -> Meeting:

@@ -16,8 +16,9 @@ Public API (stable; the screens in ui/documents/ build on it):
   -> Changes` — refuses locally (PermissionDenied / ValidationError) what the flow would refuse.
   `submit` on a draft starts the flow (送审).
 - `save_body(store, *, me, doc_id, body, now=None) -> Changes` (a revision with its author
-  and base); `compare(old, new) -> [(op, text)]` with op in equal/insert/delete;
-  `reapply_revision(store, *, me, doc_id, revision_id)` resolves a conflicted revision.
+  and base); `compare(old, new) -> [(op, text)]` with op in equal/insert/delete
+  (documents_compare.py); `reapply_revision(store, *, me, doc_id, revision_id)` resolves a
+  conflicted revision.
 - `delete_draft(store, *, me, doc_id)`: a draft never sent, by its drafter.
 - `attach_file(store, *, me, doc_id, name, data, mime=None) -> Changes` (size limit).
 - `list_documents(store, *, me, box, query="", kind=None, urgency=None, state=None,
@@ -39,7 +40,6 @@ content_version, content_device.
 
 from __future__ import annotations
 
-import difflib
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -61,6 +61,7 @@ from oa_client.services.documents_boxes import (
     remove_phrase,
     resend,
 )
+from oa_client.services.documents_compare import compare
 from oa_client.services.documents_flow import dumps_values, get_document, me_ids, now_or, replay
 from oa_client.services.documents_view import DocumentView, build_view
 from oa_client.store.local import LocalStore
@@ -408,22 +409,6 @@ def delete_draft(store: LocalStore, *, me: dict[str, Any], doc_id: str) -> Chang
     if state.status != "not_started" or doc.get("drafter_id") not in (None, me_ids(me)[0]):
         raise PermissionDenied(_("只有拟稿人可以删除尚未送审的草稿"))
     return rec_svc.delete(store, "documents", doc_id)
-
-
-def compare(old: str, new: str) -> list[tuple[str, str]]:
-    """Two bodies compared character by character: [(op, text)] with op equal/insert/delete,
-    in reading order (a replaced run shows its deletion before its insertion)."""
-    out: list[tuple[str, str]] = []
-    matcher = difflib.SequenceMatcher(a=old or "", b=new or "", autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            out.append(("equal", old[i1:i2]))
-            continue
-        if tag in ("delete", "replace"):
-            out.append(("delete", old[i1:i2]))
-        if tag in ("insert", "replace"):
-            out.append(("insert", new[j1:j2]))
-    return out
 
 
 def request_seal(transport: Any, *, doc_id: str) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from typing import Any
 
 from oa_client.domain.workflow import FlowState, Workflow, action_label
 from oa_client.i18n import _
-from oa_client.services.documents_flow import replay
+from oa_client.services.documents_compare import compare
+from oa_client.services.documents_flow import get_document, me_ids, replay
 from oa_client.store.local import LocalStore
 
 #: what each state is called (gettext ids, translated by `state_label`)
@@ -226,8 +227,6 @@ def _receipts(store: LocalStore, doc: dict[str, Any]) -> list[Receipt]:
 
 def build_view(store: LocalStore, doc_id: str, *, me: dict[str, Any], now: datetime) -> DocumentView:
     """Assemble the DocumentView of one document for `me` at `now`."""
-    from oa_client.services.documents import compare, get_document, me_ids
-
     user_id, _unit, _dept = me_ids(me)
     doc = get_document(store, doc_id)
     workflow, state, records = replay(store, doc)

@@ -22,8 +22,8 @@ from oa_client.domain.meetings import (
     Room,
     cancel_meeting,
     revise,
-    validate_meeting,
 )
+from oa_client.domain.meetings_check import validate_meeting
 from oa_client.domain.meetings_conflicts import check_booking, meeting_window, raise_for_conflicts
 from oa_client.domain.meetings_records import (
     audience_lists,

@@ -18,7 +18,7 @@ from oa_server.sync_models import SyncCounter
 from oa_server.sync_rows import RECORDS, read_records, select_records
 
 if TYPE_CHECKING:
-    from oa_server.sync_push import _Batch
+    from oa_server.sync_batch import Batch
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:
@@ -98,9 +98,12 @@ class OrgView:
 class Ctx:
     """One transaction's view for an authority: records, org chart, numbering, audit."""
 
-    def __init__(self, batch: _Batch) -> None:
+    def __init__(self, batch: Batch) -> None:
         self._batch = batch
         self.org = OrgView(batch.session)
+        #: what an authority's check worked out for an op (by op id), for its effects to
+        #: write; it lives and dies with the batch, whatever becomes of the op
+        self.plans: dict[str, Any] = {}
 
     @property
     def session(self) -> Session:

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from oa_client.domain.document import format_doc_number
 from oa_client.domain.workflow import Event
@@ -23,9 +23,7 @@ from oa_server.authority.documents_rules import (
     iso,
     today,
 )
-
-if TYPE_CHECKING:
-    from oa_server.authority.documents_events import DocumentEvents
+from oa_server.authority.flow import FlowEvents
 
 #: elements an incoming copy carries over from the outgoing document
 CARRIED = (
@@ -74,9 +72,11 @@ def _incoming_id(doc_id: str, unit_id: str, n: int) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"oa-exchange:{doc_id}:{unit_id}:{n}"))
 
 
-def deliver(ctx: Ctx, events: DocumentEvents, doc: dict[str, Any], unit_id: str, kind: str,
+def deliver(ctx: Ctx, events: FlowEvents, doc: dict[str, Any], unit_id: str, kind: str,
             n: int) -> dict[str, Any]:
-    """Create the incoming copy for one receiving unit, started at 签收; return its receipt."""
+    """Create the incoming copy for one receiving unit, started at 签收; return its receipt.
+
+    `events` is the 公文 flow (its `workflow` and `project`), passed in by the flow itself."""
     handler = handling_unit(ctx, unit_id)
     unit = ctx.org.unit(unit_id)
     sender = ctx.org.unit(doc.get("unit_id"))
@@ -115,7 +115,7 @@ def deliver(ctx: Ctx, events: DocumentEvents, doc: dict[str, Any], unit_id: str,
             "handling_unit_id": handler, "sent": n + 1}
 
 
-def dispatch(ctx: Ctx, events: DocumentEvents, doc: dict[str, Any]) -> dict[str, Any]:
+def dispatch(ctx: Ctx, events: FlowEvents, doc: dict[str, Any]) -> dict[str, Any]:
     """分发: deliver to every 主送/抄送 unit; the document with one receipt per unit."""
     receipts = dict(doc.get("receipts") or {})
     for unit_id, kind in recipients(doc):

@@ -25,8 +25,8 @@ from oa_client.domain.meetings import (
     parse_meeting,
     revise,
     unanswered,
-    validate_meeting,
 )
+from oa_client.domain.meetings_check import validate_meeting
 from oa_client.domain.meetings_conflicts import (
     Booking,
     busy_intervals,

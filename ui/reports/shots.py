@@ -35,10 +35,9 @@ class _Desk:
                                        unit_id=str(me["unit"]["id"]), unit_name=me["unit"]["name"], names={})
 
 
-def _page(desk: _Desk, watermark: str) -> Any:
-    from ui.reports.page import ReportsPage
-
-    page = ReportsPage("报表", [])
+def _page(kind: type, desk: _Desk, watermark: str) -> Any:
+    """Another reports page (`kind`: the shown page's class) signed in as `desk`."""
+    page = kind("报表", [])
     page.resize(1360, 820)
     page.set_session(desk.session, watermark)
     page.show()
@@ -87,7 +86,7 @@ def drive(page: Any, shot, window, wait) -> None:
     root = Path(tempfile.mkdtemp(prefix="oa-report-shots-"))
     clerk = _Desk(url, root, "yanglan", "laptop-a")
     other = _Desk(url, root, "yanglan", "laptop-b")
-    fill = _page(clerk, "杨兰 洪阳镇人民政府")
+    fill = _page(type(page), clerk, "杨兰 洪阳镇人民政府")
     wait(lambda: fill.list.count() > 0)
     row = next(i for i, e in enumerate(fill.entries) if "一张表" in e.get("name", ""))
     fill.list.setCurrentRow(row)
@@ -116,7 +115,7 @@ def drive(page: Any, shot, window, wait) -> None:
     fill.close()
     _submit_all(url, root, clerk)
     office = _Desk(url, root, "lixiaolong", "office")
-    review = _page(office, "李晓龙 普宁市政务服务数据管理局")
+    review = _page(type(page), office, "李晓龙 普宁市政务服务数据管理局")
     review.switch.setCurrentIndex(1)
     wait(lambda: review.list.count() > 0)
     review.list.setCurrentRow(0)

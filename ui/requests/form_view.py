@@ -8,7 +8,8 @@ from datetime import date
 from typing import Any
 
 from oa_client.domain.forms import FieldSpec, FormSchema, compute, validate
-from oa_client.domain.forms_values import Problem, coerce, is_empty, localized
+from oa_client.domain.forms_coerce import coerce
+from oa_client.domain.forms_values import Problem, is_empty, localized
 from oa_client.i18n import _
 from oa_client.services.requests import workdays_between
 from ui.qt import (

@@ -1,0 +1,221 @@
+"""What one push (or one server-initiated change) holds in memory: the records it read and
+made, who sees them, and the revisions it owes.
+
+Records and their audience are read in bulk (plain rows, no ORM objects) and kept here;
+ops and authorities change them in memory; `oa_server.sync_push` takes the revisions and
+writes everything back in a few statements. Authorities reach a batch only through
+`oa_server.authority.context.Ctx`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oa_server.models import User
+from oa_server.sync_rows import AUDIENCE, RECORDS, StoredRecord, read_records, select_records
+from sync.protocol import ATTACHMENT_OWNERS, CHILD_COLLECTIONS, OpResult
+
+#: child collections whose records inherit who-sees-them from a parent record
+PARENTS = CHILD_COLLECTIONS
+
+
+def parent_of(entity: str, payload: dict) -> tuple[str, str] | None:
+    """The record a child record (flow event, revision, attachment) belongs to."""
+    if entity in PARENTS:
+        collection, key = PARENTS[entity]
+        return collection, str(payload.get(key) or "")
+    if entity == "attachments":
+        owner = ATTACHMENT_OWNERS.get(str(payload.get("owner_kind") or ""), "")
+        return owner, str(payload.get("owner_id") or "")
+    return None
+
+
+#: fields of a client's copy that are never stored inside a record's data
+LOCAL_FIELDS = ("id", "rev", "deleted", "updated_at")
+#: envelope fields `Ctx.get` adds to a record's data (never stored inside it)
+ENVELOPE = ("created_by",)
+CHUNK = 400
+
+
+def envelope(rec: StoredRecord) -> dict:
+    """A stored record's data with its envelope (id, rev, unit_id, created_by)."""
+    data = json.loads(rec.data)
+    data.update(id=rec.id, rev=rec.rev, unit_id=rec.unit_id, created_by=rec.created_by)
+    return data
+
+
+_canonical = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+
+
+def dumps(obj: Any) -> str:
+    """Canonical JSON for stored record data."""
+    return _canonical(obj)
+
+
+def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    """`items` in lists of at most `size` (bound parameters per statement stay few)."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+@dataclass
+class Batch:
+    """What one push reads once and writes once."""
+
+    session: Session
+    user: User
+    now: datetime
+    principals: set[str]
+    #: the pushing device (None for a server-initiated change)
+    device_id: str | None = None
+    records: dict[tuple[str, str], StoredRecord] = field(default_factory=dict)
+    audience: dict[tuple[str, str], dict[str, bool]] = field(default_factory=dict)
+    stored_audience: dict[tuple[str, str], dict[str, bool]] = field(default_factory=dict)
+    audience_dirty: set[tuple[str, str]] = field(default_factory=set)
+    new_audience: set[tuple[str, str]] = field(default_factory=set)
+    needs_rev: list[tuple[StoredRecord, OpResult]] = field(default_factory=list)
+    #: the records in hand by parent ("collection:id"): children without a query each time
+    by_parent: dict[str, list[StoredRecord]] = field(default_factory=dict)
+
+    def load(self, keys: set[tuple[str, str]]) -> None:
+        """Read the records and their audience for every key the batch touches (those in
+        hand already are kept as they are: the batch may have changed them)."""
+        by_collection: dict[str, list[str]] = {}
+        for collection, rid in sorted(keys - self.records.keys()):
+            by_collection.setdefault(collection, []).append(rid)
+        # one collection at a time: `collection = ? AND id IN (…)` uses the primary key
+        for collection, ids in by_collection.items():
+            for part in chunks(ids):
+                for rec in read_records(self.session, select_records(
+                        RECORDS.c.collection == collection, RECORDS.c.id.in_(part))):
+                    self.keep(rec)
+                for row in self._audience_rows(collection, part):
+                    key = (collection, row[0])
+                    self.audience.setdefault(key, {})[row[1]] = bool(row[2])
+                    self.stored_audience.setdefault(key, {})[row[1]] = bool(row[2])
+
+    def keep(self, rec: StoredRecord) -> None:
+        """Hold a record in the batch (read from the database or made by it)."""
+        self.records[(rec.collection, rec.id)] = rec
+        if rec.parent is not None:
+            self.by_parent.setdefault(rec.parent, []).append(rec)
+
+    def _audience_rows(self, collection: str, ids: list[str]) -> Any:
+        return self.session.connection().execute(
+            select(AUDIENCE.c.record_id, AUDIENCE.c.principal, AUDIENCE.c.active)
+            .where(AUDIENCE.c.collection == collection, AUDIENCE.c.record_id.in_(ids))).all()
+
+    def visible(self, key: tuple[str, str]) -> bool:
+        """Whether the pushing user sees the record now."""
+        return any(
+            active and p in self.principals for p, active in self.audience.get(key, {}).items()
+        )
+
+    def set_audience(self, key: tuple[str, str], principals: set[str]) -> None:
+        """Make `principals` the record's audience; those dropped lose sight (tombstones)."""
+        current = self.audience.setdefault(key, {})
+        for p in list(current):
+            current[p] = p in principals
+        for p in principals:
+            current[p] = True
+        self.audience_dirty.add(key)
+
+    def take_rev(self, rec: StoredRecord, result: OpResult) -> None:
+        """Queue a record for the next revision (assigned in order at the end)."""
+        if not result.op_id and any(r is rec for r, _res in self.needs_rev):
+            return  # already moving in this batch: one revision is enough for a derived write
+        self.needs_rev.append((rec, result))
+
+    # -- what authorities use (through Ctx) ---------------------------------------------
+
+    def get(self, collection: str, record_id: str) -> dict | None:
+        """A live record's data with its envelope, loading it on first use."""
+        key = (collection, record_id)
+        if key not in self.records:
+            self.load({key})
+        rec = self.records.get(key)
+        if rec is None or rec.deleted:
+            return None
+        return envelope(rec)
+
+    def children(self, collection: str, parent_collection: str, parent_id: str) -> list[dict]:
+        """Live children of a parent in revision order; those new in this batch last, in order."""
+        parent = f"{parent_collection}:{parent_id}"
+        self.adopt(read_records(self.session, select_records(
+            RECORDS.c.parent == parent, RECORDS.c.collection == collection)))
+        pending = {id(r): i for i, (r, _res) in enumerate(self.needs_rev)}
+        found = [r for r in self.by_parent.get(parent, ())
+                 if r.collection == collection and not r.deleted]
+        found.sort(key=lambda r: (1, pending[id(r)]) if id(r) in pending else (0, r.rev))
+        return [envelope(r) for r in found]
+
+    def adopt(self, recs: Iterable[StoredRecord]) -> None:
+        """Take records a query read into the batch together with their stored audience, so
+        a later audience change updates those rows instead of inserting them again."""
+        fresh = [r for r in recs if (r.collection, r.id) not in self.records]
+        by_collection: dict[str, list[str]] = {}
+        for rec in fresh:
+            self.keep(rec)
+            by_collection.setdefault(rec.collection, []).append(rec.id)
+        for collection, ids in by_collection.items():
+            for part in chunks(ids):
+                for row in self._audience_rows(collection, part):
+                    key = (collection, row[0])
+                    self.audience.setdefault(key, {}).setdefault(row[1], bool(row[2]))
+                    self.stored_audience.setdefault(key, {})[row[1]] = bool(row[2])
+
+    def put(self, collection: str, record_id: str, data: dict, *, unit_id: str | None,
+            audience: set[str] | None) -> None:
+        """Write a record as the server (create or replace) and queue its revision."""
+        key = (collection, record_id)
+        if key not in self.records:
+            self.load({key})
+        rec = self.records.get(key)
+        payload = {k: v for k, v in data.items() if k not in LOCAL_FIELDS + ENVELOPE}
+        parent_key = parent_of(collection, payload)
+        if rec is None:
+            unit = unit_id or (self.records[parent_key].unit_id if parent_key
+                               and parent_key in self.records else str(self.user.unit_id))
+            rec = StoredRecord(
+                collection, record_id, 0, False, "{}", unit,
+                f"{parent_key[0]}:{parent_key[1]}" if parent_key else None,
+                str(self.user.id), str(self.user.id), self.now, stored=False)
+            self.keep(rec)
+            self.new_audience.add(key)
+            if audience is None:
+                if parent_key is not None:
+                    self.get(*parent_key)
+                    audience = {p for p, a in self.audience.get(parent_key, {}).items() if a}
+                else:
+                    audience = {f"unit:{unit}", f"user:{self.user.id}"}
+        elif unit_id is not None:
+            rec.unit_id = unit_id
+        payload["unit_id"] = rec.unit_id
+        rec.deleted = False
+        rec.data = dumps(payload)
+        rec.updated_by, rec.updated_at = str(self.user.id), self.now
+        self.take_rev(rec, OpResult(op_id="", status="applied"))
+        if audience is not None:
+            before = {p for p, a in self.audience.get(key, {}).items() if a}
+            self.set_audience(key, set(audience))
+            if set(audience) != before and key not in self.new_audience:
+                self.follow_parent(key, set(audience))
+
+    def follow_parent(self, key: tuple[str, str], audience: set[str]) -> None:
+        """Children (flow events, revisions, attachments) are seen by whoever sees the parent:
+        give them the new audience and a new revision, so gainers get them and losers get
+        tombstones on their next pull."""
+        parent = f"{key[0]}:{key[1]}"
+        self.adopt(read_records(self.session, select_records(RECORDS.c.parent == parent)))
+        # the stored children, and those this batch made (not written yet)
+        for child in list(self.by_parent.get(parent, ())):
+            child_key = (child.collection, child.id)
+            self.set_audience(child_key, set(audience))
+            self.take_rev(child, OpResult(op_id="", status="applied"))
