@@ -20,7 +20,7 @@ def test_closing_under_a_busy_thread_is_a_clear_error(tmp_path, file_keyring, us
         seen: list[BaseException] = []
         started = threading.Event()
 
-        def busy() -> None:
+        def busy(db=db, seen=seen, started=started) -> None:  # this attempt's, bound now
             started.set()
             try:
                 while True:
