@@ -52,7 +52,12 @@ def farewell(store: LocalStore, transport: Transport, *, final_push: bool,
     if final_push:
         report.uploaded = BlobSync(store, transport).upload_all(cancel)
         SyncEngine(store, transport).push(report, cancel)
-        transport.request("POST", "/me/farewell", expect=(204,))
+        goodbye(transport)
     transport.access_token = None
     transport.tokens.save(None)
     return report
+
+
+def goodbye(transport: Transport) -> None:
+    """Tell the server this revoked device is removing its profile: its sign-ins end."""
+    transport.request("POST", "/me/farewell", expect=(204,))

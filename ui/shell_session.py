@@ -225,7 +225,7 @@ def discard_revoked(root: Path, server_url: str, login: str, transport: Transpor
                 transport.device_id = store.device_id()
                 account_sync.farewell(store, transport, final_push=True)
             else:
-                transport.request("POST", "/me/farewell", expect=(204,))
+                account_sync.goodbye(transport)
         except OAError as exc:
             log.warning("last push before the wipe not finished: %s", exc)
     if store is not None:

@@ -106,3 +106,14 @@ def choose(qtbot, combo, text: str) -> None:
 def shot(widget, path) -> None:
     """Render a widget to PNG (offscreen), for looking at it."""
     widget.grab().save(str(path))
+
+
+def shot_if_asked(widget, name: str) -> None:
+    """With OA_ADMIN_SHOTS=DIR, render the widget to DIR/name.png (to look at it)."""
+    import os
+    from pathlib import Path
+
+    folder = os.environ.get("OA_ADMIN_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        shot(widget, Path(folder) / f"{name}.png")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from oa_client.store.keys import SERVICE
 from tests.e2e.admin_api import Api, signed_in, user_ids
 from tests.sync.support import PASSWORD
-from tests.ui.admin_support import click, click_row, tick, type_into
+from tests.ui.admin_support import click, click_row, shot_if_asked, tick, type_into
 from tests.ui.support import WAIT, close_main, make_shell, sign_in, wait_synced
 from ui.main_window import MainWindow
 from ui.qt import QMessageBox
@@ -63,6 +63,8 @@ def test_journey_reset_password_forces_a_new_one_at_sign_in(qtbot, tmp_path, fil
     dialog = w.password_dialog
     assert dialog.reason.text() == "您的密码已由管理员重置，请设置新密码后继续使用"
     assert not dialog.old.isVisible()  # the one-time password was just typed
+    qtbot.waitUntil(lambda: "至少 8 位" in dialog.rules.text(), timeout=WAIT)
+    shot_if_asked(dialog, "forced-password-change")
     _submit_password(qtbot, dialog, old=None, new=reset["one_time_password"])
     qtbot.waitUntil(lambda: "不能使用最近" in dialog.problem.text(), timeout=WAIT)
     with qtbot.waitSignal(shell.main_shown, timeout=WAIT) as shown:
@@ -94,6 +96,7 @@ def test_journey_settings_follow_the_security_policy(qtbot, tmp_path, file_keyri
     assert (dialog.watermark.isChecked(), dialog.watermark.isEnabled()) == (False, False)
     assert dialog.policy_note.text() == \
         "自动锁定和水印由安全保密管理员的安全策略统一设定，不能在本机修改。"
+    shot_if_asked(dialog, "settings-policy")
     dialog.reject()
     # the security admin turns the watermark back on: the next sync brings it
     assert secadmin.put("/admin/security-policy", json={**policy, "watermark": True,
@@ -112,6 +115,7 @@ def test_journey_my_devices(qtbot, tmp_path, file_keyring, demo_server):
     window.act_devices.trigger()  # 账号 → 我的设备…
     dialog = window.devices_dialog
     qtbot.waitUntil(lambda: dialog.table.rowCount() >= 2, timeout=WAIT)
+    shot_if_asked(dialog, "my-devices")
     names = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
     states = {n: dialog.table.item(r, 4).text() for r, n in enumerate(names)}
     assert states["刘洋的笔记本"] == "正常" and "本机" in states.values()
@@ -158,6 +162,7 @@ def test_journey_this_computer_revoked(qtbot, tmp_path, file_keyring, demo_serve
     assert box.text().startswith("系统管理员已停用这台电脑的登录，本机的数据将被清除。")
     assert "本机的修改均已上传到服务器。" in box.text()
     assert box.text().endswith("本机的数据库、附件和保存的密钥已全部清除。")
+    shot_if_asked(box, "device-revoked-notice")
     assert not profile.path.exists()
     assert file_keyring.get_password(SERVICE, profile.profile_id) is None
     assert file_keyring.get_password(SERVICE, f"{profile.profile_id}:refresh") is None
@@ -169,5 +174,40 @@ def test_journey_this_computer_revoked(qtbot, tmp_path, file_keyring, demo_serve
     box.accept()
     # signing in again makes a new profile on a new device
     window = sign_in(qtbot, shell, "liuyang")
+    assert window.session.transport.device_id != device_id
+    close_main(qtbot, window)
+
+
+def test_journey_revoked_while_away_is_wiped_at_the_next_sign_in(qtbot, tmp_path, file_keyring,
+                                                                 demo_server):
+    shell = make_shell(tmp_path, file_keyring, demo_server.url)
+    window = sign_in(qtbot, shell, "liuyang", remember=False)
+    wait_synced(qtbot, window)
+    profile, device_id = window.session.store.profile, window.session.transport.device_id
+    with qtbot.waitSignal(shell.sign_in_shown, timeout=WAIT):
+        window.act_sign_out.trigger()
+    assert profile.path.exists()  # signed out, the profile stays on this computer
+    admin = signed_in(demo_server.url, "huangwei")
+    device = next(d for d in admin.get("/admin/devices").json() if d["device_id"] == device_id)
+    assert admin.post(f"/admin/devices/{device['id']}/revoke",
+                      json={"final_push": False}).status_code == 204
+    w = shell.sign_in_window
+    qtbot.addWidget(w)
+    type_into(qtbot, w.user, "liuyang")
+    type_into(qtbot, w.password, PASSWORD)
+    click(qtbot, w.sign_in_button)
+    qtbot.waitUntil(lambda: getattr(w, "notice_box", None) is not None
+                    and w.notice_box.isVisible(), timeout=WAIT)
+    assert w.notice_box.text().startswith("系统管理员已停用这台电脑的登录")
+    assert w.message.text() == "这台电脑已被停用。"
+    assert not profile.path.exists()
+    assert file_keyring.get_password(SERVICE, profile.profile_id) is None
+    w.notice_box.accept()
+    # the next sign-in is a new device with a new profile
+    with qtbot.waitSignal(shell.main_shown, timeout=WAIT) as shown:
+        click(qtbot, w.sign_in_button)
+    window = shown.args[0]
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.session is not None, timeout=WAIT)
     assert window.session.transport.device_id != device_id
     close_main(qtbot, window)

@@ -4,9 +4,6 @@ and that none of the business pages are there."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from tests.e2e.admin_api import Api
 from tests.ui.admin_support import (
     assert_no_business_pages,
@@ -17,7 +14,7 @@ from tests.ui.admin_support import (
     console,
     open_page,
     said,
-    shot,
+    shot_if_asked,
     tick,
     type_into,
 )
@@ -25,13 +22,7 @@ from tests.ui.support import WAIT, close_main
 from tests.ui.test_shell_flows import io_threads  # noqa: F401 (the fixture)
 from ui.qt import Qt
 
-SHOTS = Path(os.environ.get("OA_ADMIN_SHOTS", "")) if os.environ.get("OA_ADMIN_SHOTS") else None
-
-
-def _shot(window, name: str) -> None:
-    if SHOTS is not None:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        shot(window, SHOTS / f"{name}.png")
+_shot = shot_if_asked  # OA_ADMIN_SHOTS=DIR renders each page to DIR/<name>.png
 
 
 def _state(page, login: str) -> str:
@@ -277,6 +268,7 @@ def test_journey_secadmin_seal_keepers(qtbot, tmp_path, file_keyring, demo_serve
     qtbot.waitUntil(lambda: bool(page.people), timeout=WAIT)
     names = [b.text().split("　")[0] for b in page.people.values()]
     assert "张敏" in names and not {"黄伟", "孙悦", "何晓琴"} & set(names)
+    qtbot.waitUntil(lambda: all(b.isVisible() for b in page.people.values()), timeout=WAIT)
     _shot(window, "secadmin-seal-keepers")
     close_main(qtbot, window)
 
@@ -335,7 +327,9 @@ def test_journey_auditor_audit_log(qtbot, tmp_path, file_keyring, demo_server):
     choose(qtbot, page.what, "全部操作")
     type_into(qtbot, page.record, ids["fangzhiyuan"])
     click(qtbot, page.search_button)
-    qtbot.waitUntil(lambda: page.table.column_texts(3)[:1] == ["重置密码"], timeout=WAIT)
+    qtbot.waitUntil(lambda: set(page.table.column_texts(4)) == {"方志远（user）"}, timeout=WAIT)
+    assert page.table.column_texts(3)[0] == "重置密码"  # the newest: 黄伟's reset
+    assert page.table.column_texts(3)[-1] == "新建账号"  # the oldest: the demo opened it
     # by date: the last week up to yesterday holds none of today's rows; up to today, all
     type_into(qtbot, page.record, "")
     tick(qtbot, page.use_dates)

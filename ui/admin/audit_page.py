@@ -129,7 +129,7 @@ class AuditPage(AdminPage):
             people = api.people(transport) if need_names else None
             return people, api.audit_rows(transport, newest_first=True, limit=SHOWN, **filters)
 
-        self.call(op, self._show)
+        self.read(op, self._show)
 
     def _show(self, answer) -> None:
         people, self.rows = answer

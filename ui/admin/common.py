@@ -71,6 +71,18 @@ class AdminPage(QWidget):
         """Run a server call on a worker; a refusal is shown on the page."""
         run_op(self, lambda _c: op(), success=success, failure=self.failed, pool="global")
 
+    def read(self, op: Callable[[], Any], success: Callable[[Any], None]) -> None:
+        """Like `call`, for a query: only the answer to the latest one is shown (an older
+        query answering late does not overwrite a newer one's result)."""
+        self._reads = getattr(self, "_reads", 0) + 1
+        mine = self._reads
+
+        def latest(answer: Any) -> None:
+            if mine == self._reads:
+                success(answer)
+
+        self.call(op, latest)
+
     def failed(self, exc: BaseException) -> None:
         """Show a failure; a revoked device goes to the window."""
         if isinstance(exc, SyncError) and exc.kind == "revoked":
