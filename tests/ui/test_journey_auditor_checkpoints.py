@@ -1,9 +1,5 @@
-"""NOT COLLECTED YET — rename to test_journey_auditor_checkpoints.py once the server has the
-audit checkpoint API (being built on the audit/crypto branch):
-
-    GET  /api/v1/audit/checkpoints?after_seq=N  → [{"seq","head_hash","at","signature","key_id"}]
-    POST /api/v1/audit/checkpoints              → a new checkpoint
-    POST /api/v1/audit/verify {"checkpoints"}   → {"ok","rows","first_bad_seq","message","latest_seq"}
+"""The auditor's checkpoints through the console, against the server's checkpoint API
+(GET/POST /audit/checkpoints, POST /audit/verify).
 
 The auditor makes a checkpoint, her client keeps it in the encrypted profile, the chain
 verifies against it; then the tail of the log is cut (triggers dropped, rows deleted, as an
@@ -16,7 +12,7 @@ from sqlalchemy import text
 
 from oa_client.services import audit_checkpoints as checkpoints
 from tests.server.support import allow_tampering
-from tests.ui.admin_support import click, console, open_page, said
+from tests.ui.admin_support import click, console, open_page, said, shot_if_asked
 from tests.ui.support import WAIT, close_main
 
 
@@ -32,6 +28,7 @@ def test_journey_auditor_checkpoints(qtbot, tmp_path, file_keyring, demo_server)
     qtbot.waitUntil(lambda: page.verdict.text().startswith("审计链完整"), timeout=WAIT)
     assert "与本机保存的 1 个签名检查点一致" in page.verdict.text()
     assert f"最新检查点第 {seq} 条" in page.verdict.text()
+    shot_if_asked(window, "auditor-checkpoint-verified")
 
     # an administrator with database rights cuts the tail of the log
     with demo_server.session() as session:
@@ -43,4 +40,5 @@ def test_journey_auditor_checkpoints(qtbot, tmp_path, file_keyring, demo_server)
     qtbot.waitUntil(lambda: page.verdict.text().startswith("审计链校验未通过"), timeout=WAIT)
     assert f"从第 {seq - 7} 条起与检查点不符" in page.verdict.text()
     assert page.verdict.styleSheet() == "color:#b00000; font-weight:bold"
+    shot_if_asked(window, "auditor-checkpoint-truncated")
     close_main(qtbot, window)

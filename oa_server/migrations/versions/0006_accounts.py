@@ -1,8 +1,8 @@
 """accounts under 三员分立: forced password changes, password history, sign-in delays per
 (login, source) instead of a lock, the security policy, revocable devices, session scopes
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-24 09:00:00
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
