@@ -51,7 +51,7 @@ def _user_row(p: dict) -> dict:
     unit = p.get("unit") or {}
     dept = p.get("department") or {}
     return {"id": str(p["id"]), "rev": 0, "unit_id": unit.get("id") and str(unit["id"]),
-            "login": p.get("login"), "name": p.get("name") or "",
+            "name": p.get("name") or "",
             "unit_name": unit.get("name"), "department": dept.get("name"),
             "department_id": dept.get("id") and str(dept["id"]), "position": p.get("position"),
             "roles": p.get("roles") or [], "phone": p.get("phone"), "email": p.get("email")}

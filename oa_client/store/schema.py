@@ -9,6 +9,8 @@ v5  module records: meeting replies and sign-ins, request and task events, task
 v6  deferrable search indexing: a bulk pull stores records without indexing them
     (a `search_deferred` meta row exists only inside its transaction) and
     `search.catch_up` indexes them afterwards
+v7  the audit checkpoints an auditor's client has seen (signed by the server; kept so a
+    truncated or rewritten audit chain is noticed against them)
 """
 
 from __future__ import annotations
@@ -273,5 +275,16 @@ V6 = (
                   when="new.deleted = 0 AND coalesce(json_extract(new.data, '$.opinion'), '') != ''")
 )
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6]
+V7 = """
+CREATE TABLE audit_checkpoints (
+    seq INTEGER PRIMARY KEY,
+    head_hash TEXT NOT NULL,
+    at TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7]
 LATEST_VERSION = len(MIGRATIONS)

@@ -1,4 +1,4 @@
-"""Migration 0006 on a database written under the old rule (every record seen by its whole
+"""Migration 0007 on a database written under the old rule (every record seen by its whole
 unit): the stored audiences become the table's, moved records take new revisions so the
 colleagues who saw a draft pull its tombstone, and each blob's uploader owns it."""
 
@@ -23,9 +23,9 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def _old_world(url: str) -> dict[str, str]:
-    """A database at 0005 with a draft and a running 公文 of 刘洋's, seen unit-wide."""
+    """A database at 0006 with a draft and a running 公文 of 刘洋's, seen unit-wide."""
     engine = make_engine(url)
-    upgrade(engine, "0005")
+    upgrade(engine, "0006")
     with make_sessionmaker(engine, keys=fixed_keys())() as s:
         seed(s, hasher=password_hasher(make_settings(Path("."))))
         s.flush()
