@@ -252,7 +252,7 @@ def _signature_attachment(store: LocalStore, doc_id: str, signature: dict[str, A
     strokes = signature.get("strokes") or []
     att_id, changes = store.blobs.put(owner_kind="document", owner_id=doc_id,
                                       name=f"签名-{new_id()[:8]}.png", data=bytes(png),
-                                      mime="image/png", sync=True)
+                                      mime="image/png", sync=True, purpose="signature")
     changes.merge(Changes(collections={"attachments"}, ids={att_id}))
     signature["strokes"] = strokes
     return att_id, changes

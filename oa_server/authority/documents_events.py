@@ -19,6 +19,7 @@ from oa_server.authority.documents_exchange import (
     assign_number,
     deliver,
     dispatch,
+    frozen_attachments,
     recipients,
     update_receipt,
     void_number,
@@ -226,7 +227,8 @@ class DocumentEvents(FlowEvents):
                 signer = event.get("on_behalf_of") or event.get("actor_id")
                 user = ctx.org.user(signer)
                 data.update(signed_off_on=today(ctx).isoformat(),
-                            signed_body_rev=int(data.get("body_rev") or 0))
+                            signed_body_rev=int(data.get("body_rev") or 0),
+                            frozen_attachments=frozen_attachments(ctx, data))
                 if not data.get("date") or str(data["date"]) < data["signed_off_on"]:
                     data["date"] = data["signed_off_on"]  # 成文日期: the day the leader signed
                     # an element the desks edit: an edit made before this one is a conflict

@@ -29,8 +29,12 @@ SERVER_FIELDS = (
     "sender_unit_id", "sender_name", "recipient_unit_id", "signed_off_on", "signers",
     "signed_body_rev", "audience_users", "audience_roles", "numbered_at", "sealed_at",
     "dispatched_at", "chased", "drafter_id", "direction", "created_at", "seal_note",
+    "frozen_attachments", "package_attachment_id", "seal_state", "seal_error", "sealed_sha256",
+    "seal_requested_by", "signed_digest",
     *CONTENT_FIELDS,
 )
+#: marks only the server puts on the attachments it makes (正式文件, exchange package, copies)
+SERVER_MARKS = ("server_owned", "role", "sealed")
 FINAL_STATES = ("dispatched", "archived", "refused")
 
 
@@ -190,6 +194,11 @@ def may_edit_draft(ctx: Ctx, doc: dict[str, Any]) -> bool:
     return (drafter is not None and "section_chief" in me.roles
             and drafter.unit_id == me.unit_id and drafter.department_id is not None
             and drafter.department_id == me.department_id)
+
+
+def server_owned(att: dict[str, Any]) -> bool:
+    """Whether the server made this attachment (正式文件, exchange package, delivered copy …)."""
+    return any(att.get(mark) for mark in SERVER_MARKS)
 
 
 def iso(value: datetime | date) -> str:
