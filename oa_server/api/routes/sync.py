@@ -14,7 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
 from oa_client.errors import ConflictError, OAError, PermissionDenied, ValidationError
-from oa_server import authority, sync_service
+from oa_server import authority, sealing, sync_service
 from oa_server.api.deps import CurrentUser, NowDep, SessionDep
 from oa_server.fair_gate import FairGate
 from oa_server.i18n import _
@@ -126,7 +126,8 @@ async def push(
     session: SessionDep,
     now: NowDep,
 ) -> Response:
-    """Apply a batch of outbox ops; each gets applied / rejected (with a code) / conflict."""
+    """Apply a batch of outbox ops; each gets applied / rejected (with a code) / conflict.
+    A 用印 step taken here has its 正式文件 made before the answer (outside the lock)."""
     body = await read_json_body(request)
     try:
         req = PushRequest.model_validate_json(body)
@@ -148,6 +149,9 @@ async def push(
             )
         with _PUSH_GATE:
             results = sync_service.push(session, user=user, device_id=device, ops=req.ops, now=now)
+        if sealing.steps_taken(req.ops, results):  # 用印 taken: the 正式文件, before answering
+            sealing.after_push(session, sealing=sealing.sealing_for(request.app.state), user=user, ops=req.ops,
+                               results=results, now=now)
         answer = PushResponse(
             results=results, server_id=sync_service.server_id(session), server_time=now.isoformat()
         )
