@@ -26,6 +26,12 @@ log = logging.getLogger(__name__)
 Check = Callable[[bytes], dict[str, Any]]
 
 
+def trust_roots(store: LocalStore) -> list[bytes]:
+    """The trust anchors the profile keeps (the server CA's root, once a sync fetched it)."""
+    rows = store.db.query("SELECT value FROM meta WHERE key = 'ca_root_pem'")
+    return [rows[0][0].encode("ascii")] if rows else []
+
+
 def verdict_of(store: LocalStore, *, sha256: str) -> dict[str, Any] | None:
     """The verdict kept for a file, None when it was not checked here yet."""
     rows = store.db.query("SELECT verdict FROM seal_verdicts WHERE sha256 = ?", (sha256,))

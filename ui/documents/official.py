@@ -69,6 +69,7 @@ def render_pages(pdf: bytes, *, pages: int = 1, width_px: int = 560) -> list[byt
     try:
         with _PDFIUM:
             doc = pypdfium2.PdfDocument(pdf)
+            doc.init_forms()  # the seal's visible stamp is a signature field's appearance
             try:
                 for index in range(min(pages, len(doc))):
                     page = doc[index]
