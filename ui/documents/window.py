@@ -544,8 +544,8 @@ class DocumentWindow(QWidget):
         if has_tab:
             text, colour = verdict_text(v.official, seal_state=v.seal_state,
                                         seal_error=seal_error, offline=offline)
-            self.official_line.setText(f"<span style='color:{colour}'>{html.escape(_('正式文件'))}"
-                                       f"：{html.escape(text)}</span>")
+            line = _("正式文件：{verdict}").format(verdict=text)
+            self.official_line.setText(f"<span style='color:{colour}'>{html.escape(line)}</span>")
         self.official_line.setVisible(has_tab)
         official = v.official
         if official is None or not official.downloaded:
