@@ -39,7 +39,8 @@ from docs_exchange.pdf import render_pdf
 from docs_exchange.signing import PadesSigner
 from oa_client.domain.document import parse_document
 from oa_client.errors import NotFoundError, OAError, PermissionDenied, ValidationError
-from oa_server.authority.documents_rules import DOCUMENTS, domain_data
+from oa_server.authority.documents_events import sealing_units
+from oa_server.authority.documents_rules import DOCUMENTS, EVENTS, domain_data
 from oa_server.blob_store import BlobStore
 from oa_server.config import Settings
 from oa_server.i18n import _
@@ -103,8 +104,12 @@ def steps_taken(ops: Iterable[Op], results: Iterable[OpResult]) -> list[str]:
 
 
 def layout_of(doc: dict[str, Any], data: dict[str, Any]) -> OfficialDocument:
-    """The document as docs_exchange lays it out (成文日期 defaults to the 签发 date)."""
+    """The document as docs_exchange lays it out (成文日期 defaults to the 签发 date; the
+    联合发文 units' names, `co_issuers` in `data`, sign after the issuing unit's)."""
+    co_issuers = [n for n in data.get("co_issuers") or [] if n]
+    data = {k: v for k, v in data.items() if k != "co_issuers"}
     elements = parse_document(data, stage=None).layout_data()
+    elements["co_issuers"] = co_issuers
     fmt = FORMAT_OF.get(str(doc.get("doc_kind") or ""), "文件")
     if not elements.get("issuer_mark") and doc.get("issuer_name"):
         # 发文机关标志 (版头): the name + 文件, or the name alone on a 信函
@@ -169,58 +174,76 @@ def seal_document(session: Session, *, sealing: Sealing, user: User, doc_id: str
                   now: datetime) -> OfficialFile:
     """Make the 正式文件 of a document whose 用印 step was taken (once); see the module doc.
 
-    `user` presses the seal: the seal keeper who took the step (right after the push) or one
-    who asks again; the seal service refuses anyone but the issuing unit's seal keepers."""
+    `user` asks for it: the seal keeper whose push took the step, or a seal keeper of one of
+    the sealing units asking again. Each unit's seal is pressed as the seal keeper who took
+    that unit's part of the step (the seal service refuses anyone else)."""
     with server_batch(session, user=user, now=now) as ctx:
         doc = ctx.get(DOCUMENTS, doc_id)
         if doc is None or not ctx.visible(DOCUMENTS, doc_id):
             raise NotFoundError(_("找不到该公文，可能已被删除或您无权查看"), id=doc_id)
         data = domain_data(ctx, doc)
         frozen = [ctx.get(ATTACHMENTS, str(a)) for a in doc.get("frozen_attachments") or []]
+        units = sealing_units(doc)
+        co_issuers = [getattr(ctx.org.unit(str(u)), "name", "") for u in units[1:]]
+        takers = [str(e.get("actor_id")) for e in ctx.children(EVENTS, DOCUMENTS, doc_id)
+                  if e.get("status") == "applied" and e.get("step") == "seal"
+                  and e.get("action") == "approve"]
+        people = [p for p in (ctx.org.active_user(t) for t in reversed(takers)) if p is not None]
     session.commit()
-    unit_id = uuid.UUID(str(doc.get("unit_id")))
-    if not service.may_use_seal(user, unit_id=unit_id):
+    if not any(service.may_use_seal(user, unit_id=u) for u in units):
         raise PermissionDenied(_("只有本单位的印章管理员可以使用本单位的电子印章"))
     if doc.get("sealed_attachment_id"):
         return _existing(session, user=user, now=now, doc=doc)
     if doc.get("direction") != "outgoing" or doc.get("seal_state") not in ("pending", "failed"):
         raise ValidationError(_("公文尚未完成用印环节，不能盖章"), field="state")
     try:
-        return _press(session, sealing=sealing, doc=doc, data=data, frozen=frozen, keeper=user,
-                      unit_id=unit_id, now=now)
+        keepers = []
+        for unit_id in units:  # the latest taker of the step who keeps this unit's seal
+            keeper = next((p for p in people if service.may_use_seal(p, unit_id=unit_id)), None)
+            if keeper is None:
+                raise PermissionDenied(_("联合发文机关的印章管理员尚未用印"), unit=str(unit_id))
+            keepers.append((keeper, unit_id))
+        return _press(session, sealing=sealing, doc=doc, data={**data, "co_issuers": co_issuers},
+                      frozen=frozen, keepers=keepers, now=now)
     except OAError as exc:
         _failed(session, keeper=user, doc_id=doc_id, now=now, reason=exc.message)
         raise
 
 
 def _press(session: Session, *, sealing: Sealing, doc: dict[str, Any], data: dict[str, Any],
-           frozen: list[dict[str, Any] | None], keeper: User, unit_id: uuid.UUID,
+           frozen: list[dict[str, Any] | None], keepers: list[tuple[User, uuid.UUID]],
            now: datetime) -> OfficialFile:
-    """Steps 2–5 of the module doc."""
+    """Steps 2–5 of the module doc: one seal per unit, in the order of the 署名."""
     doc_id = str(doc["id"])
     rendered = render_pdf(layout_of(doc, data))
-    if rendered.seal_anchor is None:
+    anchors = rendered.seal_anchors or ([rendered.seal_anchor] if rendered.seal_anchor else [])
+    if len(anchors) != len(keepers):
         raise ValidationError(_("该公文没有发文机关署名和成文日期，无法盖章"), field="issuer_name")
-    sealed = service.seal_pdf(
-        session, keys=sealing.keys, settings=sealing.settings, user=keeper, unit_id=unit_id,
-        pdf=rendered.pdf, anchor=rendered.seal_anchor,
-        reason=_("公文用印：{number}").format(number=doc.get("doc_number") or doc_id),
-        clock=sealing.clock)
+    pdf, first = rendered.pdf, None
+    for (keeper, unit_id), anchor in zip(keepers, anchors, strict=True):
+        sealed = service.seal_pdf(
+            session, keys=sealing.keys, settings=sealing.settings, user=keeper,
+            unit_id=unit_id, pdf=pdf, anchor=anchor,
+            reason=_("公文用印：{number}").format(number=doc.get("doc_number") or doc_id),
+            clock=sealing.clock)
+        pdf, first = sealed.pdf, first or sealed
+    assert first is not None
+    keeper = keepers[0][0]
     files: dict[str, bytes] = {}
     for att in frozen:
         if att is not None:
             files[_unique(str(att.get("name")), files)] = sealing.store.path(
                 str(att.get("sha256"))).read_bytes()
-    signer = _manifest_signer(sealing.keys, session, sealing.settings, sealed.unit, sealing.clock)
+    signer = _manifest_signer(sealing.keys, session, sealing.settings, first.unit, sealing.clock)
     session.commit()
-    package = build_package(pdf=sealed.pdf, attachments=files, metadata=_elements(doc, data),
+    package = build_package(pdf=pdf, attachments=files, metadata=_elements(doc, data),
                             signer=signer, created_at=sealing.clock())
-    pdf_sha = _keep_blob(session, sealing.store, sealed.pdf, user=keeper, now=now)
+    pdf_sha = _keep_blob(session, sealing.store, pdf, user=keeper, now=now)
     package_sha = _keep_blob(session, sealing.store, package, user=keeper, now=now)
     number = doc.get("doc_number") or ""
     title = str(doc.get("title") or doc_id)
     official = OfficialFile(attachment_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"official:{doc_id}")),
-                            sha256=pdf_sha, size=len(sealed.pdf), name=f"{title}（正式文件）.pdf")
+                            sha256=pdf_sha, size=len(pdf), name=f"{title}（正式文件）.pdf")
     package_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"package:{doc_id}"))
     with server_batch(session, user=keeper, now=now) as ctx:
         current = ctx.get(DOCUMENTS, doc_id)
@@ -239,9 +262,9 @@ def _press(session: Session, *, sealing: Sealing, doc: dict[str, Any], data: dic
             "package_attachment_id": package_id, "sealed_sha256": pdf_sha,
             "sealed_at": now.isoformat(), "seal_state": "sealed", "seal_error": None})
         ctx.audit("document.sealed", target=f"documents:{doc_id}", details={
-            "doc_number": number, "unit": sealed.unit.name,
-            "document_sha256": sealed.document_sha256, "signed_sha256": pdf_sha,
-            "package_sha256": package_sha, "seal_keeper": str(keeper.id)})
+            "doc_number": number, "units": [str(u) for _k, u in keepers],
+            "document_sha256": first.document_sha256, "signed_sha256": pdf_sha,
+            "package_sha256": package_sha, "seal_keepers": [str(k.id) for k, _u in keepers]})
     session.commit()
     return official
 

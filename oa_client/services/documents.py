@@ -210,9 +210,11 @@ def compose(store: LocalStore, *, me: dict[str, Any], fields: dict[str, Any],
 
 
 def is_seal_keeper(me: dict[str, Any], doc: dict[str, Any]) -> bool:
-    """Whether I keep the issuing unit's seal (only a 印章管理员 of that unit takes 用印)."""
+    """Whether I keep a seal the document bears: the issuing unit's, or a 联合发文 unit's
+    (only a 印章管理员 of one of those units takes 用印)."""
     _user, unit_id, _dept = me_ids(me)
-    return "seal_keeper" in (me.get("roles") or []) and doc.get("unit_id") == unit_id
+    units = [doc.get("unit_id"), *(doc.get("co_issuing_units") or [])]
+    return "seal_keeper" in (me.get("roles") or []) and unit_id in units
 
 
 def may_edit_draft(store: LocalStore, me: dict[str, Any], doc: dict[str, Any]) -> bool:

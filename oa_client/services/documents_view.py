@@ -218,9 +218,9 @@ def _needs_more(action: str, step: str | None, doc: dict[str, Any], me: dict[str
     seal of the issuing unit (a delegate), 分发 before the 正式文件 exists."""
     if doc.get("direction") != "outgoing" or action != "approve":
         return False
-    _user, unit_id, _dept = me_ids(me)
     if step == "seal":
-        return "seal_keeper" not in (me.get("roles") or []) or doc.get("unit_id") != unit_id
+        units = [doc.get("unit_id"), *(doc.get("co_issuing_units") or [])]
+        return "seal_keeper" not in (me.get("roles") or []) or me_ids(me)[1] not in units
     return step == "dispatch" and not doc.get("sealed_attachment_id")
 
 

@@ -73,19 +73,31 @@ def start_values(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in vals.items() if v is not None}
 
 
+def sealing_units(doc: dict[str, Any]) -> list[uuid.UUID]:
+    """The units whose seals a 发文 bears: the issuing unit, then each 联合发文 unit."""
+    out: list[uuid.UUID] = []
+    for value in [doc.get("unit_id"), *(doc.get("co_issuing_units") or [])]:
+        try:
+            unit = uuid.UUID(str(value))
+        except ValueError:
+            continue
+        if unit not in out:
+            out.append(unit)
+    return out
+
+
 def seal_refusal(ctx: Ctx, doc: dict[str, Any], event: dict[str, Any]) -> Ruling | None:
-    """Why 用印 (or handing it on) is refused, None when it may go ahead: only the issuing
-    unit's 印章管理员 in person, only on the body and elements the leader signed off."""
-    try:
-        unit_id = uuid.UUID(str(doc.get("unit_id")))
-    except ValueError:
-        return Ruling.reject("forbidden", _("您无权修改该记录，或该记录不存在"))
+    """Why 用印 (or handing it on) is refused, None when it may go ahead: only a 印章管理员 of
+    the issuing unit (or of a 联合发文 unit) in person, only on the body and elements the
+    leader signed off."""
+    units = sealing_units(doc)
     if event.get("action") == "reassign":
         target = ctx.org.active_user(event.get("to_user"))
-        if target is None or not may_use_seal(target, unit_id=unit_id):
+        mine = [u for u in units if may_use_seal(ctx.user, unit_id=u)]
+        if target is None or not any(may_use_seal(target, unit_id=u) for u in mine):
             return Ruling.reject("not_seal_keeper", _("用印只能转交本单位的印章管理员"))
         return None
-    if not may_use_seal(ctx.user, unit_id=unit_id):
+    if not any(may_use_seal(ctx.user, unit_id=u) for u in units):
         return Ruling.reject("not_seal_keeper", _("只有本单位的印章管理员可以用印"))
     if changed_since_sign_off(doc):
         return Ruling.reject("changed_after_sign_off",
@@ -247,7 +259,7 @@ class DocumentEvents(FlowEvents):
             out["read_ids"] = sorted({h.on_behalf_of or h.actor_id for h in state.history
                                       if h.action == "read" and h.outcome == "accepted"})
         for key in ("leader", "lead_department", "assist_departments", "handling_days",
-                    "supervise"):
+                    "supervise", "co_issuing_units", "countersign_departments"):
             if key in state.values:
                 out[key] = state.values[key]
         return out
@@ -272,8 +284,10 @@ class DocumentEvents(FlowEvents):
                 data["signed_digest"] = elements_digest(data)
             if action == "approve" and step == "number":
                 data = assign_number(ctx, data)
-            if action == "approve" and step == "seal":
-                # the 正式文件 is made right after this push commits (oa_server/sealing.py)
+            if action == "approve" and step == "seal" and (
+                    state.current is None or state.current.step != "seal"):
+                # every seal keeper took the step: the 正式文件 is made right after this push
+                # commits (oa_server/sealing.py)
                 data.update(seal_state="pending", seal_requested_by=event.get("actor_id"),
                             seal_error=None)
             if action in ("return", "withdraw") and data.get("state") in BEFORE_NUMBER:

@@ -191,3 +191,39 @@ def test_the_signed_elements_stay_as_signed(desks):
     clerk.act(doc_id, "approve", "seal")
     pdf = clerk.store.blobs.read(clerk.doc(doc_id)["sealed_attachment_id"])
     assert "洪阳镇党政办" in page_text(pdf).replace(" ", "")  # the 版记 as filled in
+
+
+def test_joint_issue_bears_each_units_seal(desks):
+    """联合发文: 普政数 with 洪阳镇; each unit's 印章管理员 takes 用印 for its own seal; the
+    正式文件 bears both seals, each over its unit's 署名, in the order of the 署名."""
+    drafter = desks["lixiaolong"]  # 普政数
+    town = unit_id(drafter, "洪阳镇人民政府")
+    doc_id, _ = docs.compose(drafter.store, me=drafter.me, fields={
+        "doc_kind": "通知", "title": "关于联合开展政务数据共享专项检查的通知",
+        "main_to": [unit_id(drafter, "梅塘镇人民政府")],
+        "issuer_name": "普宁市政务服务数据管理局",
+        "body": "各有关单位：\n为提升政务数据共享质量，决定联合开展专项检查。\n请认真组织自查。"})
+    drafter.act(doc_id, "submit", "draft")
+    office = desks["chenjing"]
+    office.sync()
+    office.act(doc_id, "approve", "review", values={"co_issuing_units": [town]})
+    for login, step in (("lianghaitao", "countersign"), ("zhouli", "sign_off"),
+                        ("chenjing", "recheck"), ("zhangmin", "number")):
+        desks[login].sync()
+        desks[login].act(doc_id, "approve", step)
+    keeper, town_keeper = desks["zhangmin"], desks["huangxiaomei"]
+    keeper.act(doc_id, "approve", "seal")
+    rec = keeper.doc(doc_id)
+    assert rec["state"] == "seal" and not rec.get("seal_state")  # 洪阳镇's seal still to come
+    town_keeper.sync()
+    assert town_keeper.view(doc_id).can("approve")
+    town_keeper.act(doc_id, "approve", "seal")
+    rec = town_keeper.doc(doc_id)
+    assert (rec["state"], rec["seal_state"]) == ("dispatch", "sealed")
+    pdf = town_keeper.store.blobs.read(rec["sealed_attachment_id"])
+    report = verify_pdf(pdf, trust_roots=town_keeper.client.engine.trust_roots())
+    assert report.ok, report.text()
+    assert [(s.signer.name, s.signer.kind) for s in report.signatures] == [
+        ("普宁市政务服务数据管理局", "seal"), ("洪阳镇人民政府", "seal")]
+    text = page_text(pdf).replace(" ", "")
+    assert text.index("普宁市政务服务数据管理局") < text.rindex("洪阳镇人民政府")
