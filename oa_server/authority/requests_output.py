@@ -1,9 +1,12 @@
 """What an approved request produces: the output's number, text and seal, issued by the server.
 
 The text is built from the form the approvers saw (a certificate says what the
-organisation vouches for); the seal named by the item (人事专用章 …) is recorded as
-the server's. `render_output` lays it out as a 信函 PDF and seals it with the unit's seal
-(PAdES, visible stamp) once, on the first request for the file.
+organisation vouches for); the seal named by the item (人事专用章 …) is recorded on the
+output. `render_output` lays it out as a 信函 PDF once; when the item says the output is
+sealed, the seal is pressed through the seal service (oa_server/signing) by a 印章管理员 of
+the request's unit asking for the file: it is bound to this approved request, to that seal
+keeper, and audited with the request and the PDF's hash. Until then the applicant hears that
+the file waits for the seal keeper. Nothing but the server's own layout is ever sealed.
 """
 
 from __future__ import annotations
@@ -17,19 +20,26 @@ from sqlalchemy.orm import Session
 
 from docs_exchange.model import validate_document
 from docs_exchange.pdf import render_pdf
-from docs_exchange.signing import PadesSigner
 from oa_client.domain.catalogue import ServiceItem
 from oa_client.domain.forms_values import is_empty
 from oa_client.domain.ids import new_id
-from oa_client.errors import NotFoundError, ValidationError
+from oa_client.errors import ConflictError, NotFoundError, ValidationError
 from oa_server.authority.context import Ctx
 from oa_server.blob_store import BlobStore
 from oa_server.config import Settings
 from oa_server.i18n import _
 from oa_server.models import User
+from oa_server.signing import service
 from oa_server.signing.keystore import SigningKeys
 from oa_server.sync_models import Blob
 from oa_server.sync_push import server_batch
+
+
+class AwaitingSeal(ConflictError):
+    """Raised when a sealed output is asked for before a seal keeper of the unit sealed it."""
+
+    code = "awaiting_seal"
+
 
 #: the 字 in an output's number (普政数证〔2026〕1号)
 SHORT = {"employment_certificate": "证", "abroad_filing_form": "备"}
@@ -116,16 +126,20 @@ def render_output(session: Session, *, keys: SigningKeys, settings: Settings, st
     doc = validate_document({"title": output.get("name") or "", "body": text[:-1] or text, "kind": "函",
                              "format": "信函", "issuer_mark": unit_name, "issuer_name": unit_name,
                              "date": issued, "doc_number": output.get("number")})
+    sealed = bool(output.get("sealed"))
+    if sealed and (unit is None or not service.may_use_seal(user, unit_id=unit.id)):
+        raise AwaitingSeal(_("该证明须由本单位印章管理员用印后出具，请等候印章管理员办理"),
+                           id=request_id)
     rendered = render_pdf(doc)
     pdf = rendered.pdf
-    if output.get("sealed") and unit is not None and rendered.seal_anchor is not None:
-        credential = keys.seal_credential(session=session, settings=settings, unit=unit)
-        stamp = keys.seal_image(unit=unit)
-        session.commit()  # hold no database lock while signing
-        pdf = PadesSigner(credential, clock=clock).sign_pdf(
-            pdf, anchor=rendered.seal_anchor, stamp_png=stamp,
+    if sealed and unit is not None:
+        if rendered.seal_anchor is None:
+            raise ValidationError(_("该公文没有发文机关署名和成文日期，无法盖章"), field="issuer_name")
+        pdf = service.seal_pdf(
+            session, keys=keys, settings=settings, user=user, unit_id=unit.id, pdf=pdf,
+            anchor=rendered.seal_anchor,
             reason=_("出具{name}：{number}").format(name=output.get("name"), number=output.get("number")),
-            location=None, field_name=None)
+            clock=clock).pdf
     sha = hashlib.sha256(pdf).hexdigest()
     target = store.path(sha)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -139,11 +153,11 @@ def render_output(session: Session, *, keys: SigningKeys, settings: Settings, st
         done = {**output, "attachment_id": att_id, "sha256": sha, "size": len(pdf), "file_name": name}
         ctx.put("attachments", att_id, {"owner_kind": "request", "owner_id": request_id, "name": name,
                                          "size": len(pdf), "sha256": sha, "mime": "application/pdf",
-                                         "sealed": bool(output.get("sealed"))})
+                                         "sealed": sealed, "server_owned": True, "role": "output"})
         data = {k: v for k, v in current.items() if k not in ("id", "rev", "created_by")}
         ctx.put("requests", request_id, {**data, "outputs": [done, *outputs[1:]]})
         ctx.audit("request.output_issued", target=f"requests:{request_id}",
-                  details={"number": output.get("number"), "sha256": sha, "sealed": bool(output.get("sealed")),
-                           "seal": output.get("seal")})
+                  details={"number": output.get("number"), "sha256": sha, "sealed": sealed,
+                           "seal": output.get("seal"), "sealed_by": str(user.id) if sealed else None})
     session.commit()
     return done
