@@ -89,3 +89,35 @@ def test_journey_seal_keeper_seals_and_the_city_reads_the_sealed_file(
     close_main(qtbot, city)
     _close(actors)
     assert seen == [], f"I/O on the GUI thread: {sorted(set(seen))}"
+
+
+def test_journey_a_failed_official_file_is_made_again_from_the_window(
+        qtbot, tmp_path, file_keyring, demo_server, monkeypatch):
+    from oa_client.errors import RenderError
+    from oa_server import sealing
+
+    _doc_id, actors = issue_document(demo_server.url, tmp_path / "actors", stop_after="number")
+
+    def broken(*_a, **_k):
+        raise RenderError("字体缺失（测试）")
+
+    monkeypatch.setattr(sealing, "render_pdf", broken)  # the server is in this process
+    shell = make_shell(tmp_path / "keeper", file_keyring, demo_server.url)
+    window = sign_in(qtbot, shell, "huangxiaomei")
+    wait_synced(qtbot, window)
+    w = _open_from_todo(qtbot, window)
+    QTest.mouseClick(w.action_buttons["approve"], Qt.MouseButton.LeftButton)  # 用印
+    qtbot.waitUntil(lambda: w.view.seal_state == "failed", timeout=WAIT)
+    assert "正式文件生成失败：字体缺失（测试）" in w.official_line.text()
+    assert "approve" not in w.action_buttons  # no 分发 without the 正式文件
+    _click_tab(w, 1)
+    assert w.official.remake.isVisible()
+    monkeypatch.undo()
+    QTest.mouseClick(w.official.remake, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.view.official is not None and w.view.official.verdict is not None,
+                    timeout=WAIT)
+    assert "验章结果：通过" in w.official_line.text() and not w.official.remake.isVisible()
+    assert w.action_buttons["approve"].text().startswith("分发")
+    w.close()
+    close_main(qtbot, window)
+    _close(actors)

@@ -63,6 +63,7 @@ class OfficialView(QWidget):
 
     save_requested = Signal(str)  # attachment id
     recheck_requested = Signal(str)  # attachment id
+    remake_requested = Signal()  # the seal keeper asks the server again after a failure
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +79,10 @@ class OfficialView(QWidget):
         self.recheck = QPushButton(_("重新验章"))
         self.recheck.clicked.connect(lambda: self._ask(self.recheck_requested))
         row.addWidget(self.name, 1)
+        self.remake = QPushButton(_("重新生成正式文件"))
+        self.remake.clicked.connect(self.remake_requested.emit)
+        self.remake.hide()
+        row.addWidget(self.remake)
         row.addWidget(self.recheck)
         row.addWidget(self.save)
         layout.addLayout(row)
@@ -99,8 +104,9 @@ class OfficialView(QWidget):
             signal.emit(self.official.attachment_id)
 
     def show_file(self, official: OfficialFile | None, *, seal_state: str, seal_error: str,
-                  offline: bool) -> None:
-        """Say where the 正式文件 stands and what its check found (the preview comes later)."""
+                  offline: bool, may_remake: bool = False) -> None:
+        """Say where the 正式文件 stands (the preview comes later); `may_remake` offers the
+        seal keeper to ask the server again when making it failed."""
         changed = (official is None or self.official is None
                    or official.sha256 != self.official.sha256)
         self.official = official
@@ -111,6 +117,8 @@ class OfficialView(QWidget):
         ready = official is not None and official.downloaded
         self.save.setEnabled(ready)
         self.recheck.setEnabled(ready)
+        self.remake.setVisible(official is None and seal_state == "failed" and may_remake
+                               and not offline)
         if changed:
             self.set_pages([])
             self.placeholder.setText(_("正在生成预览…") if ready else text)

@@ -140,6 +140,7 @@ class DocumentWindow(QWidget):
         self.official = OfficialView()
         self.official.save_requested.connect(self._save_official)
         self.official.recheck_requested.connect(self._recheck_official)
+        self.official.remake_requested.connect(self._remake_official)
         self.tabs.addTab(self.official, _("正式文件"))
         self.previewed: str | None = None  # the SHA-256 whose pages are drawn
         self.edit_body = QPushButton(_("修改正文(&E)…"))
@@ -540,7 +541,8 @@ class DocumentWindow(QWidget):
         seal_error = str(v.record.get("seal_error") or "")
         offline = self.offline()
         self.official.show_file(v.official, seal_state=v.seal_state, seal_error=seal_error,
-                                offline=offline)
+                                offline=offline,
+                                may_remake=svc.is_seal_keeper(self.session.me, v.record))
         if has_tab:
             text, colour = verdict_text(v.official, seal_state=v.seal_state,
                                         seal_error=seal_error, offline=offline)
@@ -586,6 +588,15 @@ class DocumentWindow(QWidget):
 
         run_op(self, check, success=lambda _v: self.reload(), failure=self._refused,
                label=_("正在验章…"))
+
+    def _remake_official(self) -> None:
+        """重新生成正式文件: the seal keeper asks the server again (online), then syncs."""
+        transport, doc_id = self.session.transport, self.doc_id
+        if transport is None:
+            return
+        run_op(self, lambda _c: svc.request_seal(transport, doc_id=doc_id),
+               success=lambda _r: self.changed.emit(self.doc_id), failure=self._refused,
+               pool="net", label=_("正在生成正式文件…"))
 
     def _save_official(self, attachment_id: str) -> None:
         if self.view is None or self.view.official is None:
