@@ -3,6 +3,7 @@ action bar that offers only what this user may do now, with the opinion box and 
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Callable
 from typing import Any
@@ -143,6 +144,7 @@ class DocumentWindow(QWidget):
         self.official.remake_requested.connect(self._remake_official)
         self.tabs.addTab(self.official, _("正式文件"))
         self.previewed: str | None = None  # the SHA-256 whose pages are drawn
+        self.checking: str | None = None  # the 正式文件 whose seal is being checked
         self.edit_body = QPushButton(_("修改正文(&E)…"))
         self.edit_body.clicked.connect(self._edit_body)
         self.body.bar.addWidget(self.edit_body)
@@ -553,8 +555,8 @@ class DocumentWindow(QWidget):
         if official is None or not official.downloaded:
             self.previewed = None
             return
-        if official.verdict is None:
-            self._recheck_official(official.attachment_id)
+        if official.verdict is None and self.checking != official.attachment_id:
+            self._recheck_official(official.attachment_id)  # arrived without a check
         if self.previewed != official.sha256:
             self.previewed = official.sha256
             if self.opened is not None and self.opened.view.direction == "incoming":
@@ -580,14 +582,28 @@ class DocumentWindow(QWidget):
         run_op(self, read, success=draw, failure=failed)
 
     def _recheck_official(self, attachment_id: str) -> None:
+        """Check the 正式文件's seal now (on the database worker) and show the verdict; the
+        rest of the window stays as it is."""
         store = self.session.store
+        self.checking = attachment_id
 
         def check(_c) -> dict:
             return official_files.check_now(store, attachment_id=attachment_id,
                                             trust_roots=seals.trust_roots(store))
 
-        run_op(self, check, success=lambda _v: self.reload(), failure=self._refused,
-               label=_("正在验章…"))
+        def checked(verdict: dict) -> None:
+            self.checking = None
+            v = self.view
+            if v is not None and v.official is not None \
+                    and v.official.attachment_id == attachment_id:
+                v.official = dataclasses.replace(v.official, verdict=verdict)
+                self._show_official(v)
+
+        def failed(exc: BaseException) -> None:
+            self.checking = None
+            self._refused(exc)
+
+        run_op(self, check, success=checked, failure=failed, label=_("正在验章…"))
 
     def _remake_official(self) -> None:
         """重新生成正式文件: the seal keeper asks the server again (online), then syncs."""
