@@ -144,20 +144,27 @@ def _unique(name: str, taken: dict[str, bytes]) -> str:
     return out
 
 
-def _elements(doc: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    """The 公文 elements an exchange package carries in its metadata."""
-    keys = ("doc_number", "kind", "title", "secrecy", "urgency", "issuer_name", "date",
-            "signers", "signed_off_on", "main_to", "cc_to", "note")
+def _elements(doc: dict[str, Any], data: dict[str, Any], *, issuers: list[str]
+              ) -> dict[str, Any]:
+    """The 公文 elements an exchange package carries in its metadata; `issuers` are the units
+    whose seals it bears (the sender, whose seal signs the manifest, first)."""
+    keys = ("doc_number", "kind", "title", "secrecy", "urgency", "date", "signers",
+            "signed_off_on", "main_to", "cc_to", "note")
     out = {k: data.get(k) for k in keys if data.get(k) not in (None, "", [])}
-    out.update(document_id=str(doc["id"]), sender_unit_id=str(doc.get("unit_id") or ""))
+    out.update(issuers=issuers, signature=data.get("issuer_name") or "",
+               document_id=str(doc["id"]), sender_unit_id=str(doc.get("unit_id") or ""))
     return out
 
 
-def _manifest_signer(keys: SigningKeys, session: Session, settings: Settings, unit: Any,
-                     clock: Callable[[], datetime]) -> PadesSigner:
-    """The issuing unit's seal as the signer of an exchange package's manifest."""
-    credential = keys.seal_credential(session=session, settings=settings, unit=unit)
-    return PadesSigner(credential, clock=clock)
+def _package(sealing: Sealing, session: Session, *, unit: Any, pdf: bytes,
+             files: dict[str, bytes], elements: dict[str, Any]) -> bytes:
+    """The exchange package, its manifest signed with the issuing unit's seal (a token key
+    signs in the token)."""
+    with sealing.keys.open_seal(session=session, settings=sealing.settings, unit=unit) as seal:
+        session.commit()  # hold no database lock while signing
+        signer = PadesSigner(seal.credential, clock=sealing.clock, cms_signer=seal.cms_signer)
+        return build_package(pdf=pdf, attachments=files, metadata=elements, signer=signer,
+                             created_at=sealing.clock(), sender_unit=unit.name)
 
 
 def _existing(session: Session, *, user: User, now: datetime, doc: dict[str, Any]
@@ -220,12 +227,12 @@ def _press(session: Session, *, sealing: Sealing, doc: dict[str, Any], data: dic
     if len(anchors) != len(keepers):
         raise ValidationError(_("该公文没有发文机关署名和成文日期，无法盖章"), field="issuer_name")
     pdf, first = rendered.pdf, None
-    for (keeper, unit_id), anchor in zip(keepers, anchors, strict=True):
-        sealed = service.seal_pdf(
+    for i, ((keeper, unit_id), anchor) in enumerate(zip(keepers, anchors, strict=True)):
+        sealed = service.seal_pdf(  # the last seal locks the file (DocMDP / field lock)
             session, keys=sealing.keys, settings=sealing.settings, user=keeper,
             unit_id=unit_id, pdf=pdf, anchor=anchor,
             reason=_("公文用印：{number}").format(number=doc.get("doc_number") or doc_id),
-            clock=sealing.clock)
+            clock=sealing.clock, record=f"documents:{doc_id}", lock=i == len(keepers) - 1)
         pdf, first = sealed.pdf, first or sealed
     assert first is not None
     keeper = keepers[0][0]
@@ -234,10 +241,9 @@ def _press(session: Session, *, sealing: Sealing, doc: dict[str, Any], data: dic
         if att is not None:
             files[_unique(str(att.get("name")), files)] = sealing.store.path(
                 str(att.get("sha256"))).read_bytes()
-    signer = _manifest_signer(sealing.keys, session, sealing.settings, first.unit, sealing.clock)
-    session.commit()
-    package = build_package(pdf=pdf, attachments=files, metadata=_elements(doc, data),
-                            signer=signer, created_at=sealing.clock())
+    issuers = [first.unit.name, *(data.get("co_issuers") or [])]
+    package = _package(sealing, session, unit=first.unit, pdf=pdf, files=files,
+                       elements=_elements(doc, data, issuers=issuers))
     pdf_sha = _keep_blob(session, sealing.store, pdf, user=keeper, now=now)
     package_sha = _keep_blob(session, sealing.store, package, user=keeper, now=now)
     number = doc.get("doc_number") or ""

@@ -3,10 +3,11 @@
 The text is built from the form the approvers saw (a certificate says what the
 organisation vouches for); the seal named by the item (人事专用章 …) is recorded on the
 output. `render_output` lays it out as a 信函 PDF once; when the item says the output is
-sealed, the seal is pressed through the seal service (oa_server/signing) by a 印章管理员 of
-the request's unit asking for the file: it is bound to this approved request, to that seal
-keeper, and audited with the request and the PDF's hash. Until then the applicant hears that
-the file waits for the seal keeper. Nothing but the server's own layout is ever sealed.
+sealed, that seal (its own key, certificate and image) is pressed through the seal service
+(oa_server/signing) by a 印章管理员 of the request's unit asking for the file: it is bound to
+this approved request, to that seal keeper, and audited with the request and the PDF's hash.
+Until then the applicant hears that the file waits for the seal keeper. Nothing but the
+server's own layout is ever sealed.
 """
 
 from __future__ import annotations
@@ -135,11 +136,11 @@ def render_output(session: Session, *, keys: SigningKeys, settings: Settings, st
     if sealed and unit is not None:
         if rendered.seal_anchor is None:
             raise ValidationError(_("该公文没有发文机关署名和成文日期，无法盖章"), field="issuer_name")
-        pdf = service.seal_pdf(
+        pdf = service.seal_pdf(  # the seal the item names (人事专用章 …), its own key
             session, keys=keys, settings=settings, user=user, unit_id=unit.id, pdf=pdf,
             anchor=rendered.seal_anchor,
             reason=_("出具{name}：{number}").format(name=output.get("name"), number=output.get("number")),
-            clock=clock).pdf
+            clock=clock, seal_name=output.get("seal") or "公章", record=f"requests:{request_id}").pdf
     sha = hashlib.sha256(pdf).hexdigest()
     target = store.path(sha)
     target.parent.mkdir(parents=True, exist_ok=True)
