@@ -15,7 +15,7 @@ from oa_client.domain.reports import period_key, previous_period
 from oa_client.domain.reports_submission import SAMPLE_TEMPLATES, load_report_templates
 from oa_client.services.meetings_demo import demo_meetings
 
-AUTHORS = ("wuqiong", "liuyang", "xiefang", "lindongsheng", "lixiaolong", "yanglan")
+AUTHORS = ("wuqiong", "lixiaolong", "liuyang", "xiefang", "lindongsheng", "yanglan")
 
 
 def _d(today: date, days: int) -> str:
@@ -59,10 +59,18 @@ def demo_records(people: dict[str, dict], *, today: date | None = None) -> dict[
         out[login] += recs
     out["lindongsheng"] += _supervision(today, uid, unit)
     town_tpl, med_tpl = _report_templates(today, tpl_id, tpl2_id, unit)
+    out["lixiaolong"] += _data_items()  # the 数据资源科 keeps the dictionary the templates draw on
     out["lixiaolong"] += town_tpl
     out["liuyang"] += med_tpl
     out["yanglan"] += _report_fills(today, tpl_id, tpl2_id, unit)
     return out
+
+
+def _data_items() -> list[tuple[str, dict]]:
+    """数据项目录: every item the sample templates use, defined once."""
+    items = {i.code: i for t in load_report_templates(SAMPLE_TEMPLATES) for i in t.data_items}
+    return [("data_items", {"id": code, **item.model_dump(mode="json", exclude={"version"}), "version": 1,
+                            "retired": False}) for code, item in sorted(items.items())]
 
 
 def _report_templates(today: date, tpl_id: str, tpl2_id: str, unit
