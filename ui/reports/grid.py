@@ -22,6 +22,7 @@ from ui.qt import (
 )
 
 PREFILLED = QColor("#eef6ff")
+CONFIRMED = QColor("#e8f5e9")
 COMPUTED = QColor("#f2f2f2")
 PROBLEM = QColor("#ffe3e0")
 CONFLICT = QColor("#fff1c2")
@@ -83,7 +84,10 @@ class ReportGrid(QTableWidget):
             color = COMPUTED
             tips.append(_("系统计算"))
         mark = self.form.mark(*addr) if addr else None
-        if mark is not None:
+        if mark is not None and mark.confirmed:
+            color = CONFIRMED
+            tips.append(_("预填：来自{source}，已核对确认").format(source=mark.source))
+        elif mark is not None:
             color = PREFILLED
             tips.append(_("预填：来自{source}，请核对").format(source=mark.source))
         if addr in problems:
