@@ -96,7 +96,7 @@ def test_journey_office_designs_issues_next_quarter_prefilled_confirmed_trend(qt
     # 洪阳镇's clerk fills the first quarter and submits
     clerk = sign_in(qtbot, make_shell(tmp_path / "clerk", file_keyring, demo_server.url), "yanglan", remember=False)
     sync(qtbot, clerk)
-    cpage, panel = _open_report(qtbot, clerk, Q1)
+    _cpage, panel = _open_report(qtbot, clerk, Q1)
     grid = panel.grids[0]
     type_cell(qtbot, grid, _row(grid, "ELDERLY_60"), 0, "8120")
     type_cell(qtbot, grid, _row(grid, "FARMLAND"), 0, "15230.50")
