@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3}
 # Qt (xcb/EGL), CJK TrueType fonts, PDF tools, PostgreSQL binaries, a virtual
-# screen, a real Secret Service for the keyring test, LibreOffice for DOCX checks.
+# screen, a real Secret Service for the keyring test, LibreOffice for DOCX and xlsx checks.
 SYSTEM_PACKAGES=(
   python3-venv
   libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
@@ -16,7 +16,7 @@ SYSTEM_PACKAGES=(
   fontconfig fonts-wqy-zenhei fonts-arphic-uming fonts-arphic-ukai
   poppler-utils postgresql xvfb xauth
   dbus dbus-daemon gnome-keyring
-  libreoffice-writer-nogui
+  libreoffice-writer-nogui libreoffice-calc-nogui
 )
 
 missing=()
