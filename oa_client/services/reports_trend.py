@@ -15,6 +15,10 @@ from oa_client.store.local import LocalStore
 __all__ = ["TrendView", "family_periods", "trend_local"]
 
 SCAN = 100_000
+try:  # 8,000 submissions' values: orjson reads them several times faster
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover - a platform without an orjson wheel
+    _loads = json.loads
 
 
 @dataclass
@@ -52,7 +56,7 @@ def trend_local(store: LocalStore, *, template_id: str, last: int = 8,
         (template_id, *periods, *include))
     submissions: dict[str, dict[str, Any]] = {}
     for unit, period, values in rows:
-        submissions.setdefault(period, {})[unit] = json.loads(values) if values else {}
+        submissions.setdefault(period, {})[unit] = _loads(values) if values else {}
     names = {u["id"]: u.get("name", "") for u in store.records.list("units", limit=SCAN)}
     units = set(record.get("recipients") or []) | {u for by_unit in submissions.values() for u in by_unit}
     ordered = in_org_order(units, unit_rank(store), names)
