@@ -155,7 +155,7 @@ class DictionaryPanel(QWidget):
             self.info.setText(_("数据项只定义一次，各报表从目录中选用，填报单位不必重复填写。保存后联网同步，由服务器编定版本。"))
         else:
             retired = _("（已停用）") if entry.retired else ""
-            self.title.setText(_("{code} {name}{retired}").format(code=entry.code, name=entry.item.name, retired=retired))
+            self.title.setText(_("{code} {name}{retired}").format(code=entry.code, name=entry.item.title(), retired=retired))
             older = "、".join(_("第{v}版").format(v=h.version) for h in entry.history) or _("无")
             text = _("定义单位：{unit}    当前第{v}版    历史版本：{older}").format(
                 unit=entry.unit_name or _("（未同步）"), v=entry.item.version, older=older)

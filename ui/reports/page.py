@@ -237,8 +237,8 @@ class ReportsPage(ReloadOnShow, QWidget):
     def _item_text(e: rd.Entry) -> str:
         unit = f"（{e.item.unit}）" if e.item.unit else ""
         retired = _("（已停用）") if e.retired else ""
-        return f"{e.code}  {e.item.name}{unit}{retired}\n" + _("第{v}版 · {owner}").format(
-            v=e.item.version, owner=e.unit_name or e.item.owner)
+        return f"{e.code}  {e.item.title()}{unit}{retired}\n" + _("第{v}版 · {owner}").format(
+            v=e.item.version, owner=e.item.owner or e.unit_name)
 
     def _open(self, entry) -> None:
         if self.mode == "dictionary":

@@ -9,9 +9,15 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from oa_client.i18n import _
 from oa_client.services import reports as rep
 
 PASSWORD = "Demo@2026"  # noqa: S105 (the published demo password)
+
+
+def _empty() -> tuple[str, str]:
+    """What the list says when it holds nothing (in the current language)."""
+    return _("暂无需要本单位填报的报表。"), _("暂无报表。")
 
 
 class _Desk:
@@ -97,10 +103,10 @@ def _design_sample(designer: Any) -> None:
 def drive(page: Any, shot, window, wait) -> None:
     """Render the report screens (each call of `shot` writes one PNG)."""
     wait(lambda: page.session is not None)
-    wait(lambda: page.list.count() > 0 or "暂无" in page.hint.text())
+    wait(lambda: page.list.count() > 0 or page.hint.text() in _empty())
     if not page.list.count():  # nothing to fill here: show what this unit issued
         page.switch.setCurrentIndex(1)
-        wait(lambda: page.list.count() > 0 or "暂无" in page.hint.text())
+        wait(lambda: page.list.count() > 0 or page.hint.text() in _empty())
     if page.list.count():
         page.list.setCurrentRow(0)
         wait(lambda: page.stack.currentWidget() is not page.hint)
