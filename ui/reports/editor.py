@@ -162,6 +162,12 @@ class FillPanel(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(error_text(exc))
 
+    def outdated(self, record: dict) -> bool:
+        """Whether the issuer revised the template since this form opened (and nothing typed is
+        still waiting for its autosave): reopening then moves the draft to the new version."""
+        return (self.form is not None and not self.autosave.isActive()
+                and int(record.get("version") or 1) != self.form.template.version)
+
     def _opened(self, result) -> None:
         form, self.device_id, self.people = result
         self.show_form(form)

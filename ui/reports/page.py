@@ -222,7 +222,7 @@ class ReportsPage(ReloadOnShow, QWidget):
                 self._open(entries[row])
             elif self.mode in ("issued", "dictionary"):
                 self._open(entries[row])
-            elif self.fill.form is not None and not self.fill.form.dirty:
+            elif self.fill.form is not None and (not self.fill.form.dirty or self.fill.outdated(entries[row])):
                 self._open(entries[row])
 
     def _row_changed(self, row: int) -> None:
