@@ -15,7 +15,9 @@ from oa_client.domain.reports import period_key, previous_period
 from oa_client.domain.reports_submission import SAMPLE_TEMPLATES, load_report_templates
 from oa_client.services.meetings_demo import demo_meetings
 
-AUTHORS = ("wuqiong", "lixiaolong", "liuyang", "xiefang", "lindongsheng", "yanglan", "wuhuiling", "laiqiuxia")
+#: saved and synced in this order: the meeting (谢芳) before the replies to it (李晓龙, 杨兰), the
+#: data-item dictionary (李晓龙) before the templates that draw on it (刘洋's 医保 report)
+AUTHORS = ("wuqiong", "xiefang", "lixiaolong", "liuyang", "lindongsheng", "yanglan", "wuhuiling", "laiqiuxia")
 
 
 def _d(today: date, days: int) -> str:

@@ -56,6 +56,9 @@ class ReportGrid(QTableWidget):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setDefaultSectionSize(220 if sheet.key is None else 130)
         self.verticalHeader().setDefaultSectionSize(26)
+        metrics = self.horizontalHeader().fontMetrics()
+        for c, label in enumerate(sheet.column_labels):  # a long Chinese header is never cut off
+            self.setColumnWidth(c, max(self.columnWidth(c), metrics.horizontalAdvance(label) + 24))
         self.itemChanged.connect(self._item_changed)
         self.reload()
 

@@ -329,6 +329,9 @@ class ReviewPanel(QWidget):
             self._unit_item(total, unit, codes)
         total.setExpanded(True)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        metrics = self.tree.header().fontMetrics()
+        for c in range(1, self.tree.columnCount()):  # headers such as 农村居民累计人均可支配收入 in full
+            self.tree.setColumnWidth(c, max(90, metrics.horizontalAdvance(self.tree.headerItem().text(c)) + 24))
 
     def _unit_item(self, parent: QTreeWidgetItem, unit: str, codes: list[str]) -> QTreeWidgetItem:
         s = self.summary
