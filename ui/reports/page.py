@@ -131,6 +131,10 @@ class ReportsPage(ReloadOnShow, QWidget):
     def _switch(self, index: int) -> None:
         self.mode = self.switch.itemData(index)
         self._buttons()
+        self.list.blockSignals(True)
+        self.list.clear()  # the other list's rows are not this mode's (a click on one would open the wrong screen)
+        self.list.blockSignals(False)
+        self.entries = []
         self.current = None
         self.stack.setCurrentWidget(self.hint)
         self.reload()
@@ -201,7 +205,7 @@ class ReportsPage(ReloadOnShow, QWidget):
             name = localized(e.get("name", ""), (e.get("definition") or {}).get("en", ""))
             if self.mode == "fill":
                 late = _("（逾期）") if e.get("late") else ""
-                conflicts = _(" · {n}处冲突待处理").format(n=e["conflicts"]) if e.get("conflicts") else ""
+                conflicts = "\n" + _("{n}处冲突待处理").format(n=e["conflicts"]) if e.get("conflicts") else ""
                 text = f"{name}\n{e.get('period', '')} · {rep.state_label(e['fill_state'])}{late} · " + \
                     _("截止{d}").format(d=e.get("deadline", "")) + conflicts
             else:

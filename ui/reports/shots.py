@@ -114,7 +114,7 @@ def drive(page: Any, shot, window, wait) -> None:
     url = window.session.server_url
     root = Path(tempfile.mkdtemp(prefix="oa-report-shots-"))
     clerk = _Desk(url, root, "yanglan", "laptop-a")
-    other = _Desk(url, root, "yanglan", "laptop-b")
+    other = _Desk(url, root, "chenyuting", "laptop-b")  # the second 统计员 of 洪阳镇, her own laptop
     fill = _page(type(page), clerk, "杨兰 洪阳镇人民政府")
     wait(lambda: fill.list.count() > 0)
     row = next(i for i, e in enumerate(fill.entries) if "一张表" in e.get("name", ""))
@@ -130,7 +130,7 @@ def drive(page: Any, shot, window, wait) -> None:
     villages.setCurrentCell(0, 0)
     villages.paste_text("6120\t24310\t86\n5230\t二万一千\t64\n5904\t22895\t71\n")
     shot(fill, "07b-report-paste-refused")
-    # two laptops change the same cell offline: both values kept, shown as a conflict
+    # two clerks change the same cell offline: both values kept, shown as a conflict naming the other
     panel.tabs.setCurrentIndex(0)
     form_b = rep.open_form(other.store, template_id=panel.form.record["id"], unit_id=other.session.unit_id)
     rep.save_draft(other.store, form_b, {**form_b.values, "PHONE": "13902768888"})
