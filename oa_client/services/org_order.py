@@ -7,16 +7,20 @@ from collections.abc import Iterable, Mapping
 
 from oa_client.store.local import LocalStore
 
-__all__ = ["in_org_order", "unit_rank"]
+__all__ = ["in_org_order", "rank_of", "unit_rank"]
 
 SCAN = 100_000
 
 
-def unit_rank(store: LocalStore) -> dict[str, int]:
-    """unit id → its place in the org chart (the server's order, kept by the org cache)."""
-    units = store.records.list("units", limit=SCAN)
+def rank_of(units: Iterable[Mapping]) -> dict[str, int]:
+    """unit id → its place in the org chart, from the org cache's unit records (the server's order)."""
     ranked = sorted(units, key=lambda u: (int(u.get("org_index", u.get("sort_order", 0)) or 0), u.get("name", "")))
     return {u["id"]: i for i, u in enumerate(ranked)}
+
+
+def unit_rank(store: LocalStore) -> dict[str, int]:
+    """unit id → its place in the org chart (the server's order, kept by the org cache)."""
+    return rank_of(store.records.list("units", limit=SCAN))
 
 
 def in_org_order(ids: Iterable[str], rank: Mapping[str, int], names: Mapping[str, str] | None = None) -> list[str]:

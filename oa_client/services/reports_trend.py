@@ -9,7 +9,7 @@ from typing import Any
 
 from oa_client.domain.reports_records import template_of
 from oa_client.domain.reports_trend import Trend, trend
-from oa_client.services.org_order import in_org_order, unit_rank
+from oa_client.services.org_order import in_org_order, rank_of
 from oa_client.store.local import LocalStore
 
 __all__ = ["TrendView", "family_periods", "trend_local"]
@@ -57,8 +57,9 @@ def trend_local(store: LocalStore, *, template_id: str, last: int = 8,
     submissions: dict[str, dict[str, Any]] = {}
     for unit, period, values in rows:
         submissions.setdefault(period, {})[unit] = _loads(values) if values else {}
-    names = {u["id"]: u.get("name", "") for u in store.records.list("units", limit=SCAN)}
+    org = store.records.list("units", limit=SCAN)
+    names = {u["id"]: u.get("name", "") for u in org}
     units = set(record.get("recipients") or []) | {u for by_unit in submissions.values() for u in by_unit}
-    ordered = in_org_order(units, unit_rank(store), names)
+    ordered = in_org_order(units, rank_of(org), names)
     return TrendView(str(record.get("name") or template.name), trend(template, periods=periods, units=ordered,
                                                                       submissions=submissions), names)
