@@ -1,12 +1,11 @@
-"""User preferences in QSettings: font scale, language, server, proxy, lock, watermark."""
+"""User preferences in QSettings: font scale, language, server, proxy. (The idle lock and the
+watermark are the security policy's, set by the security administrator: oa_client.services.policy.)"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ui.qt import QSettings
-
-DEFAULT_IDLE_MINUTES = 15
 
 
 @dataclass
@@ -17,8 +16,6 @@ class Prefs:
     language: str = "zh_CN"
     server_url: str = ""
     proxy: str = ""
-    idle_minutes: int = DEFAULT_IDLE_MINUTES
-    watermark: bool = True
 
     @classmethod
     def load(cls) -> Prefs:
@@ -38,9 +35,7 @@ class Prefs:
         return cls(font_scale=min(200, max(100, get("font_scale", d.font_scale, int))),
                    language=get("language", d.language, str),
                    server_url=get("server_url", d.server_url, str),
-                   proxy=get("proxy", d.proxy, str),
-                   idle_minutes=max(0, get("idle_minutes", d.idle_minutes, int)),
-                   watermark=get("watermark", d.watermark, bool))
+                   proxy=get("proxy", d.proxy, str))
 
     def save(self) -> None:
         """Write the preferences."""

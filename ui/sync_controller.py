@@ -13,7 +13,9 @@ from datetime import datetime
 from oa_client.errors import OAError, StoreError, SyncError
 from oa_client.i18n import _
 from oa_client.services import account, conflicts
+from oa_client.services.policy import Policy
 from oa_client.services.todo import TodoItem, todo_items
+from sync import account as account_sync
 from sync.engine import Backoff, Progress, SyncEngine
 from sync.org import fetch_org
 from ui.documents.official import arrival_checker
@@ -35,6 +37,7 @@ class SyncOutcome:
     conflicts: int = 0
     todos: list[TodoItem] = field(default_factory=list)
     finished_at: str = ""
+    policy: Policy | None = None  # the security policy as the server gave it with this sync
 
 
 class _Bridge(QObject):
@@ -51,6 +54,8 @@ class SyncController(QObject):
     todos_changed = Signal(list)
     new_todos = Signal(list)
     auth_lost = Signal(str)
+    device_revoked = Signal(object)  # SyncError(kind="revoked"): push what it may, then wipe
+    policy_changed = Signal(object)  # Policy
     failed = Signal(object)
 
     def __init__(self, session: ShellSession, parent: QObject | None = None, *,
@@ -173,7 +178,12 @@ class SyncController(QObject):
                 fetch_org(session.store, transport)
                 session.load_names()
             account.set_last_sync(session.store, datetime.now().strftime("%H:%M"))
-            return self._outcome(session)
+            out = self._outcome(session)
+            try:
+                out.policy = account_sync.fetch_policy(session.store, transport)
+            except OAError as exc:  # kept: the policy the profile already holds applies
+                log.info("security policy not refreshed: %s", exc)
+            return out
 
         self.cancel = run_op(None, op, success=self._on_synced, failure=self._on_failed,
                              pool="global")
@@ -209,12 +219,20 @@ class SyncController(QObject):
         if fresh:
             self.new_todos.emit(fresh)
         self.synced.emit(out)
+        if out.policy is not None:
+            self.policy_changed.emit(out.policy)
         self.timer.start(PERIOD_MS)
 
     def _on_failed(self, exc: BaseException) -> None:
         self.running = False
         self.refresh_counts()
-        if isinstance(exc, SyncError) and exc.kind == "auth":
+        if isinstance(exc, SyncError) and exc.kind == "revoked":
+            self.paused = True
+            self.stop()
+            self._say(_("这台电脑已被停用"), "revoked")
+            self.device_revoked.emit(exc)
+            return
+        if isinstance(exc, SyncError) and exc.kind in ("auth", "password"):
             self.paused = True
             self._say(_("请重新登录（{n} 项待同步）").format(n=self.pending), "auth")
             self.auth_lost.emit(error_text(exc))

@@ -38,12 +38,14 @@ def _unit(desk: DemoDesk, name: str) -> str:
                 if u["name"] == name)
 
 
-def _user(desk: DemoDesk, login: str) -> dict[str, Any]:
-    return next(u for u in desk.store.records.list("users", limit=1000) if u.get("login") == login)
+def seed_documents(open_desk: Callable[[str], DemoDesk], *, people: dict[str, dict[str, Any]]) -> int:
+    """Carry the demo documents along their flows; return how many documents were made.
+    `people` maps a demo login to its account (`id`)."""
 
+    def _user(desk: DemoDesk, login: str) -> dict[str, Any]:
+        person = str(people[login]["id"])
+        return next(u for u in desk.store.records.list("users", limit=1000) if u["id"] == person)
 
-def seed_documents(open_desk: Callable[[str], DemoDesk]) -> int:
-    """Carry the demo documents along their flows; return how many documents were made."""
     desks: dict[str, DemoDesk] = {}
 
     def desk(login: str) -> DemoDesk:

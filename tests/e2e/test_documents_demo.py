@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from oa_client.services import documents as docs
 from oa_client.services.documents_demo import seed_documents
+from ui.demo import demo_directory
 
 
-def test_demo_documents_reach_their_states(desks):
-    assert seed_documents(lambda login: desks[login]) == 4
+def test_demo_documents_reach_their_states(desks, server):
+    people = demo_directory(server.url)
+    assert seed_documents(lambda login: desks[login], people=people) == 4
     mayor, city_clerk, liu = desks["chenzhiqiang"], desks["wuqiong"], desks["liuyang"]
     for d in (mayor, city_clerk, liu, desks["linhuimin"], desks["huangjianhua"]):
         d.sync()
