@@ -253,6 +253,7 @@ class UnitOut(BaseModel):
     parent_id: uuid.UUID | None
     active: bool
     departments: list[DepartmentRef]
+    sort_order: int = 0  # the org's own order among siblings (reports list units this way)
 
     @classmethod
     def of(cls, unit: Unit) -> UnitOut:
@@ -266,6 +267,7 @@ class UnitOut(BaseModel):
             parent_id=unit.parent_id,
             active=unit.active,
             departments=[DepartmentRef(id=d.id, name=d.name) for d in unit.departments],
+            sort_order=unit.sort_order or 0,
         )
 
 

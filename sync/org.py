@@ -41,10 +41,11 @@ def check_server(transport: Transport) -> dict:
     return data
 
 
-def _unit_row(u: dict) -> dict:
+def _unit_row(u: dict, index: int = 0) -> dict:
     return {"id": str(u["id"]), "rev": 0, "parent_id": u.get("parent_id") and str(u["parent_id"]),
             "name": u.get("name") or "", "doc_code": u.get("doc_code"), "level": u.get("level"),
-            "level_name": u.get("level_name"), "departments": u.get("departments") or []}
+            "level_name": u.get("level_name"), "departments": u.get("departments") or [],
+            "sort_order": u.get("sort_order", index), "org_index": index}
 
 
 def _user_row(p: dict) -> dict:
@@ -61,7 +62,7 @@ def fetch_org(store: LocalStore, transport: Transport) -> tuple[int, int]:
     """Replace the local org cache with the server's; return (units, users) stored."""
     units = transport.request("GET", "/org/units").json()
     users = transport.request("GET", "/org/users").json()
-    unit_rows = [_unit_row(u) for u in units]
+    unit_rows = [_unit_row(u, i) for i, u in enumerate(units)]
     user_rows = [_user_row(p) for p in users]
     with store.db.transaction() as conn:
         store.records.upsert_in(conn, "units", unit_rows)

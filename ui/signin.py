@@ -289,12 +289,14 @@ class SignInWindow(QWidget):
     def first_sync(self, session) -> None:
         """Pull everything once with a progress bar (phase, count, cancel)."""
         from sync.engine import SyncEngine
+        from ui.documents.official import arrival_checker
         from ui.sync_controller import _Bridge
 
         bridge = _Bridge(self)
         bridge.progress.connect(self._progress, Qt.ConnectionType.QueuedConnection)
         self._bridge = bridge
-        engine = SyncEngine(session.store, session.transport, progress=bridge.progress.emit)
+        engine = SyncEngine(session.store, session.transport, progress=bridge.progress.emit,
+                            check_arrivals=arrival_checker(session.store))
         self.progress_box.show()
         self.phase.setText(_("首次同步…"))
         self.bar.setRange(0, 0)

@@ -18,6 +18,7 @@ from oa_client.services.todo import TodoItem, todo_items
 from sync import account as account_sync
 from sync.engine import Backoff, Progress, SyncEngine
 from sync.org import fetch_org
+from ui.documents.official import arrival_checker
 from ui.errors import error_text
 from ui.ops import run_op
 from ui.qt import QObject, Qt, QTimer, Signal
@@ -61,7 +62,8 @@ class SyncController(QObject):
                  live_updates: bool = True, wait_timeout: float = 25.0) -> None:
         super().__init__(parent)
         self.session = session
-        self.engine = (SyncEngine(session.store, session.transport, progress=self._on_progress)
+        self.engine = (SyncEngine(session.store, session.transport, progress=self._on_progress,
+                                  check_arrivals=arrival_checker(session.store))
                        if session.transport is not None else None)
         self.backoff = Backoff()
         self.running = False

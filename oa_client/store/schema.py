@@ -11,6 +11,7 @@ v6  deferrable search indexing: a bulk pull stores records without indexing them
     `search.catch_up` indexes them afterwards
 v7  the audit checkpoints an auditor's client has seen (signed by the server; kept so a
     truncated or rewritten audit chain is noticed against them)
+v8  seal verdicts: what checking a 正式文件's seal found here, per file (by SHA-256)
 """
 
 from __future__ import annotations
@@ -286,5 +287,11 @@ CREATE TABLE audit_checkpoints (
 );
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7]
+V8 = """
+CREATE TABLE seal_verdicts (
+    sha256 TEXT PRIMARY KEY, ok INTEGER NOT NULL, verdict TEXT NOT NULL,
+    checked_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8]
 LATEST_VERSION = len(MIGRATIONS)

@@ -286,6 +286,10 @@ class RequestEvents(FlowEvents):
                 out["number"] = f"{item.code}-{year}-{n:04d}"
         if event.get("action") == "start" and item is not None:
             out["office_ids"] = self.office(ctx, subject, item, state)
+        if state.status == "completed" and item is not None and item.output is not None \
+                and item.output.sealed:  # the unit's 印章管理员 presses the seal on the output
+            keepers = ctx.org.users_with_role("seal_keeper", str(subject.get("unit_id") or ""))
+            out["audience_users"] = sorted({*out["audience_users"], *keepers})
         return out
 
     def office(self, ctx: Ctx, subject: dict[str, Any], item: ServiceItem, state: FlowState

@@ -320,13 +320,13 @@ def _upload(client, data: bytes) -> str:
     return sha
 
 
-def _find(server, collection: str, **where: Any) -> dict[str, Any]:
-    """The one live record whose data has these values."""
+def _find(server, collection: str, *, first: bool = False, **where: Any) -> dict[str, Any]:
+    """The one live record whose data has these values (`first`: the oldest of several)."""
     with server_session(server) as s:
         found = [{**json.loads(r.data), "id": r.id} for r in s.query(SyncRecord).filter_by(
-            collection=collection, deleted=False)]
+            collection=collection, deleted=False).order_by(SyncRecord.rev)]
     hits = [r for r in found if all(r.get(k) == v for k, v in where.items())]
-    assert len(hits) == 1, (collection, where, len(hits))
+    assert hits and (first or len(hits) == 1), (collection, where, len(hits))
     return hits[0]
 
 
@@ -362,8 +362,8 @@ def _extras(server, root: Path) -> None:
         ("request", _find(server, "requests", title="公务用车：刘洋")["id"]),
         ("supervision_task", _find(server, "supervision_tasks",
                                    title="落实政务服务“一网通办”年度重点任务")["id"]),
-        ("submission", _find(server, "submissions", kind="submission", state="submitted",
-                             name="乡镇基本情况季报（一张表）")["id"]),
+        ("submission", _find(server, "submissions", first=True, kind="submission",
+                             state="submitted", name="乡镇基本情况季报（一张表）")["id"]),
     ]
     for n, (kind, owner) in enumerate(owners):
         data = f"附件{n}：{kind}".encode()
@@ -439,6 +439,7 @@ class Table:
         from oa_server.authority.requests_catalogue import item_of
 
         out = {}
+        self.sealed_outputs: set[str] = set()
         org = OrgView(session)
         for rec in session.query(SyncRecord).filter_by(collection="requests", deleted=False):
             data = json.loads(rec.data)
@@ -448,6 +449,8 @@ class Table:
                 continue
             roles = {ROLE_IDS[p.role] for e in item.flow.steps
                      for p in [e, *getattr(e, "parallel", [])] if getattr(p, "role", None)}
+            if data.get("state") == "approved" and item.output is not None and item.output.sealed:
+                self.sealed_outputs.add(rec.id)
             resolver = RequestOrg(org, applicant_id=data["applicant_id"])
             out[rec.id] = {u for role in roles & OFFICE_ROLES for u in resolver.holders(
                 role, unit_id=rec.unit_id, department_id=None, context={})}
@@ -496,8 +499,11 @@ class Table:
         return out - {None}
 
     def _requests(self, key, data, unit, author) -> set[str]:
-        return {data.get("applicant_id") or author} | self.route(key, data) | \
+        out = {data.get("applicant_id") or author} | self.route(key, data) | \
             self.offices.get(key[1], set())
+        if key[1] in self.sealed_outputs:  # approved, its output sealed by the unit's keeper
+            out |= self.holding(unit, {"seal_keeper"})
+        return out
 
     def _report_templates(self, key, data, unit, author) -> set[str]:
         out = {data.get("issued_by"), author} | self.holding(unit, DESK)

@@ -112,7 +112,7 @@ def test_attaching_a_foreign_hash_to_ones_own_draft_reads_nothing(server, tmp_pa
     swap = push(clerk, "attachments", own[0], {
         "owner_kind": "document", "owner_id": "doc-bait", "name": "自己的.txt",
         "size": len(SECRET), "sha256": sha}, base_rev=own[1])
-    assert (swap.status, swap.code) == ("rejected", "blob_unknown")
+    assert swap.status == "rejected" and swap.code in ("immutable", "blob_unknown")
     with pytest.raises(SyncError):
         clerk.transport.download(sha)
     clerk.close()
@@ -134,8 +134,9 @@ def test_the_same_bytes_uploaded_by_their_owner_are_hers_to_attach(server, tmp_p
 
 
 def test_an_attachment_edit_neither_widens_nor_resets_who_sees_it(server, tmp_path, drafter):
-    """An edit of an attachment carrying audience lists does not share it with another unit,
-    and the people who saw it (the drafter's 科长) still do."""
+    """An edit of an attachment carrying audience lists does not share it with another unit
+    (today the edit is refused outright: attachments are immutable), and the people who saw
+    it (the drafter's 科长) still do."""
     att_id, sha = _draft_with_attachment(drafter)
     chief = make_client(server, tmp_path, "zhengxiaoyan")  # 秘书科 科长: 核稿, sees drafts
     outsider = make_client(server, tmp_path, "huangli")
@@ -146,7 +147,7 @@ def test_an_attachment_edit_neither_widens_nor_resets_who_sees_it(server, tmp_pa
         "size": len(SECRET), "sha256": sha, "audience_units": [finance],
         "audience_users": [outsider.transport.user["id"]], "audience_roles": ["clerk"]},
         base_rev=rev)
-    assert widened.status == "applied"
+    assert widened.status == "rejected"  # an attachment never changes (the new version is new)
     outsider.engine.sync()
     assert attachments(outsider) == set()
     assert outsider.transport.blob_size(sha) is None
