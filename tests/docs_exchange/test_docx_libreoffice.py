@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 import tempfile
@@ -12,7 +13,9 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
+from docs_exchange.docx_fonts import fontconfig_aliases
 from docs_exchange.docx_writer import render_docx
+from docs_exchange.fonts import resolve_fonts
 from docs_exchange.importer import import_file
 from docs_exchange.layout import MM
 from docs_exchange.linebreak import HANGABLE
@@ -62,11 +65,16 @@ def converted(fixtures_dir: Path) -> dict[str, tuple[bytes, bytes]]:
             ours[name] = render_pdf(doc, format=fmt).pdf
             (work / f"{name}.docx").write_bytes(render_docx(doc, format=fmt))
         profile = (work / "profile").as_uri()
+        # the DOCX names the office fonts; this machine has stand-ins, which LibreOffice is told
+        # to use for them (it ignores w:altName) — the ones our PDF was drawn with
+        conf = work / "fonts.conf"
+        conf.write_text(fontconfig_aliases(resolve_fonts()), encoding="utf-8")
         subprocess.run(
             [soffice, "--headless", "--norestore", f"-env:UserInstallation={profile}",
              "--convert-to", "pdf", "--outdir", str(work / "out"),
              *(str(work / f"{n}.docx") for n in NAMES)],
             check=True, capture_output=True, timeout=240,
+            env={**os.environ, "FONTCONFIG_FILE": str(conf)},
         )
         return {n: (ours[n], (work / "out" / f"{n}.pdf").read_bytes()) for n in NAMES}
 
