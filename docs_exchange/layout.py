@@ -331,9 +331,28 @@ class Flow:
             block.lines.append((self.page.index, self.row, line.start, line.end))
             self.row += 1
 
+    def paragraph(
+        self, kind: str, text: str, *, first: float, indent: float = 0.0,
+        segments: list[Segment] | None = None, align: str = "both",
+    ) -> Block:
+        """Place a body-size paragraph (仿宋 unless `segments` say otherwise) and return its block."""
+        block = Block(kind=kind, text=text, segments=segments or one_role(text, "fangsong"),
+                      align=align, first_indent=first, indent=indent)
+        self.place(block)
+        return block
+
+    def grid_width(self, text: str, role: str = "fangsong") -> float:
+        """Width of one line of body text as it will be set (中西文间距 included)."""
+        return self.positions(text, [role] * len(text), size=BODY_SIZE, cell=CELL)[1]
+
     def finish(self) -> None:
         """Close the last page."""
         self.page.used_rows = max(self.page.used_rows, self.row)
+
+
+def one_role(text: str, role: str) -> list[Segment]:
+    """Segments that set all of `text` in `role`."""
+    return [Segment(0, len(text), role)] if text else []
 
 
 def _roles(block: Block) -> list[str]:
