@@ -222,12 +222,14 @@ class _Writer:
             self.page = page
             if block.kind == "blank":
                 for _line in group:
-                    self._blank(brk)
+                    self._blank(brk, keep_next=block.keep_next)
                     brk = False
             elif block.kind in ("rule", "double_rule"):
                 self._rule(block, brk)
             else:
-                self._text(block, group, brk, continued=n > 0)
+                p = self._text(block, group, brk, continued=n > 0)
+                if block.keep_next and n == len(groups) - 1:  # the 落款 stays with the body
+                    _set(p._p.get_or_add_pPr(), "w:keepNext")
 
     def _para(self, brk: bool, *, grid: bool, exact_rows: float | None) -> Paragraph:
         p = self.document.add_paragraph()
@@ -245,8 +247,10 @@ class _Writer:
             spacing.set(qn("w:lineRule"), "exact")
         return p
 
-    def _blank(self, brk: bool) -> None:
+    def _blank(self, brk: bool, *, keep_next: bool = False) -> None:
         p = self._para(brk, grid=False, exact_rows=1)
+        if keep_next:
+            _set(p._p.get_or_add_pPr(), "w:keepNext")
         _run(p, "", docx_font("fangsong"), BODY_SIZE)
 
     def _rule(self, block: Block, brk: bool) -> None:
@@ -272,7 +276,7 @@ class _Writer:
         sp.set(qn("w:lineRule"), "exact")
 
     def _text(self, block: Block, group: list[tuple[int, int, int, int]], brk: bool, *,
-              continued: bool) -> None:
+              continued: bool) -> Paragraph:
         start, end = group[0][2], group[-1][3]
         rows = block.rows if block.kind == "mark" else 1
         p = self._para(brk, grid=block.grid, exact_rows=rows)
@@ -307,6 +311,7 @@ class _Writer:
         _set(ppr, "w:jc", val=jc)
         manual = block.kind == "title" or (not block.grid and block.kind not in ("cc", "print"))
         self._runs(p, block, group, manual=manual, start=start, end=end)
+        return p
 
     def _runs(self, p: Paragraph, block: Block, group: list[tuple[int, int, int, int]], *,
               manual: bool, start: int, end: int) -> None:
