@@ -201,6 +201,7 @@ class _Writer:
         self.document = document
         self.layout = layout
         self.page = 0
+        self.row = 0  # the next grid row of the page that a paragraph would take
         self.floating: Block | None = None  # a 信函 mark above the 版心, anchored to the next paragraph
 
     def block(self, block: Block) -> None:
@@ -217,9 +218,16 @@ class _Writer:
             else:
                 groups.append([line])
         for n, group in enumerate(groups):
-            page = group[0][0]
+            page, row = group[0][0], group[0][1]
             brk = page != self.page
+            if brk:
+                self.row = 0
             self.page = page
+            while self.row < row:  # rows the layout left empty (above the 发文机关标志)
+                self._blank(brk)
+                brk = False
+                self.row += 1
+            self.row = max(self.row, group[-1][1] + (block.rows if block.kind == "mark" else 1))
             if block.kind == "blank":
                 for _line in group:
                     self._blank(brk, keep_next=block.keep_next)

@@ -24,6 +24,7 @@ from tests.support.closing_pages import (
     pages_without_body,
 )
 from tests.support.pdf_pages import body_lines as _lines
+from tests.support.pdf_pages import body_rows
 
 pytestmark = pytest.mark.libreoffice
 NAMES = ("puning", "huangyan", "huangyan-letter", "huangyan-upward", "page-end", "long-closing")
@@ -108,6 +109,20 @@ def test_same_lines_everywhere(converted, name: str) -> None:
         assert len(a) == len(b), page
         differ.extend((page, x, y) for x, y in zip(a, b, strict=True) if not _same(x, y))
     assert differ == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_line_sits_where_ours_does(converted, name: str) -> None:
+    ours, theirs = map(body_rows, converted[name])
+    off = []
+    for page, (a, b) in enumerate(zip(ours, theirs, strict=True), 1):
+        for (text, y), (_t, y2) in zip(a, b, strict=True):
+            # within about 2 mm (LibreOffice sets a line a little lower in its row); the big red
+            # 发文机关标志 within 3.5 mm
+            limit = 10.0 if len(text) <= 16 and page == 1 and y > 560 else 6.0
+            if abs(y - y2) > limit:
+                off.append((page, text, round(y - y2, 1)))
+    assert off == []
 
 
 @pytest.mark.parametrize("name", NAMES)
