@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
     logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
     try:
-        data = Path(args.file).read_bytes()
+        with Path(args.file).open("rb") as f:
+            head = f.read(4)
     except OSError as exc:
         print(_("无法读取文件：{path}（{reason}）").format(path=args.file, reason=exc.strerror), file=sys.stderr)
         return EXIT_UNREADABLE
@@ -98,10 +99,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"{name}: {exc.message}", file=sys.stderr)
             return EXIT_UNREADABLE
     try:
-        if data.startswith(b"PK"):
-            report = verify_package(data, trust_roots=roots, crls=tuple(crls))
+        if head.startswith(b"PK"):  # a package is checked from the file, in bounded memory
+            report = verify_package(Path(args.file), trust_roots=roots, crls=tuple(crls),
+                                    keep_attachments=False)
         else:
-            report = verify_pdf(data, trust_roots=roots, crls=crls)
+            report = verify_pdf(Path(args.file).read_bytes(), trust_roots=roots, crls=crls)
     except OAError as exc:  # an unreadable trust root, for instance
         print(exc.message, file=sys.stderr)
         return EXIT_UNREADABLE

@@ -21,7 +21,8 @@ import stat
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
 
 from asn1crypto import cms
 from cryptography import x509
@@ -214,15 +215,45 @@ def _is_safe_member(name: str) -> bool:
     return all(part not in ("", ".", "..") for part in name.split("/"))
 
 
-def _read_members(data: bytes, limits: PackageLimits) -> dict[str, bytes]:
-    if len(data) > limits.max_package_bytes:
+_CHUNK = 1024 * 1024
+#: members read whole: small by their own limit (JSON, the signature) or needed whole (the PDF)
+_HELD = (MANIFEST, SIGNATURE, METADATA, DOCUMENT)
+
+
+@dataclass
+class _Members:
+    """A package's members as checked: every hash and size, the few read whole."""
+
+    zf: zipfile.ZipFile
+    hashes: dict[str, str] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
+    held: dict[str, bytes] = field(default_factory=dict)
+
+    def read(self, name: str) -> bytes:
+        """A member's bytes (held ones from memory, the others read again)."""
+        return self.held[name] if name in self.held else self.zf.read(name)
+
+
+def _size_of(source: BinaryIO) -> int:
+    source.seek(0, io.SEEK_END)
+    size = source.tell()
+    source.seek(0)
+    return size
+
+
+def _read_members(source: BinaryIO, limits: PackageLimits) -> _Members:
+    """Check the zip's structure and hash every member in chunks: only the manifest, its
+    signature, the metadata and the PDF are held, so memory stays bounded by the PDF's limit
+    whatever the attachments weigh."""
+    size = _size_of(source)
+    if size > limits.max_package_bytes:
         raise _Refused(
             _("交换包过大（{mb} MB），超过 {limit} MB 的上限").format(
-                mb=len(data) // (1024 * 1024), limit=limits.max_package_bytes // (1024 * 1024)
+                mb=size // (1024 * 1024), limit=limits.max_package_bytes // (1024 * 1024)
             )
         )
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        zf = zipfile.ZipFile(source)
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
         raise _Refused(_("这不是公文交换包：文件不是有效的 zip 压缩包")) from exc
@@ -249,31 +280,43 @@ def _read_members(data: bytes, limits: PackageLimits) -> dict[str, bytes]:
             info.file_size > limits.max_file_bytes
             or total > limits.max_total_bytes
             or (info.file_size > _SMALL_FILE_BYTES and ratio > limits.max_ratio)
+            or (name in (MANIFEST, SIGNATURE, METADATA) and info.file_size > _MAX_JSON_BYTES)
         ):
             raise _Refused(
                 _("交换包中的“{name}”解压后过大（疑似压缩炸弹），已拒收").format(name=name)
             )
-    members: dict[str, bytes] = {}
+    members = _Members(zf)
     for info in infos:
         if info.is_dir():
             continue
+        digest, length, parts = hashlib.sha256(), 0, []
+        hold = info.filename in _HELD
         try:
             with zf.open(info) as f:
-                content = f.read(info.file_size + 1)
+                while chunk := f.read(min(_CHUNK, info.file_size + 1 - length)):
+                    digest.update(chunk)
+                    length += len(chunk)
+                    if hold:
+                        parts.append(chunk)
+                    if length > info.file_size:
+                        break
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise _Refused(
                 _("交换包中的“{name}”已损坏（校验失败），已拒收").format(name=info.filename)
             ) from exc
-        if len(content) != info.file_size:
+        if length != info.file_size:
             raise _Refused(
                 _("交换包中的“{name}”大小与记录不符，已拒收").format(name=info.filename)
             )
-        members[info.filename] = content
+        members.hashes[info.filename] = digest.hexdigest()
+        members.sizes[info.filename] = length
+        if hold:
+            members.held[info.filename] = b"".join(parts)
     return members
 
 
-def _load_json(members: dict[str, bytes], name: str) -> dict[str, Any]:
-    raw = members[name]
+def _load_json(members: _Members, name: str) -> dict[str, Any]:
+    raw = members.held[name]
     try:
         if len(raw) > _MAX_JSON_BYTES:
             raise ValueError(name)
@@ -321,17 +364,17 @@ def _check_signature(
         report.problems.append(_("清单签名人的证书不是由受信任的根证书签发，无法确认发文单位"))
 
 
-def _check_files(report: PackageReport, members: dict[str, bytes], manifest: dict[str, Any]) -> None:
+def _check_files(report: PackageReport, members: _Members, manifest: dict[str, Any]) -> None:
     listed = manifest.get("files")
     if manifest.get("format") != PACKAGE_FORMAT or not isinstance(listed, dict):
         raise _Refused(_("交换包格式不受支持（清单版本不符），已拒收"))
-    present = {n for n in members if n not in (MANIFEST, SIGNATURE)}
+    present = {n for n in members.hashes if n not in (MANIFEST, SIGNATURE)}
     for name in sorted(set(listed) - present):
         report.problems.append(_("清单中的文件“{name}”在包中不存在（被删除）").format(name=name))
     for name in sorted(present - set(listed)):
         report.problems.append(_("包中多出了清单中没有的文件“{name}”").format(name=name))
     for name in sorted(present & set(listed)):
-        if _sha256(members[name]) == listed[name]:
+        if members.hashes[name] == listed[name]:
             continue
         if name == METADATA:
             report.problems.append(_("公文元数据（metadata.json）与清单不符：元数据被改动"))
@@ -349,21 +392,20 @@ def _check_files(report: PackageReport, members: dict[str, bytes], manifest: dic
             report.problems.append(_("交换包中含有不允许的文件“{name}”").format(name=name))
 
 
-def _check_metadata(report: PackageReport, members: dict[str, bytes]) -> None:
+def _check_metadata(report: PackageReport, members: _Members) -> None:
     metadata = _load_json(members, METADATA)
     described = metadata.get("files")
     if not isinstance(described, dict):
         report.problems.append(_("公文元数据中缺少文件摘要"))
         return
-    actual = {n for n in members if n not in (MANIFEST, SIGNATURE, METADATA)}
+    actual = {n for n in members.hashes if n not in (MANIFEST, SIGNATURE, METADATA)}
     for name in sorted(actual | set(described)):
         entry = described.get(name)
-        content = members.get(name)
         if (
             not isinstance(entry, dict)
-            or content is None
-            or entry.get("sha256") != _sha256(content)
-            or entry.get("size") != len(content)
+            or name not in members.hashes
+            or entry.get("sha256") != members.hashes[name]
+            or entry.get("size") != members.sizes[name]
         ):
             report.problems.append(
                 _("公文元数据中记录的文件“{name}”与实际文件不符").format(name=name)
@@ -441,7 +483,7 @@ def _check_document_seal(report: PackageReport) -> None:
 
 
 def verify_package(
-    data: bytes,
+    source: bytes | Path | BinaryIO,
     *,
     trust_roots: list[bytes],
     now: dt.datetime | None = None,
@@ -450,26 +492,47 @@ def verify_package(
     expected_sender: str | None = None,
     crls: tuple[bytes, ...] = (),
     accept_personal_signers: bool = False,
+    keep_attachments: bool = True,
 ) -> PackageReport:
     """Check a received package completely; the report says why it is refused, if it is.
 
     The manifest must be signed by the seal of the sending unit the metadata names
     (with `accept_personal_signers`, an official of that unit will do), and that unit
     must be `expected_sender` when the caller knows who sent it. `crls` (the CA's
-    latest) join those the PDF embeds.
+    latest) join those the PDF embeds. `source` may be the package's bytes, its path or an
+    open binary file; checking holds the PDF and hashes the rest in chunks, and only with
+    `keep_attachments` does a package that verifies hand its attachments back as bytes.
     """
+    if isinstance(source, Path):
+        try:
+            with source.open("rb") as f:
+                return _verify(f, trust_roots, now, limits, check_pdf_signatures, expected_sender,
+                               crls, accept_personal_signers, keep_attachments)
+        except OSError as exc:
+            return PackageReport(problems=[
+                _("无法读取交换包：{reason}").format(reason=exc.strerror or exc)])
+    stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    return _verify(stream, trust_roots, now, limits, check_pdf_signatures, expected_sender, crls,
+                   accept_personal_signers, keep_attachments)
+
+
+def _verify(source: BinaryIO, trust_roots: list[bytes], now: dt.datetime | None,
+            limits: PackageLimits | None, check_pdf_signatures: bool,
+            expected_sender: str | None, crls: tuple[bytes, ...],
+            accept_personal_signers: bool, keep_attachments: bool) -> PackageReport:
     moment = now or utc_now()
     report = PackageReport()
     try:
-        members = _read_members(data, limits or PackageLimits())
+        members = _read_members(source, limits or PackageLimits())
         for name in (MANIFEST, SIGNATURE):
-            if name not in members:
+            if name not in members.held:
                 raise _Refused(
                     _("交换包缺少“{name}”，无法确认来源，已拒收").format(name=name)
                 )
-        _check_signature(report, members[MANIFEST], members[SIGNATURE], trust_roots, moment, crls)
+        _check_signature(report, members.held[MANIFEST], members.held[SIGNATURE], trust_roots,
+                         moment, crls)
         _check_files(report, members, _load_json(members, MANIFEST))
-        if METADATA in members:
+        if METADATA in members.held:
             _check_metadata(report, members)
             _check_sender(
                 report,
@@ -479,16 +542,23 @@ def verify_package(
     except _Refused as refused:
         report.problems.append(str(refused))
         return report
-    if check_pdf_signatures and DOCUMENT in members and not report.problems:
+    if check_pdf_signatures and DOCUMENT in members.held and not report.problems:
         report.document_report = verify_pdf(
-            members[DOCUMENT], trust_roots=trust_roots, now=moment, crls=crls
+            members.held[DOCUMENT], trust_roots=trust_roots, now=moment, crls=crls
         )
         if not report.document_report.ok:
             report.problems.append(_("正文 PDF 的电子签名验证未通过"))
         _check_document_seal(report)
     if report.ok:
-        report.pdf = members[DOCUMENT]
-        report.attachments = {
-            n.removeprefix(ATTACHMENTS): b for n, b in members.items() if n.startswith(ATTACHMENTS)
-        }
+        report.pdf = members.held[DOCUMENT]
+        if keep_attachments:
+            for name in (n for n in members.hashes if n.startswith(ATTACHMENTS)):
+                content = members.read(name)
+                if _sha256(content) != members.hashes[name]:  # the file changed under us
+                    report.problems.append(
+                        _("附件“{name}”与清单不符：附件被改动").format(
+                            name=name.removeprefix(ATTACHMENTS)))
+                    report.pdf, report.attachments = None, {}
+                    break
+                report.attachments[name.removeprefix(ATTACHMENTS)] = content
     return report

@@ -28,14 +28,15 @@ def check_file(path: Path, trust_roots: list[bytes]) -> tuple[bool, str]:
     """Verify a PDF or an exchange package; return (ok, the readable report)."""
     if not trust_roots:
         return False, _("本机还没有服务器的根证书：请联网同步一次后再核验。")
-    data = path.read_bytes()[: MAX_FILE + 1]
-    if len(data) > MAX_FILE:
-        return False, _("文件过大，无法核验。")
-    if data.startswith(b"%PDF"):
-        report = verify_pdf(data, trust_roots=trust_roots)
+    with path.open("rb") as f:
+        head = f.read(5)
+    if head.startswith(b"PK"):  # checked from the file: memory bounded by the package's PDF
+        report = verify_package(path, trust_roots=trust_roots, keep_attachments=False)
         return report.ok, report.text()
-    if data.startswith(b"PK"):
-        report = verify_package(data, trust_roots=trust_roots)
+    if path.stat().st_size > MAX_FILE:
+        return False, _("文件过大，无法核验。")
+    if head.startswith(b"%PDF"):
+        report = verify_pdf(path.read_bytes(), trust_roots=trust_roots)
         return report.ok, report.text()
     return False, _("这不是 PDF 公文或公文交换包，无法核验。")
 

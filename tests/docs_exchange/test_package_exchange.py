@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import tracemalloc
 import zipfile
 from functools import cache
 
@@ -266,3 +268,45 @@ def test_package_whose_pdf_carries_only_another_units_seal_is_refused() -> None:
         pdf=sealed_by_finance, attachments={}, metadata=METADATA, signer=PadesSigner(fx.seal())
     )
     _refused(forged, f"正文 PDF 上没有发文单位“{fx.UNIT}”的电子印章")
+
+
+def _heavy_package(path, count: int = 3, size: int = 12 * 1024 * 1024) -> dict[str, bytes]:
+    """A package whose attachments (incompressible) weigh far more than its PDF."""
+    attachments = {f"附件{i} 扫描件.bin": os.urandom(size) for i in range(1, count + 1)}
+    path.write_bytes(build_package(pdf=fx.signed_twice(), attachments=attachments,
+                                   metadata=METADATA, signer=PadesSigner(fx.seal())))
+    return attachments
+
+
+def _peak_bytes(check) -> tuple[object, int]:
+    tracemalloc.start()
+    try:
+        result = check()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_heavy_package_is_checked_in_bounded_memory(tmp_path) -> None:
+    path = tmp_path / "交换包.zip"
+    attachments = _heavy_package(path)
+    heavy = sum(map(len, attachments.values()))  # 36 MB
+    report, peak = _peak_bytes(
+        lambda: verify_package(path, trust_roots=fx.trust(), keep_attachments=False))
+    assert report.ok, report.text()
+    assert report.pdf == fx.signed_twice() and report.attachments == {}
+    assert peak < heavy / 4, f"peak {peak / 2**20:.1f} MB while checking {heavy / 2**20:.0f} MB"
+    data = path.read_bytes()  # the caller's bytes are not copied member by member either
+    report, peak = _peak_bytes(
+        lambda: verify_package(data, trust_roots=fx.trust(), keep_attachments=False))
+    assert report.ok and peak < heavy / 4
+    # asked for them, a package that verifies hands its attachments back, byte for byte
+    report = verify_package(path, trust_roots=fx.trust())
+    assert report.ok and report.attachments == {
+        name: content for name, content in attachments.items()}
+
+
+def test_a_package_that_cannot_be_read_is_refused_with_the_reason(tmp_path) -> None:
+    report = verify_package(tmp_path / "不存在.zip", trust_roots=fx.trust())
+    assert not report.ok and report.pdf is None
+    assert any("无法读取交换包" in p for p in report.problems), report.problems
