@@ -74,6 +74,9 @@ class Shell(QObject):
         self.sign_in_window = None
         window = self._main()
         window.set_session(session)
+        from ui.update_dialog import check_for_update
+
+        check_for_update(window, session)  # an installed client offers the server's newer release
 
     def _main(self) -> MainWindow:
         window = MainWindow(prefs=self.prefs, live_updates=self.live_updates)
