@@ -94,13 +94,26 @@ def shlex_quote(text: str) -> str:
     return "'" + text.replace("'", "'\"'\"'") + "'"
 
 
+def deps_root_path(debs: list[Path], *, mirror: str | None = None) -> Path:
+    """Where the root for `debs` is cached (keyed by mirror, suite, arch and their Depends)."""
+    mirror = mirror or apt_mirror()
+    arch = dpkg_arch()
+    depends = sorted(f"{deb_field(d, 'Package')}: {deb_field(d, 'Depends')}" for d in debs)
+    return ROOTS / f"deps-{SUITE}-{arch}-{_key(mirror, SUITE, arch, *depends)}"
+
+
+def is_ready(path: Path) -> bool:
+    """True when a cached root was finished."""
+    return (path / MARK).exists()
+
+
 def deps_root(debs: list[Path], *, mirror: str | None = None) -> Path:
     """A copy of the base with the Depends of `debs` downloaded (not installed) into its cache."""
     mirror = mirror or apt_mirror()
     arch = dpkg_arch()
     depends = sorted(f"{deb_field(d, 'Package')}: {deb_field(d, 'Depends')}" for d in debs)
-    path = ROOTS / f"deps-{SUITE}-{arch}-{_key(mirror, SUITE, arch, *depends)}"
-    if (path / MARK).exists():
+    path = deps_root_path(debs, mirror=mirror)
+    if is_ready(path):
         return path
     base = base_root(mirror=mirror, arch=arch)
     tmp = path.with_name(path.name + ".tmp")
