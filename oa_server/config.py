@@ -32,6 +32,7 @@ class Settings(BaseModel):
     lockout_window: int = 15 * 60
     lockout_duration: int = 15 * 60
     max_body_bytes: int = 10 * 1024 * 1024
+    upload_quota_bytes: int = 2 * 1024 * 1024 * 1024  # a user's unfinished uploads, declared sizes
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 64 * 1024
     argon2_parallelism: int = 2
