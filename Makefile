@@ -49,14 +49,17 @@ dist: setup
 	$(PY) packaging/build.py deb --target client --version $(VERSION) --server-url "$(SERVER_URL)" --compress $(COMPRESS)
 	$(PY) packaging/build.py deb --target server --version $(VERSION) --compress $(COMPRESS)
 
-# The install journeys in a clean Debian root: two client builds (upgrade), the server package,
-# the root cached under build/roots (debootstrap from apt's mirror once), then the tests.
+# The install journeys in a clean Debian root: the client and server packages, a newer client
+# build to upgrade to (packaging/next_release.py: this code plus one more schema step), the root
+# cached under build/roots (debootstrap from apt's mirror once), then the tests; their screenshots
+# and numbers land in build/dist-shots/.
 test-dist: setup
-	rm -f build/dist/*.deb
+	rm -rf build/dist/*.deb build/dist-shots
 	$(MAKE) dist SERVER_URL=http://127.0.0.1:18790 COMPRESS=gzip
-	$(PY) packaging/build.py deb --target client --version $(VERSION).1 --server-url http://127.0.0.1:18790 --compress gzip
+	$(PY) packaging/next_release.py --version $(VERSION).1 --server-url http://127.0.0.1:18790 --compress gzip
 	$(PY) packaging/clean_root.py build/dist/*.deb
 	OA_DIST_REQUIRED=1 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:randomly tests/dist
+	@cat build/dist-shots/numbers.json
 
 bench: setup
 	$(PY) -m bench store --quick
