@@ -31,11 +31,9 @@ from oa_client.domain.meetings_recurrence import expand
 from oa_client.errors import ValidationError
 from oa_server.authority import Authority, Ruling, register
 from oa_server.authority.context import Ctx
+from oa_server.db import session_keys
 from oa_server.i18n import _
-from oa_server.models import ServerSecret
 from sync.protocol import Op
-
-CHECKIN_ROW = "meetings-checkin"
 
 
 def checkin_code(secret: str, meeting_id: str, occurrence_start: datetime) -> str:
@@ -153,8 +151,8 @@ class RepliesAuthority(Authority):
 
 
 def _secret(ctx: Ctx) -> str | None:
-    row = ctx.session.get(ServerSecret, CHECKIN_ROW)
-    return row.value if row is not None else None
+    keys = session_keys(ctx.session)
+    return keys.checkin_secret if keys is not None else None
 
 
 class CheckinsAuthority(Authority):

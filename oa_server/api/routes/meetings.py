@@ -9,11 +9,10 @@
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,12 +27,11 @@ from oa_client.domain.meetings_records import (
 from oa_client.errors import NotFoundError, PermissionDenied, ValidationError
 from oa_server.api.deps import CurrentUser, NowDep, SessionDep
 from oa_server.authority.meetings import FIELD_TEXT, MEETING_ADMIN
-from oa_server.authority.meetings_replies import CHECKIN_ROW, checkin_code
+from oa_server.authority.meetings_replies import checkin_code
 from oa_server.authz import require_business_user
 from oa_server.i18n import _
 from oa_server.models import User
 from oa_server.schemas import ErrorOut
-from oa_server.server_secrets import shared_secret
 from oa_server.sync_models import SyncRecord
 
 router = APIRouter(prefix="/meetings", tags=["meetings"],
@@ -125,7 +123,7 @@ class CheckinCodeOut(BaseModel):
 
 @router.get("/{meeting_id}/checkin-code")
 def meeting_checkin_code(
-    meeting_id: str, user: CurrentUser, session: SessionDep, now: NowDep,
+    meeting_id: str, request: Request, user: CurrentUser, session: SessionDep, now: NowDep,
     occurrence: Annotated[datetime | None, Query()] = None,
 ) -> CheckinCodeOut:
     """The sign-in code of one sitting (organiser, chair, or the room's unit's 会议管理员)."""
@@ -141,8 +139,7 @@ def meeting_checkin_code(
                                  chair_id=meeting.chair_id, session=session):
         raise PermissionDenied(_("只有会议组织者或会议室所属单位的会议管理员可以显示签到二维码"))
     start = parse_time(occurrence, field="occurrence") if occurrence else meeting.starts_at
-    secret = shared_secret(session, CHECKIN_ROW, make=lambda: secrets.token_hex(32))
-    code = checkin_code(secret, meeting.id, start)
+    code = checkin_code(request.app.state.server_keys.checkin_secret, meeting.id, start)
     session.commit()
     return CheckinCodeOut(meeting_id=meeting.id, occurrence_start=utc_text(start), code=code,
                           qr_text=f"oa-checkin:{meeting.id}:{utc_text(start)}:{code}")
