@@ -35,7 +35,7 @@ from tests.dist.support import (
     wait_exit,
     wait_log,
 )
-from tests.dist.xscreen import click, close_window, screenshot, type_into, wait_window, windows
+from tests.dist.xscreen import close_window, press, screenshot, type_into, wait_window, windows
 
 pytestmark = [pytest.mark.dist, pytest.mark.timeout(1800)]
 APP = "zhengwu-oa"  # Qt's application name: the windows' WM_CLASS
@@ -86,12 +86,14 @@ def test_client_package_signs_in_upgrades_migrates_and_keeps_the_profile(
     client = start(root, display, tmp_path / "client-1.log", "oa-client")
     try:
         alive = running(client)
-        sign_in = wait_window(display, APP, SIGN_IN, timeout=180, alive=alive)
+        sign_in = wait_window(display, APP, SIGN_IN, timeout=180, alive=alive,
+                              evidence=SHOTS / "failed-1-sign-in.png")
         numbers["installed_first_start_s"] = round(time.monotonic() - started, 2)
         time.sleep(1)  # painted
         screenshot(display, SHOTS / "1-sign-in.png", window=sign_in)
         type_into(display, sign_in, USER, "<Tab>", PASSWORD, "<Return>")
-        main = wait_window(display, APP, MAIN, timeout=240, alive=alive)  # after the first sync
+        main = wait_window(display, APP, MAIN, timeout=240, alive=alive,  # after the first sync
+                           evidence=SHOTS / "failed-2-signed-in.png")
         wait_log(root, "profile opened", count=1, timeout=10, alive=alive)
         time.sleep(3)  # the lists fill from the store
         screenshot(display, SHOTS / "2-signed-in.png", window=main)
@@ -117,7 +119,8 @@ def test_client_package_signs_in_upgrades_migrates_and_keeps_the_profile(
     client = start(root, display, tmp_path / "client-2.log", "oa-client")
     try:
         alive = running(client)
-        main = wait_window(display, APP, MAIN, timeout=180, alive=alive)  # no sign-in: remembered
+        main = wait_window(display, APP, MAIN, timeout=180, alive=alive,  # no sign-in: remembered
+                           evidence=SHOTS / "failed-3-after-upgrade.png")
         numbers["installed_remembered_start_s"] = round(time.monotonic() - started, 2)
         assert SIGN_IN not in [w.title for w in windows(display, APP)]
         wait_log(root, f"store migrated to schema {LATEST_VERSION + 1}", count=1, timeout=30,
@@ -125,7 +128,7 @@ def test_client_package_signs_in_upgrades_migrates_and_keeps_the_profile(
         wait_log(root, "profile opened", count=2, timeout=30, alive=alive)
         time.sleep(5)  # its sync runs; the lists fill
         screenshot(display, SHOTS / "3-after-upgrade.png", window=main)
-        click(display, main, 25, 111)  # 公文 in the navigation: the documents kept offline
+        press(display, main, "ctrl+2")  # 公文: the documents the profile kept
         time.sleep(2)
         screenshot(display, SHOTS / "4-after-upgrade-documents.png", window=main)
         close_window(display, main)
@@ -147,8 +150,8 @@ def test_client_package_signs_in_upgrades_migrates_and_keeps_the_profile(
     started = time.monotonic()
     source = start_source_client(display, tmp_path / "source-home", tmp_path / "source.log")
     try:
-        window = wait_window(display, APP, SIGN_IN, timeout=180,
-                             alive=running(source))
+        window = wait_window(display, APP, SIGN_IN, timeout=180, alive=running(source),
+                             evidence=SHOTS / "failed-source-start.png")
         numbers["source_first_start_s"] = round(time.monotonic() - started, 2)
         close_window(display, window)
         assert wait_exit(source, 60) == 0

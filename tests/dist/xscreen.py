@@ -51,19 +51,24 @@ def windows(display: str, wm_class: str) -> list[Window]:
 
 
 def wait_window(display: str, wm_class: str, title: str, *, timeout: float,
-                alive=lambda: True) -> Window:
+                alive=lambda: True, evidence: Path | None = None) -> Window:
     """The first visible window of `wm_class` whose title is `title`; fails after `timeout`
-    seconds or as soon as `alive()` says the program has ended."""
+    seconds or as soon as `alive()` says the program has ended (leaving a screenshot of what
+    was on the screen at `evidence`)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for window in windows(display, wm_class):
             if window.title == title:
                 return window
         if not alive():
-            raise AssertionError(f"the program ended before its window {title!r} showed")
+            break
         time.sleep(0.2)
     seen = [(w.title, w.width, w.height) for w in windows(display, wm_class)]
-    raise AssertionError(f"no window {title!r} on {display} after {timeout:.0f} s; visible: {seen}")
+    if evidence is not None:
+        screenshot(display, evidence, blank_ok=True)
+    why = "the program ended" if not alive() else f"{timeout:.0f} s passed"
+    raise AssertionError(f"no window {title!r} on {display}: {why}; visible: {seen}; "
+                         f"the screen: {evidence}")
 
 
 def type_into(display: str, window: Window, *keys: str) -> None:
@@ -77,9 +82,10 @@ def type_into(display: str, window: Window, *keys: str) -> None:
             _xdotool(display, "type", "--delay", "40", item)
 
 
-def click(display: str, window: Window, x: int, y: int) -> None:
-    """A left click at (x, y) inside `window`."""
-    _xdotool(display, "mousemove", "--window", str(window.wid), str(x), str(y), "click", "1")
+def press(display: str, window: Window, keys: str) -> None:
+    """Press a key combination (xdotool's names, e.g. ctrl+2) in `window`."""
+    _xdotool(display, "windowfocus", "--sync", str(window.wid))
+    _xdotool(display, "key", "--window", str(window.wid), keys)
 
 
 class _ClientMessage(ctypes.Structure):
@@ -120,7 +126,8 @@ def close_window(display: str, window: Window) -> None:
         x11.XCloseDisplay(dpy)
 
 
-def screenshot(display: str, path: Path, *, window: Window | None = None) -> Path:
+def screenshot(display: str, path: Path, *, window: Window | None = None,
+               blank_ok: bool = False) -> Path:
     """A PNG of the screen (or of `window` only) at `path`; fails on a blank picture."""
     from PIL import ImageGrab
 
@@ -130,5 +137,5 @@ def screenshot(display: str, path: Path, *, window: Window | None = None) -> Pat
         image = image.crop((window.x, window.y, window.x + window.width, window.y + window.height))
     image.save(path)
     colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
-    assert colours is None or len(colours) > 20, f"{path.name} is blank"
+    assert blank_ok or colours is None or len(colours) > 20, f"{path.name} is blank"
     return path
