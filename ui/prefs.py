@@ -1,4 +1,5 @@
-"""User preferences in QSettings: font scale, language, server, proxy, lock, watermark."""
+"""User preferences in QSettings: font scale, language, server, proxy. (The idle lock and the
+watermark are the security policy's, set by the security administrator: oa_client.services.policy.)"""
 
 from __future__ import annotations
 
@@ -6,8 +7,6 @@ from dataclasses import dataclass
 
 from oa_client.site_config import load_site_config
 from ui.qt import QSettings
-
-DEFAULT_IDLE_MINUTES = 15
 
 
 @dataclass
@@ -18,8 +17,6 @@ class Prefs:
     language: str = "zh_CN"
     server_url: str = ""
     proxy: str = ""
-    idle_minutes: int = DEFAULT_IDLE_MINUTES
-    watermark: bool = True
 
     @classmethod
     def load(cls) -> Prefs:
@@ -41,9 +38,7 @@ class Prefs:
                    # the unit's address from the installer when the user set none
                    server_url=get("server_url", d.server_url, str)
                    or load_site_config().server_url,
-                   proxy=get("proxy", d.proxy, str),
-                   idle_minutes=max(0, get("idle_minutes", d.idle_minutes, int)),
-                   watermark=get("watermark", d.watermark, bool))
+                   proxy=get("proxy", d.proxy, str))
 
     def save(self) -> None:
         """Write the preferences."""
