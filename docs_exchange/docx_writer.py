@@ -18,6 +18,7 @@ from docx.shared import Pt, Twips
 from docx.text.paragraph import Paragraph
 
 from docs_exchange.compose import layout_document
+from docs_exchange.docx_fonts import docx_font, update_font_table
 from docs_exchange.fonts import FontSet
 from docs_exchange.layout import (
     BODY_SIZE,
@@ -57,6 +58,7 @@ def write_layout(*, layout: Layout) -> bytes:
         for block in layout.blocks:
             writer.block(block)
         _normalize(document)
+        _font_table(document, layout)
         document.core_properties.title = layout.title[:255]  # the property's limit in OOXML
         document.core_properties.author = layout.author[:255]
         document.core_properties.subject = layout.format
@@ -89,10 +91,9 @@ def _setup(document: docx.document.Document, layout: Layout) -> None:
     grid.set(qn("w:type"), "lines")
     grid.set(qn("w:linePitch"), str(PITCH_TW))
     grid.attrib.pop(qn("w:charSpace"), None)
-    fang = layout.fonts.faces["fangsong"].family
-    _default_fonts(document, fang)
+    _default_fonts(document, docx_font("fangsong"))
     document.settings.odd_and_even_pages_header_footer = True
-    song = layout.fonts.faces["song"].family
+    song = docx_font("song")
     _page_number(section.footer.paragraphs[0], song, odd=True)
     _page_number(section.even_page_footer.paragraphs[0], song, odd=False)
     if not layout.first_page_number:  # 信函: no number on page 1, the lower red double rule
@@ -200,6 +201,7 @@ class _Writer:
         self.document = document
         self.layout = layout
         self.page = 0
+        self.row = 0  # the next grid row of the page that a paragraph would take
         self.floating: Block | None = None  # a 信函 mark above the 版心, anchored to the next paragraph
 
     def block(self, block: Block) -> None:
@@ -216,17 +218,26 @@ class _Writer:
             else:
                 groups.append([line])
         for n, group in enumerate(groups):
-            page = group[0][0]
+            page, row = group[0][0], group[0][1]
             brk = page != self.page
+            if brk:
+                self.row = 0
             self.page = page
+            while self.row < row:  # rows the layout left empty (above the 发文机关标志)
+                self._blank(brk)
+                brk = False
+                self.row += 1
+            self.row = max(self.row, group[-1][1] + (block.rows if block.kind == "mark" else 1))
             if block.kind == "blank":
                 for _line in group:
-                    self._blank(brk)
+                    self._blank(brk, keep_next=block.keep_next)
                     brk = False
             elif block.kind in ("rule", "double_rule"):
                 self._rule(block, brk)
             else:
-                self._text(block, group, brk, continued=n > 0)
+                p = self._text(block, group, brk, continued=n > 0)
+                if block.keep_next and n == len(groups) - 1:  # the 落款 stays with the body
+                    _set(p._p.get_or_add_pPr(), "w:keepNext")
 
     def _para(self, brk: bool, *, grid: bool, exact_rows: float | None) -> Paragraph:
         p = self.document.add_paragraph()
@@ -244,9 +255,11 @@ class _Writer:
             spacing.set(qn("w:lineRule"), "exact")
         return p
 
-    def _blank(self, brk: bool) -> None:
+    def _blank(self, brk: bool, *, keep_next: bool = False) -> None:
         p = self._para(brk, grid=False, exact_rows=1)
-        _run(p, "", self.layout.fonts.faces["fangsong"].family, BODY_SIZE)
+        if keep_next:
+            _set(p._p.get_or_add_pPr(), "w:keepNext")
+        _run(p, "", docx_font("fangsong"), BODY_SIZE)
 
     def _rule(self, block: Block, brk: bool) -> None:
         color = _hex(block.color) or "000000"
@@ -271,7 +284,7 @@ class _Writer:
         sp.set(qn("w:lineRule"), "exact")
 
     def _text(self, block: Block, group: list[tuple[int, int, int, int]], brk: bool, *,
-              continued: bool) -> None:
+              continued: bool) -> Paragraph:
         start, end = group[0][2], group[-1][3]
         rows = block.rows if block.kind == "mark" else 1
         p = self._para(brk, grid=block.grid, exact_rows=rows)
@@ -306,31 +319,31 @@ class _Writer:
         _set(ppr, "w:jc", val=jc)
         manual = block.kind == "title" or (not block.grid and block.kind not in ("cc", "print"))
         self._runs(p, block, group, manual=manual, start=start, end=end)
+        return p
 
     def _runs(self, p: Paragraph, block: Block, group: list[tuple[int, int, int, int]], *,
               manual: bool, start: int, end: int) -> None:
-        fonts = self.layout.fonts
         roles = ["fangsong"] * len(block.text)
         for seg in block.segments:
             roles[seg.start : seg.end] = [seg.role] * (seg.end - seg.start)
         color = _hex(block.color)
         breaks = {line[2] for line in group[1:]} if manual else set()
+        text = block.text
         i = start
-        while i < end:
-            face, _fell = fonts.face_for(roles[i], block.text[i])
+        while i < end:  # one run per official font (never this machine's stand-ins)
+            family = docx_font(roles[i], text[i])
             j = i + 1
-            while j < end and j not in breaks and fonts.face_for(roles[j], block.text[j])[0] == face:
+            while j < end and j not in breaks and docx_font(roles[j], text[j]) == family:
                 j += 1
-            text = block.text[i:j]
-            parts = text.split("\t")
+            parts = text[i:j].split("\t")
             for k, part in enumerate(parts):
                 if k:
-                    r = _run(p, "", face.family, block.size, color=color, scale=block.h_scale)
+                    r = _run(p, "", family, block.size, color=color, scale=block.h_scale)
                     r._r.append(OxmlElement("w:tab"))
                 if part:
-                    _run(p, part, face.family, block.size, color=color, scale=block.h_scale)
+                    _run(p, part, family, block.size, color=color, scale=block.h_scale)
             if j in breaks:
-                r = _run(p, "", face.family, block.size, color=color, scale=block.h_scale)
+                r = _run(p, "", family, block.size, color=color, scale=block.h_scale)
                 r._r.append(OxmlElement("w:br"))
             i = j
 
@@ -343,7 +356,7 @@ def _floating_mark(p: Paragraph, block: Block, layout: Layout) -> None:
     22 rows of the page stay where they are."""
     from lxml import etree
 
-    family = layout.fonts.faces["xbs"].family
+    family = docx_font("xbs")
     top_mm = 30.0
     height_mm = block.size / MM * 1.25
     pict = OxmlElement("w:pict")
@@ -407,6 +420,22 @@ def _sort_children(el, order: list[str]) -> None:
     for child in children:
         el.remove(child)
         el.append(child)
+
+
+def _font_table(document: docx.document.Document, layout: Layout) -> None:
+    """List every font the runs name in fontTable.xml, with its other names as w:altName."""
+    names: set[str] = set()
+    section = document.sections[0]
+    roots = [document.element.body, document.styles.element]
+    roots += [f._element for f in (section.footer, section.even_page_footer, section.first_page_footer)]
+    for root in roots:
+        for fonts in root.iter(qn("w:rFonts")):
+            names.update(v for k, v in fonts.attrib.items() if not k.endswith("Theme")
+                         and not k.endswith("theme"))
+    for rel in document.part.rels.values():
+        if rel.reltype.endswith("/fontTable"):
+            part = rel.target_part
+            part._blob = update_font_table(part.blob, names=names, fonts=layout.fonts)
 
 
 def _normalize(document: docx.document.Document) -> None:

@@ -4,6 +4,8 @@ Web page furniture is stripped (site names, "来源: 发布时间: 浏览次数 
 索引号/发布机构 metadata tables, tables of contents); the 发文字号, 标题, 主送,
 正文, 署名, 成文日期 and the attached document are recognised; half-width
 punctuation in Chinese text becomes full-width, as GB/T 9704 documents write it.
+A paper-born 公文 in traditional characters (黃政辦發〔2020〕7號, 關於…的通知,
+二〇二〇年三月五日) is recognised the same way and kept as written (see hanzi.fold).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
 
+from docs_exchange.hanzi import fold
 from docs_exchange.model import (
     KINDS,
     Attachment,
@@ -28,9 +31,14 @@ from oa_client.i18n import _
 
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 DOC_NUMBER_RE = re.compile(
-    rf"([{_CJK}]{{1,12}})\s*[〔\[［(（【]\s*(\d{{4}})\s*[〕\]］)）】]\s*第?\s*(\d{{1,5}})\s*号"
+    rf"([{_CJK}]{{1,12}})\s*[〔\[［(（【]\s*(\d{{4}})\s*[〕\]］)）】]\s*第?\s*(\d{{1,5}})\s*[号號]"
 )
-DATE_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_CN_VALUE = {**dict.fromkeys("〇○零OＯ", 0), **{c: i for i, c in enumerate("一二三四五六七八九", 1)}}
+_YEAR = rf"\d{{4}}|[{''.join(_CN_VALUE)}]{{4}}"
+_MONTH_DAY = r"\d{1,2}|[一二三四五六七八九十]{1,3}"
+# 2022年4月6日, and 二〇二〇年三月五日 as older and paper-born documents write it
+DATE_RE = re.compile(rf"({_YEAR})\s*年\s*({_MONTH_DAY})\s*月\s*({_MONTH_DAY})\s*日")
+_DATE_ANY = rf"(?:{_YEAR})\s*年\s*(?:{_MONTH_DAY})\s*月\s*(?:{_MONTH_DAY})\s*日"
 _ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _FURNITURE = (
     re.compile(r"(来源|发布时间|浏览次数|阅读次数|点击数|【字体|字号[：:]|打印本页|关闭窗口|分享到)"),
@@ -128,14 +136,26 @@ def _is_cjk(ch: str) -> bool:
     return bool(ch) and ("\u3400" <= ch <= "\u9fff" or ch in "“”《》、，。")
 
 
+def _number(text: str) -> int:
+    """2022 / 二〇二二 / 十二 / 二十九 → int (Chinese numerals as dates write them)."""
+    if text.isdigit():
+        return int(text)
+    if "十" not in text:
+        return int("".join(str(_CN_VALUE[c]) for c in text))
+    tens, _sep, ones = text.partition("十")
+    return (_CN_VALUE[tens] if tens else 1) * 10 + (_CN_VALUE[ones] if ones else 0)
+
+
+def _date_of(m: re.Match) -> Date | None:
+    try:
+        return Date(_number(m.group(1)), _number(m.group(2)), _number(m.group(3)))
+    except (ValueError, KeyError):
+        return None
+
+
 def _parse_date(text: str) -> Date | None:
     m = DATE_RE.search(text) or _ISO_DATE.search(text)
-    if not m:
-        return None
-    try:
-        return Date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return None
+    return _date_of(m) if m else None
 
 
 def _metadata(lines: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -143,12 +163,12 @@ def _metadata(lines: list[str]) -> tuple[dict[str, str], list[str]]:
     meta: dict[str, str] = {}
     rest: list[str] = []
     for line in lines:
-        if "|" in line and any(k in line for k in _META_KEYS):
+        if "|" in line and any(k in fold(line) for k in _META_KEYS):
             cells = [c.strip().rstrip(":：").strip() for c in line.split("|")]
             cells = [c for c in cells if c]
             for i, cell in enumerate(cells[:-1]):
-                if cell in _META_KEYS:
-                    meta[cell] = cells[i + 1]
+                if fold(cell) in _META_KEYS:
+                    meta[fold(cell)] = cells[i + 1]
             continue
         if "|" in line:
             line = line.replace("|", " ").strip()
@@ -158,7 +178,8 @@ def _metadata(lines: list[str]) -> tuple[dict[str, str], list[str]]:
 
 
 def _is_furniture(line: str) -> bool:
-    return any(p.search(line) for p in _FURNITURE)
+    folded = fold(line)
+    return any(p.search(folded) for p in _FURNITURE)
 
 
 def _is_toc(line: str) -> bool:
@@ -182,7 +203,8 @@ def import_text(*, text: str) -> ImportResult:
         m = DOC_NUMBER_RE.search(line.replace(" ", ""))
         if m and not doc_number:
             doc_number = m.group(0)
-    mark = next((line for line in head if line.endswith(("文件", "纪要")) and len(line) <= 30), None)
+    mark = next((line for line in head if fold(line).endswith(("文件", "纪要")) and len(line) <= 30),
+                None)
     lines, record = _record(lines)
     if lines and DOC_NUMBER_RE.fullmatch(lines[0].replace(" ", "")):
         doc_number = doc_number or lines[0]
@@ -203,11 +225,14 @@ def import_text(*, text: str) -> ImportResult:
             _("网页信息表中的成文日期与落款日期不一致，已采用落款日期 {date}").format(date=date)
         )
     body, listed = _attachment_notes(body)
+    note = None
+    if tail and _NOTE.fullmatch(tail[0]):  # 附注 under the 成文日期: （此件公开发布）
+        note, tail = tail[0][1:-1].strip(), tail[1:]
     attachments = _attachment(tail, listed)
     body = _split_run_in(body)
     if not body:
         raise ValidationError(_("没有找到公文正文"), field="body")
-    kind = next((k for k in KINDS if title.endswith(k)), "通知")
+    kind = next((k for k in KINDS if fold(title).endswith(k)), "通知")
     issuer = issuer or meta.get("发布机构")
     doc = OfficialDocument(
         issuer_mark=mark or (f"{issuer}文件" if issuer else ""),
@@ -219,6 +244,7 @@ def import_text(*, text: str) -> ImportResult:
         attachments=attachments,
         issuer_name=issuer,
         date=date,
+        note=note,
         **record,
     )
     headings = [(i, lvl) for i, p in enumerate(doc.body) if (lvl := heading_level(p)) is not None]
@@ -227,7 +253,8 @@ def import_text(*, text: str) -> ImportResult:
     return ImportResult(document=doc, headings=headings, warnings=warnings)
 
 
-_PRINTED = re.compile(r"^(.*?)\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*印发$")
+_NOTE = re.compile(r"[（(][^（）()]{2,60}[）)]")
+_PRINTED = re.compile(rf"^(.*?)\s*({_DATE_ANY})\s*印发$")
 
 
 def _record(lines: list[str]) -> tuple[list[str], dict]:
@@ -235,11 +262,11 @@ def _record(lines: list[str]) -> tuple[list[str], dict]:
     record: dict = {}
     rest = []
     for line in lines:
-        m = _PRINTED.match(line)
+        m = _PRINTED.match(fold(line))
         if line.startswith(("抄送：", "抄送:")):
             record["cc_to"] = line[3:].strip().rstrip("。")
         elif m and len(m.group(1)) <= 30:
-            record["printer"] = m.group(1).strip() or None
+            record["printer"] = line[: m.end(1)].strip() or None
             record["print_date"] = _parse_date(m.group(2))
         else:
             rest.append(line)
@@ -248,10 +275,11 @@ def _record(lines: list[str]) -> tuple[list[str], dict]:
 
 def _find_title(lines: list[str]) -> int:
     """The 标题: a line with 关于 ending in a 文种, else the first line that ends in one."""
-    for i, line in enumerate(lines[:15]):
+    folded = [fold(line) for line in lines[:15]]
+    for i, line in enumerate(folded):
         if "关于" in line and line.endswith(_TITLE_END) and len(line) <= 120:
             return i
-    for i, line in enumerate(lines[:15]):
+    for i, line in enumerate(folded):
         if line.endswith(_TITLE_END) and len(line) <= 120:
             return i
     return 0
@@ -263,7 +291,7 @@ def _split_main_to(line: str) -> tuple[str | None, str]:
     if not m:
         return None, line
     head = m.group(1).strip()
-    looks = head.startswith("各") or re.search(r"(政府|单位|部门|办事处|委员会|局|厅|办)$", head)
+    looks = head.startswith("各") or re.search(r"(政府|单位|部门|办事处|委员会|局|厅|办)$", fold(head))
     if not looks or len(head) > 120:
         return None, line
     return head, m.group(2).strip()
@@ -279,7 +307,7 @@ def _split_signature(lines: list[str]) -> tuple[list[str], str | None, Date | No
         after = line[m.end() :].strip()
         if before and (len(before) > 30 or re.search(r"[，。；：、]", before)):
             continue
-        if not before and after and not after.startswith(("印发", "）")):
+        if not before and after and not fold(after).startswith(("印发", "）")):
             if i == 0 or len(lines[i - 1]) > 30:
                 continue
         issuer = before or None
@@ -287,11 +315,7 @@ def _split_signature(lines: list[str]) -> tuple[list[str], str | None, Date | No
         if issuer is None and body and len(body[-1]) <= 30 and not re.search(r"[。；：]$", body[-1]):
             issuer = body.pop()
         tail = ([after] if after else []) + lines[i + 1 :]
-        try:
-            date = Date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            date = None
-        return body, issuer, date, tail
+        return body, issuer, _date_of(m), tail
     return lines, None, None, []
 
 
@@ -327,7 +351,7 @@ def _attachment(tail: list[str], listed: list[str]) -> list[Attachment]:
         if not chunk:
             continue
         name, rest = chunk[0], chunk[1:]
-        if rest and re.fullmatch(r"\d{4}年\d{1,2}月", rest[0]):
+        if rest and re.fullmatch(rf"(?:{_YEAR})年(?:{_MONTH_DAY})月", rest[0]):
             rest = rest[1:]  # the cover date of an attached plan
         rest = _split_run_in([line for line in rest if not _is_toc(line)])
         found.append(Attachment(name=name, body=rest))

@@ -9,6 +9,7 @@ breaks pages exactly where this layout does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from docs_exchange.fonts import FontFace, FontSet, FontSubstitution, text_width
@@ -146,6 +147,7 @@ class Block:
     rule_above: float | None = None
     rule_below: float | None = None
     offset: float = 0.0  # for rules: how far below the row's top edge the rule is drawn (pt)
+    keep_next: bool = False  # DOCX: keep its last line on the page of the next paragraph
     lines: list[tuple[int, int, int, int]] = field(default_factory=list)  # page,row,start,end
 
 
@@ -186,6 +188,9 @@ class Flow:
         self.row = 0
         self.blocks: list[Block] = []
         self.missing: list[MissingGlyph] = []
+        #: called on every fresh page (the 落款 uses it to write 此页无正文); blocks it places come
+        #: before the next block in `blocks`, so open pages between blocks while it is set
+        self.on_new_page: Callable[[], None] | None = None
 
     @property
     def page(self) -> Page:
@@ -197,6 +202,12 @@ class Flow:
         self.page.used_rows = max(self.page.used_rows, self.row)
         self.pages.append(Page(index=len(self.pages)))
         self.row = 0
+        hook, self.on_new_page = self.on_new_page, None
+        if hook is not None:
+            try:
+                hook()
+            finally:
+                self.on_new_page = hook
 
     def skip(self, rows: int) -> None:
         """Leave `rows` blank rows (never carried onto the next page)."""
@@ -331,9 +342,28 @@ class Flow:
             block.lines.append((self.page.index, self.row, line.start, line.end))
             self.row += 1
 
+    def paragraph(
+        self, kind: str, text: str, *, first: float, indent: float = 0.0,
+        segments: list[Segment] | None = None, align: str = "both",
+    ) -> Block:
+        """Place a body-size paragraph (仿宋 unless `segments` say otherwise) and return its block."""
+        block = Block(kind=kind, text=text, segments=segments or one_role(text, "fangsong"),
+                      align=align, first_indent=first, indent=indent)
+        self.place(block)
+        return block
+
+    def grid_width(self, text: str, role: str = "fangsong") -> float:
+        """Width of one line of body text as it will be set (中西文间距 included)."""
+        return self.positions(text, [role] * len(text), size=BODY_SIZE, cell=CELL)[1]
+
     def finish(self) -> None:
         """Close the last page."""
         self.page.used_rows = max(self.page.used_rows, self.row)
+
+
+def one_role(text: str, role: str) -> list[Segment]:
+    """Segments that set all of `text` in `role`."""
+    return [Segment(0, len(text), role)] if text else []
 
 
 def _roles(block: Block) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Literal
 import pydantic
 from pydantic import field_validator, model_validator
 
+from docs_exchange.hanzi import fold
 from oa_client.errors import ValidationError
 from oa_client.i18n import _
 
@@ -24,17 +25,18 @@ FORMATS = ("文件", "信函", "命令", "纪要")
 SEAL_MODES = ("with_seal", "without_seal", "signature_stamp")
 
 _DOC_NUMBER = re.compile(
-    r"^(?P<code>\S*?)[〔\[［(（【](?P<year>\d{4})[〕\]］)）】]第?(?P<seq>\d+)号$"
+    r"^(?P<code>\S*?)[〔\[［(（【](?P<year>\d{4})[〕\]］)）】]第?(?P<seq>\d+)(?P<hao>[号號])$"
 )
 
 
 def normalize_doc_number(text: str) -> str:
-    """Write a 发文字号 with the 六角括号 〔〕 GB/T 9704 asks for (普府[2022]12号 → 普府〔2022〕12号)."""
+    """Write a 发文字号 with the 六角括号 〔〕 GB/T 9704 asks for (普府[2022]12号 → 普府〔2022〕12号;
+    a traditional 號 stays as written)."""
     text = re.sub(r"\s+", "", text)
     m = _DOC_NUMBER.match(text)
     if not m:
         return text
-    return f"{m['code']}〔{m['year']}〕{int(m['seq'])}号"
+    return f"{m['code']}〔{m['year']}〕{int(m['seq'])}{m['hao']}"
 
 
 _HEADINGS = (
@@ -48,6 +50,7 @@ _HEADINGS = (
 
 def heading_level(text: str) -> int | None:
     """Heading level of a paragraph from its numbering: 第X章 0, 一、1, （一）2, 1. 3, （1）4."""
+    text = fold(text[:16])  # 第一節 as 第一节
     for level, pattern in _HEADINGS:
         if pattern.match(text):
             return level

@@ -68,7 +68,7 @@ def sweep(ctx: Ctx, *, warn_days: int = DEFAULT_WARN_DAYS) -> SweepReport:
     ctx.preload({("task_events", _event_id(tid, "chase", f"{u}:{d}"))
                      for tid, late in lates.items() for u, d in late.items()})
     for task in tasks:
-        changed = audience = False
+        changed = False
         lead = ctx.org.unit(task.get("lead_unit_id"))
         if lead is not None and not lead.active:
             parent = ctx.org.unit(str(lead.parent_id)) if lead.parent_id else None
@@ -81,7 +81,7 @@ def sweep(ctx: Ctx, *, warn_days: int = DEFAULT_WARN_DAYS) -> SweepReport:
                     "reason": "牵头单位已撤销，自动转上级单位", "created_at": stamp,
                     "status": "applied"})
                 report.reassigned.append((task["id"], old, str(parent.id)))
-                changed = audience = True
+                changed = True
         chased = dict(task.get("chased") or {})
         for unit, due in lates[task["id"]].items():
             if chased.get(unit) == due.isoformat():
@@ -101,7 +101,7 @@ def sweep(ctx: Ctx, *, warn_days: int = DEFAULT_WARN_DAYS) -> SweepReport:
             report.lights[task["id"]] = value or ""
             changed = True
         if changed:
-            put_task(ctx, task, audience=audience)
+            put_task(ctx, task)
     return report
 
 
@@ -134,7 +134,7 @@ def set_calendar(session: Session, *, user: User, now: datetime, data: dict[str,
     table = parse_year_table(data)
     record = table.to_data()
     with server_batch(session, user=user, now=now) as ctx:
-        ctx.put("calendars", f"cn-workdays-{table.year}", record, audience={"all"})
+        ctx.put("calendars", f"cn-workdays-{table.year}", record)
         ctx.audit("supervision.calendar", target=f"calendars:{table.year}",
                   details={"holidays": len(table.holidays), "workdays": len(table.workdays)})
     session.commit()

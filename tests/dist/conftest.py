@@ -3,7 +3,7 @@ clean Debian root, a virtual screen, the demo server (with the demo's records an
 attachment) on the address the test packages carry in client.ini.
 
 These tests install packages into a Debian root and take minutes: they run under
-`make test-dist` (OA_DIST_REQUIRED=1, which CI runs after `make test`), where a missing
+`make test-dist` (OA_DIST_REQUIRED=1, run before a release), where a missing
 package or root fails; under plain `make test` they are skipped, saying so."""
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ REQUIRED = os.environ.get("OA_DIST_REQUIRED") == "1"
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Outside `make test-dist` the install tests do not run (they need its packages)."""
     if not REQUIRED:
-        skip = pytest.mark.skip(reason="install tests: run by `make test-dist` (CI runs it "
-                                       "after `make test`), which builds the packages first")
+        skip = pytest.mark.skip(reason="install tests: run by `make test-dist` (before a release), "
+                                       "which builds the packages first")
         for item in items:
             if item.path.is_relative_to(Path(__file__).parent):
                 item.add_marker(skip)

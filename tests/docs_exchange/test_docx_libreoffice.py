@@ -2,41 +2,56 @@
 
 from __future__ import annotations
 
-import io
+import os
 import shutil
 import subprocess
 import tempfile
-from collections import defaultdict
 from pathlib import Path
 
-import pdfplumber
 import pytest
 
+from docs_exchange.docx_fonts import fontconfig_aliases
 from docs_exchange.docx_writer import render_docx
+from docs_exchange.fonts import resolve_fonts
 from docs_exchange.importer import import_file
-from docs_exchange.layout import MM
 from docs_exchange.linebreak import HANGABLE
+from docs_exchange.model import OfficialDocument
 from docs_exchange.pdf import render_pdf
+from tests.support.closing_pages import (
+    NO_BODY_TEXT,
+    body_ends_at_page_end,
+    long_closing,
+    pages_without_body,
+)
+from tests.support.pdf_pages import body_lines as _lines
+from tests.support.pdf_pages import body_rows
 
 pytestmark = pytest.mark.libreoffice
-NAMES = ("puning", "huangyan", "huangyan-letter", "huangyan-upward")
-BODY_BOTTOM = (37 + 225) * MM
+NAMES = ("puning", "huangyan", "huangyan-letter", "huangyan-upward", "page-end", "long-closing")
 
 
-def _lines(pdf_bytes: bytes) -> list[list[str]]:
-    """Per page, the text lines of the 版心 (spaces dropped)."""
-    pages = []
-    with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
-        for page in pdf.pages:
-            rows: dict[float, list[dict]] = defaultdict(list)
-            for ch in page.chars:
-                if ch["top"] < BODY_BOTTOM and not ch["text"].isspace():
-                    rows[round(ch["matrix"][5] / 3)].append(ch)
-            pages.append(
-                ["".join(c["text"] for c in sorted(rows[y], key=lambda c: c["x0"]))
-                 for y in sorted(rows, reverse=True)]
-            )
-    return pages
+def _document(fixtures_dir: Path, name: str) -> tuple[OfficialDocument, str | None]:
+    """The document called `name` and the format to lay it out in."""
+    if name == "page-end":  # the body ends on a page's last row: its last line goes over
+        return body_ends_at_page_end(), None
+    if name == "long-closing":  # 附件说明 and 署名 longer than a page: 此页无正文
+        return long_closing(), None
+    base, _sep, variant = name.partition("-")
+    doc = import_file(path=fixtures_dir / "documents" / f"{base}-digital-gov-plan.txt").document
+    doc = doc.model_copy(update={
+        "copy_no": "000123", "secrecy": "内部", "urgency": "特急", "cc_to": "区委办，区人大办",
+        "printer": "台州市黄岩区人民政府办公室", "print_date": doc.date,
+    }) if variant else doc
+    if variant == "upward":
+        doc = doc.model_copy(update={"kind": "请示", "signers": ["张三", "李四", "王五"],
+                                     "attachments": []})
+    return doc, "信函" if variant == "letter" else None
+
+
+@pytest.fixture(scope="session")
+def documents(fixtures_dir: Path) -> dict[str, OfficialDocument]:
+    """name → the document converted under that name."""
+    return {name: _document(fixtures_dir, name)[0] for name in NAMES}
 
 
 @pytest.fixture(scope="session")
@@ -49,24 +64,20 @@ def converted(fixtures_dir: Path) -> dict[str, tuple[bytes, bytes]]:
     with tempfile.TemporaryDirectory(prefix="oa-lo-") as tmp:
         work = Path(tmp)
         for name in NAMES:
-            base, _sep, variant = name.partition("-")
-            doc = import_file(path=fixtures_dir / "documents" / f"{base}-digital-gov-plan.txt").document
-            doc = doc.model_copy(update={
-                "copy_no": "000123", "secrecy": "内部", "urgency": "特急", "cc_to": "区委办，区人大办",
-                "printer": "台州市黄岩区人民政府办公室", "print_date": doc.date,
-            }) if variant else doc
-            fmt = "信函" if variant == "letter" else None
-            if variant == "upward":
-                doc = doc.model_copy(update={"kind": "请示", "signers": ["张三", "李四", "王五"],
-                                             "attachments": []})
+            doc, fmt = _document(fixtures_dir, name)
             ours[name] = render_pdf(doc, format=fmt).pdf
             (work / f"{name}.docx").write_bytes(render_docx(doc, format=fmt))
         profile = (work / "profile").as_uri()
+        # the DOCX names the office fonts; this machine has stand-ins, which LibreOffice is told
+        # to use for them (it ignores w:altName) — the ones our PDF was drawn with
+        conf = work / "fonts.conf"
+        conf.write_text(fontconfig_aliases(resolve_fonts()), encoding="utf-8")
         subprocess.run(
             [soffice, "--headless", "--norestore", f"-env:UserInstallation={profile}",
              "--convert-to", "pdf", "--outdir", str(work / "out"),
              *(str(work / f"{n}.docx") for n in NAMES)],
             check=True, capture_output=True, timeout=240,
+            env={**os.environ, "FONTCONFIG_FILE": str(conf)},
         )
         return {n: (ours[n], (work / "out" / f"{n}.pdf").read_bytes()) for n in NAMES}
 
@@ -98,3 +109,28 @@ def test_same_lines_everywhere(converted, name: str) -> None:
         assert len(a) == len(b), page
         differ.extend((page, x, y) for x, y in zip(a, b, strict=True) if not _same(x, y))
     assert differ == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_line_sits_where_ours_does(converted, name: str) -> None:
+    ours, theirs = map(body_rows, converted[name])
+    off = []
+    for page, (a, b) in enumerate(zip(ours, theirs, strict=True), 1):
+        for (text, y), (_t, y2) in zip(a, b, strict=True):
+            # within about 2 mm (LibreOffice sets a line a little lower in its row); the big red
+            # 发文机关标志 within 3.5 mm
+            limit = 10.0 if len(text) <= 16 and page == 1 and y > 560 else 6.0
+            if abs(y - y2) > limit:
+                off.append((page, text, round(y - y2, 1)))
+    assert off == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_page_holds_the_closing_without_body_text(converted, documents, name: str) -> None:
+    ours, theirs = map(_lines, converted[name])
+    doc = documents[name]
+    assert pages_without_body(ours, doc) == []
+    assert pages_without_body(theirs, doc) == []
+    said = [i for i, lines in enumerate(theirs) if NO_BODY_TEXT in lines]
+    assert said == ([i for i, lines in enumerate(ours) if NO_BODY_TEXT in lines])
+    assert bool(said) == (name == "long-closing")

@@ -115,4 +115,5 @@ def test_huge_title_and_foreign_glyphs_still_make_a_docx() -> None:
     breaks = document.findall(f".//{W}pageBreakBefore")
     assert len(breaks) == len(layout_document(doc).pages) - 1
     rare = [r for r in document.iter(f"{W}r") if (r.findtext(f"{W}t") or "") == "刏"]
-    assert rare and rare[0].find(f"{W}rPr/{W}rFonts").get(f"{W}eastAsia") == "WenQuanYi Zen Hei"
+    # 刏 is not in GB2312: the GBK face of the same style, as offices set rare characters
+    assert rare and rare[0].find(f"{W}rPr/{W}rFonts").get(f"{W}eastAsia") == "仿宋"

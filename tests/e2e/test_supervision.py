@@ -56,8 +56,7 @@ def receive_document(server, clerk, leader, doc_id: str) -> None:
                 "direction": "incoming", "doc_kind": "报告", "state": "instruct",
                 "title": "关于洪阳镇防洪堤险情的报告", "body": "汛期临近，防洪堤多处渗漏……",
                 "holder_ids": [leader.transport.user["id"]]},
-                unit_id=unit_of(clerk),
-                audience={f"unit:{unit_of(clerk)}", f"user:{leader.transport.user['id']}"})
+                unit_id=unit_of(clerk))  # seen by the unit's office and the holder
         session.commit()
 
 
