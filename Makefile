@@ -4,7 +4,13 @@ PY := .venv/bin/python
 export QT_QPA_PLATFORM ?=
 SOAK ?=
 
-.PHONY: run test setup lint translations lock bench clean
+.PHONY: run test setup lint translations lock bench clean dist test-dist
+
+# Installer builds (packaging/): `make dist` → build/dist/*.deb for this machine's architecture.
+VERSION ?= $(shell sed -n 's/^version = //p' setup.cfg)
+ARCH ?= $(shell dpkg --print-architecture 2>/dev/null || uname -m)
+SERVER_URL ?=
+COMPRESS ?= xz
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -34,6 +40,26 @@ lock:
 test: setup
 	$(PY) -m ruff check .
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
+
+dist: setup
+	@if [ "$(ARCH)" != "$$(dpkg --print-architecture)" ]; then \
+	  echo "make dist ARCH=$(ARCH) builds on an $(ARCH) machine (PyInstaller bundles the running Python); see README"; exit 2; fi
+	$(PY) packaging/build.py bundle --target client
+	$(PY) packaging/build.py bundle --target server
+	$(PY) packaging/build.py deb --target client --version $(VERSION) --server-url "$(SERVER_URL)" --compress $(COMPRESS)
+	$(PY) packaging/build.py deb --target server --version $(VERSION) --compress $(COMPRESS)
+
+# The install journeys in a clean Debian root: the client and server packages, a newer client
+# build to upgrade to (packaging/next_release.py: this code plus one more schema step), the root
+# cached under build/roots (debootstrap from apt's mirror once), then the tests; their screenshots
+# and numbers land in build/dist-shots/.
+test-dist: setup
+	rm -rf build/dist/*.deb build/dist-shots
+	$(MAKE) dist SERVER_URL=http://127.0.0.1:18790 COMPRESS=gzip
+	$(PY) packaging/next_release.py --version $(VERSION).1 --server-url http://127.0.0.1:18790 --compress gzip
+	$(PY) packaging/clean_root.py build/dist/*.deb
+	OA_DIST_REQUIRED=1 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:randomly tests/dist
+	@cat build/dist-shots/numbers.json
 
 bench: setup
 	$(PY) -m bench store --quick

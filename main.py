@@ -20,7 +20,10 @@ log = logging.getLogger("main")
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The client's command line."""
+    from oa_client.version import version
+
     parser = argparse.ArgumentParser(prog="oa-client", description="政务协同办公客户端")
+    parser.add_argument("--version", action="version", version=f"oa-client {version()}")
     parser.add_argument("--profile", type=Path, help="profiles directory (default: platform data dir)")
     parser.add_argument("--lang", choices=["zh_CN", "en"], default=None, help="UI language")
     parser.add_argument("--server", default="", help="OA server address")
@@ -58,7 +61,12 @@ def main(argv: list[str] | None = None, *, on_shell: Callable[[Shell], None] | N
     demo_users = None
     server_url = args.server
     if args.demo:
-        from demo_wiring import demo_dir, demo_user_list, start_demo_server
+        try:
+            from demo_wiring import demo_dir, demo_user_list, start_demo_server
+        except ImportError:  # an installed client carries no server
+            print("此安装版不含演示服务器，请用源码运行 make run / "
+                  "this installed client has no demo server", file=sys.stderr)
+            return 2
         from ui.demo import seed_demo_records
 
         server = start_demo_server(demo_dir(profiles))

@@ -2,7 +2,8 @@
 
 Resolution order per role: the office font by family name through fontconfig,
 then well-known file paths (Windows fonts copied to Linux, WPS font folders),
-then the open TrueType fonts shipped by the distribution. reportlab can embed
+then the open TrueType fonts: the copies an installed client ships (`font_files`), else
+the distribution's. reportlab can embed
 TrueType (glyf) only, so CFF/OpenType files (Noto CJK) are never chosen.
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
+from docs_exchange.font_files import UKAI, UMING, ZENHEI, open_font_path
 from oa_client.errors import RenderError
 from oa_client.i18n import _
 
@@ -44,10 +46,10 @@ WANTED: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "song": ("宋体", ("宋体", "SimSun", "NSimSun"), ("simsun.ttc", "simsun.ttf")),
 }
 
-# Open TrueType fonts installed with the distribution: (family, file, subfont index).
-_UMING = ("AR PL UMing CN", "/usr/share/fonts/truetype/arphic/uming.ttc", 0)
-_UKAI = ("AR PL UKai CN", "/usr/share/fonts/truetype/arphic/ukai.ttc", 0)
-_ZENHEI = ("WenQuanYi Zen Hei", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0)
+# Open TrueType fonts, bundled or from the distribution: (family, file name, subfont index).
+_UMING = ("AR PL UMing CN", UMING, 0)
+_UKAI = ("AR PL UKai CN", UKAI, 0)
+_ZENHEI = ("WenQuanYi Zen Hei", ZENHEI, 0)
 FALLBACKS: dict[str, tuple[tuple[str, str, int], ...]] = {
     "fangsong": (_UMING, _UKAI, _ZENHEI),
     "xbs": (_ZENHEI, _UMING),
@@ -200,8 +202,9 @@ def resolve_fonts(*, overrides: dict[str, str] | None = None) -> FontSet:
         if found:
             faces[role] = load_face(*found)
             continue
-        for family, path, index in FALLBACKS[role]:
-            if os.path.isfile(path):
+        for family, name, index in FALLBACKS[role]:
+            path = open_font_path(name)
+            if path is not None:
                 faces[role] = load_face(family, path, index)
                 subs.append(FontSubstitution(role=role, wanted=wanted, used=family))
                 break
@@ -210,7 +213,8 @@ def resolve_fonts(*, overrides: dict[str, str] | None = None) -> FontSet:
                 _("没有可用的中文字体（需要 {font}），请安装仿宋_GB2312 等公文字体").format(font=wanted),
                 role=role,
             )
-    fallbacks = [load_face(*f) for f in GLYPH_FALLBACKS if os.path.isfile(f[1])]
+    fallbacks = [load_face(family, path, index) for family, name, index in GLYPH_FALLBACKS
+                 if (path := open_font_path(name)) is not None]
     return FontSet(faces=faces, substitutions=subs, glyph_fallbacks=fallbacks)
 
 

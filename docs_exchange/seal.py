@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from docs_exchange.font_files import BUNDLED_FONTS_DIR, ZENHEI
 from oa_client.errors import ValidationError
 from oa_client.i18n import _
 
@@ -27,6 +28,7 @@ MAX_PNG_SIDE = 4000
 MIN_PNG_SIDE = 64
 MAX_NAME_CHARS = 24
 FONT_CANDIDATES = (
+    BUNDLED_FONTS_DIR / ZENHEI,  # the copy an installed client ships (font_files)
     Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
     Path("/usr/share/fonts/truetype/arphic/ukai.ttc"),
     Path("/usr/share/fonts/truetype/arphic/uming.ttc"),

@@ -543,6 +543,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chase = command("chase", cmd_supervision_chase, _("催办：标记未按时报送进展的事项"), sup)
     chase.add_argument("--warn-days", type=int, default=3, help=_("临近期限的工作日数（黄灯）"))
+    from oa_server.client_release.cli import add_commands as add_client_commands
+
+    add_client_commands(sub, command)
     return parser
 
 

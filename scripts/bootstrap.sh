@@ -9,7 +9,8 @@ PY=${PYTHON:-python3}
 # Qt (xcb/EGL), CJK TrueType fonts, PDF tools, PostgreSQL binaries, a virtual
 # screen, a real Secret Service for the keyring test, LibreOffice for DOCX and xlsx checks,
 # NSS tools (certutil, vfychain) and OpenSSL to check our certificates as other readers do,
-# SoftHSM2 for seal keys in a PKCS#11 token.
+# SoftHSM2 for seal keys in a PKCS#11 token; for the installer builds and their install tests
+# (make dist / test-dist): readelf, dpkg-deb, debootstrap, xdotool, systemd-analyze, unshare.
 SYSTEM_PACKAGES=(
   python3-venv
   libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
@@ -20,6 +21,7 @@ SYSTEM_PACKAGES=(
   dbus dbus-daemon gnome-keyring
   libreoffice-writer-nogui libreoffice-calc-nogui
   libnss3-tools openssl softhsm2
+  binutils dpkg-dev debootstrap xdotool systemd util-linux
 )
 
 missing=()

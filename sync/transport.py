@@ -375,6 +375,25 @@ class Transport:
             self.timeout = old
         return WaitResponse.model_validate(self._json(resp))
 
+    def stream(self, path: str, *, headers: dict | None = None) -> requests.Response:
+        """GET `path` (under /api/v1 unless it starts with it) as a stream, signed in (one
+        refresh on 401); the caller reads and closes it. Network trouble is SyncError."""
+        url = self.base_url + (path if path.startswith(API) else API + path)
+        for attempt in (1, 2):
+            try:
+                resp = self.http.get(url, headers=self._headers(headers), stream=True,
+                                     timeout=self.timeout)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                raise SyncError(_("无法连接服务器，已转为离线；恢复网络后会自动同步"),
+                                kind="network", detail=type(exc).__name__) from exc
+            if resp.status_code == 401 and attempt == 1:
+                resp.close()
+                with self._refresh_lock:
+                    self.refresh()
+                continue
+            return resp
+        return resp
+
     def ca_root(self) -> bytes:
         """The server CA's root certificate (PEM): the trust anchor for signed documents."""
         return self.request("GET", "/ca/root", auth=False).content

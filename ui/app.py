@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 
+from docs_exchange.font_files import BUNDLED_FONTS_DIR
 from oa_client import i18n
-from ui.qt import QApplication, QFont, QFontDatabase, QLibraryInfo, QLocale, QTranslator
+from ui.qt import QApplication, QFont, QFontDatabase, QIcon, QLibraryInfo, QLocale, QTranslator
 
 APP_NAME = "政务协同办公客户端"
+APP_ICON = BUNDLED_FONTS_DIR.parent / "icons" / "zhengwu-oa.svg"
 CJK_FAMILIES = (
     "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC",
     "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "AR PL UMing CN", "SimSun",
@@ -28,6 +30,17 @@ def install_language(app: QApplication, language: str | None) -> str:
         _translators.append(qt)
     QLocale.setDefault(QLocale(QLocale.Language.Chinese if lang == "zh_CN" else QLocale.Language.English))
     return lang
+
+
+def add_bundled_fonts() -> list[str]:
+    """Register the open CJK fonts an installed client ships (none in a checkout): Chinese
+    shows even on a machine without Chinese fonts. Returns the families added."""
+    families: list[str] = []
+    for path in sorted(BUNDLED_FONTS_DIR.glob("*.tt[cf]")):
+        font_id = QFontDatabase.addApplicationFont(str(path))
+        if font_id >= 0:
+            families += QFontDatabase.applicationFontFamilies(font_id)
+    return families
 
 
 def cjk_family() -> str | None:
@@ -62,6 +75,9 @@ def make_app(argv: list[str] | None = None, *, language: str | None = None) -> Q
     app.setApplicationName("zhengwu-oa")
     app.setOrganizationName("zhengwu-oa")
     app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName("zhengwu-oa")  # the .deb's desktop entry: the dock shows its icon
+    app.setWindowIcon(QIcon(str(APP_ICON)))
+    add_bundled_fonts()
     family = cjk_family()
     if family:
         font = QFont(family)

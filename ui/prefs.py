@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from oa_client.site_config import load_site_config
 from ui.qt import QSettings
 
 
@@ -34,7 +35,9 @@ class Prefs:
 
         return cls(font_scale=min(200, max(100, get("font_scale", d.font_scale, int))),
                    language=get("language", d.language, str),
-                   server_url=get("server_url", d.server_url, str),
+                   # the unit's address from the installer when the user set none
+                   server_url=get("server_url", d.server_url, str)
+                   or load_site_config().server_url,
                    proxy=get("proxy", d.proxy, str))
 
     def save(self) -> None:

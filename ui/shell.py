@@ -78,6 +78,9 @@ class Shell(QObject):
         self.sign_in_window = None
         window = self._admin() if admin else self._main()
         window.set_session(session)
+        from ui.update_dialog import check_for_update
+
+        check_for_update(window, session)  # an installed client offers the server's newer release
 
     def _admin(self) -> AdminWindow:
         window = AdminWindow()

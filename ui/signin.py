@@ -123,6 +123,10 @@ class SignInWindow(QWidget):
             self.user_list.itemDoubleClicked.connect(lambda _i: self.sign_in())
             layout.addWidget(self.user_list, 1)
         self.resize(640, 640 if self.demo_users else 320)
+        if server_url and not login:  # the installer filled in the address: start at the name
+            self.user.setFocus()
+        elif server_url and login:
+            self.password.setFocus()
 
     def _pick(self, item, _prev) -> None:
         if item is None:

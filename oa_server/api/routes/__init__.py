@@ -21,6 +21,7 @@ from oa_server.api.routes.documents import router as documents_router
 from oa_server.api.routes.meetings import router as meetings_router
 from oa_server.api.routes.reports import router as reports_router
 from oa_server.api.routes.signing import router as signing_router
+from oa_server.client_release.routes import router as client_release_router
 
 api_router = APIRouter()
 api_router.include_router(utils.router)
@@ -40,3 +41,4 @@ api_router.include_router(supervision_routes.router)
 api_router.include_router(meetings_router)
 api_router.include_router(documents_router)
 api_router.include_router(reports_router)
+api_router.include_router(client_release_router)
