@@ -38,6 +38,8 @@ class MeetingAlert:
     @property
     def text(self) -> str:
         """One line for the to-do list: heading, title and what changed."""
+        if not self.lines:
+            return _("{heading}：{title}").format(heading=self.heading, title=self.title)
         return _("{heading}：{title}（{what}）").format(heading=self.heading, title=self.title,
                                                       what="；".join(self.lines))
 
@@ -73,7 +75,8 @@ def alert_of(rec: Mapping[str, Any], *, user_id: str, unit_id: str, seen: int) -
     if not news:
         return None
     cancelled = rec.get("state") == "cancelled"
-    lines = tuple(dict.fromkeys(str(c.get("summary") or "") for c in news if c.get("summary")))
+    lines = tuple(dict.fromkeys(str(c.get("summary") or "") for c in news  # the heading says 已取消
+                                if c.get("summary") and c.get("kind") != "cancelled"))
     reason = str(rec.get("cancel_reason") or "").strip()
     if cancelled and reason:
         lines += (_("原因：{reason}").format(reason=reason),)

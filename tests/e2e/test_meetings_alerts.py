@@ -168,7 +168,7 @@ def test_a_change_and_a_cancellation_alert_every_attendee_until_acknowledged(off
     assert admin.engine.sync().rejected == 0
     chief.engine.sync()
     [alert] = _alerts(chief, today)
-    assert alert.title == "会议已取消：政务数据共享推进会（会议已取消；原因：上级临时召开会议）"
+    assert alert.title == "会议已取消：政务数据共享推进会（原因：上级临时召开会议）"
     assert not any(i.kind == "rsvp" and i.record_id == mid for i in todo_items(
         chief.store, user_id=uid(chief), unit_id=unit_of(chief), today=today, now=live.clock.now))
     [sitting] = [s for s in mtg.calendar(chief.store, view="week", day=START.date(), user_id=uid(chief),

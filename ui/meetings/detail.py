@@ -184,7 +184,7 @@ class MeetingDetail(QWidget):
         self.alert = rec.get("_alert")
         self.alert_bar.setVisible(self.alert is not None)
         if self.alert is not None:
-            self.alert_text.setText(self.alert.heading + "：" + "；".join(self.alert.lines))
+            self.alert_text.setText("：".join(p for p in (self.alert.heading, "；".join(self.alert.lines)) if p))
         self.colleagues = colleagues
         unit = self.session.unit_id
         mine = next((r for r in replies if r.get("attendee_id") == unit), None)
@@ -200,14 +200,15 @@ class MeetingDetail(QWidget):
     def _actions(self, rec: dict | None) -> None:
         me = self.session.user_id if self.session else ""
         unit = self.session.unit_id if self.session else ""
-        invited = rec is not None and (me in (rec.get("rsvp") or {}) or unit in (rec.get("rsvp") or {}))
+        invited = rec is not None and rec.get("state") != "cancelled" and (
+            me in (rec.get("rsvp") or {}) or unit in (rec.get("rsvp") or {}))
         for w in (self.answer, self.reason, self.delegate, self.reply_button):
             w.setEnabled(invited)
         for_unit = rec is not None and unit in (rec.get("rsvp") or {}) and me not in (rec.get("rsvp") or {})
         self.people_button.setVisible(for_unit)
         self.people_button.setEnabled(for_unit and rec.get("state") != "cancelled")
         self.people_label.setVisible(for_unit)
-        self.sign_button.setEnabled(rec is not None)
+        self.sign_button.setEnabled(rec is not None and rec.get("state") != "cancelled")
         self.ics_button.setEnabled(rec is not None)
         organiser = rec is not None and rec.get("organiser_id") == me and rec.get("state") != "cancelled"
         self.cancel_button.setEnabled(organiser)

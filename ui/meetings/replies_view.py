@@ -93,6 +93,7 @@ class RepliesView(QWidget):
         self.chase.clicked.connect(self.do_chase)
         self.person = QComboBox()  # everyone expected: invited people, delegates, a unit's named people
         self.person.setMinimumWidth(180)
+        self.person.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.person.setAccessibleName(_("签到人员"))
         self.mark = QPushButton(_("代为签到"))
         self.mark.clicked.connect(self.do_mark)
