@@ -194,8 +194,8 @@ def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
         over = str(rec.get("ends_at") or "9") < now_text and not rec.get("recurrence")
         alert = None if over else alert_for(store, rec, user_id=user_id, unit_id=unit_id)
         if alert is not None:  # cancelled or changed: said until acknowledged
-            items.append(_item("meeting_changed", "meetings", rec, alert.text,
-                               deadline=str(rec.get("starts_at") or ""), urgency="加急", today=today))
+            items.append(_item("meeting_changed", "meetings", rec, alert.text, urgency="加急",
+                               today=today))  # to read now: no time limit
         if rec.get("state") == "cancelled" or over:
             continue
         rsvp = rec.get("rsvp") or {}
