@@ -152,6 +152,9 @@ class MainWindow(QMainWindow):
             page = module_page(index)(NAV[index], VIEWS[index])
             self.record_pages[index] = page
             self.stack.addWidget(_scrolling(page))
+            stale = getattr(page, "todos_stale", None)
+            if stale is not None:
+                stale.connect(lambda: self.sync.refresh_counts() if self.sync else None)
         self.contacts_page = ContactsPage()
         self.stack.addWidget(self.contacts_page)
         self.search_page = SearchPage()

@@ -8,7 +8,7 @@ same rules as the authority.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -207,6 +207,35 @@ def make_rsvp(
         meeting_id=meeting.id, attendee_id=attendee_id, answer=answer, reason=reason.strip(),
         delegate_id=delegate_id, delegate_name=delegate_name.strip(), answered_at=now, late=late,
     )
+
+
+#: an active person's (unit id, name), or None for someone unknown or gone
+PersonLookup = Callable[[str], tuple[str, str] | None]
+
+
+def check_unit_people(attendee: Attendee, people: Iterable[str], *, lookup: PersonLookup
+                      ) -> tuple[str, ...]:
+    """The people an invited unit's 回执 names, checked: at least one, each an active person of
+    that unit, none twice, no more than the unit's seats. Raises a ValidationError naming who."""
+    named = [str(p).strip() for p in people if str(p).strip()]
+    if not named:
+        raise ValidationError(_("请填写本单位参会人员"), field="attendee_ids")
+    seen: set[str] = set()
+    for pid in named:
+        found = lookup(pid)
+        if found is None:
+            raise ValidationError(_("参会人员不存在或已不在岗：{id}").format(id=pid), field="attendee_ids")
+        unit_id, name = found
+        if pid in seen:
+            raise ValidationError(_("参会人员“{name}”填写了两次").format(name=name), field="attendee_ids")
+        seen.add(pid)
+        if unit_id != attendee.id:
+            raise ValidationError(_("参会人员“{name}”不是本单位在职人员").format(name=name),
+                                  field="attendee_ids")
+    if len(named) > attendee.seats:
+        raise ValidationError(_("参会人数超过本单位名额（{n}人）").format(n=attendee.seats),
+                              field="attendee_ids")
+    return tuple(named)
 
 
 def unanswered(meeting: Meeting, rsvps: Iterable[Rsvp]) -> list[Attendee]:

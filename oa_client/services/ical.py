@@ -5,6 +5,18 @@ change; a series carries its RRULE and EXDATEs and a moved occurrence is a
 VEVENT with RECURRENCE-ID. Cancellations go out with METHOD:CANCEL. Import is
 tolerant of real files (TZID zones with daylight saving, UTC, floating times,
 all-day events); an unreadable file is a ValidationError.
+
+What is written follows RFC 5546 for its METHOD: every VEVENT of a REQUEST or a
+CANCEL (the master, a moved sitting's override, a one-sitting cancellation)
+carries ORGANIZER and the ATTENDEEs, with UID, SEQUENCE and, for one sitting,
+RECURRENCE-ID; a PUBLISH feed carries ORGANIZER and no ATTENDEE. A calendar
+address is a `mailto:` URI (RFC 5545 cal-address), so people without an e-mail
+address are not written as ORGANIZER or ATTENDEE: our own X-OA-ATTENDEE lines
+keep them for a round trip through this client, and other clients ignore them.
+A file whose meetings cannot carry what RFC 5546 asks (an organiser or every
+attendee without e-mail) is written without METHOD, as a plain RFC 5545 calendar
+that clients import as events. Materials are content hashes, not links: they go in
+X-OA-MATERIAL, never as ATTACH.
 """
 
 from __future__ import annotations
@@ -51,12 +63,63 @@ def meeting_uid(meeting: Meeting) -> str:
 # ---------------------------------------------------------------- export
 
 
-def _address(kind: str, ident: str, name: str, email: str) -> icalendar.vCalAddress:
-    addr = icalendar.vCalAddress(f"mailto:{email}" if email else f"urn:oa:{kind}:{ident}")
+def _address(ident: str, name: str, email: str) -> icalendar.vCalAddress | None:
+    """A cal-address (`mailto:`) with CN; None for someone without an e-mail address."""
+    if not email:
+        return None
+    addr = icalendar.vCalAddress(f"mailto:{email}")
     if name:
         addr.params["CN"] = name
-    addr.params["X-OA-ID"] = ident
+    if ident:
+        addr.params["X-OA-ID"] = ident
     return addr
+
+
+def _organizer(meeting: Meeting) -> icalendar.vCalAddress | None:
+    return _address(meeting.organiser_id, meeting.organiser_name, meeting.organiser_email)
+
+
+def _people(meeting: Meeting, rsvps: Mapping[str, Rsvp], *, itip: bool = True) -> list[Any]:
+    """The invited people and units as ATTENDEE values, each with CUTYPE, ROLE, RSVP, PARTSTAT;
+    or, for those without an e-mail address (and for everyone in a PUBLISH feed), as
+    X-OA-ATTENDEE values (same parameters, the id as the value, the address in X-OA-EMAIL)."""
+    out: list[Any] = []
+    for a in meeting.attendees:
+        addr = _address(a.id, a.name, a.email) if itip else None
+        if addr is None:
+            addr = icalendar.vText(a.id)
+            if a.name:
+                addr.params["CN"] = a.name
+            addr.params["X-OA-ID"] = a.id
+            if a.email:
+                addr.params["X-OA-EMAIL"] = a.email
+        addr.params["CUTYPE"] = "GROUP" if a.kind == "unit" else "INDIVIDUAL"
+        addr.params["ROLE"] = "REQ-PARTICIPANT" if a.required else "OPT-PARTICIPANT"
+        addr.params["RSVP"] = "TRUE"
+        if a.role == "observer":
+            addr.params["X-OA-ROLE"] = "observer"
+        if a.seats != 1:
+            addr.params["X-OA-SEATS"] = str(a.seats)
+        reply = rsvps.get(a.id)
+        addr.params["PARTSTAT"] = _PARTSTAT[reply.answer] if reply is not None else "NEEDS-ACTION"
+        out.append(addr)
+    return out
+
+
+def _add_people(ev: icalendar.Event, meeting: Meeting, rsvps: Mapping[str, Rsvp], *,
+                attendees: bool) -> None:
+    """ORGANIZER, and (unless a PUBLISH feed: X-OA-ATTENDEE only) every ATTENDEE, on one VEVENT."""
+    organizer = _organizer(meeting)
+    if organizer is not None:
+        ev.add("organizer", organizer, encode=0)
+    for addr in _people(meeting, rsvps, itip=attendees):
+        ev.add("attendee" if isinstance(addr, icalendar.vCalAddress) else "x-oa-attendee", addr, encode=0)
+
+
+def itip_ready(meeting: Meeting) -> bool:
+    """Whether the meeting can be sent as an iTIP REQUEST/CANCEL (RFC 5546): an organiser and at
+    least one attendee with an e-mail address."""
+    return bool(meeting.organiser_email) and any(a.email for a in meeting.attendees)
 
 
 def _rrule(meeting: Meeting) -> dict[str, Any]:
@@ -89,7 +152,7 @@ _PARTSTAT = {"attend": "ACCEPTED", "decline": "DECLINED", "delegate": "DELEGATED
 
 
 def _master(meeting: Meeting, *, rooms: Mapping[str, Room], stamp: datetime,
-            rsvps: Mapping[str, Rsvp]) -> icalendar.Event:
+            rsvps: Mapping[str, Rsvp], attendees: bool = True) -> icalendar.Event:
     ev = icalendar.Event()
     ev.add("uid", meeting_uid(meeting))
     ev.add("dtstamp", stamp)
@@ -115,32 +178,22 @@ def _master(meeting: Meeting, *, rooms: Mapping[str, Room], stamp: datetime,
         text.append(_("线上会议：") + meeting.online_link)
     if text:
         ev.add("description", "\n\n".join(text))
-    if meeting.organiser_id or meeting.organiser_email:
-        ev.add("organizer", _address("person", meeting.organiser_id, meeting.organiser_name,
-                                     meeting.organiser_email))
-    for a in meeting.attendees:
-        addr = _address(a.kind, a.id, a.name, a.email)
-        addr.params["CUTYPE"] = "GROUP" if a.kind == "unit" else "INDIVIDUAL"
-        addr.params["ROLE"] = "REQ-PARTICIPANT" if a.required else "OPT-PARTICIPANT"
-        addr.params["RSVP"] = "TRUE"
-        if a.role == "observer":
-            addr.params["X-OA-ROLE"] = "observer"
-        if a.seats != 1:
-            addr.params["X-OA-SEATS"] = str(a.seats)
-        reply = rsvps.get(a.id)
-        if reply is not None:
-            addr.params["PARTSTAT"] = _PARTSTAT[reply.answer]
-            if reply.answer == "delegate" and reply.delegate_id:
-                addr.params["DELEGATED-TO"] = f"urn:oa:person:{reply.delegate_id}"
-        ev.add("attendee", addr, encode=0)
+    _add_people(ev, meeting, rsvps, attendees=attendees)
+    if meeting.organiser_id and not meeting.organiser_email:
+        ev.add("x-oa-organiser", icalendar.vText(meeting.organiser_id),
+               parameters={"X-OA-ID": meeting.organiser_id, **(
+                   {"CN": meeting.organiser_name} if meeting.organiser_name else {})})
+    if any(not a.email for a in meeting.attendees):  # ATTENDEE and X-OA-ATTENDEE lines: the order
+        for a in meeting.attendees:
+            ev.add("x-oa-attendee-order", icalendar.vText(a.id))
     if meeting.recurrence is not None:
         ev.add("rrule", _rrule(meeting))
         cancelled = [_local(meeting, e.original_start) for e in meeting.exceptions if e.cancelled]
         if cancelled:
             ev.add("exdate", cancelled)
-    for m in meeting.materials:
-        ev.add("attach", f"urn:sha256:{m.sha256}" if m.sha256 else f"urn:oa:file:{m.name}",
-               parameters={"FILENAME": m.name, "X-OA-SIZE": str(m.size)})
+    for m in meeting.materials:  # content hashes, not links: no ATTACH (RFC 5545 wants a URI to fetch)
+        ev.add("x-oa-material", icalendar.vText(m.sha256),
+               parameters={"X-OA-FILENAME": m.name, "X-OA-SIZE": str(m.size)})
     ev.add("x-oa-meeting-id", meeting.id)
     for key, value in (("x-oa-room-id", meeting.room_id), ("x-oa-host-unit-id", meeting.host_unit_id),
                        ("x-oa-host-unit", meeting.host_unit_name), ("x-oa-chair-id", meeting.chair_id),
@@ -157,12 +210,13 @@ def _master(meeting: Meeting, *, rooms: Mapping[str, Room], stamp: datetime,
 
 
 def _moved(meeting: Meeting, exc: OccurrenceException, *, rooms: Mapping[str, Room],
-           stamp: datetime) -> icalendar.Event:
+           stamp: datetime, rsvps: Mapping[str, Rsvp], attendees: bool = True) -> icalendar.Event:
     ev = icalendar.Event()
     ev.add("uid", meeting_uid(meeting))
     ev.add("dtstamp", stamp)
     ev.add("sequence", meeting.sequence)
     ev.add("recurrence-id", _local(meeting, exc.original_start))
+    _add_people(ev, meeting, rsvps, attendees=attendees)
     ev.add("summary", meeting.subject)
     assert exc.starts_at is not None
     ev.add("dtstart", _local(meeting, exc.starts_at))
@@ -189,10 +243,10 @@ def _calendar(method: str | None) -> icalendar.Calendar:
 
 
 def _events(meeting: Meeting, *, rooms: Mapping[str, Room], stamp: datetime,
-            rsvps: Iterable[Rsvp] = ()) -> list[icalendar.Event]:
+            rsvps: Iterable[Rsvp] = (), attendees: bool = True) -> list[icalendar.Event]:
     replies = {r.attendee_id: r for r in rsvps if r.meeting_id == meeting.id}
-    events = [_master(meeting, rooms=rooms, stamp=stamp, rsvps=replies)]
-    events += [_moved(meeting, e, rooms=rooms, stamp=stamp)
+    events = [_master(meeting, rooms=rooms, stamp=stamp, rsvps=replies, attendees=attendees)]
+    events += [_moved(meeting, e, rooms=rooms, stamp=stamp, rsvps=replies, attendees=attendees)
                for e in meeting.exceptions if not e.cancelled and e.starts_at is not None]
     return events
 
@@ -204,8 +258,10 @@ def export_meeting(
     rsvps: Iterable[Rsvp] = (),
     now: datetime | None = None,
 ) -> bytes:
-    """One meeting (and its moved occurrences) as an invitation; METHOD:CANCEL once cancelled."""
-    cal = _calendar("CANCEL" if meeting.state == "cancelled" else "REQUEST")
+    """One meeting (and its moved occurrences) as an invitation; METHOD:CANCEL once cancelled
+    (no METHOD when the organiser or every attendee lacks an e-mail address, see the module)."""
+    method = "CANCEL" if meeting.state == "cancelled" else "REQUEST"
+    cal = _calendar(method if itip_ready(meeting) else None)
     for ev in _events(meeting, rooms=rooms or {}, stamp=now or datetime.now(UTC), rsvps=rsvps):
         cal.add_component(ev)
     cal.add_missing_timezones()
@@ -215,13 +271,14 @@ def export_meeting(
 def export_occurrence_cancellation(
     meeting: Meeting, *, original_start: datetime, now: datetime | None = None
 ) -> bytes:
-    """A METHOD:CANCEL for one occurrence of a series ("this one only")."""
-    cal = _calendar("CANCEL")
+    """A METHOD:CANCEL for one occurrence of a series ("this one only"), to every attendee."""
+    cal = _calendar("CANCEL" if itip_ready(meeting) else None)
     ev = icalendar.Event()
     ev.add("uid", meeting_uid(meeting))
     ev.add("dtstamp", now or datetime.now(UTC))
     ev.add("sequence", meeting.sequence)
     ev.add("recurrence-id", _local(meeting, original_start))
+    _add_people(ev, meeting, {}, attendees=True)
     ev.add("dtstart", _local(meeting, original_start))
     ev.add("summary", meeting.subject)
     ev.add("status", "CANCELLED")
@@ -238,14 +295,16 @@ def export_calendar(
     rsvps: Iterable[Rsvp] = (),
     now: datetime | None = None,
 ) -> bytes:
-    """Subscription-style export of many meetings ("my calendar"), METHOD:PUBLISH."""
+    """Subscription-style export of many meetings ("my calendar"), METHOD:PUBLISH: ORGANIZER, no
+    ATTENDEE (RFC 5546 §3.2.1); no METHOD when a meeting's organiser has no e-mail address."""
     rsvps = list(rsvps)
-    cal = _calendar("PUBLISH")
+    meetings = list(meetings)
+    cal = _calendar("PUBLISH" if all(m.organiser_email for m in meetings) else None)
     cal.add("x-wr-calname", name or _("我的会议"))
     cal.add("x-wr-timezone", "Asia/Shanghai")
     stamp = now or datetime.now(UTC)
     for m in meetings:
-        for ev in _events(m, rooms=rooms or {}, stamp=stamp, rsvps=rsvps):
+        for ev in _events(m, rooms=rooms or {}, stamp=stamp, rsvps=rsvps, attendees=False):
             cal.add_component(ev)
     cal.add_missing_timezones()
     return cal.to_ical()
@@ -364,7 +423,7 @@ def _recurrence(ev: icalendar.Event, zone: ZoneInfo, first_day: int) -> Recurren
 def _attendee(addr: Any) -> Attendee:
     params = getattr(addr, "params", {})
     uri = str(addr)
-    email = uri[7:] if uri.lower().startswith("mailto:") else ""
+    email = uri[7:] if uri.lower().startswith("mailto:") else str(params.get("X-OA-EMAIL", ""))
     kind = "unit" if str(params.get("CUTYPE", "")).upper() == "GROUP" else "person"
     ident = str(params.get("X-OA-ID", "")) or (uri.rsplit(":", 1)[-1] if uri.startswith("urn:oa:") else "")
     ident = ident or email.lower() or str(params.get("CN", "")) or uri
@@ -374,6 +433,14 @@ def _attendee(addr: Any) -> Attendee:
         role="observer" if str(params.get("X-OA-ROLE", "")) == "observer" else "member",
         seats=int(str(params.get("X-OA-SEATS", "1")) or 1),
     )
+
+
+def _attendees(master: icalendar.Event) -> tuple[Attendee, ...]:
+    """ATTENDEEs and our X-OA-ATTENDEEs (people without e-mail), in the order the notice had."""
+    found = [_attendee(a) for a in _list(master.get("attendee"))]
+    found += [_attendee(a) for a in _list(master.get("x-oa-attendee"))]
+    order = {a: i for i, a in enumerate(_texts(master.get("x-oa-attendee-order")))}
+    return tuple(sorted(found, key=lambda a: order.get(a.id, len(order))))
 
 
 def _list(value: Any) -> list[Any]:
@@ -424,12 +491,16 @@ def _meeting(master: icalendar.Event, overrides: list[icalendar.Event], *, metho
     uid = _text(master.get("uid"))
     exceptions = [OccurrenceException(original_start=d, cancelled=True) for d in _exdates(master)]
     exceptions += [_override(o, length=ends_at - starts_at, method=method) for o in overrides]
-    organizer = master.get("organizer")
+    organizer = master.get("organizer") or master.get("x-oa-organiser")
     org = _attendee(organizer) if organizer is not None else None
     url = _text(master.get("url"))
     location = _text(master.get("location"))
     deadline = _text(master.get("x-oa-reply-deadline"))
-    materials = [
+    materials = [  # ours (X-OA-MATERIAL: a content hash), and files written before (urn:sha256 ATTACH)
+        Material(name=str(a.params.get("X-OA-FILENAME", "")) or str(a), sha256=str(a),
+                 size=int(str(a.params.get("X-OA-SIZE", "0")) or 0))
+        for a in _list(master.get("x-oa-material"))
+    ] + [
         Material(name=str(a.params.get("FILENAME", "")) or str(a), size=int(str(a.params.get("X-OA-SIZE", "0")) or 0),
                  sha256=str(a)[len("urn:sha256:"):] if str(a).startswith("urn:sha256:") else "")
         for a in _list(master.get("attach"))
@@ -453,7 +524,7 @@ def _meeting(master: icalendar.Event, overrides: list[icalendar.Event], *, metho
             agenda=tuple(_texts(master.get("x-oa-agenda"))),
             description=_text(master.get("x-oa-description")) if master.get("x-oa-meeting-id")
             else _text(master.get("description")),
-            attendees=tuple(_attendee(a) for a in _list(master.get("attendee"))),
+            attendees=_attendees(master),
             materials=tuple(materials),
             reply_deadline=datetime.fromisoformat(deadline) if deadline else None,
             recurrence=_recurrence(master, zone, starts_at.astimezone(zone).day),

@@ -33,6 +33,7 @@ from oa_client.domain.meetings_records import (
     utc_text,
 )
 from oa_client.domain.meetings_recurrence import (
+    Occurrence,
     cancel_occurrence,
     expand,
     move_occurrence,
@@ -42,8 +43,10 @@ from oa_client.errors import PermissionDenied, ValidationError
 from oa_client.i18n import _
 from oa_client.services import records as rec_svc
 from oa_client.services.meetings_replies import (
+    Expected,
     ReplyRow,
     checkins,
+    expected_list,
     fetch_checkin_code,
     get_meeting,
     get_meeting_record,
@@ -118,7 +121,9 @@ class Sitting:
 
     @property
     def status_label(self) -> str:
-        """待确认 / 待审批 / 未获批准 / 已确认, in the current language."""
+        """已取消 / 待确认 / 待审批 / 未获批准 / 已确认, in the current language."""
+        if self.state == "cancelled":
+            return _("已取消")
         return {
             "tentative": _("待确认"), "pending_approval": _("待审批"), "refused": _("未获批准"),
         }.get(self.booking_state, _("已确认"))
@@ -142,18 +147,23 @@ def sittings(records: Iterable[Mapping[str, Any]], start: datetime, end: datetim
             meeting = meeting_from_record(rec)
         except ValidationError:
             continue
-        if meeting.state == "cancelled":
-            continue
         state = str(rec.get("booking_state") or ("tentative" if rec.get("rev", 0) <= 0 else "confirmed"))
         if rec.get("tentative") and int(rec.get("rev") or 0) <= 0:
             state = "tentative"
         mine = _is_mine(rec, user_id, unit_id)
-        for occ in expand(meeting, window_start=start, window_end=end):
+        # a cancelled meeting, and a cancelled sitting of a series, stay on the calendar as 已取消
+        scheduled = meeting.model_copy(update={"state": "scheduled"})
+        found = [(occ, meeting.state) for occ in expand(scheduled, window_start=start, window_end=end)]
+        found += [(Occurrence(meeting.id, e.original_start, e.original_start,
+                              e.original_start + meeting.duration, meeting.room_id), "cancelled")
+                  for e in meeting.exceptions if e.cancelled and e.original_start < end
+                  and e.original_start + meeting.duration > start]
+        for occ, sitting_state in found:
             room = occ.room_id or ""
             out.append(Sitting(
                 meeting.id, meeting.subject, occ.starts_at, occ.ends_at, occ.original_start,
                 occ.room_id, names.get(room) or str(rec.get("room_name") or meeting.location_text or ""),
-                meeting.state, state, str(rec.get("organiser_id") or ""),
+                sitting_state, state, str(rec.get("organiser_id") or ""),
                 meeting.recurrence is not None, occ.moved, mine))
     out.sort(key=lambda s: (s.starts_at, s.subject))
     return out
@@ -406,6 +416,7 @@ def chase(store: LocalStore, *, meeting_id: str, user_id: str, now: datetime | N
 
 __all__ = [
     "Booked",
+    "Expected",
     "ReplyRow",
     "Sitting",
     "add_materials",
@@ -418,6 +429,7 @@ __all__ = [
     "chase",
     "checkins",
     "decide_booking",
+    "expected_list",
     "fetch_checkin_code",
     "get_meeting",
     "get_meeting_record",

@@ -52,7 +52,7 @@ def demo_meetings(today: date, room_id: str, uid: Callable[[str], str], unit: Ca
         attendees=(person("chenzhiqiang", "陈志强"), person("linhuimin", "林慧敏"),
                    person("huangjianhua", "黄建华"), person("zhengxiaoyan", "郑晓燕"),
                    person("liuyang", "刘洋", role="observer"),
-                   office("lixiaolong", "普宁市政务服务数据管理局"), office("yanglan", "洪阳镇人民政府")),
+                   office("lixiaolong", "普宁市政务服务数据管理局", seats=3), office("yanglan", "洪阳镇人民政府")),
         reply_deadline=_at(today, 1, 17), organiser_id=uid("xiefang"), organiser_name="谢芳")
     council_meeting = Meeting(
         subject="市政府第十二次常务会议", starts_at=_at(today, 7, 9), ends_at=_at(today, 7, 12),

@@ -172,9 +172,21 @@ def suggest(store: LocalStore, transport: Any | None, *, required: Sequence[str]
 # ---------------------------------------------------------------- iCalendar
 
 
+def with_addresses(store: LocalStore, meeting: Meeting) -> Meeting:
+    """The meeting with the e-mail addresses the org chart on this desk knows (organiser and
+    people invited), where the notice has none: .ics files address people by mail only."""
+    ids = [meeting.organiser_id, *(a.id for a in meeting.attendees if a.kind == "person")]
+    found = store.records.get_many("users", [i for i in ids if i])
+    mail = {i: str(u.get("email") or "").strip() for i, u in found.items()}
+    attendees = tuple(a if a.email or not mail.get(a.id) else a.model_copy(update={"email": mail[a.id]})
+                      for a in meeting.attendees)
+    organiser_email = meeting.organiser_email or mail.get(meeting.organiser_id, "")
+    return meeting.model_copy(update={"attendees": attendees, "organiser_email": organiser_email})
+
+
 def export_meeting_ics(store: LocalStore, meeting_id: str, *, now: datetime | None = None) -> bytes:
     """One meeting as an .ics invitation (METHOD:CANCEL once cancelled)."""
-    meeting = get_meeting(store, meeting_id)
+    meeting = with_addresses(store, get_meeting(store, meeting_id))
     rsvps = [r for r in (rsvp_from_record(x) for x in replies(store, meeting_id)) if r is not None]
     return _ical().export_meeting(meeting, rooms=rooms(store), rsvps=rsvps, now=now)
 
@@ -193,7 +205,7 @@ def export_my_calendar(store: LocalStore, *, user_id: str, unit_id: str = "",
         if rec.get("state") == "cancelled" or not _is_mine(rec, user_id, unit_id):
             continue
         try:
-            chosen.append(meeting_from_record(rec))
+            chosen.append(with_addresses(store, meeting_from_record(rec)))
         except ValidationError:
             continue
     return _ical().export_calendar(chosen, name=name, rooms=rooms(store), now=now)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from oa_client.domain.meetings import Meeting, check_in, make_rsvp
-from oa_client.domain.meetings_records import meeting_from_record, utc_text
+from oa_client.domain.meetings import Meeting, check_in, check_unit_people, make_rsvp
+from oa_client.domain.meetings_records import expected_people, meeting_from_record, utc_text
 from oa_client.domain.meetings_recurrence import expand
 from oa_client.errors import NotFoundError, ValidationError
 from oa_client.i18n import _
@@ -41,6 +41,17 @@ def get_meeting(store: LocalStore, meeting_id: str) -> Meeting:
 # ---------------------------------------------------------------- replies and sign-in
 
 
+def _person(store: LocalStore, person_id: str) -> tuple[str, str] | None:
+    """(unit id, name) of an active person in the org cache; None when unknown or gone."""
+    try:
+        user = store.records.get("users", person_id)
+    except NotFoundError:
+        return None
+    if user.get("deleted") or user.get("active") is False:
+        return None
+    return str(user.get("unit_id") or ""), str(user.get("name") or person_id)
+
+
 def reply_id(meeting_id: str, attendee_id: str) -> str:
     """One reply record per meeting and attendee (answering again updates it)."""
     return str(uuid.uuid5(REPLY_NS, f"{meeting_id}:{attendee_id}"))
@@ -59,11 +70,10 @@ def reply(store: LocalStore, *, meeting_id: str, attendee_id: str, user_id: str,
     attendee = meeting.attendee(attendee_id)
     named = [str(p) for p in attendee_ids if p]
     if attendee is not None and attendee.kind == "unit" and answer == "attend":
-        if not named:
-            raise ValidationError(_("请填写本单位参会人员"), field="attendee_ids")
-        if len(named) > attendee.seats:
-            raise ValidationError(_("参会人数超过本单位名额（{n}人）").format(n=attendee.seats),
-                                  field="attendee_ids")
+        # without an org chart on this desk yet, who is who is left to the server
+        known = bool(store.db.query("SELECT 1 FROM users WHERE deleted = 0 LIMIT 1"))
+        named = list(check_unit_people(attendee, named, lookup=lambda pid: _person(store, pid) if known
+                                       else (attendee.id, pid)))
     if answer == "delegate" and rsvp.delegate_id:
         named = [rsvp.delegate_id]
     rec = {**rsvp.model_dump(mode="json"), "id": reply_id(meeting_id, attendee_id),
@@ -183,3 +193,34 @@ def reply_table(store: LocalStore, meeting_id: str, names: Mapping[str, str]) ->
             chased.get(a.id, 0), bool(come & signed)))
     rows.sort(key=lambda row: (row.answer != "", row.name))
     return rows
+
+
+@dataclass(frozen=True)
+class Expected:
+    """One person expected at a meeting (to mark at 签到): who, for whom, signed in yet."""
+
+    person_id: str
+    name: str
+    attendee_name: str  # the invited person or unit they come for
+    signed_in: bool
+
+
+def expected_list(store: LocalStore, meeting_id: str, names: Mapping[str, str]) -> list[Expected]:
+    """Everyone expected in person: invited people (or their delegates) and the people each unit's
+    回执 named; those not signed in first."""
+    rec = get_meeting_record(store, meeting_id)
+    meeting = meeting_from_record(rec)
+    named = dict(rec.get("rsvp_people") or {})
+    for r in replies(store, meeting_id):  # the latest reply (one saved here, not yet synced, too)
+        if r.get("answer") == "decline":
+            named.pop(str(r.get("attendee_id")), None)
+        elif r.get("attendee_ids"):
+            named[str(r.get("attendee_id"))] = list(r["attendee_ids"])
+    signed = {c.get("user_id") for c in checkins(store, meeting_id)}
+    out = []
+    for pid, for_id in expected_people(meeting, named).items():
+        a = meeting.attendee(for_id)
+        out.append(Expected(pid, names.get(pid, pid), (a.name if a else "") or names.get(for_id, for_id),
+                            pid in signed))
+    out.sort(key=lambda e: (e.signed_in, e.attendee_name, e.name))
+    return out

@@ -9,7 +9,9 @@ Fields read (all optional; records without them simply never become to-dos):
 - meetings: `data.rsvp` {person or unit id: "pending"|"accepted"|"declined"|"delegated"}
   (a unit's pending reply is a to-do for its people), `data.reply_deadline`,
   `data.reminders` (催: urgent), columns `starts_at`, `ends_at`, `title`, `state`
-  ("cancelled" and past meetings end it); a reply saved offline already counts.
+  ("cancelled" and past meetings end it); a reply saved offline already counts. A cancellation
+  or change of time or place (`data.changes`, see oa_client/services/meetings_alerts.py) is a
+  会议变更 to-do for each attendee until acknowledged.
 - requests: `data.approver_ids` (the current step's approvers), `data.title`,
   `data.deadline`, column `state` ("submitted"/"in_review" wait for approval).
 - submissions (heads, `kind` "submission"): column `unit_id` = my unit, `state` in
@@ -29,6 +31,7 @@ from datetime import UTC, date, datetime
 
 from oa_client.errors import NotFoundError
 from oa_client.i18n import _
+from oa_client.services.meetings_alerts import alert_for
 from oa_client.store.local import LocalStore
 
 #: 公文 states in which the work is over (oa_client/services/documents.FINAL_STATES; "complete"
@@ -43,16 +46,17 @@ SCAN = 5000  # records per collection looked at (newest first)
 KIND_LABELS = {
     "handle": "待办公文", "read": "待阅公文", "rsvp": "会议回执", "approve": "事项审批",
     "report": "报表填报", "supervise": "督办事项", "returned": "退回修改的申请",
+    "meeting_changed": "会议变更",
 }
 _KIND_IDS = (_("待办公文"), _("待阅公文"), _("会议回执"), _("事项审批"), _("报表填报"), _("督办事项"),
-             _("退回修改的申请"))
+             _("退回修改的申请"), _("会议变更"))
 
 
 @dataclass(frozen=True)
 class TodoItem:
     """One thing waiting for me: where it lives, what it is, how urgent, when due."""
 
-    kind: str  # handle, read, rsvp, approve, report, supervise, returned
+    kind: str  # handle, read, rsvp, approve, report, supervise, returned, meeting_changed
     collection: str
     record_id: str
     title: str
@@ -153,10 +157,11 @@ def _supervision_items(store: LocalStore, mentioning, *, user_id: str, unit_id: 
 
 
 def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
-               today: date | None = None) -> list[TodoItem]:
+               today: date | None = None, now: datetime | None = None) -> list[TodoItem]:
     """Everything waiting for `user_id` (of `unit_id`), most pressing first."""
-    today = today or datetime.now(UTC).date()
-    now_text = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = now or datetime.now(UTC)
+    today = today or now.date()
+    now_text = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     items: list[TodoItem] = []
     records = store.records
 
@@ -186,7 +191,12 @@ def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
     meetings = {r["id"]: r for r in mentioning("meetings", user_id, order_by="starts_at")}
     meetings.update({r["id"]: r for r in mentioning("meetings", unit_id, order_by="starts_at")})
     for rec in meetings.values():  # 回执: for me, or for my unit; answered offline counts
-        if rec.get("state") == "cancelled" or str(rec.get("ends_at") or "9") < now_text:
+        over = str(rec.get("ends_at") or "9") < now_text and not rec.get("recurrence")
+        alert = None if over else alert_for(store, rec, user_id=user_id, unit_id=unit_id)
+        if alert is not None:  # cancelled or changed: said until acknowledged
+            items.append(_item("meeting_changed", "meetings", rec, alert.text, urgency="加急",
+                               today=today))  # to read now: no time limit
+        if rec.get("state") == "cancelled" or over:
             continue
         rsvp = rec.get("rsvp") or {}
         for who in (user_id, unit_id):

@@ -18,7 +18,7 @@ import hmac
 from datetime import datetime, timedelta
 from typing import Any
 
-from oa_client.domain.meetings import Meeting, check_in, make_rsvp
+from oa_client.domain.meetings import Meeting, check_in, check_unit_people, make_rsvp
 from oa_client.domain.meetings_records import (
     RSVP_STATE,
     audience_lists,
@@ -100,18 +100,15 @@ class RepliesAuthority(Authority):
             if not rsvp.delegate_name:
                 rsvp = rsvp.model_copy(update={"delegate_name": str(delegate.name)})
         if attendee is not None and attendee.kind == "unit" and answer == "attend":
-            named = [str(p) for p in payload.get("attendee_ids") or [] if p]
-            if not named:
-                return Ruling.reject("validation", _("请填写本单位参会人员"))
-            if len(named) > attendee.seats:
-                return Ruling.reject("validation", _("参会人数超过本单位名额（{n}人）").format(
-                    n=attendee.seats))
-            for pid in named:
+            def lookup(pid: str) -> tuple[str, str] | None:
                 user = ctx.org.active_user(pid)
-                if user is None or str(user.unit_id) != attendee.id:
-                    return Ruling.reject("validation", _("参会人员“{name}”不是本单位在职人员").format(
-                        name=user.name if user is not None else pid))
-            people = named
+                return (str(user.unit_id), str(user.name)) if user is not None else None
+
+            try:
+                people = list(check_unit_people(attendee, payload.get("attendee_ids") or [],
+                                                lookup=lookup))
+            except ValidationError as exc:
+                return Ruling.reject("validation", exc.message)
         out = dict(payload)
         out.update(rsvp.model_dump(mode="json"))
         out.update(meeting_id=meeting_id, user_id=ctx.user_id, attendee_ids=people,

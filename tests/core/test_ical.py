@@ -85,9 +85,16 @@ def test_export_read_back_by_icalendar() -> None:
     assert moved.decoded("recurrence-id") == datetime(2025, 9, 15, 9, 0, tzinfo=TZ)
     assert str(master["location"]) == "第一会议室（行政楼 2楼）"
     assert str(master["organizer"]) == "mailto:liu@example.gov.cn"
-    attendees = master["attendee"]
-    assert len(attendees) == 4
-    assert attendees[1].params["ROLE"] == "OPT-PARTICIPANT" and attendees[3].params["CUTYPE"] == "GROUP"
+    # only people with an e-mail address are ATTENDEEs (a cal-address is a URI: mailto); the
+    # others ride along as X-OA-ATTENDEE, for this client only
+    assert str(master["attendee"]) == "mailto:zhang@example.gov.cn"
+    others = master["x-oa-attendee"]
+    assert [str(a) for a in others] == ["p2", "p3", "u-fin"]
+    assert others[0].params["ROLE"] == "OPT-PARTICIPANT" and others[2].params["CUTYPE"] == "GROUP"
+    # the moved sitting's override says who organises and who attends, as RFC 5546 asks
+    assert str(moved["organizer"]) == "mailto:liu@example.gov.cn"
+    assert str(moved["attendee"]) == "mailto:zhang@example.gov.cn" and moved["sequence"] == 2
+    assert "ATTACH" not in master and "urn:" not in export_meeting(m, rooms=ROOMS, now=STAMP).decode()
     assert "研究国庆节期间安全工作" in str(master["description"])
     # dateutil, reading the exported rule, finds the same sittings as our expansion
     rule = du.rrulestr(master["rrule"].to_ical().decode(), dtstart=master.decoded("dtstart"))
@@ -118,7 +125,8 @@ def test_my_calendar_subscription_holds_every_meeting() -> None:
     start = datetime(2025, 10, 9, 9, 0, tzinfo=TZ)
     meetings = [
         Meeting(subject=f"会议{i}", starts_at=start + timedelta(days=i), ends_at=start + timedelta(days=i, hours=1),
-                room_id="r1", attendees=(Attendee(id="p1", name="张三"),))
+                room_id="r1", attendees=(Attendee(id="p1", name="张三", email="zhang@example.gov.cn"),),
+                organiser_id="sec", organiser_name="秘书科 刘", organiser_email="liu@example.gov.cn")
         for i in range(5)
     ]
     meetings.append(full_meeting())
@@ -126,6 +134,12 @@ def test_my_calendar_subscription_holds_every_meeting() -> None:
     cal = icalendar.Calendar.from_ical(data)
     assert str(cal["method"]) == "PUBLISH" and str(cal["x-wr-calname"]) == "我的会议"
     assert len(cal.walk("VEVENT")) == 7  # five, a series and its moved sitting
+    # a PUBLISH feed names its organiser and no ATTENDEE (RFC 5546 §3.2.1)
+    assert all("ATTENDEE" not in ev and str(ev["organizer"]) == "mailto:liu@example.gov.cn"
+               for ev in cal.walk("VEVENT"))
+    # with an organiser without e-mail, the feed is a plain calendar: no METHOD
+    no_mail = export_calendar([meetings[0].model_copy(update={"organiser_email": ""})], now=STAMP)
+    assert "METHOD" not in icalendar.Calendar.from_ical(no_mail) and b"ORGANIZER" not in no_mail
     back = import_calendar(data)
     assert [m.model_dump() for m in back] == [m.model_dump() for m in meetings]
 
@@ -250,9 +264,9 @@ def test_replies_become_partstat() -> None:
     rsvps = [make_rsvp(meeting=m, attendee_id="p1", answer="attend", now=now),
              make_rsvp(meeting=m, attendee_id="u-fin", answer="delegate", delegate_id="d7", now=now)]
     ev = icalendar.Calendar.from_ical(export_meeting(m, rsvps=rsvps, now=STAMP)).walk("VEVENT")[0]
-    params = [a.params for a in ev["attendee"]]
-    assert params[0]["PARTSTAT"] == "ACCEPTED" and "PARTSTAT" not in params[1]
-    assert params[3]["PARTSTAT"] == "DELEGATED" and params[3]["DELEGATED-TO"] == "urn:oa:person:d7"
+    params = [ev["attendee"].params, *(a.params for a in ev["x-oa-attendee"])]
+    assert params[0]["PARTSTAT"] == "ACCEPTED" and params[1]["PARTSTAT"] == "NEEDS-ACTION"
+    assert params[3]["PARTSTAT"] == "DELEGATED" and "DELEGATED-TO" not in params[3]  # d7 has no address
 
 
 def test_apply_updates_and_cancellations_to_the_meeting_we_hold() -> None:
@@ -300,3 +314,56 @@ def test_a_series_in_a_daylight_saving_zone_round_trips() -> None:
     back = import_invitation(data)
     assert back.model_dump() == m.model_dump()
     assert [s.astimezone(ny).hour for s in series_starts(back)] == [9, 9, 9, 9]
+
+
+WRITERS = {
+    "request": lambda: export_meeting(full_meeting(), rooms=ROOMS, now=STAMP),
+    "cancel": lambda: export_meeting(cancel_meeting(full_meeting()), rooms=ROOMS, now=STAMP),
+    "one-sitting-cancel": lambda: export_occurrence_cancellation(
+        full_meeting(), original_start=datetime(2025, 9, 8, 9, 0, tzinfo=TZ), now=STAMP),
+    "publish": lambda: export_calendar([full_meeting()], rooms=ROOMS, now=STAMP),
+    "nobody-has-mail": lambda: export_meeting(full_meeting().model_copy(update={
+        "organiser_email": "", "attendees": tuple(a.model_copy(update={"email": ""})
+                                                  for a in full_meeting().attendees)}), now=STAMP),
+}
+
+
+@pytest.mark.parametrize("writer", sorted(WRITERS))
+def test_every_ics_we_write_parses_with_vobject_and_names_who_rfc_5546_asks_for(writer: str) -> None:
+    import vobject
+
+    text = WRITERS[writer]().decode("utf-8")
+    assert "urn:" not in text and "\nATTACH" not in text  # no made-up addresses or links
+    [cal] = list(vobject.readComponents(text))
+    method = cal.method.value if hasattr(cal, "method") else None
+    assert method == {"request": "REQUEST", "cancel": "CANCEL", "one-sitting-cancel": "CANCEL",
+                      "publish": "PUBLISH", "nobody-has-mail": None}[writer]
+    events = cal.vevent_list
+    assert len(events) == (1 if writer == "one-sitting-cancel" else 2)  # a series and its moved sitting
+    for ev in events:
+        assert ev.uid.value and ev.dtstamp.value and ev.dtstart.value
+        organizer = ev.contents.get("organizer", [])
+        attendees = ev.contents.get("attendee", [])
+        if method in ("REQUEST", "CANCEL"):  # RFC 5546 §3.2.2, §3.2.5: every VEVENT
+            assert [o.value for o in organizer] == ["mailto:liu@example.gov.cn"]
+            assert [a.value for a in attendees] == ["mailto:zhang@example.gov.cn"]
+            assert attendees[0].params["CN"] == ["张三"] and "PARTSTAT" in attendees[0].params
+            assert int(ev.sequence.value) == (3 if writer == "cancel" else 2)
+        elif method == "PUBLISH":  # §3.2.1: the organiser, no attendees
+            assert [o.value for o in organizer] == ["mailto:liu@example.gov.cn"] and attendees == []
+        else:  # no addresses at all: a plain calendar, no iTIP method, no ORGANIZER/ATTENDEE
+            assert organizer == [] and attendees == []
+    overrides = [ev for ev in events if "recurrence-id" in ev.contents]
+    if writer in ("request", "cancel", "publish"):  # the moved sitting
+        assert [o.recurrence_id.value.replace(tzinfo=None) for o in overrides] == [datetime(2025, 9, 15, 9, 0)]
+    if writer == "one-sitting-cancel":
+        assert overrides[0].recurrence_id.value.replace(tzinfo=None) == datetime(2025, 9, 8, 9, 0)
+        assert overrides[0].status.value == "CANCELLED"
+
+
+def test_people_without_mail_still_round_trip_through_this_client() -> None:
+    m = full_meeting().model_copy(update={"organiser_email": "", "attendees": tuple(
+        a.model_copy(update={"email": ""}) for a in full_meeting().attendees)})
+    data = export_meeting(m, rooms=ROOMS, now=STAMP)
+    assert b"ORGANIZER" not in data and b"\nATTENDEE" not in data
+    assert import_invitation(data).model_dump() == m.model_dump()

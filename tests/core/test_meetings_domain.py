@@ -478,3 +478,24 @@ def test_expansion_matches_dateutil_for_random_rules(start: datetime, freq: str,
         kwargs["byweekday"] = [DU_DAYS[d](week_of_month) if week_of_month else DU_DAYS[d] for d in by_weekday]
     ours = list(series_starts(mk(start, recurrence=rule)))
     assert ours == list(du.rrule(dtstart=start, **kwargs))
+
+
+ORG = {"u1": ("unit-a", "杨帆"), "u2": ("unit-a", "李晓龙"), "u3": ("unit-a", "陈静"),
+       "u4": ("unit-a", "张敏"), "x1": ("unit-b", "郑晓燕")}
+
+
+@pytest.mark.parametrize(("people", "words"), [
+    ([], "请填写本单位参会人员"),
+    (["u1", "x1"], "参会人员“郑晓燕”不是本单位在职人员"),
+    (["u1", "u2", "u1"], "参会人员“杨帆”填写了两次"),
+    (["u1", "gone"], "参会人员不存在或已不在岗：gone"),
+    (["u1", "u2", "u3", "u4"], "参会人数超过本单位名额（3人）"),
+])
+def test_a_units_reply_names_only_its_own_people_once_within_its_places(people, words):
+    from oa_client.domain.meetings import check_unit_people
+
+    unit = Attendee(kind="unit", id="unit-a", name="普政数", seats=3)
+    with pytest.raises(ValidationError) as err:
+        check_unit_people(unit, people, lookup=ORG.get)
+    assert (err.value.message, err.value.field) == (words, "attendee_ids")
+    assert check_unit_people(unit, ["u3", " u1 ", "u2"], lookup=ORG.get) == ("u3", "u1", "u2")

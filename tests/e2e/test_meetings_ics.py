@@ -4,17 +4,21 @@ saving, synced as personal entries; a malformed file refused plainly."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+import vobject
 
 from oa_client.domain.meetings import TZ, Attendee, Meeting, Recurrence
 from oa_client.errors import ValidationError
 from oa_client.services import meetings as mtg
 from oa_client.services import meetings_plan as plan
 from oa_client.services import records as svc
+from oa_server.models import User
+from sync.org import fetch_org
 from tests.sync.conftest import server, sync_template  # noqa: F401
 from tests.sync.support import make_client
 
@@ -75,7 +79,23 @@ def test_ics_round_trip_read_back_by_icalendar(server, tmp_path):  # noqa: F811
                    original_start=start + timedelta(weeks=1))
     assert admin.engine.sync().rejected == 0
 
-    cal = icalendar.Calendar.from_ical(plan.export_meeting_ics(admin.store, booked.meeting_id))
+    # nobody in the demo org has an e-mail address: no made-up addresses, a plain calendar
+    data = plan.export_meeting_ics(admin.store, booked.meeting_id)
+    assert b"urn:" not in data and b"ORGANIZER" not in data and b"METHOD" not in data
+    [plain] = list(vobject.readComponents(data.decode()))
+    assert all("attendee" not in ev.contents for ev in plain.vevent_list)
+    # once the org chart has her address, the invitation is an iTIP REQUEST from her, to her
+    with server.session() as session:
+        session.get(User, uuid.UUID(uid(admin))).email = "xiefang@puning.gov.cn"
+        session.commit()
+    fetch_org(admin.store, admin.transport)
+    data = plan.export_meeting_ics(admin.store, booked.meeting_id)
+    [parsed] = list(vobject.readComponents(data.decode()))
+    assert parsed.method.value == "REQUEST"
+    for ev in parsed.vevent_list:
+        assert ev.organizer.value == "mailto:xiefang@puning.gov.cn"
+        assert [a.value for a in ev.attendee_list] == ["mailto:xiefang@puning.gov.cn"]
+    cal = icalendar.Calendar.from_ical(data)
     assert str(cal["METHOD"]) == "REQUEST"
     ev = next(c for c in cal.walk("VEVENT"))
     assert str(ev["SUMMARY"]) == "主任办公会"
@@ -91,6 +111,7 @@ def test_ics_round_trip_read_back_by_icalendar(server, tmp_path):  # noqa: F811
     feed = icalendar.Calendar.from_ical(plan.export_my_calendar(admin.store, user_id=uid(admin),
                                                                 now=server.clock.now))
     assert str(feed["METHOD"]) == "PUBLISH"
+    assert all("ATTENDEE" not in e for e in feed.walk("VEVENT"))
     assert [str(e["SUMMARY"]) for e in feed.walk("VEVENT")] == ["主任办公会"]
 
     # an exported meeting imported again keeps its times

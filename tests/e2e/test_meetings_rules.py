@@ -162,9 +162,12 @@ def test_a_series_this_one_only_and_all_following(desk, tmp_path):
     assert [c["kind"] for c in rec["changes"]] == ["created", "occurrence_cancelled", "occurrence_moved"]
     def days(n):
         seen = mtg.calendar(member.store, view="week", day=week(n).date(), user_id=uid(member))
-        return [s.starts_at for s in seen if s.meeting_id == booked.meeting_id]
+        return [s.starts_at for s in seen if s.meeting_id == booked.meeting_id and s.state != "cancelled"]
 
-    assert days(0) == [week(0)] and days(1) == []  # cancelled
+    assert days(0) == [week(0)] and days(1) == []  # cancelled: not held, but still shown as 已取消
+    shown = mtg.calendar(member.store, view="week", day=week(1).date(), user_id=uid(member))
+    assert [(s.starts_at, s.status_label) for s in shown if s.meeting_id == booked.meeting_id] == [
+        (week(1), "已取消")]
     assert days(2) == [week(2) + timedelta(days=1)]  # moved to Tuesday
     assert rec["rsvp"][uid(member)] == "pending"
 

@@ -344,9 +344,20 @@ def test_a_unit_names_who_attends_from_the_notice(qtbot, tmp_path, file_keyring,
     flood = page.session.store.db.query("SELECT id FROM meetings WHERE title = ?", ("全市防汛工作会议",))[0][0]
     page.select_record("meetings", flood)
     side = page.side
-    qtbot.waitUntil(lambda: page.current is not None and side.delegate.count() > 1, timeout=WAIT)
-    side.answer.setCurrentIndex(side.answer.findData("attend"))
-    side.delegate.setCurrentIndex(side.delegate.findText("杨帆"))
+    qtbot.waitUntil(lambda: page.current is not None and side.people_button.isVisible(), timeout=WAIT)
+    assert side.people_label.text() == "本单位参会人员：李晓龙"  # the demo reply named him
+    side.people_button.click()
+    dialog = side.people_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT)
+    assert dialog.chosen == [page.session.store.db.query(
+        "SELECT id FROM users WHERE name = ?", ("李晓龙",))[0][0]]
+    box = {b.text().split("（")[0]: b for b in dialog.boxes.values()}
+    box["李晓龙"].setChecked(False)
+    box["张敏"].setChecked(True)
+    box["杨帆"].setChecked(True)
+    assert dialog.count.text() == "已选 2 人，名额 3 人"
+    dialog.ok_button.click()
+    assert side.people_label.text() == "本单位参会人员：张敏、杨帆"
     side.reply_button.click()
     qtbot.waitUntil(lambda: "回执已保存" in page.message.text(), timeout=WAIT)
     window.sync_now()

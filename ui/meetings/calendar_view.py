@@ -27,6 +27,7 @@ COLOURS = {"confirmed": "#d8e6f8", "tentative": "#fff1c2", "pending_approval": "
            "refused": "#eeeeee"}
 BORDERS = {"confirmed": "#2f6db5", "tentative": "#c49000", "pending_approval": "#c66a00",
            "refused": "#999999"}
+CANCELLED = "#f0f0f0"  # a cancelled meeting or sitting stays shown, greyed, marked 已取消
 
 
 def day_range(view: str, day: date) -> list[date]:
@@ -135,18 +136,19 @@ class CalendarView(QWidget):
 
     def _draw_box(self, p: QPainter, box: QRectF, s: Sitting, font: QFont) -> None:
         state = s.booking_state if s.booking_state in COLOURS else "confirmed"
+        cancelled = s.state == "cancelled"
         chosen = self.selected == (s.meeting_id, s.original_start)
-        p.setPen(QPen(QColor(BORDERS[state]), 2 if chosen else 1,
-                      Qt.PenStyle.DashLine if state == "tentative" else Qt.PenStyle.SolidLine))
-        p.setBrush(QColor("#bcd4f3") if chosen else QColor(COLOURS[state]))
+        p.setPen(QPen(QColor("#9a9a9a" if cancelled else BORDERS[state]), 2 if chosen else 1,
+                      Qt.PenStyle.DashLine if state == "tentative" or cancelled else Qt.PenStyle.SolidLine))
+        p.setBrush(QColor("#bcd4f3") if chosen else QColor(CANCELLED if cancelled else COLOURS[state]))
         p.drawRoundedRect(box, 3, 3)
-        p.setPen(QColor("#1a1a1a"))
+        p.setPen(QColor("#777777" if cancelled else "#1a1a1a"))
         p.setFont(font)
         st = s.starts_at.astimezone(TZ)
         text = f"{st:%H:%M} {s.subject}"
         if s.room_name:
             text += f"\n{s.room_name}"
-        if state != "confirmed":
+        if state != "confirmed" or cancelled:
             text += f"\n〔{s.status_label}〕"
         p.drawText(box.adjusted(4, 2, -3, -2), Qt.TextFlag.TextWordWrap, text)
         self._boxes.append((box, s))
@@ -186,10 +188,12 @@ class CalendarView(QWidget):
                     break
                 box = QRectF(cell.x() + 3, cell.y() + line + k * line + 2, w - 6, line - 2)
                 state = s.booking_state if s.booking_state in COLOURS else "confirmed"
+                cancelled = s.state == "cancelled"
                 p.fillRect(box, QColor("#bcd4f3") if self.selected == (s.meeting_id, s.original_start)
-                           else QColor(COLOURS[state]))
-                p.setPen(QColor("#1a1a1a"))
-                label = fm.elidedText(f"{s.starts_at.astimezone(TZ):%H:%M} {s.subject}",
+                           else QColor(CANCELLED if cancelled else COLOURS[state]))
+                p.setPen(QColor("#777777" if cancelled else "#1a1a1a"))
+                mark = f"〔{s.status_label}〕" if cancelled else ""
+                label = fm.elidedText(f"{s.starts_at.astimezone(TZ):%H:%M} {mark}{s.subject}",
                                       Qt.TextElideMode.ElideRight, int(w - 10))
                 p.drawText(box.adjusted(3, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, label)
                 self._boxes.append((box, s))

@@ -11,8 +11,10 @@ from pathlib import Path
 from oa_client.domain.meetings_records import meeting_from_record
 from oa_client.i18n import _
 from oa_client.services import meetings as mtg
+from oa_client.services import meetings_alerts as alerts
 from oa_client.services import meetings_plan as plan
 from ui.errors import error_text
+from ui.meetings.people_dialog import PeopleDialog
 from ui.meetings.text import when
 from ui.ops import run_op
 from ui.qt import (
@@ -38,6 +40,7 @@ class MeetingDetail(QWidget):
 
     changed = Signal()
     edit_wanted = Signal(str, object)  # meeting id, the sitting chosen
+    todos_stale = Signal()  # an alert acknowledged: the to-do list is read again
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,8 +48,24 @@ class MeetingDetail(QWidget):
         self.current: dict | None = None
         self.current_start: datetime | None = None
         self.wanted: tuple[str, datetime | None] | None = None
+        self.alert: alerts.MeetingAlert | None = None
+        self.colleagues: list[dict] = []
+        self.people: list[str] = []  # who attends for my unit (回执 of an invited unit)
+        self.people_dialog: PeopleDialog | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        self.alert_bar = QWidget()
+        bar = QHBoxLayout(self.alert_bar)
+        bar.setContentsMargins(6, 4, 6, 4)
+        self.alert_bar.setStyleSheet("background:#fdecea; color:#8b0000")
+        self.alert_text = QLabel()
+        self.alert_text.setWordWrap(True)
+        self.ack_button = QPushButton()
+        self.ack_button.clicked.connect(self.acknowledge)
+        bar.addWidget(self.alert_text, 1)
+        bar.addWidget(self.ack_button)
+        self.alert_bar.hide()
+        lay.addWidget(self.alert_bar)
         self.browser = QTextBrowser()
         self.browser.setOpenLinks(False)
         self.watermark = Watermark(self.browser.viewport())
@@ -58,11 +77,16 @@ class MeetingDetail(QWidget):
         self.reason = QLineEdit()
         self.delegate = QComboBox()
         self.delegate.setMinimumWidth(120)
+        self.people_button = QPushButton()
+        self.people_button.clicked.connect(self.pick_people)
         self.reply_button = QPushButton()
         self.reply_button.clicked.connect(self.send_reply)
-        for w in (self.answer, self.reason, self.delegate, self.reply_button):
+        for w in (self.answer, self.reason, self.delegate, self.people_button, self.reply_button):
             answer.addWidget(w)
         lay.addLayout(answer)
+        self.people_label = QLabel()
+        self.people_label.setWordWrap(True)
+        lay.addWidget(self.people_label)
         acts = QHBoxLayout()
         self.code = QLineEdit()
         self.sign_button = QPushButton()
@@ -103,6 +127,9 @@ class MeetingDetail(QWidget):
         self.reason.setPlaceholderText(_("请假原因"))
         self.delegate.setAccessibleName(_("代参会人员"))
         self.reply_button.setText(_("提交回执(&R)"))
+        self.people_button.setText(_("参会人员…"))
+        self.people_button.setToolTip(_("从通讯录选择本单位参会人员（可多人）"))
+        self.ack_button.setText(_("知道了"))
         self.code.setPlaceholderText(_("签到码（扫码或输入）"))
         self.code.setAccessibleName(_("签到码"))
         self.sign_button.setText(_("签到(&S)"))
@@ -133,12 +160,16 @@ class MeetingDetail(QWidget):
         store = session.store
         self.wanted = (meeting_id, start)  # the latest choice wins over slower earlier loads
 
+        me, unit = session.user_id, session.unit_id
+
         def load(_c):
             rec = mtg.get_meeting_record(store, meeting_id)
             mine = [r for r in mtg.replies(store, meeting_id)]
             signed = mtg.checkins(store, meeting_id)
-            colleagues = store.records.list("users", where={"unit_id": self.session.unit_id}, limit=500)
-            rec = {**rec, "_files": mtg.materials(store, meeting_id)}
+            colleagues = [u for u in store.records.list("users", where={"unit_id": unit}, limit=500,
+                                                        order_by="name") if u.get("active") is not False]
+            alert = alerts.alert_for(store, rec, user_id=me, unit_id=unit)
+            rec = {**rec, "_files": mtg.materials(store, meeting_id), "_alert": alert}
             return rec, mine, signed, colleagues
 
         run_op(self, load, success=lambda res: self._picked(res, start),
@@ -150,6 +181,15 @@ class MeetingDetail(QWidget):
             return
         self.current, self.current_start = rec, start
         self.browser.setHtml(self.detail_html(rec, replies, signed))
+        self.alert = rec.get("_alert")
+        self.alert_bar.setVisible(self.alert is not None)
+        if self.alert is not None:
+            self.alert_text.setText("：".join(p for p in (self.alert.heading, "；".join(self.alert.lines)) if p))
+        self.colleagues = colleagues
+        unit = self.session.unit_id
+        mine = next((r for r in replies if r.get("attendee_id") == unit), None)
+        self.people = list((mine or {}).get("attendee_ids") or [])
+        self._show_people()
         self.delegate.clear()
         self.delegate.addItem(_("（代参会人员）"), "")
         for u in colleagues:
@@ -160,10 +200,15 @@ class MeetingDetail(QWidget):
     def _actions(self, rec: dict | None) -> None:
         me = self.session.user_id if self.session else ""
         unit = self.session.unit_id if self.session else ""
-        invited = rec is not None and (me in (rec.get("rsvp") or {}) or unit in (rec.get("rsvp") or {}))
+        invited = rec is not None and rec.get("state") != "cancelled" and (
+            me in (rec.get("rsvp") or {}) or unit in (rec.get("rsvp") or {}))
         for w in (self.answer, self.reason, self.delegate, self.reply_button):
             w.setEnabled(invited)
-        self.sign_button.setEnabled(rec is not None)
+        for_unit = rec is not None and unit in (rec.get("rsvp") or {}) and me not in (rec.get("rsvp") or {})
+        self.people_button.setVisible(for_unit)
+        self.people_button.setEnabled(for_unit and rec.get("state") != "cancelled")
+        self.people_label.setVisible(for_unit)
+        self.sign_button.setEnabled(rec is not None and rec.get("state") != "cancelled")
         self.ics_button.setEnabled(rec is not None)
         organiser = rec is not None and rec.get("organiser_id") == me and rec.get("state") != "cancelled"
         self.cancel_button.setEnabled(organiser)
@@ -192,7 +237,12 @@ class MeetingDetail(QWidget):
                 (_("地点"), rec.get("room_name") or (m.location_text if m else "") or (m.online_link if m else "") or ""),
                 (_("状态"), state), (_("组织者"), rec.get("organiser_name") or names.get(rec.get("organiser_id", ""), "")),
                 (_("主持人"), (m.chair_name or names.get(m.chair_id, "")) if m else "")]
-        parts = [f"<h2 style='color:#8b0000'>{esc(str(rec.get('title') or ''))}</h2><table cellspacing='4'>"]
+        parts = [f"<h2 style='color:#8b0000'>{esc(str(rec.get('title') or ''))}</h2>"]
+        if rec.get("state") == "cancelled":
+            reason = str(rec.get("cancel_reason") or "").strip()
+            parts.append(f"<p style='color:#b00000;font-weight:bold'>{esc(_('本会议已取消'))}"
+                         f"{esc(_('（原因：{reason}）').format(reason=reason) if reason else '')}</p>")
+        parts.append("<table cellspacing='4'>")
         parts += [f"<tr><td style='color:#555;padding-right:12px'>{esc(k)}</td><td>{esc(str(v))}</td></tr>"
                   for k, v in rows if v]
         parts.append("</table>")
@@ -232,13 +282,61 @@ class MeetingDetail(QWidget):
         delegate = self.delegate.currentData() or ""
         kwargs = {"reason": self.reason.text(), "delegate_id": delegate if answer == "delegate" else "",
                   "delegate_name": self.delegate.currentText() if delegate and answer == "delegate" else "",
-                  # a unit attends with me, and the colleague chosen beside me if any
-                  "attendee_ids": [me, *([delegate] if delegate else [])]
-                  if attendee == unit and answer == "attend" else []}
+                  # a unit attends with the people chosen from its org chart (参会人员…)
+                  "attendee_ids": list(self.people) if attendee == unit and answer == "attend" else []}
         run_op(self, lambda _c: mtg.reply(store, meeting_id=rec["id"], attendee_id=attendee, user_id=me,
                                           answer=answer, **kwargs),
                success=lambda _r: self._done(_("回执已保存，联网后自动提交。")),
                failure=lambda exc: self.message.setText(error_text(exc)))
+
+    def _seats(self) -> int:
+        rec = self.current or {}
+        unit = self.session.unit_id if self.session else ""
+        for a in rec.get("attendees") or []:
+            if isinstance(a, dict) and a.get("id") == unit:
+                return int(a.get("seats") or 1)
+        return 1
+
+    def _show_people(self) -> None:
+        names = {u["id"]: str(u.get("name") or "") for u in self.colleagues}
+        if self.people:
+            self.people_label.setText(_("本单位参会人员：{names}").format(
+                names="、".join(names.get(p, p) for p in self.people)))
+        else:
+            self.people_label.setText(_("本单位参会人员：尚未选择（点“参会人员…”从通讯录选择）"))
+
+    def pick_people(self) -> None:
+        """Choose who attends for my unit from its people (any number, up to its places)."""
+        if self.current is None or self.session is None:
+            return
+        unit_name = self.session.unit_name
+        dialog = PeopleDialog(self.colleagues, chosen=self.people, seats=self._seats(), unit_name=unit_name,
+                              parent=self)
+        dialog.accepted.connect(lambda: self._people_chosen(dialog))
+        dialog.show()
+        self.people_dialog = dialog
+
+    def _people_chosen(self, dialog: PeopleDialog) -> None:
+        self.people = dialog.chosen
+        self._show_people()
+        self.answer.setCurrentIndex(self.answer.findData("attend"))
+
+    def acknowledge(self) -> None:
+        """知道了: the alert of this meeting leaves my to-do list."""
+        rec, alert = self.current, self.alert
+        if rec is None or alert is None:
+            return
+        store, me = self.session.store, self.session.user_id
+        run_op(self, lambda _c: alerts.acknowledge(store, user_id=me, meeting_id=rec["id"],
+                                                   sequence=alert.sequence),
+               success=lambda _r: self._acknowledged(),
+               failure=lambda exc: self.message.setText(error_text(exc)))
+
+    def _acknowledged(self) -> None:
+        self.alert = None
+        self.alert_bar.hide()
+        self.message.setText(_("已知悉会议变更。"))
+        self.todos_stale.emit()
 
     def sign_in(self) -> None:
         """签到 for myself at the selected sitting."""

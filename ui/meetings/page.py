@@ -58,6 +58,7 @@ class MeetingsPage(ReloadOnShow, QWidget):
     """办会: calendar, find-a-time, replies/sign-in, rooms, and the meeting's detail."""
 
     loaded = Signal()
+    todos_stale = Signal()  # something the to-do list derives from changed on this desk only
 
     def __init__(self, title: str, views: list | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -142,6 +143,7 @@ class MeetingsPage(ReloadOnShow, QWidget):
         side = self.side = MeetingDetail()
         side.changed.connect(self.refresh)
         side.edit_wanted.connect(self.edit_meeting)
+        side.todos_stale.connect(self.todos_stale)
         self.watermark = side.watermark
         self.splitter.addWidget(side)
         self.splitter.setStretchFactor(0, 3)

@@ -14,6 +14,7 @@ from ui.ops import run_op
 from ui.qt import (
     QAbstractItemView,
     QColor,
+    QComboBox,
     QDialog,
     QHBoxLayout,
     QHeaderView,
@@ -90,13 +91,17 @@ class RepliesView(QWidget):
         buttons = QHBoxLayout()
         self.chase = QPushButton(_("催办未回执（&U）"))
         self.chase.clicked.connect(self.do_chase)
+        self.person = QComboBox()  # everyone expected: invited people, delegates, a unit's named people
+        self.person.setMinimumWidth(180)
+        self.person.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.person.setAccessibleName(_("签到人员"))
         self.mark = QPushButton(_("代为签到"))
         self.mark.clicked.connect(self.do_mark)
         self.qr = QPushButton(_("签到二维码"))
         self.qr.clicked.connect(self.show_qr)
         self.minutes = QPushButton(_("编写会议纪要…"))
         self.minutes.clicked.connect(lambda: self.meeting_id and self.minutes_wanted.emit(self.meeting_id))
-        for b in (self.chase, self.mark, self.qr, self.minutes):
+        for b in (self.chase, self.person, self.mark, self.qr, self.minutes):
             buttons.addWidget(b)
         buttons.addStretch(1)
         lay.addLayout(buttons)
@@ -119,7 +124,7 @@ class RepliesView(QWidget):
             self.heading.setText(_("在日程中选择一个会议，查看回执和签到情况。"))
 
     def _enable(self, on: bool) -> None:
-        for b in (self.chase, self.mark, self.qr, self.minutes):
+        for b in (self.chase, self.person, self.mark, self.qr, self.minutes):
             b.setEnabled(on)
 
     def show_meeting(self, session, meeting_id: str | None) -> None:
@@ -134,13 +139,22 @@ class RepliesView(QWidget):
         def load(_c):
             rec = mtg.get_meeting_record(store, meeting_id)
             signed = mtg.checkins(store, meeting_id)
-            return rec, mtg.reply_table(store, meeting_id, names), signed
+            return (rec, mtg.reply_table(store, meeting_id, names), signed,
+                    mtg.expected_list(store, meeting_id, names))
 
         run_op(self, load, success=self._loaded, failure=lambda exc: self.message.setText(error_text(exc)))
 
     def _loaded(self, result) -> None:
-        rec, rows, signed = result
+        rec, rows, signed, expected = result
         self.rows = rows
+        chosen = self.person.currentData()
+        self.person.clear()
+        self.person.addItem(_("（选择签到人员）"), "")
+        for e in expected:
+            label = e.name if e.attendee_name in ("", e.name) else _("{name}（{unit}）").format(
+                name=e.name, unit=e.attendee_name)
+            self.person.addItem(label + (_("（已签到）") if e.signed_in else ""), e.person_id)
+        self.person.setCurrentIndex(max(0, self.person.findData(chosen)))
         mine = rec.get("organiser_id") == (self.session.user_id if self.session else None)
         counts = {k: sum(1 for r in rows if r.answer == k) for k in ("attend", "delegate", "decline", "")}
         self.heading.setText(_("“{title}”回执：参会 {a}，代参会 {d}，请假 {l}，未回执 {n}").format(
@@ -169,12 +183,16 @@ class RepliesView(QWidget):
                failure=lambda exc: self.message.setText(error_text(exc)))
 
     def do_mark(self) -> None:
-        """Sign the selected invited person in (the organiser marks them)."""
+        """Sign in the person chosen among those expected (the organiser marks them): invited
+        people, delegates and the people a unit's 回执 named; else the invited person selected in
+        the table."""
+        person = self.person.currentData() or ""
         row = self.table.currentRow()
-        if row < 0 or row >= len(self.rows) or self.rows[row].kind != "person":
-            self.message.setText(_("请先在表中选择一位参会人员"))
+        if not person and 0 <= row < len(self.rows) and self.rows[row].kind == "person":
+            person = self.rows[row].attendee_id
+        if not person:
+            self.message.setText(_("请先选择签到人员"))
             return
-        person = self.rows[row].attendee_id
         store, me, mid = self.session.store, self.session.user_id, self.meeting_id
         run_op(self, lambda _c: mtg.sign_in(store, meeting_id=mid, user_id=me, person_id=person),
                success=lambda _r: self._said(_("已代为签到，同步后生效。")),

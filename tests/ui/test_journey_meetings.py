@@ -1,0 +1,168 @@
+"""Journeys (clicks and typing only, from sign-in) through the 办会 screens against the demo server:
+谢芳 cancels the 全市防汛工作会议 and 郑晓燕, invited to it, sees the alert on her 待办 and the
+meeting marked 已取消 on her calendar; 张敏 answers for 普政数 naming three of its people and 谢芳
+marks one of them at 签到."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from oa_client.domain.meetings import TZ
+from tests.sync.support import PASSWORD
+from tests.ui.journey import LEFT, WAIT, _front, click, go_to, pick, sync, tick, type_into
+from tests.ui.support import close_main, make_shell
+from ui.qt import Qt, QTest
+
+FLOOD = "全市防汛工作会议"
+SHOTS = Path(os.environ["OA_MEETING_SHOTS"]) if os.environ.get("OA_MEETING_SHOTS") else None
+
+
+def _shot(window, name: str) -> None:
+    if SHOTS is not None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(SHOTS / f"{name}.png"))
+
+
+def _sign_in(qtbot, shell, login: str):
+    """Type the user name and password into the sign-in window and click 登录."""
+    shell.show_sign_in()
+    w = shell.sign_in_window
+    qtbot.addWidget(w)
+    type_into(w.user, login)
+    type_into(w.password, PASSWORD)
+    with qtbot.waitSignal(shell.main_shown, timeout=WAIT) as blocker:
+        click(w.sign_in_button)
+    window = blocker.args[0]
+    qtbot.addWidget(window)
+    window.resize(1360, 860)
+    qtbot.waitUntil(lambda: window.session is not None and window.sync is not None
+                    and not window.sync.running and window.sync.state in ("synced", "attention"),
+                    timeout=WAIT)
+    return window
+
+
+def _meetings(qtbot, window):
+    """Click 会议 and move the week on (▶) until the flood meeting, two days ahead, is shown."""
+    go_to(window, "会议")
+    page = window.record_pages[2]
+    qtbot.waitUntil(lambda: page.calendar.isVisible() and page.session is not None, timeout=WAIT)
+    flood_day = datetime.now(TZ).date() + timedelta(days=2)
+    if flood_day not in page.calendar.days():
+        click(page.next)
+    qtbot.waitUntil(lambda: any(s.subject == FLOOD for s in page.calendar.sittings), timeout=WAIT)
+    return page
+
+
+def _click_sitting(qtbot, page, subject: str) -> None:
+    """Click the flood meeting's box on the calendar and wait for its notice beside it."""
+    cal = page.calendar
+    cal.repaint()
+    qtbot.waitUntil(lambda: any(s.subject == subject for _b, s in cal._boxes), timeout=WAIT)
+    box = next(b for b, s in cal._boxes if s.subject == subject)
+    _front(cal)
+    QTest.mouseClick(cal, LEFT, Qt.KeyboardModifier.NoModifier, box.center().toPoint())
+    qtbot.waitUntil(lambda: page.current is not None and page.current.get("title") == subject, timeout=WAIT)
+
+
+def _todo_row(window, text: str) -> int:
+    items = window.todo_page.model.items
+    return next((i for i, item in enumerate(items) if text in item.title), -1)
+
+
+def test_journey_cancelled_meeting_as_attendee_sees_it(qtbot, tmp_path, file_keyring, demo_server):
+    organiser = _sign_in(qtbot, make_shell(tmp_path / "xiefang", file_keyring, demo_server.url), "xiefang")
+    page = _meetings(qtbot, organiser)
+    _click_sitting(qtbot, page, FLOOD)
+    click(page.side.cancel_button)
+    qtbot.waitUntil(lambda: page.message.text() == "会议已取消，同步后通知所有参会人员。", timeout=WAIT)
+    sync(qtbot, organiser)
+    # the organiser still sees it, marked 已取消
+    qtbot.waitUntil(lambda: any(s.subject == FLOOD and s.status_label == "已取消" for s in page.calendar.sittings),
+                    timeout=WAIT)
+    close_main(qtbot, organiser)
+
+    attendee = _sign_in(qtbot, make_shell(tmp_path / "zhengxiaoyan", file_keyring, demo_server.url),
+                        "zhengxiaoyan")
+    todo = attendee.todo_page
+    qtbot.waitUntil(lambda: _todo_row(attendee, f"会议已取消：{FLOOD}") >= 0, timeout=WAIT)
+    row = _todo_row(attendee, f"会议已取消：{FLOOD}")
+    item = todo.model.items[row]
+    assert (item.kind_label, item.urgency, item.title) == ("会议变更", "加急", f"会议已取消：{FLOOD}")
+    assert not any(i.kind == "rsvp" and FLOOD in i.title for i in todo.model.items)  # no reply is asked
+    _shot(attendee, "meeting-cancelled-todo")
+    rect = todo.table.visualRect(todo.model.index(row, 1))
+    _front(todo.table)
+    QTest.mouseClick(todo.table.viewport(), LEFT, Qt.KeyboardModifier.NoModifier, rect.center())
+    QTest.keyClick(todo.table, Qt.Key.Key_Return)  # Enter opens it
+    page = attendee.record_pages[2]
+    qtbot.waitUntil(lambda: page.current is not None and page.current.get("title") == FLOOD, timeout=WAIT)
+    side = page.side
+    qtbot.waitUntil(side.alert_bar.isVisible, timeout=WAIT)
+    assert side.alert_text.text() == "会议已取消"
+    assert "本会议已取消" in page.detail.toPlainText()
+    assert not side.reply_button.isEnabled() and not side.sign_button.isEnabled()  # nothing to do any more
+    qtbot.waitUntil(lambda: [s.status_label for s in page.calendar.sittings if s.subject == FLOOD] == ["已取消"],
+                    timeout=WAIT)
+    page.calendar.repaint()
+    _shot(attendee, "meeting-cancelled-calendar")
+    click(side.ack_button)
+    qtbot.waitUntil(lambda: not side.alert_bar.isVisible() and _todo_row(attendee, FLOOD) < 0, timeout=WAIT)
+    assert side.message.text() == "已知悉会议变更。"
+    close_main(qtbot, attendee)
+
+
+def test_journey_a_unit_names_three_people_and_the_organiser_marks_one_at_sign_in(
+        qtbot, tmp_path, file_keyring, demo_server):
+    clerk = _sign_in(qtbot, make_shell(tmp_path / "zhangmin", file_keyring, demo_server.url), "zhangmin")
+    page = _meetings(qtbot, clerk)
+    _click_sitting(qtbot, page, FLOOD)
+    side = page.side
+    qtbot.waitUntil(lambda: side.people_button.isVisible() and side.people_button.isEnabled(), timeout=WAIT)
+    click(side.people_button)
+    qtbot.waitUntil(lambda: side.people_dialog is not None and side.people_dialog.isVisible(), timeout=WAIT)
+    dialog = side.people_dialog
+    type_into(dialog.filter, "杨")
+    boxes = {b.text().split("（")[0]: b for b in dialog.boxes.values()}
+    qtbot.waitUntil(lambda: not boxes["陈静"].isVisible(), timeout=WAIT)
+    tick(boxes["杨帆"])
+    type_into(dialog.filter, "")
+    qtbot.waitUntil(boxes["陈静"].isVisible, timeout=WAIT)
+    tick(boxes["陈静"])
+    assert boxes["李晓龙"].isChecked()  # named in the unit's earlier reply
+    assert dialog.count.text() == "已选 3 人，名额 3 人"
+    _shot(dialog, "meeting-unit-people")
+    click(dialog.ok_button)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
+    assert side.people_label.text() == "本单位参会人员：李晓龙、杨帆、陈静"
+    pick(qtbot, side.answer, "参会")
+    click(side.reply_button)
+    qtbot.waitUntil(lambda: side.message.text() == "回执已保存，联网后自动提交。", timeout=WAIT)
+    sync(qtbot, clerk)
+    close_main(qtbot, clerk)
+
+    organiser = _sign_in(qtbot, make_shell(tmp_path / "xiefang", file_keyring, demo_server.url), "xiefang")
+    page = _meetings(qtbot, organiser)
+    _click_sitting(qtbot, page, FLOOD)
+    bar = page.tabs  # a bare tab bar above the calendar
+    index = next(i for i in range(bar.count()) if bar.tabText(i) == "回执与签到")
+    _front(bar)
+    QTest.mouseClick(bar, LEFT, Qt.KeyboardModifier.NoModifier, bar.tabRect(index).center())
+    replies = page.replies
+    qtbot.waitUntil(lambda: replies.person.findText("陈静（普宁市政务服务数据管理局）") >= 0, timeout=WAIT)
+    listed = [replies.person.itemText(i) for i in range(replies.person.count())]
+    for name in ("杨帆", "李晓龙", "陈静"):
+        assert f"{name}（普宁市政务服务数据管理局）" in listed
+    row = next(r for r in replies.rows if r.name == "普宁市政务服务数据管理局")
+    assert (row.answer_label, sorted(row.people)) == ("参会", sorted(["杨帆", "李晓龙", "陈静"]))
+    pick(qtbot, replies.person, "陈静（普宁市政务服务数据管理局）")
+    click(replies.mark)
+    qtbot.waitUntil(lambda: replies.message.text() == "已代为签到，同步后生效。", timeout=WAIT)
+    sync(qtbot, organiser)
+    qtbot.waitUntil(lambda: replies.person.findText("陈静（普宁市政务服务数据管理局）（已签到）") >= 0, timeout=WAIT)
+    _shot(organiser, "meeting-sign-in-marked")
+    store = organiser.session.store
+    [signed] = store.records.list("checkins", where={"meeting_id": page.current["id"]}, limit=10)
+    assert (signed["person_name"], signed["method"]) == ("陈静", "organiser")
+    close_main(qtbot, organiser)
