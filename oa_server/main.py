@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from fastapi import FastAPI
@@ -20,6 +21,35 @@ from oa_server.security import password_hasher
 API_PREFIX = "/api/v1"
 
 
+def start_jobs(app: FastAPI) -> None:
+    """Start this process's job scheduler (oa_server.jobs) when the settings say so."""
+    from oa_server.jobs.scheduler import Scheduler
+
+    settings: Settings = app.state.settings
+    if settings.jobs and getattr(app.state, "scheduler", None) is None:
+        app.state.scheduler = Scheduler(app.state.sessionmaker, clock=app.state.clock,
+                                        interval=settings.jobs_interval,
+                                        settings=settings).start()
+
+
+def stop_jobs(app: FastAPI) -> None:
+    """Stop the job scheduler (a job running now finishes first)."""
+    scheduler = getattr(app.state, "scheduler", None)
+    if scheduler is not None:
+        scheduler.stop()
+        app.state.scheduler = None
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Jobs run while the app serves."""
+    start_jobs(app)
+    try:
+        yield
+    finally:
+        stop_jobs(app)
+
+
 def create_app(
     settings: Settings | None = None, *, clock: Callable[[], datetime] = utcnow
 ) -> FastAPI:
@@ -31,6 +61,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
+        lifespan=lifespan,
     )
     engine = make_engine(settings.effective_database_url, echo=settings.sql_echo)
     app.state.settings = settings
@@ -38,6 +69,7 @@ def create_app(
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.hasher = password_hasher(settings)
     app.state.clock = clock
+    app.state.scheduler = None
     app.include_router(api_router, prefix=API_PREFIX)
     errors.install(app)
     docs.install(app)

@@ -9,6 +9,8 @@ v5  module records: meeting replies and sign-ins, request and task events, task
 v6  deferrable search indexing: a bulk pull stores records without indexing them
     (a `search_deferred` meta row exists only inside its transaction) and
     `search.catch_up` indexes them afterwards
+v7  reminders the server's jobs send (`notifications`) and the server's policy records
+    (`settings`: supervision warning days …)
 """
 
 from __future__ import annotations
@@ -273,5 +275,12 @@ V6 = (
                   when="new.deleted = 0 AND coalesce(json_extract(new.data, '$.opinion'), '') != ''")
 )
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6]
+V7 = f"""
+CREATE TABLE notifications ({_RECORD},
+    kind TEXT, collection TEXT, record_id TEXT, created_at TEXT);
+CREATE INDEX notifications_created ON notifications(created_at);
+CREATE TABLE settings ({_RECORD});
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7]
 LATEST_VERSION = len(MIGRATIONS)

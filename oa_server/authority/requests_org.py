@@ -97,3 +97,26 @@ class RequestOrg:
             found = [u for u in self.holders(role, unit_id=unit_id, department_id=scope, context={})
                      if u != left]
         return found or [u for u in self.unit_head(unit_id) if u != left]
+
+
+def leader_of(org: OrgView, user_id: str) -> list[str]:
+    """Whom a holder answers to, for an overdue step: the 科长 of their section (when they are
+    not it), else the unit's 分管领导 or 主要领导, else the parent unit's head."""
+    user = org.user(user_id)
+    if user is None:
+        return []
+    unit_id = str(user.unit_id)
+    chain = RequestOrg(org, applicant_id=user_id)
+    if user.department_id is not None and "section_chief" not in user.roles:
+        chiefs = chain._others(org.holders("section_chief", unit_id=unit_id,
+                                           department_id=str(user.department_id), context={}))
+        if chiefs:
+            return chiefs[:1]
+    for role in ("deputy_leader", "principal_leader"):
+        if role in user.roles:
+            continue
+        found = chain._others(org.users_with_role(role, unit_id))
+        if found:
+            return found[:1]
+    unit = org.unit(unit_id)
+    return chain.unit_head(str(unit.parent_id)) if unit is not None and unit.parent_id else []

@@ -1,18 +1,36 @@
-"""Clock-driven supervision work: 催办 of missing progress reports, lights, dissolved units;
-and the admin-edited working-day calendar (collection `calendars`, server-only)."""
+"""Clock-driven supervision work (run daily by the job `supervision.chase`): 催办 of missing
+progress reports and of milestones passed, lights (the worst of the deadline's and the open
+milestones'), reminders to the lead unit when a deadline or milestone draws near or passes,
+dissolved lead units; the supervision policy (warning days, `settings` record
+`supervision`) and the admin-edited working-day calendar (collection `calendars`); both
+are server-only records every desk reads, so desk and server lights agree."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oa_client.domain.supervision import missing_reports, task_light
-from oa_client.domain.workdays import DEFAULT_WARN_DAYS, parse_year_table
+from oa_client.domain.notifications import COLLECTION
+from oa_client.domain.supervision import (
+    POLICY_ID,
+    milestone_light,
+    missing_reports,
+    open_milestones,
+    parse_day,
+    task_light,
+    warn_days_of,
+)
+from oa_client.domain.workdays import (
+    Light,
+    WorkdayCalendar,
+    deadline_light,
+    parse_year_table,
+)
 from oa_server.authority.context import Ctx
 from oa_server.authority.supervision import (
     TASKS,
@@ -22,8 +40,11 @@ from oa_server.authority.supervision import (
     today_of,
 )
 from oa_server.models import User, UserRole
+from oa_server.notify import notice_id, notify
 from oa_server.sync_models import SyncRecord
 from oa_server.sync_push import server_batch
+
+SETTINGS = "settings"
 
 
 @dataclass
@@ -33,17 +54,31 @@ class SweepReport:
     chased: list[tuple[str, str]] = field(default_factory=list)  # (task id, unit id)
     lights: dict[str, str] = field(default_factory=dict)  # task id → new light
     reassigned: list[tuple[str, str, str]] = field(default_factory=list)  # task, from, to
+    #: reminders called for: (key, kind, task id, unit id, message arguments)
+    notices: list[tuple[str, str, str, str, dict[str, Any]]] = field(default_factory=list)
+    sent: int = 0  # reminders sent by this pass (the others were sent before)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
         return {"chased": [{"task_id": t, "unit_id": u} for t, u in self.chased],
                 "lights": self.lights,
-                "reassigned": [{"task_id": t, "from": a, "to": b} for t, a, b in self.reassigned]}
+                "reassigned": [{"task_id": t, "from": a, "to": b} for t, a, b in self.reassigned],
+                "reminded": self.sent}
+
+    def counts(self) -> dict[str, int]:
+        """How much the pass did, without naming any task (for the administrator)."""
+        return {"chased": len(self.chased), "lights": len(self.lights),
+                "reassigned": len(self.reassigned), "reminded": self.sent}
 
 
 def _event_id(task_id: str, kind: str, key: str) -> str:
     """One chase per task, unit and due date, even if the pass runs twice."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"oa:supervision:{kind}:{task_id}:{key}"))
+
+
+def policy_warn_days(ctx: Ctx) -> int:
+    """The server's warning days (the `settings` record every desk reads too)."""
+    return warn_days_of(ctx.get(SETTINGS, POLICY_ID))
 
 
 def open_tasks(ctx: Ctx) -> list[dict[str, Any]]:
@@ -56,17 +91,45 @@ def open_tasks(ctx: Ctx) -> list[dict[str, Any]]:
     return [t for t in tasks if t is not None and t.get("state") != "closed"]
 
 
-def sweep(ctx: Ctx, *, warn_days: int = DEFAULT_WARN_DAYS) -> SweepReport:
-    """One pass over open tasks at the server's clock: reassign, chase, update lights."""
+def _reminders(task: dict[str, Any], *, light: str | None, today: date, warn_days: int,
+               cal: WorkdayCalendar) -> list[tuple[str, str, dict[str, Any]]]:
+    """(key, kind, args) of the reminders a task's state calls for today: the deadline near
+    or passed, a milestone near (each once per date)."""
+    title, deadline = str(task.get("title") or ""), str(task.get("deadline") or "")
+    out = []
+    if task.get("state") == "open":
+        if deadline_light(deadline=parse_day(deadline, field_name="deadline"), today=today,
+                          warn_days=warn_days, calendar=cal) == Light.YELLOW:
+            out.append((f"warning:{deadline}", "supervision.warning",
+                        {"title": title, "days": warn_days, "deadline": deadline}))
+        elif light == Light.RED.value and today > parse_day(deadline, field_name="deadline"):
+            out.append((f"overdue:{deadline}", "supervision.overdue",
+                        {"title": title, "deadline": deadline}))
+        for m in open_milestones(task):
+            if milestone_light(m, today=today, warn_days=warn_days, calendar=cal) in (
+                    Light.YELLOW, Light.RED):
+                out.append((f"milestone:{m['id']}:{m['due']}", "supervision.milestone",
+                            {"title": title, "milestone": m["title"], "due": m["due"]}))
+    return out
+
+
+def sweep(ctx: Ctx, *, warn_days: int | None = None) -> SweepReport:
+    """One pass over open tasks at the server's clock: reassign, chase, update lights, and
+    remind the lead unit of a deadline or milestone drawing near."""
     report = SweepReport()
     cal = server_calendar(ctx)
     today = today_of(ctx)
+    warn = policy_warn_days(ctx) if warn_days is None else warn_days
     stamp = ctx.now.isoformat(timespec="seconds")
     tasks = open_tasks(ctx)
     lates = {t["id"]: {} if t.get("state") == "closing" else missing_reports(  # awaiting 销号
         t, today=today, calendar=cal) for t in tasks}
+    late_milestones = {t["id"]: [m for m in open_milestones(t) if today > parse_day(
+        m["due"], field_name="milestones")] for t in tasks if t.get("state") == "open"}
     ctx.preload({("task_events", _event_id(tid, "chase", f"{u}:{d}"))
-                     for tid, late in lates.items() for u, d in late.items()})
+                 for tid, late in lates.items() for u, d in late.items()}
+                | {("task_events", _event_id(tid, "milestone", f"{m['id']}:{m['due']}"))
+                   for tid, ms in late_milestones.items() for m in ms})
     for task in tasks:
         changed = audience = False
         lead = ctx.org.unit(task.get("lead_unit_id"))
@@ -91,18 +154,46 @@ def sweep(ctx: Ctx, *, warn_days: int = DEFAULT_WARN_DAYS) -> SweepReport:
                 "task_id": task["id"], "action": "chase", "actor_id": ctx.user_id,
                 "chased_unit_id": unit, "due": due.isoformat(), "created_at": stamp,
                 "status": "applied"})
+            report.notices.append((f"chase:{unit}:{due}", "supervision.chase", task["id"],
+                                   unit, {"title": task.get("title") or "",
+                                          "due": due.isoformat()}))
             report.chased.append((task["id"], unit))
             changed = True
+        for m in late_milestones.get(task["id"], []):
+            event_id = _event_id(task["id"], "milestone", f"{m['id']}:{m['due']}")
+            if ctx.get("task_events", event_id) is not None:
+                continue
+            ctx.put("task_events", event_id, {
+                "task_id": task["id"], "action": "chase", "actor_id": ctx.user_id,
+                "chased_unit_id": task["lead_unit_id"], "due": m["due"],
+                "milestone_id": m["id"], "milestone": m["title"], "created_at": stamp,
+                "status": "applied"})
+            report.chased.append((task["id"], str(task["lead_unit_id"])))
         task["chased"] = chased
-        light = task_light(task, today=today, warn_days=warn_days, calendar=cal)
+        light = task_light(task, today=today, warn_days=warn, calendar=cal)
         value = light.value if light else None
         if task.get("light") != value:
             task["light"] = value
             report.lights[task["id"]] = value or ""
             changed = True
+        for key, kind, args in _reminders(task, light=value, today=today, warn_days=warn, cal=cal):
+            report.notices.append((key, kind, task["id"], str(task["lead_unit_id"]), args))
         if changed:
             put_task(ctx, task, audience=audience)
+    _send(ctx, report)
     return report
+
+
+def _send(ctx: Ctx, report: SweepReport) -> None:
+    """The pass's reminders to the units concerned (each once: ids come from their keys)."""
+    keys = {(tid, key) for key, _k, tid, _u, _a in report.notices}
+    ctx.preload({(COLLECTION, notice_id(f"supervision:{tid}:{key}")) for tid, key in keys})
+    for key, kind, tid, unit, args in report.notices:
+        task = ctx.get(TASKS, tid) or {}
+        if notify(ctx, key=f"supervision:{tid}:{key}", kind=kind, args=args, collection=TASKS,
+                  record_id=tid, units=[unit], users=[task.get("owner_id") or ""],
+                  urgent=kind != "supervision.milestone"):
+            report.sent += 1
 
 
 def service_user(session: Session) -> User:
@@ -120,12 +211,30 @@ def service_user(session: Session) -> User:
 
 
 def run_sweep(session: Session, *, user: User, now: datetime,
-              warn_days: int = DEFAULT_WARN_DAYS) -> SweepReport:
+              warn_days: int | None = None) -> SweepReport:
     """A whole pass in one transaction, committed."""
     with server_batch(session, user=user, now=now) as ctx:
         report = sweep(ctx, warn_days=warn_days)
     session.commit()
     return report
+
+
+def set_policy(session: Session, *, user: User, now: datetime, warn_days: int
+               ) -> dict[str, Any]:
+    """Set the supervision policy every desk and the server's lights follow (warning days)."""
+    if isinstance(warn_days, bool) or not isinstance(warn_days, int) or not 0 <= warn_days <= 30:
+        from oa_client.errors import ValidationError
+        from oa_server.i18n import _
+
+        raise ValidationError(_("预警天数应为0到30之间的整数"), field="warn_days")
+    with server_batch(session, user=user, now=now) as ctx:
+        record = {**(ctx.get(SETTINGS, POLICY_ID) or {}), "warn_days": warn_days}
+        record = {k: v for k, v in record.items() if k not in ("id", "rev", "unit_id", "created_by")}
+        ctx.put(SETTINGS, POLICY_ID, record, audience={"all"})
+        ctx.audit("supervision.policy", target=f"{SETTINGS}:{POLICY_ID}",
+                  details={"warn_days": warn_days})
+    session.commit()
+    return {"warn_days": warn_days}
 
 
 def set_calendar(session: Session, *, user: User, now: datetime, data: dict[str, Any]

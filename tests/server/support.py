@@ -41,8 +41,10 @@ class Clock:
 
 
 def make_settings(data_dir: Path, database_url: str | None = None, **extra: Any) -> Settings:
-    """Test settings: cheap hashing, a fixed signing key unless told otherwise."""
-    return Settings(data_dir=data_dir, database_url=database_url, **{**CHEAP, **extra})
+    """Test settings: cheap hashing; no job scheduler thread (tests tick it with their clock)
+    unless told otherwise."""
+    return Settings(data_dir=data_dir, database_url=database_url,
+                    **{**CHEAP, "jobs": False, **extra})
 
 
 def build_template(url: str) -> None:

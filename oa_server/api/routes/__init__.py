@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from oa_server.api.routes import admin, audit, auth, blobs, catalogue, me, org, sync, utils
+from oa_server.api.routes import admin, audit, auth, blobs, catalogue, jobs, me, org, sync, utils
 from oa_server.api.routes import supervision as supervision_routes
 from oa_server.api.routes.documents import router as documents_router
 from oa_server.api.routes.meetings import router as meetings_router
@@ -21,6 +21,7 @@ api_router.include_router(blobs.router)
 api_router.include_router(signing_router)
 api_router.include_router(catalogue.router)
 api_router.include_router(supervision_routes.router)
+api_router.include_router(jobs.router)
 api_router.include_router(meetings_router)
 api_router.include_router(documents_router)
 api_router.include_router(reports_router)

@@ -1,0 +1,30 @@
+"""督办 every morning: chase missing progress reports and passed milestones, update the
+lights on the working-day calendar, remind lead units of deadlines drawing near."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from oa_server.authority.supervision_sweep import service_user, sweep
+from oa_server.jobs import Daily, Job, JobRun, Outcome, register
+
+
+class Chase(Job):
+    """The daily 催办 pass (also `POST /supervision/chase` and `oa-server supervision chase`)."""
+
+    name = "supervision.chase"
+    title = "督办催办、状态灯与临期提醒"
+    schedule = Daily(at=time(8, 0))
+
+    def run(self, run: JobRun) -> Outcome:
+        """One pass as the 督查室 (or whoever pressed the button)."""
+        who = run.actor or service_user(run.session)
+        with run.batch(who) as ctx:
+            report = sweep(ctx, warn_days=run.options.get("warn_days"))
+        counts = report.counts()
+        return Outcome(touched=len(set(report.lights) | {t for t, _u in report.chased}
+                                   | {t for t, _a, _b in report.reassigned}) + report.sent,
+                       details=counts, result=report.as_dict())
+
+
+register(Chase())
