@@ -10,7 +10,7 @@ import logging
 import time as _time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
@@ -139,7 +139,8 @@ def run_job(sessions: sessionmaker[Session], job: Job, *, now: datetime, node: s
 
 def manual_slot(now: datetime) -> str:
     """The period name of a manual run: new every time, never a scheduled one."""
-    return f"manual:{now.isoformat(timespec='seconds')}:{uuid.uuid4().hex[:8]}"
+    stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"manual:{stamp}:{uuid.uuid4().hex[:8]}"
 
 
 def run_manual(sessions: sessionmaker[Session], job: Job, *, now: datetime, node: str,
