@@ -46,7 +46,7 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
     "delegations": ("principal_id", "delegate_id", "start", "end"),
     "calendars": ("year",),
     "notifications": ("kind", "collection", "record_id", "created_at"),
-    "settings": (),
+    "settings": ("scope",),
 }
 
 #: values for NOT NULL columns a record may leave out

@@ -279,7 +279,7 @@ V7 = f"""
 CREATE TABLE notifications ({_RECORD},
     kind TEXT, collection TEXT, record_id TEXT, created_at TEXT);
 CREATE INDEX notifications_created ON notifications(created_at);
-CREATE TABLE settings ({_RECORD});
+CREATE TABLE settings ({_RECORD}, scope TEXT);
 """
 
 MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7]
