@@ -88,6 +88,7 @@ def create_task(
         "report_every": report_every, "source": src,
         "milestones": [{"title": str(m.get("title") or "").strip(),
                         "due": str(m.get("due") or "")} for m in milestones],
+        "owner_id": owner_id, "ordered_by": ordered_by,
     })
     uid = user_id_of(me)
     record.update(
@@ -134,9 +135,13 @@ def task_from_instruction(store: LocalStore, *, me: Mapping[str, Any], doc: Mapp
 
 def report_progress(store: LocalStore, *, me: Mapping[str, Any], task_id: str, text: str,
                     attachments: Iterable[tuple[str, bytes]] = (),
-                    percent: int | None = None) -> tuple[str, Changes]:
-    """Report progress for my unit (offline); files ride along as attachments."""
+                    percent: int | None = None,
+                    milestone_id: str | None = None) -> tuple[str, Changes]:
+    """Report progress for my unit (offline); files ride along as attachments. The lead unit
+    may say a milestone was reached with it (`milestone_id`): its light goes out."""
     task = store.records.get(COLLECTION, task_id)
+    if milestone_id and not any(m.get("id") == milestone_id for m in task.get("milestones") or []):
+        raise ValidationError(_("该督办事项没有这个节点"), field="milestone_id")
     if task.get("state") == "closed":
         raise ValidationError(_("该事项已销号，不能再报送进展"), field="task_id")
     if not str(text or "").strip():
@@ -153,7 +158,7 @@ def report_progress(store: LocalStore, *, me: Mapping[str, Any], task_id: str, t
     changes.merge(svc.append_event(store, "task_progress", {
         "id": rid, "task_id": task_id, "unit_id": unit_id_of(me), "author_id": user_id_of(me),
         "created_at": _now(), "text": text.strip(), "percent": percent,
-        "attachment_ids": files,
+        "attachment_ids": files, **({"milestone_id": milestone_id} if milestone_id else {}),
     }))
     return rid, changes
 
