@@ -1,8 +1,10 @@
-"""User preferences in QSettings: font scale, language, server, proxy, lock, watermark."""
+"""User preferences in QSettings: font scale, language, server, proxy, lock, watermark,
+quiet hours for tray messages."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time
 
 from ui.qt import QSettings
 
@@ -19,6 +21,18 @@ class Prefs:
     proxy: str = ""
     idle_minutes: int = DEFAULT_IDLE_MINUTES
     watermark: bool = True
+    quiet: bool = False  # no tray messages between quiet_from and quiet_to
+    quiet_from: str = "22:00"
+    quiet_to: str = "07:30"
+
+    def is_quiet(self, now: time) -> bool:
+        """Whether `now` (wall clock) falls in the quiet hours (which may span midnight)."""
+        if not self.quiet:
+            return False
+        start, end = _hhmm(self.quiet_from), _hhmm(self.quiet_to)
+        if start == end:
+            return False
+        return start <= now < end if start < end else (now >= start or now < end)
 
     @classmethod
     def load(cls) -> Prefs:
@@ -40,10 +54,28 @@ class Prefs:
                    server_url=get("server_url", d.server_url, str),
                    proxy=get("proxy", d.proxy, str),
                    idle_minutes=max(0, get("idle_minutes", d.idle_minutes, int)),
-                   watermark=get("watermark", d.watermark, bool))
+                   watermark=get("watermark", d.watermark, bool),
+                   quiet=get("quiet", d.quiet, bool),
+                   quiet_from=_valid(get("quiet_from", d.quiet_from, str), d.quiet_from),
+                   quiet_to=_valid(get("quiet_to", d.quiet_to, str), d.quiet_to))
 
     def save(self) -> None:
         """Write the preferences."""
         s = QSettings()
         for key, value in self.__dict__.items():
             s.setValue(f"prefs/{key}", value)
+
+
+def _hhmm(text: str) -> time:
+    """A wall-clock time from "HH:MM"."""
+    hours, _sep, minutes = text.partition(":")
+    return time(int(hours), int(minutes))
+
+
+def _valid(text: str, default: str) -> str:
+    """`text` when it is an "HH:MM" time, else `default`."""
+    try:
+        _hhmm(text)
+    except ValueError:
+        return default
+    return text

@@ -1,4 +1,4 @@
-"""Settings: font scale, language, server address, proxy, auto-lock, watermark."""
+"""Settings: font scale, language, server address, proxy, auto-lock, watermark, quiet hours."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ from ui.qt import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
+    QTime,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -52,8 +55,23 @@ class SettingsDialog(QDialog):
         self.watermark = QCheckBox(_("在公文和详情上显示姓名、单位、日期水印"))
         self.watermark.setChecked(prefs.watermark)
         form.addRow(_("水印："), self.watermark)
+        self.quiet = QCheckBox(_("免打扰时段"))
+        self.quiet.setChecked(prefs.quiet)
+        self.quiet_from = QTimeEdit(QTime.fromString(prefs.quiet_from, "HH:mm"))
+        self.quiet_to = QTimeEdit(QTime.fromString(prefs.quiet_to, "HH:mm"))
+        row = QHBoxLayout()
+        row.addWidget(self.quiet)
+        for label, edit in ((_("从"), self.quiet_from), (_("到"), self.quiet_to)):
+            edit.setDisplayFormat("HH:mm")
+            edit.setEnabled(prefs.quiet)
+            self.quiet.toggled.connect(edit.setEnabled)
+            row.addWidget(QLabel(label))
+            row.addWidget(edit)
+        row.addStretch(1)
+        form.addRow(_("消息提醒："), row)
         layout.addLayout(form)
-        note = QLabel(_("字体、语言、代理和锁定时间立即生效；服务器地址在下次登录时使用。"))
+        note = QLabel(_("字体、语言、代理、锁定时间和免打扰立即生效；服务器地址在下次登录时使用。"
+                        "免打扰时段内新待办和提醒照常列入待办，只是不在托盘弹出消息。"))
         note.setWordWrap(True)
         note.setStyleSheet("color:#666")
         layout.addWidget(note)
@@ -70,4 +88,7 @@ class SettingsDialog(QDialog):
         """The edited preferences."""
         return Prefs(font_scale=self.font_scale.value(), language=self.language.currentData(),
                      server_url=self.server.text().strip(), proxy=self.proxy.text().strip(),
-                     idle_minutes=self.idle.value(), watermark=self.watermark.isChecked())
+                     idle_minutes=self.idle.value(), watermark=self.watermark.isChecked(),
+                     quiet=self.quiet.isChecked(),
+                     quiet_from=self.quiet_from.time().toString("HH:mm"),
+                     quiet_to=self.quiet_to.time().toString("HH:mm"))
