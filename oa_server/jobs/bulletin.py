@@ -6,6 +6,7 @@ from datetime import time
 
 from oa_server.authority.supervision_bulletin import draft_bulletin, previous_month, summary
 from oa_server.authority.supervision_sweep import service_user
+from oa_server.i18n import _
 from oa_server.jobs import Job, JobRun, Monthly, Outcome, register
 
 
@@ -25,6 +26,10 @@ class Bulletin(Job):
             doc_id, made = draft_bulletin(ctx, year=int(year), month=int(month))
         return Outcome(touched=int(made), details={"made": int(made)},
                        result=summary(int(year), int(month), doc_id, made))
+
+
+#: what an administrator reads for each job (translated where shown)
+_TITLE_IDS = (_("月度督办通报（生成通报公文草稿，进入督查室待办）"),)
 
 
 register(Bulletin())

@@ -7,6 +7,7 @@ from datetime import time, timedelta
 from sqlalchemy import delete
 
 from oa_server.blob_store import BlobStore
+from oa_server.i18n import _
 from oa_server.jobs import Daily, Every, Job, JobRun, Outcome, register
 from oa_server.models import JobRun as RunRow
 
@@ -42,6 +43,10 @@ class PruneRuns(Job):
         gone = run.session.execute(delete(RunRow).where(
             RunRow.started_at < run.now - KEEP_RUNS, RunRow.outcome != "running"))
         return Outcome(touched=gone.rowcount or 0, details={"removed": gone.rowcount or 0})
+
+
+#: what an administrator reads for each job (translated where shown)
+_TITLE_IDS = (_("清理未完成的附件上传（超过24小时）"), _("清理90天前的定时任务运行记录"))
 
 
 register(ExpireUploads())

@@ -13,6 +13,7 @@ from oa_client.domain.meetings_recurrence import expand
 from oa_client.domain.notifications import COLLECTION
 from oa_client.errors import ValidationError
 from oa_server.authority.context import Ctx
+from oa_server.i18n import _
 from oa_server.jobs import Every, Job, JobRun, Outcome, local, register
 from oa_server.notify import notice_id, notify
 
@@ -101,6 +102,10 @@ class Remind(Job):
         with run.batch() as ctx:
             sent = remind(ctx)
         return Outcome(touched=sum(sent.values()), details=sent)
+
+
+#: what an administrator reads for each job (translated where shown)
+_TITLE_IDS = (_("会议提醒（会前一天、会前30分钟）"),)
 
 
 register(Remind())

@@ -10,6 +10,7 @@ from typing import Any
 from oa_client.domain.notifications import COLLECTION
 from oa_client.domain.reports_records import submission_id
 from oa_server.authority.context import Ctx
+from oa_server.i18n import _
 from oa_server.jobs import Daily, Job, JobRun, Outcome, register
 from oa_server.notify import notice_id, notify
 
@@ -77,6 +78,10 @@ class Remind(Job):
         with run.batch() as ctx:
             sent = remind(ctx, today=run.today)
         return Outcome(touched=sum(sent.values()), details=sent)
+
+
+#: what an administrator reads for each job (translated where shown)
+_TITLE_IDS = (_("报表截止提醒与催报"),)
 
 
 register(Remind())

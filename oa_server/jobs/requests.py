@@ -10,6 +10,7 @@ from oa_client.domain.notifications import COLLECTION
 from oa_server.authority.context import Ctx
 from oa_server.authority.requests import running, sweep
 from oa_server.authority.requests_org import leader_of
+from oa_server.i18n import _
 from oa_server.jobs import Every, Job, JobRun, Outcome, local, register
 from oa_server.notify import notice_id, notify
 
@@ -92,6 +93,10 @@ class Reroute(Job):
                        args={"title": _title(r)}, collection="requests", record_id=rid,
                        users=[holder], urgent=True)
         return Outcome(touched=moved, details={"reassigned": moved}, result={"reassigned": moved})
+
+
+#: what an administrator reads for each job (translated where shown)
+_TITLE_IDS = (_("事项审批超时提醒（先提醒审批人，再提醒其领导）"), _("审批人离岗的事项转交新的审批人"))
 
 
 register(Remind())

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import time
 
 from oa_server.authority.supervision_sweep import service_user, sweep
+from oa_server.i18n import _
 from oa_server.jobs import Daily, Job, JobRun, Outcome, register
 
 
@@ -25,6 +26,10 @@ class Chase(Job):
         return Outcome(touched=len(set(report.lights) | {t for t, _u in report.chased}
                                    | {t for t, _a, _b in report.reassigned}) + report.sent,
                        details=counts, result=report.as_dict())
+
+
+#: what an administrator reads for each job (translated where shown)
+_TITLE_IDS = (_("督办催办、状态灯与临期提醒"),)
 
 
 register(Chase())
