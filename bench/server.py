@@ -117,6 +117,7 @@ def _client(base: str, login: str, n: int, window: tuple[float, float], out: dic
             applied = sum(r["status"] == "applied" for r in resp.json()["results"])
         if window[0] <= started < window[1]:
             out[kind].append(time.perf_counter() - t)
+            out[f"{kind}_at"].append(started)
             if ops:
                 out["push_ops"] += ops
                 out["applied"] += applied
@@ -136,7 +137,8 @@ def _load_process(target: str, base: str, clients: list[int], seconds: float,
                   interval: float, ready, go, start_at, results) -> None:
     """One load-generating process: every simulated client signs in and catches up first;
     once all processes are ready the parent opens the window; timings are sent back."""
-    out: dict = {"pull": [], "push": [], "health": [], "push_ops": 0, "applied": 0}
+    out: dict = {"pull": [], "push": [], "health": [], "pull_at": [], "push_at": [],
+                 "push_ops": 0, "applied": 0}
     sessions: dict[int, tuple] = {}
     if target == "client":
         def sign_in(i: int) -> None:
@@ -163,12 +165,13 @@ def _load_process(target: str, base: str, clients: list[int], seconds: float,
 
 
 def _run_load(target: str, base: str, clients: int, procs: int, seconds: float,
-              interval: float = 0.0) -> dict:
+              interval: float = 0.0, during=None) -> dict:
     """Spread `clients` over `procs` processes, so the clients' own Python (one GIL per
     process) does not queue the responses it times; merge their timings.
 
     Sign-in and the catch-up pull of every client finish before the window opens, so the
-    window measures steady-state sync, not 50 first downloads."""
+    window measures steady-state sync, not 50 first downloads. `during(start, end)` runs in a
+    thread once the window is set (the scheduler's chase in the middle of it)."""
     ctx = multiprocessing.get_context("fork")
     results = ctx.Queue()
     n = min(procs, clients)
@@ -183,13 +186,20 @@ def _run_load(target: str, base: str, clients: int, procs: int, seconds: float,
     ready.wait(timeout=600)
     start_at.value = time.time() + 0.5
     go.wait(timeout=60)
-    merged: dict = {"pull": [], "push": [], "health": [], "push_ops": 0, "applied": 0}
+    side = None
+    if during is not None:
+        side = threading.Thread(target=during, args=(start_at.value, start_at.value + seconds))
+        side.start()
+    merged: dict = {"pull": [], "push": [], "health": [], "pull_at": [], "push_at": [],
+                    "push_ops": 0, "applied": 0}
     for _w in workers:
         part = results.get(timeout=seconds + 180)
         for key, value in part.items():
             merged[key] += value
     for w in workers:
         w.join(timeout=30)
+    if side is not None:
+        side.join()
     return merged
 
 
@@ -215,6 +225,7 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
                 server = ProcessServer(data_dir, url, root / "serve.log", workers=2).start()
                 try:
                     metrics = _load(server.url, clients, seconds, verbose)
+                    metrics.update(_scheduler(server.url, url, clients, seconds, verbose))
                 finally:
                     server.stop()
             finally:
@@ -225,6 +236,41 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
         for k, v in metrics.items():
             print(f"  {k}: {v}")
     return metrics
+
+
+def _scheduler(base: str, url: str, clients: int, seconds: float, verbose: bool) -> dict:
+    """The scheduler's cost: one full 督办 chase over 10,000 tasks amid the paced desks."""
+    from bench import server_jobs as sj
+
+    procs = int(os.environ.get("OA_BENCH_PROCS", 5))
+    interval = float(os.environ.get("OA_BENCH_INTERVAL", 1.0))
+    sj.seed_tasks(url)
+    first = sj.warm_up(url)  # yesterday morning's pass: lights set, reports chased
+    if verbose:
+        print(f"scheduler bench: {sj.TASKS} tasks; yesterday's first pass {first:.1f} s")
+    found: dict = {}
+
+    def chase(start: float, end: float) -> None:
+        time.sleep(max(0.0, start + (end - start) / 4 - time.time()))
+        found["t0"] = time.time()
+        found["elapsed"], found["answer"] = sj.run_chase(base)
+        found["t1"] = time.time()
+
+    paced = _run_load("client", base, clients, procs, max(seconds, 15.0), interval, chase)
+    t0, t1 = found["t0"], found["t1"]
+    pulls = [d for at, d in zip(paced["pull_at"], paced["pull"], strict=True) if t0 <= at <= t1]
+    pushes = [d for at, d in zip(paced["push_at"], paced["push"], strict=True) if t0 <= at <= t1]
+    details = found["answer"].get("details", {})
+    return {
+        "chase_tasks": sj.TASKS,
+        "chase_s": round(found["elapsed"], 2),
+        "chase_first_pass_s": round(first, 2),
+        "chase_changed": {k: details.get(k) for k in ("lights", "chased", "reminded")},
+        "chase_pull_p99_ms": round(_p(pulls, 0.99) * 1000, 1),
+        "chase_pulls": len(pulls),
+        "chase_push_p99_ms": round(_p(pushes, 0.99) * 1000, 1),
+        "chase_window_pull_p99_ms": round(_p(paced["pull"], 0.99) * 1000, 1),
+    }
 
 
 def _load(base: str, clients: int, seconds: float, verbose: bool) -> dict:

@@ -28,17 +28,18 @@ def iso(moment: datetime) -> str:
 
 def notify(ctx: Ctx, *, key: str, kind: str, args: dict[str, Any], collection: str,
            record_id: str, users: Iterable[str] = (), units: Iterable[str] = (),
-           expires_at: datetime | None = None, urgent: bool = False) -> bool:
+           expires_at: datetime | None = None, urgent: bool = False,
+           checked: bool = False) -> bool:
     """Send one reminder to people and/or units unless it was sent already; True when sent.
 
-    Callers preload the ids (`ctx.preload({(COLLECTION, notice_id(k)) …})`) when they
-    send many."""
+    Callers that send many ask which exist first (`ctx.existing(COLLECTION, ids)`) and pass
+    `checked` for the new ones."""
     to_users = sorted({u for u in users if u})
     to_units = sorted({u for u in units if u})
     if not to_users and not to_units:
         return False
     rid = notice_id(key)
-    if ctx.get(COLLECTION, rid) is not None:
+    if not checked and ctx.get(COLLECTION, rid) is not None:
         return False
     msg = MESSAGES[kind]
     audience = {f"user:{u}" for u in to_users} | {f"unit:{u}" for u in to_units}

@@ -7,6 +7,7 @@ are server-only records every desk reads, so desk and server lights agree."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -41,7 +42,6 @@ from oa_server.authority.supervision import (
 )
 from oa_server.models import User, UserRole
 from oa_server.notify import notice_id, notify
-from oa_server.sync_models import SyncRecord
 from oa_server.sync_push import server_batch
 
 SETTINGS = "settings"
@@ -82,13 +82,16 @@ def policy_warn_days(ctx: Ctx) -> int:
 
 
 def open_tasks(ctx: Ctx) -> list[dict[str, Any]]:
-    """Unclosed tasks, each loaded with its audience (`ctx.records` leaves that out, and a
-    derived write then needs it)."""
-    ids = ctx.session.scalars(select(SyncRecord.id).where(
-        SyncRecord.collection == TASKS, SyncRecord.deleted.is_(False))).all()
-    ctx.preload({(TASKS, i) for i in ids})  # records and audience in bulk
-    tasks = (ctx.get(TASKS, i) for i in ids)
-    return [t for t in tasks if t is not None and t.get("state") != "closed"]
+    """Unclosed tasks as plain data (decoded from the stored text, nothing else loaded: a pass
+    reads all of them and writes the few that change)."""
+    out = []
+    for rid, text in ctx.texts(TASKS):
+        if '"state":"closed"' in text:
+            continue
+        task = json.loads(text)
+        if task.get("state") != "closed":
+            out.append({**task, "id": rid})
+    return out
 
 
 def _reminders(task: dict[str, Any], *, light: str | None, today: date, warn_days: int,
@@ -113,42 +116,77 @@ def _reminders(task: dict[str, Any], *, light: str | None, today: date, warn_day
     return out
 
 
+@dataclass
+class _Plan:
+    """What one task needs today (worked out from its data alone)."""
+
+    task: dict[str, Any]
+    chases: list[tuple[str, date]]  # (unit, due) of missed progress reports
+    milestones: list[dict[str, Any]]  # passed, not reached
+    light: str | None
+    reminders: list[tuple[str, str, dict[str, Any]]]
+    move_to: str | None = None  # the parent of a dissolved lead unit
+
+    def writes(self) -> bool:
+        """Whether the task record itself changes."""
+        return bool(self.chases or self.move_to or self.task.get("light") != self.light)
+
+
+def _plan(ctx: Ctx, task: dict[str, Any], *, today: date, warn: int,
+          cal: WorkdayCalendar) -> _Plan:
+    late = {} if task.get("state") == "closing" else missing_reports(task, today=today,
+                                                                   calendar=cal)
+    chased = task.get("chased") or {}
+    chases = [(u, d) for u, d in late.items() if chased.get(u) != d.isoformat()]
+    passed = [m for m in open_milestones(task) if task.get("state") == "open"
+              and today > parse_day(m["due"], field_name="milestones")]
+    light = task_light(task, today=today, warn_days=warn, calendar=cal)
+    value = light.value if light else None
+    plan = _Plan(task, chases, passed, value,
+                 _reminders(task, light=value, today=today, warn_days=warn, cal=cal))
+    lead = ctx.org.unit(task.get("lead_unit_id"))
+    if lead is not None and not lead.active and lead.parent_id:
+        parent = ctx.org.unit(str(lead.parent_id))
+        if parent is not None and parent.active:
+            plan.move_to = str(parent.id)
+    return plan
+
+
 def sweep(ctx: Ctx, *, warn_days: int | None = None) -> SweepReport:
     """One pass over open tasks at the server's clock: reassign, chase, update lights, and
-    remind the lead unit of a deadline or milestone drawing near."""
+    remind the lead unit of a deadline or milestone drawing near. Every task is judged from
+    its stored text; only those that change are loaded for writing."""
     report = SweepReport()
     cal = server_calendar(ctx)
     today = today_of(ctx)
     warn = policy_warn_days(ctx) if warn_days is None else warn_days
     stamp = ctx.now.isoformat(timespec="seconds")
-    tasks = open_tasks(ctx)
-    lates = {t["id"]: {} if t.get("state") == "closing" else missing_reports(  # awaiting 销号
-        t, today=today, calendar=cal) for t in tasks}
-    late_milestones = {t["id"]: [m for m in open_milestones(t) if today > parse_day(
-        m["due"], field_name="milestones")] for t in tasks if t.get("state") == "open"}
-    ctx.preload({("task_events", _event_id(tid, "chase", f"{u}:{d}"))
-                 for tid, late in lates.items() for u, d in late.items()}
-                | {("task_events", _event_id(tid, "milestone", f"{m['id']}:{m['due']}"))
-                   for tid, ms in late_milestones.items() for m in ms})
-    for task in tasks:
-        changed = audience = False
-        lead = ctx.org.unit(task.get("lead_unit_id"))
-        if lead is not None and not lead.active:
-            parent = ctx.org.unit(str(lead.parent_id)) if lead.parent_id else None
-            if parent is not None and parent.active:
-                old = str(task["lead_unit_id"])
-                move_lead(ctx, task, str(parent.id), reason="牵头单位已撤销，自动转上级单位")
-                ctx.put("task_events", _event_id(task["id"], "reassign", old), {
-                    "task_id": task["id"], "action": "reassign", "actor_id": ctx.user_id,
-                    "lead_unit_id": str(parent.id), "from_unit_id": old, "automatic": True,
-                    "reason": "牵头单位已撤销，自动转上级单位", "created_at": stamp,
-                    "status": "applied"})
-                report.reassigned.append((task["id"], old, str(parent.id)))
-                changed = audience = True
+    plans = [_plan(ctx, t, today=today, warn=warn, cal=cal) for t in open_tasks(ctx)]
+    milestone_events = {_event_id(p.task["id"], "milestone", f"{m['id']}:{m['due']}"): (p, m)
+                        for p in plans for m in p.milestones}
+    chase_events = {_event_id(p.task["id"], "chase", f"{u}:{d}") for p in plans for u, d in p.chases}
+    done = ctx.existing("task_events", set(milestone_events) | chase_events)
+    fresh = {eid: pm for eid, pm in milestone_events.items() if eid not in done}
+    ctx.preload({(TASKS, p.task["id"]) for p in plans if p.writes()})  # with their audience
+    for plan in plans:
+        if not plan.writes():
+            continue
+        task = ctx.get(TASKS, plan.task["id"])
+        if task is None:
+            continue
+        audience = False
+        if plan.move_to:
+            old = str(task["lead_unit_id"])
+            move_lead(ctx, task, plan.move_to, reason="牵头单位已撤销，自动转上级单位")
+            ctx.put("task_events", _event_id(task["id"], "reassign", old), {
+                "task_id": task["id"], "action": "reassign", "actor_id": ctx.user_id,
+                "lead_unit_id": plan.move_to, "from_unit_id": old, "automatic": True,
+                "reason": "牵头单位已撤销，自动转上级单位", "created_at": stamp,
+                "status": "applied"})
+            report.reassigned.append((task["id"], old, plan.move_to))
+            audience = True
         chased = dict(task.get("chased") or {})
-        for unit, due in lates[task["id"]].items():
-            if chased.get(unit) == due.isoformat():
-                continue
+        for unit, due in plan.chases:
             chased[unit] = due.isoformat()
             ctx.put("task_events", _event_id(task["id"], "chase", f"{unit}:{due}"), {
                 "task_id": task["id"], "action": "chase", "actor_id": ctx.user_id,
@@ -158,41 +196,39 @@ def sweep(ctx: Ctx, *, warn_days: int | None = None) -> SweepReport:
                                    unit, {"title": task.get("title") or "",
                                           "due": due.isoformat()}))
             report.chased.append((task["id"], unit))
-            changed = True
-        for m in late_milestones.get(task["id"], []):
-            event_id = _event_id(task["id"], "milestone", f"{m['id']}:{m['due']}")
-            if ctx.get("task_events", event_id) is not None:
-                continue
-            ctx.put("task_events", event_id, {
-                "task_id": task["id"], "action": "chase", "actor_id": ctx.user_id,
-                "chased_unit_id": task["lead_unit_id"], "due": m["due"],
-                "milestone_id": m["id"], "milestone": m["title"], "created_at": stamp,
-                "status": "applied"})
-            report.chased.append((task["id"], str(task["lead_unit_id"])))
         task["chased"] = chased
-        light = task_light(task, today=today, warn_days=warn, calendar=cal)
-        value = light.value if light else None
-        if task.get("light") != value:
-            task["light"] = value
-            report.lights[task["id"]] = value or ""
-            changed = True
-        for key, kind, args in _reminders(task, light=value, today=today, warn_days=warn, cal=cal):
-            report.notices.append((key, kind, task["id"], str(task["lead_unit_id"]), args))
-        if changed:
-            put_task(ctx, task, audience=audience)
-    _send(ctx, report)
+        if task.get("light") != plan.light:
+            task["light"] = plan.light
+            report.lights[task["id"]] = plan.light or ""
+        put_task(ctx, task, audience=audience)
+    for event_id, (plan, m) in fresh.items():  # a milestone passed: the lead unit is chased
+        task = plan.task
+        ctx.put("task_events", event_id, {
+            "task_id": task["id"], "action": "chase", "actor_id": ctx.user_id,
+            "chased_unit_id": task["lead_unit_id"], "due": m["due"], "milestone_id": m["id"],
+            "milestone": m["title"], "created_at": stamp, "status": "applied"})
+        report.chased.append((task["id"], str(task["lead_unit_id"])))
+    for plan in plans:
+        unit = plan.move_to or str(plan.task["lead_unit_id"])
+        report.notices += [(key, kind, plan.task["id"], unit, args)
+                           for key, kind, args in plan.reminders]
+    _send(ctx, report, owners={p.task["id"]: p.task.get("owner_id") or "" for p in plans})
     return report
 
 
-def _send(ctx: Ctx, report: SweepReport) -> None:
-    """The pass's reminders to the units concerned (each once: ids come from their keys)."""
-    keys = {(tid, key) for key, _k, tid, _u, _a in report.notices}
-    ctx.preload({(COLLECTION, notice_id(f"supervision:{tid}:{key}")) for tid, key in keys})
+def _send(ctx: Ctx, report: SweepReport, *, owners: dict[str, str]) -> None:
+    """The pass's reminders to the units concerned (and the tasks' 责任人), each once: ids
+    come from their keys, and only the new ones are written."""
+    ids = {notice_id(f"supervision:{tid}:{key}") for key, _k, tid, _u, _a in report.notices}
+    sent = ctx.existing(COLLECTION, ids)
     for key, kind, tid, unit, args in report.notices:
-        task = ctx.get(TASKS, tid) or {}
+        rid = notice_id(f"supervision:{tid}:{key}")
+        if rid in sent:
+            continue
+        sent.add(rid)
         if notify(ctx, key=f"supervision:{tid}:{key}", kind=kind, args=args, collection=TASKS,
-                  record_id=tid, units=[unit], users=[task.get("owner_id") or ""],
-                  urgent=kind != "supervision.milestone"):
+                  record_id=tid, units=[unit], users=[owners.get(tid, "")],
+                  urgent=kind != "supervision.milestone", checked=True):
             report.sent += 1
 
 

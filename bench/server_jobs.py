@@ -1,0 +1,107 @@
+"""The scheduler's cost in `bench server`: one full 督办 chase over 10,000 open tasks while the
+desks keep pulling.
+
+The tasks are spread over the demo's units with deadlines from last week to three months
+ahead, weekly reports and a milestone each, so a pass has real work: lights to change,
+reports and milestones to chase, reminders to send. Yesterday's pass runs first (the very
+first pass over 10,000 never-chased tasks writes ~50,000 records; it is reported as
+`chase_first_pass_s`); today's is measured: run as the server runs it (the job
+`supervision.chase`, triggered by `POST /jobs/supervision.chase/run` on one of the workers),
+its time the request's, while the paced desks sync. The pulls that started while it ran
+give `chase_pull_p99_ms` (a pull never waits for the revision lock the chase holds; a push
+does, and its p99 is reported too).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import requests
+from sqlalchemy import insert, select, update
+
+from oa_server.db import make_engine, make_sessionmaker
+from oa_server.demo import DEMO_PASSWORD
+from oa_server.models import Unit
+from oa_server.sync_models import SyncAudience, SyncCounter, SyncRecord
+
+TASKS = 10_000
+
+
+def seed_tasks(url: str, n: int = TASKS, *, today: date | None = None) -> int:
+    """Bulk-insert `n` open 督办 tasks after the current revision; return how many."""
+    today = today or datetime.now(UTC).date()
+    rng = random.Random(22)
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    try:
+        with make_sessionmaker(engine)() as s:
+            units = [str(u) for u in s.scalars(select(Unit.id).where(Unit.parent_id.is_not(None)))]
+            rev = int(s.scalar(select(SyncCounter.value).where(SyncCounter.name == "rev")) or 0)
+            for lo in range(0, n, 2000):
+                recs, aud = [], []
+                for i in range(lo, min(n, lo + 2000)):
+                    lead = rng.choice(units)
+                    assist = [u for u in rng.sample(units, 2) if u != lead][:1]
+                    started = today - timedelta(days=rng.randint(3, 40))
+                    data = {
+                        "title": f"督办压测事项{i:05d}", "content": "按期办结并报送进展",
+                        "lead_unit_id": lead, "assist_unit_ids": assist, "state": "open",
+                        "deadline": (today + timedelta(days=rng.randint(-7, 90))).isoformat(),
+                        "report_every": "weekly", "started_on": started.isoformat(),
+                        "last_reports": {}, "chased": {}, "importance": "一般",
+                        "milestones": [{"id": "m1", "title": "阶段成果", "due": (
+                            today + timedelta(days=rng.randint(-3, 20))).isoformat(),
+                            "done_on": None}],
+                        "audience_units": [lead, *assist], "audience_roles": ["supervisor"],
+                        "audience_users": [], "unit_id": lead}
+                    rid = f"bench-task-{i:05d}"
+                    rev += 1
+                    recs.append({"collection": "supervision_tasks", "id": rid, "rev": rev,
+                                 "deleted": False, "data": json.dumps(data, ensure_ascii=False),
+                                 "unit_id": lead, "created_by": "bench", "updated_by": "bench",
+                                 "updated_at": now})
+                    aud.extend({"collection": "supervision_tasks", "record_id": rid,
+                                "principal": p, "active": True}
+                               for p in {f"unit:{lead}", *(f"unit:{u}" for u in assist),
+                                         "role:supervisor"})
+                s.execute(insert(SyncRecord), recs)
+                s.execute(insert(SyncAudience), aud)
+            s.execute(update(SyncCounter).where(SyncCounter.name == "rev").values(value=rev))
+            s.commit()
+    finally:
+        engine.dispose()
+    return n
+
+
+def run_chase(base: str) -> tuple[float, dict]:
+    """Trigger the chase as the system administrator does; (seconds, what it did)."""
+    http = requests.Session()
+    r = http.post(f"{base}/api/v1/auth/login", json={
+        "login": "huangwei", "password": DEMO_PASSWORD, "device_id": "bench-admin",
+        "device_name": "bench"}, timeout=60)
+    r.raise_for_status()
+    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    started = time.perf_counter()
+    resp = http.post(f"{base}/api/v1/jobs/supervision.chase/run", headers=headers, timeout=300)
+    elapsed = time.perf_counter() - started
+    resp.raise_for_status()
+    return elapsed, resp.json()
+
+
+def warm_up(url: str) -> float:
+    """Yesterday morning's pass, in process (the tasks then carry lights and chases as on
+    any day); its seconds. Today's pass is the one measured."""
+    from oa_server.jobs import job_named
+    from oa_server.jobs.runs import run_manual
+
+    engine = make_engine(url)
+    try:
+        started = time.perf_counter()
+        run_manual(make_sessionmaker(engine), job_named("supervision.chase"),
+                   now=datetime.now(UTC) - timedelta(days=1), node="bench")
+        return time.perf_counter() - started
+    finally:
+        engine.dispose()
