@@ -240,7 +240,7 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
 
 def _scheduler(base: str, url: str, clients: int, seconds: float, verbose: bool) -> dict:
     """The scheduler's cost: one full 督办 chase over 10,000 tasks amid the paced desks."""
-    from bench import server_jobs as sj
+    from bench import _server_jobs as sj
 
     procs = int(os.environ.get("OA_BENCH_PROCS", 5))
     interval = float(os.environ.get("OA_BENCH_INTERVAL", 1.0))
