@@ -6,8 +6,8 @@ ahead, weekly reports and a milestone each, so a pass has real work: lights to c
 reports and milestones to chase, reminders to send. Yesterday's pass runs first (the very
 first pass over 10,000 never-chased tasks writes ~50,000 records; it is reported as
 `chase_first_pass_s`); today's is measured: run as the server runs it (the job
-`supervision.chase`, triggered by `POST /jobs/supervision.chase/run` on one of the workers),
-its time the request's, while the paced desks sync. The pulls that started while it ran
+`supervision.chase` in a jobs process beside the workers, at a lower CPU priority),
+its time the run's own, while the paced desks sync. The pulls that started while it ran
 give `chase_pull_p99_ms` (a pull never waits for the revision lock the chase holds; a push
 does, and its p99 is reported too).
 """
@@ -19,11 +19,9 @@ import random
 import time
 from datetime import UTC, date, datetime, timedelta
 
-import requests
 from sqlalchemy import insert, select, update
 
 from oa_server.db import make_engine, make_sessionmaker
-from oa_server.demo import DEMO_PASSWORD
 from oa_server.models import Unit
 from oa_server.sync_models import SyncAudience, SyncCounter, SyncRecord
 
@@ -76,19 +74,30 @@ def seed_tasks(url: str, n: int = TASKS, *, today: date | None = None) -> int:
     return n
 
 
-def run_chase(base: str) -> tuple[float, dict]:
-    """Trigger the chase as the system administrator does; (seconds, what it did)."""
-    http = requests.Session()
-    r = http.post(f"{base}/api/v1/auth/login", json={
-        "login": "huangwei", "password": DEMO_PASSWORD, "device_id": "bench-admin",
-        "device_name": "bench"}, timeout=60)
-    r.raise_for_status()
-    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+def run_chase_process(url: str, data_dir: str) -> tuple[float, dict]:
+    """The chase as `oa-server serve` runs its jobs: in the jobs process beside the workers
+    at a lower CPU priority (oa_server.jobs.process), here `oa-server jobs run
+    supervision.chase` started the same way; (wall seconds, the run as recorded)."""
+    import os
+    import subprocess
+    import sys
+
+    from oa_server.jobs.process import NICE
+    from oa_server.jobs.runs import recent_runs
+
+    env = {**os.environ, "OA_SERVER_DATABASE_URL": url}
     started = time.perf_counter()
-    resp = http.post(f"{base}/api/v1/jobs/supervision.chase/run", headers=headers, timeout=300)
+    subprocess.run([sys.executable, "-m", "oa_server", "--data-dir", data_dir, "jobs", "run",
+                    "supervision.chase"], env=env, capture_output=True, text=True, check=True,
+                   preexec_fn=lambda: os.nice(NICE))
     elapsed = time.perf_counter() - started
-    resp.raise_for_status()
-    return elapsed, resp.json()
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as s:
+            (last,) = recent_runs(s, job="supervision.chase", limit=1)
+    finally:
+        engine.dispose()
+    return elapsed, last
 
 
 def warm_up(url: str) -> float:

@@ -222,10 +222,16 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
                 seed_records(url, 2000 if quick else 20000, login=LOGIN)
                 data_dir = root / "server"
                 data_dir.mkdir()
-                server = ProcessServer(data_dir, url, root / "serve.log", workers=2).start()
+                # the bench starts the jobs itself (the chase amid the desks, and timed)
+                os.environ["OA_SERVER_JOBS"] = "false"
+                try:
+                    server = ProcessServer(data_dir, url, root / "serve.log", workers=2).start()
+                finally:
+                    os.environ.pop("OA_SERVER_JOBS", None)
                 try:
                     metrics = _load(server.url, clients, seconds, verbose)
-                    metrics.update(_scheduler(server.url, url, clients, seconds, verbose))
+                    metrics.update(_scheduler(server.url, url, str(data_dir), clients,
+                                              seconds, verbose))
                 finally:
                     server.stop()
             finally:
@@ -238,7 +244,8 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
     return metrics
 
 
-def _scheduler(base: str, url: str, clients: int, seconds: float, verbose: bool) -> dict:
+def _scheduler(base: str, url: str, data_dir: str, clients: int, seconds: float,
+               verbose: bool) -> dict:
     """The scheduler's cost: one full 督办 chase over 10,000 tasks amid the paced desks."""
     from bench import _server_jobs as sj
 
@@ -253,23 +260,27 @@ def _scheduler(base: str, url: str, clients: int, seconds: float, verbose: bool)
     def chase(start: float, end: float) -> None:
         time.sleep(max(0.0, start + (end - start) / 4 - time.time()))
         found["t0"] = time.time()
-        found["elapsed"], found["answer"] = sj.run_chase(base)
+        found["elapsed"], found["run"] = sj.run_chase_process(url, data_dir)
         found["t1"] = time.time()
 
     paced = _run_load("client", base, clients, procs, max(seconds, 15.0), interval, chase)
     t0, t1 = found["t0"], found["t1"]
     pulls = [d for at, d in zip(paced["pull_at"], paced["pull"], strict=True) if t0 <= at <= t1]
     pushes = [d for at, d in zip(paced["push_at"], paced["push"], strict=True) if t0 <= at <= t1]
-    details = found["answer"].get("details", {})
+    calm = [d for at, d in zip(paced["pull_at"], paced["pull"], strict=True)
+            if not t0 - 1 <= at <= t1 + 1]
+    details = found["run"]["details"]
     return {
         "chase_tasks": sj.TASKS,
-        "chase_s": round(found["elapsed"], 2),
+        "chase_s": round(details["ms"] / 1000, 2),  # the run itself
+        "chase_process_s": round(found["elapsed"], 2),  # with the process starting up
         "chase_first_pass_s": round(first, 2),
         "chase_changed": {k: details.get(k) for k in ("lights", "chased", "reminded")},
         "chase_pull_p99_ms": round(_p(pulls, 0.99) * 1000, 1),
         "chase_pulls": len(pulls),
         "chase_push_p99_ms": round(_p(pushes, 0.99) * 1000, 1),
         "chase_window_pull_p99_ms": round(_p(paced["pull"], 0.99) * 1000, 1),
+        "no_chase_pull_p99_ms": round(_p(calm, 0.99) * 1000, 1),
     }
 
 

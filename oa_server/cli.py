@@ -111,19 +111,29 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
     os.environ.update(ctx.settings.to_env())
     if not sys.warnoptions:  # worker processes start afresh: keep library notices out of them too
         os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    jobs = None
+    if ctx.settings.jobs:  # the clock-driven jobs in one process beside the workers
+        from oa_server.jobs.process import JobsProcess
+
+        jobs = JobsProcess(dict(os.environ)).start()
+        os.environ["OA_SERVER_JOBS"] = "false"  # the workers leave them to it
     _out(_("OA 服务器启动：http://{host}:{port}/docs").format(host=args.host, port=args.port))
-    uvicorn.run(
-        "oa_server.main:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        proxy_headers=True,
-        server_header=False,
-        http=nodelay.PROTOCOL,
-        loop="auto",
-    )
+    try:
+        uvicorn.run(
+            "oa_server.main:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            proxy_headers=True,
+            server_header=False,
+            http=nodelay.PROTOCOL,
+            loop="auto",
+        )
+    finally:
+        if jobs is not None:
+            jobs.stop()
     return EXIT_OK
 
 
@@ -398,6 +408,16 @@ def cmd_jobs_list(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_jobs_loop(ctx: Context, args: argparse.Namespace) -> int:
+    """Run the scheduler in the foreground until stopped (what `serve` starts beside its workers)."""
+    from oa_server.db import utcnow
+    from oa_server.jobs.process import loop
+
+    ctx.migrate()
+    loop(ctx.sessionmaker, settings=ctx.settings, clock=utcnow)
+    return EXIT_OK
+
+
 def cmd_jobs_run(ctx: Context, args: argparse.Namespace) -> int:
     """Run one job now (recorded as a manual run; what it already sent is not sent again)."""
     from oa_server.db import utcnow
@@ -548,6 +568,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     jobs = sub.add_parser("jobs", help=_("定时任务")).add_subparsers(dest="jobs_cmd", required=True)
     command("list", cmd_jobs_list, _("列出定时任务及其上次运行情况"), jobs)
+    command("loop", cmd_jobs_loop, _("在前台按时运行定时任务，直到停止（serve 会自动启动它）"), jobs)
     run = command("run", cmd_jobs_run, _("立即运行一个定时任务"), jobs)
     run.add_argument("name", help=_("任务名称，见 oa-server jobs list"))
     run.add_argument("--at", help=_("按此时刻运行（补跑错过的一天），如 2026-09-30T08:00"))

@@ -152,16 +152,42 @@ def _plan(ctx: Ctx, task: dict[str, Any], *, today: date, warn: int,
     return plan
 
 
-def sweep(ctx: Ctx, *, warn_days: int | None = None) -> SweepReport:
+def _plans(ctx: Ctx, tasks: list[dict[str, Any]], *, warn_days: int | None) -> list[_Plan]:
+    cal = server_calendar(ctx)
+    warn = policy_warn_days(ctx) if warn_days is None else warn_days
+    return [_plan(ctx, t, today=today_of(ctx), warn=warn, cal=cal) for t in tasks]
+
+
+def candidates(ctx: Ctx, *, warn_days: int | None = None) -> set[str]:
+    """The tasks a pass would touch now — its record changes, or a chase or reminder about it
+    is not written yet — found without writing (and without the revision lock: the pass then
+    takes the lock only for these)."""
+    plans = _plans(ctx, open_tasks(ctx), warn_days=warn_days)
+    events = {_event_id(p.task["id"], "milestone", f"{m['id']}:{m['due']}"): p.task["id"]
+              for p in plans for m in p.milestones}
+    notices = {notice_id(f"supervision:{p.task['id']}:{key}"): p.task["id"]
+               for p in plans for key, _k, _a in p.reminders}
+    out = {p.task["id"] for p in plans if p.writes()}
+    done = ctx.existing("task_events", set(events)) | ctx.existing(COLLECTION, set(notices))
+    out |= {tid for eid, tid in {**events, **notices}.items() if eid not in done}
+    return out
+
+
+def sweep(ctx: Ctx, *, warn_days: int | None = None, only: set[str] | None = None
+          ) -> SweepReport:
     """One pass over open tasks at the server's clock: reassign, chase, update lights, and
     remind the lead unit of a deadline or milestone drawing near. Every task is judged from
-    its stored text; only those that change are loaded for writing."""
+    its stored text (or, given `only`, those tasks as stored now); only those that change
+    are loaded for writing."""
     report = SweepReport()
-    cal = server_calendar(ctx)
-    today = today_of(ctx)
-    warn = policy_warn_days(ctx) if warn_days is None else warn_days
     stamp = ctx.now.isoformat(timespec="seconds")
-    plans = [_plan(ctx, t, today=today, warn=warn, cal=cal) for t in open_tasks(ctx)]
+    if only is None:
+        tasks = open_tasks(ctx)
+    else:
+        ctx.preload({(TASKS, i) for i in only})
+        found = (ctx.get(TASKS, i) for i in sorted(only))
+        tasks = [t for t in found if t is not None and t.get("state") != "closed"]
+    plans = _plans(ctx, tasks, warn_days=warn_days)
     milestone_events = {_event_id(p.task["id"], "milestone", f"{m['id']}:{m['due']}"): (p, m)
                         for p in plans for m in p.milestones}
     chase_events = {_event_id(p.task["id"], "chase", f"{u}:{d}") for p in plans for u, d in p.chases}

@@ -16,9 +16,11 @@ A job says three things:
   the authorities get (`server_batch`, under the revision lock) and must not commit;
 - what it did: an `Outcome` (records touched and a JSON-ready summary).
 
-Every worker of every node runs a `Scheduler` (oa_server.jobs.scheduler) that wakes
-every half minute, asks each job for its current slot and runs the ones whose slot has
-no run yet (oa_server.jobs.runs):
+A `Scheduler` (oa_server.jobs.scheduler) wakes every half minute, asks each job for its
+current slot and runs the ones whose slot has no run yet. `oa-server serve` runs it in one
+process per node beside its HTTP workers (oa_server.jobs.process, at a lower CPU priority
+so desks are answered first); the embedded server runs it as a thread. However many run,
+on however many nodes, each period is run once (oa_server.jobs.runs):
 
 1. claim: insert the row (job, slot) into `job_runs` — unique, so of several workers
    exactly one succeeds, on SQLite and PostgreSQL alike — with a lease (a time until
@@ -173,6 +175,21 @@ class JobRun:
             yield ctx
 
 
+    @contextmanager
+    def look(self) -> Iterator[Ctx]:
+        """A read-only view of the records (no revision lock, nothing written): to plan a pass
+        before taking the lock only for what changes. The transaction ends with it."""
+        from oa_server.authority.context import Ctx
+        from oa_server.jobs.system import system_user
+        from oa_server.sync_batch import Batch
+
+        who = self.actor or system_user(self.session)
+        try:
+            yield Ctx(Batch(session=self.session, user=who, now=self.now, principals=set()))
+        finally:
+            self.session.rollback()
+
+
 class Job:
     """One clock-driven duty of the server; subclass, set the names, write `run`."""
 
@@ -189,7 +206,7 @@ class Job:
 REGISTRY: dict[str, Job] = {}
 _loaded = False
 #: modules of this package that are machinery, not jobs
-MACHINERY = ("runs", "scheduler", "system")
+MACHINERY = ("process", "runs", "scheduler", "system")
 
 
 def register(job: Job) -> Job:
