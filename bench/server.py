@@ -53,9 +53,16 @@ USERS = ("liuyang", "zhengxiaoyan", "wuqiong", "huangjianhua", "caiweidong", "xi
 
 def _signed_in(base: str, login: str, n: int) -> tuple[requests.Session, dict, int]:
     http = requests.Session()
-    r = http.post(f"{base}/api/v1/auth/login", json={
-        "login": login, "password": DEMO_PASSWORD, "device_id": f"bench-{n}",
-        "device_name": "bench"}, timeout=60)
+    for attempt in range(4):  # fifty sign-ins at once on a busy machine: a dropped one retries
+        try:
+            r = http.post(f"{base}/api/v1/auth/login", json={
+                "login": login, "password": DEMO_PASSWORD, "device_id": f"bench-{n}",
+                "device_name": "bench"}, timeout=60)
+            break
+        except requests.ConnectionError:
+            if attempt == 3:
+                raise
+            time.sleep(1 + attempt)
     r.raise_for_status()
     headers = {"Authorization": f"Bearer {r.json()['access_token']}",
                PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
