@@ -14,6 +14,7 @@ from oa_server.config import Settings
 from oa_server.db import make_engine, make_sessionmaker
 from oa_server.demo import DEMO_PASSWORD, demo_users, seed
 from oa_server.embedded import EmbeddedServer
+from oa_server.main import prepare_keys
 from oa_server.migrate import upgrade
 from oa_server.models import User
 from oa_server.roles import ROLE_NAMES
@@ -36,7 +37,7 @@ def start_demo_server(data_dir: Path) -> EmbeddedServer:
     engine = make_engine(settings.effective_database_url)
     try:
         upgrade(engine)
-        with make_sessionmaker(engine)() as session:
+        with make_sessionmaker(engine, keys=prepare_keys(engine, settings))() as session:
             if not session.scalar(select(func.count()).select_from(User)):
                 seed(session, hasher=password_hasher(settings))
                 session.commit()

@@ -100,17 +100,17 @@ def run_chase_process(url: str, data_dir: str) -> tuple[float, dict]:
     return elapsed, last
 
 
-def warm_up(url: str) -> float:
-    """Yesterday morning's pass, in process (the tasks then carry lights and chases as on
-    any day); its seconds. Today's pass is the one measured."""
-    from oa_server.jobs import job_named
-    from oa_server.jobs.runs import run_manual
+def warm_up(url: str, data_dir: str) -> float:
+    """Yesterday morning's pass, run the same way (the tasks then carry lights and chases as
+    on any day); its seconds. Today's pass is the one measured."""
+    import os
+    import subprocess
+    import sys
 
-    engine = make_engine(url)
-    try:
-        started = time.perf_counter()
-        run_manual(make_sessionmaker(engine), job_named("supervision.chase"),
-                   now=datetime.now(UTC) - timedelta(days=1), node="bench")
-        return time.perf_counter() - started
-    finally:
-        engine.dispose()
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="seconds")
+    env = {**os.environ, "OA_SERVER_DATABASE_URL": url}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "oa_server", "--data-dir", data_dir, "jobs", "run",
+                    "supervision.chase", "--at", yesterday], env=env, capture_output=True,
+                   text=True, check=True)
+    return time.perf_counter() - started

@@ -259,7 +259,7 @@ def _scheduler(base: str, url: str, data_dir: str, clients: int, seconds: float,
     procs = int(os.environ.get("OA_BENCH_PROCS", 5))
     interval = float(os.environ.get("OA_BENCH_INTERVAL", 1.0))
     sj.seed_tasks(url)
-    first = sj.warm_up(url)  # yesterday morning's pass: lights set, reports chased
+    first = sj.warm_up(url, data_dir)  # yesterday morning's pass: lights set, reports chased
     if verbose:
         print(f"scheduler bench: {sj.TASKS} tasks; yesterday's first pass {first:.1f} s")
     found: dict = {}

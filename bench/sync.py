@@ -37,6 +37,7 @@ from oa_server.security import password_hasher
 from oa_server.sync_models import SyncAudience, SyncCounter, SyncRecord
 from sync.engine import SyncEngine, SyncReport
 from sync.transport import MemoryTokenStore, Transport
+from tests.server.support import fixed_keys
 from tests.sync.support import ProcessServer
 
 LOGIN = "liuyang"
@@ -48,7 +49,7 @@ def prepare_server_db(url: str) -> None:
     engine = make_engine(url)
     try:
         upgrade(engine)
-        with make_sessionmaker(engine)() as s:
+        with make_sessionmaker(engine, keys=fixed_keys())() as s:
             seed(s, hasher=password_hasher(Settings(**CHEAP)))
             s.commit()
     finally:

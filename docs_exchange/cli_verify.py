@@ -1,8 +1,10 @@
-"""`python -m docs_exchange verify FILE.pdf|PKG.zip [--trust CA.pem ...]`: check a signed file.
+"""`python -m docs_exchange verify FILE.pdf|PKG.zip [--trust CA.pem ...] [--crl CA.crl ...]`.
 
 Exit status 0 only when the file is intact and every signer is trusted; 1 when
-verification fails; 2 when the file or a trust root cannot be read. Trust roots
-come from `--trust`, else from `OA_TRUST_ROOTS` (colon-separated PEM paths).
+verification fails; 2 when the file, a trust root or a CRL cannot be read. Trust
+roots come from `--trust`, else from `OA_TRUST_ROOTS` (colon-separated PEM paths);
+`--crl` adds the CA's latest revocation list (GET /api/v1/ca/crl) to those the
+file embeds.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import sys
 from pathlib import Path
 
+from docs_exchange.crl import crl_der
 from docs_exchange.package import verify_package
 from docs_exchange.pki import load_pem_certificates
 from docs_exchange.verify import verify_pdf
@@ -37,6 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         action="append",
         default=[],
         help=_("受信任的根证书（PEM），可多次指定；未指定时读取环境变量 OA_TRUST_ROOTS"),
+    )
+    parser.add_argument(
+        "--crl",
+        metavar="CA.crl",
+        action="append",
+        default=[],
+        help=_("根证书机构最新的证书吊销列表（DER 或 PEM），可多次指定"),
     )
     parser.set_defaults(func=run)
     return parser
@@ -76,11 +86,22 @@ def run(args: argparse.Namespace) -> int:
         roots.append(blob)
     if not roots:
         print(_("提示：没有指定受信任的根证书（--trust 或 OA_TRUST_ROOTS），签名人身份无法确认。"))
+    crls: list[bytes] = []
+    for name in list(getattr(args, "crl", []) or []):
+        try:
+            crls.append(crl_der(Path(name).read_bytes()))
+        except OSError as exc:
+            print(_("无法读取吊销列表文件：{path}（{reason}）").format(path=name, reason=exc.strerror),
+                  file=sys.stderr)
+            return EXIT_UNREADABLE
+        except OAError as exc:
+            print(f"{name}: {exc.message}", file=sys.stderr)
+            return EXIT_UNREADABLE
     try:
         if data.startswith(b"PK"):
-            report = verify_package(data, trust_roots=roots)
+            report = verify_package(data, trust_roots=roots, crls=tuple(crls))
         else:
-            report = verify_pdf(data, trust_roots=roots)
+            report = verify_pdf(data, trust_roots=roots, crls=crls)
     except OAError as exc:  # an unreadable trust root, for instance
         print(exc.message, file=sys.stderr)
         return EXIT_UNREADABLE

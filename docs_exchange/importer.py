@@ -22,6 +22,7 @@ from docs_exchange.model import (
     heading_level,
     normalize_doc_number,
 )
+from oa_client.domain.archives import check_archive, check_file_size
 from oa_client.errors import ValidationError
 from oa_client.i18n import _
 
@@ -54,6 +55,7 @@ class ImportResult:
 
 def import_file(*, path: Path) -> ImportResult:
     """Import a .txt (UTF-8 or GB18030) or .docx file."""
+    check_file_size(Path(path).stat().st_size, kind="DOCX" if path.suffix.lower() == ".docx" else "TXT")
     data = Path(path).read_bytes()
     if path.suffix.lower() == ".docx" or data[:2] == b"PK":
         return import_docx(data=data)
@@ -70,6 +72,15 @@ def import_docx(*, data: bytes) -> ImportResult:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    check_file_size(len(data), kind="DOCX")
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ValidationError(
+            _("无法读取 DOCX 文件：文件已损坏或不是 Word 文档"), field="file", reason=str(exc)
+        ) from None
+    with package:
+        check_archive(package, kind="DOCX")  # before python-docx unpacks anything
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:

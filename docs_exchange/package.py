@@ -1,12 +1,13 @@
 """公文交换包: a zip with the signed PDF, attachments, metadata and a signed manifest.
 
-Layout: `document.pdf`, `attachments/<name>`, `metadata.json` (the 公文
-elements plus size and SHA-256 of every file), `manifest.json` (SHA-256 of
-every other file) and `manifest.sig` (a detached CMS signature over
+Layout: `document.pdf`, `attachments/<name>`, `metadata.json` (the sending
+unit, the 公文 elements plus size and SHA-256 of every file), `manifest.json`
+(SHA-256 of every other file) and `manifest.sig` (a detached CMS signature over
 manifest.json carrying the signer's certificate chain). A received package is
 checked before anything is unpacked: zip structure and sizes, names (no paths
-out of the package), the manifest signature and trust, every hash, and the
-signatures inside the PDF.
+out of the package), the manifest signature and trust, that the signer is the
+sending unit's seal (a certificate of another unit of the same CA is refused),
+every hash, and the signatures inside the PDF.
 """
 
 from __future__ import annotations
@@ -106,8 +107,12 @@ def build_package(
     metadata: dict[str, Any],
     signer: ManifestSigner,
     created_at: dt.datetime | None = None,
+    sender_unit: str | None = None,
 ) -> bytes:
-    """Build a signed exchange package (zip bytes) from the signed PDF, attachments and 公文 elements."""
+    """Build a signed exchange package (zip bytes) from the signed PDF, attachments and 公文 elements.
+
+    `sender_unit` names the sending unit (default: the unit on the signer's certificate).
+    """
     if not pdf.startswith(b"%PDF-"):
         raise ValidationError(_("交换包的正文必须是 PDF 文件"), field="pdf")
     files: dict[str, bytes] = {DOCUMENT: pdf}
@@ -126,8 +131,12 @@ def build_package(
         ) from exc
     moment = (created_at or utc_now()).astimezone(dt.UTC)
     described = {p: {"size": len(b), "sha256": _sha256(b)} for p, b in files.items()}
+    named = named_issuers(elements)
+    sender = (sender_unit or (named[0] if named else describe_certificate(signer.certificate).unit) or "").strip()
+    if not sender:
+        raise ValidationError(_("交换包必须写明发文单位"), field="sender_unit")
     files[METADATA] = _json_bytes(
-        {"format": PACKAGE_FORMAT, "elements": elements, "files": described}
+        {"format": PACKAGE_FORMAT, "sender": {"unit": sender}, "elements": elements, "files": described}
     )
     manifest = _json_bytes(
         {
@@ -156,6 +165,7 @@ class PackageReport:
 
     problems: list[str] = field(default_factory=list)
     signer: CertificateInfo | None = None
+    sender_unit: str | None = None
     signature_valid: bool = False
     signer_trusted: bool = False
     metadata: dict[str, Any] | None = None
@@ -176,6 +186,8 @@ class PackageReport:
     def text(self) -> str:
         """A readable report in the current language."""
         lines = [_("公文交换包验证结果：通过") if self.ok else _("公文交换包验证结果：未通过，已拒收")]
+        if self.sender_unit is not None:
+            lines.append(_("发文单位：{unit}").format(unit=self.sender_unit))
         if self.signer is not None:
             lines.append(
                 _("清单签名人：{name}（{unit}）").format(
@@ -274,14 +286,21 @@ def _load_json(members: dict[str, bytes], name: str) -> dict[str, Any]:
 
 
 def _check_signature(
-    report: PackageReport, manifest: bytes, sig: bytes, trust_roots: list[bytes], now: dt.datetime
+    report: PackageReport,
+    manifest: bytes,
+    sig: bytes,
+    trust_roots: list[bytes],
+    now: dt.datetime,
+    crls: tuple[bytes, ...],
 ) -> None:
     try:
         signed_data = cms.ContentInfo.load(sig)["content"]
         has_certs = len(signed_data["certificates"]) > 0
         status = asyncio.run(
             async_validate_detached_cms(
-                manifest, signed_data, signer_validation_context=validation_context(trust_roots, now=now)
+                manifest,
+                signed_data,
+                signer_validation_context=validation_context(trust_roots, now=now, crls=crls),
             )
         )
     except Exception as exc:
@@ -350,6 +369,75 @@ def _check_metadata(report: PackageReport, members: dict[str, bytes]) -> None:
                 _("公文元数据中记录的文件“{name}”与实际文件不符").format(name=name)
             )
     report.metadata = metadata.get("elements") if isinstance(metadata.get("elements"), dict) else {}
+    sender = metadata.get("sender")
+    unit = sender.get("unit") if isinstance(sender, dict) else None
+    report.sender_unit = unit.strip() if isinstance(unit, str) and unit.strip() else None
+
+
+ISSUER_KEYS = ("issuer", "issuer_name", "issuers", "issuer_names")
+
+
+def named_issuers(elements: Any) -> list[str]:
+    """The issuing units the 公文 elements name (发文机关; several for 联合发文)."""
+    if not isinstance(elements, dict):
+        return []
+    names: list[str] = []
+    for key in ISSUER_KEYS:
+        value = elements.get(key)
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, str):
+                names.extend(p.strip() for p in item.replace("，", "、").split("、") if p.strip())
+    return names
+
+
+def _check_sender(
+    report: PackageReport, *, expected_sender: str | None, accept_personal_signers: bool
+) -> None:
+    """The manifest's signer must be the sending unit named in the metadata (its seal)."""
+    sender, signer = report.sender_unit, report.signer
+    if sender is None:
+        report.problems.append(_("交换包没有写明发文单位，无法确认来源，已拒收"))
+        return
+    named = named_issuers(report.metadata)
+    if named and sender not in named:
+        report.problems.append(
+            _("交换包写明的发文单位“{unit}”不是公文的发文机关（{named}），已拒收").format(
+                unit=sender, named="、".join(named)
+            )
+        )
+    if expected_sender is not None and sender != expected_sender:
+        report.problems.append(
+            _("交换包写明的发文单位“{named}”与交换记录中的发文单位“{expected}”不符，已拒收").format(
+                named=sender, expected=expected_sender
+            )
+        )
+    if signer is None:
+        return
+    if signer.kind != "seal" and not accept_personal_signers:
+        report.problems.append(
+            _("清单由个人证书（{name}）签名，交换包须由发文单位“{unit}”的电子印章签名，已拒收").format(
+                name=signer.name, unit=sender
+            )
+        )
+    elif signer.unit != sender:
+        report.problems.append(
+            _("交换包写明的发文单位是“{named}”，但清单是由“{signer}”的证书签名的，已拒收").format(
+                named=sender, signer=signer.unit or signer.name
+            )
+        )
+
+
+def _check_document_seal(report: PackageReport) -> None:
+    """Seals on the PDF must include the sending unit's (联合发文: one of them)."""
+    document = report.document_report
+    if document is None or report.sender_unit is None:
+        return
+    seals = [s.signer for s in document.signatures if s.signer is not None and s.signer.kind == "seal"]
+    if seals and all(s.unit != report.sender_unit for s in seals):
+        report.problems.append(
+            _("正文 PDF 上没有发文单位“{unit}”的电子印章，已拒收").format(unit=report.sender_unit)
+        )
 
 
 def verify_package(
@@ -359,8 +447,17 @@ def verify_package(
     now: dt.datetime | None = None,
     limits: PackageLimits | None = None,
     check_pdf_signatures: bool = True,
+    expected_sender: str | None = None,
+    crls: tuple[bytes, ...] = (),
+    accept_personal_signers: bool = False,
 ) -> PackageReport:
-    """Check a received package completely; the report says why it is refused, if it is."""
+    """Check a received package completely; the report says why it is refused, if it is.
+
+    The manifest must be signed by the seal of the sending unit the metadata names
+    (with `accept_personal_signers`, an official of that unit will do), and that unit
+    must be `expected_sender` when the caller knows who sent it. `crls` (the CA's
+    latest) join those the PDF embeds.
+    """
     moment = now or utc_now()
     report = PackageReport()
     try:
@@ -370,17 +467,25 @@ def verify_package(
                 raise _Refused(
                     _("交换包缺少“{name}”，无法确认来源，已拒收").format(name=name)
                 )
-        _check_signature(report, members[MANIFEST], members[SIGNATURE], trust_roots, moment)
+        _check_signature(report, members[MANIFEST], members[SIGNATURE], trust_roots, moment, crls)
         _check_files(report, members, _load_json(members, MANIFEST))
         if METADATA in members:
             _check_metadata(report, members)
+            _check_sender(
+                report,
+                expected_sender=expected_sender,
+                accept_personal_signers=accept_personal_signers,
+            )
     except _Refused as refused:
         report.problems.append(str(refused))
         return report
     if check_pdf_signatures and DOCUMENT in members and not report.problems:
-        report.document_report = verify_pdf(members[DOCUMENT], trust_roots=trust_roots, now=moment)
+        report.document_report = verify_pdf(
+            members[DOCUMENT], trust_roots=trust_roots, now=moment, crls=crls
+        )
         if not report.document_report.ok:
             report.problems.append(_("正文 PDF 的电子签名验证未通过"))
+        _check_document_seal(report)
     if report.ok:
         report.pdf = members[DOCUMENT]
         report.attachments = {

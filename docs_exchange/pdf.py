@@ -36,12 +36,17 @@ def render_pdf(
     return render_layout(layout=layout)
 
 
+PDF_VERSION = (1, 7)
+
+
 def render_layout(*, layout: Layout) -> RenderResult:
     """Draw an already laid-out document to PDF bytes."""
     buf = io.BytesIO()
     song = layout.fonts.faces["song"]
+    # PDF 1.7 (ISO 32000-1): what PAdES signatures and the seal's blend mode build on, so
+    # signing and sealing never have to raise the declared version
     c = canvas.Canvas(buf, pagesize=A4, pageCompression=1, initialFontName=song.pdf_name,
-                      initialFontSize=NOTE_SIZE)
+                      initialFontSize=NOTE_SIZE, pdfVersion=PDF_VERSION)
     c.setTitle(layout.title)
     c.setAuthor(layout.author)
     c.setSubject(layout.format)

@@ -1,9 +1,14 @@
-"""The server's certificate authority: a root that certifies unit seals and officials.
+"""The server's certificate authority: a root that certifies unit seals, officials and its TSA.
 
-The root signs two kinds of end-entity certificates, both for document signing:
-`seal` (a unit's electronic seal: CN and O are the unit name, OU says 电子印章)
-and `person` (an official: CN is the name, O the unit). Officials' keys may be
-made on their own device: the CA then certifies only the public key or a CSR.
+The root signs three kinds of end-entity certificates: `seal` (a unit's electronic
+seal: O is the unit, CN the seal's name — the unit's name for its 公章, e.g.
+…人事专用章 for a 专用章 — and OU says 电子印章), `person` (an official: CN is the
+name, O the unit) and `tsa` (the server's RFC 3161 time-stamping authority).
+Signing certificates carry key usage digitalSignature + nonRepudiation and the
+extended key usages every reader checks: id-kp-emailProtection (what NSS —
+poppler's pdfsig, LibreOffice — asks of a document signer), id-kp-documentSigning
+and Adobe's PDF signing. Officials' keys may be made on their own device: the CA
+then certifies only the public key or a CSR.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID, ObjectIdentifier
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from oa_client.errors import SignatureError, ValidationError
 from oa_client.i18n import _
@@ -28,10 +33,14 @@ PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 
 SEAL_OU = "电子印章"
+TSA_OU = "时间戳服务"
 KINDS = ("seal", "person")
 # RFC 9336 id-kp-documentSigning, and Adobe's PDF signing purpose for older readers.
 EKU_DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 EKU_ADOBE_PDF_SIGNING = ObjectIdentifier("1.2.840.113583.1.1.5")
+# NSS (pdfsig, LibreOffice) validates a PDF signer for certUsageEmailSigner: with an EKU
+# extension present it must list id-kp-emailProtection, else -8101 "type not approved".
+SIGNING_EKUS = (ExtendedKeyUsageOID.EMAIL_PROTECTION, EKU_DOCUMENT_SIGNING, EKU_ADOBE_PDF_SIGNING)
 CA_CERT_FILE = "ca.pem"
 CA_KEY_FILE = "ca-key.pem"
 _CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -296,12 +305,14 @@ class CertificateAuthority:
         valid_days: int = 730,
         not_before: dt.datetime | None = None,
         key_type: str = "ec",
+        seal_name: str | None = None,
     ) -> Credential:
         """Certify a unit seal (`kind="seal"`) or an official (`kind="person"`, needs `unit`).
 
-        Without `public_key` a key pair is made here and returned in the credential;
-        with one (a public key or a CSR from the official's device) only the
-        certificate is returned.
+        A seal's certificate names the unit (O) and the seal (CN: `seal_name`, by
+        default the unit's name — its 公章). Without `public_key` a key pair is made
+        here and returned in the credential; with one (a public key or a CSR from the
+        official's device, or a key held in a token) only the certificate is returned.
         """
         if kind not in KINDS:
             raise ValidationError(
@@ -310,7 +321,7 @@ class CertificateAuthority:
         subject_name = _check_name(subject_name, "subject_name")
         if kind == "seal":
             attrs = [
-                (NameOID.COMMON_NAME, subject_name),
+                (NameOID.COMMON_NAME, _check_name(seal_name or subject_name, "seal_name")),
                 (NameOID.ORGANIZATIONAL_UNIT_NAME, SEAL_OU),
                 (NameOID.ORGANIZATION_NAME, subject_name),
             ]
@@ -329,14 +340,58 @@ class CertificateAuthority:
             key = private_key.public_key()
         else:
             key = _public_key_from(public_key)
+        cert = self._certify(
+            _name(attrs),
+            key,
+            valid_days=valid_days,
+            not_before=not_before,
+            ekus=SIGNING_EKUS,
+            eku_critical=False,
+        )
+        return Credential(certificate=cert, chain=[self.certificate], private_key=private_key)
+
+    def issue_tsa(
+        self, name: str, *, valid_days: int = 3650, key_type: str = "ec"
+    ) -> Credential:
+        """Certify a time-stamping authority (EKU timeStamping, critical as RFC 3161 asks)."""
+        name = _check_name(name, "name")
+        private_key = new_private_key(key_type)
+        subject = _name(
+            [
+                (NameOID.COMMON_NAME, name),
+                (NameOID.ORGANIZATIONAL_UNIT_NAME, TSA_OU),
+                (NameOID.ORGANIZATION_NAME, self.name),
+            ]
+        )
+        cert = self._certify(
+            subject,
+            private_key.public_key(),
+            valid_days=valid_days,
+            not_before=None,
+            ekus=(ExtendedKeyUsageOID.TIME_STAMPING,),
+            eku_critical=True,
+        )
+        return Credential(certificate=cert, chain=[self.certificate], private_key=private_key)
+
+    def _certify(
+        self,
+        subject: x509.Name,
+        key: PublicKey,
+        *,
+        valid_days: int,
+        not_before: dt.datetime | None,
+        ekus: tuple[ObjectIdentifier, ...],
+        eku_critical: bool,
+    ) -> x509.Certificate:
+        """An end-entity certificate for `key`: signing key usages, the given EKUs, ≤ the root's life."""
         start = not_before or (self.clock() - _CLOCK_SKEW)
         end = start + dt.timedelta(days=valid_days)
         if end > self.certificate.not_valid_after_utc:
             end = self.certificate.not_valid_after_utc
         ca_ski = self.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
-        cert = (
+        return (
             x509.CertificateBuilder()
-            .subject_name(_name(attrs))
+            .subject_name(subject)
             .issuer_name(self.certificate.subject)
             .public_key(key)
             .serial_number(x509.random_serial_number())
@@ -357,10 +412,7 @@ class CertificateAuthority:
                 ),
                 critical=True,
             )
-            .add_extension(
-                x509.ExtendedKeyUsage([EKU_DOCUMENT_SIGNING, EKU_ADOBE_PDF_SIGNING]),
-                critical=False,
-            )
+            .add_extension(x509.ExtendedKeyUsage(list(ekus)), critical=eku_critical)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key), critical=False)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski.value),
@@ -368,7 +420,6 @@ class CertificateAuthority:
             )
             .sign(self.private_key, hashes.SHA256())
         )
-        return Credential(certificate=cert, chain=[self.certificate], private_key=private_key)
 
 
 def load_pem_certificates(data: bytes) -> list[x509.Certificate]:

@@ -3,7 +3,14 @@
 A signer puts one PAdES signature on a PDF as an incremental update, so the
 signatures already there stay valid (签发 by the official, then 用印 by the
 unit seal). A visible signature shows the seal image at the layout's anchor
-box. Algorithms are data: back-ends are looked up by name, and `sm2` (国密
+box. A seal locks the document (`lock=True`): the first signature of a file
+certifies it (DocMDP, no changes allowed); after earlier signatures, the seal's
+field lock says the same (/Lock /P 1, a PDF 2.0 feature — the only case where the
+file's declared version is raised). With a time-stamping authority and long-term
+material, the signature carries an RFC 3161 token and the file embeds, in the
+signed revision itself, the certificates and CRLs a verifier needs offline years
+later (PAdES B-LT), so the last signature still covers the whole file.
+Algorithms are data: back-ends are looked up by name, and `sm2` (国密
 SM2/SM3) has its slot ready and answers with a clear error until a component
 that implements it is installed.
 """
@@ -19,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from asn1crypto import crl as asn1_crl
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -31,11 +39,18 @@ from pyhanko.pdf_utils.content import ResourceType
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers.constants import ESIC_EXTENSION_1
+from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.sign.validation import read_certification_data
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from docs_exchange.crl import crl_der
 from docs_exchange.pki import Clock, Credential, PrivateKey, new_private_key, utc_now
 from docs_exchange.seal import load_seal_image
 from oa_client.errors import SignatureError, ValidationError
@@ -58,6 +73,14 @@ class SealAnchorLike(Protocol):
     height_pt: float
 
 
+@dataclass(frozen=True)
+class LongTermMaterial:
+    """What a long-term (B-LT) signature embeds: certificates and CRLs (DER or PEM) to verify offline."""
+
+    certificates: tuple[x509.Certificate, ...] = ()
+    crls: tuple[bytes, ...] = ()
+
+
 class Signer(Protocol):
     """Anything that can sign a PDF (PAdES) and a detached blob (CMS) for one certificate."""
 
@@ -77,8 +100,9 @@ class Signer(Protocol):
         reason: str,
         location: str | None,
         field_name: str | None,
+        lock: bool = False,
     ) -> bytes:
-        """Return `pdf` with one more signature appended as an incremental update."""
+        """Return `pdf` with one more signature appended as an incremental update (`lock`: the last)."""
         ...
 
     def sign_detached(self, data: bytes) -> bytes:
@@ -131,13 +155,31 @@ def _to_asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
 
 
 class PadesSigner:
-    """PAdES baseline B-B signer backed by pyHanko, for a credential whose key is held here."""
+    """PAdES signer backed by pyHanko: B-B by default; B-T with a timestamper; B-LT with long-term material.
 
-    def __init__(self, credential: Credential, *, clock: Clock = utc_now) -> None:
-        if credential.private_key is None:
-            raise SignatureError(_("本机没有这个证书的私钥，无法签名；请导入个人证书后再试"))
+    The key is the credential's own, or held elsewhere (a PKCS#11 token) and reached
+    through `cms_signer`, a pyHanko signer for the credential's certificate.
+    """
+
+    def __init__(
+        self,
+        credential: Credential,
+        *,
+        clock: Clock = utc_now,
+        cms_signer: signers.Signer | None = None,
+        timestamper: TimeStamper | None = None,
+        long_term: LongTermMaterial | None = None,
+    ) -> None:
         self._credential = credential
         self._clock = clock
+        self._timestamper = timestamper
+        self._long_term = long_term
+        if cms_signer is not None:
+            self.algorithm = _algorithm_for(credential.certificate.public_key())
+            self._signer = cms_signer
+            return
+        if credential.private_key is None:
+            raise SignatureError(_("本机没有这个证书的私钥，无法签名；请导入个人证书后再试"))
         self.algorithm = _algorithm_for(credential.private_key)
         key_der = credential.private_key.private_bytes(
             serialization.Encoding.DER,
@@ -172,8 +214,13 @@ class PadesSigner:
         reason: str = "",
         location: str | None = None,
         field_name: str | None = None,
+        lock: bool = False,
     ) -> bytes:
-        """Append a PAdES signature; with `anchor` and `stamp_png` it shows the seal there."""
+        """Append a PAdES signature; with `anchor` and `stamp_png` it shows the seal there.
+
+        `lock` makes it the last change the file may take: a certification (DocMDP, no
+        changes) when it is the first signature, else a field lock with the same effect.
+        """
         self._check_in_force()
         if stamp_png is not None and anchor is None:
             raise ValidationError(
@@ -182,8 +229,14 @@ class PadesSigner:
         try:
             writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
             existing = {f[0] for f in fields.enumerate_sig_fields(writer.prev)}
+            signed_before = any(True for _f in fields.enumerate_sig_fields(writer.prev, filled_status=True))
+            locked = _locked(writer.prev)
         except Exception as exc:  # pyHanko raises many kinds on a broken file
             raise SignatureError(_("这个文件不是有效的 PDF，无法签名")) from exc
+        if locked:
+            raise SignatureError(
+                _("文件已加盖印章并锁定，不能再签名或改动；如需修改，请重新起草并用印"), reason="locked"
+            )
         name = field_name or _next_field_name(existing)
         if not _FIELD_NAME.match(name):
             raise ValidationError(
@@ -197,6 +250,7 @@ class PadesSigner:
         style = None
         if anchor is not None:
             box, style = self._visible(writer.prev, anchor, stamp_png)
+        certify = lock and not signed_before
         meta = signers.PdfSignatureMetadata(
             field_name=name,
             md_algorithm=DIGEST,
@@ -204,17 +258,52 @@ class PadesSigner:
             location=location or None,
             name=self.signer_name or None,
             subfilter=fields.SigSeedSubFilter.PADES,
+            certify=certify,
+            docmdp_permissions=MDPPerm.NO_CHANGES if lock else MDPPerm.FILL_FORMS,
         )
-        spec = fields.SigFieldSpec(sig_field_name=name, on_page=anchor.page if anchor else 0, box=box)
-        pdf_signer = signers.PdfSigner(meta, signer=self._signer, stamp_style=style, new_field_spec=spec)
+        field_lock = MDPPerm.NO_CHANGES if lock and not certify else None
+        spec = fields.SigFieldSpec(
+            sig_field_name=name,
+            on_page=anchor.page if anchor else 0,
+            box=box,
+            field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.ALL) if field_lock else None,
+            doc_mdp_update_value=field_lock,
+        )
+        if field_lock is not None:
+            writer.ensure_output_version((2, 0))  # /Lock /P is PDF 2.0
+        if self._long_term is not None:
+            _embed_long_term(writer, self._long_term, self._credential)
+        pdf_signer = _VersionKeepingPdfSigner(
+            meta,
+            signer=self._signer,
+            timestamper=self._timestamper,
+            stamp_style=style,
+            new_field_spec=spec,
+        )
         out = io.BytesIO()
         try:
-            pdf_signer.sign_pdf(writer, output=out)
+            pdf_signer.sign_pdf(writer, output=out, bytes_reserved=self._room())
         except SigningError as exc:
             raise SignatureError(
                 _("签名失败：{reason}").format(reason=str(exc)), field_name=name
             ) from exc
         return out.getvalue()
+
+    def _room(self) -> int | None:
+        """Hex digits to reserve for the CMS blob, so pyHanko need not sign twice to measure it.
+
+        Generous: certificates in full, signer info, and the time-stamp token with its own
+        certificates. None (pyHanko measures) for a time-stamper whose certificates are unknown.
+        """
+        certs = [self._credential.certificate, *self._credential.chain]
+        size = 2048 + sum(len(c.public_bytes(serialization.Encoding.DER)) for c in certs)
+        if self._timestamper is not None:
+            credential = getattr(self._timestamper, "credential", None)
+            if credential is None:
+                return None
+            tsa_certs = [credential.certificate, *credential.chain]
+            size += 2048 + sum(len(c.public_bytes(serialization.Encoding.DER)) for c in tsa_certs)
+        return 2 * (size + size // 2)
 
     def _check_in_force(self) -> None:
         """Refuse to sign with a certificate that is expired or not yet valid."""
@@ -271,6 +360,49 @@ class PadesSigner:
         self._check_in_force()
         content_info = _run(self._signer.async_sign_general_data(data, DIGEST, detached=True))
         return content_info.dump()
+
+
+class _VersionKeepingPdfSigner(signers.PdfSigner):
+    """pyHanko's signer, minus raising the file to PDF 2.0 just because the key is ECDSA P-256.
+
+    PAdES in a PDF 1.7 file is declared by the ESIC extension; ISO 32002's extension is
+    registered only when the file is 2.0 anyway (e.g. a seal's field lock).
+    """
+
+    def register_extensions(self, pdf_out: BasePdfFileWriter, *, md_algorithm: str) -> None:
+        """Declare PAdES; leave the version alone below 2.0."""
+        if pdf_out.output_version >= (2, 0):
+            super().register_extensions(pdf_out, md_algorithm=md_algorithm)
+            return
+        pdf_out.ensure_output_version(version=(1, 7))
+        pdf_out.register_extension(ESIC_EXTENSION_1)
+
+
+def _locked(reader: PdfFileReader) -> bool:
+    """Whether a signature already forbids every change: a no-changes certification or field lock."""
+    certification = read_certification_data(reader)
+    if certification is not None and certification.permission == MDPPerm.NO_CHANGES:
+        return True
+    for _name, _value, ref in fields.enumerate_sig_fields(reader, filled_status=True):
+        lock = ref.get_object().get("/Lock")
+        if lock is not None and int(lock.get_object().get("/P", 0)) == MDPPerm.NO_CHANGES.value:
+            return True
+    return False
+
+
+def _embed_long_term(
+    writer: IncrementalPdfFileWriter, material: LongTermMaterial, credential: Credential
+) -> None:
+    """Put the chain and the CRLs into the document's DSS, inside the revision about to be signed."""
+    seen: set[bytes] = set()
+    certs = []
+    for cert in (credential.certificate, *credential.chain, *material.certificates):
+        der = cert.public_bytes(serialization.Encoding.DER)
+        if der not in seen:
+            seen.add(der)
+            certs.append(asn1_x509.Certificate.load(der))
+    crls = [asn1_crl.CertificateList.load(crl_der(c)) for c in material.crls]
+    DocumentSecurityStore.supply_dss_in_writer(writer, None, certs=certs, crls=crls)
 
 
 @lru_cache(maxsize=8)

@@ -20,18 +20,15 @@ from oa_server.config import Settings
 from oa_server.crud import get_user_by_login
 from oa_server.errors import AccountDisabled, AccountLocked, NotAuthenticated
 from oa_server.i18n import _
+from oa_server.keys import load_server_keys
 from oa_server.models import AuthSession, Device, RefreshToken, User
 from oa_server.security import (
     issue_access_token,
     new_refresh_token,
-    new_signing_key,
     read_access_token,
     token_digest,
     verify_password,
 )
-from oa_server.server_secrets import shared_secret
-
-SIGNING_KEY_NAME = "access_token_key"
 
 
 @dataclass(frozen=True)
@@ -46,12 +43,8 @@ class Tokens:
 
 
 def signing_key(session: Session, settings: Settings) -> bytes:
-    """The key access tokens are signed with: configured, else shared through the database."""
-    if settings.secret_key:
-        return settings.secret_key.encode()
-    value = shared_secret(session, SIGNING_KEY_NAME, make=new_signing_key,
-                          audit_action="server.signing_key_created")
-    return bytes.fromhex(value)
+    """The key access tokens are signed with: from the server keys, never from the database."""
+    return load_server_keys(settings).token_key
 
 
 def _bad_credentials() -> NotAuthenticated:

@@ -8,7 +8,7 @@ import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from oa_client.errors import ConflictError, NotFoundError, ValidationError
@@ -22,6 +22,7 @@ from sync.protocol import UploadState
 
 MAX_BLOB_BYTES = 512 * 1024 * 1024
 MAX_CHUNK_BYTES = 8 * 1024 * 1024
+UPLOAD_QUOTA_BYTES = 2 * 1024 * 1024 * 1024
 
 
 class BadOffset(ConflictError):
@@ -37,10 +38,12 @@ class HashMismatch(ValidationError):
 
 
 class BlobStore:
-    """Blobs under `root/ab/abcdef…`; uploads spool under `root/uploads/<id>`."""
+    """Blobs under `root/ab/abcdef…`; uploads spool under `root/uploads/<id>`; the declared
+    sizes of one user's unfinished uploads stay within `quota` (expired ones are cleared)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, quota: int = UPLOAD_QUOTA_BYTES) -> None:
         self.root = root
+        self.quota = quota
 
     def path(self, sha256: str) -> Path:
         """Where a finished blob lives."""
@@ -65,6 +68,7 @@ class BlobStore:
             )
         if self.exists(session, sha256):
             return UploadState(upload_id="", sha256=sha256, size=size, received=size, complete=True)
+        self._check_quota(session, user=user, size=size)
         upload = BlobUpload(
             id=str(new_id()),
             sha256=sha256,
@@ -78,6 +82,15 @@ class BlobStore:
         self._spool(upload.id).write_bytes(b"")
         session.commit()
         return self.state(upload)
+
+    def _check_quota(self, session: Session, *, user: User, size: int) -> None:
+        """PayloadTooLarge when this upload would take the user's unfinished ones over quota."""
+        pending = session.scalar(select(func.coalesce(func.sum(BlobUpload.size), 0)).where(
+            BlobUpload.user_id == str(user.id))) or 0
+        if pending + size > self.quota:
+            raise PayloadTooLarge(
+                _("未完成的上传已达 {mb} MB 的上限：请先完成或等待过期的上传清理后再试").format(
+                    mb=self.quota // (1024 * 1024)), size=size, pending=int(pending))
 
     @staticmethod
     def state(upload: BlobUpload) -> UploadState:

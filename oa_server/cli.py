@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import os
 import secrets
 import string
@@ -65,12 +66,19 @@ class Context:
         self.settings = settings
         self.engine = make_engine(settings.effective_database_url)
         self.sessionmaker = make_sessionmaker(self.engine)
+        self._migrated = False
 
     def migrate(self) -> None:
-        """Bring the schema up to date."""
+        """Bring the schema up to date; load the keys (moving an older database's secrets out)."""
+        from oa_server.main import prepare_keys
         from oa_server.migrate import upgrade
 
+        if self._migrated:
+            return
         upgrade(self.engine)
+        self.keys = prepare_keys(self.engine, self.settings)
+        self.sessionmaker = make_sessionmaker(self.engine, keys=self.keys)
+        self._migrated = True
 
     def session(self) -> Session:
         """A fresh session (schema migrated first)."""
@@ -303,17 +311,29 @@ def cmd_import_org(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
-    """Check the audit chain; non-zero exit naming the first bad row."""
+    """Check the keyed audit chain (and the checkpoints an auditor kept); non-zero naming the first bad row."""
+    from oa_server import audit_checkpoints
+
     expect = None
     if args.expect_head:
         seq, _sep, digest = args.expect_head.partition(":")
         if not seq.isdigit() or len(digest) != 64:
             raise ValidationError(_("--expect-head 的格式应为 序号:哈希"), field="expect_head")
         expect = (int(seq), digest.lower())
+    given: list[audit_checkpoints.Checkpoint] = []
+    if args.checkpoints:
+        given = _read_checkpoints(args.checkpoints)
     with ctx.session() as session:
         result = audit.verify(session, expect_head=expect)
+        verdict = audit_checkpoints.verify_against(session, ctx.keys, given) if given else None
+    if verdict is not None and not verdict.ok:
+        _err(_("审计日志校验失败（第 {seq} 条起）：{message}").format(
+            seq=verdict.first_bad_seq if verdict.first_bad_seq is not None else "-", message=verdict.message))
+        return EXIT_ERROR
     if result.ok:
         _out(_("审计日志完整：共 {n} 条，哈希链校验通过").format(n=result.checked))
+        if verdict is not None:
+            _out(verdict.message)
         _out(
             _("末条记录：{seq}:{hash}（记下它，日后可用 --expect-head 发现被截掉的记录）").format(
                 seq=result.head_seq, hash=result.head_hash
@@ -325,6 +345,7 @@ def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
         "hash": _("该条记录内容被改动"),
         "prev_hash": _("该条记录与上一条的链接不符"),
         "head": _("该条记录与记下的末条哈希不符"),
+        "boundary": _("旧版本记录的终点标记被伪造"),
     }
     _err(
         _("审计日志校验失败：第 {seq} 条记录有问题（{reason}）").format(
@@ -332,6 +353,30 @@ def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
         )
     )
     return EXIT_ERROR
+
+
+def _read_checkpoints(path: str) -> list[Any]:
+    """Checkpoints saved from GET /audit/checkpoints (a JSON list) or `audit checkpoint` (one object)."""
+    from oa_server import audit_checkpoints
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValidationError(_("无法读取检查点文件：{path}").format(path=path), field="checkpoints") from exc
+    items = data if isinstance(data, list) else [data]
+    return [audit_checkpoints.Checkpoint.parse(item) for item in items if isinstance(item, dict)]
+
+
+def cmd_audit_checkpoint(ctx: Context, args: argparse.Namespace) -> int:
+    """Sign a checkpoint of the audit chain's head now and print it (JSON) for the auditor to keep."""
+    from oa_server import audit_checkpoints
+
+    with ctx.session() as session:
+        audit.append(session, actor=_actor(), action="audit.checkpoint_requested", target="audit:log")
+        session.flush()
+        cp = audit_checkpoints.make_checkpoint(session, ctx.keys)
+    _out(json.dumps(cp.as_dict(), ensure_ascii=False))
+    return EXIT_OK
 
 
 def cmd_ca_init(ctx: Context, args: argparse.Namespace) -> int:
@@ -549,6 +594,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--expect-head", metavar="SEQ:HASH", help=_("此前记下的末条记录，用来发现末尾被删除的记录")
     )
+    verify.add_argument(
+        "--checkpoints", metavar="FILE",
+        help=_("审计员保存的检查点（JSON），用来发现被截断或整体改写的日志"),
+    )
+    command("checkpoint", cmd_audit_checkpoint, _("立即签发审计日志检查点（输出 JSON）"), aud)
 
     ca = sub.add_parser("ca", help=_("根证书（签发电子印章和个人证书）")).add_subparsers(
         dest="ca_cmd", required=True

@@ -25,13 +25,26 @@ class Settings(BaseModel):
 
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None
+    #: the master secret every key is derived from (every worker/node the same); else the key file
     secret_key: str | None = None
+    #: where the key file lives (default: `<data dir>-keys/server-keys.json`, beside the data directory)
+    key_file: Path | None = None
+    #: unit seal keys in a PKCS#11 token (a 密码机 or USB key; SoftHSM2 in tests): the module's path,
+    #: the token's label and the user PIN; unset, seal keys are encrypted files under the data directory
+    pkcs11_module: str | None = None
+    pkcs11_token: str | None = None
+    pkcs11_pin: str | None = None
+    #: how long a published CRL is valid (hours); the CA re-signs it on demand, at least this often
+    crl_valid_hours: int = 7 * 24
+    #: minutes between signed audit checkpoints made by the server itself (0: only on demand)
+    audit_checkpoint_minutes: int = 60
     access_token_ttl: int = 15 * 60
     refresh_token_ttl: int = 30 * 24 * 3600
     lockout_max_failures: int = 5
     lockout_window: int = 15 * 60
     lockout_duration: int = 15 * 60
     max_body_bytes: int = 10 * 1024 * 1024
+    upload_quota_bytes: int = 2 * 1024 * 1024 * 1024  # a user's unfinished uploads, declared sizes
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 64 * 1024
     argon2_parallelism: int = 2

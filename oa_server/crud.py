@@ -21,6 +21,7 @@ from oa_server.i18n import _
 from oa_server.models import AuthSession, Department, Position, Role, Unit, User, UserRole
 from oa_server.roles import ADMIN_ROLES, ROLE_NAMES, level_code
 from oa_server.security import hash_password
+from oa_server.signing.registry import revoke_user_certificates
 
 LOGIN_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{1,63}$")
 
@@ -319,6 +320,8 @@ def set_user_active(session: Session, *, actor: str, user_id: uuid.UUID, active:
     user = get_user(session, user_id=user_id)
     user.active = active
     revoked = 0 if active else revoke_user_sessions(session, user_id=user.id, reason="disabled")
+    if not active:  # a disabled account's personal certificates go into the CRL
+        revoke_user_certificates(session, user.id, actor=actor)
     session.flush()
     audit.append(
         session,

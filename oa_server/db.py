@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -66,9 +67,30 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """The session factory every request and CLI command uses."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+#: engine → the server keys its sessions use (audit chain key), for sessionmakers made without them
+_ENGINE_KEYS: weakref.WeakKeyDictionary[Engine, Any] = weakref.WeakKeyDictionary()
+
+
+def make_sessionmaker(engine: Engine, *, keys: Any = None) -> sessionmaker[Session]:
+    """The session factory every request and CLI command uses.
+
+    `keys` (oa_server.keys.ServerKeys) travel in each session's `info` — the audit log
+    chains its rows with them; a factory made later for the same engine finds them too.
+    """
+    if keys is not None:
+        _ENGINE_KEYS[engine] = keys
+    else:
+        keys = _ENGINE_KEYS.get(engine)
+    return sessionmaker(bind=engine, expire_on_commit=False, info={"server_keys": keys})
+
+
+def session_keys(session: Session) -> Any:
+    """The server keys of a session (its factory's, else its engine's), or None."""
+    keys = session.info.get("server_keys")
+    if keys is None:
+        bind = session.get_bind()
+        keys = _ENGINE_KEYS.get(getattr(bind, "engine", bind))
+    return keys
 
 
 class UTCDateTime(TypeDecorator[datetime]):

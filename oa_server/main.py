@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
 from starlette.middleware.gzip import GZipMiddleware
 
+from oa_client.errors import ConflictError
 from oa_server import __version__
 from oa_server.api import docs, errors
 from oa_server.api.middleware import LanguageAndLimit
@@ -16,9 +21,80 @@ from oa_server.api.routes import api_router
 from oa_server.api.routes import sync as sync_routes
 from oa_server.config import Settings
 from oa_server.db import make_engine, make_sessionmaker, utcnow
+from oa_server.keys import ServerKeys, load_server_keys, move_secrets_out, record_audit_boundary
 from oa_server.security import password_hasher
 
 API_PREFIX = "/api/v1"
+CHECKPOINT_POLL_S = 60.0
+log = logging.getLogger("oa_server.main")
+
+
+def prepare_keys(engine: object, settings: Settings) -> ServerKeys:
+    """Load the keys (key file made on first start); move an older database's secrets out of it;
+    record where an older release's unkeyed audit rows end. Skipped for a schema not made yet."""
+    from oa_server import audit
+
+    keys = load_server_keys(settings)
+    if not inspect(engine).has_table("audit_log"):  # type: ignore[arg-type]
+        return keys
+    with Session(engine, info={"server_keys": keys}) as session:  # type: ignore[call-overload]
+        if move_secrets_out(session, settings):
+            keys = load_server_keys(settings)
+            session.info["server_keys"] = keys
+        boundary = audit.seal_legacy_rows(session)
+    if boundary is not None and keys.audit_boundary is None and record_audit_boundary(
+        settings, seq=boundary[0], digest=boundary[1]
+    ):
+        keys = load_server_keys(settings)
+    return keys
+
+
+def checkpoint_if_due(app: FastAPI) -> bool:
+    """Make a signed audit checkpoint when the last is older than the interval (one worker wins)."""
+    from oa_server import audit_checkpoints
+
+    every = timedelta(minutes=app.state.settings.audit_checkpoint_minutes)
+    with app.state.sessionmaker() as session:
+        now = app.state.clock()
+        if not audit_checkpoints.checkpoint_due(session, now=now, every=every):
+            return False
+        from oa_server import audit
+
+        audit.lock(session)  # the check again, under the append lock, so only one worker signs
+        if not audit_checkpoints.checkpoint_due(session, now=now, every=every):
+            session.rollback()
+            return False
+        audit_checkpoints.make_checkpoint(session, app.state.server_keys, now=now)
+    return True
+
+
+async def _checkpoint_loop(app: FastAPI) -> None:
+    while True:
+        try:
+            await asyncio.to_thread(checkpoint_if_due, app)
+        except ConflictError as exc:  # a broken chain: the auditor's verify says where; keep trying
+            log.warning("audit checkpoint refused: %s", exc.message)
+        except Exception:
+            log.exception("audit checkpoint failed")
+        await asyncio.sleep(CHECKPOINT_POLL_S)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Background work while the app serves: the hourly signed audit checkpoint, and the
+    scheduled jobs (oa_server.jobs) unless `serve` runs them in their own process."""
+    task = None
+    if app.state.settings.audit_checkpoint_minutes > 0:
+        task = asyncio.create_task(_checkpoint_loop(app))
+    start_jobs(app)
+    try:
+        yield
+    finally:
+        stop_jobs(app)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def start_jobs(app: FastAPI) -> None:
@@ -40,15 +116,6 @@ def stop_jobs(app: FastAPI) -> None:
         app.state.scheduler = None
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Jobs run while the app serves."""
-    start_jobs(app)
-    try:
-        yield
-    finally:
-        stop_jobs(app)
-
 
 def create_app(
     settings: Settings | None = None, *, clock: Callable[[], datetime] = utcnow
@@ -64,9 +131,11 @@ def create_app(
         lifespan=lifespan,
     )
     engine = make_engine(settings.effective_database_url, echo=settings.sql_echo)
+    keys = prepare_keys(engine, settings)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.server_keys = keys
+    app.state.sessionmaker = make_sessionmaker(engine, keys=keys)
     app.state.hasher = password_hasher(settings)
     app.state.clock = clock
     app.state.scheduler = None

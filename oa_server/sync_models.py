@@ -50,13 +50,14 @@ class SyncAudience(Base):
 
 
 class SyncOp(Base):
-    """An op a device sent and what became of it: a resent op gets this result again."""
+    """An op a user's device sent and what became of it: a resent op gets this result again
+    (keyed by the user too: a device id is the client's own choice)."""
 
     __tablename__ = "sync_ops"
 
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     op_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(64))
     result: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

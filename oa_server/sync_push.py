@@ -274,7 +274,8 @@ def apply_batch(
     for part in chunks(ids):
         for op_id, result in session.execute(
             select(SyncOp.op_id, SyncOp.result).where(
-                SyncOp.device_id == device_id, SyncOp.op_id.in_(part)
+                SyncOp.user_id == str(user.id), SyncOp.device_id == device_id,
+                SyncOp.op_id.in_(part)
             )
         ):
             stored[op_id] = OpResult.model_validate_json(result)

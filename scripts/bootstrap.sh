@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3}
 # Qt (xcb/EGL), CJK TrueType fonts, PDF tools, PostgreSQL binaries, a virtual
-# screen, a real Secret Service for the keyring test, LibreOffice for DOCX checks.
+# screen, a real Secret Service for the keyring test, LibreOffice for DOCX checks,
+# NSS tools (certutil, vfychain) and OpenSSL to check our certificates as other readers do,
+# SoftHSM2 for seal keys in a PKCS#11 token.
 SYSTEM_PACKAGES=(
   python3-venv
   libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
@@ -17,6 +19,7 @@ SYSTEM_PACKAGES=(
   poppler-utils postgresql xvfb xauth
   dbus dbus-daemon gnome-keyring
   libreoffice-writer-nogui
+  libnss3-tools openssl softhsm2
 )
 
 missing=()

@@ -85,9 +85,12 @@ def checkins(store: LocalStore, meeting_id: str) -> list[dict[str, Any]]:
 def sign_in(store: LocalStore, *, meeting_id: str, user_id: str, person_id: str | None = None,
             occurrence_start: datetime | None = None, code: str = "",
             now: datetime | None = None) -> Changes:
-    """签到 (myself, or an attendee marked by the organiser); the server records lateness."""
+    """签到 (myself, with the room screen's code; or an attendee marked by the organiser); the
+    server times it by its own clock and records lateness."""
     meeting = get_meeting(store, meeting_id)
     person = person_id or user_id
+    if person == user_id and not code.strip():
+        raise ValidationError(_("签到需要签到码：请扫描会议室屏幕上的二维码，或输入签到码"), field="code")
     start = occurrence_start or meeting.starts_at
     for c in checkins(store, meeting_id):
         if c.get("user_id") == person and str(c.get("occurrence_start")) == utc_text(start):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import iterparse
 
+from oa_client.domain.archives import check_archive, check_file_size
 from oa_client.domain.forms_values import Problem, is_empty, localized
 from oa_client.domain.reports import ReportTemplate
 from oa_client.domain.reports_check import validate_submission
@@ -200,6 +201,9 @@ def import_form(template: ReportTemplate, path: Path, *, previous: dict[str, Any
 
     path = Path(path)
     try:
+        check_file_size(path.stat().st_size, kind="Excel")
+        with zipfile.ZipFile(path) as package:
+            check_archive(package, kind="Excel")  # before openpyxl unpacks anything
         merged = _merged_ranges(path)
         wb = load_workbook(path, read_only=True, data_only=False)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:

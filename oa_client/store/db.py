@@ -69,6 +69,7 @@ class Database:
     def __init__(self, path: Path, key: bytes, *, plain: bool = False) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        self.closed = False
         self.plain = plain  # only the benchmark's baseline opens an unencrypted file
         try:
             self.conn = sqlcipher3.connect(
@@ -113,7 +114,17 @@ class Database:
     @property
     def user_version(self) -> int:
         """The schema version stored in the file."""
-        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+        with self._open():
+            return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextlib.contextmanager
+    def _open(self) -> Iterator[None]:
+        """Hold the connection for one use; a closed store is a StoreError, never a use of a
+        closed connection (a sync still running when the window closed the profile)."""
+        with self._lock:
+            if self.closed:
+                raise StoreError(_("本机数据已关闭"), kind="closed", path=str(self.path))
+            yield
 
     def migrate(self, *, target: int = schema.LATEST_VERSION) -> int:
         """Bring the schema up to `target`; refuse a file written by a newer version."""
@@ -146,7 +157,7 @@ class Database:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlcipher3.Connection]:
         """BEGIN IMMEDIATE … COMMIT; rolled back on any error (nothing half-written)."""
-        with self._lock:
+        with self._open():
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except dbapi2.Error as exc:
@@ -216,15 +227,19 @@ class Database:
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
         """Run a read and return all rows."""
-        with self._lock:
+        with self._open():
             try:
                 return self.conn.execute(sql, params).fetchall()
             except dbapi2.OperationalError as exc:
                 raise sqlite_error(exc, self.path) from exc
 
     def close(self) -> None:
-        """Close the connection (checkpointing the WAL)."""
+        """Close the connection (checkpointing the WAL); waits for a use in progress on another
+        thread, and every later use is a StoreError. Closing twice is harmless."""
         with self._lock:
+            if self.closed:
+                return
+            self.closed = True
             with contextlib.suppress(dbapi2.Error):
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.conn.close()

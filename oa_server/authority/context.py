@@ -101,6 +101,9 @@ class Ctx:
     def __init__(self, batch: Batch) -> None:
         self._batch = batch
         self.org = OrgView(batch.session)
+        #: what an authority's check worked out for an op (by op id), for its effects to
+        #: write; it lives and dies with the batch, whatever becomes of the op
+        self.plans: dict[str, Any] = {}
 
     @property
     def session(self) -> Session:

@@ -65,21 +65,28 @@ def _name(ctx: Ctx, user_id: str) -> str:
 
 
 class RoomsAuthority(Authority):
-    """Only 会议管理员 add, edit or remove rooms; everyone sees them."""
+    """Only a unit's 会议管理员 add, edit or remove that unit's rooms; everyone sees them."""
 
     collection = "rooms"
 
     def check(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
               ) -> Ruling:
-        """A 会议管理员 and a well-formed room (capacity, closed periods)."""
+        """A 会议管理员 of the room's unit, managers from that unit, a well-formed room."""
         if not is_meeting_admin(ctx):
             return Ruling.reject("forbidden", _("只有会议管理员可以维护会议室"))
+        own_unit = str(ctx.user.unit_id)
+        if current is not None and str(current.get("unit_id") or "") != own_unit:
+            return Ruling.reject("forbidden", _("只能维护本单位的会议室"))
         if op.kind == "delete":
             return Ruling.accept(payload)
         try:
             room = room_from_record({**payload, "id": op.entity_id})
         except ValidationError as exc:
             return Ruling.reject("validation", exc.message)
+        for manager in room.manager_ids:
+            person = ctx.org.active_user(manager)
+            if person is None or str(person.unit_id) != own_unit:
+                return Ruling.reject("validation", _("会议室管理人员必须是本单位在岗人员"))
         for p in room.closed_periods:
             if p.ends_at <= p.starts_at:
                 return Ruling.reject("validation", _("停用时段的结束时间必须晚于开始时间"))

@@ -3,9 +3,11 @@
 A reply answers for an invited person (by that person) or an invited unit (by
 anyone of that unit, naming who attends): attend, decline with a reason, or send
 a delegate (代参会). The meeting's `rsvp` map, `rsvp_people` and audience follow
-every reply, so delegates see the meeting. A sign-in is by the person (from the
-client, or with the room screen's QR code) or marked by the organiser; lateness
-is computed from the occurrence's start; a second sign-in is refused.
+every reply, so delegates see the meeting. A sign-in is by the person, with the code of
+the room screen's QR code (proof of being in the room), or marked by the organiser; it is
+timed by the server's clock (never the client's), so lateness is computed from the
+occurrence's start and a sign-in after the meeting ended is refused; a second sign-in is
+refused.
 """
 
 from __future__ import annotations
@@ -29,12 +31,9 @@ from oa_client.domain.meetings_recurrence import expand
 from oa_client.errors import ValidationError
 from oa_server.authority import Authority, Ruling, register
 from oa_server.authority.context import Ctx
+from oa_server.db import session_keys
 from oa_server.i18n import _
-from oa_server.models import ServerSecret
 from sync.protocol import Op
-
-CHECKIN_ROW = "meetings-checkin"
-CLOCK_SLACK = timedelta(minutes=5)
 
 
 def checkin_code(secret: str, meeting_id: str, occurrence_start: datetime) -> str:
@@ -152,8 +151,8 @@ class RepliesAuthority(Authority):
 
 
 def _secret(ctx: Ctx) -> str | None:
-    row = ctx.session.get(ServerSecret, CHECKIN_ROW)
-    return row.value if row is not None else None
+    keys = session_keys(ctx.session)
+    return keys.checkin_secret if keys is not None else None
 
 
 class CheckinsAuthority(Authority):
@@ -195,31 +194,26 @@ class CheckinsAuthority(Authority):
                         or o.starts_at == occurrence), None)
         if sitting is None:
             return Ruling.reject("validation", _("该时间没有这一系列的会议"))
-        code = str(payload.get("code") or "")
-        if code:
-            secret = _secret(ctx)
-            if secret is None or not hmac.compare_digest(
-                    code, checkin_code(secret, meeting.id, sitting.original_start)):
-                return Ruling.reject("validation", _("签到码不正确或已过期，请重新扫描会议室屏幕上的二维码"))
-        at = ctx.now
-        try:
-            claimed = parse_time(payload.get("at"), field="at") if payload.get("at") else None
-        except ValidationError:
-            claimed = None
-        if claimed is not None and claimed <= ctx.now + CLOCK_SLACK and \
-                claimed >= sitting.starts_at - timedelta(hours=1):
-            at = min(claimed, ctx.now)  # signed in offline at the meeting, pushed later
-        for other in ctx.children("checkins", "meetings", meeting.id):
-            if str(other.get("user_id")) == person and \
-                    str(other.get("occurrence_start")) == utc_text(sitting.original_start):
-                return Ruling.reject("already_signed", _("{name}已经签到").format(
-                    name=user.name if user is not None else person))
+        at = ctx.now  # the server's clock: a client's claimed time is never taken
         shifted = meeting.model_copy(update={"starts_at": sitting.starts_at,
                                              "ends_at": sitting.ends_at})
         try:
             done = check_in(meeting=shifted, person_id=person, at=at, marked_by=marked_by)
         except ValidationError as exc:
             return Ruling.reject("validation", exc.message)
+        code = str(payload.get("code") or "")
+        if not code and not marked_by:
+            return Ruling.reject("code_required", _("签到需要签到码：请扫描会议室屏幕上的二维码，或输入签到码"))
+        if code:
+            secret = _secret(ctx)
+            if secret is None or not hmac.compare_digest(
+                    code, checkin_code(secret, meeting.id, sitting.original_start)):
+                return Ruling.reject("validation", _("签到码不正确或已过期，请重新扫描会议室屏幕上的二维码"))
+        for other in ctx.children("checkins", "meetings", meeting.id):
+            if str(other.get("user_id")) == person and \
+                    str(other.get("occurrence_start")) == utc_text(sitting.original_start):
+                return Ruling.reject("already_signed", _("{name}已经签到").format(
+                    name=user.name if user is not None else person))
         out = {k: v for k, v in payload.items() if k != "code"}
         out.update(done.model_dump(mode="json"))
         out.update(meeting_id=meeting.id, user_id=person, at=utc_text(at),

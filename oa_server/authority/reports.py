@@ -156,9 +156,6 @@ class Submissions(Authority):
 
     collection = "submissions"
 
-    def __init__(self) -> None:
-        self._plans: dict[str, _Plan] = {}
-
     def check(self, ctx: Ctx, op: Any, payload: dict[str, Any], current: dict[str, Any] | None) -> Ruling:
         """Judge an edit action; the head it leads to is planned here and written in effects."""
         # an edit is append-only: an action, or (a plain save of a new record) an upsert creating it
@@ -188,7 +185,7 @@ class Submissions(Authority):
             plan = self._plan(ctx, payload, template, head, unit_id, period, deadline)
         except _Refused as exc:
             return Ruling.reject(exc.code, exc.message)
-        self._plans[op.op_id] = plan
+        ctx.plans[op.op_id] = plan
         out = {**payload, "submission_id": head_id, "state": "edit", "outcome": plan.outcome,
                "actor_id": ctx.user_id}
         if plan.message:
@@ -197,7 +194,7 @@ class Submissions(Authority):
 
     def effects(self, ctx: Ctx, op: Any, payload: dict[str, Any], current: dict[str, Any] | None) -> None:
         """Write the planned head (seen by the filling unit and the issuing unit)."""
-        plan = self._plans.pop(op.op_id, None)
+        plan = ctx.plans.pop(op.op_id, None)
         if plan is None or plan.outcome == "unchanged":
             return
         head = {k: v for k, v in plan.head.items() if k != "fresh"}

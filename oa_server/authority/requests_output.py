@@ -2,13 +2,14 @@
 
 The text is built from the form the approvers saw (a certificate says what the
 organisation vouches for); the seal named by the item (人事专用章 …) is recorded as
-the server's. `render_output` lays it out as a 信函 PDF and seals it with the unit's seal
-(PAdES, visible stamp) once, on the first request for the file.
+the server's. `render_output` lays it out as a 信函 PDF and seals it once, on the first
+request for the file, with that seal's own key, certificate and image (PAdES, visible stamp).
 """
 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -17,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from docs_exchange.model import validate_document
 from docs_exchange.pdf import render_pdf
-from docs_exchange.signing import PadesSigner
 from oa_client.domain.catalogue import ServiceItem
 from oa_client.domain.forms_values import is_empty
 from oa_client.domain.ids import new_id
@@ -26,7 +26,8 @@ from oa_server.authority.context import Ctx
 from oa_server.blob_store import BlobStore
 from oa_server.config import Settings
 from oa_server.i18n import _
-from oa_server.models import User
+from oa_server.models import Unit, User
+from oa_server.signing import service as seal_service
 from oa_server.signing.keystore import SigningKeys
 from oa_server.sync_models import Blob
 from oa_server.sync_push import server_batch
@@ -119,13 +120,13 @@ def render_output(session: Session, *, keys: SigningKeys, settings: Settings, st
     rendered = render_pdf(doc)
     pdf = rendered.pdf
     if output.get("sealed") and unit is not None and rendered.seal_anchor is not None:
-        credential = keys.seal_credential(session=session, settings=settings, unit=unit)
-        stamp = keys.seal_image(unit=unit)
-        session.commit()  # hold no database lock while signing
-        pdf = PadesSigner(credential, clock=clock).sign_pdf(
-            pdf, anchor=rendered.seal_anchor, stamp_png=stamp,
+        unit_row = session.get(Unit, uuid.UUID(str(unit.id)))
+        if unit_row is None:
+            raise NotFoundError(_("找不到出具证明的单位"), id=str(unit.id))
+        pdf, _serial = seal_service.apply_seal(  # the seal the item names (人事专用章 …), its own key
+            session, keys=keys, settings=settings, unit=unit_row, pdf=pdf, anchor=rendered.seal_anchor,
             reason=_("出具{name}：{number}").format(name=output.get("name"), number=output.get("number")),
-            location=None, field_name=None)
+            clock=clock, seal_name=output.get("seal") or "公章")
     sha = hashlib.sha256(pdf).hexdigest()
     target = store.path(sha)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,39 +1,47 @@
-"""Key files of the signing service: the CA and the unit seals, encrypted at rest, mode 0600.
+"""Key files of the signing service: the CA, the unit seals and the TSA, encrypted at rest, mode 0600.
 
 Layout under the data directory::
 
     ca/ca.pem, ca/ca-key.pem                 the root (key: encrypted PKCS#8)
-    seals/<unit id>/cred-<name>-<issued>/    one seal credential (cert + chain, encrypted key)
-    seals/<unit id>/seal.png                 an imported seal image (else drawn from the name)
+    seals/<unit id>/cred-<tag>-<issued>/     one seal credential (cert + chain, and the encrypted
+                                             key, or only a reference to a key in a PKCS#11 token)
+    seals/<unit id>/seal.png                 an imported 公章 image (else drawn from the name)
+    seals/<unit id>/seal-<tag>.png           an imported 专用章 image (人事专用章 …)
+    tsa/cred-<issued>/                       the time-stamping authority's credential
 
-Every key is encrypted with a password derived (HKDF) from the server secret:
-`OA_SERVER_SECRET_KEY` when configured, else a random key kept in the
-`server_secrets` table (created once, race-safe, audited) — as the token key is.
-A directory is written privately and renamed into place, so concurrent workers
-never see half a key and the first one to finish wins.
+A unit has several seals — its 公章 and 专用章 such as 人事专用章 — each with its own
+key, certificate and image (`tag` names unit and seal). Every key is encrypted with
+a password derived from the server keys (oa_server.keys: outside the database).
+With a PKCS#11 token configured, new seal keys are made and kept in the token. A
+directory is written privately and renamed into place, so concurrent workers never
+see half a key and the first one to finish wins. Every certificate issued is
+recorded (oa_server.signing.registry) so it can be revoked and listed in the CRL.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from docs_exchange.crl import issue_crl
 from docs_exchange.pki import (
     CA_KEY_FILE,
     CertificateAuthority,
@@ -43,33 +51,46 @@ from docs_exchange.pki import (
     utc_now,
 )
 from docs_exchange.seal import draw_seal, import_seal_png
-from oa_client.errors import NotFoundError, SignatureError
+from docs_exchange.tsa import TimestampAuthority
+from oa_client.errors import NotFoundError, SignatureError, ValidationError
 from oa_server import audit
 from oa_server.config import Settings
 from oa_server.i18n import _
+from oa_server.keys import load_server_keys
 from oa_server.models import Unit
-from oa_server.security import new_signing_key
-from oa_server.server_secrets import shared_secret
+from oa_server.signing import registry
+from oa_server.signing.hsm import KEY_REF_FILE, KeyRef, token_from_settings
 
-STORAGE_SECRET_NAME = "signing_storage_key"  # noqa: S105 (a row name)
-_HKDF_INFO = b"oa-server signing key storage v1"
 SEAL_CERT_FILE = "seal.pem"
 SEAL_KEY_FILE = "seal-key.pem"
 SEAL_IMAGE_FILE = "seal.png"
+TSA_CERT_FILE = "tsa.pem"
+TSA_KEY_FILE = "tsa-key.pem"
 SEAL_VALID_DAYS = 730
+TSA_VALID_DAYS = 3650
 RENEW_BEFORE = dt.timedelta(days=30)
 DEFAULT_CA_NAME = "政务协同办公电子公文根证书"
+#: the unit's official seal; a 专用章 is named for its use (人事专用章, 财务专用章, 党组章 …)
+PUBLIC_SEAL = "公章"
+_SEAL_ALIASES = {"单位公章": PUBLIC_SEAL, "": PUBLIC_SEAL}
+_SEAL_NAME = re.compile(r"^[\u4e00-\u9fff]{1,7}章$")
+
+
+def normalise_seal_name(name: str | None) -> str:
+    """A seal's name as stored: 公章 (also for 单位公章 or nothing), else a 专用章's own name."""
+    text = "".join((name or "").split())
+    text = _SEAL_ALIASES.get(text, text)
+    if not _SEAL_NAME.match(text):
+        raise ValidationError(
+            _("印章名称不正确：应为“公章”或以“章”结尾的专用章名称（如 人事专用章），不超过 8 个字"),
+            field="seal",
+        )
+    return text
 
 
 def storage_password(session: Session, settings: Settings) -> bytes:
-    """The password CA and seal keys are encrypted with, derived from the server secret."""
-    if settings.secret_key:
-        base = settings.secret_key.encode()
-    else:
-        base = bytes.fromhex(shared_secret(session, STORAGE_SECRET_NAME, make=new_signing_key,
-                                           audit_action="server.storage_key_created"))
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(base)
-    return derived.hex().encode()
+    """The password CA, seal and TSA keys are encrypted with (from the keys outside the database)."""
+    return load_server_keys(settings).storage_password
 
 
 def default_ca_name(session: Session) -> str:
@@ -120,19 +141,22 @@ def cert_fingerprint(cert: x509.Certificate) -> str:
 
 
 @lru_cache(maxsize=64)
-def _drawn_seal(unit_name: str) -> bytes:
-    return draw_seal(unit_name=unit_name)
+def _drawn_seal(unit_name: str, bottom_text: str | None = None) -> bytes:
+    return draw_seal(unit_name=unit_name, bottom_text=bottom_text)
 
 
 class SigningKeys:
-    """The CA and unit seal credentials under one data directory, loaded once per process."""
+    """The CA, the units' seals and the TSA under one data directory, loaded once per process."""
 
     def __init__(self, *, data_dir: Path, clock: Clock = utc_now) -> None:
         self.ca_dir = Path(data_dir) / "ca"
         self.seals_dir = Path(data_dir) / "seals"
+        self.tsa_dir = Path(data_dir) / "tsa"
         self.clock = clock
         self._ca: CertificateAuthority | None = None
-        self._seals: dict[str, Credential] = {}
+        self._seals: dict[str, _Seal] = {}
+        self._tsa: TimestampAuthority | None = None
+        self._crl: tuple[tuple[int, dt.datetime | None], dt.datetime, bytes] | None = None
         self._lock = threading.Lock()
 
     def ca_exists(self) -> bool:
@@ -203,45 +227,151 @@ class SigningKeys:
     def _unit_dir(self, unit_id: uuid.UUID) -> Path:
         return self.seals_dir / str(unit_id)
 
-    def seal_credential(self, *, session: Session, settings: Settings, unit: Unit) -> Credential:
-        """The unit's seal credential (made by the CA when missing, renamed or near expiry)."""
+    @staticmethod
+    def _prefix(unit: Unit, seal_name: str) -> str:
+        tag = unit.name if seal_name == PUBLIC_SEAL else f"{unit.name}|{seal_name}"
+        return f"cred-{_name_tag(tag)}-"
+
+    def seal_credential(
+        self, *, session: Session, settings: Settings, unit: Unit, seal_name: str = PUBLIC_SEAL
+    ) -> Credential:
+        """A seal's credential (made by the CA when missing, renamed, revoked or near expiry).
+
+        The private key is None when the seal's key lives in a PKCS#11 token.
+        """
+        return self._seal(session=session, settings=settings, unit=unit,
+                          seal_name=normalise_seal_name(seal_name)).credential
+
+    @contextlib.contextmanager
+    def open_seal(
+        self, *, session: Session, settings: Settings, unit: Unit, seal_name: str = PUBLIC_SEAL
+    ) -> Iterator[SealKey]:
+        """The seal ready to sign: its credential and, for a token key, a pyHanko signer."""
+        seal = self._seal(session=session, settings=settings, unit=unit,
+                          seal_name=normalise_seal_name(seal_name))
+        if seal.ref is None:
+            yield SealKey(credential=seal.credential, cms_signer=None)
+            return
+        token = token_from_settings(settings)
+        if token is None:
+            raise SignatureError(_("该印章的密钥在密码设备中，但服务器未配置密码设备（PKCS#11）"))
+        with token.signer(ref=seal.ref, certificate=seal.credential.certificate,
+                          chain=seal.credential.chain) as signer:
+            yield SealKey(credential=seal.credential, cms_signer=signer)
+
+    def _seal(self, *, session: Session, settings: Settings, unit: Unit, seal_name: str) -> _Seal:
         now = self.clock()
-        cache_key = f"{unit.id}:{unit.name}"
+        cache_key = f"{unit.id}:{unit.name}:{seal_name}"
         cached = self._seals.get(cache_key)
-        if cached is not None and cached.certificate.not_valid_after_utc - now > RENEW_BEFORE:
+        if cached is not None and self._usable(session, cached.credential, now):
             return cached
         password = storage_password(session, settings)
-        prefix = f"cred-{_name_tag(unit.name)}-"
+        prefix = self._prefix(unit, seal_name)
         self.seals_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         folder = self._unit_dir(unit.id)
-        credential = self._latest_seal(folder, prefix, password)
-        if credential is None or credential.certificate.not_valid_after_utc - now <= RENEW_BEFORE:
-            ca = self.ca(session=session, settings=settings)
-            session.commit()
-            fresh = ca.issue(unit.name, kind="seal", valid_days=SEAL_VALID_DAYS)
-            target = folder / (prefix + now.strftime("%Y%m%dT%H%M%S%f"))
-            if _publish_dir(target, lambda tmp: _save_seal(tmp, fresh, password)):
-                audit.append(
-                    session,
-                    actor="system",
-                    action="seal.credential_created",
-                    target=f"unit:{unit.id}",
-                    details={
-                        "unit": unit.name,
-                        "serial": format(fresh.certificate.serial_number, "x"),
-                        "not_after": fresh.certificate.not_valid_after_utc.isoformat(),
-                    },
-                )
-                session.commit()
-            credential = self._latest_seal(folder, prefix, password)
-            if credential is None:
-                raise SignatureError(_("单位电子印章证书无法读取，请联系系统管理员"))
+        seal = self._latest_seal(folder, prefix, password)
+        if seal is not None:
+            registry.record_certificate(session, seal.credential.certificate, kind="seal",
+                                        unit_id=unit.id, seal_name=seal_name)
+        if seal is None or not self._usable(session, seal.credential, now):
+            seal = self._issue_seal(session=session, settings=settings, unit=unit, seal_name=seal_name,
+                                    folder=folder, prefix=prefix, replaces=seal)
+        session.commit()
         with self._lock:
-            self._seals[cache_key] = credential
-        return credential
+            self._seals[cache_key] = seal
+        return seal
 
     @staticmethod
-    def _latest_seal(folder: Path, prefix: str, password: bytes) -> Credential | None:
+    def _usable(session: Session, credential: Credential, now: dt.datetime) -> bool:
+        cert = credential.certificate
+        return cert.not_valid_after_utc - now > RENEW_BEFORE and not registry.is_revoked(session, cert)
+
+    def _issue_seal(
+        self,
+        *,
+        session: Session,
+        settings: Settings,
+        unit: Unit,
+        seal_name: str,
+        folder: Path,
+        prefix: str,
+        replaces: _Seal | None,
+        reason: str = "superseded",
+        actor: str = "system",
+    ) -> _Seal:
+        """A new key (file or token) certified by the CA; the seal it replaces is revoked."""
+        now = self.clock()
+        password = storage_password(session, settings)
+        ca = self.ca(session=session, settings=settings)
+        token = token_from_settings(settings)
+        session.commit()
+        name = unit.name if seal_name == PUBLIC_SEAL else f"{unit.name}{seal_name}"
+        stamp = now.strftime("%Y%m%dT%H%M%S%f")
+        if token is not None:
+            ref, public = token.generate_ec_key(label=f"oa-seal-{str(unit.id)[:8]}-{prefix[5:-1]}-{stamp}")
+            fresh = ca.issue(unit.name, kind="seal", seal_name=name, public_key=public,
+                             valid_days=SEAL_VALID_DAYS)
+
+            def build(tmp: Path) -> None:
+                _save_seal_ref(tmp, fresh, ref)
+        else:
+            fresh = ca.issue(unit.name, kind="seal", seal_name=name, valid_days=SEAL_VALID_DAYS)
+
+            def build(tmp: Path) -> None:
+                _save_seal(tmp, fresh, password)
+
+        if _publish_dir(folder / (prefix + stamp), build):
+            registry.record_certificate(session, fresh.certificate, kind="seal", unit_id=unit.id,
+                                        seal_name=seal_name, now=now)
+            audit.append(
+                session,
+                actor=actor,
+                action="seal.credential_created",
+                target=f"unit:{unit.id}",
+                details={
+                    "unit": unit.name,
+                    "seal": seal_name,
+                    "serial": registry.serial_hex(fresh.certificate),
+                    "not_after": fresh.certificate.not_valid_after_utc.isoformat(),
+                    "key_store": "pkcs11" if token is not None else "file",
+                },
+            )
+            if replaces is not None:
+                registry.revoke_certificate(session, serial=registry.serial_hex(replaces.credential.certificate),
+                                            reason=reason, actor=actor, now=now)
+            session.commit()
+        seal = self._latest_seal(folder, prefix, password)
+        if seal is None:
+            raise SignatureError(_("单位电子印章证书无法读取，请联系系统管理员"))
+        return seal
+
+    def replace_seal(
+        self,
+        *,
+        session: Session,
+        settings: Settings,
+        unit: Unit,
+        seal_name: str = PUBLIC_SEAL,
+        reason: str = "superseded",
+        actor: str = "system",
+    ) -> Credential:
+        """A new key and certificate for a seal; the old certificate is revoked (audited)."""
+        seal_name = normalise_seal_name(seal_name)
+        prefix = self._prefix(unit, seal_name)
+        folder = self._unit_dir(unit.id)
+        self.seals_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        current = self._latest_seal(folder, prefix, storage_password(session, settings))
+        if current is not None:
+            registry.record_certificate(session, current.credential.certificate, kind="seal",
+                                        unit_id=unit.id, seal_name=seal_name)
+        seal = self._issue_seal(session=session, settings=settings, unit=unit, seal_name=seal_name,
+                                folder=folder, prefix=prefix, replaces=current, reason=reason, actor=actor)
+        with self._lock:
+            self._seals[f"{unit.id}:{unit.name}:{seal_name}"] = seal
+        return seal.credential
+
+    @staticmethod
+    def _latest_seal(folder: Path, prefix: str, password: bytes) -> _Seal | None:
         if not folder.is_dir():
             return None
         found = sorted(p for p in folder.iterdir() if p.is_dir() and p.name.startswith(prefix))
@@ -249,20 +379,28 @@ class SigningKeys:
             return None
         return _load_seal(found[-1], password)
 
-    def seal_image(self, *, unit: Unit) -> bytes:
-        """The unit's seal picture: the imported PNG, else one drawn from the unit's name."""
-        path = self._unit_dir(unit.id) / SEAL_IMAGE_FILE
+    @staticmethod
+    def _image_file(seal_name: str) -> str:
+        if seal_name == PUBLIC_SEAL:
+            return SEAL_IMAGE_FILE
+        return f"seal-{_name_tag(seal_name)}.png"
+
+    def seal_image(self, *, unit: Unit, seal_name: str = PUBLIC_SEAL) -> bytes:
+        """A seal's picture: the imported PNG, else one drawn from the unit's (and seal's) name."""
+        seal_name = normalise_seal_name(seal_name)
+        path = self._unit_dir(unit.id) / self._image_file(seal_name)
         try:
             return path.read_bytes()
         except FileNotFoundError:
-            return _drawn_seal(unit.name)
+            return _drawn_seal(unit.name, None if seal_name == PUBLIC_SEAL else seal_name)
 
-    def has_imported_image(self, *, unit_id: uuid.UUID) -> bool:
-        """Whether a PNG was imported for this unit."""
-        return (self._unit_dir(unit_id) / SEAL_IMAGE_FILE).is_file()
+    def has_imported_image(self, *, unit_id: uuid.UUID, seal_name: str = PUBLIC_SEAL) -> bool:
+        """Whether a PNG was imported for this seal."""
+        return (self._unit_dir(unit_id) / self._image_file(normalise_seal_name(seal_name))).is_file()
 
-    def set_seal_image(self, *, unit_id: uuid.UUID, png: bytes) -> bytes:
+    def set_seal_image(self, *, unit_id: uuid.UUID, png: bytes, seal_name: str = PUBLIC_SEAL) -> bytes:
         """Check and store an imported seal PNG (replacing the previous one); return it cleaned."""
+        seal_name = normalise_seal_name(seal_name)
         clean = import_seal_png(png, white_to_transparent=True)
         self.seals_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         folder = self._unit_dir(unit_id)
@@ -272,11 +410,100 @@ class SigningKeys:
             with os.fdopen(fd, "wb") as f:
                 f.write(clean)
             os.chmod(tmp, 0o600)
-            os.replace(tmp, folder / SEAL_IMAGE_FILE)
+            os.replace(tmp, folder / self._image_file(seal_name))
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         return clean
+
+    # --- time stamps and revocation --------------------------------------------------
+
+    def tsa(self, *, session: Session, settings: Settings) -> TimestampAuthority:
+        """The server's time-stamping authority (its certificate made by the CA on first use)."""
+        now = self.clock()
+        cached = self._tsa
+        if cached is not None and cached.credential.certificate.not_valid_after_utc - now > RENEW_BEFORE:
+            return cached
+        password = storage_password(session, settings)
+        credential = self._latest_tsa(password)
+        if credential is None or credential.certificate.not_valid_after_utc - now <= RENEW_BEFORE:
+            ca = self.ca(session=session, settings=settings)
+            session.commit()
+            fresh = ca.issue_tsa(f"{ca.name}时间戳服务"[:64], valid_days=TSA_VALID_DAYS)  # a name: data
+            if _publish_dir(self.tsa_dir / ("cred-" + now.strftime("%Y%m%dT%H%M%S%f")),
+                            lambda tmp: _save_tsa(tmp, fresh, password)):
+                registry.record_certificate(session, fresh.certificate, kind="tsa", now=now)
+                audit.append(session, actor="system", action="tsa.credential_created", target="ca:tsa",
+                             details={"serial": registry.serial_hex(fresh.certificate),
+                                      "not_after": fresh.certificate.not_valid_after_utc.isoformat()})
+                session.commit()
+            credential = self._latest_tsa(password)
+            if credential is None:
+                raise SignatureError(_("时间戳服务的证书无法读取，请联系系统管理员"))
+        authority = TimestampAuthority(credential, clock=self.clock)
+        with self._lock:
+            self._tsa = authority
+        return authority
+
+    def _latest_tsa(self, password: bytes) -> Credential | None:
+        if not self.tsa_dir.is_dir():
+            return None
+        found = sorted(p for p in self.tsa_dir.iterdir() if p.is_dir() and p.name.startswith("cred-"))
+        if not found:
+            return None
+        return _load_credential(found[-1], TSA_CERT_FILE, TSA_KEY_FILE, password)
+
+    def crl(self, *, session: Session, settings: Settings) -> bytes:
+        """The CA's current CRL (DER): re-signed when a certificate was revoked or half its life passed."""
+        now = self.clock()
+        state = registry.revocation_state(session)
+        cached = self._crl
+        valid_for = dt.timedelta(hours=max(1, settings.crl_valid_hours))
+        if cached is not None and cached[0] == state and now - cached[1] < valid_for / 2 and now >= cached[1]:
+            return cached[2]
+        entries = registry.revoked_entries(session)
+        ca = self.ca(session=session, settings=settings)
+        session.commit()
+        this_update = now - dt.timedelta(minutes=1)
+        der = issue_crl(ca, revoked=entries, number=int(now.timestamp() * 1000), this_update=this_update,
+                        valid_for=valid_for)
+        with self._lock:
+            self._crl = (state, now, der)
+        return der
+
+
+@dataclass(frozen=True)
+class _Seal:
+    """A seal credential as stored: certificate and chain, and a file key or a token reference."""
+
+    credential: Credential
+    ref: KeyRef | None = None
+
+
+@dataclass(frozen=True)
+class SealKey:
+    """A seal ready to sign: the credential, and a pyHanko signer when the key is in a token."""
+
+    credential: Credential
+    cms_signer: object | None
+
+
+def _save_seal_ref(folder: Path, credential: Credential, ref: KeyRef) -> None:
+    chain = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in credential.chain)
+    _write_private(folder / SEAL_CERT_FILE, credential.cert_pem + chain)
+    _write_private(folder / KEY_REF_FILE, ref.dump())
+
+
+def _save_tsa(folder: Path, credential: Credential, password: bytes) -> None:
+    assert credential.private_key is not None
+    chain = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in credential.chain)
+    _write_private(folder / TSA_CERT_FILE, credential.cert_pem + chain)
+    key = credential.private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(password),
+    )
+    _write_private(folder / TSA_KEY_FILE, key)
 
 
 def _save_seal(folder: Path, credential: Credential, password: bytes) -> None:
@@ -291,12 +518,10 @@ def _save_seal(folder: Path, credential: Credential, password: bytes) -> None:
     _write_private(folder / SEAL_KEY_FILE, key)
 
 
-def _load_seal(folder: Path, password: bytes) -> Credential:
+def _load_credential(folder: Path, cert_file: str, key_file: str, password: bytes) -> Credential:
     try:
-        certs = load_pem_certificates((folder / SEAL_CERT_FILE).read_bytes())
-        key = serialization.load_pem_private_key(
-            (folder / SEAL_KEY_FILE).read_bytes(), password=password
-        )
+        certs = load_pem_certificates((folder / cert_file).read_bytes())
+        key = serialization.load_pem_private_key((folder / key_file).read_bytes(), password=password)
     except (OSError, ValueError, TypeError) as exc:
         raise SignatureError(
             _("单位电子印章证书无法读取：文件已损坏或服务器密钥已更换，请联系系统管理员")
@@ -306,6 +531,17 @@ def _load_seal(folder: Path, password: bytes) -> Credential:
     if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
         raise SignatureError(_("单位电子印章证书无法读取，请联系系统管理员"))
     return Credential(certificate=certs[0], chain=certs[1:], private_key=key)
+
+
+def _load_seal(folder: Path, password: bytes) -> _Seal:
+    if (folder / KEY_REF_FILE).is_file():
+        try:
+            certs = load_pem_certificates((folder / SEAL_CERT_FILE).read_bytes())
+            ref = KeyRef.load((folder / KEY_REF_FILE).read_bytes())
+        except Exception as exc:  # a mangled file: no seal to use
+            raise SignatureError(_("单位电子印章证书无法读取，请联系系统管理员")) from exc
+        return _Seal(credential=Credential(certificate=certs[0], chain=certs[1:]), ref=ref)
+    return _Seal(credential=_load_credential(folder, SEAL_CERT_FILE, SEAL_KEY_FILE, password))
 
 
 def root_summary(cert: x509.Certificate, *, folder: Path) -> list[str]:

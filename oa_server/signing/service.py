@@ -1,4 +1,10 @@
-"""Signing operations: certify an official's key from a CSR, press a unit's seal on a PDF."""
+"""Signing operations: certify an official's key from a CSR, press a unit's seal on a PDF.
+
+A seal locks the document (nothing may change after it), carries an RFC 3161
+time-stamp from the server's TSA and embeds the chain and the CA's current CRL
+(PAdES B-LT), so it verifies offline for years. A unit has several seals: its
+公章 and 专用章 (人事专用章 …), each with its own key, certificate and image.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +22,15 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy.orm import Session
 
-from docs_exchange.signing import PadesSigner, SealAnchor
+from docs_exchange.signing import LongTermMaterial, PadesSigner, SealAnchor
 from oa_client.errors import PermissionDenied, ValidationError
 from oa_server import audit, authz, crud
 from oa_server.config import Settings
 from oa_server.i18n import _
 from oa_server.models import Unit, User
 from oa_server.roles import SEAL_KEEPER
-from oa_server.signing.keystore import SigningKeys
+from oa_server.signing import registry
+from oa_server.signing.keystore import PUBLIC_SEAL, SigningKeys, normalise_seal_name
 
 MAX_CSR_CHARS = 16 * 1024
 _CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
@@ -93,6 +100,7 @@ def issue_personal_certificate(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     serial = format(cert.serial_number, "x")
+    registry.record_certificate(session, cert, kind="person", unit_id=user.unit_id, user_id=user.id)
     audit.append(
         session,
         actor=f"user:{user.id}",
@@ -182,6 +190,38 @@ class SealedPdf:
     unit: Unit
     document_sha256: str
     signed_sha256: str
+    seal_name: str = PUBLIC_SEAL
+    certificate_serial: str = ""
+
+
+def apply_seal(
+    session: Session,
+    *,
+    keys: SigningKeys,
+    settings: Settings,
+    unit: Unit,
+    pdf: bytes,
+    anchor: SealAnchor,
+    reason: str,
+    clock: Callable[[], dt.datetime],
+    seal_name: str = PUBLIC_SEAL,
+) -> tuple[bytes, str]:
+    """Press a seal of `unit` (no permission check: callers decide who may); return PDF and serial.
+
+    The seal locks the document, is time-stamped by the server's TSA and embeds the
+    chain and the CA's current CRL. No database lock is held while signing.
+    """
+    stamp = keys.seal_image(unit=unit, seal_name=seal_name)
+    tsa = keys.tsa(session=session, settings=settings)
+    crl = keys.crl(session=session, settings=settings)
+    material = LongTermMaterial(certificates=(tsa.credential.certificate,), crls=(crl,))
+    with keys.open_seal(session=session, settings=settings, unit=unit, seal_name=seal_name) as seal:
+        session.commit()  # hold no database lock while signing
+        signer = PadesSigner(seal.credential, clock=clock, cms_signer=seal.cms_signer,  # type: ignore[arg-type]
+                             timestamper=tsa, long_term=material)
+        signed = signer.sign_pdf(pdf, anchor=anchor, stamp_png=stamp, reason=reason, location=None,
+                                 field_name=None, lock=True)
+    return signed, registry.serial_hex(seal.credential.certificate)
 
 
 def seal_pdf(
@@ -195,16 +235,20 @@ def seal_pdf(
     anchor: SealAnchor,
     reason: str,
     clock: Callable[[], dt.datetime],
+    seal_name: str = PUBLIC_SEAL,
+    record: str | None = None,
 ) -> SealedPdf:
-    """Press `unit_id`'s seal over `anchor` (PAdES, visible stamp); audited, seal keepers only."""
+    """Press `unit_id`'s seal (`seal_name`: 公章 by default, or a 专用章) over `anchor`; audited,
+    seal keepers only. `record` (e.g. "documents:<id>") names what the seal was applied for."""
     document_sha256 = hashlib.sha256(pdf).hexdigest()
+    seal_name = normalise_seal_name(seal_name)
     if not may_use_seal(user, unit_id=unit_id):
         audit.append(
             session,
             actor=f"user:{user.id}",
             action="seal.use_denied",
             target=f"unit:{unit_id}",
-            details={"document_sha256": document_sha256},
+            details={"document_sha256": document_sha256, "seal": seal_name, "record": record},
         )
         session.commit()
         raise PermissionDenied(_("只有本单位的印章管理员可以使用本单位的电子印章"))
@@ -213,33 +257,26 @@ def seal_pdf(
         raise PermissionDenied(_("该单位已停用，其电子印章不能再使用"))
     check_pdf(pdf, anchor=anchor)
     reason = check_reason(reason)
-    credential = keys.seal_credential(session=session, settings=settings, unit=unit)
-    stamp = keys.seal_image(unit=unit)
-    session.commit()  # hold no database lock while signing
-    signed = PadesSigner(credential, clock=clock).sign_pdf(
-        pdf,
-        anchor=anchor,
-        stamp_png=stamp,
-        reason=reason,
-        location=None,
-        field_name=None,
-    )
+    signed, serial = apply_seal(session, keys=keys, settings=settings, unit=unit, pdf=pdf, anchor=anchor,
+                                reason=reason, clock=clock, seal_name=seal_name)
     signed_sha256 = hashlib.sha256(signed).hexdigest()
     audit.append(
         session,
         actor=f"user:{user.id}",
         action="seal.used",
-        target=f"unit:{unit.id}",
+        target=record or f"unit:{unit.id}",
         details={
             "unit": unit.name,
+            "unit_id": str(unit.id),
+            "seal": seal_name,
+            "record": record,
             "document_sha256": document_sha256,
             "signed_sha256": signed_sha256,
             "reason": reason,
             "page": anchor.page + 1,
-            "certificate_serial": format(credential.certificate.serial_number, "x"),
+            "certificate_serial": serial,
         },
     )
     session.commit()
-    return SealedPdf(
-        pdf=signed, unit=unit, document_sha256=document_sha256, signed_sha256=signed_sha256
-    )
+    return SealedPdf(pdf=signed, unit=unit, document_sha256=document_sha256, signed_sha256=signed_sha256,
+                     seal_name=seal_name, certificate_serial=serial)

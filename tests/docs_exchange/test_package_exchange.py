@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -187,3 +188,81 @@ def test_package_checked_after_the_certificates_expired_says_so() -> None:
     report = verify_package(package(), trust_roots=fx.trust(), now=later)
     assert not report.ok
     assert any("证书已过期" in p for p in report.problems)
+
+
+FINANCE = "普宁市财政局"
+
+
+def test_package_signed_by_another_units_seal_of_the_same_ca_is_refused() -> None:
+    # 财政局's seal is certified by the very same CA, so the signature itself is valid and trusted
+    finance = fx.ca().issue(FINANCE, kind="seal")
+    forged = build_package(
+        pdf=fx.signed_twice(), attachments={}, metadata=METADATA, signer=PadesSigner(finance)
+    )
+    report = verify_package(forged, trust_roots=fx.trust())
+    assert report.signature_valid and report.signer_trusted
+    assert not report.ok and report.pdf is None
+    assert report.sender_unit == fx.UNIT
+    assert f"交换包写明的发文单位是“{fx.UNIT}”，但清单是由“{FINANCE}”的证书签名的，已拒收" in report.problems
+
+
+def test_package_naming_the_signers_unit_as_sender_but_another_issuer_is_refused() -> None:
+    finance = fx.ca().issue(FINANCE, kind="seal")
+    forged = build_package(
+        pdf=fx.signed_twice(), attachments={}, metadata=METADATA, signer=PadesSigner(finance),
+        sender_unit=FINANCE,
+    )
+    _refused(forged, f"交换包写明的发文单位“{FINANCE}”不是公文的发文机关（{fx.UNIT}）")
+
+
+def test_package_signed_by_an_official_is_refused_unless_officials_may_send() -> None:
+    signed = build_package(
+        pdf=fx.signed_twice(), attachments={}, metadata=METADATA, signer=PadesSigner(fx.person())
+    )
+    _refused(signed, f"交换包须由发文单位“{fx.UNIT}”的电子印章签名")
+    report = verify_package(signed, trust_roots=fx.trust(), accept_personal_signers=True)
+    assert report.ok, report.text()
+    outsider = fx.ca().issue("李四", kind="person", unit=FINANCE)
+    forged = build_package(
+        pdf=fx.signed_twice(), attachments={}, metadata=METADATA, signer=PadesSigner(outsider)
+    )
+    report = verify_package(forged, trust_roots=fx.trust(), accept_personal_signers=True)
+    assert not report.ok
+    assert any(f"是由“{FINANCE}”的证书签名的" in p for p in report.problems)
+
+
+def test_package_from_another_sender_than_the_exchange_says_is_refused() -> None:
+    _refused(package(), f"与交换记录中的发文单位“{FINANCE}”不符", expected_sender=FINANCE)
+    assert verify_package(package(), trust_roots=fx.trust(), expected_sender=fx.UNIT).ok
+
+
+def test_package_without_a_sender_is_refused() -> None:
+    assert json.loads(_members(package())["metadata.json"])["sender"] == {"unit": fx.UNIT}
+    # re-signed by the right seal: only the missing sender is wrong
+    forged = build_package(
+        pdf=fx.signed_twice(), attachments={}, metadata={"title": "通知"}, signer=PadesSigner(fx.seal())
+    )
+    forged_members = _members(forged)
+    meta = json.loads(forged_members["metadata.json"])
+    del meta["sender"]
+    body = json.dumps(meta, ensure_ascii=False, sort_keys=True, indent=2).encode()
+    manifest = json.loads(forged_members["manifest.json"])
+    manifest["files"]["metadata.json"] = hashlib.sha256(body).hexdigest()
+    manifest_bytes = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=2).encode()
+    resigned = fx.rezip(forged, replace={
+        "metadata.json": body, "manifest.json": manifest_bytes,
+        "manifest.sig": PadesSigner(fx.seal()).sign_detached(manifest_bytes),
+    })
+    _refused(resigned, "交换包没有写明发文单位")
+
+
+def test_package_whose_pdf_carries_only_another_units_seal_is_refused() -> None:
+    finance = fx.ca().issue(FINANCE, kind="seal")
+    sealed_by_finance = PadesSigner(finance).sign_pdf(
+        fx.signed_once(), anchor=fx.SEAL_ANCHOR, stamp_png=fx.seal_png(), reason="用印",
+        location=None, field_name="Seal",
+    )
+    forged = build_package(
+        pdf=sealed_by_finance, attachments={}, metadata=METADATA, signer=PadesSigner(fx.seal())
+    )
+    _refused(forged, f"正文 PDF 上没有发文单位“{fx.UNIT}”的电子印章")

@@ -115,3 +115,25 @@ def test_python_m_docs_exchange_verify(files) -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=60, env=env,
     )
     assert bad.returncode == 1 and "未通过" in bad.stdout
+
+
+def test_the_cas_latest_crl_fails_a_seal_made_after_the_revocation(tmp_path: Path, capsys) -> None:
+    import datetime as dt
+
+    from docs_exchange.crl import RevokedEntry
+
+    stolen = fx.ca().issue(fx.UNIT, kind="seal")
+    sealed = tmp_path / "sealed.pdf"
+    sealed.write_bytes(fx.seal_long_term(fx.layout_pdf(), credential=stolen, anchor=fx.layout_anchor(),
+                                         crls=(fx.crl(),)))
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(fx.ca().cert_pem)
+    crl = tmp_path / "ca.crl"
+    crl.write_bytes(fx.crl(RevokedEntry(serial=stolen.certificate.serial_number,
+                                        revoked_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))))
+    code, _out = _run(["verify", str(sealed), "--trust", str(ca)], capsys)
+    assert code == 0  # the CRL in the file was made before anyone knew
+    code, out = _run(["verify", str(sealed), "--trust", str(ca), "--crl", str(crl)], capsys)
+    assert code == 1 and "被吊销" in out
+    code, out = _run(["verify", str(sealed), "--trust", str(ca), "--crl", str(tmp_path / "none.crl")], capsys)
+    assert code == 2 and "无法读取吊销列表文件" in out

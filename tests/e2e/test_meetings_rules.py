@@ -11,7 +11,7 @@ import pytest
 
 from oa_client.domain.meetings import Attendee, Meeting, Recurrence
 from oa_client.domain.meetings_records import meeting_record
-from oa_client.errors import ValidationError
+from oa_client.errors import SyncError, ValidationError
 from oa_client.services import meetings as mtg
 from oa_client.services import records as svc
 from oa_server.models import User
@@ -19,6 +19,10 @@ from tests.sync.conftest import server, sync_template  # noqa: F401
 from tests.sync.support import make_client
 
 MONDAY = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
+
+
+def utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def uid(client) -> str:
@@ -229,3 +233,99 @@ def test_replies_and_sign_in_that_cannot_stand(desk, tmp_path):
     assert result.code == "forbidden"
     member.close()
     outsider.close()
+
+
+def test_a_meeting_admin_keeps_only_his_own_units_rooms(desk, tmp_path):
+    live, admin = desk  # 谢芳: 会议管理员 of 普宁市人民政府办公室, who owns r-1
+    other = make_client(live, tmp_path, "chenweijie")  # 会议管理员 of 洪阳镇人民政府
+    other.engine.sync()
+    room = other.store.records.get("rooms", "r-1")
+    # he makes himself manager of the city's room, renames it, deletes it: each refused
+    grab = {k: v for k, v in room.items() if k not in ("id", "rev", "deleted", "updated_at")}
+    result = push(other, "rooms", {**grab, "manager_ids": [uid(other)]}, entity_id="r-1",
+                  base_rev=room["rev"])
+    assert (result.status, result.code) == ("rejected", "forbidden") and "本单位" in result.message
+    result = push(other, "rooms", {**grab, "name": "洪阳镇借用"}, entity_id="r-1", base_rev=room["rev"])
+    assert (result.status, result.code) == ("rejected", "forbidden")
+    result = push(other, "rooms", {}, entity_id="r-1", kind="delete", base_rev=room["rev"])
+    assert (result.status, result.code) == ("rejected", "forbidden")
+    # nor may the city's admin name a township officer as her room's manager
+    mine = admin.store.records.get("rooms", "r-1")
+    body = {k: v for k, v in mine.items() if k not in ("id", "rev", "deleted", "updated_at")}
+    result = push(admin, "rooms", {**body, "manager_ids": [uid(other)]}, entity_id="r-1",
+                  base_rev=mine["rev"])
+    assert (result.status, result.code) == ("rejected", "validation") and "本单位" in result.message
+    admin.engine.sync()
+    kept = admin.store.records.get("rooms", "r-1")
+    assert (kept["name"], kept["manager_ids"], kept["rev"]) == ("第一会议室", [], mine["rev"])
+    # his own unit's room he keeps as before
+    result = push(other, "rooms", {"name": "洪阳镇小会议室", "capacity": 12})
+    assert result.status == "applied"
+    other.close()
+
+
+def test_sign_in_needs_the_code_and_the_servers_clock(desk, tmp_path):
+    live, admin = desk
+    member = make_client(live, tmp_path, "zhengxiaoyan")
+    start = MONDAY + timedelta(hours=1)
+    m = Meeting(subject="专题会", starts_at=start, ends_at=start + timedelta(hours=1), room_id="r-1",
+                attendees=(Attendee(id=uid(member), name="郑晓燕"),))
+    booked = mtg.book(admin.store, meeting=m, user_id=uid(admin), now=live.clock.now)
+    assert admin.engine.sync().rejected == 0
+    member.engine.sync()
+    live.clock.now = start + timedelta(minutes=5)
+    code = mtg.parse_checkin_qr(mtg.fetch_checkin_code(
+        admin.transport, meeting_id=booked.meeting_id)["qr_text"])[2]
+    # the desk asks for the code before anything is queued
+    with pytest.raises(ValidationError, match="签到码") as err:
+        mtg.sign_in(member.store, meeting_id=booked.meeting_id, user_id=uid(member), now=live.clock.now)
+    assert err.value.field == "code" and member.store.records.pending_ops() == 0
+    # a forged client: no code → refused, though the meeting is on
+    result = push(member, "checkins", {"meeting_id": booked.meeting_id, "user_id": uid(member),
+                                       "at": utc(start)}, kind="action")
+    assert (result.status, result.code) == ("rejected", "code_required")
+    # after the meeting ended, the right code with `at` set to the start → still refused
+    live.clock.now = start + timedelta(hours=2)
+    result = push(member, "checkins", {"meeting_id": booked.meeting_id, "user_id": uid(member),
+                                       "code": code, "at": utc(start)}, kind="action")
+    assert (result.status, result.code) == ("rejected", "validation") and "已结束" in result.message
+    # during the meeting with the code: recorded at the server's time, late by its clock
+    live.clock.now = start + timedelta(minutes=20)
+    result = push(member, "checkins", {"meeting_id": booked.meeting_id, "user_id": uid(member),
+                                       "code": code, "at": utc(start - timedelta(minutes=30))},
+                  kind="action")
+    assert result.status == "applied"
+    member.engine.sync()
+    (signed,) = mtg.checkins(member.store, booked.meeting_id)
+    assert signed["at"] == utc(start + timedelta(minutes=20)) and signed["late_minutes"] == 20
+    member.close()
+
+
+def test_sign_in_codes_only_for_the_organiser_and_the_rooms_unit(desk, tmp_path):
+    live, admin = desk
+    start = MONDAY + timedelta(hours=1)
+    m = Meeting(subject="专题会", starts_at=start, ends_at=start + timedelta(hours=1), room_id="r-1",
+                attendees=(Attendee(id=uid(admin), name="谢芳"),))
+    booked = mtg.book(admin.store, meeting=m, user_id=uid(admin), now=live.clock.now)
+    assert admin.engine.sync().rejected == 0
+    other_admin = make_client(live, tmp_path, "chenweijie")  # 会议管理员, another unit
+    with pytest.raises(SyncError) as err:
+        mtg.fetch_checkin_code(other_admin.transport, meeting_id=booked.meeting_id)
+    assert (err.value.kind, err.value.context.get("status")) == ("forbidden", 403)
+    assert "会议室所属单位" in str(err.value)
+    assert mtg.fetch_checkin_code(admin.transport, meeting_id=booked.meeting_id)["code"]
+    other_admin.close()
+
+
+@pytest.mark.parametrize("login", ["huangwei", "sunyue", "hexiaoqin"])
+def test_free_busy_is_for_business_users_only(desk, tmp_path, login):
+    live, admin = desk
+    who = make_client(live, tmp_path, login)  # one of the three administrators
+    body = {"user_ids": [uid(admin)], "start": utc(MONDAY), "end": utc(MONDAY + timedelta(days=1))}
+    with pytest.raises(SyncError) as err:
+        who.transport.request("POST", "/meetings/freebusy", json_body=body)
+    assert (err.value.kind, err.value.context.get("status")) == ("forbidden", 403)
+    assert "三员分立" in str(err.value)
+    busy = admin.transport.request("POST", "/meetings/freebusy", json_body=body).json()
+    assert set(busy["people"]) == {uid(admin)}
+    who.close()

@@ -203,6 +203,9 @@ def _sealed_output(applicant, request_id: str) -> bytes:
     assert report.ok, report.text()
     (seal,) = report.signatures
     assert seal.signer.kind == "seal" and seal.signer.unit == "普宁市政务服务数据管理局"
+    # the item names 人事专用章: that seal's own certificate signs, not the 公章 with a label
+    assert seal.signer.name == "普宁市政务服务数据管理局人事专用章"
+    assert seal.locks_document and seal.timestamp_ok
     applicant.engine.sync()
     rec = applicant.store.records.get("requests", request_id)
     assert rec["outputs"][0]["attachment_id"]

@@ -87,8 +87,9 @@ def test_removed_row_is_caught(client: TestClient, app: FastAPI) -> None:
     assert not result.ok and result.bad_seq == 3 and result.reason == "missing"
 
 
-def test_rewritten_row_with_fresh_hash_breaks_the_next_link(
-    client: TestClient, app: FastAPI
+@pytest.mark.parametrize("with_key", [False, True], ids=["plain-sha256", "with-the-chain-key"])
+def test_rewritten_row_with_fresh_hash_is_caught(
+    client: TestClient, app: FastAPI, with_key: bool
 ) -> None:
     with app.state.sessionmaker() as session:
         row = session.get(audit.AuditEntry, 4)
@@ -101,6 +102,7 @@ def test_rewritten_row_with_fresh_hash_breaks_the_next_link(
             target=row.target,
             details=row.details,
             prev_hash=row.prev_hash,
+            key=audit.chain_key(session) if with_key else None,
         )
     with _engine(app).begin() as conn:
         allow_tampering(conn)
@@ -110,7 +112,10 @@ def test_rewritten_row_with_fresh_hash_breaks_the_next_link(
         )
     with app.state.sessionmaker() as session:
         result = audit.verify(session)
-    assert not result.ok and result.bad_seq == 5 and result.reason == "prev_hash"
+    if with_key:  # even one who holds the key breaks the next row's link
+        assert (result.ok, result.bad_seq, result.reason) == (False, 5, "prev_hash")
+    else:  # without the key (outside the database) the row itself does not verify
+        assert (result.ok, result.bad_seq, result.reason) == (False, 4, "hash")
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from oa_server.jobs.scheduler import Scheduler
 from oa_server.models import JobRun, Unit
 from oa_server.sync_models import SyncRecord
 from oa_server.sync_push import server_batch
-from tests.server.support import CHEAP_ENV, Clock, free_port, make_settings
+from tests.server.support import CHEAP_ENV, Clock, fixed_keys, free_port, make_settings
 from tests.server.test_postgres import db_url, pg_admin, pg_template  # noqa: F401
 
 pytestmark = pytest.mark.postgres
@@ -55,7 +55,7 @@ def test_two_workers_run_each_job_once_per_period(db_url: str, tmp_path: Path) -
     clock.now = datetime(2026, 11, 10, 23, 58, tzinfo=UTC)  # 07:58 on Wednesday in Beijing
     engines = [make_engine(db_url) for _i in range(2)]
     try:
-        sessions = [make_sessionmaker(e) for e in engines]
+        sessions = [make_sessionmaker(e, keys=fixed_keys()) for e in engines]
         _seed_task(sessions[0], now=clock.now)
         settings = make_settings(tmp_path, db_url)
         workers = [Scheduler(s, clock=clock, node=f"worker-{i}", settings=settings)

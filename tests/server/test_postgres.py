@@ -10,7 +10,7 @@ from sqlalchemy import text
 from oa_server import audit
 from oa_server.db import make_engine, make_sessionmaker
 from tests.server import postgres
-from tests.server.support import build_template
+from tests.server.support import build_template, fixed_keys
 from tests.server.test_audit import *  # noqa: F403  (re-run every audit test here)
 from tests.server.test_auth import *  # noqa: F403  (re-run every auth test here)
 from tests.server.test_org import *  # noqa: F403  (re-run every org test here)
@@ -61,7 +61,7 @@ def test_concurrent_audit_appends_keep_one_chain(db_url: str) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     engine = make_engine(db_url)
-    sessions = make_sessionmaker(engine)
+    sessions = make_sessionmaker(engine, keys=fixed_keys())
 
     def write(i: int) -> None:
         with sessions() as session:

@@ -10,6 +10,7 @@ from functools import cache
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from docs_exchange.crl import RevokedEntry, issue_crl
 from docs_exchange.pki import CertificateAuthority, Credential
 from docs_exchange.seal import draw_seal
 from docs_exchange.signing import PadesSigner, SealAnchor
@@ -119,3 +120,71 @@ def rezip(
         for name, content in (add or {}).items():
             dst.writestr(name, content)
     return out.getvalue()
+
+
+# --- long-term seals: the CA's time-stamping authority, CRLs, a GB/T 9704 layout PDF ----------
+
+TSA_NAME = "普宁市电子政务时间戳服务"
+
+
+@cache
+def tsa() -> Credential:
+    """The CA's time-stamping authority."""
+    return ca().issue_tsa(TSA_NAME)
+
+
+def crl(*revoked: RevokedEntry, at: dt.datetime | None = None, authority: CertificateAuthority | None = None) -> bytes:
+    """A CRL (DER) of the good CA (or `authority`) listing `revoked`, issued at `at` (default now)."""
+    return issue_crl(authority or ca(), revoked=revoked, number=1, this_update=at)
+
+
+@cache
+def layout_pdf() -> bytes:
+    """A short 通知 as the GB/T 9704 layout writes it (PDF 1.7, with a seal anchor)."""
+    return _layout().pdf
+
+
+@cache
+def _layout():  # type: ignore[no-untyped-def]
+    from docs_exchange.model import OfficialDocument
+    from docs_exchange.pdf import render_pdf
+
+    doc = OfficialDocument(
+        issuer_mark=UNIT + "文件", doc_number="普数〔2026〕12号", title="关于做好政务数据共享工作的通知",
+        main_to="各镇人民政府：", body=["请按要求做好数据共享工作。"], issuer_name=UNIT,
+        date=dt.date(2026, 11, 20),
+    )
+    return render_pdf(doc)
+
+
+def layout_anchor() -> object:
+    """Where the layout wants the seal."""
+    return _layout().seal_anchor
+
+
+def seal_long_term(
+    pdf: bytes,
+    *,
+    credential: Credential | None = None,
+    anchor: object | None = None,
+    clock=None,  # type: ignore[no-untyped-def]
+    timestamp_by: Credential | None = None,
+    crls: tuple[bytes, ...] | None = None,
+    with_timestamp: bool = True,
+) -> bytes:
+    """用印 as the server does it: lock the document, RFC 3161 time-stamp, chain and CRL embedded."""
+    from docs_exchange.pki import utc_now
+    from docs_exchange.signing import LongTermMaterial
+    from docs_exchange.tsa import TimestampAuthority
+
+    clock = clock or utc_now
+    cred = credential or seal()
+    stamper = TimestampAuthority(timestamp_by or tsa(), clock=clock) if with_timestamp else None
+    material = LongTermMaterial(
+        certificates=((timestamp_by or tsa()).certificate,),
+        crls=crls if crls is not None else (crl(at=clock() - dt.timedelta(minutes=1)),),
+    )
+    return PadesSigner(cred, clock=clock, timestamper=stamper, long_term=material).sign_pdf(
+        pdf, anchor=anchor or SEAL_ANCHOR, stamp_png=seal_png(), reason="用印", location=None,
+        field_name="Seal", lock=True,
+    )

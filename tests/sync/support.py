@@ -143,9 +143,10 @@ class ProcessServer:
             cwd=data_dir.parent, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
         )
         from oa_server.db import make_engine, make_sessionmaker
+        from tests.server.support import fixed_keys
 
         self.engine = make_engine(db_url)
-        self.sessionmaker = make_sessionmaker(self.engine)
+        self.sessionmaker = make_sessionmaker(self.engine, keys=fixed_keys())
         self.clock = None
 
     def start(self) -> ProcessServer:

@@ -158,3 +158,11 @@ def test_calendars_are_server_only(server, tmp_path):
                                     "entity_id": "2027", "payload": {"year": 2027}}]).results[0]
     assert (result.status, result.code) == ("rejected", "read_only")
     clerk.close()
+
+
+def test_authorities_keep_no_state_between_ops():
+    # One instance of each authority serves every push of the process: what its check works
+    # out for an op goes to the batch's `ctx.plans`, which dies with the batch — an op refused
+    # after its check (too large, a conflict) leaves nothing behind in the authority.
+    held = {name: sorted(vars(rules)) for name, rules in authority.load().items() if vars(rules)}
+    assert held == {}

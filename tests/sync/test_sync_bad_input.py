@@ -66,6 +66,32 @@ def test_body_over_the_limit_is_413(tmp_path):
         small.stop()
 
 
+def test_a_gzip_bomb_is_413_and_other_desks_are_still_answered(server, me, tmp_path):
+    # 64 MB of zeros in a ~64 KB body: inflated only up to the body limit (10 MB), off the loop
+    bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=1)
+    assert len(bomb) < 1024 * 1024
+    other = make_client(server, tmp_path, "zhengxiaoyan")
+    answers: list[int] = []
+    pulls: list[int] = []
+
+    def bombs() -> None:
+        for _ in range(4):
+            r = call(server, me, "POST", "/sync/push", data=bomb,
+                     headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+            answers.append(r.status_code)
+            body = r.json()
+            assert body["code"] == "payload_too_large" and "解压后的请求内容超过" in body["message"]
+
+    t = threading.Thread(target=bombs)
+    t.start()
+    while t.is_alive():
+        pulls.append(len(other.transport.pull(0, limit=50).changes))  # a colleague keeps syncing
+    t.join()
+    assert answers == [413] * 4
+    assert pulls  # the colleague's pulls were answered while the bombs were being handled
+    other.close()
+
+
 def test_unknown_op_kind_is_422_naming_the_field(server, me):
     r = call(server, me, "POST", "/sync/push", json={"device_id": me.store.device_id(), "ops": [
         {"op_id": "1", "kind": "explode", "entity": "documents", "entity_id": "x", "payload": {}}]})
@@ -211,3 +237,55 @@ def test_a_record_over_one_megabyte_is_refused_alone(server, me):
     with server.session() as s:
         assert s.get(SyncRecord, ("documents", "doc-huge")) is None
         assert s.get(SyncRecord, ("documents", "doc-small")) is not None
+
+
+def test_unfinished_uploads_have_a_quota_per_user(sync_template, tmp_path):
+    from tests.server.support import copy_sqlite
+    from tests.sync.support import LiveServer
+
+    data_dir = tmp_path / "quota-server"
+    live = LiveServer(data_dir, f"sqlite:///{copy_sqlite(sync_template, data_dir)}",
+                      upload_quota_bytes=1024 * 1024).start()
+    try:
+        me, colleague = make_client(live, tmp_path, "liuyang"), make_client(live, tmp_path, "zhengxiaoyan")
+        first = bytes(range(256)) * 2800  # 700 KB
+        second = first[::-1]
+        one = me.transport.upload_start(hashlib.sha256(first).hexdigest(), len(first))
+        with pytest.raises(SyncError) as err:  # 700 KB + 700 KB of unfinished uploads > 1 MB
+            me.transport.upload_start(hashlib.sha256(second).hexdigest(), len(second))
+        assert (err.value.kind, err.value.context["code"]) == ("too_large", "payload_too_large")
+        assert "未完成的上传" in str(err.value)
+        # someone else's quota is their own
+        assert colleague.transport.upload_start(hashlib.sha256(second).hexdigest(), len(second)).upload_id
+        # finishing the first frees the room
+        me.transport.upload_chunk(one.upload_id, 0, first)
+        assert me.transport.upload_finish(one.upload_id).complete
+        assert me.transport.upload_start(hashlib.sha256(second).hexdigest(), len(second)).upload_id
+        me.close()
+        colleague.close()
+    finally:
+        live.stop()
+
+
+def test_an_op_id_is_one_users_own_on_a_shared_device_id(server, tmp_path):
+    # a device id is the client's own choice: two users (here on one shared office PC) may
+    # send the same (device, op) pair; each op is applied once for its own sender
+    a = make_client(server, tmp_path, "liuyang", device_id="shared-pc")
+    b = make_client(server, tmp_path, "zhengxiaoyan", device_id="shared-pc")
+    op_id = "00000000-0000-7000-8000-000000000001"
+    answers = []
+    for client, title in ((a, "刘洋的草稿"), (b, "郑晓燕的草稿")):
+        op = {"op_id": op_id, "kind": "upsert", "entity": "documents", "entity_id": f"doc-{title}",
+              "base_rev": 0, "payload": {"direction": "outgoing", "title": title, "body": "正文"}}
+        answers.append(client.transport.push([op]).results[0])
+    assert [r.status for r in answers] == ["applied", "applied"]
+    assert answers[0].rev != answers[1].rev
+    b.engine.sync()
+    assert b.store.records.get("documents", "doc-郑晓燕的草稿")["title"] == "郑晓燕的草稿"
+    # the same user resending gets the stored answer, not a second application
+    again = b.transport.push([{"op_id": op_id, "kind": "upsert", "entity": "documents",
+                               "entity_id": "doc-郑晓燕的草稿", "base_rev": 0,
+                               "payload": {"direction": "outgoing", "title": "改过", "body": "x"}}])
+    assert again.results[0].rev == answers[1].rev
+    a.close()
+    b.close()

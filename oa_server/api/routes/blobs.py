@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
 
 from oa_client.errors import NotFoundError, ValidationError
 from oa_server import authz, sync_service
@@ -31,7 +32,8 @@ def blob_store(request: Request) -> BlobStore:
     """The app's blob store (under the data directory)."""
     store = getattr(request.app.state, "blob_store", None)
     if store is None:
-        store = BlobStore(request.app.state.settings.data_dir / "blobs")
+        settings = request.app.state.settings
+        store = BlobStore(settings.data_dir / "blobs", quota=settings.upload_quota_bytes)
         request.app.state.blob_store = store
     return store
 
@@ -91,7 +93,9 @@ async def put_chunk(
     data = await request.body()
     if not data:
         raise ValidationError(_("分块内容为空"), field="body")
-    return store.put_chunk(session, user=user, upload_id=upload_id, offset=offset, data=data)
+    # writing, fsync and commit wait on the disk: on a worker thread, not the event loop
+    return await run_in_threadpool(store.put_chunk, session, user=user, upload_id=upload_id,
+                                   offset=offset, data=data)
 
 
 @router.post("/uploads/{upload_id}/finish", responses=ERRORS)

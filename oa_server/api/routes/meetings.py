@@ -3,19 +3,19 @@
 - `POST /meetings/freebusy`: busy times of people and rooms for find-a-time (a user
   never holds other people's meetings locally); times only, no subjects.
 - `GET /meetings/{id}/checkin-code`: the sign-in code the room screen shows as a QR
-  code (the organiser, the chair or a 会议管理员 may fetch it).
+  code (the organiser, the chair, or a 会议管理员 of the unit owning the room).
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from oa_client.domain.meetings_conflicts import bookings_of
 from oa_client.domain.meetings_records import (
@@ -26,11 +26,12 @@ from oa_client.domain.meetings_records import (
 )
 from oa_client.errors import NotFoundError, PermissionDenied, ValidationError
 from oa_server.api.deps import CurrentUser, NowDep, SessionDep
-from oa_server.authority.meetings import FIELD_TEXT
-from oa_server.authority.meetings_replies import CHECKIN_ROW, checkin_code
+from oa_server.authority.meetings import FIELD_TEXT, MEETING_ADMIN
+from oa_server.authority.meetings_replies import checkin_code
+from oa_server.authz import require_business_user
 from oa_server.i18n import _
+from oa_server.models import User
 from oa_server.schemas import ErrorOut
-from oa_server.server_secrets import shared_secret
 from oa_server.sync_models import SyncRecord
 
 router = APIRouter(prefix="/meetings", tags=["meetings"],
@@ -58,9 +59,23 @@ class FreeBusyOut(BaseModel):
     rooms: dict[str, list[tuple[str, str]]]
 
 
+def may_show_checkin_code(user: User, *, data: dict, created_by: str, chair_id: str | None,
+                          session: Session) -> bool:
+    """The organiser, the chair, or a 会议管理员 of the unit that owns the meeting's room."""
+    uid = str(user.id)
+    if uid in (str(data.get("organiser_id") or created_by), chair_id):
+        return True
+    if MEETING_ADMIN not in set(user.roles) or not data.get("room_id"):
+        return False
+    room = session.get(SyncRecord, ("rooms", str(data["room_id"])))
+    return room is not None and not room.deleted and room.unit_id == str(user.unit_id)
+
+
 @router.post("/freebusy")
 def freebusy(body: FreeBusyIn, user: CurrentUser, session: SessionDep) -> FreeBusyOut:
-    """Busy times of the people and rooms asked for, from every live booking."""
+    """Busy times of the people and rooms asked for, from every live booking (business
+    users only: the three administrators see no one's calendar)."""
+    require_business_user(user)
     if body.end <= body.start:
         raise ValidationError(_("结束时间必须晚于开始时间"), field="end")
     if body.end - body.start > MAX_SPAN:
@@ -108,10 +123,10 @@ class CheckinCodeOut(BaseModel):
 
 @router.get("/{meeting_id}/checkin-code")
 def meeting_checkin_code(
-    meeting_id: str, user: CurrentUser, session: SessionDep, now: NowDep,
+    meeting_id: str, request: Request, user: CurrentUser, session: SessionDep, now: NowDep,
     occurrence: Annotated[datetime | None, Query()] = None,
 ) -> CheckinCodeOut:
-    """The sign-in code of one sitting (the organiser, chair or a 会议管理员 only)."""
+    """The sign-in code of one sitting (organiser, chair, or the room's unit's 会议管理员)."""
     rec = session.get(SyncRecord, ("meetings", meeting_id))
     if rec is None or rec.deleted:
         raise NotFoundError(_("会议不存在或已删除"))
@@ -120,13 +135,11 @@ def meeting_checkin_code(
         meeting = meeting_from_record({**data, "id": rec.id})
     except ValidationError as exc:
         raise NotFoundError(exc.message) from None
-    uid = str(user.id)
-    if uid not in (str(data.get("organiser_id") or rec.created_by), meeting.chair_id) and \
-            "meeting_admin" not in set(user.roles):
-        raise PermissionDenied(_("只有会议组织者可以显示签到二维码"))
+    if not may_show_checkin_code(user, data=data, created_by=rec.created_by,
+                                 chair_id=meeting.chair_id, session=session):
+        raise PermissionDenied(_("只有会议组织者或会议室所属单位的会议管理员可以显示签到二维码"))
     start = parse_time(occurrence, field="occurrence") if occurrence else meeting.starts_at
-    secret = shared_secret(session, CHECKIN_ROW, make=lambda: secrets.token_hex(32))
-    code = checkin_code(secret, meeting.id, start)
+    code = checkin_code(request.app.state.server_keys.checkin_secret, meeting.id, start)
     session.commit()
     return CheckinCodeOut(meeting_id=meeting.id, occurrence_start=utc_text(start), code=code,
                           qr_text=f"oa-checkin:{meeting.id}:{utc_text(start)}:{code}")

@@ -1,4 +1,4 @@
-"""Signing service endpoints: the CA root, officials' certificates, unit seals (用印)."""
+"""Signing service endpoints: the CA root and CRL, officials' certificates, unit seals (用印)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from docs_exchange.seal import png_size
 from docs_exchange.signing import SealAnchor
 from oa_client.errors import PermissionDenied
 from oa_server import audit, authz, crud
-from oa_server.api.deps import CurrentUser, SessionDep, SettingsDep, Sysadmin, actor_of
+from oa_server.api.deps import CurrentUser, Secadmin, SessionDep, SettingsDep, Sysadmin, actor_of
 from oa_server.i18n import _
 from oa_server.roles import SYSADMIN
 from oa_server.schemas import ErrorOut
 from oa_server.signing import service
-from oa_server.signing.keystore import SigningKeys
+from oa_server.signing.keystore import SigningKeys, normalise_seal_name
 
 router = APIRouter(
     tags=["signing"],
@@ -32,7 +32,9 @@ router = APIRouter(
     },
 )
 PEM_TYPE = "application/x-pem-file"
+CRL_TYPE = "application/pkix-crl"
 MIN_SEAL_PT = 10.0  # a seal smaller than about 3.5 mm is never meant
+SealName = Annotated[str, Query(min_length=1, max_length=16, description="公章 (default) or a 专用章 such as 人事专用章")]
 
 
 def signing_keys(request: Request) -> SigningKeys:
@@ -90,6 +92,17 @@ class SealImageOut(BaseModel):
     sha256: str
     width: int
     height: int
+    seal: str = "公章"
+
+
+class SealReplacedOut(BaseModel):
+    """A seal's new certificate; the one it replaces is revoked."""
+
+    unit_id: uuid.UUID
+    seal: str
+    serial: str
+    not_after: datetime
+    certificate_pem: str
 
 
 @router.get(
@@ -101,6 +114,17 @@ def ca_root(session: SessionDep, settings: SettingsDep, keys: Keys) -> Response:
     """The server's root certificate (PEM), for clients' trust stores; no sign-in needed."""
     pem = keys.root_pem(session=session, settings=settings)
     return Response(content=pem, media_type=PEM_TYPE)
+
+
+@router.get(
+    "/ca/crl",
+    response_class=Response,
+    responses={200: {"content": {CRL_TYPE: {}}, "description": "DER"}},
+)
+def ca_crl(session: SessionDep, settings: SettingsDep, keys: Keys) -> Response:
+    """The CA's certificate revocation list (DER), signed now and then; no sign-in needed."""
+    der = keys.crl(session=session, settings=settings)
+    return Response(content=der, media_type=CRL_TYPE, headers={"Cache-Control": "max-age=300"})
 
 
 @router.post("/ca/certificates", status_code=201)
@@ -116,11 +140,13 @@ def issue_certificate(
 
 @router.put("/seals/{unit_id}/image", openapi_extra=_binary_body("image/png"))
 def put_seal_image(
-    unit_id: uuid.UUID, png: RawBody, admin: Sysadmin, session: SessionDep, keys: Keys
+    unit_id: uuid.UUID, png: RawBody, admin: Sysadmin, session: SessionDep, keys: Keys,
+    seal: SealName = "公章",
 ) -> SealImageOut:
     """Import a unit's seal image (PNG with transparency; sysadmin); audited."""
     unit = crud.get_unit(session, unit_id=unit_id)
-    clean = keys.set_seal_image(unit_id=unit.id, png=png)
+    seal = normalise_seal_name(seal)
+    clean = keys.set_seal_image(unit_id=unit.id, png=png, seal_name=seal)
     width, height = png_size(clean)
     digest = hashlib.sha256(clean).hexdigest()
     audit.append(
@@ -128,10 +154,11 @@ def put_seal_image(
         actor=actor_of(admin),
         action="seal.image_set",
         target=f"unit:{unit.id}",
-        details={"unit": unit.name, "image_sha256": digest, "width": width, "height": height},
+        details={"unit": unit.name, "seal": seal, "image_sha256": digest, "width": width,
+                 "height": height},
     )
     session.commit()
-    return SealImageOut(unit_id=unit.id, sha256=digest, width=width, height=height)
+    return SealImageOut(unit_id=unit.id, sha256=digest, width=width, height=height, seal=seal)
 
 
 @router.get(
@@ -140,13 +167,28 @@ def put_seal_image(
     responses={200: {"content": {"image/png": {}}, "description": "PNG"}},
 )
 def get_seal_image(
-    unit_id: uuid.UUID, user: CurrentUser, session: SessionDep, keys: Keys
+    unit_id: uuid.UUID, user: CurrentUser, session: SessionDep, keys: Keys, seal: SealName = "公章"
 ) -> Response:
-    """The unit's seal image (imported or drawn), for the sysadmin and the unit's seal keepers."""
+    """A seal's image (imported or drawn), for the sysadmin and the unit's seal keepers."""
     if not (authz.has_role(user, SYSADMIN) or service.may_use_seal(user, unit_id=unit_id)):
         raise PermissionDenied(_("只有系统管理员和本单位的印章管理员可以查看印章图片"))
     unit = crud.get_unit(session, unit_id=unit_id)
-    return Response(content=keys.seal_image(unit=unit), media_type="image/png")
+    return Response(content=keys.seal_image(unit=unit, seal_name=seal), media_type="image/png")
+
+
+@router.post("/seals/{unit_id}/replace", status_code=201)
+def replace_seal(
+    unit_id: uuid.UUID, admin: Secadmin, session: SessionDep, settings: SettingsDep, keys: Keys,
+    seal: SealName = "公章",
+) -> SealReplacedOut:
+    """A new key and certificate for a seal (security admin); the old certificate is revoked."""
+    unit = crud.get_unit(session, unit_id=unit_id)
+    credential = keys.replace_seal(session=session, settings=settings, unit=unit, seal_name=seal,
+                                   reason="superseded", actor=actor_of(admin))
+    session.commit()
+    cert = credential.certificate
+    return SealReplacedOut(unit_id=unit.id, seal=normalise_seal_name(seal), serial=format(cert.serial_number, "x"),
+                           not_after=cert.not_valid_after_utc, certificate_pem=credential.cert_pem.decode())
 
 
 @router.post(
@@ -169,6 +211,7 @@ def seal_sign(
     h: Annotated[float, Query(ge=MIN_SEAL_PT, le=2_000, allow_inf_nan=False)],
     unit_id: Annotated[uuid.UUID | None, Query(description="default: my unit")] = None,
     reason: Annotated[str, Query(min_length=1, max_length=64)] = "用印",
+    seal: SealName = "公章",
 ) -> Response:
     """Press the unit's seal on the PDF body over the anchor box (PAdES; seal keepers only)."""
     result = service.seal_pdf(
@@ -181,6 +224,7 @@ def seal_sign(
         anchor=SealAnchor(page=page, x_pt=x, y_pt=y, width_pt=w, height_pt=h),
         reason=reason,
         clock=request.app.state.clock,
+        seal_name=seal,
     )
     return Response(
         content=result.pdf,

@@ -16,6 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from oa_client.errors import ConflictError, OAError, PermissionDenied, ValidationError
 from oa_server import authority, sync_service
 from oa_server.api.deps import CurrentUser, NowDep, SessionDep
+from oa_server.api.middleware import human_size
+from oa_server.errors import PayloadTooLarge
 from oa_server.fair_gate import FairGate
 from oa_server.i18n import _
 from oa_server.schemas import ErrorOut
@@ -31,7 +33,6 @@ from sync.protocol import (
     WaitResponse,
 )
 
-MAX_INFLATED = 64 * 1024 * 1024
 #: Pushes are serialised by the revision lock anyway: one push per worker process waits
 #: on it with a database connection, the others wait here without one, so pulls never
 #: queue for a pooled connection behind pushes. First come, first served: the tail of a
@@ -95,18 +96,43 @@ ERRORS = {
 }
 
 
+def inflate(raw: bytes, *, gzipped: bool, limit: int) -> bytes:
+    """The body as sent, or inflated from gzip — never past `limit` bytes (a small gzip
+    can hold gigabytes of zeros); run on a worker thread, never on the event loop."""
+    if not gzipped:
+        return raw
+    try:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out = inflater.decompress(raw, limit)
+    except (zlib.error, gzip.BadGzipFile) as exc:
+        raise ValidationError(_("请求内容不是有效的 gzip 数据"), field="body") from exc
+    if inflater.unconsumed_tail:
+        raise PayloadTooLarge(_("解压后的请求内容超过 {size} 的上限").format(size=human_size(limit)),
+                              limit=limit)
+    return out
+
+
 async def read_json_body(request: Request) -> bytes:
-    """The request body, inflated if the client sent it gzip-compressed (bounded)."""
+    """The request body, inflated (on a worker thread, bounded) if it came gzip-compressed."""
     raw = await request.body()
-    if request.headers.get("content-encoding", "").lower() == "gzip":
-        try:
-            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            raw = inflater.decompress(raw, MAX_INFLATED)
-            if inflater.unconsumed_tail:
-                raise ValidationError(_("解压后的请求内容过大"), field="body")
-        except (zlib.error, gzip.BadGzipFile) as exc:
-            raise ValidationError(_("请求内容不是有效的 gzip 数据"), field="body") from exc
-    return raw
+    gzipped = request.headers.get("content-encoding", "").lower() == "gzip"
+    return await run_in_threadpool(inflate, raw, gzipped=gzipped,
+                                   limit=request.app.state.settings.max_body_bytes)
+
+
+def parse_push(body: bytes) -> PushRequest:
+    """The push request from its JSON text; a malformed one is a ValidationError naming the field."""
+    try:
+        return PushRequest.model_validate_json(body)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0] if exc.errors() else {"loc": ("body",), "type": ""}
+        field = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+        message = (
+            _("请求内容不是有效的 JSON")
+            if first.get("type") == "json_invalid"
+            else _("字段取值无效：{field}").format(field=field)
+        )
+        raise ValidationError(message, field=field) from None
 
 
 @router.post(
@@ -127,20 +153,13 @@ async def push(
     now: NowDep,
 ) -> Response:
     """Apply a batch of outbox ops; each gets applied / rejected (with a code) / conflict."""
-    body = await read_json_body(request)
-    try:
-        req = PushRequest.model_validate_json(body)
-    except PydanticValidationError as exc:
-        first = exc.errors()[0] if exc.errors() else {"loc": ("body",), "type": ""}
-        field = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
-        message = (
-            _("请求内容不是有效的 JSON")
-            if first.get("type") == "json_invalid"
-            else _("字段取值无效：{field}").format(field=field)
-        )
-        raise ValidationError(message, field=field) from None
+    raw = await request.body()  # at most max_body_bytes (the middleware refuses more)
+    gzipped = request.headers.get("content-encoding", "").lower() == "gzip"
+    limit = request.app.state.settings.max_body_bytes
 
     def work() -> Response:
+        # inflating and parsing take the CPU for a while: here, off the event loop
+        req = parse_push(inflate(raw, gzipped=gzipped, limit=limit))
         device = request.state.auth_device_id  # the sign-in's device, read with the token
         if req.device_id != device:
             raise PermissionDenied(
