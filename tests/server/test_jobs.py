@@ -284,3 +284,32 @@ def test_notices_are_written_once_per_key(app: FastAPI, clock: Clock) -> None:
     with app.state.sessionmaker() as s:
         rec = s.get(SyncRecord, ("notifications", notice_id("same")))
     assert rec is not None and "09:00开会：例会（一楼）" in rec.data
+
+
+def test_the_supervision_policy_and_bulletin_endpoints_refuse_plainly(client: TestClient,
+                                                                       clock: Clock) -> None:
+    clock.now = utc("2026-10-12T02:00")
+
+    def headers(login: str) -> dict[str, str]:
+        return {**bearer(sign_in(client, login)), PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
+
+    office, clerk = headers("lindongsheng"), headers("wuqiong")
+    assert client.get("/api/v1/supervision/policy", headers=clerk).json() == {"warn_days": 3}
+    for body in ({"warn_days": 31}, {"warn_days": "2"}, {"warn_days": True}, {}):
+        refused = client.put("/api/v1/supervision/policy", headers=office, json=body)
+        assert refused.status_code == 422 and refused.json()["code"] == "validation", body
+    forbidden = client.put("/api/v1/supervision/policy", headers=clerk, json={"warn_days": 2})
+    assert forbidden.status_code == 403 and forbidden.json()["code"] == "forbidden"
+    assert client.put("/api/v1/supervision/policy", headers=office,
+                      json={"warn_days": 2}).json() == {"warn_days": 2}
+    assert client.get("/api/v1/supervision/policy", headers=clerk).json() == {"warn_days": 2}
+    for body in ({"year": 2026, "month": 13}, {"year": "2026", "month": 9}, {}):
+        refused = client.post("/api/v1/supervision/bulletins", headers=office, json=body)
+        assert refused.status_code == 422 and refused.json()["code"] == "validation", body
+    forbidden = client.post("/api/v1/supervision/bulletins", headers=clerk,
+                            json={"year": 2026, "month": 9})
+    assert forbidden.status_code == 403
+    # a month without tasks makes no draft
+    empty = client.post("/api/v1/supervision/bulletins", headers=office,
+                        json={"year": 2026, "month": 9})
+    assert empty.status_code == 200 and empty.json()["made"] is False
