@@ -43,6 +43,7 @@ def layout_document(
     fonts = fonts or resolve_fonts()
     flow = Flow(fonts)
     anchor = None
+    anchors: list[SealAnchor] = []
     if fmt == "信函":
         _letter_head(flow, doc)
     elif fmt == "命令":
@@ -58,8 +59,12 @@ def layout_document(
     _attachment_note(flow, doc)
     if fmt == "纪要":
         _minutes_people(flow, doc)
+    elif doc.co_issuers and doc.seal_mode == "with_seal" and fmt != "命令":
+        anchors = _joint_signature(flow, doc)
+        anchor = anchors[-1] if anchors else None
     else:
         anchor = _signature(flow, doc, order=fmt == "命令")
+        anchors = [anchor] if anchor is not None else []
     if doc.note:
         note = doc.note if doc.note.startswith(("（", "(")) else f"（{doc.note}）"
         _para(flow, "note", note, first=2 * CELL)
@@ -74,7 +79,7 @@ def layout_document(
     if fmt == "信函":
         pages[0].number = None
     return Layout(
-        pages=pages, blocks=flow.blocks, fonts=fonts, seal_anchor=anchor,
+        pages=pages, blocks=flow.blocks, fonts=fonts, seal_anchor=anchor, seal_anchors=anchors,
         missing_glyphs=flow.missing, format=fmt, title=doc.title,
         author=doc.issuer_name or doc.issuer_mark or "", first_page_number=fmt != "信函",
     )
@@ -365,6 +370,48 @@ def _signature(flow: Flow, doc: OfficialDocument, *, order: bool) -> SealAnchor 
     y_mid = row_top(stamp_row) - PITCH / 2
     return SealAnchor(page=flow.page.index, x_pt=X0 + stamp_left, y_pt=y_mid - PITCH,
                       width_pt=stamp_w, height_pt=2 * PITCH)
+
+
+def _joint_signature(flow: Flow, doc: OfficialDocument) -> list[SealAnchor]:
+    """联合行文 with seals (GB/T 9704 §7.3.5.1): the 署名 of every issuing unit in order, two to
+    a row when they fit side by side (else one), each seal centred on its 署名 and the last one
+    on the 成文日期 under it too, no seal past the 版心 or touching another. Returns the seal
+    boxes in 署名 order."""
+    names = [n for n in [doc.issuer_name or "", *doc.co_issuers] if n]
+    date_text = format_cn_date(doc.date) if doc.date else ""
+    size = SEAL_MM * MM
+    date_w = _width(flow, date_text)
+    right = BODY_W - 4 * CELL - (date_w / 2 if date_text else 4 * CELL)  # over the date
+    widths = [_width(flow, n) for n in names]
+    apart = max(size + 8 * MM, max(widths) + 2 * CELL)  # seals 8 mm apart, names 2 chars
+    left = right - apart
+    two = left - max(size, max(widths)) / 2 >= 0
+    per_row = 2 if two else 1
+    rows = [names[i:i + per_row] for i in range(0, len(names), per_row)]
+    gap = 4  # rows between two rows of 署名: a seal is about four rows high
+    _keep(flow, 2 + len(rows) + (len(rows) - 1) * gap + (1 if date_text else 0))
+    flow.skip(2)
+    anchors = []
+    for r, row in enumerate(rows):
+        if r:
+            flow.skip(gap)
+        name_row = flow.row
+        cols = (left, right)[-len(row):] if two else (right,)
+        for name, centre in zip(row, cols, strict=True):
+            width = _width(flow, name)
+            flow.row = name_row
+            _line(flow, "signature", name, max(0.0, min(BODY_W - width, centre - width / 2)))
+        last = r == len(rows) - 1
+        date_row = None
+        if last and date_text:
+            date_row = flow.row
+            _line(flow, "date", date_text, BODY_W - 4 * CELL - date_w)
+        for i, centre in enumerate(cols):
+            bottom = date_row if date_row is not None and i == len(cols) - 1 else name_row
+            mid = (row_top(name_row) + row_top(bottom) - PITCH) / 2 + 3 * MM
+            anchors.append(SealAnchor(page=flow.page.index, x_pt=X0 + centre - size / 2,
+                                      y_pt=mid - size / 2, width_pt=size, height_pt=size))
+    return anchors
 
 
 def _width(flow: Flow, text: str, role: str = "fangsong") -> float:

@@ -88,6 +88,8 @@ class RenderResult:
     seal_anchor: SealAnchor | None
     font_substitutions: list[FontSubstitution] = field(default_factory=list)
     missing_glyphs: list[MissingGlyph] = field(default_factory=list)
+    #: 联合发文: one seal per issuing unit, in the order of the 署名 (the last is `seal_anchor`)
+    seal_anchors: list[SealAnchor] = field(default_factory=list)
 
 
 @dataclass
@@ -171,6 +173,8 @@ class Layout:
     title: str
     author: str
     first_page_number: bool = True
+    #: 联合发文: one seal per issuing unit, in the order of the 署名 (the last is `seal_anchor`)
+    seal_anchors: list[SealAnchor] = field(default_factory=list)
 
 
 class Flow:

@@ -84,6 +84,7 @@ class OfficialDocument(pydantic.BaseModel):
     body: list[str]
     attachments: list[Attachment] = []
     issuer_name: str | None = None
+    co_issuers: list[str] = []  # 联合发文: the other issuing units' 署名, after the lead's
     date: Date | None = None
     note: str | None = None
     cc_to: str | None = None

@@ -69,6 +69,7 @@ def render_layout(*, layout: Layout) -> RenderResult:
         pdf=buf.getvalue(),
         page_count=len(layout.pages),
         seal_anchor=layout.seal_anchor,
+        seal_anchors=list(layout.seal_anchors),
         font_substitutions=list(layout.fonts.substitutions),
         missing_glyphs=list(layout.missing_glyphs),
     )

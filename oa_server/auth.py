@@ -1,7 +1,15 @@
-"""Sign-in, lockout, rotating refresh tokens and revocation — all state in the database.
+"""Sign-in with growing delays per (login, source), rotating refresh tokens, session scopes,
+password changes and revoked devices — all state in the database.
 
-Every function here owns its transaction and commits: a failed sign-in must
-leave its audit row and failure count behind even though the request fails.
+Every function here owns its transaction and commits: a failed sign-in must leave its
+audit row and its failure count behind even though the request fails.
+
+A sign-in session has a scope (`AuthSession.scope`), read on every request:
+- `full`: everything the user's roles allow;
+- `password`: the password must change first (reset by an administrator, first password
+  set by one, or older than the policy allows): nothing but the change is open;
+- `farewell`: the device was revoked with a last push allowed: the push, attachment
+  uploads and the goodbye (`POST /me/farewell`), after which the device is wiped.
 """
 
 from __future__ import annotations
@@ -14,15 +22,16 @@ from argon2 import PasswordHasher
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from oa_client.errors import NotFoundError
-from oa_server import audit
+from oa_client.errors import ValidationError
+from oa_server import audit, policy, throttle
 from oa_server.config import Settings
 from oa_server.crud import get_user_by_login
-from oa_server.errors import AccountDisabled, AccountLocked, NotAuthenticated
+from oa_server.errors import DeviceRevoked, NotAuthenticated
 from oa_server.i18n import _
 from oa_server.keys import load_server_keys
 from oa_server.models import AuthSession, Device, RefreshToken, User
 from oa_server.security import (
+    hash_password,
     issue_access_token,
     new_refresh_token,
     read_access_token,
@@ -30,16 +39,23 @@ from oa_server.security import (
     verify_password,
 )
 
+FULL, PASSWORD, FAREWELL = "full", "password", "farewell"
+
 
 @dataclass(frozen=True)
 class Tokens:
-    """A fresh access/refresh pair for one user on one device."""
+    """A fresh access/refresh pair for one user on one device, and what it opens."""
 
     user: User
     access_token: str
     refresh_token: str
     expires_in: int
     session_id: uuid.UUID
+    scope: str = FULL
+    #: (code, message) when the password must change first
+    password_change: tuple[str, str] | None = None
+    #: why the device was revoked, when this is its farewell
+    device_revoked: str | None = None
 
 
 def signing_key(session: Session, settings: Settings) -> bytes:
@@ -51,14 +67,24 @@ def _bad_credentials() -> NotAuthenticated:
     return NotAuthenticated(_("用户名或密码错误"))
 
 
-def _locked(user: User, now: datetime) -> AccountLocked:
-    minutes = max(1, int(((user.locked_until or now) - now).total_seconds() + 59) // 60)
-    return AccountLocked(
-        _("密码错误次数过多，账号已锁定，请 {minutes} 分钟后再试或联系管理员解锁").format(
-            minutes=minutes
-        ),
-        minutes=minutes,
-    )
+def password_change(session: Session, user: User, *, now: datetime) -> tuple[str, str] | None:
+    """Why `user` must change the password before anything else, or None."""
+    if user.must_change_password:
+        if user.forced_change == "initial":
+            return "initial_password", _("这是管理员为您设置的初始密码，请设置您自己的新密码后继续使用")
+        return "password_reset", _("您的密码已由管理员重置，请设置新密码后继续使用")
+    rules = policy.load(session)
+    if policy.expired(rules, user, now=now):
+        return "password_expired", _("您的密码已超过 {n} 天未更换，请设置新密码后继续使用").format(
+            n=rules.max_age_days)
+    return None
+
+
+def revoked_message(device: Device) -> str:
+    """Why a revoked device must wipe itself, in the words its user reads."""
+    if device.revoked_by == f"user:{device.user_id}":
+        return _("您已在其他设备上停用了这台电脑，本机的数据将被清除。")
+    return _("系统管理员已停用这台电脑的登录，本机的数据将被清除。如有疑问请联系系统管理员。")
 
 
 def _issue(
@@ -82,7 +108,28 @@ def _issue(
     access = issue_access_token(
         key, user_id=user.id, session_id=auth.id, now=now, ttl=settings.access_token_ttl
     )
-    return Tokens(user, access, refresh, settings.access_token_ttl, auth.id)
+    change = password_change(session, user, now=now) if auth.scope == PASSWORD else None
+    farewell = revoked_message(auth.device) if auth.scope == FAREWELL else None
+    return Tokens(user, access, refresh, settings.access_token_ttl, auth.id, auth.scope,
+                  change, farewell)
+
+
+def _device(session: Session, *, user: User, device_id: str, device_name: str,
+            now: datetime) -> Device:
+    device = session.scalars(
+        select(Device).where(Device.user_id == user.id, Device.device_id == device_id)
+    ).first()
+    if device is None:
+        device = Device(user_id=user.id, device_id=device_id, name=device_name,
+                        registered_at=now, last_seen_at=now)
+        session.add(device)
+        session.flush()
+        audit.append(session, actor=f"user:{user.id}", action="device.register",
+                     target=f"device:{device.id}",
+                     details={"device_id": device_id, "device_name": device_name})
+    else:
+        device.name, device.last_seen_at = device_name, now
+    return device
 
 
 def login(
@@ -96,98 +143,43 @@ def login(
     device_id: str,
     device_name: str,
     now: datetime,
+    source: str = "",
 ) -> Tokens:
-    """Check the password (with lockout), register the device, open a session, issue tokens."""
+    """Check the password (after the pair's delay), register the device, open a session.
+
+    An unknown login, a wrong password and a disabled account get the same answer after
+    the same work (a password hash), and each counts as a failure of the pair."""
+    pair = throttle.take(session, login=login, source=source, now=now)
     user = get_user_by_login(session, login=login, for_update=True)
-    if user is None:
-        verify_password(hasher, None, password)
+    ok = verify_password(hasher, user.password_hash if user else None, password)
+    if user is None or not ok or not user.active:
+        reason = "unknown_user" if user is None else "bad_password" if not ok else "disabled"
+        failures = throttle.failed(pair, settings=settings, now=now)
         audit.append(
             session,
-            actor=f"login:{login[:64]}",
+            actor=f"login:{login[:64]}" if user is None else f"user:{user.id}",
             action="auth.login_failed",
-            target="",
-            details={"reason": "unknown_user", "device_id": device_id},
+            target="" if user is None else f"user:{user.id}",
+            details={"reason": reason, "device_id": device_id, "source": source,
+                     "failures": failures},
         )
         session.commit()
         raise _bad_credentials()
+    throttle.succeeded(session, pair, now=now)
     actor = f"user:{user.id}"
-    if user.locked_until is not None and user.locked_until <= now:
-        user.failed_logins, user.failure_window_start, user.locked_until = 0, None, None
-    if user.locked_until is not None:
-        audit.append(
-            session,
-            actor=actor,
-            action="auth.login_failed",
-            target=f"user:{user.id}",
-            details={"reason": "locked", "device_id": device_id},
-        )
-        session.commit()
-        raise _locked(user, now)
-    if not verify_password(hasher, user.password_hash, password):
-        window = timedelta(seconds=settings.lockout_window)
-        if user.failure_window_start is None or now - user.failure_window_start > window:
-            user.failed_logins, user.failure_window_start = 1, now
-        else:
-            user.failed_logins += 1
-        audit.append(
-            session,
-            actor=actor,
-            action="auth.login_failed",
-            target=f"user:{user.id}",
-            details={
-                "reason": "bad_password",
-                "failures": user.failed_logins,
-                "device_id": device_id,
-            },
-        )
-        locked = user.failed_logins >= settings.lockout_max_failures
-        if locked:
-            user.locked_until = now + timedelta(seconds=settings.lockout_duration)
-            audit.append(
-                session,
-                actor="system",
-                action="auth.locked",
-                target=f"user:{user.id}",
-                details={"failures": user.failed_logins, "until": user.locked_until.isoformat()},
-            )
-        session.commit()
-        raise _locked(user, now) if locked else _bad_credentials()
-    if not user.active:
-        audit.append(
-            session,
-            actor=actor,
-            action="auth.login_failed",
-            target=f"user:{user.id}",
-            details={"reason": "disabled", "device_id": device_id},
-        )
-        session.commit()
-        raise AccountDisabled(_("账号已停用，请联系系统管理员"))
     if user.password_hash and hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-    user.failed_logins, user.failure_window_start = 0, None
-    device = session.scalars(
-        select(Device).where(Device.user_id == user.id, Device.device_id == device_id)
-    ).first()
-    if device is None:
-        device = Device(
-            user_id=user.id,
-            device_id=device_id,
-            name=device_name,
-            registered_at=now,
-            last_seen_at=now,
-        )
-        session.add(device)
-        session.flush()
-        audit.append(
-            session,
-            actor=actor,
-            action="device.register",
-            target=f"device:{device.id}",
-            details={"device_id": device_id, "device_name": device_name},
-        )
+    device = _device(session, user=user, device_id=device_id, device_name=device_name, now=now)
+    if device.revoked_at is not None:
+        if not device.final_push or device.wiped_at is not None:
+            audit.append(session, actor=actor, action="auth.login_revoked_device",
+                         target=f"device:{device.id}", details={"source": source})
+            session.commit()
+            raise DeviceRevoked(revoked_message(device))
+        scope = FAREWELL
     else:
-        device.name, device.last_seen_at = device_name, now
-    auth = AuthSession(user_id=user.id, device_pk=device.id, created_at=now)
+        scope = PASSWORD if password_change(session, user, now=now) else FULL
+    auth = AuthSession(user_id=user.id, device_pk=device.id, created_at=now, scope=scope)
     session.add(auth)
     session.flush()
     tokens = _issue(session, settings=settings, key=key, user=user, auth=auth, now=now)
@@ -196,7 +188,8 @@ def login(
         actor=actor,
         action="auth.login",
         target=f"user:{user.id}",
-        details={"device_id": device_id, "session_id": str(auth.id)},
+        details={"device_id": device_id, "session_id": str(auth.id), "source": source,
+                 "scope": scope},
     )
     session.commit()
     return tokens
@@ -228,6 +221,8 @@ def refresh(
     auth = session.get(AuthSession, row.session_id, with_for_update=True)
     assert auth is not None
     if auth.revoked_at is not None:
+        if auth.revoke_reason == "device_revoked":
+            raise DeviceRevoked(revoked_message(auth.device))
         raise expired
     actor = f"user:{auth.user_id}"
     claimed = session.execute(
@@ -300,43 +295,50 @@ def authenticate(
         .options(joinedload(User.role_links))
     ).unique().first()
     auth, user = row if row is not None else (None, None)
-    if auth is None or auth.revoked_at is not None or auth.user_id != claims.user_id:
+    if auth is None or auth.user_id != claims.user_id:
+        raise NotAuthenticated(_("登录已失效，请重新登录"))
+    if auth.revoked_at is not None:
+        if auth.revoke_reason == "device_revoked":
+            raise DeviceRevoked(revoked_message(auth.device))
         raise NotAuthenticated(_("登录已失效，请重新登录"))
     if user is None or not user.active:
         raise NotAuthenticated(_("账号已停用，请联系系统管理员"))
     return user, auth
 
 
-def list_devices(session: Session, *, user: User) -> list[tuple[Device, int]]:
-    """The user's devices, newest use first, each with its number of open sessions."""
-    devices = session.scalars(
-        select(Device).where(Device.user_id == user.id).order_by(Device.last_seen_at.desc())
-    ).all()
-    open_counts: dict[uuid.UUID, int] = {}
-    for auth in session.scalars(
-        select(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
-    ):
-        open_counts[auth.device_pk] = open_counts.get(auth.device_pk, 0) + 1
-    return [(d, open_counts.get(d.id, 0)) for d in devices]
-
-
-def sign_out_device(session: Session, *, user: User, device_pk: uuid.UUID, now: datetime) -> int:
-    """End every session of one of the user's devices (e.g. a lost laptop); returns how many."""
-    device = session.get(Device, device_pk)
-    if device is None or device.user_id != user.id:
-        raise NotFoundError(_("设备不存在"), device=str(device_pk))
+def change_password(
+    session: Session,
+    *,
+    hasher: PasswordHasher,
+    user: User,
+    session_id: uuid.UUID,
+    old_password: str,
+    new_password: str,
+    now: datetime,
+) -> int:
+    """The user's own change: the old password, then the policy (shape and history). This
+    sign-in gets its full scope back; every other sign-in ends. Returns how many ended."""
+    if not verify_password(hasher, user.password_hash, old_password):
+        audit.append(session, actor=f"user:{user.id}", action="user.password_change_failed",
+                     target=f"user:{user.id}", details={"reason": "old_password"})
+        session.commit()
+        raise ValidationError(_("原密码不正确"), field="old_password")
+    rules = policy.load(session)
+    policy.check_shape(rules, login=user.login, password=new_password)
+    policy.check_history(session, rules, hasher=hasher, user=user, password=new_password)
+    policy.remember_old(session, user=user, now=now)
+    user.password_hash = hash_password(hasher, new_password)
+    user.password_changed_at = now
+    user.must_change_password, user.forced_change = False, None
     result = session.execute(
         update(AuthSession)
-        .where(AuthSession.device_pk == device.id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=now, revoke_reason="device_signed_out")
-    )
-    count = int(getattr(result, "rowcount", 0) or 0)
-    audit.append(
-        session,
-        actor=f"user:{user.id}",
-        action="device.sign_out",
-        target=f"device:{device.id}",
-        details={"device_id": device.device_id, "sessions_revoked": count},
-    )
+        .where(AuthSession.user_id == user.id, AuthSession.id != session_id,
+               AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoke_reason="password_changed"))
+    ended = int(getattr(result, "rowcount", 0) or 0)
+    session.execute(update(AuthSession).where(AuthSession.id == session_id,
+                                              AuthSession.scope == PASSWORD).values(scope=FULL))
+    audit.append(session, actor=f"user:{user.id}", action="user.password_changed",
+                 target=f"user:{user.id}", details={"sessions_ended": ended})
     session.commit()
-    return count
+    return ended

@@ -3,8 +3,9 @@
 A user sees a record through the org chart (its unit, for the unit's leaders and
 office), through the routing of the record (author, step holders, recipients), or
 through a role that is granted it explicitly. The three administrators never see
-business records: the system administrator runs accounts and units, the security
-administrator assigns roles, the auditor reads the audit log.
+business records: the system administrator runs accounts, units and devices, the
+security administrator assigns business roles and sets the security policy, the auditor
+reads and verifies the audit log. Who may change whose account: oa_server.separation.
 """
 
 from __future__ import annotations
@@ -57,6 +58,18 @@ def require_business_user(user: User) -> None:
         raise PermissionDenied(_("您没有业务角色，请联系安全保密管理员分配"))
 
 
+def require_admin(user: User) -> None:
+    """Only the three administrators (e.g. the list of units with disabled ones)."""
+    if not is_admin(user):
+        raise PermissionDenied(_("只有管理员可以执行此操作"))
+
+
+def require_account_admin(user: User) -> None:
+    """The account list (with logins): the system and the security administrator."""
+    if not has_role(user, SYSADMIN, SECADMIN):
+        raise PermissionDenied(_("只有系统管理员和安全保密管理员可以查看账号列表"))
+
+
 def require_sysadmin(user: User) -> None:
     """Only the system administrator manages accounts and units."""
     if not has_role(user, SYSADMIN):
@@ -64,9 +77,9 @@ def require_sysadmin(user: User) -> None:
 
 
 def require_secadmin(user: User) -> None:
-    """Only the security administrator assigns roles."""
+    """Only the security administrator assigns roles and sets the security policy."""
     if not has_role(user, SECADMIN):
-        raise PermissionDenied(_("只有安全保密管理员可以分配角色"))
+        raise PermissionDenied(_("只有安全保密管理员可以分配角色和设置安全策略"))
 
 
 def require_auditor(user: User) -> None:

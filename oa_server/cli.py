@@ -228,6 +228,7 @@ def cmd_user_add(ctx: Context, args: argparse.Namespace) -> int:
             phone=args.phone,
             password=password,
             roles=[r for r in (args.roles or "").split(",") if r],
+            must_change=generated,
         )
         session.commit()
     _out(_("已创建用户 {login}").format(login=args.login))
@@ -248,20 +249,32 @@ def _user_op(op: Callable[..., Any], done: str) -> Callable[[Context, argparse.N
 
 
 def cmd_user_reset_password(ctx: Context, args: argparse.Namespace) -> int:
-    """Set a new password (read from stdin, or generated and printed once)."""
-    password, generated = _read_password(args)
+    """Give a one-time password (read from stdin, or generated and printed once) that must be
+    changed at the next sign-in; the only way for the three administrators' own accounts."""
+    given = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
     with ctx.session() as session:
-        crud.reset_password(
+        _user, password = crud.reset_password(
             session,
             actor=_actor(),
             hasher=password_hasher(ctx.settings),
             user_id=ctx.user_id(session, args.login),
-            password=password,
+            password=given,
         )
         session.commit()
-    _out(_("已重置 {login} 的密码，其所有登录已注销").format(login=args.login))
-    if generated:
-        _out(_("新密码（只显示这一次）：{password}").format(password=password))
+    _out(_("已重置 {login} 的密码，其所有登录已注销；下次登录时须修改密码").format(login=args.login))
+    if given is None:
+        _out(_("一次性密码（只显示这一次）：{password}").format(password=password))
+    return EXIT_OK
+
+
+def cmd_user_unlock(ctx: Context, args: argparse.Namespace) -> int:
+    """Clear the sign-in delays of a login name (from every source address)."""
+    from oa_server import throttle
+
+    with ctx.session() as session:
+        count = throttle.clear(session, actor=_actor(), login=args.login)
+        session.commit()
+    _out(_("已清除 {login} 的登录等待（{n} 个来源地址）").format(login=args.login, n=count))
     return EXIT_OK
 
 
@@ -560,10 +573,11 @@ def build_parser() -> argparse.ArgumentParser:
             _("启用用户"),
             _("已启用用户 {login}"),
         ),
-        ("unlock", crud.unlock_user, _("解除登录锁定"), _("已解除 {login} 的登录锁定")),
     ):
         command(name, _user_op(op, done), text, user).add_argument("login")
-    reset = command("reset-password", cmd_user_reset_password, _("重置密码"), user)
+    command("unlock", cmd_user_unlock, _("清除登录失败后的等待"), user).add_argument("login")
+    reset = command("reset-password", cmd_user_reset_password,
+                    _("重置密码（一次性密码，下次登录时须修改；三员的密码只能这样重置）"), user)
     reset.add_argument("login")
     reset.add_argument("--password-stdin", action="store_true", help=_("从标准输入读取密码"))
 

@@ -40,9 +40,11 @@ class Settings(BaseModel):
     audit_checkpoint_minutes: int = 60
     access_token_ttl: int = 15 * 60
     refresh_token_ttl: int = 30 * 24 * 3600
-    lockout_max_failures: int = 5
-    lockout_window: int = 15 * 60
-    lockout_duration: int = 15 * 60
+    #: failed sign-ins of a (login, source address) pair before it must wait, and the
+    #: waits: base, base·2, base·4 … seconds, at most cap; forgotten after a day
+    signin_free_failures: int = 3
+    signin_delay_base: int = 1
+    signin_delay_cap: int = 10 * 60
     max_body_bytes: int = 10 * 1024 * 1024
     upload_quota_bytes: int = 2 * 1024 * 1024 * 1024  # a user's unfinished uploads, declared sizes
     argon2_time_cost: int = 3

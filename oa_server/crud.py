@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from oa_client.errors import NotFoundError, ValidationError
-from oa_server import audit
+from oa_server import audit, policy
 from oa_server.db import utcnow
 from oa_server.i18n import _
 from oa_server.models import AuthSession, Department, Position, Role, Unit, User, UserRole
@@ -24,22 +24,6 @@ from oa_server.security import hash_password
 from oa_server.signing.registry import revoke_user_certificates
 
 LOGIN_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{1,63}$")
-
-
-def check_password_strength(password: str) -> None:
-    """Refuse weak passwords: at least 8 characters from 3 of upper, lower, digit, symbol."""
-    classes = sum(
-        (
-            any(c.islower() for c in password),
-            any(c.isupper() for c in password),
-            any(c.isdigit() for c in password),
-            any(not c.isalnum() for c in password),
-        )
-    )
-    if len(password) < 8 or classes < 3:
-        raise ValidationError(
-            _("密码至少 8 位，且包含大写字母、小写字母、数字、符号中的三类"), field="password"
-        )
 
 
 # --- reads -------------------------------------------------------------------------
@@ -253,8 +237,10 @@ def create_user(
     password: str | None = None,
     roles: Iterable[str] = (),
     sort_order: int = 0,
+    must_change: bool = False,
 ) -> User:
-    """Add an account; without a password it cannot sign in until one is set."""
+    """Add an account; without a password it cannot sign in until one is set; with
+    `must_change` the password is a first one to be replaced at the first sign-in."""
     login = login.strip().lower()
     if not LOGIN_RE.match(login):
         raise ValidationError(
@@ -271,7 +257,8 @@ def create_user(
             raise ValidationError(_("科室不属于所选单位"), field="department")
     codes = _check_roles(roles)
     if password is not None:
-        check_password_strength(password)
+        policy.check_shape(policy.load(session), login=login, password=password)
+    now = utcnow()
     user = User(
         login=login,
         name=name.strip(),
@@ -282,9 +269,11 @@ def create_user(
         email=email,
         active=True,
         password_hash=hash_password(hasher, password) if password else None,
-        failed_logins=0,
+        password_changed_at=now if password else None,
+        must_change_password=must_change and password is not None,
+        forced_change="initial" if must_change and password is not None else None,
         sort_order=sort_order,
-        created_at=utcnow(),
+        created_at=now,
     )
     user.role_links = [UserRole(role_code=c) for c in codes]
     session.add(user)
@@ -334,13 +323,22 @@ def set_user_active(session: Session, *, actor: str, user_id: uuid.UUID, active:
 
 
 def reset_password(
-    session: Session, *, actor: str, hasher: PasswordHasher, user_id: uuid.UUID, password: str
-) -> User:
-    """Set a new password, clear the lockout and sign the user out everywhere."""
+    session: Session, *, actor: str, hasher: PasswordHasher, user_id: uuid.UUID,
+    password: str | None = None,
+) -> tuple[User, str]:
+    """Give the user a one-time password (generated unless given), to be changed at the next
+    sign-in; sign them out everywhere. Returns the user and the one-time password."""
     user = get_user(session, user_id=user_id)
-    check_password_strength(password)
+    rules = policy.load(session)
+    if password is None:
+        password = policy.one_time_password(rules)
+    else:
+        policy.check_shape(rules, login=user.login, password=password)
+    now = utcnow()
+    policy.remember_old(session, user=user, now=now)
     user.password_hash = hash_password(hasher, password)
-    user.failed_logins, user.failure_window_start, user.locked_until = 0, None, None
+    user.password_changed_at = now
+    user.must_change_password, user.forced_change = True, "reset"
     revoked = revoke_user_sessions(session, user_id=user.id, reason="password_reset")
     session.flush()
     audit.append(
@@ -348,24 +346,9 @@ def reset_password(
         actor=actor,
         action="user.reset_password",
         target=f"user:{user.id}",
-        details={"login": user.login, "sessions_revoked": revoked},
+        details={"login": user.login, "sessions_revoked": revoked, "one_time": True},
     )
-    return user
-
-
-def unlock_user(session: Session, *, actor: str, user_id: uuid.UUID) -> User:
-    """Clear the failed-login counter and any lock."""
-    user = get_user(session, user_id=user_id)
-    user.failed_logins, user.failure_window_start, user.locked_until = 0, None, None
-    session.flush()
-    audit.append(
-        session,
-        actor=actor,
-        action="user.unlock",
-        target=f"user:{user.id}",
-        details={"login": user.login},
-    )
-    return user
+    return user, password
 
 
 def assign_roles(session: Session, *, actor: str, user_id: uuid.UUID, roles: Iterable[str]) -> User:

@@ -2,9 +2,11 @@
 
 OAError
 ├── NotAuthenticated         no valid credentials: sign in (again)          → 401
+│   └── DeviceRevoked        this device was revoked: wipe the profile      → 401
 ├── PermissionDenied
-│   ├── AccountLocked        too many wrong passwords, wait or ask an admin → 403
-│   └── AccountDisabled      the account was switched off                  → 403
+│   ├── PasswordChangeRequired  the password must change before anything else → 403
+│   └── DeviceFarewell       a revoked device may only push and say goodbye → 403
+├── TooManyAttempts          sign-in failures from here: wait `retry_after` → 429
 └── PayloadTooLarge          the request body is over the limit            → 413
 """
 
@@ -19,16 +21,28 @@ class NotAuthenticated(OAError):
     code = "unauthorized"
 
 
-class AccountLocked(PermissionDenied):
-    """Raised when an account is locked after repeated wrong passwords."""
+class DeviceRevoked(NotAuthenticated):
+    """Raised when a revoked device signs in or uses its tokens: it must wipe its profile."""
 
-    code = "locked"
+    code = "device_revoked"
 
 
-class AccountDisabled(PermissionDenied):
-    """Raised when a disabled account tries to sign in."""
+class PasswordChangeRequired(PermissionDenied):
+    """Raised when a token whose password must change asks for anything but the change."""
 
-    code = "disabled"
+    code = "password_change_required"
+
+
+class DeviceFarewell(PermissionDenied):
+    """Raised when a revoked device asks for more than its last push and its goodbye."""
+
+    code = "device_revoked"
+
+
+class TooManyAttempts(OAError):
+    """Raised when a login name failed too often from one address: `retry_after` seconds."""
+
+    code = "too_many_attempts"
 
 
 class PayloadTooLarge(OAError):

@@ -87,7 +87,8 @@ class Position(Base):
 
 
 class User(Base):
-    """A person who signs in; lockout state lives here so every worker sees it."""
+    """A person who signs in; `must_change_password` after a reset or a first password set by
+    an administrator (`forced_change` says which)."""
 
     __tablename__ = "users"
 
@@ -101,9 +102,9 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(128))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str | None] = mapped_column(String(256))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    failure_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    forced_change: Mapped[str | None] = mapped_column(String(16))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -139,10 +140,17 @@ class Device(Base):
     name: Mapped[str] = mapped_column(String(128))
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by: Mapped[str | None] = mapped_column(String(128))
+    #: whether the revoked device may push what it holds once before it wipes its profile
+    final_push: Mapped[bool] = mapped_column(Boolean, default=False)
+    wiped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuthSession(Base):
-    """A sign-in on one device: the family of its rotating refresh tokens."""
+    """A sign-in on one device: the family of its rotating refresh tokens. `scope` is what
+    its tokens open: `full`, `password` (only the change of a password that must change) or
+    `farewell` (a revoked device's last push before it wipes itself)."""
 
     __tablename__ = "auth_sessions"
 
@@ -152,6 +160,7 @@ class AuthSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoke_reason: Mapped[str | None] = mapped_column(String(32))
+    scope: Mapped[str] = mapped_column(String(16), default="full")
 
     device: Mapped[Device] = relationship(lazy="joined", innerjoin=True)
 
@@ -182,6 +191,41 @@ class AuditEntry(Base):
     details: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class PasswordHistory(Base):
+    """A password a user held before (its Argon2id hash), for the policy's history rule."""
+
+    __tablename__ = "password_history"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SigninDelay(Base):
+    """Failed sign-ins of one login name from one source address, and how long that pair
+    waits before its next attempt (no lock: the same login from elsewhere is not delayed)."""
+
+    __tablename__ = "signin_delays"
+
+    login: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SecurityPolicyRow(Base):
+    """The security policy set by the security administrator (one row, JSON)."""
+
+    __tablename__ = "security_policy"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(128))
 
 
 class AuditCheckpoint(Base):

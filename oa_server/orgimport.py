@@ -50,6 +50,13 @@ class ImportReport:
 
     created: dict[str, int] = field(default_factory=lambda: {"unit": 0, "department": 0, "user": 0})
     skipped: dict[str, int] = field(default_factory=lambda: {"unit": 0, "department": 0, "user": 0})
+    #: (kind, "create" | "skip", name, detail) in file order: the preview's lines
+    changes: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    def note(self, kind: str, action: str, name: str, detail: str = "") -> None:
+        """Count one entry and keep its line."""
+        (self.created if action == "create" else self.skipped)[kind] += 1
+        self.changes.append((kind, action, name, detail))
 
 
 def _decode(raw: bytes) -> str:
@@ -136,12 +143,19 @@ def _apply(
     skip_existing: bool,
     default_password: str | None,
     report: ImportReport,
+    by_admin: bool = False,
 ) -> None:
     data = entry.data
+    if by_admin and str(data.get("password") or "").strip():
+        raise ValidationError(_("导入文件不能包含密码：导入后由系统管理员重置，用户得到一次性密码"),
+                              field="password")
+    if by_admin and _split_roles(data.get("roles")):
+        raise ValidationError(_("三员分立：角色由安全保密管理员分配，导入文件不能包含角色"),
+                              field="roles")
     if entry.kind == "unit":
         _required(data, "name", "level")
         if skip_existing and crud.find_unit(session, ref=str(data["name"])):
-            report.skipped["unit"] += 1
+            report.note("unit", "skip", str(data["name"]))
             return
         parent = None
         if str(data.get("parent") or "").strip():
@@ -159,7 +173,8 @@ def _apply(
             parent_id=parent.id if parent else None,
             sort_order=int(data.get("sort_order") or 0),
         )
-        report.created["unit"] += 1
+        report.note("unit", "create", str(data["name"]).strip(),
+                    str(data.get("parent") or "").strip())
     elif entry.kind == "department":
         _required(data, "unit", "name")
         unit = crud.find_unit(session, ref=str(data["unit"]))
@@ -167,14 +182,14 @@ def _apply(
             raise ValidationError(_("单位不存在：{name}").format(name=data["unit"]), field="unit")
         if crud.find_department(session, unit_id=unit.id, name=str(data["name"])):
             if skip_existing:
-                report.skipped["department"] += 1
+                report.note("department", "skip", str(data["name"]), unit.name)
                 return
         crud.create_department(session, actor=actor, unit_id=unit.id, name=str(data["name"]))
-        report.created["department"] += 1
+        report.note("department", "create", str(data["name"]).strip(), unit.name)
     elif entry.kind == "user":
         _required(data, "login", "name", "unit")
         if skip_existing and crud.get_user_by_login(session, login=str(data["login"])):
-            report.skipped["user"] += 1
+            report.note("user", "skip", str(data["name"]), str(data["login"]))
             return
         unit = crud.find_unit(session, ref=str(data["unit"]))
         if unit is None:
@@ -202,7 +217,8 @@ def _apply(
             roles=_split_roles(data.get("roles")),
             sort_order=int(data.get("sort_order") or 0),
         )
-        report.created["user"] += 1
+        report.note("user", "create", str(data["name"]).strip(),
+                    f"{str(data['login']).strip().lower()} · {unit.name}")
     else:
         raise ValidationError(_("类型无效，应为 单位、科室 或 人员"), field="type")
 
@@ -215,10 +231,13 @@ def import_entries(
     entries: Iterable[Entry],
     skip_existing: bool = False,
     default_password: str | None = None,
+    by_admin: bool = False,
 ) -> ImportReport:
     """Apply every entry in the caller's transaction; any bad entry → ValidationError naming all.
 
-    On error the session is rolled back, so nothing is half-imported. The caller commits.
+    On error the session is rolled back, so nothing is half-imported. The caller commits (or
+    rolls back, for a preview). `by_admin` (the system administrator through the API)
+    refuses passwords and roles in the file: 三员分立.
     """
     report = ImportReport()
     problems: list[str] = []
@@ -233,6 +252,7 @@ def import_entries(
                     skip_existing=skip_existing,
                     default_password=default_password,
                     report=report,
+                    by_admin=by_admin,
                 )
         except (ValidationError, NotFoundError) as exc:
             problems.append(f"{entry.where}：{exc.message}")

@@ -60,11 +60,10 @@ class DepartmentRef(BaseModel):
     name: str
 
 
-class UserOut(BaseModel):
-    """A person in the org chart; contact details only where the viewer may see them."""
+class PersonOut(BaseModel):
+    """A person in the 通讯录: name, unit, position, phone — never their login name."""
 
     id: uuid.UUID
-    login: str
     name: str
     unit: UnitRef
     department: DepartmentRef | None
@@ -75,12 +74,12 @@ class UserOut(BaseModel):
     email: str | None = None
 
     @classmethod
-    def of(cls, user: User, *, viewer: User | None = None) -> UserOut:
+    def of(cls, user: User, *, viewer: User | None = None) -> Any:
         """Render `user` for `viewer` (None: full details, for administrators' own tools)."""
         contacts = viewer is None or can_see_contacts(viewer, user)
         return cls(
+            **cls._extra(user),
             id=user.id,
-            login=user.login,
             name=user.name,
             unit=UnitRef(id=user.unit.id, name=user.unit.name, doc_code=user.unit.doc_code),
             department=DepartmentRef(id=user.department.id, name=user.department.name)
@@ -93,9 +92,24 @@ class UserOut(BaseModel):
             email=user.email if contacts else None,
         )
 
+    @staticmethod
+    def _extra(user: User) -> dict[str, Any]:
+        return {}
+
+
+class UserOut(PersonOut):
+    """An account as its owner and the administrators see it: with the login name."""
+
+    login: str
+    must_change_password: bool = False
+
+    @staticmethod
+    def _extra(user: User) -> dict[str, Any]:
+        return {"login": user.login, "must_change_password": user.must_change_password}
+
 
 class DeviceOut(BaseModel):
-    """A device the user signed in from."""
+    """A device the user signed in from; `revoked_at` once it was revoked."""
 
     id: uuid.UUID
     device_id: str
@@ -103,7 +117,117 @@ class DeviceOut(BaseModel):
     registered_at: datetime
     last_seen_at: datetime
     open_sessions: int
-    current: bool
+    current: bool = False
+    revoked_at: datetime | None = None
+    wiped_at: datetime | None = None
+
+
+class AdminDeviceOut(DeviceOut):
+    """A device with its owner, for the system administrator."""
+
+    user_id: uuid.UUID
+    user_name: str
+    login: str
+
+
+class RevokeIn(Strict):
+    """How to revoke a device: may it push what it holds once before wiping itself?"""
+
+    final_push: bool = True
+
+
+class PasswordChangeOut(BaseModel):
+    """Why the password must change before anything else (`code`), and what to tell the user."""
+
+    code: str
+    message: str
+
+
+class DeviceRevokedOut(BaseModel):
+    """This device was revoked: push what it holds (the farewell), then wipe the profile."""
+
+    message: str
+    final_push: bool = True
+
+
+class ChangePasswordIn(Strict):
+    """The user's own password change."""
+
+    old_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class ResetOut(BaseModel):
+    """A reset: the account and its one-time password (shown once, to be changed at sign-in)."""
+
+    user: UserOut
+    one_time_password: str
+
+
+class CreatedUserOut(ResetOut):
+    """A new account and its first, one-time password."""
+
+
+class PolicyOut(BaseModel):
+    """The security policy in force, with its password rules in words."""
+
+    min_length: int
+    min_classes: int
+    forbid_login: bool
+    history: int
+    max_age_days: int
+    idle_lock_minutes: int
+    watermark: bool
+    rules: list[str]
+    updated_at: datetime | None = None
+
+
+class DelayOut(BaseModel):
+    """Failed sign-ins of a login from one address, and until when it waits."""
+
+    login: str
+    source: str
+    failures: int
+    last_failure_at: datetime | None
+    blocked_until: datetime | None
+
+
+class ClearDelaysIn(Strict):
+    """Which sign-in delays to clear: a login's, from one source or from all."""
+
+    login: str = Field(min_length=1, max_length=64)
+    source: str | None = Field(default=None, max_length=64)
+
+
+class ClearedOut(BaseModel):
+    """How many (login, source) pairs were cleared."""
+
+    cleared: int
+
+
+class OrgImportIn(Strict):
+    """An org chart file's text (JSON or CSV, see oa_server.orgimport)."""
+
+    content: str = Field(min_length=1, max_length=2_000_000)
+    skip_existing: bool = True
+
+
+class OrgChangeOut(BaseModel):
+    """One line of what an import does: create or skip a unit, section or person."""
+
+    kind: str
+    action: str
+    name: str
+    detail: str = ""
+
+
+class OrgImportOut(BaseModel):
+    """What an import would do (preview) or did (applied)."""
+
+    applied: bool
+    created: dict[str, int]
+    skipped: dict[str, int]
+    changes: list[OrgChangeOut]
 
 
 class TokenOut(BaseModel):
@@ -114,6 +238,8 @@ class TokenOut(BaseModel):
     token_type: str = "bearer"  # noqa: S105 (a scheme name)
     expires_in: int
     user: UserOut
+    password_change: PasswordChangeOut | None = None
+    device_revoked: DeviceRevokedOut | None = None
 
 
 class UnitOut(BaseModel):
@@ -127,6 +253,7 @@ class UnitOut(BaseModel):
     parent_id: uuid.UUID | None
     active: bool
     departments: list[DepartmentRef]
+    sort_order: int = 0  # the org's own order among siblings (reports list units this way)
 
     @classmethod
     def of(cls, unit: Unit) -> UnitOut:
@@ -140,6 +267,7 @@ class UnitOut(BaseModel):
             parent_id=unit.parent_id,
             active=unit.active,
             departments=[DepartmentRef(id=d.id, name=d.name) for d in unit.departments],
+            sort_order=unit.sort_order or 0,
         )
 
 
@@ -167,7 +295,8 @@ class DepartmentCreateIn(Strict):
 
 
 class UserCreateIn(Strict):
-    """A new account (roles are assigned by the security administrator)."""
+    """A new account (roles are assigned by the security administrator; the first password is
+    a one-time one the server makes)."""
 
     login: str = Field(min_length=2, max_length=64)
     name: str = Field(min_length=1, max_length=64)
@@ -176,13 +305,10 @@ class UserCreateIn(Strict):
     position: str | None = Field(default=None, max_length=64)
     phone: str | None = Field(default=None, max_length=32)
     email: str | None = Field(default=None, max_length=128)
-    password: str = Field(min_length=1, max_length=256)
 
 
-class PasswordIn(Strict):
-    """A new password."""
-
-    password: str = Field(min_length=1, max_length=256)
+class NothingIn(Strict):
+    """No fields: an administrator never chooses another person's password."""
 
 
 class RolesIn(Strict):

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3}
 # Qt (xcb/EGL), CJK TrueType fonts, PDF tools, PostgreSQL binaries, a virtual
-# screen, a real Secret Service for the keyring test, LibreOffice for DOCX checks,
+# screen, a real Secret Service for the keyring test, LibreOffice for DOCX and xlsx checks,
 # NSS tools (certutil, vfychain) and OpenSSL to check our certificates as other readers do,
 # SoftHSM2 for seal keys in a PKCS#11 token.
 SYSTEM_PACKAGES=(
@@ -18,7 +18,7 @@ SYSTEM_PACKAGES=(
   fontconfig fonts-wqy-zenhei fonts-arphic-uming fonts-arphic-ukai
   poppler-utils postgresql xvfb xauth
   dbus dbus-daemon gnome-keyring
-  libreoffice-writer-nogui
+  libreoffice-writer-nogui libreoffice-calc-nogui
   libnss3-tools openssl softhsm2
 )
 

@@ -41,17 +41,18 @@ def check_server(transport: Transport) -> dict:
     return data
 
 
-def _unit_row(u: dict) -> dict:
+def _unit_row(u: dict, index: int = 0) -> dict:
     return {"id": str(u["id"]), "rev": 0, "parent_id": u.get("parent_id") and str(u["parent_id"]),
             "name": u.get("name") or "", "doc_code": u.get("doc_code"), "level": u.get("level"),
-            "level_name": u.get("level_name"), "departments": u.get("departments") or []}
+            "level_name": u.get("level_name"), "departments": u.get("departments") or [],
+            "sort_order": u.get("sort_order", index), "org_index": index}
 
 
 def _user_row(p: dict) -> dict:
     unit = p.get("unit") or {}
     dept = p.get("department") or {}
     return {"id": str(p["id"]), "rev": 0, "unit_id": unit.get("id") and str(unit["id"]),
-            "login": p.get("login"), "name": p.get("name") or "",
+            "name": p.get("name") or "",
             "unit_name": unit.get("name"), "department": dept.get("name"),
             "department_id": dept.get("id") and str(dept["id"]), "position": p.get("position"),
             "roles": p.get("roles") or [], "phone": p.get("phone"), "email": p.get("email")}
@@ -61,7 +62,7 @@ def fetch_org(store: LocalStore, transport: Transport) -> tuple[int, int]:
     """Replace the local org cache with the server's; return (units, users) stored."""
     units = transport.request("GET", "/org/units").json()
     users = transport.request("GET", "/org/users").json()
-    unit_rows = [_unit_row(u) for u in units]
+    unit_rows = [_unit_row(u, i) for i, u in enumerate(units)]
     user_rows = [_user_row(p) for p in users]
     with store.db.transaction() as conn:
         store.records.upsert_in(conn, "units", unit_rows)

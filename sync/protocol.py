@@ -33,7 +33,7 @@ SYNC_COLLECTIONS = (
     # v5: flow events and replies of the modules, personal settings, the holiday calendar
     "meeting_replies", "checkins", "request_events", "task_events", "task_progress",
     "phrases", "delegations", "calendars",
-    # v7: reminders the server's jobs send, the server's policy records (supervision …)
+    # reminders the server's jobs send, the server's policy records (supervision …)
     "notifications", "settings",
 )
 #: what kind of record owns an attachment (attachments are seen by whoever sees the owner)

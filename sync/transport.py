@@ -5,7 +5,13 @@ A 401 refreshes the access token once (rotating refresh token, kept by a
 with SyncError(kind="auth") so the UI can ask to sign in again, the outbox kept.
 Network errors, timeouts, truncated bodies and 5xx/429 are retried a few times
 quickly, then raised as SyncError(kind="network"/"server") for the engine's
-backoff. 401/403/409/422 are never retried.
+backoff. 401/403/409/422 are never retried, nor a sign-in told to wait (429
+`too_many_attempts`: SyncError(kind="throttled", retry_after=…)).
+
+Two answers change what the client may do: a sign-in whose password must change first
+(`password_change` after login: only the change is open; SyncError(kind="password")
+for anything else), and a revoked device (SyncError(kind="revoked", final_push=…):
+push what it may, say goodbye, remove the profile).
 """
 
 from __future__ import annotations
@@ -174,6 +180,10 @@ class Transport:
         self.language = language
         self.access_token: str | None = None
         self.user: dict | None = None
+        #: after a sign-in: {"code", "message"} when the password must change first
+        self.password_change: dict | None = None
+        #: after a sign-in or refresh: {"message", "final_push"} when this device was revoked
+        self.device_revoked: dict | None = None
         self._refresh_lock = threading.Lock()
         self.bytes_sent = 0
         self.bytes_received = 0
@@ -196,7 +206,9 @@ class Transport:
             try:
                 resp = self.http.request(method, url, data=body, params=params,
                                          headers=self._headers(headers), timeout=self.timeout)
-                if resp.status_code in (429, 500, 502, 503, 504) and delay is not None:
+                told_to_wait = resp.status_code == 429 and "Retry-After" in resp.headers
+                if resp.status_code in (429, 500, 502, 503, 504) and delay is not None \
+                        and not told_to_wait:
                     last = SyncError(_("服务器暂时无法处理（{status}），稍后自动重试").format(
                         status=resp.status_code), kind="server", status=resp.status_code)
                     self.sleep(delay)
@@ -248,6 +260,15 @@ class Transport:
             401: "auth", 403: "forbidden", 404: "not_found", 409: "conflict", 413: "too_large",
             422: "invalid", 426: "upgrade",
         }.get(resp.status_code, "server")
+        kind = {"device_revoked": "revoked", "password_change_required": "password",
+                "too_many_attempts": "throttled"}.get(code, kind)
+        if kind == "revoked":
+            final_push = bool((payload.get("context") or {}).get("final_push"))
+            return SyncError(message, kind=kind, status=resp.status_code, code=code,
+                             body=payload, final_push=final_push)
+        if kind == "throttled":
+            return SyncError(message, kind=kind, status=resp.status_code, code=code,
+                             body=payload, retry_after=int(payload.get("retry_after") or 1))
         if kind == "upgrade":
             message = message or _("客户端版本过旧，请升级客户端")
         if kind == "auth":
@@ -284,6 +305,8 @@ class Transport:
         self.access_token = data["access_token"]
         self.tokens.save(data["refresh_token"])
         self.user = data["user"]
+        self.password_change = data.get("password_change")
+        self.device_revoked = data.get("device_revoked")
         return data["user"]
 
     def refresh(self) -> dict:
@@ -299,6 +322,8 @@ class Transport:
             if resp.status_code in (401, 403):
                 self.tokens.save(None)
             err = self._error(resp)
+            if err.kind == "revoked":
+                raise err
             raise SyncError(err.message or _("登录已失效，请重新登录"), kind="auth",
                             status=resp.status_code) from None
         return self._take_tokens(self._json(resp))

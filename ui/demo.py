@@ -17,6 +17,18 @@ from sync.transport import MemoryTokenStore, Transport
 
 log = logging.getLogger(__name__)
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 (the published demo password)
+DEMO_SYSADMIN = "huangwei"
+
+
+def demo_directory(server_url: str) -> dict[str, dict]:
+    """login → account of every demo user, as the demo system administrator lists them (the
+    通讯录 names no logins; the demo seeder works by login)."""
+    admin = Transport(server_url, device_id="demo-seed-directory", tokens=MemoryTokenStore())
+    admin.login(DEMO_SYSADMIN, DEMO_PASSWORD)
+    try:
+        return {p["login"]: p for p in admin.request("GET", "/admin/users").json()}
+    finally:
+        admin.logout()
 
 
 def seed_demo_records(server_url: str, *, workdir: Path | None = None) -> int:
@@ -29,7 +41,7 @@ def seed_demo_records(server_url: str, *, workdir: Path | None = None) -> int:
         probe.login(AUTHORS[0], DEMO_PASSWORD)
         if probe.digest().collections.get("documents"):
             return 0
-        people = {p["login"]: p for p in probe.request("GET", "/org/users").json()}
+        people = demo_directory(server_url)
         plan = demo_records(people)
         for author in AUTHORS:
             store = open_store(root / author, keyring_backend=kr, server_url=server_url,
@@ -47,8 +59,10 @@ def seed_demo_records(server_url: str, *, workdir: Path | None = None) -> int:
         # 零跑动事项 go through the real catalogue and flows
         from ui.requests.demo import seed_requests
 
-        created += seed_requests(server_url, root=root, keyring=kr, password=DEMO_PASSWORD)
-        created += _seed_documents(server_url, root=root, keyring=kr)  # 公文 through real flows
+        created += seed_requests(server_url, root=root, keyring=kr, password=DEMO_PASSWORD,
+                                 people=people)
+        created += _seed_documents(server_url, root=root, keyring=kr,
+                                   people=people)  # 公文 through real flows
         log.info("demo records seeded: %d", created)
         return created
     finally:
@@ -74,7 +88,7 @@ class _Desk:
         self.engine.sync()
 
 
-def _seed_documents(server_url: str, *, root: Path, keyring) -> int:
+def _seed_documents(server_url: str, *, root: Path, keyring, people: dict[str, dict]) -> int:
     """Carry the demo 公文 along their flows, each step by the demo user who holds it."""
     from oa_client.services.documents_demo import seed_documents
 
@@ -85,7 +99,7 @@ def _seed_documents(server_url: str, *, root: Path, keyring) -> int:
         return desks[-1]
 
     try:
-        return seed_documents(open_desk)
+        return seed_documents(open_desk, people=people)
     finally:
         for d in desks:
             d.store.close()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date
 
 from oa_client.i18n import _
+from oa_client.services import policy as policy_svc
 from ui.errors import error_text
 from ui.ops import run_op
 from ui.pages import ContactsPage, SearchPage, TodoPage
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
     open_failed = Signal(object)
     signed_out = Signal()
     remove_requested = Signal()
+    wiped = Signal(str)  # this device was revoked: the profile is gone, say why
     search_done = Signal(list)
 
     def __init__(self, *, prefs: Prefs | None = None, live_updates: bool = True) -> None:
@@ -110,6 +112,7 @@ class MainWindow(QMainWindow):
         self.idle = None
         self.tray = None
         self.locked = False
+        self.policy = policy_svc.Policy()
         self.notifications: list[str] = []
         self.notified: tuple[str, str] | None = None  # what the last tray message opens
         self._build()
@@ -173,6 +176,8 @@ class MainWindow(QMainWindow):
         self.act_lock = self._action(self.lock, QKeySequence("Ctrl+L"), None)
         self.act_sign_out = self._action(self.sign_out, None, None)
         self.act_remove = self._action(self.remove_profile, None, None)
+        self.act_password = self._action(self.change_password, None, None)
+        self.act_devices = self._action(self.show_devices, None, None)
         for a in (self.act_sync, self.act_conflicts, self.act_settings):
             self.toolbar.addAction(a)
         self.toolbar.addSeparator()
@@ -189,8 +194,8 @@ class MainWindow(QMainWindow):
         for a in (self.act_lock, self.act_sign_out):
             self.toolbar.addAction(a)
         self.menu_profile = self.menuBar().addMenu("")
-        for a in (self.act_sync, self.act_conflicts, self.act_settings, self.act_lock,
-                  self.act_sign_out, self.act_remove):
+        for a in (self.act_sync, self.act_conflicts, self.act_settings, self.act_password,
+                  self.act_devices, self.act_lock, self.act_sign_out, self.act_remove):
             self.menu_profile.addAction(a)
         self.act_export = self._action(self.show_export, None, None)
         self.act_verify = self._action(self.show_verify, None, None)
@@ -234,6 +239,8 @@ class MainWindow(QMainWindow):
         self.act_lock.setText(_("锁定"))
         self.act_sign_out.setText(_("退出登录"))
         self.act_remove.setText(_("从本机删除此配置…"))
+        self.act_password.setText(_("修改密码…"))
+        self.act_devices.setText(_("我的设备…"))
         self.act_find.setText(_("搜索"))
         self.menu_profile.setTitle(_("账号"))
         self.menu_docs.setTitle(_("公文工具"))
@@ -264,8 +271,8 @@ class MainWindow(QMainWindow):
         self.open_failed.emit(exc)
 
     def watermark_text(self) -> str:
-        """Name, unit and date for the watermark ('' when off)."""
-        if not self.prefs.watermark or self.session is None:
+        """Name, unit and date for the watermark ('' when the policy turns it off)."""
+        if not self.policy.watermark or self.session is None:
             return ""
         return f"{self.session.display_name}  {self.session.unit_name}  {date.today().isoformat()}"
 
@@ -284,13 +291,34 @@ class MainWindow(QMainWindow):
         self.sync.todos_changed.connect(self.todo_page.set_items)
         self.sync.new_todos.connect(self._notify_todos)
         self.sync.auth_lost.connect(self._auth_lost)
+        self.sync.device_revoked.connect(self._device_revoked)
+        self.sync.policy_changed.connect(self.apply_policy)
         self.sync.failed.connect(lambda exc: self.show_banner(error_text(exc), None))
         self.sync.synced.connect(self._after_sync)
         self._make_tray()
-        self.idle = IdleWatch(QApplication.instance(), self.prefs.idle_minutes, self)
+        self.idle = IdleWatch(QApplication.instance(), self.policy.idle_lock_minutes, self)
         self.idle.idle.connect(self.lock)
+        store = session.store
+        run_op(self, lambda _c: policy_svc.load(store), success=self.apply_policy,
+               failure=lambda exc: log.warning("policy not read: %s", exc))
         self.sync.start()
         self.session_ready.emit()
+
+    def apply_policy(self, policy: policy_svc.Policy) -> None:
+        """Follow the security policy: the idle lock and the watermark."""
+        self.policy = policy
+        if self.idle is not None and not self.locked:
+            self.idle.set_minutes(policy.idle_lock_minutes)
+        for page in self.record_pages.values():
+            page.watermark.set_text(self.watermark_text())
+
+    def _device_revoked(self, exc) -> None:
+        """This device was revoked: the last push (if allowed), then the profile is removed."""
+        from ui.farewell import farewell
+
+        self.stop()
+        self.show_banner(_("这台电脑已被停用，正在清除本机数据…"), None)
+        farewell(self, self.session, exc, done=self.wiped.emit)
 
     def _after_sync(self, out) -> None:
         self.hide_banner()
@@ -386,8 +414,35 @@ class MainWindow(QMainWindow):
             account.save_me(session.store, user)
             return user
 
-        run_op(self, op, success=lambda _u: (self.hide_banner(), self.sync.resume()),
+        def signed(_user) -> None:
+            change = session.transport.password_change
+            if change:
+                self._forced_change(change, password)
+                return
+            self.hide_banner()
+            self.sync.resume()
+
+        run_op(self, op, success=signed,
                failure=lambda exc: self.show_banner(error_text(exc), "relogin"))
+
+    def _forced_change(self, change: dict, password: str) -> None:
+        """The password must change before syncing again (reset by an administrator, expired)."""
+        from ui.account_dialogs import ask_new_password
+
+        session = self.session
+
+        def done(new: str | None) -> None:
+            if new is None:
+                self.show_banner(_("未修改密码，同步已暂停。"), "relogin")
+                return
+            from oa_client.services import account
+
+            run_op(self, lambda _c: account.remember_password(session.store, new),
+                   success=lambda _r: (self.hide_banner(), self.sync.resume()))
+
+        self.password_dialog = ask_new_password(self, transport=session.transport,
+                                                reason=change.get("message", ""),
+                                                old_password=password, done=done)
 
     # -- navigation ---------------------------------------------------------------------------
 
@@ -477,13 +532,13 @@ class MainWindow(QMainWindow):
         """The settings dialog; applied at once where Qt allows."""
         from ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.prefs, self)
+        dialog = SettingsDialog(self.prefs, self.policy, self)
         self.settings_dialog = dialog
-        if dialog.exec() == dialog.DialogCode.Accepted:
-            self.apply_prefs(dialog.prefs())
+        dialog.accepted.connect(lambda: self.apply_prefs(dialog.prefs()))
+        dialog.open()
 
     def apply_prefs(self, prefs: Prefs) -> None:
-        """Save and apply preferences: font scale, language, proxy, lock time, watermark."""
+        """Save and apply preferences: font scale, language, proxy."""
         from ui.app import apply_font_scale, install_language
 
         old = self.prefs
@@ -498,12 +553,8 @@ class MainWindow(QMainWindow):
         if self.session is not None and self.session.transport is not None:
             proxies = {"http": prefs.proxy, "https": prefs.proxy} if prefs.proxy else {}
             self.session.transport.http.proxies = proxies
-        if self.idle is not None:
-            self.idle.set_minutes(prefs.idle_minutes)
         if prefs.server_url and prefs.server_url != old.server_url:
             QSettings().setValue("signin/server", prefs.server_url)  # used at the next sign-in
-        for page in self.record_pages.values():
-            page.watermark.set_text(self.watermark_text())
 
     def lock(self) -> None:
         """Hide everything behind the unlock dialog."""
@@ -523,11 +574,42 @@ class MainWindow(QMainWindow):
         self.locked = False
         self.centralWidget().show()
         if self.idle is not None:
-            self.idle.set_minutes(self.prefs.idle_minutes)
+            self.idle.set_minutes(self.policy.idle_lock_minutes)
 
     def sign_out(self) -> None:
         """Sign out and go back to the sign-in window."""
         self.signed_out.emit()
+
+    def change_password(self):
+        """修改密码: old, new twice; the server enforces the security policy."""
+        from oa_client.services import account
+        from ui.account_dialogs import ChangePasswordDialog
+
+        if self.session is None or self.session.transport is None:
+            return None
+        dialog = ChangePasswordDialog(self, transport=self.session.transport)
+        self.password_dialog = dialog
+        store = self.session.store
+
+        def changed() -> None:
+            new = dialog.new_password()
+            run_op(self, lambda _c: account.remember_password(store, new),
+                   success=lambda _r: self.statusBar().showMessage(_("密码已修改。"), 10_000))
+
+        dialog.accepted.connect(changed)
+        dialog.open()
+        return dialog
+
+    def show_devices(self):
+        """我的设备: where I am signed in; revoke a lost one."""
+        from ui.account_dialogs import DevicesDialog
+
+        if self.session is None or self.session.transport is None:
+            return None
+        dialog = DevicesDialog(self, transport=self.session.transport)
+        self.devices_dialog = dialog
+        dialog.open()
+        return dialog
 
     def remove_profile(self) -> None:
         """Ask, then delete this profile from this computer."""

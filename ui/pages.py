@@ -205,7 +205,7 @@ class ContactsPage(QWidget):
                 self.tree.addTopLevelItem(nodes[unit["id"]])
         shown = 0
         for user in self.users:
-            text = " ".join(str(user.get(k) or "") for k in ("name", "login", "unit_name",
+            text = " ".join(str(user.get(k) or "") for k in ("name", "unit_name",
                                                              "department", "position")).lower()
             if needle and needle not in text:
                 continue
@@ -232,7 +232,7 @@ class ContactsPage(QWidget):
             return
         rows = [(_("单位"), user.get("unit_name")), (_("科室"), user.get("department")),
                 (_("职务"), user.get("position")), (_("电话"), user.get("phone")),
-                (_("电子邮件"), user.get("email")), (_("登录名"), user.get("login"))]
+                (_("电子邮件"), user.get("email"))]
         self.card.setHtml(f"<h2>{html.escape(user.get('name') or '')}</h2><table>" + "".join(
             f"<tr><td style='color:#555;padding-right:12px'>{html.escape(k)}</td>"
             f"<td>{html.escape(str(v))}</td></tr>" for k, v in rows if v) + "</table>")

@@ -1,5 +1,6 @@
-"""User preferences in QSettings: font scale, language, server, proxy, lock, watermark,
-quiet hours for tray messages."""
+"""User preferences in QSettings: font scale, language, server, proxy, quiet hours for tray
+messages. (The idle lock and the watermark are the security policy's, set by the security
+administrator: oa_client.services.policy.)"""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ from dataclasses import dataclass
 from datetime import time
 
 from ui.qt import QSettings
-
-DEFAULT_IDLE_MINUTES = 15
 
 
 @dataclass
@@ -19,8 +18,6 @@ class Prefs:
     language: str = "zh_CN"
     server_url: str = ""
     proxy: str = ""
-    idle_minutes: int = DEFAULT_IDLE_MINUTES
-    watermark: bool = True
     quiet: bool = False  # no tray messages between quiet_from and quiet_to
     quiet_from: str = "22:00"
     quiet_to: str = "07:30"
@@ -53,8 +50,6 @@ class Prefs:
                    language=get("language", d.language, str),
                    server_url=get("server_url", d.server_url, str),
                    proxy=get("proxy", d.proxy, str),
-                   idle_minutes=max(0, get("idle_minutes", d.idle_minutes, int)),
-                   watermark=get("watermark", d.watermark, bool),
                    quiet=get("quiet", d.quiet, bool),
                    quiet_from=_valid(get("quiet_from", d.quiet_from, str), d.quiet_from),
                    quiet_to=_valid(get("quiet_to", d.quiet_to, str), d.quiet_to))

@@ -145,7 +145,7 @@ def run(out: Path) -> list[Path]:
 
         from ui.settings_dialog import SettingsDialog
 
-        settings = SettingsDialog(window.prefs, window)
+        settings = SettingsDialog(window.prefs, window.policy, window)
         settings.show()
         shot(settings, "13-settings")
         settings.close()

@@ -1,8 +1,10 @@
-"""Settings: font scale, language, server address, proxy, auto-lock, watermark, quiet hours."""
+"""Settings: font scale, language, server address, proxy, quiet hours for tray messages; the
+auto-lock and the watermark as the security policy sets them (read-only here)."""
 
 from __future__ import annotations
 
 from oa_client.i18n import _
+from oa_client.services.policy import Policy
 from ui.prefs import Prefs
 from ui.qt import (
     QCheckBox,
@@ -24,7 +26,8 @@ from ui.qt import (
 class SettingsDialog(QDialog):
     """Edit the preferences; the caller applies them (most without restarting)."""
 
-    def __init__(self, prefs: Prefs, parent: QWidget | None = None) -> None:
+    def __init__(self, prefs: Prefs, policy: Policy | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("设置"))
         layout = QVBoxLayout(self)
@@ -46,15 +49,21 @@ class SettingsDialog(QDialog):
         self.proxy = QLineEdit(prefs.proxy)
         self.proxy.setPlaceholderText("http://proxy.example.gov.cn:8080")
         form.addRow(_("代理服务器："), self.proxy)
+        policy = policy or Policy()
         self.idle = QSpinBox()
-        self.idle.setRange(0, 240)
+        self.idle.setRange(1, 240)
         self.idle.setSuffix(_(" 分钟"))
-        self.idle.setSpecialValueText(_("从不"))
-        self.idle.setValue(prefs.idle_minutes)
+        self.idle.setValue(policy.idle_lock_minutes)
+        self.idle.setEnabled(False)
         form.addRow(_("无操作自动锁定："), self.idle)
         self.watermark = QCheckBox(_("在公文和详情上显示姓名、单位、日期水印"))
-        self.watermark.setChecked(prefs.watermark)
+        self.watermark.setChecked(policy.watermark)
+        self.watermark.setEnabled(False)
         form.addRow(_("水印："), self.watermark)
+        self.policy_note = QLabel(_("自动锁定和水印由安全保密管理员的安全策略统一设定，不能在本机修改。"))
+        self.policy_note.setWordWrap(True)
+        self.policy_note.setStyleSheet("color:#8b0000")
+        form.addRow("", self.policy_note)
         self.quiet = QCheckBox(_("免打扰时段"))
         self.quiet.setChecked(prefs.quiet)
         self.quiet_from = QTimeEdit(QTime.fromString(prefs.quiet_from, "HH:mm"))
@@ -70,7 +79,7 @@ class SettingsDialog(QDialog):
         row.addStretch(1)
         form.addRow(_("消息提醒："), row)
         layout.addLayout(form)
-        note = QLabel(_("字体、语言、代理、锁定时间和免打扰立即生效；服务器地址在下次登录时使用。"
+        note = QLabel(_("字体、语言、代理和免打扰立即生效；服务器地址在下次登录时使用。"
                         "免打扰时段内新待办和提醒照常列入待办，只是不在托盘弹出消息。"))
         note.setWordWrap(True)
         note.setStyleSheet("color:#666")
@@ -88,7 +97,6 @@ class SettingsDialog(QDialog):
         """The edited preferences."""
         return Prefs(font_scale=self.font_scale.value(), language=self.language.currentData(),
                      server_url=self.server.text().strip(), proxy=self.proxy.text().strip(),
-                     idle_minutes=self.idle.value(), watermark=self.watermark.isChecked(),
                      quiet=self.quiet.isChecked(),
                      quiet_from=self.quiet_from.time().toString("HH:mm"),
                      quiet_to=self.quiet_to.time().toString("HH:mm"))

@@ -6,7 +6,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from oa_client.services.account import admin_role
 from ui import shell_session as ss
+from ui.admin.window import AdminWindow
 from ui.main_window import MainWindow
 from ui.ops import run_op
 from ui.prefs import Prefs
@@ -19,7 +21,7 @@ log = logging.getLogger(__name__)
 class Shell(QObject):
     """Starts the client and moves between sign-in and the main window."""
 
-    main_shown = Signal(object)  # MainWindow
+    main_shown = Signal(object)  # MainWindow, or AdminWindow for the three administrators
     sign_in_shown = Signal(object)  # SignInWindow
 
     def __init__(self, *, root: Path, keyring_backend: Any = None, server_url: str = "",
@@ -30,7 +32,7 @@ class Shell(QObject):
         self.server_url, self.login, self.demo_users = server_url, login, demo_users
         self.live_updates = live_updates
         self.prefs = Prefs.load()
-        self.window: MainWindow | None = None
+        self.window: MainWindow | AdminWindow | None = None
         self.sign_in_window: SignInWindow | None = None
 
     def remembered(self) -> tuple[str, str] | None:
@@ -66,19 +68,41 @@ class Shell(QObject):
         self.sign_in_shown.emit(w)
 
     def _signed_in(self, session, w: SignInWindow) -> None:
+        admin = admin_role(session.me) is not None
         s = QSettings()
-        s.setValue("signin/remember", w.remember.isChecked())
+        # an administrator signs in every time: the console never opens by itself
+        s.setValue("signin/remember", w.remember.isChecked() and not admin)
         s.setValue("signin/server", session.server_url)
         s.setValue("signin/login", session.me.get("login") or session.store.profile.username)
         w.close()
         self.sign_in_window = None
-        window = self._main()
+        window = self._admin() if admin else self._main()
         window.set_session(session)
+
+    def _admin(self) -> AdminWindow:
+        window = AdminWindow()
+        window.signed_out.connect(lambda: self._leave(window, remove=False))
+        window.wiped.connect(lambda text: self._wiped(window, text))
+        self.window = window
+        window.show()
+        self.main_shown.emit(window)
+        return window
+
+    def _wiped(self, window, text: str) -> None:
+        """The device was revoked and its profile removed: back to sign-in, saying why."""
+        window.stop()
+        window.close()
+        self.window = None
+        QSettings().setValue("signin/remember", False)
+        self.show_sign_in()
+        if self.sign_in_window is not None:
+            self.sign_in_window.show_notice(text)
 
     def _main(self) -> MainWindow:
         window = MainWindow(prefs=self.prefs, live_updates=self.live_updates)
         window.signed_out.connect(lambda: self._leave(window, remove=False))
         window.remove_requested.connect(lambda: self._leave(window, remove=True))
+        window.wiped.connect(lambda text: self._wiped(window, text))
         self.window = window
         window.show()
         self.main_shown.emit(window)
@@ -110,7 +134,7 @@ class Shell(QObject):
         if self.sign_in_window is not None:
             self.sign_in_window.message.setText(window.banner_text.text())
 
-    def _leave(self, window: MainWindow, *, remove: bool) -> None:
+    def _leave(self, window: MainWindow | AdminWindow, *, remove: bool) -> None:
         session = window.session
         window.stop()
         window.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,9 @@ from oa_client.domain.ids import new_id
 from oa_client.errors import OAError, StoreError
 from oa_client.i18n import _
 from oa_client.services import account
-from oa_client.store import keys
 from oa_client.store.local import LocalStore, open_store
 from oa_client.store.profile import load_profile, profile_slug
+from oa_client.store.wipe import wipe, wipe_dir
 from sync.org import check_server, fetch_org
 from sync.transport import KeyringTokenStore, MemoryTokenStore, Transport
 
@@ -197,6 +196,46 @@ def open_offline(store: LocalStore, password: str | None, *, server_url: str, ba
     return session
 
 
+def forget_sign_in(transport: Transport) -> None:
+    """Drop a sign-in that goes no further (e.g. a forced password change cancelled)."""
+    try:
+        transport.logout()
+    except OAError as exc:
+        log.info("server sign-out not confirmed: %s", exc)
+
+
+def discard_revoked(root: Path, server_url: str, login: str, transport: Transport | None, *,
+                    final_push: bool, backend: Any) -> int | None:
+    """A revoked device met at sign-in: push what the profile holds (when allowed), say
+    goodbye, and remove the profile from this computer. Returns how many changes were left
+    unsent (None: the profile could not be read)."""
+    from sync import account as account_sync
+
+    left = None
+    pdir = profile_dir_for(root, server_url, login)
+    store = None
+    if load_profile(pdir) is not None:
+        try:
+            store = open_profile(root, server_url, login, backend=backend, create=False)
+        except OAError as exc:  # no key: nothing can be pushed; the files go all the same
+            log.warning("revoked profile not opened: %s", exc)
+    if transport is not None and final_push:
+        try:
+            if store is not None:
+                transport.device_id = store.device_id()
+                account_sync.farewell(store, transport, final_push=True)
+            else:
+                account_sync.goodbye(transport)
+        except OAError as exc:
+            log.warning("last push before the wipe not finished: %s", exc)
+    if store is not None:
+        left = store.records.pending_ops()
+        wipe(store, backend=backend)
+    else:
+        wipe_dir(pdir, profile_slug(server_url, login), backend=backend)
+    return left
+
+
 def sign_out(session: ShellSession) -> None:
     """Sign out on the server (when reachable), forget the token, close the profile."""
     if session.transport is not None:
@@ -210,10 +249,5 @@ def sign_out(session: ShellSession) -> None:
 
 def remove_profile(session: ShellSession) -> None:
     """Sign out and delete this profile from this computer: data, key and token."""
-    profile = session.store.profile
     sign_out(session)
-    backend = session.keyring_backend or keys.keyring.get_keyring()
-    for name in (profile.profile_id, f"{profile.profile_id}:refresh"):
-        with contextlib.suppress(Exception):
-            backend.delete_password(keys.SERVICE, name)
-    shutil.rmtree(profile.path, ignore_errors=True)
+    wipe(session.store, backend=session.keyring_backend)

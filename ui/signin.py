@@ -9,8 +9,11 @@ from typing import Any
 
 from oa_client.errors import KeyUnavailable, SyncError
 from oa_client.i18n import _
+from oa_client.services.account import admin_role
 from ui import shell_session as ss
+from ui.account_dialogs import ask_new_password
 from ui.errors import error_text
+from ui.farewell import farewell_text, notice
 from ui.ops import run_op
 from ui.passphrase_dialog import PassphraseDialog
 from ui.qt import (
@@ -167,10 +170,59 @@ class SignInWindow(QWidget):
                 exc.profile_exists = exists
                 raise
 
-        run_op(self, op, success=lambda r: self._open(server, login, password, r[0], r[1]),
+        run_op(self, op, success=lambda r: self._logged_in(server, login, password, r[0], r[1]),
                failure=self._login_failed, pool="global")
 
+    def _logged_in(self, server: str, login: str, password: str, login_result,
+                   existed: bool) -> None:
+        """Signed in: a revoked device says goodbye; a password that must change is changed
+        first; then the profile opens."""
+        transport, _user = login_result
+        if transport.device_revoked:
+            self._revoked(server, login, transport, transport.device_revoked["message"],
+                          final_push=True)
+            return
+        if transport.password_change:
+            self._busy(True, _("请先设置新密码。"))
+
+            def done(new: str | None) -> None:
+                if new is None:
+                    ss.forget_sign_in(transport)
+                    self._fail(_("未修改密码，没有登录。"))
+                    return
+                self._open(server, login, new, login_result, existed)
+
+            self.password_dialog = ask_new_password(
+                self, transport=transport, reason=transport.password_change["message"],
+                old_password=password, done=done)
+            return
+        self._open(server, login, password, login_result, existed)
+
+    def _revoked(self, server: str, login: str, transport, message: str, *,
+                 final_push: bool) -> None:
+        """This device was revoked: push what the profile still holds (if allowed), remove it."""
+        root, backend = self.root, self.keyring_backend
+        self._busy(True, _("这台电脑已被停用，正在清除本机数据…"))
+
+        def op(_c) -> int | None:
+            return ss.discard_revoked(root, server, login, transport, final_push=final_push,
+                                      backend=backend)
+
+        def said(left: int | None) -> None:
+            self._fail(_("这台电脑已被停用。"))
+            self.show_notice(farewell_text(message, left))
+
+        run_op(self, op, success=said, failure=lambda exc: self._fail(message), pool="global")
+
+    def show_notice(self, text: str) -> None:
+        """Say why this device's data was removed (non-blocking; kept as `notice_box`)."""
+        self.notice_box = notice(self, text)
+
     def _login_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, SyncError) and exc.kind == "revoked":
+            self._revoked(normalize_url(self.server.text()), self.user.text().strip(), None,
+                          exc.message, final_push=False)
+            return
         if isinstance(exc, SyncError) and exc.kind == "network":
             if getattr(exc, "profile_exists", False):
                 self._fail(_("无法连接服务器（{url}）。请检查网络或服务器地址。本机有您的数据，可以先离线使用，联网后自动同步。").format(
@@ -226,7 +278,7 @@ class SignInWindow(QWidget):
         return None
 
     def _opened(self, session, *, first: bool) -> None:
-        if first:
+        if first and admin_role(session.me) is None:  # the console pulls no business data
             self.first_sync(session)
         else:
             self._busy(False, "")
@@ -237,12 +289,14 @@ class SignInWindow(QWidget):
     def first_sync(self, session) -> None:
         """Pull everything once with a progress bar (phase, count, cancel)."""
         from sync.engine import SyncEngine
+        from ui.documents.official import arrival_checker
         from ui.sync_controller import _Bridge
 
         bridge = _Bridge(self)
         bridge.progress.connect(self._progress, Qt.ConnectionType.QueuedConnection)
         self._bridge = bridge
-        engine = SyncEngine(session.store, session.transport, progress=bridge.progress.emit)
+        engine = SyncEngine(session.store, session.transport, progress=bridge.progress.emit,
+                            check_arrivals=arrival_checker(session.store))
         self.progress_box.show()
         self.phase.setText(_("首次同步…"))
         self.bar.setRange(0, 0)

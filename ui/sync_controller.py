@@ -13,9 +13,12 @@ from datetime import datetime
 from oa_client.errors import OAError, StoreError, SyncError
 from oa_client.i18n import _
 from oa_client.services import account, conflicts
+from oa_client.services.policy import Policy
 from oa_client.services.todo import TodoItem, todo_items
+from sync import account as account_sync
 from sync.engine import Backoff, Progress, SyncEngine
 from sync.org import fetch_org
+from ui.documents.official import arrival_checker
 from ui.errors import error_text
 from ui.ops import run_op
 from ui.qt import QObject, Qt, QTimer, Signal
@@ -34,6 +37,7 @@ class SyncOutcome:
     conflicts: int = 0
     todos: list[TodoItem] = field(default_factory=list)
     finished_at: str = ""
+    policy: Policy | None = None  # the security policy as the server gave it with this sync
 
 
 class _Bridge(QObject):
@@ -50,13 +54,16 @@ class SyncController(QObject):
     todos_changed = Signal(list)
     new_todos = Signal(list)
     auth_lost = Signal(str)
+    device_revoked = Signal(object)  # SyncError(kind="revoked"): push what it may, then wipe
+    policy_changed = Signal(object)  # Policy
     failed = Signal(object)
 
     def __init__(self, session: ShellSession, parent: QObject | None = None, *,
                  live_updates: bool = True, wait_timeout: float = 25.0) -> None:
         super().__init__(parent)
         self.session = session
-        self.engine = (SyncEngine(session.store, session.transport, progress=self._on_progress)
+        self.engine = (SyncEngine(session.store, session.transport, progress=self._on_progress,
+                                  check_arrivals=arrival_checker(session.store))
                        if session.transport is not None else None)
         self.backoff = Backoff()
         self.running = False
@@ -171,7 +178,12 @@ class SyncController(QObject):
                 fetch_org(session.store, transport)
                 session.load_names()
             account.set_last_sync(session.store, datetime.now().strftime("%H:%M"))
-            return self._outcome(session)
+            out = self._outcome(session)
+            try:
+                out.policy = account_sync.fetch_policy(session.store, transport)
+            except OAError as exc:  # kept: the policy the profile already holds applies
+                log.info("security policy not refreshed: %s", exc)
+            return out
 
         self.cancel = run_op(None, op, success=self._on_synced, failure=self._on_failed,
                              pool="global")
@@ -207,12 +219,20 @@ class SyncController(QObject):
         if fresh:
             self.new_todos.emit(fresh)
         self.synced.emit(out)
+        if out.policy is not None:
+            self.policy_changed.emit(out.policy)
         self.timer.start(PERIOD_MS)
 
     def _on_failed(self, exc: BaseException) -> None:
         self.running = False
         self.refresh_counts()
-        if isinstance(exc, SyncError) and exc.kind == "auth":
+        if isinstance(exc, SyncError) and exc.kind == "revoked":
+            self.paused = True
+            self.stop()
+            self._say(_("这台电脑已被停用"), "revoked")
+            self.device_revoked.emit(exc)
+            return
+        if isinstance(exc, SyncError) and exc.kind in ("auth", "password"):
             self.paused = True
             self._say(_("请重新登录（{n} 项待同步）").format(n=self.pending), "auth")
             self.auth_lost.emit(error_text(exc))

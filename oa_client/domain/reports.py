@@ -30,6 +30,7 @@ __all__ = [
     "RowSpec",
     "RowTable",
     "Section",
+    "next_period",
     "period_key",
     "previous_period",
 ]
@@ -327,6 +328,19 @@ def previous_period(kind: str, key: str) -> str | None:
         return f"{int(year) - 1}-Q4" if quarter == "1" else f"{year}-Q{int(quarter) - 1}"
     if kind == "yearly":
         return str(int(key) - 1)
+    return None
+
+
+def next_period(kind: str, key: str) -> str | None:
+    """The period after this one (None for one-off reports)."""
+    if kind == "monthly":
+        year, month = (int(p) for p in key.split("-"))
+        return f"{year + 1}-01" if month == 12 else f"{year}-{month + 1:02d}"
+    if kind == "quarterly":
+        year, quarter = key.split("-Q")
+        return f"{int(year) + 1}-Q1" if quarter == "4" else f"{year}-Q{int(quarter) + 1}"
+    if kind == "yearly":
+        return str(int(key) + 1)
     return None
 
 

@@ -20,7 +20,7 @@ from oa_client.domain.forms_values import (
 from oa_client.domain.reports import DataItem, ReportRule, ReportTemplate
 from oa_client.i18n import _
 
-__all__ = ["coerce_item", "compute_submission", "validate_submission"]
+__all__ = ["calculate", "coerce_item", "compute_submission", "fit_to_item", "validate_submission"]
 
 
 def _show(value: Decimal | int, unit: str = "") -> str:
@@ -99,14 +99,16 @@ class _Reader:
         return Decimal(value) if isinstance(value, int | Decimal) and not isinstance(value, bool) else None
 
 
-def _fit(item: DataItem, value: Decimal) -> Any:
+def fit_to_item(item: DataItem, value: Decimal) -> Any:
+    """A computed figure rounded as its item holds it (integers whole, decimals to their places)."""
     if item.type == "integer":
         return int(value.to_integral_value(rounding=ROUND_HALF_UP))
     places = 4 if item.places is None else item.places
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def _calc(op: str, args: list[Decimal | None], rate: Decimal | None) -> Decimal | None:
+def calculate(op: str, args: list[Decimal | None], rate: Decimal | None) -> Decimal | None:
+    """One computed figure from its arguments (None when it cannot be computed yet)."""
     if op == "sum":
         present = [a for a in args if a is not None]
         return sum(present, Decimal(0)) if present else None
@@ -132,18 +134,18 @@ def compute_submission(template: ReportTemplate, values: Mapping[str, Any]) -> d
         reader = _Reader(template, out)
         if comp.table:
             for row_key, cells in _rows(out, comp.table).items():
-                result = _calc(comp.op, [reader.num(a, (comp.table, row_key)) for a in comp.args], comp.rate)
+                result = calculate(comp.op, [reader.num(a, (comp.table, row_key)) for a in comp.args], comp.rate)
                 if isinstance(cells, dict):
                     if result is None:
                         cells.pop(comp.target, None)
                     else:
-                        cells[comp.target] = _fit(item, result)
+                        cells[comp.target] = fit_to_item(item, result)
         else:
-            result = _calc(comp.op, [reader.num(a) for a in comp.args], comp.rate)
+            result = calculate(comp.op, [reader.num(a) for a in comp.args], comp.rate)
             if result is None:
                 out.pop(comp.target, None)
             else:
-                out[comp.target] = _fit(item, result)
+                out[comp.target] = fit_to_item(item, result)
     return out
 
 

@@ -39,7 +39,7 @@ class PrefillSource:
 
 @dataclass(frozen=True)
 class Prefilled:
-    """One pre-filled value and where it came from (for the clerk to confirm)."""
+    """One pre-filled value and where it came from; who confirmed it (核对确认) and when, once done."""
 
     field: str
     row: str | None
@@ -49,6 +49,13 @@ class Prefilled:
     kind: str
     period: str
     report: str
+    confirmed_by: str = ""
+    confirmed_at: str = ""
+
+    @property
+    def confirmed(self) -> bool:
+        """Whether the clerk confirmed this value."""
+        return bool(self.confirmed_by)
 
 
 @dataclass

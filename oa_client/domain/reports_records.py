@@ -25,8 +25,10 @@ __all__ = [
     "EDIT_ACTIONS",
     "apply_edit",
     "cell_of",
+    "confirmations",
     "conflict_key",
     "is_subordinate",
+    "merge_marks",
     "resolve_conflicts",
     "set_cell",
     "submission_id",
@@ -133,6 +135,37 @@ def resolve_conflicts(
         else:
             left.append(c)
     return left
+
+
+def merge_marks(old: list[Any], new: list[Any]) -> list[dict[str, Any]]:
+    """Pre-fill marks of two edits in one list, one per cell: the newer mark, unless only the
+    older one was confirmed for the same value (a second laptop does not undo a confirmation)."""
+    out: dict[tuple[str, str | None, str | None], dict[str, Any]] = {}
+    for mark in [*old, *new]:
+        if not isinstance(mark, dict) or "field" not in mark:
+            continue
+        key = conflict_key(mark)
+        before = out.get(key)
+        keep = before is not None and before.get("confirmed_by") and not mark.get("confirmed_by") \
+            and before.get("value") == mark.get("value")
+        if not keep:
+            out[key] = dict(mark)
+    return list(out.values())
+
+
+def confirmations(marks: list[Any], values: Mapping[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """(the pre-filled values confirmed, each with who and when; how many pre-filled values
+    were not confirmed), counting only cells that still hold their pre-filled value."""
+    confirmed, open_ = [], 0
+    for mark in marks:
+        if not isinstance(mark, dict) or cell_of(values, *conflict_key(mark)) != mark.get("value"):
+            continue
+        if mark.get("confirmed_by"):
+            confirmed.append({k: mark.get(k) for k in ("field", "row", "column", "value", "source",
+                                                       "confirmed_by", "confirmed_at")})
+        else:
+            open_ += 1
+    return confirmed, open_
 
 
 def values_shape_error(values: Any) -> str | None:

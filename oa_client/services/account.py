@@ -7,6 +7,8 @@ import json
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from oa_client.domain.workflow.labels import role_label
+from oa_client.i18n import _
 from oa_client.store.local import LocalStore
 
 #: Argon2id for the offline unlock check (RFC 9106 low-memory profile: fast enough to unlock)
@@ -59,3 +61,20 @@ def last_sync(store: LocalStore) -> str | None:
 def set_last_sync(store: LocalStore, when: str) -> None:
     """Record when a sync finished."""
     _set_meta(store, "last_sync", when)
+
+
+#: the three separated administrators (三员): they get the console, never business pages
+ADMIN_ROLES = frozenset({"sysadmin", "secadmin", "auditor"})
+ADMIN_ROLE_NAMES = {"sysadmin": "系统管理员", "secadmin": "安全保密管理员", "auditor": "安全审计员"}
+_ADMIN_ROLE_IDS = (_("系统管理员"), _("安全保密管理员"), _("安全审计员"))
+
+
+def admin_role(me: dict | None) -> str | None:
+    """Which of the three administrators `me` is, or None for a business user."""
+    held = set((me or {}).get("roles") or [])
+    return next((r for r in ("sysadmin", "secadmin", "auditor") if r in held), None)
+
+
+def role_names(codes: list[str]) -> list[str]:
+    """Role codes in the current language (business and administrator roles)."""
+    return [_(ADMIN_ROLE_NAMES[c]) if c in ADMIN_ROLE_NAMES else role_label(c) for c in codes]

@@ -15,7 +15,9 @@ from oa_client.domain.reports import period_key, previous_period
 from oa_client.domain.reports_submission import SAMPLE_TEMPLATES, load_report_templates
 from oa_client.services.meetings_demo import demo_meetings
 
-AUTHORS = ("wuqiong", "liuyang", "xiefang", "lindongsheng", "lixiaolong", "yanglan")
+#: saved and synced in this order: the meeting (谢芳) before the replies to it (李晓龙, 杨兰), the
+#: data-item dictionary (李晓龙) before the templates that draw on it (刘洋's 医保 report)
+AUTHORS = ("wuqiong", "xiefang", "lixiaolong", "liuyang", "lindongsheng", "yanglan", "wuhuiling", "laiqiuxia")
 
 
 def _d(today: date, days: int) -> str:
@@ -59,16 +61,27 @@ def demo_records(people: dict[str, dict], *, today: date | None = None) -> dict[
         out[login] += recs
     out["lindongsheng"] += _supervision(today, uid, unit)
     town_tpl, med_tpl = _report_templates(today, tpl_id, tpl2_id, unit)
+    out["lixiaolong"] += _data_items()  # the 数据资源科 keeps the dictionary the templates draw on
     out["lixiaolong"] += town_tpl
     out["liuyang"] += med_tpl
     out["yanglan"] += _report_fills(today, tpl_id, tpl2_id, unit)
+    for login, fills in _report_history(today, tpl_id, unit).items():
+        out[login] += fills
     return out
+
+
+def _data_items() -> list[tuple[str, dict]]:
+    """数据项目录: every item the sample templates use, defined once."""
+    items = {i.code: i for t in load_report_templates(SAMPLE_TEMPLATES) for i in t.data_items}
+    return [("data_items", {"id": code, **item.model_dump(mode="json", exclude={"version"}), "version": 1,
+                            "retired": False}) for code, item in sorted(items.items())]
 
 
 def _report_templates(today: date, tpl_id: str, tpl2_id: str, unit
                       ) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]]:
-    """报表: the 市政务服务数据管理局 issues the quarterly 一张表 (last quarter, then this one), the
-    市政府办公室 a quarterly 医保 report, both to the three townships."""
+    """报表: the 市政务服务数据管理局 issues the quarterly 一张表 (the last three quarters, then this
+    one: the same record, so each quarter pre-fills the next), the 市政府办公室 a quarterly 医保
+    report, both to the three townships."""
     town_q, med_m = load_report_templates(SAMPLE_TEMPLATES)
     med_q = med_m.model_copy(update={"code": "MED_Q", "name": "城乡居民医保参保情况季报", "period": "quarterly"})
     now, before = _quarters(today)
@@ -79,8 +92,62 @@ def _report_templates(today: date, tpl_id: str, tpl2_id: str, unit
             "id": tpl_id_, "name": template.name, "definition": template.model_dump(mode="json", exclude={"version"}),
             "period": period, "deadline": deadline, "recipients": towns, "audience_units": towns})
 
-    return ([issue(tpl_id, town_q, before, _d(today, -60)), issue(tpl_id, town_q, now, _d(today, 4))],
+    earlier = _earlier(before, 2)
+    history = [issue(tpl_id, town_q, p, _d(today, -60 - 91 * (len(earlier) - i))) for i, p in enumerate(earlier)]
+    return ([*history, issue(tpl_id, town_q, before, _d(today, -60)), issue(tpl_id, town_q, now, _d(today, 4))],
             [issue(tpl2_id, med_q, now, _d(today, 6))])
+
+
+def _earlier(period: str, n: int) -> list[str]:
+    """The `n` quarters before `period`, oldest first."""
+    out: list[str] = []
+    for _ in range(n):
+        period = previous_period("quarterly", period) or period
+        out.insert(0, period)
+    return out
+
+
+def _town(pop: int, male: int, villages: tuple[int, int, int], households: tuple[int, int, int], *,
+          income: str, road: tuple[str, str, str], filler: str, phone: str) -> dict:
+    """One township's 一张表 that passes every rule (parts add up, coverage 90–100 %)."""
+    keys = ("v-east", "v-west", "v-south")
+    return {"POP_TOTAL": str(pop), "POP_MALE": str(male), "POP_FEMALE": str(pop - male),
+            "INSURED": str(pop * 95 // 100), "INCOME_CUM": income, "GRAIN_AREA": "14800.0", "FLOOD": "否",
+            "LEVEL": "无", "FILLER": filler, "PHONE": phone,
+            "villages": {k: {"V_HOUSEHOLDS": str(h), "V_POP": str(v), "V_LOW_INCOME": str(h // 80), "V_ROAD_KM": r}
+                         for k, v, h, r in zip(keys, villages, households, road, strict=True)}}
+
+
+def _report_history(today: date, tpl_id: str, unit) -> dict[str, list[tuple[str, dict]]]:
+    """Earlier quarters of the 一张表, submitted by each township (the 历期趋势 has a history):
+    洪阳镇 the two before last quarter, 流沙东街道 and 梅塘镇 the last three."""
+    _now, before = _quarters(today)
+    q3, q2 = _earlier(before, 2)
+
+    def submit(login: str, period: str, values: dict) -> tuple[str, dict]:
+        return ("submissions", {"kind": "edit", "state": "edit", "action": "submit", "template_id": tpl_id,
+                                "unit_id": unit(login), "period": period, "base": {}, "values": values,
+                                "at": _t(today, 0, 1)})
+
+    hy = {q3: _town(67480, 34510, (24050, 20790, 22640), (6050, 5180, 5850), income="4310.00",
+                    road=("11.0", "8.0", "9.5"), filler="杨兰", phone="13902761234"),
+          q2: _town(67905, 34730, (24190, 20910, 22805), (6090, 5200, 5880), income="7020.50",
+                    road=("11.8", "8.6", "9.9"), filler="杨兰", phone="13902761234")}
+    ls = {q3: _town(51020, 25950, (19700, 16650, 14670), (4920, 4160, 3660), income="4880.00",
+                    road=("6.0", "5.5", "4.0"), filler="吴惠玲", phone="13902762001"),
+          q2: _town(51460, 26170, (19870, 16790, 14800), (4960, 4190, 3700), income="7960.00",
+                    road=("6.4", "5.8", "4.2"), filler="吴惠玲", phone="13902762001"),
+          before: _town(51830, 26360, (20010, 16910, 14910), (5000, 4220, 3720), income="9740.00",
+                        road=("6.9", "6.1", "4.6"), filler="吴惠玲", phone="13902762001")}
+    mt = {q3: _town(46620, 23320, (16120, 14750, 15750), (4030, 3690, 3940), income="3950.00",
+                    road=("7.0", "6.2", "5.1"), filler="赖秋霞", phone="13902763001"),
+          q2: _town(46910, 23460, (16220, 14840, 15850), (4060, 3710, 3960), income="6430.00",
+                    road=("7.3", "6.6", "5.5"), filler="赖秋霞", phone="13902763001"),
+          before: _town(47180, 23600, (16310, 14930, 15940), (4080, 3730, 3990), income="8870.00",
+                        road=("7.7", "6.9", "5.8"), filler="赖秋霞", phone="13902763001")}
+    return {"yanglan": [submit("yanglan", p, v) for p, v in hy.items()],
+            "wuhuiling": [submit("wuhuiling", p, v) for p, v in ls.items()],
+            "laiqiuxia": [submit("laiqiuxia", p, v) for p, v in mt.items()]}
 
 
 def _report_fills(today: date, tpl_id: str, tpl2_id: str, unit) -> list[tuple[str, dict]]:

@@ -26,7 +26,11 @@ Public API (stable; the screens in ui/documents/ build on it):
 - `phrases(store, *, me)`, `add_phrase`, `remove_phrase` (常用意见);
   `delegations(store, *, me)`, `delegate(...)` (委托); `resend` / `chase` (重发/催收)
   — these live in documents_boxes.py and are re-exported here.
-- `request_seal(transport, *, doc_id)`: 用印 online (the server renders and seals).
+- 用印 is `act(..., action="approve", step="seal")` by the issuing unit's 印章管理员: the
+  server lays the signed-off document out and seals it; the 正式文件 (sealed PDF) and the
+  exchange package arrive as read-only attachments (`sealed_attachment_id`,
+  `package_attachment_id`). 分发 needs the 正式文件. `request_seal(transport, *, doc_id)`
+  asks again when making it failed (`seal_state` failed, `seal_error` says why).
 
 Record fields (collection `documents`): columns direction, doc_kind, title, body, doc_number,
 secrecy, urgency, state, unit_id, created_at; data: the other elements (copy_no, secrecy_term,
@@ -87,7 +91,8 @@ SERVER_FIELDS = (
     "state", "doc_number", "holder_ids", "flow_step", "flow_status", "due_at", "receipts",
     "reader_ids", "read_ids", "body_rev", "voided_numbers", "sealed_attachment_id", "source_id",
     "sender_unit_id", "recipient_unit_id", "signed_off_on", "audience_users", "audience_roles",
-    "content_version", "content_device",
+    "content_version", "content_device", "package_attachment_id", "seal_state", "seal_error",
+    "sealed_sha256", "sealed_at", "frozen_attachments", "signed_digest",
 )
 
 
@@ -204,6 +209,14 @@ def compose(store: LocalStore, *, me: dict[str, Any], fields: dict[str, Any],
     return doc_id, rec_svc.save(store, "documents", record)
 
 
+def is_seal_keeper(me: dict[str, Any], doc: dict[str, Any]) -> bool:
+    """Whether I keep a seal the document bears: the issuing unit's, or a 联合发文 unit's
+    (only a 印章管理员 of one of those units takes 用印)."""
+    _user, unit_id, _dept = me_ids(me)
+    units = [doc.get("unit_id"), *(doc.get("co_issuing_units") or [])]
+    return "seal_keeper" in (me.get("roles") or []) and unit_id in units
+
+
 def may_edit_draft(store: LocalStore, me: dict[str, Any], doc: dict[str, Any]) -> bool:
     """The drafter edits a draft, and so does the 科长 of the drafter's section (as the server)."""
     user_id, unit_id, dept_id = me_ids(me)
@@ -252,7 +265,7 @@ def _signature_attachment(store: LocalStore, doc_id: str, signature: dict[str, A
     strokes = signature.get("strokes") or []
     att_id, changes = store.blobs.put(owner_kind="document", owner_id=doc_id,
                                       name=f"签名-{new_id()[:8]}.png", data=bytes(png),
-                                      mime="image/png", sync=True)
+                                      mime="image/png", sync=True, purpose="signature")
     changes.merge(Changes(collections={"attachments"}, ids={att_id}))
     signature["strokes"] = strokes
     return att_id, changes
@@ -308,7 +321,13 @@ def act(store: LocalStore, *, me: dict[str, Any], doc_id: str, action: str,
         state = workflow.apply(state, start)
         pending.append(_event_record(doc_id, start))
         step = step or (state.current.step if state.current else None)
+    if action == "approve" and step == "seal" and doc.get("direction") == "outgoing" \
+            and not is_seal_keeper(me, doc):
+        raise PermissionDenied(_("只有本单位的印章管理员可以用印"))
     if action == "approve" and step == "dispatch":
+        if doc.get("direction") == "outgoing" and not doc.get("sealed_attachment_id"):
+            raise ValidationError(_("正式文件尚未生成（用印未完成），不能分发"),
+                                  field="sealed_attachment_id")
         _raise_first(unit_problems(store, doc))
     if action == "return" and not opinion.strip():
         raise ValidationError(_("退回必须填写理由"), field="opinion")
@@ -403,8 +422,8 @@ def delete_draft(store: LocalStore, *, me: dict[str, Any], doc_id: str) -> Chang
 
 
 def request_seal(transport: Any, *, doc_id: str) -> dict[str, Any]:
-    """用印 online: ask the server to lay out and seal the document once the 用印 step is
-    taken (印章管理员 only); the sealed PDF arrives as an attachment with the next sync.
+    """Ask the server again for the 正式文件 when making it after 用印 failed (印章管理员 of the
+    issuing unit only; a sealed document returns its file); it arrives with the next sync.
     `transport` is the signed-in sync transport (anything with `request(method, path)`)."""
     return dict(transport.request("POST", f"/documents/{doc_id}/seal").json())
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from oa_client.domain.workflow import FlowState, Workflow, action_label
 from oa_client.i18n import _
+from oa_client.services import seals
 from oa_client.services.documents_compare import compare
 from oa_client.services.documents_flow import get_document, me_ids, replay
 from oa_client.store.local import LocalStore
@@ -97,6 +98,19 @@ class Receipt:
     chased: int = 0
 
 
+@dataclass(frozen=True)
+class OfficialFile:
+    """The 正式文件 of a 公文 (the sealed PDF the server made at 用印) and its verdict here."""
+
+    attachment_id: str
+    name: str
+    size: int
+    sha256: str
+    downloaded: bool
+    verdict: dict[str, Any] | None = None  # oa_client.services.seals: ok, signer, at, reason …
+    package_id: str | None = None
+
+
 @dataclass
 class DocumentView:
     """Everything the document window shows, for one user at one moment."""
@@ -120,6 +134,8 @@ class DocumentView:
     holder_names: list[str] = field(default_factory=list)
     readers: list[tuple[str, bool]] = field(default_factory=list)  # 传阅: (name, has read)
     flow_status: str = "not_started"
+    official: OfficialFile | None = None  # the 正式文件, once the server made it
+    seal_state: str = ""  # "" / pending / failed / sealed (the server's, after 用印)
 
     def can(self, action: str) -> bool:
         """True when the action bar offers this action."""
@@ -170,14 +186,17 @@ def _timeline(store: LocalStore, workflow: Workflow, state: FlowState,
     return out
 
 
-def _allowed(workflow: Workflow, state: FlowState, doc: dict[str, Any], user_id: str,
+def _allowed(workflow: Workflow, state: FlowState, doc: dict[str, Any], me: dict[str, Any],
              at: datetime) -> list[AllowedAction]:
+    user_id, _unit, _dept = me_ids(me)
     out: list[AllowedAction] = []
     if state.status == "not_started":
         if doc.get("direction") == "outgoing" and doc.get("drafter_id") in (None, user_id):
             out.append(AllowedAction(action="submit", label=_("送审"), step="draft"))
         return out
     for a in workflow.allowed(state, user_id, at=at):
+        if _needs_more(a.action, a.step, doc, me):
+            continue
         sdef = workflow.definition.step(a.step) if a.step and workflow.definition.has_step(
             a.step) else None
         note = ""
@@ -194,6 +213,17 @@ def _allowed(workflow: Workflow, state: FlowState, doc: dict[str, Any], user_id:
     return out
 
 
+def _needs_more(action: str, step: str | None, doc: dict[str, Any], me: dict[str, Any]) -> bool:
+    """An action the flow allows but the document does not yet: 用印 by someone who keeps no
+    seal of the issuing unit (a delegate), 分发 before the 正式文件 exists."""
+    if doc.get("direction") != "outgoing" or action != "approve":
+        return False
+    if step == "seal":
+        units = [doc.get("unit_id"), *(doc.get("co_issuing_units") or [])]
+        return "seal_keeper" not in (me.get("roles") or []) or me_ids(me)[1] not in units
+    return step == "dispatch" and not doc.get("sealed_attachment_id")
+
+
 def _waiting(state: FlowState, doc: dict[str, Any], records: list[dict[str, Any]]) -> list[str]:
     notes = []
     pending = [r for r in records if r.get("status") == "pending"]
@@ -202,7 +232,10 @@ def _waiting(state: FlowState, doc: dict[str, Any], records: list[dict[str, Any]
             and not doc.get("doc_number"):
         notes.append(_("待编号：发文字号由服务器在编号环节分配"))
     if "seal" in steps:
-        notes.append(_("用印已排队，连接服务器后由服务器盖章"))
+        notes.append(_("待用印：用印已排队，连接服务器后由服务器生成盖章的正式文件"))
+    elif doc.get("direction") == "outgoing" and doc.get("seal_state") == "pending" \
+            and not doc.get("sealed_attachment_id"):
+        notes.append(_("待用印：服务器正在生成盖章的正式文件"))
     if "dispatch" in steps:
         notes.append(_("分发已排队，连接服务器后送达各收文单位"))
     if pending and not notes:
@@ -225,9 +258,24 @@ def _receipts(store: LocalStore, doc: dict[str, Any]) -> list[Receipt]:
     return out
 
 
+def official_file(store: LocalStore, doc: dict[str, Any]) -> OfficialFile | None:
+    """The document's 正式文件 as this profile holds it, with the verdict kept on arrival."""
+    att_id = doc.get("sealed_attachment_id")
+    if not att_id:
+        return None
+    rows = store.db.query("SELECT name, size, sha256, storage FROM attachments"
+                          " WHERE id = ? AND deleted = 0", (att_id,))
+    if not rows:
+        return None
+    name, size, sha, storage = rows[0]
+    return OfficialFile(attachment_id=str(att_id), name=str(name), size=int(size or 0),
+                        sha256=str(sha), downloaded=storage != "remote",
+                        verdict=seals.verdict_of(store, sha256=str(sha)),
+                        package_id=doc.get("package_attachment_id"))
+
+
 def build_view(store: LocalStore, doc_id: str, *, me: dict[str, Any], now: datetime) -> DocumentView:
     """Assemble the DocumentView of one document for `me` at `now`."""
-    user_id, _unit, _dept = me_ids(me)
     doc = get_document(store, doc_id)
     workflow, state, records = replay(store, doc)
     revisions = sorted(store.records.list("document_revisions", where={"document_id": doc_id},
@@ -255,9 +303,10 @@ def build_view(store: LocalStore, doc_id: str, *, me: dict[str, Any], now: datet
         state_label=state_label(current_state), elements=elements, body=body,
         body_marked=compare(previous, body), attachments=attachments,
         timeline=_timeline(store, workflow, state, records), receipts=_receipts(store, doc),
-        revisions=revisions, allowed=_allowed(workflow, state, doc, user_id, now),
+        revisions=revisions, allowed=_allowed(workflow, state, doc, me, now),
         waiting_on_server=_waiting(state, doc, records),
         current_step=cur.step if cur else None, current_step_name=cur.name if cur else "",
         holder_names=[names.get(h, h) for h in holder_ids],
         readers=[(names.get(r, r), r in read) for r in doc.get("reader_ids") or []],
-        flow_status=state.status)
+        flow_status=state.status, official=official_file(store, doc),
+        seal_state=str(doc.get("seal_state") or ""))

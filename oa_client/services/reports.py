@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from oa_client.domain.forms_values import BadValue, Problem, is_empty
@@ -34,6 +34,7 @@ from oa_client.store.records import Changes, Op
 __all__ = [
     "Form",
     "check_cell",
+    "confirm_prefilled",
     "draft_id",
     "open_form",
     "prefilled_count",
@@ -121,6 +122,14 @@ class Form:
                 return m
         return None
 
+    def live_marks(self) -> list[Prefilled]:
+        """The pre-filled values the cells still hold (a retyped cell is no longer pre-filled)."""
+        return [m for m in self.marks if cell_of(self.values, m.field, m.row, m.column) == m.value]
+
+    def unconfirmed(self) -> list[Prefilled]:
+        """Pre-filled values the clerk has not confirmed yet."""
+        return [m for m in self.live_marks() if not m.confirmed]
+
 
 def templates_for_unit(store: LocalStore, unit_id: str) -> list[dict[str, Any]]:
     """Templates issued to this unit (newest first)."""
@@ -191,7 +200,8 @@ def _marks_from(raw: list[Mapping[str, Any]] | None) -> list[Prefilled]:
     for m in raw or []:
         try:
             out.append(Prefilled(m["field"], m.get("row"), m.get("column"), m.get("value"), m.get("source", ""),
-                                 m.get("kind", ""), m.get("period", ""), m.get("report", "")))
+                                 m.get("kind", ""), m.get("period", ""), m.get("report", ""),
+                                 str(m.get("confirmed_by") or ""), str(m.get("confirmed_at") or "")))
         except KeyError:
             continue
     return out
@@ -199,7 +209,9 @@ def _marks_from(raw: list[Mapping[str, Any]] | None) -> list[Prefilled]:
 
 def _marks_to(marks: list[Prefilled]) -> list[dict[str, Any]]:
     return [{"field": m.field, "row": m.row, "column": m.column, "value": m.value, "source": m.source,
-             "kind": m.kind, "period": m.period, "report": m.report} for m in marks]
+             "kind": m.kind, "period": m.period, "report": m.report,
+             **({"confirmed_by": m.confirmed_by, "confirmed_at": m.confirmed_at} if m.confirmed else {})}
+            for m in marks]
 
 
 def _strings(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -263,6 +275,28 @@ def check_cell(form: Form, field: str, row: str | None, column: str | None, raw:
     except KeyError:
         return _("报表中没有这一项")
     return None
+
+
+def confirm_prefilled(form: Form, *, by: str, cells: list[tuple[str, str | None, str | None]] | None = None,
+                      at: dt.datetime | None = None) -> int:
+    """核对确认: mark pre-filled values as checked by `by` — these cells, or all at once; return how many.
+
+    The marks travel with the next autosave and edit; the server records them with the submission.
+    """
+    wanted = None if cells is None else set(cells)
+    stamp = (at or dt.datetime.now(dt.UTC)).isoformat()
+    live = {id(m) for m in form.live_marks()}
+    done = 0
+    marks = []
+    for m in form.marks:
+        if id(m) in live and not m.confirmed and (wanted is None or (m.field, m.row, m.column) in wanted):
+            m = replace(m, confirmed_by=by, confirmed_at=stamp)
+            done += 1
+        marks.append(m)
+    form.marks = marks
+    if done:
+        form.dirty = True
+    return done
 
 
 def is_numeric(form: Form, field: str, row: str | None, column: str | None) -> bool:

@@ -9,14 +9,15 @@ from decimal import Decimal
 from typing import Any
 
 from oa_client.domain.ids import new_id
-from oa_client.domain.reports import DataItem, ReportTemplate
+from oa_client.domain.reports import ReportTemplate
 from oa_client.domain.reports_check import compute_submission, validate_submission
 from oa_client.domain.reports_fill import Aggregate, aggregate, mean_codes, rollup
 from oa_client.domain.reports_merge import Change, diff
 from oa_client.domain.reports_records import submission_id, template_of
-from oa_client.errors import NotFoundError, ValidationError
+from oa_client.errors import ValidationError
 from oa_client.i18n import _
-from oa_client.services import records as svc
+from oa_client.services.org_order import in_org_order, unit_rank
+from oa_client.services.reports_issue import issue_template, issued_by
 from oa_client.store.local import LocalStore
 from oa_client.store.records import Changes, Op
 
@@ -28,41 +29,9 @@ __all__ = [
     "issued_by",
     "return_submission",
     "review",
-    "save_data_item",
 ]
 
 SCAN = 5000
-
-
-def issued_by(store: LocalStore, unit_id: str) -> list[dict[str, Any]]:
-    """Templates this unit issued (newest first)."""
-    return store.records.list("report_templates", limit=SCAN, where={"unit_id": unit_id})
-
-
-def save_data_item(store: LocalStore, item: DataItem) -> Changes:
-    """Define or revise a data item (the server numbers versions)."""
-    return svc.save(store, "data_items", {"id": item.code, **item.model_dump(mode="json", exclude={"version"})})
-
-
-def issue_template(store: LocalStore, *, template: ReportTemplate, period: str, deadline: dt.date,
-                   recipients: list[str], record_id: str | None = None, unit_id: str | None = None) -> Changes:
-    """Issue (or revise, or issue for the next period) a template to subordinate units."""
-    if not recipients:
-        raise ValidationError(_("请至少选择一个填报单位"), field="recipients")
-    if not period:
-        raise ValidationError(_("请填写报表所属期"), field="period")
-    record: dict[str, Any] = {"id": record_id or new_id()}
-    try:
-        record = {**store.records.get("report_templates", record["id"]), **record}
-    except NotFoundError:
-        record["new"] = True  # a new template
-    record.update(definition=template.model_dump(mode="json", exclude={"version"}), name=template.name,
-                  period=period, deadline=deadline.isoformat(), recipients=list(recipients),
-                  audience_units=list(recipients))
-    record.pop("new", None)
-    if unit_id and not record.get("unit_id"):
-        record["unit_id"] = unit_id  # listed as ours at once, before the server echoes it
-    return svc.save(store, "report_templates", record)
 
 
 @dataclass
@@ -78,6 +47,8 @@ class ReviewRow:
     resubmitted: bool = False
     changes: list[Change] = field(default_factory=list)
     head: dict[str, Any] | None = None
+    confirmed: int = 0  # pre-filled values the clerk confirmed (核对确认) in the last submission
+    unconfirmed: int = 0  # pre-filled values submitted without being confirmed
 
 
 def _unit_names(store: LocalStore) -> dict[str, str]:
@@ -96,7 +67,7 @@ def review(store: LocalStore, *, template_id: str, period: str | None = None, to
     deadline = next((i["deadline"] for i in record.get("issues") or [] if i.get("period") == period), record.get("deadline"))
     overdue = today is not None and deadline and today.isoformat() > str(deadline)
     rows = []
-    for unit_id in record.get("recipients") or []:
+    for unit_id in in_org_order(record.get("recipients") or [], unit_rank(store), names):
         head = heads.get(unit_id)
         state = str(head.get("state")) if head else "new"
         row = ReviewRow(unit_id, names.get(unit_id, unit_id), state, head=head)
@@ -106,6 +77,9 @@ def review(store: LocalStore, *, template_id: str, period: str | None = None, to
             row.conflicts = len(head.get("conflicts") or [])
             submits = head.get("submits") or []
             row.resubmitted = len(submits) > 1
+            if state in ("submitted", "accepted"):
+                row.confirmed = len(head.get("confirmed") or [])
+                row.unconfirmed = int(head.get("unconfirmed") or 0)
             if len(submits) > 1:
                 row.changes = diff(submits[-2].get("values") or {}, submits[-1].get("values") or {})
         else:
@@ -154,11 +128,16 @@ class Summary:
     rolled: dict[str, dict[str, Decimal]]
     states: dict[str, str]
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rank: dict[str, int] = field(default_factory=dict)
+
+    def in_order(self, units: Any) -> list[str]:
+        """Units as the org chart lists them."""
+        return in_org_order(units, self.rank, self.names)
 
     def table_rows(self, key: str) -> list[tuple[str, dict[str, dict[str, Decimal]]]]:
-        """Per unit (by name), the numeric cells of one row table (for the export's second sheet)."""
+        """Per unit (in org order), the numeric cells of one row table (for the export's second sheet)."""
         out = []
-        for unit in sorted(self.values, key=lambda u: self.names.get(u, u)):
+        for unit in self.in_order(self.values):
             computed = compute_submission(self.template, self.values[unit])
             rows: dict[str, dict[str, Decimal]] = {}
             for row, cells in (computed.get(key) or {}).items():
@@ -175,7 +154,7 @@ class Summary:
         units = [u for u in self.rolled if self.parent_of.get(u) == unit_id]
         if unit_id is None:
             units = [u for u in self.rolled if self.parent_of.get(u) not in self.rolled]
-        return sorted(units, key=lambda u: self.names.get(u, u))
+        return self.in_order(units)
 
 
 def aggregate_local(store: LocalStore, *, template_id: str, period: str | None = None,
@@ -194,4 +173,4 @@ def aggregate_local(store: LocalStore, *, template_id: str, period: str | None =
     scoped = {u: p for u, p in parent_of.items()}
     rolled = rollup(result.by_unit, parent_of=scoped, means=mean_codes(template))
     states = {h["unit_id"]: str(h.get("state")) for h in heads}
-    return Summary(template, period, result, names, parent_of, rolled, states, chosen)
+    return Summary(template, period, result, names, parent_of, rolled, states, chosen, unit_rank(store))

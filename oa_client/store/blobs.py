@@ -32,10 +32,14 @@ from oa_client.store.records import Changes, Op, RecordStore
 
 
 def metadata(*, owner_kind: str, owner_id: str, name: str, size: int, sha256: str,
-             mime: str | None) -> dict:
-    """What the server keeps of an attachment: who owns it, its name, size and hash."""
-    return {"owner_kind": owner_kind, "owner_id": owner_id, "name": name, "size": size,
-            "sha256": sha256, "mime": mime}
+             mime: str | None, purpose: str | None = None) -> dict:
+    """What the server keeps of an attachment: who owns it, its name, size and hash (and
+    `purpose` "signature" for a handwritten signature on an opinion)."""
+    out = {"owner_kind": owner_kind, "owner_id": owner_id, "name": name, "size": size,
+           "sha256": sha256, "mime": mime}
+    if purpose:
+        out["purpose"] = purpose
+    return out
 
 MAGIC = b"OAB1"
 CHUNK = 1024 * 1024
@@ -118,6 +122,7 @@ class BlobStore:
     def put(
         self, *, owner_kind: str, owner_id: str, name: str, data: bytes | BinaryIO,
         mime: str | None = None, sync: bool = False, attachment_id: str | None = None,
+        purpose: str | None = None,
     ) -> tuple[str, Changes]:
         """Store an attachment; with `sync`, queue its metadata for the server too."""
         if not name or len(name) > 255 or "/" in name or "\\" in name:
@@ -141,7 +146,7 @@ class BlobStore:
             if sync:
                 op = Op(kind="upsert", entity="attachments", entity_id=attachment_id,
                         payload=metadata(owner_kind=owner_kind, owner_id=owner_id, name=name,
-                                         size=size, sha256=sha, mime=mime))
+                                         size=size, sha256=sha, mime=mime, purpose=purpose))
                 queued = RecordStore.enqueue_in(conn, [op])
         return attachment_id, Changes(collections={"attachments"}, ids={attachment_id},
                                       queued_ops=queued)

@@ -9,7 +9,10 @@ v5  module records: meeting replies and sign-ins, request and task events, task
 v6  deferrable search indexing: a bulk pull stores records without indexing them
     (a `search_deferred` meta row exists only inside its transaction) and
     `search.catch_up` indexes them afterwards
-v7  reminders the server's jobs send (`notifications`) and the server's policy records
+v7  the audit checkpoints an auditor's client has seen (signed by the server; kept so a
+    truncated or rewritten audit chain is noticed against them)
+v8  seal verdicts: what checking a 正式文件's seal found here, per file (by SHA-256)
+v9  reminders the server's jobs send (`notifications`) and the server's policy records
     (`settings`: supervision warning days …)
 """
 
@@ -275,12 +278,29 @@ V6 = (
                   when="new.deleted = 0 AND coalesce(json_extract(new.data, '$.opinion'), '') != ''")
 )
 
-V7 = f"""
+V7 = """
+CREATE TABLE audit_checkpoints (
+    seq INTEGER PRIMARY KEY,
+    head_hash TEXT NOT NULL,
+    at TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+"""
+
+V8 = """
+CREATE TABLE seal_verdicts (
+    sha256 TEXT PRIMARY KEY, ok INTEGER NOT NULL, verdict TEXT NOT NULL,
+    checked_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
+"""
+
+V9 = f"""
 CREATE TABLE notifications ({_RECORD},
     kind TEXT, collection TEXT, record_id TEXT, created_at TEXT);
 CREATE INDEX notifications_created ON notifications(created_at);
 CREATE TABLE settings ({_RECORD}, scope TEXT);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7]
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9]
 LATEST_VERSION = len(MIGRATIONS)

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from oa_server import auth, authz
 from oa_server.config import Settings
-from oa_server.errors import NotAuthenticated
+from oa_server.errors import DeviceFarewell, NotAuthenticated, PasswordChangeRequired
 from oa_server.i18n import _
 from oa_server.models import User
 
@@ -68,6 +68,39 @@ def get_signing_key(request: Request, session: SessionDep, settings: SettingsDep
 KeyDep = Annotated[bytes, Depends(get_signing_key)]
 
 
+async def get_source(request: Request) -> str:
+    """The address the request came from (the proxy's client, when behind a trusted proxy)."""
+    return request.client.host if request.client else ""
+
+
+SourceDep = Annotated[str, Depends(get_source)]
+API_PREFIX = "/api/v1"
+#: (method, route) a sign-in session of each restricted scope may call
+SCOPE_ROUTES = {
+    "password": {("GET", "/me"), ("POST", "/me/password"),
+                 ("POST", "/auth/logout"), ("GET", "/security-policy")},
+    "farewell": {("GET", "/me"), ("POST", "/me/farewell"),
+                 ("POST", "/sync/push"), ("POST", "/blobs/uploads"),
+                 ("GET", "/blobs/uploads/{upload_id}"),
+                 ("PUT", "/blobs/uploads/{upload_id}"),
+                 ("POST", "/blobs/uploads/{upload_id}/finish"),
+                 ("HEAD", "/blobs/{sha256}"), ("POST", "/auth/logout")},
+}
+
+
+def _check_scope(request: Request, scope: str, message: str | None) -> None:
+    """A restricted sign-in opens only its own routes (see oa_server.auth)."""
+    if scope not in SCOPE_ROUTES:
+        return
+    path = str(getattr(request.scope.get("route"), "path", ""))
+    path = path.removeprefix(API_PREFIX)  # routes keep their path below the /api/v1 mount
+    if (request.method, path) in SCOPE_ROUTES[scope]:
+        return
+    if scope == "password":
+        raise PasswordChangeRequired(message or _("请先修改密码"))
+    raise DeviceFarewell(message or _("这台电脑已被停用"), final_push=True)
+
+
 def get_current_user(
     request: Request,
     session: SessionDep,
@@ -79,6 +112,12 @@ def get_current_user(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated(_("请先登录"))
     user, signed_in = auth.authenticate(session, key=key, token=credentials.credentials, now=now)
+    if signed_in.scope != auth.FULL:
+        change = auth.password_change(session, user, now=now)
+        message = change[1] if change and signed_in.scope == auth.PASSWORD else (
+            auth.revoked_message(signed_in.device) if signed_in.scope == auth.FAREWELL else None)
+        session.commit()
+        _check_scope(request, signed_in.scope, message)
     # End the read transaction now: on SQLite every transaction holds the write lock
     # (BEGIN IMMEDIATE), and the route may do slow work before it touches the database.
     session.commit()
@@ -112,12 +151,8 @@ Secadmin = Annotated[User, Depends(_gate(authz.require_secadmin))]
 Auditor = Annotated[User, Depends(_gate(authz.require_auditor))]
 
 
-def _require_account_admin(user: User) -> None:
-    if not authz.has_role(user, "sysadmin", "secadmin"):
-        authz.require_sysadmin(user)
-
-
-AccountAdmin = Annotated[User, Depends(_gate(_require_account_admin))]
+AnyAdmin = Annotated[User, Depends(_gate(authz.require_admin))]
+AccountAdmin = Annotated[User, Depends(_gate(authz.require_account_admin))]
 
 
 def actor_of(user: User) -> str:

@@ -17,7 +17,7 @@ from oa_client.errors import (
     PermissionDenied,
     ValidationError,
 )
-from oa_server.errors import NotAuthenticated, PayloadTooLarge
+from oa_server.errors import NotAuthenticated, PayloadTooLarge, TooManyAttempts
 from oa_server.i18n import _, negotiate, retranslate, use_language
 
 log = logging.getLogger("oa_server.errors")
@@ -29,6 +29,7 @@ STATUS_OF: tuple[tuple[type[OAError], int], ...] = (
     (ConflictError, 409),
     (NotAuthenticated, 401),
     (PayloadTooLarge, 413),
+    (TooManyAttempts, 429),
 )
 
 
@@ -62,6 +63,11 @@ async def oa_error(request: Request, exc: Exception) -> JSONResponse:
             if not body.get("context"):
                 body.pop("context", None)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+    if isinstance(exc, TooManyAttempts):
+        wait = int(exc.context.get("retry_after", 1))
+        body["retry_after"] = wait
+        body.pop("context", None)
+        headers = {"Retry-After": str(wait)}
     return JSONResponse(body, status_code=status_for(exc), headers=headers)
 
 

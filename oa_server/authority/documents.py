@@ -4,7 +4,8 @@
   is wrong is named; classified 密级 refused; unknown or dissolved 主送/抄送 units refused;
   attachments over the size limit refused); server-owned fields (state, doc_number,
   holder_ids, receipts, flow_* …) always keep the server's values; the body changes only
-  through revisions once the flow runs; only the drafter deletes, and only a draft.
+  through revisions once the flow runs; after 签发 and 复核 the signed elements are fixed
+  (the 版记 may be filled in at 编号); only the drafter deletes, and only a draft.
 - `document_revisions`: append-only; by the drafter of a draft or the holder of the current
   step; a revision whose base is stale is kept as a conflicted revision (superseded, shown to
   its author) while the server's body stays; a taken one becomes the document's body.
@@ -20,11 +21,15 @@ from oa_server.authority import Authority, Ruling, register
 from oa_server.authority.content import content_unmoved, stamp_content
 from oa_server.authority.context import Ctx
 from oa_server.authority.documents_rules import (
+    AFTER_RECHECK,
     DOCUMENTS,
     EVENTS,
+    RECORD_ELEMENTS,
     REVISIONS,
     SERVER_FIELDS,
+    SIGNED_ELEMENTS,
     element_problem,
+    elements_digest,
     iso,
     may_edit_draft,
 )
@@ -91,6 +96,13 @@ class Documents(Authority):
             out["body"] = current.get("body", "")
         if not draft:
             out["audience_units"] = current.get("audience_units") or []  # the flow's to set
+        state = current.get("state")
+        if state in AFTER_RECHECK:
+            # signed off and rechecked: the 版记 may still be filled in at 编号, nothing else
+            keys = SIGNED_ELEMENTS + (() if state == "number" else RECORD_ELEMENTS)
+            if elements_digest(out, keys) != elements_digest(current, keys):
+                return Ruling.reject("not_allowed", _("公文已签发，要素不能再修改（版记可在用印前填写）；"
+                                                      "如需修改，请退回重新签发"))
         problem = element_problem(ctx, out)
         if problem is not None:
             return _reject(problem)

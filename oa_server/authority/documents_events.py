@@ -7,6 +7,7 @@ sender's receipt), 传阅 (readers). Receipt actions 重发/催收 ride on the s
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +20,7 @@ from oa_server.authority.documents_exchange import (
     assign_number,
     deliver,
     dispatch,
+    frozen_attachments,
     recipients,
     update_receipt,
     void_number,
@@ -26,7 +28,9 @@ from oa_server.authority.documents_exchange import (
 from oa_server.authority.documents_rules import (
     DOCUMENTS,
     EVENTS,
+    changed_since_sign_off,
     element_problem,
+    elements_digest,
     flow_definition,
     iso,
     today,
@@ -35,6 +39,7 @@ from oa_server.authority.documents_rules import (
 )
 from oa_server.authority.flow import FlowEvents, event_of
 from oa_server.i18n import _
+from oa_server.signing.service import may_use_seal
 from sync.protocol import Op
 
 FINAL_STATE = {"outgoing": "dispatched", "incoming": "archived"}
@@ -66,6 +71,41 @@ def start_values(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
             "co_issuing_units": doc.get("co_issuing_units") or None,
             "leader_unit": str(parent) if parent else doc.get("unit_id")}
     return {k: v for k, v in vals.items() if v is not None}
+
+
+def sealing_units(doc: dict[str, Any]) -> list[uuid.UUID]:
+    """The units whose seals a 发文 bears: the issuing unit, then each 联合发文 unit."""
+    out: list[uuid.UUID] = []
+    for value in [doc.get("unit_id"), *(doc.get("co_issuing_units") or [])]:
+        try:
+            unit = uuid.UUID(str(value))
+        except ValueError:
+            continue
+        if unit not in out:
+            out.append(unit)
+    return out
+
+
+def seal_refusal(ctx: Ctx, doc: dict[str, Any], event: dict[str, Any]) -> Ruling | None:
+    """Why 用印 (or handing it on) is refused, None when it may go ahead: only a 印章管理员 of
+    the issuing unit (or of a 联合发文 unit) in person, only on the body and elements the
+    leader signed off."""
+    units = sealing_units(doc)
+    if event.get("action") == "reassign":
+        target = ctx.org.active_user(event.get("to_user"))
+        mine = [u for u in units if may_use_seal(ctx.user, unit_id=u)]
+        if target is None or not any(may_use_seal(target, unit_id=u) for u in mine):
+            return Ruling.reject("not_seal_keeper", _("用印只能转交本单位的印章管理员"))
+        return None
+    if not any(may_use_seal(ctx.user, unit_id=u) for u in units):
+        return Ruling.reject("not_seal_keeper", _("只有本单位的印章管理员可以用印"))
+    if changed_since_sign_off(doc):
+        return Ruling.reject("changed_after_sign_off",
+                             _("公文正文或要素在签发后被修改，须退回重新签发后才能用印"))
+    problem = element_problem(ctx, doc, stage="issue")
+    if problem is not None:
+        return Ruling.reject("validation", str(problem))
+    return None
 
 
 class DocumentEvents(FlowEvents):
@@ -133,7 +173,14 @@ class DocumentEvents(FlowEvents):
             unit = ctx.org.unit(doc.get("unit_id"))
             if not getattr(unit, "doc_code", None):
                 return Ruling.reject("no_doc_code", _("本单位没有发文机关代字，不能编号发文"))
+        elif step == "seal" and action in ("approve", "reassign") \
+                and doc.get("direction") == "outgoing":
+            refused = seal_refusal(ctx, doc, payload)
+            if refused is not None:
+                return refused
         elif action == "approve" and step == "dispatch" and doc.get("direction") == "outgoing":
+            if not doc.get("sealed_attachment_id"):
+                return Ruling.reject("not_sealed", _("正式文件尚未生成（用印未完成），不能分发"))
             if not recipients(doc):
                 return Ruling.reject("validation", _("没有主送或抄送单位，无法分发"))
             for unit_id, _kind in recipients(doc):
@@ -141,7 +188,7 @@ class DocumentEvents(FlowEvents):
                 if why:
                     return Ruling.reject("unit_unavailable", why)
         elif action == "approve" and step == "recheck":
-            if int(doc.get("body_rev") or 0) > int(doc.get("signed_body_rev") or 0):
+            if changed_since_sign_off(doc):
                 payload["values"] = {**(payload.get("values") or {}), "substantive_change": True}
         ruling = super().check(ctx, op, payload, current)
         if ruling.payload is not None:
@@ -212,7 +259,7 @@ class DocumentEvents(FlowEvents):
             out["read_ids"] = sorted({h.on_behalf_of or h.actor_id for h in state.history
                                       if h.action == "read" and h.outcome == "accepted"})
         for key in ("leader", "lead_department", "assist_departments", "handling_days",
-                    "supervise"):
+                    "supervise", "co_issuing_units", "countersign_departments"):
             if key in state.values:
                 out[key] = state.values[key]
         return out
@@ -226,17 +273,23 @@ class DocumentEvents(FlowEvents):
                 signer = event.get("on_behalf_of") or event.get("actor_id")
                 user = ctx.org.user(signer)
                 data.update(signed_off_on=today(ctx).isoformat(),
-                            signed_body_rev=int(data.get("body_rev") or 0))
+                            signed_body_rev=int(data.get("body_rev") or 0),
+                            frozen_attachments=frozen_attachments(ctx, data))
                 if not data.get("date") or str(data["date"]) < data["signed_off_on"]:
                     data["date"] = data["signed_off_on"]  # 成文日期: the day the leader signed
                     # an element the desks edit: an edit made before this one is a conflict
                     stamp_content(ctx, data, data)
                 if user is not None:
                     data["signers"] = [user.name]
+                data["signed_digest"] = elements_digest(data)
             if action == "approve" and step == "number":
                 data = assign_number(ctx, data)
-            if action == "approve" and step == "seal":
-                data.update(sealed_at=iso(ctx.now))
+            if action == "approve" and step == "seal" and (
+                    state.current is None or state.current.step != "seal"):
+                # every seal keeper took the step: the 正式文件 is made right after this push
+                # commits (oa_server/sealing.py)
+                data.update(seal_state="pending", seal_requested_by=event.get("actor_id"),
+                            seal_error=None)
             if action in ("return", "withdraw") and data.get("state") in BEFORE_NUMBER:
                 data = void_number(ctx, data, reason=str(event.get("opinion") or action))
             if state.status == "completed" and action == "approve" and step == "dispatch":

@@ -4,7 +4,9 @@
   revision lock, never twice; a number voided by a return is logged (data + audit).
 - `dispatch`: for every 主送/抄送 unit an incoming copy (direction incoming) handled by that
   unit's 收发员, started in the 收文 flow at 签收; the outgoing copy gets one receipt per unit
-  (已发送 → 已送达 → 已签收 / 已退回), updated when the receiving unit acts.
+  (已发送 → 已送达 → 已签收 / 已退回), updated when the receiving unit acts. The copy carries
+  the attachments frozen at 签发 (`frozen_attachments`), the 正式文件 and the exchange package,
+  as the server's own read-only attachments of the incoming document.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from oa_server.authority.documents_rules import (
     as_ids,
     handling_unit,
     iso,
+    server_owned,
     today,
 )
 from oa_server.authority.flow import FlowEvents
@@ -88,14 +91,13 @@ def deliver(ctx: Ctx, events: FlowEvents, doc: dict[str, Any], unit_id: str, kin
                 holder_ids=[], receipts={}, audience_units=sorted({unit_id, handler}))
     audience = {f"unit:{unit_id}", f"unit:{handler}"}
     ctx.put(DOCUMENTS, inc_id, data, unit_id=handler, audience=audience)
-    signatures = {e.get("signature_id") for e in ctx.children(EVENTS, DOCUMENTS, str(doc["id"]))}
-    for att in ctx.children("attachments", DOCUMENTS, str(doc["id"])):
-        if att.get("owner_kind") != "document" or att["id"] in signatures:
-            continue  # handwritten signatures on opinions stay with the sender
-        copy = {k: att.get(k) for k in ("owner_kind", "name", "size", "sha256", "mime")}
-        copy["owner_id"] = inc_id
-        ctx.put("attachments", str(uuid.uuid5(uuid.NAMESPACE_URL, f"{inc_id}:{att['id']}")), copy)
+    copies = _carry_attachments(ctx, doc, inc_id)
     inc = {**data, "id": inc_id, "unit_id": handler}
+    for key in ("sealed_attachment_id", "package_attachment_id"):
+        if doc.get(key):
+            inc[key] = copies.get(str(doc[key]))
+    inc["attachments"] = [{**a, "attachment_id": copies.get(str(a.get("attachment_id")))}
+                          for a in doc.get("attachments") or [] if isinstance(a, dict)]
     workflow = events.workflow(ctx, inc)
     start = Event(id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{inc_id}:start")), action="start",
                   actor_id=ctx.user_id, at=ctx.now, unit_id=handler,
@@ -113,6 +115,35 @@ def deliver(ctx: Ctx, events: FlowEvents, doc: dict[str, Any], unit_id: str, kin
     return {"unit_name": getattr(unit, "name", unit_id), "kind": kind, "status": "delivered",
             "sent_at": iso(ctx.now), "delivered_at": iso(ctx.now), "incoming_id": inc_id,
             "handling_unit_id": handler, "sent": n + 1}
+
+
+def frozen_attachments(ctx: Ctx, doc: dict[str, Any]) -> list[str]:
+    """Ids of the document's own attachments now (for 签发): not the handwritten signatures on
+    opinions, which stay with the sender, nor the server's files."""
+    signatures = {e.get("signature_id") for e in ctx.children(EVENTS, DOCUMENTS, str(doc["id"]))}
+    return [att["id"] for att in ctx.children("attachments", DOCUMENTS, str(doc["id"]))
+            if att.get("owner_kind") == "document" and att.get("purpose") != "signature"
+            and att["id"] not in signatures and not server_owned(att)]
+
+
+def _carry_attachments(ctx: Ctx, doc: dict[str, Any], inc_id: str) -> dict[str, str]:
+    """Copy to the incoming document what 分发 carries: the attachments frozen at 签发, the
+    正式文件 and the exchange package; return original id → copy id."""
+    frozen = doc.get("frozen_attachments")
+    if frozen is None:  # signed off before the frozen list was kept
+        frozen = frozen_attachments(ctx, doc)
+    wanted = {str(a) for a in frozen}
+    wanted |= {str(doc[k]) for k in ("sealed_attachment_id", "package_attachment_id") if doc.get(k)}
+    copies: dict[str, str] = {}
+    for att in ctx.children("attachments", DOCUMENTS, str(doc["id"])):
+        if att["id"] not in wanted:
+            continue
+        copy = {k: att.get(k) for k in ("owner_kind", "name", "size", "sha256", "mime")}
+        copy.update(owner_id=inc_id, server_owned=True, role=att.get("role") or "carried",
+                    source_attachment_id=att["id"])
+        copies[att["id"]] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{inc_id}:{att['id']}"))
+        ctx.put("attachments", copies[att["id"]], copy)
+    return copies
 
 
 def dispatch(ctx: Ctx, events: FlowEvents, doc: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from datetime import date, datetime
@@ -29,9 +30,22 @@ SERVER_FIELDS = (
     "sender_unit_id", "sender_name", "recipient_unit_id", "signed_off_on", "signers",
     "signed_body_rev", "audience_users", "audience_roles", "numbered_at", "sealed_at",
     "dispatched_at", "chased", "drafter_id", "direction", "created_at", "seal_note",
+    "frozen_attachments", "package_attachment_id", "seal_state", "seal_error", "sealed_sha256",
+    "seal_requested_by", "signed_digest",
     *CONTENT_FIELDS,
 )
+#: marks only the server puts on the attachments it makes (正式文件, exchange package, copies)
+SERVER_MARKS = ("server_owned", "role", "sealed")
 FINAL_STATES = ("dispatched", "archived", "refused")
+#: the elements a leader signs off with the body: after 签发 they change only by going back
+SIGNED_ELEMENTS = (
+    "doc_kind", "title", "secrecy", "secrecy_term", "urgency", "issuer_mark", "issuer_name",
+    "main_to", "cc_to", "date", "note", "co_issuing_units", "attachments",
+)
+#: 版记 and 份号, the office's to fill in before 用印
+RECORD_ELEMENTS = ("copy_no", "printer", "print_date")
+#: 发文 states after 签发 and 复核: the elements are fixed (版记 until 用印)
+AFTER_RECHECK = ("number", "seal", "dispatch", "dispatched")
 
 
 @lru_cache(maxsize=32)
@@ -190,6 +204,29 @@ def may_edit_draft(ctx: Ctx, doc: dict[str, Any]) -> bool:
     return (drafter is not None and "section_chief" in me.roles
             and drafter.unit_id == me.unit_id and drafter.department_id is not None
             and drafter.department_id == me.department_id)
+
+
+def elements_digest(doc: dict[str, Any], keys: tuple[str, ...] = SIGNED_ELEMENTS) -> str:
+    """SHA-256 of the elements the layout shows (attachments by name), to tell a change."""
+    values: dict[str, Any] = {k: doc.get(k) or None for k in keys}
+    if "attachments" in values:
+        values["attachments"] = [a.get("name") for a in doc.get("attachments") or []
+                                 if isinstance(a, dict)]
+    text = json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def changed_since_sign_off(doc: dict[str, Any]) -> bool:
+    """Whether the body or a signed element changed after 签发."""
+    if int(doc.get("body_rev") or 0) > int(doc.get("signed_body_rev") or 0):
+        return True
+    signed = doc.get("signed_digest")
+    return bool(signed) and elements_digest(doc) != signed
+
+
+def server_owned(att: dict[str, Any]) -> bool:
+    """Whether the server made this attachment (正式文件, exchange package, delivered copy …)."""
+    return any(att.get(mark) for mark in SERVER_MARKS)
 
 
 def iso(value: datetime | date) -> str:

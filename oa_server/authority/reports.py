@@ -20,12 +20,15 @@ from pydantic import ValidationError as PydanticError
 
 from oa_client.domain.reports import DataItem, ReportTemplate
 from oa_client.domain.reports_check import validate_submission
+from oa_client.domain.reports_dictionary import MISMATCH_CODE, dictionary_mismatches, mismatch_text
 from oa_client.domain.reports_fill import migrate_draft
 from oa_client.domain.reports_records import (
     EDIT_ACTIONS,
     apply_edit,
+    confirmations,
     conflict_key,
     is_subordinate,
+    merge_marks,
     resolve_conflicts,
     submission_id,
     template_of,
@@ -65,6 +68,8 @@ class DataItems(Authority):
             item = DataItem.model_validate({**definition, "version": 1})
         except PydanticError as exc:
             return Ruling.reject("validation", _("数据项有误：{error}").format(error=_first(exc)))
+        if item.code != op.entity_id:
+            return Ruling.reject("validation", _("数据项编码不能修改（记录为“{id}”）").format(id=op.entity_id))
         versions = list((current or {}).get("versions") or [])
         version = int((current or {}).get("version") or 1)
         if current is not None:
@@ -73,7 +78,8 @@ class DataItems(Authority):
             if old.definition() != item.definition():
                 versions = [*versions, old.model_dump(mode="json")][-KEEP_HISTORY:]
                 version += 1
-        out = {**payload, **item.model_dump(mode="json"), "version": version, "versions": versions}
+        out = {**payload, **item.model_dump(mode="json"), "version": version, "versions": versions,
+               "retired": bool(payload.get("retired"))}
         return Ruling.accept(out)
 
     def effects(self, ctx: Ctx, op: Any, payload: dict[str, Any], current: dict[str, Any] | None) -> None:
@@ -102,6 +108,10 @@ class Templates(Authority):
             template = ReportTemplate.model_validate({**(payload.get("definition") or {}), "version": 1})
         except PydanticError as exc:
             return Ruling.reject("validation", _("报表模板有误：{error}").format(error=_first(exc)))
+        already = {i.get("code") for i in ((current or {}).get("definition") or {}).get("data_items") or []}
+        mismatches = dictionary_mismatches(template, lambda code: ctx.get("data_items", code), already=already)
+        if mismatches:
+            return Ruling.reject(MISMATCH_CODE, mismatch_text(mismatches))
         try:
             deadline = dt.date.fromisoformat(str(payload.get("deadline") or ""))
         except ValueError:
@@ -270,7 +280,7 @@ class Submissions(Authority):
             conflicts = [c for c in conflicts if conflict_key(c) not in keys] + found
             values = merged
             if isinstance(payload.get("prefilled"), list):
-                new["prefilled"] = payload["prefilled"]
+                new["prefilled"] = merge_marks(list(new.get("prefilled") or []), payload["prefilled"])
         if new.get("state") in ("submitted", "accepted") and changed:
             return _Plan(new, "unchanged", _("这份报表已经上报，本次修改未生效（内容已保留在本机的填报记录中）；如需修改请联系下发单位退回"))
         new.update(values=values, conflicts=conflicts, updated_by=ctx.user_id, updated_at=now,
@@ -295,10 +305,11 @@ class Submissions(Authority):
         if late and policy == "refuse":
             return _Plan(new, "saved", _("已过截止日期（{deadline}），这份报表不再接受上报；内容已保存").format(
                 deadline=deadline.isoformat()))
-        submits = [*new.get("submits", []), {"at": now, "by": ctx.user_id, "late": late,
-                                             "values": new["values"]}][-KEEP_SUBMITS:]
+        confirmed, unconfirmed = confirmations(list(new.get("prefilled") or []), new["values"])
+        submits = [*new.get("submits", []), {"at": now, "by": ctx.user_id, "late": late, "values": new["values"],
+                                             "confirmed": confirmed, "unconfirmed": unconfirmed}][-KEEP_SUBMITS:]
         new.update(state="submitted", submitted_at=now, submitted_by=ctx.user_id, late=late,
-                   submits=submits, resubmitted=len(submits) > 1)
+                   submits=submits, resubmitted=len(submits) > 1, confirmed=confirmed, unconfirmed=unconfirmed)
         return _Plan(new, "submitted")
 
 

@@ -292,9 +292,16 @@ class RequestEvents(FlowEvents):
         return out
 
     def audience(self, ctx: Ctx, subject: dict[str, Any], state: FlowState) -> set[str] | None:
-        """Everyone on the flow, plus whoever an approver delegated to (委托: they act for them)."""
+        """Everyone on the flow, plus whoever an approver delegated to (委托: they act for them),
+        and once approved the unit's 印章管理员 when the output is sealed (they seal it)."""
         found = super().audience(ctx, subject, state) or set()
-        return found | {f"user:{d.delegate_id}" for d in state.delegations}
+        found |= {f"user:{d.delegate_id}" for d in state.delegations}
+        item = _item_for(ctx, subject) if state.status == "completed" else None
+        if item is not None and item.output is not None and item.output.sealed:
+            # the unit's 印章管理员 presses the seal on the output (requests_output)
+            found |= {f"user:{u}" for u in ctx.org.users_with_role(
+                "seal_keeper", str(subject.get("unit_id") or ""))}
+        return found
 
     def outputs(self, ctx: Ctx, subject: dict[str, Any], item: ServiceItem | None) -> list[dict[str, Any]]:
         """What the approved request produces (rendered and sealed by `requests_output`)."""

@@ -1,15 +1,18 @@
 """What an approved request produces: the output's number, text and seal, issued by the server.
 
 The text is built from the form the approvers saw (a certificate says what the
-organisation vouches for); the seal named by the item (人事专用章 …) is recorded as
-the server's. `render_output` lays it out as a 信函 PDF and seals it once, on the first
-request for the file, with that seal's own key, certificate and image (PAdES, visible stamp).
+organisation vouches for); the seal named by the item (人事专用章 …) is recorded on the
+output. `render_output` lays it out as a 信函 PDF once; when the item says the output is
+sealed, that seal (its own key, certificate and image) is pressed through the seal service
+(oa_server/signing) by a 印章管理员 of the request's unit asking for the file: it is bound to
+this approved request, to that seal keeper, and audited with the request and the PDF's hash.
+Until then the applicant hears that the file waits for the seal keeper. Nothing but the
+server's own layout is ever sealed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -21,16 +24,23 @@ from docs_exchange.pdf import render_pdf
 from oa_client.domain.catalogue import ServiceItem
 from oa_client.domain.forms_values import is_empty
 from oa_client.domain.ids import new_id
-from oa_client.errors import NotFoundError, ValidationError
+from oa_client.errors import ConflictError, NotFoundError, ValidationError
 from oa_server.authority.context import Ctx
 from oa_server.blob_store import BlobStore
 from oa_server.config import Settings
 from oa_server.i18n import _
-from oa_server.models import Unit, User
-from oa_server.signing import service as seal_service
+from oa_server.models import User
+from oa_server.signing import service
 from oa_server.signing.keystore import SigningKeys
 from oa_server.sync_models import Blob
 from oa_server.sync_push import server_batch
+
+
+class AwaitingSeal(ConflictError):
+    """Raised when a sealed output is asked for before a seal keeper of the unit sealed it."""
+
+    code = "awaiting_seal"
+
 
 #: the 字 in an output's number (普政数证〔2026〕1号)
 SHORT = {"employment_certificate": "证", "abroad_filing_form": "备"}
@@ -117,16 +127,20 @@ def render_output(session: Session, *, keys: SigningKeys, settings: Settings, st
     doc = validate_document({"title": output.get("name") or "", "body": text[:-1] or text, "kind": "函",
                              "format": "信函", "issuer_mark": unit_name, "issuer_name": unit_name,
                              "date": issued, "doc_number": output.get("number")})
+    sealed = bool(output.get("sealed"))
+    if sealed and (unit is None or not service.may_use_seal(user, unit_id=unit.id)):
+        raise AwaitingSeal(_("该证明须由本单位印章管理员用印后出具，请等候印章管理员办理"),
+                           id=request_id)
     rendered = render_pdf(doc)
     pdf = rendered.pdf
-    if output.get("sealed") and unit is not None and rendered.seal_anchor is not None:
-        unit_row = session.get(Unit, uuid.UUID(str(unit.id)))
-        if unit_row is None:
-            raise NotFoundError(_("找不到出具证明的单位"), id=str(unit.id))
-        pdf, _serial = seal_service.apply_seal(  # the seal the item names (人事专用章 …), its own key
-            session, keys=keys, settings=settings, unit=unit_row, pdf=pdf, anchor=rendered.seal_anchor,
+    if sealed and unit is not None:
+        if rendered.seal_anchor is None:
+            raise ValidationError(_("该公文没有发文机关署名和成文日期，无法盖章"), field="issuer_name")
+        pdf = service.seal_pdf(  # the seal the item names (人事专用章 …), its own key
+            session, keys=keys, settings=settings, user=user, unit_id=unit.id, pdf=pdf,
+            anchor=rendered.seal_anchor,
             reason=_("出具{name}：{number}").format(name=output.get("name"), number=output.get("number")),
-            clock=clock, seal_name=output.get("seal") or "公章")
+            clock=clock, seal_name=output.get("seal") or "公章", record=f"requests:{request_id}").pdf
     sha = hashlib.sha256(pdf).hexdigest()
     target = store.path(sha)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -140,11 +154,11 @@ def render_output(session: Session, *, keys: SigningKeys, settings: Settings, st
         done = {**output, "attachment_id": att_id, "sha256": sha, "size": len(pdf), "file_name": name}
         ctx.put("attachments", att_id, {"owner_kind": "request", "owner_id": request_id, "name": name,
                                          "size": len(pdf), "sha256": sha, "mime": "application/pdf",
-                                         "sealed": bool(output.get("sealed"))})
+                                         "sealed": sealed, "server_owned": True, "role": "output"})
         data = {k: v for k, v in current.items() if k not in ("id", "rev", "created_by")}
         ctx.put("requests", request_id, {**data, "outputs": [done, *outputs[1:]]})
         ctx.audit("request.output_issued", target=f"requests:{request_id}",
-                  details={"number": output.get("number"), "sha256": sha, "sealed": bool(output.get("sealed")),
-                           "seal": output.get("seal")})
+                  details={"number": output.get("number"), "sha256": sha, "sealed": sealed,
+                           "seal": output.get("seal"), "sealed_by": str(user.id) if sealed else None})
     session.commit()
     return done

@@ -205,11 +205,13 @@ def apply_seal(
     reason: str,
     clock: Callable[[], dt.datetime],
     seal_name: str = PUBLIC_SEAL,
+    lock: bool = True,
 ) -> tuple[bytes, str]:
     """Press a seal of `unit` (no permission check: callers decide who may); return PDF and serial.
 
-    The seal locks the document, is time-stamped by the server's TSA and embeds the
-    chain and the CA's current CRL. No database lock is held while signing.
+    The seal locks the document (`lock`; a 联合发文's seals before the last one leave it open
+    for the next unit's seal), is time-stamped by the server's TSA and embeds the chain and
+    the CA's current CRL. No database lock is held while signing.
     """
     stamp = keys.seal_image(unit=unit, seal_name=seal_name)
     tsa = keys.tsa(session=session, settings=settings)
@@ -220,7 +222,7 @@ def apply_seal(
         signer = PadesSigner(seal.credential, clock=clock, cms_signer=seal.cms_signer,  # type: ignore[arg-type]
                              timestamper=tsa, long_term=material)
         signed = signer.sign_pdf(pdf, anchor=anchor, stamp_png=stamp, reason=reason, location=None,
-                                 field_name=None, lock=True)
+                                 field_name=None, lock=lock)
     return signed, registry.serial_hex(seal.credential.certificate)
 
 
@@ -237,6 +239,7 @@ def seal_pdf(
     clock: Callable[[], dt.datetime],
     seal_name: str = PUBLIC_SEAL,
     record: str | None = None,
+    lock: bool = True,
 ) -> SealedPdf:
     """Press `unit_id`'s seal (`seal_name`: 公章 by default, or a 专用章) over `anchor`; audited,
     seal keepers only. `record` (e.g. "documents:<id>") names what the seal was applied for."""
@@ -258,7 +261,7 @@ def seal_pdf(
     check_pdf(pdf, anchor=anchor)
     reason = check_reason(reason)
     signed, serial = apply_seal(session, keys=keys, settings=settings, unit=unit, pdf=pdf, anchor=anchor,
-                                reason=reason, clock=clock, seal_name=seal_name)
+                                reason=reason, clock=clock, seal_name=seal_name, lock=lock)
     signed_sha256 = hashlib.sha256(signed).hexdigest()
     audit.append(
         session,

@@ -10,6 +10,7 @@ from oa_client.domain.reports_submission import SAMPLE_TEMPLATES, load_report_te
 from oa_client.errors import ValidationError
 from oa_client.services import reports_grid as grid
 from oa_client.services import reports_xlsx as rx
+from oa_client.services import reports_xlsx_import as rxi
 from oa_client.services.reports import Form
 
 TOWN_Q, _MED = load_report_templates(SAMPLE_TEMPLATES)
@@ -134,7 +135,7 @@ def test_xlsx_with_50000_rows_is_refused_by_its_dimension(tmp_path):
     # is belongs to `bench reports`, not to a timed test on a shared machine)
     with pytest.raises(ValidationError, match="超过5000行的上限") as caught:
         rx.import_form(TOWN_Q, big)
-    assert len(caught.value.problems) <= rx.MAX_ERRORS + 1  # a short list, not 50,000 lines
+    assert len(caught.value.problems) <= rxi.MAX_ERRORS + 1  # a short list, not 50,000 lines
     with pytest.raises(ValidationError, match="无法读取Excel文件"):
         rx.import_form(TOWN_Q, tmp_path / "nothing.xlsx")
     assert path.exists()

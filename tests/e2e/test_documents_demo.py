@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from oa_client.services import documents as docs
 from oa_client.services.documents_demo import seed_documents
+from ui.demo import demo_directory
 
 
-def test_demo_documents_reach_their_states(desks):
-    assert seed_documents(lambda login: desks[login]) == 4
+def test_demo_documents_reach_their_states(desks, server):
+    people = demo_directory(server.url)
+    assert seed_documents(lambda login: desks[login], people=people) == 4
     mayor, city_clerk, liu = desks["chenzhiqiang"], desks["wuqiong"], desks["liuyang"]
     for d in (mayor, city_clerk, liu, desks["linhuimin"], desks["huangjianhua"]):
         d.sync()
@@ -26,4 +28,13 @@ def test_demo_documents_reach_their_states(desks):
     view = docs.open_document(city_clerk.store, letter["id"], me=city_clerk.me)
     assert sorted((r.unit_name, r.status_label) for r in view.receipts) == [
         ("普宁市教育局", "已送达"), ("普宁市财政局", "已签收")]
-    assert [a["name"] for a in view.attachments] == [f"{letter['title']}（盖章版）.pdf"]
+    # the seeder took 用印 like anyone: the server made the 正式文件 and the exchange package
+    assert [a["name"] for a in view.attachments] == [f"{letter['title']}（正式文件）.pdf",
+                                                     f"{letter['title']}（交换包）.zip"]
+    assert view.official is not None and view.seal_state == "sealed"
+    finance = desks["huangli"]
+    finance.sync()
+    copy = docs.get_document(finance.store, letter["receipts"][next(
+        u for u, r in letter["receipts"].items() if r["unit_name"] == "普宁市财政局")]["incoming_id"])
+    assert finance.store.blobs.read(copy["sealed_attachment_id"]) == city_clerk.store.blobs.read(
+        letter["sealed_attachment_id"])

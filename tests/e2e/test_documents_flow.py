@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from docs_exchange.verify import verify_pdf
 from oa_client.errors import SyncError
 from oa_client.services import documents as docs
 from oa_client.services.todo import todo_items
@@ -71,6 +72,10 @@ def issue(d: dict[str, Desk], doc_id: str) -> str:
     assert re.fullmatch(rf"洪府〔{YEAR}〕\d+号", number)
     assert clerk.view(doc_id).state == "seal"
     clerk.act(doc_id, "approve", "seal", opinion="已用印。")
+    rec = clerk.doc(doc_id)  # 用印 made the 正式文件: the server's layout, sealed
+    report = verify_pdf(clerk.store.blobs.read(rec["sealed_attachment_id"]),
+                        trust_roots=clerk.client.engine.trust_roots())
+    assert report.ok and report.signatures[-1].signer.name == "洪阳镇人民政府", report.text()
     clerk.act(doc_id, "approve", "dispatch")
     return number
 
@@ -95,6 +100,15 @@ def receive_and_handle(d: dict[str, Desk], doc_id: str, number: str) -> None:
         ("handle", inc_id, "加急")] and todo[0].deadline  # the 签收 step's time limit
     inc = city_clerk.view(inc_id)
     assert (inc.direction, inc.state, inc.record["doc_number"]) == ("incoming", "receive", number)
+    # the 收文 carries the sealed 正式文件; it verifies at the city, offline, with the CA root
+    # the city's client synced
+    sealed = city_clerk.store.blobs.read(inc.record["sealed_attachment_id"])
+    address = city_clerk.client.transport.base_url
+    city_clerk.client.transport.base_url = "http://127.0.0.1:9"
+    report = verify_pdf(sealed, trust_roots=city_clerk.client.engine.trust_roots())
+    assert report.ok and report.signatures[-1].signer.name == "洪阳镇人民政府", report.text()
+    assert number in sealed.decode("latin-1") or report.signatures[-1].reason.endswith(number)
+    city_clerk.client.transport.base_url = address
     assert inc.record["sender_name"] == "洪阳镇人民政府" and inc.record["urgency"] == "加急"
     city_clerk.act(inc_id, "approve", "receive", opinion="已签收。")
     clerk.sync()
@@ -196,10 +210,23 @@ def test_drafting_client_offline_until_sign_off(desks, server):
     clerk.sync()
     assert re.fullmatch(rf"洪府〔{YEAR}〕\d+号", clerk.doc(doc_id)["doc_number"])
     assert not any("待编号" in n for n in clerk.view(doc_id).waiting_on_server)
-    clerk.act(doc_id, "approve", "seal")
+    # 用印 offline: the step queues, the window says 待用印, 分发 waits for the 正式文件
+    clerk.client.transport.base_url = "http://127.0.0.1:9"
+    docs.act(clerk.store, me=clerk.me, doc_id=doc_id, action="approve", step="seal")
+    view = clerk.view(doc_id)
+    assert any(n.startswith("待用印") for n in view.waiting_on_server)
+    assert view.official is None and ("approve", "dispatch") not in [
+        (a.action, a.step) for a in view.allowed]
+    clerk.client.transport.base_url = server.url
+    clerk.sync()
+    view = clerk.view(doc_id)
+    assert view.official is not None and view.seal_state == "sealed"
+    assert not any(n.startswith("待用印") for n in view.waiting_on_server)
     clerk.act(doc_id, "approve", "dispatch")
     city = desks[CITY_CLERK]
     city.sync()
     inc_id = clerk.doc(doc_id)["receipts"][unit_id(clerk, "普宁市人民政府")]["incoming_id"]
     inc = city.view(inc_id)
-    assert inc.state == "receive" and [a["name"] for a in inc.attachments] == ["受损情况统计表.xlsx"]
+    assert inc.state == "receive" and sorted(a["name"] for a in inc.attachments) == [
+        "受损情况统计表.xlsx", "洪阳镇人民政府关于拨付防汛抢险资金的请示（交换包）.zip",
+        "洪阳镇人民政府关于拨付防汛抢险资金的请示（正式文件）.pdf"]

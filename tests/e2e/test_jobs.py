@@ -273,6 +273,7 @@ def test_a_meeting_reminder_arrives_once(server, desks):  # noqa: F811
 def test_reports_are_reminded_before_the_deadline_and_chased_after_it(server, desks):  # noqa: F811
     from oa_client.domain.reports_submission import SAMPLE_TEMPLATES, load_report_templates
     from oa_client.services import reports as rep
+    from oa_client.services import reports_dictionary as rd
     from oa_client.services import reports_review as rev
     from tests.e2e.test_reports import _fill, _town_values
 
@@ -280,6 +281,8 @@ def test_reports_are_reminded_before_the_deadline_and_chased_after_it(server, de
     server.clock.now = at("2026-04-02")
     city = desks("lixiaolong")
     towns = {login: desks(login) for login in ("yanglan", "wuhuiling", "laiqiuxia")}
+    city.engine.sync()
+    rd.define_missing(city.store, town_q.data_items, unit_id=unit_of(city))  # the dictionary first
     rev.issue_template(city.store, template=town_q, period="2026-Q1",
                        deadline=dt.date(2026, 4, 10), recipients=[unit_of(t) for t in
                                                                   towns.values()],

@@ -15,6 +15,7 @@ from oa_client.domain.reports_records import submission_id
 from oa_client.domain.reports_submission import SAMPLE_TEMPLATES, load_report_templates
 from oa_client.errors import ValidationError
 from oa_client.services import reports as rep
+from oa_client.services import reports_dictionary as rd
 from oa_client.services import reports_review as rev
 from oa_client.services import reports_xlsx as rx
 from sync.org import fetch_org
@@ -58,6 +59,8 @@ def world(server, tmp_path):  # noqa: F811
         c.engine.sync()
         fetch_org(c.store, c.transport)
     ids = [_unit(c) for c in towns.values()]
+    # the dictionary first: a template carries only items exactly as the dictionary defines them
+    assert rd.define_missing(city.store, [*TOWN_Q.data_items, *MED_Q.data_items], unit_id=_unit(city)) == 16
     rev.issue_template(city.store, template=TOWN_Q, period="2026-Q1", deadline=dt.date(2026, 4, 10),
                        recipients=ids, record_id="tpl-town-q")
     assert city.engine.sync().rejected == 0, city.store.db.query("SELECT resolution FROM conflicts")
@@ -307,13 +310,11 @@ def test_server_overview_for_the_issuing_office(world, server):  # noqa: F811
 def test_data_items_are_defined_once_versioned_and_owned_by_their_office(world):
     city, towns, _laptop2 = world
     hy = towns["yanglan"]
-    item = TOWN_Q.item("GRAIN_AREA")
-    rev.save_data_item(city.store, item)
-    city.engine.sync()
-    rev.save_data_item(city.store, item)  # the same definition: no new version
+    item = TOWN_Q.item("GRAIN_AREA")  # defined by the city in the fixture
+    rd.save_item(city.store, item, unit_id=_unit(city))  # the same definition: no new version
     city.engine.sync()
     assert city.store.records.get("data_items", "GRAIN_AREA")["version"] == 1
-    rev.save_data_item(city.store, item.model_copy(update={"unit": "公顷", "places": 2}))
+    rd.save_item(city.store, item.model_copy(update={"unit": "公顷", "places": 2}), unit_id=_unit(city))
     assert city.engine.sync().rejected == 0
     stored = city.store.records.get("data_items", "GRAIN_AREA")
     assert stored["version"] == 2 and stored["unit"] == "公顷" and stored["versions"][0]["unit"] == "亩"

@@ -65,8 +65,8 @@ class Desk:
 
     def login_of(self, user_id: str) -> str:
         if user_id not in self.by_id:
-            for u in self(APPLICANT).transport.request("GET", "/org/users").json():
-                self.by_id.setdefault(u["id"], u["login"])
+            for u in self("huangwei").transport.request("GET", "/admin/users").json():
+                self.by_id.setdefault(u["id"], u["login"])  # the 系统管理员 sees logins
         return self.by_id[user_id]
 
     def close(self) -> None:
@@ -168,7 +168,7 @@ def test_every_starter_item_goes_its_way_to_the_end(desk: Desk, tmp_path: Path):
             (out,) = rec["outputs"]
             assert out["number"] and out["sealed"] == entry.item.output.sealed and out["text"]
             if entry.item.code == "CERT" and not sealed_pdfs:
-                sealed_pdfs.append(_sealed_output(applicant, request_id))
+                sealed_pdfs.append(_sealed_output(desk, request_id))
         entries_, now = rq.timeline(applicant.store, request_id)
         assert [e.action for e in entries_][:2] == ["发起申请", "提交"] and now["state"] == "已批准"
     codes = {e.item.code: [] for e, *_r in started}
@@ -192,9 +192,14 @@ def test_every_starter_item_goes_its_way_to_the_end(desk: Desk, tmp_path: Path):
     assert sheet.cell(sheet.max_row, 2).value == sum(r.total for r in rows.values())
 
 
-def _sealed_output(applicant, request_id: str) -> bytes:
-    """The applicant asks for the approved certificate: a PDF sealed by the server, verified."""
-    out = applicant.transport.request("POST", f"/requests/{request_id}/output").json()
+def _sealed_output(desk: Desk, request_id: str) -> bytes:
+    """The approved certificate: the applicant waits for the seal keeper, who has the server
+    lay it out and press the unit's seal (bound to this request); a PDF, verified."""
+    applicant, keeper = desk(APPLICANT), desk("zhangmin")  # 普政数's 印章管理员
+    with pytest.raises(SyncError) as waiting:
+        applicant.transport.request("POST", f"/requests/{request_id}/output")
+    assert (waiting.value.status, waiting.value.code) == (409, "awaiting_seal")
+    out = keeper.transport.request("POST", f"/requests/{request_id}/output").json()
     again = applicant.transport.request("POST", f"/requests/{request_id}/output").json()
     assert again["sha256"] == out["sha256"]  # made once
     pdf = applicant.transport.download(out["sha256"])

@@ -35,63 +35,66 @@ def test_wrong_password_and_unknown_user_look_the_same(client: TestClient) -> No
     assert wrong.json() == unknown.json() == {"code": "unauthorized", "message": "用户名或密码错误"}
 
 
-def test_lockout_after_five_failures_then_admin_unlock(client: TestClient) -> None:
-    for attempt in range(4):
-        response = login(client, "wuqiong", "Wrong@2026")
-        assert response.status_code == 401, attempt
-    fifth = login(client, "wuqiong", "Wrong@2026")
-    assert fifth.status_code == 403 and fifth.json()["code"] == "locked"
-    # Even the right password is refused while locked.
-    locked = login(client, "wuqiong")
-    assert locked.status_code == 403 and locked.json()["code"] == "locked"
-    assert "分钟" in locked.json()["message"]
-    admin = sign_in(client, "huangwei")
-    user_id = _user_id(client, admin, "wuqiong")
-    assert (
-        client.post(f"/api/v1/admin/users/{user_id}/unlock", headers=bearer(admin)).status_code
-        == 200
-    )
+def _from(app, host: str) -> TestClient:
+    return TestClient(app, client=(host, 40000))
+
+
+def test_failures_make_that_address_wait_longer_and_longer(client: TestClient, app,
+                                                           clock: Clock) -> None:
+    for attempt in range(3):  # three free failures …
+        assert login(client, "wuqiong", "Wrong@2026").status_code == 401, attempt
+    waits = []
+    for _ in range(4):  # … then each failure doubles the wait of this (login, address)
+        early = login(client, "wuqiong")  # even the right password waits its turn
+        assert early.status_code == 429
+        body = early.json()
+        assert body["code"] == "too_many_attempts" and str(body["retry_after"]) in body["message"]
+        assert early.headers["Retry-After"] == str(body["retry_after"])
+        waits.append(body["retry_after"])
+        clock.advance(seconds=body["retry_after"])
+        assert login(client, "wuqiong", "Wrong@2026").status_code == 401
+    assert waits == [1, 2, 4, 8]
+    # the same login from another address, and the owner after the wait, get in at once
+    with _from(app, "10.20.30.40") as elsewhere:
+        assert login(elsewhere, "wuqiong").status_code == 200
+    assert login(client, "wuqiong").json()["retry_after"] == 16
+    clock.advance(seconds=16)
     assert login(client, "wuqiong").status_code == 200
+    for _ in range(3):  # a success forgets the failures
+        assert login(client, "wuqiong", "Wrong@2026").status_code == 401
 
 
-def test_secadmin_may_unlock_but_drafter_may_not(client: TestClient) -> None:
-    for _ in range(5):
-        login(client, "guoyan", "Wrong@2026")
-    secadmin = sign_in(client, "sunyue")
-    user_id = _user_id(client, secadmin, "guoyan")
-    drafter = sign_in(client, "liuyang")
-    denied = client.post(f"/api/v1/admin/users/{user_id}/unlock", headers=bearer(drafter))
-    assert denied.status_code == 403 and denied.json()["code"] == "forbidden"
-    assert (
-        client.post(f"/api/v1/admin/users/{user_id}/unlock", headers=bearer(secadmin)).status_code
-        == 200
-    )
+def test_the_wait_is_capped(client: TestClient, clock: Clock) -> None:
+    for _ in range(20):
+        login(client, "huangli", "Wrong@2026")
+        clock.advance(hours=1)
+    assert login(client, "huangli", "Wrong@2026").status_code == 401
+    assert login(client, "huangli").json()["retry_after"] == 600
+
+
+def test_unknown_logins_wait_like_known_ones(client: TestClient) -> None:
+    unknown = [login(client, "nobody.here", "Wrong@2026") for _ in range(4)]
+    known = [login(client, "maqing", "Wrong@2026") for _ in range(4)]
+    assert [a.status_code for a in unknown] == [a.status_code for a in known] == [401] * 3 + [429]
+    assert [a.json() for a in unknown] == [a.json() for a in known]
+
+
+def test_sysadmin_clears_delays_secadmin_and_drafter_may_not(client: TestClient) -> None:
+    assert [login(client, "guoyan", "Wrong@2026").status_code for _ in range(5)] == \
+        [401, 401, 401, 429, 429]
+    assert login(client, "guoyan").status_code == 429
+    admin, secadmin, drafter = (sign_in(client, who) for who in ("huangwei", "sunyue", "liuyang"))
+    listed = client.get("/api/v1/admin/signin-delays", headers=bearer(admin)).json()
+    mine = [d for d in listed if d["login"] == "guoyan"]
+    assert [(d["source"], d["failures"]) for d in mine] == [("testclient", 3)]
+    for other in (secadmin, drafter):
+        denied = client.post("/api/v1/admin/signin-delays/clear", json={"login": "guoyan"},
+                             headers=bearer(other))
+        assert denied.status_code == 403 and denied.json()["code"] == "forbidden"
+    cleared = client.post("/api/v1/admin/signin-delays/clear", json={"login": "GuoYan"},
+                          headers=bearer(admin))
+    assert cleared.status_code == 200 and cleared.json() == {"cleared": 1}
     assert login(client, "guoyan").status_code == 200
-
-
-def test_failures_outside_the_window_do_not_lock(client: TestClient, clock: Clock) -> None:
-    for _ in range(4):
-        assert login(client, "huangli", "Wrong@2026").status_code == 401
-    clock.advance(minutes=16)
-    for _ in range(4):
-        assert login(client, "huangli", "Wrong@2026").status_code == 401
-    assert login(client, "huangli").status_code == 200
-
-
-def test_lock_expires_after_its_duration(client: TestClient, clock: Clock) -> None:
-    for _ in range(5):
-        login(client, "maqing", "Wrong@2026")
-    assert login(client, "maqing").status_code == 403
-    clock.advance(minutes=16)
-    assert login(client, "maqing").status_code == 200
-
-
-def test_success_resets_the_failure_count(client: TestClient) -> None:
-    for _ in range(4):
-        login(client, "xiefang", "Wrong@2026")
-    assert login(client, "xiefang").status_code == 200
-    for _ in range(4):
-        assert login(client, "xiefang", "Wrong@2026").status_code == 401
 
 
 def test_expired_access_token_is_refused(client: TestClient, clock: Clock) -> None:
@@ -204,33 +207,57 @@ def test_disabled_user_cannot_sign_in_and_loses_sessions(client: TestClient) -> 
     disabled = client.post(f"/api/v1/admin/users/{user_id}/disable", headers=bearer(admin))
     assert disabled.status_code == 200 and disabled.json()["active"] is False
     assert client.get("/api/v1/me", headers=bearer(victim)).status_code == 401
-    refused = login(client, "chenmeiling")
-    assert refused.status_code == 403 and refused.json()["code"] == "disabled"
-    # A wrong password on a disabled account does not reveal that it is disabled.
-    assert login(client, "chenmeiling", "Wrong@2026").status_code == 401
+    # right or wrong, the answer is the one an unknown login gets: nothing is confirmed
+    right, wrong = login(client, "chenmeiling"), login(client, "chenmeiling", "Wrong@2026")
+    assert right.status_code == wrong.status_code == 401 and right.json() == wrong.json()
     client.post(f"/api/v1/admin/users/{user_id}/enable", headers=bearer(admin))
     assert login(client, "chenmeiling").status_code == 200
 
 
-def test_password_reset_signs_out_and_new_password_works(client: TestClient) -> None:
+def test_password_reset_gives_a_one_time_password_the_user_must_change(client: TestClient) -> None:
     victim = sign_in(client, "linxiaohong")
     admin = sign_in(client, "huangwei")
     user_id = _user_id(client, admin, "linxiaohong")
-    weak = client.post(
-        f"/api/v1/admin/users/{user_id}/reset-password",
-        json={"password": "123"},
-        headers=bearer(admin),
-    )
-    assert weak.status_code == 422 and weak.json()["field"] == "password"
-    ok = client.post(
-        f"/api/v1/admin/users/{user_id}/reset-password",
-        json={"password": "Neu@Pass2026"},
-        headers=bearer(admin),
-    )
+    chosen = client.post(f"/api/v1/admin/users/{user_id}/reset-password",
+                         json={"password": "Neu@Pass2026"}, headers=bearer(admin))
+    assert chosen.status_code == 422 and chosen.json()["code"] == "validation"
+    ok = client.post(f"/api/v1/admin/users/{user_id}/reset-password", headers=bearer(admin))
     assert ok.status_code == 200
+    one_time = ok.json()["one_time_password"]
+    assert len(one_time) >= 16 and ok.json()["user"]["must_change_password"] is True
     assert client.get("/api/v1/me", headers=bearer(victim)).status_code == 401
     assert login(client, "linxiaohong").status_code == 401
-    assert login(client, "linxiaohong", "Neu@Pass2026").status_code == 200
+    first = login(client, "linxiaohong", one_time)
+    assert first.status_code == 200
+    assert first.json()["password_change"] == {
+        "code": "password_reset", "message": "您的密码已由管理员重置，请设置新密码后继续使用"}
+    token = bearer(first.json())
+    assert client.get("/api/v1/me", headers=token).json()["must_change_password"] is True
+    pull = client.get("/api/v1/sync/pull", headers={**token, "X-OA-Protocol": "1"})
+    assert pull.status_code == 403 and pull.json()["code"] == "password_change_required"
+    policy = client.get("/api/v1/security-policy", headers=token).json()
+    assert policy["rules"][0] == "至少 8 位"
+    for bad, field, message in (
+        ("Demo@2026x", "old_password", "原密码不正确"),
+    ):
+        refused = client.post("/api/v1/me/password", headers=token,
+                              json={"old_password": bad, "new_password": "Fresh@Pass2026"})
+        assert refused.status_code == 422 and refused.json()["field"] == field
+        assert refused.json()["message"] == message
+    for new, message in (("short@A1", None), ("alllowercase", "密码须包含小写字母、大写字母、数字、符号中的至少 3 类"),
+                         ("Linxiaohong@2026", "密码不能包含登录名"),
+                         (one_time, "不能使用最近 5 次用过的密码"),
+                         ("Demo@2026", "不能使用最近 5 次用过的密码")):
+        refused = client.post("/api/v1/me/password", headers=token,
+                              json={"old_password": one_time, "new_password": new})
+        if message is None:
+            assert refused.status_code == 204  # 8 characters, 4 classes: allowed
+            one_time = new
+            continue
+        assert refused.status_code == 422 and refused.json()["message"] == message, new
+    assert client.get("/api/v1/sync/pull", headers={**token, "X-OA-Protocol": "1"}).status_code \
+        == 200
+    assert login(client, "linxiaohong", one_time).json()["password_change"] is None
 
 
 def test_sign_in_registers_the_device_once(client: TestClient) -> None:

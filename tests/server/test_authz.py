@@ -93,13 +93,13 @@ def test_use_language_is_scoped() -> None:
 def test_settings_from_env_and_back() -> None:
     settings = Settings.from_env(
         {
-            "OA_SERVER_LOCKOUT_MAX_FAILURES": "3",
+            "OA_SERVER_SIGNIN_FREE_FAILURES": "5",
             "OA_SERVER_DATABASE_URL": "postgresql+psycopg://u@h/db",
             "OA_SERVER_SQL_ECHO": "false",
         },
         data_dir="/srv/oa",
     )
-    assert settings.lockout_max_failures == 3
+    assert settings.signin_free_failures == 5
     assert settings.effective_database_url == "postgresql+psycopg://u@h/db"
     again = Settings.from_env(settings.to_env())
     assert again == settings

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from oa_server.cli import generate_password, main
-from oa_server.crud import check_password_strength
+from oa_server.policy import SecurityPolicy, check_shape
 from tests.server.support import CHEAP_ENV
 
 
@@ -98,19 +98,23 @@ def test_user_add_disable_unlock_reset(
     assert run(cli_dir, "user", "disable", "wanglei") == 0
     assert run(cli_dir, "user", "enable", "wanglei") == 0
     with _db(cli_dir) as conn:
-        conn.execute(
-            "UPDATE users SET failed_logins=5, locked_until='2999-01-01 00:00:00' "
-            "WHERE login='wanglei'"
-        )
-    assert run(cli_dir, "user", "unlock", "wanglei") == 0
-    with _db(cli_dir) as conn:
-        assert conn.execute(
-            "SELECT failed_logins, locked_until FROM users WHERE login='wanglei'"
-        ).fetchone() == (0, None)
+        for source in ("10.0.0.7", "10.0.0.8"):
+            conn.execute(
+                "INSERT INTO signin_delays(login, source, failures, blocked_until) "
+                "VALUES ('wanglei', ?, 9, '2999-01-01 00:00:00')", (source,))
+        conn.execute("INSERT INTO signin_delays(login, source, failures) "
+                     "VALUES ('guoyan', '10.0.0.7', 9)")
     capsys.readouterr()
+    assert run(cli_dir, "user", "unlock", "wanglei") == 0
+    assert "2 个来源地址" in capsys.readouterr().out
+    with _db(cli_dir) as conn:
+        assert conn.execute("SELECT login FROM signin_delays").fetchall() == [("guoyan",)]
     assert run(cli_dir, "user", "reset-password", "wanglei") == 0
     out = capsys.readouterr().out
-    assert "新密码" in out
+    assert "一次性密码" in out and "下次登录时须修改密码" in out
+    with _db(cli_dir) as conn:
+        assert conn.execute("SELECT must_change_password, forced_change FROM users "
+                            "WHERE login='wanglei'").fetchone() == (1, "reset")
     assert run(cli_dir, "user", "disable", "nobody") == 1
     assert "用户不存在" in capsys.readouterr().err
 
@@ -128,7 +132,7 @@ def test_user_add_refuses_a_weak_password(
 
 def test_generated_passwords_are_strong() -> None:
     for _ in range(50):
-        check_password_strength(generate_password())
+        check_shape(SecurityPolicy(), login="wanglei", password=generate_password())
 
 
 def test_unit_add(cli_dir: Path) -> None:

@@ -51,16 +51,17 @@ def test_phone_numbers_only_within_ones_own_unit(client: TestClient) -> None:
     mine = tokens["user"]["unit"]["id"]
     for user in users:
         if user["unit"]["id"] == mine:
-            assert user["phone"], user["login"]
+            assert user["phone"], user["name"]
         else:
-            assert user["phone"] is None and user["email"] is None, user["login"]
+            assert user["phone"] is None and user["email"] is None, user["name"]
 
 
 def test_users_of_one_unit(client: TestClient) -> None:
     tokens = sign_in(client, "liuyang")
     unit_id = _units(client, tokens)["普宁市财政局"]["id"]
     users = client.get("/api/v1/org/users", params={"unit_id": unit_id}, headers=bearer(tokens))
-    assert {u["login"] for u in users.json()} == {"weiguoqiang", "luojie", "chenmeiling", "huangli"}
+    assert {u["name"] for u in users.json()} == {"魏国强", "罗杰", "陈美玲", "黄莉"}
+    assert all("login" not in u for u in users.json())
     bad = client.get("/api/v1/org/users", params={"unit_id": "not-a-uuid"}, headers=bearer(tokens))
     assert bad.status_code == 422 and bad.json()["field"] == "unit_id"
 
@@ -78,8 +79,10 @@ def test_contacts_for_business_users_only(client: TestClient) -> None:
 
 def test_sysadmin_sees_no_phone_numbers_even_in_own_unit(client: TestClient) -> None:
     sysadmin = sign_in(client, "huangwei")
-    users = client.get("/api/v1/org/users", headers=bearer(sysadmin)).json()
-    assert all(u["phone"] is None for u in users if u["login"] != "huangwei")
+    me = sysadmin["user"]["id"]
+    for path in ("/api/v1/org/users", "/api/v1/admin/users"):
+        users = client.get(path, headers=bearer(sysadmin)).json()
+        assert len(users) > 30 and all(u["phone"] is None for u in users if u["id"] != me)
 
 
 def test_sysadmin_builds_a_unit_and_account_secadmin_assigns_roles(client: TestClient) -> None:
@@ -113,13 +116,13 @@ def test_sysadmin_builds_a_unit_and_account_secadmin_assigns_roles(client: TestC
             "department_id": dept.json()["id"],
             "position": "科员",
             "phone": "0663-2277011",
-            "password": "Start@2026",
         },
         headers=bearer(sysadmin),
     )
     assert user.status_code == 201, user.text
-    assert user.json()["roles"] == []
-    user_id = user.json()["id"]
+    assert user.json()["user"]["roles"] == [] and user.json()["user"]["must_change_password"]
+    first_password = user.json()["one_time_password"]
+    user_id = user.json()["user"]["id"]
     # 三员分立: the system administrator may not assign roles …
     denied = client.put(
         f"/api/v1/admin/users/{user_id}/roles",
@@ -141,10 +144,15 @@ def test_sysadmin_builds_a_unit_and_account_secadmin_assigns_roles(client: TestC
         headers=bearer(secadmin),
     )
     assert changed.json()["roles"] == ["clerk", "section_chief"]
-    signed = login(client, "wangfang", "Start@2026")
+    signed = login(client, "wangfang", first_password)
     assert signed.status_code == 200
+    assert signed.json()["password_change"]["code"] == "initial_password"
+    changed = client.post("/api/v1/me/password", headers=bearer(signed.json()),
+                          json={"old_password": first_password, "new_password": "Start@2026"})
+    assert changed.status_code == 204
     me = client.get("/api/v1/me", headers=bearer(signed.json()))
     assert me.json()["unit"]["name"] == "普宁市卫生健康局"
+    assert me.json()["must_change_password"] is False
 
 
 def test_secadmin_and_business_users_cannot_manage_accounts(client: TestClient) -> None:
@@ -153,7 +161,6 @@ def test_secadmin_and_business_users_cannot_manage_accounts(client: TestClient) 
         "login": "someone",
         "name": "某人",
         "unit_id": units["普宁市教育局"]["id"],
-        "password": "Start@2026",
     }
     for who in ("sunyue", "hexiaoqin", "fangzhiyuan", "liuyang"):
         response = client.post(
@@ -172,7 +179,7 @@ def test_three_admin_roles_stand_alone(client: TestClient) -> None:
             json={"roles": roles},
             headers=bearer(secadmin),
         )
-        assert response.status_code == 422 and response.json()["field"] == "roles"
+        assert response.status_code == 403 and "三员分立" in response.json()["message"]
     unknown = client.put(
         f"/api/v1/admin/users/{target['id']}/roles",
         json={"roles": ["king"]},
@@ -208,13 +215,13 @@ def test_admin_input_errors_are_4xx(client: TestClient) -> None:
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
     dup = client.post(
         "/api/v1/admin/users",
-        json={"login": "liuyang", "name": "重名", "unit_id": gov, "password": "Start@2026"},
+        json={"login": "liuyang", "name": "重名", "unit_id": gov},
         headers=bearer(sysadmin),
     )
     assert dup.status_code == 422 and dup.json()["field"] == "login"
     bad_login = client.post(
         "/api/v1/admin/users",
-        json={"login": "刘 洋", "name": "刘洋", "unit_id": gov, "password": "Start@2026"},
+        json={"login": "刘 洋", "name": "刘洋", "unit_id": gov},
         headers=bearer(sysadmin),
     )
     assert bad_login.status_code == 422 and bad_login.json()["field"] == "login"

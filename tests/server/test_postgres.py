@@ -1,4 +1,4 @@
-"""The auth, org-chart, audit and two-worker real-server tests again, on a real PostgreSQL (see tests/server/postgres.py)."""
+"""The auth, accounts, org-chart, audit and two-worker real-server tests again, on a real PostgreSQL (see tests/server/postgres.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from oa_server import audit
 from oa_server.db import make_engine, make_sessionmaker
 from tests.server import postgres
 from tests.server.support import build_template, fixed_keys
+from tests.server.test_accounts_api import *  # noqa: F403  (re-run every accounts test here)
 from tests.server.test_audit import *  # noqa: F403  (re-run every audit test here)
 from tests.server.test_auth import *  # noqa: F403  (re-run every auth test here)
 from tests.server.test_org import *  # noqa: F403  (re-run every org test here)

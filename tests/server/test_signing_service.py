@@ -1,12 +1,18 @@
-"""The server's signing service end to end: CA root, personal certificates, unit seals (用印)."""
+"""The server's signing service: CA root, personal certificates, unit seals (用印).
+
+The seal is pressed only by the flow (oa_server/sealing.py): no endpoint seals an upload.
+The seal service itself (`service.seal_pdf`) is tested here as a service, with the files the
+flow would give it."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import shutil
 import subprocess
+import uuid
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,10 +29,14 @@ from docs_exchange.model import OfficialDocument
 from docs_exchange.pdf import RenderResult, render_pdf
 from docs_exchange.pki import Credential
 from docs_exchange.seal import draw_seal
-from docs_exchange.signing import PadesSigner, generate_personal_key
+from docs_exchange.signing import PadesSigner, SealAnchor, generate_personal_key
 from docs_exchange.verify import verify_pdf
+from oa_client.errors import PermissionDenied, ValidationError
 from oa_server import cli
-from oa_server.models import AuditEntry
+from oa_server.models import AuditEntry, User
+from oa_server.signing import service
+from oa_server.signing.keystore import SigningKeys
+from oa_server.signing.service import SealedPdf
 from tests.server.support import bearer, sign_in
 
 UNIT = "普宁市政务服务数据管理局"
@@ -67,26 +77,18 @@ def _me(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
     return response.json()
 
 
-def _seal(
-    client: TestClient, headers: dict[str, str], pdf: bytes, *, unit_id: str | None = None
-) -> Any:
-    anchor = rendered().seal_anchor
-    params: dict[str, Any] = {
-        "page": anchor.page,
-        "x": anchor.x_pt,
-        "y": anchor.y_pt,
-        "w": anchor.width_pt,
-        "h": anchor.height_pt,
-        "reason": "用印",
-    }
-    if unit_id:
-        params["unit_id"] = unit_id
-    return client.post(
-        "/api/v1/seals/sign",
-        params=params,
-        content=pdf,
-        headers={**headers, "Content-Type": "application/pdf"},
-    )
+def _seal(app: FastAPI, who: str, pdf: bytes, *, unit_id: str | None = None,
+          anchor: SealAnchor | None = None, reason: str = "用印") -> SealedPdf:
+    """Press a seal through the seal service as `who` (what the 用印 step does)."""
+    settings = app.state.settings
+    keys = SigningKeys(data_dir=settings.data_dir, clock=app.state.clock)
+    with app.state.sessionmaker() as session:
+        user = session.scalar(select(User).where(User.login == who))
+        assert user is not None
+        return service.seal_pdf(
+            session, keys=keys, settings=settings, user=user,
+            unit_id=uuid.UUID(unit_id) if unit_id else user.unit_id, pdf=pdf,
+            anchor=anchor or rendered().seal_anchor, reason=reason, clock=app.state.clock)
 
 
 def _request_certificate(client: TestClient, headers: dict[str, str], csr_pem: bytes) -> Any:
@@ -117,13 +119,12 @@ def _signed_off_and_sealed(client: TestClient) -> tuple[bytes, bytes]:
     credential = Credential(certificate=cert, chain=chain, private_key=key.private_key)
     signed_off = PadesSigner(credential).sign_pdf(rendered().pdf, reason="签发")
 
-    sealed = _seal(client, _auth(client, SEAL_KEEPER), signed_off)
-    assert sealed.status_code == 200, sealed.text
-    assert sealed.headers["content-type"] == "application/pdf"
-    assert sealed.content.startswith(signed_off)  # an incremental update: 签发 kept intact
+    sealed = _seal(client.app, SEAL_KEEPER, signed_off)
+    assert sealed.pdf.startswith(signed_off)  # an incremental update: 签发 kept intact
+    assert sealed.document_sha256 == hashlib.sha256(signed_off).hexdigest()
     root = client.get("/api/v1/ca/root")
     assert root.status_code == 200 and root.content.startswith(b"-----BEGIN CERTIFICATE-----")
-    return root.content, sealed.content
+    return root.content, sealed.pdf
 
 
 def test_sign_off_and_seal_verify_against_the_server_root(
@@ -187,48 +188,59 @@ def _assert_red_seal_at_anchor(pdf: bytes, tmp_path: Path) -> None:
     assert red > len(pixels) * 0.08, f"too little red seal ink at the anchor: {red}/{len(pixels)}"
 
 
+def test_no_endpoint_seals_an_uploaded_pdf(client: TestClient, app: FastAPI) -> None:
+    """A seal keeper uploads a PDF of her own and asks for the unit's seal: refused (issue
+    #19, finding 2); the seal is pressed only on a record at 用印, by the flow."""
+    keeper = _auth(client, SEAL_KEEPER)
+    anchor = rendered().seal_anchor
+    for path in ("/api/v1/seals/sign", "/api/v1/seals/sign/"):
+        answer = client.post(
+            path, params={"page": anchor.page, "x": anchor.x_pt, "y": anchor.y_pt,
+                          "w": anchor.width_pt, "h": anchor.height_pt, "reason": "用印"},
+            content=rendered().pdf, headers={**keeper, "Content-Type": "application/pdf"})
+        assert answer.status_code == 404, answer.text
+        assert answer.json()["code"] == "not_found" and answer.json()["message"]
+    # the 公文 endpoint makes nothing of an arbitrary record: no such document
+    arbitrary = client.post("/api/v1/documents/00000000-0000-7000-8000-000000000000/seal",
+                            content=rendered().pdf, headers=keeper)
+    assert arbitrary.status_code == 404 and arbitrary.json()["code"] == "not_found"
+    assert not _audit(app, "seal.used")
+    assert not any("/seals/sign" in p for p in client.get("/api/v1/openapi.json").json()["paths"])
+
+
 def test_only_the_units_seal_keeper_may_use_its_seal(client: TestClient, app: FastAPI) -> None:
     unit_id = _me(client, _auth(client, SEAL_KEEPER))["unit"]["id"]
     pdf = rendered().pdf
-    same_unit = _seal(client, _auth(client, SAME_UNIT_NO_SEAL), pdf, unit_id=unit_id)
-    assert same_unit.status_code == 403 and same_unit.json()["code"] == "forbidden"
-    other_keeper = _seal(client, _auth(client, OTHER_UNIT_KEEPER), pdf, unit_id=unit_id)
-    assert other_keeper.status_code == 403 and set(other_keeper.json()) >= {"code", "message"}
-    admin = _seal(client, _auth(client, SYSADMIN), pdf, unit_id=unit_id)
-    assert admin.status_code == 403
-    assert len(_audit(app, "seal.use_denied")) == 3
+    for who in (SAME_UNIT_NO_SEAL, OTHER_UNIT_KEEPER, SYSADMIN):
+        with pytest.raises(PermissionDenied) as refused:
+            _seal(app, who, pdf, unit_id=unit_id)
+        assert refused.value.code == "forbidden" and "印章管理员" in refused.value.message
+    denied = _audit(app, "seal.use_denied")
+    assert len(denied) == 3 and all(d["target"] == f"unit:{unit_id}" for d in denied)
+    assert all(d["details"]["document_sha256"] == hashlib.sha256(pdf).hexdigest() for d in denied)
     assert not _audit(app, "seal.used")
-    # the other unit's keeper may use their own unit's seal (default: my unit)
-    own = _seal(client, _auth(client, OTHER_UNIT_KEEPER), pdf)
-    assert own.status_code == 200, own.text
+    # the other unit's keeper may use their own unit's seal
+    own = _seal(app, OTHER_UNIT_KEEPER, pdf)
+    assert own.pdf.startswith(pdf) and own.unit.name == "普宁市人民政府办公室"
 
 
-def test_bad_input_to_the_seal_is_422_json(client: TestClient) -> None:
-    keeper = _auth(client, SEAL_KEEPER)
+def test_bad_input_to_the_seal_is_a_validation_error(client: TestClient, app: FastAPI) -> None:
     for body in (b"", b"hello, not a pdf", b"%PDF-1.7\n" + b"\x00garbage" * 50):
-        response = _seal(client, keeper, body)
-        assert response.status_code == 422, response.text
-        assert response.json()["code"] == "validation"
+        with pytest.raises(ValidationError) as bad:
+            _seal(app, SEAL_KEEPER, body)
+        assert bad.value.code == "validation" and bad.value.context["field"] == "body"
     anchor = rendered().seal_anchor
-    off_page = client.post(
-        "/api/v1/seals/sign",
-        params={"page": 7, "x": anchor.x_pt, "y": anchor.y_pt, "w": 100, "h": 100},
-        content=rendered().pdf,
-        headers={**keeper, "Content-Type": "application/pdf"},
-    )
-    assert off_page.status_code == 422 and off_page.json()["field"] == "anchor"
-    for params, field in (
-        ({"page": 0, "x": 560, "y": 100, "w": 100, "h": 100}, "anchor"),  # past the right edge
-        ({"page": 0, "x": 300, "y": 100, "w": 0.001, "h": 100}, "w"),
-        ({"page": 0, "x": 300, "y": 100, "w": 100, "h": 100, "reason": "用印\x00"}, "reason"),
+    for wrong, field in (
+        (SealAnchor(page=7, x_pt=anchor.x_pt, y_pt=anchor.y_pt, width_pt=100, height_pt=100),
+         "anchor"),
+        (SealAnchor(page=0, x_pt=560, y_pt=100, width_pt=100, height_pt=100), "anchor"),
     ):
-        response = client.post(
-            "/api/v1/seals/sign", params=params, content=rendered().pdf,
-            headers={**keeper, "Content-Type": "application/pdf"},
-        )
-        assert response.status_code == 422 and response.json()["field"] == field, response.text
-    english = _seal(client, {**keeper, "Accept-Language": "en"}, b"not a pdf")
-    assert english.status_code == 422 and english.json()["message"].isascii()
+        with pytest.raises(ValidationError) as bad:
+            _seal(app, SEAL_KEEPER, rendered().pdf, anchor=wrong)
+        assert bad.value.context["field"] == field
+    with pytest.raises(ValidationError) as bad:
+        _seal(app, SEAL_KEEPER, rendered().pdf, reason="用印\x00")
+    assert bad.value.context["field"] == "reason"
 
 
 def test_certificate_requests_refused(client: TestClient) -> None:
@@ -274,13 +286,14 @@ def test_imported_seal_png(client: TestClient, app: FastAPI) -> None:
         content=png, headers={**admin, "Content-Type": "image/png"},
     )
     assert missing.status_code == 404
-    assert _seal(client, keeper, rendered().pdf).status_code == 200
+    sealed = _seal(app, SEAL_KEEPER, rendered().pdf)
+    assert verify_pdf(sealed.pdf, trust_roots=[client.get("/api/v1/ca/root").content]).ok
 
 
 def test_keys_are_encrypted_0600_and_never_audited(
     client: TestClient, app: FastAPI, data_dir: Path
 ) -> None:
-    assert _seal(client, _auth(client, SEAL_KEEPER), rendered().pdf).status_code == 200
+    _seal(app, SEAL_KEEPER, rendered().pdf)
     keys = [data_dir / "ca" / "ca-key.pem", *sorted((data_dir / "seals").rglob("seal-key.pem"))]
     assert len(keys) == 2
     for path in [*keys, data_dir / "ca" / "ca.pem"]:

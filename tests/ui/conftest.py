@@ -3,6 +3,7 @@ a fresh QSettings per test, the QApplication in Chinese."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,8 +30,10 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def demo_server(demo_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
-    """A live server on a private copy of the demo database."""
+    """A live server on a private copy of the demo database and of its data directory (the
+    CA, the unit seals and the blobs the demo made: its 正式文件 verify and download)."""
     data_dir = tmp_path / "server"
+    shutil.copytree(demo_template.parent / "data", data_dir, dirs_exist_ok=True)
     live = LiveServer(data_dir, f"sqlite:///{copy_sqlite(demo_template, data_dir)}").start()
     yield live
     live.stop()

@@ -90,7 +90,7 @@ def test_settings_font_scale_and_language_apply_at_once(qtbot, tmp_path, file_ke
     app = QApplication.instance()
     size = app.font().pointSizeF()
     prefs = type(window.prefs)(**{**window.prefs.__dict__, "font_scale": 150, "language": "en",
-                                  "proxy": "http://127.0.0.1:9", "idle_minutes": 5})
+                                  "proxy": "http://127.0.0.1:9"})
     window.apply_prefs(prefs)
     try:
         assert app.font().pointSizeF() == size * 1.5
@@ -98,7 +98,6 @@ def test_settings_font_scale_and_language_apply_at_once(qtbot, tmp_path, file_ke
         assert window.act_sync.text().startswith("Sync")
         assert window.session.transport.http.proxies == {"http": "http://127.0.0.1:9",
                                                          "https": "http://127.0.0.1:9"}
-        assert window.idle.minutes == 5
     finally:
         window.apply_prefs(type(prefs)(**{**prefs.__dict__, "font_scale": 100, "language": "zh_CN",
                                           "proxy": ""}))

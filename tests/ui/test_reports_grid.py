@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from oa_client.domain.reports import next_period
 from oa_client.domain.reports_records import submission_id
 from oa_client.errors import NotFoundError
 from oa_client.services import reports as rep
@@ -230,16 +231,19 @@ def test_office_issues_a_report_to_its_townships(qtbot, demo_server, tmp_path, m
     page = _page(qtbot, office, wait=False)
     page.switch.setCurrentIndex(1)
     assert page.issue_button.isVisible()
-    page.issue_button.click()
-    qtbot.waitUntil(lambda: page.issue_dialog is not None and page.issue_dialog.isVisible(), timeout=WAIT)
-    dialog = page.issue_dialog
+    page.issue_button.click()  # 下发下一期…: the family this office issued, for the period after its last
+    qtbot.waitUntil(lambda: page.office.issue_dialog is not None and page.office.issue_dialog.isVisible(), timeout=WAIT)
+    dialog = page.office.issue_dialog
     names = {dialog.units.item(i).text(): dialog.units.item(i).checkState() for i in range(dialog.units.count())}
-    assert names["洪阳镇人民政府"] == Qt.CheckState.Checked  # townships ticked; villages offered, not ticked
+    assert names["洪阳镇人民政府"] == Qt.CheckState.Checked  # the townships it went to; villages offered, not ticked
     assert names["洪阳镇新寨村"] == Qt.CheckState.Unchecked and "普宁市财政局" not in names
-    dialog.template.setCurrentIndex(1)  # 医保 monthly
-    assert dialog.period.text().count("-") == 1 and len(dialog.period.text()) == 7
-    dialog._accept()
-    qtbot.waitUntil(lambda: page.list.count() == 2, timeout=WAIT)  # the new one, listed from a worker
+    choice = dialog.choices[dialog.template.currentIndex()]
+    assert choice.template.name == "乡镇基本情况季报（一张表）" and choice.record_id is not None
+    assert dialog.period.text() == next_period("quarterly", choice.last_period)
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: "已下发" in page.notice.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: page.list.count() == 1 and dialog.period.text() in page.list.item(0).text(),
+                    timeout=WAIT)  # the same record (family), now at the next period
     page.list.setCurrentRow(0)
     review = page.review
     qtbot.waitUntil(lambda: review.summary is not None and bool(review.rows), timeout=WAIT)
@@ -249,7 +253,7 @@ def test_office_issues_a_report_to_its_townships(qtbot, demo_server, tmp_path, m
     assert office.engine.sync().rejected == 0
     clerk = _client(demo_server, tmp_path, "wuhuiling")
     issued = [t for t in rep.templates_for_unit(clerk.store, str(clerk.transport.user["unit"]["id"]))
-              if t.get("name") == "城乡居民医保参保情况月报"]
-    assert len(issued) == 1 and issued[0]["period"] == dialog.period.text()
+              if t.get("name") == "乡镇基本情况季报（一张表）"]
+    assert len(issued) == 1 and issued[0]["period"] == dialog.period.text() and issued[0]["id"] == choice.record_id
     office.close()
     clerk.close()

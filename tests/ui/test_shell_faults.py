@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
+import re
 import ssl
 import threading
 
@@ -33,14 +34,20 @@ def _submit(qtbot, w) -> str:
     return failed.args[0]
 
 
-def test_wrong_password_then_lockout(qtbot, tmp_path, file_keyring, demo_server):
+def test_wrong_password_then_a_wait_never_a_lock(qtbot, tmp_path, file_keyring, demo_server):
     shell = make_shell(tmp_path, file_keyring, demo_server.url)
     w = _form(qtbot, shell, "liuyang", "not-the-password")
     assert "用户名或密码错误" in _submit(qtbot, w)
     assert not (tmp_path / "profiles").exists() or not any((tmp_path / "profiles").iterdir())
-    messages = [_submit(qtbot, w) for _ in range(5)]
-    assert "锁定" in messages[-1], messages
-    assert "锁定" in w.message.text()
+    messages = [_submit(qtbot, w) for _ in range(3)]
+    assert messages[:2] == ["用户名或密码错误"] * 2
+    assert re.fullmatch(r"登录失败次数较多，请 \d+ 秒后再试", messages[-1]), messages
+    assert "锁定" not in w.message.text()
+    demo_server.clock.advance(seconds=5)  # the wait is over: the right password gets in
+    w.password.setText(PASSWORD)
+    with qtbot.waitSignal(shell.main_shown, timeout=WAIT) as shown:
+        w.sign_in_button.click()
+    close_main(qtbot, shown.args[0])
 
 
 def test_server_unreachable_without_and_with_a_profile(qtbot, tmp_path, file_keyring, demo_server):

@@ -63,7 +63,7 @@ def test_a_reminder_is_a_tray_message_that_opens_its_task_and_quiet_hours_hold_i
     qtbot.waitUntil(lambda: (page.task or {}).get("id") == task_id, timeout=WAIT)
 
     # quiet hours all day long, set in the settings dialog: the next reminder waits quietly
-    dialog = SettingsDialog(window.prefs, window)
+    dialog = SettingsDialog(window.prefs, window.policy, window)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)

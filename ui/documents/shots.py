@@ -179,8 +179,8 @@ def actor_session(actor: Actor):
 
 
 def drive(page, shot: Callable, window, wait: Callable) -> None:
-    """List, filtered list, document window (timeline, receipts), compose form with an error,
-    signature pad, marked revisions."""
+    """List, filtered list, document window (timeline, receipts), the 收文 with its sealed
+    正式文件 and verdict, compose form with an error, signature pad, marked revisions."""
     import tempfile
 
     from ui.documents.signature_pad import SignatureDialog
@@ -214,6 +214,17 @@ def drive(page, shot: Callable, window, wait: Callable) -> None:
     w.body.show_mode("marked")
     wait(lambda: bool(w.body.segments))
     shot(w, "04e-document-revisions")
+    w.close()
+    city = actors["wuqiong"]  # the 收文 at the city: the sealed 正式文件, its seal checked
+    incoming = next(d for d in city.store.records.list("documents", limit=1000)
+                    if d.get("direction") == "incoming" and d.get("title") == SHOT_TITLE)
+    w = DocumentWindow(actor_session(city), incoming["id"])
+    w.resize(1360, 900)
+    w.show()
+    w.reload()
+    wait(lambda: w.view is not None and w.view.official is not None
+         and w.view.official.verdict is not None and w.official.page_count() > 0)
+    shot(w, "04g-document-official-file")
     w.close()
     compose = page.compose()
     form = compose.form

@@ -3,15 +3,19 @@ action bar that offers only what this user may do now, with the opinion box and 
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Callable
 from typing import Any
 
 from oa_client.i18n import _
 from oa_client.services import documents as svc
+from oa_client.services import seals
 from oa_client.services.documents_view import AllowedAction, DocumentView
 from ui.documents import data
+from ui.documents import official as official_files
 from ui.documents.dialogs import BodyDialog, PersonDialog, ReturnDialog
+from ui.documents.official_view import OfficialView, verdict_text
 from ui.documents.revision_view import RevisionView
 from ui.documents.signature_pad import SignatureDialog, render_strokes
 from ui.documents.timeline import ReceiptsTable, Timeline
@@ -34,6 +38,7 @@ from ui.qt import (
     QShortcut,
     QSplitter,
     Qt,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -101,6 +106,10 @@ class DocumentWindow(QWidget):
         self.waiting.setStyleSheet("background:#fff6cc;color:#6b5400;padding:4px")
         self.waiting.hide()
         outer.addWidget(self.waiting)
+        self.official_line = QLabel()  # the 正式文件's verdict, whichever tab is shown
+        self.official_line.setWordWrap(True)
+        self.official_line.hide()
+        outer.addWidget(self.official_line)
         self.conflict = QWidget()
         self.conflict.setStyleSheet("background:#fde9c8")
         cl = QHBoxLayout(self.conflict)
@@ -126,10 +135,16 @@ class DocumentWindow(QWidget):
         self.elements.setTextFormat(Qt.TextFormat.RichText)
         self.elements.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         ll.addWidget(self.elements)
-        body_box = QGroupBox(_("正文"))
-        bl = QVBoxLayout(body_box)
+        self.tabs = QTabWidget()
         self.body = RevisionView(differ=svc.compare)
-        bl.addWidget(self.body, 1)
+        self.tabs.addTab(self.body, _("正文"))
+        self.official = OfficialView()
+        self.official.save_requested.connect(self._save_official)
+        self.official.recheck_requested.connect(self._recheck_official)
+        self.official.remake_requested.connect(self._remake_official)
+        self.tabs.addTab(self.official, _("正式文件"))
+        self.previewed: str | None = None  # the SHA-256 whose pages are drawn
+        self.checking: str | None = None  # the 正式文件 whose seal is being checked
         self.edit_body = QPushButton(_("修改正文(&E)…"))
         self.edit_body.clicked.connect(self._edit_body)
         self.body.bar.addWidget(self.edit_body)
@@ -140,7 +155,7 @@ class DocumentWindow(QWidget):
         self.delete_draft.clicked.connect(self._delete_draft)
         self.body.bar.addWidget(self.delete_draft)
         self.watermark = Watermark(self.body.text.viewport())
-        ll.addWidget(body_box, 1)
+        ll.addWidget(self.tabs, 1)
         att_box = QGroupBox(_("附件"))
         al = QVBoxLayout(att_box)
         self.attachments = QListWidget()
@@ -249,6 +264,7 @@ class DocumentWindow(QWidget):
         self.status.setText("　".join(parts))
         self.waiting.setVisible(bool(v.waiting_on_server))
         self.waiting.setText("；".join(v.waiting_on_server))
+        self._show_official(v)
         rows = []
         for key, label in ELEMENT_ROWS:
             value = _text(rec.get(key))
@@ -273,9 +289,10 @@ class DocumentWindow(QWidget):
         self.edit_body.setVisible(v.direction == "outgoing" and bool(v.allowed)
                                   and v.state not in ("number", "seal", "dispatch", "dispatched"))
         self.attachments.clear()
+        shown_apart = {v.official.attachment_id} if v.official else set()
         for a in v.attachments:
-            if str(a.get("name") or "").startswith("签名-"):
-                continue  # handwritten signatures are shown on the timeline
+            if str(a.get("name") or "").startswith("签名-") or a.get("id") in shown_apart:
+                continue  # signatures are on the timeline, the 正式文件 has its own tab
             size = int(a.get("size") or 0)
             item = QListWidgetItem(f"{a.get('name')}（{max(1, size // 1024)} KB）")
             item.setData(Qt.ItemDataRole.UserRole, a.get("id"))
@@ -515,11 +532,111 @@ class DocumentWindow(QWidget):
             _("附件已保存：{path}").format(path=path)), failure=self._refused,
             label=_("正在保存附件…"))
 
+    # -- the 正式文件 ------------------------------------------------------------------------
+
+    def _show_official(self, v: DocumentView) -> None:
+        """The verdict line and the 正式文件 tab; a preview is drawn (and a file checked that
+        arrived without a verdict) on workers."""
+        has_tab = v.official is not None or bool(v.seal_state) or (
+            v.direction == "outgoing" and v.state in ("seal", "dispatch", "dispatched"))
+        self.tabs.setTabVisible(1, has_tab)
+        seal_error = str(v.record.get("seal_error") or "")
+        offline = self.offline()
+        self.official.show_file(v.official, seal_state=v.seal_state, seal_error=seal_error,
+                                offline=offline,
+                                may_remake=svc.is_seal_keeper(self.session.me, v.record))
+        if has_tab:
+            text, colour = verdict_text(v.official, seal_state=v.seal_state,
+                                        seal_error=seal_error, offline=offline)
+            line = _("正式文件：{verdict}").format(verdict=text)
+            self.official_line.setText(f"<span style='color:{colour}'>{html.escape(line)}</span>")
+        self.official_line.setVisible(has_tab)
+        official = v.official
+        if official is None or not official.downloaded:
+            self.previewed = None
+            return
+        if official.verdict is None and self.checking != official.attachment_id:
+            self._recheck_official(official.attachment_id)  # arrived without a check
+        if self.previewed != official.sha256:
+            self.previewed = official.sha256
+            if self.opened is not None and self.opened.view.direction == "incoming":
+                self.tabs.setCurrentIndex(1)  # a 收文 is read as it came: the sealed file
+            self._draw_preview(official.attachment_id)
+
+    def _draw_preview(self, attachment_id: str) -> None:
+        store = self.session.store
+
+        def drawn(pngs: list[bytes]) -> None:
+            self.official.set_pages(pngs)
+
+        def failed(exc: BaseException) -> None:
+            self.official.preview_failed(error_text(exc))
+
+        def read(_c) -> bytes:  # the database worker: the bytes, decrypted in memory
+            return data.read_attachment(store, attachment_id)
+
+        def draw(pdf: bytes) -> None:  # pdfium on the general pool, never on this thread
+            run_op(self, lambda _c: official_files.render_pages(pdf, pages=2, width_px=700),
+                   success=drawn, failure=failed, pool="net")
+
+        run_op(self, read, success=draw, failure=failed)
+
+    def _recheck_official(self, attachment_id: str) -> None:
+        """Check the 正式文件's seal now (on the database worker) and show the verdict; the
+        rest of the window stays as it is."""
+        store = self.session.store
+        self.checking = attachment_id
+
+        def check(_c) -> dict:
+            return official_files.check_now(store, attachment_id=attachment_id,
+                                            trust_roots=seals.trust_roots(store))
+
+        def checked(verdict: dict) -> None:
+            self.checking = None
+            v = self.view
+            if v is not None and v.official is not None \
+                    and v.official.attachment_id == attachment_id:
+                v.official = dataclasses.replace(v.official, verdict=verdict)
+                self._show_official(v)
+
+        def failed(exc: BaseException) -> None:
+            self.checking = None
+            self._refused(exc)
+
+        run_op(self, check, success=checked, failure=failed, label=_("正在验章…"))
+
+    def _remake_official(self) -> None:
+        """重新生成正式文件: the seal keeper asks the server again (online), then syncs."""
+        transport, doc_id = self.session.transport, self.doc_id
+        if transport is None:
+            return
+        run_op(self, lambda _c: svc.request_seal(transport, doc_id=doc_id),
+               success=lambda _r: self.changed.emit(self.doc_id), failure=self._refused,
+               pool="net", label=_("正在生成正式文件…"))
+
+    def _save_official(self, attachment_id: str) -> None:
+        if self.view is None or self.view.official is None:
+            return
+        path, _filter = QFileDialog.getSaveFileName(self, _("保存正式文件"),
+                                                    self.view.official.name, "PDF (*.pdf)")
+        if not path:
+            return
+        store = self.session.store
+
+        def save(_c) -> None:
+            content = data.read_attachment(store, attachment_id)
+            with open(path, "wb") as f:
+                f.write(content)
+
+        run_op(self, save, success=lambda _r: self.problem.setText(
+            _("正式文件已保存：{path}").format(path=path)), failure=self._refused)
+
     def describe(self) -> str:
         """What the window shows now, as plain text (for tests and screen readers)."""
         if self.view is None:
             return ""
-        lines = [self.title.text(), self.status.text(), self.waiting.text()]
+        lines = [self.title.text(), self.status.text(), self.waiting.text(),
+                 self.official_line.text()]
         lines += [f"{e.step_name} {e.action_label} {e.actor_name} {e.delegated_note} "
                   f"{short_time(e.at)} {e.opinion} {e.outcome}" for e in self.view.timeline]
         lines += [f"{r.unit_name} {r.status_label}" for r in self.view.receipts]

@@ -59,6 +59,7 @@ class FillPanel(QWidget):
         self.grids: list[ReportGrid] = []
         self.pending_save = False
         self.device_id = ""
+        self.people: dict[str, str] = {}  # user id → name (who kept or sent a conflicting value)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.title = QLabel()
@@ -77,7 +78,10 @@ class FillPanel(QWidget):
         self.submit_button = QPushButton()
         self.export_button = QPushButton()
         self.import_button = QPushButton()
-        for b in (self.save_button, self.submit_button, self.export_button, self.import_button):
+        self.confirm_button = QPushButton()
+        self.confirm_all_button = QPushButton()
+        for b in (self.save_button, self.submit_button, self.export_button, self.import_button, self.confirm_button,
+                  self.confirm_all_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         self.status = QLabel()
@@ -125,6 +129,8 @@ class FillPanel(QWidget):
         self.submit_button.clicked.connect(self.submit)
         self.export_button.clicked.connect(self.export_xlsx)
         self.import_button.clicked.connect(self.import_xlsx)
+        self.confirm_button.clicked.connect(self.confirm_current)
+        self.confirm_all_button.clicked.connect(self.confirm_all)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
         self.retranslate()
 
@@ -135,6 +141,8 @@ class FillPanel(QWidget):
         self.submit_button.setText(_("上报"))
         self.export_button.setText(_("导出Excel"))
         self.import_button.setText(_("导入Excel"))
+        self.confirm_button.setText(_("确认此预填值"))
+        self.confirm_button.setToolTip(_("核对无误后确认当前格的预填值（上报时记录已确认的项）"))
         self.keep_button.setText(_("采用当前值"))
         self.other_button.setText(_("采用另一台电脑的值"))
         if self.form is not None:
@@ -147,14 +155,21 @@ class FillPanel(QWidget):
         self.session = session
         store, unit = session.store, session.unit_id
         run_op(self, lambda _c: (rep.open_form(store, template_id=template_id, unit_id=unit, period=period),
-                                 store.device_id()),
+                                 store.device_id(),
+                                 {u["id"]: u.get("name", "") for u in store.records.list("users", limit=100_000)}),
                success=self._opened, failure=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(error_text(exc))
 
+    def outdated(self, record: dict) -> bool:
+        """Whether the issuer revised the template since this form opened (and nothing typed is
+        still waiting for its autosave): reopening then moves the draft to the new version."""
+        return (self.form is not None and not self.autosave.isActive()
+                and int(record.get("version") or 1) != self.form.template.version)
+
     def _opened(self, result) -> None:
-        form, self.device_id = result
+        form, self.device_id, self.people = result
         self.show_form(form)
         if form.dirty:
             self._autosave()
@@ -179,9 +194,13 @@ class FillPanel(QWidget):
         assert form is not None
         state = rep.state_label(form.state)
         late = _("（逾期）") if form.head and form.head.get("late") else ""
-        marked = sum(1 for m in form.marks if form.mark(m.field, m.row, m.column))
-        self.info.setText(_("所属期：{period}    截止：{deadline}    状态：{state}{late}    本表预填{n}项（蓝色，请核对）").format(
-            period=form.period, deadline=form.deadline, state=state, late=late, n=marked))
+        live = form.live_marks()
+        waiting = sum(1 for m in live if not m.confirmed)
+        self.info.setText(_("所属期：{period}    截止：{deadline}    状态：{state}{late}    本表预填{n}项（蓝色，请核对），已确认{c}项").format(
+            period=form.period, deadline=form.deadline, state=state, late=late, n=len(live), c=len(live) - waiting))
+        self.confirm_all_button.setText(_("全部确认预填值（{n}）").format(n=waiting))
+        self.confirm_all_button.setEnabled(bool(waiting) and form.editable)
+        self.confirm_button.setEnabled(bool(waiting) and form.editable)
         parts = []
         if form.comments:
             items = "".join(f"<li>{html.escape(_where(form, c.get('field', ''), c.get('row'), c.get('column')))}："
@@ -204,8 +223,8 @@ class FillPanel(QWidget):
         for c in form.conflicts:
             text = _("{where}：“{kept}”（{kept_from}） / “{other}”（{other_from}）").format(
                 where=_where(form, c["field"], c.get("row"), c.get("column")), kept=c.get("kept") or "",
-                other=c.get("other") or "", kept_from=self._origin(c.get("kept_device")),
-                other_from=self._origin(c.get("other_device")))
+                other=c.get("other") or "", kept_from=self._origin(c.get("kept_device"), c.get("kept_by")),
+                other_from=self._origin(c.get("other_device"), c.get("other_by")))
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, c)
             self.conflicts.addItem(item)
@@ -215,8 +234,13 @@ class FillPanel(QWidget):
         self.keep_button.setEnabled(bool(form.conflicts) and editable)
         self.other_button.setEnabled(bool(form.conflicts) and editable)
 
-    def _origin(self, device: str | None) -> str:
-        return _("本机") if device and device == self.device_id else _("另一台电脑")
+    def _origin(self, device: str | None, user: str | None = None) -> str:
+        if device and device == self.device_id:
+            return _("本机")
+        me = str(self.session.user_id) if self.session is not None else ""
+        if user and user != me and self.people.get(user):
+            return _("{name}，另一台电脑").format(name=self.people[user])
+        return _("另一台电脑")
 
     def _name_choices(self) -> None:
         item = self.conflicts.currentItem()
@@ -225,8 +249,46 @@ class FillPanel(QWidget):
             self.other_button.setText(_("采用另一台电脑的值"))
             return
         c = item.data(Qt.ItemDataRole.UserRole)
-        self.keep_button.setText(_("采用“{v}”（{src}）").format(v=c.get("kept") or "", src=self._origin(c.get("kept_device"))))
-        self.other_button.setText(_("采用“{v}”（{src}）").format(v=c.get("other") or "", src=self._origin(c.get("other_device"))))
+        self.keep_button.setText(_("采用“{v}”（{src}）").format(
+            v=c.get("kept") or "", src=self._origin(c.get("kept_device"), c.get("kept_by"))))
+        self.other_button.setText(_("采用“{v}”（{src}）").format(
+            v=c.get("other") or "", src=self._origin(c.get("other_device"), c.get("other_by"))))
+
+    # -- confirming pre-filled values -----------------------------------------------------
+
+    def _current_cell(self) -> tuple[str, str | None, str | None] | None:
+        grid = self.tabs.currentWidget()
+        if not isinstance(grid, ReportGrid):
+            return None
+        return grid.sheet.address(grid.currentRow(), grid.currentColumn())
+
+    def confirm_current(self) -> None:
+        """确认此预填值: the current cell's pre-filled value is checked and kept."""
+        cell = self._current_cell()
+        form = self.form
+        if form is None or cell is None:
+            return
+        mark = form.mark(*cell)
+        if mark is None or mark.confirmed:
+            self._refused(_("当前格不是待确认的预填值，请选中蓝色的格子"))
+            return
+        self._confirm([cell])
+
+    def confirm_all(self) -> None:
+        """全部确认: every pre-filled value still held is checked at once."""
+        self._confirm(None)
+
+    def _confirm(self, cells) -> None:
+        form = self.form
+        if form is None or self.session is None or not form.editable:
+            return
+        n = rep.confirm_prefilled(form, by=str(self.session.user_id), cells=cells)
+        for grid in self.grids:
+            grid.reload()
+        self._describe()
+        self.status.setStyleSheet("color: #006400")
+        self.status.setText(_("已确认{n}项预填值").format(n=n))
+        self.autosave.start()
 
     # -- checking as you type -----------------------------------------------------------
 
@@ -246,6 +308,8 @@ class FillPanel(QWidget):
         return problems
 
     def _edited(self) -> None:
+        if self.form is not None:
+            self.form.dirty = True  # from the first keystroke: a refresh must not reopen it over the typing
         self._recheck()
         self._describe()
         self.status.setStyleSheet("color: #555")

@@ -22,6 +22,7 @@ from ui.qt import (
 )
 
 PREFILLED = QColor("#eef6ff")
+CONFIRMED = QColor("#e8f5e9")
 COMPUTED = QColor("#f2f2f2")
 PROBLEM = QColor("#ffe3e0")
 CONFLICT = QColor("#fff1c2")
@@ -55,6 +56,9 @@ class ReportGrid(QTableWidget):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setDefaultSectionSize(220 if sheet.key is None else 130)
         self.verticalHeader().setDefaultSectionSize(26)
+        metrics = self.horizontalHeader().fontMetrics()
+        for c, label in enumerate(sheet.column_labels):  # a long Chinese header is never cut off
+            self.setColumnWidth(c, max(self.columnWidth(c), metrics.horizontalAdvance(label) + 24))
         self.itemChanged.connect(self._item_changed)
         self.reload()
 
@@ -83,7 +87,10 @@ class ReportGrid(QTableWidget):
             color = COMPUTED
             tips.append(_("系统计算"))
         mark = self.form.mark(*addr) if addr else None
-        if mark is not None:
+        if mark is not None and mark.confirmed:
+            color = CONFIRMED
+            tips.append(_("预填：来自{source}，已核对确认").format(source=mark.source))
+        elif mark is not None:
             color = PREFILLED
             tips.append(_("预填：来自{source}，请核对").format(source=mark.source))
         if addr in problems:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from oa_client.domain.forms_values import localized
-from oa_client.domain.reports_records import is_subordinate
-from oa_client.domain.reports_submission import SAMPLE_TEMPLATES, load_report_templates
 from oa_client.i18n import _
 from oa_client.services import reports as rep
+from oa_client.services import reports_dictionary as rd
 from oa_client.services import reports_review as rv
 from ui.errors import error_text
 from ui.labels import tr
@@ -27,14 +24,15 @@ from ui.qt import (
     QWidget,
 )
 from ui.reload_on_show import ReloadOnShow
+from ui.reports.dictionary import DictionaryPanel
 from ui.reports.editor import FillPanel
-from ui.reports.issue_dialog import IssueDialog
+from ui.reports.office import OfficeActions
 from ui.reports.review import ReviewPanel
 from ui.watermark import Watermark
 
-MODES = ("fill", "issued")
-_MODE_IDS = (_("待我单位填报"), _("本单位下发的报表"))
-MODE_LABELS = {"fill": "待我单位填报", "issued": "本单位下发的报表"}
+MODES = ("fill", "issued", "dictionary")
+_MODE_IDS = (_("待我单位填报"), _("本单位下发的报表"), _("数据项目录"))
+MODE_LABELS = {"fill": "待我单位填报", "issued": "本单位下发的报表", "dictionary": "数据项目录"}
 
 
 class ReportsPage(ReloadOnShow, QWidget):
@@ -47,7 +45,9 @@ class ReportsPage(ReloadOnShow, QWidget):
         self.mode = "fill"
         self.entries: list[dict] = []
         self.current: dict | None = None
-        self.issue_dialog: IssueDialog | None = None
+        self.office = OfficeActions(self)
+        self.office.done.connect(self._office_done)
+        self.office.failed.connect(self._office_failed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         top = QHBoxLayout()
@@ -63,9 +63,17 @@ class ReportsPage(ReloadOnShow, QWidget):
         top.addSpacing(20)
         top.addWidget(self.prefilled)
         top.addStretch(1)
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        top.addWidget(self.notice, 2)
+        self.design_button = QPushButton()
+        self.design_button.clicked.connect(self.office.design_new)
         self.issue_button = QPushButton()
-        self.issue_button.clicked.connect(self.issue)
-        top.addWidget(self.issue_button)
+        self.issue_button.clicked.connect(self.office.issue_next)
+        self.new_item_button = QPushButton()
+        self.new_item_button.clicked.connect(self.new_item)
+        for b in (self.design_button, self.issue_button, self.new_item_button):
+            top.addWidget(b)
         top.addWidget(self.switch)
         layout.addLayout(top)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -78,9 +86,12 @@ class ReportsPage(ReloadOnShow, QWidget):
         self.hint.setStyleSheet("color: #777")
         self.fill = FillPanel()
         self.review = ReviewPanel()
+        self.dictionary = DictionaryPanel()
         self.fill.changed.connect(self.refresh)
         self.review.changed.connect(self.refresh)
-        for w in (self.hint, self.fill, self.review):
+        self.review.revise_requested.connect(self.office.revise)
+        self.dictionary.saved.connect(lambda code: self.reload(select=code, keep_form=True))
+        for w in (self.hint, self.fill, self.review, self.dictionary):
             self.stack.addWidget(w)
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(0, 1)
@@ -89,7 +100,7 @@ class ReportsPage(ReloadOnShow, QWidget):
         self.watermark = Watermark(self.stack)
         layout.addWidget(self.splitter, 1)
         self.retranslate()
-        self.issue_button.setVisible(False)
+        self._buttons()
 
     def retranslate(self) -> None:
         """Texts in the current language."""
@@ -97,14 +108,19 @@ class ReportsPage(ReloadOnShow, QWidget):
         for i, mode in enumerate(MODES):
             self.switch.setItemText(i, tr(MODE_LABELS[mode]))
         self.hint.setText(_("在左侧选择一份报表。离线时也可以填报，联网后自动同步。"))
-        self.issue_button.setText(_("下发报表…"))
-        self.issue_button.setToolTip(_("向下级单位下发一份报表（一张表），联网后送达"))
+        self.design_button.setText(_("设计新报表…"))
+        self.design_button.setToolTip(_("从数据项目录选取数据项，设计一份新报表并下发给下级单位"))
+        self.issue_button.setText(_("下发下一期…"))
+        self.issue_button.setToolTip(_("把已下发的报表下发到下一期：同一份报表，上期的结转数据自动预填"))
+        self.new_item_button.setText(_("新建数据项"))
         self.fill.retranslate()
         self.review.retranslate()
 
     def set_session(self, session, watermark: str) -> None:
         """Show this session's reports."""
         self.session = session
+        self.office.session = session
+        self.dictionary.set_session(session)
         self.watermark.set_text(watermark)
         self.mark_dirty()
 
@@ -114,41 +130,37 @@ class ReportsPage(ReloadOnShow, QWidget):
 
     def _switch(self, index: int) -> None:
         self.mode = self.switch.itemData(index)
-        self.issue_button.setVisible(self.mode == "issued")
+        self._buttons()
+        self.list.blockSignals(True)
+        self.list.clear()  # the other list's rows are not this mode's (a click on one would open the wrong screen)
+        self.list.blockSignals(False)
+        self.entries = []
         self.current = None
         self.stack.setCurrentWidget(self.hint)
         self.reload()
 
-    # -- issuing ----------------------------------------------------------------------------
+    def _buttons(self) -> None:
+        for b in (self.design_button, self.issue_button):
+            b.setVisible(self.mode == "issued")
+        self.new_item_button.setVisible(self.mode == "dictionary")
 
-    def issue(self) -> None:
-        """下发报表: read the catalogue and our subordinate units on the worker, then ask."""
-        if self.session is None:
-            return
-        store, unit = self.session.store, self.session.unit_id
+    # -- the issuing office ------------------------------------------------------------------
 
-        def read(_c):
-            units = store.records.list("units", limit=100_000, order_by="name")
-            by_id = {u["id"]: u for u in units}
-            below = [u for u in units if is_subordinate(
-                u["id"], unit, parent_of=lambda x: (by_id.get(x) or {}).get("parent_id"),
-                level_of=lambda x: (by_id.get(x) or {}).get("level"))]
-            return load_report_templates(SAMPLE_TEMPLATES), below
+    def new_item(self) -> None:
+        """新建数据项: a blank definition on the right."""
+        self.list.clearSelection()
+        self.current = None
+        self.dictionary.show_entry(None)
+        self.stack.setCurrentWidget(self.dictionary)
 
-        run_op(self, read, success=self._ask_issue, failure=lambda e: self.hint.setText(error_text(e)))
+    def _office_done(self, message: str) -> None:
+        self.notice.setStyleSheet("color: #006400")
+        self.notice.setText(message)
+        self.refresh()
 
-    def _ask_issue(self, found) -> None:
-        templates, units = found
-        self.issue_dialog = IssueDialog(templates, units, today=dt.date.today(), parent=self)
-        self.issue_dialog.accepted.connect(self._issue_chosen)
-        self.issue_dialog.open()
-
-    def _issue_chosen(self) -> None:
-        template, period, deadline, recipients = self.issue_dialog.choice()
-        store, unit = self.session.store, self.session.unit_id
-        run_op(self, lambda _c: rv.issue_template(store, template=template, period=period, deadline=deadline,
-                                                  recipients=recipients, unit_id=unit),
-               success=lambda _r: self.refresh(), failure=lambda e: self.hint.setText(error_text(e)))
+    def _office_failed(self, message: str) -> None:
+        self.notice.setStyleSheet("color: #b00000")
+        self.notice.setText(message)
 
     # -- the list -------------------------------------------------------------------------
 
@@ -161,6 +173,8 @@ class ReportsPage(ReloadOnShow, QWidget):
         select = select or (self.current or {}).get("id")
 
         def read(_c):
+            if mode == "dictionary":
+                return rd.entries(store), 0
             if mode == "issued":
                 entries = rv.issued_by(store, unit)
                 return entries, 0
@@ -168,7 +182,8 @@ class ReportsPage(ReloadOnShow, QWidget):
             for t in rep.templates_for_unit(store, unit):
                 head, _values, draft, _n = rep.server_view(store, t["id"], unit, str(t.get("period")))
                 entries.append({**t, "fill_state": (head or {}).get("state") or ("draft" if draft else "new"),
-                                "late": bool((head or {}).get("late"))})
+                                "late": bool((head or {}).get("late")),
+                                "conflicts": len((head or {}).get("conflicts") or [])})
             periods = {str(t.get("period")) for t in entries}
             return entries, sum(rep.prefilled_count(store, unit, p) for p in periods)
 
@@ -182,11 +197,17 @@ class ReportsPage(ReloadOnShow, QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         for e in entries:
+            if self.mode == "dictionary":
+                item = QListWidgetItem(self._item_text(e))
+                item.setData(Qt.ItemDataRole.UserRole, e.code)
+                self.list.addItem(item)
+                continue
             name = localized(e.get("name", ""), (e.get("definition") or {}).get("en", ""))
             if self.mode == "fill":
                 late = _("（逾期）") if e.get("late") else ""
+                conflicts = "\n" + _("{n}处冲突待处理").format(n=e["conflicts"]) if e.get("conflicts") else ""
                 text = f"{name}\n{e.get('period', '')} · {rep.state_label(e['fill_state'])}{late} · " + \
-                    _("截止{d}").format(d=e.get("deadline", ""))
+                    _("截止{d}").format(d=e.get("deadline", "")) + conflicts
             else:
                 text = f"{name}\n{e.get('period', '')} · " + _("截止{d}").format(d=e.get("deadline", ""))
             item = QListWidgetItem(text)
@@ -194,24 +215,41 @@ class ReportsPage(ReloadOnShow, QWidget):
             self.list.addItem(item)
         self.list.blockSignals(False)
         if not entries:
-            self.hint.setText(_("暂无报表。") if self.mode == "issued" else _("暂无需要本单位填报的报表。"))
-        row = next((i for i, e in enumerate(entries) if e["id"] == select), -1)
+            self.hint.setText({"issued": _("暂无报表。"), "dictionary": _("数据项目录还是空的，点“新建数据项”开始定义。")}.get(
+                self.mode, _("暂无需要本单位填报的报表。")))
+        row = next((i for i, e in enumerate(entries) if self._key(e) == select), -1)
         if row >= 0:
             self.list.blockSignals(True)
             self.list.setCurrentRow(row)
             self.list.blockSignals(False)
             if not keep_form or self.stack.currentWidget() is self.hint:
                 self._open(entries[row])
-            elif self.mode == "issued":
+            elif self.mode in ("issued", "dictionary"):
                 self._open(entries[row])
-            elif self.fill.form is not None and not self.fill.form.dirty:
+            elif self.fill.form is not None and (not self.fill.form.dirty or self.fill.outdated(entries[row])):
                 self._open(entries[row])
 
     def _row_changed(self, row: int) -> None:
         if 0 <= row < len(self.entries):
             self._open(self.entries[row])
 
-    def _open(self, entry: dict) -> None:
+    @staticmethod
+    def _key(entry) -> str:
+        return entry.code if isinstance(entry, rd.Entry) else entry["id"]
+
+    @staticmethod
+    def _item_text(e: rd.Entry) -> str:
+        unit = f"（{e.item.unit}）" if e.item.unit else ""
+        retired = _("（已停用）") if e.retired else ""
+        return f"{e.code}  {e.item.title()}{unit}{retired}\n" + _("第{v}版 · {owner}").format(
+            v=e.item.version, owner=e.item.owner or e.unit_name)
+
+    def _open(self, entry) -> None:
+        if self.mode == "dictionary":
+            self.current = {"id": entry.code}
+            self.stack.setCurrentWidget(self.dictionary)
+            self.dictionary.show_entry(entry)
+            return
         self.current = entry
         if self.mode == "issued":
             self.stack.setCurrentWidget(self.review)

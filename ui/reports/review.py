@@ -39,6 +39,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.reports.trend import TrendPanel
 
 
 def _num(value: Decimal | None) -> str:
@@ -51,6 +52,7 @@ class ReviewPanel(QWidget):
     """Review, return, accept and aggregate one issued template."""
 
     changed = Signal()
+    revise_requested = Signal(str)  # the template record to revise
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +75,9 @@ class ReviewPanel(QWidget):
         self.period_label = QLabel()
         head.addWidget(self.period_label)
         head.addWidget(self.period)
+        self.revise_button = QPushButton()
+        self.revise_button.clicked.connect(lambda: self.revise_requested.emit(self.template_id))
+        head.addWidget(self.revise_button)
         layout.addLayout(head)
         layout.addWidget(self.counts)
         self.tabs = QTabWidget()
@@ -81,7 +86,7 @@ class ReviewPanel(QWidget):
         review = QWidget()
         rl = QVBoxLayout(review)
         split = QSplitter(Qt.Orientation.Vertical)
-        self.table = QTableWidget(0, 6)
+        self.table = QTableWidget(0, 7)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -138,6 +143,8 @@ class ReviewPanel(QWidget):
         self.tree.itemExpanded.connect(self._expand)
         al.addWidget(self.tree, 1)
         self.tabs.addTab(agg, "")
+        self.trend = TrendPanel()
+        self.tabs.addTab(self.trend, "")
         self.status = QLabel()
         layout.addWidget(self.status)
         self.retranslate()
@@ -147,7 +154,12 @@ class ReviewPanel(QWidget):
         self.period_label.setText(_("所属期："))
         self.tabs.setTabText(0, _("审核"))
         self.tabs.setTabText(1, _("汇总"))
-        self.table.setHorizontalHeaderLabels([_("填报单位"), _("状态"), _("逾期"), _("问题"), _("冲突"), _("重报修改")])
+        self.tabs.setTabText(2, _("历期趋势"))
+        self.revise_button.setText(_("修订报表…"))
+        self.revise_button.setToolTip(_("修改本期报表的结构或规则；各单位已填的草稿按数据项带入新版"))
+        self.table.setHorizontalHeaderLabels([_("填报单位"), _("状态"), _("逾期"), _("问题"), _("冲突"), _("重报修改"),
+                                              _("预填已确认")])
+        self.trend.retranslate()
         self.remark_label.setText(_("退回意见（针对具体单元格）："))
         self.remark.setPlaceholderText(_("写明需要修改的原因"))
         self.add_remark.setText(_("添加意见"))
@@ -161,6 +173,7 @@ class ReviewPanel(QWidget):
         """Load the review rows and the aggregate on the worker (the current period unless told)."""
         self.session, self.template_id = session, template_id
         self._load(period)
+        self.trend.open(session, template_id)
 
     def _load(self, period: str | None) -> None:
         store, template_id = self.session.store, self.template_id
@@ -188,8 +201,10 @@ class ReviewPanel(QWidget):
             n=len(rows), s=submitted, late=late, p=problems))
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
+            confirmed = _("{c}/{n}项").format(c=r.confirmed, n=r.confirmed + r.unconfirmed) \
+                if r.confirmed + r.unconfirmed else ""
             cells = [r.unit_name, state_label(r.state), _("逾期") if r.late else "", str(r.problems or ""),
-                     str(r.conflicts or ""), _("{n}处").format(n=len(r.changes)) if r.changes else ""]
+                     str(r.conflicts or ""), _("{n}处").format(n=len(r.changes)) if r.changes else "", confirmed]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if (c == 2 and r.late) or (c == 3 and r.problems):
@@ -314,6 +329,9 @@ class ReviewPanel(QWidget):
             self._unit_item(total, unit, codes)
         total.setExpanded(True)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        metrics = self.tree.header().fontMetrics()
+        for c in range(1, self.tree.columnCount()):  # headers such as 农村居民累计人均可支配收入 in full
+            self.tree.setColumnWidth(c, max(90, metrics.horizontalAdvance(self.tree.headerItem().text(c)) + 24))
 
     def _unit_item(self, parent: QTreeWidgetItem, unit: str, codes: list[str]) -> QTreeWidgetItem:
         s = self.summary

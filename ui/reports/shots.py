@@ -9,9 +9,15 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from oa_client.i18n import _
 from oa_client.services import reports as rep
 
 PASSWORD = "Demo@2026"  # noqa: S105 (the published demo password)
+
+
+def _empty() -> tuple[str, str]:
+    """What the list says when it holds nothing (in the current language)."""
+    return _("暂无需要本单位填报的报表。"), _("暂无报表。")
 
 
 class _Desk:
@@ -71,13 +77,36 @@ def _submit_all(url: str, root: Path, clerk: _Desk) -> None:
         desk.engine.sync()
 
 
+def _design_sample(designer: Any) -> None:
+    """Fill the designer as an office would: a group of fields and a village table from the dictionary."""
+    designer.name.setText("乡镇人口与低保情况季报")
+    designer.code.setText("POP_LOW_Q")
+    designer.add_section_button.click()
+    designer.node_title.setText("一、人口")
+    designer.node_title.editingFinished.emit()
+    for code in ("POP_TOTAL", "POP_MALE", "POP_FEMALE"):
+        designer.search.setText(code)
+        designer.catalogue.setCurrentRow(0)
+        designer.add_button.click()
+    designer.search.clear()
+    designer.add_table_button.click()
+    designer.rows.setPlainText("东村\n西村\n南村")
+    designer.apply_rows.click()
+    for code in ("V_HOUSEHOLDS", "V_LOW_INCOME"):
+        designer.search.setText(code)
+        designer.catalogue.setCurrentRow(0)
+        designer.add_button.click()
+    designer.search.clear()
+    designer.check()
+
+
 def drive(page: Any, shot, window, wait) -> None:
     """Render the report screens (each call of `shot` writes one PNG)."""
     wait(lambda: page.session is not None)
-    wait(lambda: page.list.count() > 0 or "暂无" in page.hint.text())
+    wait(lambda: page.list.count() > 0 or page.hint.text() in _empty())
     if not page.list.count():  # nothing to fill here: show what this unit issued
         page.switch.setCurrentIndex(1)
-        wait(lambda: page.list.count() > 0 or "暂无" in page.hint.text())
+        wait(lambda: page.list.count() > 0 or page.hint.text() in _empty())
     if page.list.count():
         page.list.setCurrentRow(0)
         wait(lambda: page.stack.currentWidget() is not page.hint)
@@ -85,20 +114,23 @@ def drive(page: Any, shot, window, wait) -> None:
     url = window.session.server_url
     root = Path(tempfile.mkdtemp(prefix="oa-report-shots-"))
     clerk = _Desk(url, root, "yanglan", "laptop-a")
-    other = _Desk(url, root, "yanglan", "laptop-b")
+    other = _Desk(url, root, "chenyuting", "laptop-b")  # the second 统计员 of 洪阳镇, her own laptop
     fill = _page(type(page), clerk, "杨兰 洪阳镇人民政府")
     wait(lambda: fill.list.count() > 0)
     row = next(i for i, e in enumerate(fill.entries) if "一张表" in e.get("name", ""))
     fill.list.setCurrentRow(row)
     panel = fill.fill
     wait(lambda: panel.form is not None and len(panel.grids) == 2)
+    fields = panel.grids[0]
+    fields.setCurrentCell(fields.sheet.rows.index("POP_TOTAL"), 0)
+    panel.confirm_button.click()  # one pre-filled value checked (green), the others still blue
     shot(fill, "07a-report-fill-prefilled")
     panel.tabs.setCurrentIndex(1)
     villages = panel.grids[1]
     villages.setCurrentCell(0, 0)
     villages.paste_text("6120\t24310\t86\n5230\t二万一千\t64\n5904\t22895\t71\n")
     shot(fill, "07b-report-paste-refused")
-    # two laptops change the same cell offline: both values kept, shown as a conflict
+    # two clerks change the same cell offline: both values kept, shown as a conflict naming the other
     panel.tabs.setCurrentIndex(0)
     form_b = rep.open_form(other.store, template_id=panel.form.record["id"], unit_id=other.session.unit_id)
     rep.save_draft(other.store, form_b, {**form_b.values, "PHONE": "13902768888"})
@@ -127,10 +159,25 @@ def drive(page: Any, shot, window, wait) -> None:
     for i in range(total.childCount()):
         total.child(i).setExpanded(True)
     shot(review, "07e-report-aggregate-drilldown")
+    review.review.tabs.setCurrentIndex(2)
+    wait(lambda: review.review.trend.view is not None and review.review.trend.item.count() > 0)
+    shot(review, "07f-report-trend")
     review.issue_button.click()
-    wait(lambda: review.issue_dialog is not None and review.issue_dialog.isVisible())
-    shot(review.issue_dialog, "07f-report-issue-dialog")
-    review.issue_dialog.reject()
+    wait(lambda: review.office.issue_dialog is not None and review.office.issue_dialog.isVisible())
+    shot(review.office.issue_dialog, "07g-report-issue-next-period")
+    review.office.issue_dialog.reject()
+    review.design_button.click()
+    wait(lambda: review.office.designer is not None and review.office.designer.isVisible())
+    _design_sample(review.office.designer)
+    shot(review.office.designer, "07h-report-designer")
+    review.office.designer.tabs.setCurrentIndex(1)
+    shot(review.office.designer, "07i-report-designer-rules")
+    review.office.designer.reject()
+    review.switch.setCurrentIndex(2)
+    wait(lambda: review.list.count() > 0)
+    review.list.setCurrentRow(0)
+    wait(lambda: review.stack.currentWidget() is review.dictionary)
+    shot(review, "07j-report-dictionary")
     review.close()
     for desk in (clerk, other, office):
         desk.store.close()

@@ -54,8 +54,11 @@ def _forms(today: date) -> list[tuple[str, dict[str, Any], int]]:
     ]
 
 
-def seed_requests(server_url: str, *, root: Path, keyring: Any, password: str) -> int:
-    """File the demo requests and carry some of them along their flows; how many were filed."""
+def seed_requests(server_url: str, *, root: Path, keyring: Any, password: str,
+                  people: dict[str, dict]) -> int:
+    """File the demo requests and carry some of them along their flows; how many were filed.
+    `people` maps a demo login to its account (`id`)."""
+    login_of = {str(p["id"]): login for login, p in people.items()}
     import_starter(server_url, password=password)
     desks: dict[str, tuple[Any, Transport, SyncEngine]] = {}
 
@@ -75,7 +78,8 @@ def seed_requests(server_url: str, *, root: Path, keyring: Any, password: str) -
         me = transport.user["id"]
         today = datetime.now(UTC).date()
         entries = {e.item.code: e for e in rq.catalogue(store)}
-        handover = next((u for u in store.records.list("users", limit=500) if u.get("login") == "zhengxiaoyan"), None)
+        handover = next((u for u in store.records.list("users", limit=500)
+                         if u["id"] == str(people["zhengxiaoyan"]["id"])), None)
         filed: list[tuple[str, int]] = []
         for code, values, approvals in _forms(today):
             draft = rq.new_draft(store, record_id=entries[code].record_id, user_id=me)
@@ -101,7 +105,7 @@ def seed_requests(server_url: str, *, root: Path, keyring: Any, password: str) -
                                if u["id"] in (rec.get("approver_ids") or [])), None)
                 if holder is None:
                     continue
-                hstore, _t, hengine = desk(holder["login"])
+                hstore, _t, hengine = desk(login_of[holder["id"]])
                 hengine.sync()
                 rq.act(hstore, request_id, user_id=holder["id"], action="approve", opinion="同意。")
                 hengine.sync()

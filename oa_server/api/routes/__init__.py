@@ -2,7 +2,21 @@
 
 from fastapi import APIRouter
 
-from oa_server.api.routes import admin, audit, auth, blobs, catalogue, jobs, me, org, sync, utils
+from oa_server.api.routes import (
+    access,
+    admin,
+    audit,
+    auth,
+    blobs,
+    catalogue,
+    jobs,
+    me,
+    org,
+    org_import,
+    policy,
+    sync,
+    utils,
+)
 from oa_server.api.routes import supervision as supervision_routes
 from oa_server.api.routes.documents import router as documents_router
 from oa_server.api.routes.meetings import router as meetings_router
@@ -15,6 +29,9 @@ api_router.include_router(auth.router)
 api_router.include_router(me.router)
 api_router.include_router(org.router)
 api_router.include_router(admin.router)
+api_router.include_router(access.router)
+api_router.include_router(org_import.router)
+api_router.include_router(policy.router)
 api_router.include_router(audit.router)
 api_router.include_router(sync.router)
 api_router.include_router(blobs.router)

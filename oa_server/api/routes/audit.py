@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from oa_server import audit, audit_checkpoints
+from oa_server import audit, audit_checkpoints, audit_search
 from oa_server.api.deps import Auditor, NowDep, SessionDep, actor_of
 from oa_server.keys import ServerKeys
 from oa_server.schemas import AuditOut, ErrorOut, VerifyOut
@@ -63,11 +64,23 @@ def read_log(
     auditor: Auditor,
     session: SessionDep,
     after_seq: Annotated[int, Query(ge=0)] = 0,
+    before_seq: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     action: Annotated[str | None, Query(max_length=64)] = None,
+    action_prefix: Annotated[str | None, Query(max_length=64)] = None,
+    actor: Annotated[str | None, Query(max_length=128)] = None,
+    target: Annotated[str | None, Query(max_length=256)] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    newest_first: bool = False,
 ) -> list[AuditOut]:
-    """Audit rows after `after_seq`, oldest first."""
-    rows = audit.page(session, after_seq=after_seq, limit=limit, action=action)
+    """Audit rows after `after_seq` (and before `before_seq`), oldest first unless
+    `newest_first`, filtered by who (`actor`), what (`action` or `action_prefix`), which
+    record (`target`, a part of it) and when (`since` ≤ at < `until`)."""
+    rows = audit_search.search(
+        session, after_seq=after_seq, before_seq=before_seq, limit=limit, actor=actor,
+        action=action, action_prefix=action_prefix, target=target, since=since, until=until,
+        newest_first=newest_first)
     return [AuditOut.of(r) for r in rows]
 
 

@@ -13,19 +13,33 @@ from oa_server.api.deps import (
     NowDep,
     SessionDep,
     SettingsDep,
+    SourceDep,
 )
-from oa_server.schemas import ErrorOut, LoginIn, RefreshIn, TokenOut, UserOut
+from oa_server.schemas import (
+    DeviceRevokedOut,
+    ErrorOut,
+    LoginIn,
+    PasswordChangeOut,
+    RefreshIn,
+    TokenOut,
+    UserOut,
+)
 
 router = APIRouter(prefix="/auth", tags=["auth"])
-ERRORS = {401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 422: {"model": ErrorOut}}
+ERRORS = {401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 422: {"model": ErrorOut},
+          429: {"model": ErrorOut}}
 
 
 def _out(tokens: auth.Tokens) -> TokenOut:
+    change = tokens.password_change
     return TokenOut(
         access_token=tokens.access_token,
         refresh_token=tokens.refresh_token,
         expires_in=tokens.expires_in,
         user=UserOut.of(tokens.user, viewer=tokens.user),
+        password_change=PasswordChangeOut(code=change[0], message=change[1]) if change else None,
+        device_revoked=DeviceRevokedOut(message=tokens.device_revoked)
+        if tokens.device_revoked else None,
     )
 
 
@@ -37,8 +51,13 @@ def login(
     hasher: HasherDep,
     key: KeyDep,
     now: NowDep,
+    source: SourceDep,
 ) -> TokenOut:
-    """Sign in with login and password on a device; returns an access and a refresh token."""
+    """Sign in with login and password on a device; returns an access and a refresh token.
+
+    `password_change` set: the password must change first (the tokens open nothing else).
+    `device_revoked` set: this device was revoked; push what it holds, then wipe it.
+    429 `too_many_attempts` with `retry_after`: failures for this login from this address."""
     tokens = auth.login(
         session,
         settings=settings,
@@ -49,6 +68,7 @@ def login(
         device_id=body.device_id,
         device_name=body.device_name,
         now=now,
+        source=source,
     )
     return _out(tokens)
 

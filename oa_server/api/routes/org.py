@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from oa_server import crud
 from oa_server.api.deps import BusinessUser, CurrentUser, SessionDep
-from oa_server.schemas import ErrorOut, RoleOut, UnitOut, UserOut
+from oa_server.schemas import ErrorOut, PersonOut, RoleOut, UnitOut
 
 router = APIRouter(prefix="/org", tags=["org"], responses={401: {"model": ErrorOut}})
 
@@ -22,9 +22,10 @@ def units(user: CurrentUser, session: SessionDep) -> list[UnitOut]:
 @router.get("/users")
 def users(
     user: CurrentUser, session: SessionDep, unit_id: uuid.UUID | None = None
-) -> list[UserOut]:
-    """Active people, optionally of one unit; phone and e-mail only for one's own unit."""
-    return [UserOut.of(u, viewer=user) for u in crud.list_users(session, unit_id=unit_id)]
+) -> list[PersonOut]:
+    """Active people, optionally of one unit: names, units, positions, roles; phone and e-mail
+    only for one's own unit; never login names."""
+    return [PersonOut.of(u, viewer=user) for u in crud.list_users(session, unit_id=unit_id)]
 
 
 @router.get("/roles")
@@ -34,6 +35,6 @@ def roles(user: CurrentUser, session: SessionDep) -> list[RoleOut]:
 
 
 @router.get("/contacts", responses={403: {"model": ErrorOut}})
-def contacts(user: BusinessUser, session: SessionDep) -> list[UserOut]:
+def contacts(user: BusinessUser, session: SessionDep) -> list[PersonOut]:
     """My unit's contact list with phone numbers (business users only)."""
-    return [UserOut.of(u, viewer=user) for u in crud.list_users(session, unit_id=user.unit_id)]
+    return [PersonOut.of(u, viewer=user) for u in crud.list_users(session, unit_id=user.unit_id)]

@@ -98,8 +98,11 @@ def overview(
     done = {u: h.get("values") or {} for u, h in heads.items() if h.get("state") in ("submitted", "accepted")}
     result = aggregate(template, done)
     overdue = deadline is not None and now.date() > dt.date.fromisoformat(deadline)
+    def org_order(u: str) -> tuple[int, str]:  # the org chart's order, not the code points of names
+        return (units[u].sort_order or 0, units[u].name) if u in units else (1 << 30, u)
+
     statuses = []
-    for uid in recipients:
+    for uid in sorted(recipients, key=org_order):
         head = heads.get(uid) or {}
         state = str(head.get("state") or "new")
         late = bool(head.get("late")) or (overdue and state in ("new", "draft", "returned"))
@@ -112,7 +115,7 @@ def overview(
     top = [u for u in rolled if parent_of.get(u) not in rolled]
     level = [u for u in rolled if parent_of.get(u) == unit] if unit else top
     children = [{"unit_id": u, "name": units[u].name if u in units else u,
-                 "figures": {k: _num(v) for k, v in rolled[u].items()}} for u in sorted(level)]
+                 "figures": {k: _num(v) for k, v in rolled[u].items()}} for u in sorted(level, key=org_order)]
     if unit and unit in done:  # the deepest level: the unit's own row tables (one row per village)
         for table in template.tables:
             for row, cells in (done[unit].get(table.key) or {}).items():

@@ -1,4 +1,9 @@
-"""Signing service endpoints: the CA root and CRL, officials' certificates, unit seals (用印)."""
+"""Signing service endpoints: the CA root and CRL, officials' certificates, unit seal images
+and keys.
+
+No endpoint seals an uploaded file: a seal is pressed only by the flow, on the server's own
+layout of a record (用印 of a 公文: oa_server/sealing.py; a 零跑动 output).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from docs_exchange.seal import png_size
-from docs_exchange.signing import SealAnchor
 from oa_client.errors import PermissionDenied
 from oa_server import audit, authz, crud
 from oa_server.api.deps import CurrentUser, Secadmin, SessionDep, SettingsDep, Sysadmin, actor_of
@@ -33,7 +37,6 @@ router = APIRouter(
 )
 PEM_TYPE = "application/x-pem-file"
 CRL_TYPE = "application/pkix-crl"
-MIN_SEAL_PT = 10.0  # a seal smaller than about 3.5 mm is never meant
 SealName = Annotated[str, Query(min_length=1, max_length=16, description="公章 (default) or a 专用章 such as 人事专用章")]
 
 
@@ -189,48 +192,3 @@ def replace_seal(
     cert = credential.certificate
     return SealReplacedOut(unit_id=unit.id, seal=normalise_seal_name(seal), serial=format(cert.serial_number, "x"),
                            not_after=cert.not_valid_after_utc, certificate_pem=credential.cert_pem.decode())
-
-
-@router.post(
-    "/seals/sign",
-    response_class=Response,
-    openapi_extra=_binary_body("application/pdf"),
-    responses={200: {"content": {"application/pdf": {}}, "description": "the sealed PDF"}},
-)
-def seal_sign(
-    request: Request,
-    pdf: RawBody,
-    user: CurrentUser,
-    session: SessionDep,
-    settings: SettingsDep,
-    keys: Keys,
-    page: Annotated[int, Query(ge=0, le=100_000, description="0-based page")],
-    x: Annotated[float, Query(ge=0, le=10_000, allow_inf_nan=False)],
-    y: Annotated[float, Query(ge=0, le=10_000, allow_inf_nan=False)],
-    w: Annotated[float, Query(ge=MIN_SEAL_PT, le=2_000, allow_inf_nan=False)],
-    h: Annotated[float, Query(ge=MIN_SEAL_PT, le=2_000, allow_inf_nan=False)],
-    unit_id: Annotated[uuid.UUID | None, Query(description="default: my unit")] = None,
-    reason: Annotated[str, Query(min_length=1, max_length=64)] = "用印",
-    seal: SealName = "公章",
-) -> Response:
-    """Press the unit's seal on the PDF body over the anchor box (PAdES; seal keepers only)."""
-    result = service.seal_pdf(
-        session,
-        keys=keys,
-        settings=settings,
-        user=user,
-        unit_id=unit_id or user.unit_id,
-        pdf=pdf,
-        anchor=SealAnchor(page=page, x_pt=x, y_pt=y, width_pt=w, height_pt=h),
-        reason=reason,
-        clock=request.app.state.clock,
-        seal_name=seal,
-    )
-    return Response(
-        content=result.pdf,
-        media_type="application/pdf",
-        headers={
-            "X-Document-SHA256": result.document_sha256,
-            "X-Signed-SHA256": result.signed_sha256,
-        },
-    )

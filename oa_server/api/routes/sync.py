@@ -14,7 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
 from oa_client.errors import ConflictError, OAError, PermissionDenied, ValidationError
-from oa_server import authority, sync_service
+from oa_server import authority, sealing, sync_service
 from oa_server.api.deps import CurrentUser, NowDep, SessionDep
 from oa_server.api.middleware import human_size
 from oa_server.errors import PayloadTooLarge
@@ -152,7 +152,8 @@ async def push(
     session: SessionDep,
     now: NowDep,
 ) -> Response:
-    """Apply a batch of outbox ops; each gets applied / rejected (with a code) / conflict."""
+    """Apply a batch of outbox ops; each gets applied / rejected (with a code) / conflict.
+    A 用印 step taken here has its 正式文件 made before the answer (outside the lock)."""
     raw = await request.body()  # at most max_body_bytes (the middleware refuses more)
     gzipped = request.headers.get("content-encoding", "").lower() == "gzip"
     limit = request.app.state.settings.max_body_bytes
@@ -167,6 +168,9 @@ async def push(
             )
         with _PUSH_GATE:
             results = sync_service.push(session, user=user, device_id=device, ops=req.ops, now=now)
+        if sealing.steps_taken(req.ops, results):  # 用印 taken: the 正式文件, before answering
+            sealing.after_push(session, sealing=sealing.sealing_for(request.app.state), user=user,
+                               ops=req.ops, results=results, now=now)
         answer = PushResponse(
             results=results, server_id=sync_service.server_id(session), server_time=now.isoformat()
         )

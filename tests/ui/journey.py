@@ -1,0 +1,135 @@
+"""Driving the client only as a person does — clicks and typing — for the `test_journey_*` tests:
+buttons, list rows, combo boxes through their pop-up, grid cells, 同步 on the toolbar. Chinese is
+typed the way an input method (拼音) delivers it: a committed string, not key codes."""
+
+from __future__ import annotations
+
+import itertools
+
+from PySide6.QtGui import QInputMethodEvent  # tests may drive Qt directly
+
+from ui.qt import QApplication, QPoint, Qt, QTest
+
+WAIT = 30_000
+LEFT = Qt.MouseButton.LeftButton
+
+
+def _front(widget) -> None:
+    """Bring the widget's window to the front, as a click on it does."""
+    window = widget.window()
+    if QApplication.activeWindow() is not window:
+        window.raise_()
+        window.activateWindow()
+        QTest.qWaitForWindowActive(window, 2000)
+
+
+def click(widget) -> None:
+    """A left click in the middle of a widget (a button, a check box)."""
+    assert widget.isEnabled() and widget.isVisible(), widget
+    _front(widget)
+    QTest.mouseClick(widget, LEFT)
+
+
+def tick(box) -> None:
+    """Click a check box on its box (the left end), as a person does."""
+    assert box.isEnabled() and box.isVisible(), box
+    _front(box)
+    before = box.isChecked()
+    QTest.mouseClick(box, LEFT, Qt.KeyboardModifier.NoModifier, QPoint(8, box.height() // 2))
+    assert box.isChecked() != before
+
+
+def keys(target, text: str) -> None:
+    """Type text into a widget: ASCII as key presses, Chinese as the input method commits it."""
+    for ascii_, run in itertools.groupby(text, key=str.isascii):
+        chunk = "".join(run)
+        if ascii_:
+            QTest.keyClicks(target, chunk)
+        else:
+            event = QInputMethodEvent("", [])
+            event.setCommitString(chunk)
+            QApplication.sendEvent(target, event)
+
+
+def type_into(widget, text: str, *, enter: bool = False) -> None:
+    """Click into a line edit (it takes the focus, as a click does), select what is there and type over it."""
+    _front(widget)
+    QTest.mouseClick(widget, LEFT)
+    widget.setFocus(Qt.FocusReason.MouseFocusReason)
+    QTest.keyClick(widget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    if not text:
+        QTest.keyClick(widget, Qt.Key.Key_Delete)
+    keys(widget, text)
+    if enter:
+        QTest.keyClick(widget, Qt.Key.Key_Return)
+
+
+def pick(qtbot, combo, text: str) -> None:
+    """Click a combo box open, move to the entry that contains `text` with the arrow keys, press Enter."""
+    row = next((i for i in range(combo.count()) if text in combo.itemText(i)), -1)
+    assert row >= 0, (text, [combo.itemText(i) for i in range(combo.count())])
+    _front(combo)
+    QTest.mouseClick(combo, LEFT)
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible, timeout=WAIT)
+    step = row - max(combo.currentIndex(), 0)
+    for _ in range(abs(step)):
+        QTest.keyClick(view, Qt.Key.Key_Down if step > 0 else Qt.Key.Key_Up)
+    QTest.keyClick(view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: combo.currentIndex() == row and not view.isVisible(), timeout=WAIT)
+
+
+def row_of(widget, text: str) -> int:
+    """The row of a list whose text contains `text` (-1 when none)."""
+    return next((i for i in range(widget.count()) if text in widget.item(i).text()), -1)
+
+
+def click_row(qtbot, widget, text: str) -> None:
+    """Click the list row whose text contains `text` (waiting for it to be listed)."""
+    qtbot.waitUntil(lambda: row_of(widget, text) >= 0, timeout=WAIT)
+    item = widget.item(row_of(widget, text))
+    _front(widget)
+    widget.scrollToItem(item)
+    QTest.mouseClick(widget.viewport(), LEFT, Qt.KeyboardModifier.NoModifier, widget.visualItemRect(item).center())
+
+
+def click_tab(tabs, text: str) -> None:
+    """Click the tab with this title."""
+    bar = tabs.tabBar()
+    _front(bar)
+    index = next(i for i in range(bar.count()) if bar.tabText(i) == text)
+    QTest.mouseClick(bar, LEFT, Qt.KeyboardModifier.NoModifier, bar.tabRect(index).center())
+
+
+def click_cell(table, row: int, column: int) -> None:
+    """Click one cell of a table or grid."""
+    _front(table)
+    table.setFocus(Qt.FocusReason.MouseFocusReason)
+    table.scrollToItem(table.item(row, column))
+    rect = table.visualItemRect(table.item(row, column))
+    QTest.mouseClick(table.viewport(), LEFT, Qt.KeyboardModifier.NoModifier, rect.center())
+
+
+def type_cell(qtbot, grid, row: int, column: int, text: str) -> None:
+    """Click a grid cell, type a value and press Enter (typing starts the editor)."""
+    click_cell(grid, row, column)
+    QTest.keyClick(grid, text[0])  # typing starts the cell's editor, which takes the rest
+    keys(QApplication.focusWidget() or grid, text[1:])
+    QTest.keyClick(QApplication.focusWidget() or grid, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: grid.item(row, column).text() == text, timeout=WAIT)
+
+
+def go_to(window, name: str) -> None:
+    """Click an entry of the navigation list (报表, 公文…)."""
+    nav = window.nav
+    item = next(nav.item(i) for i in range(nav.count()) if nav.item(i).text() == name)
+    QTest.mouseClick(nav.viewport(), LEFT, Qt.KeyboardModifier.NoModifier, nav.visualItemRect(item).center())
+
+
+def sync(qtbot, window) -> None:
+    """Click 同步 (F5) on the toolbar and wait until the sync finished with nothing left to send."""
+    qtbot.waitUntil(lambda: not window.sync.running, timeout=WAIT)
+    click(window.toolbar.widgetForAction(window.act_sync))
+    assert window.sync.running
+    qtbot.waitUntil(lambda: not window.sync.running and window.sync.state in ("synced", "attention")
+                    and window.sync.pending == 0, timeout=WAIT)
