@@ -28,6 +28,7 @@ from bench.corpus import Corpus
 from oa_client.services import records as svc
 from oa_client.store.keys import MemoryKeyring
 from oa_client.store.local import open_store
+from oa_server import visibility
 from oa_server.config import Settings
 from oa_server.db import make_engine, make_sessionmaker
 from oa_server.demo import DEMO_PASSWORD, seed
@@ -57,7 +58,8 @@ def prepare_server_db(url: str) -> None:
 
 
 def seed_records(url: str, n: int, *, login: str = LOGIN, start_rev: int = 0) -> tuple[str, str]:
-    """Bulk-insert n document records visible to `login`'s unit; return (unit_id, user_id)."""
+    """Bulk-insert n drafts of `login`'s, seen as the server's rule says (the drafter and the
+    drafter's 科长: `oa_server.visibility`); return (unit_id, user_id)."""
     engine = make_engine(url)
     corpus = Corpus(seed=5)
     now = datetime.now(UTC)
@@ -65,6 +67,8 @@ def seed_records(url: str, n: int, *, login: str = LOGIN, start_rev: int = 0) ->
         with make_sessionmaker(engine)() as s:
             user = s.scalars(select(User).where(User.login == login)).one()
             unit, uid = str(user.unit_id), str(user.id)
+            readers = visibility.audience("documents", {"state": "draft", "drafter_id": uid},
+                                          unit_id=unit, author=uid, facts=_People(user))
             for lo in range(0, n, 5000):
                 recs, aud = [], []
                 for i in range(lo, min(n, lo + 5000)):
@@ -79,7 +83,7 @@ def seed_records(url: str, n: int, *, login: str = LOGIN, start_rev: int = 0) ->
                                  "updated_at": now})
                     aud.extend({"collection": "documents", "record_id": rid,
                                 "principal": principal, "active": True}
-                               for principal in (f"unit:{unit}", f"user:{uid}"))
+                               for principal in sorted(readers))
                 s.execute(insert(SyncRecord), recs)
                 s.execute(insert(SyncAudience), aud)
             s.execute(update(SyncCounter).where(SyncCounter.name == "rev")
@@ -88,6 +92,21 @@ def seed_records(url: str, n: int, *, login: str = LOGIN, start_rev: int = 0) ->
     finally:
         engine.dispose()
     return unit, uid
+
+
+class _People:
+    """`visibility.Facts` knowing the one drafter of the seeded records."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+
+    def person(self, user_id: str | None) -> User | None:
+        """The drafter (nobody else is asked)."""
+        return self.user if str(user_id) == str(self.user.id) else None
+
+    def record(self, collection: str, record_id: str) -> dict | None:
+        """No other record is needed for a draft."""
+        return None
 
 
 def touch_records(url: str, ids: list[str]) -> None:

@@ -1,18 +1,13 @@
-"""Who may see or do what: role checks, 三员分立, and record visibility (reused by every module).
+"""Who may do what: role checks and 三员分立 (reused by every module).
 
-A user sees a record through the org chart (its unit, for the unit's leaders and
-office), through the routing of the record (author, step holders, recipients), or
-through a role that is granted it explicitly. The three administrators never see
-business records: the system administrator runs accounts, units and devices, the
-security administrator assigns business roles and sets the security policy, the auditor
-reads and verifies the audit log. Who may change whose account: oa_server.separation.
+Who sees which business record is one rule, `oa_server.visibility` (the README's table).
+The three administrators never see business records: the system administrator runs
+accounts, units and devices, the security administrator assigns business roles and sets
+the security policy, the auditor reads and verifies the audit log. Who may change whose
+account: oa_server.separation.
 """
 
 from __future__ import annotations
-
-import uuid
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
 
 from oa_client.errors import PermissionDenied
 from oa_server.i18n import _
@@ -21,8 +16,6 @@ from oa_server.roles import (
     ADMIN_ROLES,
     AUDITOR,
     BUSINESS_ROLES,
-    CLERK,
-    LEADER_ROLES,
     SECADMIN,
     SYSADMIN,
 )
@@ -93,37 +86,3 @@ def can_see_contacts(viewer: User, target: User) -> bool:
     if viewer.id == target.id:
         return True
     return is_business_user(viewer) and viewer.unit_id == target.unit_id
-
-
-@dataclass(frozen=True)
-class RecordScope:
-    """Who a record is visible to: its unit, the people on its routing, the units it was sent to."""
-
-    owner_unit_id: uuid.UUID
-    participant_ids: Collection[uuid.UUID] = field(default_factory=frozenset)
-    recipient_unit_ids: Collection[uuid.UUID] = field(default_factory=frozenset)
-    unit_roles: Collection[str] = field(default_factory=lambda: LEADER_ROLES | {CLERK})
-    global_roles: Collection[str] = field(default_factory=frozenset)
-
-
-def can_see(user: User, scope: RecordScope) -> bool:
-    """Whether `user` may see a record with this scope (see the module docstring)."""
-    if not is_business_user(user):
-        return False
-    if user.id in scope.participant_ids:
-        return True
-    if has_role(user, *scope.global_roles):
-        return True
-    in_unit = user.unit_id == scope.owner_unit_id or user.unit_id in scope.recipient_unit_ids
-    return in_unit and has_role(user, *scope.unit_roles)
-
-
-def require_see(user: User, scope: RecordScope) -> None:
-    """PermissionDenied unless `can_see`."""
-    if not can_see(user, scope):
-        raise PermissionDenied(_("您无权查看此记录"))
-
-
-def visible(user: User, scopes: Iterable[tuple[object, RecordScope]]) -> list[object]:
-    """Of (record, scope) pairs, the records `user` may see."""
-    return [record for record, scope in scopes if can_see(user, scope)]

@@ -1,4 +1,6 @@
-"""Content-addressed blob storage on the server: resumable chunked uploads, ranged reads."""
+"""Content-addressed blob storage on the server: resumable chunked uploads, ranged reads.
+
+Who may learn of, attach or read a blob is `oa_server.blob_access`'s to say."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from oa_client.errors import ConflictError, NotFoundError, ValidationError
 from oa_server import authz
+from oa_server.blob_access import add_owner, can_read_blob
 from oa_server.errors import PayloadTooLarge
 from oa_server.i18n import _
 from oa_server.ids import new_id
@@ -66,8 +69,9 @@ class BlobStore:
             raise PayloadTooLarge(
                 _("附件超过 {mb} MB 的上限").format(mb=MAX_BLOB_BYTES // (1024 * 1024)), size=size
             )
-        if self.exists(session, sha256):
+        if self.exists(session, sha256) and can_read_blob(session, user=user, sha256=sha256):
             return UploadState(upload_id="", sha256=sha256, size=size, received=size, complete=True)
+        # stored or not, bytes one may not read are uploaded like new ones (no oracle)
         self._check_quota(session, user=user, size=size)
         upload = BlobUpload(
             id=str(new_id()),
@@ -156,14 +160,18 @@ class BlobStore:
             session.commit()
             raise HashMismatch(_("上传内容与校验值不符，附件已丢弃，请重新上传"), field="sha256")
         target = self.path(upload.sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(spool), str(target))
+        if self.exists(session, upload.sha256):
+            spool.unlink(missing_ok=True)  # the same bytes are stored once
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(spool), str(target))
         if session.get(Blob, upload.sha256) is None:
             session.add(
                 Blob(
                     sha256=upload.sha256, size=upload.size, created_by=str(user.id), created_at=now
                 )
             )
+        add_owner(session, user_id=str(user.id), sha256=upload.sha256, now=now)
         session.delete(upload)
         session.commit()
         return UploadState(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
@@ -304,13 +305,15 @@ def revoke_user_sessions(session: Session, *, user_id: uuid.UUID, reason: str) -
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def set_user_active(session: Session, *, actor: str, user_id: uuid.UUID, active: bool) -> User:
-    """Disable (revoking all sessions) or re-enable an account."""
+def set_user_active(session: Session, *, actor: str, user_id: uuid.UUID, active: bool,
+                    now: datetime | None = None) -> User:
+    """Disable (revoking all sessions, and certificates as of `now`: the server's clock) or
+    re-enable an account."""
     user = get_user(session, user_id=user_id)
     user.active = active
     revoked = 0 if active else revoke_user_sessions(session, user_id=user.id, reason="disabled")
     if not active:  # a disabled account's personal certificates go into the CRL
-        revoke_user_certificates(session, user.id, actor=actor)
+        revoke_user_certificates(session, user.id, actor=actor, now=now)
     session.flush()
     audit.append(
         session,

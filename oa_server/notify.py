@@ -31,6 +31,8 @@ def notify(ctx: Ctx, *, key: str, kind: str, args: dict[str, Any], collection: s
            expires_at: datetime | None = None, urgent: bool = False,
            checked: bool = False) -> bool:
     """Send one reminder to people and/or units unless it was sent already; True when sent.
+    Who reads it follows from `to_users` and `to_units` (`oa_server.visibility`: in each unit,
+    those who answer for the reminder's kind of work, not the whole unit).
 
     Callers that send many ask which exist first (`ctx.existing(COLLECTION, ids)`) and pass
     `checked` for the new ones."""
@@ -42,11 +44,10 @@ def notify(ctx: Ctx, *, key: str, kind: str, args: dict[str, Any], collection: s
     if not checked and ctx.get(COLLECTION, rid) is not None:
         return False
     msg = MESSAGES[kind]
-    audience = {f"user:{u}" for u in to_users} | {f"unit:{u}" for u in to_units}
     ctx.put(COLLECTION, rid, {
         "kind": kind, "msg": msg, "args": args, "title": _(msg).format(**args),
         "collection": collection, "record_id": record_id, "to_users": to_users,
         "to_units": to_units, "created_at": iso(ctx.now),
         "expires_at": iso(expires_at) if expires_at else None, "urgent": urgent,
-    }, audience=audience)
+    })
     return True

@@ -1,6 +1,10 @@
 """What one push (or one server-initiated change) holds in memory: the records it read and
 made, who sees them, and the revisions it owes.
 
+Who sees a record is never taken from a caller: every write asks `oa_server.visibility`
+(top-level records) or copies the parent's audience (children), and a parent whose
+audience moved takes its children along.
+
 Records and their audience are read in bulk (plain rows, no ORM objects) and kept here;
 ops and authorities change them in memory; `oa_server.sync_push` takes the revisions and
 writes everything back in a few statements. Authorities reach a batch only through
@@ -18,23 +22,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from oa_server import visibility
 from oa_server.models import User
+from oa_server.org_view import OrgView
 from oa_server.sync_rows import AUDIENCE, RECORDS, StoredRecord, read_records, select_records
-from sync.protocol import ATTACHMENT_OWNERS, CHILD_COLLECTIONS, OpResult
+from oa_server.visibility import parent_of
+from sync.protocol import OpResult
 
-#: child collections whose records inherit who-sees-them from a parent record
-PARENTS = CHILD_COLLECTIONS
-
-
-def parent_of(entity: str, payload: dict) -> tuple[str, str] | None:
-    """The record a child record (flow event, revision, attachment) belongs to."""
-    if entity in PARENTS:
-        collection, key = PARENTS[entity]
-        return collection, str(payload.get(key) or "")
-    if entity == "attachments":
-        owner = ATTACHMENT_OWNERS.get(str(payload.get("owner_kind") or ""), "")
-        return owner, str(payload.get("owner_id") or "")
-    return None
+__all__ = ["Batch", "chunks", "dumps", "envelope", "parent_of"]
 
 
 #: fields of a client's copy that are never stored inside a record's data
@@ -87,6 +82,11 @@ class Batch:
     absent: set[tuple[str, str]] = field(default_factory=set)
     #: records queued for a revision (by identity), so a derived write queues once cheaply
     queued: set[int] = field(default_factory=set)
+    #: the org chart, read once per batch (rules and authorities share it)
+    org: OrgView = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.org = OrgView(self.session)
 
     def load(self, keys: set[tuple[str, str]]) -> None:
         """Read the records and their audience for every key the batch touches (those in
@@ -123,6 +123,27 @@ class Batch:
         return any(
             active and p in self.principals for p, active in self.audience.get(key, {}).items()
         )
+
+    def active(self, key: tuple[str, str]) -> set[str]:
+        """The principals that see the record now."""
+        return {p for p, on in self.audience.get(key, {}).items() if on}
+
+    def person(self, user_id: str | None) -> User | None:
+        """`visibility.Facts`: a user of the org chart."""
+        return self.org.user(user_id)
+
+    def record(self, collection: str, record_id: str) -> dict | None:
+        """`visibility.Facts`: a live record's data."""
+        return self.get(collection, record_id) if record_id else None
+
+    def audience_for(self, rec: StoredRecord, payload: dict) -> set[str]:
+        """Who sees `rec` holding `payload`: the parent's audience for a child, else the rule."""
+        parent_key = parent_of(rec.collection, payload)
+        if parent_key is not None:
+            self.get(*parent_key)
+            return self.active(parent_key)
+        return visibility.audience(rec.collection, payload, unit_id=rec.unit_id,
+                                   author=rec.created_by, facts=self)
 
     def set_audience(self, key: tuple[str, str], principals: set[str]) -> None:
         """Make `principals` the record's audience; those dropped lose sight (tombstones)."""
@@ -178,9 +199,9 @@ class Batch:
                     self.audience.setdefault(key, {}).setdefault(row[1], bool(row[2]))
                     self.stored_audience.setdefault(key, {})[row[1]] = bool(row[2])
 
-    def put(self, collection: str, record_id: str, data: dict, *, unit_id: str | None,
-            audience: set[str] | None) -> None:
-        """Write a record as the server (create or replace) and queue its revision."""
+    def put(self, collection: str, record_id: str, data: dict, *, unit_id: str | None) -> None:
+        """Write a record as the server (create or replace) and queue its revision; who sees
+        it follows from what it now holds (children: from their parent)."""
         key = (collection, record_id)
         if key not in self.records and key not in self.absent:
             self.load({key})
@@ -196,12 +217,6 @@ class Batch:
                 str(self.user.id), str(self.user.id), self.now, stored=False)
             self.keep(rec)
             self.new_audience.add(key)
-            if audience is None:
-                if parent_key is not None:
-                    self.get(*parent_key)
-                    audience = {p for p, a in self.audience.get(parent_key, {}).items() if a}
-                else:
-                    audience = {f"unit:{unit}", f"user:{self.user.id}"}
         elif unit_id is not None:
             rec.unit_id = unit_id
         payload["unit_id"] = rec.unit_id
@@ -209,18 +224,26 @@ class Batch:
         rec.data = dumps(payload)
         rec.updated_by, rec.updated_at = str(self.user.id), self.now
         self.take_rev(rec, OpResult(op_id="", status="applied"))
-        if audience is not None:
-            before = {p for p, a in self.audience.get(key, {}).items() if a}
-            self.set_audience(key, set(audience))
-            if set(audience) != before and key not in self.new_audience:
-                self.follow_parent(key, set(audience))
+        self.settle_audience(rec, payload)
 
-    def follow_parent(self, key: tuple[str, str], audience: set[str]) -> None:
+    def settle_audience(self, rec: StoredRecord, payload: dict) -> None:
+        """Give a record written by this batch its audience; if that moved, its children
+        move with it (after the record's revision: readers get the parent first)."""
+        key = (rec.collection, rec.id)
+        audience = self.audience_for(rec, payload)
+        before = self.active(key)
+        self.set_audience(key, audience)
+        if audience != before:
+            self.follow_parent(key, audience, stored=key not in self.new_audience)
+
+    def follow_parent(self, key: tuple[str, str], audience: set[str], *, stored: bool = True
+                      ) -> None:
         """Children (flow events, revisions, attachments) are seen by whoever sees the parent:
         give them the new audience and a new revision, so gainers get them and losers get
-        tombstones on their next pull."""
+        tombstones on their next pull (a parent new in this batch has only this batch's)."""
         parent = f"{key[0]}:{key[1]}"
-        self.adopt(read_records(self.session, select_records(RECORDS.c.parent == parent)))
+        if stored:
+            self.adopt(read_records(self.session, select_records(RECORDS.c.parent == parent)))
         # the stored children, and those this batch made (not written yet)
         for child in list(self.by_parent.get(parent, ())):
             child_key = (child.collection, child.id)

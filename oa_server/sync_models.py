@@ -38,7 +38,7 @@ class SyncRecord(Base):
 
 
 class SyncAudience(Base):
-    """Who sees a record: `unit:<id>`, `user:<id>` or `role:<code>`; inactive = lost sight."""
+    """Who sees a record: a principal (oa_server.visibility) per row; inactive = lost sight."""
 
     __tablename__ = "sync_audience"
     __table_args__ = (Index("sync_audience_principal", "principal", "collection", "record_id"),)
@@ -85,3 +85,15 @@ class BlobUpload(Base):
     user_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     chunk_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BlobOwner(Base):
+    """Who uploaded a blob's bytes: each uploader may attach them (the same bytes uploaded
+    by two people are stored once and owned by both); others read them only through a
+    record they see."""
+
+    __tablename__ = "blob_owners"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

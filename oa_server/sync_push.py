@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from oa_client.errors import ValidationError
 from oa_server.authority import Ruling, authority_for
 from oa_server.authority.context import Ctx
+from oa_server.blob_access import refused_reference
 from oa_server.i18n import _
 from oa_server.models import User
 from oa_server.sync_batch import (
@@ -44,6 +45,7 @@ from oa_server.sync_rows import (
     insert_sql,
     run_many,
 )
+from oa_server.visibility import principals_of
 from sync.protocol import (
     MAX_PAYLOAD_BYTES,
     ORG_COLLECTIONS,
@@ -70,22 +72,15 @@ _AUDIENCE_UPDATE = (update(AUDIENCE)
                     .values(active=bindparam("active")))
 
 
-def principals_of(user: User) -> list[str]:
-    """Every principal a user sees records through: self, unit, roles."""
-    out = ["all", f"user:{user.id}", f"unit:{user.unit_id}"]
-    out.extend(f"role:{r}" for r in user.roles)
-    return out
-
-
-def audience_of(payload: dict, *, unit_id: str, author: str) -> set[str]:
-    """Who sees a record: its unit, its author, and the audience lists in its data."""
-    principals = {f"unit:{unit_id}", f"user:{author}"}
-    for key, prefix in zip(AUDIENCE_KEYS, ("unit", "user", "role"), strict=True):
-        values = payload.get(key) or []
+def check_lists(payload: dict) -> None:
+    """A record's audience lists, when a client sends them, are lists of strings (they
+    widen nothing: `oa_server.visibility` decides who sees a record)."""
+    for key in AUDIENCE_KEYS:
+        values = payload.get(key)
+        if values is None:
+            continue
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise ValidationError(_("{key} 必须是字符串列表").format(key=key), field=key)
-        principals.update(f"{prefix}:{v}" for v in values)
-    return principals
 
 
 def _record_out(rec: StoredRecord) -> Record:
@@ -133,6 +128,7 @@ def _apply(batch: Batch, ctx: Ctx, op: Op) -> OpResult:
     key = (collection, op.entity_id)
     rec = batch.records.get(key)
     payload = {k: v for k, v in op.payload.items() if k not in LOCAL_FIELDS}
+    check_lists(payload)
     if op.kind == "action":
         if rec is not None:
             return _rejected(op, "duplicate", _("该操作记录已存在"))
@@ -174,19 +170,20 @@ def _apply(batch: Batch, ctx: Ctx, op: Op) -> OpResult:
         return ruled
     payload, status, message = ruled
     payload["unit_id"] = rec.unit_id  # ownership does not move by editing
+    parent_key = parent_of(collection, payload)
+    if rec.parent != (f"{parent_key[0]}:{parent_key[1]}" if parent_key else None):
+        return _rejected(op, "validation", _("附属记录不能改挂到其他记录下"))
+    if refused := _reference(batch, op, payload, current):
+        return refused
     text = dumps(payload)
     if refused := _too_large(op, text):
         return refused
-    audience = audience_of(payload, unit_id=rec.unit_id or "", author=rec.created_by)
-    before = {p for p, active in batch.audience.get(key, {}).items() if active}
-    batch.set_audience(key, audience)
     rec.data = text
     rec.updated_by, rec.updated_at = str(batch.user.id), batch.now
     result = OpResult(op_id=op.op_id, status=status, message=message,
                       code="superseded" if status == "superseded" else None)
     batch.take_rev(rec, result)
-    if audience != before:  # after the parent's revision: readers get the parent first
-        batch.follow_parent(key, audience)
+    batch.settle_audience(rec, payload)
     _effects(ctx, op, payload, current)
     return result
 
@@ -203,6 +200,13 @@ def _rule(ctx: Ctx, op: Op, payload: dict, current: dict | None
     out = {k: v for k, v in (ruling.payload or {}).items() if k not in LOCAL_FIELDS + ENVELOPE}
     status = "superseded" if ruling.status == "supersede" else "applied"
     return out, status, ruling.message if status == "superseded" else None
+
+
+def _reference(batch: Batch, op: Op, payload: dict, current: dict | None) -> OpResult | None:
+    """A refusal when the record names a blob its author may not attach (blob_access)."""
+    found = refused_reference(batch.session, user=batch.user, principals=batch.principals,
+                              collection=op.entity, payload=payload, current=current)
+    return _rejected(op, *found) if found else None
 
 
 def _rebases(ctx: Ctx, op: Op, payload: dict, current: dict) -> bool:
@@ -225,18 +229,15 @@ def _create(batch: Batch, ctx: Ctx, op: Op, payload: dict) -> OpResult:
         parent_rec = batch.records.get(parent_key)
         if parent_rec is None or not batch.visible(parent_key):
             return _forbidden(op)
-        audience = {p for p, active in batch.audience[parent_key].items() if active}
         unit_id = parent_rec.unit_id or unit_id
-    else:
-        if unit_id != str(user.unit_id):
-            return _forbidden(op)
-        audience = None
+    elif unit_id != str(user.unit_id):
+        return _forbidden(op)
     ruled = _rule(ctx, op, payload, None)
     if isinstance(ruled, OpResult):
         return ruled
     payload, status, message = ruled
-    if audience is None:
-        audience = audience_of(payload, unit_id=unit_id, author=str(user.id))
+    if refused := _reference(batch, op, payload, None):
+        return refused
     payload["unit_id"] = unit_id
     text = dumps(payload)
     if refused := _too_large(op, text):
@@ -248,7 +249,7 @@ def _create(batch: Batch, ctx: Ctx, op: Op, payload: dict) -> OpResult:
         str(user.id), str(user.id), batch.now, stored=False)
     batch.keep(rec)
     batch.new_audience.add(key)
-    batch.set_audience(key, audience)
+    batch.settle_audience(rec, payload)
     result = OpResult(op_id=op.op_id, status=status, message=message,
                       code="superseded" if status == "superseded" else None)
     batch.take_rev(rec, result)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, and_, exists, select
+from sqlalchemy import Engine, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,8 @@ from oa_server.i18n import _
 from oa_server.models import User
 from oa_server.server_secrets import shared_secret
 from oa_server.sync_models import SyncAudience, SyncCounter, SyncRecord
-from oa_server.sync_push import apply_batch, principals_of
+from oa_server.sync_push import apply_batch
+from oa_server.visibility import principals_of, sees
 from sync.protocol import (
     SYNC_COLLECTIONS,
     CollectionDigest,
@@ -59,11 +60,7 @@ def server_id(session: Session) -> str:
 
 def _sees(user: User):
     """SQL: an audience row of the record in hand names one of the user's principals."""
-    return and_(
-        SyncAudience.collection == SyncRecord.collection,
-        SyncAudience.record_id == SyncRecord.id,
-        SyncAudience.principal.in_(principals_of(user)),
-    )
+    return sees(principals_of(user))
 
 
 def high_water(session: Session) -> int:
@@ -224,22 +221,3 @@ def digest(session: Session, *, user: User) -> DigestResponse:
             c: CollectionDigest(count=len(v), digest=digest_of(v)) for c, v in per.items()
         },
     )
-
-
-def can_read_blob(session: Session, *, user: User, sha256: str) -> bool:
-    """Whether the user sees an attachment with these bytes (or uploaded them)."""
-    from oa_server.sync_models import Blob
-
-    blob = session.get(Blob, sha256)
-    if blob is not None and blob.created_by == str(user.id):
-        return True
-    visible = exists().where(_sees(user), SyncAudience.active.is_(True))
-    # stored data is canonical JSON, so the hash appears exactly like this
-    needle = f'%"sha256":"{sha256}"%'
-    found = session.execute(
-        select(SyncRecord.id)
-        .where(SyncRecord.collection == "attachments", SyncRecord.deleted.is_(False),
-               SyncRecord.data.like(needle), visible)
-        .limit(1)
-    ).first()
-    return found is not None

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from oa_client.services.demo_records import AUTHORS, demo_records
+from oa_client.services.demo_records import AUTHORS, PROBE, demo_records
 from oa_client.services.records import save
 from oa_client.store.keys import MemoryKeyring
 from oa_client.store.local import open_store
@@ -38,7 +38,7 @@ def seed_demo_records(server_url: str, *, workdir: Path | None = None) -> int:
     created = 0
     try:
         probe = Transport(server_url, device_id="demo-seed-probe", tokens=MemoryTokenStore())
-        probe.login(AUTHORS[0], DEMO_PASSWORD)
+        probe.login(PROBE, DEMO_PASSWORD)
         if probe.digest().collections.get("documents"):
             return 0
         people = demo_directory(server_url)

@@ -1,7 +1,8 @@
 """Reminders the server sends by itself (collection `notifications`), shared by server and desk.
 
-The server's jobs (oa_server/jobs) write one record per reminder, seen by the people
-(`to_users`) or units (`to_units`) it is for; the desk pulls them like any record and
+The server's jobs (oa_server/jobs) write one record per reminder, seen by the people it
+names (`to_users`) and, in the units it names (`to_units`), by those who answer for its kind
+of work there (the README's who-sees-what table); the desk pulls them like any record and
 shows them in 待办 and as tray messages. A record carries its message id (`msg`, the
 Chinese text below) and its arguments, so each desk shows it in its own language:
 

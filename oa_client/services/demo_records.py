@@ -15,9 +15,13 @@ from oa_client.domain.reports import period_key, previous_period
 from oa_client.domain.reports_submission import SAMPLE_TEMPLATES, load_report_templates
 from oa_client.services.meetings_demo import demo_meetings
 
-#: saved and synced in this order: the meeting (谢芳) before the replies to it (李晓龙, 杨兰), the
-#: data-item dictionary (李晓龙) before the templates that draw on it (刘洋's 医保 report)
-AUTHORS = ("wuqiong", "xiefang", "lixiaolong", "liuyang", "lindongsheng", "yanglan", "wuhuiling", "laiqiuxia")
+#: saved and synced in this order: the meeting (谢芳) before the replies to it (the invited
+#: units' 文书 张敏, 黄晓梅), the data-item dictionary (李晓龙) before the templates that draw on
+#: it (刘洋's 医保 report)
+AUTHORS = ("wuqiong", "xiefang", "zhangmin", "huangxiaomei", "lixiaolong", "liuyang",
+           "lindongsheng", "yanglan", "wuhuiling", "laiqiuxia")
+#: whose desk tells whether a server holds the demo already (刘洋's draft is there)
+PROBE = "liuyang"
 
 
 def _d(today: date, days: int) -> str:

@@ -72,12 +72,12 @@ def demo_meetings(today: date, room_id: str, uid: Callable[[str], str], unit: Ca
     meetings = [("meetings", meeting_record(m, organiser_id=uid("xiefang")))
                 for m in (flood, council_meeting, weekly)]
     answered = _at(today, 0, 10).isoformat()
-    replies = {
-        "lixiaolong": [("meeting_replies", {
+    replies = {  # a unit's invitation is answered by its office (文书), naming who attends
+        "zhangmin": [("meeting_replies", {
             "id": reply_id(flood.id, unit("lixiaolong")), "meeting_id": flood.id,
             "attendee_id": unit("lixiaolong"), "answer": "attend", "answered_at": answered,
             "attendee_ids": [uid("lixiaolong")]})],
-        "yanglan": [("meeting_replies", {
+        "huangxiaomei": [("meeting_replies", {
             "id": reply_id(flood.id, unit("yanglan")), "meeting_id": flood.id,
             "attendee_id": unit("yanglan"), "answer": "decline", "answered_at": answered,
             "reason": "同日镇防汛指挥部值班，由镇分管领导视频参会"})],

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
-from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -13,19 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oa_server import audit
-from oa_server.models import Unit, User, UserRole
+from oa_server.models import User
+from oa_server.org_view import OrgView
 from oa_server.sync_models import SyncCounter
 from oa_server.sync_rows import RECORDS, read_records, select_records
 
 if TYPE_CHECKING:
     from oa_server.sync_batch import Batch
-
-
-def _uuid(value: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError):
-        return None
 
 
 def _counter_key(name: str) -> str:
@@ -35,72 +27,12 @@ def _counter_key(name: str) -> str:
     return "h:" + hashlib.sha256(name.encode()).hexdigest()[:30]
 
 
-class OrgView:
-    """The org chart as the server holds it (read-only, cached for one transaction).
-
-    Also an `OrgResolver` for the workflow engine: `holders(role, unit_id=…, …)`.
-    """
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self._users: dict[str, User | None] = {}
-        self._units: dict[str, Unit | None] = {}
-
-    def user(self, user_id: str | None) -> User | None:
-        """An active or disabled user by id (None when unknown)."""
-        key = str(user_id or "")
-        if key not in self._users:
-            uid = _uuid(key)
-            self._users[key] = self.session.get(User, uid) if uid else None
-        return self._users[key]
-
-    def active_user(self, user_id: str | None) -> User | None:
-        """A user who can still act (exists, active, unit active)."""
-        user = self.user(user_id)
-        if user is None or not user.active or not user.unit.active:
-            return None
-        return user
-
-    def unit(self, unit_id: str | None) -> Unit | None:
-        """A unit by id (None when unknown); check `.active` for dissolved units."""
-        key = str(unit_id or "")
-        if key not in self._units:
-            uid = _uuid(key)
-            self._units[key] = self.session.get(Unit, uid) if uid else None
-        return self._units[key]
-
-    def unit_by_code(self, doc_code: str) -> Unit | None:
-        """The unit whose 发文机关代字 is `doc_code`."""
-        return self.session.scalar(select(Unit).where(Unit.doc_code == doc_code))
-
-    def users_with_role(self, role: str, unit_id: str | None) -> list[str]:
-        """Active users holding `role` in the unit (ordered by sort order, then name)."""
-        uid = _uuid(unit_id)
-        if uid is None:
-            return []
-        rows = self.session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role_code == role, User.unit_id == uid, User.active.is_(True))
-            .order_by(User.sort_order, User.name)
-        ).all()
-        return [str(u.id) for u in rows]
-
-    def holders(self, role: str, *, unit_id: str | None, department_id: str | None,
-                context: Mapping[str, Any]) -> list[str]:
-        """OrgResolver: holders of `role` in the unit, narrowed to the department when given."""
-        ids = self.users_with_role(role, unit_id)
-        if department_id is None:
-            return ids
-        return [i for i in ids if str(getattr(self.user(i), "department_id", "")) == department_id]
-
-
 class Ctx:
     """One transaction's view for an authority: records, org chart, numbering, audit."""
 
     def __init__(self, batch: Batch) -> None:
         self._batch = batch
-        self.org = OrgView(batch.session)
+        self.org: OrgView = batch.org
         #: what an authority's check worked out for an op (by op id), for its effects to
         #: write; it lives and dies with the batch, whatever becomes of the op
         self.plans: dict[str, Any] = {}
@@ -140,13 +72,13 @@ class Ctx:
         return self._batch.children(collection, parent_collection, parent_id)
 
     def put(self, collection: str, record_id: str, data: dict[str, Any], *,
-            unit_id: str | None = None, audience: set[str] | None = None) -> None:
+            unit_id: str | None = None) -> None:
         """Create or replace a record as the server; it takes the next revision.
 
-        `audience` is a set of principals (`unit:…`, `user:…`, `role:…`, `all`); None keeps
-        the current one (new records: the unit and the asking user). Children follow parents.
+        Who sees it is not the caller's to say: `oa_server.visibility` derives it from what
+        the record holds (route people, holders, recipients …); children follow parents.
         """
-        self._batch.put(collection, record_id, data, unit_id=unit_id, audience=audience)
+        self._batch.put(collection, record_id, data, unit_id=unit_id)
 
     def preload(self, keys: set[tuple[str, str]]) -> None:
         """Read many (collection, id) records and their readers in a few queries (a sweep)."""

@@ -207,6 +207,24 @@ class Delegations(Authority):
                               "principal_name": ctx.user.name, "delegate_name": delegate.name,
                               "audience_users": [str(delegate.id)]})
 
+    def effects(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
+                ) -> None:
+        """The delegate acts for the principal: what the principal holds now (公文, 申请) joins
+        the delegate's route, so the delegate sees it (later steps add delegates as they open)."""
+        if op.kind == "delete":
+            return
+        principal, delegate = ctx.user_id, str(payload.get("delegate_id") or "")
+        for collection in (DOCUMENTS, "requests"):
+            for rid, text in ctx.texts(collection):
+                if principal not in text or '"holder_ids":[' not in text:
+                    continue
+                rec = ctx.get(collection, rid)
+                if rec is None or principal not in (rec.get("holder_ids") or []):
+                    continue
+                route = set(rec.get("audience_users") or [])
+                if delegate not in route:
+                    ctx.put(collection, rid, {**rec, "audience_users": sorted(route | {delegate})})
+
 
 register(Documents())
 register(Revisions())

@@ -237,10 +237,13 @@ class DocumentEvents(FlowEvents):
         state = self.state(ctx, doc)
         data = self.project(ctx, doc, state, payload)
         data = self._step_effects(ctx, data, state, payload)
-        audience = self.audience(ctx, doc, state)
-        if audience is not None:
-            data["audience_users"] = sorted(p[5:] for p in audience if p.startswith("user:"))
-        ctx.put(DOCUMENTS, str(doc["id"]), data, audience=audience)
+        ctx.put(DOCUMENTS, str(doc["id"]), data)
+
+    def actors(self, subject: dict[str, Any], state: FlowState) -> set[str]:
+        """Who acted; on a 收文, not the sending desk whose 分发 started it (it sees receipts)."""
+        if subject.get("direction") != "incoming":
+            return super().actors(subject, state)
+        return {h.actor_id for h in state.history if h.action != "start"}
 
     def project(self, ctx: Ctx, subject: dict[str, Any], state: FlowState,
                 event: dict[str, Any]) -> dict[str, Any]:

@@ -89,8 +89,7 @@ def deliver(ctx: Ctx, events: FlowEvents, doc: dict[str, Any], unit_id: str, kin
                 sender_unit_id=doc.get("unit_id"), sender_name=getattr(sender, "name", ""),
                 recipient_unit_id=unit_id, recipient_kind=kind, created_at=iso(ctx.now),
                 holder_ids=[], receipts={}, audience_units=sorted({unit_id, handler}))
-    audience = {f"unit:{unit_id}", f"unit:{handler}"}
-    ctx.put(DOCUMENTS, inc_id, data, unit_id=handler, audience=audience)
+    ctx.put(DOCUMENTS, inc_id, data, unit_id=handler)  # seen as the rule says (visibility)
     copies = _carry_attachments(ctx, doc, inc_id)
     inc = {**data, "id": inc_id, "unit_id": handler}
     for key in ("sealed_attachment_id", "package_attachment_id"):
@@ -111,7 +110,7 @@ def deliver(ctx: Ctx, events: FlowEvents, doc: dict[str, Any], unit_id: str, kin
     ctx.put(EVENTS, pinned.id, ev)
     state = workflow.apply(state0, pinned)
     inc = events.project(ctx, inc, state, ev)
-    ctx.put(DOCUMENTS, inc_id, inc, audience=audience)
+    ctx.put(DOCUMENTS, inc_id, inc)
     return {"unit_name": getattr(unit, "name", unit_id), "kind": kind, "status": "delivered",
             "sent_at": iso(ctx.now), "delivered_at": iso(ctx.now), "incoming_id": inc_id,
             "handling_unit_id": handler, "sent": n + 1}

@@ -5,7 +5,8 @@ which collection holds the events and which the subject, and which flow definiti
 applies; the server then replays the subject's accepted events, judges the new one
 (accepted / superseded / rejected), pins the holders of the step it opens from the
 server's org chart, and projects the resulting state onto the subject record
-(`flow_step`, `flow_status`, `holder_ids`, audience) for every reader.
+(`flow_step`, `flow_status`, `holder_ids`, and `audience_users`: the route — everyone who
+held or acted on a step, and their delegates — whom `oa_server.visibility` lets see it).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from oa_client.domain.workflow import (
     Workflow,
     calendar_add_limit,
 )
+from oa_client.domain.workflow.model import BEIJING
 from oa_server.authority import Authority, Ruling
 from oa_server.authority.context import Ctx
 from oa_server.i18n import _
@@ -62,23 +64,34 @@ class FlowEvents(Authority):
 
     def project(self, ctx: Ctx, subject: dict[str, Any], state: FlowState,
                 event: dict[str, Any]) -> dict[str, Any]:
-        """The subject's new data after an accepted event (default: flow fields and readers)."""
+        """The subject's new data after an accepted event (default: flow fields and route)."""
         out = dict(subject)
         out["flow_status"] = state.status
         out["flow_step"] = state.current.step if state.current else None
         out["holder_ids"] = list(state.holders)
         out["due_at"] = (state.current.due_at.isoformat()
                          if state.current and state.current.due_at else None)
+        out["audience_users"] = self.route(ctx, subject, state)
         return out
 
-    def audience(self, ctx: Ctx, subject: dict[str, Any], state: FlowState) -> set[str] | None:
-        """Who sees the subject after the event (None: unchanged). Default: everyone who ever
-        held or acted on it keeps sight, plus the current holders."""
-        people = {f"user:{u}" for a in [*state.trail, *([state.current] if state.current else [])]
-                  for p in a.parts for u in [*p.holders, *p.former]}
-        people |= {f"user:{h.actor_id}" for h in state.history}
-        current = ctx.audience(self.subject, str(subject["id"]))
-        return current | people
+    def actors(self, subject: dict[str, Any], state: FlowState) -> set[str]:
+        """Who acted on the subject's flow (default: everyone in its history)."""
+        return {h.actor_id for h in state.history}
+
+    def route(self, ctx: Ctx, subject: dict[str, Any], state: FlowState) -> list[str]:
+        """The subject's route, kept: whoever was on it before, everyone who held or acted on
+        a step, the delegates of 委托 in the flow, and the standing delegates of the current
+        holders (they act for them, so they see it)."""
+        people = {str(u) for u in subject.get("audience_users") or [] if u}
+        for act in [*state.trail, *([state.current] if state.current else [])]:
+            for part in act.parts:
+                people.update([*part.holders, *part.former])
+        people |= self.actors(subject, state)
+        people |= {d.delegate_id for d in state.delegations}
+        holders, today = set(state.holders), ctx.now.astimezone(BEIJING).date()
+        people |= {d.delegate_id for d in self.delegations(ctx)
+                   if d.principal_id in holders and d.start <= today <= d.end}
+        return sorted(people)
 
     # -- the machinery ------------------------------------------------------------------
 
@@ -161,4 +174,4 @@ class FlowEvents(Authority):
             return
         state = self.state(ctx, subject)
         data = self.project(ctx, subject, state, payload)
-        ctx.put(self.subject, str(subject["id"]), data, audience=self.audience(ctx, subject, state))
+        ctx.put(self.subject, str(subject["id"]), data)

@@ -1,6 +1,6 @@
 """Meetings (办会) as the server rules them: rooms and bookings.
 
-Rooms are written by 会议管理员 only and seen by everyone. A booking is judged
+Rooms are written by 会议管理员 only and seen by everyone (oa_server.visibility). A booking is judged
 here, under the revision lock, against every other booking: of two secretaries
 who booked the same room offline, the first push wins and the second is refused
 with the free rooms and times it could take instead (the client keeps it as a
@@ -94,17 +94,6 @@ class RoomsAuthority(Authority):
         out["equipment"] = sorted(room.equipment)
         out["manager_ids"] = list(room.manager_ids)
         return Ruling.accept(out)
-
-    def effects(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
-                ) -> None:
-        """Rooms are seen by everyone signed in."""
-        if op.kind == "delete":
-            return
-        rec = ctx.get("rooms", op.entity_id)
-        if rec is None:
-            return
-        ctx.put("rooms", op.entity_id, rec,
-                audience={"all", f"unit:{rec['unit_id']}", f"user:{rec['created_by']}"})
 
 
 # ---------------------------------------------------------------- bookings
@@ -292,14 +281,6 @@ class MeetingsAuthority(Authority):
         only server fields, which `_stamp` keeps. So does one made on the desk whose own
         change is the latest. Another desk's write of the meeting since stays a conflict."""
         return op.kind == "upsert" and content_unmoved(ctx, payload, current)
-
-    def effects(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
-                ) -> None:
-        """An imported entry is personal: only its owner sees it (not the whole unit)."""
-        if op.kind != "delete" and payload.get("source") == "ics":
-            rec = ctx.get("meetings", op.entity_id)
-            if rec is not None:
-                ctx.put("meetings", op.entity_id, rec, audience={f"user:{rec['created_by']}"})
 
     def _personal(self, ctx: Ctx, payload: dict[str, Any], meeting: Meeting) -> Ruling:
         """An imported invitation (.ics): a personal calendar entry, seen by its owner only."""

@@ -1,7 +1,8 @@
 """Replies (回执) and sign-in (签到) to meetings, as the server rules them.
 
 A reply answers for an invited person (by that person) or an invited unit (by
-anyone of that unit, naming who attends): attend, decline with a reason, or send
+someone of that unit who sees the invitation — its office and head, see
+oa_server.visibility — naming who attends): attend, decline with a reason, or send
 a delegate (代参会). The meeting's `rsvp` map, `rsvp_people` and audience follow
 every reply, so delegates see the meeting. A sign-in is by the person, with the code of
 the room screen's QR code (proof of being in the room), or marked by the organiser; it is
@@ -141,13 +142,9 @@ class RepliesAuthority(Authority):
                 room = room_from_record(room_rec)
             except ValidationError:
                 room = None
-        lists = audience_lists(meeting, organiser_id=_organiser(rec), rsvp_people=named, room=room)
-        data.update(lists)
-        principals = {f"unit:{rec['unit_id']}", f"user:{rec['created_by']}"}
-        for key, prefix in (("audience_users", "user"), ("audience_units", "unit"),
-                            ("audience_roles", "role")):
-            principals.update(f"{prefix}:{v}" for v in lists[key])
-        ctx.put("meetings", str(rec["id"]), data, audience=principals)
+        data.update(audience_lists(meeting, organiser_id=_organiser(rec), rsvp_people=named,
+                                   room=room))
+        ctx.put("meetings", str(rec["id"]), data)
 
 
 def _secret(ctx: Ctx) -> str | None:

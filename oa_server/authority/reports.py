@@ -82,10 +82,6 @@ class DataItems(Authority):
                "retired": bool(payload.get("retired"))}
         return Ruling.accept(out)
 
-    def effects(self, ctx: Ctx, op: Any, payload: dict[str, Any], current: dict[str, Any] | None) -> None:
-        """Everyone signed in reads the dictionary (an edit would narrow it to the unit again)."""
-        ctx.put("data_items", op.entity_id, payload, audience={"all"})
-
 
 def _first(exc: PydanticError) -> str:
     err = exc.errors()[0]
@@ -208,8 +204,7 @@ class Submissions(Authority):
         if plan is None or plan.outcome == "unchanged":
             return
         head = {k: v for k, v in plan.head.items() if k != "fresh"}
-        ctx.put("submissions", head["id"], head, unit_id=head["unit_id"],
-                audience={f"unit:{head['unit_id']}", f"unit:{head['issuer_unit_id']}"})
+        ctx.put("submissions", head["id"], head, unit_id=head["unit_id"])
 
     # -- planning ---------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from oa_client.domain import leave
-from oa_client.domain.catalogue import ServiceItem, may_apply, route_changes
+from oa_client.domain.catalogue import ROLE_IDS, ServiceItem, may_apply, route_changes
 from oa_client.domain.catalogue_flow import (
     APPLY_STEP,
     flow_definition,
@@ -32,7 +32,7 @@ from oa_server.authority import Authority, Ruling, register
 from oa_server.authority.context import Ctx
 from oa_server.authority.flow import FlowEvents
 from oa_server.authority.requests_catalogue import item_of
-from oa_server.authority.requests_org import RequestOrg
+from oa_server.authority.requests_org import OFFICE_WORDS, RequestOrg
 from oa_server.i18n import _
 from sync.protocol import Op
 
@@ -41,8 +41,10 @@ SERVER_FIELDS = (
     "state", "approver_ids", "holder_ids", "flow_step", "flow_status", "due_at", "number",
     "outputs", "finished_at", "submitted_at", "promised_by", "applicant_id", "step_name", "notices",
     "rejected", "item_code", "item_name", "item_version", "category", "audience_users",
-    "audience_units", "audience_roles", "values",
+    "audience_units", "audience_roles", "values", "office_ids",
 )
+#: the roles of a request's handling office (办公室, 人事科, 财务科)
+OFFICE_ROLES = frozenset({"office_director", *OFFICE_WORDS})
 CLOSED_STATES = ("approved", "rejected")
 
 
@@ -135,13 +137,11 @@ class Requests(Authority):
 
     def effects(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
                 ) -> None:
-        """Keep the request private to its people; note a route change and tell the approvers."""
+        """Note a route change and tell the approvers (who sees a request: visibility)."""
         rid = op.entity_id
         record = ctx.get("requests", rid)
         if record is None:
             return
-        people = {f"user:{record.get('applicant_id') or ctx.user_id}"}
-        people |= {f"user:{u}" for u in record.get("audience_users") or []}
         data = {k: v for k, v in record.items() if k not in ("id", "rev", "created_by")}
         item = _item_for(ctx, record)
         running = record.get("flow_status") == "running" and record.get("flow_step") != APPLY_STEP
@@ -165,7 +165,7 @@ class Requests(Authority):
                     "seq": len(RequestEvents().events(ctx, rid)) + 0.5,
                 })
                 ctx.audit("request.route_changed", target=f"requests:{rid}", details=notice)
-        ctx.put("requests", rid, data, audience=people)
+                ctx.put("requests", rid, data)
 
 
 def _change_words(added: list, removed: list, names: dict[str, str]) -> str:
@@ -284,24 +284,24 @@ class RequestEvents(FlowEvents):
                 year = ctx.now.year
                 n = ctx.next_number(f"request:{item.code}:{year}")
                 out["number"] = f"{item.code}-{year}-{n:04d}"
-        people = {u for a in [*state.trail, *([state.current] if state.current else [])]
-                  for p in a.parts for u in [*p.holders, *p.former]}
-        people |= {h.actor_id for h in state.history}
-        people |= {d.delegate_id for d in state.delegations}
-        out["audience_users"] = sorted({*(subject.get("audience_users") or []), *people})
+        if event.get("action") == "start" and item is not None:
+            out["office_ids"] = self.office(ctx, subject, item, state)
+        if state.status == "completed" and item is not None and item.output is not None \
+                and item.output.sealed:  # the unit's 印章管理员 presses the seal on the output
+            keepers = ctx.org.users_with_role("seal_keeper", str(subject.get("unit_id") or ""))
+            out["audience_users"] = sorted({*out["audience_users"], *keepers})
         return out
 
-    def audience(self, ctx: Ctx, subject: dict[str, Any], state: FlowState) -> set[str] | None:
-        """Everyone on the flow, plus whoever an approver delegated to (委托: they act for them),
-        and once approved the unit's 印章管理员 when the output is sealed (they seal it)."""
-        found = super().audience(ctx, subject, state) or set()
-        found |= {f"user:{d.delegate_id}" for d in state.delegations}
-        item = _item_for(ctx, subject) if state.status == "completed" else None
-        if item is not None and item.output is not None and item.output.sealed:
-            # the unit's 印章管理员 presses the seal on the output (requests_output)
-            found |= {f"user:{u}" for u in ctx.org.users_with_role(
-                "seal_keeper", str(subject.get("unit_id") or ""))}
-        return found
+    def office(self, ctx: Ctx, subject: dict[str, Any], item: ServiceItem, state: FlowState
+               ) -> list[str]:
+        """The item's handling office (办公室, 人事科, 财务科 of the applicant's unit): the
+        people its office steps resolve to, who see the request from its submission."""
+        org = RequestOrg(ctx.org, applicant_id=str(subject.get("applicant_id") or ""))
+        roles = {ROLE_IDS.get(getattr(part, "role", None) or "") for element in item.flow.steps
+                 for part in [element, *getattr(element, "parallel", [])]}
+        return sorted({u for role in sorted(OFFICE_ROLES & roles)
+                       for u in org.holders(role, unit_id=state.unit_id, department_id=None,
+                                            context={})})
 
     def outputs(self, ctx: Ctx, subject: dict[str, Any], item: ServiceItem | None) -> list[dict[str, Any]]:
         """What the approved request produces (rendered and sealed by `requests_output`)."""
@@ -364,7 +364,7 @@ def reassign_departed(ctx: Ctx, flow: RequestEvents, subject: dict[str, Any], *,
     if moved:
         fresh = ctx.get("requests", str(subject["id"])) or subject
         data = flow.project(ctx, fresh, state, {"action": "reassign"})
-        ctx.put("requests", str(subject["id"]), data, audience=flow.audience(ctx, fresh, state))
+        ctx.put("requests", str(subject["id"]), data)
     return moved
 
 

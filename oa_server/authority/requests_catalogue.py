@@ -60,12 +60,12 @@ def store_catalogue(ctx: Ctx, catalogue: Catalogue) -> dict[str, int]:
     written = retired = 0
     for item in catalogue.items:
         ctx.put("service_items", item_record_id(item.code, item.version), item_data(item),
-                audience={"all"})
+                )
         written += 1
     for rec in ctx.records("service_items"):
         if rec["id"] not in keep and not rec.get("retired"):
             data = {k: v for k, v in rec.items() if k not in ("id", "rev", "unit_id", "created_by")}
-            ctx.put("service_items", rec["id"], {**data, "retired": True}, audience={"all"})
+            ctx.put("service_items", rec["id"], {**data, "retired": True})
             retired += 1
     ctx.audit("catalogue.import", target="service_items",
               details={"items": written, "retired": retired,

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from oa_server.authority.context import OrgView
 from oa_server.models import Department, User
+from oa_server.org_view import OrgView
 
 #: office roles → words a section's name contains
 OFFICE_WORDS = {"hr_office": ("人事",), "finance_office": ("财务", "计财")}

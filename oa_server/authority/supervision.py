@@ -29,7 +29,6 @@ from oa_client.errors import ValidationError
 from oa_server.authority import Authority, Ruling, register
 from oa_server.authority.context import Ctx
 from oa_server.i18n import _
-from oa_server.sync_push import audience_of
 from sync.protocol import Op
 
 TASKS = "supervision_tasks"
@@ -58,16 +57,10 @@ def server_calendar(ctx: Ctx) -> WorkdayCalendar:
     return calendar_of(ctx.records("calendars"))
 
 
-def task_audience(task: dict[str, Any]) -> set[str]:
-    """Who sees a task: its unit and author plus its audience lists."""
-    return audience_of(task, unit_id=str(task.get("unit_id") or ""),
-                       author=str(task.get("created_by") or ""))
-
-
-def put_task(ctx: Ctx, task: dict[str, Any], *, audience: bool = False) -> None:
-    """Store the server's change to a task (with a new audience when its units changed)."""
+def put_task(ctx: Ctx, task: dict[str, Any]) -> None:
+    """Store the server's change to a task (its readers follow its units: visibility)."""
     task["audience_units"] = units_of(task)
-    ctx.put(TASKS, task["id"], task, audience=task_audience(task) if audience else None)
+    ctx.put(TASKS, task["id"], task)
 
 
 def _reject_validation(exc: ValidationError) -> Ruling:
@@ -320,7 +313,6 @@ class Events(Authority):
         if task is None:
             return
         action, eid = payload.get("action"), op.entity_id
-        audience = False
         if action == "extend_request":
             task["pending_extension"] = {
                 "id": eid, "new_deadline": payload["new_deadline"], "reason": payload.get("reason"),
@@ -349,8 +341,7 @@ class Events(Authority):
             task["pending_close"] = None
         elif action == "reassign":
             move_lead(ctx, task, str(payload["lead_unit_id"]), reason=payload.get("reason") or "")
-            audience = True
-        put_task(ctx, task, audience=audience)
+        put_task(ctx, task)
 
 
 def move_lead(ctx: Ctx, task: dict[str, Any], unit_id: str, *, reason: str) -> None:

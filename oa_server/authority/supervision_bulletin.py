@@ -48,7 +48,7 @@ def draft_bulletin(ctx: Ctx, *, year: int, month: int) -> tuple[str, bool]:
         "body_rev": 0, "created_at": iso(ctx.now), "doc_number": None, "receipts": {},
         "holder_ids": [ctx.user_id], "source": {"kind": "supervision_bulletin",
                                                "period": f"{year:04d}-{month:02d}"},
-    }, unit_id=str(drafter.unit_id), audience={f"user:{ctx.user_id}"})
+    }, unit_id=str(drafter.unit_id))  # seen as any draft: its drafter and their 科长
     notify(ctx, key=f"bulletin:{year:04d}-{month:02d}", kind="bulletin.draft",
            args={"month": f"{year}年{month}月"}, collection="documents", record_id=doc_id,
            users=[ctx.user_id])

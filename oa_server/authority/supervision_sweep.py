@@ -200,7 +200,6 @@ def sweep(ctx: Ctx, *, warn_days: int | None = None, only: set[str] | None = Non
         task = ctx.get(TASKS, plan.task["id"])
         if task is None:
             continue
-        audience = False
         if plan.move_to:
             old = str(task["lead_unit_id"])
             move_lead(ctx, task, plan.move_to, reason="牵头单位已撤销，自动转上级单位")
@@ -210,7 +209,6 @@ def sweep(ctx: Ctx, *, warn_days: int | None = None, only: set[str] | None = Non
                 "reason": "牵头单位已撤销，自动转上级单位", "created_at": stamp,
                 "status": "applied"})
             report.reassigned.append((task["id"], old, plan.move_to))
-            audience = True
         chased = dict(task.get("chased") or {})
         for unit, due in plan.chases:
             chased[unit] = due.isoformat()
@@ -226,7 +224,7 @@ def sweep(ctx: Ctx, *, warn_days: int | None = None, only: set[str] | None = Non
         if task.get("light") != plan.light:
             task["light"] = plan.light
             report.lights[task["id"]] = plan.light or ""
-        put_task(ctx, task, audience=audience)
+        put_task(ctx, task)
     for event_id, (plan, m) in fresh.items():  # a milestone passed: the lead unit is chased
         task = plan.task
         ctx.put("task_events", event_id, {
@@ -292,7 +290,7 @@ def set_policy(session: Session, *, user: User, now: datetime, warn_days: int
     with server_batch(session, user=user, now=now) as ctx:
         record = {**(ctx.get(SETTINGS, POLICY_ID) or {}), "warn_days": warn_days}
         record = {k: v for k, v in record.items() if k not in ("id", "rev", "unit_id", "created_by")}
-        ctx.put(SETTINGS, POLICY_ID, record, audience={"all"})
+        ctx.put(SETTINGS, POLICY_ID, record)
         ctx.audit("supervision.policy", target=f"{SETTINGS}:{POLICY_ID}",
                   details={"warn_days": warn_days})
     session.commit()
@@ -305,7 +303,7 @@ def set_calendar(session: Session, *, user: User, now: datetime, data: dict[str,
     table = parse_year_table(data)
     record = table.to_data()
     with server_batch(session, user=user, now=now) as ctx:
-        ctx.put("calendars", f"cn-workdays-{table.year}", record, audience={"all"})
+        ctx.put("calendars", f"cn-workdays-{table.year}", record)
         ctx.audit("supervision.calendar", target=f"calendars:{table.year}",
                   details={"holidays": len(table.holidays), "workdays": len(table.workdays)})
     session.commit()

@@ -309,11 +309,20 @@ def test_sign_in_codes_only_for_the_organiser_and_the_rooms_unit(desk, tmp_path)
     booked = mtg.book(admin.store, meeting=m, user_id=uid(admin), now=live.clock.now)
     assert admin.engine.sync().rejected == 0
     other_admin = make_client(live, tmp_path, "chenweijie")  # 会议管理员, another unit
-    with pytest.raises(SyncError) as err:
+    with pytest.raises(SyncError) as err:  # a meeting he may not see: as if there were none
         mtg.fetch_checkin_code(other_admin.transport, meeting_id=booked.meeting_id)
+    assert (err.value.kind, err.value.context.get("status")) == ("not_found", 404)
+    assert mtg.fetch_checkin_code(admin.transport, meeting_id=booked.meeting_id)["code"]
+    invited = mtg.book(admin.store, meeting=Meeting(
+        subject="专题会（二）", starts_at=start + timedelta(hours=2),
+        ends_at=start + timedelta(hours=3), room_id="r-1",
+        attendees=(Attendee(id=uid(other_admin), name="陈伟杰"),)), user_id=uid(admin),
+        now=live.clock.now)
+    assert admin.engine.sync().rejected == 0
+    with pytest.raises(SyncError) as err:  # invited, he sees it, but the room is not his unit's
+        mtg.fetch_checkin_code(other_admin.transport, meeting_id=invited.meeting_id)
     assert (err.value.kind, err.value.context.get("status")) == ("forbidden", 403)
     assert "会议室所属单位" in str(err.value)
-    assert mtg.fetch_checkin_code(admin.transport, meeting_id=booked.meeting_id)["code"]
     other_admin.close()
 
 

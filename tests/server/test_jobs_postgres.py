@@ -44,8 +44,7 @@ def _seed_task(sessions, *, now: datetime) -> str:
             ctx.put("supervision_tasks", "task-pg", {
                 "title": "河道清淤", "content": "汛前完成", "lead_unit_id": str(unit),
                 "assist_unit_ids": [], "deadline": "2026-11-13", "state": "open",
-                "started_on": "2026-11-02", "last_reports": {}, "chased": {}},
-                audience={f"unit:{unit}", "role:supervisor"})
+                "started_on": "2026-11-02", "last_reports": {}, "chased": {}})
         s.commit()
     return str(unit)
 

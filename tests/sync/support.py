@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,6 +109,49 @@ def make_client(server: LiveServer, root: Path, login: str, *, name: str | None 
     transport.login(login, PASSWORD)
     engine = SyncEngine(store, transport, batch=50, pull_limit=200)
     return Client(name=name, store=store, transport=transport, engine=engine, adapter=adapter)
+
+
+def server_session(server):
+    """A database session on a test server (in-thread or process)."""
+    factory = server.app.state.sessionmaker if hasattr(server, "app") else server.sessionmaker
+    return factory()
+
+
+def add_user(server, *, like: str, login: str, roles: tuple[str, ...], name: str = "张三") -> str:
+    """An account in the same unit and section as `like`, with the same password (once:
+    the PostgreSQL suite shares its org between tests); return its id."""
+    from oa_server.models import User, UserRole
+
+    with server_session(server) as session:
+        found = session.query(User).filter_by(login=login).one_or_none()
+        if found is not None:
+            return str(found.id)
+        model = session.query(User).filter_by(login=like).one()
+        user = User(id=uuid.uuid4(), login=login, name=name, unit_id=model.unit_id,
+                    department_id=model.department_id, password_hash=model.password_hash,
+                    created_at=model.created_at, role_links=[UserRole(role_code=r) for r in roles])
+        session.add(user)
+        session.commit()
+        return str(user.id)
+
+
+def server_put(server, client, records: list[tuple[str, str, dict]]) -> None:
+    """Write records straight into the server's store as `client`'s user would through the
+    server (no module rules; who sees them is the rule's: a document its drafter and 科长,
+    a meeting its invitees, an attachment its owner's readers)."""
+    from datetime import UTC, datetime
+
+    from oa_server.models import User
+    from oa_server.sync_push import server_batch
+
+    unit = client.transport.user["unit"]["id"]
+    with server_session(server) as session:
+        user = session.get(User, uuid.UUID(client.transport.user["id"]))
+        now = server.clock() if getattr(server, "clock", None) is not None else datetime.now(UTC)
+        with server_batch(session, user=user, now=now) as ctx:
+            for collection, rid, data in records:
+                ctx.put(collection, rid, data, unit_id=unit)
+        session.commit()
 
 
 def live_records(store: LocalStore, collection: str = "documents") -> dict[str, tuple[int, dict]]:

@@ -10,7 +10,7 @@ import pytest
 
 from oa_client.errors import StoreError, SyncError
 from oa_client.services import records as svc
-from tests.sync.support import make_client
+from tests.sync.support import make_client, server_put
 
 BIG = os.urandom(5 * 1024 * 1024 + 321)  # above the inline limit: an encrypted file
 SMALL = "附件：防汛值班表".encode() * 100
@@ -92,11 +92,14 @@ def test_a_record_whose_bytes_are_missing_waits_and_says_so(server, tmp_path):
     b = make_client(server, tmp_path, "zhengxiaoyan")
     _doc(a, "doc-missing")
     a.engine.sync()
-    # the record arrives without bytes (pushed by a client that never uploaded them)
-    a.transport.push([{"op_id": "att-x", "kind": "upsert", "entity": "attachments",
-                       "entity_id": "att-x", "base_rev": 0,
-                       "payload": {"owner_kind": "document", "owner_id": "doc-missing",
-                                   "name": "缺失.pdf", "size": 10, "sha256": "0" * 64}}])
+    # a client may not push a record naming bytes it never uploaded …
+    meta = {"owner_kind": "document", "owner_id": "doc-missing", "name": "缺失.pdf",
+            "size": 10, "sha256": "0" * 64}
+    refused = a.transport.push([{"op_id": "att-x", "kind": "upsert", "entity": "attachments",
+                                 "entity_id": "att-x", "base_rev": 0, "payload": meta}])
+    assert (refused.results[0].status, refused.results[0].code) == ("rejected", "blob_unknown")
+    # … but a record may still arrive before its bytes (an older server's, a lost file)
+    server_put(server, a, [("attachments", "att-x", meta)])
     report = b.engine.sync()
     assert report.downloaded == 0
     with pytest.raises(StoreError) as err:

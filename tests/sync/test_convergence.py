@@ -18,7 +18,9 @@ from sync.protocol import OpResult
 from tests.sync.support import FaultyAdapter, live_records, make_client
 
 STEPS = int(os.environ.get("OA_SOAK_N_SYNC", os.environ.get("OA_SOAK_N", "1500")))
-USERS = ("liuyang", "zhengxiaoyan", "wuqiong")  # one unit: everyone sees everything
+#: one unit: the 拟稿人 and his 科长 see (and may edit) his drafts; the 文书 of another
+#: section sees only her own — each desk must equal what the server lets it see
+USERS = ("liuyang", "zhengxiaoyan", "wuqiong")
 
 
 def _server_view(client) -> dict:
@@ -103,10 +105,9 @@ def run_convergence(server, tmp_path, *, steps: int, batch: int | None = None) -
 
     # 1. outboxes are empty
     assert [c.store.records.pending_ops() for c in clients] == [0, 0, 0]
-    # 2. every client equals the server
-    server_view = _server_view(clients[0])
+    # 2. every client equals the server, as far as the server lets it see
     for c in clients:
-        assert live_records(c.store) == server_view, c.name
+        assert live_records(c.store) == _server_view(c), c.name
     # 3. every acknowledged op was applied once: each revision belongs to exactly one op
     with server.session() as s:
         results = [OpResult.model_validate_json(r.result) for r in s.query(SyncOp).all()]

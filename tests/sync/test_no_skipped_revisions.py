@@ -6,15 +6,18 @@ from __future__ import annotations
 import threading
 
 from oa_client.domain.ids import new_id
-from tests.sync.support import make_client
+from tests.sync.support import add_user, make_client
 
-WRITERS = ("liuyang", "zhengxiaoyan", "wuqiong", "huangjianhua")
+#: four 拟稿人 of one section (秘书科): their 科长 sees every draft of theirs
+WRITERS = ("liuyang", "drafter2", "drafter3", "drafter4")
 PER_WRITER = 60
 
 
 def test_concurrent_writers_and_a_reader_that_never_skips(server, tmp_path):
+    for login in WRITERS[1:]:
+        add_user(server, like="liuyang", login=login, roles=("drafter",))
     writers = [make_client(server, tmp_path, login) for login in WRITERS]
-    reader = make_client(server, tmp_path, "xiefang")  # same unit: sees every record
+    reader = make_client(server, tmp_path, "zhengxiaoyan")  # the section's 科长
     written: set[str] = set()
     lock = threading.Lock()
 

@@ -22,6 +22,7 @@ from tests.sync.test_blob_sync import *  # noqa: F403
 from tests.sync.test_convergence import *  # noqa: F403
 from tests.sync.test_convergence import run_convergence
 from tests.sync.test_crash_points import *  # noqa: F403
+from tests.sync.test_insider_attacks import *  # noqa: F403
 from tests.sync.test_no_skipped_revisions import *  # noqa: F403
 from tests.sync.test_sync_bad_input import *  # noqa: F403
 from tests.sync.test_sync_basic import *  # noqa: F403
@@ -63,7 +64,8 @@ def pg_server(sync_pg_admin: str, sync_pg_template: str,
 def server(pg_server: ProcessServer) -> ProcessServer:
     """The shared server with its sync data emptied: each test starts from revision 0."""
     with pg_server.session() as s:
-        s.execute(text("TRUNCATE sync_records, sync_audience, sync_ops, blob_uploads, blobs"))
+        s.execute(text("TRUNCATE sync_records, sync_audience, sync_ops, blob_uploads, blobs,"
+                       " blob_owners"))
         s.execute(text("UPDATE sync_counter SET value = 0"))
         s.commit()
     return pg_server

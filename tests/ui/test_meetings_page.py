@@ -312,7 +312,8 @@ def test_a_refused_booking_is_shown_with_the_free_alternatives(qtbot, tmp_path, 
     assert other.engine.sync().rejected == 0
 
     shell = make_shell(tmp_path, file_keyring, demo_server.url)
-    window = sign_in(qtbot, shell, "xiefang")  # her desk cannot see that booking
+    # 刘洋's desk cannot see that booking (the room's 会议管理员 would: she sees its bookings)
+    window = sign_in(qtbot, shell, "liuyang")
     wait_synced(qtbot, window)
     window.navigate(2)
     page = window.record_pages[2]
@@ -320,14 +321,14 @@ def test_a_refused_booking_is_shown_with_the_free_alternatives(qtbot, tmp_path, 
     page.new_meeting(start=start, end=start + timedelta(hours=1), room_id=small["id"])
     qtbot.waitUntil(lambda: page.booking_dialog is not None, timeout=WAIT)
     dialog = page.booking_dialog
-    dialog.subject.setText("行政科工作例会")
+    dialog.subject.setText("秘书科工作例会")
     dialog.save()
     qtbot.waitUntil(lambda: not dialog.isVisible() or bool(dialog.problem.text()), timeout=WAIT)
     assert not dialog.isVisible(), dialog.problem.text()
     window.sync_now()
     qtbot.waitUntil(lambda: page.refused.isVisible(), timeout=WAIT)
     text = page.refused.text()
-    assert "行政科工作例会" in text and "数据资源业务培训" in text and "同一时间可改用" in text
+    assert "秘书科工作例会" in text and "数据资源业务培训" in text and "同一时间可改用" in text
     _shot(window, "refused-booking")
     close_main(qtbot, window)
     other.close()

@@ -5,6 +5,7 @@ the three read the account list. Refused changes are audited like the changes.""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from fastapi import APIRouter
 
@@ -78,27 +79,27 @@ def create_user(
     return CreatedUserOut(user=UserOut.of(user), one_time_password=first)
 
 
-def _set_active(user_id: uuid.UUID, admin, session, *, active: bool) -> UserOut:
+def _set_active(user_id: uuid.UUID, admin, session, *, active: bool, now: datetime) -> UserOut:
     target = crud.get_user(session, user_id=user_id)
     user = separation.guarded(
         session, actor=admin, action="user.enable" if active else "user.disable", target=target,
         check=lambda: separation.check_account_change(admin, target),
         change=lambda: crud.set_user_active(session, actor=actor_of(admin), user_id=user_id,
-                                            active=active))
+                                            active=active, now=now))
     session.commit()
     return UserOut.of(user, viewer=admin)
 
 
 @router.post("/users/{user_id}/disable")
-def disable_user(user_id: uuid.UUID, admin: Sysadmin, session: SessionDep) -> UserOut:
+def disable_user(user_id: uuid.UUID, admin: Sysadmin, session: SessionDep, now: NowDep) -> UserOut:
     """Switch an account off and end all its sessions (sysadmin; not an administrator's)."""
-    return _set_active(user_id, admin, session, active=False)
+    return _set_active(user_id, admin, session, active=False, now=now)
 
 
 @router.post("/users/{user_id}/enable")
-def enable_user(user_id: uuid.UUID, admin: Sysadmin, session: SessionDep) -> UserOut:
+def enable_user(user_id: uuid.UUID, admin: Sysadmin, session: SessionDep, now: NowDep) -> UserOut:
     """Switch an account back on (sysadmin; not an administrator's)."""
-    return _set_active(user_id, admin, session, active=True)
+    return _set_active(user_id, admin, session, active=True, now=now)
 
 
 @router.post("/users/{user_id}/reset-password")

@@ -9,9 +9,10 @@ from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from oa_client.errors import NotFoundError, ValidationError
-from oa_server import authz, sync_service
+from oa_server import authz
 from oa_server.api.deps import CurrentUser, NowDep, SessionDep
 from oa_server.api.routes.sync import check_protocol
+from oa_server.blob_access import can_read_blob
 from oa_server.blob_store import BlobStore
 from oa_server.i18n import _
 from oa_server.schemas import ErrorOut
@@ -46,7 +47,7 @@ def head_blob(sha256: SHA, user: CurrentUser, session: SessionDep, store: Store)
     """200 with the size if the server has this blob and you may read it, else 404."""
     authz.require_business_user(user)
     blob = store.exists(session, sha256)
-    if blob is None or not sync_service.can_read_blob(session, user=user, sha256=sha256):
+    if blob is None or not can_read_blob(session, user=user, sha256=sha256):
         return Response(status_code=404)
     return Response(
         status_code=200, headers={"Content-Length": str(blob.size), "Accept-Ranges": "bytes"}
@@ -57,7 +58,7 @@ def head_blob(sha256: SHA, user: CurrentUser, session: SessionDep, store: Store)
 def get_blob(sha256: SHA, user: CurrentUser, session: SessionDep, store: Store) -> FileResponse:
     """The blob's bytes; `Range: bytes=a-b` gets a part (206)."""
     authz.require_business_user(user)
-    if store.exists(session, sha256) is None or not sync_service.can_read_blob(
+    if store.exists(session, sha256) is None or not can_read_blob(
         session, user=user, sha256=sha256
     ):
         raise NotFoundError(_("服务器上没有该附件"), sha256=sha256)
@@ -68,7 +69,8 @@ def get_blob(sha256: SHA, user: CurrentUser, session: SessionDep, store: Store) 
 def start_upload(
     body: UploadStart, user: CurrentUser, session: SessionDep, store: Store, now: NowDep
 ) -> UploadState:
-    """Open an upload; `complete` is already true when the server has the blob."""
+    """Open an upload; `complete` is already true when you may read a blob the server has
+    (a stored blob you may not read answers as an absent one: upload it)."""
     return store.start(session, user=user, sha256=body.sha256, size=body.size, now=now)
 
 

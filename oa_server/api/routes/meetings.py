@@ -33,6 +33,7 @@ from oa_server.i18n import _
 from oa_server.models import User
 from oa_server.schemas import ErrorOut
 from oa_server.sync_models import SyncRecord
+from oa_server.visibility import sees_record
 
 router = APIRouter(prefix="/meetings", tags=["meetings"],
                    responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut},
@@ -128,8 +129,9 @@ def meeting_checkin_code(
 ) -> CheckinCodeOut:
     """The sign-in code of one sitting (organiser, chair, or the room's unit's 会议管理员)."""
     rec = session.get(SyncRecord, ("meetings", meeting_id))
-    if rec is None or rec.deleted:
-        raise NotFoundError(_("会议不存在或已删除"))
+    if rec is None or not sees_record(session, user=user, collection="meetings",
+                                      record_id=meeting_id):
+        raise NotFoundError(_("会议不存在或已删除"))  # a meeting one may not see: as if missing
     data = json.loads(rec.data)
     try:
         meeting = meeting_from_record({**data, "id": rec.id})

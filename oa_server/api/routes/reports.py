@@ -24,6 +24,7 @@ from oa_server.i18n import _
 from oa_server.models import Unit
 from oa_server.schemas import ErrorOut
 from oa_server.sync_models import SyncRecord
+from oa_server.visibility import sees_record
 
 router = APIRouter(prefix="/reports", tags=["reports"], dependencies=[Depends(check_protocol)],
                    responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut}})
@@ -82,8 +83,9 @@ def overview(
     """The issuing office's overview: submitted / late / problems, totals, drill-down by unit."""
     authz.require_business_user(user)
     rec = session.get(SyncRecord, ("report_templates", template_id))
-    if rec is None or rec.deleted:
-        raise NotFoundError(_("找不到这份报表"), id=template_id)
+    if rec is None or not sees_record(session, user=user, collection="report_templates",
+                                      record_id=template_id):
+        raise NotFoundError(_("找不到这份报表"), id=template_id)  # hidden: as if missing
     if rec.unit_id != str(user.unit_id):
         raise PermissionDenied(_("只有下发报表的单位可以查看汇总"))
     record = json.loads(rec.data)
