@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert, select, update
 
+from oa_server import visibility
 from oa_server.db import make_engine, make_sessionmaker
 from oa_server.models import Unit
 from oa_server.sync_models import SyncAudience, SyncCounter, SyncRecord
@@ -61,10 +62,10 @@ def seed_tasks(url: str, n: int = TASKS, *, today: date | None = None) -> int:
                                  "deleted": False, "data": json.dumps(data, ensure_ascii=False),
                                  "unit_id": lead, "created_by": "bench", "updated_by": "bench",
                                  "updated_at": now})
+                    readers = visibility.audience("supervision_tasks", data, unit_id=lead,
+                                                  author="bench", facts=_NoFacts())
                     aud.extend({"collection": "supervision_tasks", "record_id": rid,
-                                "principal": p, "active": True}
-                               for p in {f"unit:{lead}", *(f"unit:{u}" for u in assist),
-                                         "role:supervisor"})
+                                "principal": p, "active": True} for p in sorted(readers))
                 s.execute(insert(SyncRecord), recs)
                 s.execute(insert(SyncAudience), aud)
             s.execute(update(SyncCounter).where(SyncCounter.name == "rev").values(value=rev))
@@ -72,6 +73,18 @@ def seed_tasks(url: str, n: int = TASKS, *, today: date | None = None) -> int:
     finally:
         engine.dispose()
     return n
+
+
+class _NoFacts:
+    """`visibility.Facts` for tasks, whose readers follow from their own data alone."""
+
+    def person(self, user_id: str | None) -> None:
+        """Nobody is looked up."""
+        return None
+
+    def record(self, collection: str, record_id: str) -> None:
+        """No other record is looked up."""
+        return None
 
 
 def run_chase_process(url: str, data_dir: str) -> tuple[float, dict]:
