@@ -53,9 +53,16 @@ USERS = ("liuyang", "zhengxiaoyan", "wuqiong", "huangjianhua", "caiweidong", "xi
 
 def _signed_in(base: str, login: str, n: int) -> tuple[requests.Session, dict, int]:
     http = requests.Session()
-    r = http.post(f"{base}/api/v1/auth/login", json={
-        "login": login, "password": DEMO_PASSWORD, "device_id": f"bench-{n}",
-        "device_name": "bench"}, timeout=60)
+    for attempt in range(4):  # fifty sign-ins at once on a busy machine: a dropped one retries
+        try:
+            r = http.post(f"{base}/api/v1/auth/login", json={
+                "login": login, "password": DEMO_PASSWORD, "device_id": f"bench-{n}",
+                "device_name": "bench"}, timeout=60)
+            break
+        except requests.ConnectionError:
+            if attempt == 3:
+                raise
+            time.sleep(1 + attempt)
     r.raise_for_status()
     headers = {"Authorization": f"Bearer {r.json()['access_token']}",
                PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
@@ -117,6 +124,7 @@ def _client(base: str, login: str, n: int, window: tuple[float, float], out: dic
             applied = sum(r["status"] == "applied" for r in resp.json()["results"])
         if window[0] <= started < window[1]:
             out[kind].append(time.perf_counter() - t)
+            out[f"{kind}_at"].append(started)
             if ops:
                 out["push_ops"] += ops
                 out["applied"] += applied
@@ -136,7 +144,8 @@ def _load_process(target: str, base: str, clients: list[int], seconds: float,
                   interval: float, ready, go, start_at, results) -> None:
     """One load-generating process: every simulated client signs in and catches up first;
     once all processes are ready the parent opens the window; timings are sent back."""
-    out: dict = {"pull": [], "push": [], "health": [], "push_ops": 0, "applied": 0}
+    out: dict = {"pull": [], "push": [], "health": [], "pull_at": [], "push_at": [],
+                 "push_ops": 0, "applied": 0}
     sessions: dict[int, tuple] = {}
     if target == "client":
         def sign_in(i: int) -> None:
@@ -163,12 +172,13 @@ def _load_process(target: str, base: str, clients: list[int], seconds: float,
 
 
 def _run_load(target: str, base: str, clients: int, procs: int, seconds: float,
-              interval: float = 0.0) -> dict:
+              interval: float = 0.0, during=None) -> dict:
     """Spread `clients` over `procs` processes, so the clients' own Python (one GIL per
     process) does not queue the responses it times; merge their timings.
 
     Sign-in and the catch-up pull of every client finish before the window opens, so the
-    window measures steady-state sync, not 50 first downloads."""
+    window measures steady-state sync, not 50 first downloads. `during(start, end)` runs in a
+    thread once the window is set (the scheduler's chase in the middle of it)."""
     ctx = multiprocessing.get_context("fork")
     results = ctx.Queue()
     n = min(procs, clients)
@@ -183,13 +193,20 @@ def _run_load(target: str, base: str, clients: int, procs: int, seconds: float,
     ready.wait(timeout=600)
     start_at.value = time.time() + 0.5
     go.wait(timeout=60)
-    merged: dict = {"pull": [], "push": [], "health": [], "push_ops": 0, "applied": 0}
+    side = None
+    if during is not None:
+        side = threading.Thread(target=during, args=(start_at.value, start_at.value + seconds))
+        side.start()
+    merged: dict = {"pull": [], "push": [], "health": [], "pull_at": [], "push_at": [],
+                    "push_ops": 0, "applied": 0}
     for _w in workers:
         part = results.get(timeout=seconds + 180)
         for key, value in part.items():
             merged[key] += value
     for w in workers:
         w.join(timeout=30)
+    if side is not None:
+        side.join()
     return merged
 
 
@@ -212,9 +229,12 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
                 seed_records(url, 2000 if quick else 20000, login=LOGIN)
                 data_dir = root / "server"
                 data_dir.mkdir()
+                # its jobs off: the bench runs the chase itself, amid the desks, and times it
                 server = ProcessServer(data_dir, url, root / "serve.log", workers=2).start()
                 try:
                     metrics = _load(server.url, clients, seconds, verbose)
+                    metrics.update(_scheduler(server.url, url, str(data_dir), clients,
+                                              seconds, verbose))
                 finally:
                     server.stop()
             finally:
@@ -225,6 +245,46 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
         for k, v in metrics.items():
             print(f"  {k}: {v}")
     return metrics
+
+
+def _scheduler(base: str, url: str, data_dir: str, clients: int, seconds: float,
+               verbose: bool) -> dict:
+    """The scheduler's cost: one full 督办 chase over 10,000 tasks amid the paced desks."""
+    from bench import _server_jobs as sj
+
+    procs = int(os.environ.get("OA_BENCH_PROCS", 5))
+    interval = float(os.environ.get("OA_BENCH_INTERVAL", 1.0))
+    sj.seed_tasks(url)
+    first = sj.warm_up(url, data_dir)  # yesterday morning's pass: lights set, reports chased
+    if verbose:
+        print(f"scheduler bench: {sj.TASKS} tasks; yesterday's first pass {first:.1f} s")
+    found: dict = {}
+
+    def chase(start: float, end: float) -> None:
+        time.sleep(max(0.0, start + (end - start) / 4 - time.time()))
+        found["t0"] = time.time()
+        found["elapsed"], found["run"] = sj.run_chase_process(url, data_dir)
+        found["t1"] = time.time()
+
+    paced = _run_load("client", base, clients, procs, max(seconds, 15.0), interval, chase)
+    t0, t1 = found["t0"], found["t1"]
+    pulls = [d for at, d in zip(paced["pull_at"], paced["pull"], strict=True) if t0 <= at <= t1]
+    pushes = [d for at, d in zip(paced["push_at"], paced["push"], strict=True) if t0 <= at <= t1]
+    calm = [d for at, d in zip(paced["pull_at"], paced["pull"], strict=True)
+            if not t0 - 1 <= at <= t1 + 1]
+    details = found["run"]["details"]
+    return {
+        "chase_tasks": sj.TASKS,
+        "chase_s": round(details["ms"] / 1000, 2),  # the run itself
+        "chase_process_s": round(found["elapsed"], 2),  # with the process starting up
+        "chase_first_pass_s": round(first, 2),
+        "chase_changed": {k: details.get(k) for k in ("lights", "chased", "reminded")},
+        "chase_pull_p99_ms": round(_p(pulls, 0.99) * 1000, 1),
+        "chase_pulls": len(pulls),
+        "chase_push_p99_ms": round(_p(pushes, 0.99) * 1000, 1),
+        "chase_window_pull_p99_ms": round(_p(paced["pull"], 0.99) * 1000, 1),
+        "no_chase_pull_p99_ms": round(_p(calm, 0.99) * 1000, 1),
+    }
 
 
 def _load(base: str, clients: int, seconds: float, verbose: bool) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -181,3 +181,15 @@ class BlobStore:
             received=upload.size,
             complete=True,
         )
+
+    def expire_uploads(self, session: Session, *, now: datetime, older_than: timedelta) -> int:
+        """Forget uploads started more than `older_than` before `now` and never finished:
+        their rows and spooled bytes go (a client resuming one starts over). The caller
+        commits; returns how many went."""
+        stale = session.scalars(select(BlobUpload).where(BlobUpload.created_at < now - older_than)
+                                ).all()
+        for upload in stale:
+            self._spool(upload.id).unlink(missing_ok=True)
+            session.delete(upload)
+        session.flush()
+        return len(stale)

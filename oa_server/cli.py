@@ -119,19 +119,29 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
     os.environ.update(ctx.settings.to_env())
     if not sys.warnoptions:  # worker processes start afresh: keep library notices out of them too
         os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    jobs = None
+    if ctx.settings.jobs:  # the clock-driven jobs in one process beside the workers
+        from oa_server.jobs.process import JobsProcess
+
+        jobs = JobsProcess(dict(os.environ)).start()
+        os.environ["OA_SERVER_JOBS"] = "false"  # the workers leave them to it
     _out(_("OA 服务器启动：http://{host}:{port}/docs").format(host=args.host, port=args.port))
-    uvicorn.run(
-        "oa_server.main:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        proxy_headers=True,
-        server_header=False,
-        http=nodelay.PROTOCOL,
-        loop="auto",
-    )
+    try:
+        uvicorn.run(
+            "oa_server.main:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            proxy_headers=True,
+            server_header=False,
+            http=nodelay.PROTOCOL,
+            loop="auto",
+        )
+    finally:
+        if jobs is not None:
+            jobs.stop()
     return EXIT_OK
 
 
@@ -417,17 +427,91 @@ def cmd_ca_show(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_supervision_chase(ctx: Context, args: argparse.Namespace) -> int:
-    """Run the clock-driven 催办 pass once (e.g. from cron)."""
-    from datetime import UTC, datetime
-
-    from oa_server.authority.supervision_sweep import run_sweep, service_user
+    """Run the clock-driven 催办 pass once now (the server also runs it every morning)."""
+    from oa_server.authority.supervision_sweep import service_user
+    from oa_server.db import utcnow
+    from oa_server.jobs import job_named
+    from oa_server.jobs.runs import run_manual
+    from oa_server.jobs.scheduler import node_name
 
     with ctx.session() as session:
-        report = run_sweep(session, user=service_user(session), now=datetime.now(UTC),
-                           warn_days=args.warn_days)
+        user = service_user(session)
+    result = run_manual(ctx.sessionmaker, job_named("supervision.chase"),
+                        now=_moment(args.at) or utcnow(), node=node_name(), actor=user,
+                        options={"warn_days": args.warn_days}, settings=ctx.settings)
+    counts = result.details
     _out(_("催办 {n} 项，状态灯变化 {m} 项，调整牵头单位 {k} 项").format(
-        n=len(report.chased), m=len(report.lights), k=len(report.reassigned)))
+        n=counts["chased"], m=counts["lights"], k=counts["reassigned"]))
     return EXIT_OK
+
+
+def cmd_jobs_list(ctx: Context, args: argparse.Namespace) -> int:
+    """The server's scheduled jobs: when each runs and how its last run went."""
+    from oa_server.db import utcnow
+    from oa_server.jobs import load
+    from oa_server.jobs.runs import recent_runs
+
+    with ctx.session() as session:
+        now = utcnow()
+        for name, job in sorted(load().items()):
+            runs = recent_runs(session, job=name, limit=1)
+            last = runs[0] if runs else None
+            _out(f"{name:<22} {job.schedule.describe():<14} {_(job.title)}")
+            if last is None:
+                _out("    " + _("尚未运行；本期 {slot}").format(slot=job.schedule.slot(now)))
+            else:
+                _out("    " + _("上次：{slot} {outcome}，开始 {start}，处理 {n} 条").format(
+                    slot=last["slot"], outcome=_(OUTCOMES.get(last["outcome"], last["outcome"])),
+                    start=last["started_at"][:19], n=last["touched"]))
+    return EXIT_OK
+
+
+def cmd_jobs_loop(ctx: Context, args: argparse.Namespace) -> int:
+    """Run the scheduler in the foreground until stopped (what `serve` starts beside its workers)."""
+    from oa_server.db import utcnow
+    from oa_server.jobs.process import loop
+
+    ctx.migrate()
+    loop(ctx.sessionmaker, settings=ctx.settings, clock=utcnow)
+    return EXIT_OK
+
+
+def cmd_jobs_run(ctx: Context, args: argparse.Namespace) -> int:
+    """Run one job now (recorded as a manual run; what it already sent is not sent again)."""
+    from oa_server.db import utcnow
+    from oa_server.jobs import job_named
+    from oa_server.jobs.runs import run_manual
+    from oa_server.jobs.scheduler import node_name
+
+    job = job_named(args.name)
+    if job is None:
+        raise NotFoundError(_("没有名为“{name}”的定时任务").format(name=args.name))
+    ctx.migrate()
+    result = run_manual(ctx.sessionmaker, job, now=_moment(args.at) or utcnow(),
+                        node=node_name(), settings=ctx.settings)
+    _out(_("{name}：{outcome}，处理 {n} 条").format(
+        name=job.name, outcome=_(OUTCOMES.get(result.outcome, result.outcome)), n=result.touched))
+    return EXIT_OK
+
+
+def _moment(text: str | None) -> Any:
+    """`--at`: an ISO time (with its offset; without one, Beijing time) to run a job as of."""
+    from datetime import datetime
+
+    from oa_server.jobs import CHINA
+
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(_("--at 的格式应为 2026-09-30T08:00 或带时区的 ISO 时间"),
+                              field="at") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=CHINA)
+
+
+OUTCOMES = {"ok": "完成", "failed": "失败", "running": "运行中"}
+_OUTCOME_IDS = (_("完成"), _("失败"), _("运行中"))
 
 
 def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -542,7 +626,16 @@ def build_parser() -> argparse.ArgumentParser:
         dest="supervision_cmd", required=True
     )
     chase = command("chase", cmd_supervision_chase, _("催办：标记未按时报送进展的事项"), sup)
-    chase.add_argument("--warn-days", type=int, default=3, help=_("临近期限的工作日数（黄灯）"))
+    chase.add_argument("--warn-days", type=int, default=None,
+                       help=_("临近期限的工作日数（黄灯；默认按督办设置）"))
+    chase.add_argument("--at", help=_("按此时刻运行（补跑错过的一天），如 2026-09-30T08:00"))
+
+    jobs = sub.add_parser("jobs", help=_("定时任务")).add_subparsers(dest="jobs_cmd", required=True)
+    command("list", cmd_jobs_list, _("列出定时任务及其上次运行情况"), jobs)
+    command("loop", cmd_jobs_loop, _("在前台按时运行定时任务，直到停止（serve 会自动启动它）"), jobs)
+    run = command("run", cmd_jobs_run, _("立即运行一个定时任务"), jobs)
+    run.add_argument("name", help=_("任务名称，见 oa-server jobs list"))
+    run.add_argument("--at", help=_("按此时刻运行（补跑错过的一天），如 2026-09-30T08:00"))
     from oa_server.client_release.cli import add_commands as add_client_commands
 
     add_client_commands(sub, command)

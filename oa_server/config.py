@@ -51,6 +51,10 @@ class Settings(BaseModel):
     argon2_memory_cost: int = 64 * 1024
     argon2_parallelism: int = 2
     sql_echo: bool = False
+    #: run the clock-driven jobs (oa_server.jobs) in this process; every worker may
+    jobs: bool = True
+    #: seconds between two looks at the jobs' periods
+    jobs_interval: float = 30.0
 
     @property
     def effective_database_url(self) -> str:

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from oa_server.config import Settings
 from oa_server.db import utcnow
-from oa_server.main import create_app
+from oa_server.main import create_app, start_jobs, stop_jobs
 
 
 def free_port() -> int:
@@ -45,10 +45,12 @@ class EmbeddedServer:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("server did not start")
             time.sleep(0.02)
+        start_jobs(self.app)  # uvicorn runs here without the lifespan
         return self
 
     def stop(self) -> None:
         """Stop serving and release the database."""
+        stop_jobs(self.app)
         self.server.should_exit = True
         self.thread.join(timeout=10)
         self.app.state.engine.dispose()

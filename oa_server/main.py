@@ -81,17 +81,40 @@ async def _checkpoint_loop(app: FastAPI) -> None:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Background jobs of one worker: the hourly signed audit checkpoint."""
+    """Background work while the app serves: the hourly signed audit checkpoint, and the
+    scheduled jobs (oa_server.jobs) unless `serve` runs them in their own process."""
     task = None
     if app.state.settings.audit_checkpoint_minutes > 0:
         task = asyncio.create_task(_checkpoint_loop(app))
+    start_jobs(app)
     try:
         yield
     finally:
+        stop_jobs(app)
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+def start_jobs(app: FastAPI) -> None:
+    """Start this process's job scheduler (oa_server.jobs) when the settings say so."""
+    from oa_server.jobs.scheduler import Scheduler
+
+    settings: Settings = app.state.settings
+    if settings.jobs and getattr(app.state, "scheduler", None) is None:
+        app.state.scheduler = Scheduler(app.state.sessionmaker, clock=app.state.clock,
+                                        interval=settings.jobs_interval,
+                                        settings=settings).start()
+
+
+def stop_jobs(app: FastAPI) -> None:
+    """Stop the job scheduler (a job running now finishes first)."""
+    scheduler = getattr(app.state, "scheduler", None)
+    if scheduler is not None:
+        scheduler.stop()
+        app.state.scheduler = None
+
 
 
 def create_app(
@@ -115,6 +138,7 @@ def create_app(
     app.state.sessionmaker = make_sessionmaker(engine, keys=keys)
     app.state.hasher = password_hasher(settings)
     app.state.clock = clock
+    app.state.scheduler = None
     app.include_router(api_router, prefix=API_PREFIX)
     errors.install(app)
     docs.install(app)

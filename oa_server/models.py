@@ -259,3 +259,23 @@ class IssuedCertificate(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     revoke_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class JobRun(Base):
+    """One period of one scheduled job (oa_server.jobs): the lease a worker holds while it
+    runs it, then what came of it. (job, slot) is unique: a period is claimed once."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "slot"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    job: Mapped[str] = mapped_column(String(64), index=True)
+    slot: Mapped[str] = mapped_column(String(64))
+    node: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    outcome: Mapped[str] = mapped_column(String(16))  # running, ok, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    touched: Mapped[int] = mapped_column(Integer, default=0)
+    details: Mapped[str] = mapped_column(Text, default="{}")

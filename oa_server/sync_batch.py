@@ -78,6 +78,10 @@ class Batch:
     needs_rev: list[tuple[StoredRecord, OpResult]] = field(default_factory=list)
     #: the records in hand by parent ("collection:id"): children without a query each time
     by_parent: dict[str, list[StoredRecord]] = field(default_factory=dict)
+    #: keys looked up and not found (the revision lock keeps them absent): not asked again
+    absent: set[tuple[str, str]] = field(default_factory=set)
+    #: records queued for a revision (by identity), so a derived write queues once cheaply
+    queued: set[int] = field(default_factory=set)
     #: the org chart, read once per batch (rules and authorities share it)
     org: OrgView = field(init=False)
 
@@ -88,7 +92,8 @@ class Batch:
         """Read the records and their audience for every key the batch touches (those in
         hand already are kept as they are: the batch may have changed them)."""
         by_collection: dict[str, list[str]] = {}
-        for collection, rid in sorted(keys - self.records.keys()):
+        wanted = {k for k in keys if k not in self.records and k not in self.absent}
+        for collection, rid in sorted(wanted):
             by_collection.setdefault(collection, []).append(rid)
         # one collection at a time: `collection = ? AND id IN (…)` uses the primary key
         for collection, ids in by_collection.items():
@@ -100,6 +105,7 @@ class Batch:
                     key = (collection, row[0])
                     self.audience.setdefault(key, {})[row[1]] = bool(row[2])
                     self.stored_audience.setdefault(key, {})[row[1]] = bool(row[2])
+        self.absent |= {k for k in wanted if k not in self.records}
 
     def keep(self, rec: StoredRecord) -> None:
         """Hold a record in the batch (read from the database or made by it)."""
@@ -150,8 +156,9 @@ class Batch:
 
     def take_rev(self, rec: StoredRecord, result: OpResult) -> None:
         """Queue a record for the next revision (assigned in order at the end)."""
-        if not result.op_id and any(r is rec for r, _res in self.needs_rev):
+        if not result.op_id and id(rec) in self.queued:
             return  # already moving in this batch: one revision is enough for a derived write
+        self.queued.add(id(rec))
         self.needs_rev.append((rec, result))
 
     # -- what authorities use (through Ctx) ---------------------------------------------
@@ -159,7 +166,7 @@ class Batch:
     def get(self, collection: str, record_id: str) -> dict | None:
         """A live record's data with its envelope, loading it on first use."""
         key = (collection, record_id)
-        if key not in self.records:
+        if key not in self.records and key not in self.absent:
             self.load({key})
         rec = self.records.get(key)
         if rec is None or rec.deleted:
@@ -196,7 +203,7 @@ class Batch:
         """Write a record as the server (create or replace) and queue its revision; who sees
         it follows from what it now holds (children: from their parent)."""
         key = (collection, record_id)
-        if key not in self.records:
+        if key not in self.records and key not in self.absent:
             self.load({key})
         rec = self.records.get(key)
         payload = {k: v for k, v in data.items() if k not in LOCAL_FIELDS + ENVELOPE}

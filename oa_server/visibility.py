@@ -5,7 +5,7 @@ sees it when one of the user's own principals (`principals_of`) is in it. Pull, 
 blob downloads and every endpoint ask through that one set, and this module is the only
 place that makes it:
 
-- `all` — every business user (rooms, the catalogue, data items, calendars);
+- `all` — every business user (rooms, the catalogue, data items, calendars, policies);
 - `user:<id>` — one person: a drafter, everyone who held or acted on a step (the route),
   an invitee, an applicant, a delegate;
 - `unitrole:<unit>:<role>` — whoever holds the role in that unit (its leaders, its office
@@ -49,8 +49,8 @@ LEADERS = (PRINCIPAL_LEADER, DEPUTY_LEADER, OFFICE_DIRECTOR)
 OFFICE = (OFFICE_DIRECTOR, CLERK)
 #: who fills and checks a unit's reports
 REPORT_DESK = (STATISTICIAN, *LEADERS)
-#: readable by every business user
-PUBLIC = ("rooms", "service_items", "data_items", "calendars", "units", "users")
+#: readable by every business user (`settings`: the server's policies every desk follows)
+PUBLIC = ("rooms", "service_items", "data_items", "calendars", "settings", "units", "users")
 #: the roles the rule grants sight through in a unit, and in a section: a user carries
 #: `unitrole:`/`deptrole:` principals for these only (each one more costs every pull)
 UNIT_ROLES = frozenset({*LEADERS, *OFFICE, *REPORT_DESK, MEETING_ADMIN})
@@ -198,6 +198,27 @@ def _tasks(data: dict[str, Any], unit_id: str, author: str, facts: Facts) -> set
     return out
 
 
+#: who of a unit a reminder to the unit (`to_units`) is for, by its area (`kind` before the
+#: dot): those who answer for that work there, as they see the record it is about
+NOTICE_ROLES: dict[str, tuple[str, ...]] = {
+    "supervision": (*LEADERS, CLERK),  # the lead unit's leaders and office (as the task)
+    "report": REPORT_DESK,  # its statisticians and leaders, who fill the report
+    "meeting": (*OFFICE, PRINCIPAL_LEADER),  # an invited unit's office and head name who comes
+}
+#: a unit's reminder of any other area: its leaders and office
+NOTICE_DEFAULT = (*LEADERS, *OFFICE)
+
+
+def _notifications(data: dict[str, Any], unit_id: str, author: str, facts: Facts) -> set[str]:
+    """A reminder of the server's jobs: the people it names, and in each unit it names those
+    who answer for its kind of work — never the whole unit, never its author (the server)."""
+    roles = NOTICE_ROLES.get(str(data.get("kind") or "").split(".", 1)[0], NOTICE_DEFAULT)
+    out = users(_ids(data.get("to_users")))
+    for unit in _ids(data.get("to_units")):
+        out |= unit_roles(unit, roles)
+    return out
+
+
 def _personal(data: dict[str, Any], unit_id: str, author: str, facts: Facts) -> set[str]:
     return users([author])
 
@@ -210,7 +231,7 @@ Rule = Callable[[dict[str, Any], str, str, Facts], set[str]]
 RULES: dict[str, Rule] = {
     "documents": _documents, "meetings": _meetings, "requests": _requests,
     "report_templates": _templates, "submissions": _submissions, "supervision_tasks": _tasks,
-    "phrases": _personal, "delegations": _delegations,
+    "phrases": _personal, "delegations": _delegations, "notifications": _notifications,
 }
 
 

@@ -33,6 +33,8 @@ SYNC_COLLECTIONS = (
     # v5: flow events and replies of the modules, personal settings, the holiday calendar
     "meeting_replies", "checkins", "request_events", "task_events", "task_progress",
     "phrases", "delegations", "calendars",
+    # reminders the server's jobs send, the server's policy records (supervision …)
+    "notifications", "settings",
 )
 #: what kind of record owns an attachment (attachments are seen by whoever sees the owner)
 ATTACHMENT_OWNERS = {
@@ -41,8 +43,8 @@ ATTACHMENT_OWNERS = {
 }
 #: records everyone signed in may read (the org chart); only admins write them
 ORG_COLLECTIONS = ("units", "users")
-#: records only the server writes (catalogues, calendars); clients read them
-SERVER_COLLECTIONS = ("calendars",)
+#: records only the server writes (calendars, reminders, policies); clients read them
+SERVER_COLLECTIONS = ("calendars", "notifications", "settings")
 #: child collection → (parent collection, field naming the parent); a child is seen by
 #: whoever sees its parent
 CHILD_COLLECTIONS = {

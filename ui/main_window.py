@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.locked = False
         self.policy = policy_svc.Policy()
         self.notifications: list[str] = []
+        self.notified: tuple[str, str] | None = None  # what the last tray message opens
         self._build()
         self.retranslate()
         self._restore_geometry()
@@ -344,15 +345,36 @@ class MainWindow(QMainWindow):
         if self.tray is None and QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ComputerIcon), self)
             self.tray.activated.connect(lambda _r: (self.showNormal(), self.activateWindow()))
+            self.tray.messageClicked.connect(self.open_notified)
             self.tray.show()
 
     def _notify_todos(self, items: list) -> None:
-        text = _("新的待办（{n}）：{title}").format(n=len(items), title=items[0].title)
-        self.notifications.append(text)
-        if self.tray is not None and QSystemTrayIcon.supportsMessages():
-            self.tray.showMessage(_("政务协同办公客户端"), text)
+        """New to-dos and reminders: a tray message (the most pressing first) that opens the
+        item when clicked; in quiet hours only a line in the status bar."""
+        from datetime import datetime
+
+        first = sorted(items, key=lambda t: t.sort_key())[0]
+        what = first.notice or first.title
+        if len(items) > 1:
+            text = _("{what}（另有{n}项新待办）").format(what=what, n=len(items) - 1)
         else:
-            self.statusBar().showMessage(text, 10_000)
+            text = what
+        heading = _("提醒：{kind}").format(kind=first.kind_label) if first.notice \
+            else _("新的待办：{kind}").format(kind=first.kind_label)
+        self.notifications.append(f"{heading} {text}")
+        self.notified = (first.collection, first.record_id)
+        quiet = self.prefs.is_quiet(datetime.now().time())
+        if self.tray is not None and QSystemTrayIcon.supportsMessages() and not quiet:
+            self.tray.showMessage(heading, text, QSystemTrayIcon.MessageIcon.Information, 10_000)
+        else:
+            self.statusBar().showMessage(f"{heading}　{text}", 10_000)
+
+    def open_notified(self) -> None:
+        """The tray message was clicked: bring the window up on the item it told of."""
+        self.showNormal()
+        self.activateWindow()
+        if self.notified is not None:
+            self.open_record(*self.notified)
 
     # -- banner ------------------------------------------------------------------------------
 

@@ -70,6 +70,8 @@ class TodoModel(QAbstractTableModel):
         item = self.items[index.row()]
         if role == Qt.ItemDataRole.ForegroundRole and (item.overdue or item.urgency == "特急"):
             return QColor("#b00000")
+        if role == Qt.ItemDataRole.ToolTipRole and item.notice:
+            return item.notice  # the server's reminder about it
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         col = index.column()
@@ -81,7 +83,9 @@ class TodoModel(QAbstractTableModel):
             return _(item.urgency) if item.urgency else ""
         if col == 3:
             return short_time(item.deadline)
-        return _("已逾期") if item.overdue else _("待办理")
+        if item.overdue:
+            return _("已逾期")
+        return _("有提醒") if item.notice and item.kind != "remind" else _("待办理")
 
 
 _URGENCY_IDS = (_("特急"), _("加急"))

@@ -1,5 +1,5 @@
-"""Settings: font scale, language, server address, proxy; the auto-lock and the watermark as
-the security policy sets them (read-only here)."""
+"""Settings: font scale, language, server address, proxy, quiet hours for tray messages; the
+auto-lock and the watermark as the security policy sets them (read-only here)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,12 @@ from ui.qt import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
+    QTime,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -61,8 +64,23 @@ class SettingsDialog(QDialog):
         self.policy_note.setWordWrap(True)
         self.policy_note.setStyleSheet("color:#8b0000")
         form.addRow("", self.policy_note)
+        self.quiet = QCheckBox(_("免打扰时段"))
+        self.quiet.setChecked(prefs.quiet)
+        self.quiet_from = QTimeEdit(QTime.fromString(prefs.quiet_from, "HH:mm"))
+        self.quiet_to = QTimeEdit(QTime.fromString(prefs.quiet_to, "HH:mm"))
+        row = QHBoxLayout()
+        row.addWidget(self.quiet)
+        for label, edit in ((_("从"), self.quiet_from), (_("到"), self.quiet_to)):
+            edit.setDisplayFormat("HH:mm")
+            edit.setEnabled(prefs.quiet)
+            self.quiet.toggled.connect(edit.setEnabled)
+            row.addWidget(QLabel(label))
+            row.addWidget(edit)
+        row.addStretch(1)
+        form.addRow(_("消息提醒："), row)
         layout.addLayout(form)
-        note = QLabel(_("字体、语言和代理立即生效；服务器地址在下次登录时使用。"))
+        note = QLabel(_("字体、语言、代理和免打扰立即生效；服务器地址在下次登录时使用。"
+                        "免打扰时段内新待办和提醒照常列入待办，只是不在托盘弹出消息。"))
         note.setWordWrap(True)
         note.setStyleSheet("color:#666")
         layout.addWidget(note)
@@ -78,4 +96,7 @@ class SettingsDialog(QDialog):
     def prefs(self) -> Prefs:
         """The edited preferences."""
         return Prefs(font_scale=self.font_scale.value(), language=self.language.currentData(),
-                     server_url=self.server.text().strip(), proxy=self.proxy.text().strip())
+                     server_url=self.server.text().strip(), proxy=self.proxy.text().strip(),
+                     quiet=self.quiet.isChecked(),
+                     quiet_from=self.quiet_from.time().toString("HH:mm"),
+                     quiet_to=self.quiet_to.time().toString("HH:mm"))

@@ -70,7 +70,7 @@ class SyncController(QObject):
         self.paused = False  # sign in again
         self.pending = 0
         self.open_conflicts = 0
-        self.known_todos: set[tuple[str, str]] | None = None
+        self.known_todos: set[tuple[str, str, str]] | None = None
         self.last_org = 0.0
         self.cancel: threading.Event | None = None
         self.state = "offline"
@@ -212,8 +212,8 @@ class SyncController(QObject):
             self._say(_("需要处理（{k}）").format(k=self.open_conflicts), "attention")
         else:
             self._say(_("已同步 {time}").format(time=out.finished_at), "synced")
-        keys = {(t.collection, t.record_id) for t in out.todos}
-        fresh = [t for t in out.todos if (t.collection, t.record_id) not in (self.known_todos or keys)]
+        keys = {t.key for t in out.todos}  # a new reminder about a listed item is news too
+        fresh = [t for t in out.todos if t.key not in (self.known_todos or keys)]
         self.known_todos = keys
         self.todos_changed.emit(out.todos)
         if fresh:

@@ -27,6 +27,9 @@ from oa_client.domain.workdays import (
 from oa_client.errors import ValidationError
 from oa_client.i18n import _
 
+#: the `settings` record holding the server's supervision policy (warning days …)
+POLICY_ID = "supervision"
+
 STATES = ("open", "closing", "closed")
 STATE_LABELS = {"open": "办理中", "closing": "待销号确认", "closed": "已销号"}
 _STATE_IDS = (_("办理中"), _("待销号确认"), _("已销号"))
@@ -143,6 +146,7 @@ def validate_task(data: Mapping[str, Any]) -> dict[str, Any]:
     milestones = data.get("milestones") or []
     if not isinstance(milestones, list):
         raise ValidationError(_("节点格式不正确"), field="milestones")
+    cleaned = []
     for i, m in enumerate(milestones):
         if not isinstance(m, Mapping) or not str(m.get("title") or "").strip():
             raise ValidationError(_("第{n}个节点缺少名称").format(n=i + 1), field="milestones")
@@ -150,7 +154,45 @@ def validate_task(data: Mapping[str, Any]) -> dict[str, Any]:
         if due > parse_day(data.get("deadline"), field_name="deadline"):
             raise ValidationError(_("节点“{title}”的时间晚于办结期限").format(title=m["title"]),
                                   field="milestones")
+        done = m.get("done_on")
+        if done is not None:
+            parse_day(done, field_name="milestones")
+        cleaned.append({**m, "id": str(m.get("id") or f"m{i + 1}"),
+                        "title": str(m["title"]).strip(), "due": due.isoformat(),
+                        "done_on": done})
+    if len({m["id"] for m in cleaned}) != len(cleaned):
+        raise ValidationError(_("节点编号重复"), field="milestones")
+    out["milestones"] = sorted(cleaned, key=lambda m: m["due"])
     return out
+
+
+def warn_days_of(policy: Mapping[str, Any] | None) -> int:
+    """Working days before a deadline when a light turns yellow, from the server's policy
+    (the `settings` record `supervision`); the default when there is none."""
+    days = (policy or {}).get("warn_days")
+    if isinstance(days, int) and not isinstance(days, bool) and 0 <= days <= 30:
+        return days
+    return DEFAULT_WARN_DAYS
+
+
+def open_milestones(task: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The task's milestones not yet reached, earliest first."""
+    return sorted((m for m in task.get("milestones") or []
+                   if isinstance(m, Mapping) and not m.get("done_on") and m.get("due")),
+                  key=lambda m: str(m.get("due")))
+
+
+def milestone_light(milestone: Mapping[str, Any], *, today: date,
+                    warn_days: int = DEFAULT_WARN_DAYS,
+                    calendar: WorkdayCalendar | None = None) -> Light | None:
+    """A milestone's own light (None once reached)."""
+    if milestone.get("done_on"):
+        return None
+    try:
+        due = parse_day(milestone.get("due"), field_name="milestones")
+    except ValidationError:
+        return None
+    return deadline_light(deadline=due, today=today, warn_days=warn_days, calendar=calendar)
 
 
 def units_of(task: Mapping[str, Any]) -> list[str]:
@@ -159,9 +201,14 @@ def units_of(task: Mapping[str, Any]) -> list[str]:
     return [u for u in [lead, *(task.get("assist_unit_ids") or [])] if u]
 
 
+#: lights from good to bad: a task shows the worst of its deadline's and its milestones'
+LIGHT_ORDER = (Light.GREEN, Light.YELLOW, Light.RED)
+
+
 def task_light(task: Mapping[str, Any], *, today: date, warn_days: int = DEFAULT_WARN_DAYS,
                calendar: WorkdayCalendar | None = None) -> Light | None:
-    """Green / yellow / red for an unfinished task (None once closed)."""
+    """Green / yellow / red for an unfinished task (None once closed): the worst of its
+    deadline's light and the lights of the milestones not yet reached."""
     if task.get("state") == "closed":
         return None
     try:
@@ -170,7 +217,10 @@ def task_light(task: Mapping[str, Any], *, today: date, warn_days: int = DEFAULT
         return None
     days = task.get("warn_days")
     warn = int(days) if isinstance(days, int) and not isinstance(days, bool) else warn_days
-    return deadline_light(deadline=deadline, today=today, warn_days=warn, calendar=calendar)
+    lights = [deadline_light(deadline=deadline, today=today, warn_days=warn, calendar=calendar)]
+    lights += [milestone_light(m, today=today, warn_days=warn, calendar=calendar)
+               for m in open_milestones(task)]
+    return max((x for x in lights if x is not None), key=LIGHT_ORDER.index)
 
 
 def _period(every: str) -> timedelta:

@@ -132,6 +132,32 @@ def bulletin_paragraphs(b: Bulletin) -> list[str]:
     return out
 
 
+def bulletin_tables(b: Bulletin) -> list[str]:
+    """The bulletin's tables as body lines (a 公文 body is text): the counts per unit, then
+    the overdue tasks, columns set apart by full-width spaces."""
+    t = b.totals()
+    gap = "\u3000"
+    out = [_("表1　各单位督办事项办理情况统计"),
+           gap.join((_("序号"), _("牵头单位"), _("已办结"), _("正在办理"), _("逾期未办结"), _("合计")))]
+    for i, s in enumerate(b.sections, 1):
+        out.append(gap.join((str(i), s.unit_name, str(s.count("done")), str(s.count("in_progress")),
+                             str(s.count("overdue")), str(len(s.items)))))
+    out.append(gap.join(("", _("合计"), str(t["done"]), str(t["in_progress"]), str(t["overdue"]),
+                         str(sum(t.values())))))
+    late = [(s.unit_name, i) for s in b.sections for i in s.items if i.group == "overdue"]
+    if late:
+        out.append(_("表2　逾期未办结事项"))
+        out.append(gap.join((_("序号"), _("督办事项"), _("牵头单位"), _("办结期限"))))
+        out += [gap.join((str(n), item.title, unit, item.deadline))
+                for n, (unit, item) in enumerate(late, 1)]
+    return out
+
+
+def bulletin_body(b: Bulletin) -> str:
+    """The whole body of the 通报 公文: the text, then its tables."""
+    return "\n".join([*bulletin_paragraphs(b), *bulletin_tables(b)])
+
+
 def _chinese_number(n: int) -> str:
     digits = "零一二三四五六七八九"
     if n < 10:

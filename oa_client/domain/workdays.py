@@ -174,6 +174,7 @@ class WorkdayCalendar:
         self.tables = {t.year: t for t in tables}
         self._off: dict[date, str] = {}
         self._on: dict[date, str] = {}
+        self._between: dict[tuple[date, date], int] = {}  # a pass over many tasks asks alike
         for t in sorted(self.tables.values(), key=lambda t: t.year):
             for h in t.holidays:
                 for d in h.days():
@@ -217,7 +218,14 @@ class WorkdayCalendar:
         """Working days d with a < d <= b (negative when b is before a)."""
         if b < a:
             return -self.workdays_between(b, a)
-        return sum(1 for i in range(1, (b - a).days + 1) if self.is_workday(a + timedelta(days=i)))
+        found = self._between.get((a, b))
+        if found is None:
+            if len(self._between) > 50_000:
+                self._between.clear()
+            found = sum(1 for i in range(1, (b - a).days + 1)
+                        if self.is_workday(a + timedelta(days=i)))
+            self._between[(a, b)] = found
+        return found
 
 
 @lru_cache(maxsize=1)

@@ -44,7 +44,7 @@ content_version, content_device.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from oa_client.domain.document import parse_document, problems
@@ -356,24 +356,15 @@ def act(store: LocalStore, *, me: dict[str, Any], doc_id: str, action: str,
 
 def _supervise(store: LocalStore, *, me: dict[str, Any], doc: dict[str, Any],
                values: dict[str, Any], opinion: str, at: datetime) -> Changes:
-    """A 批示 marked for supervision (`supervise`) opens a 督办事项 for the handling unit
-    (or `supervise_unit`), due in `supervise_days` or the handling days (default 10)."""
-    if not values.get("supervise"):
-        return Changes()
+    """A 批示 marked for supervision (`supervise`: True, or the task's details) opens a
+    督办事项 (oa_client.services.supervision.task_from_instruction)."""
     from oa_client.services import supervision
 
-    user_id, _unit, _dept = me_ids(me)
-    days = values.get("supervise_days") or values.get("handling_days") or 10
-    deadline = values.get("supervise_deadline") or (
-        at.date() + timedelta(days=int(days))).isoformat()
-    _task_id, changes = supervision.create_task(
-        store, me=me, title=str(doc.get("title") or ""), content=opinion.strip() or str(
-            doc.get("title") or ""), lead_unit_id=str(values.get("supervise_unit")
-                                                      or doc.get("unit_id") or ""),
-        deadline=deadline, ordered_by=user_id, adjust_deadline=True, today=at.date(),
-        source={"kind": "instruction", "collection": "documents", "id": doc["id"],
-                "text": opinion.strip(), "doc_number": doc.get("doc_number") or ""})
-    return changes
+    made = supervision.task_from_instruction(
+        store, me=me, doc=doc, supervise=values.get("supervise"), opinion=opinion,
+        handling_days=values.get("supervise_days") or values.get("handling_days"),
+        today=at.date())
+    return made[1] if made else Changes()
 
 
 # -- body and revisions --------------------------------------------------------------------

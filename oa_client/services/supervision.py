@@ -8,7 +8,7 @@ server is the authority for states: what is written here is a request it judges.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from oa_client.domain.ids import new_id
@@ -88,6 +88,7 @@ def create_task(
         "report_every": report_every, "source": src,
         "milestones": [{"title": str(m.get("title") or "").strip(),
                         "due": str(m.get("due") or "")} for m in milestones],
+        "owner_id": owner_id, "ordered_by": ordered_by,
     })
     uid = user_id_of(me)
     record.update(
@@ -104,11 +105,43 @@ def create_task(
     return record["id"], changes
 
 
+def task_from_instruction(store: LocalStore, *, me: Mapping[str, Any], doc: Mapping[str, Any],
+                          supervise: Any, opinion: str, handling_days: Any = None,
+                          today: date) -> tuple[str, Changes] | None:
+    """A leader's 批示 on a document (the 批办 step) with its `supervise` value set opens a
+    督办事项: `True` for the document's unit, due in the handling days (10 by default), or
+    the task's details — `{lead_unit_id, assist_unit_ids, deadline | days, title, owner_id,
+    importance, report_every, milestones}`. The leader who wrote the 批示 ordered it; the
+    批示 text and the document are its source. None when `supervise` is not set."""
+    if not supervise:
+        return None
+    spec: Mapping[str, Any] = supervise if isinstance(supervise, Mapping) else {}
+    days = spec.get("days") or handling_days or 10
+    deadline = spec.get("deadline") or (today + timedelta(days=int(days))).isoformat()
+    title = str(doc.get("title") or "")
+    return create_task(
+        store, me=me, title=str(spec.get("title") or title),
+        content=opinion.strip() or title,
+        lead_unit_id=str(spec.get("lead_unit_id") or doc.get("unit_id") or ""),
+        assist_unit_ids=[str(u) for u in spec.get("assist_unit_ids") or []],
+        deadline=deadline, owner_id=spec.get("owner_id"), ordered_by=user_id_of(me),
+        importance=str(spec.get("importance") or "一般"),
+        report_every=spec.get("report_every"), milestones=spec.get("milestones") or (),
+        adjust_deadline=True, today=today,
+        source={"kind": "instruction", "collection": "documents", "id": str(doc["id"]),
+                "text": opinion.strip() or title, "doc_number": doc.get("doc_number") or "",
+                "title": title})
+
+
 def report_progress(store: LocalStore, *, me: Mapping[str, Any], task_id: str, text: str,
                     attachments: Iterable[tuple[str, bytes]] = (),
-                    percent: int | None = None) -> tuple[str, Changes]:
-    """Report progress for my unit (offline); files ride along as attachments."""
+                    percent: int | None = None,
+                    milestone_id: str | None = None) -> tuple[str, Changes]:
+    """Report progress for my unit (offline); files ride along as attachments. The lead unit
+    may say a milestone was reached with it (`milestone_id`): its light goes out."""
     task = store.records.get(COLLECTION, task_id)
+    if milestone_id and not any(m.get("id") == milestone_id for m in task.get("milestones") or []):
+        raise ValidationError(_("该督办事项没有这个节点"), field="milestone_id")
     if task.get("state") == "closed":
         raise ValidationError(_("该事项已销号，不能再报送进展"), field="task_id")
     if not str(text or "").strip():
@@ -125,7 +158,7 @@ def report_progress(store: LocalStore, *, me: Mapping[str, Any], task_id: str, t
     changes.merge(svc.append_event(store, "task_progress", {
         "id": rid, "task_id": task_id, "unit_id": unit_id_of(me), "author_id": user_id_of(me),
         "created_at": _now(), "text": text.strip(), "percent": percent,
-        "attachment_ids": files,
+        "attachment_ids": files, **({"milestone_id": milestone_id} if milestone_id else {}),
     }))
     return rid, changes
 

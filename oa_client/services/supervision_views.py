@@ -9,14 +9,16 @@ from datetime import date
 from typing import Any
 
 from oa_client.domain.supervision import (
+    POLICY_ID,
     action_label,
     count_lights,
     missing_reports,
     task_light,
     units_of,
+    warn_days_of,
 )
 from oa_client.domain.supervision_report import Bulletin, build_bulletin
-from oa_client.domain.workdays import DEFAULT_WARN_DAYS, WorkdayCalendar
+from oa_client.domain.workdays import WorkdayCalendar
 from oa_client.i18n import _
 from oa_client.services.supervision import COLLECTION, calendar
 from oa_client.store.local import LocalStore
@@ -61,6 +63,12 @@ def _row(task: Mapping[str, Any], *, today: date, warn_days: int,
                    chased, pending)
 
 
+def warn_days(store: LocalStore) -> int:
+    """The server's warning days (its `settings` record; the default before the first sync),
+    so the desk's lights are the server's."""
+    return warn_days_of(store.records.get_many("settings", [POLICY_ID]).get(POLICY_ID))
+
+
 def tasks_for(store: LocalStore, *, view: str, user_id: str, unit_id: str) -> list[dict]:
     """The tasks a view covers: my unit's (lead or assisting), ordered by me, or all I see."""
     tasks = store.records.list(COLLECTION, limit=SCAN, order_by="deadline")
@@ -73,10 +81,12 @@ def tasks_for(store: LocalStore, *, view: str, user_id: str, unit_id: str) -> li
 
 def board(store: LocalStore, *, view: str = "board", user_id: str = "", unit_id: str = "",
           today: date, light: str | None = None, lead_unit_id: str | None = None,
-          state: str | None = None, text: str = "", warn_days: int = DEFAULT_WARN_DAYS,
+          state: str | None = None, text: str = "", warn: int | None = None,
           cal: WorkdayCalendar | None = None) -> Board:
-    """Rows of a view filtered by light, lead unit, state and text; counts per light."""
+    """Rows of a view filtered by light, lead unit, state and text; counts per light (the
+    lights with the server's warning days unless `warn` says otherwise)."""
     cal = cal or calendar(store)
+    warn = warn_days(store) if warn is None else warn
     tasks = tasks_for(store, view=view, user_id=user_id, unit_id=unit_id)
     if lead_unit_id:
         tasks = [t for t in tasks if t.get("lead_unit_id") == lead_unit_id]
@@ -86,7 +96,7 @@ def board(store: LocalStore, *, view: str = "board", user_id: str = "", unit_id:
         needle = text.strip()
         tasks = [t for t in tasks if needle in str(t.get("title") or "")
                  or needle in str(t.get("content") or "")]
-    rows = [_row(t, today=today, warn_days=warn_days, cal=cal) for t in tasks]
+    rows = [_row(t, today=today, warn_days=warn, cal=cal) for t in tasks]
     out = Board(counts=count_lights((), today=today))  # the four keys, zero
     for r in rows:
         out.counts[r.light or "closed"] += 1

@@ -17,6 +17,10 @@ Fields read (all optional; records without them simply never become to-dos):
 - submissions (heads, `kind` "submission"): column `unit_id` = my unit, `state` in
   draft/returned; report_templates issued to my unit with no head for their `period`
   (待填报); for the issuing unit, its templates with submissions waiting for review.
+- notifications (sent by the server's jobs, oa_client/domain/notifications.py): to me
+  (`to_users`) or my unit (`to_units`), not past `expires_at`, at most a week old. One about
+  a record already in the list makes that item urgent and carries its text; the others are
+  提醒 items that open their record.
 - supervision_tasks: my unit is the lead (`lead_unit_id`) or in `data.assist_unit_ids`,
   or `data.owner_id` is me; `state` "closing" waits for the 督查室 (role in my users
   record); `data.pending_extension` waits for `data.ordered_by` or the 督查室; `deadline`,
@@ -26,9 +30,10 @@ Fields read (all optional; records without them simply never become to-dos):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 
+from oa_client.domain import notifications as notices
 from oa_client.errors import NotFoundError
 from oa_client.i18n import _
 from oa_client.services.meetings_alerts import alert_for
@@ -45,24 +50,33 @@ SCAN = 5000  # records per collection looked at (newest first)
 #: what each kind of to-do is called (gettext ids)
 KIND_LABELS = {
     "handle": "待办公文", "read": "待阅公文", "rsvp": "会议回执", "approve": "事项审批",
-    "report": "报表填报", "supervise": "督办事项", "returned": "退回修改的申请",
+    "report": "报表填报", "supervise": "督办事项", "returned": "退回修改的申请", "remind": "提醒",
     "meeting_changed": "会议变更",
 }
 _KIND_IDS = (_("待办公文"), _("待阅公文"), _("会议回执"), _("事项审批"), _("报表填报"), _("督办事项"),
-             _("退回修改的申请"), _("会议变更"))
+             _("退回修改的申请"), _("提醒"), _("会议变更"))
+#: how long a reminder without an end stays in 待办
+REMINDER_DAYS = 7
 
 
 @dataclass(frozen=True)
 class TodoItem:
     """One thing waiting for me: where it lives, what it is, how urgent, when due."""
 
-    kind: str  # handle, read, rsvp, approve, report, supervise, returned, meeting_changed
+    kind: str  # handle, read, rsvp, approve, report, supervise, returned, remind, meeting_changed
     collection: str
     record_id: str
     title: str
     urgency: str = ""
     deadline: str = ""  # ISO date or datetime; "" = none
     overdue: bool = False
+    notice_id: str = ""  # the server's reminder about it, if any
+    notice: str = ""  # that reminder's text (in the current language)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What makes it new to the user: the record, and the reminder about it."""
+        return (self.collection, self.record_id, self.notice_id)
 
     @property
     def kind_label(self) -> str:
@@ -156,6 +170,46 @@ def _supervision_items(store: LocalStore, mentioning, *, user_id: str, unit_id: 
     return items
 
 
+def reminders(store: LocalStore, *, user_id: str, unit_id: str, now: datetime) -> list[dict]:
+    """The server's reminders for me or my unit that still matter, newest first."""
+    since = (now - timedelta(days=REMINDER_DAYS)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    rows = store.db.query(
+        "SELECT id FROM notifications WHERE deleted = 0 AND created_at >= ?"
+        " ORDER BY created_at DESC LIMIT ?", (since, SCAN))
+    found = store.records.get_many("notifications", [r[0] for r in rows])
+    out = []
+    for rid, *_rest in rows:
+        rec = found.get(rid)
+        if rec is None or not notices.is_live(rec, now=now):
+            continue
+        if user_id in (rec.get("to_users") or []) or (unit_id and unit_id in (rec.get("to_units") or [])):
+            out.append(rec)
+    return out
+
+
+def _with_reminders(items: list[TodoItem], found: list[dict]) -> list[TodoItem]:
+    """Reminders onto the list: an item they are about becomes urgent and says why; the
+    others are 提醒 items of their own (the newest reminder per record)."""
+    by_record = {(i.collection, i.record_id): n for n, i in enumerate(items)}
+    seen: set[tuple[str, str]] = set()
+    for rec in found:  # newest first
+        target = (str(rec.get("collection") or ""), str(rec.get("record_id") or ""))
+        if target in seen:
+            continue
+        seen.add(target)
+        text = notices.text(rec)
+        if target in by_record:
+            n = by_record[target]
+            items[n] = replace(items[n], notice_id=rec["id"], notice=text,
+                               urgency=items[n].urgency or ("加急" if rec.get("urgent") else ""))
+        else:
+            items.append(TodoItem(kind="remind", collection=target[0], record_id=target[1],
+                                  title=text, urgency="加急" if rec.get("urgent") else "",
+                                  deadline=str(rec.get("expires_at") or ""), notice_id=rec["id"],
+                                  notice=text))
+    return items
+
+
 def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
                today: date | None = None, now: datetime | None = None) -> list[TodoItem]:
     """Everything waiting for `user_id` (of `unit_id`), most pressing first."""
@@ -222,5 +276,6 @@ def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
         items.extend(_report_items(store, unit_id=unit_id, today=today))
     items.extend(_supervision_items(store, mentioning, user_id=user_id, unit_id=unit_id,
                                     today=today))
+    items = _with_reminders(items, reminders(store, user_id=user_id, unit_id=unit_id, now=now))
     items.sort(key=TodoItem.sort_key)
     return items

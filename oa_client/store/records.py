@@ -45,6 +45,8 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
     "phrases": ("owner_id", "text"),
     "delegations": ("principal_id", "delegate_id", "start", "end"),
     "calendars": ("year",),
+    "notifications": ("kind", "collection", "record_id", "created_at"),
+    "settings": ("scope",),
 }
 
 #: values for NOT NULL columns a record may leave out
@@ -78,6 +80,8 @@ COLLECTION_LABELS: dict[str, str] = {
     "phrases": "常用意见",
     "delegations": "委托",
     "calendars": "节假日安排",
+    "notifications": "提醒",
+    "settings": "服务器设置",
 }
 
 

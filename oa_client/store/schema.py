@@ -12,6 +12,8 @@ v6  deferrable search indexing: a bulk pull stores records without indexing them
 v7  the audit checkpoints an auditor's client has seen (signed by the server; kept so a
     truncated or rewritten audit chain is noticed against them)
 v8  seal verdicts: what checking a 正式文件's seal found here, per file (by SHA-256)
+v9  reminders the server's jobs send (`notifications`) and the server's policy records
+    (`settings`: supervision warning days …)
 """
 
 from __future__ import annotations
@@ -293,5 +295,12 @@ CREATE TABLE seal_verdicts (
     checked_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8]
+V9 = f"""
+CREATE TABLE notifications ({_RECORD},
+    kind TEXT, collection TEXT, record_id TEXT, created_at TEXT);
+CREATE INDEX notifications_created ON notifications(created_at);
+CREATE TABLE settings ({_RECORD}, scope TEXT);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9]
 LATEST_VERSION = len(MIGRATIONS)

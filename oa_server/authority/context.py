@@ -126,6 +126,21 @@ class Ctx:
                 rows[rid] = rec.data
         return list(rows.items())
 
+    def existing(self, collection: str, ids: set[str]) -> set[str]:
+        """Which of `ids` are live records now (this batch's writes included), asking only for
+        ids: cheap for a sweep that derives ids and writes the few that are new. Ids with no
+        row at all are remembered as absent, so writing them needs no further query."""
+        held = {rid: rec for (c, rid), rec in self._batch.records.items() if c == collection}
+        found = {rid for rid in ids if rid in held and not held[rid].deleted}
+        rest = sorted(ids - held.keys())
+        rows: dict[str, bool] = {}
+        for lo in range(0, len(rest), 500):
+            rows.update(self.session.execute(select(RECORDS.c.id, RECORDS.c.deleted).where(
+                RECORDS.c.collection == collection, RECORDS.c.id.in_(rest[lo:lo + 500]))).all())
+        found |= {rid for rid, deleted in rows.items() if not deleted}
+        self._batch.absent |= {(collection, rid) for rid in rest if rid not in rows}
+        return found
+
     def visible(self, collection: str, record_id: str) -> bool:
         """Whether the asking user sees the record now (loaded first if this batch has not)."""
         self._batch.get(collection, record_id)

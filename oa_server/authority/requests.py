@@ -321,8 +321,10 @@ class RequestEvents(FlowEvents):
                 reassign_departed(ctx, self, subject)
 
 
-def reassign_departed(ctx: Ctx, flow: RequestEvents, subject: dict[str, Any]) -> int:
-    """A step held by someone who left goes to the position's new holder or the unit head (logged)."""
+def reassign_departed(ctx: Ctx, flow: RequestEvents, subject: dict[str, Any], *,
+                      moved_to: list[tuple[str, str]] | None = None) -> int:
+    """A step held by someone who left goes to the position's new holder or the unit head
+    (logged); each (request id, new holder) is added to `moved_to` when given."""
     try:
         state = flow.state(ctx, subject)
     except LookupError:
@@ -353,6 +355,8 @@ def reassign_departed(ctx: Ctx, flow: RequestEvents, subject: dict[str, Any]) ->
         ctx.audit("request.reassigned", target=f"requests:{subject['id']}",
                   details={"step": cur.step, "from": left, "to": new[0], "reason": "holder_left"})
         moved += 1
+        if moved_to is not None:
+            moved_to.append((str(subject["id"]), new[0]))
         state = flow.state(ctx, {**subject})
         cur = state.current
         if cur is None:
@@ -364,13 +368,22 @@ def reassign_departed(ctx: Ctx, flow: RequestEvents, subject: dict[str, Any]) ->
     return moved
 
 
-def sweep(ctx: Ctx) -> int:
-    """Hand every running request whose step holder left to the new holder; how many moved."""
+def running(ctx: Ctx) -> list[dict[str, Any]]:
+    """Requests whose flow is running (only those records are decoded)."""
+    ids = [rid for rid, text in ctx.texts("requests") if '"flow_status":"running"' in text]
+    ctx.preload({("requests", i) for i in ids})
+    found = (ctx.get("requests", i) for i in ids)
+    return [r for r in found if r is not None and r.get("flow_status") == "running"
+            and r.get("state") not in CLOSED_STATES]
+
+
+def sweep(ctx: Ctx, *, moved_to: list[tuple[str, str]] | None = None) -> int:
+    """Hand every running request whose step holder left to the new holder; how many moved
+    (each (request id, new holder) added to `moved_to` when given)."""
     flow = RequestEvents()
     moved = 0
-    for rec in ctx.records("requests"):
-        if rec.get("flow_status") == "running" and rec.get("state") not in CLOSED_STATES:
-            moved += reassign_departed(ctx, flow, rec)
+    for rec in running(ctx):
+        moved += reassign_departed(ctx, flow, rec, moved_to=moved_to)
     return moved
 
 

@@ -97,3 +97,30 @@ class RequestOrg:
             found = [u for u in self.holders(role, unit_id=unit_id, department_id=scope, context={})
                      if u != left]
         return found or [u for u in self.unit_head(unit_id) if u != left]
+
+
+#: ranks above a 科员, lowest first: a holder's leader holds a higher one
+RANKS = ("section_chief", "office_director", "deputy_leader", "principal_leader")
+
+
+def leader_of(org: OrgView, user_id: str) -> list[str]:
+    """Whom a holder answers to, for an overdue step: the 科长 of their section (for a
+    科员), else the next rank up in their unit (办公室主任, 分管领导, 主要领导), else the
+    parent unit's head."""
+    user = org.user(user_id)
+    if user is None:
+        return []
+    unit_id = str(user.unit_id)
+    chain = RequestOrg(org, applicant_id=user_id)
+    level = max((RANKS.index(r) for r in user.roles if r in RANKS), default=-1)
+    if level < 0 and user.department_id is not None:
+        chiefs = chain._others(org.holders("section_chief", unit_id=unit_id,
+                                           department_id=str(user.department_id), context={}))
+        if chiefs:
+            return chiefs[:1]
+    for role in RANKS[max(level + 1, 1):]:
+        found = chain._others(org.users_with_role(role, unit_id))
+        if found:
+            return found[:1]
+    unit = org.unit(unit_id)
+    return chain.unit_head(str(unit.parent_id)) if unit is not None and unit.parent_id else []

@@ -109,8 +109,12 @@ class Tasks(Authority):
                 out[key] = current[key]
             else:
                 out.pop(key, None)
+        reached = {m.get("id"): m.get("done_on") for m in current.get("milestones") or []
+                   if isinstance(m, dict) and m.get("done_on")}
+        out["milestones"] = [{**m, "done_on": reached.get(m.get("id"))} if isinstance(m, dict)
+                             else m for m in out.get("milestones") or []]  # reached: by reports
         try:
-            validate_task(out)
+            out = validate_task(out)
         except ValidationError as exc:
             return _reject_validation(exc)
         return Ruling.accept(out)
@@ -130,6 +134,7 @@ class Tasks(Authority):
             extra = out.get(key) or []
             if not isinstance(extra, list) or not all(isinstance(v, str) for v in extra):
                 return Ruling.reject("validation", _("{key} 必须是字符串列表").format(key=key))
+        out["milestones"] = [{**m, "done_on": None} for m in out["milestones"]]  # none reached yet
         today = today_of(ctx)
         if deadline < today:
             return Ruling.reject("validation", _("办结期限{deadline}早于立项日期{start}").format(
@@ -179,6 +184,12 @@ class Progress(Authority):
         if percent is not None and (not isinstance(percent, int) or isinstance(percent, bool)
                                     or not 0 <= percent <= 100):
             return Ruling.reject("validation", _("完成进度应在0到100之间"))
+        reached = payload.get("milestone_id")
+        if reached is not None:
+            if not any(m.get("id") == reached for m in task.get("milestones") or []):
+                return Ruling.reject("validation", _("该督办事项没有这个节点"))
+            if unit != task.get("lead_unit_id") and not is_supervisor(ctx):
+                return Ruling.reject("forbidden", _("节点完成情况由牵头单位报送"))
         return Ruling.accept({**payload, "author_id": ctx.user_id, "report_unit_id": unit,
                               "created_at": ctx.now.isoformat(timespec="seconds")})
 
@@ -193,6 +204,11 @@ class Progress(Authority):
                                 unit: today_of(ctx).isoformat()}
         task["chased"] = {k: v for k, v in (task.get("chased") or {}).items() if k != unit}
         task["last_progress"] = str(payload.get("text") or "")[:200]
+        reached = payload.get("milestone_id")
+        if reached:  # the lead unit reports a milestone reached: its light goes out
+            task["milestones"] = [{**m, "done_on": m.get("done_on") or today_of(ctx).isoformat()}
+                                  if m.get("id") == reached else m
+                                  for m in task.get("milestones") or []]
         put_task(ctx, task)
 
 

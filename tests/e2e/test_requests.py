@@ -499,3 +499,51 @@ def test_the_applicant_withdraws_before_anyone_acted_and_submits_again(desk: Des
     assert rec["approver_ids"] == [desk.uid("zhouli")]
     entries, _now = rq.timeline(applicant.store, rid)
     assert [e.action for e in entries] == ["发起申请", "提交", "撤回", "提交"]
+
+
+#: the starter items whose route names 人事科 or 财务科, each with the form that takes it there
+SECTION_ITEMS = {
+    "LEAVE": {}, "ABROAD": {}, "OVERTIME": {}, "TRAVEL_EXPENSE": {},
+    "CERT": {"cert_type": "在职及收入证明"},
+    "SEAL": {"doc_kind": "合同协议", "counterparty": "普宁市某科技有限公司",
+             "contract_amount": "80000.00"},
+}
+SECTION_PEOPLE = {"hr": "wanglihua", "finance": "guozhendong", "head": "zhengxiaoyan"}
+
+
+def test_items_naming_a_section_are_handled_by_that_sections_people(desk: Desk):
+    """In 市府办, which has a 人事科 and a 财务科, their 科长 handle those steps (in 普政数,
+    which has neither, the 办公室 does: see the test above)."""
+    from oa_client.domain.catalogue import may_apply
+
+    clerk = desk("liuyang")  # 市府办 秘书科 科员; her 科长 is 郑晓燕
+    clerk.engine.sync()
+    named = {e.item.code for e in rq.catalogue(clerk.store)
+             if any(s.role in ("人事科", "财务科") for s in e.item.flow.all_steps())}
+    assert named == set(SECTION_ITEMS)  # every starter item that names a section is walked here
+    for code, extra in SECTION_ITEMS.items():
+        # a 科员 applies; for an item only 科长 may apply (a later catalogue version), 郑晓燕
+        entry = _entry(clerk, code)
+        login = "liuyang" if may_apply(entry.item, roles={"drafter"}) else "zhengxiaoyan"
+        applicant = desk(login)
+        applicant.engine.sync()
+        draft = rq.new_draft(applicant.store, record_id=entry.record_id, user_id=desk.uid(login))
+        form = {**draft["form"], **FILLED[code], **extra}
+        if code == "LEAVE":
+            form["handover"] = {"id": desk.uid("wuqiong"), "name": "吴琼"}
+        if code == "CERT":
+            form["hire_date"] = "2016-07-01"
+        assert not rq.check_form(entry.item, form, today=TODAY), (code, rq.check_form(entry.item, form, today=TODAY))
+        rq.submit(applicant.store, draft["id"], user_id=desk.uid(login), values=form, today=TODAY)
+        assert applicant.engine.sync().rejected == 0, {(c.code, c.message) for c in open_conflicts(applicant.store)}
+        visited = _carry(desk, draft["id"], watcher=login)
+        steps = [s.key for s in planned_stages(entry.item, form, workdays_between=rq.workdays_between)]
+        assert list(dict.fromkeys(s for s, _w in visited)) == steps, code
+        who = dict(visited)
+        assert {"hr", "finance"} & set(who) or "contract_review" in who, code
+        for step, person in SECTION_PEOPLE.items():
+            if step in who and (step != "head" or login == "liuyang"):
+                assert who[step] == person, (code, step, who[step])
+        if code == "SEAL":  # the contract review runs 财务科 and the 办公室 side by side
+            assert {w for s, w in visited if s == "contract_review"} == {"guozhendong", "huangjianhua"}
+        assert applicant.store.records.get("requests", draft["id"])["state"] == "approved"

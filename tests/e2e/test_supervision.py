@@ -5,12 +5,12 @@ injected), an extension, competing 销号 requests, the confirmation, and the mo
 from __future__ import annotations
 
 import subprocess
-import uuid
 from datetime import UTC, date, datetime
 
 import pytest
 
 from oa_client.errors import ValidationError
+from oa_client.services import documents as docs
 from oa_client.services import supervision as sup
 from oa_client.services import supervision_views as views
 from oa_client.services.todo import todo_items
@@ -44,26 +44,48 @@ def task(client, tid: str) -> dict:
     return client.store.records.get("supervision_tasks", tid)
 
 
-def receive_document(server, clerk, leader, doc_id: str) -> None:
-    """A received document in the clerk's unit, sent on to the leader (as the exchange does)."""
-    from oa_server.models import User
-    from oa_server.sync_push import server_batch
+def receive_document(people) -> str:
+    """洪阳镇's 报告 to the city, walked through its 发文 flow and delivered by the exchange,
+    registered and proposed to the mayor by the city office: the id of the city's incoming
+    copy, now waiting for the mayor's 批示 (批办)."""
+    from oa_client.services import documents as docs
 
-    with server.app.state.sessionmaker() as session:
-        user = session.get(User, uuid.UUID(clerk.transport.user["id"]))
-        with server_batch(session, user=user, now=server.clock()) as ctx:
-            ctx.put("documents", doc_id, {
-                "direction": "incoming", "doc_kind": "报告", "state": "instruct",
-                "title": "关于洪阳镇防洪堤险情的报告", "body": "汛期临近，防洪堤多处渗漏……",
-                "holder_ids": [leader.transport.user["id"]]},
-                unit_id=unit_of(clerk))  # seen by the unit's office and the holder
-        session.commit()
+    for c in people.values():
+        fetch_org(c.store, c.transport)
+
+    def step(login: str, doc_id: str, step_id: str, action: str = "approve", **kw) -> None:
+        desk = people[login]
+        desk.engine.sync()
+        docs.act(desk.store, me=me(desk), doc_id=doc_id, action=action, step=step_id, **kw)
+        assert desk.engine.sync().rejected == 0, desk.store.db.query("SELECT * FROM conflicts")
+
+    town_clerk = people["huangxiaomei"]
+    city = next(u["id"] for u in town_clerk.store.records.list("units", limit=1000)
+                if u["name"] == "普宁市人民政府")
+    report, _c = docs.compose(town_clerk.store, me=me(town_clerk), fields={
+        "doc_kind": "报告", "issuer_name": "洪阳镇人民政府", "title": "关于洪阳镇防洪堤险情的报告",
+        "main_to": [city], "body": "普宁市人民政府：\n汛期临近，防洪堤多处渗漏，亟需加固。\n特此报告。"})
+    step("huangxiaomei", report, "draft", "submit", opinion="请审核。")
+    step("chenweijie", report, "review", opinion="同意。")
+    step("lianghaitao", report, "sign_off", opinion="同意上报。")
+    step("chenweijie", report, "recheck")
+    for s in ("number", "seal", "dispatch"):
+        step("huangxiaomei", report, s)
+    town_clerk.engine.sync()
+    received = docs.get_document(town_clerk.store, report)["receipts"][city]["incoming_id"]
+    step("wuqiong", received, "receive")
+    step("wuqiong", received, "register", values={"handling_days": 5})
+    step("wuqiong", received, "vet")
+    step("huangjianhua", received, "propose", opinion="拟请陈市长阅示。",
+         values={"leader": "principal_leader"})
+    return str(received)
 
 
 @pytest.fixture
 def people(server, tmp_path):
     server.clock.now = at("2026-09-21")
-    names = ("wuqiong", "chenzhiqiang", "lindongsheng", "lianghaitao", "lizhiming")
+    names = ("wuqiong", "chenzhiqiang", "lindongsheng", "lianghaitao", "lizhiming",
+             "huangxiaomei", "chenweijie", "huangjianhua")
     clients = {n: make_client(server, tmp_path, n) for n in names}
     yield clients
     for c in clients.values():
@@ -72,25 +94,31 @@ def people(server, tmp_path):
 
 def test_instruction_to_closure_with_chasing_lights_extension_and_bulletin(server, people,
                                                                            tmp_path):
-    clerk, mayor, duchashi = people["wuqiong"], people["chenzhiqiang"], people["lindongsheng"]
+    mayor, duchashi = people["chenzhiqiang"], people["lindongsheng"]
     hongyang, liushadong = people["lianghaitao"], people["lizhiming"]
     hy, ls = unit_of(hongyang), unit_of(liushadong)
 
-    # a received document (delivered by 公文交换) waits for the mayor's 批示
-    receive_document(server, clerk, mayor, "doc-in-1")
+    # a received document (delivered by 公文交换) waits for the mayor's 批示; his 批示 marked
+    # for 督办 opens the task: 洪阳镇 leads, 流沙东 assists, weekly reports, due after the holiday
+    doc_id = receive_document(people)
     mayor.engine.sync()
+    assert mayor.store.records.get("documents", doc_id)["flow_step"] == "instruct"
     instruction = "请洪阳镇牵头、流沙东街道配合，国庆节后完成加固，每周报送进展。"
-    tid, _changes = sup.create_task(
-        mayor.store, me=me(mayor), title="落实市长批示：防洪堤加固", content=instruction,
-        lead_unit_id=hy, assist_unit_ids=[ls], deadline="2026-10-09",
-        ordered_by=mayor.transport.user["id"], importance="重要", report_every="weekly",
-        source={"kind": "instruction", "collection": "documents", "id": "doc-in-1",
-                "text": instruction}, today=date(2026, 9, 21))
+    docs.act(mayor.store, me=me(mayor), doc_id=doc_id, action="approve", step="instruct",
+             opinion=instruction, now=server.clock.now, values={"supervise": {
+                 "title": "落实市长批示：防洪堤加固", "lead_unit_id": hy, "assist_unit_ids": [ls],
+                 "deadline": "2026-10-09", "importance": "重要", "report_every": "weekly"}})
     assert mayor.engine.sync().rejected == 0
+    (tid,) = [t["id"] for t in mayor.store.records.list("supervision_tasks", limit=100)
+              if (t.get("source") or {}).get("id") == doc_id]
     for c in (hongyang, liushadong, duchashi):
         t = task(c, tid)
         assert t["state"] == "open" and t["lead_unit_id"] == hy and t["assist_unit_ids"] == [ls]
-    assert task(mayor, tid)["source"]["id"] == "doc-in-1"
+        assert (t["title"], t["deadline"], t["ordered_by"]) == (
+            "落实市长批示：防洪堤加固", "2026-10-09", mayor.transport.user["id"])
+    source = task(mayor, tid)["source"]
+    assert (source["kind"], source["id"], source["text"]) == ("instruction", doc_id, instruction)
+    assert mayor.store.records.get("documents", doc_id)["flow_step"] == "handle"
 
     # both units report in the first week; the next week only 洪阳镇 does
     sup.report_progress(hongyang.store, me=me(hongyang), task_id=tid, text="已完成勘察设计。",
@@ -336,8 +364,7 @@ def test_dissolved_lead_unit_is_reassigned_and_logged(server, people, tmp_path):
     village.close()
 
 
-def test_the_supervision_office_moves_the_lead_and_the_cli_chases(server, people, capsys,
-                                                                  monkeypatch):
+def test_the_supervision_office_moves_the_lead_and_the_cli_chases(server, people, capsys):
     duchashi, hongyang, liushadong = people["lindongsheng"], people["lianghaitao"], \
         people["lizhiming"]
     hy, ls = unit_of(hongyang), unit_of(liushadong)
@@ -356,26 +383,21 @@ def test_the_supervision_office_moves_the_lead_and_the_cli_chases(server, people
     assert t["lead_unit_id"] == ls and t["assist_unit_ids"] == []
     assert t["reassigned"][0] == {"from": hy, "to": ls, "at": "2026-09-21",
                                   "reason": "职能调整，由流沙东街道牵头"}
-    # the clock-driven pass as an operator runs it from cron: `oa-server supervision chase`.
-    # Cron runs it at the wall clock; here it runs on chosen days, so the light is certain
+    # the server chases every morning by itself; an operator may run the pass by hand for a
+    # chosen moment (`oa-server supervision chase --at …`), so the light is certain here
     from oa_server import cli
-    from oa_server.authority import supervision_sweep
 
-    day = {"now": at("2026-11-24")}
-    real_sweep = supervision_sweep.run_sweep
-    monkeypatch.setattr(supervision_sweep, "run_sweep", lambda session, *, user, now, warn_days:
-                        real_sweep(session, user=user, now=day["now"], warn_days=warn_days))
     settings = server.settings
     args = ["--data-dir", str(settings.data_dir), "--database-url", str(settings.database_url),
             "supervision", "chase"]
-    assert cli.main(args) == 0
+    assert cli.main([*args, "--at", "2026-11-24T10:00"]) == 0
     # weeks have passed: the lead is chased. Tuesday 11-24 to the deadline Monday 11-30 leaves
     # 4 working days (25, 26, 27, 30), more than the 3 warning days: still green
     assert "催办 1 项" in capsys.readouterr().out
     t = task(liushadong, tid)
     assert set(t["chased"]) == {ls} and t["light"] == "green"
-    day["now"] = at("2026-11-25")  # Wednesday: 3 working days left (26, 27, 30): yellow
-    assert cli.main(args) == 0
+    # Wednesday: 3 working days left (26, 27, 30): yellow
+    assert cli.main([*args, "--at", "2026-11-25T10:00+08:00"]) == 0
     assert "催办 0 项，状态灯变化 1 项" in capsys.readouterr().out
     assert task(liushadong, tid)["light"] == "yellow"
 

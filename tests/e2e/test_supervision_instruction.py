@@ -4,7 +4,6 @@ a supervision task for two units, which both see it with its source."""
 from __future__ import annotations
 
 from oa_client.services import documents as docs
-from oa_client.services import supervision as sup
 
 
 def _unit(desk, name: str) -> str:
@@ -39,25 +38,29 @@ def test_a_real_instruction_on_a_received_request_becomes_a_task(desks):
     step("huangjianhua", inc, "propose", opinion="拟请陈市长阅示。",
          values={"leader": "principal_leader"})
     instruction = "同意拨付，请财政局按程序办理，洪阳镇做好资金使用监管，月底前报结果。"
-    step("chenzhiqiang", inc, "instruct", opinion=instruction)
     mayor = desks["chenzhiqiang"]
+    finance, hongyang = _unit(mayor, "普宁市财政局"), _unit(mayor, "洪阳镇人民政府")
+    # the 批示 marked for 督办 names the units and the deadline: the task opens with it
+    step("chenzhiqiang", inc, "instruct", opinion=instruction, values={"supervise": {
+        "title": "落实市长批示：拨付洪阳镇防汛抢险资金", "lead_unit_id": finance,
+        "assist_unit_ids": [hongyang], "deadline": "2026-12-31", "importance": "重要",
+        "report_every": "monthly"}})
     doc = mayor.doc(inc)
     assert doc["direction"] == "incoming" and doc.get("flow_step") != "instruct"  # 批示 taken
+    (task,) = [t for t in mayor.store.records.list("supervision_tasks", limit=100)
+               if (t.get("source") or {}).get("id") == inc]
+    tid = task["id"]
 
-    # the 批示 becomes a task: 财政局 leads, 洪阳镇 assists; both see it with its source
-    finance, hongyang = _unit(mayor, "普宁市财政局"), _unit(mayor, "洪阳镇人民政府")
-    tid, _c = sup.create_task(
-        mayor.store, me=mayor.me, title="落实市长批示：拨付洪阳镇防汛抢险资金",
-        content=instruction, lead_unit_id=finance, assist_unit_ids=[hongyang],
-        deadline="2026-12-31", ordered_by=mayor.id, importance="重要",
-        source={"kind": "instruction", "collection": "documents", "id": inc,
-                "text": instruction})
-    mayor.sync()
+    # 财政局 leads, 洪阳镇 assists; both see it with its source, ordered by the mayor
     for login, unit in (("weiguoqiang", finance), ("lianghaitao", hongyang)):
         desk = desks[login]
         desk.sync()
         task = desk.store.records.get("supervision_tasks", tid)
         assert unit in [task["lead_unit_id"], *task["assist_unit_ids"]]
-        assert task["source"] == {"kind": "instruction", "collection": "documents", "id": inc,
-                                  "text": instruction}
+        assert (task["lead_unit_id"], task["assist_unit_ids"]) == (finance, [hongyang])
+        assert {k: task["source"][k] for k in ("kind", "collection", "id", "text")} == {
+            "kind": "instruction", "collection": "documents", "id": inc, "text": instruction}
+        assert task["title"] == "落实市长批示：拨付洪阳镇防汛抢险资金"
         assert task["ordered_by"] == mayor.id and task["state"] == "open"
+        assert (task["deadline"], task["importance"], task["report_every"]) == (
+            "2026-12-31", "重要", "monthly")

@@ -47,8 +47,10 @@ class Clock:
 
 
 def make_settings(data_dir: Path, database_url: str | None = None, **extra: Any) -> Settings:
-    """Test settings: cheap hashing, the fixed test secret unless told otherwise."""
-    return Settings(data_dir=data_dir, database_url=database_url, **{**CHEAP, **extra})
+    """Test settings: cheap hashing, the fixed test secret, no job scheduler thread (tests tick
+    it with their clock) unless told otherwise."""
+    return Settings(data_dir=data_dir, database_url=database_url,
+                    **{**CHEAP, "jobs": False, **extra})
 
 
 def fixed_keys() -> Any:

@@ -105,6 +105,84 @@ def test_a_clients_own_audience_lists_widen_nothing() -> None:
     assert not sees(stranger, "phrases", phrase, unit=UNIT_A, author=drafter, org=Org(drafter))
 
 
+def notice(kind: str, *, to_users=(), to_units=()) -> dict:
+    """A reminder as `oa_server.notify` writes it."""
+    return {"kind": kind, "to_users": [str(u) for u in to_users],
+            "to_units": [str(u) for u in to_units]}
+
+
+def test_a_reminder_to_people_is_theirs_alone() -> None:
+    chief, colleague = person(UNIT_A, "section_chief"), person(UNIT_A, "section_chief")
+    server = person(UNIT_A, "supervisor")  # the member a pass runs as: the author
+    overdue = notice("request.overdue", to_users=[chief.id])
+    seeing = [u for u in (chief, colleague, server, person(UNIT_A, "office_director"),
+                          person(UNIT_A, "clerk"), person(UNIT_A, "principal_leader"))
+              if sees(u, "notifications", overdue, unit=UNIT_A, author=server, org=Org())]
+    assert seeing == [chief]
+
+
+@pytest.mark.parametrize(("kind", "seeing"), [
+    ("supervision.warning", {"principal_leader", "deputy_leader", "office_director", "clerk"}),
+    ("supervision.chase", {"principal_leader", "deputy_leader", "office_director", "clerk"}),
+    ("report.due", {"statistician", "principal_leader", "deputy_leader", "office_director"}),
+    ("report.chase", {"statistician", "principal_leader", "deputy_leader", "office_director"}),
+    ("meeting.tomorrow", {"office_director", "clerk", "principal_leader"}),
+    ("bulletin.draft", {"principal_leader", "deputy_leader", "office_director", "clerk"}),
+])
+def test_a_reminder_to_a_unit_is_for_those_who_answer_for_its_work(kind: str,
+                                                                    seeing: set[str]) -> None:
+    """In the unit named, the roles the reminder's kind concerns; nobody of another unit,
+    nobody by merely working there, never the three administrators."""
+    author = person(UNIT_B, "supervisor")
+    to_a = notice(kind, to_units=[UNIT_A])
+    roles = ["principal_leader", "deputy_leader", "office_director", "clerk", "statistician",
+             "drafter", "section_chief", "seal_keeper", "meeting_admin", "supervisor",
+             "sysadmin", "secadmin", "auditor"]
+    found = {r for r in roles
+             if sees(person(UNIT_A, r), "notifications", to_a, unit=UNIT_B, author=author, org=Org())}
+    assert found == seeing
+    assert not any(sees(person(UNIT_B, r), "notifications", to_a, unit=UNIT_B, author=author,
+                        org=Org()) for r in roles)  # another unit's clerk, leaders …
+
+
+def test_a_reminder_to_a_unit_and_a_person_reaches_both() -> None:
+    owner, stranger = person(UNIT_B, "drafter"), person(UNIT_B, "drafter")
+    overdue = notice("supervision.overdue", to_users=[owner.id], to_units=[UNIT_A])
+    author = person(UNIT_A, "supervisor")
+    assert sees(owner, "notifications", overdue, unit=UNIT_A, author=author, org=Org())
+    assert sees(person(UNIT_A, "clerk"), "notifications", overdue, unit=UNIT_A, author=author,
+                org=Org())
+    assert not sees(stranger, "notifications", overdue, unit=UNIT_A, author=author, org=Org())
+    assert not sees(person(UNIT_B, "clerk"), "notifications", overdue, unit=UNIT_A,
+                    author=author, org=Org())
+
+
+def test_the_servers_policies_are_everyones() -> None:
+    author = person(UNIT_A, "supervisor")
+    policy = {"warn_days": 2}
+    assert visibility.audience("settings", policy, unit_id=str(UNIT_A), author=str(author.id),
+                               facts=Org()) == {visibility.EVERYONE}
+    for user in (person(UNIT_B, "drafter"), person(UNIT_B, "statistician")):
+        assert sees(user, "settings", policy, unit=UNIT_A, author=author, org=Org())
+
+
+def test_the_monthly_bulletin_draft_is_its_drafters_and_their_chiefs() -> None:
+    """The 通报 the job drafts for a 督查室 member is a draft like any: not the unit's office,
+    not the other members."""
+    section = uuid.uuid4()
+    member, other = person(UNIT_A, "supervisor"), person(UNIT_A, "supervisor")
+    member.department_id = other.department_id = section
+    chief = person(UNIT_A, "section_chief")
+    chief.department_id = section
+    org = Org(member, other, chief)
+    draft = {"direction": "outgoing", "doc_kind": "通报", "state": "draft",
+             "drafter_id": str(member.id), "holder_ids": [str(member.id)]}
+    seeing = [u for u in (member, other, chief, person(UNIT_A, "clerk"),
+                          person(UNIT_A, "office_director"), person(UNIT_B, "supervisor"))
+              if sees(u, "documents", draft, unit=UNIT_A, author=member, org=org)]
+    assert seeing == [member, chief]
+
+
 @pytest.mark.parametrize("role", ["sysadmin", "secadmin", "auditor"])
 def test_three_administrators_never_see_business_records(role: str) -> None:
     admin = person(UNIT_A, role)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 from alembic import command
@@ -61,5 +62,25 @@ def test_downgrade_to_nothing_and_up_again(tmp_path: Path) -> None:
         assert not (set(inspect(engine).get_table_names()) & OURS)
         upgrade(engine)
         assert OURS <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_one_line_of_revisions_with_one_head(tmp_path: Path) -> None:
+    """Branches merged with a migration each are put one after the other (a second head
+    would leave `upgrade` to pick one): every revision has one parent and one child, and the
+    file names carry their ids in order."""
+    from alembic.script import ScriptDirectory
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    try:
+        script = ScriptDirectory.from_config(alembic_config(engine))
+        assert len(script.get_heads()) == 1
+        chain = list(reversed(list(script.walk_revisions())))  # base first
+        assert chain[0].down_revision is None
+        for before, after in pairwise(chain):
+            assert after.down_revision == before.revision
+        assert [Path(r.path).name[:4] for r in chain] == [r.revision for r in chain]
+        assert [r.revision for r in chain] == [f"{n:04d}" for n in range(1, len(chain) + 1)]
     finally:
         engine.dispose()

@@ -164,9 +164,11 @@ def live_records(store: LocalStore, collection: str = "documents") -> dict[str, 
 
 
 class ProcessServer:
-    """`oa-server serve --workers 2` as a real process on a database URL (PostgreSQL)."""
+    """`oa-server serve --workers 2` as a real process on a database URL (PostgreSQL); its
+    scheduled jobs off unless asked (tests and benchmarks run them at moments they choose)."""
 
-    def __init__(self, data_dir: Path, db_url: str, log: Path, workers: int = 2) -> None:
+    def __init__(self, data_dir: Path, db_url: str, log: Path, workers: int = 2,
+                 jobs: bool = False) -> None:
         import os
         import subprocess
         import sys
@@ -178,7 +180,7 @@ class ProcessServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_url = db_url
         env = {**os.environ, **CHEAP_ENV, "PYTHONPATH": str(root),
-               "OA_SERVER_DATABASE_URL": db_url}
+               "OA_SERVER_DATABASE_URL": db_url, "OA_SERVER_JOBS": str(jobs).lower()}
         self.log = log
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "oa_server", "--data-dir", str(data_dir), "serve",

@@ -6,7 +6,9 @@ The demo org holds the demo records — 公文 carried through their real flows 
 零跑动 requests in every state, reports issued and filled, 督办 tasks — made by their authors
 through the real rules, plus what the demo lacks: a draft with a body revision and an
 attachment, attachments on a running 公文, a 收文, a meeting, a request, a task and a 填报,
-a draft request, a personal (.ics) meeting, a phrase and a 委托. Then each user of the set
+a draft request, a personal (.ics) meeting, a phrase and a 委托, the 督查室's policy and its
+monthly 通报 draft, and reminders (`notifications`) to people and to units of every kind the
+server's jobs send. Then each user of the set
 pulls, and what each holds — and which attachment bytes each may download — must be what
 the table grants: computed here from the records and the org chart on their own (the flow
 events, the invitations, the org's roles), not with `oa_server.visibility`; and, for the
@@ -30,7 +32,7 @@ from oa_client.services import records as svc
 from oa_server.authority.requests_org import RequestOrg
 from oa_server.models import User
 from oa_server.org_view import OrgView
-from oa_server.sync_models import BlobOwner, SyncRecord
+from oa_server.sync_models import BlobOwner, SyncAudience, SyncRecord
 from sync.protocol import (
     ATTACHMENT_OWNERS,
     CHILD_COLLECTIONS,
@@ -69,7 +71,10 @@ ADMINS = ("huangwei", "sunyue", "hexiaoqin")  # 系统管理员, 安全保密管
 LEADERS = {"principal_leader", "deputy_leader", "office_director"}
 OFFICE = {"office_director", "clerk"}
 DESK = {"statistician", *LEADERS}
-PUBLIC = {"rooms", "service_items", "data_items", "calendars"}
+PUBLIC = {"rooms", "service_items", "data_items", "calendars", "settings"}
+#: who of a unit a reminder to the unit is for, by its area (the README's table)
+NOTICE_ROLES = {"supervision": LEADERS | OFFICE, "report": DESK,
+                "meeting": OFFICE | {"principal_leader"}}
 
 # -- on any server (SQLite here, PostgreSQL in test_postgres_sync) -------------------------
 
@@ -372,6 +377,61 @@ def _extras(server, root: Path) -> None:
             "sha256": _upload(uploader, data)})])
     for c in (liuyang, director, uploader):
         c.close()
+    _policy_and_bulletin(server, root)
+    _reminders(server)
+
+
+def _policy_and_bulletin(server, root: Path) -> None:
+    """The 督查室 sets the warning days (a `settings` record) and has this month's 通报
+    drafted (a 公文 the server writes for the member who asked)."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    duchashi = make_client(server, root, "lindongsheng")
+    assert duchashi.transport.request("PUT", "/supervision/policy", json_body={
+        "warn_days": 2}).json() == {"warn_days": 2}
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai"))  # the server's month
+    made = duchashi.transport.request("POST", "/supervision/bulletins", json_body={
+        "year": today.year, "month": today.month}).json()
+    assert made["made"] is True
+    duchashi.close()
+
+
+#: reminders as the server's jobs send them: kind → (people, units) by login
+REMINDERS = {
+    "supervision.warning": ((), ("huangjianhua",)),  # to 市政府办公室
+    "supervision.overdue": (("zhengxiaoyan",), ("huangxiaomei",)),  # 洪阳镇 and its 责任人
+    "supervision.chase": ((), ("huangli", "huangwei")),  # 财政局, 数据局 (the admins' unit)
+    "report.due": ((), ("yanglan",)),  # 洪阳镇
+    "report.chase": ((), ("huangli",)),  # 财政局
+    "meeting.soon": ((), ("yanglan",)),  # 洪阳镇, invited
+    "request.overdue": (("zhengxiaoyan",), ()),
+}
+
+
+def _reminders(server) -> None:
+    """One reminder of every addressing, written by the server's own `notify`."""
+    from datetime import UTC, datetime
+
+    from oa_client.domain.notifications import MESSAGES
+    from oa_server.jobs.system import system_user
+    from oa_server.notify import notify
+    from oa_server.sync_push import server_batch
+
+    args = {"title": "背街小巷改造", "days": 2, "deadline": "2026-12-01", "milestone": "方案",
+            "due": "2026-12-01", "step": "科室负责人审批", "time": "10:00", "place": "第一会议室",
+            "period": "2026-Q4", "holder": "郑晓燕", "month": "2026年11月"}
+    with server_session(server) as session:
+        units = {str(u.login): str(u.unit_id) for u in session.query(User).all()}
+        ids = {str(u.login): str(u.id) for u in session.query(User).all()}
+        with server_batch(session, user=system_user(session), now=datetime.now(UTC)) as ctx:
+            for kind, (people, in_units) in REMINDERS.items():
+                used = {k: v for k, v in args.items() if "{" + k + "}" in MESSAGES[kind]}
+                assert notify(ctx, key=f"matrix:{kind}", kind=kind, args=used,
+                              collection="supervision_tasks", record_id=f"about-{kind}",
+                              users=[ids[p] for p in people],
+                              units=[units[u] for u in in_units])
+        session.commit()
 
 
 def _user_id(server, login: str) -> str:
@@ -533,6 +593,13 @@ class Table:
     def _delegations(self, key, data, unit, author) -> set[str]:
         return {data["principal_id"], data["delegate_id"]}
 
+    def _notifications(self, key, data, unit, author) -> set[str]:
+        roles = NOTICE_ROLES.get(data["kind"].split(".")[0], LEADERS | OFFICE)
+        out = set(data.get("to_users") or [])
+        for u in data.get("to_units") or []:
+            out |= self.holding(u, roles)
+        return out
+
 
 def _pulled(client) -> dict[str, set[str]]:
     """Every live record the user pulls, by collection."""
@@ -590,7 +657,7 @@ def test_every_collection_and_state_is_in_the_matrix(table):
     assert kinds >= {"documents", "document_events", "document_revisions", "attachments",
                      "meetings", "meeting_replies", "rooms", "service_items", "requests",
                      "request_events", "report_templates", "submissions", "supervision_tasks",
-                     "phrases", "delegations"}
+                     "phrases", "delegations", "notifications", "settings"}
     docs = [d for (c, _i), (d, _u, _b) in table.records.items() if c == "documents"]
     assert {(d.get("direction"), d.get("state")) for d in docs} >= {
         ("outgoing", "draft"), ("outgoing", "review"), ("outgoing", "sign_off"),
@@ -620,6 +687,17 @@ BY_HAND = [
         "lindongsheng", "zhengxiaoyan", "huangjianhua", "wuqiong"}),
     ("phrases", {"id": "phrase-1"}, {"liuyang"}),
     ("delegations", {"id": "deleg-1"}, {"huangjianhua", "wuqiong"}),
+    ("settings", {"id": "supervision"}, set(USERS)),
+    ("documents", {"doc_kind": "通报"}, {"lindongsheng"}),  # the 通报 drafted for him
+    # reminders: to people, only them; to a unit, those there who answer for the work
+    ("notifications", {"kind": "request.overdue"}, {"zhengxiaoyan"}),
+    ("notifications", {"kind": "bulletin.draft"}, {"lindongsheng"}),
+    ("notifications", {"kind": "supervision.warning"}, {"huangjianhua", "wuqiong"}),
+    ("notifications", {"kind": "supervision.overdue"}, {"zhengxiaoyan", "huangxiaomei"}),
+    ("notifications", {"kind": "supervision.chase"}, {"weiguoqiang", "huangli"}),
+    ("notifications", {"kind": "report.due"}, {"yanglan"}),
+    ("notifications", {"kind": "report.chase"}, {"weiguoqiang"}),
+    ("notifications", {"kind": "meeting.soon"}, {"huangxiaomei"}),
 ]
 
 
@@ -665,6 +743,15 @@ def test_the_three_administrators_see_no_business_record(world, table, tmp_path,
         admin.transport.download(sha)
     assert err.value.kind == "forbidden"
     admin.close()
+    # nor would they through any principal they carry (their unit's reminders included)
+    with server_session(world) as s:
+        me = s.query(User).filter_by(login=login).one()
+        mine = {"all", f"user:{me.id}", f"unit:{me.unit_id}", *(f"role:{r}" for r in me.roles)}
+        reached = {a.collection for a in s.query(SyncAudience).filter(
+            SyncAudience.active.is_(True), SyncAudience.principal.in_(mine))}
+        notices = s.query(SyncRecord).filter_by(collection="notifications").all()
+    assert reached and reached <= PUBLIC | set(ORG_COLLECTIONS), reached - PUBLIC
+    assert any(str(me.unit_id) in json.loads(n.data)["to_units"] for n in notices)
 
 
 def _user_id_of(table: Table, login: str) -> str:

@@ -44,7 +44,7 @@ def _forms(today: date) -> list[tuple[str, dict[str, Any], int]]:
         ("TRAVEL_EXPENSE", {"trip_ref": "出差〔2026〕88号", "purpose": "参加全省数字政府建设培训班",
                             "itinerary": "本市—广州—本市", "start_date": day(-12), "end_date": day(-9),
                             "transport_fee": "1326.00", "lodging_fee": "4380.00", "receipts": 6,
-                            "attachments": [{"sha256": "ab" * 32, "name": "票据扫描件.pdf"}]}, 1),
+                            "attachments": [{"sha256": "ab" * 32, "name": "票据扫描件.pdf"}]}, 2),
         ("LEAVE", {"leave_type": "年休假", "start_date": day(-20), "end_date": day(-18),
                    "reason": "回老家探望父母", "leaves_city": True, "destination": "广东省揭阳市"}, 9),
         ("CERT", {"id_number": "445281199003151234", "hire_date": "2016-07-01", "cert_type": "在职证明",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from oa_client.domain.supervision import DeadlineWarning
+from oa_client.domain.supervision import SUPERVISOR_ROLE, DeadlineWarning
 from oa_client.i18n import _
 from oa_client.services import supervision as sup
 from oa_client.services import supervision_views as views
@@ -41,7 +41,9 @@ class SupervisionActions:
         """督查室立项 (also leaders): a holiday deadline is warned and adjusted on request."""
         if self.session is None or not self.new_button.isVisible():
             return None
-        form = dialogs.TaskForm(self.result.get("units", []), today=self.today(), parent=self)
+        form = dialogs.TaskForm(self.result.get("units", []), today=self.today(),
+                                people=self.result.get("people", []),
+                                documents=self.result.get("documents", []), parent=self)
         form.accepted.connect(lambda: self._create(form.values(), None))
         form.open()
         return form
@@ -73,7 +75,10 @@ class SupervisionActions:
         """报送进展 for my unit (works offline)."""
         if not self.task or not self.report_button.isEnabled():
             return None
-        form = dialogs.ProgressForm(self.task.get("title", ""), self)
+        lead = self.session is not None and self.session.unit_id == self.task.get("lead_unit_id")
+        open_ = [m for m in self.task.get("milestones") or [] if not m.get("done_on")]
+        form = dialogs.ProgressForm(self.task.get("title", ""), self,
+                                    milestones=open_ if lead else [])
         form.accepted.connect(lambda: self._submit_progress(form))
         form.open()
         return form
@@ -81,11 +86,12 @@ class SupervisionActions:
     def _submit_progress(self, form: dialogs.ProgressForm) -> None:
         tid, text, pct, paths = self.current_id, form.text.toPlainText(), \
             form.percent.value(), list(form.paths)
+        reached = form.milestone.currentData()
 
         def op(store, me):
             files = [(p.name, p.read_bytes()) for p in paths]
             return sup.report_progress(store, me=me, task_id=tid, text=text, percent=pct,
-                                       attachments=files)
+                                       attachments=files, milestone_id=reached)
         self._write(op, _("进展已保存，联网后报送"))
 
     def request_extension(self) -> dialogs.ExtensionForm | None:
@@ -198,8 +204,39 @@ class SupervisionActions:
                 pdf = dlg.pdf
                 run_op(dlg, lambda _c: Path(name).write_bytes(pdf),
                        success=lambda _r: dlg.status.setText(_("已保存：{path}").format(path=name)))
+        def draft() -> None:
+            session = self.session
+            if session is None or session.transport is None:
+                return
+            body = {"year": dlg.year.value(), "month": dlg.month.value()}
+            dlg.busy(True)
+
+            def done(result: dict) -> None:
+                dlg.busy(False)
+                dlg.status.setText(_("已生成《{title}》公文草稿，请在待办中核对后送审").format(
+                    title=_("关于{year}年{month}月督办事项办理情况的通报").format(
+                        year=body["year"], month=body["month"]))
+                    if result.get("made") else
+                    _("本月的通报公文草稿已存在或本月没有督办事项，请在公文中查看"))
+                sync = getattr(self.window(), "sync", None)
+                if sync is not None:
+                    sync.sync_now()
+
+            def failed(exc: BaseException) -> None:
+                from ui.errors import error_text
+
+                dlg.busy(False)
+                dlg.status.setText(error_text(exc))
+            run_op(dlg, lambda _c: session.transport.request(
+                "POST", "/supervision/bulletins", json_body=body).json(),
+                success=done, failure=failed)
+
         dlg.generate.clicked.connect(generate)
         dlg.save.clicked.connect(save)
+        dlg.draft.clicked.connect(draft)
+        roles = ((self.session.me if self.session else {}) or {}).get("roles") or []
+        dlg.draft.setVisible(SUPERVISOR_ROLE in roles and self.session is not None
+                             and self.session.transport is not None)
         dlg.open()
         return dlg
 

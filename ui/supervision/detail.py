@@ -12,11 +12,12 @@ from oa_client.domain.supervision import (
     REPORT_LABELS,
     SOURCE_LABELS,
     action_label,
+    milestone_light,
     state_label,
     task_light,
 )
 from oa_client.domain.supervision_report import Bulletin, bulletin_paragraphs
-from oa_client.domain.workdays import light_label
+from oa_client.domain.workdays import DEFAULT_WARN_DAYS, light_label
 from oa_client.i18n import _
 from oa_client.services.supervision_views import TimelineEntry
 
@@ -40,10 +41,26 @@ def local_time(stamp: str) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
+def milestones_html(task: Mapping[str, Any], *, today: date, warn_days: int) -> str:
+    """Each milestone with its date and its own light (reached ones say when)."""
+    out = [f"<p><b>{_e(_('节点'))}</b></p>"]
+    for m in task.get("milestones") or []:
+        light = milestone_light(m, today=today, warn_days=warn_days)
+        if light is None:
+            lamp, colour = _("已完成（{date}）").format(date=m.get("done_on") or ""), "#8a8a8a"
+        else:
+            lamp, colour = light_label(light), COLOURS[light.value]
+        out.append(f"<div><span style='color:{colour}'>●</span> {_e(m.get('due'))}　"
+                   f"{_e(m.get('title'))}　<b style='color:{colour}'>{_e(lamp)}</b></div>")
+    return "".join(out)
+
+
 def detail_html(task: Mapping[str, Any], timeline: Sequence[TimelineEntry],
-                names: Mapping[str, str], *, today: date) -> str:
-    """The selected task: light, facts, the instruction, milestones and its timeline."""
-    light = task_light(task, today=today)
+                names: Mapping[str, str], *, today: date, warn_days: int | None = None) -> str:
+    """The selected task: light, facts, the instruction, milestones and its timeline (lights
+    with the server's warning days)."""
+    warn = DEFAULT_WARN_DAYS if warn_days is None else warn_days
+    light = task_light(task, today=today, warn_days=warn)
     colour = COLOURS.get(light.value if light else "", "#8a8a8a")
     lamp = light_label(light) if light else state_label("closed")
     src = task.get("source") or {}
@@ -52,11 +69,12 @@ def detail_html(task: Mapping[str, Any], timeline: Sequence[TimelineEntry],
         (_("配合单位"), "、".join(names.get(u, u) for u in task.get("assist_unit_ids") or [])
          or "—"),
         (_("办结期限"), task.get("deadline")),
-        (_("交办领导"), names.get(task.get("ordered_by") or "", "") or "—"),
+        (_("批示领导"), names.get(task.get("ordered_by") or "", "") or "—"),
         (_("责任人"), names.get(task.get("owner_id") or "", "") or "—"),
         (_("重要程度"), _(task.get("importance") or "一般")),
         (_("报送频次"), _(REPORT_LABELS.get(task.get("report_every"), "不定期"))),
-        (_("来源"), _(SOURCE_LABELS.get(src.get("kind", "manual"), "督查室立项"))),
+        (_("来源"), _(SOURCE_LABELS.get(src.get("kind", "manual"), "督查室立项"))
+         + (f"：{src.get('doc_number') or ''}{src.get('title') or ''}" if src.get("title") else "")),
         (_("状态"), state_label(task.get("state") or "open")),
     ]
     out = [f"<h3><span style='color:{colour}'>●</span> {_e(task.get('title'))}</h3>",
@@ -70,9 +88,7 @@ def detail_html(task: Mapping[str, Any], timeline: Sequence[TimelineEntry],
     if task.get("result"):
         out.append(f"<p><b>{_e(_('办理结果'))}</b><br>{_e(task.get('result'))}</p>")
     if task.get("milestones"):
-        out.append(f"<p><b>{_e(_('节点'))}</b></p><ul>" + "".join(
-            f"<li>{_e(m.get('due'))}　{_e(m.get('title'))}</li>" for m in task["milestones"])
-            + "</ul>")
+        out.append(milestones_html(task, today=today, warn_days=warn))
     out.append(f"<p><b>{_e(_('办理过程'))}</b></p>")
     if not timeline:
         out.append(f"<p style='color:#777'>{_e(_('尚无进展反馈'))}</p>")

@@ -71,15 +71,26 @@ class _Form(QDialog):
 
 
 class ProgressForm(_Form):
-    """进展反馈: text, completion and attached files."""
+    """进展反馈: text, completion, a milestone reached (the lead unit) and attached files."""
 
-    def __init__(self, task_title: str, parent: QWidget | None = None) -> None:
+    def __init__(self, task_title: str, parent: QWidget | None = None, *,
+                 milestones: list[dict] | None = None) -> None:
+        from ui.qt import QComboBox
+
         super().__init__(_("报送进展：{title}").format(title=task_title), parent)
         self.text = self.text_box(_("进展情况(&T)"), _("本阶段完成了哪些工作、存在什么问题、下一步计划"))
         self.percent = QSpinBox()
         self.percent.setRange(0, 100)
         self.percent.setSuffix(" %")
         self.form.addRow(_("完成进度(&P)"), self.percent)
+        self.milestone = QComboBox()
+        self.milestone.addItem(_("（无）"), None)
+        for m in milestones or []:
+            self.milestone.addItem(f"{m.get('due')}　{m.get('title')}", m.get("id"))
+        if milestones:
+            self.form.addRow(_("已完成节点(&M)"), self.milestone)
+        else:
+            self.milestone.hide()
         self.files = QListWidget()
         self.files.setFixedHeight(70)
         add = QPushButton(_("添加附件(&A)…"))
@@ -189,7 +200,10 @@ class BulletinDialog(QDialog):
         self.generate = QPushButton(_("生成(&G)"))
         self.save = QPushButton(_("保存 PDF(&S)…"))
         self.save.setEnabled(False)
-        for w in (year_label, self.year, month_label, self.month, self.generate, self.save):
+        self.draft = QPushButton(_("生成通报公文草稿(&D)"))
+        self.draft.setToolTip(_("在发文流程中生成文种为“通报”的公文草稿（督查室拟稿），进入待办"))
+        for w in (year_label, self.year, month_label, self.month, self.generate, self.save,
+                  self.draft):
             row.addWidget(w)
         row.addStretch(1)
         layout.addLayout(row)
@@ -216,18 +230,92 @@ class BulletinDialog(QDialog):
         self.generate.setEnabled(not on)
 
 
+class MilestoneTable(QWidget):
+    """节点: rows of a name and a date, added and removed with two buttons."""
+
+    def __init__(self, *, today: date, parent: QWidget | None = None) -> None:
+        from ui.qt import QAbstractItemView, QHeaderView, QTableWidget
+
+        super().__init__(parent)
+        self.today = QDate(today.year, today.month, today.day)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels([_("节点名称"), _("完成时间")])
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(1, 130)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setFixedHeight(118)
+        layout.addWidget(self.table, 1, Qt.AlignmentFlag.AlignTop)
+        buttons = QVBoxLayout()
+        self.add_button = QPushButton(_("添加节点(&M)"))
+        self.remove_button = QPushButton(_("删除节点"))
+        self.add_button.clicked.connect(self.add_row)
+        self.remove_button.clicked.connect(self.remove_row)
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+
+    def add_row(self) -> None:
+        """A new milestone row, its name ready for typing."""
+        from ui.qt import QLineEdit
+
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        name = QLineEdit()
+        name.setPlaceholderText(_("如：完成方案设计"))
+        due = QDateEdit(self.today.addDays(14 * (row + 1)))
+        due.setCalendarPopup(True)
+        due.setDisplayFormat("yyyy-MM-dd")
+        self.table.setCellWidget(row, 0, name)
+        self.table.setCellWidget(row, 1, due)
+        name.setFocus()
+
+    def remove_row(self) -> None:
+        """Remove the selected milestone (the last when none is selected)."""
+        rows = sorted({i.row() for i in self.table.selectedIndexes()}) or [self.table.rowCount() - 1]
+        for row in reversed(rows):
+            if row >= 0:
+                self.table.removeRow(row)
+
+    def editors(self, row: int) -> tuple:
+        """The name and date editors of a row."""
+        return self.table.cellWidget(row, 0), self.table.cellWidget(row, 1)
+
+    def values(self) -> list[dict]:
+        """The milestones as create_task takes them."""
+        out = []
+        for row in range(self.table.rowCount()):
+            name, due = self.editors(row)
+            out.append({"title": name.text().strip(), "due": due.date().toPython().isoformat()})
+        return out
+
+
 class TaskForm(_Form):
-    """督查室立项: title, content, lead and assisting units, deadline, importance, reports."""
+    """立项: name, content, source 公文, lead and assisting units, 责任人, 批示领导, deadline,
+    importance, reports and milestones (each with its date and, once open, its own light)."""
 
     def __init__(self, units: list[tuple[str, str]], *, today: date,
+                 people: list[dict] | None = None, documents: list[dict] | None = None,
                  parent: QWidget | None = None) -> None:
-        from oa_client.domain.supervision import IMPORTANCE, REPORT_LABELS
+        from oa_client.domain.supervision import IMPORTANCE, LEADER_ROLES, REPORT_LABELS
         from ui.qt import QAbstractItemView, QComboBox, QLineEdit, QListWidgetItem
 
         super().__init__(_("新建督办事项"), parent)
+        self.setMinimumWidth(620)
+        self.people = people or []
         self.title = QLineEdit()
         self.form.addRow(_("事项名称(&T)"), self.title)
         self.content = self.text_box(_("督办内容(&C)"), _("批示原文或决定事项"))
+        self.content.setFixedHeight(80)
+        self.source = QComboBox()
+        self.source.addItem(_("（无，督查室立项）"), None)
+        for d in documents or []:
+            label = "　".join(p for p in (d.get("doc_number") or "", d.get("title") or "") if p)
+            self.source.addItem(label, d)
+        self.form.addRow(_("来源公文(&S)"), self.source)
         self.lead = QComboBox()
         self.lead.addItem("", "")
         for uid, name in units:
@@ -235,12 +323,22 @@ class TaskForm(_Form):
         self.form.addRow(_("牵头单位(&L)"), self.lead)
         self.assist = QListWidget()
         self.assist.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
-        self.assist.setFixedHeight(90)
+        self.assist.setFixedHeight(80)
         for uid, name in units:
             item = QListWidgetItem(name)
             item.setData(Qt.ItemDataRole.UserRole, uid)
             self.assist.addItem(item)
         self.form.addRow(_("配合单位(&A)"), self.assist)
+        self.owner = QComboBox()
+        self.form.addRow(_("责任人(&P)"), self.owner)
+        self.lead.currentIndexChanged.connect(self._fill_owners)
+        self._fill_owners()
+        self.leader = QComboBox()
+        self.leader.addItem(_("（无）"), None)
+        for p in self.people:
+            if set(p.get("roles") or []) & set(LEADER_ROLES):
+                self.leader.addItem(f"{p['name']}（{p.get('unit_name') or ''}）", p["id"])
+        self.form.addRow(_("批示领导(&O)"), self.leader)
         self.deadline = QDateEdit(QDate(today.year, today.month, today.day).addDays(30))
         self.deadline.setCalendarPopup(True)
         self.deadline.setDisplayFormat("yyyy-MM-dd")
@@ -253,11 +351,29 @@ class TaskForm(_Form):
         for key in ("weekly", "monthly", None):
             self.report_every.addItem(_(REPORT_LABELS[key]), key)
         self.form.addRow(_("报送频次(&R)"), self.report_every)
+        self.milestones = MilestoneTable(today=today)
+        self.form.addRow(_("节点"), self.milestones)
+
+    def _fill_owners(self) -> None:
+        """责任人: the people of the lead unit."""
+        unit = self.lead.currentData()
+        self.owner.clear()
+        self.owner.addItem(_("（未指定）"), None)
+        for p in self.people:
+            if unit and p.get("unit_id") == unit:
+                self.owner.addItem(p["name"], p["id"])
 
     def values(self) -> dict:
         """The form as create_task keywords."""
+        doc = self.source.currentData()
+        content = self.content.toPlainText()
+        source = {"kind": "manual"}
+        if doc:
+            source = {"kind": "instruction", "collection": "documents", "id": doc["id"],
+                      "text": content.strip(), "title": doc.get("title") or "",
+                      "doc_number": doc.get("doc_number") or ""}
         return {
-            "title": self.title.text(), "content": self.content.toPlainText(),
+            "title": self.title.text(), "content": content,
             "lead_unit_id": self.lead.currentData() or "",
             "assist_unit_ids": [i.data(Qt.ItemDataRole.UserRole)
                                 for i in self.assist.selectedItems()
@@ -265,6 +381,8 @@ class TaskForm(_Form):
             "deadline": self.deadline.date().toPython(),
             "importance": self.importance.currentData(),
             "report_every": self.report_every.currentData(),
+            "owner_id": self.owner.currentData(), "ordered_by": self.leader.currentData(),
+            "source": source, "milestones": self.milestones.values(),
         }
 
     def _check(self) -> None:
@@ -277,4 +395,13 @@ class TaskForm(_Form):
         if not self.lead.currentData():
             self.fail(_("请选择牵头单位"), self.lead)
             return
+        for row in range(self.milestones.table.rowCount()):
+            name, due = self.milestones.editors(row)
+            if not name.text().strip():
+                self.fail(_("第{n}个节点缺少名称").format(n=row + 1), name)
+                return
+            if due.date() > self.deadline.date():
+                self.fail(_("节点“{title}”的时间晚于办结期限").format(title=name.text().strip()),
+                          due)
+                return
         self.accept()

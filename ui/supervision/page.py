@@ -79,13 +79,22 @@ def load(store, *, view: str, user_id: str, unit_id: str, today: date, light: st
     """Worker side: the board, names, and the selected task with its timeline."""
     units = [(r["id"], r.get("name", "")) for r in store.records.list("units", limit=5000,
                                                                        order_by="name")]
-    names = {r["id"]: r.get("name", "") for r in store.records.list("users", limit=5000)}
+    users = store.records.list("users", limit=5000, order_by="name")
+    names = {r["id"]: r.get("name", "") for r in users}
     names.update(units)
+    unit_names = dict(units)
+    people = [{"id": r["id"], "name": r.get("name", ""), "unit_id": r.get("unit_id"),
+               "unit_name": unit_names.get(r.get("unit_id") or "", ""),
+               "roles": r.get("roles") or []} for r in users]
+    warn = views.warn_days(store)
+    documents = [{"id": d["id"], "title": d.get("title") or "", "doc_number": d.get("doc_number")}
+                 for d in store.records.list("documents", limit=200, order_by="updated_at DESC")]
     board = views.board(store, view=view, user_id=user_id, unit_id=unit_id, today=today,
-                        light=light, lead_unit_id=lead, text=text)
+                        light=light, lead_unit_id=lead, text=text, warn=warn)
     leads = sorted({r.lead_unit_id for r in board.rows})
     out: dict[str, Any] = {"board": board, "names": names, "leads": leads, "task": None,
-                           "timeline": [], "units": units}
+                           "timeline": [], "units": units, "people": people, "warn_days": warn,
+                           "documents": documents}
     if task_id:
         try:
             out["task"] = store.records.get(sup.COLLECTION, task_id)
@@ -343,7 +352,8 @@ class SupervisionPage(SupervisionActions, ReloadOnShow, QWidget):
             self.detail.setHtml(f"<p style='color:#777'>{html.escape(_('没有督办事项'))}</p>")
             return
         self.detail.setHtml(detail_html(self.task, self.result.get("timeline", []),
-                                        self.result.get("names", {}), today=self.today()))
+                                        self.result.get("names", {}), today=self.today(),
+                                        warn_days=self.result.get("warn_days")))
 
     def _enable(self) -> None:
         t = self.task or {}

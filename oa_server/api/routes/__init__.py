@@ -9,6 +9,7 @@ from oa_server.api.routes import (
     auth,
     blobs,
     catalogue,
+    jobs,
     me,
     org,
     org_import,
@@ -38,6 +39,7 @@ api_router.include_router(blobs.router)
 api_router.include_router(signing_router)
 api_router.include_router(catalogue.router)
 api_router.include_router(supervision_routes.router)
+api_router.include_router(jobs.router)
 api_router.include_router(meetings_router)
 api_router.include_router(documents_router)
 api_router.include_router(reports_router)

@@ -22,11 +22,9 @@ from oa_server.api.deps import CurrentUser, NowDep, SessionDep, SettingsDep, Sys
 from oa_server.api.routes.blobs import Store
 from oa_server.api.routes.signing import Keys
 from oa_server.api.routes.sync import read_json_body
-from oa_server.authority.requests import sweep
 from oa_server.authority.requests_catalogue import import_catalogue
 from oa_server.schemas import ErrorOut
 from oa_server.sync_models import SyncRecord
-from oa_server.sync_push import server_batch
 
 router = APIRouter(tags=["catalogue"], responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut},
                                                    422: {"model": ErrorOut}})
@@ -70,16 +68,16 @@ def current_items(user: CurrentUser, session: SessionDep) -> list[dict[str, Any]
 
 
 @router.post("/requests/sweep")
-async def sweep_requests(user: Sysadmin, session: SessionDep, now: NowDep) -> dict[str, int]:
-    """Hand steps whose holder left to the new holder or the unit head (logged)."""
+def sweep_requests(request: Request, user: Sysadmin, now: NowDep) -> dict[str, int]:
+    """Hand steps whose holder left to the new holder or the unit head (logged): the job
+    `requests.reroute`, which the server also runs every quarter of an hour."""
+    from oa_server.jobs import job_named
+    from oa_server.jobs.runs import run_manual
+    from oa_server.jobs.scheduler import node_name
 
-    def work() -> dict[str, int]:
-        with server_batch(session, user=user, now=now) as ctx:
-            moved = sweep(ctx)
-        session.commit()
-        return {"reassigned": moved}
-
-    return await run_in_threadpool(work)
+    result = run_manual(request.app.state.sessionmaker, job_named("requests.reroute"), now=now,
+                        node=node_name())
+    return result.result
 
 
 OFFICE_ROLES = ("office_director", "principal_leader", "deputy_leader")
