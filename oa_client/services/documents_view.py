@@ -29,6 +29,9 @@ _STATE_IDS = (_("草稿"), _("核稿"), _("会签"), _("签发"), _("复核"), _
 RECEIPT_NAMES = {"sent": "已发送", "delivered": "已送达", "received": "已签收",
                  "returned": "已退回", "refused": "已拒收"}
 _RECEIPT_IDS = (_("已发送"), _("已送达"), _("已签收"), _("已退回"), _("已拒收"))
+#: the time each receipt state was reached, as the server records it
+RECEIPT_TIMES = (("sent", "sent_at"), ("delivered", "delivered_at"), ("received", "received_at"),
+                 ("returned", "returned_at"))
 
 
 def state_label(state: str | None) -> str:
@@ -96,6 +99,8 @@ class Receipt:
     reason: str = ""
     incoming_id: str = ""
     chased: int = 0
+    #: each state reached so far with its time: (status, ISO time), oldest first
+    steps: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -254,7 +259,9 @@ def _receipts(store: LocalStore, doc: dict[str, Any]) -> list[Receipt]:
                                   or r.get("delivered_at") or r.get("sent_at") or ""),
                            reason=str(r.get("reason") or ""),
                            incoming_id=str(r.get("incoming_id") or ""),
-                           chased=int(r.get("chased") or 0)))
+                           chased=int(r.get("chased") or 0),
+                           steps=tuple((status, str(r[key])) for status, key in RECEIPT_TIMES
+                                       if r.get(key))))
     return out
 
 
@@ -310,3 +317,4 @@ def build_view(store: LocalStore, doc_id: str, *, me: dict[str, Any], now: datet
         readers=[(names.get(r, r), r in read) for r in doc.get("reader_ids") or []],
         flow_status=state.status, official=official_file(store, doc),
         seal_state=str(doc.get("seal_state") or ""))
+

@@ -31,7 +31,7 @@ SERVER_FIELDS = (
     "signed_body_rev", "audience_users", "audience_roles", "numbered_at", "sealed_at",
     "dispatched_at", "chased", "drafter_id", "direction", "created_at", "seal_note",
     "frozen_attachments", "package_attachment_id", "seal_state", "seal_error", "sealed_sha256",
-    "seal_requested_by", "signed_digest",
+    "seal_requested_by", "signed_digest", "delivery_pending", "delivered_at",
     *CONTENT_FIELDS,
 )
 #: marks only the server puts on the attachments it makes (正式文件, exchange package, copies)

@@ -244,9 +244,13 @@ def test_sender_sees_receipts_and_chases_a_unit(qtbot, tmp_path, demo_server, mo
         table = w.receipts
         shown = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
         assert shown == {"普宁市人民政府": "已签收", "普宁市财政局": "已退回",
-                         "普宁市政务服务数据管理局": "已送达"}
+                         "普宁市政务服务数据管理局": "已发送"}
         row = {table.item(r, 0).text(): r for r in range(table.rowCount())}
         assert table.item(row["普宁市人民政府"], 2).text() == "吴琼"
+        # each state the city's copy went through, with its time
+        assert [line.split("　")[0] for line in
+                table.item(row["普宁市人民政府"], 1).toolTip().splitlines()] == [
+            "已发送", "已送达", "已签收"]
         assert "本局非主送机关" in table.item(row["普宁市财政局"], 4).text()
         units = {r.unit_name: r.unit_id for r in w.view.receipts}
         assert not table.buttons[("chase", units["普宁市人民政府"])].isEnabled()  # signed for

@@ -14,7 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
 from oa_client.errors import ConflictError, OAError, PermissionDenied, ValidationError
-from oa_server import authority, sealing, sync_service
+from oa_server import authority, exchange_delivery, sealing, sync_service
 from oa_server.api.deps import CurrentUser, NowDep, SessionDep
 from oa_server.api.middleware import human_size
 from oa_server.errors import PayloadTooLarge
@@ -182,6 +182,7 @@ async def push(
 
 @router.get("/pull", responses=ERRORS, response_model=PullResponse)
 def pull(
+    request: Request,
     user: CurrentUser,
     session: SessionDep,
     now: NowDep,
@@ -190,7 +191,8 @@ def pull(
     collection: Annotated[str | None, Query(max_length=64)] = None,
     server_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    """Changes after `cursor` that the user may see, oldest first."""
+    """Changes after `cursor` that the user may see, oldest first. A 收文 handed here for the
+    first time to someone of its receiving unit is recorded as delivered (已送达)."""
     try:
         page = sync_service.pull(
             session,
@@ -204,7 +206,13 @@ def pull(
     except ConflictError as exc:
         cls = ServerChanged if exc.context.get("reason") == "server_changed" else CursorAhead
         raise cls(exc.message, **exc.context) from None
-    return Response(page.to_json(), media_type="application/json")
+    body = page.to_json()
+    arrived = exchange_delivery.pending_in(page.rows, user=user)
+    if arrived:
+        exchange_delivery.record_deliveries(
+            session, user=user, device_id=getattr(request.state, "auth_device_id", None),
+            incoming_ids=arrived, now=now)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/digest", responses=ERRORS)
