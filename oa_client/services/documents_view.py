@@ -3,7 +3,7 @@ the actions I may take now and what waits on the server (built from the local st
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -84,6 +84,7 @@ class AllowedAction:
     needs_opinion: bool = False
     writable: tuple[str, ...] = ()
     offline_note: str = ""
+    blocked: str = ""  # why it cannot be taken now (the button is disabled, this its tooltip)
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ class DocumentView:
     flow_status: str = "not_started"
     official: OfficialFile | None = None  # the 正式文件, once the server made it
     seal_state: str = ""  # "" / pending / failed / sealed (the server's, after 用印)
+    missing: list[str] = field(default_factory=list)  # elements to complete before 编号/用印
 
     def can(self, action: str) -> bool:
         """True when the action bar offers this action."""
@@ -318,3 +320,11 @@ def build_view(store: LocalStore, doc_id: str, *, me: dict[str, Any], now: datet
         flow_status=state.status, official=official_file(store, doc),
         seal_state=str(doc.get("seal_state") or ""))
 
+
+def with_gaps(view: DocumentView, missing: list[str], blocked: dict[str, str]) -> DocumentView:
+    """The view with the elements still missing, and 同意 at a step in `blocked` (step → why)
+    marked as not to be taken."""
+    view.missing = list(missing)
+    view.allowed = [replace(a, blocked=blocked[a.step]) if a.action == "approve"
+                    and a.step in blocked else a for a in view.allowed]
+    return view
