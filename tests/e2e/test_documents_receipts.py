@@ -42,6 +42,7 @@ def _receipts(clerk: Desk, doc_id: str) -> dict[str, tuple[str, str]]:
 
 
 def test_receipts_say_sent_delivered_signed_and_returned(desks, server):
+    fin = desks[FINANCE_CLERK]  # 财政局's 文书 signed in before anything was sent
     clerk, doc_id, city, finance = _dispatched(desks)
     sent = clerk.doc(doc_id)["receipts"]
     assert {u: (r["status"], r.get("delivered_at")) for u, r in sent.items()} == {
@@ -75,8 +76,10 @@ def test_receipts_say_sent_delivered_signed_and_returned(desks, server):
     assert _receipts(clerk, doc_id)["普宁市人民政府"] == ("已签收", signed["received_at"])
 
     server.clock.advance(minutes=30)
-    fin = desks[FINANCE_CLERK]
+    report = fin.sync()  # her desk pulls the 收文: delivered, and nothing to pull again after
+    assert report.repulled == []
     fin_inc = clerk.doc(doc_id)["receipts"][finance]["incoming_id"]
+    assert fin.doc(fin_inc)["delivered_at"] and "delivery_pending" not in fin.doc(fin_inc)
     server.clock.advance(minutes=2)
     fin.act(fin_inc, "return", "receive", opinion="本局非主送机关，请按程序报送市政府。")
     returned = (clerk.sync(), clerk.doc(doc_id)["receipts"][finance])[1]
