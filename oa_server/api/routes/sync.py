@@ -215,8 +215,9 @@ def pull(
             break
         # 已送达 is written first and the page read again: the desk gets the 收文 as
         # delivered, and its digests match the server's right after (no re-pull)
-        exchange_delivery.record_deliveries(session, user=user, device_id=device,
-                                            incoming_ids=arrived, now=now)
+        if not exchange_delivery.record_deliveries(session, user=user, device_id=device,
+                                                   incoming_ids=arrived, now=now):
+            break
     return Response(page.to_json(), media_type="application/json")
 
 
