@@ -334,12 +334,14 @@ def _finish(batch: Batch, top: int) -> None:
 
 
 @contextmanager
-def server_batch(session: Session, *, user: User, now: datetime) -> Iterator[Ctx]:
-    """A server-initiated change (催办 by the clock, an admin endpoint): the same `Ctx` the
-    authorities get in a push, under the revision lock; revisions are taken on exit.
+def server_batch(session: Session, *, user: User, now: datetime,
+                 device_id: str | None = None) -> Iterator[Ctx]:
+    """A server-initiated change (催办 by the clock, an admin endpoint, a pull's 送达): the same
+    `Ctx` the authorities get in a push, under the revision lock; revisions are taken on exit.
     The caller commits."""
     top = lock_counter(session)
-    batch = Batch(session=session, user=user, now=now, principals=set(principals_of(user)))
+    batch = Batch(session=session, user=user, now=now, principals=set(principals_of(user)),
+                  device_id=device_id)
     yield Ctx(batch)
     _finish(batch, top)
 

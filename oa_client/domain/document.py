@@ -317,3 +317,42 @@ def check_document(doc: Document, *, stage: Stage) -> None:
     found = problems(doc, stage=stage)
     if found:
         raise found[0]
+
+
+#: each element as the regulation names it (what a "缺少…" line lists)
+ELEMENT_NAMES = {
+    "title": "标题", "kind": "文种", "main_to": "主送机关", "cc_to": "抄送机关", "body": "正文",
+    "attachments": "附件说明", "signers": "签发人", "signed_off_on": "签发", "date": "成文日期",
+    "issuer_name": "发文机关署名", "doc_number": "发文字号", "copy_no": "份号", "secrecy": "密级",
+    "secrecy_term": "保密期限", "urgency": "紧急程度", "note": "附注", "printer": "印发机关",
+    "print_date": "印发日期",
+}
+_ELEMENT_IDS = (_("标题"), _("文种"), _("主送机关"), _("抄送机关"), _("正文"), _("附件说明"),
+                _("签发人"), _("签发"), _("成文日期"), _("发文机关署名"), _("发文字号"), _("份号"),
+                _("密级"), _("保密期限"), _("紧急程度"), _("附注"), _("印发机关"), _("印发日期"))
+
+
+def element_name(field: str | None) -> str:
+    """An element's name in the current language (the field id when it has none)."""
+    key = (field or "").split(".")[0]
+    return _(ELEMENT_NAMES[key]) if key in ELEMENT_NAMES else key
+
+
+def issue_gaps(doc: Document) -> list[ValidationError]:
+    """What keeps an outgoing 公文 from its 发文字号 and seal: every problem of the issue stage
+    (签发人 for 请示/报告, 发文机关署名, 成文日期, 主送机关, 正文 …) except the number itself,
+    which 编号 gives."""
+    return [p for p in problems(doc, stage="issue") if p.field != "doc_number"]
+
+
+def gap_names(gaps: list[ValidationError]) -> list[str]:
+    """The elements the problems name, each once, in order."""
+    return list(dict.fromkeys(element_name(p.field) for p in gaps))
+
+
+def gaps_message(step: str, gaps: list[ValidationError]) -> str:
+    """"公文要素缺失或有误，不能编号：发文机关署名、成文日期" (step: number / seal)."""
+    names = "、".join(gap_names(gaps))
+    if step == "seal":
+        return _("公文要素缺失或有误，不能用印：{elements}").format(elements=names)
+    return _("公文要素缺失或有误，不能编号：{elements}").format(elements=names)

@@ -47,7 +47,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from oa_client.domain.document import parse_document, problems
+from oa_client.domain.document import gap_names, gaps_message, issue_gaps, parse_document, problems
 from oa_client.domain.ids import new_id
 from oa_client.domain.workflow import Event
 from oa_client.errors import PermissionDenied, ValidationError
@@ -67,7 +67,7 @@ from oa_client.services.documents_boxes import (
 )
 from oa_client.services.documents_compare import compare
 from oa_client.services.documents_flow import dumps_values, get_document, me_ids, now_or, replay
-from oa_client.services.documents_view import DocumentView, build_view
+from oa_client.services.documents_view import DocumentView, build_view, with_gaps
 from oa_client.store.local import LocalStore
 from oa_client.store.records import Changes
 
@@ -149,6 +149,20 @@ def validate(fields: dict[str, Any], *, stage: str = "draft",
     if store is not None:
         found.extend(unit_problems(store, fields))
     return found
+
+
+def issue_gaps_of(store: LocalStore, doc: dict[str, Any]) -> list[ValidationError]:
+    """What keeps a 发文 from 编号 and 用印, as the server judges it (a missing 签发人,
+    发文机关署名, 成文日期, 主送机关 …, each naming its element); [] when complete."""
+    try:
+        parsed = parse_document(domain_data(doc, store), stage=None)
+    except ValidationError as exc:
+        return [exc]
+    return issue_gaps(parsed)
+
+
+#: the 发文 steps that need every element: a 公文 with a gap gets no number and no seal
+GAPLESS_STEPS = ("number", "seal")
 
 
 def unit_problems(store: LocalStore, fields: dict[str, Any]) -> list[ValidationError]:
@@ -324,6 +338,10 @@ def act(store: LocalStore, *, me: dict[str, Any], doc_id: str, action: str,
     if action == "approve" and step == "seal" and doc.get("direction") == "outgoing" \
             and not is_seal_keeper(me, doc):
         raise PermissionDenied(_("只有本单位的印章管理员可以用印"))
+    if action == "approve" and step in GAPLESS_STEPS and doc.get("direction") == "outgoing":
+        gaps = issue_gaps_of(store, doc)
+        if gaps:
+            raise ValidationError(gaps_message(str(step), gaps), field=gaps[0].field)
     if action == "approve" and step == "dispatch":
         if doc.get("direction") == "outgoing" and not doc.get("sealed_attachment_id"):
             raise ValidationError(_("正式文件尚未生成（用印未完成），不能分发"),
@@ -430,5 +448,12 @@ def request_seal(transport: Any, *, doc_id: str) -> dict[str, Any]:
 
 def open_document(store: LocalStore, doc_id: str, *, me: dict[str, Any],
                   now: datetime | None = None) -> DocumentView:
-    """Everything the document window shows (see documents_view.DocumentView)."""
-    return build_view(store, doc_id, me=me, now=now_or(now))
+    """Everything the document window shows (see documents_view.DocumentView); for a 发文
+    from 复核 on, the elements still missing before 编号 and 用印 (whose buttons then say why
+    they cannot be taken)."""
+    view = build_view(store, doc_id, me=me, now=now_or(now))
+    if view.direction != "outgoing" or view.state not in ("recheck", *GAPLESS_STEPS):
+        return view
+    gaps = issue_gaps_of(store, view.record)
+    return with_gaps(view, gap_names(gaps), {
+        step: gaps_message(step, gaps) for step in GAPLESS_STEPS} if gaps else {})

@@ -3,7 +3,7 @@ the actions I may take now and what waits on the server (built from the local st
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,9 @@ _STATE_IDS = (_("草稿"), _("核稿"), _("会签"), _("签发"), _("复核"), _
 RECEIPT_NAMES = {"sent": "已发送", "delivered": "已送达", "received": "已签收",
                  "returned": "已退回", "refused": "已拒收"}
 _RECEIPT_IDS = (_("已发送"), _("已送达"), _("已签收"), _("已退回"), _("已拒收"))
+#: the time each receipt state was reached, as the server records it
+RECEIPT_TIMES = (("sent", "sent_at"), ("delivered", "delivered_at"), ("received", "received_at"),
+                 ("returned", "returned_at"))
 
 
 def state_label(state: str | None) -> str:
@@ -81,6 +84,7 @@ class AllowedAction:
     needs_opinion: bool = False
     writable: tuple[str, ...] = ()
     offline_note: str = ""
+    blocked: str = ""  # why it cannot be taken now (the button is disabled, this its tooltip)
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,8 @@ class Receipt:
     reason: str = ""
     incoming_id: str = ""
     chased: int = 0
+    #: each state reached so far with its time: (status, ISO time), oldest first
+    steps: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,7 @@ class DocumentView:
     flow_status: str = "not_started"
     official: OfficialFile | None = None  # the 正式文件, once the server made it
     seal_state: str = ""  # "" / pending / failed / sealed (the server's, after 用印)
+    missing: list[str] = field(default_factory=list)  # elements to complete before 编号/用印
 
     def can(self, action: str) -> bool:
         """True when the action bar offers this action."""
@@ -254,7 +261,9 @@ def _receipts(store: LocalStore, doc: dict[str, Any]) -> list[Receipt]:
                                   or r.get("delivered_at") or r.get("sent_at") or ""),
                            reason=str(r.get("reason") or ""),
                            incoming_id=str(r.get("incoming_id") or ""),
-                           chased=int(r.get("chased") or 0)))
+                           chased=int(r.get("chased") or 0),
+                           steps=tuple((status, str(r[key])) for status, key in RECEIPT_TIMES
+                                       if r.get(key))))
     return out
 
 
@@ -310,3 +319,12 @@ def build_view(store: LocalStore, doc_id: str, *, me: dict[str, Any], now: datet
         readers=[(names.get(r, r), r in read) for r in doc.get("reader_ids") or []],
         flow_status=state.status, official=official_file(store, doc),
         seal_state=str(doc.get("seal_state") or ""))
+
+
+def with_gaps(view: DocumentView, missing: list[str], blocked: dict[str, str]) -> DocumentView:
+    """The view with the elements still missing, and 同意 at a step in `blocked` (step → why)
+    marked as not to be taken."""
+    view.missing = list(missing)
+    view.allowed = [replace(a, blocked=blocked[a.step]) if a.action == "approve"
+                    and a.step in blocked else a for a in view.allowed]
+    return view

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from oa_client.domain.document import gaps_message
 from oa_client.domain.workflow import Event, FlowDefinition, FlowState, OrgResolver, Workflow
 from oa_server.authority import Ruling, register
 from oa_server.authority.content import stamp_content
@@ -29,6 +30,7 @@ from oa_server.authority.documents_rules import (
     DOCUMENTS,
     EVENTS,
     changed_since_sign_off,
+    element_gaps,
     element_problem,
     elements_digest,
     flow_definition,
@@ -102,9 +104,9 @@ def seal_refusal(ctx: Ctx, doc: dict[str, Any], event: dict[str, Any]) -> Ruling
     if changed_since_sign_off(doc):
         return Ruling.reject("changed_after_sign_off",
                              _("公文正文或要素在签发后被修改，须退回重新签发后才能用印"))
-    problem = element_problem(ctx, doc, stage="issue")
-    if problem is not None:
-        return Ruling.reject("validation", str(problem))
+    gaps = element_gaps(ctx, doc)
+    if gaps:
+        return Ruling.reject("missing_elements", gaps_message("seal", gaps))
     return None
 
 
@@ -173,6 +175,9 @@ class DocumentEvents(FlowEvents):
             unit = ctx.org.unit(doc.get("unit_id"))
             if not getattr(unit, "doc_code", None):
                 return Ruling.reject("no_doc_code", _("本单位没有发文机关代字，不能编号发文"))
+            gaps = element_gaps(ctx, doc)
+            if gaps:  # no number for an incomplete 公文: it would be void at once
+                return Ruling.reject("missing_elements", gaps_message("number", gaps))
         elif step == "seal" and action in ("approve", "reassign") \
                 and doc.get("direction") == "outgoing":
             refused = seal_refusal(ctx, doc, payload)

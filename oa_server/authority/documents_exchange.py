@@ -3,8 +3,11 @@
 - `assign_number`: 发文字号 from `ctx.next_number("docno:<代字>:<year>")` — atomic under the
   revision lock, never twice; a number voided by a return is logged (data + audit).
 - `dispatch`: for every 主送/抄送 unit an incoming copy (direction incoming) handled by that
-  unit's 收发员, started in the 收文 flow at 签收; the outgoing copy gets one receipt per unit
-  (已发送 → 已送达 → 已签收 / 已退回), updated when the receiving unit acts. The copy carries
+  unit's 收发员, started in the 收文 flow at 签收; the outgoing copy gets one receipt per unit,
+  honest about each state: 已发送 (`sent_at`) when the server wrote the 收文; 已送达
+  (`delivered_at`) when a pull first hands it to a device of someone of the receiving unit who
+  sees it (`mark_delivered`, called by the pull); 已签收 / 已退回 (with the reason) when a person
+  of the receiving unit acts. Those fields are the server's only. The copy carries
   the attachments frozen at 签发 (`frozen_attachments`), the 正式文件 and the exchange package,
   as the server's own read-only attachments of the incoming document.
 """
@@ -88,7 +91,8 @@ def deliver(ctx: Ctx, events: FlowEvents, doc: dict[str, Any], unit_id: str, kin
     data.update(direction="incoming", state="receive", source_id=str(doc["id"]),
                 sender_unit_id=doc.get("unit_id"), sender_name=getattr(sender, "name", ""),
                 recipient_unit_id=unit_id, recipient_kind=kind, created_at=iso(ctx.now),
-                holder_ids=[], receipts={}, audience_units=sorted({unit_id, handler}))
+                holder_ids=[], receipts={}, audience_units=sorted({unit_id, handler}),
+                delivery_pending=True)
     ctx.put(DOCUMENTS, inc_id, data, unit_id=handler)  # seen as the rule says (visibility)
     copies = _carry_attachments(ctx, doc, inc_id)
     inc = {**data, "id": inc_id, "unit_id": handler}
@@ -111,9 +115,9 @@ def deliver(ctx: Ctx, events: FlowEvents, doc: dict[str, Any], unit_id: str, kin
     state = workflow.apply(state0, pinned)
     inc = events.project(ctx, inc, state, ev)
     ctx.put(DOCUMENTS, inc_id, inc)
-    return {"unit_name": getattr(unit, "name", unit_id), "kind": kind, "status": "delivered",
-            "sent_at": iso(ctx.now), "delivered_at": iso(ctx.now), "incoming_id": inc_id,
-            "handling_unit_id": handler, "sent": n + 1}
+    return {"unit_name": getattr(unit, "name", unit_id), "kind": kind, "status": "sent",
+            "sent_at": iso(ctx.now), "incoming_id": inc_id, "handling_unit_id": handler,
+            "sent": n + 1}
 
 
 def frozen_attachments(ctx: Ctx, doc: dict[str, Any]) -> list[str]:
@@ -168,3 +172,44 @@ def update_receipt(ctx: Ctx, incoming: dict[str, Any], entry: dict[str, Any]) ->
         return  # an older copy (before a 重发) no longer speaks for the unit
     receipts[unit_id] = {**receipts[unit_id], **entry}
     ctx.put(DOCUMENTS, str(source["id"]), {**source, "receipts": receipts})
+
+
+#: how a 收文 not yet handed to its unit reads in its stored JSON (canonical: no spaces)
+PENDING_MARK = '"delivery_pending":true'
+
+
+def receiving_units(incoming: dict[str, Any]) -> set[str]:
+    """The units a 收文 is for: the addressed unit and the unit that handles its mail."""
+    return {str(u) for u in [incoming.get("recipient_unit_id"), incoming.get("unit_id"),
+                             *(incoming.get("audience_units") or [])] if u}
+
+
+def mark_delivered(ctx: Ctx, incoming_id: str) -> bool:
+    """已送达: a pull handed the 收文 to `ctx.user`'s device. Recorded once, only for a user of
+    the receiving unit who sees the 收文, on the receipt of the copy that is current for the
+    unit (a 重发 makes a new one); True when something was recorded."""
+    incoming = ctx.get(DOCUMENTS, incoming_id)
+    if incoming is None or incoming.get("direction") != "incoming" \
+            or not incoming.get("delivery_pending"):
+        return False
+    if str(ctx.user.unit_id) not in receiving_units(incoming) \
+            or not ctx.visible(DOCUMENTS, incoming_id):
+        return False
+    at = iso(ctx.now)
+    data = {k: v for k, v in incoming.items() if k != "delivery_pending"}
+    data["delivered_at"] = at
+    ctx.put(DOCUMENTS, incoming_id, data)
+    source = ctx.get(DOCUMENTS, str(incoming.get("source_id") or ""))
+    unit_id = str(incoming.get("recipient_unit_id") or "")
+    ctx.audit("document.delivered", target=f"documents:{incoming_id}",
+              details={"source_id": incoming.get("source_id"), "unit_id": unit_id,
+                       "device_id": ctx.device_id})
+    receipt = ((source or {}).get("receipts") or {}).get(unit_id)
+    if source is None or receipt is None or receipt.get("incoming_id") != incoming_id:
+        return True  # an older copy (before a 重发) no longer speaks for the unit
+    if receipt.get("status") == "sent":
+        receipts = {**source["receipts"], unit_id: {
+            **receipt, "status": "delivered", "delivered_at": at,
+            "delivered_to": ctx.user.name, "delivered_device": ctx.device_id}}
+        ctx.put(DOCUMENTS, str(source["id"]), {**source, "receipts": receipts})
+    return True

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from oa_client.domain.document import parse_document, problems
+from oa_client.domain.document import issue_gaps, parse_document, problems
 from oa_client.domain.workflow import DEFAULT_FLOWS_DIR, FlowDefinition, read_definition
 from oa_client.domain.workflow.model import BEIJING
 from oa_client.errors import ValidationError
@@ -31,7 +31,7 @@ SERVER_FIELDS = (
     "signed_body_rev", "audience_users", "audience_roles", "numbered_at", "sealed_at",
     "dispatched_at", "chased", "drafter_id", "direction", "created_at", "seal_note",
     "frozen_attachments", "package_attachment_id", "seal_state", "seal_error", "sealed_sha256",
-    "seal_requested_by", "signed_digest",
+    "seal_requested_by", "signed_digest", "delivery_pending", "delivered_at",
     *CONTENT_FIELDS,
 )
 #: marks only the server puts on the attachments it makes (正式文件, exchange package, copies)
@@ -157,6 +157,15 @@ def element_problem(ctx: Ctx, data: dict[str, Any], *, stage: str = "draft"
                 return ValidationError(why, field=key)
     found = problems(doc, stage=stage)  # type: ignore[arg-type]
     return found[0] if found else None
+
+
+def element_gaps(ctx: Ctx, data: dict[str, Any]) -> list[ValidationError]:
+    """Everything that keeps a 发文 from 编号 and 用印 — a missing 签发人, 发文机关署名,
+    成文日期, 主送机关 … — each naming its element; [] when the elements are complete."""
+    first = element_problem(ctx, data, stage="draft")
+    if first is not None:
+        return [first]
+    return issue_gaps(parse_document(domain_data(ctx, data), stage=None))
 
 
 def values_problem(ctx: Ctx, doc: dict[str, Any], values: Any) -> str | None:

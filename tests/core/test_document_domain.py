@@ -189,3 +189,20 @@ def test_wrong_types_name_the_field() -> None:
     assert field_of({**REQUEST, "classified_extra": 1}) == "classified_extra"
     with pytest.raises(ValidationError):
         Document(title="x", secrecy="绝密")
+
+
+def test_issue_gaps_name_what_keeps_a_document_from_its_number():
+    from oa_client.domain.document import gap_names, gaps_message, issue_gaps
+
+    request = parse_document({"kind": "请示", "title": "洪阳镇人民政府关于拨付防汛抢险资金的请示",
+                              "main_to": ["普宁市人民政府"], "body": "妥否，请批示。",
+                              "signed_off_on": "2026-03-02"}, stage=None)
+    gaps = issue_gaps(request)  # no 签发人, 成文日期, 署名; the number is 编号's to give
+    assert gap_names(gaps) == ["签发人", "成文日期", "发文机关署名"]
+    assert gaps_message("number", gaps) == "公文要素缺失或有误，不能编号：签发人、成文日期、发文机关署名"
+    assert gaps_message("seal", gaps[:1]) == "公文要素缺失或有误，不能用印：签发人"
+    complete = request.model_copy(update={"signers": ["梁海涛"], "date": request.signed_off_on,
+                                          "issuer_name": "洪阳镇人民政府"})
+    assert issue_gaps(complete) == []
+    letter = complete.model_copy(update={"kind": DocKind.LETTER, "main_to": []})
+    assert gap_names(issue_gaps(letter)) == ["主送机关"]  # a 函 is always addressed

@@ -259,6 +259,9 @@ def test_refused_then_resent_and_chased(desks):
     docs.resend(clerk.store, me=clerk.me, doc_id=doc_id, unit_id=city)
     clerk.sync()
     receipt = clerk.doc(doc_id)["receipts"][city]
-    assert receipt["status"] == "delivered" and receipt["incoming_id"] != first
+    assert receipt["status"] == "sent" and receipt["incoming_id"] != first
+    assert receipt["history"][-1]["status"] == "returned"
     city_clerk.sync()
     assert city_clerk.view(receipt["incoming_id"]).state == "receive"
+    clerk.sync()  # the new copy reached the city's desk
+    assert clerk.doc(doc_id)["receipts"][city]["status"] == "delivered"

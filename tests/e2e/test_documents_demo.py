@@ -27,7 +27,7 @@ def test_demo_documents_reach_their_states(desks, server):
                   if r["doc_kind"] == "函" and r["direction"] == "outgoing")
     view = docs.open_document(city_clerk.store, letter["id"], me=city_clerk.me)
     assert sorted((r.unit_name, r.status_label) for r in view.receipts) == [
-        ("普宁市教育局", "已送达"), ("普宁市财政局", "已签收")]
+        ("普宁市教育局", "已发送"), ("普宁市财政局", "已签收")]
     # the seeder took 用印 like anyone: the server made the 正式文件 and the exchange package
     assert [a["name"] for a in view.attachments] == [f"{letter['title']}（正式文件）.pdf",
                                                      f"{letter['title']}（交换包）.zip"]

@@ -80,19 +80,29 @@ def issue(d: dict[str, Desk], doc_id: str) -> str:
     return number
 
 
-def receive_and_handle(d: dict[str, Desk], doc_id: str, number: str) -> None:
-    """The city side: 签收 … 归档, with the sender's receipt followed all along."""
-    clerk, city_clerk = d[CLERK], d[CITY_CLERK]
+def receive_and_handle(d: dict[str, Desk], doc_id: str, number: str, clock) -> None:
+    """The city side: 签收 … 归档, with the sender's receipt followed all along (`clock`: the
+    server's, moved on while the 收文 waits for the city's desk)."""
+    clerk = d[CLERK]
+    clerk.sync()
     rec = clerk.doc(doc_id)
     city = unit_id(clerk, "普宁市人民政府")
     assert rec["state"] == "dispatched" and rec["holder_ids"] == []
     receipt = rec["receipts"][city]
-    assert receipt["status"] == "delivered" and receipt["sent_at"] and receipt["delivered_at"]
+    # the server wrote the 收文: sent, and nobody of the city has it yet
+    assert receipt["status"] == "sent" and receipt["sent_at"] and not receipt.get("delivered_at")
     assert [(r.unit_name, r.status_label) for r in clerk.view(doc_id).receipts] == [
-        ("普宁市人民政府", "已送达")]
+        ("普宁市人民政府", "已发送")]
     inc_id = receipt["incoming_id"]
 
-    city_clerk.sync()
+    clock.advance(minutes=7)
+    city_clerk = d[CITY_CLERK]  # the city's 收发员 signs in; her desk pulls the 收文: delivered
+    clerk.sync()
+    receipt = clerk.doc(doc_id)["receipts"][city]
+    assert receipt["status"] == "delivered" and receipt["delivered_at"] > receipt["sent_at"]
+    assert receipt["delivered_to"] == "吴琼"
+    assert [(r.unit_name, r.status_label) for r in clerk.view(doc_id).receipts] == [
+        ("普宁市人民政府", "已送达")]
     box = docs.list_documents(city_clerk.store, me=city_clerk.me, box="todo")
     assert [r["id"] for r in box] == [inc_id]
     todo = todo_items(city_clerk.store, user_id=city_clerk.id)
@@ -158,7 +168,7 @@ def receive_and_handle(d: dict[str, Desk], doc_id: str, number: str) -> None:
     assert docs.list_documents(city_clerk.store, me=city_clerk.me, box="done")[0]["id"] == inc_id
 
 
-def test_request_from_township_to_city_full_circle(desks):
+def test_request_from_township_to_city_full_circle(desks, server):
     clerk = desks[CLERK]
     doc_id, _ = docs.compose(clerk.store, me=clerk.me, fields=request_fields(clerk))
     clerk.sync()
@@ -174,7 +184,7 @@ def test_request_from_township_to_city_full_circle(desks):
         ("dispatch", "approve", "黄晓梅")]
     signed = next(e for e in view.timeline if e.step == "sign_off")
     assert signed.opinion == "同意上报。" and signed.signature_id
-    receive_and_handle(desks, doc_id, number)
+    receive_and_handle(desks, doc_id, number, server.clock)
     assert docs.list_documents(clerk.store, me=clerk.me, box="done")[0]["id"] == doc_id
 
 

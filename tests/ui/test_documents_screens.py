@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 import requests
 
+from oa_client.errors import ValidationError
 from oa_client.store.db import Database
 from tests.ui.support import WAIT, close_main, make_shell, sign_in, wait_synced
 from ui.documents.shots import SHOT_TITLE, actor_session, issue_document, signature
@@ -244,9 +245,13 @@ def test_sender_sees_receipts_and_chases_a_unit(qtbot, tmp_path, demo_server, mo
         table = w.receipts
         shown = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
         assert shown == {"普宁市人民政府": "已签收", "普宁市财政局": "已退回",
-                         "普宁市政务服务数据管理局": "已送达"}
+                         "普宁市政务服务数据管理局": "已发送"}
         row = {table.item(r, 0).text(): r for r in range(table.rowCount())}
         assert table.item(row["普宁市人民政府"], 2).text() == "吴琼"
+        # each state the city's copy went through, with its time
+        assert [line.split("　")[0] for line in
+                table.item(row["普宁市人民政府"], 1).toolTip().splitlines()] == [
+            "已发送", "已送达", "已签收"]
         assert "本局非主送机关" in table.item(row["普宁市财政局"], 4).text()
         units = {r.unit_name: r.unit_id for r in w.view.receipts}
         assert not table.buttons[("chase", units["普宁市人民政府"])].isEnabled()  # signed for
@@ -495,3 +500,35 @@ def test_a_conflicting_body_edit_is_kept_compared_and_taken_again(qtbot, tmp_pat
         assert actors["huangxiaomei"].store.records.get("documents", draft_id)["deleted"]
     finally:
         _close(actors)
+
+
+def test_a_draft_keeps_copy_number_secrecy_term_joint_issuers_and_imprint(tmp_path, demo_server):
+    from ui.documents import data
+    from ui.documents.shots import Actor
+
+    drafter = Actor(demo_server.url, tmp_path / "actors", "liuyang")  # 市府办 科员
+    try:
+        values = {"kind": "通知", "secrecy": "内部", "secrecy_term": "1年", "urgency": None,
+                  "title": "普宁市人民政府办公室　普宁市政务服务数据管理局关于做好数据安全工作的通知",
+                  "main_to": ["普宁市财政局"], "cc_to": [], "countersign_departments": [],
+                  "co_issuing_units": ["普宁市政务服务数据管理局"], "body": "各单位：\n请做好数据安全工作。",
+                  "note": None, "issuer_name": "普宁市人民政府办公室", "copy_no": "12",
+                  "printer": "普宁市人民政府办公室", "print_date": "2026-03-05", "attachments": []}
+        doc_id = data.save_draft(drafter.store, drafter.me, values, submit=False)
+        report = drafter.sync()
+        assert (report.rejected, report.conflicts) == (0, 0)
+        rec = drafter.store.records.get("documents", doc_id)  # as the server kept it
+        assert rec["co_issuing_units"] == [drafter.unit_id("普宁市政务服务数据管理局")]
+        assert (rec["copy_no"], rec["secrecy"], rec["secrecy_term"]) == ("12", "内部", "1年")
+        assert (rec["printer"], rec["print_date"]) == ("普宁市人民政府办公室", "2026-03-05")
+        back = data.draft_values(drafter.store, doc_id)
+        assert {k: back[k] for k in ("co_issuing_units", "copy_no", "secrecy_term", "printer",
+                                     "print_date")} == {
+            "co_issuing_units": ["普宁市政务服务数据管理局"], "copy_no": "12", "secrecy_term": "1年",
+            "printer": "普宁市人民政府办公室", "print_date": "2026-03-05"}
+        with pytest.raises(ValidationError) as refused:  # a unit the directory does not know
+            data.save_draft(drafter.store, drafter.me,
+                            {**values, "co_issuing_units": ["不存在的单位"]}, submit=False)
+        assert refused.value.field == "co_issuing_units"
+    finally:
+        drafter.close()

@@ -171,3 +171,37 @@ def test_signature_pad_takes_a_pen_with_pressure_and_a_finger(qtbot):
     assert len(strokes) == 2 and strokes[1]["device"] == "touch"
     x, y = strokes[1]["points"][0][:2]
     assert abs(x - 200) <= 3 and abs(y - 60) <= 3 and len(strokes[1]["points"]) >= 3
+
+
+def test_compose_form_takes_copy_number_secrecy_term_joint_issuers_and_imprint(qtbot):
+    form = ComposeForm()
+    qtbot.addWidget(form)
+    form.show()
+    saved: list[dict] = []
+    form.save_requested.connect(saved.append)
+    form.title.setText("普宁市人民政府办公室　普宁市财政局关于做好防汛物资储备工作的通知")
+    assert not form.secrecy_term.isEnabled()  # 保密期限 only with 密级 内部
+    form.secrecy.setCurrentText("内部")
+    assert form.secrecy_term.isEnabled()
+    form.copy_no.setText("12a")
+    assert form.request(submit=False) is False and "【份号】" in form.problem.text()
+    assert "c00000" in form.copy_no.styleSheet()
+    form.copy_no.setText("12")
+    form.print_date.setText("三月五日")
+    assert form.request(submit=False) is False and "【印发日期】" in form.problem.text()
+    form.print_date.setText("2026-03-05")
+    form.secrecy_term.setText("1年")
+    form.co_issuing.setText("普宁市财政局、普宁市教育局")
+    form.printer.setText("普宁市人民政府办公室")
+    assert form.request(submit=False) is True
+    values = saved[-1]
+    assert (values["copy_no"], values["secrecy"], values["secrecy_term"]) == ("12", "内部", "1年")
+    assert values["co_issuing_units"] == ["普宁市财政局", "普宁市教育局"]
+    assert (values["printer"], values["print_date"]) == ("普宁市人民政府办公室", "2026-03-05")
+    form.secrecy.setCurrentText("非涉密")
+    assert not form.secrecy_term.isEnabled()
+    assert form.request(submit=False) is False and "【保密期限】" in form.problem.text()
+    other = ComposeForm()
+    qtbot.addWidget(other)
+    other.load(values)  # a draft comes back into the form as it was typed
+    assert other.values() == values

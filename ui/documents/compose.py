@@ -45,11 +45,14 @@ ELEMENT_LABELS = {
     "kind": "文种", "secrecy": "密级", "urgency": "紧急程度", "title": "标题", "main_to": "主送机关",
     "cc_to": "抄送机关", "body": "正文", "attachments": "附件", "note": "附注",
     "issuer_name": "发文机关署名", "countersign_departments": "会签部门", "date": "成文日期",
-    "signers": "签发人", "copy_no": "份号", "doc_number": "发文字号",
+    "signers": "签发人", "copy_no": "份号", "doc_number": "发文字号", "secrecy_term": "保密期限",
+    "co_issuing_units": "联合发文机关", "printer": "印发机关", "print_date": "印发日期",
 }
 _ELEMENT_IDS = (_("文种"), _("密级"), _("紧急程度"), _("标题"), _("主送机关"), _("抄送机关"), _("正文"),
                 _("附件"), _("附注"), _("发文机关署名"), _("会签部门"), _("成文日期"), _("签发人"),
-                _("份号"), _("发文字号"))
+                _("份号"), _("发文字号"), _("保密期限"), _("联合发文机关"), _("印发机关"), _("印发日期"))
+#: the elements the form keeps as typed text (None when empty)
+TEXT_ELEMENTS = ("copy_no", "secrecy_term", "note", "issuer_name", "printer", "print_date")
 BAD_STYLE = "border:2px solid #c00000; background:#fff4f4"
 MAX_ATTACHMENT_MB = 50
 
@@ -163,6 +166,21 @@ class ComposeForm(QWidget):
         self.note = QLineEdit()
         self.note.setPlaceholderText(_("如：联系人及电话"))
         self.issuer_name = QLineEdit()
+        # GB/T 9704 elements the office usually fills: 份号, 保密期限 (with 密级 内部 only),
+        # 联合发文 (the other issuing units; the number takes the lead unit's 代字), 版记
+        self.copy_no = QLineEdit()
+        self.copy_no.setPlaceholderText(_("1 至 6 位数字，可不填"))
+        self.secrecy_term = QLineEdit()
+        self.secrecy_term.setPlaceholderText(_("如：1年（仅“内部”公文）"))
+        self.secrecy.currentIndexChanged.connect(self._secrecy_changed)
+        self.co_issuing = QLineEdit()
+        self.co_issuing.setPlaceholderText(_("与本单位联合发文的机关，多个用“、”分隔；文号用本单位代字"))
+        self.co_pick = QPushButton(_("选择…"))
+        self.co_pick.clicked.connect(lambda: self._pick(self.co_issuing))
+        self.printer = QLineEdit()
+        self.printer.setPlaceholderText(_("版记：如本单位办公室"))
+        self.print_date = QLineEdit()
+        self.print_date.setPlaceholderText(_("版记：如 2026-03-05，可在编号时填写"))
         self.labels: dict[str, QLabel] = {}
 
         def row(key: str, widget: QWidget, *extra: QWidget, mnemonic: str = "") -> None:
@@ -181,11 +199,17 @@ class ComposeForm(QWidget):
         row("title", self.title, mnemonic="(&T)")
         row("main_to", self.main_to, self.main_pick, mnemonic="(&M)")
         row("cc_to", self.cc_to, self.cc_pick)
+        row("copy_no", self.copy_no, QLabel(_("保密期限")), self.secrecy_term)
         row("countersign_departments", self.countersign)
+        row("co_issuing_units", self.co_issuing, self.co_pick)
         row("body", self.body, mnemonic="(&B)")
         row("attachments", self.attachments, self.add_attachment, self.remove_attachment)
         row("note", self.note)
         row("issuer_name", self.issuer_name)
+        row("printer", self.printer, QLabel(_("印发日期")), self.print_date)
+        self.labels["secrecy_term"] = self.labels["copy_no"]  # shares the 份号 row
+        self.labels["print_date"] = self.labels["printer"]
+        self._secrecy_changed()
         layout.addLayout(form, 1)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
@@ -209,11 +233,15 @@ class ComposeForm(QWidget):
             "title": self.title, "main_to": self.main_to, "cc_to": self.cc_to,
             "countersign_departments": self.countersign, "body": self.body,
             "attachments": self.attachments, "note": self.note, "issuer_name": self.issuer_name,
+            "copy_no": self.copy_no, "secrecy_term": self.secrecy_term,
+            "co_issuing_units": self.co_issuing, "printer": self.printer,
+            "print_date": self.print_date,
         }
         order = [self.kind, self.secrecy, self.urgency, self.title, self.main_to, self.main_pick,
-                 self.cc_to, self.cc_pick, self.countersign, self.body, self.attachments,
+                 self.cc_to, self.cc_pick, self.copy_no, self.secrecy_term, self.countersign,
+                 self.co_issuing, self.co_pick, self.body, self.attachments,
                  self.add_attachment, self.remove_attachment, self.note, self.issuer_name,
-                 self.save_button, self.submit_button]
+                 self.printer, self.print_date, self.save_button, self.submit_button]
         for a, b in itertools.pairwise(order):
             QWidget.setTabOrder(a, b)
         for key, w in self.widgets.items():
@@ -242,6 +270,9 @@ class ComposeForm(QWidget):
         self.body.setPlainText(values.get("body") or "")
         self.note.setText(values.get("note") or "")
         self.issuer_name.setText(values.get("issuer_name") or self.issuer_name.text())
+        for key in ("copy_no", "secrecy_term", "printer", "print_date"):
+            self.widgets[key].setText(str(values.get(key) or ""))  # type: ignore[attr-defined]
+        self.co_issuing.setText("、".join(values.get("co_issuing_units") or []))
         self.attachment_files = [dict(a) for a in values.get("attachments") or []]
         self._show_files()
 
@@ -252,8 +283,10 @@ class ComposeForm(QWidget):
             "urgency": self.urgency.currentData() or None, "title": self.title.text().strip(),
             "main_to": _split(self.main_to.text()), "cc_to": _split(self.cc_to.text()),
             "countersign_departments": _split(self.countersign.text()),
-            "body": self.body.toPlainText(), "note": self.note.text().strip() or None,
-            "issuer_name": self.issuer_name.text().strip() or None,
+            "body": self.body.toPlainText(),
+            **{k: self.widgets[k].text().strip() or None  # type: ignore[attr-defined]
+               for k in TEXT_ELEMENTS},
+            "co_issuing_units": _split(self.co_issuing.text()),
             "attachments": list(self.attachment_files),
         }
 
@@ -263,7 +296,9 @@ class ComposeForm(QWidget):
         """The first wrong element (draft: contradictions; submit: content for 签发 too)."""
         v = self.values()
         data = {k: v[k] for k in ("kind", "secrecy", "urgency", "title", "main_to", "cc_to",
-                                  "body", "note", "issuer_name")}
+                                  "body", *TEXT_ELEMENTS)}
+        if data["secrecy"] != "内部" and data["secrecy_term"]:
+            return ValidationError(_("只有“内部”公文标注保密期限"), field="secrecy_term")
         data["attachments"] = [{"name": a["name"]} for a in v["attachments"]]
         try:
             doc = parse_document(data, stage="draft")
@@ -293,6 +328,10 @@ class ComposeForm(QWidget):
         if widget is not None:
             widget.setStyleSheet(BAD_STYLE)
             widget.setFocus()
+
+    def _secrecy_changed(self, *_args: object) -> None:
+        """保密期限 goes with 密级 内部 only."""
+        self.secrecy_term.setEnabled(self.secrecy.currentData() == "内部")
 
     def _clear_mark(self, key: str) -> None:
         """Typing in the marked element clears its mark and the message."""

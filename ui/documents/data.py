@@ -174,12 +174,16 @@ def read_attachment(store: LocalStore, attachment_id: str) -> bytes:
     return store.blobs.read(attachment_id)
 
 
+#: elements the compose form types as text
+DRAFT_TEXT = ("note", "issuer_name", "copy_no", "secrecy_term", "printer", "print_date")
+
+
 def draft_values(store: LocalStore, doc_id: str) -> dict:
     """A draft's elements as the compose form shows them (unit names, attachments listed)."""
     doc = svc.get_document(store, doc_id)
     names = {v: k for k, v in unit_ids_by_name(store).items()}
-    return {**{k: doc.get(k) for k in ("secrecy", "urgency", "title", "body", "note",
-                                        "issuer_name")},
+    return {**{k: doc.get(k) for k in ("secrecy", "urgency", "title", "body", *DRAFT_TEXT)},
+            "co_issuing_units": [names.get(i, i) for i in doc.get("co_issuing_units") or []],
             "kind": doc.get("doc_kind"), "main_to": doc.get("main_to_names") or [],
             "cc_to": doc.get("cc_to_names") or [],
             "countersign_departments": [names.get(i, i) for i in
@@ -204,10 +208,10 @@ def save_draft(store: LocalStore, me: dict, values: dict, *, submit: bool,
     The form types unit names; records keep unit ids (an unknown name is refused, naming
     its element). Files added in the form are attached after the draft exists.
     """
-    fields = {k: values.get(k) for k in ("kind", "secrecy", "urgency", "title", "body", "note",
-                                         "issuer_name")}
+    fields = {k: values.get(k) for k in ("kind", "secrecy", "urgency", "title", "body",
+                                         *DRAFT_TEXT)}
     fields["doc_kind"] = fields.pop("kind")
-    for key in ("main_to", "cc_to", "countersign_departments"):
+    for key in ("main_to", "cc_to", "countersign_departments", "co_issuing_units"):
         fields[key] = _ids_of(store, list(values.get(key) or []), key)
     files = [a for a in values.get("attachments") or [] if a.get("data") is not None]
     problems = svc.validate({**fields, "attachments": [

@@ -84,10 +84,12 @@ def signature(strokes: dict | None = None) -> dict:
 
 def issue_document(server_url: str, root: Path, *, title: str = SHOT_TITLE,
                    attachments: int = 2, stop_after: str = "dispatch", receive: bool = True,
-                   actors: dict[str, Actor] | None = None) -> tuple[str, dict[str, Actor]]:
+                   actors: dict[str, Actor] | None = None,
+                   issuer_name: str | None = "洪阳镇人民政府") -> tuple[str, dict[str, Actor]]:
     """A 请示 of 洪阳镇 drafted by the clerk 黄晓梅 and taken through 核稿 → 签发 (镇长) → 复核 →
     编号 → 用印 → 分发 by the demo users (opinions with handwritten signatures), up to
-    `stop_after`; after 分发 the city (普府办 handles it) signs for it and 财政局 returns it."""
+    `stop_after`; after 分发 the city (普府办 handles it) signs for it and 财政局 returns it.
+    `issuer_name=None` drafts it without its 发文机关署名 (it then stops at 编号)."""
     actors = actors if actors is not None else {}
     for login in ("huangxiaomei", "chenweijie", "lianghaitao"):
         if login not in actors:
@@ -99,7 +101,9 @@ def issue_document(server_url: str, root: Path, *, title: str = SHOT_TITLE,
               "body": "市人民政府：\n今年入汛以来，我镇遭受多轮强降雨袭击，榕江洪阳段堤防多处出现渗漏险情。"
                       "为确保安全度汛，现将有关事项请示如下：\n一、险情基本情况\n堤防渗漏点共7处，总长约1.2公里。\n"
                       "二、资金需求\n抢险加固工程概算80万元，我镇已自筹20万元。\n妥否，请批示。",
-              "issuer_name": "洪阳镇人民政府", "note": "联系人：黄晓梅，电话：0663-2811234"}
+              "issuer_name": issuer_name, "note": "联系人：黄晓梅，电话：0663-2811234"}
+    if issuer_name is None:
+        del fields["issuer_name"]
     doc_id, _changes = svc.compose(drafter.store, me=drafter.me, fields=fields)
     for i in range(attachments):
         svc.attach_file(drafter.store, me=drafter.me, doc_id=doc_id,

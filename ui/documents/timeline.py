@@ -6,7 +6,7 @@ import html
 import json
 
 from oa_client.i18n import _
-from oa_client.services.documents_view import Receipt, TimelineEntry
+from oa_client.services.documents_view import Receipt, TimelineEntry, receipt_label
 from ui.documents.signature_pad import render_strokes
 from ui.labels import short_time
 from ui.qt import (
@@ -147,6 +147,9 @@ class ReceiptsTable(QTableWidget):
                                         QTableWidgetItem(detail))):
                 item.setToolTip(when if col == 3 else item.text())
                 self.setItem(row, col, item)
+            if r.steps:  # 已发送 hh:mm → 已送达 hh:mm → 已签收 hh:mm, each with its time
+                status.setToolTip("\n".join(f"{receipt_label(s)}　{short_time(at)}"
+                                             for s, at in r.steps))
             cell = QWidget()
             box = QHBoxLayout(cell)
             box.setContentsMargins(2, 0, 2, 0)

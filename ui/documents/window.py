@@ -52,10 +52,11 @@ ELEMENT_ROWS = (("doc_number", "发文字号"), ("doc_kind", "文种"), ("secrec
                 ("urgency", "紧急程度"), ("from_unit", "来文单位"), ("issuer_name", "发文机关署名"),
                 ("main_to_names", "主送机关"), ("cc_to_names", "抄送机关"), ("drafter_name", "拟稿人"),
                 ("signers", "签发人"), ("date", "成文日期"), ("deadline", "办理期限"),
-                ("note", "附注"))
+                ("note", "附注"), ("copy_no", "份号"), ("secrecy_term", "保密期限"),
+                ("printer", "印发机关"), ("print_date", "印发日期"))
 _ROW_IDS = (_("发文字号"), _("来文单位"), _("主送机关"), _("抄送机关"), _("拟稿人"), _("签发人"),
             _("成文日期"), _("办理期限"), _("附注"), _("文种"), _("密级"), _("紧急程度"),
-            _("发文机关署名"))
+            _("发文机关署名"), _("份号"), _("保密期限"), _("印发机关"), _("印发日期"))
 
 
 def _text(value: Any) -> str:
@@ -106,6 +107,12 @@ class DocumentWindow(QWidget):
         self.waiting.setStyleSheet("background:#fff6cc;color:#6b5400;padding:4px")
         self.waiting.hide()
         outer.addWidget(self.waiting)
+        self.missing_line = QLabel()  # elements to complete before 编号 and 用印
+        self.missing_line.setWordWrap(True)
+        self.missing_line.setAccessibleName(_("缺少的公文要素"))
+        self.missing_line.setStyleSheet("background:#fde2e2;color:#8a0000;padding:4px")
+        self.missing_line.hide()
+        outer.addWidget(self.missing_line)
         self.official_line = QLabel()  # the 正式文件's verdict, whichever tab is shown
         self.official_line.setWordWrap(True)
         self.official_line.hide()
@@ -264,6 +271,9 @@ class DocumentWindow(QWidget):
         self.status.setText("　".join(parts))
         self.waiting.setVisible(bool(v.waiting_on_server))
         self.waiting.setText("；".join(v.waiting_on_server))
+        self.missing_line.setVisible(bool(v.missing))
+        self.missing_line.setText(_("要素不全，补齐前不能编号、用印：{elements}。签发后的要素须退回"
+                                    "修改并重新签发。").format(elements="、".join(v.missing)))
         self._show_official(v)
         rows = []
         for key, label in ELEMENT_ROWS:
@@ -328,6 +338,9 @@ class DocumentWindow(QWidget):
             if a.action == "approve" or a.action == "submit":
                 b.setStyleSheet("font-weight:bold")
             b.clicked.connect(lambda _c=False, a=a: self.take(a))
+            if a.blocked:  # e.g. 编号 while an element is missing: say why, do not offer it
+                b.setEnabled(False)
+                b.setToolTip(a.blocked)
             self.bar.addWidget(b)
             self.action_buttons[a.action if a.action not in self.action_buttons
                                 else f"{a.action}:{a.on_behalf_of}"] = b
@@ -636,7 +649,7 @@ class DocumentWindow(QWidget):
         if self.view is None:
             return ""
         lines = [self.title.text(), self.status.text(), self.waiting.text(),
-                 self.official_line.text()]
+                 self.missing_line.text() if self.view.missing else "", self.official_line.text()]
         lines += [f"{e.step_name} {e.action_label} {e.actor_name} {e.delegated_note} "
                   f"{short_time(e.at)} {e.opinion} {e.outcome}" for e in self.view.timeline]
         lines += [f"{r.unit_name} {r.status_label}" for r in self.view.receipts]

@@ -14,7 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
 from oa_client.errors import ConflictError, OAError, PermissionDenied, ValidationError
-from oa_server import authority, sealing, sync_service
+from oa_server import authority, exchange_delivery, sealing, sync_service
 from oa_server.api.deps import CurrentUser, NowDep, SessionDep
 from oa_server.api.middleware import human_size
 from oa_server.errors import PayloadTooLarge
@@ -39,6 +39,8 @@ from sync.protocol import (
 #: busy hour is not a few unlucky desks waiting many turns.
 _PUSH_GATE = FairGate()
 WAIT_MAX_S = 30.0
+#: a pull page read again at most this often after recording deliveries in it
+DELIVERY_ROUNDS = 4
 WAIT_POLL_S = 0.5
 
 
@@ -182,6 +184,7 @@ async def push(
 
 @router.get("/pull", responses=ERRORS, response_model=PullResponse)
 def pull(
+    request: Request,
     user: CurrentUser,
     session: SessionDep,
     now: NowDep,
@@ -190,20 +193,31 @@ def pull(
     collection: Annotated[str | None, Query(max_length=64)] = None,
     server_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    """Changes after `cursor` that the user may see, oldest first."""
-    try:
-        page = sync_service.pull(
-            session,
-            user=user,
-            cursor=cursor,
-            limit=limit,
-            collection=collection,
-            client_server_id=server_id,
-            now=now,
-        )
-    except ConflictError as exc:
-        cls = ServerChanged if exc.context.get("reason") == "server_changed" else CursorAhead
-        raise cls(exc.message, **exc.context) from None
+    """Changes after `cursor` that the user may see, oldest first. A 收文 handed here for the
+    first time to someone of its receiving unit is recorded as delivered (已送达)."""
+    device = getattr(request.state, "auth_device_id", None)
+    for _round in range(DELIVERY_ROUNDS):
+        try:
+            page = sync_service.pull(
+                session,
+                user=user,
+                cursor=cursor,
+                limit=limit,
+                collection=collection,
+                client_server_id=server_id,
+                now=now,
+            )
+        except ConflictError as exc:
+            cls = ServerChanged if exc.context.get("reason") == "server_changed" else CursorAhead
+            raise cls(exc.message, **exc.context) from None
+        arrived = exchange_delivery.pending_in(page.rows, user=user)
+        if not arrived:
+            break
+        # 已送达 is written first and the page read again: the desk gets the 收文 as
+        # delivered, and its digests match the server's right after (no re-pull)
+        if not exchange_delivery.record_deliveries(session, user=user, device_id=device,
+                                                   incoming_ids=arrived, now=now):
+            break
     return Response(page.to_json(), media_type="application/json")
 
 
