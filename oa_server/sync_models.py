@@ -97,3 +97,14 @@ class BlobOwner(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MeetingSpan(Base):
+    """When a live meeting can be busy: its first start and last end (NULL: a series with no
+    end), so free/busy and conflict checks read only the meetings near their window."""
+
+    __tablename__ = "meeting_spans"
+
+    meeting_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_start: Mapped[str] = mapped_column(String(32), index=True)
+    last_end: Mapped[str | None] = mapped_column(String(32), nullable=True)

@@ -25,6 +25,7 @@ from oa_server.authority import Ruling, authority_for
 from oa_server.authority.context import Ctx
 from oa_server.blob_access import refused_reference
 from oa_server.i18n import _
+from oa_server.meeting_spans import write_spans
 from oa_server.models import User
 from oa_server.sync_batch import (
     ENVELOPE,
@@ -331,6 +332,9 @@ def _finish(batch: Batch, top: int) -> None:
         )
     _write_records(batch)
     _write_audience(batch)
+    meetings = {id(rec): rec for rec, _result in batch.needs_rev if rec.collection == "meetings"}
+    if meetings:
+        write_spans(session, meetings.values())
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oa_server import audit
+from oa_server.meeting_spans import texts_in_window
 from oa_server.models import User
 from oa_server.org_view import OrgView
 from oa_server.sync_models import SyncCounter
@@ -119,6 +120,19 @@ class Ctx:
                                                        RECORDS.c.deleted.is_(False))).all())
         for (c, rid), rec in self._batch.records.items():
             if c != collection:
+                continue
+            if rec.deleted:
+                rows.pop(rid, None)
+            else:
+                rows[rid] = rec.data
+        return list(rows.items())
+
+    def meetings_near(self, lo: datetime, hi: datetime) -> list[tuple[str, str]]:
+        """(id, stored JSON text) of the live meetings that may be busy between `lo` and `hi`
+        (read through `meeting_spans`); this batch's own meeting writes included."""
+        rows = {rid: text for rid, text, _by in texts_in_window(self.session, lo, hi)}
+        for (c, rid), rec in self._batch.records.items():
+            if c != "meetings":
                 continue
             if rec.deleted:
                 rows.pop(rid, None)

@@ -110,14 +110,15 @@ _SKIP = ('"state":"cancelled"', '"booking_state":"refused"', '"source":"ics"')
 def existing_meetings(ctx: Ctx, *, exclude: str, window: tuple[datetime, datetime]) -> list[Meeting]:
     """Other live bookings that may overlap the window (cancelled and refused ones left out).
 
-    Reads the stored JSON text and decodes only the candidates: a single sitting outside the
+    Asks `meeting_spans` for the meetings near the window, then reads their stored JSON text
+    and decodes only the candidates: a single sitting outside the
     window is skipped on its times (stored data is canonical JSON, so the fields are found as
     text); series and moved sittings are always decoded. This batch's own writes are included
     (`Ctx.texts`).
     """
     lo, hi = utc_text(window[0]), utc_text(window[1])
     out = []
-    for rid, text in ctx.texts("meetings"):
+    for rid, text in ctx.meetings_near(*window):
         if rid == exclude or any(marker in text for marker in _SKIP):
             continue
         single = '"recurrence":null' in text and '"exceptions":[]' in text

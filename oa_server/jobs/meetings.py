@@ -28,7 +28,7 @@ def _candidates(ctx: Ctx) -> list[dict[str, Any]]:
     lo, hi = ctx.now - timedelta(days=1), ctx.now + LOOK_AHEAD
     lo_text, hi_text = lo.strftime("%Y-%m-%dT%H:%M:%SZ"), hi.strftime("%Y-%m-%dT%H:%M:%SZ")
     out = []
-    for rid, text in ctx.texts("meetings"):
+    for rid, text in ctx.meetings_near(lo, hi):
         if '"state":"cancelled"' in text or '"booking_state":"refused"' in text:
             continue
         found = _START.search(text)

@@ -14,7 +14,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oa_client.domain.meetings_conflicts import bookings_of
@@ -30,6 +29,7 @@ from oa_server.authority.meetings import FIELD_TEXT, MEETING_ADMIN
 from oa_server.authority.meetings_replies import checkin_code
 from oa_server.authz import require_business_user
 from oa_server.i18n import _
+from oa_server.meeting_spans import texts_in_window
 from oa_server.models import User
 from oa_server.schemas import ErrorOut
 from oa_server.sync_models import SyncRecord
@@ -74,8 +74,9 @@ def may_show_checkin_code(user: User, *, data: dict, created_by: str, chair_id: 
 
 @router.post("/freebusy")
 def freebusy(body: FreeBusyIn, user: CurrentUser, session: SessionDep) -> FreeBusyOut:
-    """Busy times of the people and rooms asked for, from every live booking (business
-    users only: the three administrators see no one's calendar)."""
+    """Busy times of the people and rooms asked for, from the live bookings near the window
+    (`meeting_spans`: a bounded query; business users only: the three administrators see no
+    one's calendar)."""
     require_business_user(user)
     if body.end <= body.start:
         raise ValidationError(_("结束时间必须晚于开始时间"), field="end")
@@ -86,9 +87,7 @@ def freebusy(body: FreeBusyIn, user: CurrentUser, session: SessionDep) -> FreeBu
     people: dict[str, list[tuple[str, str]]] = {p: [] for p in wanted_people}
     rooms: dict[str, list[tuple[str, str]]] = {r: [] for r in wanted_rooms or ()}
     start_text, end_text = utc_text(body.start), utc_text(body.end)
-    rows = session.execute(select(SyncRecord.id, SyncRecord.data, SyncRecord.created_by).where(
-        SyncRecord.collection == "meetings", SyncRecord.deleted.is_(False))).all()
-    for rid, text, created_by in rows:
+    for rid, text, created_by in texts_in_window(session, body.start, body.end):
         if '"state":"cancelled"' in text or '"booking_state":"refused"' in text:
             continue
         if '"recurrence":null' in text and '"exceptions":[]' in text:  # one sitting: check its times
