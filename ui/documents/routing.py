@@ -117,12 +117,15 @@ class RoutingPanel(QGroupBox):
 
     def show_for(self, options: RoutingOptions | None, *, step: str | None,
                  writable: tuple[str, ...]) -> None:
-        """Fill the panel for a step (defaults from the document); hide it when the step
-        writes none of the routing values."""
+        """Fill the panel for a step (defaults from the document; shown again for the same
+        step, it keeps what the user chose); hide it when the step writes no routing values."""
         fields = tuple(f for f in writable if f in ROUTING_FIELDS)
         if options is None or not fields:
             self.options, self.step, self.writable = None, None, ()
             self.hide()
+            return
+        if self.options is not None and (step, fields) == (self.step, self.writable):
+            self.options = options  # the same step shown again (a sync): keep what is chosen
             return
         self.options, self.step, self.writable = options, step, fields
         d = options.defaults
