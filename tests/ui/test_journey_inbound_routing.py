@@ -195,6 +195,8 @@ def test_journey_inbound_document_from_sign_for_to_archive(
     window = _desk(qtbot, tmp_path, file_keyring, url, "wuqiong", 1)
     on.set()
     w = _open(qtbot, window, TODO)
+    _click(w.action_buttons["approve"])  # 办结 with no result: refused, still at 办结
+    assert "办结须填写办理结果" in w.problem.text() and w.view.state == "complete"
     _take(qtbot, w, "approve", "同意", "archive", "已办结：市财政安排应急资金60万元。")
     _take(qtbot, w, "approve", "同意", "archived")
     assert "已归档" in w.status.text() and w.view.flow_status == "completed"

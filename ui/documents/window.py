@@ -377,6 +377,11 @@ class DocumentWindow(QWidget):
         elif allowed.action in ("reassign", "delegate"):
             self._pick_person(allowed, opinion)
             return
+        elif allowed.action == "approve" and allowed.step == "complete" and not opinion \
+                and self.view.direction == "incoming":
+            self.problem.setText(_("办结须填写办理结果，如：已按批示办理完毕，拨付资金60万元。"))
+            self.opinion.setFocus()
+            return
         elif allowed.action == "approve" and self.routing.options is not None \
                 and allowed.step == self.routing.step:
             try:
