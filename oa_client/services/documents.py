@@ -67,6 +67,7 @@ from oa_client.services.documents_boxes import (
 )
 from oa_client.services.documents_compare import compare
 from oa_client.services.documents_flow import dumps_values, get_document, me_ids, now_or, replay
+from oa_client.services.documents_routing import check_values as check_routing
 from oa_client.services.documents_view import DocumentView, build_view, with_gaps
 from oa_client.store.local import LocalStore
 from oa_client.store.records import Changes
@@ -347,6 +348,8 @@ def act(store: LocalStore, *, me: dict[str, Any], doc_id: str, action: str,
             raise ValidationError(_("正式文件尚未生成（用印未完成），不能分发"),
                                   field="sealed_attachment_id")
         _raise_first(unit_problems(store, doc))
+    if values and action == "approve":
+        check_routing(store, doc, values)
     if action == "return" and not opinion.strip():
         raise ValidationError(_("退回必须填写理由"), field="opinion")
     if action == "approve" and step == "recheck" and \

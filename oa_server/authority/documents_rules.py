@@ -46,6 +46,8 @@ SIGNED_ELEMENTS = (
 RECORD_ELEMENTS = ("copy_no", "printer", "print_date")
 #: 发文 states after 签发 and 复核: the elements are fixed (版记 until 用印)
 AFTER_RECHECK = ("number", "seal", "dispatch", "dispatched")
+#: who holds 承办 for a 主办 / 协办 department of a 收文 (resources/flows/incoming.json)
+HANDLER_ROLE = "section_chief"
 
 
 @lru_cache(maxsize=32)
@@ -184,6 +186,11 @@ def values_problem(ctx: Ctx, doc: dict[str, Any], values: Any) -> str | None:
             continue
         if not isinstance(ids, list) or not all(_department_ok(ctx, doc, i) for i in ids):
             return _("所选科室不属于本单位：{field}").format(field=key)
+        if key != "countersign_departments":  # 承办 is held by each department's 科长
+            for dept_id in ids:
+                if not ctx.org.holders(HANDLER_ROLE, unit_id=str(doc.get("unit_id") or ""),
+                                       department_id=str(dept_id), context={}):
+                    return _("所选科室没有科长，无人承办：{field}").format(field=key)
     units = values.get("co_issuing_units")
     if units is not None and (not isinstance(units, list)
                               or any(unit_problem(ctx, str(u)) for u in units)):

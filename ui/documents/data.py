@@ -13,6 +13,7 @@ from datetime import date
 from oa_client.errors import OAError, ValidationError
 from oa_client.i18n import _
 from oa_client.services import documents as svc
+from oa_client.services import documents_routing as routing
 from oa_client.services import documents_view as svc_view
 from oa_client.store.local import LocalStore
 
@@ -138,6 +139,7 @@ class Opened:
     signatures: dict[str, tuple[str, object]]  # event id → ("strokes", json) | ("png", bytes)
     phrases: list[dict]
     names: dict[str, str]
+    routing: routing.RoutingOptions | None = None  # a 收文 step that routes (拟办, 批办 …)
 
 
 def open_document(store: LocalStore, doc_id: str, me: dict) -> Opened:
@@ -156,8 +158,12 @@ def open_document(store: LocalStore, doc_id: str, me: dict) -> Opened:
             except OAError:  # not downloaded yet: the timeline says so
                 signatures[entry.event_id] = ("missing", None)
     users = store.records.list("users", order_by="name", limit=100_000)
+    routes = view.direction == "incoming" and any(
+        set(a.writable) & set(routing.ROUTING_FIELDS) for a in view.allowed)
     return Opened(view=view, signatures=signatures, phrases=svc.phrases(store, me=me),
-                  names={u["id"]: u.get("name") or u["id"] for u in users})
+                  names={u["id"]: u.get("name") or u["id"] for u in users},
+                  routing=routing.routing_options(store, view.record, today=date.today())
+                  if routes else None)
 
 
 def people(store: LocalStore, me: dict) -> list[tuple[str, str]]:

@@ -182,6 +182,39 @@ def actor_session(actor: Actor):
                            unit_name=str(unit.get("name") or ""), names={})
 
 
+def routing_window(server_url: str, root: Path, actors: dict[str, Actor], shot: Callable,
+                   wait: Callable) -> None:
+    """The 收文 at 批办 for the 分管领导: the routing panel with 秘书科 to 主办, a reader and
+    督办 ticked (the office director proposed 林副市长 at 拟办)."""
+    from ui.documents.window import DocumentWindow
+    from ui.qt import Qt
+
+    for login in ("huangjianhua", "linhuimin"):
+        if login not in actors:
+            actors[login] = Actor(server_url, root, login)
+    director, deputy = actors["huangjianhua"], actors["linhuimin"]
+    incoming = next(d for d in director.store.records.list("documents", limit=1000)
+                    if d.get("direction") == "incoming" and d.get("title") == SHOT_TITLE)
+    director.act(incoming["id"], "approve", "propose", opinion="拟请林副市长阅示。",
+                 values={"leader": "deputy_leader"})
+    deputy.sync()
+    w = DocumentWindow(actor_session(deputy), incoming["id"])
+    w.resize(1360, 900)
+    w.show()
+    w.reload()
+    wait(lambda: w.view is not None and w.routing.isVisible())
+    panel = w.routing
+    panel.lead.setCurrentIndex(1)
+    for lst, rows in ((panel.assist, (5,)), (panel.readers, (0, 2))):
+        for r in rows:
+            if r < lst.count():
+                lst.item(r).setCheckState(Qt.CheckState.Checked)
+    panel.supervise.setChecked(True)
+    w.opinion.setPlainText("请秘书科抓紧办理，财务科协办，按期报结果。")
+    shot(w, "04h-document-routing")
+    w.close()
+
+
 def drive(page, shot: Callable, window, wait: Callable) -> None:
     """List, filtered list, document window (timeline, receipts), the 收文 with its sealed
     正式文件 and verdict, compose form with an error, signature pad, marked revisions."""
@@ -230,6 +263,7 @@ def drive(page, shot: Callable, window, wait: Callable) -> None:
          and w.view.official.verdict is not None and w.official.page_count() > 0)
     shot(w, "04g-document-official-file")
     w.close()
+    routing_window(server_url, root, actors, shot, wait)
     compose = page.compose()
     form = compose.form
     form.kind.setCurrentText("请示")

@@ -8,6 +8,7 @@ import html
 from collections.abc import Callable
 from typing import Any
 
+from oa_client.errors import ValidationError
 from oa_client.i18n import _
 from oa_client.services import documents as svc
 from oa_client.services import seals
@@ -17,6 +18,7 @@ from ui.documents import official as official_files
 from ui.documents.dialogs import BodyDialog, PersonDialog, ReturnDialog
 from ui.documents.official_view import OfficialView, verdict_text
 from ui.documents.revision_view import RevisionView
+from ui.documents.routing import RoutingPanel
 from ui.documents.signature_pad import SignatureDialog, render_strokes
 from ui.documents.timeline import ReceiptsTable, Timeline
 from ui.errors import error_text
@@ -223,6 +225,8 @@ class DocumentWindow(QWidget):
         row.addWidget(self.signature_preview)
         row.addWidget(self.clear_signature)
         layout.addWidget(self.phrase_row)
+        self.routing = RoutingPanel()
+        layout.addWidget(self.routing)
         self.opinion = QPlainTextEdit()
         self.opinion.setTabChangesFocus(True)
         self.opinion.setPlaceholderText(_("办理意见（Alt+O），如：同意。"))
@@ -320,6 +324,10 @@ class DocumentWindow(QWidget):
             if self.phrases.findData(p) < 0:
                 self.phrases.addItem(p, p)
         self._build_actions(v.allowed)
+        approve = next((a for a in v.allowed if a.action == "approve"), None)
+        self.routing.show_for(opened.routing if approve else None,
+                              step=approve.step if approve else None,
+                              writable=approve.writable if approve else ())
         self.loaded.emit()
 
     def _build_actions(self, allowed: list[AllowedAction]) -> None:
@@ -382,6 +390,20 @@ class DocumentWindow(QWidget):
         elif allowed.action in ("reassign", "delegate"):
             self._pick_person(allowed, opinion)
             return
+        elif allowed.action == "approve" and allowed.step == "complete" and not opinion \
+                and self.view.direction == "incoming":
+            self.problem.setText(_("办结须填写办理结果，如：已按批示办理完毕，拨付资金60万元。"))
+            self.opinion.setFocus()
+            return
+        elif allowed.action == "approve" and self.routing.options is not None \
+                and allowed.step == self.routing.step:
+            try:
+                kwargs["values"] = self.routing.values()
+            except ValidationError as exc:
+                self.routing.mark(exc.field)
+                self.problem.setText(error_text(exc))
+                return
+            self.routing.mark(None)
         self._act({**kwargs, "opinion": opinion if allowed.action in OPINION_ACTIONS else ""})
 
     def _pick_person(self, allowed: AllowedAction, opinion: str) -> None:
