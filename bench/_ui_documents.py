@@ -1,6 +1,8 @@
 """公文 screens for the UI benchmark: `open_document_ms` (a document with 30 flow events and
-10 attachments in the 100k profile) and `doc_list_filter_ms` (a filtered 收文 box: first page,
-and `doc_list_filter_all_ms` for the whole id list), measured in a child process, offscreen."""
+10 attachments in the 100k profile), `open_sealed_document_ms` (a 公文 with its sealed 正式文件:
+from opening until the first two pages of the seal's preview are drawn) and
+`doc_list_filter_ms` (a filtered 收文 box: first page, and `doc_list_filter_all_ms` for the whole
+id list), measured in a child process, offscreen."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ DOC_EVENTS = 30
 DOC_ATTACHMENTS = 10
 
 
-def _documents_fixture(root: Path, entries: dict[str, str]) -> str:
+def _documents_fixture(root: Path, entries: dict[str, str]) -> tuple[str, str]:
     """Add to the profile a 公文 with 30 flow events (送审 / 退回 cycles) and 10 attachments."""
     from oa_client.services import documents as docs
     from oa_client.store.keys import MemoryKeyring
@@ -46,9 +48,35 @@ def _documents_fixture(root: Path, entries: dict[str, str]) -> str:
                      to_step="draft", opinion="请补充物资清单。")
             docs.act(store, me=drafter, doc_id=doc_id, action="submit", step="draft",
                      opinion="已补充，请审核。")
-        return doc_id
+        return doc_id, _sealed_fixture(store, drafter)
     finally:
         store.close()
+
+
+def _sealed_fixture(store, drafter: dict) -> str:
+    """A 公文 whose 正式文件 came down with it: ~10 pages laid out per GB/T 9704, sealed with a
+    time-stamp (as the server's 用印 does) and checked on arrival against the bench's root."""
+    from bench.sign import _sample_pdf, make_signers
+    from oa_client.services import documents as docs
+    from oa_client.services import seals
+    from ui.documents.official import seal_verdict
+
+    signers = make_signers()
+    pdf, anchor, _how = _sample_pdf(60)
+    sealed = signers.long_term_stamp.sign_pdf(pdf, anchor=anchor, stamp_png=signers.seal_png,
+                                              reason="用印", location=None, field_name=None,
+                                              lock=True)
+    doc_id, _ch = docs.compose(store, me=drafter, fields={
+        "doc_kind": "通知", "title": "关于做好2026年度政务数据共享工作的通知（正式文件基准）",
+        "body": "各镇人民政府，市直各单位：\n" + "现就有关事项通知如下。\n" * 40})
+    docs.attach_file(store, me=drafter, doc_id=doc_id, name="正式文件.pdf", data=sealed)
+    att_id = store.db.query("SELECT id FROM attachments WHERE owner_id = ?", (doc_id,))[0][0]
+    doc = store.records.get("documents", doc_id)
+    store.records.write("documents", [{**doc, "sealed_attachment_id": att_id,
+                                       "seal_state": "sealed"}])
+    seals.check_file(store, attachment_id=att_id,
+                     check=lambda data: seal_verdict(data, trust_roots=signers.trust))
+    return doc_id
 
 
 DOC_CHILD = """
@@ -105,17 +133,35 @@ for _ in range(7):
     w.deleteLater()
 print(f"open_document_ms {statistics.median(opens):.2f}", flush=True)
 print(f"open_document_events {len(w.view.timeline) + 1}", flush=True)
+sealed = []
+for _ in range(7):
+    w = DocumentWindow(session, sys.argv[3])
+    w.show()
+    pages = []
+    shown = w.official.set_pages
+    w.official.set_pages = lambda pngs, shown=shown: (pages.append(len(pngs)), shown(pngs))
+    t = time.perf_counter()
+    w.reload()
+    until(lambda: any(pages))  # show_file clears the preview first: wait for the drawn pages
+    QApplication.processEvents()
+    sealed.append((time.perf_counter() - t) * 1000)
+    assert max(pages) == 2 and w.view.official is not None and w.view.official.verdict["ok"], pages
+    w.close()
+    w.deleteLater()
+print(f"open_sealed_document_ms {statistics.median(sealed):.2f}", flush=True)
 """
 
 
 def documents_metrics(root: Path, entries: dict[str, str]) -> dict[str, float]:
-    """open_document_ms (30 events, 10 attachments) and doc_list_filter_ms on the profile."""
-    doc_id = _documents_fixture(root, entries)
+    """open_document_ms (30 events, 10 attachments), open_sealed_document_ms (the 正式文件's
+    preview drawn) and doc_list_filter_ms on the profile."""
+    doc_id, sealed_id = _documents_fixture(root, entries)
     env = child_env(root, entries)
-    seen = run_child([sys.executable, "-c", DOC_CHILD, str(root), doc_id], env,
+    seen = run_child([sys.executable, "-c", DOC_CHILD, str(root), doc_id, sealed_id], env,
                      ("doc_list_filter_ms", "doc_list_filter_all_ms", "doc_list_rows",
-                      "open_document_ms", "open_document_events"))
+                      "open_document_ms", "open_document_events", "open_sealed_document_ms"))
     return {"open_document_ms": round(seen["open_document_ms"], 1),
+            "open_sealed_document_ms": round(seen["open_sealed_document_ms"], 1),
             "doc_list_filter_ms": round(seen["doc_list_filter_ms"], 1),
             "doc_list_filter_all_ms": round(seen["doc_list_filter_all_ms"], 1),
             "open_document_events": int(seen["open_document_events"]),

@@ -76,7 +76,7 @@ def render_pages(pdf: bytes, *, pages: int = 1, width_px: int = 560) -> list[byt
                     scale = width_px / page.get_width()
                     image = page.render(scale=scale, may_draw_forms=True).to_pil()
                     buf = io.BytesIO()
-                    image.save(buf, format="PNG")
+                    image.save(buf, format="PNG", compress_level=1)  # fast: drawn at once, never kept
                     out.append(buf.getvalue())
                     page.close()
             finally:
