@@ -15,6 +15,7 @@ from oa_client.domain.meetings_recurrence import expand
 from oa_client.errors import NotFoundError, ValidationError
 from oa_client.i18n import _
 from oa_client.services import records as rec_svc
+from oa_client.services.account import ADMIN_ROLES
 from oa_client.store.local import LocalStore
 from oa_client.store.records import Changes
 
@@ -42,12 +43,15 @@ def get_meeting(store: LocalStore, meeting_id: str) -> Meeting:
 
 
 def _person(store: LocalStore, person_id: str) -> tuple[str, str] | None:
-    """(unit id, name) of an active person in the org cache; None when unknown or gone."""
+    """(unit id, name) of an active business person in the org cache; None when unknown, gone
+    or one of the three administrators."""
     try:
         user = store.records.get("users", person_id)
     except NotFoundError:
         return None
     if user.get("deleted") or user.get("active") is False:
+        return None
+    if ADMIN_ROLES & set(user.get("roles") or ()):  # the three administrators attend no business
         return None
     return str(user.get("unit_id") or ""), str(user.get("name") or person_id)
 

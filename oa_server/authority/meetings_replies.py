@@ -34,6 +34,7 @@ from oa_server.authority import Authority, Ruling, register
 from oa_server.authority.context import Ctx
 from oa_server.db import session_keys
 from oa_server.i18n import _
+from oa_server.roles import ADMIN_ROLES
 from sync.protocol import Op
 
 
@@ -101,8 +102,10 @@ class RepliesAuthority(Authority):
                 rsvp = rsvp.model_copy(update={"delegate_name": str(delegate.name)})
         if attendee is not None and attendee.kind == "unit" and answer == "attend":
             def lookup(pid: str) -> tuple[str, str] | None:
-                user = ctx.org.active_user(pid)
-                return (str(user.unit_id), str(user.name)) if user is not None else None
+                user = ctx.org.active_user(pid)  # the three administrators attend no business
+                if user is None or ADMIN_ROLES & set(user.roles or ()):
+                    return None
+                return str(user.unit_id), str(user.name)
 
             try:
                 people = list(check_unit_people(attendee, payload.get("attendee_ids") or [],

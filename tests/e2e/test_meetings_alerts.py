@@ -85,11 +85,16 @@ def test_a_unit_names_three_people_and_the_organiser_marks_one_at_sign_in(office
     (lambda p: [uid(p["yangfan"]), "7f0c52b4-9a41-4a0e-8f59-2f7f7d3c9d11"],
      "参会人员不存在或已不在岗：7f0c52b4-9a41-4a0e-8f59-2f7f7d3c9d11"),
     (lambda p: [], "请填写本单位参会人员"),
+    # 黄伟, the unit's 系统管理员: the three administrators attend no business
+    (lambda p: [uid(p["yangfan"]), p["admin_id"]], "参会人员不存在或已不在岗：{admin_id}"),
 ])
 def test_a_unit_reply_naming_the_wrong_people_is_refused_on_the_desk_and_by_the_server(office, who, words):
     live, people, mid = office
     clerk = people["zhangmin"]
-    named = who(people)
+    admin_id = next(u["id"] for u in clerk.store.records.list("users", limit=500)
+                    if u.get("name") == "黄伟")
+    named = who({**people, "admin_id": admin_id})
+    words = words.format(admin_id=admin_id)
     with pytest.raises(ValidationError) as err:
         mtg.reply(clerk.store, meeting_id=mid, attendee_id=unit_of(clerk), user_id=uid(clerk),
                   answer="attend", attendee_ids=named, now=live.clock.now)

@@ -30,6 +30,18 @@ def click(widget) -> None:
     QTest.mouseClick(widget, LEFT)
 
 
+def tick_item(view, item) -> None:
+    """Tick a check item of a list as a person does: click its row, then press Space."""
+    view.scrollToItem(item)
+    _front(view)
+    before = item.checkState()
+    QTest.mouseClick(view.viewport(), LEFT, Qt.KeyboardModifier.NoModifier,
+                     view.visualItemRect(item).center())
+    assert view.currentItem() is item, item.text()
+    QTest.keyClick(view, Qt.Key.Key_Space)
+    assert item.checkState() != before, item.text()
+
+
 def tick(box) -> None:
     """Click a check box on its box (the left end), as a person does."""
     assert box.isEnabled() and box.isVisible(), box

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from oa_client.domain.meetings import TZ
 from tests.sync.support import PASSWORD
-from tests.ui.journey import LEFT, WAIT, _front, click, go_to, pick, sync, tick, type_into
+from tests.ui.journey import LEFT, WAIT, _front, click, go_to, pick, sync, tick_item, type_into
 from tests.ui.support import close_main, make_shell
 from ui.qt import Qt, QTest
 
@@ -124,13 +124,13 @@ def test_journey_a_unit_names_three_people_and_the_organiser_marks_one_at_sign_i
     qtbot.waitUntil(lambda: side.people_dialog is not None and side.people_dialog.isVisible(), timeout=WAIT)
     dialog = side.people_dialog
     type_into(dialog.filter, "杨")
-    boxes = {b.text().split("（")[0]: b for b in dialog.boxes.values()}
-    qtbot.waitUntil(lambda: not boxes["陈静"].isVisible(), timeout=WAIT)
-    tick(boxes["杨帆"])
+    items = {i.text().split("（")[0]: i for i in dialog.items.values()}
+    qtbot.waitUntil(lambda: items["陈静"].isHidden(), timeout=WAIT)
+    tick_item(dialog.list, items["杨帆"])
     type_into(dialog.filter, "")
-    qtbot.waitUntil(boxes["陈静"].isVisible, timeout=WAIT)
-    tick(boxes["陈静"])
-    assert boxes["李晓龙"].isChecked()  # named in the unit's earlier reply
+    qtbot.waitUntil(lambda: not items["陈静"].isHidden(), timeout=WAIT)
+    tick_item(dialog.list, items["陈静"])
+    assert items["李晓龙"].checkState() == Qt.CheckState.Checked  # named in the earlier reply
     assert dialog.count.text() == "已选 3 人，名额 3 人"
     _shot(dialog, "meeting-unit-people")
     click(dialog.ok_button)

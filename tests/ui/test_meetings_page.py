@@ -351,10 +351,10 @@ def test_a_unit_names_who_attends_from_the_notice(qtbot, tmp_path, file_keyring,
     qtbot.waitUntil(dialog.isVisible, timeout=WAIT)
     assert dialog.chosen == [page.session.store.db.query(
         "SELECT id FROM users WHERE name = ?", ("李晓龙",))[0][0]]
-    box = {b.text().split("（")[0]: b for b in dialog.boxes.values()}
-    box["李晓龙"].setChecked(False)
-    box["张敏"].setChecked(True)
-    box["杨帆"].setChecked(True)
+    item = {i.text().split("（")[0]: i for i in dialog.items.values()}
+    item["李晓龙"].setCheckState(Qt.CheckState.Unchecked)
+    item["张敏"].setCheckState(Qt.CheckState.Checked)
+    item["杨帆"].setCheckState(Qt.CheckState.Checked)
     assert dialog.count.text() == "已选 2 人，名额 3 人"
     dialog.ok_button.click()
     assert side.people_label.text() == "本单位参会人员：张敏、杨帆"

@@ -13,6 +13,7 @@ from oa_client.i18n import _
 from oa_client.services import meetings as mtg
 from oa_client.services import meetings_alerts as alerts
 from oa_client.services import meetings_plan as plan
+from oa_client.services.account import ADMIN_ROLES
 from ui.errors import error_text
 from ui.meetings.people_dialog import PeopleDialog
 from ui.meetings.text import when
@@ -166,8 +167,10 @@ class MeetingDetail(QWidget):
             rec = mtg.get_meeting_record(store, meeting_id)
             mine = [r for r in mtg.replies(store, meeting_id)]
             signed = mtg.checkins(store, meeting_id)
-            colleagues = [u for u in store.records.list("users", where={"unit_id": unit}, limit=500,
-                                                        order_by="name") if u.get("active") is not False]
+            colleagues = [u for u in store.records.list("users", where={"unit_id": unit},
+                                                        limit=5000, order_by="name")
+                          if u.get("active") is not False  # nor the three administrators
+                          and not ADMIN_ROLES & set(u.get("roles") or ())]
             alert = alerts.alert_for(store, rec, user_id=me, unit_id=unit)
             rec = {**rec, "_files": mtg.materials(store, meeting_id), "_alert": alert}
             return rec, mine, signed, colleagues

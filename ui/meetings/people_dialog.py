@@ -5,19 +5,25 @@ from __future__ import annotations
 
 from oa_client.i18n import _
 from ui.qt import (
-    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
     QLineEdit,
-    QScrollArea,
+    QListWidget,
+    QListWidgetItem,
+    Qt,
     QVBoxLayout,
     QWidget,
 )
 
+CHECKED, UNCHECKED = Qt.CheckState.Checked, Qt.CheckState.Unchecked
+
 
 class PeopleDialog(QDialog):
-    """Pick any number of the unit's people (up to its places); `chosen` holds their ids."""
+    """Pick any number of the unit's people (up to its places); `chosen` holds their ids.
+
+    One list of check items (not a widget per person): a unit of thousands opens at once;
+    Space or a click on its box ticks the current person."""
 
     def __init__(self, people: list[dict], *, chosen: list[str], seats: int, unit_name: str,
                  parent: QWidget | None = None) -> None:
@@ -31,25 +37,22 @@ class PeopleDialog(QDialog):
         self.filter.setAccessibleName(_("筛选人员"))
         self.filter.textChanged.connect(self._filter)
         lay.addWidget(self.filter)
-        holder = QWidget()
-        boxes = QVBoxLayout(holder)
-        boxes.setContentsMargins(4, 4, 4, 4)
-        self.boxes: dict[str, QCheckBox] = {}
+        self.list = QListWidget()
+        self.list.setAccessibleName(_("本单位人员"))
+        self.list.setUniformItemSizes(True)
+        self.list.setMinimumSize(320, 260)
+        self.items: dict[str, QListWidgetItem] = {}
+        wanted = set(chosen)
         for p in people:
             label = str(p.get("name") or p["id"])
             if p.get("position"):
                 label += f"（{p['position']}）"
-            box = QCheckBox(label)
-            box.setChecked(p["id"] in chosen)
-            box.toggled.connect(self._count)
-            boxes.addWidget(box)
-            self.boxes[p["id"]] = box
-        boxes.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(holder)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumSize(320, 260)
-        lay.addWidget(scroll, 1)
+            item = QListWidgetItem(label, self.list)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(CHECKED if p["id"] in wanted else UNCHECKED)
+            self.items[p["id"]] = item
+        self.list.itemChanged.connect(self._count)
+        lay.addWidget(self.list, 1)
         self.count = QLabel()
         lay.addWidget(self.count)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -63,7 +66,7 @@ class PeopleDialog(QDialog):
     @property
     def chosen(self) -> list[str]:
         """The ids of the people ticked, in the org chart's order."""
-        return [pid for pid, box in self.boxes.items() if box.isChecked()]
+        return [pid for pid, item in self.items.items() if item.checkState() == CHECKED]
 
     @property
     def ok_button(self):
@@ -71,8 +74,9 @@ class PeopleDialog(QDialog):
         return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
 
     def _filter(self, text: str) -> None:
-        for box in self.boxes.values():
-            box.setVisible(not text.strip() or text.strip() in box.text())
+        needle = text.strip()
+        for item in self.items.values():
+            item.setHidden(bool(needle) and needle not in item.text())
 
     def _count(self, *_args) -> None:
         n = len(self.chosen)
