@@ -1,0 +1,47 @@
+"""The server of `bench wait`: the ordinary app (one uvicorn process, the default SQLite
+database), plus a counter of every SQL statement its engine sends and a `/bench/stats`
+route that reports it with the process's CPU time. The counter and the route exist only
+here, in the benchmark's own process, not in the product.
+
+    python -m bench._wait_server <data-dir> <port>
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import uvicorn
+from sqlalchemy import event
+
+from oa_server.config import Settings
+from oa_server.main import create_app
+from tests.server.support import CHEAP
+
+
+def build(data_dir: Path):
+    """The app with its statement counter and stats route."""
+    app = create_app(Settings(data_dir=data_dir, audit_checkpoint_minutes=0, **CHEAP))
+    counts = {"queries": 0}
+
+    @event.listens_for(app.state.engine, "before_cursor_execute")
+    def _count(*_args) -> None:
+        counts["queries"] += 1
+
+    @app.get("/bench/stats")
+    async def stats() -> dict:
+        return {"queries": counts["queries"], "cpu_s": time.process_time()}
+
+    return app
+
+
+def main() -> None:
+    """Serve until killed."""
+    data_dir, port = Path(sys.argv[1]), int(sys.argv[2])
+    uvicorn.run(build(data_dir), host="127.0.0.1", port=port, log_level="warning",
+                backlog=4096, timeout_keep_alive=60)
+
+
+if __name__ == "__main__":
+    main()
