@@ -11,6 +11,7 @@ from datetime import datetime
 import uvicorn
 from fastapi import FastAPI
 
+from oa_server import live
 from oa_server.config import Settings
 from oa_server.db import utcnow
 from oa_server.main import create_app
@@ -51,6 +52,7 @@ class EmbeddedServer:
         """Stop serving and release the database."""
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        live.close(self.app.state.engine)
         self.app.state.engine.dispose()
 
     def session(self):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import gzip
 import zlib
@@ -14,7 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
 from oa_client.errors import ConflictError, OAError, PermissionDenied, ValidationError
-from oa_server import authority, sealing, sync_service
+from oa_server import authority, live, sealing, sync_service
 from oa_server.api.deps import CurrentUser, NowDep, SessionDep
 from oa_server.api.middleware import human_size
 from oa_server.errors import PayloadTooLarge
@@ -39,7 +38,6 @@ from sync.protocol import (
 #: busy hour is not a few unlucky desks waiting many turns.
 _PUSH_GATE = FairGate()
 WAIT_MAX_S = 30.0
-WAIT_POLL_S = 0.5
 
 
 class UpgradeRequired(OAError):
@@ -221,22 +219,15 @@ async def wait(
     cursor: Annotated[int, Query(ge=0)] = 0,
     timeout: Annotated[float, Query(ge=0, le=WAIT_MAX_S)] = 25.0,
 ) -> WaitResponse:
-    """Long-poll: answer as soon as anything newer than `cursor` exists, or at `timeout`."""
-    # the sign-in check is done: hold no transaction (no lock) while waiting
+    """Long-poll: answer as soon as anything newer than `cursor` exists, or at `timeout`.
+
+    The wait sleeps on the event loop until a push commits a new revision (no thread, no
+    database read meanwhile: oa_server.live); the answer is the newest revision, as read."""
+    # the sign-in check is done: hold no transaction (no lock, no connection) while waiting
     await run_in_threadpool(session.close)
-    maker = request.app.state.sessionmaker
-
-    def high_water() -> int:
-        with maker() as s:
-            return sync_service.high_water(s)
-
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        hw = await run_in_threadpool(high_water)
-        if hw > cursor or loop.time() >= deadline or await request.is_disconnected():
-            return WaitResponse(changed=hw > cursor, high_water=hw)
-        await asyncio.sleep(min(WAIT_POLL_S, max(0.0, deadline - loop.time())))
+    hub = live.hub_for(request.app.state.engine)
+    hw = await hub.wait_beyond(cursor, timeout=timeout, gone=request.is_disconnected)
+    return WaitResponse(changed=hw > cursor, high_water=hw)
 
 
 async def upgrade_required(request: Request, exc: Exception) -> JSONResponse:
