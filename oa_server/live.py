@@ -30,6 +30,8 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from oa_server.db import read_only
+
 #: the PostgreSQL notification channel a committing push notifies
 CHANNEL = "oa_revisions"
 #: a timed-out wait reuses a revision read at most this old (one read serves many desks)
@@ -42,6 +44,7 @@ class RevisionHub:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._reader = read_only(engine)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event = asyncio.Event()
         #: newest committed revision heard of or read (None: not known yet)
@@ -119,7 +122,7 @@ class RevisionHub:
     def _query(self) -> int:
         from oa_server.sync_models import SyncCounter
 
-        with Session(self._engine) as session:
+        with Session(self._reader) as session:
             value = session.scalar(select(SyncCounter.value).where(SyncCounter.name == "rev"))
             return int(value or 0)
 

@@ -45,8 +45,10 @@ class Listener:
 
     async def ready(self) -> None:
         """Return once LISTEN is in place (a commit after this is heard); at most 5 s."""
-        if not self._listening.is_set():
-            await asyncio.to_thread(self._listening.wait, 5.0)
+        for _ in range(100):  # (no thread held: while the database is away, many desks wait)
+            if self._listening.is_set():
+                return
+            await asyncio.sleep(0.05)
 
     def _run(self) -> None:
         pause, heard_before = 0.5, False

@@ -4,21 +4,33 @@ from __future__ import annotations
 
 import gc
 import gzip
+import random
 import zlib
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
 from oa_client.errors import ConflictError, OAError, PermissionDenied, ValidationError
 from oa_server import authority, live, sealing, sync_service
-from oa_server.api.deps import CurrentUser, NowDep, SessionDep
+from oa_server.api.deps import (
+    CurrentUser,
+    NowDep,
+    SessionDep,
+    bearer,
+    get_current_user,
+    get_signing_key,
+)
 from oa_server.api.middleware import human_size
+from oa_server.db import read_only
 from oa_server.errors import PayloadTooLarge
 from oa_server.fair_gate import FairGate
 from oa_server.i18n import _
+from oa_server.models import User
 from oa_server.schemas import ErrorOut
 from sync.protocol import (
     MAX_PULL_LIMIT,
@@ -211,11 +223,37 @@ def digest(user: CurrentUser, session: SessionDep) -> DigestResponse:
     return sync_service.digest(session, user=user)
 
 
+#: thread-pool turns the long-polls' sign-in checks may take at once: when a thousand desks
+#: come back from their timeouts together, they queue among themselves, not in front of
+#: the pulls and pushes of the desks at work
+_WAIT_CHECKS = anyio.CapacityLimiter(4)
+#: a wait answers at a random point of the last fifth of its timeout, so desks that began
+#: together (a server restart, a network coming back) spread their next requests out
+WAIT_SPREAD = 0.2
+
+
+async def waiting_user(
+    request: Request,
+    now: NowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
+    """The signed-in user of a long-poll, checked in one read-only transaction on one
+    thread-pool turn of its own: over before the wait begins, and on SQLite without the
+    write lock."""
+    state = request.app.state
+
+    def check() -> User:
+        with state.sessionmaker(bind=read_only(state.engine)) as session:
+            key = get_signing_key(request, session, state.settings)
+            return get_current_user(request, session, key, now, credentials)
+
+    return await anyio.to_thread.run_sync(check, limiter=_WAIT_CHECKS)
+
+
 @router.get("/wait", responses=ERRORS)
 async def wait(
     request: Request,
-    user: CurrentUser,
-    session: SessionDep,
+    user: Annotated[User, Depends(waiting_user)],
     cursor: Annotated[int, Query(ge=0)] = 0,
     timeout: Annotated[float, Query(ge=0, le=WAIT_MAX_S)] = 25.0,
 ) -> WaitResponse:
@@ -223,9 +261,9 @@ async def wait(
 
     The wait sleeps on the event loop until a push commits a new revision (no thread, no
     database read meanwhile: oa_server.live); the answer is the newest revision, as read."""
-    # the sign-in check is done: hold no transaction (no lock, no connection) while waiting
-    await run_in_threadpool(session.close)
+    # the sign-in check is done and its session closed: nothing is held while waiting
     hub = live.hub_for(request.app.state.engine)
+    timeout *= 1.0 - WAIT_SPREAD * random.random()  # noqa: S311 (spreading, not a secret)
     hw = await hub.wait_beyond(cursor, timeout=timeout, gone=request.is_disconnected)
     return WaitResponse(changed=hw > cursor, high_water=hw)
 
