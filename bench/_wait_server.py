@@ -8,6 +8,8 @@ here, in the benchmark's own process, not in the product.
 
 from __future__ import annotations
 
+import faulthandler
+import signal
 import sys
 import time
 from pathlib import Path
@@ -38,6 +40,7 @@ def build(data_dir: Path):
 
 def main() -> None:
     """Serve until killed."""
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1` prints every thread's stack
     data_dir, port = Path(sys.argv[1]), int(sys.argv[2])
     uvicorn.run(build(data_dir), host="127.0.0.1", port=port, log_level="warning",
                 backlog=4096, timeout_keep_alive=60)

@@ -7,7 +7,8 @@ desk (requests, in this process) pulls every 0.5 s on a fixed schedule. Two wind
 - baseline: no idle desks;
 - idle: N desks (raw asyncio HTTP/1.1 connections in a child process, the way a desk's
   long-poll sits on the server: one open request each, re-sent when answered) hold
-  `/sync/wait` with the client's timeout (25 s; `--quick` uses 5 s so re-sends show).
+  `/sync/wait` with the client's timeout (25 s; `--quick` uses 5 s so re-sends show), at
+  random phases (each desk's first wait is a random part of the timeout).
 
 Reported: the working desk's pull p50/p99 in both windows and their ratio, the server's
 CPU (seconds per second) in both, the idle desks' database statements per desk per minute
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -53,17 +55,22 @@ def _headers(token: str) -> dict[str, str]:
 
 async def _desk(port: int, token: str, cursor: int, timeout: float, stop: asyncio.Event,
                 sent: list[int], out: dict) -> None:
-    """One idle desk: a keep-alive connection holding /sync/wait, re-sent when answered."""
-    request = (f"GET /api/v1/sync/wait?cursor={cursor}&timeout={timeout} HTTP/1.1\r\n"
-               f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
-               f"{PROTOCOL_HEADER}: {PROTOCOL_VERSION}\r\n\r\n").encode()
+    """One idle desk: a keep-alive connection holding /sync/wait, re-sent when answered.
+    Its first wait is shorter, by a random part of the timeout: a day's desks wait at
+    random phases, not in step (the server spreads a restart's herd by itself)."""
+
+    def request(seconds: float) -> bytes:
+        return (f"GET /api/v1/sync/wait?cursor={cursor}&timeout={seconds:.2f} HTTP/1.1\r\n"
+                f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+                f"{PROTOCOL_HEADER}: {PROTOCOL_VERSION}\r\n\r\n").encode()
+
     reader = writer = None
     first = True
     while not stop.is_set():
         try:
             if writer is None:
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(request)
+            writer.write(request(random.uniform(1.0, timeout) if first else timeout))
             await writer.drain()
             if first:
                 sent[0] += 1
@@ -123,7 +130,7 @@ def _window(base: str, token: str, cursor: int, seconds: float) -> dict:
     before = _stats(base)
     times: list[float] = []
     failed = 0
-    due = time.perf_counter()
+    due = opened = time.perf_counter()
     end = due + seconds
     while due < end:
         pause = due - time.perf_counter()
@@ -140,13 +147,16 @@ def _window(base: str, token: str, cursor: int, seconds: float) -> dict:
         times.append(time.perf_counter() - t)
         failed += not ok
     after = _stats(base)
+    elapsed = time.perf_counter() - opened  # longer than `seconds` when pulls hang
     times.sort()
     return {
         "pulls": len(times), "failed": failed,
         "p50_ms": statistics.median(times) * 1000,
         "p99_ms": times[min(len(times) - 1, int(len(times) * 0.99))] * 1000,
+        "slowest_ms": [round(t * 1000, 1) for t in times[-3:]],
         "queries": after["queries"] - before["queries"],
-        "cpu_per_s": (after["cpu_s"] - before["cpu_s"]) / seconds,
+        "cpu_per_s": (after["cpu_s"] - before["cpu_s"]) / elapsed,
+        "elapsed_s": elapsed,
     }
 
 
@@ -217,7 +227,11 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
             print(f"  {loaded}\n  waits answered {waits}", flush=True)
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:  # still draining hung requests
+            proc.kill()
+            proc.wait(timeout=15)
         shutil.rmtree(root, ignore_errors=True)
     per_pull = baseline["queries"] / max(1, baseline["pulls"])
     idle_queries = max(0.0, loaded["queries"] - per_pull * loaded["pulls"])
@@ -233,7 +247,7 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
         "pulls_failed": loaded["failed"],
         "baseline_server_cpu_per_s": round(baseline["cpu_per_s"], 3),
         "server_cpu_per_s": round(loaded["cpu_per_s"], 3),
-        "queries_per_idle_desk_per_min": round(idle_queries / n / (seconds / 60), 3),
+        "queries_per_idle_desk_per_min": round(idle_queries / n / (loaded["elapsed_s"] / 60), 3),
         "waits_answered": waits["ok"],
         "waits_failed": waits["failed"],
         "server_errors": errors,
