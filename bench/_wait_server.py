@@ -9,6 +9,7 @@ here, in the benchmark's own process, not in the product.
 from __future__ import annotations
 
 import faulthandler
+import gc
 import signal
 import sys
 import time
@@ -26,6 +27,19 @@ def build(data_dir: Path):
     """The app with its statement counter and stats route."""
     app = create_app(Settings(data_dir=data_dir, audit_checkpoint_minutes=0, **CHEAP))
     counts = {"queries": 0}
+    pauses = {"gc_max_ms": 0.0, "gc_full": 0, "gc_ms": 0.0}
+    started = [0.0]
+
+    def _gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+            return
+        took = (time.perf_counter() - started[0]) * 1000
+        pauses["gc_ms"] += took
+        pauses["gc_max_ms"] = max(pauses["gc_max_ms"], took)
+        pauses["gc_full"] += info["generation"] == 2
+
+    gc.callbacks.append(_gc)
 
     @event.listens_for(app.state.engine, "before_cursor_execute")
     def _count(*_args) -> None:
@@ -33,7 +47,7 @@ def build(data_dir: Path):
 
     @app.get("/bench/stats")
     async def stats() -> dict:
-        return {"queries": counts["queries"], "cpu_s": time.process_time()}
+        return {"queries": counts["queries"], "cpu_s": time.process_time(), **pauses}
 
     return app
 

@@ -157,6 +157,9 @@ def _window(base: str, token: str, cursor: int, seconds: float) -> dict:
         "queries": after["queries"] - before["queries"],
         "cpu_per_s": (after["cpu_s"] - before["cpu_s"]) / elapsed,
         "elapsed_s": elapsed,
+        "gc_max_ms": round(after["gc_max_ms"], 1),  # the longest collection pause so far
+        "gc_full": after["gc_full"] - before["gc_full"],
+        "gc_ms": round(after["gc_ms"] - before["gc_ms"], 1),
     }
 
 
