@@ -23,6 +23,8 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
+#: execution option of connections that only read (see `read_only`)
+READ_ONLY = "oa_read_only"
 #: page cache of each server SQLite connection (KiB); a pool keeps at most five
 SQLITE_CACHE_KIB = 32 * 1024
 
@@ -64,7 +66,17 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")  # a reader in WAL: no lock, nobody waits
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_only(engine: Engine) -> Engine:
+    """The engine for transactions that only read (on SQLite a plain BEGIN, not the write
+    lock every other transaction takes): a reader that never writes cannot race a writer,
+    and a thousand of them at once do not queue for the lock."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 #: engine → the server keys its sessions use (audit chain key), for sessionmakers made without them

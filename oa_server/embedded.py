@@ -11,6 +11,7 @@ from datetime import datetime
 import uvicorn
 from fastapi import FastAPI
 
+from oa_server import live
 from oa_server.config import Settings
 from oa_server.db import utcnow
 from oa_server.main import create_app, start_jobs, stop_jobs
@@ -53,6 +54,7 @@ class EmbeddedServer:
         stop_jobs(self.app)
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        live.close(self.app.state.engine)
         self.app.state.engine.dispose()
 
     def session(self):

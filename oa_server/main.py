@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.middleware.gzip import GZipMiddleware
 
 from oa_client.errors import ConflictError
-from oa_server import __version__
+from oa_server import __version__, live
 from oa_server.api import docs, errors
 from oa_server.api.middleware import LanguageAndLimit
 from oa_server.api.routes import api_router
@@ -91,6 +91,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         stop_jobs(app)
+        live.close(app.state.engine)  # the PostgreSQL listening connection, if any
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

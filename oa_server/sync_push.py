@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from oa_client.errors import ValidationError
+from oa_server import live
 from oa_server.authority import Ruling, authority_for
 from oa_server.authority.context import Ctx
 from oa_server.blob_access import refused_reference
@@ -330,6 +331,7 @@ def _finish(batch: Batch, top: int) -> None:
             .where(SyncCounter.name == COUNTER)
             .values(value=top + len(batch.needs_rev))
         )
+        live.revision_taken(session, top + len(batch.needs_rev))  # waiters hear it on commit
     _write_records(batch)
     _write_audience(batch)
     meetings = {id(rec): rec for rec, _result in batch.needs_rev if rec.collection == "meetings"}

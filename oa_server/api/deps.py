@@ -118,11 +118,14 @@ def get_current_user(
             auth.revoked_message(signed_in.device) if signed_in.scope == auth.FAREWELL else None)
         session.commit()
         _check_scope(request, signed_in.scope, message)
+    request.state.auth_session_id = signed_in.id
+    request.state.auth_device_id = signed_in.device.device_id  # (read inside the transaction)
     # End the read transaction now: on SQLite every transaction holds the write lock
     # (BEGIN IMMEDIATE), and the route may do slow work before it touches the database.
+    # Nothing may load after it: a lazy load would open a transaction that holds the lock
+    # until the request's session is closed, on another thread-pool turn — under a burst of
+    # requests, behind every other request's turn.
     session.commit()
-    request.state.auth_session_id = signed_in.id
-    request.state.auth_device_id = signed_in.device.device_id
     return user
 
 

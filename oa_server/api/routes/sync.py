@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import gzip
+import random
 import zlib
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
 from oa_client.errors import ConflictError, OAError, PermissionDenied, ValidationError
-from oa_server import authority, exchange_delivery, sealing, sync_service
-from oa_server.api.deps import CurrentUser, NowDep, SessionDep
+from oa_server import authority, exchange_delivery, live, sealing, sync_service
+from oa_server.api.deps import (
+    CurrentUser,
+    NowDep,
+    SessionDep,
+    bearer,
+    get_current_user,
+    get_signing_key,
+)
 from oa_server.api.middleware import human_size
+from oa_server.db import read_only
 from oa_server.errors import PayloadTooLarge
 from oa_server.fair_gate import FairGate
 from oa_server.i18n import _
+from oa_server.models import User
 from oa_server.schemas import ErrorOut
 from sync.protocol import (
     MAX_PULL_LIMIT,
@@ -41,7 +52,8 @@ _PUSH_GATE = FairGate()
 WAIT_MAX_S = 30.0
 #: a pull page read again at most this often after recording deliveries in it
 DELIVERY_ROUNDS = 4
-WAIT_POLL_S = 0.5
+#: allocations between young collections (Python's default: 700)
+GC_YOUNG = 70_000
 
 
 class UpgradeRequired(OAError):
@@ -227,30 +239,49 @@ def digest(user: CurrentUser, session: SessionDep) -> DigestResponse:
     return sync_service.digest(session, user=user)
 
 
+#: thread-pool turns the long-polls' sign-in checks may take at once: when a thousand desks
+#: come back from their timeouts together, they queue among themselves, not in front of
+#: the pulls and pushes of the desks at work
+_WAIT_CHECKS = anyio.CapacityLimiter(4)
+#: a wait answers at a random point of the last fifth of its timeout, so desks that began
+#: together (a server restart, a network coming back) spread their next requests out
+WAIT_SPREAD = 0.2
+
+
+async def waiting_user(
+    request: Request,
+    now: NowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
+    """The signed-in user of a long-poll, checked in one read-only transaction on one
+    thread-pool turn of its own: over before the wait begins, and on SQLite without the
+    write lock."""
+    state = request.app.state
+
+    def check() -> User:
+        with state.sessionmaker(bind=read_only(state.engine)) as session:
+            key = get_signing_key(request, session, state.settings)
+            return get_current_user(request, session, key, now, credentials)
+
+    return await anyio.to_thread.run_sync(check, limiter=_WAIT_CHECKS)
+
+
 @router.get("/wait", responses=ERRORS)
 async def wait(
     request: Request,
-    user: CurrentUser,
-    session: SessionDep,
+    user: Annotated[User, Depends(waiting_user)],
     cursor: Annotated[int, Query(ge=0)] = 0,
     timeout: Annotated[float, Query(ge=0, le=WAIT_MAX_S)] = 25.0,
 ) -> WaitResponse:
-    """Long-poll: answer as soon as anything newer than `cursor` exists, or at `timeout`."""
-    # the sign-in check is done: hold no transaction (no lock) while waiting
-    await run_in_threadpool(session.close)
-    maker = request.app.state.sessionmaker
+    """Long-poll: answer as soon as anything newer than `cursor` exists, or at `timeout`.
 
-    def high_water() -> int:
-        with maker() as s:
-            return sync_service.high_water(s)
-
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        hw = await run_in_threadpool(high_water)
-        if hw > cursor or loop.time() >= deadline or await request.is_disconnected():
-            return WaitResponse(changed=hw > cursor, high_water=hw)
-        await asyncio.sleep(min(WAIT_POLL_S, max(0.0, deadline - loop.time())))
+    The wait sleeps on the event loop until a push commits a new revision (no thread, no
+    database read meanwhile: oa_server.live); the answer is the newest revision, as read."""
+    # the sign-in check is done and its session closed: nothing is held while waiting
+    hub = live.hub_for(request.app.state.engine)
+    timeout *= 1.0 - WAIT_SPREAD * random.random()  # noqa: S311 (spreading, not a secret)
+    hw = await hub.wait_beyond(cursor, timeout=timeout, gone=request.is_disconnected)
+    return WaitResponse(changed=hw > cursor, high_water=hw)
 
 
 async def upgrade_required(request: Request, exc: Exception) -> JSONResponse:
@@ -270,10 +301,15 @@ def install(app: FastAPI) -> None:
     out of the garbage collector's sight: they live as long as the process, and without
     this every full collection walks them again — about a tenth of a push's time, and its
     pauses. (Once: a process that builds many apps, like a test run, freezes no garbage
-    of later ones.)
+    of later ones.) The collector's first threshold is raised likewise (`GC_YOUNG`).
     """
     app.add_exception_handler(UpgradeRequired, upgrade_required)
     authority.load()
     if not _frozen:
         _frozen.append(True)
         gc.freeze()
+        # Desks waiting in /sync/wait keep their requests alive for seconds, so the young
+        # generations fill with survivors and the collector soon walks everything again
+        # (2,000 waits: a full collection every few seconds, up to 0.7 s each, stalling
+        # every request). Young collections a hundred times rarer make full ones so too.
+        gc.set_threshold(GC_YOUNG, 10, 10)

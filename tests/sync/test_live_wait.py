@@ -1,0 +1,181 @@
+"""Live updates without polling (`/sync/wait`, oa_server.live): a push wakes the desks
+waiting; a woken desk learns nothing it may not see; waiting holds no thread and sends the
+database nothing.
+
+Each test reads the server's hub (`live.hub_for(engine)`): how many waits are in progress
+(a condition to wait on, not a clock) and how each wait was answered — woken by a notice,
+or at its timeout by the safety re-check."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+
+import httpx
+import pytest
+from sqlalchemy import event
+
+from oa_server import live
+from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from tests.sync.support import live_records, make_client, server_put
+
+LONG = 30.0  # the longest wait the server allows: an answer before it is a wake-up
+
+
+def hub_of(server) -> live.RevisionHub:
+    """The live-update hub of an in-thread server."""
+    return live.hub_for(server.app.state.engine)
+
+
+def until_waiting(hub: live.RevisionHub, n: int) -> None:
+    """Return once `n` waits are asleep in the hub (a condition, not a clock)."""
+    with hub.changed:
+        assert hub.changed.wait_for(lambda: hub.waiting >= n, timeout=120), hub.waiting
+
+
+class Waiter(threading.Thread):
+    """A desk's long-poll on its own thread; `done` is set when it is answered."""
+
+    def __init__(self, client, cursor: int, timeout: float = LONG) -> None:
+        super().__init__(daemon=True)
+        self.client, self.cursor, self.timeout = client, cursor, timeout
+        self.done = threading.Event()
+        self.answer = None
+
+    def run(self) -> None:
+        try:
+            self.answer = self.client.transport.wait(self.cursor, timeout=self.timeout)
+        finally:
+            self.done.set()
+
+
+def counting(engine) -> dict:
+    """Count every statement the engine sends from now on."""
+    counts = {"n": 0}
+
+    def _count(*_args) -> None:
+        counts["n"] += 1
+
+    event.listen(engine, "before_cursor_execute", _count)
+    return counts
+
+
+def test_a_push_wakes_a_desk_waiting_on_the_same_server(server, tmp_path):
+    me = make_client(server, tmp_path, "liuyang")
+    other = make_client(server, tmp_path, "zhengxiaoyan")
+    hub = hub_of(server)
+    hw = me.transport.pull(0).high_water
+    waiter = Waiter(me, hw)
+    waiter.start()
+    until_waiting(hub, 1)
+    server_put(server, other, [("documents", str(uuid.uuid4()),
+                                {"direction": "outgoing", "title": "新待办", "body": "x"})])
+    assert waiter.done.wait(LONG * 2)
+    assert waiter.answer.changed and waiter.answer.high_water == hw + 1
+    assert hub.stats["woken"] == 1 and hub.stats["timed_out"] == 0  # by the notice, not the clock
+    me.close()
+    other.close()
+
+
+def test_a_woken_desk_pulls_nothing_it_may_not_see(server, tmp_path):
+    me = make_client(server, tmp_path, "caiweidong")  # 印章管理员: no reading role
+    drafter = make_client(server, tmp_path, "liuyang")
+    me.engine.sync()
+    hub = hub_of(server)
+    hw = me.transport.pull(0).high_water
+    waiter = Waiter(me, hw)
+    waiter.start()
+    until_waiting(hub, 1)
+    secret = str(uuid.uuid4())  # a colleague's draft: its drafter's and 科长's, not ours
+    server_put(server, drafter, [("documents", secret,
+                                  {"direction": "outgoing", "title": "不给你看", "body": "x"})])
+    assert waiter.done.wait(LONG * 2)
+    assert waiter.answer.changed  # the tenant moved on (what every pull says too) …
+    page = me.transport.pull(hw)
+    assert secret not in {c.id for c in page.changes}  # … but nothing of the draft is ours
+    me.engine.sync()
+    assert secret not in live_records(me.store)
+    drafter.engine.sync()
+    assert secret in live_records(drafter.store)  # its drafter sees it
+    me.close()
+    drafter.close()
+
+
+def test_an_idle_wait_sends_the_database_nothing(server, tmp_path):
+    me = make_client(server, tmp_path, "liuyang")
+    hub = hub_of(server)
+    hw = me.transport.pull(0).high_water
+    waiters = [Waiter(me, hw) for _ in range(20)]
+    for w in waiters:
+        w.start()
+    until_waiting(hub, 20)
+    counts = counting(server.app.state.engine)
+    time.sleep(1.5)  # an observation window (polling read the database twice a second per desk)
+    assert counts["n"] == 0 and hub.waiting == 20
+    reads = hub.stats["reads"]
+    server_put(server, me, [("documents", str(uuid.uuid4()),
+                             {"direction": "outgoing", "title": "唤醒", "body": "x"})])
+    for w in waiters:
+        assert w.done.wait(LONG * 2) and w.answer.changed
+    assert hub.stats["reads"] - reads < 20  # one read answers many woken desks
+    me.close()
+
+
+def test_a_timed_out_wait_finds_a_change_no_notice_told_of(server, tmp_path):
+    me = make_client(server, tmp_path, "liuyang")
+    hub = hub_of(server)
+    hw = me.transport.pull(0).high_water
+    hub.latest = hw  # as if the process knew the tenant …
+    with server.app.state.sessionmaker() as s:  # … and another process moved it unheard
+        from sqlalchemy import update
+
+        from oa_server.sync_models import SyncCounter
+
+        s.execute(update(SyncCounter).where(SyncCounter.name == "rev").values(value=hw + 1))
+        s.commit()
+    answer = me.transport.wait(hw, timeout=0.5)
+    assert answer.changed and answer.high_water == hw + 1
+    assert hub.stats["timed_out"] == 1
+    me.close()
+
+
+def test_three_hundred_waits_leave_a_pull_its_answer(server, tmp_path):
+    me = make_client(server, tmp_path, "liuyang")
+    hub = hub_of(server)
+    hw = me.transport.pull(0).high_water
+    headers = {"Authorization": f"Bearer {me.transport.access_token}",
+               PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
+    n = 300
+
+    async def scenario() -> tuple[int, int, list[dict]]:
+        limits = httpx.Limits(max_connections=n + 10, max_keepalive_connections=n + 10)
+        async with httpx.AsyncClient(base_url=server.url + "/api/v1", headers=headers,
+                                     limits=limits, timeout=LONG * 3) as http:
+            waits = [asyncio.create_task(http.get("/sync/wait",
+                                                  params={"cursor": hw, "timeout": LONG}))
+                     for _ in range(n)]
+            await asyncio.to_thread(until_waiting, hub, n)
+            pull = await http.get("/sync/pull", params={"cursor": 0, "limit": 10})
+            still = hub.waiting  # the pull was answered while every wait still sleeps
+            await asyncio.to_thread(server_put, server, me, [
+                ("documents", str(uuid.uuid4()), {"direction": "outgoing", "title": "x",
+                                                  "body": "x"})])
+            answers = await asyncio.gather(*waits)
+            return pull.status_code, still, [a.json() for a in answers]
+
+    status, still, answers = asyncio.run(scenario())
+    assert status == 200 and still == n
+    assert len(answers) == n and all(a["changed"] and a["high_water"] == hw + 1 for a in answers)
+    assert hub.stats["timed_out"] == 0
+    me.close()
+
+
+@pytest.mark.parametrize("ahead", [0, 5])
+def test_a_quiet_wait_answers_unchanged_at_its_timeout(server, tmp_path, ahead):
+    me = make_client(server, tmp_path, "liuyang")
+    hw = me.transport.pull(0).high_water
+    answer = me.transport.wait(hw + ahead, timeout=0.2)
+    assert not answer.changed and answer.high_water == hw
+    me.close()

@@ -1,0 +1,130 @@
+"""Live updates across servers sharing PostgreSQL: a push served by one wakes a desk waiting
+on another, through `NOTIFY oa_revisions` sent in the push's transaction and the other
+server's listening connection (oa_server.live_pg)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from oa_client.services import records as svc
+from oa_server import live
+from tests.server import postgres
+from tests.server.support import build_template
+from tests.sync.support import LiveServer, ProcessServer, live_records, make_client
+from tests.sync.test_live_wait import LONG, Waiter, until_waiting
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def live_pg_admin() -> Iterator[str]:
+    """A private PostgreSQL cluster for this module (or OA_TEST_DATABASE_URL)."""
+    if not os.environ.get(postgres.ENV_URL) and postgres.pg_bin() is None:
+        pytest.fail("PostgreSQL binaries not found: `make test` installs them (apt postgresql)")
+    with postgres.admin_url() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def live_pg_template(live_pg_admin: str) -> Iterator[str]:
+    """The migrated, demo-seeded template database."""
+    name = postgres.unique_name("oa_live_template")
+    build_template(postgres.create_database(live_pg_admin, name))
+    yield name
+    postgres.drop_database(live_pg_admin, name)
+
+
+@pytest.fixture
+def pg_url(live_pg_admin: str, live_pg_template: str) -> Iterator[str]:
+    """This test's own database."""
+    name = postgres.unique_name("oa_live")
+    yield postgres.create_database(live_pg_admin, name, template=live_pg_template)
+    postgres.drop_database(live_pg_admin, name)
+
+
+@pytest.fixture
+def two_servers(pg_url: str, tmp_path) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Two servers (each its own engine, hub and listening connection) on one database:
+    nothing in the process joins them but PostgreSQL."""
+    servers = []
+    for name in ("a", "b"):
+        data_dir = tmp_path / f"server-{name}"
+        data_dir.mkdir()
+        servers.append(LiveServer(data_dir, pg_url).start())
+    yield servers[0], servers[1]
+    for s in servers:
+        s.stop()
+
+
+def test_a_push_to_one_server_wakes_a_desk_waiting_on_another(two_servers, tmp_path):
+    a, b = two_servers
+    me = make_client(b, tmp_path, "zhengxiaoyan")  # 科长 of the drafter's section
+    drafter = make_client(a, tmp_path, "liuyang")
+    hub_b = live.hub_for(b.app.state.engine)
+    hw = me.transport.pull(0).high_water
+    waiter = Waiter(me, hw)
+    waiter.start()
+    until_waiting(hub_b, 1)  # asleep on b, its LISTEN in place
+    doc = str(uuid.uuid4())
+    svc.save(drafter.store, "documents", {"id": doc, "direction": "outgoing",
+                                          "title": "请科长核稿", "body": "x"})
+    drafter.engine.sync()  # pushed to a
+    assert waiter.done.wait(LONG * 2)
+    assert waiter.answer.changed and waiter.answer.high_water > hw
+    assert hub_b.stats["woken"] == 1 and hub_b.stats["timed_out"] == 0  # by the notice
+    me.engine.sync()
+    assert doc in live_records(me.store)
+    me.close()
+    drafter.close()
+
+
+def test_a_desk_woken_through_postgresql_pulls_nothing_it_may_not_see(two_servers, tmp_path):
+    a, b = two_servers
+    me = make_client(b, tmp_path, "caiweidong")  # 印章管理员: no reading role
+    drafter = make_client(a, tmp_path, "liuyang")
+    hub_b = live.hub_for(b.app.state.engine)
+    hw = me.transport.pull(0).high_water
+    waiter = Waiter(me, hw)
+    waiter.start()
+    until_waiting(hub_b, 1)
+    doc = str(uuid.uuid4())
+    svc.save(drafter.store, "documents", {"id": doc, "direction": "outgoing",
+                                          "title": "草稿", "body": "x"})
+    drafter.engine.sync()
+    assert waiter.done.wait(LONG * 2) and waiter.answer.changed
+    assert hub_b.stats["woken"] == 1
+    assert doc not in {c.id for c in me.transport.pull(hw).changes}
+    me.close()
+    drafter.close()
+
+
+def test_two_server_processes_share_their_news(pg_url, tmp_path):
+    """`oa-server serve` twice on one database: a push to the first answers a desk waiting
+    on the second (well before its wait's own timeout)."""
+    servers = []
+    for name in ("a", "b"):
+        data_dir = tmp_path / f"proc-{name}" / "server"
+        data_dir.mkdir(parents=True)
+        servers.append(ProcessServer(data_dir, pg_url, data_dir.parent / "serve.log",
+                                     workers=1).start())
+    a, b = servers
+    try:
+        me = make_client(b, tmp_path, "zhengxiaoyan")
+        drafter = make_client(a, tmp_path, "liuyang")
+        hw = me.transport.pull(0).high_water
+        me.transport.wait(hw, timeout=0)  # b's listening connection is up from here
+        waiter = Waiter(me, hw)
+        waiter.start()
+        svc.save(drafter.store, "documents", {"direction": "outgoing", "title": "x", "body": "x"})
+        drafter.engine.sync()
+        assert waiter.done.wait(LONG / 2)  # the wait itself would last LONG
+        assert waiter.answer.changed and waiter.answer.high_water > hw
+        me.close()
+        drafter.close()
+    finally:
+        for s in servers:
+            s.stop()
