@@ -31,8 +31,8 @@ def _wait(cond: Callable[[], bool], timeout: float = 30.0) -> None:
         QApplication.processEvents()
 
 
-def _conflict(server_url: str, title: str, work: Path) -> None:
-    """Another user edits `title` first (so the signed-in user gets a conflict)."""
+def _conflict(server_url: str, title: str, work: Path, login: str) -> None:
+    """The same user on another device edits `title` first (so this desk gets a conflict)."""
     from oa_client.services.records import save
     from oa_client.store.keys import MemoryKeyring
     from oa_client.store.local import open_store
@@ -40,14 +40,14 @@ def _conflict(server_url: str, title: str, work: Path) -> None:
     from sync.transport import MemoryTokenStore, Transport
 
     store = open_store(work / "other", keyring_backend=MemoryKeyring(), server_url=server_url,
-                       username="zhengxiaoyan")
+                       username=login)
     t = Transport(server_url, device_id=store.device_id(), tokens=MemoryTokenStore())
-    t.login("zhengxiaoyan", PASSWORD)
+    t.login(login, PASSWORD)
     engine = SyncEngine(store, t)
     engine.sync()
     doc = store.records.list("documents", where={"title": title})[0]
     doc = {k: v for k, v in doc.items() if k not in ("updated_at", "deleted")}
-    doc["body"] = "核稿意见：请补充检查时间安排和检查组名单。"
+    doc["body"] += "三、检查时间：11月下旬至12月上旬。"
     save(store, "documents", doc)
     engine.sync()
     store.close()
@@ -124,11 +124,20 @@ def run(out: Path) -> list[Path]:
         _wait(lambda: bool(window.search_page.hits))
         shot(window, "10-search")
 
-        title = "普宁市人民政府办公室关于开展机关作风建设专项检查的通知"
-        _conflict(server.url, title, work)
+        # a draft of the signed-in 办公室主任's own (a colleague's draft he may not see), edited
+        # on his other device first
+        title = "普宁市人民政府办公室关于开展机关作风建设专项检查的通知（主任稿）"
         from oa_client.services.records import save
 
         store = window.session.store
+        save(store, "documents", {
+            "direction": "outgoing", "doc_kind": "通知", "secrecy": "非涉密", "state": "draft",
+            "title": title, "drafter_id": window.session.user_id, "drafter_name": "黄建华",
+            "issuer_name": "普宁市人民政府办公室",
+            "body": "各镇人民政府（街道办事处），市直各单位：一、检查范围；二、检查内容。"})
+        window.sync_now()
+        _wait(lambda: window.sync.state == "synced" and not window.sync.running)
+        _conflict(server.url, title, work, "huangjianhua")
         mine = store.records.list("documents", where={"title": title})[0]
         mine = {k: v for k, v in mine.items() if k not in ("updated_at", "deleted")}
         mine["body"] += "四、工作纪律：检查组成员要严格遵守中央八项规定精神。"
