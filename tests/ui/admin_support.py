@@ -77,7 +77,10 @@ def confirm(qtbot, page) -> None:
 
 def said(qtbot, page, text: str) -> str:
     """Wait until the page's status line says `text`; returns the whole line."""
-    qtbot.waitUntil(lambda: text in page.status.text(), timeout=WAIT)
+    try:
+        qtbot.waitUntil(lambda: text in page.status.text(), timeout=WAIT)
+    except qtbot.TimeoutError:
+        raise AssertionError(f"waited for {text!r}; the status line says {page.status.text()!r}") from None
     return page.status.text()
 
 

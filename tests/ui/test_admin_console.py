@@ -340,10 +340,14 @@ def test_journey_auditor_audit_log(qtbot, tmp_path, file_keyring, demo_server):
     said(qtbot, page, "共 0 条记录")
     qtbot.keyClick(page.until, Qt.Key.Key_Up)
     click(qtbot, page.search_button)
-    qtbot.waitUntil(lambda: page.table.rowCount() > 50, timeout=WAIT)
+    qtbot.waitUntil(lambda: not page.reading, timeout=WAIT)
+    assert page.table.rowCount() > 50
     tick(qtbot, page.use_dates)
     click(qtbot, page.search_button)
-    qtbot.waitUntil(lambda: page.table.rowCount() > 50, timeout=WAIT)
+    # the table held as many rows before: wait for this search's own answer (a late answer
+    # would otherwise replace the export's 已导出 on the status line)
+    qtbot.waitUntil(lambda: not page.reading, timeout=WAIT)
+    assert page.table.rowCount() > 50
     _shot(window, "auditor-audit-log")
     # export what the filters select to Excel
     choose(qtbot, page.who, "黄伟（普宁市政务服务数据管理局）")

@@ -79,9 +79,20 @@ class AdminPage(QWidget):
 
         def latest(answer: Any) -> None:
             if mine == self._reads:
+                self._answered = mine
                 success(answer)
 
-        self.call(op, latest)
+        def refused(exc: BaseException) -> None:
+            if mine == self._reads:
+                self._answered = mine
+            self.failed(exc)
+
+        run_op(self, lambda _c: op(), success=latest, failure=refused, pool="global")
+
+    @property
+    def reading(self) -> bool:
+        """True while the latest query has not been answered (shown or refused)."""
+        return getattr(self, "_reads", 0) != getattr(self, "_answered", 0)
 
     def failed(self, exc: BaseException) -> None:
         """Show a failure; a revoked device goes to the window."""
