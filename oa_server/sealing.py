@@ -28,16 +28,15 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from docs_exchange.model import OfficialDocument, validate_document
+from docs_exchange.elements import layout_of
 from docs_exchange.package import build_package
 from docs_exchange.pdf import render_pdf
 from docs_exchange.signing import PadesSigner
-from oa_client.domain.document import parse_document
 from oa_client.errors import NotFoundError, OAError, PermissionDenied, ValidationError
 from oa_server.authority.documents_events import sealing_units
 from oa_server.authority.documents_rules import DOCUMENTS, EVENTS, domain_data
@@ -53,8 +52,6 @@ from sync.protocol import Op, OpResult
 
 log = logging.getLogger(__name__)
 ATTACHMENTS = "attachments"
-#: 文种 laid out in a format of their own (GB/T 9704 §10); the rest as 文件
-FORMAT_OF = {"函": "信函", "命令": "命令", "令": "命令"}
 
 
 @dataclass(frozen=True)
@@ -101,22 +98,6 @@ def steps_taken(ops: Iterable[Op], results: Iterable[OpResult]) -> list[str]:
             if doc_id and doc_id not in out:
                 out.append(doc_id)
     return out
-
-
-def layout_of(doc: dict[str, Any], data: dict[str, Any]) -> OfficialDocument:
-    """The document as docs_exchange lays it out (成文日期 defaults to the 签发 date; the
-    联合发文 units' names, `co_issuers` in `data`, sign after the issuing unit's)."""
-    co_issuers = [n for n in data.get("co_issuers") or [] if n]
-    data = {k: v for k, v in data.items() if k != "co_issuers"}
-    elements = parse_document(data, stage=None).layout_data()
-    elements["co_issuers"] = co_issuers
-    fmt = FORMAT_OF.get(str(doc.get("doc_kind") or ""), "文件")
-    if not elements.get("issuer_mark") and doc.get("issuer_name"):
-        # 发文机关标志 (版头): the name + 文件, or the name alone on a 信函
-        elements["issuer_mark"] = doc["issuer_name"] + ("" if fmt == "信函" else "文件")
-    if elements.get("date") is None and doc.get("signed_off_on"):
-        elements["date"] = date.fromisoformat(str(doc["signed_off_on"])[:10])
-    return validate_document({**elements, "format": fmt})
 
 
 def _keep_blob(session: Session, store: BlobStore, data: bytes, *, user: User,

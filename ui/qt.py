@@ -13,6 +13,7 @@ from PySide6.QtCore import (
     QIODevice,
     QLibraryInfo,
     QLocale,
+    QMarginsF,
     QModelIndex,
     QObject,
     QPoint,
@@ -43,6 +44,8 @@ from PySide6.QtGui import (
     QImage,
     QInputMethodEvent,
     QKeySequence,
+    QPageLayout,
+    QPageSize,
     QPainter,
     QPainterPath,
     QPen,
@@ -51,6 +54,7 @@ from PySide6.QtGui import (
     QTabletEvent,
     QTouchEvent,
 )
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -108,8 +112,8 @@ __all__ = [
     "QElapsedTimer", "QEvent", "QFileDialog", "QFont", "QFontDatabase", "QFontMetrics", "QFormLayout", "QFrame",
     "QGridLayout", "QGroupBox", "QGuiApplication", "QHBoxLayout", "QHeaderView", "QIODevice", "QIcon", "QImage", "QInputMethodEvent", "QKeySequence",
     "QLabel", "QLibraryInfo", "QLineEdit", "QListWidget", "QListWidgetItem", "QLocale",
-    "QMainWindow", "QMenu", "QMessageBox", "QModelIndex", "QObject", "QPainter", "QPainterPath", "QPen", "QPixmap",
-    "QPlainTextEdit", "QPoint", "QPointF", "QProgressBar", "QProgressDialog", "QPushButton", "QRect", "QRectF", "QRunnable", "QScrollArea", "QSettings",
+    "QMainWindow", "QMarginsF", "QMenu", "QMessageBox", "QModelIndex", "QObject", "QPageLayout", "QPageSize", "QPainter", "QPainterPath", "QPen", "QPixmap",
+    "QPlainTextEdit", "QPoint", "QPointF", "QPrintDialog", "QPrintPreviewDialog", "QPrinter", "QProgressBar", "QProgressDialog", "QPushButton", "QRect", "QRectF", "QRunnable", "QScrollArea", "QSettings",
     "QShortcut", "QSize", "QSizePolicy", "QSpinBox", "QSplitter", "QStackedWidget", "QStatusBar", "QStyle",
     "QSystemTrayIcon", "QTabBar", "QTabWidget", "QTableView", "QTableWidget", "QTableWidgetItem", "QTabletEvent", "QTest", "QTextBrowser", "QThreadPool", "QTime", "QTimeEdit", "QTimer", "QToolBar",
     "QToolButton", "QTouchEvent", "QTranslator", "QTreeWidget", "QTreeWidgetItem", "QUrl", "QVBoxLayout", "QWidget", "Qt",

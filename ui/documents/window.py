@@ -17,6 +17,7 @@ from ui.documents import data
 from ui.documents import official as official_files
 from ui.documents.dialogs import BodyDialog, PersonDialog, ReturnDialog
 from ui.documents.official_view import OfficialView, verdict_text
+from ui.documents.print_menu import PrintMenu
 from ui.documents.revision_view import RevisionView
 from ui.documents.routing import RoutingPanel
 from ui.documents.signature_pad import SignatureDialog, render_strokes
@@ -100,7 +101,13 @@ class DocumentWindow(QWidget):
         self.title.setWordWrap(True)
         self.title.setStyleSheet("font-size:20px;font-weight:bold;color:#b00000")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        outer.addWidget(self.title)
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        self.print_menu = PrintMenu(self, self.session)
+        self.print_menu.problem.connect(lambda text: self.problem.setText(text))
+        self.print_menu.done.connect(lambda text: self.problem.setText(text))
+        head.addWidget(self.print_menu, 0, Qt.AlignmentFlag.AlignTop)
+        outer.addLayout(head)
         self.status = QLabel()
         self.status.setWordWrap(True)
         outer.addWidget(self.status)
@@ -279,6 +286,7 @@ class DocumentWindow(QWidget):
         self.missing_line.setText(_("要素不全，补齐前不能编号、用印：{elements}。签发后的要素须退回"
                                     "修改并重新签发。").format(elements="、".join(v.missing)))
         self._show_official(v)
+        self.print_menu.update_view(v)
         rows = []
         for key, label in ELEMENT_ROWS:
             value = _text(rec.get(key))
