@@ -118,21 +118,18 @@ class Ctx:
         rows = dict(self.session.connection().execute(
             select(RECORDS.c.id, RECORDS.c.data).where(RECORDS.c.collection == collection,
                                                        RECORDS.c.deleted.is_(False))).all())
-        for (c, rid), rec in self._batch.records.items():
-            if c != collection:
-                continue
-            if rec.deleted:
-                rows.pop(rid, None)
-            else:
-                rows[rid] = rec.data
-        return list(rows.items())
+        return self._with_own_writes(collection, rows)
 
     def meetings_near(self, lo: datetime, hi: datetime) -> list[tuple[str, str]]:
         """(id, stored JSON text) of the live meetings that may be busy between `lo` and `hi`
         (read through `meeting_spans`); this batch's own meeting writes included."""
         rows = {rid: text for rid, text, _by in texts_in_window(self.session, lo, hi)}
+        return self._with_own_writes("meetings", rows)
+
+    def _with_own_writes(self, collection: str, rows: dict[str, str]) -> list[tuple[str, str]]:
+        """Stored texts overlaid with this batch's writes of the collection (deletions out)."""
         for (c, rid), rec in self._batch.records.items():
-            if c != "meetings":
+            if c != collection:
                 continue
             if rec.deleted:
                 rows.pop(rid, None)
