@@ -173,6 +173,9 @@ def seal_document(session: Session, *, sealing: Sealing, user: User, doc_id: str
         frozen = [ctx.get(ATTACHMENTS, str(a)) for a in doc.get("frozen_attachments") or []]
         units = sealing_units(doc)
         co_issuers = [getattr(ctx.org.unit(str(u)), "name", "") for u in units[1:]]
+        if doc.get("doc_kind") == "纪要" and not (doc.get("issuer_mark") or doc.get("issuer_name")):
+            # 纪要标志: the issuing unit's name + 纪要
+            doc = {**doc, "issuer_name": getattr(ctx.org.unit(str(units[0])), "name", "") or ""}
         takers = [str(e.get("actor_id")) for e in ctx.children(EVENTS, DOCUMENTS, doc_id)
                   if e.get("status") == "applied" and e.get("step") == "seal"
                   and e.get("action") == "approve"]
@@ -203,8 +206,12 @@ def _press(session: Session, *, sealing: Sealing, doc: dict[str, Any], data: dic
            now: datetime) -> OfficialFile:
     """Steps 2–5 of the module doc: one seal per unit, in the order of the 署名."""
     doc_id = str(doc["id"])
+    minutes = doc.get("doc_kind") == "纪要"
     rendered = render_pdf(layout_of(doc, data))
-    anchors = rendered.seal_anchors or ([rendered.seal_anchor] if rendered.seal_anchor else [])
+    anchors: list[Any] = rendered.seal_anchors or (
+        [rendered.seal_anchor] if rendered.seal_anchor else [])
+    if minutes:  # GB/T 9704: a 纪要 bears no seal impression; the seal signs it unseen
+        anchors = [None] * len(keepers)
     if len(anchors) != len(keepers):
         raise ValidationError(_("该公文没有发文机关署名和成文日期，无法盖章"), field="issuer_name")
     pdf, first = rendered.pdf, None
