@@ -9,7 +9,9 @@ own audit rows, so it runs right after that push commits, before the push is ans
 2. lay it out per GB/T 9704 (docs_exchange) from its signed-off body and elements, with the
    发文字号 and 成文日期;
 3. press the issuing unit's seal over 署名 and 成文日期 through the seal service
-   (oa_server/signing/service.seal_pdf: seal keepers of that unit only, audited);
+   (oa_server/signing/service.seal_pdf: seal keepers of that unit only, audited); a 纪要 is
+   laid out in the 纪要 format (纪要标志, 出席/请假/列席, no 署名) and, as GB/T 9704 gives it
+   no seal impression, the seal signs it without one (still time-stamped and locked);
 4. build the signed exchange package (the sealed PDF, the attachments frozen at 签发, the
    elements, hashes, a manifest signed with the unit's seal);
 5. keep both files as blobs and, under the revision lock, as the document's read-only

@@ -1,7 +1,9 @@
 """Meetings end to end through the real server: a room booked, the notice sent to two units
 and a person, replies (a unit naming its people, a delegate, a leave), sign-in (self, QR code,
-marked by the organiser), minutes with 出席 filled from them, a decision turned into a 督办
-task; and two offline secretaries booking the same room."""
+marked by the organiser), minutes with 出席 filled from them and their 分送 from the invited
+units, followed through 签发, 编号, 用印 (纪要 format, signed without a seal impression) and
+分发 to the 收文 of an invited unit, a decision turned into a 督办 task; and two offline
+secretaries booking the same room."""
 
 from __future__ import annotations
 
