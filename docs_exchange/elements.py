@@ -12,7 +12,7 @@ from docs_exchange.model import OfficialDocument, validate_document
 from oa_client.domain.document import parse_document
 
 #: 文种 laid out in a format of their own (GB/T 9704 §10); the rest as 文件
-FORMAT_OF = {"函": "信函", "命令": "命令", "令": "命令"}
+FORMAT_OF = {"函": "信函", "命令": "命令", "令": "命令", "纪要": "纪要"}
 
 
 def layout_of(doc: dict[str, Any], data: dict[str, Any]) -> OfficialDocument:
@@ -23,9 +23,15 @@ def layout_of(doc: dict[str, Any], data: dict[str, Any]) -> OfficialDocument:
     elements = parse_document(data, stage=None).layout_data()
     elements["co_issuers"] = co_issuers
     fmt = FORMAT_OF.get(str(doc.get("doc_kind") or ""), "文件")
-    if not elements.get("issuer_mark") and doc.get("issuer_name"):
+    if not elements.get("issuer_mark") and doc.get("issuer_name") and fmt != "纪要":
         # 发文机关标志 (版头): the name + 文件, or the name alone on a 信函
         elements["issuer_mark"] = doc["issuer_name"] + ("" if fmt == "信函" else "文件")
+    if fmt == "纪要":  # 纪要标志 as 版头, 出席/请假/列席 for a closing, no seal impression
+        if not elements.get("issuer_mark") and doc.get("issuer_name"):
+            elements["issuer_mark"] = doc["issuer_name"]
+        elements.update(seal_mode="without_seal",
+                        **{k: [str(n) for n in doc.get(k) or [] if n]
+                           for k in ("attendees", "absentees", "observers")})
     if elements.get("date") is None and doc.get("signed_off_on"):
         elements["date"] = date.fromisoformat(str(doc["signed_off_on"])[:10])
     return validate_document({**elements, "format": fmt})

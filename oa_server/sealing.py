@@ -9,7 +9,9 @@ own audit rows, so it runs right after that push commits, before the push is ans
 2. lay it out per GB/T 9704 (docs_exchange) from its signed-off body and elements, with the
    发文字号 and 成文日期;
 3. press the issuing unit's seal over 署名 and 成文日期 through the seal service
-   (oa_server/signing/service.seal_pdf: seal keepers of that unit only, audited);
+   (oa_server/signing/service.seal_pdf: seal keepers of that unit only, audited); a 纪要 is
+   laid out in the 纪要 format (纪要标志, 出席/请假/列席, no 署名) and, as GB/T 9704 gives it
+   no seal impression, the seal signs it without one (still time-stamped and locked);
 4. build the signed exchange package (the sealed PDF, the attachments frozen at 签发, the
    elements, hashes, a manifest signed with the unit's seal);
 5. keep both files as blobs and, under the revision lock, as the document's read-only
@@ -173,6 +175,9 @@ def seal_document(session: Session, *, sealing: Sealing, user: User, doc_id: str
         frozen = [ctx.get(ATTACHMENTS, str(a)) for a in doc.get("frozen_attachments") or []]
         units = sealing_units(doc)
         co_issuers = [getattr(ctx.org.unit(str(u)), "name", "") for u in units[1:]]
+        if doc.get("doc_kind") == "纪要" and not (doc.get("issuer_mark") or doc.get("issuer_name")):
+            # 纪要标志: the issuing unit's name + 纪要
+            doc = {**doc, "issuer_name": getattr(ctx.org.unit(str(units[0])), "name", "") or ""}
         takers = [str(e.get("actor_id")) for e in ctx.children(EVENTS, DOCUMENTS, doc_id)
                   if e.get("status") == "applied" and e.get("step") == "seal"
                   and e.get("action") == "approve"]
@@ -203,8 +208,12 @@ def _press(session: Session, *, sealing: Sealing, doc: dict[str, Any], data: dic
            now: datetime) -> OfficialFile:
     """Steps 2–5 of the module doc: one seal per unit, in the order of the 署名."""
     doc_id = str(doc["id"])
+    minutes = doc.get("doc_kind") == "纪要"
     rendered = render_pdf(layout_of(doc, data))
-    anchors = rendered.seal_anchors or ([rendered.seal_anchor] if rendered.seal_anchor else [])
+    anchors: list[Any] = rendered.seal_anchors or (
+        [rendered.seal_anchor] if rendered.seal_anchor else [])
+    if minutes:  # GB/T 9704: a 纪要 bears no seal impression; the seal signs it unseen
+        anchors = [None] * len(keepers)
     if len(anchors) != len(keepers):
         raise ValidationError(_("该公文没有发文机关署名和成文日期，无法盖章"), field="issuer_name")
     pdf, first = rendered.pdf, None

@@ -347,6 +347,10 @@ def act(store: LocalStore, *, me: dict[str, Any], doc_id: str, action: str,
         if doc.get("direction") == "outgoing" and not doc.get("sealed_attachment_id"):
             raise ValidationError(_("正式文件尚未生成（用印未完成），不能分发"),
                                   field="sealed_attachment_id")
+        if doc.get("direction") == "outgoing" and not (_as_ids(doc.get("main_to"))
+                                                       or _as_ids(doc.get("cc_to"))):
+            raise ValidationError(_("没有主送（分送）或抄送单位，不能分发：请填写主送机关"),
+                                  field="main_to")
         _raise_first(unit_problems(store, doc))
     if values and action == "approve":
         check_routing(store, doc, values)

@@ -19,7 +19,7 @@ from oa_client.domain.meetings_records import (
     meeting_from_record,
     utc_text,
 )
-from oa_client.errors import ValidationError
+from oa_client.errors import PermissionDenied, ValidationError
 from oa_client.i18n import _
 from oa_client.services import documents as doc_svc
 from oa_client.services import records as rec_svc
@@ -125,6 +125,8 @@ def save_minutes(store: LocalStore, *, me: dict[str, Any], meeting_id: str, titl
         raise ValidationError(_("请填写纪要正文"), field="body")
     fields = {"doc_kind": "纪要", "direction": "outgoing", "title": title.strip(),
               "body": "\n".join(paragraphs), "secrecy": "非涉密"}
+    if not doc_id:  # 分送: the units of those invited, as the meeting has them
+        fields["main_to"] = attendee_units(store, meeting_id, issuing_unit=_unit_of(me))
     if issuer_mark:
         fields["issuer_mark"] = issuer_mark
     extra = {"meeting_id": meeting_id, "format": "纪要", "attendees": list(present),
@@ -145,6 +147,52 @@ def save_minutes(store: LocalStore, *, me: dict[str, Any], meeting_id: str, titl
         out["minutes_document_id"] = doc_id
         changes.merge(rec_svc.save(store, "meetings", out))
     return doc_id, changes
+
+
+#: 发文 states at and after 签发: the 纪要's 分送 is frozen as any 公文's elements
+SIGNED_STATES = ("recheck", "number", "seal", "dispatch", "dispatched", "archived", "refused")
+
+
+def _unit_of(me: Mapping[str, Any]) -> str:
+    unit = me.get("unit")
+    return str(me.get("unit_id") or (unit.get("id") if isinstance(unit, Mapping) else "") or "")
+
+
+def attendee_units(store: LocalStore, meeting_id: str, *, issuing_unit: str = "") -> list[str]:
+    """分送 of the minutes: the invited units and the units of the people invited by name, in
+    the notice's order, without the issuing unit itself."""
+    meeting = meeting_from_record(get_meeting_record(store, meeting_id))
+    people = store.records.get_many("users", [a.id for a in meeting.attendees
+                                              if a.kind == "person"])
+    out: list[str] = []
+    for a in meeting.attendees:
+        unit = a.id if a.kind == "unit" else str((people.get(a.id) or {}).get("unit_id") or "")
+        if unit and unit != issuing_unit and unit not in out:
+            out.append(unit)
+    return out
+
+
+def edit_distribution(store: LocalStore, *, me: dict[str, Any], doc_id: str,
+                      main_to: Iterable[str], cc_to: Iterable[str] = ()) -> Changes:
+    """The drafter changes the minutes' 分送 (主送/抄送 units) while the flow is before 签发."""
+    doc = doc_svc.get_document(store, doc_id)
+    if doc.get("doc_kind") != "纪要" or doc.get("direction") != "outgoing":
+        raise ValidationError(_("只有会议纪要可以这样修改分送单位"), field="doc_kind")
+    if str(me.get("id")) != str(doc.get("drafter_id") or doc.get("created_by") or ""):
+        raise PermissionDenied(_("只有拟稿人可以修改纪要的分送单位"))
+    if doc.get("signed_off_on") or doc.get("state") in SIGNED_STATES:
+        raise PermissionDenied(_("纪要已签发，分送单位不能再修改"))
+    fields = {"main_to": list(main_to), "cc_to": list(cc_to)}
+    if doc.get("state") in (None, "", "draft"):
+        return doc_svc.update_draft(store, me=me, doc_id=doc_id, fields=fields)
+    problems = doc_svc.unit_problems(store, fields)
+    if problems:
+        raise problems[0]
+    record = {k: v for k, v in doc.items() if k not in ("deleted", "updated_at")}
+    for key, ids in fields.items():
+        record[key] = ids
+        record[f"{key}_names"] = doc_svc._unit_names(store, ids)
+    return rec_svc.save(store, "documents", record)
 
 
 def route_minutes(store: LocalStore, *, me: dict[str, Any], doc_id: str, opinion: str = "") -> Changes:

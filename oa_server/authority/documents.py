@@ -24,6 +24,7 @@ from oa_server.authority.documents_rules import (
     AFTER_RECHECK,
     DOCUMENTS,
     EVENTS,
+    FINAL_STATES,
     RECORD_ELEMENTS,
     REVISIONS,
     SERVER_FIELDS,
@@ -82,6 +83,8 @@ class Documents(Authority):
         if draft and not may_edit_draft(ctx, current):
             return Ruling.reject("not_allowed", _("只有拟稿人可以在起草阶段修改公文要素"))
         if not draft and ctx.user_id not in (current.get("holder_ids") or []):
+            if current.get("doc_kind") == "纪要" and drafter == ctx.user_id:
+                return self._minutes_distribution(ctx, payload, current)
             return Ruling.reject("not_allowed", _("只有当前环节的办理人可以修改公文要素"))
         if current.get("direction") == "incoming":
             return Ruling.reject("not_allowed", _("收文的内容不能修改"))
@@ -103,6 +106,24 @@ class Documents(Authority):
             if elements_digest(out, keys) != elements_digest(current, keys):
                 return Ruling.reject("not_allowed", _("公文已签发，要素不能再修改（版记可在用印前填写）；"
                                                       "如需修改，请退回重新签发"))
+        problem = element_problem(ctx, out)
+        if problem is not None:
+            return _reject(problem)
+        stamp_content(ctx, out, current)
+        return Ruling.accept(out)
+
+    def _minutes_distribution(self, ctx: Ctx, payload: dict[str, Any], current: dict[str, Any]
+                              ) -> Ruling:
+        """The drafter of a 纪要 changes its 分送 (主送/抄送) while the flow is before 签发;
+        nothing else, and after 签发 not at all."""
+        if current.get("signed_off_on") or current.get("state") in ("recheck", *AFTER_RECHECK,
+                                                                   *FINAL_STATES):
+            return Ruling.reject("not_allowed", _("纪要已签发，分送单位不能再修改"))
+        keys = ("main_to", "cc_to", "main_to_names", "cc_to_names")
+        out = {**current, **{k: payload[k] for k in keys if k in payload}}
+        others = [k for k in (*SIGNED_ELEMENTS, "body") if k not in keys and k in payload]
+        if any(current.get(k) != payload[k] for k in others):
+            return Ruling.reject("not_allowed", _("只有当前环节的办理人可以修改公文要素"))
         problem = element_problem(ctx, out)
         if problem is not None:
             return _reject(problem)

@@ -201,7 +201,7 @@ def apply_seal(
     settings: Settings,
     unit: Unit,
     pdf: bytes,
-    anchor: SealAnchor,
+    anchor: SealAnchor | None,
     reason: str,
     clock: Callable[[], dt.datetime],
     seal_name: str = PUBLIC_SEAL,
@@ -211,9 +211,10 @@ def apply_seal(
 
     The seal locks the document (`lock`; a 联合发文's seals before the last one leave it open
     for the next unit's seal), is time-stamped by the server's TSA and embeds the chain and
-    the CA's current CRL. No database lock is held while signing.
+    the CA's current CRL. No database lock is held while signing. Without `anchor` the seal
+    signs without a visible impression (a 纪要 bears none, GB/T 9704).
     """
-    stamp = keys.seal_image(unit=unit, seal_name=seal_name)
+    stamp = keys.seal_image(unit=unit, seal_name=seal_name) if anchor is not None else None
     tsa = keys.tsa(session=session, settings=settings)
     crl = keys.crl(session=session, settings=settings)
     material = LongTermMaterial(certificates=(tsa.credential.certificate,), crls=(crl,))
@@ -234,15 +235,15 @@ def seal_pdf(
     user: User,
     unit_id: uuid.UUID,
     pdf: bytes,
-    anchor: SealAnchor,
+    anchor: SealAnchor | None,
     reason: str,
     clock: Callable[[], dt.datetime],
     seal_name: str = PUBLIC_SEAL,
     record: str | None = None,
     lock: bool = True,
 ) -> SealedPdf:
-    """Press `unit_id`'s seal (`seal_name`: 公章 by default, or a 专用章) over `anchor`; audited,
-    seal keepers only. `record` (e.g. "documents:<id>") names what the seal was applied for."""
+    """Press `unit_id`'s seal (`seal_name`: 公章 by default, or a 专用章) over `anchor` (None: a
+    digital signature with no impression); audited, seal keepers only. `record` (e.g. "documents:<id>") names what the seal was applied for."""
     document_sha256 = hashlib.sha256(pdf).hexdigest()
     seal_name = normalise_seal_name(seal_name)
     if not may_use_seal(user, unit_id=unit_id):
@@ -276,7 +277,8 @@ def seal_pdf(
             "document_sha256": document_sha256,
             "signed_sha256": signed_sha256,
             "reason": reason,
-            "page": anchor.page + 1,
+            "page": anchor.page + 1 if anchor is not None else None,
+            "visible": anchor is not None,
             "certificate_serial": serial,
         },
     )

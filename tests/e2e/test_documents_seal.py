@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from docs_exchange.package import verify_package
 from docs_exchange.verify import verify_pdf
 from oa_client.domain.ids import new_id
-from oa_client.errors import PermissionDenied, RenderError, SyncError
+from oa_client.errors import PermissionDenied, RenderError, SyncError, ValidationError
 from oa_client.services import documents as docs
 from oa_server import sealing
 from tests.e2e.conftest import Desk
@@ -29,6 +29,7 @@ from tests.e2e.test_documents_flow import (
     sign_off,
     unit_id,
 )
+from tests.e2e.test_meetings import DEMO_LOGINS
 from tests.sync.support import make_client
 from ui.documents.official import arrival_checker
 
@@ -227,3 +228,37 @@ def test_joint_issue_bears_each_units_seal(desks):
         ("普宁市政务服务数据管理局", "seal"), ("洪阳镇人民政府", "seal")]
     text = page_text(pdf).replace(" ", "")
     assert text.index("普宁市政务服务数据管理局") < text.rindex("洪阳镇人民政府")
+
+
+def test_minutes_with_no_distribution_are_refused_at_dispatch(desks):
+    """A 纪要 whose 分送 was emptied is sealed (no closing, no impression) but not sent: 分发
+    names the missing 主送 on the desk, and the server refuses the step too."""
+    clerk = desks[CLERK]
+    doc_id, _ = docs.compose(clerk.store, me=clerk.me, fields={
+        "doc_kind": "纪要", "title": "洪阳镇防汛工作会议纪要",
+        "body": "会议研究部署了汛期值班工作。\n会议议定：各村落实24小时值班。"})
+    clerk.act(doc_id, "submit", "draft")
+    users = {u["id"]: u["name"] for u in clerk.store.records.list("users", limit=1000)}
+    while clerk.doc(doc_id)["state"] != "dispatch":  # each holder approves in turn
+        state = clerk.doc(doc_id)["state"]
+        holder = desks[DEMO_LOGINS[users[clerk.doc(doc_id)["holder_ids"][0]]]]
+        holder.sync()
+        holder.act(doc_id, "approve", state, opinion="同意。", **({"signature": {
+            "png": b"\x89PNG\r\n\x1a\nsig", "strokes": [[[0, 0], [5, 8]]]}}
+            if state == "sign_off" else {}))
+        clerk.sync()
+        assert clerk.doc(doc_id)["state"] != state
+    rec = clerk.doc(doc_id)
+    assert rec["state"] == "dispatch" and rec["seal_state"] == "sealed"
+    pdf = clerk.store.blobs.read(rec["sealed_attachment_id"])
+    assert verify_pdf(pdf, trust_roots=clerk.client.engine.trust_roots()).ok
+    assert not any(page.images for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "洪阳镇人民政府纪要" in page_text(pdf).replace(" ", "")
+    with pytest.raises(ValidationError) as refused:
+        docs.act(clerk.store, me=clerk.me, doc_id=doc_id, action="approve", step="dispatch")
+    assert refused.value.context["field"] == "main_to" and "主送" in refused.value.message
+    result = push_one(clerk, "action", "document_events", new_id(), {
+        "document_id": doc_id, "action": "approve", "step": "dispatch", "actor_id": clerk.id,
+        "at": "2026-05-01T09:00:00+08:00"})
+    assert result.status == "rejected" and "没有主送或抄送单位" in (result.message or "")
+    assert clerk.sync().rejected == 0 and clerk.doc(doc_id)["state"] == "dispatch"

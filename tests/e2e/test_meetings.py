@@ -1,15 +1,25 @@
 """Meetings end to end through the real server: a room booked, the notice sent to two units
 and a person, replies (a unit naming its people, a delegate, a leave), sign-in (self, QR code,
-marked by the organiser), minutes with 出席 filled from them, a decision turned into a 督办
-task; and two offline secretaries booking the same room."""
+marked by the organiser), minutes with 出席 filled from them and their 分送 from the invited
+units, followed through 签发, 编号, 用印 (纪要 format, signed without a seal impression) and
+分发 to the 收文 of an invited unit, a decision turned into a 督办 task; and two offline
+secretaries booking the same room."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import pdfplumber
+import pytest
+
+from docs_exchange.verify import verify_pdf
 from oa_client.domain.meetings import Attendee, Meeting
+from oa_client.errors import PermissionDenied
 from oa_client.services import conflicts as conflict_svc
+from oa_client.services import documents as doc_svc
 from oa_client.services import meetings as mtg
 from oa_client.services import meetings_minutes as minutes
 from oa_client.services import meetings_plan as plan
@@ -17,7 +27,10 @@ from oa_client.services import records as svc
 from sync.org import fetch_org
 from tests.sync.conftest import server, sync_template  # noqa: F401
 from tests.sync.support import make_client
+from ui.documents.official import arrival_checker
 
+DEMO_LOGINS = {u["name"]: u["login"] for u in json.loads(
+    (Path(__file__).parents[2] / "oa_server" / "demo_org.json").read_text("utf-8"))["users"]}
 MONDAY = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
 
 
@@ -154,11 +167,66 @@ def test_book_notify_reply_sign_in_minutes_and_a_task(server, tmp_path):  # noqa
     assert (doc["doc_kind"], doc["direction"], doc["meeting_id"]) == ("纪要", "outgoing", meeting_id)
     fields = minutes.official_fields(doc, issuer_name="普宁市人民政府办公室")
     assert fields["format"] == "纪要" and "杨帆" in fields["attendees"]
+    # 分送: the invited units; 郑晓燕, invited by name, is of the organiser's own unit
+    assert doc["main_to"] == [unit_of(clerk), unit_of(town)]
     # routed for signing like any outgoing document: 送审 moves it on to 核稿
     minutes.route_minutes(admin.store, me=me(admin), doc_id=doc_id, opinion="请审核纪要。")
     assert admin.engine.sync().rejected == 0
     doc = admin.store.records.get("documents", doc_id)
     assert doc["flow_step"] not in (None, "draft") and doc["holder_ids"]
+    # before 签发 the drafter still edits the 分送 (not a holder of 核稿)
+    assert uid(admin) not in doc["holder_ids"]
+    minutes.edit_distribution(admin.store, me=me(admin), doc_id=doc_id, main_to=[unit_of(clerk)])
+    assert admin.engine.sync().rejected == 0
+    minutes.edit_distribution(admin.store, me=me(admin), doc_id=doc_id,
+                              main_to=[unit_of(clerk), unit_of(town)])
+    assert admin.engine.sync().rejected == 0
+    assert admin.store.records.get("documents", doc_id)["main_to"] == [unit_of(clerk), unit_of(town)]
+
+    desks: dict[str, object] = {}
+    follow_minutes(server, tmp_path, desks, admin, doc_id, until="recheck")
+    # signed off: the 分送 is frozen, on the desk and at the server
+    with pytest.raises(PermissionDenied):
+        minutes.edit_distribution(admin.store, me=me(admin), doc_id=doc_id, main_to=[unit_of(clerk)])
+    signed = admin.store.records.get("documents", doc_id)
+    svc.save(admin.store, "documents", {**{k: v for k, v in signed.items()
+                                           if k not in ("deleted", "updated_at")},
+                                        "main_to": [unit_of(clerk)]})
+    assert admin.engine.sync().rejected == 1
+    assert admin.store.records.get("documents", doc_id)["main_to"] == [unit_of(clerk), unit_of(town)]
+
+    # 复核 → 编号 → 用印: the 纪要 layout, signed with the seal but no impression on the page
+    keeper = follow_minutes(server, tmp_path, desks, admin, doc_id, until="dispatch")
+    rec = keeper.store.records.get("documents", doc_id)
+    assert rec["seal_state"] == "sealed" and rec["doc_number"]
+    pdf = keeper.store.blobs.read(rec["sealed_attachment_id"])
+    report = verify_pdf(pdf, trust_roots=keeper.engine.trust_roots())
+    assert report.ok, report.text()
+    (seal,) = report.signatures
+    assert (seal.signer.name, seal.signer.kind) == ("普宁市人民政府办公室", "seal")
+    with pdfplumber.open(io.BytesIO(pdf)) as opened:
+        text = "".join((p.extract_text() or "") for p in opened.pages).replace(" ", "")
+        assert not any(p.images for p in opened.pages)  # no seal impression
+    assert "普宁市人民政府办公室纪要" in text and "数字政府建设推进会纪要" in text
+    assert "出席：" in text and "杨帆" in text and "请假：" in text
+    assert "会议议定：由市政务服务数据管理局牵头" in text and "普府办〔2026〕1号" in text
+    (tmp_path / "minutes.pdf").write_bytes(pdf)
+
+    # 分发: each invited unit receives the sealed 纪要 as a 收文 and checks it on arrival
+    follow_minutes(server, tmp_path, desks, admin, doc_id, until="dispatched")
+    rec = admin.store.records.get("documents", doc_id)
+    assert set(rec["receipts"]) == {unit_of(clerk), unit_of(town)}
+    clerk.engine.check_arrivals = arrival_checker(clerk.store)
+    clerk.engine.sync()
+    inc_id = rec["receipts"][unit_of(clerk)]["incoming_id"]
+    incoming = clerk.store.records.get("documents", inc_id)
+    assert incoming["doc_kind"] == "纪要" and incoming["direction"] == "incoming"
+    view = doc_svc.open_document(clerk.store, inc_id, me=me(clerk))
+    assert view.official is not None and view.official.downloaded
+    assert view.official.verdict["ok"] and view.official.verdict["signer"] == "普宁市人民政府办公室"
+    assert clerk.store.blobs.read(incoming["sealed_attachment_id"]) == pdf
+    for c in desks.values():
+        c.close()
 
     # a decision becomes a 督办 task for the lead unit
     task_id, _c = minutes.decision_to_task(
@@ -176,6 +244,31 @@ def test_book_notify_reply_sign_in_minutes_and_a_task(server, tmp_path):  # noqa
     assert clerk.store.records.get("supervision_tasks", task_id)["owner_id"] == uid(yangfan)
     for c in (admin, clerk, yangfan, lixiaolong, chief, liuyang, town):
         c.close()
+
+
+def follow_minutes(server, tmp_path, desks: dict, admin, doc_id: str, *, until: str):  # noqa: F811
+    """Each holder of the 纪要's flow approves their step in turn until it reaches `until`;
+    returns the desk that took the last step."""
+    users = {u["id"]: u for u in admin.store.records.list("users", limit=1000)}
+    last = admin
+    for _turn in range(10):
+        admin.engine.sync()
+        doc = admin.store.records.get("documents", doc_id)
+        if doc["state"] == until:
+            return last
+        login = DEMO_LOGINS[users[doc["holder_ids"][0]]["name"]]
+        if login not in desks:
+            desks[login] = make_client(server, tmp_path, login)
+            fetch_org(desks[login].store, desks[login].transport)
+        last = desks[login]
+        last.engine.sync()
+        extra = {"signature": {"png": b"\x89PNG\r\n\x1a\nsig", "strokes": [[[0, 0], [5, 8]]]}} \
+            if doc["state"] == "sign_off" else {}
+        doc_svc.act(last.store, me=me(last), doc_id=doc_id, action="approve", step=doc["state"],
+                    opinion="同意。", **extra)
+        report = last.engine.sync()
+        assert report.rejected == 0, [c.message for c in conflict_svc.open_conflicts(last.store)]
+    raise AssertionError(f"the 纪要 did not reach {until}")
 
 
 def test_two_offline_secretaries_book_the_same_room(server, tmp_path):  # noqa: F811
