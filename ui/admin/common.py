@@ -63,7 +63,11 @@ class AdminPage(QWidget):
         return b
 
     def say(self, text: str, *, error: bool = False) -> None:
-        """Tell the administrator what happened (red for a refusal)."""
+        """Tell the administrator what happened (red for a refusal). A query answered after
+        the page said something newer (an export, a checkpoint) leaves that on the line."""
+        if getattr(self, "_keep_status", False) and not error:
+            return
+        self._said = getattr(self, "_said", 0) + 1
         self.status.setStyleSheet("color:#b00000" if error else "color:#2e6b2e")
         self.status.setText(text)
 
@@ -75,12 +79,16 @@ class AdminPage(QWidget):
         """Like `call`, for a query: only the answer to the latest one is shown (an older
         query answering late does not overwrite a newer one's result)."""
         self._reads = getattr(self, "_reads", 0) + 1
-        mine = self._reads
+        mine, said = self._reads, getattr(self, "_said", 0)
 
         def latest(answer: Any) -> None:
             if mine == self._reads:
                 self._answered = mine
-                success(answer)
+                self._keep_status = getattr(self, "_said", 0) != said
+                try:
+                    success(answer)
+                finally:
+                    self._keep_status = False
 
         def refused(exc: BaseException) -> None:
             if mine == self._reads:
