@@ -32,7 +32,11 @@ from ui.qt import (
     QTimer,
 )
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext")
+
+@pytest.fixture(autouse=True)
+def _pdftotext() -> None:
+    """The printed PDF is read with pdftotext (poppler-utils, installed by `make setup`)."""
+    assert shutil.which("pdftotext"), "pdftotext is missing: run `make setup` (poppler-utils)"
 
 
 def pdf_pages(path: Path) -> list[str]:
