@@ -1,14 +1,15 @@
 """Content-addressed blob storage on the server: resumable chunked uploads, ranged reads.
 
-Who may learn of, attach or read a blob is `oa_server.blob_access`'s to say."""
+The database says which blobs exist and where each upload stands (`Blob`, `BlobUpload`);
+the bytes live in a backend (`oa_server.blob_backends`: a local directory, or S3 shared by
+several nodes). Who may learn of, attach or read a blob is `oa_server.blob_access`'s to say."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
+import logging
+from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,12 +17,18 @@ from sqlalchemy.orm import Session
 from oa_client.errors import ConflictError, NotFoundError, ValidationError
 from oa_server import authz
 from oa_server.blob_access import add_owner, can_read_blob
-from oa_server.errors import PayloadTooLarge
+from oa_server.blob_backends import BlobBackend, backend_from, read_all
+from oa_server.errors import PayloadTooLarge, StorageUnavailable
 from oa_server.i18n import _
 from oa_server.ids import new_id
 from oa_server.models import User
 from oa_server.sync_models import Blob, BlobUpload
 from sync.protocol import UploadState
+
+if TYPE_CHECKING:
+    from oa_server.config import Settings
+
+log = logging.getLogger(__name__)
 
 MAX_BLOB_BYTES = 512 * 1024 * 1024
 MAX_CHUNK_BYTES = 8 * 1024 * 1024
@@ -41,24 +48,36 @@ class HashMismatch(ValidationError):
 
 
 class BlobStore:
-    """Blobs under `root/ab/abcdef…`; uploads spool under `root/uploads/<id>`; the declared
-    sizes of one user's unfinished uploads stay within `quota` (expired ones are cleared)."""
+    """Blob rows in the database, bytes in `backend`; the declared sizes of one user's
+    unfinished uploads stay within `quota` (expired ones are cleared)."""
 
-    def __init__(self, root: Path, *, quota: int = UPLOAD_QUOTA_BYTES) -> None:
-        self.root = root
+    def __init__(self, backend: BlobBackend, *, quota: int = UPLOAD_QUOTA_BYTES) -> None:
+        self.backend = backend
         self.quota = quota
-
-    def path(self, sha256: str) -> Path:
-        """Where a finished blob lives."""
-        return self.root / sha256[:2] / sha256
-
-    def _spool(self, upload_id: str) -> Path:
-        return self.root / "uploads" / upload_id
 
     def exists(self, session: Session, sha256: str) -> Blob | None:
         """The blob row if the blob is stored."""
         blob = session.get(Blob, sha256)
-        return blob if blob is not None and self.path(sha256).exists() else None
+        return blob if blob is not None and self.backend.has(sha256) else None
+
+    def open_range(self, sha256: str, *, start: int, stop: int) -> Iterator[bytes]:
+        """Bytes [start, stop) of a stored blob, streamed."""
+        return self.backend.open_range(sha256, start=start, stop=stop)
+
+    def read_bytes(self, session: Session, sha256: str) -> bytes:
+        """A whole stored blob (the server's own packaging); NotFoundError when absent."""
+        blob = self.exists(session, sha256)
+        if blob is None:
+            raise NotFoundError(_("服务器上没有该附件"), sha256=sha256)
+        return read_all(self.backend, sha256, blob.size)
+
+    def keep(self, session: Session, data: bytes, *, sha256: str, user: User,
+             now: datetime) -> None:
+        """Store bytes the server made (their SHA-256 given) and their row, once."""
+        self.backend.put(sha256, data)
+        if session.get(Blob, sha256) is None:
+            session.add(Blob(sha256=sha256, size=len(data), created_by=str(user.id),
+                             created_at=now))
 
     def start(
         self, session: Session, *, user: User, sha256: str, size: int, now: datetime
@@ -81,9 +100,8 @@ class BlobStore:
             user_id=str(user.id),
             created_at=now,
         )
+        self.backend.spool_start(upload.id)
         session.add(upload)
-        self._spool(upload.id).parent.mkdir(parents=True, exist_ok=True)
-        self._spool(upload.id).write_bytes(b"")
         session.commit()
         return self.state(upload)
 
@@ -103,8 +121,11 @@ class BlobStore:
             upload_id=upload.id, sha256=upload.sha256, size=upload.size, received=upload.received
         )
 
-    def _upload(self, session: Session, *, user: User, upload_id: str) -> BlobUpload:
-        upload = session.get(BlobUpload, upload_id)
+    def _upload(self, session: Session, *, user: User, upload_id: str,
+                lock: bool = False) -> BlobUpload:
+        # locked while a chunk is kept or the upload finished: two nodes never both take the
+        # same offset (PostgreSQL; SQLite's writers take turns anyway)
+        upload = session.get(BlobUpload, upload_id, with_for_update=lock)
         if upload is None or upload.user_id != str(user.id):
             raise NotFoundError(_("上传任务不存在或已过期，请重新上传"), upload_id=upload_id)
         return upload
@@ -117,7 +138,7 @@ class BlobStore:
         self, session: Session, *, user: User, upload_id: str, offset: int, data: bytes
     ) -> UploadState:
         """Append a chunk that starts exactly where the upload stands."""
-        upload = self._upload(session, user=user, upload_id=upload_id)
+        upload = self._upload(session, user=user, upload_id=upload_id, lock=True)
         if len(data) > MAX_CHUNK_BYTES:
             raise PayloadTooLarge(_("分块过大"), size=len(data))
         if offset != upload.received:
@@ -130,10 +151,11 @@ class BlobStore:
             )
         if upload.received + len(data) > upload.size:
             raise ValidationError(_("上传的数据超过了声明的大小"), field="size")
-        with self._spool(upload.id).open("ab") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            self.backend.spool_write(upload.id, offset=offset, data=data)
+        except StorageUnavailable:
+            session.rollback()  # the row stands where it stood: resume from there
+            raise
         upload.received += len(data)
         upload.chunk_count += 1
         session.commit()
@@ -141,8 +163,7 @@ class BlobStore:
 
     def finish(self, session: Session, *, user: User, upload_id: str, now: datetime) -> UploadState:
         """Check the SHA-256 of what arrived and store the blob; a mismatch is refused."""
-        upload = self._upload(session, user=user, upload_id=upload_id)
-        spool = self._spool(upload.id)
+        upload = self._upload(session, user=user, upload_id=upload_id, lock=True)
         if upload.received != upload.size:
             raise ValidationError(
                 _("上传尚未完成（已收到 {got} / {size} 字节）").format(
@@ -150,21 +171,15 @@ class BlobStore:
                 ),
                 field="size",
             )
-        digest = hashlib.sha256()
-        with spool.open("rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        if digest.hexdigest() != upload.sha256:
-            spool.unlink(missing_ok=True)
+        try:
+            matched = self.backend.spool_commit(upload.id, sha256=upload.sha256, size=upload.size)
+        except StorageUnavailable:
+            session.rollback()  # the chunks stay: finish again later
+            raise
+        if not matched:
             session.delete(upload)
             session.commit()
             raise HashMismatch(_("上传内容与校验值不符，附件已丢弃，请重新上传"), field="sha256")
-        target = self.path(upload.sha256)
-        if self.exists(session, upload.sha256):
-            spool.unlink(missing_ok=True)  # the same bytes are stored once
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(spool), str(target))
         if session.get(Blob, upload.sha256) is None:
             session.add(
                 Blob(
@@ -188,8 +203,27 @@ class BlobStore:
         commits; returns how many went."""
         stale = session.scalars(select(BlobUpload).where(BlobUpload.created_at < now - older_than)
                                 ).all()
+        gone = 0
         for upload in stale:
-            self._spool(upload.id).unlink(missing_ok=True)
+            try:
+                self.backend.spool_drop(upload.id)
+            except StorageUnavailable:
+                continue  # its chunks would be left behind: the next run tries again
             session.delete(upload)
+            gone += 1
         session.flush()
-        return len(stale)
+        return gone
+
+
+def store_from(settings: Settings) -> BlobStore:
+    """The blob store the settings name (`blob_store`, `upload_quota_bytes`)."""
+    return BlobStore(backend_from(settings), quota=settings.upload_quota_bytes)
+
+
+def store_for(state: Any) -> BlobStore:
+    """An app's blob store (`app.state.blob_store`, made once from its settings)."""
+    store = getattr(state, "blob_store", None)
+    if store is None:
+        store = state.blob_store = store_from(state.settings)
+        log.info("attachments stored in a %s backend", store.backend.kind)
+    return store

@@ -51,6 +51,19 @@ class Settings(BaseModel):
     argon2_memory_cost: int = 64 * 1024
     argon2_parallelism: int = 2
     sql_echo: bool = False
+    #: where attachments live: unset, `<data dir>/blobs`; a directory; or `s3://bucket/prefix`
+    #: on S3-compatible storage (every node of several the same)
+    blob_store: str | None = None
+    #: the S3 endpoint (MinIO, Ceph RGW, a cloud's OSS); unset, AWS's own
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    #: unset, boto3's own chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, ~/.aws, instance role)
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = Field(default=None, repr=False)
+    #: "path" (MinIO, Ceph), "virtual" (Aliyun OSS and others that require it) or "auto"
+    s3_addressing_style: str = "path"
+    #: seconds to wait for a connection before answering 503 storage_unavailable
+    s3_connect_timeout: float = 5.0
     #: run the clock-driven jobs (oa_server.jobs) in this process; every worker may
     jobs: bool = True
     #: seconds between two looks at the jobs' periods

@@ -7,7 +7,8 @@ OAError
 │   ├── PasswordChangeRequired  the password must change before anything else → 403
 │   └── DeviceFarewell       a revoked device may only push and say goodbye → 403
 ├── TooManyAttempts          sign-in failures from here: wait `retry_after` → 429
-└── PayloadTooLarge          the request body is over the limit            → 413
+├── PayloadTooLarge          the request body is over the limit            → 413
+└── StorageUnavailable       the attachment store (S3) cannot be reached   → 503
 """
 
 from __future__ import annotations
@@ -49,3 +50,9 @@ class PayloadTooLarge(OAError):
     """Raised when a request body exceeds the configured limit."""
 
     code = "payload_too_large"
+
+
+class StorageUnavailable(OAError):
+    """Raised when the object storage holding attachments fails or cannot be reached."""
+
+    code = "storage_unavailable"

@@ -42,13 +42,12 @@ from docs_exchange.signing import PadesSigner
 from oa_client.errors import NotFoundError, OAError, PermissionDenied, ValidationError
 from oa_server.authority.documents_events import sealing_units
 from oa_server.authority.documents_rules import DOCUMENTS, EVENTS, domain_data
-from oa_server.blob_store import BlobStore
+from oa_server.blob_store import BlobStore, store_for
 from oa_server.config import Settings
 from oa_server.i18n import _
 from oa_server.models import User
 from oa_server.signing import service
 from oa_server.signing.keystore import SigningKeys
-from oa_server.sync_models import Blob
 from oa_server.sync_push import server_batch
 from sync.protocol import Op, OpResult
 
@@ -83,10 +82,7 @@ def sealing_for(state: Any) -> Sealing:
     keys = getattr(state, "signing_keys", None)
     if keys is None:
         keys = state.signing_keys = SigningKeys(data_dir=settings.data_dir, clock=state.clock)
-    store = getattr(state, "blob_store", None)
-    if store is None:
-        store = state.blob_store = BlobStore(settings.data_dir / "blobs")
-    return Sealing(keys=keys, settings=settings, store=store, clock=state.clock)
+    return Sealing(keys=keys, settings=settings, store=store_for(state), clock=state.clock)
 
 
 def steps_taken(ops: Iterable[Op], results: Iterable[OpResult]) -> list[str]:
@@ -106,14 +102,7 @@ def _keep_blob(session: Session, store: BlobStore, data: bytes, *, user: User,
                now: datetime) -> str:
     """Store bytes the server made as a blob; return their SHA-256."""
     sha = hashlib.sha256(data).hexdigest()
-    target = store.path(sha)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        tmp = target.with_name(f".{sha}.{uuid.uuid4().hex}")
-        tmp.write_bytes(data)
-        tmp.replace(target)
-    if session.get(Blob, sha) is None:
-        session.add(Blob(sha256=sha, size=len(data), created_by=str(user.id), created_at=now))
+    store.keep(session, data, sha256=sha, user=user, now=now)
     return sha
 
 
@@ -229,8 +218,8 @@ def _press(session: Session, *, sealing: Sealing, doc: dict[str, Any], data: dic
     files: dict[str, bytes] = {}
     for att in frozen:
         if att is not None:
-            files[_unique(str(att.get("name")), files)] = sealing.store.path(
-                str(att.get("sha256"))).read_bytes()
+            files[_unique(str(att.get("name")), files)] = sealing.store.read_bytes(
+                session, str(att.get("sha256")))
     issuers = [first.unit.name, *(data.get("co_issuers") or [])]
     package = _package(sealing, session, unit=first.unit, pdf=pdf, files=files,
                        elements=_elements(doc, data, issuers=issuers))

@@ -17,7 +17,7 @@ from oa_client.errors import (
     PermissionDenied,
     ValidationError,
 )
-from oa_server.errors import NotAuthenticated, PayloadTooLarge, TooManyAttempts
+from oa_server.errors import NotAuthenticated, PayloadTooLarge, StorageUnavailable, TooManyAttempts
 from oa_server.i18n import _, negotiate, retranslate, use_language
 
 log = logging.getLogger("oa_server.errors")
@@ -30,6 +30,7 @@ STATUS_OF: tuple[tuple[type[OAError], int], ...] = (
     (NotAuthenticated, 401),
     (PayloadTooLarge, 413),
     (TooManyAttempts, 429),
+    (StorageUnavailable, 503),
 )
 
 

@@ -32,7 +32,6 @@ from oa_server.i18n import _
 from oa_server.models import User
 from oa_server.signing import service
 from oa_server.signing.keystore import SigningKeys
-from oa_server.sync_models import Blob
 from oa_server.sync_push import server_batch
 
 
@@ -142,11 +141,7 @@ def render_output(session: Session, *, keys: SigningKeys, settings: Settings, st
             reason=_("出具{name}：{number}").format(name=output.get("name"), number=output.get("number")),
             clock=clock, seal_name=output.get("seal") or "公章", record=f"requests:{request_id}").pdf
     sha = hashlib.sha256(pdf).hexdigest()
-    target = store.path(sha)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(pdf)
-    if session.get(Blob, sha) is None:
-        session.add(Blob(sha256=sha, size=len(pdf), created_by=str(user.id), created_at=now))
+    store.keep(session, pdf, sha256=sha, user=user, now=now)
     att_id = str(new_id())
     name = f"{output.get('name')}（{output.get('number')}）.pdf"
     with server_batch(session, user=user, now=now) as ctx:

@@ -6,7 +6,7 @@ from datetime import time, timedelta
 
 from sqlalchemy import delete
 
-from oa_server.blob_store import BlobStore
+from oa_server.blob_store import store_from
 from oa_server.i18n import _
 from oa_server.jobs import Daily, Every, Job, JobRun, Outcome, register
 from oa_server.models import JobRun as RunRow
@@ -26,8 +26,8 @@ class ExpireUploads(Job):
         """Remove uploads started more than a day ago."""
         if run.settings is None:  # every runner passes the server's settings
             return Outcome(details={"skipped": "no data directory"})
-        removed = BlobStore(run.settings.data_dir / "blobs").expire_uploads(run.session, now=run.now,
-                                                                 older_than=UPLOAD_TTL)
+        removed = store_from(run.settings).expire_uploads(run.session, now=run.now,
+                                                          older_than=UPLOAD_TTL)
         return Outcome(touched=removed, details={"removed": removed})
 
 

@@ -168,7 +168,7 @@ class ProcessServer:
     scheduled jobs off unless asked (tests and benchmarks run them at moments they choose)."""
 
     def __init__(self, data_dir: Path, db_url: str, log: Path, workers: int = 2,
-                 jobs: bool = False) -> None:
+                 jobs: bool = False, env: dict[str, str] | None = None) -> None:
         import os
         import subprocess
         import sys
@@ -180,7 +180,8 @@ class ProcessServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_url = db_url
         env = {**os.environ, **CHEAP_ENV, "PYTHONPATH": str(root),
-               "OA_SERVER_DATABASE_URL": db_url, "OA_SERVER_JOBS": str(jobs).lower()}
+               "OA_SERVER_DATABASE_URL": db_url, "OA_SERVER_JOBS": str(jobs).lower(),
+               **(env or {})}
         self.log = log
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "oa_server", "--data-dir", str(data_dir), "serve",
