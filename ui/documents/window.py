@@ -16,6 +16,7 @@ from oa_client.services.documents_view import AllowedAction, DocumentView
 from ui.documents import data
 from ui.documents import official as official_files
 from ui.documents.dialogs import BodyDialog, PersonDialog, ReturnDialog
+from ui.documents.distribution import DistributionPanel
 from ui.documents.official_view import OfficialView, verdict_text
 from ui.documents.print_menu import PrintMenu
 from ui.documents.revision_view import RevisionView
@@ -151,6 +152,9 @@ class DocumentWindow(QWidget):
         self.elements.setTextFormat(Qt.TextFormat.RichText)
         self.elements.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         ll.addWidget(self.elements)
+        self.distribution = DistributionPanel()  # 分送 of a 纪要 (hidden for other 公文)
+        self.distribution.saved.connect(lambda: self._done(clear=False))
+        ll.addWidget(self.distribution)
         self.tabs = QTabWidget()
         self.body = RevisionView(differ=svc.compare)
         self.tabs.addTab(self.body, _("正文"))
@@ -297,6 +301,7 @@ class DocumentWindow(QWidget):
                             f"<td style='padding-right:22px'>{html.escape(value)}</td>")
         cells = ["<tr>" + "".join(rows[i:i + 3]) + "</tr>" for i in range(0, len(rows), 3)]
         self.elements.setText("<table cellspacing='2'>" + "".join(cells) + "</table>")
+        self.distribution.show_for(self.session, {**rec, "id": self.doc_id})
         revisions = [{**r, "author_name": opened.names.get(r.get("author_id") or "",
                                                             r.get("author_name") or ""),
                       "step_name": r.get("step_name") or "", "no": i + 1}
