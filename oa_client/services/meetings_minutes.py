@@ -92,13 +92,18 @@ def draft_minutes(store: LocalStore, meeting_id: str, names: Mapping[str, str], 
         if pid not in expected:
             draft.observers.append(names.get(pid, pid))
     draft.body = [_("{when}，{subject}在{place}召开。会议由{chair}主持。现将会议议定事项纪要如下：").format(
-        when=f"{start.astimezone(meeting.starts_at.tzinfo):%Y年%m月%d日}",
+        when=_cn_date(start.astimezone(meeting.starts_at.tzinfo)),
         subject=meeting.subject,
         place=str(rec.get("room_name") or meeting.location_text or _("线上")),
         chair=meeting.chair_name or names.get(meeting.chair_id, "") or _("会议主持人"))]
     for i, item in enumerate(meeting.agenda, 1):
         draft.body.append(f"{_cn(i)}、{item}")
     return draft
+
+
+def _cn_date(day: date) -> str:
+    """2026年12月8日: no leading zeros, as GB/T 9704 writes dates."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _cn(n: int) -> str:
@@ -223,10 +228,10 @@ def distribution_view(store: LocalStore, *, me: Mapping[str, Any], doc_id: str) 
         units, key=lambda u: (u.get("org_index") is None, u.get("org_index") or 0))
         if u.get("name") and u.get("active", True) is not False and str(u["id"]) != own]
     reason = ""
-    if str(me.get("id")) != str(doc.get("drafter_id") or doc.get("created_by") or ""):
-        reason = _("只有拟稿人可以修改纪要的分送单位")
-    elif doc.get("signed_off_on") or doc.get("state") in SIGNED_STATES:
+    if doc.get("signed_off_on") or doc.get("state") in SIGNED_STATES:
         reason = _("纪要已签发，分送单位不能再修改")
+    elif str(me.get("id")) != str(doc.get("drafter_id") or doc.get("created_by") or ""):
+        reason = _("只有拟稿人可以修改纪要的分送单位")
     refused_message, refused = "", []
     for c in conflict_svc.open_conflicts(store):
         local = c.local or {}

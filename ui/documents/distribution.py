@@ -106,6 +106,7 @@ class DistributionPanel(QGroupBox):
         delete = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.units, self.remove_selected)
         delete.setContext(Qt.ShortcutContext.WidgetShortcut)
         self.units.currentRowChanged.connect(lambda _r: self._enable())
+        self._enable()  # nothing to change until the state is read
         self.hide()
 
     # -- loading -------------------------------------------------------------------------
@@ -117,8 +118,9 @@ class DistributionPanel(QGroupBox):
             return
         doc_id = str(record.get("id") or "")
         if doc_id != self.doc_id:
-            self.dirty = False
+            self.dirty, self.view = False, None
             self.message.clear()
+            self._enable()
         self.session, self.doc_id = session, doc_id
         self.show()
         store, me = session.store, dict(session.me or {})

@@ -60,7 +60,7 @@ ELEMENT_ROWS = (("doc_number", "发文字号"), ("doc_kind", "文种"), ("secrec
                 ("printer", "印发机关"), ("print_date", "印发日期"))
 _ROW_IDS = (_("发文字号"), _("来文单位"), _("主送机关"), _("抄送机关"), _("拟稿人"), _("签发人"),
             _("成文日期"), _("办理期限"), _("附注"), _("文种"), _("密级"), _("紧急程度"),
-            _("发文机关署名"), _("份号"), _("保密期限"), _("印发机关"), _("印发日期"))
+            _("发文机关署名"), _("份号"), _("保密期限"), _("印发机关"), _("印发日期"), _("分送"))
 
 
 def _text(value: Any) -> str:
@@ -297,6 +297,8 @@ class DocumentWindow(QWidget):
             if key == "doc_number" and not value and v.direction == "outgoing":
                 value = _("待编号")
             if value:
+                if key == "main_to_names" and rec.get("doc_kind") == "纪要":
+                    label = "分送"  # a 纪要's 主送 is its 分送, printed in the 版记
                 rows.append(f"<td style='color:#666;padding-right:6px'>{html.escape(_(label))}</td>"
                             f"<td style='padding-right:22px'>{html.escape(value)}</td>")
         cells = ["<tr>" + "".join(rows[i:i + 3]) + "</tr>" for i in range(0, len(rows), 3)]
