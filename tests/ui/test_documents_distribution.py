@@ -194,3 +194,21 @@ def test_distribution_is_read_only_for_others_and_after_sign_off_and_a_refusal_i
     w.close()
     QApplication.processEvents()
     _close(actors)
+
+
+def test_screenshot_of_the_distribution_editor(qtbot, tmp_path, demo_server):
+    from ui.documents.distribution_shots import minutes_distribution_window
+
+    actors: dict[str, Actor] = {}
+    shots = []
+
+    def shot(widget, name: str) -> None:
+        path = tmp_path / f"{name}.png"
+        assert widget.grab().save(str(path))
+        shots.append((name, widget.distribution.unit_names(), widget.distribution.message.text()))
+
+    minutes_distribution_window(demo_server.url, tmp_path / "actors", actors, shot,
+                                lambda cond, timeout=30: qtbot.waitUntil(cond, timeout=int(timeout * 1000)))
+    assert shots == [("04i-minutes-distribution", [DATA, TOWN, FINANCE], "分送单位已修改，尚未保存。")]
+    assert (tmp_path / "04i-minutes-distribution.png").stat().st_size > 20_000
+    _close(actors)

@@ -264,6 +264,9 @@ def drive(page, shot: Callable, window, wait: Callable) -> None:
     shot(w, "04g-document-official-file")
     w.close()
     routing_window(server_url, root, actors, shot, wait)
+    from ui.documents.distribution_shots import minutes_distribution_window
+
+    minutes_distribution_window(server_url, root, actors, shot, wait)
     compose = page.compose()
     form = compose.form
     form.kind.setCurrentText("请示")
