@@ -197,7 +197,7 @@ def test_distribution_is_read_only_for_others_and_after_sign_off_and_a_refusal_i
 
 
 def test_screenshot_of_the_distribution_editor(qtbot, tmp_path, demo_server):
-    from ui.documents.distribution_shots import minutes_distribution_window
+    from ui.documents.shots import minutes_distribution_window
 
     actors: dict[str, Actor] = {}
     shots = []
