@@ -299,30 +299,33 @@ def _attachment_page(flow: Flow, name: str, body: list[str], number: int | None)
 
 
 def _record(flow: Flow, doc: OfficialDocument, *, letter: bool) -> None:
-    """版记 at the foot of the last page: 抄送, 印发机关 and 印发日期, three rules."""
+    """版记 at the foot of the last page: 分送 (纪要), 抄送, 印发机关 and 印发日期; a thick rule
+    above the first and below the last, thin rules between (GB/T 9704 §7.4)."""
     printer = None if letter else doc.printer
     print_date = format_cn_date(doc.print_date) + "印发" if doc.print_date and not letter else ""
-    if not (doc.cc_to or printer or print_date):
-        return
     inset = NOTE_SIZE
-    cc_block = None
-    if doc.cc_to:
-        text = "抄送：" + doc.cc_to.rstrip("。") + "。"
-        cc_block = Block(kind="cc", text=text, segments=_segments(text, "fangsong"), size=NOTE_SIZE,
-                         align="both", first_indent=inset, indent=inset + 3 * NOTE_SIZE,
-                         right_indent=inset, grid=False)
-    n_cc = len(flow.break_block(cc_block, cell=NOTE_SIZE)) if cc_block else 0
+    blocks = []
+    for kind, label, names in (("distribution", "分送：", doc.distribution),
+                               ("cc", "抄送：", doc.cc_to)):
+        if names:
+            text = label + names.rstrip("。") + "。"
+            blocks.append(Block(kind=kind, text=text, segments=_segments(text, "fangsong"),
+                                size=NOTE_SIZE, align="both", first_indent=inset,
+                                indent=inset + 3 * NOTE_SIZE, right_indent=inset, grid=False))
     has_print = bool(printer or print_date)
-    need = n_cc + (1 if has_print else 0)
+    if not (blocks or has_print):
+        return
+    need = sum(len(flow.break_block(b, cell=NOTE_SIZE)) for b in blocks) + (1 if has_print else 0)
     if flow.row + need > ROWS:
         flow.new_page()
     flow.skip(ROWS - need - flow.row)
-    first_row = flow.row
     thick, thin = 0.35 * MM, 0.25 * MM
-    rules = [] if letter else [(first_row, thick)]
-    if cc_block:
-        flow.place(cc_block, cell=NOTE_SIZE)
-        cc_block.rule_above = None if letter else thick
+    rules = [] if letter else [(flow.row, thick)]
+    for i, block in enumerate(blocks):
+        if i and not letter:
+            rules.append((flow.row, thin))
+        block.rule_above = None if letter else (thin if i else thick)
+        flow.place(block, cell=NOTE_SIZE)
     if has_print:
         print_row = flow.row
         text = (printer or "") + "\t" + print_date
@@ -330,16 +333,14 @@ def _record(flow: Flow, doc: OfficialDocument, *, letter: bool) -> None:
         block = Block(kind="print", text=text, segments=segs, size=NOTE_SIZE, align="left",
                       first_indent=inset, right_indent=inset, grid=False,
                       tab=("right", BODY_W - inset))
-        block.rule_above = thin if cc_block else thick
+        block.rule_above = thin if blocks else thick
         block.rule_below = thick
-        if not cc_block:
-            rules = [(print_row, thick)]
-        else:
+        if blocks:
             rules.append((print_row, thin))
         _print_line(flow, block, printer or "", print_date, inset)
         rules.append((ROWS, thick))
-    elif cc_block and not letter:
-        cc_block.rule_below = thick
+    elif not letter:
+        blocks[-1].rule_below = thick
         rules.append((ROWS, thick))
     for row, width in rules:
         flow.page.rules.append(_r(X0, X0 + BODY_W, row_top(row), width, (0.0, 0.0, 0.0)))

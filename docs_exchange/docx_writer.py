@@ -289,7 +289,7 @@ class _Writer:
         rows = block.rows if block.kind == "mark" else 1
         p = self._para(brk, grid=block.grid, exact_rows=rows)
         ppr = p._p.get_or_add_pPr()
-        if block.kind == "cc":
+        if block.kind in ("cc", "distribution"):
             ppr.find(qn("w:spacing")).set(qn("w:line"), str(PITCH_TW - 20))
         if block.kind == "print":
             ppr.find(qn("w:spacing")).set(qn("w:line"), str(PITCH_TW - 40))
@@ -317,7 +317,7 @@ class _Writer:
             jc = "left"
         ppr.append(ind)
         _set(ppr, "w:jc", val=jc)
-        manual = block.kind == "title" or (not block.grid and block.kind not in ("cc", "print"))
+        manual = block.kind == "title" or (not block.grid and block.kind not in ("cc", "distribution", "print"))
         self._runs(p, block, group, manual=manual, start=start, end=end)
         return p
 

@@ -26,9 +26,11 @@ def layout_of(doc: dict[str, Any], data: dict[str, Any]) -> OfficialDocument:
     if not elements.get("issuer_mark") and doc.get("issuer_name") and fmt != "纪要":
         # 发文机关标志 (版头): the name + 文件, or the name alone on a 信函
         elements["issuer_mark"] = doc["issuer_name"] + ("" if fmt == "信函" else "文件")
-    if fmt == "纪要":  # 纪要标志 as 版头, 出席/请假/列席 for a closing, no seal impression
+    if fmt == "纪要":  # 纪要标志 as 版头, 出席/请假/列席 for a closing, no seal impression;
         if not elements.get("issuer_mark") and doc.get("issuer_name"):
             elements["issuer_mark"] = doc["issuer_name"]
+        # 分送 goes in the 版记 above 印发机关 and 印发日期, not as a 主送 line under the title
+        elements["distribution"] = elements.pop("main_to", None)
         elements.update(seal_mode="without_seal",
                         **{k: [str(n) for n in doc.get(k) or [] if n]
                            for k in ("attendees", "absentees", "observers")})

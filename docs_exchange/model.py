@@ -91,6 +91,7 @@ class OfficialDocument(pydantic.BaseModel):
     date: Date | None = None
     note: str | None = None
     cc_to: str | None = None
+    distribution: str | None = None  # 纪要's 分送, printed in the 版记 (not a 主送 line)
     printer: str | None = None
     print_date: Date | None = None
     seal_mode: Literal["with_seal", "without_seal", "signature_stamp"] = "with_seal"

@@ -21,6 +21,7 @@ from oa_client.domain.meetings_records import (
 )
 from oa_client.errors import PermissionDenied, ValidationError
 from oa_client.i18n import _
+from oa_client.services import conflicts as conflict_svc
 from oa_client.services import documents as doc_svc
 from oa_client.services import records as rec_svc
 from oa_client.services import supervision as sup_svc
@@ -91,13 +92,18 @@ def draft_minutes(store: LocalStore, meeting_id: str, names: Mapping[str, str], 
         if pid not in expected:
             draft.observers.append(names.get(pid, pid))
     draft.body = [_("{when}，{subject}在{place}召开。会议由{chair}主持。现将会议议定事项纪要如下：").format(
-        when=f"{start.astimezone(meeting.starts_at.tzinfo):%Y年%m月%d日}",
+        when=_cn_date(start.astimezone(meeting.starts_at.tzinfo)),
         subject=meeting.subject,
         place=str(rec.get("room_name") or meeting.location_text or _("线上")),
         chair=meeting.chair_name or names.get(meeting.chair_id, "") or _("会议主持人"))]
     for i, item in enumerate(meeting.agenda, 1):
         draft.body.append(f"{_cn(i)}、{item}")
     return draft
+
+
+def _cn_date(day: date) -> str:
+    """2026年12月8日: no leading zeros, as GB/T 9704 writes dates."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _cn(n: int) -> str:
@@ -182,7 +188,9 @@ def edit_distribution(store: LocalStore, *, me: dict[str, Any], doc_id: str,
         raise PermissionDenied(_("只有拟稿人可以修改纪要的分送单位"))
     if doc.get("signed_off_on") or doc.get("state") in SIGNED_STATES:
         raise PermissionDenied(_("纪要已签发，分送单位不能再修改"))
-    fields = {"main_to": list(main_to), "cc_to": list(cc_to)}
+    fields = {"main_to": [str(u) for u in main_to if u], "cc_to": [str(u) for u in cc_to if u]}
+    if not (fields["main_to"] or fields["cc_to"]):
+        raise ValidationError(_("纪要至少要分送一个单位"), field="main_to")
     if doc.get("state") in (None, "", "draft"):
         return doc_svc.update_draft(store, me=me, doc_id=doc_id, fields=fields)
     problems = doc_svc.unit_problems(store, fields)
@@ -193,6 +201,48 @@ def edit_distribution(store: LocalStore, *, me: dict[str, Any], doc_id: str,
         record[key] = ids
         record[f"{key}_names"] = doc_svc._unit_names(store, ids)
     return rec_svc.save(store, "documents", record)
+
+
+@dataclass(frozen=True)
+class DistributionView:
+    """What the 分送 editor of a 纪要 shows: its units, the org chart's units to add, whether
+    this user may change them now (and why not), and a change the server refused."""
+
+    units: list[tuple[str, str]]  # (id, name) of the 分送 (the 纪要's 主送) in order
+    cc_to: list[str]  # 抄送 unit ids, kept as they are
+    choices: list[tuple[str, str]]  # (id, name) of the active units, org chart order
+    editable: bool
+    reason: str = ""  # why it cannot be changed ("" when it can)
+    refused_message: str = ""  # the server's reason for refusing my last change
+    refused_units: list[tuple[str, str]] = field(default_factory=list)  # what it refused
+
+
+def distribution_view(store: LocalStore, *, me: Mapping[str, Any], doc_id: str) -> DistributionView:
+    """The 分送 editor's state for a 纪要 (database worker)."""
+    doc = doc_svc.get_document(store, doc_id)
+    main_ids = [str(u) for u in doc.get("main_to") or []]
+    units = store.records.list("units", order_by="name", limit=10_000)
+    names = {str(u["id"]): str(u.get("name") or u["id"]) for u in units}
+    own = _unit_of(me)
+    choices = [(str(u["id"]), str(u.get("name") or "")) for u in sorted(
+        units, key=lambda u: (u.get("org_index") is None, u.get("org_index") or 0))
+        if u.get("name") and u.get("active", True) is not False and str(u["id"]) != own]
+    reason = ""
+    if doc.get("signed_off_on") or doc.get("state") in SIGNED_STATES:
+        reason = _("纪要已签发，分送单位不能再修改")
+    elif str(me.get("id")) != str(doc.get("drafter_id") or doc.get("created_by") or ""):
+        reason = _("只有拟稿人可以修改纪要的分送单位")
+    refused_message, refused = "", []
+    for c in conflict_svc.open_conflicts(store):
+        local = c.local or {}
+        if c.entity == "documents" and c.entity_id == doc_id and "main_to" in local \
+                and [str(u) for u in local.get("main_to") or []] != main_ids:
+            refused_message = c.message or _("服务器拒绝了这项修改")
+            refused = [(str(u), names.get(str(u), str(u))) for u in local.get("main_to") or []]
+    return DistributionView(units=[(u, names.get(u, u)) for u in main_ids],
+                            cc_to=[str(u) for u in doc.get("cc_to") or []], choices=choices,
+                            editable=not reason, reason=reason, refused_message=refused_message,
+                            refused_units=refused)
 
 
 def route_minutes(store: LocalStore, *, me: dict[str, Any], doc_id: str, opinion: str = "") -> Changes:

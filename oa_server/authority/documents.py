@@ -121,6 +121,8 @@ class Documents(Authority):
             return Ruling.reject("not_allowed", _("纪要已签发，分送单位不能再修改"))
         keys = ("main_to", "cc_to", "main_to_names", "cc_to_names")
         out = {**current, **{k: payload[k] for k in keys if k in payload}}
+        if not (out.get("main_to") or out.get("cc_to")):
+            return Ruling.reject("validation", _("纪要至少要分送一个单位"))
         others = [k for k in (*SIGNED_ELEMENTS, "body") if k not in keys and k in payload]
         if any(current.get(k) != payload[k] for k in others):
             return Ruling.reject("not_allowed", _("只有当前环节的办理人可以修改公文要素"))

@@ -17,7 +17,7 @@ import pytest
 
 from docs_exchange.verify import verify_pdf
 from oa_client.domain.meetings import Attendee, Meeting
-from oa_client.errors import PermissionDenied
+from oa_client.errors import PermissionDenied, ValidationError
 from oa_client.services import conflicts as conflict_svc
 from oa_client.services import documents as doc_svc
 from oa_client.services import meetings as mtg
@@ -182,6 +182,19 @@ def test_book_notify_reply_sign_in_minutes_and_a_task(server, tmp_path):  # noqa
                               main_to=[unit_of(clerk), unit_of(town)])
     assert admin.engine.sync().rejected == 0
     assert admin.store.records.get("documents", doc_id)["main_to"] == [unit_of(clerk), unit_of(town)]
+    # an empty 分送 is refused on the desk, and by the server from a desk that sends it anyway
+    with pytest.raises(ValidationError) as empty:
+        minutes.edit_distribution(admin.store, me=me(admin), doc_id=doc_id, main_to=[])
+    assert empty.value.message == "纪要至少要分送一个单位"
+    current = admin.store.records.get("documents", doc_id)
+    svc.save(admin.store, "documents", {**{k: v for k, v in current.items()
+                                           if k not in ("deleted", "updated_at")},
+                                        "main_to": [], "main_to_names": []})
+    assert admin.engine.sync().rejected == 1
+    assert any(c.entity_id == doc_id and c.message == "纪要至少要分送一个单位"
+               for c in conflict_svc.open_conflicts(admin.store))
+    admin.engine.sync()
+    assert admin.store.records.get("documents", doc_id)["main_to"] == [unit_of(clerk), unit_of(town)]
 
     desks: dict[str, object] = {}
     follow_minutes(server, tmp_path, desks, admin, doc_id, until="recheck")
@@ -212,7 +225,7 @@ def test_book_notify_reply_sign_in_minutes_and_a_task(server, tmp_path):  # noqa
     assert "会议议定：由市政务服务数据管理局牵头" in text and "普府办〔2026〕1号" in text
     (tmp_path / "minutes.pdf").write_bytes(pdf)
 
-    # 分发: each invited unit receives the sealed 纪要 as a 收文 and checks it on arrival
+    # 分发: each invited unit receives the sealed 纪要 as a 收文, checks it on arrival, 签收s
     follow_minutes(server, tmp_path, desks, admin, doc_id, until="dispatched")
     rec = admin.store.records.get("documents", doc_id)
     assert set(rec["receipts"]) == {unit_of(clerk), unit_of(town)}
@@ -225,6 +238,17 @@ def test_book_notify_reply_sign_in_minutes_and_a_task(server, tmp_path):  # noqa
     assert view.official is not None and view.official.downloaded
     assert view.official.verdict["ok"] and view.official.verdict["signer"] == "普宁市人民政府办公室"
     assert clerk.store.blobs.read(incoming["sealed_attachment_id"]) == pdf
+    # its 分送 is printed in the 版记, not as a 主送 line under the title
+    assert "分送：普宁市政务服务数据管理局、洪阳镇人民政府。" in text
+    assert text.index("请假：") < text.index("分送：")
+    # 签收 at the invited unit: its 收文 moves on to 登记, the sender's receipt says 已签收
+    doc_svc.act(clerk.store, me=me(clerk), doc_id=inc_id, action="approve", step="receive",
+                opinion="已签收。")
+    assert clerk.engine.sync().rejected == 0
+    assert clerk.store.records.get("documents", inc_id)["state"] == "register"
+    admin.engine.sync()
+    receipt = admin.store.records.get("documents", doc_id)["receipts"][unit_of(clerk)]
+    assert receipt["status"] == "received" and receipt["by"] == uid(clerk)
     for c in desks.values():
         c.close()
 

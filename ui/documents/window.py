@@ -16,6 +16,7 @@ from oa_client.services.documents_view import AllowedAction, DocumentView
 from ui.documents import data
 from ui.documents import official as official_files
 from ui.documents.dialogs import BodyDialog, PersonDialog, ReturnDialog
+from ui.documents.distribution import DistributionPanel
 from ui.documents.official_view import OfficialView, verdict_text
 from ui.documents.print_menu import PrintMenu
 from ui.documents.revision_view import RevisionView
@@ -59,7 +60,7 @@ ELEMENT_ROWS = (("doc_number", "发文字号"), ("doc_kind", "文种"), ("secrec
                 ("printer", "印发机关"), ("print_date", "印发日期"))
 _ROW_IDS = (_("发文字号"), _("来文单位"), _("主送机关"), _("抄送机关"), _("拟稿人"), _("签发人"),
             _("成文日期"), _("办理期限"), _("附注"), _("文种"), _("密级"), _("紧急程度"),
-            _("发文机关署名"), _("份号"), _("保密期限"), _("印发机关"), _("印发日期"))
+            _("发文机关署名"), _("份号"), _("保密期限"), _("印发机关"), _("印发日期"), _("分送"))
 
 
 def _text(value: Any) -> str:
@@ -151,6 +152,9 @@ class DocumentWindow(QWidget):
         self.elements.setTextFormat(Qt.TextFormat.RichText)
         self.elements.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         ll.addWidget(self.elements)
+        self.distribution = DistributionPanel()  # 分送 of a 纪要 (hidden for other 公文)
+        self.distribution.saved.connect(lambda: self._done(clear=False))
+        ll.addWidget(self.distribution)
         self.tabs = QTabWidget()
         self.body = RevisionView(differ=svc.compare)
         self.tabs.addTab(self.body, _("正文"))
@@ -293,10 +297,13 @@ class DocumentWindow(QWidget):
             if key == "doc_number" and not value and v.direction == "outgoing":
                 value = _("待编号")
             if value:
+                if key == "main_to_names" and rec.get("doc_kind") == "纪要":
+                    label = "分送"  # a 纪要's 主送 is its 分送, printed in the 版记
                 rows.append(f"<td style='color:#666;padding-right:6px'>{html.escape(_(label))}</td>"
                             f"<td style='padding-right:22px'>{html.escape(value)}</td>")
         cells = ["<tr>" + "".join(rows[i:i + 3]) + "</tr>" for i in range(0, len(rows), 3)]
         self.elements.setText("<table cellspacing='2'>" + "".join(cells) + "</table>")
+        self.distribution.show_for(self.session, {**rec, "id": self.doc_id})
         revisions = [{**r, "author_name": opened.names.get(r.get("author_id") or "",
                                                             r.get("author_name") or ""),
                       "step_name": r.get("step_name") or "", "no": i + 1}
