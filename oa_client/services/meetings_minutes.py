@@ -44,10 +44,12 @@ class MinutesDraft:
     absent: list[str] = field(default_factory=list)  # 缺席 (kept, not printed)
     body: list[str] = field(default_factory=list)
     decisions: list[str] = field(default_factory=list)
+    issuer: str = ""  # 纪要标志: the drafter's unit (the organiser's without a drafter)
 
 
 def draft_minutes(store: LocalStore, meeting_id: str, names: Mapping[str, str], *,
-                  occurrence_start: datetime | None = None) -> MinutesDraft:
+                  occurrence_start: datetime | None = None,
+                  drafter_id: str = "") -> MinutesDraft:
     """The minutes of a sitting with 出席/请假/列席 from the replies and the sign-in."""
     rec = get_meeting_record(store, meeting_id)
     meeting = meeting_from_record(rec)
@@ -66,6 +68,8 @@ def draft_minutes(store: LocalStore, meeting_id: str, names: Mapping[str, str], 
     draft = MinutesDraft(meeting_id, _("{subject}纪要").format(subject=meeting.subject),
                          start.date().isoformat() if start.tzinfo is None
                          else start.astimezone(meeting.starts_at.tzinfo).date().isoformat())
+    drafter = store.records.get("users", drafter_id) if drafter_id else None
+    draft.issuer = str((drafter or {}).get("unit_name") or rec.get("host_unit_name") or "")
     declined = set()
     for a in meeting.attendees:
         r = reply_recs.get(a.id) or {}

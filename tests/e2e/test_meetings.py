@@ -154,7 +154,12 @@ def test_book_notify_reply_sign_in_minutes_and_a_task(server, tmp_path):  # noqa
     assert found[uid(yangfan)]["method"] == "qr" and found[uid(yangfan)]["late"] is False
 
     # minutes: 出席/请假 filled from the replies and the sign-in, saved as a 纪要 document
-    draft = minutes.draft_minutes(admin.store, meeting_id, names(admin))
+    draft = minutes.draft_minutes(admin.store, meeting_id, names(admin), drafter_id=uid(admin))
+    # 纪要标志 in the editor's preview: the drafter's unit, as the sealed 纪要 will have it
+    assert draft.issuer == admin.store.records.get("users", uid(admin))["unit_name"]
+    assert draft.issuer and minutes.draft_minutes(
+        admin.store, meeting_id, names(admin), drafter_id=uid(town)).issuer == \
+        admin.store.records.get("users", uid(town))["unit_name"] != draft.issuer
     assert set(draft.present) == {"杨帆", "李晓龙", "刘洋（代郑晓燕）"}
     assert draft.on_leave == ["洪阳镇人民政府（同日召开防汛工作会议）"]
     assert draft.late == ["李晓龙"] and draft.absent == []

@@ -137,6 +137,7 @@ def test_replies_minutes_and_rooms(qtbot, tmp_path, file_keyring, demo_server):
     assert md.title.text() == "全市防汛工作会议纪要"
     assert "洪阳镇人民政府（同日镇防汛指挥部值班" in md.leave.toPlainText()
     assert "李晓龙" in md.facts.text()  # expected, not signed in yet: 缺席
+    assert md.fields()["issuer_mark"] == "普宁市人民政府办公室"  # 谢芳's unit, from the store
     _shot(md, "minutes")
     md.close()
 

@@ -166,8 +166,9 @@ class MinutesDialog(QDialog):
         split.setSizes([540, 640])
         lay = QVBoxLayout(self)
         lay.addWidget(split)
-        store, names = session.store, session.names
-        run_op(self, lambda _c: minutes.draft_minutes(store, meeting_id, names), success=self._drafted,
+        store, names, me = session.store, session.names, str(session.user_id or "")
+        run_op(self, lambda _c: minutes.draft_minutes(store, meeting_id, names, drafter_id=me),
+               success=self._drafted,
                failure=lambda exc: self.message.setText(error_text(exc)))
 
     def _drafted(self, draft: minutes.MinutesDraft) -> None:
@@ -197,7 +198,8 @@ class MinutesDialog(QDialog):
         """What the 纪要 layout takes, from the form."""
         return {"kind": "纪要", "format": "纪要", "title": self.title.text().strip() or _("会议纪要"),
                 "body": [p for p in self.body.toPlainText().splitlines() if p.strip()] or [" "],
-                "issuer_mark": _("普宁市人民政府办公室"), "attendees": self._names(self.present),
+                "issuer_mark": getattr(getattr(self, "draft", None), "issuer", ""),
+                "attendees": self._names(self.present),
                 "absentees": self._names(self.leave), "observers": self._names(self.observers),
                 "seal_mode": "without_seal", "date": date.today()}
 
