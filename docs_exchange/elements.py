@@ -36,6 +36,9 @@ def layout_of(doc: dict[str, Any], data: dict[str, Any]) -> OfficialDocument:
                            for k in ("attendees", "absentees", "observers")})
     if elements.get("date") is None and doc.get("signed_off_on"):
         elements["date"] = date.fromisoformat(str(doc["signed_off_on"])[:10])
+    if fmt == "纪要":  # a 纪要 prints no 成文日期 line: its unit and date show in the 版记
+        elements["printer"] = elements.get("printer") or elements.get("issuer_mark") or None
+        elements["print_date"] = elements.get("print_date") or elements.get("date")
     return validate_document({**elements, "format": fmt})
 
 

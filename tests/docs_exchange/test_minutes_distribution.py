@@ -73,8 +73,15 @@ def test_minutes_record_rules_thick_thin_thick_and_a_cc_line_below_distribution(
     assert text.index("分送：") < text.index("抄送：普宁市财政局。") < text.index("印发")
 
 
-def test_minutes_without_printer_still_print_their_distribution_between_thick_rules() -> None:
-    layout = layout_document(_minutes())
+def test_minutes_without_printer_show_the_issuing_unit_and_sign_off_date_in_the_record() -> None:
+    doc = _minutes()  # nobody typed 印发机关/印发日期: a 纪要 has no 成文日期 line to fall back on
+    assert (doc.printer, doc.print_date) == ("普宁市人民政府办公室", date(2026, 11, 25))
+    text = _layout_text(render_pdf(doc).pdf)
+    assert text.index("分送：") < text.index("普宁市人民政府办公室2026年11月25日印发")
+
+
+def test_a_record_of_distribution_alone_sits_between_thick_rules() -> None:
+    layout = layout_document(_minutes().model_copy(update={"printer": None, "print_date": None}))
     block = next(b for b in layout.blocks if b.kind == "distribution")
     assert block.rule_above == pytest.approx(0.35 * MM) and block.rule_below == pytest.approx(0.35 * MM)
     assert block.lines[-1][1] == ROWS - 1
