@@ -89,14 +89,7 @@ def routing_options(store: LocalStore, doc: dict[str, Any], *, today: date) -> R
         names = [u.get("name") or "" for u in users
                  if value in (u.get("roles") or []) and u.get("unit_id") in mine]
         leaders.append((value, f"{_(label)}（{'、'.join(names)}）" if names else _(label)))
-    handler = mine[0] if mine else ""
-    departments = []
-    for d in (units.get(handler) or {}).get("departments") or []:
-        chiefs = tuple(u.get("name") or "" for u in users if u.get("department_id") == d["id"]
-                       and HANDLER_ROLE in (u.get("roles") or []))
-        departments.append(Department(id=str(d["id"]), name=str(d.get("name") or ""),
-                                      unit_name=str(units[handler].get("name") or ""),
-                                      chiefs=chiefs))
+    departments = _departments(units, users, mine[0] if mine else "")
     people = [Person(id=u["id"], name=str(u.get("name") or ""),
                      unit_name=str((units.get(u.get("unit_id")) or {}).get("name") or ""),
                      department=str(u.get("department") or ""),
@@ -104,6 +97,26 @@ def routing_options(store: LocalStore, doc: dict[str, Any], *, today: date) -> R
               for u in users if u.get("unit_id") in mine]
     return RoutingOptions(leaders=leaders, departments=departments, people=people,
                           defaults=routing_defaults(doc, today=today), today=today)
+
+
+def unit_departments(store: LocalStore, unit_id: str) -> list[Department]:
+    """A unit's departments from the local org chart, each with its 科长 (who holds 承办 and
+    会签 for it)."""
+    units = {u["id"]: u for u in store.records.list("units", limit=10_000)}
+    users = [u for u in store.records.list("users", order_by="name", limit=100_000)
+             if u.get("active", True) is not False]
+    return _departments(units, users, unit_id)
+
+
+def _departments(units: dict[str, dict], users: list[dict], unit_id: str) -> list[Department]:
+    unit = units.get(unit_id) or {}
+    out = []
+    for d in unit.get("departments") or []:
+        chiefs = tuple(u.get("name") or "" for u in users if u.get("department_id") == d["id"]
+                       and HANDLER_ROLE in (u.get("roles") or []))
+        out.append(Department(id=str(d["id"]), name=str(d.get("name") or ""),
+                              unit_name=str(unit.get("name") or ""), chiefs=chiefs))
+    return out
 
 
 def routing_defaults(doc: dict[str, Any], *, today: date) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from oa_client.i18n import _
 from oa_client.services.documents_routing import ROUTING_FIELDS, RoutingOptions, routing_values
+from ui.documents.departments import DepartmentList, department_text
 from ui.qt import (
     QCheckBox,
     QComboBox,
@@ -90,7 +91,7 @@ class RoutingPanel(QGroupBox):
         al = QVBoxLayout(self.assist_box)
         al.setContentsMargins(0, 0, 0, 0)
         al.addWidget(QLabel(_("协办科室")))
-        self.assist = QListWidget()
+        self.assist = DepartmentList()
         self.assist.setObjectName("routing-assist")
         self.assist.setAccessibleName(_("协办科室"))
         al.addWidget(self.assist)
@@ -138,18 +139,9 @@ class RoutingPanel(QGroupBox):
         self.leader.setCurrentIndex(max(0, self.leader.findData(d.get("leader"))))
         self.lead.clear()
         self.lead.addItem(_("（请选择主办科室）"), "")
-        self.assist.clear()
         for dept in options.departments:
-            who = (_("科长：{names}").format(names="、".join(dept.chiefs)) if dept.chiefs
-                   else _("无科长"))
-            text = f"{dept.name}（{who}）"
-            self.lead.addItem(text, dept.id)
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, dept.id)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if dept.id in d.get("assist_departments", [])
-                               else Qt.CheckState.Unchecked)
-            self.assist.addItem(item)
+            self.lead.addItem(department_text(dept), dept.id)
+        self.assist.set_departments(options.departments, ids=d.get("assist_departments", []))
         self.lead.setCurrentIndex(max(0, self.lead.findData(d.get("lead_department") or "")))
         self.readers.clear()
         self.reader_filter.clear()
@@ -191,7 +183,7 @@ class RoutingPanel(QGroupBox):
             self.options, step=self.step, writable=shown,
             leader=self.leader.currentData() if "leader" in shown else None,
             lead_department=self.lead.currentData() or "",
-            assist_departments=_checked(self.assist),
+            assist_departments=self.assist.chosen_ids(),
             readers=_checked(self.readers) if "readers" in shown else None,
             deadline=self.deadline.date().toPython() if "handling_days" in shown else None,
             supervise=self.supervise.isChecked(),
