@@ -178,6 +178,10 @@ def test_journey_outgoing_from_draft_through_countersign_to_dispatch(
     assert "<b>核稿</b>" in w.status.text()
     qtbot.waitUntil(lambda: _offered(w)[:2] == ["同意", "退回"], timeout=WAIT)
     assert w.body.text.toPlainText().startswith("市人民政府：")
+    panel = w.routing  # 核稿 settles the 会签: the org chart's departments, the draft's ticked
+    qtbot.waitUntil(panel.isVisible, timeout=WAIT)
+    assert panel.title() == "核稿：确定会签科室" and not panel.lead.isVisible()
+    assert panel.countersign.isVisible() and panel.countersign.chosen() == ["党政办", "经济发展办"]
     _take(qtbot, w, "同意", "countersign", "文字已核，同意送会签。")
     assert sorted(w.view.holder_names) == ["林佳慧", "郑伟民"]
     on.clear()

@@ -165,8 +165,7 @@ def open_document(store: LocalStore, doc_id: str, me: dict) -> Opened:
             except OAError:  # not downloaded yet: the timeline says so
                 signatures[entry.event_id] = ("missing", None)
     users = store.records.list("users", order_by="name", limit=100_000)
-    routes = view.direction == "incoming" and any(
-        set(a.writable) & set(routing.ROUTING_FIELDS) for a in view.allowed)
+    routes = any(set(a.writable) & set(routing.ROUTING_FIELDS) for a in view.allowed)
     return Opened(view=view, signatures=signatures, phrases=svc.phrases(store, me=me),
                   names={u["id"]: u.get("name") or u["id"] for u in users},
                   routing=routing.routing_options(store, view.record, today=date.today())

@@ -112,6 +112,16 @@ class RoutingPanel(QGroupBox):
         self.readers.setAccessibleName(_("传阅人"))
         rl.addWidget(self.readers)
         outer.addWidget(self.readers_box, 3)
+        self.countersign_box = QWidget()  # a 发文 at 核稿: the office settles the 会签
+        cl = QVBoxLayout(self.countersign_box)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(QLabel(_("会签科室")))
+        self.countersign = DepartmentList()
+        self.countersign.setObjectName("routing-countersign")
+        self.countersign.setAccessibleName(_("会签科室"))
+        self.countersign.setMaximumHeight(120)
+        cl.addWidget(self.countersign)
+        outer.addWidget(self.countersign_box, 3)
         for lst in (self.assist, self.readers):
             lst.setMaximumHeight(120)
         self.hide()
@@ -132,6 +142,7 @@ class RoutingPanel(QGroupBox):
         d = options.defaults
         self.setTitle(_("拟办意见：拟请领导批示及承办安排") if step == "propose"
                       else _("批办：确定承办科室、传阅和督办") if step == "instruct"
+                      else _("核稿：确定会签科室") if step == "review"
                       else _("办理期限"))
         self.leader.clear()
         for value, label in options.leaders:
@@ -166,6 +177,10 @@ class RoutingPanel(QGroupBox):
             widget.setVisible(key in fields)
         self.assist_box.setVisible("assist_departments" in fields)
         self.readers_box.setVisible("readers" in fields)
+        self.countersign.set_departments(options.departments,
+                                         ids=d.get("countersign_departments", []))
+        self.countersign_box.setVisible("countersign_departments" in fields)
+        self.layout().setStretch(0, 3 if set(self.rows) & set(fields) else 0)  # no empty column
         self.mark(None)
         self.show()
 
@@ -187,12 +202,15 @@ class RoutingPanel(QGroupBox):
             readers=_checked(self.readers) if "readers" in shown else None,
             deadline=self.deadline.date().toPython() if "handling_days" in shown else None,
             supervise=self.supervise.isChecked(),
-            supervise_deadline=self.supervise_deadline.date().toPython())
+            supervise_deadline=self.supervise_deadline.date().toPython(),
+            countersign_departments=self.countersign.chosen_ids()
+            if "countersign_departments" in shown else None)
 
     def mark(self, field: str | None) -> None:
         """Outline the widget of a refused field (None clears)."""
         widgets = {"leader": self.leader, "lead_department": self.lead,
                    "assist_departments": self.assist, "readers": self.readers,
-                   "handling_days": self.deadline, "supervise": self.supervise_deadline}
+                   "handling_days": self.deadline, "supervise": self.supervise_deadline,
+                   "countersign_departments": self.countersign}
         for key, widget in widgets.items():
             widget.setStyleSheet(BAD_STYLE if key == field else "")
