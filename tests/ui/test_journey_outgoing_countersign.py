@@ -1,7 +1,7 @@
 """Journey: a 发文 at 洪阳镇 from 拟稿 to 分发, only clicking and typing in the screens, each step
 by its demo user at their own desk. The 文书 composes the 请示 in the compose form (every element
-the completeness check asks for, typed; the two 会签 departments ticked in the org chart's
-list — an untyped 标题 is refused first, nothing lost) and sends it to 核稿; the 党政办主任
+the completeness check asks for, typed; 抄送 chosen in the unit picker; the two 会签
+departments ticked in the org chart's list — an untyped 标题 is refused first, nothing lost) and sends it to 核稿; the 党政办主任
 核稿; each department's 科长 countersigns (党政办, then 经济发展办); the 镇长 签发 with a
 handwritten signature drawn on the pad; 复核; the 文书 编号 (the 发文字号 appears), 用印 (the
 sealed 正式文件 in the window, its verdict 通过) and 分发 (已分发)."""
@@ -9,19 +9,26 @@ sealed 正式文件 in the window, its verdict 通过) and 分发 (已分发).""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import datetime
 
+from oa_client.domain.workflow.model import BEIJING
 from tests.ui.journey import WAIT, click, keys, pick, tick_item, type_into
 from tests.ui.support import close_main, make_shell, sign_in, wait_synced
 from tests.ui.test_documents_screens import gui_io  # noqa: F401 (a fixture)
+from ui.documents.compose import UnitPicker
 from ui.documents.signature_pad import SignatureDialog
-from ui.qt import QApplication, QPoint, Qt, QTest, QTimer
+from ui.qt import QApplication, QPoint, QPushButton, Qt, QTest, QTimer
 
 TITLE = "洪阳镇人民政府关于申请榕江堤防水毁修复资金的请示"
 BODY = ["市人民政府：", "受强降雨影响，榕江洪阳段堤防出现多处水毁。现将有关事项请示如下：",
         "一、水毁情况", "堤防水毁点共5处，总长约0.8公里。", "二、资金需求",
         "修复工程概算60万元，我镇已自筹15万元。", "妥否，请批示。"]
 TODO, DOING = 0, 1  # tabs of the 公文 page
+
+
+def _office_today() -> str:
+    """Today in the office (Beijing), as the drafter types it and the server dates a 签发."""
+    return datetime.now(BEIJING).date().isoformat()
 
 
 def _desk(qtbot, tmp_path, keyring, url: str, login: str, n: int = 0):
@@ -113,6 +120,27 @@ def _sign_on_the_pad(qtbot, w) -> None:
     assert w.signature is not None and not w.signature_preview.pixmap().isNull()
 
 
+def _choose_units(qtbot, button, typed: str, unit: str) -> None:
+    """选择…: in the unit picker type part of the name, tick the unit, click 确定."""
+    done: list[str] = []
+
+    def choose() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, UnitPicker):
+            QTimer.singleShot(50, choose)
+            return
+        type_into(dialog.filter, typed)
+        shown = [dialog.list.item(i) for i in range(dialog.list.count())
+                 if not dialog.list.item(i).isHidden()]
+        tick_item(dialog.list, next(i for i in shown if i.text() == unit))
+        done.extend(i.text() for i in shown)
+        click(next(b for b in dialog.findChildren(QPushButton) if b.text() == "确定"))
+
+    QTimer.singleShot(0, choose)
+    click(button)
+    assert unit in done and all(typed in name for name in done), done
+
+
 def _compose(qtbot, window) -> None:
     """新建发文: the 请示 typed element by element, the 会签 departments ticked, 送核稿."""
     QTest.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
@@ -128,7 +156,8 @@ def _compose(qtbot, window) -> None:
     pick(qtbot, form.kind, "请示")
     pick(qtbot, form.urgency, "加急")
     type_into(form.main_to, "普宁市人民政府")
-    type_into(form.cc_to, "普宁市财政局")
+    _choose_units(qtbot, form.cc_pick, "财政", "普宁市财政局")
+    assert form.cc_to.text() == "普宁市财政局"
     for row in range(form.countersign.count()):
         tick_item(form.countersign, form.countersign.item(row))
     click(form.body)
@@ -143,7 +172,7 @@ def _compose(qtbot, window) -> None:
     type_into(form.title, TITLE)
     assert form.problem.text() == ""
     type_into(form.issuer_name, "洪阳镇人民政府")
-    type_into(form.date, date.today().isoformat())
+    type_into(form.date, _office_today())
     type_into(form.note, "联系人：黄晓梅，电话：0663-2811234")
     type_into(form.printer, "洪阳镇党政办")
     click(form.submit_button)
@@ -215,7 +244,7 @@ def test_journey_outgoing_from_draft_through_countersign_to_dispatch(
                              ("countersign", "郑伟民", "经济发展办同意。")]
     _sign_on_the_pad(qtbot, w)
     _take(qtbot, w, "同意", "recheck", "同意上报。")
-    assert w.view.record.get("signers") and w.view.record.get("date") == date.today().isoformat()
+    assert w.view.record.get("signers") and w.view.record.get("date") == _office_today()
     assert any(e.step == "sign_off" and e.actor_name == "梁海涛" for e in w.view.timeline)
     signed = next(e for e in w.view.timeline if e.step == "sign_off" and e.outcome == "accepted")
     assert signed.signature_id and w.opened.signatures[signed.event_id][0] in ("strokes", "png")
