@@ -27,15 +27,16 @@ class DepartmentList(QListWidget):
 
     def set_departments(self, departments: list[Department], *, ids: list[str] = (),
                         names: list[str] = ()) -> None:
-        """List the departments, ticking those chosen by id or by name; chosen names the
-        list does not hold are added at the end, ticked and marked unknown."""
+        """List the departments, ticking those chosen by id or by name; chosen names (or
+        ids) the list does not hold are added at the end, ticked and marked unknown."""
         self.clear()
         self.departments = list(departments)
         for dept in departments:
             ticked = dept.id in ids or dept.name in names
             self._add(department_text(dept), dept.id, dept.name, ticked)
-        known = {d.name for d in departments}
-        for name in dict.fromkeys(n for n in names if n and n not in known):
+        known = {d.name for d in departments} | {d.id for d in departments}
+        lost = [*names, *ids]  # by name (a draft) or by id (a record's value)
+        for name in dict.fromkeys(n for n in lost if n and n not in known):
             item = self._add(_("{name}（本单位没有此科室）").format(name=name), "", name, True)
             item.setForeground(QBrush(QColor("#b00000")))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from oa_client.errors import ValidationError
 from oa_client.i18n import _
 from oa_client.services.documents_routing import ROUTING_FIELDS, RoutingOptions, routing_values
 from ui.documents.departments import DepartmentList, department_text
@@ -194,6 +195,10 @@ class RoutingPanel(QGroupBox):
         if self.options is None or self.step is None:
             return {}
         shown = self.writable
+        unknown = self.countersign.unknown() if "countersign_departments" in shown else []
+        if unknown:  # kept on the record, not a department of this unit: say so, drop nothing
+            raise ValidationError(_("本单位没有这些科室：{names}。请取消勾选，改选本单位的科室").format(
+                names="、".join(unknown)), field="countersign_departments")
         return routing_values(
             self.options, step=self.step, writable=shown,
             leader=self.leader.currentData() if "leader" in shown else None,
