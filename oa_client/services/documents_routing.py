@@ -21,7 +21,7 @@ from oa_client.store.local import LocalStore
 
 #: the flow values this screen edits (each shown when the step may write it)
 ROUTING_FIELDS = ("leader", "lead_department", "assist_departments", "readers",
-                  "handling_days", "supervise")
+                  "handling_days", "supervise", "countersign_departments")
 #: who 批示 (the `leader` value the 批办 step's holders follow) → label id
 LEADERS = (("principal_leader", "主要领导"), ("deputy_leader", "分管领导"))
 _LEADER_IDS = (_("主要领导"), _("分管领导"))
@@ -89,14 +89,7 @@ def routing_options(store: LocalStore, doc: dict[str, Any], *, today: date) -> R
         names = [u.get("name") or "" for u in users
                  if value in (u.get("roles") or []) and u.get("unit_id") in mine]
         leaders.append((value, f"{_(label)}（{'、'.join(names)}）" if names else _(label)))
-    handler = mine[0] if mine else ""
-    departments = []
-    for d in (units.get(handler) or {}).get("departments") or []:
-        chiefs = tuple(u.get("name") or "" for u in users if u.get("department_id") == d["id"]
-                       and HANDLER_ROLE in (u.get("roles") or []))
-        departments.append(Department(id=str(d["id"]), name=str(d.get("name") or ""),
-                                      unit_name=str(units[handler].get("name") or ""),
-                                      chiefs=chiefs))
+    departments = _departments(units, users, mine[0] if mine else "")
     people = [Person(id=u["id"], name=str(u.get("name") or ""),
                      unit_name=str((units.get(u.get("unit_id")) or {}).get("name") or ""),
                      department=str(u.get("department") or ""),
@@ -104,6 +97,26 @@ def routing_options(store: LocalStore, doc: dict[str, Any], *, today: date) -> R
               for u in users if u.get("unit_id") in mine]
     return RoutingOptions(leaders=leaders, departments=departments, people=people,
                           defaults=routing_defaults(doc, today=today), today=today)
+
+
+def unit_departments(store: LocalStore, unit_id: str) -> list[Department]:
+    """A unit's departments from the local org chart, each with its 科长 (who holds 承办 and
+    会签 for it)."""
+    units = {u["id"]: u for u in store.records.list("units", limit=10_000)}
+    users = [u for u in store.records.list("users", order_by="name", limit=100_000)
+             if u.get("active", True) is not False]
+    return _departments(units, users, unit_id)
+
+
+def _departments(units: dict[str, dict], users: list[dict], unit_id: str) -> list[Department]:
+    unit = units.get(unit_id) or {}
+    out = []
+    for d in unit.get("departments") or []:
+        chiefs = tuple(u.get("name") or "" for u in users if u.get("department_id") == d["id"]
+                       and HANDLER_ROLE in (u.get("roles") or []))
+        out.append(Department(id=str(d["id"]), name=str(d.get("name") or ""),
+                              unit_name=str(unit.get("name") or ""), chiefs=chiefs))
+    return out
 
 
 def routing_defaults(doc: dict[str, Any], *, today: date) -> dict[str, Any]:
@@ -129,6 +142,7 @@ def routing_defaults(doc: dict[str, Any], *, today: date) -> dict[str, Any]:
         "deadline": deadline,
         "supervise": bool(supervise),
         "supervise_deadline": supervise_deadline,
+        "countersign_departments": [str(d) for d in doc.get("countersign_departments") or []],
     }
 
 
@@ -136,7 +150,8 @@ def routing_values(options: RoutingOptions, *, step: str, writable: tuple[str, .
                    leader: str | None = None, lead_department: str | None = None,
                    assist_departments: list[str] | None = None, readers: list[str] | None = None,
                    deadline: date | None = None, supervise: bool = False,
-                   supervise_deadline: date | None = None) -> dict[str, Any]:
+                   supervise_deadline: date | None = None,
+                   countersign_departments: list[str] | None = None) -> dict[str, Any]:
     """The flow values of a routing step from what was chosen; ValidationError (naming the
     field) for a department not of the handling unit or without a 科长, someone who is not
     in the org chart, a 办理期限 or 督办 deadline not after today, or 批办 without a 主办."""
@@ -177,6 +192,11 @@ def routing_values(options: RoutingOptions, *, step: str, writable: tuple[str, .
                 raise ValidationError(_("请填写督办期限"), field="supervise")
             _days(options, until, "supervise", _("督办期限应晚于今天（{today}）"))
             values["supervise"] = {"deadline": until.isoformat()}
+    if "countersign_departments" in allowed and countersign_departments is not None:
+        chosen = [d for d in dict.fromkeys(countersign_departments) if d]  # 发文 at 核稿
+        for dept in chosen:
+            _check_department(options, dept, "countersign_departments")
+        values["countersign_departments"] = chosen
     return values
 
 
@@ -184,6 +204,9 @@ def _check_department(options: RoutingOptions, dept_id: str, key: str) -> None:
     dept = options.department(dept_id)
     if dept is None:
         raise ValidationError(_("所选科室不属于本单位，请从本单位的科室中选择"), field=key)
+    if not dept.chiefs and key == "countersign_departments":
+        raise ValidationError(_("“{names}”没有科长，无人会签，请选择其他科室").format(
+            names=dept.name), field=key)
     if not dept.chiefs:
         raise ValidationError(_("“{name}”没有科长，无人承办，请选择其他科室").format(name=dept.name),
                               field=key)

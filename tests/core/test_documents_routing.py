@@ -106,3 +106,27 @@ def test_act_refuses_bad_values_and_queues_nothing(store):
     assert err.value.field == "handling_days"
     check_values(store, doc, {"lead_department": [SECRETARY], "readers": ["u-chief"],
                               "handling_days": 5})
+
+
+def test_countersign_at_review_takes_departments_of_the_unit_that_have_a_chief(store):
+    from oa_client.services.documents_routing import unit_departments
+
+    doc = {"id": "out-1", "direction": "outgoing", "unit_id": OFFICE, "title": "关于防汛值班的通知",
+           "countersign_departments": [SECRETARY]}
+    opts = routing_options(store, doc, today=TODAY)
+    assert opts.defaults["countersign_departments"] == [SECRETARY]  # the draft's choice
+    assert [(d.name, d.chiefs) for d in unit_departments(store, OFFICE)] == [
+        ("秘书科", ("郑晓燕",)), ("行政科", ())]
+    review = ("countersign_departments", "co_issuing_units", "urgency")
+    assert routing_values(opts, step="review", writable=review,
+                          countersign_departments=[SECRETARY, SECRETARY]) == {
+        "countersign_departments": [SECRETARY]}
+    assert routing_values(opts, step="review", writable=review, countersign_departments=[]) == {
+        "countersign_departments": []}  # none: the 会签 step is skipped
+    with pytest.raises(ValidationError) as nobody:
+        routing_values(opts, step="review", writable=review, countersign_departments=[ADMIN])
+    assert (nobody.value.field, str(nobody.value)) == (
+        "countersign_departments", "“行政科”没有科长，无人会签，请选择其他科室")
+    with pytest.raises(ValidationError) as foreign:  # 洪阳镇's department, not this unit's
+        routing_values(opts, step="review", writable=review, countersign_departments=[OTHER])
+    assert foreign.value.field == "countersign_departments"

@@ -64,3 +64,28 @@ def test_panel_shows_the_steps_fields_and_keeps_choices_across_a_sync(qtbot):
 
     panel.show_for(_options(), step="handle", writable=())
     assert panel.isHidden() and panel.values() == {}
+
+
+def test_panel_at_review_settles_the_countersign_and_names_a_department_it_does_not_know(qtbot):
+    panel = RoutingPanel()
+    qtbot.addWidget(panel)
+    review = ("countersign_departments", "co_issuing_units", "urgency")
+    panel.show_for(_options(countersign_departments=["d-sec", "d-gone"]), step="review",
+                   writable=review)
+    panel.show()
+    assert panel.title() == "核稿：确定会签科室" and panel.countersign_box.isVisible()
+    assert not panel.lead.isVisible() and not panel.readers_box.isVisible()
+    lst = panel.countersign
+    assert [lst.item(i).text() for i in range(lst.count())] == [
+        "秘书科（科长：郑晓燕）", "行政科（无科长）", "d-gone（本单位没有此科室）"]
+    with pytest.raises(ValidationError) as err:  # the record's value is kept until unticked
+        panel.values()
+    assert err.value.field == "countersign_departments" and "d-gone" in err.value.message
+    panel.mark(err.value.field)
+    assert "border" in lst.styleSheet()
+    lst.item(2).setCheckState(Qt.CheckState.Unchecked)
+    assert panel.values() == {"countersign_departments": ["d-sec"]}
+    lst.item(1).setCheckState(Qt.CheckState.Checked)
+    with pytest.raises(ValidationError) as err:
+        panel.values()
+    assert err.value.message == "“行政科”没有科长，无人会签，请选择其他科室"

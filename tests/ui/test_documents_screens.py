@@ -532,3 +532,45 @@ def test_a_draft_keeps_copy_number_secrecy_term_joint_issuers_and_imprint(tmp_pa
         assert refused.value.field == "co_issuing_units"
     finally:
         drafter.close()
+
+
+def test_a_draft_keeps_its_countersign_departments_as_department_ids(tmp_path, demo_server):
+    from oa_client.services import documents as svc
+    from oa_client.services.documents_routing import unit_departments
+    from ui.documents import data
+    from ui.documents.shots import Actor
+
+    drafter = Actor(demo_server.url, tmp_path / "actors", "liuyang")  # 市府办 秘书科
+    try:
+        depts = {d.name: d.id for d in unit_departments(drafter.store, drafter.unit_id(
+            "普宁市人民政府办公室"))}
+        values = {"kind": "通知", "secrecy": "非涉密", "urgency": None,
+                  "title": "普宁市人民政府办公室关于做好防汛值班工作的通知",
+                  "main_to": ["普宁市财政局"], "cc_to": [], "co_issuing_units": [],
+                  "countersign_departments": ["秘书科", "财务科"], "date": "2026-03-05",
+                  "body": "各单位：\n请做好防汛值班工作。", "note": None,
+                  "issuer_name": "普宁市人民政府办公室", "attachments": []}
+        doc_id = data.save_draft(drafter.store, drafter.me, values, submit=False)
+        report = drafter.sync()
+        assert (report.rejected, report.conflicts) == (0, 0)
+        rec = drafter.store.records.get("documents", doc_id)  # as the server kept it
+        assert rec["countersign_departments"] == [depts["秘书科"], depts["财务科"]]
+        assert rec["date"] == "2026-03-05"
+        back = data.draft_values(drafter.store, doc_id)
+        assert (back["countersign_departments"], back["date"]) == (["秘书科", "财务科"], "2026-03-05")
+        before = drafter.store.records.get("documents", doc_id)
+        for bad in (["不存在科"], ["普宁市财政局"]):  # not a department of my unit: refused
+            with pytest.raises(ValidationError) as refused:
+                data.save_draft(drafter.store, drafter.me, {**values, "countersign_departments":
+                                                            ["秘书科", *bad]}, submit=False,
+                                doc_id=doc_id)
+            assert refused.value.field == "countersign_departments"
+            assert str(refused.value).startswith(f"本单位没有这些科室：{bad[0]}。")
+        assert drafter.store.records.get("documents", doc_id) == before  # nothing written
+        # a draft an older client saved with a unit's id (its form took unit names): readable
+        old_id, _ch = svc.compose(drafter.store, me=drafter.me, fields={
+            "doc_kind": "通知", "title": "普宁市人民政府办公室关于旧草稿的通知",
+            "body": "各单位：\n旧草稿。", "countersign_departments": [drafter.unit_id("普宁市财政局")]})
+        assert data.draft_values(drafter.store, old_id)["countersign_departments"] == ["普宁市财政局"]
+    finally:
+        drafter.close()

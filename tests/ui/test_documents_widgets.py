@@ -205,3 +205,42 @@ def test_compose_form_takes_copy_number_secrecy_term_joint_issuers_and_imprint(q
     qtbot.addWidget(other)
     other.load(values)  # a draft comes back into the form as it was typed
     assert other.values() == values
+
+
+def test_compose_countersign_picker_lists_departments_and_names_an_unknown_one(qtbot):
+    from oa_client.services.documents_routing import Department
+    from tests.ui.journey import tick_item
+
+    form = ComposeForm()
+    qtbot.addWidget(form)
+    form.show()
+    form.activateWindow()
+    qtbot.waitUntil(form.isActiveWindow, timeout=3000)
+    saved: list[dict] = []
+    form.submit_requested.connect(saved.append)
+    form.set_departments([Department("d1", "党政办", "洪阳镇人民政府", ("林佳慧",)),
+                          Department("d2", "经济发展办", "洪阳镇人民政府", ())])
+    # an old draft: one department this unit has, one it has not (since dissolved, or a
+    # unit's name an older form took)
+    form.load({"kind": "通知", "title": "洪阳镇人民政府关于做好防汛工作的通知",
+               "main_to": ["洪阳镇新寨村"], "body": "各村：\n请做好防汛工作。",
+               "countersign_departments": ["党政办", "已撤销的农业办"]})
+    lst = form.countersign
+    assert [lst.item(i).text() for i in range(lst.count())] == [
+        "党政办（科长：林佳慧）", "经济发展办（无科长）", "已撤销的农业办（本单位没有此科室）"]
+    assert lst.chosen() == ["党政办", "已撤销的农业办"] and lst.chosen_ids() == ["d1"]
+    assert form.request(submit=True) is False
+    assert form.problem.text() == ("【会签部门】本单位没有这些科室：已撤销的农业办。"
+                                   "请取消勾选，改选本单位的科室")
+    assert "c00000" in lst.styleSheet() and lst.hasFocus()
+    assert form.title.text() and lst.chosen() == ["党政办", "已撤销的农业办"]  # nothing lost
+    tick_item(lst, lst.item(2))  # unticked: the mark and the message go
+    assert lst.styleSheet() == "" and form.problem.text() == ""
+    tick_item(lst, lst.item(1))  # a department without a 科长: nobody would countersign
+    assert form.request(submit=True) is False
+    assert form.problem.text() == "【会签部门】“经济发展办”没有科长，无人会签，请选择其他科室"
+    tick_item(lst, lst.item(1))
+    assert form.request(submit=True) is True
+    assert saved[-1]["countersign_departments"] == ["党政办"]
+    form.set_departments([Department("d1", "党政办", "洪阳镇人民政府", ("林佳慧",))])
+    assert lst.chosen() == ["党政办"]  # the org chart read again keeps what is ticked

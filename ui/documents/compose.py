@@ -17,6 +17,8 @@ from oa_client.domain.document import (
 )
 from oa_client.errors import ValidationError
 from oa_client.i18n import _
+from oa_client.services.documents_routing import Department
+from ui.documents.departments import DepartmentList
 from ui.errors import error_text
 from ui.ops import run_op
 from ui.qt import (
@@ -52,7 +54,7 @@ _ELEMENT_IDS = (_("文种"), _("密级"), _("紧急程度"), _("标题"), _("主
                 _("附件"), _("附注"), _("发文机关署名"), _("会签部门"), _("成文日期"), _("签发人"),
                 _("份号"), _("发文字号"), _("保密期限"), _("联合发文机关"), _("印发机关"), _("印发日期"))
 #: the elements the form keeps as typed text (None when empty)
-TEXT_ELEMENTS = ("copy_no", "secrecy_term", "note", "issuer_name", "printer", "print_date")
+TEXT_ELEMENTS = ("copy_no", "secrecy_term", "note", "issuer_name", "date", "printer", "print_date")
 BAD_STYLE = "border:2px solid #c00000; background:#fff4f4"
 MAX_ATTACHMENT_MB = 50
 
@@ -109,6 +111,7 @@ class ComposeForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.units: list[str] = []
+        self.departments: list[Department] | None = None  # my unit's, once read
         self.doc_id: str | None = None  # set once the draft was saved
         self.marked: str | None = None  # the element marked wrong
         self.attachment_files: list[dict[str, Any]] = []  # {name, data?, path, size}
@@ -151,8 +154,13 @@ class ComposeForm(QWidget):
         self.cc_pick = QPushButton(_("选择…"))
         self.main_pick.clicked.connect(lambda: self._pick(self.main_to))
         self.cc_pick.clicked.connect(lambda: self._pick(self.cc_to))
-        self.countersign = QLineEdit()
-        self.countersign.setPlaceholderText(_("需要会签的部门，可不填"))
+        # 会签: my unit's departments from the org chart, each shown with its 科长 who signs
+        self.countersign = DepartmentList()
+        self.countersign.setObjectName("compose-countersign")
+        self.countersign.setAccessibleName(_("会签部门"))
+        self.countersign.setToolTip(_("勾选需要会签的本单位科室（由科长会签），可不选"))
+        self.countersign.setMaximumHeight(72)
+        self.countersign.itemChanged.connect(lambda *_a: self._clear_mark("countersign_departments"))
         self.body = QPlainTextEdit()
         self.body.setTabChangesFocus(True)
         self.body.setPlaceholderText(_("正文。一级标题用“一、”，二级标题用“（一）”。"))
@@ -166,6 +174,8 @@ class ComposeForm(QWidget):
         self.note = QLineEdit()
         self.note.setPlaceholderText(_("如：联系人及电话"))
         self.issuer_name = QLineEdit()
+        self.date = QLineEdit()
+        self.date.setPlaceholderText(_("如 2026-03-05；不填则取签发日期"))
         # GB/T 9704 elements the office usually fills: 份号, 保密期限 (with 密级 内部 only),
         # 联合发文 (the other issuing units; the number takes the lead unit's 代字), 版记
         self.copy_no = QLineEdit()
@@ -205,10 +215,11 @@ class ComposeForm(QWidget):
         row("body", self.body, mnemonic="(&B)")
         row("attachments", self.attachments, self.add_attachment, self.remove_attachment)
         row("note", self.note)
-        row("issuer_name", self.issuer_name)
+        row("issuer_name", self.issuer_name, QLabel(_("成文日期")), self.date)
         row("printer", self.printer, QLabel(_("印发日期")), self.print_date)
         self.labels["secrecy_term"] = self.labels["copy_no"]  # shares the 份号 row
         self.labels["print_date"] = self.labels["printer"]
+        self.labels["date"] = self.labels["issuer_name"]
         self._secrecy_changed()
         layout.addLayout(form, 1)
         self.problem = QLabel()
@@ -233,7 +244,7 @@ class ComposeForm(QWidget):
             "title": self.title, "main_to": self.main_to, "cc_to": self.cc_to,
             "countersign_departments": self.countersign, "body": self.body,
             "attachments": self.attachments, "note": self.note, "issuer_name": self.issuer_name,
-            "copy_no": self.copy_no, "secrecy_term": self.secrecy_term,
+            "date": self.date, "copy_no": self.copy_no, "secrecy_term": self.secrecy_term,
             "co_issuing_units": self.co_issuing, "printer": self.printer,
             "print_date": self.print_date,
         }
@@ -241,7 +252,7 @@ class ComposeForm(QWidget):
                  self.cc_to, self.cc_pick, self.copy_no, self.secrecy_term, self.countersign,
                  self.co_issuing, self.co_pick, self.body, self.attachments,
                  self.add_attachment, self.remove_attachment, self.note, self.issuer_name,
-                 self.printer, self.print_date, self.save_button, self.submit_button]
+                 self.date, self.printer, self.print_date, self.save_button, self.submit_button]
         for a, b in itertools.pairwise(order):
             QWidget.setTabOrder(a, b)
         for key, w in self.widgets.items():
@@ -257,6 +268,12 @@ class ComposeForm(QWidget):
         if issuer_name and not self.issuer_name.text():
             self.issuer_name.setText(issuer_name)
 
+    def set_departments(self, departments: list[Department]) -> None:
+        """My unit's departments offered for 会签 (what is ticked stays ticked)."""
+        chosen = self.countersign.chosen()
+        self.departments = list(departments)
+        self.countersign.set_departments(self.departments, names=chosen)
+
     def load(self, values: dict[str, Any]) -> None:
         """Fill the form from a draft (domain element names; `doc_kind` also accepted)."""
         self.kind.setCurrentText(str(values.get("kind") or values.get("doc_kind") or "通知"))
@@ -266,11 +283,12 @@ class ComposeForm(QWidget):
         self.title.setText(values.get("title") or "")
         self.main_to.setText("、".join(values.get("main_to") or []))
         self.cc_to.setText("、".join(values.get("cc_to") or []))
-        self.countersign.setText("、".join(values.get("countersign_departments") or []))
+        self.countersign.set_departments(self.departments or [],
+                                         names=list(values.get("countersign_departments") or []))
         self.body.setPlainText(values.get("body") or "")
         self.note.setText(values.get("note") or "")
         self.issuer_name.setText(values.get("issuer_name") or self.issuer_name.text())
-        for key in ("copy_no", "secrecy_term", "printer", "print_date"):
+        for key in ("copy_no", "secrecy_term", "date", "printer", "print_date"):
             self.widgets[key].setText(str(values.get(key) or ""))  # type: ignore[attr-defined]
         self.co_issuing.setText("、".join(values.get("co_issuing_units") or []))
         self.attachment_files = [dict(a) for a in values.get("attachments") or []]
@@ -282,7 +300,7 @@ class ComposeForm(QWidget):
             "kind": self.kind.currentData(), "secrecy": self.secrecy.currentData(),
             "urgency": self.urgency.currentData() or None, "title": self.title.text().strip(),
             "main_to": _split(self.main_to.text()), "cc_to": _split(self.cc_to.text()),
-            "countersign_departments": _split(self.countersign.text()),
+            "countersign_departments": self.countersign.chosen(),
             "body": self.body.toPlainText(),
             **{k: self.widgets[k].text().strip() or None  # type: ignore[attr-defined]
                for k in TEXT_ELEMENTS},
@@ -304,6 +322,9 @@ class ComposeForm(QWidget):
             doc = parse_document(data, stage="draft")
         except ValidationError as exc:
             return exc
+        wrong = self._countersign_problem()
+        if wrong is not None:
+            return wrong
         if submit:
             found = problems(doc, stage="sign_off")
             if found:
@@ -313,6 +334,20 @@ class ComposeForm(QWidget):
         if too_big:
             return ValidationError(_("附件超过 {mb} MB，不能上传：{names}").format(
                 mb=MAX_ATTACHMENT_MB, names="、".join(too_big)), field="attachments")
+        return None
+
+    def _countersign_problem(self) -> ValidationError | None:
+        """A ticked 会签 department the org chart does not know, or with nobody to sign."""
+        if self.departments is None:
+            return None  # not read yet: saving checks it against the org chart
+        unknown = self.countersign.unknown()
+        if unknown:
+            return ValidationError(_("本单位没有这些科室：{names}。请取消勾选，改选本单位的科室").format(
+                names="、".join(unknown)), field="countersign_departments")
+        nobody = self.countersign.without_chief()
+        if nobody:
+            return ValidationError(_("“{names}”没有科长，无人会签，请选择其他科室").format(
+                names="、".join(nobody)), field="countersign_departments")
         return None
 
     def show_problem(self, exc: BaseException) -> None:

@@ -15,6 +15,7 @@ from oa_client.i18n import _
 from oa_client.services import documents as svc
 from oa_client.services import documents_routing as routing
 from oa_client.services import documents_view as svc_view
+from oa_client.services.documents_flow import me_ids
 from oa_client.store.local import LocalStore
 
 #: box id → tab label (gettext id)
@@ -125,6 +126,12 @@ def unit_names(store: LocalStore) -> list[str]:
     return [u["name"] for u in units if u.get("name") and u.get("active", True) is not False]
 
 
+def compose_choices(store: LocalStore, me: dict) -> tuple[list[str], list[routing.Department]]:
+    """What the compose form picks from: unit names (主送 / 抄送 / 联合发文) and my unit's
+    departments with their 科长 (会签)."""
+    return unit_names(store), routing.unit_departments(store, me_ids(me)[1])
+
+
 def unit_ids_by_name(store: LocalStore) -> dict[str, str]:
     """Unit name → id (the compose form types names; records keep ids)."""
     return {u["name"]: u["id"] for u in store.records.list("units", order_by="name", limit=10_000)
@@ -158,8 +165,7 @@ def open_document(store: LocalStore, doc_id: str, me: dict) -> Opened:
             except OAError:  # not downloaded yet: the timeline says so
                 signatures[entry.event_id] = ("missing", None)
     users = store.records.list("users", order_by="name", limit=100_000)
-    routes = view.direction == "incoming" and any(
-        set(a.writable) & set(routing.ROUTING_FIELDS) for a in view.allowed)
+    routes = any(set(a.writable) & set(routing.ROUTING_FIELDS) for a in view.allowed)
     return Opened(view=view, signatures=signatures, phrases=svc.phrases(store, me=me),
                   names={u["id"]: u.get("name") or u["id"] for u in users},
                   routing=routing.routing_options(store, view.record, today=date.today())
@@ -181,18 +187,20 @@ def read_attachment(store: LocalStore, attachment_id: str) -> bytes:
 
 
 #: elements the compose form types as text
-DRAFT_TEXT = ("note", "issuer_name", "copy_no", "secrecy_term", "printer", "print_date")
+DRAFT_TEXT = ("note", "issuer_name", "date", "copy_no", "secrecy_term", "printer", "print_date")
 
 
 def draft_values(store: LocalStore, doc_id: str) -> dict:
     """A draft's elements as the compose form shows them (unit names, attachments listed)."""
     doc = svc.get_document(store, doc_id)
     names = {v: k for k, v in unit_ids_by_name(store).items()}
+    depts = {d.id: d.name for d in routing.unit_departments(store, str(doc.get("unit_id") or ""))}
     return {**{k: doc.get(k) for k in ("secrecy", "urgency", "title", "body", *DRAFT_TEXT)},
             "co_issuing_units": [names.get(i, i) for i in doc.get("co_issuing_units") or []],
             "kind": doc.get("doc_kind"), "main_to": doc.get("main_to_names") or [],
             "cc_to": doc.get("cc_to_names") or [],
-            "countersign_departments": [names.get(i, i) for i in
+            # an id the org chart no longer knows stays, shown as it is, until unticked
+            "countersign_departments": [depts.get(i) or names.get(i, i) for i in
                                         doc.get("countersign_departments") or []],
             "attachments": [{"name": a.get("name") or "", "size": a.get("size") or 0,
                              "data": None} for a in doc.get("attachments") or []]}
@@ -207,6 +215,16 @@ def _ids_of(store: LocalStore, names: list[str], field: str) -> list[str]:
     return [known[n] for n in names]
 
 
+def _department_ids(store: LocalStore, me: dict, names: list[str]) -> list[str]:
+    """会签 department names → ids of my unit's departments (an unknown one is refused)."""
+    known = {d.name: d.id for d in routing.unit_departments(store, me_ids(me)[1])}
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise ValidationError(_("本单位没有这些科室：{names}。请取消勾选，改选本单位的科室").format(
+            names="、".join(missing)), field="countersign_departments")
+    return [known[n] for n in dict.fromkeys(names)]
+
+
 def save_draft(store: LocalStore, me: dict, values: dict, *, submit: bool,
                doc_id: str | None = None) -> str:
     """Save the compose form as a draft (and 送审 when `submit`); returns the document id.
@@ -217,8 +235,10 @@ def save_draft(store: LocalStore, me: dict, values: dict, *, submit: bool,
     fields = {k: values.get(k) for k in ("kind", "secrecy", "urgency", "title", "body",
                                          *DRAFT_TEXT)}
     fields["doc_kind"] = fields.pop("kind")
-    for key in ("main_to", "cc_to", "countersign_departments", "co_issuing_units"):
+    for key in ("main_to", "cc_to", "co_issuing_units"):
         fields[key] = _ids_of(store, list(values.get(key) or []), key)
+    fields["countersign_departments"] = _department_ids(
+        store, me, list(values.get("countersign_departments") or []))
     files = [a for a in values.get("attachments") or [] if a.get("data") is not None]
     problems = svc.validate({**fields, "attachments": [
         {"name": a["name"], "size": a.get("size") or len(a["data"])} for a in files]},

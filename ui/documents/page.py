@@ -476,13 +476,18 @@ class DocumentsPage(ReloadOnShow, QWidget):
             self.compose_window = ComposeWindow(self)
             self.compose_window.form.save_requested.connect(lambda v: self._save_draft(v, False))
             self.compose_window.form.submit_requested.connect(lambda v: self._save_draft(v, True))
-            store = self.session.store
-            run_op(self, lambda _c: data.unit_names(store),
-                   success=lambda units: self.compose_window.form.set_units(
-                       units, self.session.unit_name) if self.compose_window else None)
+            store, me = self.session.store, self.session.me
+            run_op(self, lambda _c: data.compose_choices(store, me),
+                   success=self._compose_choices)
         self.compose_window.show()
         self.compose_window.raise_()
         return self.compose_window
+
+    def _compose_choices(self, choices: tuple[list[str], list]) -> None:
+        if self.compose_window is not None:
+            units, departments = choices
+            self.compose_window.form.set_units(units, self.session.unit_name)
+            self.compose_window.form.set_departments(departments)
 
     def edit_draft(self, doc_id: str) -> None:
         """The compose form on an existing draft (its elements, then 保存 / 送核稿)."""

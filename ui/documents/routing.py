@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from oa_client.errors import ValidationError
 from oa_client.i18n import _
 from oa_client.services.documents_routing import ROUTING_FIELDS, RoutingOptions, routing_values
+from ui.documents.departments import DepartmentList, department_text
 from ui.qt import (
     QCheckBox,
     QComboBox,
@@ -90,7 +92,7 @@ class RoutingPanel(QGroupBox):
         al = QVBoxLayout(self.assist_box)
         al.setContentsMargins(0, 0, 0, 0)
         al.addWidget(QLabel(_("协办科室")))
-        self.assist = QListWidget()
+        self.assist = DepartmentList()
         self.assist.setObjectName("routing-assist")
         self.assist.setAccessibleName(_("协办科室"))
         al.addWidget(self.assist)
@@ -111,6 +113,16 @@ class RoutingPanel(QGroupBox):
         self.readers.setAccessibleName(_("传阅人"))
         rl.addWidget(self.readers)
         outer.addWidget(self.readers_box, 3)
+        self.countersign_box = QWidget()  # a 发文 at 核稿: the office settles the 会签
+        cl = QVBoxLayout(self.countersign_box)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(QLabel(_("会签科室")))
+        self.countersign = DepartmentList()
+        self.countersign.setObjectName("routing-countersign")
+        self.countersign.setAccessibleName(_("会签科室"))
+        self.countersign.setMaximumHeight(120)
+        cl.addWidget(self.countersign)
+        outer.addWidget(self.countersign_box, 3)
         for lst in (self.assist, self.readers):
             lst.setMaximumHeight(120)
         self.hide()
@@ -131,6 +143,7 @@ class RoutingPanel(QGroupBox):
         d = options.defaults
         self.setTitle(_("拟办意见：拟请领导批示及承办安排") if step == "propose"
                       else _("批办：确定承办科室、传阅和督办") if step == "instruct"
+                      else _("核稿：确定会签科室") if step == "review"
                       else _("办理期限"))
         self.leader.clear()
         for value, label in options.leaders:
@@ -138,18 +151,9 @@ class RoutingPanel(QGroupBox):
         self.leader.setCurrentIndex(max(0, self.leader.findData(d.get("leader"))))
         self.lead.clear()
         self.lead.addItem(_("（请选择主办科室）"), "")
-        self.assist.clear()
         for dept in options.departments:
-            who = (_("科长：{names}").format(names="、".join(dept.chiefs)) if dept.chiefs
-                   else _("无科长"))
-            text = f"{dept.name}（{who}）"
-            self.lead.addItem(text, dept.id)
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, dept.id)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if dept.id in d.get("assist_departments", [])
-                               else Qt.CheckState.Unchecked)
-            self.assist.addItem(item)
+            self.lead.addItem(department_text(dept), dept.id)
+        self.assist.set_departments(options.departments, ids=d.get("assist_departments", []))
         self.lead.setCurrentIndex(max(0, self.lead.findData(d.get("lead_department") or "")))
         self.readers.clear()
         self.reader_filter.clear()
@@ -174,6 +178,10 @@ class RoutingPanel(QGroupBox):
             widget.setVisible(key in fields)
         self.assist_box.setVisible("assist_departments" in fields)
         self.readers_box.setVisible("readers" in fields)
+        self.countersign.set_departments(options.departments,
+                                         ids=d.get("countersign_departments", []))
+        self.countersign_box.setVisible("countersign_departments" in fields)
+        self.layout().setStretch(0, 3 if set(self.rows) & set(fields) else 0)  # no empty column
         self.mark(None)
         self.show()
 
@@ -187,20 +195,27 @@ class RoutingPanel(QGroupBox):
         if self.options is None or self.step is None:
             return {}
         shown = self.writable
+        unknown = self.countersign.unknown() if "countersign_departments" in shown else []
+        if unknown:  # kept on the record, not a department of this unit: say so, drop nothing
+            raise ValidationError(_("本单位没有这些科室：{names}。请取消勾选，改选本单位的科室").format(
+                names="、".join(unknown)), field="countersign_departments")
         return routing_values(
             self.options, step=self.step, writable=shown,
             leader=self.leader.currentData() if "leader" in shown else None,
             lead_department=self.lead.currentData() or "",
-            assist_departments=_checked(self.assist),
+            assist_departments=self.assist.chosen_ids(),
             readers=_checked(self.readers) if "readers" in shown else None,
             deadline=self.deadline.date().toPython() if "handling_days" in shown else None,
             supervise=self.supervise.isChecked(),
-            supervise_deadline=self.supervise_deadline.date().toPython())
+            supervise_deadline=self.supervise_deadline.date().toPython(),
+            countersign_departments=self.countersign.chosen_ids()
+            if "countersign_departments" in shown else None)
 
     def mark(self, field: str | None) -> None:
         """Outline the widget of a refused field (None clears)."""
         widgets = {"leader": self.leader, "lead_department": self.lead,
                    "assist_departments": self.assist, "readers": self.readers,
-                   "handling_days": self.deadline, "supervise": self.supervise_deadline}
+                   "handling_days": self.deadline, "supervise": self.supervise_deadline,
+                   "countersign_departments": self.countersign}
         for key, widget in widgets.items():
             widget.setStyleSheet(BAD_STYLE if key == field else "")

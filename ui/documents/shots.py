@@ -302,6 +302,9 @@ def drive(page, shot: Callable, window, wait: Callable) -> None:
     form.title.setText("普宁市人民政府办公室关于申请防汛物资储备资金的请示")
     form.main_to.setText("普宁市人民政府、普宁市财政局")
     form.body.setPlainText("市人民政府：\n为做好今年防汛物资储备工作，拟申请专项资金80万元。\n妥否，请批示。")
+    wait(lambda: form.departments is not None)  # 会签: the unit's departments, one ticked
+    if form.countersign.count() > 5:
+        form.countersign.item(5).setCheckState(Qt.CheckState.Checked)  # 财务科
     form.request(submit=True)
     shot(compose, "04c-document-compose")
     compose.close()
