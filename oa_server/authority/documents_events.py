@@ -169,7 +169,12 @@ class DocumentEvents(FlowEvents):
             problem = element_problem(ctx, doc, stage="sign_off")
             if problem is not None:
                 return Ruling.reject("validation", str(problem))
-            payload.update(values=start_values(ctx, doc), unit_id=doc.get("unit_id"),
+            values = start_values(ctx, doc)
+            why = values_problem(ctx, doc, {k: values[k] for k in (
+                "countersign_departments", "co_issuing_units") if k in values})
+            if why:  # the draft's own 会签/联合发文 lists, as a tampered desk may have set them
+                return Ruling.reject("validation", why)
+            payload.update(values=values, unit_id=doc.get("unit_id"),
                            department_id=str(ctx.user.department_id or "") or None)
         elif action == "approve" and step == "number" and doc.get("direction") == "outgoing":
             unit = ctx.org.unit(doc.get("unit_id"))

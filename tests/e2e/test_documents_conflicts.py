@@ -128,6 +128,29 @@ def test_not_allowed_and_empty_return_refused_by_client_and_server(desks, server
         assert [d["id"] for d in desk.store.records.list("delegations")] == [], desk.id
 
 
+def test_a_draft_naming_another_units_department_for_countersign_is_not_sent(desks, server):
+    """A tampered desk writes another unit's 科室 into its draft's 会签部门 and sends it: the
+    server refuses the 送审 naming the element, so nobody outside the unit is put on its route."""
+    from oa_server.models import Department, Unit
+    clerk = desks[CLERK]
+    with server.app.state.sessionmaker() as session:
+        foreign = session.scalars(select(Department.id).join(Unit, Unit.id == Department.unit_id)
+                                  .where(Unit.name == "普宁市人民政府办公室")).first()
+    doc_id, _ = docs.compose(clerk.store, me=clerk.me, fields=request_fields(clerk))
+    clerk.sync()
+    rec = clerk.doc(doc_id)
+    edit = _push(clerk, "documents", {**{k: v for k, v in rec.items() if k not in ("rev",)},
+                                      "countersign_departments": [str(foreign)]},
+                 rid=doc_id, base_rev=int(rec["rev"]))
+    assert edit.status == "applied", edit
+    start = _push(clerk, "document_events", _event(clerk, doc_id, "start", None),
+                  kind="action", rid="ev-start-foreign")
+    assert (start.status, start.code) == ("rejected", "validation")
+    assert "countersign_departments" in start.message
+    clerk.sync()
+    assert clerk.doc(doc_id)["state"] in (None, "", "draft")
+
+
 def test_two_officials_on_one_step_one_wins_the_other_is_kept_and_shown(desks):
     _clerk, doc_id = _submitted(desks)
     mayor, deputy, director = desks[MAYOR], desks[DEPUTY], desks[DIRECTOR]
