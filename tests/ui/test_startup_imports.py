@@ -106,3 +106,25 @@ def test_remembered_start_defers_what_later_screens_need(tmp_path, file_keyring)
     assert _loaded(seen["shown"], NOT_WHEN_SHOWN) == []
     assert "oa_client.store.local" in seen["todo"]  # the worker opened the store meanwhile
     assert _loaded(seen["todo"], NOT_WHEN_TODO_READY) == []
+
+
+def test_module_screens_are_built_when_first_shown(qtbot):
+    from ui.main_window import MainWindow
+
+    window = MainWindow(live_updates=False)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.stack.currentWidget() is window.todo_page  # the 待办 screen first
+    assert window.record_pages.values() == []
+    assert not any(window.record_pages.built(i) for i in range(1, 6))
+
+    window.navigate(2)  # 会议: built now, in its own slot, the others still not
+    assert window.record_pages.built(2)
+    assert [i for i, _page in window.record_pages.items()] == [2]
+    assert window.stack.currentIndex() == 2
+    assert window.stack.currentWidget().widget() is window.record_pages[2]
+    assert window.record_pages[2].isVisible()
+
+    window.navigate(6)  # the slots after it kept their places
+    assert window.stack.currentWidget() is window.contacts_page
+    assert window.record_pages[2] is window.record_pages[2]  # built once
