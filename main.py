@@ -18,12 +18,24 @@ STARTED = time.perf_counter()
 log = logging.getLogger("main")
 
 
+class _Version(argparse.Action):
+    """--version: the version is looked up only when asked for (it reads package metadata)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        """Print `oa-client <version>` and exit."""
+        from oa_client.version import version
+
+        print(f"oa-client {version()}")
+        parser.exit()
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The client's command line."""
-    from oa_client.version import version
-
     parser = argparse.ArgumentParser(prog="oa-client", description="政务协同办公客户端")
-    parser.add_argument("--version", action="version", version=f"oa-client {version()}")
+    parser.add_argument("--version", action=_Version)
     parser.add_argument("--profile", type=Path, help="profiles directory (default: platform data dir)")
     parser.add_argument("--lang", choices=["zh_CN", "en"], default=None, help="UI language")
     parser.add_argument("--server", default="", help="OA server address")

@@ -75,11 +75,16 @@ def build_profile(root: Path, n: int) -> dict[str, str]:
 
 def child_env(root: Path, entries: dict[str, str]) -> dict[str, str]:
     """The environment of a child on the bench profile: offscreen, its own config and data
-    directories, the key through `EnvKeyring`."""
-    return {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT),
-            "XDG_CONFIG_HOME": str(root / "config"), "XDG_DATA_HOME": str(root / "data"),
-            "PYTHON_KEYRING_BACKEND": "bench._ui_profile.EnvKeyring",
-            "OA_BENCH_KEYRING": json.dumps(entries)}
+    directories, the key through `EnvKeyring`, and bytecode cached under the run's directory
+    (an installed client runs compiled code; a start that compiles every module would time
+    the compiler, as it did where PYTHONDONTWRITEBYTECODE is set)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT),
+           "XDG_CONFIG_HOME": str(root / "config"), "XDG_DATA_HOME": str(root / "data"),
+           "PYTHONPYCACHEPREFIX": str(root / "pycache"),
+           "PYTHON_KEYRING_BACKEND": "bench._ui_profile.EnvKeyring",
+           "OA_BENCH_KEYRING": json.dumps(entries)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def run_child(args: list[str], env: dict[str, str], marks: tuple[str, ...]) -> dict[str, float]:

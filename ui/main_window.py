@@ -93,6 +93,35 @@ def module_page(index: int) -> type:
     return getattr(module, cls_name)
 
 
+class LazyPages:
+    """The module screens by nav index (1–5). Indexing builds a screen the first time it is
+    asked for; `values()` and `items()` give only the screens built so far."""
+
+    def __init__(self, build: Callable[[int], QWidget]) -> None:
+        self._build = build
+        self._pages: dict[int, QWidget] = {}
+
+    def __getitem__(self, index: int) -> QWidget:
+        if index not in VIEWS:
+            raise KeyError(index)
+        page = self._pages.get(index)
+        if page is None:
+            page = self._pages[index] = self._build(index)
+        return page
+
+    def built(self, index: int) -> bool:
+        """Whether screen `index` exists yet."""
+        return index in self._pages
+
+    def values(self) -> list[QWidget]:
+        """The screens built so far."""
+        return list(self._pages.values())
+
+    def items(self) -> list[tuple[int, QWidget]]:
+        """(index, screen) of the screens built so far."""
+        return list(self._pages.items())
+
+
 class MainWindow(QMainWindow):
     """The window a civil servant lives in all day."""
 
@@ -148,14 +177,10 @@ class MainWindow(QMainWindow):
         self.todo_page = TodoPage()
         self.todo_page.open_item.connect(self.open_record)
         self.stack.addWidget(self.todo_page)
-        self.record_pages: dict[int, RecordPage] = {}
-        for index in range(1, 6):
-            page = module_page(index)(NAV[index], VIEWS[index])
-            self.record_pages[index] = page
-            self.stack.addWidget(_scrolling(page))
-            stale = getattr(page, "todos_stale", None)
-            if stale is not None:
-                stale.connect(lambda: self.sync.refresh_counts() if self.sync else None)
+        # the module screens are built the first time they are shown (or asked for)
+        self.record_pages = LazyPages(self._make_page)
+        for _index in range(1, 6):
+            self.stack.addWidget(QWidget())  # the slot a module screen takes when built
         self.contacts_page = ContactsPage()
         self.stack.addWidget(self.contacts_page)
         self.search_page = SearchPage()
@@ -221,6 +246,23 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.conflicts_button)
         self.nav.setCurrentRow(0)
         self.resize(1280, 800)
+
+    def _make_page(self, index: int) -> QWidget:
+        """Build module screen `index` into its slot of the stack, with the session if open."""
+        page = module_page(index)(NAV[index], VIEWS[index])
+        stale = getattr(page, "todos_stale", None)
+        if stale is not None:
+            stale.connect(lambda: self.sync.refresh_counts() if self.sync else None)
+        slot = self.stack.widget(index)
+        self.stack.removeWidget(slot)
+        slot.deleteLater()
+        self.stack.insertWidget(index, _scrolling(page))
+        state = QSettings().value(f"main_window/page{index}")
+        if state is not None:
+            page.splitter.restoreState(state)
+        if self.session is not None:
+            page.set_session(self.session, self.watermark_text())
+        return page
 
     def _action(self, slot: Callable, shortcut, icon) -> QAction:
         a = QAction(self)
@@ -458,6 +500,8 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentIndex(index)
 
     def _nav_changed(self, row: int) -> None:
+        if row in VIEWS:
+            self.record_pages[row]  # built on its first showing
         if row >= 0:
             self.stack.setCurrentIndex(row)
 

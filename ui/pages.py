@@ -28,6 +28,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.reload_on_show import ReloadOnShow
 
 KIND_TITLES = {"document": "公文", "opinion": "意见", "attachment": "附件", "meeting": "会议"}
 _KIND_IDS = (_("公文"), _("意见"), _("附件"), _("会议"))
@@ -137,8 +138,9 @@ class TodoPage(QWidget):
         self.open_item.emit(item.collection, item.record_id)
 
 
-class ContactsPage(QWidget):
-    """通讯录: units as a tree with their people; filters offline as you type."""
+class ContactsPage(ReloadOnShow, QWidget):
+    """通讯录: units as a tree with their people; filters offline as you type. The org chart
+    is read when the screen is first shown (and again after a sync changed it)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -174,9 +176,16 @@ class ContactsPage(QWidget):
         self.tree.setHeaderLabels([_("单位 / 姓名"), _("科室"), _("职务")])
 
     def set_session(self, session) -> None:
-        """Load the cached org chart on the database worker."""
+        """Show this session's org chart (read now if shown, else when next shown)."""
         self.session = session
-        store = session.store
+        self.mark_dirty()
+
+    def reload(self) -> None:
+        """Read the cached org chart on the database worker."""
+        if self.session is None:
+            return
+        self.dirty = False
+        store = self.session.store
 
         def op(_c):
             return (store.records.list("units", limit=100_000, order_by="name"),

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from oa_client.services.account import admin_role
-from ui import shell_session as ss
-from ui.admin.window import AdminWindow
+from oa_client.store.profile import profile_slug
 from ui.main_window import MainWindow
 from ui.ops import run_op
 from ui.prefs import Prefs
 from ui.qt import QObject, QSettings, Signal
-from ui.signin import SignInWindow
+
+if TYPE_CHECKING:  # the rest is imported where it is first needed: a remembered start shows
+    from ui.admin.window import AdminWindow  # the main window before any of it
+    from ui.signin import SignInWindow
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ class Shell(QObject):
         server, login = str(s.value("signin/server") or ""), str(s.value("signin/login") or "")
         if self.server_url and server != self.server_url.rstrip("/"):
             return None
-        if server and login and (ss.profile_dir_for(self.root, server, login) / "profile.json").exists():
+        if server and login and (self.root / profile_slug(server.rstrip("/"), login)
+                                     / "profile.json").exists():
             return server, login
         return None
 
@@ -57,6 +59,8 @@ class Shell(QObject):
 
     def show_sign_in(self) -> None:
         """The sign-in window."""
+        from ui.signin import SignInWindow
+
         s = QSettings()
         server = self.server_url or str(s.value("signin/server") or "") or self.prefs.server_url
         login = self.login or str(s.value("signin/login") or "")
@@ -68,6 +72,8 @@ class Shell(QObject):
         self.sign_in_shown.emit(w)
 
     def _signed_in(self, session, w: SignInWindow) -> None:
+        from oa_client.services.account import admin_role
+
         admin = admin_role(session.me) is not None
         s = QSettings()
         # an administrator signs in every time: the console never opens by itself
@@ -83,6 +89,8 @@ class Shell(QObject):
         check_for_update(window, session)  # an installed client offers the server's newer release
 
     def _admin(self) -> AdminWindow:
+        from ui.admin.window import AdminWindow
+
         window = AdminWindow()
         window.signed_out.connect(lambda: self._leave(window, remove=False))
         window.wiped.connect(lambda text: self._wiped(window, text))
@@ -116,7 +124,9 @@ class Shell(QObject):
         root, backend, proxy = self.root, self.keyring_backend, self.prefs.proxy
         window = self._main()
 
-        def loader():
+        def loader():  # on a worker: the store, sync and HTTP modules are imported there
+            from ui import shell_session as ss
+
             store = ss.open_profile(root, server, login, backend=backend, create=False)
             try:
                 return ss.open_offline(store, None, server_url=server, backend=backend,
@@ -146,6 +156,8 @@ class Shell(QObject):
         if session is None:
             self.show_sign_in()
             return
+        from ui import shell_session as ss
+
         fn = ss.remove_profile if remove else ss.sign_out
         run_op(None, lambda _c: fn(session), success=lambda _r: self.show_sign_in(),
                failure=lambda exc: (log.warning("sign-out: %s", exc), self.show_sign_in()),

@@ -139,9 +139,8 @@ class SyncController(QObject):
 
     def start(self) -> None:
         """Sync now and keep syncing (timer, long-poll)."""
-        # after the visible list has asked for its first page: a cold scan of a large
-        # profile must not delay what the user looks at
-        QTimer.singleShot(0, self.refresh_counts)
+        # the 待办 list is the screen a start shows: its scan goes to the database first
+        self.refresh_counts()
         QTimer.singleShot(0, self.sync_now)
         if self.live_updates and self.engine is not None and self._poller is None:
             self._poller = threading.Thread(target=self._poll, name="oa-live-updates", daemon=True)

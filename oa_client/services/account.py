@@ -7,7 +7,6 @@ import json
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from oa_client.domain.workflow.labels import role_label
 from oa_client.i18n import _
 from oa_client.store.local import LocalStore
 
@@ -77,4 +76,6 @@ def admin_role(me: dict | None) -> str | None:
 
 def role_names(codes: list[str]) -> list[str]:
     """Role codes in the current language (business and administrator roles)."""
+    from oa_client.domain.workflow.labels import role_label  # the workflow package is big
+
     return [_(ADMIN_ROLE_NAMES[c]) if c in ADMIN_ROLE_NAMES else role_label(c) for c in codes]

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oa_client.i18n import _
-from oa_client.store.local import LocalStore
+
+if TYPE_CHECKING:
+    from oa_client.store.local import LocalStore
 
 #: change kinds an attendee is alerted to (the server's `changes` log, oa_server.authority.meetings)
 ALERT_KINDS = frozenset({"cancelled", "time", "place", "occurrence_cancelled", "occurrence_moved"})

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from oa_client.store.local import LocalStore
+if TYPE_CHECKING:
+    from oa_client.store.local import LocalStore
 
 META_KEY = "security_policy"
 

@@ -32,12 +32,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from oa_client.domain import notifications as notices
 from oa_client.errors import NotFoundError
 from oa_client.i18n import _
 from oa_client.services.meetings_alerts import alert_for
-from oa_client.store.local import LocalStore
+
+if TYPE_CHECKING:
+    from oa_client.store.local import LocalStore
 
 #: 公文 states in which the work is over (oa_client/services/documents.FINAL_STATES; "complete"
 #: is the 办结 step, still to do)

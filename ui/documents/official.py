@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from docs_exchange.verify import verify_pdf
 from oa_client.errors import RenderError
 from oa_client.i18n import _
 from oa_client.services import seals
@@ -24,6 +23,8 @@ def seal_verdict(pdf: bytes, *, trust_roots: list[bytes], now: datetime | None =
                  ) -> dict[str, Any]:
     """Check a sealed PDF offline against the synced CA root: the verdict as plain data
     (通过 only when every signature is intact and trusted and covers the whole file)."""
+    from docs_exchange.verify import verify_pdf  # pyHanko: imported on the worker that checks
+
     report = verify_pdf(pdf, trust_roots=trust_roots, now=now)
     entries = report.signatures
     seal = next((e for e in reversed(entries) if e.signer and e.signer.kind == "seal"),

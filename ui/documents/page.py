@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import html
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oa_client.domain.document import URGENCY_ALLOWED, DocKind
 from oa_client.i18n import _
 from oa_client.services import documents as svc
 from ui.documents import data
-from ui.documents.compose import ComposeWindow
 from ui.documents.dialogs import PersonDialog
 from ui.documents.list_model import COLUMNS, WIDTHS, DocListModel, summary_html
-from ui.documents.window import DocumentWindow
 from ui.errors import error_text
 from ui.lazy_model import BATCH, lazy_table
 from ui.ops import run_op
@@ -41,6 +39,10 @@ from ui.qt import (
 )
 from ui.reload_on_show import ReloadOnShow
 from ui.watermark import Watermark
+
+if TYPE_CHECKING:  # imported where they open: the list shows without them
+    from ui.documents.compose import ComposeWindow
+    from ui.documents.window import DocumentWindow
 
 
 class DocumentsPage(ReloadOnShow, QWidget):
@@ -423,6 +425,8 @@ class DocumentsPage(ReloadOnShow, QWidget):
 
     def open_document(self, doc_id: str) -> DocumentWindow:
         """The window of a document (one per document), shown and loading."""
+        from ui.documents.window import DocumentWindow
+
         w = self.windows.get(doc_id)
         if w is None:
             w = DocumentWindow(self.session, doc_id, offline=self.is_offline, parent=self)
@@ -473,6 +477,8 @@ class DocumentsPage(ReloadOnShow, QWidget):
         if self.session is None:
             return None
         if self.compose_window is None:
+            from ui.documents.compose import ComposeWindow
+
             self.compose_window = ComposeWindow(self)
             self.compose_window.form.save_requested.connect(lambda v: self._save_draft(v, False))
             self.compose_window.form.submit_requested.connect(lambda v: self._save_draft(v, True))
