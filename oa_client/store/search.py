@@ -286,7 +286,8 @@ def catch_up(db: Database, *, chunk: int = 20_000, should_stop=None,
         if should_stop is not None and should_stop():
             return done
         added = 0
-        with db.transaction() as conn:
+        # an index rebuilt from the records: a chunk lost to a power cut is done again
+        with db.transaction(refetchable=True) as conn:
             top = conn.execute("SELECT coalesce(max(rowid), 0) FROM search_items").fetchone()[0]
             for kind, (owner, table, cond) in _SOURCES.items():
                 if added >= chunk:
