@@ -496,7 +496,7 @@ class SyncEngine:
 
     def _pull_pages(self, report: SyncReport, cancel: threading.Event | None) -> None:
         cursor, server_id = self.cursor()
-        considered: set[str] = set()
+        considered: dict[str, bool] = {}  # table → whether it was empty when the pull began
         with gc_paused(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="oa-pull") as fetcher:
             ahead = None
             while True:
@@ -529,7 +529,7 @@ class SyncEngine:
                 if not page.has_more:
                     return
 
-    def _apply_page(self, page: PulledPage | PullResponse, considered: set[str], *,
+    def _apply_page(self, page: PulledPage | PullResponse, considered: dict[str, bool], *,
                     remaining: int) -> None:
         bulk = len(page.changes) >= BULK_PAGE
         # refetchable: a page lost to a power cut is lost with its cursor, and pulled again
@@ -537,25 +537,29 @@ class SyncEngine:
               self.db.transaction(refetchable=True)) as conn:
             if bulk:
                 self._defer_indexes(conn, page.changes, considered, remaining)
-            self._apply_records(conn, page.changes)
+            self._apply_records(conn, page.changes,
+                                fresh={t for t, empty in considered.items() if empty})
             self._hook("during_pull_apply")
             self._save_cursor(conn, page.next_cursor, page.server_id)
 
     @staticmethod
-    def _defer_indexes(conn, records: list[Incoming], considered: set[str], remaining: int) -> None:
+    def _defer_indexes(conn, records: list[Incoming], considered: dict[str, bool],
+                       remaining: int) -> None:
         """Drop the secondary indexes of tables this pull will mostly fill (once per table):
         rebuilding an index once is cheaper than updating it row by row when the revisions
         still to come outnumber the rows already there."""
-        for table in {r.collection for r in records if not r.deleted} - considered:
+        for table in {r.collection for r in records if not r.deleted} - considered.keys():
             if table not in LOCAL_TABLES:
                 continue
-            considered.add(table)
             rows = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
+            considered[table] = rows == 0
             if rows < remaining:
                 Database.defer_indexes(conn, table)
 
-    def _apply_records(self, conn, records: list[Incoming]) -> None:
-        """Apply a page in bulk; a record the local store refuses is set aside, not fatal."""
+    def _apply_records(self, conn, records: list[Incoming], *,
+                       fresh: set[str] | frozenset[str] = frozenset()) -> None:
+        """Apply a page in bulk; a record the local store refuses is set aside, not fatal.
+        Tables in `fresh` were empty when the pull began: their rows are inserted first."""
         pending = set(conn.execute(
             "SELECT entity, entity_id FROM outbox WHERE state = 'pending'").fetchall())
         upserts: dict[str, list[Incoming]] = {}
@@ -584,7 +588,8 @@ class SyncEngine:
             conn.execute("SAVEPOINT apply_page")
             try:
                 self.records.upsert_synced_in(conn, collection,
-                                              [(r.id, r.rev, r.data) for r in recs])
+                                              [(r.id, r.rev, r.data) for r in recs],
+                                              fresh=collection in fresh)
                 conn.execute("RELEASE apply_page")
             except Exception:  # find the bad record one by one
                 conn.execute("ROLLBACK TO apply_page")
