@@ -28,6 +28,7 @@ from oa_client.store.local import LocalStore
 from oa_client.store.records import COLLECTIONS
 from sync.blobs import BlobSync
 from sync.protocol import SYNC_COLLECTIONS, OpResult, PullResponse, Record, digest_of
+from sync.pull_page import PulledPage, PulledRecord
 from sync.transport import PreparedOps, Transport
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ SKEW_WARN_S = 300
 BULK_PAGE = 2000
 PUSH_MAX_BYTES = 4 * 1024 * 1024
 WIRE_KEYS = ("op_id", "kind", "entity", "entity_id", "base_rev", "payload")
+#: a record the server sent: read from a pull page, or in a push's conflict answer
+Incoming = PulledRecord | Record
 
 
 @dataclass
@@ -201,6 +204,7 @@ class SyncEngine:
         self._remember_trust_root()
         if self.check_arrivals is not None:
             report.checked = self.check_arrivals(self.trust_roots())
+        self.db.checkpoint()  # the WAL the sync grew goes into the database now, not mid-pull
         return report
 
     def index(self, report: SyncReport, cancel: threading.Event | None = None) -> None:
@@ -355,7 +359,8 @@ class SyncEngine:
     def _store_results(self, answered: list[tuple[dict, OpResult]], report: SyncReport) -> None:
         """One batch's answers, in one local transaction: applied ops leave the outbox and
         their records take the new revision; conflicts and refusals are kept for the user."""
-        with self.db.transaction() as conn:
+        # refetchable: answers lost to a power cut come back when the ops are resent
+        with self.db.transaction(refetchable=True) as conn:
             applied = [(op, r) for op, r in answered if r.status == "applied"]
             late = [(op, r) for op, r in answered if r.status == "superseded"]
             self._settle_applied(conn, applied + late)
@@ -491,7 +496,7 @@ class SyncEngine:
 
     def _pull_pages(self, report: SyncReport, cancel: threading.Event | None) -> None:
         cursor, server_id = self.cursor()
-        considered: set[str] = set()
+        considered: dict[str, bool] = {}  # table → whether it was empty when the pull began
         with gc_paused(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="oa-pull") as fetcher:
             ahead = None
             while True:
@@ -524,33 +529,40 @@ class SyncEngine:
                 if not page.has_more:
                     return
 
-    def _apply_page(self, page: PullResponse, considered: set[str], *, remaining: int) -> None:
+    def _apply_page(self, page: PulledPage | PullResponse, considered: dict[str, bool], *,
+                    remaining: int) -> None:
         bulk = len(page.changes) >= BULK_PAGE
-        with self.db.deferred_search() if bulk else self.db.transaction() as conn:
+        # refetchable: a page lost to a power cut is lost with its cursor, and pulled again
+        with (self.db.deferred_search(refetchable=True) if bulk else
+              self.db.transaction(refetchable=True)) as conn:
             if bulk:
                 self._defer_indexes(conn, page.changes, considered, remaining)
-            self._apply_records(conn, page.changes)
+            self._apply_records(conn, page.changes,
+                                fresh={t for t, empty in considered.items() if empty})
             self._hook("during_pull_apply")
             self._save_cursor(conn, page.next_cursor, page.server_id)
 
     @staticmethod
-    def _defer_indexes(conn, records: list[Record], considered: set[str], remaining: int) -> None:
+    def _defer_indexes(conn, records: list[Incoming], considered: dict[str, bool],
+                       remaining: int) -> None:
         """Drop the secondary indexes of tables this pull will mostly fill (once per table):
         rebuilding an index once is cheaper than updating it row by row when the revisions
         still to come outnumber the rows already there."""
-        for table in {r.collection for r in records if not r.deleted} - considered:
+        for table in {r.collection for r in records if not r.deleted} - considered.keys():
             if table not in LOCAL_TABLES:
                 continue
-            considered.add(table)
             rows = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
+            considered[table] = rows == 0
             if rows < remaining:
                 Database.defer_indexes(conn, table)
 
-    def _apply_records(self, conn, records: list[Record]) -> None:
-        """Apply a page in bulk; a record the local store refuses is set aside, not fatal."""
+    def _apply_records(self, conn, records: list[Incoming], *,
+                       fresh: set[str] | frozenset[str] = frozenset()) -> None:
+        """Apply a page in bulk; a record the local store refuses is set aside, not fatal.
+        Tables in `fresh` were empty when the pull began: their rows are inserted first."""
         pending = set(conn.execute(
             "SELECT entity, entity_id FROM outbox WHERE state = 'pending'").fetchall())
-        upserts: dict[str, list[Record]] = {}
+        upserts: dict[str, list[Incoming]] = {}
         tombstones: dict[str, list[tuple[int, str]]] = {}
         for record in records:
             if record.collection not in LOCAL_TABLES or (record.collection, record.id) in pending:
@@ -576,7 +588,8 @@ class SyncEngine:
             conn.execute("SAVEPOINT apply_page")
             try:
                 self.records.upsert_synced_in(conn, collection,
-                                              [(r.id, r.rev, r.data) for r in recs])
+                                              [(r.id, r.rev, r.data) for r in recs],
+                                              fresh=collection in fresh)
                 conn.execute("RELEASE apply_page")
             except Exception:  # find the bad record one by one
                 conn.execute("ROLLBACK TO apply_page")
@@ -584,7 +597,7 @@ class SyncEngine:
                 for record in recs:
                     self._apply_record(conn, record)
 
-    def _apply_record(self, conn, record: Record) -> None:
+    def _apply_record(self, conn, record: Incoming) -> None:
         if record.collection not in COLLECTIONS:
             return
         pending = conn.execute(
@@ -608,7 +621,7 @@ class SyncEngine:
             self._set_aside(conn, record, exc)
 
     @staticmethod
-    def _set_aside(conn, record: Record, exc: Exception) -> None:
+    def _set_aside(conn, record: Incoming, exc: Exception) -> None:
         """Keep a record the local store refuses as an 'unreadable' conflict, untouched."""
         known = conn.execute(
             "SELECT 1 FROM conflicts WHERE entity = ? AND entity_id = ? AND kind = 'unreadable'"
@@ -661,7 +674,7 @@ class SyncEngine:
         server_id = None
         while True:
             page = self.transport.pull(cursor, limit=self.pull_limit, collection=collection)
-            with self.db.transaction() as conn:
+            with self.db.transaction(refetchable=True) as conn:
                 self._apply_records(conn, page.changes)
                 seen.update(r.id for r in page.changes if not r.deleted)
             cursor, server_id = page.next_cursor, page.server_id

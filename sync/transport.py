@@ -38,6 +38,7 @@ from sync.protocol import (
     UploadState,
     WaitResponse,
 )
+from sync.pull_page import PulledPage, read_pull
 
 log = logging.getLogger(__name__)
 API = "/api/v1"
@@ -284,8 +285,11 @@ class Transport:
                             detail="truncated") from exc
 
     def _model(self, model, resp: requests.Response):
+        """The answer read by a model (or a reader such as `read_pull`); a body it cannot
+        read is a truncated answer, retried later."""
+        read = getattr(model, "model_validate_json", model)
         try:
-            return model.model_validate_json(resp.content)
+            return read(resp.content)
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
             raise SyncError(_("服务器的回应不完整，稍后自动重试"), kind="network",
                             detail="truncated") from exc
@@ -351,15 +355,15 @@ class Transport:
         return self._model(PushResponse, resp)
 
     def pull(self, cursor: int, *, limit: int = 1000, collection: str | None = None,
-             server_id: str | None = None) -> PullResponse:
-        """Changes after `cursor`."""
+             server_id: str | None = None) -> PulledPage | PullResponse:
+        """Changes after `cursor` (read by `sync.pull_page`)."""
         params: dict[str, Any] = {"cursor": cursor, "limit": limit}
         if collection:
             params["collection"] = collection
         if server_id:
             params["server_id"] = server_id
         resp = self.request("GET", "/sync/pull", params=params)
-        return self._model(PullResponse, resp)
+        return self._model(read_pull, resp)
 
     def digest(self) -> DigestResponse:
         """Per-collection counts and digests."""

@@ -21,6 +21,11 @@ from oa_client.store.grams import grams
 log = logging.getLogger(__name__)
 
 CACHE_KIB = 128 * 1024  # decrypted page cache: keeps encrypted reads close to plain ones
+#: WAL pages a commit may leave before it copies them into the database itself (SQLite's
+#: default is 1,000: a pull of 1,000 changes spread over 100k records dirties ~3,000 pages,
+#: so every such commit also wrote them all a second time). The sync checkpoints when it
+#: is done (`Database.checkpoint`), and closing the profile empties the WAL.
+WAL_CHECKPOINT_PAGES = 16_384
 
 
 def integrity_error(exc: Exception) -> ValidationError:
@@ -102,6 +107,7 @@ class Database:
         try:
             self.conn.execute("PRAGMA journal_mode = WAL").fetchone()
             self.conn.execute("PRAGMA synchronous = FULL")
+            self.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA temp_store = MEMORY")  # no plaintext temp files
             self.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
@@ -155,33 +161,56 @@ class Database:
     # -- statements -------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlcipher3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT; rolled back on any error (nothing half-written)."""
+    def transaction(self, *, refetchable: bool = False) -> Iterator[sqlcipher3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT; rolled back on any error (nothing half-written).
+
+        A commit is on disk before it returns (`synchronous = FULL`: an outbox op survives a
+        power cut). `refetchable`: the transaction holds only what the server or the profile
+        can give again — a pulled page with its cursor, a push's answers (a resent op gets its
+        stored answer), search or index rebuilds — so it is committed to the WAL without
+        waiting for the disk (`NORMAL`). A power cut can lose it, never corrupt anything nor
+        lose a FULL commit: WAL frames are kept in order, so the next FULL commit (any edit
+        on this desk) makes everything before it durable too. A crash of the process alone
+        loses nothing.
+        """
         with self._open():
+            if refetchable:
+                self._synchronous("NORMAL")
             try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except dbapi2.Error as exc:
-                raise sqlite_error(exc, self.path) from exc
-            try:
-                yield self.conn
-                self.conn.execute("COMMIT")
-            except dbapi2.Error as exc:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise sqlite_error(exc, self.path) from exc
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                except dbapi2.Error as exc:
+                    raise sqlite_error(exc, self.path) from exc
+                try:
+                    yield self.conn
+                    self.conn.execute("COMMIT")
+                except dbapi2.Error as exc:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise sqlite_error(exc, self.path) from exc
+                except BaseException:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
+            finally:
+                if refetchable:
+                    self._synchronous("FULL")
+
+    def _synchronous(self, level: str) -> None:
+        try:
+            self.conn.execute(f"PRAGMA synchronous = {level}")
+        except dbapi2.Error as exc:
+            raise sqlite_error(exc, self.path) from exc
 
     @contextlib.contextmanager
-    def deferred_search(self) -> Iterator[sqlcipher3.Connection]:
-        """A transaction whose record writes skip the search index and leave a backlog mark.
+    def deferred_search(self, *, refetchable: bool = False) -> Iterator[sqlcipher3.Connection]:
+        """A transaction whose record writes skip the search index and leave a backlog mark
+        (`refetchable` as for `transaction`).
 
         The `search_deferred` row that the v6 triggers look for never outlives the
         transaction: it is removed before COMMIT, and a failure rolls it back.
         """
-        with self.transaction() as conn:
+        with self.transaction(refetchable=refetchable) as conn:
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('search_backlog', '1')")
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('search_deferred', '1')")
             yield conn
@@ -218,12 +247,23 @@ class Database:
         if not rows:
             return 0
         sqls = json.loads(rows[0][0])
-        with self.transaction() as conn:
+        with self.transaction(refetchable=True) as conn:  # the backlog row stays until done
             for sql in sqls:
                 conn.execute(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
             conn.execute("DELETE FROM meta WHERE key = 'index_backlog'")
         log.info("rebuilt %d deferred indexes", len(sqls))
         return len(sqls)
+
+    def checkpoint(self) -> bool:
+        """Copy what the WAL holds into the database file, without waiting for readers or
+        writers (a quiet moment's job: the end of a sync); whether all of it went."""
+        with self._open():
+            try:
+                busy, frames, copied = self.conn.execute(
+                    "PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            except dbapi2.OperationalError as exc:
+                raise sqlite_error(exc, self.path) from exc
+        return not busy and frames == copied
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
         """Run a read and return all rows."""

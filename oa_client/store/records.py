@@ -14,6 +14,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sqlcipher3 import dbapi2
+
 from oa_client.domain.ids import new_id
 from oa_client.errors import NotFoundError, ValidationError
 from oa_client.i18n import _
@@ -144,6 +146,14 @@ def _upsert_sql(collection: str, *, keep_rev: bool = False) -> str:
     )
 
 
+@functools.cache
+def _insert_sql(collection: str) -> str:
+    """A plain INSERT of what `_upsert_sql` writes (for a table the pull found empty)."""
+    names = ("id", "rev", "deleted", *COLLECTIONS[collection], "data")
+    return (f"INSERT INTO {collection} ({', '.join(names)})"
+            f" VALUES ({', '.join('?' * len(names))})")
+
+
 def _check(collection: str) -> tuple[str, ...]:
     try:
         return COLLECTIONS[collection]
@@ -203,10 +213,13 @@ class RecordStore:
         return {r[0] for r in rows}
 
     @staticmethod
-    def upsert_synced_in(conn, collection: str, records: Iterable[tuple[str, int, dict]]) -> None:
+    def upsert_synced_in(conn, collection: str, records: Iterable[tuple[str, int, dict]], *,
+                         fresh: bool = False) -> None:
         """Store records as the server sent them, `(id, rev, data)`, in bulk (the pull's path).
 
-        `data` is left as it is; the indexed columns are taken out of a copy.
+        `data` is left as it is; the indexed columns are taken out of a copy. `fresh`: the
+        table was empty when the pull began, so the rows are inserted as new ones (cheaper
+        than an upsert each); if one is there already, the page is upserted after all.
         """
         columns = _check(collection)
         skip = frozenset((*columns, *_LOCAL))
@@ -221,6 +234,15 @@ class RecordStore:
                     values[i] = default
             rest = {k: v for k, v in data.items() if k not in skip}
             rows.append((rid, int(rev), 0, *values, dumps(rest)))
+        if fresh:
+            conn.execute("SAVEPOINT insert_fresh")
+            try:
+                conn.executemany(_insert_sql(collection), rows)
+                conn.execute("RELEASE insert_fresh")
+                return
+            except dbapi2.IntegrityError:  # a record changed during the pull: upsert the page
+                conn.execute("ROLLBACK TO insert_fresh")
+                conn.execute("RELEASE insert_fresh")
         conn.executemany(_upsert_sql(collection), rows)
 
     @staticmethod

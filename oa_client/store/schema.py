@@ -14,6 +14,9 @@ v7  the audit checkpoints an auditor's client has seen (signed by the server; ke
 v8  seal verdicts: what checking a 正式文件's seal found here, per file (by SHA-256)
 v9  reminders the server's jobs send (`notifications`) and the server's policy records
     (`settings`: supervision warning days …)
+v10 the search indexes gather up to 32 MB of terms before writing a segment (FTS5
+    `hashsize`; 1 MB by default), so a catch-up chunk is written as one segment instead of
+    many small ones that must be merged again
 """
 
 from __future__ import annotations
@@ -302,5 +305,14 @@ CREATE INDEX notifications_created ON notifications(created_at);
 CREATE TABLE settings ({_RECORD}, scope TEXT);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9]
+#: FTS5 keeps this many bytes of pending terms in memory, within a transaction, before it
+#: writes them out as a segment
+FTS_HASH_BYTES = 32 * 1024 * 1024
+
+V10 = f"""
+INSERT INTO search_tri(search_tri, rank) VALUES ('hashsize', {FTS_HASH_BYTES});
+INSERT INTO search_bi(search_bi, rank) VALUES ('hashsize', {FTS_HASH_BYTES});
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10]
 LATEST_VERSION = len(MIGRATIONS)

@@ -253,6 +253,14 @@ _SOURCES = {
 }
 
 
+#: the bigram rows of what a catch-up adds; empty text (most bodies of a first sync) is
+#: not handed to Python at all
+_BI_CATCH_UP = (
+    "INSERT INTO search_bi(rowid, gt, gb) SELECT rowid,"
+    " CASE WHEN title != '' THEN oa_grams(title) ELSE '' END,"
+    " CASE WHEN body != '' THEN oa_grams(body) ELSE '' END FROM search_text WHERE rowid > ?")
+
+
 def backlog(db: Database) -> bool:
     """Whether records stored by a deferred bulk write still wait for the search index."""
     return bool(db.query("SELECT 1 FROM meta WHERE key = 'search_backlog'"))
@@ -265,7 +273,7 @@ def pending(db: Database) -> int:
     return max(0, live - db.query("SELECT count(*) FROM search_items")[0][0])
 
 
-def catch_up(db: Database, *, chunk: int = 5000, should_stop=None,
+def catch_up(db: Database, *, chunk: int = 20_000, should_stop=None,
              progress=None) -> int:
     """Index what a deferred bulk write left out, `chunk` records per transaction.
 
@@ -278,7 +286,8 @@ def catch_up(db: Database, *, chunk: int = 5000, should_stop=None,
         if should_stop is not None and should_stop():
             return done
         added = 0
-        with db.transaction() as conn:
+        # an index rebuilt from the records: a chunk lost to a power cut is done again
+        with db.transaction(refetchable=True) as conn:
             top = conn.execute("SELECT coalesce(max(rowid), 0) FROM search_items").fetchone()[0]
             for kind, (owner, table, cond) in _SOURCES.items():
                 if added >= chunk:
@@ -297,8 +306,7 @@ def catch_up(db: Database, *, chunk: int = 5000, should_stop=None,
             if added:
                 conn.execute("INSERT INTO search_tri(rowid, title, body)"
                              " SELECT rowid, title, body FROM search_text WHERE rowid > ?", (top,))
-                conn.execute("INSERT INTO search_bi(rowid, gt, gb) SELECT rowid, oa_grams(title),"
-                             " oa_grams(body) FROM search_text WHERE rowid > ?", (top,))
+                conn.execute(_BI_CATCH_UP, (top,))
             elif any(after.values()):  # one last look from the start before calling it done
                 after = dict.fromkeys(_SOURCES, 0)
             else:

@@ -155,3 +155,25 @@ def test_a_local_write_of_an_older_copy_keeps_the_stored_revision(store):
     assert (got["rev"], got["body"]) == (9, "新的正文")
     store.records.write("documents", [sample_document("新建", "正文", id="d-new", rev=0)])
     assert store.records.get("documents", "d-new")["rev"] == 0
+
+
+def test_a_page_into_a_table_the_pull_found_empty_is_inserted_or_else_upserted(store):
+    """`fresh` pages are inserted as new rows; a record already there (changed while the
+    first sync ran, so pulled twice) turns the page into upserts; a bad row still fails."""
+    from oa_client.store.records import RecordStore
+
+    def page(ids, rev, title):
+        return [(i, rev, {"direction": "outgoing", "title": f"{title}{i}", "state": "draft",
+                          "drafter_id": "u1"}) for i in ids]
+
+    with store.db.transaction() as conn:
+        RecordStore.upsert_synced_in(conn, "documents", page(["d1", "d2"], 5, "初稿"), fresh=True)
+    with store.db.transaction() as conn:
+        RecordStore.upsert_synced_in(conn, "documents", page(["d2", "d3"], 9, "改稿"), fresh=True)
+    got = {d["id"]: (d["rev"], d["title"], d["drafter_id"])
+           for d in store.records.list("documents", limit=10)}
+    assert got == {"d1": (5, "初稿d1", "u1"), "d2": (9, "改稿d2", "u1"), "d3": (9, "改稿d3", "u1")}
+    bad = [("d4", 10, {"direction": "sideways", "title": "x"})]
+    with pytest.raises(ValidationError), store.db.transaction() as conn:
+        RecordStore.upsert_synced_in(conn, "documents", bad, fresh=True)
+    assert store.records.count("documents") == 3

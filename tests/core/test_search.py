@@ -144,6 +144,10 @@ def test_deferred_bulk_write_is_found_once_the_index_catches_up(store):
     assert search_index.catch_up(store.db, chunk=7) == 31
     assert not search_index.backlog(store.db)
     assert len(store.search("防疫物资", limit=100)) == 30
+    # the bigram index too, for titles and for bodies (empty bodies of the old one as well)
+    assert len(store.search("口罩", limit=100)) == 30
+    assert len(store.search("调拨", limit=100)) == 30
+    assert titles(store.search("森林")) == {"关于开展森林防火检查的通知"}
     assert titles(store.search("森林防火")) == {"关于开展森林防火检查的通知"}
     assert titles(store.search("数字政府")) == {DOCS[4][0]}  # the deleted one stays out
     # written live again: indexed at once
@@ -164,3 +168,12 @@ def test_catch_up_stops_when_asked_and_resumes(store):
     assert search_index.backlog(store.db)
     assert search_index.catch_up(store.db, chunk=4) == 6
     assert len(store.search("乡村振兴", limit=50)) == 10
+
+
+def test_search_indexes_write_a_catch_up_chunk_as_one_segment(store):
+    """v10: FTS5 gathers 32 MB of terms before writing a segment (1 MB by default)."""
+    from oa_client.store import schema
+
+    for table in ("search_tri", "search_bi"):
+        rows = store.db.query(f"SELECT v FROM {table}_config WHERE k = 'hashsize'")
+        assert rows == [(schema.FTS_HASH_BYTES,)]
