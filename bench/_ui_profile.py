@@ -60,7 +60,10 @@ def build_profile(root: Path, n: int) -> dict[str, str]:
     for start in range(0, n, 1000):
         docs = [{"direction": "incoming" if i % 3 else "outgoing", "doc_kind": "通知",
                  "title": corpus.title(), "body": corpus.body(200), "state": states[i % 5],
-                 "doc_number": f"普府办〔2026〕{start + i + 1}号", "rev": 1}
+                 "doc_number": f"普府办〔2026〕{start + i + 1}号", "rev": 1,
+                 # the bench user holds a step of one in 500 (to do) and reads one in 700
+                 **({"holder_ids": ["u-bench"]} if (start + i) % 500 == 1 else {}),
+                 **({"reader_ids": ["u-bench"]} if (start + i) % 700 == 3 else {})}
                 for i in range(min(1000, n - start))]
         store.records.write("documents", docs)
     account.save_me(store, {"id": "u-bench", "login": LOGIN, "name": "王伟",

@@ -78,8 +78,14 @@ def list_documents(store: LocalStore, *, me: dict[str, Any], box: str, query: st
             docs = [d for d in docs if d.get("drafter_id") in (None, user_id)
                     and d["id"] not in sent]
     else:
-        rows = store.db.query("SELECT id FROM documents WHERE deleted = 0 AND instr(data, ?) > 0"
-                              " ORDER BY created_at DESC", (user_id,))
+        if box in ("todo", "to_read"):  # I hold its step or read it: the people index
+            rows = store.db.query(
+                "SELECT d.id FROM record_people AS p JOIN documents AS d ON d.id = p.record_id"
+                " WHERE p.person_id = ? AND p.collection = 'documents' AND d.deleted = 0"
+                " ORDER BY d.created_at DESC", (user_id,))
+        else:
+            rows = store.db.query("SELECT id FROM documents WHERE deleted = 0"
+                                  " AND instr(data, ?) > 0 ORDER BY created_at DESC", (user_id,))
         ids = [r[0] for r in rows]
         if box in ("doing", "done"):
             acted = _my_events(store, user_id)

@@ -232,7 +232,16 @@ def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
         found = records.get_many(collection, [r[0] for r in rows])
         return [found[r[0]] for r in rows if r[0] in found]
 
-    for rec in mentioning("documents", user_id):
+    def waiting(collection: str) -> list[dict]:
+        # records that wait for me (holder, 传阅 reader, approver, applicant): an index read
+        rows = store.db.query(
+            f"SELECT r.id FROM record_people AS p JOIN {collection} AS r ON r.id = p.record_id"
+            " WHERE p.person_id = ? AND p.collection = ? AND r.deleted = 0"
+            " ORDER BY r.updated_at DESC LIMIT ?", (user_id, collection, SCAN)) if user_id else []
+        found = records.get_many(collection, [r[0] for r in rows])
+        return [found[r[0]] for r in rows if r[0] in found]
+
+    for rec in waiting("documents"):
         if (rec.get("state") or "") in DONE_DOC_STATES:
             continue
         deadline = str(rec.get("due_at") or rec.get("deadline") or "")  # due_at: the step's limit
@@ -265,7 +274,7 @@ def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
                                             or rec.get("starts_at") or ""),
                                urgency="加急" if chased else "", today=today))
             break
-    for rec in mentioning("requests", user_id):  # 事项审批; my own request 退回修改 waits for me
+    for rec in waiting("requests"):  # 事项审批; my own request 退回修改 waits for me
         title = " ".join(str(p) for p in (rec.get("number"), rec.get("title", "")) if p)
         deadline = str(rec.get("due_at") or rec.get("deadline") or "")
         if rec.get("state") in OPEN_REQUEST_STATES and user_id in (rec.get("approver_ids") or []):

@@ -17,6 +17,8 @@ v9  reminders the server's jobs send (`notifications`) and the server's policy r
 v10 the search indexes gather up to 32 MB of terms before writing a segment (FTS5
     `hashsize`; 1 MB by default), so a catch-up chunk is written as one segment instead of
     many small ones that must be merged again
+v11 who a record waits for (`record_people`: a 公文's holders and 传阅 readers, a request's
+    approvers and applicant), kept by triggers, so 待办 reads an index, not every record
 """
 
 from __future__ import annotations
@@ -314,5 +316,48 @@ INSERT INTO search_tri(search_tri, rank) VALUES ('hashsize', {FTS_HASH_BYTES});
 INSERT INTO search_bi(search_bi, rank) VALUES ('hashsize', {FTS_HASH_BYTES});
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10]
+#: the people a record waits for, by table: JSON arrays in `data` and plain columns
+PEOPLE = {"documents": (("holder_ids", "reader_ids"), ()),
+          "requests": (("approver_ids",), ("applicant_id",))}
+
+
+def _people(table: str) -> str:
+    """v11 triggers keeping `record_people` for one table, and its back-fill."""
+    arrays, columns = PEOPLE[table]
+    into = "INSERT OR IGNORE INTO record_people (person_id, collection, record_id)"
+    ok = "WHERE {v} IS NOT NULL AND {v} != ''"
+
+    def fill(r: str, *, table_source: str = "") -> str:
+        src = f" FROM {table} AS {r}" if table_source else ""
+        out = [f"{into} SELECT j.value, '{table}', {r}.id{src or ' FROM'}"
+               f"{', ' if src else ' '}json_each({r}.data, '$.{f}') AS j {ok.format(v='j.value')};"
+               for f in arrays]
+        out += [f"{into} SELECT {r}.{c}, '{table}', {r}.id{src} {ok.format(v=f'{r}.{c}')};"
+                for c in columns]
+        return "\n    ".join(out)
+
+    changed = " OR ".join([f"json_extract(old.data, '$.{f}') IS NOT json_extract(new.data, '$.{f}')"
+                           for f in arrays] + [f"old.{c} IS NOT new.{c}" for c in columns])
+    drop = f"DELETE FROM record_people WHERE collection = '{table}' AND record_id = old.id;"
+    return f"""
+CREATE TRIGGER {table}_people_ai AFTER INSERT ON {table} BEGIN
+    {fill("new")}
+END;
+CREATE TRIGGER {table}_people_au AFTER UPDATE ON {table} WHEN {changed} BEGIN
+    {drop}
+    {fill("new")}
+END;
+CREATE TRIGGER {table}_people_ad AFTER DELETE ON {table} BEGIN {drop} END;
+{fill("r", table_source=table)}
+"""
+
+
+V11 = """
+CREATE TABLE record_people (
+    person_id TEXT NOT NULL, collection TEXT NOT NULL, record_id TEXT NOT NULL,
+    PRIMARY KEY (person_id, collection, record_id)) WITHOUT ROWID;
+CREATE INDEX record_people_record ON record_people(collection, record_id);
+""" + _people("documents") + _people("requests")
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11]
 LATEST_VERSION = len(MIGRATIONS)

@@ -59,3 +59,44 @@ def test_v1_database_with_records_migrates_to_current(tmp_path, file_keyring):
         assert store.blobs.read("a1") == b"\x01\x02\x03"
     finally:
         store.close()
+
+
+def test_v10_records_are_indexed_by_who_they_wait_for_and_the_index_follows_edits(
+        tmp_path, file_keyring):
+    """v11: a store from before the people index back-fills it; later writes keep it true."""
+    store = open_profile(tmp_path / "p", file_keyring)
+    key = bytes.fromhex(file_keyring.get_password("zhengwu-oa-client", store.profile.profile_id))
+    store.close()
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / "p" / f"oa.db{suffix}").unlink(missing_ok=True)
+    old = Database(tmp_path / "p" / "oa.db", key)
+    assert old.migrate(target=10) == 10
+    with old.transaction() as conn:
+        conn.execute("INSERT INTO documents(id, direction, title, body, data) VALUES (?,?,?,?,?)",
+                     ("d1", "incoming", "关于防汛的通知", "正文",
+                      json.dumps({"holder_ids": ["u-lead"], "reader_ids": ["u-read"],
+                                  "note": "u-elsewhere"})))
+        conn.execute("INSERT INTO requests(id, applicant_id, state, data) VALUES (?,?,?,?)",
+                     ("r1", "u-applicant", "pending", json.dumps({"approver_ids": ["u-boss"]})))
+    old.close()
+
+    def people(s) -> set[tuple[str, str, str]]:
+        return set(s.db.query("SELECT person_id, collection, record_id FROM record_people"))
+
+    store = open_store(tmp_path / "p", keyring_backend=file_keyring)
+    try:
+        assert people(store) == {("u-lead", "documents", "d1"), ("u-read", "documents", "d1"),
+                                 ("u-applicant", "requests", "r1"), ("u-boss", "requests", "r1")}
+        doc = store.records.get("documents", "d1")
+        store.records.write("documents", [{**doc, "holder_ids": ["u-next"], "reader_ids": []}])
+        store.records.write("documents", [{"id": "d2", "direction": "incoming", "title": "新",
+                                           "holder_ids": ["u-lead"]}])
+        assert people(store) == {("u-next", "documents", "d1"), ("u-lead", "documents", "d2"),
+                                 ("u-applicant", "requests", "r1"), ("u-boss", "requests", "r1")}
+        with store.db.transaction() as conn:  # rows removed take their index rows with them
+            conn.execute("DELETE FROM documents WHERE id = 'd2'")
+            conn.execute("UPDATE requests SET applicant_id = 'u-other' WHERE id = 'r1'")
+        assert people(store) == {("u-next", "documents", "d1"), ("u-other", "requests", "r1"),
+                                 ("u-boss", "requests", "r1")}
+    finally:
+        store.close()
