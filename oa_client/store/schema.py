@@ -327,14 +327,23 @@ def _people(table: str) -> str:
     into = "INSERT OR IGNORE INTO record_people (person_id, collection, record_id)"
     ok = "WHERE {v} IS NOT NULL AND {v} != ''"
 
-    def fill(r: str, *, table_source: str = "") -> str:
-        src = f" FROM {table} AS {r}" if table_source else ""
-        out = [f"{into} SELECT j.value, '{table}', {r}.id{src or ' FROM'}"
-               f"{', ' if src else ' '}json_each({r}.data, '$.{f}') AS j {ok.format(v='j.value')};"
-               for f in arrays]
-        out += [f"{into} SELECT {r}.{c}, '{table}', {r}.id{src} {ok.format(v=f'{r}.{c}')};"
+    def fill(r: str) -> str:
+        # one statement over the union of the sources: a person both holder and reader is
+        # one row (OR IGNORE would not do: an upsert's conflict policy overrides a trigger's)
+        parts = [f"SELECT j.value AS v FROM json_each({r}.data, '$.{f}') AS j" for f in arrays]
+        parts += [f"SELECT {r}.{c} AS v" for c in columns]
+        return (f"INSERT INTO record_people (person_id, collection, record_id) SELECT p.v,"
+                f" '{table}', {r}.id FROM ({' UNION '.join(parts)}) AS p"
+                f" WHERE p.v IS NOT NULL AND p.v != '' AND NOT EXISTS (SELECT 1 FROM"
+                f" record_people AS q WHERE q.person_id = p.v AND q.collection = '{table}'"
+                f" AND q.record_id = {r}.id);")
+
+    def backfill() -> str:
+        out = [f"{into} SELECT j.value, '{table}', r.id FROM {table} AS r,"
+               f" json_each(r.data, '$.{f}') AS j {ok.format(v='j.value')};" for f in arrays]
+        out += [f"{into} SELECT r.{c}, '{table}', r.id FROM {table} AS r {ok.format(v=f'r.{c}')};"
                 for c in columns]
-        return "\n    ".join(out)
+        return "\n".join(out)
 
     changed = " OR ".join([f"json_extract(old.data, '$.{f}') IS NOT json_extract(new.data, '$.{f}')"
                            for f in arrays] + [f"old.{c} IS NOT new.{c}" for c in columns])
@@ -348,7 +357,7 @@ CREATE TRIGGER {table}_people_au AFTER UPDATE ON {table} WHEN {changed} BEGIN
     {fill("new")}
 END;
 CREATE TRIGGER {table}_people_ad AFTER DELETE ON {table} BEGIN {drop} END;
-{fill("r", table_source=table)}
+{backfill()}
 """
 
 

@@ -89,6 +89,9 @@ def test_v10_records_are_indexed_by_who_they_wait_for_and_the_index_follows_edit
                                  ("u-applicant", "requests", "r1"), ("u-boss", "requests", "r1")}
         doc = store.records.get("documents", "d1")
         store.records.write("documents", [{**doc, "holder_ids": ["u-next"], "reader_ids": []}])
+        # a holder who is also a reader, as a sync upsert writes it: one row, no conflict
+        store.records.write("documents", [{**doc, "holder_ids": ["u-next", "u-next"],
+                                           "reader_ids": ["u-next"]}])
         store.records.write("documents", [{"id": "d2", "direction": "incoming", "title": "新",
                                            "holder_ids": ["u-lead"]}])
         assert people(store) == {("u-next", "documents", "d1"), ("u-lead", "documents", "d2"),
