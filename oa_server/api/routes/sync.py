@@ -32,6 +32,7 @@ from oa_server.fair_gate import FairGate
 from oa_server.i18n import _
 from oa_server.models import User
 from oa_server.schemas import ErrorOut
+from oa_server.visibility import principals_of
 from sync.protocol import (
     MAX_PULL_LIMIT,
     MIN_PROTOCOL_VERSION,
@@ -255,13 +256,15 @@ async def waiting_user(
 ) -> User:
     """The signed-in user of a long-poll, checked in one read-only transaction on one
     thread-pool turn of its own: over before the wait begins, and on SQLite without the
-    write lock."""
+    write lock. The principals the user sees records through go to `request.state`."""
     state = request.app.state
 
     def check() -> User:
         with state.sessionmaker(bind=read_only(state.engine)) as session:
             key = get_signing_key(request, session, state.settings)
-            return get_current_user(request, session, key, now, credentials)
+            user = get_current_user(request, session, key, now, credentials)
+            request.state.wait_principals = principals_of(user)  # (roles loaded with it)
+            return user
 
     return await anyio.to_thread.run_sync(check, limiter=_WAIT_CHECKS)
 
@@ -273,15 +276,19 @@ async def wait(
     cursor: Annotated[int, Query(ge=0)] = 0,
     timeout: Annotated[float, Query(ge=0, le=WAIT_MAX_S)] = 25.0,
 ) -> WaitResponse:
-    """Long-poll: answer as soon as anything newer than `cursor` exists, or at `timeout`.
+    """Long-poll: answer as soon as something newer than `cursor` that the user may see
+    exists, or at `timeout`.
 
-    The wait sleeps on the event loop until a push commits a new revision (no thread, no
-    database read meanwhile: oa_server.live); the answer is the newest revision, as read."""
+    The wait sleeps on the event loop until a commit names one of the user's principals
+    in the audience of what it wrote (no thread, no database read meanwhile:
+    oa_server.live); the answer says whether the desk has news, and the newest revision."""
     # the sign-in check is done and its session closed: nothing is held while waiting
     hub = live.hub_for(request.app.state.engine)
     timeout *= 1.0 - WAIT_SPREAD * random.random()  # noqa: S311 (spreading, not a secret)
-    hw = await hub.wait_beyond(cursor, timeout=timeout, gone=request.is_disconnected)
-    return WaitResponse(changed=hw > cursor, high_water=hw)
+    answer = await hub.wait_beyond(cursor, timeout=timeout,
+                                   principals=request.state.wait_principals,
+                                   gone=request.is_disconnected)
+    return WaitResponse(changed=answer.changed, high_water=answer.high_water)
 
 
 async def upgrade_required(request: Request, exc: Exception) -> JSONResponse:
