@@ -19,9 +19,10 @@ suite; all of it shares this machine's two cores with the four workers and Postg
 Reported: the writers' push and pull p50/p99 in both windows and their ratio; the wake
 latency — from the start of a messenger's push (so it includes the push itself) to a
 watcher's `/sync/wait` answer, and to the end of the pull that brought the draft, counted
-for watchers that were asleep in a wait when the push began; the database statements the
-quiet desks cost, per desk per minute (see `statements`); the CPU of the server's processes
-and of PostgreSQL's, as seconds per second, in both windows.
+for watchers that were asleep in a wait when the push began; the CPU of the server's
+processes and of PostgreSQL's, as seconds per second, in both windows. Then a rest window:
+the writers gone, the idle desks (quiet ones and watchers) alone for as long again — every
+statement the database executes then is theirs (`Statements`), per desk per minute.
 """
 
 from __future__ import annotations
@@ -354,6 +355,21 @@ def _window(base: str, clients: int, seconds: float, messenger: str,
             "requests": len(out["pull"]) + len(out["push"]) + len(pushed), "idle": idle_did}
 
 
+def _rest(stmts: Statements, server_pid: int, pg_pid: int, idle: Desks,
+          seconds: float) -> dict:
+    """The idle desks alone (the writers gone): every statement now is theirs — their
+    long-polls' sign-in checks and the checks at their timeouts."""
+    time.sleep(1.0)  # the writers' last requests are done
+    t0, count0, cpu0, did0 = time.time(), stmts.count(), _cpu_of_tree(server_pid), idle.counts()
+    db0 = _cpu_of_tree(pg_pid)
+    time.sleep(seconds)
+    elapsed = time.time() - t0
+    did = {k: v - did0[k] for k, v in idle.counts().items()}
+    return {"elapsed": elapsed, "statements": stmts.count() - count0, "idle": did,
+            "server_cpu": (_cpu_of_tree(server_pid) - cpu0) / elapsed,
+            "db_cpu": (_cpu_of_tree(pg_pid) - db0) / elapsed}
+
+
 def _p(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, round(q * (len(values) - 1)))] if values else 0.0
@@ -396,6 +412,7 @@ def run_city(url: str, data_dir: Path, log: Path, *, quick: bool, verbose: bool)
                       procs=1 if n <= 500 else 2)
         time.sleep(2.0)  # the last requests are read and parked before the window opens
         city = _window(base, clients, seconds, messenger, stmts, server.proc.pid, pg_pid, quiet)
+        rest = _rest(stmts, server.proc.pid, pg_pid, quiet, seconds)
         quiet_did = quiet.stop()
         watched = watchers.stop()
         top = stmts.top()
@@ -409,9 +426,7 @@ def run_city(url: str, data_dir: Path, log: Path, *, quick: bool, verbose: bool)
         end = next(i for i, line in enumerate(lines[1:], 1) if not line.startswith(" "))
         print("\n".join(["  first server error:", *lines[max(1, end - 6):end + 1]]))
     woke, saw = _latencies({**baseline["pushed"], **city["pushed"]}, watched["seen"])
-    per_request = baseline["statements"] / max(1, baseline["requests"])
-    others = per_request * city["requests"]  # the writers and watchers, as in the baseline
-    quiet_stmts = max(0.0, city["statements"] - others)
+    minutes = rest["elapsed"] / 60
     b, c = baseline["out"], city["out"]
     metrics = {
         "city_idle_desks": n, "city_watchers": WATCHERS, "city_writers": clients,
@@ -430,8 +445,12 @@ def run_city(url: str, data_dir: Path, log: Path, *, quick: bool, verbose: bool)
         "city_count": stmts.kind,
         "city_baseline_statements_per_s": round(baseline["statements"] / baseline["elapsed"], 1),
         "city_statements_per_s": round(city["statements"] / city["elapsed"], 1),
+        "city_rest_statements": rest["statements"],
         "city_statements_per_idle_desk_per_min": round(
-            quiet_stmts / n / (city["elapsed"] / 60), 3),
+            rest["statements"] / (n + WATCHERS) / minutes, 3),
+        "city_statements_per_wait": round(
+            rest["statements"] / max(1, rest["idle"]["waits"]), 2),
+        "city_rest_server_cpu_per_s": round(rest["server_cpu"], 3),
         "city_idle_waits_answered_per_desk_per_min": round(
             city["idle"]["waits"] / n / (city["elapsed"] / 60), 2),
         "city_idle_woken_per_desk_per_min": round(

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, event, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -171,12 +172,18 @@ class RevisionHub:
             if self.latest is None or value > self.latest:
                 self.latest = value
 
-    def prime(self) -> None:
+    def prime(self) -> bool:
         """Vouch from a first read on (any thread; on PostgreSQL once LISTEN is in place), so
-        the pushes this process serves name their audiences before anyone waits here."""
+        the pushes this process serves name their audiences before anyone waits here. A
+        failed read is not fatal (False): the first wait reads again."""
         if self.listener is not None:
             self.listener.wait_ready(5.0)
-        self._vouch(self._query())
+        try:
+            value = self._query()
+        except SQLAlchemyError:  # the database is away, or not made yet
+            return False
+        self._vouch(value)
+        return True
 
     def _woken(self, principals: frozenset[str] | None) -> None:
         """On the loop: tell the timed-out checks of a notice; wake the waits it concerns."""
@@ -198,13 +205,9 @@ class RevisionHub:
     # -- waiting (on the event loop) -------------------------------------------------------
 
     async def start(self) -> None:
-        """At the app's start: bind to its loop, and vouch from a first read on (a failed
-        read is not fatal: the first wait reads again)."""
+        """At the app's start: bind to its loop, and vouch from a first read on."""
         self._bind()
-        try:
-            await run_in_threadpool(self.prime)
-        except Exception:  # the database may come later
-            return
+        await run_in_threadpool(self.prime)
 
     def _bind(self) -> asyncio.AbstractEventLoop:
         loop = asyncio.get_running_loop()

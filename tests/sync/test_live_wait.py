@@ -216,3 +216,48 @@ def test_a_wait_after_a_notice_for_unheard_revisions_counts_them_as_anyones(serv
     assert waiter.done.wait(LONG * 2)
     assert waiter.answer.changed and waiter.answer.high_water == hw + 2
     me.close()
+
+
+def test_a_desks_next_long_poll_skips_the_sign_in_check(server, tmp_path):
+    me = make_client(server, tmp_path, "zhengxiaoyan")
+    drafter = make_client(server, tmp_path, "liuyang")
+    hub = hub_of(server)
+    hw = me.transport.pull(0).high_water
+    assert not me.transport.wait(hw, timeout=0).changed  # checked in full, remembered
+    counts = counting(server.app.state.engine)
+    waiter = Waiter(me, hw)
+    waiter.start()
+    until_waiting(hub, 1)
+    assert counts["n"] == 0  # the sign-in vouched for: not one statement to start waiting
+    server_put(server, drafter, [("documents", str(uuid.uuid4()),
+                                  {"direction": "outgoing", "title": "核稿", "body": "x"})])
+    assert waiter.done.wait(LONG * 2) and waiter.answer.changed
+    assert server.app.state.wait_signins.stats["vouched"] == 1
+    me.close()
+    drafter.close()
+
+
+def test_a_signed_out_desks_long_poll_is_refused_within_the_minute(server, tmp_path):
+    from oa_server import wait_signins
+
+    clock = [0.0]
+    server.app.state.wait_signins = wait_signins.SignIns(clock=lambda: clock[0])
+    me = make_client(server, tmp_path, "liuyang")
+    hw = me.transport.pull(0).high_water
+    headers = {"Authorization": f"Bearer {me.transport.access_token}",
+               PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
+
+    def wait() -> httpx.Response:
+        return httpx.get(f"{server.url}/api/v1/sync/wait", params={"cursor": hw, "timeout": 0},
+                         headers=headers, timeout=LONG)
+
+    assert wait().status_code == 200  # checked in full, remembered
+    assert httpx.post(f"{server.url}/api/v1/auth/logout", headers=headers,
+                      timeout=LONG).status_code == 204
+    assert wait().status_code == 200  # vouched for, until the minute is up …
+    clock[0] += wait_signins.REFRESH_S
+    refused = wait()  # … then all are re-read at once, this one found signed out
+    assert refused.status_code == 401 and refused.json()["code"] == "unauthorized"
+    stats = server.app.state.wait_signins.stats
+    assert stats["rechecks"] == 1 and stats["forgotten"] == 1
+    me.close()
