@@ -13,8 +13,9 @@ wakes that office's desks, not the city's.
 A notice covers the revisions after the newest the pushing process had *heard* of up to its
 own, so a revision written without a notice (a reconciliation, another process on SQLite)
 falls inside the next notice's range, or is found by the check at a wait's timeout: then the
-newest revision is read (one read shared by every wait timing out meanwhile) and, if this
-process heard of no notice for it within `GRACE_S`, it counts as anyone's news. Whatever
+newest revision is read (one read every `UNHEARD_CHECK_S` per process, shared by every wait
+timing out meanwhile) and, if this process heard of no notice for it within `GRACE_S`, it
+counts as anyone's news. Whatever
 the hub cannot vouch for (after start-up, after the listener reconnected, an oversized
 audience) counts as anyone's news too: the desks pull once and are quiet again.
 
@@ -42,6 +43,9 @@ from oa_server.db import read_only
 CHANNEL = "oa_revisions"
 #: a timed-out wait reuses a revision read at most this old (one read serves many desks)
 RECHECK_AGE_S = 1.0
+#: a timed-out wait looks for revisions no notice told of in a read at most this old (of
+#: any generation: one read per worker every few seconds, however many desks time out)
+UNHEARD_CHECK_S = 5.0
 #: how long a timed-out wait gives the notice of a revision it read but had not heard of
 GRACE_S = 0.5
 #: a notice names at most this many revisions' principals (more: anyone's news)
@@ -302,7 +306,7 @@ class RevisionHub:
         """The safety re-check: a revision this process never heard of (a write without a
         notice, a listener that reconnected) is found here, at the latest."""
         loop = asyncio.get_running_loop()
-        hw = await self.high_water(since_gen=self.generation)
+        hw = await self.high_water(since_gen=0, max_age=UNHEARD_CHECK_S)
         until = loop.time() + GRACE_S
         while self.heard is not None and hw > self.heard and loop.time() < until:
             try:  # a notice may be on its way: give it a moment
