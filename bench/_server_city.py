@@ -1,7 +1,8 @@
 """City scale in `bench server`: thousands of desks holding `/sync/wait` beside the desks at work,
 against `oa-server serve --workers 4` on PostgreSQL.
 
-Two windows on the same server, one after the other:
+Two windows on the same server, one after the other, inside one run of the writers (signed in
+and caught up before it; their first `SETTLE_S` and the idle desks' opening are in neither):
 
 - baseline: the 50 writing desks of the server suite (paced, one pull or push of 5 drafts a
   second each), a messenger (one draft every `MESSENGER_EVERY_S` as 陈美玲 of 预算股) and
@@ -44,7 +45,7 @@ from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 #: server options of the bench's own PostgreSQL cluster: statement counts, and room for four
 #: workers' pools (up to 15 connections each) plus the listeners and the bench
 PG_OPTIONS = ("-c shared_preload_libraries=pg_stat_statements -c max_connections=150 "
-              "-c pg_stat_statements.track=all")
+              "-c pg_stat_statements.track=all -c pg_stat_statements.max=20000")
 WORKERS = 4
 MESSENGER = "chenmeiling"  # 财政局预算股 拟稿人: her drafts are seen by her and 罗杰 (科长)
 WATCHER_LOGINS = ("chenmeiling", "luojie")
@@ -54,6 +55,11 @@ MESSENGER_EVERY_S = 2.0
 QUIET_LOGINS = ("fangzhiyuan", "zhouli", "chenjing", "weiguoqiang", "zhaojun", "xuwenbin",
                 "lianghaitao", "zhuyanping", "lizhiming", "zhangjianguo", "guoyan", "yangfan")
 PAUSE_AFTER_WAKE_S = 1.0  # the desk client waits a second before its next long-poll
+#: the writers' first seconds (just caught up) and the idle desks' opening are in no window
+SETTLE_S = 3.0
+#: the time the writers' load allows the idle desks to open in (a slow opening shortens the
+#: city window; its length is reported)
+OPENING_S = 40.0
 
 
 # -- the database's own counts --------------------------------------------------------------
@@ -61,8 +67,10 @@ PAUSE_AFTER_WAKE_S = 1.0  # the desk client waits a second before its next long-
 
 class Statements:
     """Statements the database executed for the bench database: pg_stat_statements' calls
-    when the cluster loads it (every statement, BEGIN and COMMIT included, as PostgreSQL
-    counts them), else pg_stat_database's transactions (commits + rollbacks)."""
+    when the cluster loads it (every statement, BEGIN and COMMIT included, counted by the
+    database as each ends — nothing in the server is instrumented), else pg_stat_database's
+    transactions (commits + rollbacks: a rougher figure, with autovacuum's, and flushed by
+    each backend up to seconds late)."""
 
     def __init__(self, url: str) -> None:
         self._engine = create_engine(url, isolation_level="AUTOCOMMIT")
@@ -85,6 +93,13 @@ class Statements:
             return int(conn.execute(text(
                 "SELECT xact_commit + xact_rollback FROM pg_stat_database "
                 "WHERE datname = current_database()")).scalar())
+
+    def evicted(self) -> int:
+        """Statements pg_stat_statements forgot to make room so far (then `count` is short)."""
+        if self.kind != "statements":
+            return 0
+        with self._engine.connect() as conn:
+            return int(conn.execute(text("SELECT dealloc FROM pg_stat_statements_info")).scalar())
 
     def top(self, n: int = 8) -> list[tuple[int, str]]:
         """The most executed statements so far (calls, first 90 characters)."""
@@ -114,7 +129,8 @@ def _ppid(pid: int) -> int:
 
 
 def _cpu_of_tree(root: int) -> float:
-    """CPU seconds (user + system) of `root` and its children alive now."""
+    """CPU seconds (user + system) of `root`, its children alive now, and its children gone
+    (reaped: a PostgreSQL backend whose connection closed)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for entry in Path("/proc").iterdir():
@@ -125,7 +141,9 @@ def _cpu_of_tree(root: int) -> float:
         except OSError:
             continue
         pid, ppid = int(entry.name), int(fields[1])
-        if pid == root or ppid == root:
+        if pid == root:
+            total += sum(int(f) for f in fields[11:15]) / tick  # own, and reaped children's
+        elif ppid == root:
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
 
@@ -324,35 +342,71 @@ def _latencies(pushed: dict, seen: list) -> tuple[list[float], list[float]]:
     return woke, saw
 
 
-def _window(base: str, clients: int, seconds: float, messenger: str,
-            stmts: Statements, server_pid: int, pg_pid: int, idle: Desks | None) -> dict:
-    """One window: the writers, the messenger, the counts around it."""
+class _Marks:
+    """The counts at the edges of a window, taken while the writers run."""
+
+    def __init__(self, stmts: Statements, server_pid: int, pg_pid: int) -> None:
+        self._stmts, self._pids = stmts, (server_pid, pg_pid)
+
+    def take(self, idle: Desks | None) -> dict:
+        """The counts now."""
+        return {"t": time.time(), "stmts": self._stmts.count(),
+                "cpu": tuple(_cpu_of_tree(pid) for pid in self._pids),
+                "idle": idle.counts() if idle else None}
+
+    @staticmethod
+    def between(a: dict, b: dict) -> dict:
+        """What happened from `a` to `b`."""
+        elapsed = b["t"] - a["t"]
+        return {"t0": a["t"], "t1": b["t"], "elapsed": elapsed,
+                "statements": b["stmts"] - a["stmts"],
+                "server_cpu": (b["cpu"][0] - a["cpu"][0]) / elapsed,
+                "db_cpu": (b["cpu"][1] - a["cpu"][1]) / elapsed,
+                "idle": ({k: b["idle"][k] - a["idle"][k] for k in a["idle"]}
+                         if a["idle"] else None)}
+
+
+def _windows(base: str, clients: int, seconds: float, messenger: str, marks: _Marks,
+             open_idle, verbose: bool) -> tuple[dict, dict, dict]:
+    """The writers run once, paced, through both windows (signed in and caught up before):
+    `SETTLE_S`, the baseline window, the idle desks opening (`open_idle()`), `SETTLE_S`, the
+    city window. Returns (baseline, city, the writers' timings); each window's requests are
+    the ones that started inside it."""
     from bench.server import _run_load
 
     procs = int(os.environ.get("OA_BENCH_PROCS", 5))
-    pushed: dict = {}
-    marks: dict = {}
+    total = SETTLE_S + seconds + OPENING_S + SETTLE_S + seconds
+    found: dict = {"pushed": {}}
 
     def during(start: float, end: float) -> None:
-        time.sleep(max(0.0, start - time.time()))
-        marks["t0"], marks["stmts0"] = time.time(), stmts.count()
-        marks["cpu0"] = (_cpu_of_tree(server_pid), _cpu_of_tree(pg_pid))
-        marks["idle0"] = idle.counts() if idle else None
-        _messenger(base, messenger, (start, end), pushed)
-        time.sleep(max(0.0, end - time.time()))
-        marks["t1"], marks["stmts1"] = time.time(), stmts.count()
-        marks["cpu1"] = (_cpu_of_tree(server_pid), _cpu_of_tree(pg_pid))
-        marks["idle1"] = idle.counts() if idle else None
+        t = start + SETTLE_S
+        time.sleep(max(0.0, t - time.time()))
+        a = marks.take(None)
+        _messenger(base, messenger, (t, t + seconds), found["pushed"])
+        time.sleep(max(0.0, t + seconds - time.time()))
+        found["baseline"] = _Marks.between(a, marks.take(None))
+        if verbose:
+            print("  baseline window done; opening the idle desks", flush=True)
+        found["idle"] = idle = open_idle()
+        t = time.time() + SETTLE_S  # the last of them read and parked
+        stop = min(end, t + seconds)
+        time.sleep(max(0.0, t - time.time()))
+        a = marks.take(idle)
+        _messenger(base, messenger, (t, stop), found["pushed"])
+        time.sleep(max(0.0, stop - time.time()))
+        found["city"] = _Marks.between(a, marks.take(idle))
 
-    out = _run_load("client", base, clients, procs, seconds, 1.0, during)
-    elapsed = marks["t1"] - marks["t0"]
-    idle_did = ({k: marks["idle1"][k] - marks["idle0"][k] for k in marks["idle0"]}
-                if idle else None)
-    return {"out": out, "pushed": pushed, "elapsed": elapsed,
-            "statements": marks["stmts1"] - marks["stmts0"],
-            "server_cpu": (marks["cpu1"][0] - marks["cpu0"][0]) / elapsed,
-            "db_cpu": (marks["cpu1"][1] - marks["cpu0"][1]) / elapsed,
-            "requests": len(out["pull"]) + len(out["push"]) + len(pushed), "idle": idle_did}
+    out = _run_load("client", base, clients, procs, total, 1.0, during)
+    for name in ("baseline", "city"):
+        w = found[name]
+        inside = [(k, d) for k in ("pull", "push")
+                  for d, at in zip(out[k], out[f"{k}_at"], strict=True)
+                  if w["t0"] <= at < w["t1"]]
+        w["pull"] = [d for k, d in inside if k == "pull"]
+        w["push"] = [d for k, d in inside if k == "push"]
+        w["push_at"] = [at for d, at in zip(out["push"], out["push_at"], strict=True)
+                        if w["t0"] <= at < w["t1"]]
+    return found["baseline"], found["city"], {"pushed": found["pushed"], "idle": found["idle"]}
 
 
 def _rest(stmts: Statements, server_pid: int, pg_pid: int, idle: Desks,
@@ -361,11 +415,12 @@ def _rest(stmts: Statements, server_pid: int, pg_pid: int, idle: Desks,
     long-polls' sign-in checks and the checks at their timeouts."""
     time.sleep(1.0)  # the writers' last requests are done
     t0, count0, cpu0, did0 = time.time(), stmts.count(), _cpu_of_tree(server_pid), idle.counts()
-    db0 = _cpu_of_tree(pg_pid)
+    db0, gone0 = _cpu_of_tree(pg_pid), stmts.evicted()
     time.sleep(seconds)
     elapsed = time.time() - t0
     did = {k: v - did0[k] for k, v in idle.counts().items()}
     return {"elapsed": elapsed, "statements": stmts.count() - count0, "idle": did,
+            "evicted": stmts.evicted() - gone0,
             "server_cpu": (_cpu_of_tree(server_pid) - cpu0) / elapsed,
             "db_cpu": (_cpu_of_tree(pg_pid) - db0) / elapsed}
 
@@ -402,16 +457,18 @@ def run_city(url: str, data_dir: Path, log: Path, *, quick: bool, verbose: bool)
         watchers = Desks(port, watch_tokens, cursor, WATCHERS, timeout, watcher=True, procs=1)
         if verbose:
             print(f"city bench: {clients} writers + messenger + {WATCHERS} watchers, "
-                  f"{WORKERS} workers on PostgreSQL ({stmts.kind} counted); baseline "
-                  f"{seconds:.0f} s", flush=True)
-        baseline = _window(base, clients, seconds, messenger, stmts, server.proc.pid, pg_pid,
-                           None)
-        if verbose:
-            print(f"opening {n} quiet desks (wait timeout {timeout:.0f} s)", flush=True)
-        quiet = Desks(port, quiet_tokens, cursor, n, timeout, watcher=False,
-                      procs=1 if n <= 500 else 2)
-        time.sleep(2.0)  # the last requests are read and parked before the window opens
-        city = _window(base, clients, seconds, messenger, stmts, server.proc.pid, pg_pid, quiet)
+                  f"{WORKERS} workers on PostgreSQL ({stmts.kind} counted); windows of "
+                  f"{seconds:.0f} s, then {n} idle desks (wait timeout {timeout:.0f} s)",
+                  flush=True)
+        marks = _Marks(stmts, server.proc.pid, pg_pid)
+
+        def open_idle() -> Desks:
+            return Desks(port, quiet_tokens, cursor, n, timeout, watcher=False,
+                         procs=1 if n <= 500 else 2)
+
+        baseline, city, extra = _windows(base, clients, seconds, messenger, marks, open_idle,
+                                         verbose)
+        quiet = extra["idle"]
         rest = _rest(stmts, server.proc.pid, pg_pid, quiet, seconds)
         quiet_did = quiet.stop()
         watched = watchers.stop()
@@ -425,9 +482,9 @@ def run_city(url: str, data_dir: Path, log: Path, *, quick: bool, verbose: bool)
         lines = logged[logged.index("Traceback"):].splitlines()
         end = next(i for i, line in enumerate(lines[1:], 1) if not line.startswith(" "))
         print("\n".join(["  first server error:", *lines[max(1, end - 6):end + 1]]))
-    woke, saw = _latencies({**baseline["pushed"], **city["pushed"]}, watched["seen"])
+    woke, saw = _latencies(extra["pushed"], watched["seen"])
     minutes = rest["elapsed"] / 60
-    b, c = baseline["out"], city["out"]
+    b, c = baseline, city
     metrics = {
         "city_idle_desks": n, "city_watchers": WATCHERS, "city_writers": clients,
         "city_workers": WORKERS, "city_wait_timeout_s": timeout, "city_window_s": seconds,
@@ -448,6 +505,7 @@ def run_city(url: str, data_dir: Path, log: Path, *, quick: bool, verbose: bool)
         "city_rest_statements": rest["statements"],
         "city_statements_per_idle_desk_per_min": round(
             rest["statements"] / (n + WATCHERS) / minutes, 3),
+        "city_statements_evicted": rest["evicted"],  # >0: the statement count is short
         "city_statements_per_wait": round(
             rest["statements"] / max(1, rest["idle"]["waits"]), 2),
         "city_rest_server_cpu_per_s": round(rest["server_cpu"], 3),
@@ -468,6 +526,10 @@ def run_city(url: str, data_dir: Path, log: Path, *, quick: bool, verbose: bool)
         and saw and metrics["city_seen_p99_ms"] < 1000
         and metrics["city_statements_per_idle_desk_per_min"] < 1.0)
     if verbose:
+        t0 = city["t0"]
+        slow = sorted(zip(c["push"], c["push_at"], strict=True), reverse=True)[:8]
+        print("  slowest pushes in the city window (ms @ s into it):",
+              ", ".join(f"{d * 1000:.0f} @ {at - t0:.1f}" for d, at in slow))
         print("  most executed statements:")
         for calls, query in top:
             print(f"    {calls:>8}  {query}")

@@ -246,10 +246,10 @@ class RevisionHub:
             read = self._read = asyncio.ensure_future(run_in_threadpool(self._query))
         started_gen = self._read_gen
         value = await asyncio.shield(read)
-        if started_gen == self.generation:  # no notice since it started: it is the truth
-            self.latest = value
-        elif self.latest is not None and value > self.latest:
-            self.latest = value  # (None: a notice asked for a read started after it)
+        with self._lock:  # (None after a notice that asked for a read started after it)
+            if (self.latest is None and started_gen == self.generation) or (
+                    self.latest is not None and value > self.latest):
+                self.latest = value
         return value
 
     async def _learn(self) -> None:
