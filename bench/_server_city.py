@@ -33,6 +33,7 @@ import json
 import multiprocessing
 import os
 import random
+import threading
 import time
 from pathlib import Path
 
@@ -342,6 +343,74 @@ def _latencies(pushed: dict, seen: list) -> tuple[list[float], list[float]]:
     return woke, saw
 
 
+def _jiffies_of_tree(roots: set[int]) -> int:
+    """CPU ticks (user + system) of the processes under `roots` (any depth) alive now."""
+    parent: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parent[int(entry.name)] = int(fields[1])
+            ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
+    total = 0
+    for pid, t in ticks.items():
+        p, depth = pid, 0
+        while p not in roots and p in parent and depth < 8:
+            p, depth = parent[p], depth + 1
+        total += t if p in roots else 0
+    return total
+
+
+class Machine:
+    """The machine's CPU every half second while the writers run: everything busy, and the
+    part of it that was neither the server, PostgreSQL, nor this bench — the other work on
+    a shared box — to say what a slow second had against it."""
+
+    def __init__(self, server_pid: int, pg_pid: int) -> None:
+        self._ours = {server_pid, pg_pid, os.getpid()}
+        self.samples: list[tuple[float, float, float]] = []  # (time, busy, others) in cores
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        last = None
+        while not self._stop.wait(0.5):
+            fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+            busy = sum(int(f) for i, f in enumerate(fields[:8]) if i not in (3, 4))
+            ours = _jiffies_of_tree(self._ours)
+            now = time.time()
+            if last is not None:
+                span = (now - last[0]) * tick
+                self.samples.append((now, (busy - last[1]) / span,
+                                     max(0.0, (busy - last[1]) - (ours - last[2])) / span))
+            last = (now, busy, ours)
+
+    def start(self) -> Machine:
+        """Sample from now on."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop sampling."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def around(self, t: float, before: float = 1.5) -> str:
+        """The samples from `before` s before `t` to t (busy/others, in cores)."""
+        near = [f"{busy:.1f}/{others:.1f}" for at, busy, others in self.samples
+                if t - before <= at <= t + 0.5]
+        return " ".join(near)
+
+    def mean_others(self, t0: float, t1: float) -> float:
+        """Other work's mean CPU (cores) from t0 to t1."""
+        inside = [o for at, _b, o in self.samples if t0 <= at <= t1]
+        return sum(inside) / len(inside) if inside else 0.0
+
+
 class _Marks:
     """The counts at the edges of a window, taken while the writers run."""
 
@@ -466,8 +535,12 @@ def run_city(url: str, data_dir: Path, log: Path, *, quick: bool, verbose: bool)
             return Desks(port, quiet_tokens, cursor, n, timeout, watcher=False,
                          procs=1 if n <= 500 else 2)
 
-        baseline, city, extra = _windows(base, clients, seconds, messenger, marks, open_idle,
-                                         verbose)
+        machine = Machine(server.proc.pid, pg_pid).start()
+        try:
+            baseline, city, extra = _windows(base, clients, seconds, messenger, marks,
+                                             open_idle, verbose)
+        finally:
+            machine.stop()
         quiet = extra["idle"]
         rest = _rest(stmts, server.proc.pid, pg_pid, quiet, seconds)
         quiet_did = quiet.stop()
@@ -515,6 +588,9 @@ def run_city(url: str, data_dir: Path, log: Path, *, quick: bool, verbose: bool)
             city["idle"]["woken"] / n / (city["elapsed"] / 60), 2),
         "city_idle_pulls": city["idle"]["pulls"],
         "city_idle_failed": quiet_did["failed"] + watched["failed"],
+        "city_baseline_other_work_cpu": round(machine.mean_others(baseline["t0"],
+                                                                  baseline["t1"]), 2),
+        "city_other_work_cpu": round(machine.mean_others(city["t0"], city["t1"]), 2),
         "city_baseline_server_cpu_per_s": round(baseline["server_cpu"], 2),
         "city_server_cpu_per_s": round(city["server_cpu"], 2),
         "city_baseline_db_cpu_per_s": round(baseline["db_cpu"], 2),
@@ -526,10 +602,12 @@ def run_city(url: str, data_dir: Path, log: Path, *, quick: bool, verbose: bool)
         and saw and metrics["city_seen_p99_ms"] < 1000
         and metrics["city_statements_per_idle_desk_per_min"] < 1.0)
     if verbose:
-        t0 = city["t0"]
-        slow = sorted(zip(c["push"], c["push_at"], strict=True), reverse=True)[:8]
-        print("  slowest pushes in the city window (ms @ s into it):",
-              ", ".join(f"{d * 1000:.0f} @ {at - t0:.1f}" for d, at in slow))
+        for name, w in (("baseline", baseline), ("city", city)):
+            slow = sorted(zip(w["push"], w["push_at"], strict=True), reverse=True)[:5]
+            print(f"  slowest pushes of the {name} window (ms @ s into it; machine CPU busy/"
+                  "other work, cores, each half second before):")
+            for d, at in slow:
+                print(f"    {d * 1000:.0f} @ {at - w['t0']:.1f}: {machine.around(at + d)}")
         print("  most executed statements:")
         for calls, query in top:
             print(f"    {calls:>8}  {query}")
