@@ -435,14 +435,12 @@ class _Marks:
                          if a["idle"] else None)}
 
 
-def _windows(base: str, clients: int, seconds: float, messenger: str, marks: _Marks,
-             open_idle, verbose: bool) -> tuple[dict, dict, dict]:
+def _windows(run_load, base: str, clients: int, seconds: float, messenger: str,
+             marks: _Marks, open_idle, verbose: bool) -> tuple[dict, dict, dict]:
     """The writers run once, paced, through both windows (signed in and caught up before):
     `SETTLE_S`, the baseline window, the idle desks opening (`open_idle()`), `SETTLE_S`, the
     city window. Returns (baseline, city, the writers' timings); each window's requests are
-    the ones that started inside it."""
-    from bench.server import _run_load
-
+    the ones that started inside it. `run_load` is bench.server's `_run_load`."""
     procs = int(os.environ.get("OA_BENCH_PROCS", 5))
     total = SETTLE_S + seconds + OPENING_S + SETTLE_S + seconds
     found: dict = {"pushed": {}}
@@ -465,7 +463,7 @@ def _windows(base: str, clients: int, seconds: float, messenger: str, marks: _Ma
         time.sleep(max(0.0, stop - time.time()))
         found["city"] = _Marks.between(a, marks.take(idle))
 
-    out = _run_load("client", base, clients, procs, total, 1.0, during)
+    out = run_load("client", base, clients, procs, total, 1.0, during)
     for name in ("baseline", "city"):
         w = found[name]
         inside = [(k, d) for k in ("pull", "push")
@@ -503,8 +501,10 @@ def _ms(values: list[float], q: float) -> float:
     return round(_p(values, q) * 1000, 1)
 
 
-def run_city(url: str, data_dir: Path, log: Path, *, quick: bool, verbose: bool) -> dict:
-    """The city windows on a 4-worker server over the database at `url`; their metrics."""
+def run_city(url: str, data_dir: Path, log: Path, run_load, *, quick: bool,
+             verbose: bool) -> dict:
+    """The city windows on a 4-worker server over the database at `url`, the writers run by
+    `run_load` (bench.server's, the suite's desks); their metrics."""
     from tests.sync.support import ProcessServer
 
     clients = int(os.environ.get("OA_BENCH_CLIENTS", 10 if quick else 50))
@@ -537,8 +537,8 @@ def run_city(url: str, data_dir: Path, log: Path, *, quick: bool, verbose: bool)
 
         machine = Machine(server.proc.pid, pg_pid).start()
         try:
-            baseline, city, extra = _windows(base, clients, seconds, messenger, marks,
-                                             open_idle, verbose)
+            baseline, city, extra = _windows(run_load, base, clients, seconds, messenger,
+                                             marks, open_idle, verbose)
         finally:
             machine.stop()
         quiet = extra["idle"]

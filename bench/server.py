@@ -248,8 +248,8 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
                     finally:
                         server.stop()
                 if "city" in parts:  # thousands of desks at rest beside the working ones
-                    metrics.update(run_city(url, data_dir, root / "city.log", quick=quick,
-                                            verbose=verbose))
+                    metrics.update(run_city(url, data_dir, root / "city.log", _run_load,
+                                            quick=quick, verbose=verbose))
             finally:
                 postgres.drop_database(admin, name)
     finally:
