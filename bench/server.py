@@ -12,7 +12,7 @@ machine's cores with the server and PostgreSQL.
 Every client signs in and catches up (the 20,000 seeded records) before a window opens,
 so the windows measure steady-state sync, not fifty first downloads.
 
-Two phases:
+`OA_BENCH_SERVER_PARTS` (default `load,chase,city`) picks the parts to run. Three phases:
 - paced (`p50_ms`, `p99_ms`, `requests_per_s`): each client sends one sync request every
   `OA_BENCH_INTERVAL` seconds (default 1) on a fixed schedule with a random phase; a slow
   answer does not lower the load offered. Once a second is already far busier than a
@@ -24,6 +24,8 @@ Two phases:
   feels. Pushes wait longest there: they take the tenant's revision lock one at a time
   (so a reader never skips a revision), and a push's own transaction is a small part of
   its saturation latency; the rest is the queue in front of that lock.
+- city (`city_*`, bench._server_city): 2,000 desks (`--quick` 300) holding `/sync/wait`
+  beside the writing desks on four workers, against a window without them.
 """
 
 from __future__ import annotations
@@ -217,11 +219,15 @@ def _p(values: list[float], q: float) -> float:
 
 def run(quick: bool = False, verbose: bool = True) -> dict:
     """Run the server suite; return its metrics."""
+    from bench._server_city import PG_OPTIONS, run_city
+
     clients = int(os.environ.get("OA_BENCH_CLIENTS", 10 if quick else 50))
     seconds = float(os.environ.get("OA_BENCH_SECONDS", 5 if quick else 20))
+    parts = set(os.environ.get("OA_BENCH_SERVER_PARTS", "load,chase,city").split(","))
     root = Path(tempfile.mkdtemp(prefix="oa-bench-server-"))
+    metrics: dict = {}
     try:
-        with postgres.admin_url() as admin:
+        with postgres.admin_url(PG_OPTIONS) as admin:
             name = postgres.unique_name("oa_bench")
             url = postgres.create_database(admin, name)
             try:
@@ -229,14 +235,21 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
                 seed_records(url, 2000 if quick else 20000, login=LOGIN)
                 data_dir = root / "server"
                 data_dir.mkdir()
-                # its jobs off: the bench runs the chase itself, amid the desks, and times it
-                server = ProcessServer(data_dir, url, root / "serve.log", workers=2).start()
-                try:
-                    metrics = _load(server.url, clients, seconds, verbose)
-                    metrics.update(_scheduler(server.url, url, str(data_dir), clients,
-                                              seconds, verbose))
-                finally:
-                    server.stop()
+                if parts & {"load", "chase"}:
+                    # its jobs off: the bench runs the chase itself, amid the desks, and
+                    # times it
+                    server = ProcessServer(data_dir, url, root / "serve.log", workers=2).start()
+                    try:
+                        if "load" in parts:
+                            metrics.update(_load(server.url, clients, seconds, verbose))
+                        if "chase" in parts:
+                            metrics.update(_scheduler(server.url, url, str(data_dir), clients,
+                                                      seconds, verbose))
+                    finally:
+                        server.stop()
+                if "city" in parts:  # thousands of desks at rest beside the working ones
+                    metrics.update(run_city(url, data_dir, root / "city.log", _run_load,
+                                            quick=quick, verbose=verbose))
             finally:
                 postgres.drop_database(admin, name)
     finally:

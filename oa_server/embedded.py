@@ -47,6 +47,7 @@ class EmbeddedServer:
                 raise RuntimeError("server did not start")
             time.sleep(0.02)
         start_jobs(self.app)  # uvicorn runs here without the lifespan
+        live.hub_for(self.app.state.engine).prime()  # (its loop is bound by the first wait)
         return self
 
     def stop(self) -> None:

@@ -1,6 +1,7 @@
 """PostgreSQL `LISTEN oa_revisions`: one connection per worker process, on its own thread,
-feeding the process's revision hub (oa_server.live). Pushes send the NOTIFY inside their
-transaction, so a notice means a committed revision, on whichever worker or node it ran.
+feeding the process's revision hub (oa_server.live) each notice's payload (revisions and the
+principals of their audiences). Pushes send the NOTIFY inside their transaction, so a notice
+means committed revisions, on whichever worker or node they ran.
 
 When the connection drops, it is opened again (after a pause growing to 30 s), and every
 waiter re-reads the revision once: notices sent meanwhile were not heard.
@@ -27,8 +28,8 @@ def conninfo(url: URL) -> str:
 class Listener:
     """The listening connection of one process, on a daemon thread."""
 
-    def __init__(self, notify: Callable[[int | None], None], url: URL, *, channel: str) -> None:
-        self._notify = notify  # a committed revision (None: unknown, read it)
+    def __init__(self, notify: Callable[[str | None], None], url: URL, *, channel: str) -> None:
+        self._notify = notify  # a notice's payload (None: notices may have been missed)
         self._channel = channel
         self._dsn = conninfo(url)
         self._stop = threading.Event()
@@ -42,6 +43,10 @@ class Listener:
     def stop(self) -> None:
         """Stop listening; the thread ends within a second."""
         self._stop.set()
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Block (off the event loop) until LISTEN is in place, at most `timeout` s."""
+        return self._listening.wait(timeout)
 
     async def ready(self) -> None:
         """Return once LISTEN is in place (a commit after this is heard); at most 5 s."""
@@ -62,10 +67,7 @@ class Listener:
                     heard_before, pause = True, 0.5
                     while not self._stop.is_set():
                         for notice in conn.notifies(timeout=1.0):
-                            try:
-                                self._notify(int(notice.payload))
-                            except ValueError:
-                                self._notify(None)
+                            self._notify(notice.payload)
             except psycopg.Error as exc:
                 self._listening.clear()
                 log.warning("live updates: listening connection lost (%s); retrying", exc)

@@ -81,16 +81,19 @@ async def _checkpoint_loop(app: FastAPI) -> None:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Background work while the app serves: the hourly signed audit checkpoint, and the
-    scheduled jobs (oa_server.jobs) unless `serve` runs them in their own process."""
+    """Background work while the app serves: the hourly signed audit checkpoint, the
+    scheduled jobs (oa_server.jobs) unless `serve` runs them in their own process, and the
+    live-update hub (oa_server.live), which hears every commit's audience from the start."""
     task = None
     if app.state.settings.audit_checkpoint_minutes > 0:
         task = asyncio.create_task(_checkpoint_loop(app))
     start_jobs(app)
+    hub = asyncio.create_task(live.hub_for(app.state.engine).start())  # live updates
     try:
         yield
     finally:
         stop_jobs(app)
+        hub.cancel()
         live.close(app.state.engine)  # the PostgreSQL listening connection, if any
         if task is not None:
             task.cancel()

@@ -60,8 +60,9 @@ def _run(argv: list[str], log: Path) -> None:
 
 
 @contextmanager
-def cluster() -> Iterator[str]:
-    """Start a private cluster; yield its admin URL (database `postgres`); stop it afterwards."""
+def cluster(extra: str = "") -> Iterator[str]:
+    """Start a private cluster; yield its admin URL (database `postgres`); stop it afterwards.
+    `extra`: more server options (`-c name=value …`), e.g. a benchmark's."""
     bindir = pg_bin()
     if bindir is None:
         raise RuntimeError("PostgreSQL binaries not found")
@@ -95,6 +96,8 @@ def cluster() -> Iterator[str]:
             f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
         )
+        if extra:
+            options += f" {extra}"  # a later -c wins
         _run(
             [
                 *prefix,
@@ -126,13 +129,14 @@ def cluster() -> Iterator[str]:
 
 
 @contextmanager
-def admin_url() -> Iterator[str]:
-    """OA_TEST_DATABASE_URL if set, else a private cluster for the duration."""
+def admin_url(extra: str = "") -> Iterator[str]:
+    """OA_TEST_DATABASE_URL if set, else a private cluster for the duration (`extra`: more
+    server options for it; a server named by the variable keeps its own)."""
     url = os.environ.get(ENV_URL)
     if url:
         yield url
         return
-    with cluster() as started:
+    with cluster(extra) as started:
         yield started
 
 

@@ -1,5 +1,5 @@
 """Live updates without polling (`/sync/wait`, oa_server.live): a push wakes the desks
-waiting; a woken desk learns nothing it may not see; waiting holds no thread and sends the
+waiting that may see what it wrote, and only those; waiting holds no thread and sends the
 database nothing.
 
 Each test reads the server's hub (`live.hub_for(engine)`): how many waits are in progress
@@ -63,44 +63,49 @@ def counting(engine) -> dict:
 
 
 def test_a_push_wakes_a_desk_waiting_on_the_same_server(server, tmp_path):
-    me = make_client(server, tmp_path, "liuyang")
-    other = make_client(server, tmp_path, "zhengxiaoyan")
+    me = make_client(server, tmp_path, "zhengxiaoyan")  # 科长 of the drafter's section
+    drafter = make_client(server, tmp_path, "liuyang")
     hub = hub_of(server)
     hw = me.transport.pull(0).high_water
     waiter = Waiter(me, hw)
     waiter.start()
     until_waiting(hub, 1)
-    server_put(server, other, [("documents", str(uuid.uuid4()),
-                                {"direction": "outgoing", "title": "新待办", "body": "x"})])
+    server_put(server, drafter, [("documents", str(uuid.uuid4()),
+                                  {"direction": "outgoing", "title": "新待办", "body": "x"})])
     assert waiter.done.wait(LONG * 2)
     assert waiter.answer.changed and waiter.answer.high_water == hw + 1
     assert hub.stats["woken"] == 1 and hub.stats["timed_out"] == 0  # by the notice, not the clock
     me.close()
-    other.close()
+    drafter.close()
 
 
-def test_a_woken_desk_pulls_nothing_it_may_not_see(server, tmp_path):
+def test_a_desk_sleeps_through_a_change_it_may_not_see(server, tmp_path):
     me = make_client(server, tmp_path, "caiweidong")  # 印章管理员: no reading role
     drafter = make_client(server, tmp_path, "liuyang")
+    again = make_client(server, tmp_path, "liuyang", name="liuyang-laptop")  # his other desk
     me.engine.sync()
     hub = hub_of(server)
     hw = me.transport.pull(0).high_water
-    waiter = Waiter(me, hw)
-    waiter.start()
-    until_waiting(hub, 1)
+    mine, theirs = Waiter(me, hw, timeout=3.0), Waiter(again, hw)
+    mine.start()
+    theirs.start()
+    until_waiting(hub, 2)
     secret = str(uuid.uuid4())  # a colleague's draft: its drafter's and 科长's, not ours
     server_put(server, drafter, [("documents", secret,
                                   {"direction": "outgoing", "title": "不给你看", "body": "x"})])
-    assert waiter.done.wait(LONG * 2)
-    assert waiter.answer.changed  # the tenant moved on (what every pull says too) …
-    page = me.transport.pull(hw)
-    assert secret not in {c.id for c in page.changes}  # … but nothing of the draft is ours
+    assert theirs.done.wait(LONG * 2) and theirs.answer.changed  # the drafter's other desk
+    assert hub.stats["woken"] == 1
+    assert mine.done.wait(LONG * 2)
+    assert not mine.answer.changed  # asleep to its timeout: nothing of it is ours …
+    assert mine.answer.high_water == hw + 1  # … though the tenant moved on
+    assert hub.stats["woken"] == 1 and hub.stats["timed_out"] == 1
+    assert secret not in {c.id for c in me.transport.pull(hw).changes}
     me.engine.sync()
     assert secret not in live_records(me.store)
     drafter.engine.sync()
     assert secret in live_records(drafter.store)  # its drafter sees it
-    me.close()
-    drafter.close()
+    for client in (me, drafter, again):
+        client.close()
 
 
 def test_an_idle_wait_sends_the_database_nothing(server, tmp_path):
@@ -127,18 +132,23 @@ def test_a_timed_out_wait_finds_a_change_no_notice_told_of(server, tmp_path):
     me = make_client(server, tmp_path, "liuyang")
     hub = hub_of(server)
     hw = me.transport.pull(0).high_water
-    hub.latest = hw  # as if the process knew the tenant …
-    with server.app.state.sessionmaker() as s:  # … and another process moved it unheard
+    assert hub.heard == hw  # the process vouches from its start …
+    with server.app.state.sessionmaker() as s:  # … and another process moves it unheard
         from sqlalchemy import update
 
         from oa_server.sync_models import SyncCounter
 
         s.execute(update(SyncCounter).where(SyncCounter.name == "rev").values(value=hw + 1))
         s.commit()
-    answer = me.transport.wait(hw, timeout=0.5)
-    assert answer.changed and answer.high_water == hw + 1
-    assert hub.stats["timed_out"] == 1
+    timed_out = hub.stats["timed_out"]
+    answer = me.transport.wait(hw, timeout=0.5)  # the check at its timeout reads it
+    assert answer.changed and answer.high_water == hw + 1  # anyone's news: it may be ours
+    assert hub.stats["timed_out"] == timed_out + 1 and hub.stats["unheard"] == 1
+    other = make_client(server, tmp_path, "caiweidong")  # so every desk pulls once, then rests
+    assert other.transport.wait(hw, timeout=0).changed
+    assert not other.transport.wait(hw + 1, timeout=0).changed
     me.close()
+    other.close()
 
 
 def test_three_hundred_waits_leave_a_pull_its_answer(server, tmp_path):
@@ -178,4 +188,74 @@ def test_a_quiet_wait_answers_unchanged_at_its_timeout(server, tmp_path, ahead):
     hw = me.transport.pull(0).high_water
     answer = me.transport.wait(hw + ahead, timeout=0.2)
     assert not answer.changed and answer.high_water == hw
+    me.close()
+
+
+def test_a_notice_names_revisions_and_the_principals_of_their_audiences():
+    payload = live.encode(42, 40, {"user:a", "unitrole:u:clerk"})
+    assert live.decode(payload) == (42, 40, frozenset({"user:a", "unitrole:u:clerk"}))
+    assert live.decode("42") == (42, None, None)  # an audience unknown: anyone's news
+    assert live.decode("garbled") == (None, None, None)  # read the revision again
+    crowd = {f"user:{uuid.uuid4()}" for _ in range(300)}  # too many for one NOTIFY
+    assert live.encode(42, 40, crowd) == "42"
+    assert len(live.encode(42, 40, set(list(crowd)[:100])).encode()) < 8000
+
+
+def test_a_wait_after_a_notice_for_unheard_revisions_counts_them_as_anyones(server, tmp_path):
+    """A notice whose range starts past what this process heard (a write no notice told
+    of came between) wakes every desk, not only its audience's."""
+    me = make_client(server, tmp_path, "caiweidong")
+    hub = hub_of(server)
+    hw = me.transport.pull(0).high_water
+    waiter = Waiter(me, hw)
+    waiter.start()
+    until_waiting(hub, 1)
+    hub.notify(hw + 2, hw + 1, frozenset({"user:nobody"}))  # hw+1 was never heard of
+    assert waiter.done.wait(LONG * 2)
+    assert waiter.answer.changed and waiter.answer.high_water == hw + 2
+    me.close()
+
+
+def test_a_desks_next_long_poll_skips_the_sign_in_check(server, tmp_path):
+    me = make_client(server, tmp_path, "zhengxiaoyan")
+    drafter = make_client(server, tmp_path, "liuyang")
+    hub = hub_of(server)
+    hw = me.transport.pull(0).high_water
+    assert not me.transport.wait(hw, timeout=0).changed  # checked in full, remembered
+    counts = counting(server.app.state.engine)
+    waiter = Waiter(me, hw)
+    waiter.start()
+    until_waiting(hub, 1)
+    assert counts["n"] == 0  # the sign-in vouched for: not one statement to start waiting
+    server_put(server, drafter, [("documents", str(uuid.uuid4()),
+                                  {"direction": "outgoing", "title": "核稿", "body": "x"})])
+    assert waiter.done.wait(LONG * 2) and waiter.answer.changed
+    assert server.app.state.wait_signins.stats["vouched"] == 1
+    me.close()
+    drafter.close()
+
+
+def test_a_signed_out_desks_long_poll_is_refused_within_the_minute(server, tmp_path):
+    from oa_server import wait_signins
+
+    clock = [0.0]
+    server.app.state.wait_signins = wait_signins.SignIns(clock=lambda: clock[0])
+    me = make_client(server, tmp_path, "liuyang")
+    hw = me.transport.pull(0).high_water
+    headers = {"Authorization": f"Bearer {me.transport.access_token}",
+               PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
+
+    def wait() -> httpx.Response:
+        return httpx.get(f"{server.url}/api/v1/sync/wait", params={"cursor": hw, "timeout": 0},
+                         headers=headers, timeout=LONG)
+
+    assert wait().status_code == 200  # checked in full, remembered
+    assert httpx.post(f"{server.url}/api/v1/auth/logout", headers=headers,
+                      timeout=LONG).status_code == 204
+    assert wait().status_code == 200  # vouched for, until the minute is up …
+    clock[0] += wait_signins.REFRESH_S
+    refused = wait()  # … then all are re-read at once, this one found signed out
+    assert refused.status_code == 401 and refused.json()["code"] == "unauthorized"
+    stats = server.app.state.wait_signins.stats
+    assert stats["rechecks"] == 1 and stats["forgotten"] == 1
     me.close()

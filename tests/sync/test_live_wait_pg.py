@@ -82,24 +82,28 @@ def test_a_push_to_one_server_wakes_a_desk_waiting_on_another(two_servers, tmp_p
     drafter.close()
 
 
-def test_a_desk_woken_through_postgresql_pulls_nothing_it_may_not_see(two_servers, tmp_path):
+def test_a_notice_through_postgresql_wakes_only_the_desks_that_may_see_it(two_servers,
+                                                                           tmp_path):
     a, b = two_servers
     me = make_client(b, tmp_path, "caiweidong")  # 印章管理员: no reading role
+    chief = make_client(b, tmp_path, "zhengxiaoyan")  # 科长 of the drafter's section
     drafter = make_client(a, tmp_path, "liuyang")
     hub_b = live.hub_for(b.app.state.engine)
     hw = me.transport.pull(0).high_water
-    waiter = Waiter(me, hw)
-    waiter.start()
-    until_waiting(hub_b, 1)
+    mine, theirs = Waiter(me, hw, timeout=3.0), Waiter(chief, hw)
+    mine.start()
+    theirs.start()
+    until_waiting(hub_b, 2)
     doc = str(uuid.uuid4())
     svc.save(drafter.store, "documents", {"id": doc, "direction": "outgoing",
                                           "title": "草稿", "body": "x"})
     drafter.engine.sync()
-    assert waiter.done.wait(LONG * 2) and waiter.answer.changed
-    assert hub_b.stats["woken"] == 1
+    assert theirs.done.wait(LONG * 2) and theirs.answer.changed
+    assert mine.done.wait(LONG * 2) and not mine.answer.changed  # slept to its timeout
+    assert hub_b.stats["woken"] == 1 and hub_b.stats["unheard"] == 0
     assert doc not in {c.id for c in me.transport.pull(hw).changes}
-    me.close()
-    drafter.close()
+    for client in (me, chief, drafter):
+        client.close()
 
 
 def test_two_server_processes_share_their_news(pg_url, tmp_path):

@@ -131,13 +131,13 @@ def test_no_token_is_401_json(server, me):
 
 
 def test_long_poll_wakes_on_a_colleagues_change(server, me, tmp_path):
-    other = make_client(server, tmp_path, "zhengxiaoyan")
-    hw = me.transport.pull(0).high_water
+    chief = make_client(server, tmp_path, "zhengxiaoyan")  # my 科长: she sees my drafts
+    hw = chief.transport.pull(0).high_water
     result = {}
 
     def waiter():
         started = time.monotonic()
-        result["resp"] = me.transport.wait(hw, timeout=20)
+        result["resp"] = chief.transport.wait(hw, timeout=20)
         result["took"] = time.monotonic() - started
 
     t = threading.Thread(target=waiter)
@@ -145,14 +145,14 @@ def test_long_poll_wakes_on_a_colleagues_change(server, me, tmp_path):
     time.sleep(0.5)
     from oa_client.services import records as svc
 
-    svc.save(other.store, "documents", {"direction": "outgoing", "title": "新待办", "body": "x"})
-    other.engine.sync()
+    svc.save(me.store, "documents", {"direction": "outgoing", "title": "新待办", "body": "x"})
+    me.engine.sync()
     t.join(timeout=25)
     assert result["resp"].changed and result["resp"].high_water > hw
     assert result["took"] < 8  # within seconds, not at the 20 s timeout
-    quiet = me.transport.wait(result["resp"].high_water, timeout=1)
+    quiet = chief.transport.wait(result["resp"].high_water, timeout=1)
     assert not quiet.changed
-    other.close()
+    chief.close()
 
 
 # -- blobs ------------------------------------------------------------------------------------

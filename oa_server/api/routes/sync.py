@@ -6,6 +6,7 @@ import gc
 import gzip
 import random
 import zlib
+from functools import partial
 from typing import Annotated
 
 import anyio
@@ -16,7 +17,7 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
 from oa_client.errors import ConflictError, OAError, PermissionDenied, ValidationError
-from oa_server import authority, exchange_delivery, live, sealing, sync_service
+from oa_server import authority, exchange_delivery, live, sealing, sync_service, wait_signins
 from oa_server.api.deps import (
     CurrentUser,
     NowDep,
@@ -30,8 +31,8 @@ from oa_server.db import read_only
 from oa_server.errors import PayloadTooLarge
 from oa_server.fair_gate import FairGate
 from oa_server.i18n import _
-from oa_server.models import User
 from oa_server.schemas import ErrorOut
+from oa_server.security import read_access_token
 from sync.protocol import (
     MAX_PULL_LIMIT,
     MIN_PROTOCOL_VERSION,
@@ -248,40 +249,67 @@ _WAIT_CHECKS = anyio.CapacityLimiter(4)
 WAIT_SPREAD = 0.2
 
 
-async def waiting_user(
+async def waiting_desk(
     request: Request,
     now: NowDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> User:
-    """The signed-in user of a long-poll, checked in one read-only transaction on one
-    thread-pool turn of its own: over before the wait begins, and on SQLite without the
-    write lock."""
+) -> wait_signins.Desk:
+    """The signed-in desk of a long-poll. A sign-in this worker checked within the minute
+    is vouched for without the database (oa_server.wait_signins); otherwise the ordinary
+    check, in one read-only transaction on one thread-pool turn of its own: over before the
+    wait begins, and on SQLite without the write lock."""
     state = request.app.state
+    signins = getattr(state, "wait_signins", None)
+    if signins is None:
+        signins = state.wait_signins = wait_signins.SignIns()
+    key = getattr(state, "signing_key", None)
+    if key is not None and credentials is not None and credentials.scheme.lower() == "bearer":
+        claims = read_access_token(key, credentials.credentials, now=now)
+        if claims is not None:
+            desk = await signins.recall(claims.user_id, claims.session_id, partial(
+                _recheck, state))
+            if desk is not None:
+                request.state.auth_session_id = desk.session_id
+                request.state.auth_device_id = desk.device_id
+                return desk
 
-    def check() -> User:
+    def check() -> wait_signins.Desk:
         with state.sessionmaker(bind=read_only(state.engine)) as session:
             key = get_signing_key(request, session, state.settings)
-            return get_current_user(request, session, key, now, credentials)
+            user = get_current_user(request, session, key, now, credentials)
+            return wait_signins.desk_of(user, request.state.auth_session_id,
+                                        request.state.auth_device_id)  # (roles loaded)
 
-    return await anyio.to_thread.run_sync(check, limiter=_WAIT_CHECKS)
+    desk = await anyio.to_thread.run_sync(check, limiter=_WAIT_CHECKS)
+    signins.remember(desk)  # (a restricted sign-in was refused above: only full ones)
+    return desk
+
+
+def _recheck(state, ids: list) -> dict:
+    with state.sessionmaker(bind=read_only(state.engine)) as session:
+        return wait_signins.recheck(session, ids)
 
 
 @router.get("/wait", responses=ERRORS)
 async def wait(
     request: Request,
-    user: Annotated[User, Depends(waiting_user)],
+    desk: Annotated[wait_signins.Desk, Depends(waiting_desk)],
     cursor: Annotated[int, Query(ge=0)] = 0,
     timeout: Annotated[float, Query(ge=0, le=WAIT_MAX_S)] = 25.0,
 ) -> WaitResponse:
-    """Long-poll: answer as soon as anything newer than `cursor` exists, or at `timeout`.
+    """Long-poll: answer as soon as something newer than `cursor` that the user may see
+    exists, or at `timeout`.
 
-    The wait sleeps on the event loop until a push commits a new revision (no thread, no
-    database read meanwhile: oa_server.live); the answer is the newest revision, as read."""
+    The wait sleeps on the event loop until a commit names one of the user's principals
+    in the audience of what it wrote (no thread, no database read meanwhile:
+    oa_server.live); the answer says whether the desk has news, and the newest revision."""
     # the sign-in check is done and its session closed: nothing is held while waiting
     hub = live.hub_for(request.app.state.engine)
     timeout *= 1.0 - WAIT_SPREAD * random.random()  # noqa: S311 (spreading, not a secret)
-    hw = await hub.wait_beyond(cursor, timeout=timeout, gone=request.is_disconnected)
-    return WaitResponse(changed=hw > cursor, high_water=hw)
+    answer = await hub.wait_beyond(cursor, timeout=timeout,
+                                   principals=desk.principals,
+                                   gone=request.is_disconnected)
+    return WaitResponse(changed=answer.changed, high_water=answer.high_water)
 
 
 async def upgrade_required(request: Request, exc: Exception) -> JSONResponse:
