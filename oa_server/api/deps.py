@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
+import anyio
 from argon2 import PasswordHasher
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from oa_server import auth, authz
 from oa_server.config import Settings
@@ -31,12 +31,26 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """One database session per request, closed (rolled back if uncommitted) afterwards.
 
     Opening a session does no I/O, so it happens on the event loop; closing returns the
-    connection to the pool (a rollback), so it runs in the thread pool."""
+    connection to the pool (a rollback), so it runs on a worker thread — under a limiter of
+    its own: when every thread of the default limiter waits for a pooled connection, the
+    closes that would give them one must not queue behind them."""
     session = request.app.state.sessionmaker()
     try:
         yield session
     finally:
-        await run_in_threadpool(session.close)
+        await anyio.to_thread.run_sync(session.close, limiter=_close_limiter(request))
+
+
+#: threads that give sessions' connections back to the pool, apart from the request threads
+CLOSE_THREADS = 8
+
+
+def _close_limiter(request: Request) -> anyio.CapacityLimiter:
+    state = request.app.state
+    limiter = getattr(state, "close_limiter", None)
+    if limiter is None:  # made on the app's loop, at its first request
+        limiter = state.close_limiter = anyio.CapacityLimiter(CLOSE_THREADS)
+    return limiter
 
 
 async def get_now(request: Request) -> datetime:
