@@ -139,7 +139,7 @@ class DigestResponse(_Wire):
 
 
 class WaitResponse(_Wire):
-    """Long-poll answer: whether anything newer than the cursor is there."""
+    """Long-poll answer: whether anything newer than the cursor that this user may see is there."""
 
     changed: bool
     high_water: int
