@@ -40,8 +40,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, text
 
-from oa_server.demo import DEMO_PASSWORD
-from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from bench._desk_http import desk_headers, get, sign_in
 
 #: server options of the bench's own PostgreSQL cluster: statement counts, and room for four
 #: workers' pools (up to 15 connections each) plus the listeners and the bench
@@ -152,23 +151,6 @@ def _cpu_of_tree(root: int) -> float:
 # -- the idle desks ---------------------------------------------------------------------------
 
 
-def _head(port: int, token: str) -> str:
-    return (f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
-            f"{PROTOCOL_HEADER}: {PROTOCOL_VERSION}\r\n\r\n")
-
-
-async def _get(reader, writer, port: int, token: str, path: str) -> tuple[int, bytes]:
-    writer.write(f"GET {path} HTTP/1.1\r\n{_head(port, token)}".encode())
-    await writer.drain()
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":", 1)[1])
-    body = await reader.readexactly(length)
-    return int(head.split(b" ", 2)[1]), body
-
-
 async def _desk(port: int, token: str, cursor: int, timeout: float, stop: asyncio.Event,
                 out: dict, watcher: bool) -> None:
     """A desk at rest: hold /sync/wait; told of a change, pull to the end, pause a second,
@@ -182,7 +164,7 @@ async def _desk(port: int, token: str, cursor: int, timeout: float, stop: asynci
             seconds = random.uniform(1.0, timeout) if first else timeout
             first = False
             sent = time.time()
-            status, body = await _get(reader, writer, port, token,
+            status, body = await get(reader, writer, port, token,
                                       f"/api/v1/sync/wait?cursor={cursor}&timeout={seconds:.2f}")
             answered = time.time()
             if status != 200:
@@ -195,7 +177,7 @@ async def _desk(port: int, token: str, cursor: int, timeout: float, stop: asynci
             out["woken"] += 1
             more = True
             while more:
-                status, body = await _get(reader, writer, port, token,
+                status, body = await get(reader, writer, port, token,
                                           f"/api/v1/sync/pull?cursor={cursor}&limit=500")
                 if status != 200:
                     out["failed"] += 1
@@ -297,22 +279,10 @@ class Desks:
 # -- the windows ------------------------------------------------------------------------------
 
 
-def _sign_in(base: str, login: str, device: str) -> str:
-    r = requests.post(f"{base}/api/v1/auth/login", json={
-        "login": login, "password": DEMO_PASSWORD, "device_id": device,
-        "device_name": "bench"}, timeout=60)
-    r.raise_for_status()
-    return str(r.json()["access_token"])
-
-
-def _headers(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}", PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
-
-
 def _messenger(base: str, token: str, window: tuple[float, float], pushed: dict) -> None:
     """One draft every MESSENGER_EVERY_S through the window; its push's start and end times."""
     http = requests.Session()
-    headers = _headers(token)
+    headers = desk_headers(token)
     n = 0
     due = window[0]
     while due < window[1]:
@@ -516,12 +486,12 @@ def run_city(url: str, data_dir: Path, log: Path, run_load, *, quick: bool,
     try:
         base, port = server.url, server.port
         pg_pid = stmts.postmaster()
-        messenger = _sign_in(base, MESSENGER, "bench-messenger")
+        messenger = sign_in(base, MESSENGER, "bench-messenger")
         cursor = int(requests.get(f"{base}/api/v1/sync/pull", params={"cursor": 0, "limit": 1},
-                                  headers=_headers(messenger), timeout=60).json()["high_water"])
-        watch_tokens = [_sign_in(base, WATCHER_LOGINS[i % 2], f"bench-watch-{i}")
+                                  headers=desk_headers(messenger), timeout=60).json()["high_water"])
+        watch_tokens = [sign_in(base, WATCHER_LOGINS[i % 2], f"bench-watch-{i}")
                         for i in range(4)]
-        quiet_tokens = [_sign_in(base, login, f"bench-quiet-{i}")
+        quiet_tokens = [sign_in(base, login, f"bench-quiet-{i}")
                         for i, login in enumerate(QUIET_LOGINS)]
         watchers = Desks(port, watch_tokens, cursor, WATCHERS, timeout, watcher=True, procs=1)
         if verbose:

@@ -33,24 +33,11 @@ from pathlib import Path
 
 import requests
 
+from bench._desk_http import desk_headers, get_request, read_answer, sign_in
 from bench.sync import prepare_server_db, seed_records
-from oa_server.demo import DEMO_PASSWORD
-from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 
 USERS = ("liuyang", "zhengxiaoyan", "wuqiong", "huangjianhua", "caiweidong", "xiefang")
 PULL_EVERY_S = 0.5
-
-
-def _sign_in(base: str, login: str, device: str) -> str:
-    r = requests.post(f"{base}/api/v1/auth/login", json={
-        "login": login, "password": DEMO_PASSWORD, "device_id": device,
-        "device_name": "bench"}, timeout=60)
-    r.raise_for_status()
-    return str(r.json()["access_token"])
-
-
-def _headers(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}", PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
 
 
 async def _desk(port: int, token: str, cursor: int, timeout: float, stop: asyncio.Event,
@@ -60,9 +47,7 @@ async def _desk(port: int, token: str, cursor: int, timeout: float, stop: asynci
     random phases, not in step (the server spreads a restart's herd by itself)."""
 
     def request(seconds: float) -> bytes:
-        return (f"GET /api/v1/sync/wait?cursor={cursor}&timeout={seconds:.2f} HTTP/1.1\r\n"
-                f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
-                f"{PROTOCOL_HEADER}: {PROTOCOL_VERSION}\r\n\r\n").encode()
+        return get_request(port, token, f"/api/v1/sync/wait?cursor={cursor}&timeout={seconds:.2f}")
 
     reader = writer = None
     first = True
@@ -76,13 +61,8 @@ async def _desk(port: int, token: str, cursor: int, timeout: float, stop: asynci
                 sent[0] += 1
                 first = False
             assert reader is not None
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            await reader.readexactly(length)
-            out["ok" if head.startswith(b"HTTP/1.1 200") else "failed"] += 1
+            status, _body = await read_answer(reader)
+            out["ok" if status == 200 else "failed"] += 1
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             out["failed"] += 1
             if writer is not None:
@@ -126,7 +106,7 @@ def _stats(base: str) -> dict:
 def _window(base: str, token: str, cursor: int, seconds: float) -> dict:
     """The working desk pulls every 0.5 s for `seconds`; the server's counters around it."""
     http = requests.Session()
-    headers = _headers(token)
+    headers = desk_headers(token)
     before = _stats(base)
     times: list[float] = []
     failed = 0
@@ -201,10 +181,10 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
     base = f"http://127.0.0.1:{port}"
     proc = _start_server(data_dir, port)
     try:
-        worker = _sign_in(base, USERS[0], "bench-working")
-        tokens = [_sign_in(base, USERS[i % len(USERS)], f"bench-idle-{i}") for i in range(12)]
+        worker = sign_in(base, USERS[0], "bench-working")
+        tokens = [sign_in(base, USERS[i % len(USERS)], f"bench-idle-{i}") for i in range(12)]
         page = requests.get(f"{base}/api/v1/sync/pull", params={"cursor": 0, "limit": 1},
-                            headers=_headers(worker), timeout=60).json()
+                            headers=desk_headers(worker), timeout=60).json()
         cursor = int(page["high_water"])
         if verbose:
             print(f"baseline: working desk alone for {seconds:.0f} s", flush=True)
