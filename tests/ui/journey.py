@@ -8,6 +8,7 @@ import itertools
 
 from PySide6.QtGui import QInputMethodEvent  # tests may drive Qt directly
 
+from tests.ui.support import close_main, make_shell, sign_in, wait_synced
 from ui.qt import QApplication, QPoint, Qt, QTest
 
 WAIT = 30_000
@@ -145,3 +146,51 @@ def sync(qtbot, window) -> None:
     assert window.sync.running
     qtbot.waitUntil(lambda: not window.sync.running and window.sync.state in ("synced", "attention")
                     and window.sync.pending == 0, timeout=WAIT)
+
+
+def open_document(qtbot, window, tab: int | str, title: str, *, direction: str | None = None):
+    """Ctrl+2 (公文), click the box's tab (its index, or the start of its label), click the row
+    of `title` (of `direction` when given), Enter: its window, loaded."""
+    QTest.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    page = window.record_pages[1]
+    bar = page.tabs
+    index = tab if isinstance(tab, int) else next(
+        i for i in range(bar.count()) if bar.tabText(i).startswith(tab))
+    _front(bar)
+    QTest.mouseClick(bar, LEFT, Qt.KeyboardModifier.NoModifier, bar.tabRect(index).center())
+
+    def row() -> int | None:
+        if page.tabs.currentIndex() != index:
+            return None
+        for r in range(page.model.rowCount()):
+            rec = page.model.record(r) or {}
+            if rec.get("title") == title and direction in (None, rec.get("direction")):
+                return r
+        return None
+
+    qtbot.waitUntil(lambda: row() is not None, timeout=WAIT)
+    rect = page.table.visualRect(page.model.index(row(), 1))
+    QTest.mouseClick(page.table.viewport(), LEFT, Qt.KeyboardModifier.NoModifier, rect.center())
+    qtbot.waitUntil(lambda: page.current is not None and page.current.get("title") == title,
+                    timeout=WAIT)
+    with qtbot.waitSignal(page.opened, timeout=WAIT) as opened:
+        QTest.keyClick(page.table, Qt.Key.Key_Return)
+    w = opened.args[0]
+    qtbot.waitUntil(lambda: w.view is not None and not w.busy, timeout=WAIT)
+    return w
+
+
+def leave(qtbot, w, window) -> None:
+    """Close the 公文 window and sign out once everything went to the server."""
+    qtbot.waitUntil(lambda: not w.busy and not window.sync.running
+                    and window.sync.state == "synced" and window.sync.pending == 0,
+                    timeout=WAIT)
+    w.close()
+    close_main(qtbot, window)
+
+
+def desk(qtbot, tmp_path, keyring, url: str, login: str, n: int = 0):
+    """The user signs in on their own computer (own profile) and the first sync is done."""
+    window = sign_in(qtbot, make_shell(tmp_path / f"{login}-{n}", keyring, url), login)
+    wait_synced(qtbot, window)
+    return window

@@ -7,40 +7,13 @@ pulled it yet); once 政数局's clerk's desk synced, a click on 同步 shows �
 
 from __future__ import annotations
 
-from tests.ui.journey import WAIT, click, sync
+from tests.ui.journey import WAIT, click, open_document, sync
 from tests.ui.support import close_main, make_shell, sign_in, wait_synced
 from tests.ui.test_documents_screens import _close, gui_io  # noqa: F401 (a fixture)
 from ui.documents.shots import Actor, issue_document
-from ui.qt import Qt, QTest
 
 SENT = "洪阳镇人民政府关于拨付榕江堤防抢险加固资金的请示"
 GAP = "洪阳镇人民政府关于申请修复水毁农田资金的请示"
-
-
-def _open(qtbot, window, box: str, title: str):
-    """Ctrl+2 (公文), click the box's tab, click the row of `title`, Enter: its window, loaded."""
-    QTest.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
-    page = window.record_pages[1]
-    bar = page.tabs  # the boxes are a tab bar
-    index = next(i for i in range(bar.count()) if bar.tabText(i).startswith(box))
-    QTest.mouseClick(bar, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     bar.tabRect(index).center())
-
-    def row() -> int:
-        titles = [(page.model.record(r) or {}).get("title") for r in range(page.model.rowCount())]
-        return titles.index(title) if title in titles else -1
-
-    qtbot.waitUntil(lambda: page.tabs.currentIndex() == index and row() >= 0, timeout=WAIT)
-    rect = page.table.visualRect(page.model.index(row(), 1))
-    QTest.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton,
-                     Qt.KeyboardModifier.NoModifier, rect.center())
-    qtbot.waitUntil(lambda: page.current is not None and page.current.get("title") == title,
-                    timeout=WAIT)
-    with qtbot.waitSignal(page.opened, timeout=WAIT) as opened:
-        QTest.keyClick(page.table, Qt.Key.Key_Return)
-    w = opened.args[0]
-    qtbot.waitUntil(lambda: w.view is not None, timeout=WAIT)
-    return w
 
 
 def _receipts(w) -> dict[str, tuple[str, str, str, str]]:
@@ -62,7 +35,7 @@ def test_journey_clerk_sees_the_missing_element_and_each_units_receipt(
     on, seen = gui_io
     on.set()
 
-    w = _open(qtbot, window, "待办", GAP)  # at 编号, without its 发文机关署名
+    w = open_document(qtbot, window, "待办", GAP)  # at 编号, without its 发文机关署名
     assert "编号" in w.status.text()
     qtbot.waitUntil(w.missing_line.isVisible, timeout=WAIT)
     assert w.missing_line.text() == ("要素不全，补齐前不能编号、用印：发文机关署名。"
@@ -76,7 +49,7 @@ def test_journey_clerk_sees_the_missing_element_and_each_units_receipt(
                and b.isVisible()))
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=WAIT)
 
-    s = _open(qtbot, window, "发文", SENT)  # dispatched: one receipt per unit
+    s = open_document(qtbot, window, "发文", SENT)  # dispatched: one receipt per unit
     assert not s.missing_line.isVisible() and s.receipts_box.isVisible()
     shown = _receipts(s)
     assert {u: row[0] for u, row in shown.items()} == {

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tests.ui.support import WAIT, close_main, make_shell, sign_in, wait_synced
+from tests.ui.journey import desk, leave, open_document
+from tests.ui.support import WAIT
 from tests.ui.test_documents_screens import _close, gui_io  # noqa: F401 (a fixture)
 from tests.ui.test_journey_supervision import _type
 from ui.documents.shots import issue_document
@@ -24,33 +25,6 @@ def _click(widget, pos=None) -> None:
         QTest.mouseClick(widget, Qt.MouseButton.LeftButton)
     else:
         QTest.mouseClick(widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
-
-
-def _open(qtbot, window, tab: int):
-    """Ctrl+2 (公文), the tab, click the 收文's row, Enter: its window, loaded."""
-    QTest.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
-    page = window.record_pages[1]
-    bar = page.tabs
-    _click(bar, bar.tabRect(tab).center())
-
-    def row() -> int | None:
-        if page.tabs.currentIndex() != tab:
-            return None
-        for r in range(page.model.rowCount()):
-            if (page.model.record(r) or {}).get("title") == TITLE:
-                return r
-        return None
-
-    qtbot.waitUntil(lambda: row() is not None, timeout=WAIT)
-    rect = page.table.visualRect(page.model.index(row(), 1))
-    _click(page.table.viewport(), rect.center())
-    qtbot.waitUntil(lambda: page.current is not None and page.current.get("title") == TITLE,
-                    timeout=WAIT)
-    with qtbot.waitSignal(page.opened, timeout=WAIT) as opened:
-        QTest.keyClick(page.table, Qt.Key.Key_Return)
-    w = opened.args[0]
-    qtbot.waitUntil(lambda: w.view is not None and not w.busy, timeout=WAIT)
-    return w
 
 
 def _take(qtbot, w, key: str, label: str, after: str, opinion: str = "") -> None:
@@ -87,21 +61,6 @@ def _type_date(qtbot, edit, day: date) -> None:
     assert edit.date().toPython() == day, (edit.text(), day)
 
 
-def _desk(qtbot, tmp_path, keyring, url: str, login: str, n: int = 0):
-    shell = make_shell(tmp_path / f"{login}-{n}", keyring, url)
-    window = sign_in(qtbot, shell, login)
-    wait_synced(qtbot, window)
-    return window
-
-
-def _leave(qtbot, w, window) -> None:
-    qtbot.waitUntil(lambda: not w.busy, timeout=WAIT)
-    qtbot.waitUntil(lambda: not window.sync.running and window.sync.state == "synced",
-                    timeout=WAIT)
-    w.close()
-    close_main(qtbot, window)
-
-
 def test_journey_inbound_document_from_sign_for_to_archive(
         qtbot, tmp_path, file_keyring, demo_server, gui_io):  # noqa: F811
     _doc, actors = issue_document(demo_server.url, tmp_path / "actors", title=TITLE,
@@ -110,9 +69,9 @@ def test_journey_inbound_document_from_sign_for_to_archive(
     today = date.today()
 
     # 收发员 吴琼: 签收, 登记 with a 办理期限, 初审
-    window = _desk(qtbot, tmp_path, file_keyring, url, "wuqiong")
+    window = desk(qtbot, tmp_path, file_keyring, url, "wuqiong")
     on.set()
-    w = _open(qtbot, window, TODO)
+    w = open_document(qtbot, window, TODO, TITLE)
     assert w.view.direction == "incoming" and not w.routing.isVisible()
     _take(qtbot, w, "approve", "签收", "register", "已签收。")
     qtbot.waitUntil(lambda: w.routing.isVisible(), timeout=WAIT)  # 登记: only the 办理期限
@@ -121,12 +80,12 @@ def test_journey_inbound_document_from_sign_for_to_archive(
     _take(qtbot, w, "approve", "同意", "vet")
     _take(qtbot, w, "approve", "同意", "propose", "要素齐全。")
     on.clear()
-    _leave(qtbot, w, window)
+    leave(qtbot, w, window)
 
     # 办公室主任 黄建华: 拟办, proposing the 分管领导
-    window = _desk(qtbot, tmp_path, file_keyring, url, "huangjianhua")
+    window = desk(qtbot, tmp_path, file_keyring, url, "huangjianhua")
     on.set()
-    w = _open(qtbot, window, TODO)
+    w = open_document(qtbot, window, TODO, TITLE)
     panel = w.routing
     qtbot.waitUntil(panel.isVisible, timeout=WAIT)
     assert panel.leader.currentText() == "主要领导（陈志强）"  # the default
@@ -137,12 +96,12 @@ def test_journey_inbound_document_from_sign_for_to_archive(
     _take(qtbot, w, "approve", "同意", "instruct", "拟请林副市长阅示。")
     assert w.view.holder_names == ["林慧敏"] and "当前办理人：林慧敏" in w.status.text()
     on.clear()
-    _leave(qtbot, w, window)
+    leave(qtbot, w, window)
 
     # 分管领导 林慧敏: 批办 — 主办 秘书科, a reader, 督办
-    window = _desk(qtbot, tmp_path, file_keyring, url, "linhuimin")
+    window = desk(qtbot, tmp_path, file_keyring, url, "linhuimin")
     on.set()
-    w = _open(qtbot, window, TODO)
+    w = open_document(qtbot, window, TODO, TITLE)
     panel = w.routing
     qtbot.waitUntil(panel.isVisible, timeout=WAIT)
     assert not panel.leader.isVisible() and panel.lead.currentData() == ""
@@ -170,31 +129,31 @@ def test_journey_inbound_document_from_sign_for_to_archive(
     assert rec["handling_days"] == 10 and rec["supervise"] == {
         "deadline": (today + timedelta(days=30)).isoformat()}
     on.clear()
-    _leave(qtbot, w, window)
+    leave(qtbot, w, window)
 
     # 秘书科 科长 郑晓燕: 承办
-    window = _desk(qtbot, tmp_path, file_keyring, url, "zhengxiaoyan")
+    window = desk(qtbot, tmp_path, file_keyring, url, "zhengxiaoyan")
     on.set()
-    w = _open(qtbot, window, TODO)
+    w = open_document(qtbot, window, TODO, TITLE)
     assert w.view.state == "handle" and not w.routing.isVisible()
     _take(qtbot, w, "approve", "同意", "circulate", "已会同财政局核实，拟安排应急资金60万元。")
     assert "传阅：谢芳（未阅）" in w.status.text()
     on.clear()
-    _leave(qtbot, w, window)
+    leave(qtbot, w, window)
 
     # the reader 谢芳: 待阅, 已阅
-    window = _desk(qtbot, tmp_path, file_keyring, url, "xiefang")
+    window = desk(qtbot, tmp_path, file_keyring, url, "xiefang")
     on.set()
-    w = _open(qtbot, window, TO_READ)
+    w = open_document(qtbot, window, TO_READ, TITLE)
     _take(qtbot, w, "read", "已阅", "complete")
     assert "传阅：谢芳（已阅）" in w.status.text()
     on.clear()
-    _leave(qtbot, w, window)
+    leave(qtbot, w, window)
 
     # 收发员 吴琼: 办结 with the result, 归档; the 督办 task is on the 督办 page
-    window = _desk(qtbot, tmp_path, file_keyring, url, "wuqiong", 1)
+    window = desk(qtbot, tmp_path, file_keyring, url, "wuqiong", 1)
     on.set()
-    w = _open(qtbot, window, TODO)
+    w = open_document(qtbot, window, TODO, TITLE)
     _click(w.action_buttons["approve"])  # 办结 with no result: refused, still at 办结
     assert "办结须填写办理结果" in w.problem.text() and w.view.state == "complete"
     _take(qtbot, w, "approve", "同意", "archive", "已办结：市财政安排应急资金60万元。")
@@ -218,6 +177,6 @@ def test_journey_inbound_document_from_sign_for_to_archive(
                 if (t.get("source") or {}).get("id") == w.doc_id)
     assert task["deadline"] == (today + timedelta(days=30)).isoformat()
     assert task["content"] == "请秘书科抓紧办理，按期报结果。"
-    _leave(qtbot, w, window)
+    leave(qtbot, w, window)
     _close(actors)
     assert gui_io[1] == [], f"I/O on the GUI thread: {sorted(set(gui_io[1]))}"

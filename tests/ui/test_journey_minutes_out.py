@@ -15,8 +15,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from tests.ui.journey import LEFT, WAIT, _front, click, sync
-from tests.ui.support import close_main, make_shell
+from tests.ui.journey import LEFT, WAIT, _front, click, leave, open_document, sync
+from tests.ui.support import make_shell
 from tests.ui.test_documents_distribution import answer_unit_chooser, remove_unit
 from tests.ui.test_documents_screens import gui_io  # noqa: F401 (a fixture)
 from tests.ui.test_journey_inbound_routing import _take
@@ -41,47 +41,10 @@ def _desk(qtbot, tmp_path, keyring, url: str, login: str, n: int = 0):
     return _sign_in(qtbot, make_shell(tmp_path / f"{login}-{n}", keyring, url), login)
 
 
-def _open(qtbot, window, tab: int, direction: str = "outgoing"):
-    """Ctrl+2 (公文), the tab, click the 纪要's row, Enter: its window, loaded."""
-    QTest.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
-    page = window.record_pages[1]
-    bar = page.tabs
-    _front(bar)
-    QTest.mouseClick(bar, LEFT, Qt.KeyboardModifier.NoModifier, bar.tabRect(tab).center())
-
-    def row() -> int | None:
-        if page.tabs.currentIndex() != tab:
-            return None
-        for r in range(page.model.rowCount()):
-            rec = page.model.record(r) or {}
-            if rec.get("title") == TITLE and rec.get("direction") == direction:
-                return r
-        return None
-
-    qtbot.waitUntil(lambda: row() is not None, timeout=WAIT)
-    rect = page.table.visualRect(page.model.index(row(), 1))
-    QTest.mouseClick(page.table.viewport(), LEFT, Qt.KeyboardModifier.NoModifier, rect.center())
-    qtbot.waitUntil(lambda: page.current is not None and page.current.get("title") == TITLE,
-                    timeout=WAIT)
-    with qtbot.waitSignal(page.opened, timeout=WAIT) as opened:
-        QTest.keyClick(page.table, Qt.Key.Key_Return)
-    w = opened.args[0]
-    qtbot.waitUntil(lambda: w.view is not None and not w.busy, timeout=WAIT)
-    return w
-
-
-def _leave(qtbot, w, window) -> None:
-    qtbot.waitUntil(lambda: not w.busy, timeout=WAIT)
-    qtbot.waitUntil(lambda: not window.sync.running and window.sync.state == "synced"
-                    and window.sync.pending == 0, timeout=WAIT)
-    w.close()
-    close_main(qtbot, window)
-
-
 def _step(qtbot, tmp_path, keyring, url, login, label, after, opinion="", n=0):
     """One holder of the flow: sign in, open the 纪要 from 待办, take the step."""
     window = _desk(qtbot, tmp_path, keyring, url, login, n)
-    w = _open(qtbot, window, TODO)
+    w = open_document(qtbot, window, TODO, TITLE, direction="outgoing")
     qtbot.waitUntil(lambda: w.distribution.view is not None, timeout=WAIT)
     assert w.distribution.isVisible() and not w.distribution.add_button.isEnabled()
     _take(qtbot, w, "approve", label, after, opinion)
@@ -124,7 +87,7 @@ def test_journey_minutes_from_drafting_to_dispatch_and_receipt_at_an_invited_uni
     dialog.close()
 
     # the draft in the document window: 分送 from the invited units, edited, saved, 送审
-    w = _open(qtbot, window, DRAFTS)
+    w = open_document(qtbot, window, DRAFTS, TITLE, direction="outgoing")
     panel = w.distribution
     qtbot.waitUntil(lambda: panel.view is not None and panel.unit_names() == [CITY, DATA, TOWN],
                     timeout=WAIT)
@@ -142,7 +105,7 @@ def test_journey_minutes_from_drafting_to_dispatch_and_receipt_at_an_invited_uni
     _take(qtbot, w, "submit", "送审", "review", "请审核会议纪要。")
     assert w.distribution.add_button.isEnabled()  # still hers to change until 签发
     on.clear()
-    _leave(qtbot, w, window)
+    leave(qtbot, w, window)
     steps = [("huangjianhua", "同意", "sign_off", "文字已核，请林副市长签发。", 0),  # 核稿
              ("linhuimin", "同意", "recheck", "同意印发。", 0),  # 签发
              ("huangjianhua", "同意", "number", "已复核。", 1),  # 复核
@@ -153,7 +116,7 @@ def test_journey_minutes_from_drafting_to_dispatch_and_receipt_at_an_invited_uni
             note = w.distribution.note
             qtbot.waitUntil(lambda: note.text() == "纪要已签发，分送单位不能再修改（只读）。",  # noqa: B023
                             timeout=WAIT)
-        _leave(qtbot, w, window)
+        leave(qtbot, w, window)
 
     # 蔡卫东, 印章管理员: 用印 — the 正式文件 appears with its verdict, no seal impression
     window, w = _step(qtbot, tmp_path, file_keyring, url, "caiweidong", "用印", "dispatch")
@@ -174,7 +137,7 @@ def test_journey_minutes_from_drafting_to_dispatch_and_receipt_at_an_invited_uni
         (SHOTS / "minutes-sealed.pdf").write_bytes(pdf)
     assert text.index("请假：") < text.index("分送：普宁市政务服务数据管理局、洪阳镇人民政府、普宁市财政局。")
     assert "普宁市政务服务数据管理局、洪阳镇人民政府、普宁市财政局：" not in text
-    _leave(qtbot, w, window)
+    leave(qtbot, w, window)
 
     # 吴琼: 分发 to the three units
     window, w = _step(qtbot, tmp_path, file_keyring, url, "wuqiong", "分发", "dispatched", n=1)
@@ -182,13 +145,13 @@ def test_journey_minutes_from_drafting_to_dispatch_and_receipt_at_an_invited_uni
     qtbot.waitUntil(lambda: {r.unit_name for r in w.view.receipts} == {DATA, TOWN, FINANCE},
                     timeout=WAIT)
     assert w.receipts_box.isVisible()
-    _leave(qtbot, w, window)
+    leave(qtbot, w, window)
 
     # 张敏, 普政数's 收发员: the 纪要 in her 待办, the sealed file checked, 签收
     window = _desk(qtbot, tmp_path, file_keyring, url, "zhangmin")
     sync(qtbot, window)
     on.set()
-    inc = _open(qtbot, window, TODO, direction="incoming")
+    inc = open_document(qtbot, window, TODO, TITLE, direction="incoming")
     assert inc.view.direction == "incoming" and inc.view.record.get("doc_kind") == "纪要"
     assert not inc.distribution.isVisible()  # a 收文 has no 分送 editor
     qtbot.waitUntil(lambda: inc.view.official is not None and inc.view.official.verdict is not None
@@ -202,5 +165,5 @@ def test_journey_minutes_from_drafting_to_dispatch_and_receipt_at_an_invited_uni
     _shot(inc, "minutes-incoming")
     _take(qtbot, inc, "approve", "签收", "register", "已签收。")
     on.clear()
-    _leave(qtbot, inc, window)
+    leave(qtbot, inc, window)
     assert seen == [], f"I/O on the GUI thread: {sorted(set(seen))}"

@@ -12,8 +12,17 @@ import re
 from datetime import datetime
 
 from oa_client.domain.workflow.model import BEIJING
-from tests.ui.journey import WAIT, click, keys, pick, tick_item, type_into
-from tests.ui.support import close_main, make_shell, sign_in, wait_synced
+from tests.ui.journey import (
+    WAIT,
+    click,
+    desk,
+    keys,
+    leave,
+    open_document,
+    pick,
+    tick_item,
+    type_into,
+)
 from tests.ui.test_documents_screens import gui_io  # noqa: F401 (a fixture)
 from ui.documents.compose import UnitPicker
 from ui.documents.signature_pad import SignatureDialog
@@ -29,40 +38,6 @@ TODO, DOING = 0, 1  # tabs of the 公文 page
 def _office_today() -> str:
     """Today in the office (Beijing), as the drafter types it and the server dates a 签发."""
     return datetime.now(BEIJING).date().isoformat()
-
-
-def _desk(qtbot, tmp_path, keyring, url: str, login: str, n: int = 0):
-    """The user signs in on their own computer (own profile) and the first sync is done."""
-    window = sign_in(qtbot, make_shell(tmp_path / f"{login}-{n}", keyring, url), login)
-    wait_synced(qtbot, window)
-    return window
-
-
-def _open(qtbot, window, tab: int):
-    """Ctrl+2 (公文), click the tab, click the 请示's row, Enter: its window, loaded."""
-    QTest.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
-    page = window.record_pages[1]
-    bar = page.tabs
-    QTest.mouseClick(bar, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     bar.tabRect(tab).center())
-
-    def row() -> int | None:
-        if page.tabs.currentIndex() != tab:
-            return None
-        titles = [(page.model.record(r) or {}).get("title") for r in range(page.model.rowCount())]
-        return titles.index(TITLE) if TITLE in titles else None
-
-    qtbot.waitUntil(lambda: row() is not None, timeout=WAIT)
-    rect = page.table.visualRect(page.model.index(row(), 1))
-    QTest.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton,
-                     Qt.KeyboardModifier.NoModifier, rect.center())
-    qtbot.waitUntil(lambda: page.current is not None and page.current.get("title") == TITLE,
-                    timeout=WAIT)
-    with qtbot.waitSignal(page.opened, timeout=WAIT) as opened:
-        QTest.keyClick(page.table, Qt.Key.Key_Return)
-    w = opened.args[0]
-    qtbot.waitUntil(lambda: w.view is not None and not w.busy, timeout=WAIT)
-    return w
 
 
 def _offered(w) -> list[str]:
@@ -82,15 +57,6 @@ def _take(qtbot, w, label: str, after: str, opinion: str = "") -> None:
     qtbot.waitUntil(lambda: w.view is not None and not w.busy and w.view.state == after
                     and w.view.record.get("state") == after, timeout=WAIT)
     assert f"<b>{w.view.state_label}</b>" in w.status.text()
-
-
-def _leave(qtbot, w, window) -> None:
-    """Close the 公文 window and sign out once everything went to the server."""
-    qtbot.waitUntil(lambda: not w.busy and not window.sync.running
-                    and window.sync.state == "synced" and window.sync.pending == 0,
-                    timeout=WAIT)
-    w.close()
-    close_main(qtbot, window)
 
 
 def _sign_on_the_pad(qtbot, w) -> None:
@@ -186,10 +152,10 @@ def test_journey_outgoing_from_draft_through_countersign_to_dispatch(
     url, (on, seen) = demo_server.url, gui_io
 
     # 文书 黄晓梅 drafts the 请示 and sends it to 核稿
-    window = _desk(qtbot, tmp_path, file_keyring, url, "huangxiaomei")
+    window = desk(qtbot, tmp_path, file_keyring, url, "huangxiaomei")
     on.set()
     _compose(qtbot, window)
-    w = _open(qtbot, window, DOING)
+    w = open_document(qtbot, window, DOING, TITLE)
     assert w.view.state == "review" and "当前办理人：陈伟杰" in w.status.text()
     assert "approve" not in w.action_buttons
     rec = w.view.record
@@ -198,12 +164,12 @@ def test_journey_outgoing_from_draft_through_countersign_to_dispatch(
     assert rec["issuer_name"] == "洪阳镇人民政府" and rec["printer"] == "洪阳镇党政办"
     assert len(rec["countersign_departments"]) == 2
     on.clear()
-    _leave(qtbot, w, window)
+    leave(qtbot, w, window)
 
     # 党政办主任 陈伟杰: 核稿
-    window = _desk(qtbot, tmp_path, file_keyring, url, "chenweijie")
+    window = desk(qtbot, tmp_path, file_keyring, url, "chenweijie")
     on.set()
-    w = _open(qtbot, window, TODO)
+    w = open_document(qtbot, window, TODO, TITLE)
     assert "<b>核稿</b>" in w.status.text()
     qtbot.waitUntil(lambda: _offered(w)[:2] == ["同意", "退回"], timeout=WAIT)
     assert w.body.text.toPlainText().startswith("市人民政府：")
@@ -214,14 +180,14 @@ def test_journey_outgoing_from_draft_through_countersign_to_dispatch(
     _take(qtbot, w, "同意", "countersign", "文字已核，同意送会签。")
     assert sorted(w.view.holder_names) == ["林佳慧", "郑伟民"]
     on.clear()
-    _leave(qtbot, w, window)
+    leave(qtbot, w, window)
 
     # each 会签 department's 科长 at her or his own desk
     for login, name, other, opinion in (("linjiahui", "林佳慧", "郑伟民", "党政办无意见。"),
                                         ("zhengweimin", "郑伟民", None, "经济发展办同意。")):
-        window = _desk(qtbot, tmp_path, file_keyring, url, login)
+        window = desk(qtbot, tmp_path, file_keyring, url, login)
         on.set()
-        w = _open(qtbot, window, TODO)
+        w = open_document(qtbot, window, TODO, TITLE)
         assert "<b>会签</b>" in w.status.text() and name in w.status.text()
         if other:  # the step waits for every department
             _take(qtbot, w, "同意", "countersign", opinion)
@@ -231,12 +197,12 @@ def test_journey_outgoing_from_draft_through_countersign_to_dispatch(
             _take(qtbot, w, "同意", "sign_off", opinion)
             assert w.view.holder_names == ["梁海涛"]
         on.clear()
-        _leave(qtbot, w, window)
+        leave(qtbot, w, window)
 
     # 镇长 梁海涛: 签发 with his handwritten signature
-    window = _desk(qtbot, tmp_path, file_keyring, url, "lianghaitao")
+    window = desk(qtbot, tmp_path, file_keyring, url, "lianghaitao")
     on.set()
-    w = _open(qtbot, window, TODO)
+    w = open_document(qtbot, window, TODO, TITLE)
     assert "<b>签发</b>" in w.status.text()
     countersigned = [(e.step, e.actor_name, e.opinion) for e in w.view.timeline
                      if e.step == "countersign" and e.outcome == "accepted"]
@@ -249,21 +215,21 @@ def test_journey_outgoing_from_draft_through_countersign_to_dispatch(
     signed = next(e for e in w.view.timeline if e.step == "sign_off" and e.outcome == "accepted")
     assert signed.signature_id and w.opened.signatures[signed.event_id][0] in ("strokes", "png")
     on.clear()
-    _leave(qtbot, w, window)
+    leave(qtbot, w, window)
 
     # 党政办主任 陈伟杰: 复核
-    window = _desk(qtbot, tmp_path, file_keyring, url, "chenweijie", 1)
+    window = desk(qtbot, tmp_path, file_keyring, url, "chenweijie", 1)
     on.set()
-    w = _open(qtbot, window, TODO)
+    w = open_document(qtbot, window, TODO, TITLE)
     assert "<b>复核</b>" in w.status.text()
     _take(qtbot, w, "同意", "number", "已复核。")
     on.clear()
-    _leave(qtbot, w, window)
+    leave(qtbot, w, window)
 
     # 文书 黄晓梅: 编号, 用印, 分发
-    window = _desk(qtbot, tmp_path, file_keyring, url, "huangxiaomei", 1)
+    window = desk(qtbot, tmp_path, file_keyring, url, "huangxiaomei", 1)
     on.set()
-    w = _open(qtbot, window, TODO)
+    w = open_document(qtbot, window, TODO, TITLE)
     assert "<b>编号</b>" in w.status.text() and not w.missing_line.isVisible()
     assert "待编号" in w.elements.text()
     assert w.action_buttons["approve"].isEnabled()  # the elements are complete
@@ -291,5 +257,5 @@ def test_journey_outgoing_from_draft_through_countersign_to_dispatch(
     assert steps == ["draft", "review", "countersign", "countersign", "sign_off", "recheck",
                      "number", "seal", "dispatch"], steps
     on.clear()
-    _leave(qtbot, w, window)
+    leave(qtbot, w, window)
     assert seen == [], f"I/O on the GUI thread: {sorted(set(seen))}"
