@@ -80,6 +80,25 @@ def issue(d: dict[str, Desk], doc_id: str) -> str:
     return number
 
 
+def at_propose(d: dict[str, Desk]) -> str:
+    """A 洪阳镇 请示 taken through to 分发, received, registered and vetted by the city's clerk:
+    its 收文 waits for the city office's 拟办; returns the 收文's id."""
+    clerk = d[CLERK]
+    doc_id, _ = docs.compose(clerk.store, me=clerk.me, fields=request_fields(clerk))
+    clerk.act(doc_id, "submit", "draft")
+    for login, step in ((DIRECTOR, "review"), (MAYOR, "sign_off"), (DIRECTOR, "recheck")):
+        d[login].sync()
+        d[login].act(doc_id, "approve", step)
+    issue(d, doc_id)
+    inc_id = clerk.doc(doc_id)["receipts"][unit_id(clerk, "普宁市人民政府")]["incoming_id"]
+    city_clerk = d[CITY_CLERK]
+    city_clerk.sync()
+    for step in ("receive", "register", "vet"):
+        city_clerk.act(inc_id, "approve", step)
+    d[CITY_DIRECTOR].sync()
+    return inc_id
+
+
 def receive_and_handle(d: dict[str, Desk], doc_id: str, number: str, clock) -> None:
     """The city side: 签收 … 归档, with the sender's receipt followed all along (`clock`: the
     server's, moved on while the 收文 waits for the city's desk)."""

@@ -9,13 +9,12 @@ import re
 from oa_client.services import documents as docs
 from sync.engine import SyncReport
 from tests.e2e.test_documents_flow import (
-    CITY_CLERK,
     CITY_DIRECTOR,
     CITY_MAYOR,
     CLERK,
     DIRECTOR,
     MAYOR,
-    issue,
+    at_propose,
     request_fields,
     unit_id,
 )
@@ -79,20 +78,8 @@ def test_a_returned_number_is_voided_and_never_reused(desks, server, tmp_path):
 
 
 def test_instruction_marked_for_supervision_opens_a_task(desks):
-    clerk = desks[CLERK]
-    doc_id, _ = docs.compose(clerk.store, me=clerk.me, fields=request_fields(clerk))
-    clerk.act(doc_id, "submit", "draft")
-    for login, step in ((DIRECTOR, "review"), (MAYOR, "sign_off"), (DIRECTOR, "recheck")):
-        desks[login].sync()
-        desks[login].act(doc_id, "approve", step)
-    issue(desks, doc_id)
-    inc_id = clerk.doc(doc_id)["receipts"][unit_id(clerk, "普宁市人民政府")]["incoming_id"]
-    city_clerk = desks[CITY_CLERK]
-    city_clerk.sync()
-    for step in ("receive", "register", "vet"):
-        city_clerk.act(inc_id, "approve", step)
+    inc_id = at_propose(desks)
     director = desks[CITY_DIRECTOR]
-    director.sync()
     dept = desks["zhengxiaoyan"].me["department"]["id"]
     director.act(inc_id, "approve", "propose", values={
         "leader": "principal_leader", "lead_department": [dept], "supervise": True})

@@ -11,14 +11,8 @@ import pytest
 from oa_client.errors import ValidationError
 from oa_client.services import documents as docs
 from tests.e2e.test_documents_flow import (
-    CITY_CLERK,
     CITY_DIRECTOR,
-    CLERK,
-    DIRECTOR,
-    MAYOR,
-    issue,
-    request_fields,
-    unit_id,
+    at_propose,
 )
 
 
@@ -27,29 +21,12 @@ def _department(desk, unit_name: str, name: str) -> str:
     return next(d["id"] for d in unit["departments"] if d["name"] == name)
 
 
-def _at_propose(desks) -> str:
-    clerk = desks[CLERK]
-    doc_id, _ = docs.compose(clerk.store, me=clerk.me, fields=request_fields(clerk))
-    clerk.act(doc_id, "submit", "draft")
-    for login, step in ((DIRECTOR, "review"), (MAYOR, "sign_off"), (DIRECTOR, "recheck")):
-        desks[login].sync()
-        desks[login].act(doc_id, "approve", step)
-    issue(desks, doc_id)
-    inc_id = clerk.doc(doc_id)["receipts"][unit_id(clerk, "普宁市人民政府")]["incoming_id"]
-    city_clerk = desks[CITY_CLERK]
-    city_clerk.sync()
-    for step in ("receive", "register", "vet"):
-        city_clerk.act(inc_id, "approve", step)
-    desks[CITY_DIRECTOR].sync()
-    return inc_id
-
-
 def _outbox(desk) -> int:
     return desk.store.db.query("SELECT count(*) FROM outbox")[0][0]
 
 
 def test_bad_routing_is_refused_by_client_and_server_and_nothing_is_lost(desks, monkeypatch):
-    inc_id = _at_propose(desks)
+    inc_id = at_propose(desks)
     director = desks[CITY_DIRECTOR]
     town_dept = _department(director, "洪阳镇人民政府", "党政办")
     no_chief = _department(director, "普宁市人民政府办公室", "行政科")
