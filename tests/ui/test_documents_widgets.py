@@ -61,7 +61,8 @@ def test_signature_dialog_refuses_an_empty_signature(qtbot):
     assert sig["png"].startswith(b"\x89PNG") and len(json.loads(sig["strokes"])["strokes"]) == 1
 
 
-def test_compose_form_names_the_wrong_element(qtbot):
+def _active_form(qtbot) -> tuple[ComposeForm, list[dict]]:
+    """A compose form shown and active (keys reach it), and the values each 送审/保存 sent."""
     form = ComposeForm()
     qtbot.addWidget(form)
     form.show()
@@ -69,6 +70,11 @@ def test_compose_form_names_the_wrong_element(qtbot):
     qtbot.waitUntil(form.isActiveWindow, timeout=3000)
     saved: list[dict] = []
     form.submit_requested.connect(saved.append)
+    return form, saved
+
+
+def test_compose_form_names_the_wrong_element(qtbot):
+    form, saved = _active_form(qtbot)
     form.kind.setCurrentText("请示")
     form.title.setText("普宁市人民政府办公室关于申请防汛物资储备资金的请示")
     form.main_to.setText("普宁市人民政府、普宁市财政局")
@@ -211,13 +217,7 @@ def test_compose_countersign_picker_lists_departments_and_names_an_unknown_one(q
     from oa_client.services.documents_routing import Department
     from tests.ui.journey import tick_item
 
-    form = ComposeForm()
-    qtbot.addWidget(form)
-    form.show()
-    form.activateWindow()
-    qtbot.waitUntil(form.isActiveWindow, timeout=3000)
-    saved: list[dict] = []
-    form.submit_requested.connect(saved.append)
+    form, saved = _active_form(qtbot)
     form.set_departments([Department("d1", "党政办", "洪阳镇人民政府", ("林佳慧",)),
                           Department("d2", "经济发展办", "洪阳镇人民政府", ())])
     # an old draft: one department this unit has, one it has not (since dissolved, or a
