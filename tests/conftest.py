@@ -1,4 +1,5 @@
-"""Shared fixtures: headless Qt, a file keyring in a temporary directory, fixtures path."""
+"""Shared fixtures: headless Qt, a file keyring in a temporary directory, fixtures path, and
+one private PostgreSQL cluster with a migrated, demo-seeded template for the tests that need it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ if "OA_TEST_KEEP_HOME" not in os.environ:  # QSettings and platformdirs write un
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="oa-test-config-")
     os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="oa-test-data-")
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,3 +36,27 @@ def fixtures_dir() -> Path:
     if not FIXTURES.is_dir():
         pytest.fail(f"shared fixtures not found at {FIXTURES}: clone the repo beside shared/")
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[str]:
+    """Admin URL of the test PostgreSQL server (one private cluster for the session, started on
+    first use, unless OA_TEST_DATABASE_URL names one)."""
+    from tests.server import postgres
+
+    if not os.environ.get(postgres.ENV_URL) and postgres.pg_bin() is None:
+        pytest.fail("PostgreSQL binaries not found: `make test` installs them (apt postgresql)")
+    with postgres.admin_url() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin: str) -> Iterator[str]:
+    """A migrated, demo-seeded database to clone per test."""
+    from tests.server import postgres
+    from tests.server.support import build_template
+
+    name = postgres.unique_name("oa_template")
+    build_template(postgres.create_database(pg_admin, name))
+    yield name
+    postgres.drop_database(pg_admin, name)

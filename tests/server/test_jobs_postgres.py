@@ -23,7 +23,7 @@ from oa_server.models import JobRun, Unit
 from oa_server.sync_models import SyncRecord
 from oa_server.sync_push import server_batch
 from tests.server.support import CHEAP_ENV, Clock, fixed_keys, free_port, make_settings
-from tests.server.test_postgres import db_url, pg_admin, pg_template  # noqa: F401
+from tests.server.test_postgres import db_url  # noqa: F401
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from oa_server import audit
 from oa_server.db import make_engine, make_sessionmaker
 from tests.server import postgres
-from tests.server.support import build_template, fixed_keys
+from tests.server.support import fixed_keys
 from tests.server.test_accounts_api import *  # noqa: F403  (re-run every accounts test here)
 from tests.server.test_audit import *  # noqa: F403  (re-run every audit test here)
 from tests.server.test_auth import *  # noqa: F403  (re-run every auth test here)
@@ -18,26 +18,6 @@ from tests.server.test_org import *  # noqa: F403  (re-run every org test here)
 from tests.server.test_serve import server, test_real_server_round_trip  # noqa: F401
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(scope="session")
-def pg_admin() -> Iterator[str]:
-    """Admin URL of the test PostgreSQL server (started for the session unless given)."""
-    import os
-
-    if not os.environ.get(postgres.ENV_URL) and postgres.pg_bin() is None:
-        pytest.fail("PostgreSQL binaries not found: `make test` installs them (apt postgresql)")
-    with postgres.admin_url() as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def pg_template(pg_admin: str) -> Iterator[str]:
-    """A migrated, demo-seeded database to clone per test."""
-    name = postgres.unique_name("oa_template")
-    build_template(postgres.create_database(pg_admin, name))
-    yield name
-    postgres.drop_database(pg_admin, name)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import requests
 from oa_client.services import records as svc
 from oa_server.blob_s3 import S3Backend
 from tests.server import postgres
-from tests.server.support import build_template, free_port
+from tests.server.support import free_port
 from tests.sync.support import ProcessServer, make_client
 from tests.sync.test_live_wait import LONG, Waiter
 
@@ -70,16 +70,11 @@ def moto_s3() -> Iterator[Moto]:
 
 
 @pytest.fixture(scope="module")
-def city_db() -> Iterator[str]:
-    """A private PostgreSQL cluster and one migrated, demo-seeded database for this module."""
-    if not os.environ.get(postgres.ENV_URL) and postgres.pg_bin() is None:
-        pytest.fail("PostgreSQL binaries not found: `make test` installs them (apt postgresql)")
-    with postgres.admin_url() as admin:
-        name = postgres.unique_name("oa_city")
-        url = postgres.create_database(admin, name)
-        build_template(url)
-        yield url
-        postgres.drop_database(admin, name)
+def city_db(pg_admin: str, pg_template: str) -> Iterator[str]:
+    """One migrated, demo-seeded database for this module, shared by both nodes."""
+    name = postgres.unique_name("oa_city")
+    yield postgres.create_database(pg_admin, name, template=pg_template)
+    postgres.drop_database(pg_admin, name)
 
 
 @pytest.fixture(scope="module")

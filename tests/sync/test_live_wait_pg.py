@@ -4,7 +4,6 @@ server's listening connection (oa_server.live_pg)."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -13,37 +12,18 @@ import pytest
 from oa_client.services import records as svc
 from oa_server import live
 from tests.server import postgres
-from tests.server.support import build_template
 from tests.sync.support import LiveServer, ProcessServer, live_records, make_client
 from tests.sync.test_live_wait import LONG, Waiter, until_waiting
 
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture(scope="module")
-def live_pg_admin() -> Iterator[str]:
-    """A private PostgreSQL cluster for this module (or OA_TEST_DATABASE_URL)."""
-    if not os.environ.get(postgres.ENV_URL) and postgres.pg_bin() is None:
-        pytest.fail("PostgreSQL binaries not found: `make test` installs them (apt postgresql)")
-    with postgres.admin_url() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def live_pg_template(live_pg_admin: str) -> Iterator[str]:
-    """The migrated, demo-seeded template database."""
-    name = postgres.unique_name("oa_live_template")
-    build_template(postgres.create_database(live_pg_admin, name))
-    yield name
-    postgres.drop_database(live_pg_admin, name)
-
-
 @pytest.fixture
-def pg_url(live_pg_admin: str, live_pg_template: str) -> Iterator[str]:
+def pg_url(pg_admin: str, pg_template: str) -> Iterator[str]:
     """This test's own database."""
     name = postgres.unique_name("oa_live")
-    yield postgres.create_database(live_pg_admin, name, template=live_pg_template)
-    postgres.drop_database(live_pg_admin, name)
+    yield postgres.create_database(pg_admin, name, template=pg_template)
+    postgres.drop_database(pg_admin, name)
 
 
 @pytest.fixture

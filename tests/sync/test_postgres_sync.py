@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import text
 
 from tests.server import postgres
-from tests.server.support import build_template
 from tests.sync.support import ProcessServer
 from tests.sync.test_authz_matrix import *  # noqa: F403
 from tests.sync.test_blob_sync import *  # noqa: F403
@@ -31,33 +30,17 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="session")
-def sync_pg_admin() -> Iterator[str]:
-    """A private PostgreSQL cluster for the session (or OA_TEST_DATABASE_URL)."""
-    with postgres.admin_url() as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def sync_pg_template(sync_pg_admin: str) -> Iterator[str]:
-    """The migrated, demo-seeded template database."""
-    name = postgres.unique_name("oa_sync_template")
-    build_template(postgres.create_database(sync_pg_admin, name))
-    yield name
-    postgres.drop_database(sync_pg_admin, name)
-
-
-@pytest.fixture(scope="session")
-def pg_server(sync_pg_admin: str, sync_pg_template: str,
+def pg_server(pg_admin: str, pg_template: str,
               tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProcessServer]:
     """Two worker processes on one PostgreSQL database, for the whole session."""
     name = postgres.unique_name("oa_sync")
-    url = postgres.create_database(sync_pg_admin, name, template=sync_pg_template)
+    url = postgres.create_database(pg_admin, name, template=pg_template)
     data_dir = tmp_path_factory.mktemp("pg-server") / "server"
     data_dir.mkdir()
     live = ProcessServer(data_dir, url, data_dir.parent / "serve.log").start()
     yield live
     live.stop()
-    postgres.drop_database(sync_pg_admin, name)
+    postgres.drop_database(pg_admin, name)
 
 
 @pytest.fixture
