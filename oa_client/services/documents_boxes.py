@@ -79,14 +79,11 @@ def list_documents(store: LocalStore, *, me: dict[str, Any], box: str, query: st
                     and d["id"] not in sent]
     else:
         if box in ("todo", "to_read"):  # I hold its step or read it: the people index
-            rows = store.db.query(
-                "SELECT d.id FROM record_people AS p JOIN documents AS d ON d.id = p.record_id"
-                " WHERE p.person_id = ? AND p.collection = 'documents' AND d.deleted = 0"
-                " ORDER BY d.created_at DESC", (user_id,))
+            ids = store.records.waiting_for("documents", user_id, newest="created_at")
         else:
-            rows = store.db.query("SELECT id FROM documents WHERE deleted = 0"
-                                  " AND instr(data, ?) > 0 ORDER BY created_at DESC", (user_id,))
-        ids = [r[0] for r in rows]
+            ids = [r[0] for r in store.db.query(
+                "SELECT id FROM documents WHERE deleted = 0 AND instr(data, ?) > 0"
+                " ORDER BY created_at DESC", (user_id,))]
         if box in ("doing", "done"):
             acted = _my_events(store, user_id)
             ids = list(dict.fromkeys([*ids, *acted]))

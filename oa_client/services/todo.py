@@ -234,12 +234,9 @@ def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
 
     def waiting(collection: str) -> list[dict]:
         # records that wait for me (holder, 传阅 reader, approver, applicant): an index read
-        rows = store.db.query(
-            f"SELECT r.id FROM record_people AS p JOIN {collection} AS r ON r.id = p.record_id"
-            " WHERE p.person_id = ? AND p.collection = ? AND r.deleted = 0"
-            " ORDER BY r.updated_at DESC LIMIT ?", (user_id, collection, SCAN)) if user_id else []
-        found = records.get_many(collection, [r[0] for r in rows])
-        return [found[r[0]] for r in rows if r[0] in found]
+        ids = records.waiting_for(collection, user_id, limit=SCAN) if user_id else []
+        found = records.get_many(collection, ids)
+        return [found[i] for i in ids if i in found]
 
     for rec in waiting("documents"):
         if (rec.get("state") or "") in DONE_DOC_STATES:

@@ -349,6 +349,17 @@ class RecordStore:
         rows = self.db.query(f"SELECT id FROM {collection} WHERE deleted = 0 ORDER BY {order_by}")
         return [r[0] for r in rows]
 
+    def waiting_for(self, collection: str, person_id: str, *, newest: str = "updated_at",
+                    limit: int = -1) -> list[str]:
+        """Live ids of the records that wait for `person_id` — a 公文's holder or 传阅 reader, a
+        request's approver or applicant (`record_people`, kept by triggers) — newest first."""
+        _check(collection)
+        rows = self.db.query(
+            f"SELECT r.id FROM record_people AS p JOIN {collection} AS r ON r.id = p.record_id"
+            f" WHERE p.person_id = ? AND p.collection = ? AND r.deleted = 0"
+            f" ORDER BY r.{newest} DESC LIMIT ?", (person_id, collection, limit))
+        return [r[0] for r in rows]
+
     def get_many(self, collection: str, ids: list[str]) -> dict[str, dict]:
         """Records for a batch of ids (what a lazy list fetches for the visible rows)."""
         if not ids:
