@@ -68,7 +68,7 @@ def draft_minutes(store: LocalStore, meeting_id: str, names: Mapping[str, str], 
     draft = MinutesDraft(meeting_id, _("{subject}纪要").format(subject=meeting.subject),
                          start.date().isoformat() if start.tzinfo is None
                          else start.astimezone(meeting.starts_at.tzinfo).date().isoformat())
-    drafter = store.records.get("users", drafter_id) if drafter_id else None
+    drafter = store.records.get_many("users", [drafter_id]).get(drafter_id) if drafter_id else None
     draft.issuer = str((drafter or {}).get("unit_name") or rec.get("host_unit_name") or "")
     declined = set()
     for a in meeting.attendees:
