@@ -173,28 +173,32 @@ class Database:
         on this desk) makes everything before it durable too. A crash of the process alone
         loses nothing.
         """
-        with self._open():
-            if refetchable:
-                self._synchronous("NORMAL")
+        with self._open(), (self._not_waiting_for_disk() if refetchable
+                             else contextlib.nullcontext()):
             try:
-                try:
-                    self.conn.execute("BEGIN IMMEDIATE")
-                except dbapi2.Error as exc:
-                    raise sqlite_error(exc, self.path) from exc
-                try:
-                    yield self.conn
-                    self.conn.execute("COMMIT")
-                except dbapi2.Error as exc:
-                    if self.conn.in_transaction:
-                        self.conn.execute("ROLLBACK")
-                    raise sqlite_error(exc, self.path) from exc
-                except BaseException:
-                    if self.conn.in_transaction:
-                        self.conn.execute("ROLLBACK")
-                    raise
-            finally:
-                if refetchable:
-                    self._synchronous("FULL")
+                self.conn.execute("BEGIN IMMEDIATE")
+            except dbapi2.Error as exc:
+                raise sqlite_error(exc, self.path) from exc
+            try:
+                yield self.conn
+                self.conn.execute("COMMIT")
+            except dbapi2.Error as exc:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise sqlite_error(exc, self.path) from exc
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    @contextlib.contextmanager
+    def _not_waiting_for_disk(self) -> Iterator[None]:
+        """`synchronous = NORMAL` for one transaction, FULL again afterwards (see above)."""
+        self._synchronous("NORMAL")
+        try:
+            yield
+        finally:
+            self._synchronous("FULL")
 
     def _synchronous(self, level: str) -> None:
         try:
