@@ -4,57 +4,25 @@ from __future__ import annotations
 
 import re
 from datetime import date as Date
-from enum import StrEnum
 from typing import Any, Literal, NamedTuple
 
 import pydantic
 from pydantic import field_validator, model_validator
 
+from oa_client.domain.doc_kinds import (
+    ADDRESSED_KINDS,
+    SECRECY_ALLOWED,
+    SECRECY_CLASSIFIED,
+    UPWARD_KINDS,
+    URGENCY_ALLOWED,
+    DocKind,
+)
 from oa_client.errors import ValidationError
 from oa_client.i18n import _
 
-SECRECY_ALLOWED = ("非涉密", "内部")
-SECRECY_CLASSIFIED = ("秘密", "机密", "绝密")
-URGENCY_ALLOWED = ("特急", "加急")
 Stage = Literal["draft", "sign_off", "issue"]
 
 
-class DocKind(StrEnum):
-    """文种: the 15 kinds of 公文 the regulation names (命令 also written 令)."""
-
-    RESOLUTION = "决议"
-    DECISION = "决定"
-    ORDER = "命令"
-    COMMUNIQUE = "公报"
-    ANNOUNCEMENT = "公告"
-    CIRCULAR = "通告"
-    OPINION = "意见"
-    NOTICE = "通知"
-    BULLETIN = "通报"
-    REPORT = "报告"
-    REQUEST = "请示"
-    REPLY = "批复"
-    MOTION = "议案"
-    LETTER = "函"
-    MINUTES = "纪要"
-
-    @classmethod
-    def parse(cls, value: Any) -> DocKind:
-        """The kind named by `value` (令 is 命令); ValidationError(field="kind") otherwise."""
-        text = str(value.value if isinstance(value, DocKind) else value or "").strip()
-        text = "命令" if text == "令" else text
-        try:
-            return cls(text)
-        except ValueError:
-            raise ValidationError(
-                _("文种不在《党政机关公文处理工作条例》规定的 15 种之内"), field="kind", value=text
-            ) from None
-
-
-UPWARD_KINDS = frozenset({DocKind.REQUEST, DocKind.REPORT})
-#: Kinds that are always addressed to someone (主送 required before 签发).
-ADDRESSED_KINDS = frozenset({DocKind.REQUEST, DocKind.REPORT, DocKind.REPLY, DocKind.LETTER,
-                             DocKind.MOTION})
 #: Phrases that ask for approval: a 报告 must not carry them (报告不得夹带请示事项).
 REQUEST_PHRASES = ("请批示", "请批复", "请审批", "请予批准", "请予审批")
 

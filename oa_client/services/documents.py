@@ -53,6 +53,7 @@ from oa_client.domain.workflow import Event
 from oa_client.errors import PermissionDenied, ValidationError
 from oa_client.i18n import _
 from oa_client.services import records as rec_svc
+from oa_client.services.documents_base import get_document, me_ids, now_or
 from oa_client.services.documents_boxes import (
     BOXES,
     FINAL_STATES,
@@ -66,7 +67,7 @@ from oa_client.services.documents_boxes import (
     resend,
 )
 from oa_client.services.documents_compare import compare
-from oa_client.services.documents_flow import dumps_values, get_document, me_ids, now_or, replay
+from oa_client.services.documents_flow import dumps_values, replay
 from oa_client.services.documents_routing import check_values as check_routing
 from oa_client.services.documents_view import DocumentView, build_view, with_gaps
 from oa_client.store.local import LocalStore

@@ -11,7 +11,7 @@ from typing import Any
 from oa_client.errors import ValidationError
 from oa_client.i18n import _
 from oa_client.services import records as rec_svc
-from oa_client.services.documents_flow import get_document, me_ids, now_or
+from oa_client.services.documents_base import get_document, me_ids, now_or
 from oa_client.store.local import LocalStore
 from oa_client.store.records import Changes
 

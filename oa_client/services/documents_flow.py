@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -18,35 +18,11 @@ from oa_client.domain.workflow import (
     Workflow,
     read_definition,
 )
-from oa_client.errors import NotFoundError
-from oa_client.i18n import _
 from oa_client.store.local import LocalStore
 
 EVENT_FIELDS = tuple(Event.model_fields)
 #: server statuses of a flow event; a local event not yet synced has "pending"
 LIVE_STATUSES = ("applied", "pending")
-
-
-def me_ids(me: dict[str, Any]) -> tuple[str, str, str | None]:
-    """(user id, unit id, department id) of a `/me` dict (or a flat one with unit_id)."""
-    unit = me.get("unit") if isinstance(me.get("unit"), dict) else {}
-    dept = me.get("department") if isinstance(me.get("department"), dict) else {}
-    unit_id = str(me.get("unit_id") or (unit or {}).get("id") or "")
-    dept_id = me.get("department_id") or (dept or {}).get("id")
-    return str(me.get("id") or ""), unit_id, str(dept_id) if dept_id else None
-
-
-def now_or(now: datetime | None) -> datetime:
-    """`now`, or the current time (UTC)."""
-    return now or datetime.now(UTC)
-
-
-def get_document(store: LocalStore, doc_id: str) -> dict[str, Any]:
-    """A live document record; NotFoundError when absent or deleted."""
-    doc = store.records.get("documents", doc_id)
-    if doc.get("deleted"):
-        raise NotFoundError(_("找不到该公文，可能已被删除或您无权查看"), id=doc_id)
-    return doc
 
 
 @lru_cache(maxsize=32)

@@ -260,8 +260,9 @@ def test_import_graph_sees_every_import() -> None:
     assert "demo_wiring" in graph["main"]  # inside main()
     assert "ui.shell" in graph["main"]  # under TYPE_CHECKING
     assert "ui.documents.shots" in graph["ui.documents.page"]  # inside a method
-    assert "oa_client.services.documents" in graph["ui.documents.page"]
-    assert "oa_client.services" not in graph["ui.documents.page"]
+    assert "oa_client.services.documents_boxes" in graph["ui.documents.data"]
+    assert "oa_client.services" not in graph["ui.documents.data"]
+    assert "oa_client.services.documents" in graph["ui.documents.data"]  # inside a function
     assert "oa_server.authority" in graph["oa_server.sync_push"]  # the package's __init__
 
 

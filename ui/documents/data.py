@@ -1,22 +1,28 @@
 """What the 公文 screens read, run on the database worker (never on the GUI thread).
 
-The boxes come from `oa_client.services.documents.list_documents`; the two big boxes
+The boxes come from `oa_client.services.documents_boxes.list_documents`; the two big boxes
 (收文, 发文), which can hold a whole profile, are read here as ids only on indexed
 columns so the list can fetch its rows lazily (a 100,000-document profile stays fast).
+The lists need no flow engine: the document services (flow, view, validation) are imported
+by the functions that open or save a document, on the worker, so the screen shows without them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from oa_client.errors import OAError, ValidationError
 from oa_client.i18n import _
-from oa_client.services import documents as svc
+from oa_client.services import documents_boxes as boxes
 from oa_client.services import documents_routing as routing
-from oa_client.services import documents_view as svc_view
-from oa_client.services.documents_flow import me_ids
+from oa_client.services.documents_base import get_document, me_ids
 from oa_client.store.local import LocalStore
+from oa_client.store.records import Changes
+
+if TYPE_CHECKING:
+    from oa_client.services.documents_view import DocumentView
 
 #: box id → tab label (gettext id)
 BOXES = (("todo", "待办"), ("doing", "在办"), ("done", "已办"), ("drafts", "草稿"),
@@ -91,7 +97,7 @@ def box_ids(store: LocalStore, me: dict, box: str, f: Filters) -> tuple[list[str
     """(ids in order, records already read) of one box under the filters."""
     if box in BIG_BOXES:
         return _big_box_ids(store, box, f), {}
-    docs = svc.list_documents(store, me=me, box=box, query=f.text, kind=f.kind or None,
+    docs = boxes.list_documents(store, me=me, box=box, query=f.text, kind=f.kind or None,
                               urgency=f.urgency or None, limit=100_000)
     docs = [d for d in docs if _in_range(d, f)]
     return [d["id"] for d in docs], {d["id"]: d for d in docs}
@@ -99,7 +105,7 @@ def box_ids(store: LocalStore, me: dict, box: str, f: Filters) -> tuple[list[str
 
 def box_counts(store: LocalStore, me: dict) -> dict[str, int]:
     """How many documents wait in 待办 and 待阅 (shown on the tabs)."""
-    return {box: len(svc.list_documents(store, me=me, box=box, limit=100_000))
+    return {box: len(boxes.list_documents(store, me=me, box=box, limit=100_000))
             for box in ("todo", "to_read")}
 
 
@@ -142,7 +148,7 @@ def unit_ids_by_name(store: LocalStore) -> dict[str, str]:
 class Opened:
     """A document as its window shows it, with what the view itself does not carry."""
 
-    view: svc_view.DocumentView
+    view: DocumentView
     signatures: dict[str, tuple[str, object]]  # event id → ("strokes", json) | ("png", bytes)
     phrases: list[dict]
     names: dict[str, str]
@@ -151,6 +157,8 @@ class Opened:
 
 def open_document(store: LocalStore, doc_id: str, me: dict) -> Opened:
     """The DocumentView plus signature ink, my 常用意见 and people's names (worker side)."""
+    from oa_client.services import documents as svc
+
     view = svc.open_document(store, doc_id, me=me)
     events = store.records.get_many("document_events", [e.event_id for e in view.timeline])
     signatures: dict[str, tuple[str, object]] = {}
@@ -166,7 +174,7 @@ def open_document(store: LocalStore, doc_id: str, me: dict) -> Opened:
                 signatures[entry.event_id] = ("missing", None)
     users = store.records.list("users", order_by="name", limit=100_000)
     routes = any(set(a.writable) & set(routing.ROUTING_FIELDS) for a in view.allowed)
-    return Opened(view=view, signatures=signatures, phrases=svc.phrases(store, me=me),
+    return Opened(view=view, signatures=signatures, phrases=boxes.phrases(store, me=me),
                   names={u["id"]: u.get("name") or u["id"] for u in users},
                   routing=routing.routing_options(store, view.record, today=date.today())
                   if routes else None)
@@ -192,7 +200,7 @@ DRAFT_TEXT = ("note", "issuer_name", "date", "copy_no", "secrecy_term", "printer
 
 def draft_values(store: LocalStore, doc_id: str) -> dict:
     """A draft's elements as the compose form shows them (unit names, attachments listed)."""
-    doc = svc.get_document(store, doc_id)
+    doc = get_document(store, doc_id)
     names = {v: k for k, v in unit_ids_by_name(store).items()}
     depts = {d.id: d.name for d in routing.unit_departments(store, str(doc.get("unit_id") or ""))}
     return {**{k: doc.get(k) for k in ("secrecy", "urgency", "title", "body", *DRAFT_TEXT)},
@@ -232,6 +240,8 @@ def save_draft(store: LocalStore, me: dict, values: dict, *, submit: bool,
     The form types unit names; records keep unit ids (an unknown name is refused, naming
     its element). Files added in the form are attached after the draft exists.
     """
+    from oa_client.services import documents as svc
+
     fields = {k: values.get(k) for k in ("kind", "secrecy", "urgency", "title", "body",
                                          *DRAFT_TEXT)}
     fields["doc_kind"] = fields.pop("kind")
@@ -254,3 +264,8 @@ def save_draft(store: LocalStore, me: dict, values: dict, *, submit: bool,
     if submit:
         svc.act(store, me=me, doc_id=doc_id, action="submit", step="draft")
     return doc_id
+
+
+def delegate(store: LocalStore, me: dict, person: str, start: date, end: date) -> Changes:
+    """委托 every 公文 of mine to `person` from `start` to `end`."""
+    return boxes.delegate(store, me=me, delegate_id=person, start=start, end=end)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from oa_client.i18n import _
-from oa_client.services.documents_view import state_label
+from oa_client.services.documents_base import state_label
 from ui.labels import field_label, fmt
 from ui.lazy_model import LazyRecordModel
 from ui.qt import QColor, Qt
