@@ -26,7 +26,11 @@ INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.
 
 
 class IdleWatch(QObject):
-    """Emits `idle` after `minutes` without keyboard or mouse input in the application."""
+    """Emits `idle` after `minutes` without keyboard or mouse input in the application.
+
+    Input reaches a top-level window before its widgets, so the watch filters the windows
+    (each one as it is focused), not the application: an application-wide filter would run
+    Python for every event Qt sends any object, paints and layouts included."""
 
     idle = Signal()
 
@@ -34,10 +38,13 @@ class IdleWatch(QObject):
         super().__init__(parent)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse one may end up to 5% early
         self.timer.timeout.connect(self.idle)
         self.set_minutes(minutes)
-        app.installEventFilter(self)
         self.app = app
+        for window in app.topLevelWindows():
+            window.installEventFilter(self)
+        app.focusWindowChanged.connect(self._focused)
 
     def set_minutes(self, minutes: int) -> None:
         """Change the idle time (0 = never lock)."""
@@ -46,16 +53,28 @@ class IdleWatch(QObject):
         if minutes > 0:
             self.timer.start(minutes * 60_000)
 
+    def _focused(self, window) -> None:
+        """A window came to the front (a click or Alt+Tab): that is input, and it is watched."""
+        if window is not None:
+            window.installEventFilter(self)  # Qt keeps one entry per filter
+            self._input()
+
+    def _input(self) -> None:
+        if self.minutes > 0:
+            self.timer.start(self.minutes * 60_000)
+
     def eventFilter(self, obj, event) -> bool:
         """Any input restarts the countdown."""
-        if event.type() in INPUT_EVENTS and self.minutes > 0:
-            self.timer.start(self.minutes * 60_000)
+        if event.type() in INPUT_EVENTS:
+            self._input()
         return False
 
     def stop(self) -> None:
         """Stop watching."""
         self.timer.stop()
-        self.app.removeEventFilter(self)
+        self.app.focusWindowChanged.disconnect(self._focused)
+        for window in self.app.topLevelWindows():
+            window.removeEventFilter(self)
 
 
 class LockDialog(QDialog):
