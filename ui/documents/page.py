@@ -98,8 +98,7 @@ class DocumentsPage(ReloadOnShow, QWidget):
         top.addWidget(self.delegate_button)
         layout.addLayout(top)
         bar = QHBoxLayout()
-        # item 0 is 全部…; the others are the values themselves (text only: a first item with
-        # data makes PySide build every pending Qt enum type, tens of ms on the GUI thread)
+        # item 0 is 全部…; the others are the values themselves
         self.kind = QComboBox()
         self.kind.addItems(["", *(k.value for k in DocKind)])
         self.urgency = QComboBox()
