@@ -79,16 +79,15 @@ def list_documents(store: LocalStore, *, me: dict[str, Any], box: str, query: st
                     and d["id"] not in sent]
     else:
         if box in ("todo", "to_read"):  # I hold its step or read it: the people index
-            ids = store.records.waiting_for("documents", user_id, newest="created_at")
+            docs = store.records.waiting_for("documents", user_id, newest="created_at")
         else:
             ids = [r[0] for r in store.db.query(
                 "SELECT id FROM documents WHERE deleted = 0 AND instr(data, ?) > 0"
                 " ORDER BY created_at DESC", (user_id,))]
-        if box in ("doing", "done"):
             acted = _my_events(store, user_id)
             ids = list(dict.fromkeys([*ids, *acted]))
-        found = store.records.get_many("documents", ids)
-        docs = [found[i] for i in ids if i in found and not found[i].get("deleted")]
+            found = store.records.get_many("documents", ids)
+            docs = [found[i] for i in ids if i in found and not found[i].get("deleted")]
         if box == "todo":
             docs = [d for d in docs if user_id in (d.get("holder_ids") or [])
                     and d.get("state") not in FINAL_STATES]
@@ -96,7 +95,6 @@ def list_documents(store: LocalStore, *, me: dict[str, Any], box: str, query: st
             docs = [d for d in docs if user_id in (d.get("reader_ids") or [])
                     and user_id not in (d.get("read_ids") or [])]
         else:
-            acted = _my_events(store, user_id)
             mine = [d for d in docs if d["id"] in acted and user_id not in (d.get("holder_ids") or [])]
             final = box == "done"
             docs = [d for d in mine if (d.get("state") in FINAL_STATES) == final]

@@ -234,9 +234,7 @@ def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
 
     def waiting(collection: str) -> list[dict]:
         # records that wait for me (holder, 传阅 reader, approver, applicant): an index read
-        ids = records.waiting_for(collection, user_id, limit=SCAN) if user_id else []
-        found = records.get_many(collection, ids)
-        return [found[i] for i in ids if i in found]
+        return records.waiting_for(collection, user_id, limit=SCAN) if user_id else []
 
     for rec in waiting("documents"):
         if (rec.get("state") or "") in DONE_DOC_STATES:

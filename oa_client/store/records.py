@@ -126,6 +126,8 @@ except ImportError:  # pragma: no cover - a platform without an orjson wheel
     _dumps_synced = _dumps
 #: keys of a record that are columns of every table, never part of `data`
 _LOCAL = ("id", "rev", "deleted", "updated_at")
+#: ids per `IN (…)` read, well under SQLite's limit on bound parameters
+_IDS_PER_READ = 10_000
 
 
 #: an outbox row as the push and the screens read it
@@ -350,15 +352,22 @@ class RecordStore:
         return [r[0] for r in rows]
 
     def waiting_for(self, collection: str, person_id: str, *, newest: str = "updated_at",
-                    limit: int = -1) -> list[str]:
-        """Live ids of the records that wait for `person_id` — a 公文's holder or 传阅 reader, a
-        request's approver or applicant (`record_people`, kept by triggers) — newest first."""
+                    limit: int = -1) -> list[dict]:
+        """Live records that wait for `person_id` — a 公文's holder or 传阅 reader, a request's
+        approver or applicant (`record_people`, kept by triggers) — newest first.
+
+        The ids come from the index alone and the rows are read once, then ordered here: a join
+        ordering in SQL would read every row twice on a cold start (once to sort, once to decode)."""
         _check(collection)
-        rows = self.db.query(
-            f"SELECT r.id FROM record_people AS p JOIN {collection} AS r ON r.id = p.record_id"
-            f" WHERE p.person_id = ? AND p.collection = ? AND r.deleted = 0"
-            f" ORDER BY r.{newest} DESC LIMIT ?", (person_id, collection, limit))
-        return [r[0] for r in rows]
+        ids = [r[0] for r in self.db.query(
+            "SELECT record_id FROM record_people WHERE person_id = ? AND collection = ?",
+            (person_id, collection))]
+        found: dict[str, dict] = {}
+        for at in range(0, len(ids), _IDS_PER_READ):
+            found.update(self.get_many(collection, ids[at:at + _IDS_PER_READ]))
+        live = sorted((r for r in found.values() if not r["deleted"]),
+                      key=lambda r: (str(r.get(newest) or ""), r["id"]), reverse=True)
+        return live if limit < 0 else live[:limit]
 
     def get_many(self, collection: str, ids: list[str]) -> dict[str, dict]:
         """Records for a batch of ids (what a lazy list fetches for the visible rows)."""

@@ -177,3 +177,23 @@ def test_a_page_into_a_table_the_pull_found_empty_is_inserted_or_else_upserted(s
     with pytest.raises(ValidationError), store.db.transaction() as conn:
         RecordStore.upsert_synced_in(conn, "documents", bad, fresh=True)
     assert store.records.count("documents") == 3
+
+
+def test_waiting_for_reads_live_records_newest_first_in_batches(store, monkeypatch):
+    import oa_client.store.records as records_module
+
+    monkeypatch.setattr(records_module, "_IDS_PER_READ", 2)  # several IN (…) reads
+    for i, day in enumerate(("2026-03-02", "2026-03-05", "2026-03-01", "2026-03-04", "2026-03-03")):
+        store.records.write("documents", [{**sample_document(f"件{i}", "正文", id=f"d{i}"),
+                                           "created_at": f"{day}T08:00:00Z",
+                                           "holder_ids": ["u-me"] if i != 4 else ["u-other"],
+                                           "reader_ids": ["u-me"] if i == 4 else []}])
+    store.records.write("documents", [{**sample_document("不相干", "正文", id="d9"),
+                                       "holder_ids": ["u-other"]}])
+    store.records.delete("documents", "d3", sync=False)
+    got = store.records.waiting_for("documents", "u-me", newest="created_at")
+    assert [r["id"] for r in got] == ["d1", "d4", "d0", "d2"]
+    assert got[0]["title"] == "件1" and not any(r["deleted"] for r in got)
+    assert [r["id"] for r in store.records.waiting_for("documents", "u-me", newest="created_at",
+                                                       limit=2)] == ["d1", "d4"]
+    assert store.records.waiting_for("documents", "nobody") == []
