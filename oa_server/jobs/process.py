@@ -35,6 +35,14 @@ def _lower_priority() -> None:  # pragma: no cover - runs in the child before ex
     os.nice(NICE)
 
 
+def jobs_command() -> list[str]:
+    """`oa-server jobs loop` as this installation runs it: the installed bundle's own program
+    (its `sys.executable` is oa-server itself, which takes no `-m`), else this Python."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "jobs", "loop"]
+    return [sys.executable, "-m", "oa_server", "jobs", "loop"]
+
+
 class JobsProcess:
     """`oa-server jobs loop` as a child of `serve`, kept alive until `stop()`."""
 
@@ -46,7 +54,7 @@ class JobsProcess:
 
     def _spawn(self) -> subprocess.Popen:
         return subprocess.Popen(
-            [sys.executable, "-m", "oa_server", "jobs", "loop"], env=self.env,
+            jobs_command(), env=self.env,
             preexec_fn=_lower_priority if os.name == "posix" else None)
 
     def start(self) -> JobsProcess:

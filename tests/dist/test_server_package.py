@@ -1,7 +1,8 @@
 """The server package in a clean Debian 12 root with only its declared Depends: the oa-server
 user, its systemd unit passing `systemd-analyze verify` (the host's systemd; the root has
 none), the settings and the secret made at install, and `oa-server serve` from the bundle
-answering /api/v1/health as the oa-server user with its data in /var/lib/oa-server. Remove
+answering /api/v1/health as the oa-server user with its data in /var/lib/oa-server, its jobs
+process (`oa-server jobs loop`) running beside it. Remove
 and purge keep the data and its key."""
 
 from __future__ import annotations
@@ -62,10 +63,13 @@ def test_server_package_runs_as_its_own_user(root, debs, tmp_path):
         assert answer is not None, log.read_text(errors="replace")[-3000:]
         assert answer.status_code == 200 and answer.json()["status"] == "ok", answer.text
         ready_s = round(time.monotonic() - started, 2)
+        time.sleep(3)  # a jobs process the bundle refused would be gone by now
         uids = serving_uids()
+        jobs = [c for c in bundle_commands() if c[1:] == [b"jobs", b"loop"]]
     finally:
         stop(server)
     assert uids and uids == {int(sh(root, "id -u oa-server"))}, uids
+    assert len(jobs) == 1, log.read_text(errors="replace")[-3000:]  # serve's jobs, running
     owner = sh(root, "stat -c %U /var/lib/oa-server/oa-server.sqlite3").strip()
     assert owner == "oa-server"
 
@@ -75,6 +79,19 @@ def test_server_package_runs_as_its_own_user(root, debs, tmp_path):
     assert not (root / "opt/oa-server").exists() and not unit.exists()
     assert (root / "var/lib/oa-server/oa-server.sqlite3").is_file() and secret.is_file()
     record(numbers)
+
+
+def bundle_commands() -> list[list[bytes]]:
+    """The command lines of the bundled server's running processes (seen from the host)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes().split(b"\0")[:-1]
+        except OSError:
+            continue
+        if command and command[0] == b"/opt/oa-server/oa-server":
+            found.append(command)
+    return found
 
 
 def serving_uids() -> set[int]:
