@@ -225,3 +225,17 @@ def test_a_fresh_page_that_fails_keeps_the_triggers(store):
     assert _triggers(store) == before
     assert store.records.count("documents") == 0
     assert store.db.query("SELECT count(*) FROM record_people") == [(0,)]
+
+
+def test_none_and_flags_are_stored_as_sqlite_binds_them(store):
+    """The adapter entries for None and bool (db.py) keep NULL a NULL and a flag 0/1."""
+    store.records.write("documents", [sample_document("关于报送材料的函", "正文", id="d1",
+                                                      urgency=None)])
+    store.records.write("document_revisions", [{"id": "r1", "document_id": "d1",
+                                                "conflicted": True, "base_rev": None},
+                                               {"id": "r2", "document_id": "d1",
+                                                "conflicted": False}])
+    assert store.db.query("SELECT typeof(urgency) FROM documents WHERE id = 'd1'") == [("null",)]
+    assert store.db.query("SELECT id, conflicted, typeof(conflicted), typeof(base_rev)"
+                          " FROM document_revisions ORDER BY id") == [
+        ("r1", 1, "integer", "null"), ("r2", 0, "integer", "null")]
