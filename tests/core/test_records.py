@@ -197,3 +197,65 @@ def test_waiting_for_reads_live_records_newest_first_in_batches(store, monkeypat
     assert [r["id"] for r in store.records.waiting_for("documents", "u-me", newest="created_at",
                                                        limit=2)] == ["d1", "d4"]
     assert store.records.waiting_for("documents", "nobody") == []
+
+
+def _triggers(store) -> set[str]:
+    return {r[0] for r in store.db.query("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+
+
+def test_a_fresh_page_is_inserted_without_per_row_triggers_and_loses_none_of_their_work(store):
+    """A first sync's pages skip the insert triggers and do their work set-based: who each
+    record waits for is indexed at once, the search index catches up as before, and the
+    triggers are all there again for the next write."""
+    from oa_client.store import search as search_index
+    from oa_client.store.records import RecordStore
+
+    before = _triggers(store)
+    page = [(f"d{i}", i + 1, {"direction": "incoming", "title": f"关于第{i}期防汛值班的通知",
+                              "holder_ids": ["u-lead", f"u-{i}"], "reader_ids": ["u-lead", ""]})
+            for i in range(3)]
+    requests = [("r1", 4, {"applicant_id": "u-app", "approver_ids": ["u-boss"], "state": "x"})]
+    with store.db.deferred_search(refetchable=True) as conn:
+        RecordStore.upsert_synced_in(conn, "documents", page, fresh=True)
+        RecordStore.upsert_synced_in(conn, "requests", requests, fresh=True)
+    assert _triggers(store) == before
+    people = set(store.db.query("SELECT person_id, collection, record_id FROM record_people"))
+    assert people == ({("u-lead", "documents", f"d{i}") for i in range(3)}
+                      | {(f"u-{i}", "documents", f"d{i}") for i in range(3)}
+                      | {("u-app", "requests", "r1"), ("u-boss", "requests", "r1")})
+    assert store.records.waiting_for("documents", "u-lead") != []
+    assert store.search("防汛值班") == []  # deferred: found once the index catches up
+    assert search_index.catch_up(store.db) == 3
+    assert len(store.search("防汛值班")) == 3 and len(store.search("防汛")) == 3
+    # the triggers work again: a live write is indexed and its people recorded at once
+    store.records.write("documents", [{"id": "d9", "direction": "incoming",
+                                       "title": "关于森林防火的通知", "holder_ids": ["u-9"]}])
+    assert len(store.search("森林")) == 1
+    assert [r["id"] for r in store.records.waiting_for("documents", "u-9")] == ["d9"]
+
+
+def test_a_fresh_page_that_fails_keeps_the_triggers(store):
+    from oa_client.store.records import RecordStore
+
+    before = _triggers(store)
+    bad = [("d1", 1, {"direction": "incoming", "title": "好", "holder_ids": ["u1"]}),
+           ("d2", 2, {"direction": "sideways", "title": "方向错误"})]
+    with pytest.raises(ValidationError), store.db.deferred_search() as conn:
+        RecordStore.upsert_synced_in(conn, "documents", bad, fresh=True)
+    assert _triggers(store) == before
+    assert store.records.count("documents") == 0
+    assert store.db.query("SELECT count(*) FROM record_people") == [(0,)]
+
+
+def test_none_and_flags_are_stored_as_sqlite_binds_them(store):
+    """The adapter entries for None and bool (db.py) keep NULL a NULL and a flag 0/1."""
+    store.records.write("documents", [sample_document("关于报送材料的函", "正文", id="d1",
+                                                      urgency=None)])
+    store.records.write("document_revisions", [{"id": "r1", "document_id": "d1",
+                                                "conflicted": True, "base_rev": None},
+                                               {"id": "r2", "document_id": "d1",
+                                                "conflicted": False}])
+    assert store.db.query("SELECT typeof(urgency) FROM documents WHERE id = 'd1'") == [("null",)]
+    assert store.db.query("SELECT id, conflicted, typeof(conflicted), typeof(base_rev)"
+                          " FROM document_revisions ORDER BY id") == [
+        ("r1", 1, "integer", "null"), ("r2", 0, "integer", "null")]

@@ -526,3 +526,42 @@ def test_a_held_edit_is_not_overtaken_by_a_later_revision_of_its_document(server
     (_rev, data), = [live_records(a.store)["doc-order"]]
     assert (data["title"], data["body"]) == ("关于增设防汛物资储备点的请示", "拟增设储备点两处。")
     a.close()
+
+
+def test_a_bulk_pull_indexes_what_it_stored_while_the_next_page_is_on_the_way(
+        server, tmp_path, monkeypatch):
+    """The wait for the server goes to the search index: pages stored earlier are found
+    before the pull ends; the rest when the sync's catch-up is done."""
+    import time
+
+    import sync.engine as engine_module
+
+    a, b = bulk_pair(server, tmp_path, monkeypatch,
+                     [f"关于第{i}批高标准农田建设的通知" for i in range(6)])
+    b.engine.pull_limit = 2
+    fetch = b.transport.pull
+
+    def slow_after_the_first(cursor, **kwargs):
+        if cursor:
+            time.sleep(0.5)  # a server far away: the desk waits for each page after the first
+        return fetch(cursor, **kwargs)
+
+    monkeypatch.setattr(b.transport, "pull", slow_after_the_first)
+    report = engine_module.SyncReport()
+    b.engine.pull(report)
+    assert b.store.records.count("documents") == 6
+    # every page but the last was indexed while the page after it came (the pull carries
+    # the org chart as well: the documents may all be in earlier pages)
+    found = len(b.store.search("高标准农田"))
+    assert found >= 4 and report.indexed >= found
+    b.engine.index(report)
+    assert len(b.store.search("农田")) == 6
+    assert not search_index_backlog(b)
+    a.close()
+    b.close()
+
+
+def search_index_backlog(client) -> bool:
+    from oa_client.store import search as search_index
+
+    return search_index.backlog(client.store.db)
