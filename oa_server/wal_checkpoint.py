@@ -8,7 +8,8 @@ set by `oa_server.db`). Instead the pool counts the rows each connection changed
 comes back (`total_changes`), and once `ROWS` rows changed, one background thread runs a
 PASSIVE checkpoint on a connection of its own: the same copy, beside the requests rather
 than inside one. A commit is durable when its WAL frames are synced, before and after this
-(a checkpoint only moves pages already committed); the WAL stays about as small as before.
+(a checkpoint only moves pages already committed); the WAL is kept to a few thousand pages
+(`RESTART_FRAMES`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ log = logging.getLogger(__name__)
 #: rows changed between checkpoints (SQLite's own mark is 1,000 pages; a changed row is a
 #: page or two of the table and its indexes)
 ROWS = 1000
+#: WAL frames (pages) past which a checkpoint also has the WAL start over: a writer that
+#: began while a checkpoint ran appends to the WAL instead of restarting it, so under steady
+#: pushes it would only grow. RESTART waits (up to `RESTART_WAIT_MS`, then it is PASSIVE
+#: again and the next one tries) for a moment between two writers, takes the writer's lock
+#: and copies the few frames the PASSIVE one left: the one request that comes meanwhile
+#: waits that long (a few milliseconds, every few thousand pages).
+RESTART_FRAMES = 4000
+RESTART_WAIT_MS = 2000
 #: `connection_record.info` key: the connection's `total_changes` when last counted
 _SEEN = "oa_wal_changes"
 
@@ -83,8 +92,13 @@ class Checkpointer:
         try:
             if self.path.exists():  # (a database removed meanwhile is not made again)
                 uri = f"file:{quote(str(self.path))}?mode=rw"
-                with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=30)) as conn:
+                # PASSIVE waits for nobody, and nobody waits for it
+                with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=0)) as conn:
                     self.last = tuple(conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+                    if self.last[1] >= RESTART_FRAMES:
+                        conn.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
+                        self.last = tuple(conn.execute(
+                            "PRAGMA wal_checkpoint(RESTART)").fetchone())
                 self.runs += 1
         except sqlite3.Error as exc:  # the next one copies what this one could not
             log.warning("WAL checkpoint of %s failed: %s", self.path, exc)

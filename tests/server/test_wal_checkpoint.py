@@ -3,6 +3,8 @@ what a commit wrote is in the WAL, durable, and the WAL is copied back after eno
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import time
 
 from sqlalchemy import text
@@ -53,3 +55,33 @@ def test_a_removed_database_is_not_made_again(tmp_path):
     checkpointer.run()
     assert not path.exists() and checkpointer.runs == 0
 
+
+
+
+def test_the_wal_starts_over_though_a_writer_came_during_the_checkpoint(tmp_path, monkeypatch):
+    """A writer that began while a checkpoint ran appends to the WAL rather than restarting
+    it; past RESTART_FRAMES the checkpoint waits for it and has the WAL start over."""
+    monkeypatch.setattr(wal_checkpoint, "ROWS", 10**9)  # run by hand below
+    monkeypatch.setattr(wal_checkpoint, "RESTART_FRAMES", 1)
+    path = tmp_path / "db.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        checkpointer = checkpointer_of(engine)
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+            conn.execute(text("INSERT INTO t (v) VALUES (:v)"), [{"v": "x" * 2000}] * 150)
+        with engine.begin() as conn:  # a writer in the middle of its transaction …
+            conn.execute(text("INSERT INTO t (v) VALUES (:v)"), [{"v": "y" * 2000}] * 20)
+            during = threading.Thread(target=checkpointer.run)
+            during.start()  # … when the checkpoint begins
+            time.sleep(0.2)
+        during.join(timeout=10)
+        busy, frames, copied = checkpointer.last
+        assert busy == 0 and copied == frames
+        with engine.begin() as conn:  # the next writer begins the WAL again
+            conn.execute(text("INSERT INTO t (v) VALUES ('z')"))
+        with sqlite3.connect(path) as other:
+            _busy, now, _copied = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert 0 < now < 10  # the one small commit, not the pages before it
+    finally:
+        engine.dispose()
