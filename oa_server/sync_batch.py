@@ -21,6 +21,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+try:  # reads a record's stored JSON several times faster than the json module
+    import orjson
+except ImportError:  # pragma: no cover - a platform without an orjson wheel
+    orjson = None
+
 from oa_server import visibility
 from oa_server.models import User
 from oa_server.org_view import OrgView
@@ -47,9 +52,20 @@ NOT_STORED = frozenset(LOCAL_FIELDS + ENVELOPE)
 CHUNK = 400
 
 
+def loads(text: str) -> Any:
+    """Stored record data as Python values (orjson where it reads the text: NaN, Infinity
+    and integers past 64 bits, which `dumps` may have written, go to the json module)."""
+    if orjson is not None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
+
+
 def envelope(rec: StoredRecord) -> dict:
     """A stored record's data with its envelope (id, rev, unit_id, created_by)."""
-    data = json.loads(rec.data)
+    data = loads(rec.data)
     data.update(id=rec.id, rev=rec.rev, unit_id=rec.unit_id, created_by=rec.created_by)
     return data
 

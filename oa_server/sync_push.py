@@ -45,6 +45,7 @@ from oa_server.sync_rows import (
     StoredRecord,
     datetime_param,
     insert_sql,
+    op_results,
     run_many,
 )
 from oa_server.visibility import principals_of
@@ -276,12 +277,8 @@ def apply_batch(
     ids = [op.op_id for op in ops]
     stored: dict[str, OpResult] = {}
     for part in chunks(ids):
-        for op_id, result in session.execute(
-            select(SyncOp.op_id, SyncOp.result).where(
-                SyncOp.user_id == str(user.id), SyncOp.device_id == device_id,
-                SyncOp.op_id.in_(part)
-            )
-        ):
+        for op_id, result in op_results(session, user_id=str(user.id), device_id=device_id,
+                                        op_ids=part):
             stored[op_id] = OpResult.model_validate_json(result)
     keys: set[tuple[str, str]] = set()
     for op in ops:
