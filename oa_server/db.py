@@ -12,6 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from oa_server.wal_checkpoint import Checkpointer
+
 
 class Base(DeclarativeBase):
     """Declarative base of every server table."""
@@ -23,6 +25,7 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
+_CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, Checkpointer] = weakref.WeakKeyDictionary()
 #: execution option of connections that only read (see `read_only`)
 READ_ONLY = "oa_read_only"
 #: page cache of each server SQLite connection (KiB); a pool keeps at most five
@@ -45,6 +48,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             pool_use_lifo=True,
         )
         _serialise_sqlite_writers(engine)
+        if database and database != ":memory:":
+            _checkpoint_aside(engine, Path(database))
         return engine
     return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True)
 
@@ -70,6 +75,20 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")  # a reader in WAL: no lock, nobody waits
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _checkpoint_aside(engine: Engine, path: Path) -> None:
+    """WAL checkpoints on a background thread, never inside a request's commit
+    (`oa_server.wal_checkpoint`)."""
+    checkpointer = Checkpointer(path)
+    event.listen(engine, "connect", checkpointer.connected)
+    event.listen(engine, "checkin", checkpointer.checked_in)
+    _CHECKPOINTERS[engine] = checkpointer
+
+
+def checkpointer_of(engine: Engine) -> Checkpointer | None:
+    """The background checkpointer of a SQLite file engine (None for others)."""
+    return _CHECKPOINTERS.get(engine)
 
 
 def read_only(engine: Engine) -> Engine:

@@ -29,8 +29,8 @@ from oa_server.i18n import _
 from oa_server.meeting_spans import write_spans
 from oa_server.models import User
 from oa_server.sync_batch import (
-    ENVELOPE,
     LOCAL_FIELDS,
+    NOT_STORED,
     Batch,
     chunks,
     dumps,
@@ -45,6 +45,7 @@ from oa_server.sync_rows import (
     StoredRecord,
     datetime_param,
     insert_sql,
+    op_results,
     run_many,
 )
 from oa_server.visibility import principals_of
@@ -60,6 +61,7 @@ from sync.protocol import (
 
 COUNTER = "rev"
 AUDIENCE_KEYS = ("audience_units", "audience_users", "audience_roles")
+_LOCAL = frozenset(LOCAL_FIELDS)
 
 
 _CHANGED = ("rev", "deleted", "data", "unit_id", "updated_by", "updated_at")
@@ -129,7 +131,7 @@ def _apply(batch: Batch, ctx: Ctx, op: Op) -> OpResult:
         return _rejected(op, "read_only", _("该类数据只能由管理员在服务器上维护"))
     key = (collection, op.entity_id)
     rec = batch.records.get(key)
-    payload = {k: v for k, v in op.payload.items() if k not in LOCAL_FIELDS}
+    payload = {k: v for k, v in op.payload.items() if k not in _LOCAL}
     check_lists(payload)
     if op.kind == "action":
         if rec is not None:
@@ -155,7 +157,7 @@ def _apply(batch: Batch, ctx: Ctx, op: Op) -> OpResult:
         if isinstance(ruled, OpResult):
             return ruled
         rec.deleted = True
-        rec.updated_by, rec.updated_at = str(batch.user.id), batch.now
+        rec.updated_by, rec.updated_at = batch.user_id, batch.now
         result = OpResult(op_id=op.op_id, status="applied")
         batch.take_rev(rec, result)
         return result
@@ -181,7 +183,7 @@ def _apply(batch: Batch, ctx: Ctx, op: Op) -> OpResult:
     if refused := _too_large(op, text):
         return refused
     rec.data = text
-    rec.updated_by, rec.updated_at = str(batch.user.id), batch.now
+    rec.updated_by, rec.updated_at = batch.user_id, batch.now
     result = OpResult(op_id=op.op_id, status=status, message=message,
                       code="superseded" if status == "superseded" else None)
     batch.take_rev(rec, result)
@@ -199,7 +201,7 @@ def _rule(ctx: Ctx, op: Op, payload: dict, current: dict | None
     ruling: Ruling = authority.check(ctx, op, dict(payload), current)
     if ruling.status == "reject":
         return _rejected(op, ruling.code or "refused", ruling.message or _("服务器拒绝了该操作"))
-    out = {k: v for k, v in (ruling.payload or {}).items() if k not in LOCAL_FIELDS + ENVELOPE}
+    out = {k: v for k, v in (ruling.payload or {}).items() if k not in NOT_STORED}
     status = "superseded" if ruling.status == "supersede" else "applied"
     return out, status, ruling.message if status == "superseded" else None
 
@@ -248,7 +250,7 @@ def _create(batch: Batch, ctx: Ctx, op: Op, payload: dict) -> OpResult:
     rec = StoredRecord(
         op.entity, op.entity_id, 0, False, text, unit_id,
         f"{parent_key[0]}:{parent_key[1]}" if parent_key is not None else None,
-        str(user.id), str(user.id), batch.now, stored=False)
+        batch.user_id, batch.user_id, batch.now, stored=False)
     batch.keep(rec)
     batch.new_audience.add(key)
     batch.settle_audience(rec, payload)
@@ -275,12 +277,8 @@ def apply_batch(
     ids = [op.op_id for op in ops]
     stored: dict[str, OpResult] = {}
     for part in chunks(ids):
-        for op_id, result in session.execute(
-            select(SyncOp.op_id, SyncOp.result).where(
-                SyncOp.user_id == str(user.id), SyncOp.device_id == device_id,
-                SyncOp.op_id.in_(part)
-            )
-        ):
+        for op_id, result in op_results(session, user_id=str(user.id), device_id=device_id,
+                                        op_ids=part):
             stored[op_id] = OpResult.model_validate_json(result)
     keys: set[tuple[str, str]] = set()
     for op in ops:

@@ -93,6 +93,16 @@ def sees(principals: Iterable[str]) -> Any:
                 SyncAudience.principal.in_(list(principals)))
 
 
+def sees_by_record(principals: Iterable[str]) -> Any:
+    """`sees`, for a query that walks records one by one (a pull, by revision): the
+    principal is compared as an expression (`principal || ''`: the same text), so the
+    database reads the record's few audience rows by (collection, record_id) once instead of
+    seeking one index entry per principal of the user."""
+    return and_(SyncAudience.collection == SyncRecord.collection,
+                SyncAudience.record_id == SyncRecord.id,
+                (SyncAudience.principal + "").in_(list(principals)))
+
+
 def sees_record(session: Session, *, user: User, collection: str, record_id: str) -> bool:
     """Whether the user sees a live record now (for endpoints that read one record)."""
     found = session.execute(

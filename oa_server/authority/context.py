@@ -51,7 +51,7 @@ class Ctx:
     @property
     def user_id(self) -> str:
         """Who is asking, as the id records use."""
-        return str(self._batch.user.id)
+        return self._batch.user_id
 
     @property
     def device_id(self) -> str | None:

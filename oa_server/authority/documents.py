@@ -89,9 +89,7 @@ class Documents(Authority):
         if current.get("direction") == "incoming":
             return Ruling.reject("not_allowed", _("收文的内容不能修改"))
         out = {k: v for k, v in payload.items() if k not in SERVER_FIELDS}
-        for key in SERVER_FIELDS:
-            if key in current:
-                out[key] = current[key]
+        out.update({k: v for k, v in current.items() if k in SERVER_FIELDS})
         stale_body = int(payload.get("body_rev") or 0) < int(current.get("body_rev") or 0)
         if not draft or stale_body:
             # the body moves by revisions once it runs; and an upsert queued before a revision

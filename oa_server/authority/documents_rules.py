@@ -24,7 +24,8 @@ REVISIONS = "document_revisions"
 #: largest attachment a 公文 may declare (the client refuses it before upload too)
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 #: fields only the server writes on a document; a client upsert keeps the server's values
-SERVER_FIELDS = (
+#: (a set: asked of every field of every op)
+SERVER_FIELDS = frozenset((
     "state", "doc_number", "holder_ids", "flow_step", "flow_status", "due_at", "receipts",
     "reader_ids", "read_ids", "body_rev", "voided_numbers", "sealed_attachment_id", "source_id",
     "sender_unit_id", "sender_name", "recipient_unit_id", "signed_off_on", "signers",
@@ -33,7 +34,7 @@ SERVER_FIELDS = (
     "frozen_attachments", "package_attachment_id", "seal_state", "seal_error", "sealed_sha256",
     "seal_requested_by", "signed_digest", "delivery_pending", "delivered_at",
     *CONTENT_FIELDS,
-)
+))
 #: marks only the server puts on the attachments it makes (正式文件, exchange package, copies)
 SERVER_MARKS = ("server_owned", "role", "sealed")
 FINAL_STATES = ("dispatched", "archived", "refused")

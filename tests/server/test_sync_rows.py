@@ -1,0 +1,54 @@
+"""A push reads its records straight from the driver: a record it only moves to a new
+revision keeps its stored time as it was, and reads back as the same aware datetime."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from oa_server.db import make_engine, make_sessionmaker
+from oa_server.models import User
+from oa_server.sync_models import SyncAudience, SyncRecord
+from oa_server.sync_push import server_batch
+from oa_server.sync_rows import read_by_ids
+from sync.protocol import OpResult
+
+THEN = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def _record(session: Session, me: User, rid: str) -> None:
+    session.execute(insert(SyncRecord).values(
+        collection="phrases", id=rid, rev=0, deleted=False, data=json.dumps({"text": "同意"}, ensure_ascii=False),
+        unit_id=str(me.unit_id), parent=None, created_by=str(me.id), updated_by=str(me.id),
+        updated_at=THEN))
+    session.execute(insert(SyncAudience).values(
+        collection="phrases", record_id=rid, principal=f"user:{me.id}", active=True))
+
+
+def test_a_record_read_in_bulk_and_moved_keeps_its_time(db_url):
+    engine = make_engine(db_url)
+    try:
+        with make_sessionmaker(engine)() as s:
+            me = s.scalars(select(User).where(User.login == "liuyang")).one()
+            _record(s, me, "p-1")
+            _record(s, me, "p-2")
+            s.commit()
+            found = {r.id: r for r in read_by_ids(s, "phrases", ["p-1", "p-2", "p-none"])}
+            assert sorted(found) == ["p-1", "p-2"] and found["p-1"].data == '{"text": "同意"}'
+            with server_batch(s, user=me, now=NOW) as ctx:
+                ctx.preload({("phrases", "p-1")})
+                batch = ctx._batch
+                batch.take_rev(batch.records[("phrases", "p-1")],
+                               OpResult(op_id="", status="applied"))
+            s.commit()
+        with make_sessionmaker(engine)() as s:
+            moved, kept = (s.get(SyncRecord, ("phrases", rid)) for rid in ("p-1", "p-2"))
+            assert moved.rev > 0 and kept.rev == 0
+            assert moved.updated_at == THEN and moved.updated_at.tzinfo is not None
+            assert json.loads(moved.data) == {"text": "同意"}
+    finally:
+        engine.dispose()
