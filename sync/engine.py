@@ -39,9 +39,6 @@ SKEW_WARN_S = 300
 #: a pulled page at least this large is stored without search indexing; the index
 #: catches up at the end of the sync (schema v6), so a first sync lists records sooner
 BULK_PAGE = 2000
-#: records one search-index step takes while a pull waits for its next page (about one page's
-#: worth: a step that runs on when the page arrives delays the pull by at most that much)
-INDEX_WHILE_WAITING = 5000
 PUSH_MAX_BYTES = 4 * 1024 * 1024
 WIRE_KEYS = ("op_id", "kind", "entity", "entity_id", "base_rev", "payload")
 #: a record the server sent: read from a pull page, or in a push's conflict answer
@@ -163,8 +160,6 @@ class SyncEngine:
         self.pull_limit = pull_limit
         self.progress = progress or (lambda p: None)
         self.now = now
-        #: how far the search index has caught up with bulk pulls (kept from pull to index)
-        self._catch_up = search_index.CatchUp()
         #: crash-point hooks for the kill tests: name → callable (no-ops in normal use)
         self.hooks: dict[str, Callable[[], None]] = {}
         #: called with the profile's trust roots once attachments came down: checks the seals
@@ -221,20 +216,7 @@ class SyncEngine:
         with gc_paused():
             report.indexed += search_index.catch_up(
                 self.db, should_stop=lambda: cancel is not None and cancel.is_set(),
-                progress=lambda done: self.progress(Progress("index", done, max(total, done))),
-                state=self._catch_up)
-
-    def _index_while_waiting(self, ahead: Future, report: SyncReport,
-                             cancel: threading.Event | None) -> None:
-        """Index what the pull has stored so far while its next page is on the way: the
-        time spent waiting for the server goes to the search index (the rest is caught up
-        by `index` when the pull is done). Only forward: records pulled in this order."""
-        while not ahead.done() and not (cancel is not None and cancel.is_set()) \
-                and search_index.backlog(self.db):
-            added = self._catch_up.step(self.db, chunk=INDEX_WHILE_WAITING, look_back=False)
-            report.indexed += added
-            if not added:
-                return
+                progress=lambda done: self.progress(Progress("index", done, max(total, done))))
 
     def _remember_trust_root(self) -> None:
         """Keep the server CA's root in the profile, so signatures verify offline too."""
@@ -546,7 +528,6 @@ class SyncEngine:
                 self.progress(Progress("pull", cursor, page.high_water, self.transport.bytes_received))
                 if not page.has_more:
                     return
-                self._index_while_waiting(ahead, report, cancel)
 
     def _apply_page(self, page: PulledPage | PullResponse, considered: dict[str, bool], *,
                     remaining: int) -> None:

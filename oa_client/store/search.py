@@ -274,41 +274,17 @@ def pending(db: Database) -> int:
 
 
 def catch_up(db: Database, *, chunk: int = 20_000, should_stop=None,
-             progress=None, state: CatchUp | None = None) -> int:
+             progress=None) -> int:
     """Index what a deferred bulk write left out, `chunk` records per transaction.
 
     Returns how many records were indexed. `should_stop()` is asked between chunks
-    (the rest waits for the next call); `progress(done)` hears each chunk. `state`: where
-    earlier steps stopped (see `CatchUp`), so they are not looked at again.
+    (the rest waits for the next call); `progress(done)` hears each chunk.
     """
-    state = state if state is not None else CatchUp()
     done = 0
+    after = dict.fromkeys(_SOURCES, 0)  # source rowids already looked at, per kind
     while backlog(db):
         if should_stop is not None and should_stop():
             return done
-        added = state.step(db, chunk=chunk)
-        done += added
-        if progress is not None and added:
-            progress(done)
-    return done
-
-
-class CatchUp:
-    """Where a catch-up stands: the source rowids already looked at, per kind.
-
-    A step indexes up to `chunk` records past them. A record changed behind them (its entry
-    dropped by the update trigger while the index was deferred) is found by the last pass:
-    the backlog mark goes only when a look from the very start finds nothing left.
-    """
-
-    def __init__(self) -> None:
-        self.after = dict.fromkeys(_SOURCES, 0)
-
-    def step(self, db: Database, *, chunk: int, look_back: bool = True) -> int:
-        """One transaction of at most `chunk` records; how many were indexed. A step that
-        finds nothing past where the last one stopped starts the last pass (`look_back`) or
-        ends the backlog if that pass is over; without `look_back` it only looks forward
-        (a pull still under way: its later pages are indexed in order)."""
         added = 0
         # an index rebuilt from the records: a chunk lost to a power cut is done again
         with db.transaction(refetchable=True) as conn:
@@ -320,9 +296,9 @@ class CatchUp:
                     f"SELECT t.rowid, t.id, {owner} FROM {table} t WHERE t.rowid > ? AND {cond}"
                     f" AND NOT EXISTS (SELECT 1 FROM search_items s"
                     f" WHERE s.kind = '{kind}' AND s.ref_id = t.id)"
-                    f" ORDER BY t.rowid LIMIT ?", (self.after[kind], chunk - added)).fetchall()
+                    f" ORDER BY t.rowid LIMIT ?", (after[kind], chunk - added)).fetchall()
                 if rows:
-                    self.after[kind] = rows[-1][0]
+                    after[kind] = rows[-1][0]
                     conn.executemany(
                         "INSERT INTO search_items(kind, ref_id, owner_id) VALUES (?, ?, ?)",
                         [(kind, rid, own) for _r, rid, own in rows])
@@ -331,10 +307,11 @@ class CatchUp:
                 conn.execute("INSERT INTO search_tri(rowid, title, body)"
                              " SELECT rowid, title, body FROM search_text WHERE rowid > ?", (top,))
                 conn.execute(_BI_CATCH_UP, (top,))
-            elif not look_back:
-                pass
-            elif any(self.after.values()):  # one last look from the start before calling it done
-                self.after = dict.fromkeys(_SOURCES, 0)
+            elif any(after.values()):  # one last look from the start before calling it done
+                after = dict.fromkeys(_SOURCES, 0)
             else:
                 conn.execute("DELETE FROM meta WHERE key = 'search_backlog'")
-        return added
+        done += added
+        if progress is not None and added:
+            progress(done)
+    return done

@@ -177,26 +177,3 @@ def test_search_indexes_write_a_catch_up_chunk_as_one_segment(store):
     for table in ("search_tri", "search_bi"):
         rows = store.db.query(f"SELECT v FROM {table}_config WHERE k = 'hashsize'")
         assert rows == [(schema.FTS_HASH_BYTES,)]
-
-
-def test_a_forward_catch_up_leaves_a_record_changed_behind_it_to_the_last_pass(store):
-    """A pull's steps look only forward; a record a later page changed after it was indexed
-    (its entry dropped while the index was deferred) is found by the look from the start."""
-    from oa_client.store import search as search_index
-
-    new = [sample_document(f"第{i}号森林防火巡查通报", "") for i in range(10)]
-    with store.db.deferred_search() as conn:
-        store.records.upsert_in(conn, "documents", new)
-    state = search_index.CatchUp()
-    assert state.step(store.db, chunk=4, look_back=False) == 4
-    assert state.step(store.db, chunk=100, look_back=False) == 6
-    assert len(store.search("防火巡查", limit=50)) == 10
-    first = store.records.list("documents", where={"title": new[0]["title"]})[0]
-    with store.db.deferred_search() as conn:
-        store.records.upsert_in(conn, "documents", [{**first, "title": "关于候鸟保护的通报"}])
-    assert state.step(store.db, chunk=100, look_back=False) == 0  # nothing ahead of it
-    assert search_index.backlog(store.db) and store.search("候鸟") == []
-    assert search_index.catch_up(store.db, state=state) == 1
-    assert titles(store.search("候鸟")) == {"关于候鸟保护的通报"}
-    assert len(store.search("防火巡查", limit=50)) == 9
-    assert not search_index.backlog(store.db)
