@@ -50,8 +50,7 @@ class IdleWatch(QObject):
         """Change the idle time (0 = never lock)."""
         self.minutes = minutes
         self.timer.stop()
-        if minutes > 0:
-            self.timer.start(minutes * 60_000)
+        self._input()
 
     def _focused(self, window) -> None:
         """A window came to the front (a click or Alt+Tab): that is input, and it is watched."""
@@ -60,6 +59,7 @@ class IdleWatch(QObject):
             self._input()
 
     def _input(self) -> None:
+        """Count down from the start again (never, at 0)."""
         if self.minutes > 0:
             self.timer.start(self.minutes * 60_000)
 
