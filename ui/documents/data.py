@@ -19,7 +19,6 @@ from oa_client.services import documents_boxes as boxes
 from oa_client.services import documents_routing as routing
 from oa_client.services.documents_base import get_document, me_ids
 from oa_client.store.local import LocalStore
-from oa_client.store.records import Changes
 
 if TYPE_CHECKING:
     from oa_client.services.documents_view import DocumentView
@@ -98,7 +97,7 @@ def box_ids(store: LocalStore, me: dict, box: str, f: Filters) -> tuple[list[str
     if box in BIG_BOXES:
         return _big_box_ids(store, box, f), {}
     docs = boxes.list_documents(store, me=me, box=box, query=f.text, kind=f.kind or None,
-                              urgency=f.urgency or None, limit=100_000)
+                                urgency=f.urgency or None, limit=100_000)
     docs = [d for d in docs if _in_range(d, f)]
     return [d["id"] for d in docs], {d["id"]: d for d in docs}
 
@@ -264,8 +263,3 @@ def save_draft(store: LocalStore, me: dict, values: dict, *, submit: bool,
     if submit:
         svc.act(store, me=me, doc_id=doc_id, action="submit", step="draft")
     return doc_id
-
-
-def delegate(store: LocalStore, me: dict, person: str, start: date, end: date) -> Changes:
-    """委托 every 公文 of mine to `person` from `start` to `end`."""
-    return boxes.delegate(store, me=me, delegate_id=person, start=start, end=end)

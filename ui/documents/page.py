@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from oa_client.domain.doc_kinds import URGENCY_ALLOWED, DocKind
 from oa_client.i18n import _
+from oa_client.services import documents_boxes as boxes
 from ui.documents import data
 from ui.documents.dialogs import PersonDialog
 from ui.documents.list_model import COLUMNS, WIDTHS, DocListModel, summary_html
@@ -98,11 +99,14 @@ class DocumentsPage(ReloadOnShow, QWidget):
         top.addWidget(self.delegate_button)
         layout.addLayout(top)
         bar = QHBoxLayout()
-        # item 0 is 全部…; the others are the values themselves
         self.kind = QComboBox()
-        self.kind.addItems(["", *(k.value for k in DocKind)])
+        self.kind.addItem("", "")
+        for k in DocKind:
+            self.kind.addItem(k.value, k.value)
         self.urgency = QComboBox()
-        self.urgency.addItems(["", *URGENCY_ALLOWED])
+        self.urgency.addItem("", "")
+        for u in URGENCY_ALLOWED:
+            self.urgency.addItem(u, u)
         self.use_dates = QCheckBox()
         today = QDate.currentDate()
         self.since = QDateEdit(today.addMonths(-1))
@@ -262,7 +266,7 @@ class DocumentsPage(ReloadOnShow, QWidget):
         """The filter bar as it stands."""
         since = self.since.date().toPython() if self.use_dates.isChecked() else None
         until = self.until.date().toPython() if self.use_dates.isChecked() else None
-        return data.Filters(kind=_chosen(self.kind), urgency=_chosen(self.urgency),
+        return data.Filters(kind=self.kind.currentData() or "", urgency=self.urgency.currentData() or "",
                             since=since, until=until, text=self.text.text().strip())
 
     def clear_filters(self) -> None:
@@ -540,7 +544,8 @@ class DocumentsPage(ReloadOnShow, QWidget):
                 return
             start, end = dialog.dates()
             person = dialog.person()
-            run_op(self, lambda _c: data.delegate(store, me, person, start, end),
+            run_op(self, lambda _c: boxes.delegate(store, me=me, delegate_id=person, start=start,
+                                                   end=end),
                    success=lambda _ch: self._wrote(""))
 
         run_op(self, lambda _c: data.people(store, me), success=chosen)
@@ -552,8 +557,3 @@ class DocumentsPage(ReloadOnShow, QWidget):
         from ui.documents.shots import drive
 
         drive(self, shot, window, wait)
-
-
-def _chosen(combo: QComboBox) -> str:
-    """A filter combo's value: '' for item 0 (全部…), else the item's text."""
-    return combo.currentText() if combo.currentIndex() > 0 else ""
