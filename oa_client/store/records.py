@@ -21,7 +21,7 @@ from oa_client.domain.ids import new_id
 from oa_client.errors import NotFoundError, ValidationError
 from oa_client.i18n import _
 from oa_client.store.db import Database
-from oa_client.store.schema import PEOPLE
+from oa_client.store.schema import PEOPLE, people_backfill
 
 #: collection → indexed columns (besides id, rev, deleted, updated_at, data)
 COLLECTIONS: dict[str, tuple[str, ...]] = {
@@ -158,20 +158,6 @@ def _insert_sql(collection: str) -> str:
             f" VALUES ({', '.join('?' * len(names))})")
 
 
-@functools.cache
-def _people_backfill_sql(table: str) -> tuple[str, ...]:
-    """Set-based `record_people` rows of the `table` rows past a rowid (what the v11 insert
-    trigger writes row by row)."""
-    arrays, columns = PEOPLE[table]
-    into = "INSERT OR IGNORE INTO record_people (person_id, collection, record_id)"
-    out = [f"{into} SELECT j.value, '{table}', r.id FROM {table} AS r,"
-           f" json_each(r.data, '$.{f}') AS j WHERE r.rowid > ?"
-           f" AND j.value IS NOT NULL AND j.value != ''" for f in arrays]
-    out += [f"{into} SELECT r.{c}, '{table}', r.id FROM {table} AS r WHERE r.rowid > ?"
-            f" AND r.{c} IS NOT NULL AND r.{c} != ''" for c in columns]
-    return tuple(out)
-
-
 @contextlib.contextmanager
 def _insert_triggers_set_based(conn, table: str) -> Iterator[None]:
     """Inside the caller's transaction: the table's per-row insert triggers are dropped while
@@ -200,7 +186,7 @@ def _insert_triggers_set_based(conn, table: str) -> Iterator[None]:
             conn.execute(f'DROP TRIGGER "{name}"')
         yield
         if any(name == f"{table}_people_ai" for name, _sql in found):
-            for sql in _people_backfill_sql(table):
+            for sql in people_backfill(table, past_rowid=True):
                 conn.execute(sql, (before,))
         for _name, sql in found:
             conn.execute(sql)

@@ -321,11 +321,23 @@ PEOPLE = {"documents": (("holder_ids", "reader_ids"), ()),
           "requests": (("approver_ids",), ("applicant_id",))}
 
 
+def people_backfill(table: str, *, past_rowid: bool = False) -> list[str]:
+    """Set-based `record_people` rows for a table's records (what its insert trigger writes row
+    by row); with `past_rowid`, only for rows past the rowid given as the one parameter."""
+    arrays, columns = PEOPLE[table]
+    into = "INSERT OR IGNORE INTO record_people (person_id, collection, record_id)"
+    past = " AND r.rowid > ?" if past_rowid else ""
+    out = [f"{into} SELECT j.value, '{table}', r.id FROM {table} AS r,"
+           f" json_each(r.data, '$.{f}') AS j WHERE j.value IS NOT NULL AND j.value != ''{past}"
+           for f in arrays]
+    out += [f"{into} SELECT r.{c}, '{table}', r.id FROM {table} AS r"
+            f" WHERE r.{c} IS NOT NULL AND r.{c} != ''{past}" for c in columns]
+    return out
+
+
 def _people(table: str) -> str:
     """v11 triggers keeping `record_people` for one table, and its back-fill."""
     arrays, columns = PEOPLE[table]
-    into = "INSERT OR IGNORE INTO record_people (person_id, collection, record_id)"
-    ok = "WHERE {v} IS NOT NULL AND {v} != ''"
 
     def fill(r: str) -> str:
         # one statement over the union of the sources: a person both holder and reader is
@@ -338,16 +350,10 @@ def _people(table: str) -> str:
                 f" record_people AS q WHERE q.person_id = p.v AND q.collection = '{table}'"
                 f" AND q.record_id = {r}.id);")
 
-    def backfill() -> str:
-        out = [f"{into} SELECT j.value, '{table}', r.id FROM {table} AS r,"
-               f" json_each(r.data, '$.{f}') AS j {ok.format(v='j.value')};" for f in arrays]
-        out += [f"{into} SELECT r.{c}, '{table}', r.id FROM {table} AS r {ok.format(v=f'r.{c}')};"
-                for c in columns]
-        return "\n".join(out)
-
     changed = " OR ".join([f"json_extract(old.data, '$.{f}') IS NOT json_extract(new.data, '$.{f}')"
                            for f in arrays] + [f"old.{c} IS NOT new.{c}" for c in columns])
     drop = f"DELETE FROM record_people WHERE collection = '{table}' AND record_id = old.id;"
+    backfill = "\n".join(f"{sql};" for sql in people_backfill(table))
     return f"""
 CREATE TRIGGER {table}_people_ai AFTER INSERT ON {table} BEGIN
     {fill("new")}
@@ -357,7 +363,7 @@ CREATE TRIGGER {table}_people_au AFTER UPDATE ON {table} WHEN {changed} BEGIN
     {fill("new")}
 END;
 CREATE TRIGGER {table}_people_ad AFTER DELETE ON {table} BEGIN {drop} END;
-{backfill()}
+{backfill}
 """
 
 
