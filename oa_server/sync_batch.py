@@ -43,12 +43,13 @@ from sync.protocol import OpResult
 __all__ = ["Batch", "chunks", "dumps", "envelope", "parent_of"]
 
 
-#: fields of a client's copy that are never stored inside a record's data
-LOCAL_FIELDS = ("id", "rev", "deleted", "updated_at")
+#: fields of a client's copy that are never stored inside a record's data (sets: asked of
+#: every field of every op)
+LOCAL_FIELDS = frozenset(("id", "rev", "deleted", "updated_at"))
 #: envelope fields `Ctx.get` adds to a record's data (never stored inside it)
 ENVELOPE = ("created_by",)
-#: what is never stored inside a record's data (a set: asked of every field of every op)
-NOT_STORED = frozenset(LOCAL_FIELDS + ENVELOPE)
+#: what is never stored inside a record's data
+NOT_STORED = LOCAL_FIELDS | frozenset(ENVELOPE)
 CHUNK = 400
 
 

@@ -61,7 +61,6 @@ from sync.protocol import (
 
 COUNTER = "rev"
 AUDIENCE_KEYS = ("audience_units", "audience_users", "audience_roles")
-_LOCAL = frozenset(LOCAL_FIELDS)
 
 
 _CHANGED = ("rev", "deleted", "data", "unit_id", "updated_by", "updated_at")
@@ -131,7 +130,7 @@ def _apply(batch: Batch, ctx: Ctx, op: Op) -> OpResult:
         return _rejected(op, "read_only", _("该类数据只能由管理员在服务器上维护"))
     key = (collection, op.entity_id)
     rec = batch.records.get(key)
-    payload = {k: v for k, v in op.payload.items() if k not in _LOCAL}
+    payload = {k: v for k, v in op.payload.items() if k not in LOCAL_FIELDS}
     check_lists(payload)
     if op.kind == "action":
         if rec is not None:
