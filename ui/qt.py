@@ -106,6 +106,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import feature_scan as _feature_scan
+
 __all__ = [
     "QAbstractItemView", "QAbstractTableModel", "QAction", "QApplication", "QBrush", "QBuffer", "QButtonGroup", "QByteArray",
     "QCheckBox", "QColor", "QComboBox", "QCoreApplication", "QDate", "QDateEdit", "QDialog", "QDialogButtonBox",
@@ -119,3 +121,5 @@ __all__ = [
     "QToolButton", "QTouchEvent", "QTranslator", "QTreeWidget", "QTreeWidgetItem", "QUrl", "QVBoxLayout", "QWidget", "Qt",
     "Signal", "Slot",
 ]
+
+_feature_scan.install()
