@@ -31,6 +31,7 @@ from ui.qt import (
     QStyle,
     QSystemTrayIcon,
     Qt,
+    QTimer,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -56,6 +57,8 @@ _VIEW_IDS = (_("会议室"), _("申请"), _("事项清单"), _("填报"), _("报
 PAGE_OF = {"documents": 1, "meetings": 2, "rooms": 2, "requests": 3, "service_items": 3,
            "submissions": 4, "report_templates": 4, "supervision_tasks": 5}
 SEARCH_PAGE = 7
+#: the module screen built while a profile opens (公文)
+FIRST_MODULE = 1
 #: nav index → "module:Class" of a module's own screen. It is built like RecordPage
 #: (title, views) and offers the same: set_session(session, watermark), refresh(),
 #: retranslate(), select_record(collection, id), `splitter`, `watermark`; optionally
@@ -309,6 +312,13 @@ class MainWindow(QMainWindow):
     def load(self, loader: Callable) -> None:
         """Open the session in the background (the window is already shown)."""
         run_op(self, lambda _c: loader(), success=self.set_session, failure=self._load_failed)
+        # while the profile opens on a worker, the idle GUI thread builds the 公文 screen, the
+        # one most days start on: its first click then shows rows at once
+        QTimer.singleShot(0, self, self._build_while_loading)
+
+    def _build_while_loading(self) -> None:
+        if self.session is None and not self.record_pages.built(FIRST_MODULE):
+            self.record_pages[FIRST_MODULE]
 
     def _load_failed(self, exc: BaseException) -> None:
         self.show_banner(error_text(exc), None)

@@ -29,7 +29,7 @@ NOT_WHEN_SHOWN = (
 NOT_WHEN_TODO_READY = (
     "pyhanko", "pyhanko_certvalidator", "aiohttp", "reportlab", "docx", "openpyxl", "PIL",
     "pypdfium2", "sqlalchemy", "fastapi", "oa_server", "docs_exchange.verify",
-    "docs_exchange.pdf", "ui.documents.page", "ui.documents.window", "ui.meetings",
+    "docs_exchange.pdf", "ui.documents.window", "ui.meetings",
     "ui.requests", "ui.reports", "ui.supervision", "ui.signin", "ui.admin",
 )
 
@@ -106,6 +106,7 @@ def test_remembered_start_defers_what_later_screens_need(tmp_path, file_keyring)
     assert _loaded(seen["shown"], NOT_WHEN_SHOWN) == []
     assert "oa_client.store.local" in seen["todo"]  # the worker opened the store meanwhile
     assert _loaded(seen["todo"], NOT_WHEN_TODO_READY) == []
+    assert "ui.documents.page" in seen["todo"]  # the 公文 screen, built while the profile opened
 
 
 def test_module_screens_are_built_when_first_shown(qtbot):
@@ -128,3 +129,30 @@ def test_module_screens_are_built_when_first_shown(qtbot):
     window.navigate(6)  # the slots after it kept their places
     assert window.stack.currentWidget() is window.contacts_page
     assert window.record_pages[2] is window.record_pages[2]  # built once
+
+
+def test_the_documents_screen_is_built_while_the_profile_opens(qtbot):
+    import threading
+
+    from oa_client.errors import KeyUnavailable
+    from ui.main_window import MainWindow
+
+    window = MainWindow(live_updates=False)
+    qtbot.addWidget(window)
+    window.show()
+    opening = threading.Event()
+
+    def loader():  # a profile still opening on its worker, whose key then cannot be read
+        opening.wait(10)
+        raise KeyUnavailable("no key")
+
+    window.load(loader)
+    qtbot.waitUntil(lambda: window.record_pages.built(1), timeout=5000)
+    assert [i for i, _page in window.record_pages.items()] == [1]  # 公文 only
+    assert window.session is None and window.stack.currentWidget() is window.todo_page
+    window.navigate(1)  # a click meanwhile shows the screen built already
+    assert window.stack.currentWidget().widget() is window.record_pages[1]
+
+    with qtbot.waitSignal(window.open_failed, timeout=5000):
+        opening.set()
+    assert window.sync_label.text() == "本机数据未打开"  # said as before
