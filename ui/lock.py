@@ -45,6 +45,7 @@ class IdleWatch(QObject):
         for window in app.topLevelWindows():
             window.installEventFilter(self)
         app.focusWindowChanged.connect(self._focused)
+        self.watching = True
 
     def set_minutes(self, minutes: int) -> None:
         """Change the idle time (0 = never lock)."""
@@ -70,8 +71,11 @@ class IdleWatch(QObject):
         return False
 
     def stop(self) -> None:
-        """Stop watching."""
+        """Stop watching (again is a no-op: signing out and closing both stop it)."""
         self.timer.stop()
+        if not self.watching:
+            return
+        self.watching = False
         self.app.focusWindowChanged.disconnect(self._focused)
         for window in self.app.topLevelWindows():
             window.removeEventFilter(self)

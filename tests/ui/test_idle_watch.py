@@ -86,3 +86,12 @@ def test_after_stop_input_no_longer_restarts_it(qtbot):
     watch.stop()
     QTest.keyClick(window.windowHandle(), Qt.Key.Key_A)
     assert not watch.timer.isActive()
+
+
+def test_stopping_twice_is_quiet(qtbot, recwarn):
+    _window(qtbot)
+    watch = IdleWatch(QApplication.instance(), MINUTES)
+    watch.stop()
+    watch.stop()  # signing out stops it, and closing the window again
+    assert [str(w.message) for w in recwarn if issubclass(w.category, RuntimeWarning)] == []
+    assert not watch.timer.isActive()
