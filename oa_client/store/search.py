@@ -11,7 +11,7 @@ import html
 from dataclasses import dataclass, field
 
 from oa_client.store.db import Database
-from oa_client.store.grams import is_gram_term, normalize
+from oa_client.store.grams import TITLE_MARK, is_gram_term, normalize
 
 SNIPPET_CHARS = 80
 KINDS = ("document", "opinion", "attachment", "meeting")
@@ -186,7 +186,7 @@ class _Plan:
     def rowids(self, db: Database, *, title_only: bool, limit: int) -> list[int]:
         """Matching rowids, newest first, at most `limit`."""
         tri = " AND ".join(_phrase(t) for t in self.long)
-        bi = " AND ".join(_gram(t) for t in self.grams)
+        bi = " AND ".join(_gram(t, title_only=title_only) for t in self.grams)
         where: list[str] = []
         params: list[object] = []
         if tri:
@@ -195,11 +195,11 @@ class _Plan:
             params.append(f"{col} : ({tri})" if title_only else tri)
             if bi:
                 where.append("f.rowid IN (SELECT rowid FROM search_bi WHERE search_bi MATCH ?)")
-                params.append(f"gt : ({bi})" if title_only else bi)
+                params.append(bi)
         elif bi:
             source = "search_bi f"
             where.append("search_bi MATCH ?")
-            params.append(f"gt : ({bi})" if title_only else bi)
+            params.append(bi)
         else:
             source = None
         if self.like:  # LIKE needs the text: read it through the view
@@ -224,8 +224,12 @@ class _Plan:
         return [r[0] for r in db.query(sql, (*params, limit))]
 
 
-def _gram(term: str) -> str:
-    return _phrase(term) if len(term) == 2 else _phrase(term) + " *"
+def _gram(term: str, *, title_only: bool) -> str:
+    """The bigram index's query for one short term: a token (two characters) or a prefix (one);
+    a title's tokens carry TITLE_MARK (v12), so "in the title" is the marked token alone."""
+    star = "" if len(term) == 2 else " *"
+    title = _phrase(TITLE_MARK + term) + star
+    return title if title_only else f"({_phrase(term)}{star} OR {title})"
 
 
 def like_search(db: Database, query: str, *, limit: int = 50) -> list[tuple[str, str]]:
@@ -253,12 +257,9 @@ _SOURCES = {
 }
 
 
-#: the bigram rows of what a catch-up adds; empty text (most bodies of a first sync) is
-#: not handed to Python at all
-_BI_CATCH_UP = (
-    "INSERT INTO search_bi(rowid, gt, gb) SELECT rowid,"
-    " CASE WHEN title != '' THEN oa_grams(title) ELSE '' END,"
-    " CASE WHEN body != '' THEN oa_grams(body) ELSE '' END FROM search_text WHERE rowid > ?")
+#: the bigram rows of what a catch-up adds: one call of Python per record
+_BI_CATCH_UP = ("INSERT INTO search_bi(rowid, g) SELECT rowid, oa_record_grams(title, body)"
+                " FROM search_text WHERE rowid > ?")
 
 
 def backlog(db: Database) -> bool:
@@ -292,17 +293,18 @@ def catch_up(db: Database, *, chunk: int = 20_000, should_stop=None,
             for kind, (owner, table, cond) in _SOURCES.items():
                 if added >= chunk:
                     break
-                rows = conn.execute(
-                    f"SELECT t.rowid, t.id, {owner} FROM {table} t WHERE t.rowid > ? AND {cond}"
+                # in SQL, source rowid order: the last item added names where to go on
+                cur = conn.execute(
+                    f"INSERT INTO search_items(kind, ref_id, owner_id)"
+                    f" SELECT '{kind}', t.id, {owner} FROM {table} t WHERE t.rowid > ? AND {cond}"
                     f" AND NOT EXISTS (SELECT 1 FROM search_items s"
                     f" WHERE s.kind = '{kind}' AND s.ref_id = t.id)"
-                    f" ORDER BY t.rowid LIMIT ?", (after[kind], chunk - added)).fetchall()
-                if rows:
-                    after[kind] = rows[-1][0]
-                    conn.executemany(
-                        "INSERT INTO search_items(kind, ref_id, owner_id) VALUES (?, ?, ?)",
-                        [(kind, rid, own) for _r, rid, own in rows])
-                    added += len(rows)
+                    f" ORDER BY t.rowid LIMIT ?", (after[kind], chunk - added))
+                if cur.rowcount > 0:
+                    after[kind] = conn.execute(
+                        f"SELECT t.rowid FROM search_items s JOIN {table} t ON t.id = s.ref_id"
+                        f" WHERE s.rowid = ?", (cur.lastrowid,)).fetchone()[0]
+                    added += cur.rowcount
             if added:
                 conn.execute("INSERT INTO search_tri(rowid, title, body)"
                              " SELECT rowid, title, body FROM search_text WHERE rowid > ?", (top,))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oa_client.store.grams import grams
+from oa_client.store.grams import grams, record_grams
 from tests.support.store_helpers import open_profile, sample_document
 
 DOCS = [
@@ -124,6 +124,26 @@ def test_grams():
     assert grams("会议通知") == "会议 议通 通知 知"
     assert grams("5G，网络") == "5g g 网络 络"
     assert grams("") == ""
+    assert grams("Ａ") == "a"
+
+
+def test_record_grams_mark_the_title_and_keep_the_body_plain():
+    assert record_grams("会议通知", "防汛") == "~会议 ~议通 ~通知 ~知 防汛 汛"
+    assert record_grams("５Ｇ，网络", "") == "~5g ~g ~网络 ~络"
+    assert record_grams("。", "防汛") == "防汛 汛"
+    assert record_grams(None, None) == ""
+
+
+def test_short_terms_rank_title_matches_first(store):
+    for query in ("防汛", "汛", "数字", "会议", "防汛 会议"):
+        hits = store.search(query)
+        in_title = [q in hits[0].title for q in query.split()]
+        assert all(in_title), query
+    # a title match on one term and a body match on the other still counts, but after
+    assert [h.title for h in store.search("会议 研究")] == [DOCS[4][0]]
+    assert [h.title for h in store.search("纪要 研究")] == [DOCS[4][0]]
+    assert [h.title for h in store.search("防汛 6月")] == [DOCS[0][0]]
+    assert store.search("纪要 6月") == []
 
 
 def test_deferred_bulk_write_is_found_once_the_index_catches_up(store):
