@@ -8,10 +8,12 @@ returns results or an empty list and never an error.
 from __future__ import annotations
 
 import html
+import json
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from oa_client.store.db import Database
-from oa_client.store.grams import TITLE_MARK, is_gram_term, normalize
+from oa_client.store.grams import TITLE_MARK, is_gram_term, normalize, record_grams
 
 SNIPPET_CHARS = 80
 KINDS = ("document", "opinion", "attachment", "meeting")
@@ -257,9 +259,31 @@ _SOURCES = {
 }
 
 
-#: the bigram rows of what a catch-up adds: one call of Python per record
-_BI_CATCH_UP = ("INSERT INTO search_bi(rowid, g) SELECT rowid, oa_record_grams(title, body)"
-                " FROM search_text WHERE rowid > ?")
+#: what a catch-up chunk reads and writes (the items past a search rowid): the texts as one
+#: JSON array of [rowid, title, body], the trigram rows, a bigram row
+_TEXTS = ("SELECT json_group_array(json_array(rowid, title, body)) FROM search_text"
+          " WHERE rowid > ?")
+_TRI = ("INSERT INTO search_tri(rowid, title, body)"
+        " SELECT rowid, title, body FROM search_text WHERE rowid > ?")
+_BI = "INSERT INTO search_bi(rowid, g) VALUES (?, ?)"
+
+
+def _index_texts(conn, top: int, pool: ThreadPoolExecutor) -> None:
+    """Index the texts of the search items past rowid `top`, trigrams and bigrams at once.
+
+    SQLite lets go of the GIL while it builds the trigram rows (C alone), so `pool`'s thread
+    does that while this one makes the bigram tokens in Python: on two cores the two halves
+    overlap. The texts come as one JSON string (decoded on this side of the overlap), not
+    as a tuple or a Python call per record. One thread at a time uses the connection.
+    """
+    texts = conn.execute(_TEXTS, (top,)).fetchone()[0]
+    tri = pool.submit(conn.execute, _TRI, (top,))
+    try:
+        rows = [(rowid, record_grams(title, body)) for rowid, title, body in json.loads(texts)]
+    finally:
+        wait([tri])  # the connection is this thread's again once the trigram rows are in
+    tri.result()
+    conn.executemany(_BI, rows)
 
 
 def backlog(db: Database) -> bool:
@@ -281,6 +305,12 @@ def catch_up(db: Database, *, chunk: int = 20_000, should_stop=None,
     Returns how many records were indexed. `should_stop()` is asked between chunks
     (the rest waits for the next call); `progress(done)` hears each chunk.
     """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-index") as pool:
+        return _catch_up(db, pool, chunk, should_stop, progress)
+
+
+def _catch_up(db: Database, pool: ThreadPoolExecutor, chunk: int, should_stop,
+              progress) -> int:
     done = 0
     after = dict.fromkeys(_SOURCES, 0)  # source rowids already looked at, per kind
     while backlog(db):
@@ -306,9 +336,7 @@ def catch_up(db: Database, *, chunk: int = 20_000, should_stop=None,
                         f" WHERE s.rowid = ?", (cur.lastrowid,)).fetchone()[0]
                     added += cur.rowcount
             if added:
-                conn.execute("INSERT INTO search_tri(rowid, title, body)"
-                             " SELECT rowid, title, body FROM search_text WHERE rowid > ?", (top,))
-                conn.execute(_BI_CATCH_UP, (top,))
+                _index_texts(conn, top, pool)
             elif any(after.values()):  # one last look from the start before calling it done
                 after = dict.fromkeys(_SOURCES, 0)
             else:

@@ -197,3 +197,28 @@ def test_search_indexes_write_a_catch_up_chunk_as_one_segment(store):
     for table in ("search_tri", "search_bi"):
         rows = store.db.query(f"SELECT v FROM {table}_config WHERE k = 'hashsize'")
         assert rows == [(schema.FTS_HASH_BYTES,)]
+
+
+def test_a_catch_up_chunk_that_fails_is_rolled_back_whole(store, monkeypatch):
+    """The trigram rows are written on a second thread while the bigrams are made: a failure
+    on either side leaves neither, and the next catch-up does the chunk again."""
+    from oa_client.store import search as search_index
+
+    with store.db.deferred_search() as conn:
+        store.records.upsert_in(
+            conn, "documents", [sample_document(f"防疫物资调拨单第{i}号", "") for i in range(5)])
+    items = store.db.query("SELECT count(*) FROM search_items")[0][0]
+
+    def broken(title, body):
+        raise RuntimeError("tokens could not be made")
+
+    monkeypatch.setattr(search_index, "record_grams", broken)
+    with pytest.raises(RuntimeError):
+        search_index.catch_up(store.db)
+    assert store.db.query("SELECT count(*) FROM search_items")[0][0] == items
+    assert search_index.backlog(store.db)
+    assert store.search("防疫物资") == []
+    monkeypatch.undo()
+    assert search_index.catch_up(store.db) == 5
+    assert len(store.search("防疫物资")) == len(store.search("物资")) == 5
+    assert len(store.search("调拨单", kinds=("document",))) == 5
