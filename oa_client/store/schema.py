@@ -19,6 +19,8 @@ v10 the search indexes gather up to 32 MB of terms before writing a segment (FTS
     many small ones that must be merged again
 v11 who a record waits for (`record_people`: a 公文's holders and 传阅 readers, a request's
     approvers and applicant), kept by triggers, so 待办 reads an index, not every record
+v12 the bigram index rebuilt as one column of tokens without positions, a title's marked
+    (`detail=none`, `ascii` tokenizer): the same hits for less index to build
 """
 
 from __future__ import annotations
@@ -107,7 +109,8 @@ CREATE TABLE conflicts (
 # the source tables (read back through the search_text view), so nothing is stored
 # twice. search_tri (trigram, contentless) serves 3+ character terms, search_bi
 # (bigrams, contentless, no positions) 1–2; both keep title and body apart so
-# title matches rank first. Triggers keep everything in step with the records.
+# title matches rank first (from v12 search_bi by marking a title's tokens, see V12).
+# Triggers keep everything in step with the records.
 
 
 def _row(kind: str, r: str) -> str:
