@@ -146,6 +146,14 @@ def test_short_terms_rank_title_matches_first(store):
     assert store.search("纪要 6月") == []
 
 
+def test_long_and_short_terms_together(store):
+    assert [h.title for h in store.search("数字政府 规")] == [DOCS[1][0]]
+    assert [h.title for h in store.search("数字政府 会")] == [DOCS[4][0]]
+    assert [h.title for h in store.search("防汛工作 纪")] == [DOCS[4][0]]
+    assert [h.title for h in store.search("数字政府 建设")] == [DOCS[1][0], DOCS[4][0]]
+    assert store.search("数字政府 税") == []
+
+
 def test_deferred_bulk_write_is_found_once_the_index_catches_up(store):
     from oa_client.store import search as search_index
 
