@@ -16,7 +16,7 @@ from sqlcipher3 import dbapi2
 from oa_client.errors import KeyUnavailable, StoreError, ValidationError
 from oa_client.i18n import _
 from oa_client.store import schema
-from oa_client.store.grams import grams
+from oa_client.store.grams import grams, record_grams
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,8 @@ class Database:
         except BaseException:
             self.conn.close()
             raise
-        self.conn.create_function("oa_grams", 1, grams, deterministic=True)
+        self.conn.create_function("oa_grams", 1, grams, deterministic=True)  # the v2 back-fill
+        self.conn.create_function("oa_record_grams", 2, record_grams, deterministic=True)
 
     def _check_key(self) -> None:
         try:

@@ -19,6 +19,8 @@ v10 the search indexes gather up to 32 MB of terms before writing a segment (FTS
     many small ones that must be merged again
 v11 who a record waits for (`record_people`: a 公文's holders and 传阅 readers, a request's
     approvers and applicant), kept by triggers, so 待办 reads an index, not every record
+v12 the bigram index rebuilt as one column of tokens without positions, a title's marked
+    (`detail=none`, `ascii` tokenizer): the same hits for less index to build
 """
 
 from __future__ import annotations
@@ -107,7 +109,8 @@ CREATE TABLE conflicts (
 # the source tables (read back through the search_text view), so nothing is stored
 # twice. search_tri (trigram, contentless) serves 3+ character terms, search_bi
 # (bigrams, contentless, no positions) 1–2; both keep title and body apart so
-# title matches rank first. Triggers keep everything in step with the records.
+# title matches rank first (from v12 search_bi by marking a title's tokens, see V12).
+# Triggers keep everything in step with the records.
 
 
 def _row(kind: str, r: str) -> str:
@@ -115,7 +118,19 @@ def _row(kind: str, r: str) -> str:
     return f"(SELECT rowid FROM search_items WHERE kind = '{kind}' AND ref_id = {r}.id)"
 
 
-def _add(kind: str, owner: str, title: str, body: str, cond: str) -> str:
+#: the bigram row a trigger adds (v2: title and body columns; v12: one column, see V12)
+_BI_V2 = """
+    INSERT INTO search_bi(rowid, gt, gb)
+        SELECT {row}, oa_grams({title}),
+               oa_grams({body})
+        WHERE {cond};"""
+_BI_V12 = """
+    INSERT INTO search_bi(rowid, g)
+        SELECT {row}, oa_record_grams({title}, {body})
+        WHERE {cond};"""
+
+
+def _add(kind: str, owner: str, title: str, body: str, cond: str, bi: str = _BI_V2) -> str:
     """Trigger statements that index the new record of one kind where `cond` holds."""
     row = _row(kind, "new")
     return f"""
@@ -123,11 +138,8 @@ def _add(kind: str, owner: str, title: str, body: str, cond: str) -> str:
         SELECT '{kind}', new.id, {owner.format(r='new')} WHERE {cond};
     INSERT INTO search_tri(rowid, title, body)
         SELECT {row}, {title.format(r='new')}, {body.format(r='new')}
-        WHERE {cond};
-    INSERT INTO search_bi(rowid, gt, gb)
-        SELECT {row}, oa_grams({title.format(r='new')}),
-               oa_grams({body.format(r='new')})
-        WHERE {cond};"""
+        WHERE {cond};""" + bi.format(
+        row=row, title=title.format(r="new"), body=body.format(r="new"), cond=cond)
 
 
 def _drop(kind: str) -> str:
@@ -255,7 +267,7 @@ CREATE INDEX supervision_tasks_unit ON supervision_tasks(lead_unit_id, deadline)
 
 
 def _deferrable(kind: str, table: str, owner: str, title: str, body: str, watch: str,
-                when: str = "new.deleted = 0") -> str:
+                when: str = "new.deleted = 0", bi: str = _BI_V2) -> str:
     """v6 insert/update triggers of one kind: they index unless a deferred write is under way.
 
     An update always drops the old entry, so a record changed during a deferred bulk pull
@@ -266,22 +278,30 @@ def _deferrable(kind: str, table: str, owner: str, title: str, body: str, watch:
 DROP TRIGGER {table}_search_ai;
 DROP TRIGGER {table}_search_au;
 CREATE TRIGGER {table}_search_ai AFTER INSERT ON {table} WHEN {live} BEGIN{
-    _add(kind, owner, title, body, when)}
+    _add(kind, owner, title, body, when, bi)}
 END;
 CREATE TRIGGER {table}_search_au AFTER UPDATE ON {table} WHEN {_changed(watch)} BEGIN{
-    _drop(kind)}{_add(kind, owner, title, body, when + " AND " + live)}
+    _drop(kind)}{_add(kind, owner, title, body, when + " AND " + live, bi)}
 END;
 """
 
 
-V6 = (
-    _deferrable("document", "documents", "{r}.id", "{r}.title", "{r}.body", "title body")
-    + _deferrable("attachment", "attachments", "{r}.owner_id", "{r}.name", "''", "name")
-    + _deferrable("meeting", "meetings", "{r}.id", "{r}.title",
-                  "coalesce(json_extract({r}.data, '$.agenda'), '')", "title data")
-    + _deferrable("opinion", "document_events", "{r}.document_id", _DOC_TITLE, _OPINION, "data",
-                  when="new.deleted = 0 AND coalesce(json_extract(new.data, '$.opinion'), '') != ''")
-)
+def _all_deferrable(bi: str) -> str:
+    """The v6 insert/update triggers of every kind, with the bigram row `bi`."""
+    return (
+        _deferrable("document", "documents", "{r}.id", "{r}.title", "{r}.body", "title body",
+                    bi=bi)
+        + _deferrable("attachment", "attachments", "{r}.owner_id", "{r}.name", "''", "name",
+                      bi=bi)
+        + _deferrable("meeting", "meetings", "{r}.id", "{r}.title",
+                      "coalesce(json_extract({r}.data, '$.agenda'), '')", "title data", bi=bi)
+        + _deferrable("opinion", "document_events", "{r}.document_id", _DOC_TITLE, _OPINION,
+                      "data", bi=bi, when="new.deleted = 0"
+                      " AND coalesce(json_extract(new.data, '$.opinion'), '') != ''")
+    )
+
+
+V6 = _all_deferrable(_BI_V2)
 
 V7 = """
 CREATE TABLE audit_checkpoints (
@@ -374,5 +394,18 @@ CREATE TABLE record_people (
 CREATE INDEX record_people_record ON record_people(collection, record_id);
 """ + _people("documents") + _people("requests")
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11]
+#: v12: the bigram index rebuilt as one column of tokens (a title's marked, grams.TITLE_MARK)
+#: without positions (`detail=none`: its queries are single tokens, `"会议"` or `"知" *`)
+#: split by the plain `ascii` tokenizer (tokens arrive NFKC and lower case; every non-ASCII
+#: character belongs to a token): the same hits, the cheapest index FTS5 builds
+V12 = f"""
+DROP TABLE search_bi;
+CREATE VIRTUAL TABLE search_bi USING fts5(
+    g, content='', contentless_delete=1, detail=none, tokenize="ascii tokenchars '~'");
+INSERT INTO search_bi(search_bi, rank) VALUES ('hashsize', {FTS_HASH_BYTES});
+{_all_deferrable(_BI_V12)}
+INSERT INTO search_bi(rowid, g) SELECT rowid, oa_record_grams(title, body) FROM search_text;
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12]
 LATEST_VERSION = len(MIGRATIONS)

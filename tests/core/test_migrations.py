@@ -103,3 +103,43 @@ def test_v10_records_are_indexed_by_who_they_wait_for_and_the_index_follows_edit
                                  ("u-boss", "requests", "r1")}
     finally:
         store.close()
+
+
+def test_v11_search_index_is_rebuilt_as_v12_bigrams_and_finds_the_same(tmp_path, file_keyring):
+    """v12: the bigram index of a v11 store is rebuilt (one column, no positions); short
+    queries find what they found, titles first, and a backlog left by v11 still catches up."""
+    from oa_client.store import search as search_index
+
+    store = open_profile(tmp_path / "p", file_keyring)
+    key = bytes.fromhex(file_keyring.get_password("zhengwu-oa-client", store.profile.profile_id))
+    store.close()
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / "p" / f"oa.db{suffix}").unlink(missing_ok=True)
+    old = Database(tmp_path / "p" / "oa.db", key)
+    assert old.migrate(target=11) == 11
+    insert = "INSERT INTO documents(id, direction, title, body) VALUES (?, 'incoming', ?, ?)"
+    with old.transaction() as conn:  # indexed by the v11 triggers
+        conn.execute(insert, ("d1", "关于防汛值班的通知", "请各单位做好准备。"))
+        conn.execute(insert, ("d2", "会议纪要", "会议研究了防汛工作和５Ｇ网络。"))
+    with old.deferred_search() as conn:  # stored by a bulk pull, not yet indexed
+        conn.execute(insert, ("d3", "防汛物资调拨单", ""))
+    old.close()
+
+    store = open_store(tmp_path / "p", keyring_backend=file_keyring)
+    try:
+        assert store.db.user_version == schema.LATEST_VERSION == 12
+        assert [h.ref_id for h in store.search("防汛")] == ["d1", "d2"]  # title before body
+        assert [h.ref_id for h in store.search("汛")] == ["d1", "d2"]
+        assert [h.ref_id for h in store.search("5g")] == ["d2"]
+        assert store.search("物资") == []
+        assert search_index.catch_up(store.db) == 1
+        assert [h.ref_id for h in store.search("防汛")] == ["d3", "d1", "d2"]
+        store.records.write("documents", [{"id": "d4", "direction": "incoming",
+                                           "title": "汛期安排", "body": ""}])
+        assert [h.ref_id for h in store.search("汛期")] == ["d4"]
+        store.records.delete("documents", "d1")
+        assert [h.ref_id for h in store.search("值班")] == []
+        sql = store.db.query("SELECT sql FROM sqlite_master WHERE name = 'search_bi'")[0][0]
+        assert "detail=none" in sql
+    finally:
+        store.close()

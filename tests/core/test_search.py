@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oa_client.store.grams import grams
+from oa_client.store.grams import grams, record_grams
 from tests.support.store_helpers import open_profile, sample_document
 
 DOCS = [
@@ -124,6 +124,34 @@ def test_grams():
     assert grams("会议通知") == "会议 议通 通知 知"
     assert grams("5G，网络") == "5g g 网络 络"
     assert grams("") == ""
+    assert grams("Ａ") == "a"
+
+
+def test_record_grams_mark_the_title_and_keep_the_body_plain():
+    assert record_grams("会议通知", "防汛") == "~会议 ~议通 ~通知 ~知 防汛 汛"
+    assert record_grams("５Ｇ，网络", "") == "~5g ~g ~网络 ~络"
+    assert record_grams("。", "防汛") == "防汛 汛"
+    assert record_grams(None, None) == ""
+
+
+def test_short_terms_rank_title_matches_first(store):
+    for query in ("防汛", "汛", "数字", "会议", "防汛 会议"):
+        hits = store.search(query)
+        in_title = [q in hits[0].title for q in query.split()]
+        assert all(in_title), query
+    # a title match on one term and a body match on the other still counts, but after
+    assert [h.title for h in store.search("会议 研究")] == [DOCS[4][0]]
+    assert [h.title for h in store.search("纪要 研究")] == [DOCS[4][0]]
+    assert [h.title for h in store.search("防汛 6月")] == [DOCS[0][0]]
+    assert store.search("纪要 6月") == []
+
+
+def test_long_and_short_terms_together(store):
+    assert [h.title for h in store.search("数字政府 规")] == [DOCS[1][0]]
+    assert [h.title for h in store.search("数字政府 会")] == [DOCS[4][0]]
+    assert [h.title for h in store.search("防汛工作 纪")] == [DOCS[4][0]]
+    assert [h.title for h in store.search("数字政府 建设")] == [DOCS[1][0], DOCS[4][0]]
+    assert store.search("数字政府 税") == []
 
 
 def test_deferred_bulk_write_is_found_once_the_index_catches_up(store):
@@ -177,3 +205,28 @@ def test_search_indexes_write_a_catch_up_chunk_as_one_segment(store):
     for table in ("search_tri", "search_bi"):
         rows = store.db.query(f"SELECT v FROM {table}_config WHERE k = 'hashsize'")
         assert rows == [(schema.FTS_HASH_BYTES,)]
+
+
+def test_a_catch_up_chunk_that_fails_is_rolled_back_whole(store, monkeypatch):
+    """The trigram rows are written on a second thread while the bigrams are made: a failure
+    on either side leaves neither, and the next catch-up does the chunk again."""
+    from oa_client.store import search as search_index
+
+    with store.db.deferred_search() as conn:
+        store.records.upsert_in(
+            conn, "documents", [sample_document(f"防疫物资调拨单第{i}号", "") for i in range(5)])
+    items = store.db.query("SELECT count(*) FROM search_items")[0][0]
+
+    def broken(title, body):
+        raise RuntimeError("tokens could not be made")
+
+    monkeypatch.setattr(search_index, "record_grams", broken)
+    with pytest.raises(RuntimeError):
+        search_index.catch_up(store.db)
+    assert store.db.query("SELECT count(*) FROM search_items")[0][0] == items
+    assert search_index.backlog(store.db)
+    assert store.search("防疫物资") == []
+    monkeypatch.undo()
+    assert search_index.catch_up(store.db) == 5
+    assert len(store.search("防疫物资")) == len(store.search("物资")) == 5
+    assert len(store.search("调拨单", kinds=("document",))) == 5
