@@ -27,7 +27,14 @@ from oa_client.store.db import Database
 from oa_client.store.local import LocalStore
 from oa_client.store.records import COLLECTIONS
 from sync.blobs import BlobSync
-from sync.protocol import SYNC_COLLECTIONS, OpResult, PullResponse, Record, digest_of
+from sync.protocol import (
+    MAX_OPS_PER_PUSH,
+    SYNC_COLLECTIONS,
+    OpResult,
+    PullResponse,
+    Record,
+    digest_of,
+)
 from sync.pull_page import PulledPage, PulledRecord
 from sync.transport import PreparedOps, Transport
 
@@ -145,7 +152,7 @@ class _Prepared:
 class SyncEngine:
     """Sync one profile with one server."""
 
-    def __init__(self, store: LocalStore, transport: Transport, *, batch: int = 500,
+    def __init__(self, store: LocalStore, transport: Transport, *, batch: int = MAX_OPS_PER_PUSH,
                  pull_limit: int = 2000,
                  progress: Callable[[Progress], None] | None = None,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -331,6 +338,9 @@ class SyncEngine:
                     resp = self.transport.push(batch.wire)
                 except SyncError as exc:
                     finish_job()
+                    if self._too_many(exc, batch.ops):
+                        batch, answered = self._prepare([]), []
+                        continue
                     if exc.kind != "too_large":
                         self._count_attempt(batch.ops)
                         raise
@@ -395,6 +405,15 @@ class SyncEngine:
             " AND state = 'pending'",
             [(r.rev, op["entity"], op["entity_id"], op["base_rev"]) for op, r in applied],
         )
+
+    def _too_many(self, exc: SyncError, ops: list[dict]) -> bool:
+        """Whether the server refused the batch for its number of ops (an older server takes
+        fewer per push): then batches are halved from here on, and the batch goes again."""
+        field = (exc.context.get("body") or {}).get("field")
+        if exc.kind != "invalid" or field != "ops" or len(ops) <= 1:
+            return False
+        self.batch = max(1, min(self.batch // 2, len(ops) - 1))
+        return True
 
     def _too_large(self, ops: list[dict], report: SyncReport) -> None:
         """A batch over the server's body limit: halve what a batch may carry; one op that is

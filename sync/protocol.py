@@ -21,7 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field
 PROTOCOL_VERSION = 1
 MIN_PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-OA-Protocol"
-MAX_OPS_PER_PUSH = 500
+#: ops a push may carry (500 on servers before 2026-12: a client that meets such a server's
+#: 422 on `ops` halves its batches, see `sync.engine`)
+MAX_OPS_PER_PUSH = 1000
 MAX_PULL_LIMIT = 5000
 MAX_PAYLOAD_BYTES = 1_000_000
 

@@ -112,3 +112,27 @@ def test_a_spliced_push_body_is_the_json_of_the_request(op_id, entity_id, base_r
     expected = {"device_id": "设备\"1\u2028", "ops": [{**op, "payload": payload}] * 2}
     body = push_body("设备\"1\u2028", [{**op, "payload": stored}, {**op, "payload": payload}])
     assert json.loads(body.text) == expected
+
+
+def test_a_server_taking_fewer_ops_per_push_gets_smaller_batches(server, tmp_path, monkeypatch):
+    # a server from before pushes of 1,000 ops: its 422 on `ops` halves the batches
+    from pydantic import Field
+
+    from oa_server.api.routes import sync as routes
+    from sync.protocol import MAX_OPS_PER_PUSH, Op, PushRequest
+
+    class OlderPushRequest(PushRequest):
+        ops: list[Op] = Field(max_length=500)
+
+    monkeypatch.setattr(routes, "PushRequest", OlderPushRequest)
+    a = make_client(server, tmp_path, DRAFTER)
+    a.engine.batch = MAX_OPS_PER_PUSH  # (the tests' clients send 50)
+    docs = [doc(f"关于第{i}项工作的通知", "") for i in range(600)]
+    for d in docs:
+        svc.save(a.store, "documents", d)
+    report = a.engine.sync()
+    assert report.applied == 600 and report.rejected == 0
+    assert a.store.records.pending_ops() == 0
+    assert a.engine.batch == 500
+    assert {d["id"] for d in docs} <= set(live_records(a.store))
+    a.close()

@@ -12,7 +12,7 @@ import requests
 
 from oa_client.errors import SyncError
 from oa_server.blob_store import MAX_BLOB_BYTES
-from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from sync.protocol import MAX_OPS_PER_PUSH, PROTOCOL_HEADER, PROTOCOL_VERSION
 from sync.transport import Transport
 from tests.sync.support import make_client
 
@@ -35,6 +35,23 @@ def test_malformed_json_is_422(server, me):
     r = call(server, me, "POST", "/sync/push", data=b'{"device_id": ', headers={"Content-Type": "application/json"})
     assert r.status_code == 422 and r.json()["code"] == "validation"
     assert "JSON" in r.json()["message"]
+
+
+def _deletes(n: int) -> list[dict]:
+    return [{"op_id": f"op-{i}", "kind": "delete", "entity": "documents",
+             "entity_id": f"none-{i}", "base_rev": 1} for i in range(n)]
+
+
+def test_a_push_of_the_most_ops_is_answered_and_one_more_is_a_clear_422(server, me):
+    device = me.store.device_id()
+    r = call(server, me, "POST", "/sync/push",
+             json={"device_id": device, "ops": _deletes(MAX_OPS_PER_PUSH)})
+    assert r.status_code == 200
+    assert [x["code"] for x in r.json()["results"]] == ["forbidden"] * MAX_OPS_PER_PUSH
+    r = call(server, me, "POST", "/sync/push",
+             json={"device_id": device, "ops": _deletes(MAX_OPS_PER_PUSH + 1)})
+    assert r.status_code == 422
+    assert r.json()["code"] == "validation" and r.json()["field"] == "ops"
 
 
 def test_broken_gzip_is_422(server, me):
