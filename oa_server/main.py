@@ -17,6 +17,7 @@ from oa_client.errors import ConflictError
 from oa_server import __version__, live
 from oa_server.api import docs, errors
 from oa_server.api.middleware import LanguageAndLimit
+from oa_server.api.quick_wait import QuickWait
 from oa_server.api.routes import api_router
 from oa_server.api.routes import sync as sync_routes
 from oa_server.config import Settings
@@ -149,4 +150,5 @@ def create_app(
     sync_routes.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=4)
     app.add_middleware(LanguageAndLimit, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(QuickWait)  # outermost: a desk at rest's long-poll (api/quick_wait.py)
     return app

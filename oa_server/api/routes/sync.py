@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import gzip
-import random
 import zlib
 from functools import partial
 from typing import Annotated
@@ -17,7 +16,8 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
 from oa_client.errors import ConflictError, OAError, PermissionDenied, ValidationError
-from oa_server import authority, exchange_delivery, live, sealing, sync_service, wait_signins
+from oa_server import authority, exchange_delivery, sealing, sync_service, wait_signins
+from oa_server.api import quick_wait
 from oa_server.api.deps import (
     CurrentUser,
     NowDep,
@@ -50,7 +50,7 @@ from sync.protocol import (
 #: queue for a pooled connection behind pushes. First come, first served: the tail of a
 #: busy hour is not a few unlucky desks waiting many turns.
 _PUSH_GATE = FairGate()
-WAIT_MAX_S = 30.0
+WAIT_MAX_S = quick_wait.WAIT_MAX_S
 #: a pull page read again at most this often after recording deliveries in it
 DELIVERY_ROUNDS = 4
 #: allocations between young collections (Python's default: 700)
@@ -244,10 +244,6 @@ def digest(user: CurrentUser, session: SessionDep) -> DigestResponse:
 #: come back from their timeouts together, they queue among themselves, not in front of
 #: the pulls and pushes of the desks at work
 _WAIT_CHECKS = anyio.CapacityLimiter(4)
-#: a wait answers at a random point of the last fifth of its timeout, so desks that began
-#: together (a server restart, a network coming back) spread their next requests out
-WAIT_SPREAD = 0.2
-
 
 async def waiting_desk(
     request: Request,
@@ -259,15 +255,13 @@ async def waiting_desk(
     check, in one read-only transaction on one thread-pool turn of its own: over before the
     wait begins, and on SQLite without the write lock."""
     state = request.app.state
-    signins = getattr(state, "wait_signins", None)
-    if signins is None:
-        signins = state.wait_signins = wait_signins.SignIns()
+    signins = quick_wait.signins_of(state)
     key = getattr(state, "signing_key", None)
     if key is not None and credentials is not None and credentials.scheme.lower() == "bearer":
         claims = read_access_token(key, credentials.credentials, now=now)
         if claims is not None:
             desk = await signins.recall(claims.user_id, claims.session_id, partial(
-                _recheck, state))
+                quick_wait.recheck, state))
             if desk is not None:
                 request.state.auth_session_id = desk.session_id
                 request.state.auth_device_id = desk.device_id
@@ -285,17 +279,12 @@ async def waiting_desk(
     return desk
 
 
-def _recheck(state, ids: list) -> dict:
-    with state.sessionmaker(bind=read_only(state.engine)) as session:
-        return wait_signins.recheck(session, ids)
-
-
 @router.get("/wait", responses=ERRORS)
 async def wait(
     request: Request,
     desk: Annotated[wait_signins.Desk, Depends(waiting_desk)],
     cursor: Annotated[int, Query(ge=0)] = 0,
-    timeout: Annotated[float, Query(ge=0, le=WAIT_MAX_S)] = 25.0,
+    timeout: Annotated[float, Query(ge=0, le=WAIT_MAX_S)] = quick_wait.DEFAULT_TIMEOUT_S,
 ) -> WaitResponse:
     """Long-poll: answer as soon as something newer than `cursor` that the user may see
     exists, or at `timeout`.
@@ -303,13 +292,10 @@ async def wait(
     The wait sleeps on the event loop until a commit names one of the user's principals
     in the audience of what it wrote (no thread, no database read meanwhile:
     oa_server.live); the answer says whether the desk has news, and the newest revision."""
-    # the sign-in check is done and its session closed: nothing is held while waiting
-    hub = live.hub_for(request.app.state.engine)
-    timeout *= 1.0 - WAIT_SPREAD * random.random()  # noqa: S311 (spreading, not a secret)
-    answer = await hub.wait_beyond(cursor, timeout=timeout,
-                                   principals=desk.principals,
-                                   gone=request.is_disconnected)
-    return WaitResponse(changed=answer.changed, high_water=answer.high_water)
+    # the sign-in check is done and its session closed: nothing is held while waiting (the
+    # next waits of this sign-in are answered by oa_server.api.quick_wait, the same way)
+    return await quick_wait.answer(request.app.state, desk, cursor, timeout,
+                                   request.is_disconnected)
 
 
 async def upgrade_required(request: Request, exc: Exception) -> JSONResponse:

@@ -1,0 +1,149 @@
+"""The long-poll of a desk at rest, answered beside the framework: a desk re-sends `/sync/wait`
+every 25 s all day, so what each wait costs the server's CPU is what a city's idle desks cost.
+
+A wait whose sign-in this worker already vouches for (oa_server.wait_signins), with the
+current protocol and a plain query (`cursor`, `timeout`), is answered by `QuickWait`, an ASGI
+middleware outside the app's others: the token's signature is checked, the remembered desk
+recalled, the hub waited on (`answer`, which the `/sync/wait` route runs too), and the same
+JSON written — without routing, dependency solving, the exception and body-limit layers,
+each of which a FastAPI request passes through (together most of a wait's CPU when nothing
+happens). Everything else — the first wait of a sign-in, a sign-in to re-read, a malformed
+query, an old client — goes through the app as before, to the route, which checks in full
+and answers errors in their usual form (an error while waiting, the database away at the
+timeout's re-check, reaches the app's outermost handler here as from the route: 500
+`internal`).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from oa_server import live, wait_signins
+from oa_server.db import read_only
+from oa_server.security import read_access_token
+from sync.protocol import MIN_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION, WaitResponse
+
+#: the route (mounted under /api/v1)
+PATH = "/api/v1/sync/wait"
+WAIT_MAX_S = 30.0
+DEFAULT_TIMEOUT_S = 25.0
+#: a wait answers at a random point of the last fifth of its timeout, so desks that began
+#: together (a server restart, a network coming back) spread their next requests out
+WAIT_SPREAD = 0.2
+_HEADER = PROTOCOL_HEADER.lower().encode("latin-1")
+_CURSOR = re.compile(r"[0-9]{1,18}")
+_SECONDS = re.compile(r"[0-9]{1,3}(\.[0-9]{1,6})?")
+
+
+def signins_of(state: Any) -> wait_signins.SignIns:
+    """The sign-ins this worker vouches for (made at the first wait)."""
+    signins = getattr(state, "wait_signins", None)
+    if signins is None:
+        signins = state.wait_signins = wait_signins.SignIns()
+    return signins
+
+
+def recheck(state: Any, ids: list) -> dict:
+    """Re-read the remembered sign-ins `ids` (on a worker thread)."""
+    with state.sessionmaker(bind=read_only(state.engine)) as session:
+        return wait_signins.recheck(session, ids)
+
+
+async def answer(state: Any, desk: wait_signins.Desk, cursor: int, timeout: float,
+                 gone: Callable[[], Awaitable[bool]]) -> WaitResponse:
+    """Sleep on the hub until news `desk` may see is newer than `cursor`, or about `timeout`."""
+    hub = live.hub_for(state.engine)
+    timeout *= 1.0 - WAIT_SPREAD * random.random()  # noqa: S311 (spreading, not a secret)
+    found = await hub.wait_beyond(cursor, timeout=timeout, principals=desk.principals,
+                                  gone=gone)
+    return WaitResponse(changed=found.changed, high_water=found.high_water)
+
+
+def plain_query(raw: bytes) -> tuple[int, float] | None:
+    """(cursor, timeout) of a query of only those two, each once and plainly written; None:
+    anything else (the route validates it and says what is wrong)."""
+    try:
+        pairs = parse_qsl(raw.decode("ascii"), keep_blank_values=True, strict_parsing=True)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    values = dict(pairs)
+    if len(values) != len(pairs) or not set(values) <= {"cursor", "timeout"}:
+        return None
+    cursor, timeout = values.get("cursor", "0"), values.get("timeout")
+    if not _CURSOR.fullmatch(cursor):
+        return None
+    if timeout is None:
+        return int(cursor), DEFAULT_TIMEOUT_S
+    if not _SECONDS.fullmatch(timeout) or float(timeout) > WAIT_MAX_S:
+        return None
+    return int(cursor), float(timeout)
+
+
+def _current_protocol(value: bytes | None) -> bool:
+    try:
+        return MIN_PROTOCOL_VERSION <= int(value or b"") <= PROTOCOL_VERSION
+    except ValueError:
+        return False
+
+
+class QuickWait:
+    """Answers the long-polls of desks this worker vouches for; passes every other request on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one connection scope."""
+        if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        found = await self._vouched(scope)
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        state, desk, cursor, timeout = found
+        reply = await answer(state, desk, cursor, timeout, Request(scope, receive).is_disconnected)
+        body = reply.model_dump_json().encode()
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"content-length", str(len(body)).encode()),
+            (b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})
+
+    @staticmethod
+    async def _vouched(scope: Scope) -> tuple[Any, wait_signins.Desk, int, float] | None:
+        """(app state, desk, cursor, timeout) of a wait the fast path may answer, else None."""
+        query = plain_query(scope.get("query_string", b""))
+        if query is None:
+            return None
+        token = protocol = None
+        for name, value in scope["headers"]:
+            if name == b"authorization" and token is None:  # (the first, as the route reads)
+                token = value
+            elif name == _HEADER:
+                protocol = value
+            elif name == b"content-length" and value != b"0":
+                return None
+        if token is None or not _current_protocol(protocol):
+            return None
+        scheme, _, credentials = token.decode("latin-1").partition(" ")
+        app = scope.get("app")
+        state = getattr(app, "state", None)
+        key = getattr(state, "signing_key", None)
+        if key is None or scheme.lower() != "bearer" or not credentials:
+            return None
+        claims = read_access_token(key, credentials.strip(), now=state.clock())
+        if claims is None:
+            return None
+        signins = signins_of(state)
+        desk = await signins.recall(claims.user_id, claims.session_id,
+                                    lambda ids: recheck(state, ids))
+        if desk is None:
+            return None
+        return state, desk, query[0], query[1]
