@@ -139,7 +139,7 @@ class SyncController(QObject):
 
     def start(self) -> None:
         """Sync now and keep syncing (timer, long-poll)."""
-        # the 待办 list is the screen a start shows: its scan goes to the database first
+        # the 待办 list is the screen a start shows: its scan goes to the database before the sync
         self.refresh_counts()
         QTimer.singleShot(0, self.sync_now)
         if self.live_updates and self.engine is not None and self._poller is None:
