@@ -125,6 +125,17 @@ class LazyPages:
         return list(self._pages.items())
 
 
+def _notice(items: list) -> tuple[str, str]:
+    """(heading, text) telling of new to-dos, the most pressing first, in the current language."""
+    first = sorted(items, key=lambda t: t.sort_key())[0]
+    what = first.notice or first.title
+    text = _("{what}（另有{n}项新待办）").format(what=what, n=len(items) - 1) if len(items) > 1 \
+        else what
+    heading = _("提醒：{kind}").format(kind=first.kind_label) if first.notice \
+        else _("新的待办：{kind}").format(kind=first.kind_label)
+    return heading, text
+
+
 class MainWindow(QMainWindow):
     """The window a civil servant lives in all day."""
 
@@ -146,6 +157,7 @@ class MainWindow(QMainWindow):
         self.locked = False
         self.policy = policy_svc.Policy()
         self.notifications: list[str] = []
+        self._status_notice: tuple[list, str] | None = None  # (items, line) in the status bar
         self.notified: tuple[str, str] | None = None  # what the last tray message opens
         self._build()
         self.retranslate()
@@ -298,6 +310,7 @@ class MainWindow(QMainWindow):
         for page in (self.todo_page, self.contacts_page, self.search_page, *self.record_pages.values()):
             page.retranslate()
         self._show_user()
+        self._restate_notice()
         if self.sync is None:
             self.sync_label.setText(_("正在打开本机数据…"))
         else:
@@ -406,20 +419,27 @@ class MainWindow(QMainWindow):
         from datetime import datetime
 
         first = sorted(items, key=lambda t: t.sort_key())[0]
-        what = first.notice or first.title
-        if len(items) > 1:
-            text = _("{what}（另有{n}项新待办）").format(what=what, n=len(items) - 1)
-        else:
-            text = what
-        heading = _("提醒：{kind}").format(kind=first.kind_label) if first.notice \
-            else _("新的待办：{kind}").format(kind=first.kind_label)
+        heading, text = _notice(items)
         self.notifications.append(f"{heading} {text}")
         self.notified = (first.collection, first.record_id)
         quiet = self.prefs.is_quiet(datetime.now().time())
         if self.tray is not None and QSystemTrayIcon.supportsMessages() and not quiet:
             self.tray.showMessage(heading, text, QSystemTrayIcon.MessageIcon.Information, 10_000)
         else:
-            self.statusBar().showMessage(f"{heading}　{text}", 10_000)
+            message = f"{heading}　{text}"
+            self._status_notice = (items, message)
+            self.statusBar().showMessage(message, 10_000)
+
+    def _restate_notice(self) -> None:
+        """The status bar's notice of new to-dos, while still shown, in the current language."""
+        if self._status_notice is None:
+            return
+        items, message = self._status_notice
+        self._status_notice = None
+        if self.statusBar().currentMessage() == message:
+            heading, text = _notice(items)
+            self._status_notice = (items, f"{heading}　{text}")
+            self.statusBar().showMessage(self._status_notice[1], 10_000)
 
     def open_notified(self) -> None:
         """The tray message was clicked: bring the window up on the item it told of."""

@@ -94,3 +94,27 @@ def test_quiet_hours_may_span_midnight() -> None:
     assert not Prefs(quiet=False).is_quiet(time(23, 0))
     day = Prefs(quiet=True, quiet_from="12:00", quiet_to="13:30")
     assert day.is_quiet(time(12, 15)) and not day.is_quiet(time(14, 0))
+
+
+def test_a_notice_in_the_status_bar_follows_a_switch_of_language(qtbot):
+    from oa_client.services.todo import TodoItem
+    from ui.main_window import MainWindow
+
+    window = MainWindow(live_updates=False)  # no tray: new to-dos are told in the status bar
+    qtbot.addWidget(window)
+    window.show()
+    window._notify_todos([TodoItem(kind="handle", collection="documents", record_id="d-1",
+                                   title="关于防汛值班安排的通知", urgency="特急"),
+                          TodoItem(kind="read", collection="documents", record_id="d-2",
+                                   title="关于拨付防汛抢险资金的请示")])
+    assert window.statusBar().currentMessage() == (
+        "新的待办：待办公文　关于防汛值班安排的通知（另有1项新待办）")
+
+    window.apply_prefs(type(window.prefs)(**{**window.prefs.__dict__, "language": "en"}))
+    message = window.statusBar().currentMessage()
+    assert message.startswith("New to-do: ") and "关于防汛值班安排的通知" in message
+    assert "新的待办" not in message and "另有" not in message
+
+    window.statusBar().clearMessage()  # gone by itself after ten seconds: not shown again
+    window.apply_prefs(type(window.prefs)(**{**window.prefs.__dict__, "language": "zh_CN"}))
+    assert window.statusBar().currentMessage() == ""
