@@ -75,13 +75,19 @@ class Facts(Protocol):
 
 def principals_of(user: User) -> list[str]:
     """Every principal a user sees records through (see the module docstring)."""
-    out = [EVERYONE, f"user:{user.id}", f"unit:{user.unit_id}"]
-    for role in user.roles:
+    return principals_for(user.id, user.unit_id, user.department_id, user.roles)
+
+
+def principals_for(user_id: Any, unit_id: Any, department_id: Any,
+                   roles: Iterable[str]) -> list[str]:
+    """`principals_of`, from the user's columns and role codes (sorted) instead of the user."""
+    out = [EVERYONE, f"user:{user_id}", f"unit:{unit_id}"]
+    for role in roles:
         out.append(f"role:{role}")  # 督查室; and, like unit:, the tombstones of older grants
         if role in UNIT_ROLES:
-            out.append(f"unitrole:{user.unit_id}:{role}")
-        if role in SECTION_ROLES and user.department_id is not None:
-            out.append(f"deptrole:{user.department_id}:{role}")
+            out.append(f"unitrole:{unit_id}:{role}")
+        if role in SECTION_ROLES and department_id is not None:
+            out.append(f"deptrole:{department_id}:{role}")
     return out
 
 
