@@ -4,7 +4,7 @@ every 25 s, and checking its sign-in in the database each time would be all it c
 A worker remembers each sign-in a wait was checked for in full (the ordinary check:
 `deps.get_current_user`). A later wait whose token is well-signed and unexpired, and names a
 remembered sign-in of the same user, skips the database while the remembered ones were
-checked less than `REFRESH_S` ago; after that, one query re-reads them all at once (one per
+checked less than `REFRESH_S` ago; after that, two queries re-read them all at once (once per
 worker per minute, however many desks wait): a sign-in revoked, of a user disabled, or no
 longer of the full scope is forgotten, and its desk's next wait is checked in full — and
 refused. Roles are re-read with it, so the principals a desk is woken for follow the org
