@@ -53,7 +53,7 @@ from oa_client.domain.workflow import Event
 from oa_client.errors import PermissionDenied, ValidationError
 from oa_client.i18n import _
 from oa_client.services import records as rec_svc
-from oa_client.services.documents_base import get_document, me_ids, now_or
+from oa_client.services.documents_base import get_document, me_ids
 from oa_client.services.documents_boxes import (
     BOXES,
     FINAL_STATES,
@@ -219,7 +219,7 @@ def compose(store: LocalStore, *, me: dict[str, Any], fields: dict[str, Any],
     record = _clean(fields, store)
     doc_id = str(fields.get("id") or new_id())
     record.update(id=doc_id, direction="outgoing", state="draft", unit_id=unit_id,
-                  created_at=now_or(now).isoformat(), drafter_id=user_id,
+                  created_at=rec_svc.now_or(now).isoformat(), drafter_id=user_id,
                   drafter_name=str(me.get("name") or ""), department_id=dept_id,
                   body_rev=0, attachments=record.get("attachments") or [])
     return doc_id, rec_svc.save(store, "documents", record)
@@ -321,7 +321,7 @@ def act(store: LocalStore, *, me: dict[str, Any], doc_id: str, action: str,
     """
     user_id, unit_id, dept_id = me_ids(me)
     doc = get_document(store, doc_id)
-    at = now_or(now)
+    at = rec_svc.now_or(now)
     workflow, state, _records = replay(store, doc)
     changes = Changes(collections={"documents", "document_events"})
     pending: list[dict[str, Any]] = []
@@ -413,7 +413,7 @@ def save_body(store: LocalStore, *, me: dict[str, Any], doc_id: str, body: str,
         raise PermissionDenied(_("只有当前环节的办理人可以修改正文"))
     if doc.get("direction") == "incoming":
         raise PermissionDenied(_("收文的正文不能修改"))
-    at = now_or(now).isoformat()
+    at = rec_svc.now_or(now).isoformat()
     step = state.current.step if state.current else "draft"
     revision = {"id": new_id(), "document_id": doc_id, "base_rev": int(doc.get("body_rev") or 0),
                 "author_id": user_id, "author_name": str(me.get("name") or ""), "body": body,
@@ -459,7 +459,7 @@ def open_document(store: LocalStore, doc_id: str, *, me: dict[str, Any],
     """Everything the document window shows (see documents_view.DocumentView); for a 发文
     from 复核 on, the elements still missing before 编号 and 用印 (whose buttons then say why
     they cannot be taken)."""
-    view = build_view(store, doc_id, me=me, now=now_or(now))
+    view = build_view(store, doc_id, me=me, now=rec_svc.now_or(now))
     if view.direction != "outgoing" or view.state not in ("recheck", *GAPLESS_STEPS):
         return view
     gaps = issue_gaps_of(store, view.record)

@@ -1,13 +1,12 @@
-"""What the 公文 lists read without the flow engine: my ids, the clock, a live document and
+"""What the 公文 lists read without the flow engine: my ids, a live document and
 the names of states and receipts (the flow modules build on these)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from oa_client.errors import NotFoundError
 from oa_client.i18n import _
+from oa_client.services.records import get_live
 from oa_client.store.local import LocalStore
 
 #: what each state is called (gettext ids, translated by `state_label`)
@@ -46,14 +45,6 @@ def me_ids(me: dict[str, Any]) -> tuple[str, str, str | None]:
     return str(me.get("id") or ""), unit_id, str(dept_id) if dept_id else None
 
 
-def now_or(now: datetime | None) -> datetime:
-    """`now`, or the current time (UTC)."""
-    return now or datetime.now(UTC)
-
-
 def get_document(store: LocalStore, doc_id: str) -> dict[str, Any]:
     """A live document record; NotFoundError when absent or deleted."""
-    doc = store.records.get("documents", doc_id)
-    if doc.get("deleted"):
-        raise NotFoundError(_("找不到该公文，可能已被删除或您无权查看"), id=doc_id)
-    return doc
+    return get_live(store, "documents", doc_id, _("找不到该公文，可能已被删除或您无权查看"))

@@ -11,7 +11,7 @@ from typing import Any
 from oa_client.errors import ValidationError
 from oa_client.i18n import _
 from oa_client.services import records as rec_svc
-from oa_client.services.documents_base import get_document, me_ids, now_or
+from oa_client.services.documents_base import get_document, me_ids
 from oa_client.store.local import LocalStore
 from oa_client.store.records import Changes
 
@@ -156,7 +156,7 @@ def _receipt_action(store: LocalStore, *, me: dict[str, Any], doc_id: str, unit_
     status = receipts[unit_id].get("status")
     if kind == "chase" and status not in ("sent", "delivered"):
         raise ValidationError(_("该单位已签收或已退回，无需催收"), field="unit_id")
-    at = now_or(now).isoformat()
+    at = rec_svc.now_or(now).isoformat()
     return rec_svc.append_event(store, "document_events", {
         "document_id": doc_id, "receipt_action": kind, "receiving_unit_id": unit_id,
         "actor_id": user_id,

@@ -63,10 +63,6 @@ from oa_client.store.records import Changes
 SCAN = 20_000  # meetings looked at for one calendar window
 
 
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
-
-
 # ---------------------------------------------------------------- reading
 
 
@@ -286,7 +282,7 @@ def book(store: LocalStore, *, meeting: Meeting, user_id: str, user_name: str = 
     meeting = meeting.model_copy(update={"organiser_id": user_id,
                                          "organiser_name": user_name or meeting.organiser_name,
                                          "tentative": True, "materials": (*meeting.materials, *listed)})
-    warnings = _local_check(store, meeting, now=_now(now), room_map=room_map, check_time=True)
+    warnings = _local_check(store, meeting, now=rec_svc.now_or(now), room_map=room_map, check_time=True)
     changes = _save(store, meeting, organiser_id=user_id, room_map=room_map)
     for name, data in files:
         changes.merge(rec_svc.attach(store, owner_kind="meeting", owner_id=meeting.id, name=name, data=data))
@@ -326,7 +322,7 @@ def change(store: LocalStore, *, meeting_id: str, user_id: str, now: datetime | 
     updated = revise(meeting, **fields)
     room_map = rooms(store)
     check_time = updated.starts_at != meeting.starts_at
-    warnings = _local_check(store, updated, now=_now(now), room_map=room_map, check_time=check_time,
+    warnings = _local_check(store, updated, now=rec_svc.now_or(now), room_map=room_map, check_time=check_time,
                             known_ids={a.id for a in meeting.attendees})
     return Booked(meeting_id, tuple(warnings), _save(store, updated, organiser_id=user_id,
                                                      room_map=room_map, current=rec))
@@ -352,12 +348,12 @@ def move_one(store: LocalStore, *, meeting_id: str, user_id: str, original_start
              now: datetime | None = None) -> Booked:
     """Move one sitting of a series to another time or room ("this one only")."""
     rec, meeting = _mine(store, meeting_id, user_id)
-    if starts_at < _now(now):
+    if starts_at < rec_svc.now_or(now):
         raise ValidationError(_("不能把会议改到已经过去的时间"), field="starts_at")
     updated = move_occurrence(meeting, original_start=original_start, starts_at=starts_at,
                               ends_at=ends_at, room_id=room_id)
     room_map = rooms(store)
-    warnings = _local_check(store, updated, now=_now(now), room_map=room_map, check_time=False,
+    warnings = _local_check(store, updated, now=rec_svc.now_or(now), room_map=room_map, check_time=False,
                             known_ids={a.id for a in meeting.attendees})
     return Booked(meeting_id, tuple(warnings), _save(store, updated, organiser_id=user_id,
                                                      room_map=room_map, current=rec))
@@ -378,7 +374,7 @@ def change_following(store: LocalStore, *, meeting_id: str, user_id: str, from_s
         data.update(fields)
         tail = Meeting.model_validate(data)
     room_map = rooms(store)
-    warnings = _local_check(store, tail, now=_now(now), room_map=room_map, check_time=True,
+    warnings = _local_check(store, tail, now=rec_svc.now_or(now), room_map=room_map, check_time=True,
                             known_ids={a.id for a in meeting.attendees}, instead=head)
     changes = _save(store, head, organiser_id=user_id, room_map=room_map, current=rec,
                     extra={"series_next_id": tail.id})
@@ -409,7 +405,7 @@ def chase(store: LocalStore, *, meeting_id: str, user_id: str, now: datetime | N
         raise ValidationError(_("所有参会人员都已回执"), field="rsvp")
     out = {k: v for k, v in rec.items() if k not in ("deleted", "updated_at")}
     out["reminders"] = [*list(rec.get("reminders") or []),
-                        {"at": utc_text(_now(now)), "by": user_id, "to": waiting}][-20:]
+                        {"at": utc_text(rec_svc.now_or(now)), "by": user_id, "to": waiting}][-20:]
     rec_svc.save(store, "meetings", out)
     return waiting
 

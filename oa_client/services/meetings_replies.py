@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from oa_client.domain.meetings import Meeting, check_in, check_unit_people, make_rsvp
@@ -22,16 +22,9 @@ from oa_client.store.records import Changes
 REPLY_NS = uuid.UUID("6f1c0a52-5a0e-4d2b-9d55-6f7e3c1d9a10")
 
 
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
-
-
 def get_meeting_record(store: LocalStore, meeting_id: str) -> dict[str, Any]:
     """A live meeting record; NotFoundError when absent."""
-    rec = store.records.get("meetings", meeting_id)
-    if rec.get("deleted"):
-        raise NotFoundError(_("会议不存在或已删除"), id=meeting_id)
-    return rec
+    return rec_svc.get_live(store, "meetings", meeting_id, _("会议不存在或已删除"))
 
 
 def get_meeting(store: LocalStore, meeting_id: str) -> Meeting:
@@ -69,7 +62,7 @@ def reply(store: LocalStore, *, meeting_id: str, attendee_id: str, user_id: str,
     if answer not in ("attend", "decline", "delegate"):
         raise ValidationError(_("请选择参会、请假或代参会"), field="answer")
     rsvp = make_rsvp(meeting=meeting, attendee_id=attendee_id, answer=answer,  # type: ignore[arg-type]
-                     now=_now(now), reason=reason, delegate_id=delegate_id,
+                     now=rec_svc.now_or(now), reason=reason, delegate_id=delegate_id,
                      delegate_name=delegate_name)
     attendee = meeting.attendee(attendee_id)
     named = [str(p) for p in attendee_ids if p]
@@ -81,7 +74,7 @@ def reply(store: LocalStore, *, meeting_id: str, attendee_id: str, user_id: str,
     if answer == "delegate" and rsvp.delegate_id:
         named = [rsvp.delegate_id]
     rec = {**rsvp.model_dump(mode="json"), "id": reply_id(meeting_id, attendee_id),
-           "user_id": user_id, "attendee_ids": named, "created_at": utc_text(_now(now)),
+           "user_id": user_id, "attendee_ids": named, "created_at": utc_text(rec_svc.now_or(now)),
            "attendee_kind": attendee.kind if attendee else "person"}
     return rec_svc.save(store, "meeting_replies", rec)
 
@@ -114,7 +107,7 @@ def sign_in(store: LocalStore, *, meeting_id: str, user_id: str, person_id: str 
         if occ.original_start == start:
             shifted = meeting.model_copy(update={"starts_at": occ.starts_at, "ends_at": occ.ends_at})
     marked = user_id if person != user_id else ""
-    done = check_in(meeting=shifted, person_id=person, at=_now(now), marked_by=marked)
+    done = check_in(meeting=shifted, person_id=person, at=rec_svc.now_or(now), marked_by=marked)
     rec = {**done.model_dump(mode="json"), "user_id": person, "at": utc_text(done.at),
            "occurrence_start": utc_text(start)}
     if code:

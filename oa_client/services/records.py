@@ -1,12 +1,30 @@
-"""Saving and deleting records from any screen: the local change and its outbox op together."""
+"""Saving and deleting records from any screen: the local change and its outbox op together;
+reading one live record; the time a change is stamped with."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from oa_client.domain.ids import new_id
+from oa_client.errors import NotFoundError
 from oa_client.store.local import LocalStore
 from oa_client.store.records import Changes, Op
 
 LOCAL_FIELDS = ("id", "rev", "deleted", "updated_at")
+
+
+def now_or(now: datetime | None) -> datetime:
+    """`now` (a test's or a replay's), or the current time (UTC)."""
+    return now or datetime.now(UTC)
+
+
+def get_live(store: LocalStore, collection: str, record_id: str, missing: str) -> dict[str, Any]:
+    """A live record; NotFoundError saying `missing` when it is absent or deleted."""
+    rec = store.records.get(collection, record_id)
+    if rec.get("deleted"):
+        raise NotFoundError(missing, id=record_id)
+    return rec
 
 
 def _payload(record: dict) -> dict:
