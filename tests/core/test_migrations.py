@@ -11,16 +11,22 @@ from oa_client.store.local import open_store
 from tests.support.store_helpers import open_profile
 
 
-def test_v1_database_with_records_migrates_to_current(tmp_path, file_keyring):
+def _store_at(tmp_path, file_keyring, version: int) -> Database:
+    """A profile's store as an older client left it: schema `version`, nothing in it yet."""
     store = open_profile(tmp_path / "p", file_keyring)  # create profile + key
     key = bytes.fromhex(file_keyring.get_password("zhengwu-oa-client", store.profile.profile_id))
     store.close()
     (tmp_path / "p" / "oa.db").unlink()
     for suffix in ("-wal", "-shm"):
         (tmp_path / "p" / f"oa.db{suffix}").unlink(missing_ok=True)
-
     old = Database(tmp_path / "p" / "oa.db", key)
-    assert old.migrate(target=1) == 1
+    assert old.migrate(target=version) == version
+    return old
+
+
+
+def test_v1_database_with_records_migrates_to_current(tmp_path, file_keyring):
+    old = _store_at(tmp_path, file_keyring, 1)
     with old.transaction() as conn:
         for i in range(200):
             conn.execute(
@@ -64,13 +70,7 @@ def test_v1_database_with_records_migrates_to_current(tmp_path, file_keyring):
 def test_v10_records_are_indexed_by_who_they_wait_for_and_the_index_follows_edits(
         tmp_path, file_keyring):
     """v11: a store from before the people index back-fills it; later writes keep it true."""
-    store = open_profile(tmp_path / "p", file_keyring)
-    key = bytes.fromhex(file_keyring.get_password("zhengwu-oa-client", store.profile.profile_id))
-    store.close()
-    for suffix in ("", "-wal", "-shm"):
-        (tmp_path / "p" / f"oa.db{suffix}").unlink(missing_ok=True)
-    old = Database(tmp_path / "p" / "oa.db", key)
-    assert old.migrate(target=10) == 10
+    old = _store_at(tmp_path, file_keyring, 10)
     with old.transaction() as conn:
         conn.execute("INSERT INTO documents(id, direction, title, body, data) VALUES (?,?,?,?,?)",
                      ("d1", "incoming", "关于防汛的通知", "正文",
@@ -110,13 +110,7 @@ def test_v11_search_index_is_rebuilt_as_v12_bigrams_and_finds_the_same(tmp_path,
     queries find what they found, titles first, and a backlog left by v11 still catches up."""
     from oa_client.store import search as search_index
 
-    store = open_profile(tmp_path / "p", file_keyring)
-    key = bytes.fromhex(file_keyring.get_password("zhengwu-oa-client", store.profile.profile_id))
-    store.close()
-    for suffix in ("", "-wal", "-shm"):
-        (tmp_path / "p" / f"oa.db{suffix}").unlink(missing_ok=True)
-    old = Database(tmp_path / "p" / "oa.db", key)
-    assert old.migrate(target=11) == 11
+    old = _store_at(tmp_path, file_keyring, 11)
     insert = "INSERT INTO documents(id, direction, title, body) VALUES (?, 'incoming', ?, ?)"
     with old.transaction() as conn:  # indexed by the v11 triggers
         conn.execute(insert, ("d1", "关于防汛值班的通知", "请各单位做好准备。"))
