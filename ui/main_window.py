@@ -125,12 +125,11 @@ class LazyPages:
         return list(self._pages.items())
 
 
-def _notice(items: list) -> tuple[str, str]:
-    """(heading, text) telling of new to-dos, the most pressing first, in the current language."""
-    first = sorted(items, key=lambda t: t.sort_key())[0]
+def _notice(first, count: int) -> tuple[str, str]:
+    """(heading, text) telling of `count` new to-dos, `first` the most pressing, in the current
+    language."""
     what = first.notice or first.title
-    text = _("{what}（另有{n}项新待办）").format(what=what, n=len(items) - 1) if len(items) > 1 \
-        else what
+    text = _("{what}（另有{n}项新待办）").format(what=what, n=count - 1) if count > 1 else what
     heading = _("提醒：{kind}").format(kind=first.kind_label) if first.notice \
         else _("新的待办：{kind}").format(kind=first.kind_label)
     return heading, text
@@ -157,7 +156,8 @@ class MainWindow(QMainWindow):
         self.locked = False
         self.policy = policy_svc.Policy()
         self.notifications: list[str] = []
-        self._status_notice: tuple[list, str] | None = None  # (items, line) in the status bar
+        #: (most pressing to-do, how many, the line) of a notice in the status bar
+        self._status_notice: tuple[object, int, str] | None = None
         self.notified: tuple[str, str] | None = None  # what the last tray message opens
         self._build()
         self.retranslate()
@@ -418,8 +418,8 @@ class MainWindow(QMainWindow):
         item when clicked; in quiet hours only a line in the status bar."""
         from datetime import datetime
 
-        first = sorted(items, key=lambda t: t.sort_key())[0]
-        heading, text = _notice(items)
+        first = min(items, key=lambda t: t.sort_key())
+        heading, text = _notice(first, len(items))
         self.notifications.append(f"{heading} {text}")
         self.notified = (first.collection, first.record_id)
         quiet = self.prefs.is_quiet(datetime.now().time())
@@ -427,19 +427,19 @@ class MainWindow(QMainWindow):
             self.tray.showMessage(heading, text, QSystemTrayIcon.MessageIcon.Information, 10_000)
         else:
             message = f"{heading}　{text}"
-            self._status_notice = (items, message)
+            self._status_notice = (first, len(items), message)
             self.statusBar().showMessage(message, 10_000)
 
     def _restate_notice(self) -> None:
         """The status bar's notice of new to-dos, while still shown, in the current language."""
         if self._status_notice is None:
             return
-        items, message = self._status_notice
+        first, count, message = self._status_notice
         self._status_notice = None
         if self.statusBar().currentMessage() == message:
-            heading, text = _notice(items)
-            self._status_notice = (items, f"{heading}　{text}")
-            self.statusBar().showMessage(self._status_notice[1], 10_000)
+            heading, text = _notice(first, count)
+            self._status_notice = (first, count, f"{heading}　{text}")
+            self.statusBar().showMessage(self._status_notice[2], 10_000)
 
     def open_notified(self) -> None:
         """The tray message was clicked: bring the window up on the item it told of."""
