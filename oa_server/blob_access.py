@@ -57,15 +57,21 @@ def can_read_blob(session: Session, *, user: User, sha256: str) -> bool:
         session, principals=principals_of(user), sha256=sha256)
 
 
+def names_new_blob(collection: str, payload: dict, current: dict | None) -> bool:
+    """Whether a pushed record names a blob its stored version did not (so it is checked)."""
+    key = REFERENCES.get(collection)
+    sha = str(payload.get(key) or "") if key else ""
+    return bool(sha) and (current is None or current.get(key) != sha)
+
+
 def refused_reference(session: Session, *, user: User, principals: Iterable[str],
                       collection: str, payload: dict, current: dict | None
                       ) -> tuple[str, str] | None:
     """(code, message) when a pushed record names a blob its author may not attach; the
     same answer whether or not the server holds those bytes."""
-    key = REFERENCES.get(collection)
-    sha = str(payload.get(key) or "") if key else ""
-    if not sha or (current is not None and current.get(key) == sha):
+    if not names_new_blob(collection, payload, current):
         return None
+    sha = str(payload[REFERENCES[collection]])
     if owns(session, user_id=str(user.id), sha256=sha) or referenced_for(
             session, principals=principals, sha256=sha):
         return None

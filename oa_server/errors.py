@@ -8,7 +8,9 @@ OAError
 │   └── DeviceFarewell       a revoked device may only push and say goodbye → 403
 ├── TooManyAttempts          sign-in failures from here: wait `retry_after` → 429
 ├── PayloadTooLarge          the request body is over the limit            → 413
-└── StorageUnavailable       the attachment store (S3) cannot be reached   → 503
+├── StorageUnavailable       the attachment store (S3) cannot be reached   → 503
+└── NeedsLock                a push's pass without the revision lock asked for more than
+                             keyed reads: the push starts over under the lock (never answered)
 """
 
 from __future__ import annotations
@@ -56,3 +58,14 @@ class StorageUnavailable(OAError):
     """Raised when the object storage holding attachments fails or cannot be reached."""
 
     code = "storage_unavailable"
+
+
+class NeedsLock(OAError):
+    """Raised inside a push's first pass without the revision lock when it asks for what only
+    the lock keeps true (a range of records, a sequence number, the audit chain); the push
+    catches it and applies its ops again under the lock."""
+
+    code = "needs_lock"
+
+    def __init__(self) -> None:
+        super().__init__("needs the revision lock")

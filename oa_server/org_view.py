@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oa_server.models import Unit, User, UserRole
+from oa_server.models import Department, Unit, User, UserRole
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:
@@ -52,6 +52,11 @@ class OrgView:
             uid = _uuid(key)
             self._units[key] = self.session.get(Unit, uid) if uid else None
         return self._units[key]
+
+    def department(self, department_id: str | None) -> Department | None:
+        """A department (科室) by id (None when unknown or not an id)."""
+        uid = _uuid(department_id)
+        return self.session.get(Department, uid) if uid else None
 
     def unit_by_code(self, doc_code: str) -> Unit | None:
         """The unit whose 发文机关代字 is `doc_code`."""

@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - a platform without an orjson wheel
     orjson = None
 
 from oa_server import visibility
+from oa_server.errors import NeedsLock
 from oa_server.models import User
 from oa_server.org_view import OrgView
 from oa_server.sync_rows import (
@@ -111,10 +112,20 @@ class Batch:
     org: OrgView = field(init=False)
     #: `user.id` as records hold it (made once: every op and rule asks for it)
     user_id: str = field(init=False)
+    #: a first pass without the revision lock (`oa_server.sync_push`): reads by key only
+    unlocked: bool = False
+    #: the revision of every record read from the database (checked under the lock)
+    read_revs: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.org = OrgView(self.session)
         self.user_id = str(self.user.id)
+
+    def needs_lock(self) -> None:
+        """Raise `NeedsLock` in a first pass without the lock (what comes next is safe only
+        under it: a read of a range of records, or a write)."""
+        if self.unlocked:
+            raise NeedsLock()
 
     def load(self, keys: set[tuple[str, str]]) -> None:
         """Read the records and their audience for every key the batch touches (those in
@@ -127,6 +138,7 @@ class Batch:
         for collection, ids in by_collection.items():
             for part in chunks(ids):
                 for rec in read_by_ids(self.session, collection, part):
+                    self.read_revs[(collection, rec.id)] = rec.rev
                     self.keep(rec)
                 for row in audience_by_ids(self.session, collection, part):
                     key = (collection, row[0])
@@ -197,6 +209,7 @@ class Batch:
 
     def children(self, collection: str, parent_collection: str, parent_id: str) -> list[dict]:
         """Live children of a parent in revision order; those new in this batch last, in order."""
+        self.needs_lock()
         parent = f"{parent_collection}:{parent_id}"
         self.adopt(read_records(self.session, select_records(
             RECORDS.c.parent == parent, RECORDS.c.collection == collection)))
@@ -265,6 +278,7 @@ class Batch:
         tombstones on their next pull (a parent new in this batch has only this batch's)."""
         parent = f"{key[0]}:{key[1]}"
         if stored:
+            self.needs_lock()
             self.adopt(read_records(self.session, select_records(RECORDS.c.parent == parent)))
         # the stored children, and those this batch made (not written yet)
         for child in list(self.by_parent.get(parent, ())):

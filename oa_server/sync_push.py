@@ -1,9 +1,13 @@
 """Applying a pushed batch: every op once, in order, with a few queries for the whole batch.
 
-The tenant's revision counter row is locked first (SELECT … FOR UPDATE on
-PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers), so the records
-read for the batch cannot change underneath it, and revisions are taken in one
-step at the end: revision N+1 never commits before N. Records, their audience and
+The tenant's revision counter row is locked (SELECT … FOR UPDATE on PostgreSQL;
+SQLite's BEGIN IMMEDIATE already serialises writers) before anything is written and
+held until commit, and revisions are taken in one step at the end: revision N+1
+never commits before N. On PostgreSQL the ops are applied once in memory before the
+lock (records read by key), and that pass stands if, under the lock, none of the
+records it read has moved; pushes then wait for each other only while they write
+and commit. A pass that moved records, or needed a range of records, a number or
+the audit chain, is done again under the lock. Records, their audience and
 earlier results of the ops are loaded in bulk (plain rows, no ORM objects: loading
 and flushing a thousand of those cost more than applying the ops), the ops applied
 in memory in order, and everything is written at the end in a few executemany
@@ -15,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
@@ -24,7 +29,8 @@ from oa_client.errors import ValidationError
 from oa_server import live
 from oa_server.authority import Ruling, authority_for
 from oa_server.authority.context import Ctx
-from oa_server.blob_access import refused_reference
+from oa_server.blob_access import names_new_blob, refused_reference
+from oa_server.errors import NeedsLock
 from oa_server.i18n import _
 from oa_server.meeting_spans import write_spans
 from oa_server.models import User
@@ -46,6 +52,7 @@ from oa_server.sync_rows import (
     datetime_param,
     insert_sql,
     op_results,
+    revs_by_ids,
     run_many,
 )
 from oa_server.visibility import principals_of
@@ -207,6 +214,8 @@ def _rule(ctx: Ctx, op: Op, payload: dict, current: dict | None
 
 def _reference(batch: Batch, op: Op, payload: dict, current: dict | None) -> OpResult | None:
     """A refusal when the record names a blob its author may not attach (blob_access)."""
+    if names_new_blob(op.entity, payload, current):
+        batch.needs_lock()  # whether others' records name it: a read of a range
     found = refused_reference(batch.session, user=batch.user, principals=batch.principals,
                               collection=op.entity, payload=payload, current=current)
     return _rejected(op, *found) if found else None
@@ -271,8 +280,46 @@ def lock_counter(session: Session) -> int:
 def apply_batch(
     session: Session, *, user: User, device_id: str, ops: list[Op], now: datetime
 ) -> list[OpResult]:
-    """Apply ops in order (each once); the caller commits."""
+    """Apply ops in order (each once); the caller commits.
+
+    On PostgreSQL the ops are first applied in memory without the revision lock, reading
+    records by key only; under the lock, if none of those records moved meanwhile, that
+    pass stands and only the writes and the commit wait for other pushes. Otherwise (or
+    when the pass needed more than keyed reads: `NeedsLock`) it is done again under the
+    lock, as on SQLite, whose BEGIN IMMEDIATE already holds every writer back."""
+    done: _Pass | None = None
+    if ops and session.get_bind().dialect.name == "postgresql":
+        try:
+            done = _pass(session, user=user, device_id=device_id, ops=ops, now=now,
+                         unlocked=True)
+        except NeedsLock:
+            done = None
     top = lock_counter(session)
+    if done is None or not unchanged(done.batch):
+        done = _pass(session, user=user, device_id=device_id, ops=ops, now=now)
+    _finish(done.batch, top)
+    if done.fresh:
+        created_at, user_id = datetime_param(session)(now), str(user.id)
+        run_many(session, _OPS_SQL, [
+            {"device_id": device_id, "op_id": op.op_id, "user_id": user_id,
+             "result": result.model_dump_json(), "created_at": created_at}
+            for op, result in done.fresh
+        ])
+    return done.results
+
+
+@dataclass
+class _Pass:
+    """One application of a batch's ops in memory: nothing written yet."""
+
+    batch: Batch
+    results: list[OpResult]
+    fresh: list[tuple[Op, OpResult]]
+
+
+def _pass(session: Session, *, user: User, device_id: str, ops: list[Op], now: datetime,
+          unlocked: bool = False) -> _Pass:
+    """Apply the ops in memory, reading what they touch (`unlocked`: by key only)."""
     ids = [op.op_id for op in ops]
     stored: dict[str, OpResult] = {}
     for part in chunks(ids):
@@ -286,7 +333,7 @@ def apply_batch(
         if parent_key is not None:
             keys.add(parent_key)
     batch = Batch(session=session, user=user, now=now, principals=set(principals_of(user)),
-                  device_id=device_id)
+                  device_id=device_id, unlocked=unlocked)
     batch.load(keys)
     ctx = Ctx(batch)  # the authorities' view of this batch
 
@@ -303,16 +350,22 @@ def apply_batch(
         stored[op.op_id] = result  # a duplicate later in the same batch gets the same answer
         fresh.append((op, result))
         results.append(result)
+    return _Pass(batch, results, fresh)
 
-    _finish(batch, top)
-    if fresh:
-        created_at, user_id = datetime_param(session)(now), str(user.id)
-        run_many(session, _OPS_SQL, [
-            {"device_id": device_id, "op_id": op.op_id, "user_id": user_id,
-             "result": result.model_dump_json(), "created_at": created_at}
-            for op, result in fresh
-        ])
-    return results
+
+def unchanged(batch: Batch) -> bool:
+    """Under the lock: whether every record a pass without it read is still at the revision
+    it read, and every key it found absent still absent (a pushed op's result stored
+    meanwhile is caught by the ops table's unique key: `sync_service.push` retries)."""
+    by_collection: dict[str, list[str]] = {}
+    for collection, rid in (*batch.read_revs, *batch.absent):
+        by_collection.setdefault(collection, []).append(rid)
+    for collection, ids in by_collection.items():
+        for part in chunks(ids):
+            for rid, rev in revs_by_ids(batch.session, collection, part):
+                if batch.read_revs.get((collection, rid)) != rev:
+                    return False  # moved, or made since it was found absent
+    return True
 
 
 def _finish(batch: Batch, top: int) -> None:

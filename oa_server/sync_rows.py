@@ -60,6 +60,8 @@ def read_records(session: Session, query: Any) -> list[StoredRecord]:
 _PARAM = re.compile(r":(\w+)")
 _BY_IDS = (f"SELECT {', '.join(COLUMNS)} FROM {RECORDS.name}"
            " WHERE collection = :collection AND id IN ({ids})")
+_REVS_BY_IDS = (f"SELECT id, rev FROM {RECORDS.name}"
+                " WHERE collection = :collection AND id IN ({ids})")
 _OPS_BY_IDS = (f"SELECT op_id, result FROM {SyncOp.__tablename__} WHERE user_id = :user_id"
                " AND device_id = :device_id AND op_id IN ({ids})")
 _AUDIENCE_BY_IDS = (f"SELECT record_id, principal, active FROM {AUDIENCE.name}"
@@ -81,6 +83,11 @@ def read_by_ids(session: Session, collection: str, ids: list[str]) -> list[Store
     """The stored records of one collection with these ids (by primary key); `updated_at`
     stays as the driver read it (`StoredRecord.row` writes it back unchanged)."""
     return [StoredRecord(*row) for row in _by_ids(session, _BY_IDS, ids, collection=collection)]
+
+
+def revs_by_ids(session: Session, collection: str, ids: list[str]) -> list[Any]:
+    """(id, rev) of the stored records of one collection with these ids."""
+    return _by_ids(session, _REVS_BY_IDS, ids, collection=collection)
 
 
 def audience_by_ids(session: Session, collection: str, ids: list[str]) -> list[Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -16,7 +15,6 @@ from oa_client.errors import ValidationError
 from oa_server.authority.content import CONTENT_FIELDS
 from oa_server.authority.context import Ctx
 from oa_server.i18n import _
-from oa_server.models import Department
 
 DOCUMENTS = "documents"
 EVENTS = "document_events"
@@ -204,10 +202,7 @@ def values_problem(ctx: Ctx, doc: dict[str, Any], values: Any) -> str | None:
 
 
 def _department_ok(ctx: Ctx, doc: dict[str, Any], dept_id: Any) -> bool:
-    try:
-        dept = ctx.session.get(Department, uuid.UUID(str(dept_id)))
-    except ValueError:
-        return False
+    dept = ctx.org.department(str(dept_id))
     units = {str(doc.get("unit_id")), str(doc.get("recipient_unit_id") or doc.get("unit_id"))}
     return dept is not None and str(dept.unit_id) in units
 
