@@ -271,11 +271,17 @@ class SyncEngine:
         document on the server and turn the desk's own edit into a conflict)."""
         busy = {(op["entity"], op["entity_id"]) for op in in_flight}
         sent = {op["seq"] for op in in_flight}
+        whole: dict[int, dict] = {}
+        if sent:
+            # chosen on the heads; the payloads, read after, stay the JSON text the outbox
+            # stored: spliced into the request as is (those in flight are not read again)
+            heads = self.records.outbox_heads(limit=self.batch + len(sent))
+        else:  # nothing in flight: the batch is the outbox's head, read whole at once
+            first = self.records.outbox_first(limit=self.batch)
+            whole = {op["seq"]: op for op, _nbytes in first}
+            heads = [(op["seq"], op["entity"], op["entity_id"], nbytes) for op, nbytes in first]
         chosen, seen, size, held = [], set(), 0, False
-        # chosen on the heads; the payloads, read after, stay the JSON text the outbox stored:
-        # spliced into the request as is
-        for seq, entity, entity_id, nbytes in self.records.outbox_heads(
-                limit=self.batch + len(sent)):
+        for seq, entity, entity_id, nbytes in heads:
             key = (entity, entity_id)
             if seq in sent:
                 continue
@@ -289,6 +295,8 @@ class SyncEngine:
             chosen.append(seq)
             if len(chosen) == self.batch:
                 break
+        if not sent:
+            return [whole[seq] for seq in chosen], held
         return self.records.outbox_ops(chosen), held
 
     def _prepare(self, in_flight: list[dict] | None) -> _Prepared:
