@@ -408,6 +408,8 @@ class SyncEngine:
                 by_table.setdefault(op["entity"], []).append((result.rev, op["entity_id"]))
         for table, rows in by_table.items():
             conn.executemany(f"UPDATE {table} SET rev = ? WHERE id = ?", rows)
+        if conn.execute("SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1").fetchone() is None:
+            return  # nothing left to rebase (the last batch of a push: a probe per op saved)
         conn.executemany(
             "UPDATE outbox SET base_rev = ? WHERE entity = ? AND entity_id = ? AND base_rev = ?"
             " AND state = 'pending'",
