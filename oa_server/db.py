@@ -30,12 +30,6 @@ _CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, Checkpointer] = weakref.WeakKe
 READ_ONLY = "oa_read_only"
 #: page cache of each server SQLite connection (KiB); a pool keeps at most five
 SQLITE_CACHE_KIB = 32 * 1024
-#: bytes of the database file each server SQLite connection reads through a memory map
-#: (`PRAGMA mmap_size`): pages the OS holds anyway, with no read call and no copy into a cache
-#: that another connection's write empties (a push of 1,000 at 100k records reads a page or
-#: two per record; about a sixth of its time went to those reads). Writes and their fsync
-#: are SQLite's usual ones: a commit is as durable as before.
-SQLITE_MMAP_BYTES = 1 << 30
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -73,7 +67,6 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
         # room for a push's working set (a page per changed record, and their indexes);
         # SQLite's default of 2 MB is about 500 pages
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
