@@ -55,6 +55,9 @@ MAX_PAYLOAD = 7500
 _PENDING = "oa_live_rev"
 _FROM = "oa_live_from"
 _WHO = "oa_live_who"
+#: (first, last, principals) of the revisions the writers named their audiences of
+_KNOWN = "oa_live_known"
+_UNKNOWN = (0, -1, frozenset())  # a write that named none: the commit reads them all
 
 
 class Answer(NamedTuple):
@@ -371,15 +374,38 @@ def _hub_of(session: Session) -> RevisionHub | None:
         return _HUBS.get(engine)
 
 
-def revision_taken(session: Session, rev: int) -> None:
+def revision_taken(session: Session, rev: int, *, first: int | None = None,
+                   who: Iterable[str] | None = None) -> None:
     """A write in `session` took revisions up to `rev` (under the revision lock): on commit,
     the waits of the desks that may see them hear of it (on PostgreSQL by a NOTIFY sent in
-    this transaction, to every process)."""
+    this transaction, to every process). A writer that holds the audiences of what it wrote
+    names them (`who`, every principal of the records at revisions `first` … `rev`, former
+    readers too): that span is not read again at commit."""
     pending = session.info.get(_PENDING)
     session.info[_PENDING] = rev if pending is None else max(pending, rev)
     if _FROM not in session.info:  # what this process had heard of before this write
         hub = _hub_of(session)
         session.info[_FROM] = hub.heard if hub is not None else None
+    known = session.info.get(_KNOWN)
+    if first is None or who is None or (known is not None and known[1] + 1 != first):
+        session.info[_KNOWN] = _UNKNOWN  # a span not named, or not next to the one before
+    elif known is None:
+        session.info[_KNOWN] = (first, rev, frozenset(who))
+    elif known is not _UNKNOWN:
+        session.info[_KNOWN] = (known[0], rev, known[2] | frozenset(who))
+
+
+def _audience_of(session: Session, since: int, rev: int) -> frozenset[str] | None:
+    """`audience_since`, with the span the writers named (`revision_taken`) taken as named
+    and only the revisions before it read (those written without a notice)."""
+    known = session.info.pop(_KNOWN, None)
+    if rev - since > MAX_SPAN or known is None or known is _UNKNOWN or known[1] != rev:
+        return audience_since(session, since, rev)
+    first, _rev, who = known
+    if since >= first - 1:
+        return who
+    before = audience_since(session, since, first - 1)
+    return None if before is None else before | who
 
 
 def audience_since(session: Session, since: int, rev: int) -> frozenset[str] | None:
@@ -403,7 +429,8 @@ def _committing(session: Session) -> None:
     if rev is None:
         return
     since = session.info.pop(_FROM, None)
-    who = audience_since(session, since, rev) if since is not None and since < rev else None
+    who = _audience_of(session, since, rev) if since is not None and since < rev else None
+    session.info.pop(_KNOWN, None)
     payload = encode(rev, since, who)
     if payload == str(rev):
         since, who = None, None  # (an audience too large for one notice: anyone's news)
@@ -425,5 +452,5 @@ def _committed(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
-    for key in (_PENDING, _FROM, _WHO):
+    for key in (_PENDING, _FROM, _WHO, _KNOWN):
         session.info.pop(key, None)

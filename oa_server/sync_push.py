@@ -381,7 +381,12 @@ def _finish(batch: Batch, top: int) -> None:
             .where(SyncCounter.name == COUNTER)
             .values(value=top + len(batch.needs_rev))
         )
-        live.revision_taken(session, top + len(batch.needs_rev))  # waiters hear it on commit
+        # waiters hear it on commit: the batch names who sees what it moved (every audience
+        # row of those records, as `live.audience_since` would read them back)
+        who: set[str] = set()
+        for rec, _result in batch.needs_rev:
+            who.update(batch.audience.get((rec.collection, rec.id), ()))
+        live.revision_taken(session, top + len(batch.needs_rev), first=first, who=who)
     _write_records(batch)
     _write_audience(batch)
     meetings = {id(rec): rec for rec, _result in batch.needs_rev if rec.collection == "meetings"}

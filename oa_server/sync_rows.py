@@ -108,18 +108,33 @@ def insert_sql(table: Table, columns: tuple[str, ...]) -> str:
 
 
 def datetime_param(session: Session) -> Callable[[datetime], Any]:
-    """What the driver takes for a timestamp column (UTC, as `UTCDateTime` stores it)."""
-    process = RECORDS.c.updated_at.type.bind_processor(session.connection().dialect)
-    if process is None:
-        return lambda value: value
+    """What the driver takes for a timestamp column (UTC, as `UTCDateTime` stores it); where
+    the driver would adapt a datetime itself (sqlite3's registered adapter), its text."""
+    dialect = session.connection().dialect
+    process = RECORDS.c.updated_at.type.bind_processor(dialect) or (lambda value: value)
+    adapt = _driver_adapter(dialect)
     last: list[Any] = [None, None]  # a batch stamps most rows with its one `now`: once
 
     def when(value: datetime) -> Any:
         if value is not last[0]:
-            last[0], last[1] = value, process(value)
+            out = process(value)
+            if adapt is not None and isinstance(out, datetime):
+                out = adapt(out)  # once, not once per row inside executemany
+            last[0], last[1] = value, out
         return last[1]
 
     return when
+
+
+def _driver_adapter(dialect: Any) -> Callable[[datetime], Any] | None:
+    """The adapter the DB-API module applies to a datetime parameter (sqlite3 keeps one in
+    `adapters`), or None when the driver takes datetimes as they are."""
+    dbapi = getattr(dialect, "dbapi", None)
+    adapters = getattr(dbapi, "adapters", None)
+    protocol = getattr(dbapi, "PrepareProtocol", None)
+    if not isinstance(adapters, dict) or protocol is None:
+        return None
+    return adapters.get((datetime, protocol))
 
 
 def run_many(session: Session, sql: str, rows: list[dict[str, Any]]) -> None:

@@ -271,11 +271,17 @@ class SyncEngine:
         document on the server and turn the desk's own edit into a conflict)."""
         busy = {(op["entity"], op["entity_id"]) for op in in_flight}
         sent = {op["seq"] for op in in_flight}
+        whole: dict[int, dict] = {}
+        if sent:
+            # chosen on the heads; the payloads, read after, stay the JSON text the outbox
+            # stored: spliced into the request as is (those in flight are not read again)
+            heads = self.records.outbox_heads(limit=self.batch + len(sent))
+        else:  # nothing in flight: the batch is the outbox's head, read whole at once
+            first = self.records.outbox_first(limit=self.batch)
+            whole = {op["seq"]: op for op, _nbytes in first}
+            heads = [(op["seq"], op["entity"], op["entity_id"], nbytes) for op, nbytes in first]
         chosen, seen, size, held = [], set(), 0, False
-        # chosen on the heads; the payloads, read after, stay the JSON text the outbox stored:
-        # spliced into the request as is
-        for seq, entity, entity_id, nbytes in self.records.outbox_heads(
-                limit=self.batch + len(sent)):
+        for seq, entity, entity_id, nbytes in heads:
             key = (entity, entity_id)
             if seq in sent:
                 continue
@@ -289,6 +295,8 @@ class SyncEngine:
             chosen.append(seq)
             if len(chosen) == self.batch:
                 break
+        if not sent:
+            return [whole[seq] for seq in chosen], held
         return self.records.outbox_ops(chosen), held
 
     def _prepare(self, in_flight: list[dict] | None) -> _Prepared:
@@ -400,6 +408,8 @@ class SyncEngine:
                 by_table.setdefault(op["entity"], []).append((result.rev, op["entity_id"]))
         for table, rows in by_table.items():
             conn.executemany(f"UPDATE {table} SET rev = ? WHERE id = ?", rows)
+        if conn.execute("SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1").fetchone() is None:
+            return  # nothing left to rebase (the last batch of a push: a probe per op saved)
         conn.executemany(
             "UPDATE outbox SET base_rev = ? WHERE entity = ? AND entity_id = ? AND base_rev = ?"
             " AND state = 'pending'",

@@ -446,6 +446,15 @@ class RecordStore:
             "SELECT seq, entity, entity_id, length(CAST(payload AS BLOB)) FROM outbox"
             " WHERE state = 'pending' ORDER BY seq LIMIT ?", (limit,))]
 
+    def outbox_first(self, *, limit: int) -> list[tuple[dict, int]]:
+        """The oldest pending ops whole (payloads as the stored JSON text), each with its
+        payload bytes: a batch chosen from the head of the outbox in one read."""
+        rows = self.db.query(
+            f"SELECT {', '.join(_OUTBOX_KEYS)}, length(CAST(payload AS BLOB)) FROM outbox"
+            " WHERE state = 'pending' ORDER BY seq LIMIT ?", (limit,))
+        n = len(_OUTBOX_KEYS)
+        return [(dict(zip(_OUTBOX_KEYS, row[:n], strict=True)), row[n]) for row in rows]
+
     def outbox_ops(self, seqs: list[int]) -> list[dict]:
         """The chosen pending ops, payloads as the stored JSON text, in `seqs` order."""
         found: dict[int, dict] = {}

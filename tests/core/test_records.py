@@ -259,3 +259,20 @@ def test_none_and_flags_are_stored_as_sqlite_binds_them(store):
     assert store.db.query("SELECT id, conflicted, typeof(conflicted), typeof(base_rev)"
                           " FROM document_revisions ORDER BY id") == [
         ("r1", 1, "integer", "null"), ("r2", 0, "integer", "null")]
+
+
+def test_the_outbox_head_is_read_whole_as_the_heads_and_chosen_ops_would_give_it(store):
+    docs = [sample_document(f"标题{i}", "正文" * i, id=f"d-{i}") for i in range(4)]
+    store.records.write("documents", docs, ops=[
+        Op(kind="upsert", entity="documents", entity_id=d["id"], payload={"title": d["title"]})
+        for d in docs])
+    first = store.db.query("SELECT min(seq) FROM outbox")[0][0]
+    with store.db.transaction() as conn:  # an op no longer pending is not part of a batch
+        conn.execute("UPDATE outbox SET state = 'failed' WHERE seq = ?", (first,))
+    whole = store.records.outbox_first(limit=2)
+    heads = store.records.outbox_heads(limit=2)
+    assert [(op["seq"], op["entity"], op["entity_id"], n) for op, n in whole] == heads
+    assert [op for op, _n in whole] == store.records.outbox_ops([seq for seq, *_ in heads])
+    assert [op["entity_id"] for op, _n in whole] == ["d-1", "d-2"]
+    # payload bytes are UTF-8 bytes of the stored JSON text (a Chinese character is 3)
+    assert all(n == len(op["payload"].encode()) and n > len(op["payload"]) for op, n in whole)

@@ -13,7 +13,7 @@ from oa_server.db import make_engine, make_sessionmaker
 from oa_server.models import User
 from oa_server.sync_models import SyncAudience, SyncRecord
 from oa_server.sync_push import server_batch
-from oa_server.sync_rows import read_by_ids
+from oa_server.sync_rows import RECORDS, datetime_param, read_by_ids
 from sync.protocol import OpResult
 
 THEN = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
@@ -50,5 +50,26 @@ def test_a_record_read_in_bulk_and_moved_keeps_its_time(db_url):
             assert moved.rev > 0 and kept.rev == 0
             assert moved.updated_at == THEN and moved.updated_at.tzinfo is not None
             assert json.loads(moved.data) == {"text": "同意"}
+    finally:
+        engine.dispose()
+
+
+def test_a_time_written_in_bulk_is_stored_as_the_driver_would_store_it(db_url):
+    """`datetime_param` hands the driver the text its own adapter would have made (once per
+    batch, not once per row): the stored column is the same either way."""
+    engine = make_engine(db_url)
+    try:
+        with make_sessionmaker(engine)() as s:
+            when = datetime_param(s)
+            conn = s.connection()
+            for at in (THEN, NOW, datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)):
+                ours = when(at)
+                raw = RECORDS.c.updated_at.type.bind_processor(conn.dialect)(at)
+                if conn.dialect.name == "sqlite":
+                    assert isinstance(ours, str)  # the driver adapts nothing per row
+                stored = [conn.exec_driver_sql("SELECT CAST(? AS TEXT)", (value,)).scalar()
+                          for value in (ours, raw)]
+                assert stored[0] == stored[1]
+                assert when(at) is ours  # the same instant again: made once
     finally:
         engine.dispose()
