@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     module = importlib.import_module(f"bench.{args.suite}")
     metrics = module.run(quick=args.quick, verbose=not args.json)
+    if "bench.corpus" in sys.modules:  # the text it measured on: runs on other text are no pair
+        metrics.setdefault("corpus", sys.modules["bench.corpus"].source())
     print(json.dumps(metrics, ensure_ascii=False, sort_keys=True))
     return 0
 

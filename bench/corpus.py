@@ -1,12 +1,30 @@
-"""Chinese government-style text for benchmarks: fixture documents when present, else built in."""
+"""Chinese government-style text for benchmarks: fixture documents when present, else built in.
+
+The fixtures are found beside the checkout (`../shared/fixtures/documents`), or where
+`OA_BENCH_FIXTURES` says: a copy of the tree elsewhere (an A/B against an older commit)
+must point there too, or it measures other text. Suites that use the corpus name its
+source in their metrics (`corpus`), so two runs on different text cannot pass for a pair.
+"""
 
 from __future__ import annotations
 
+import os
 import random
 import re
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "documents"
+
+
+def fixtures_dir() -> Path:
+    """Where the fixture documents are looked for (`OA_BENCH_FIXTURES` overrides)."""
+    return Path(os.environ.get("OA_BENCH_FIXTURES") or FIXTURES)
+
+
+def source() -> str:
+    """What the corpus is made of: "fixtures:<n files>" or "built-in"."""
+    found = sorted(fixtures_dir().glob("*.txt")) if fixtures_dir().is_dir() else []
+    return f"fixtures:{len(found)}" if found else "built-in"
 
 _BUILTIN = (
     "为深入贯彻落实党中央国务院关于加强数字政府建设的决策部署，进一步提升政务服务效能。"
@@ -25,8 +43,9 @@ _BUILTIN = (
 def sentences() -> list[str]:
     """Sentences from the fixture documents (or the built-in text)."""
     text = ""
-    if FIXTURES.is_dir():
-        text = "".join(p.read_text(encoding="utf-8") for p in sorted(FIXTURES.glob("*.txt")))
+    if fixtures_dir().is_dir():
+        text = "".join(p.read_text(encoding="utf-8")
+                       for p in sorted(fixtures_dir().glob("*.txt")))
     text = text or _BUILTIN * 3
     parts = [s.strip() + "。" for s in re.split(r"[。！？\n]", text) if len(s.strip()) >= 8]
     return parts
