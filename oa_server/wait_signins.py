@@ -9,12 +9,15 @@ worker per minute, however many desks wait): a sign-in revoked, of a user disabl
 longer of the full scope is forgotten, and its desk's next wait is checked in full — and
 refused. Roles are re-read with it, so the principals a desk is woken for follow the org
 chart within the same minute. Only waits use this: pulls and pushes are checked every time,
-and a wait tells nothing but whether the desk has news.
+and a wait tells nothing but whether the desk has news. Each worker starts its minute at a
+phase of its own (random), so workers started together do not all re-read at the same moment
+and stall the server's pushes together; a sign-in is still re-read within the minute.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -76,11 +79,16 @@ def recheck(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Desk]
 class SignIns:
     """The sign-ins this worker vouches for (on its event loop)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic,
+                 phase: float | None = None) -> None:
+        """`phase`: how far into its first minute this worker starts (seconds; random when
+        not given)."""
         self._clock = clock
         self._known: dict[uuid.UUID, Desk] = {}
         self._used: dict[uuid.UUID, float] = {}  # when each last vouched for a wait
-        self._checked_at = clock()
+        if phase is None:
+            phase = random.uniform(0.0, REFRESH_S)  # noqa: S311 (spreading, not a secret)
+        self._checked_at = clock() - min(max(phase, 0.0), REFRESH_S)
         self._recheck: asyncio.Future[None] | None = None
         self.stats = {"remembered": 0, "vouched": 0, "rechecks": 0, "forgotten": 0}
 

@@ -239,7 +239,7 @@ def test_a_signed_out_desks_long_poll_is_refused_within_the_minute(server, tmp_p
     from oa_server import wait_signins
 
     clock = [0.0]
-    server.app.state.wait_signins = wait_signins.SignIns(clock=lambda: clock[0])
+    server.app.state.wait_signins = wait_signins.SignIns(clock=lambda: clock[0], phase=0.0)
     me = make_client(server, tmp_path, "liuyang")
     hw = me.transport.pull(0).high_water
     headers = {"Authorization": f"Bearer {me.transport.access_token}",
@@ -259,3 +259,41 @@ def test_a_signed_out_desks_long_poll_is_refused_within_the_minute(server, tmp_p
     stats = server.app.state.wait_signins.stats
     assert stats["rechecks"] == 1 and stats["forgotten"] == 1
     me.close()
+
+
+def test_a_worker_started_at_a_later_phase_re_reads_its_sign_ins_sooner(server, tmp_path):
+    """Workers started together re-read at phases of their own, each still within the minute:
+    one 45 s into its minute refuses a signed-out desk 15 s on."""
+    from oa_server import wait_signins
+
+    clock = [0.0]
+    server.app.state.wait_signins = wait_signins.SignIns(clock=lambda: clock[0], phase=45.0)
+    me = make_client(server, tmp_path, "liuyang")
+    hw = me.transport.pull(0).high_water
+    headers = {"Authorization": f"Bearer {me.transport.access_token}",
+               PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
+
+    def wait() -> httpx.Response:
+        return httpx.get(f"{server.url}/api/v1/sync/wait", params={"cursor": hw, "timeout": 0},
+                         headers=headers, timeout=LONG)
+
+    assert wait().status_code == 200
+    assert httpx.post(f"{server.url}/api/v1/auth/logout", headers=headers,
+                      timeout=LONG).status_code == 204
+    clock[0] += 14.0
+    assert wait().status_code == 200  # vouched for: 59 s into this worker's minute
+    clock[0] += 1.0
+    refused = wait()
+    assert refused.status_code == 401 and refused.json()["code"] == "unauthorized"
+    me.close()
+
+
+def test_workers_left_to_chance_start_their_minutes_at_different_phases():
+    from oa_server import wait_signins
+
+    due = set()
+    for _ in range(20):
+        signins = wait_signins.SignIns(clock=lambda: 100.0)
+        due.add(round(signins._checked_at, 6))
+    assert len(due) > 10  # spread, not all re-reading at one moment
+    assert all(100.0 - wait_signins.REFRESH_S <= at <= 100.0 for at in due)  # within the minute
