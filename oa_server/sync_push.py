@@ -214,8 +214,9 @@ def _rule(ctx: Ctx, op: Op, payload: dict, current: dict | None
 
 def _reference(batch: Batch, op: Op, payload: dict, current: dict | None) -> OpResult | None:
     """A refusal when the record names a blob its author may not attach (blob_access)."""
-    if names_new_blob(op.entity, payload, current):
-        batch.needs_lock()  # whether others' records name it: a read of a range
+    if not names_new_blob(op.entity, payload, current):
+        return None
+    batch.needs_lock()  # whether others' records name it: a read of a range
     found = refused_reference(batch.session, user=batch.user, principals=batch.principals,
                               collection=op.entity, payload=payload, current=current)
     return _rejected(op, *found) if found else None
@@ -293,7 +294,7 @@ def apply_batch(
             done = _pass(session, user=user, device_id=device_id, ops=ops, now=now,
                          unlocked=True)
         except NeedsLock:
-            done = None
+            pass  # applied under the lock below
     top = lock_counter(session)
     if done is None or not unchanged(done.batch):
         done = _pass(session, user=user, device_id=device_id, ops=ops, now=now)

@@ -40,7 +40,9 @@ class Ctx:
 
     @property
     def session(self) -> Session:
-        """The SQLAlchemy session (the transaction holds the revision lock)."""
+        """The SQLAlchemy session (the transaction holds the revision lock). A push's first
+        pass without the lock may read records only by key (`get`, `put`, `preload`), never
+        through this: every method below that queries it stops that pass (`NeedsLock`)."""
         self._batch.needs_lock()
         return self._batch.session
 
@@ -96,7 +98,6 @@ class Ctx:
         """Live records of a collection, optionally only one person's (`created_by`) and
         where data fields equal values (for small sets: delegations, rooms, calendars,
         one applicant's requests); this batch's own writes included."""
-        self._batch.needs_lock()
         out = []
         where_sql = [RECORDS.c.collection == collection, RECORDS.c.deleted.is_(False)]
         if created_by is not None:
@@ -117,7 +118,6 @@ class Ctx:
     def texts(self, collection: str) -> list[tuple[str, str]]:
         """(id, stored JSON text) of every live record of a collection, cheaply: the text is
         not decoded (callers skip most on a substring); this batch's own writes included."""
-        self._batch.needs_lock()
         rows = dict(self.session.connection().execute(
             select(RECORDS.c.id, RECORDS.c.data).where(RECORDS.c.collection == collection,
                                                        RECORDS.c.deleted.is_(False))).all())
@@ -126,7 +126,6 @@ class Ctx:
     def meetings_near(self, lo: datetime, hi: datetime) -> list[tuple[str, str]]:
         """(id, stored JSON text) of the live meetings that may be busy between `lo` and `hi`
         (read through `meeting_spans`); this batch's own meeting writes included."""
-        self._batch.needs_lock()
         rows = {rid: text for rid, text, _by in texts_in_window(self.session, lo, hi)}
         return self._with_own_writes("meetings", rows)
 
@@ -145,7 +144,6 @@ class Ctx:
         """Which of `ids` are live records now (this batch's writes included), asking only for
         ids: cheap for a sweep that derives ids and writes the few that are new. Ids with no
         row at all are remembered as absent, so writing them needs no further query."""
-        self._batch.needs_lock()
         held = {rid: rec for (c, rid), rec in self._batch.records.items() if c == collection}
         found = {rid for rid in ids if rid in held and not held[rid].deleted}
         rest = sorted(ids - held.keys())
@@ -167,7 +165,6 @@ class Ctx:
 
         Safe because the caller holds the revision lock for the whole transaction.
         """
-        self._batch.needs_lock()
         session = self.session
         key = _counter_key(name)
         row = session.get(SyncCounter, key)
@@ -180,12 +177,10 @@ class Ctx:
 
     def peek_number(self, name: str) -> int:
         """The last value handed out for a sequence (0 when none yet)."""
-        self._batch.needs_lock()
         row = self.session.get(SyncCounter, _counter_key(name))
         return int(row.value) if row is not None else 0
 
     def audit(self, action: str, *, target: str = "", details: dict[str, Any] | None = None) -> None:
         """Add a row to the hash-chained audit log in this transaction."""
-        self._batch.needs_lock()
         audit.append(self.session, actor=f"user:{self.user_id}", action=action, target=target,
                      details=details)
