@@ -235,11 +235,13 @@ def test_a_desks_next_long_poll_skips_the_sign_in_check(server, tmp_path):
     drafter.close()
 
 
-def test_a_signed_out_desks_long_poll_is_refused_within_the_minute(server, tmp_path):
+def _signed_out_after_a_wait(server, tmp_path, phase: float):
+    """A desk whose wait was checked in full (and remembered) by a worker `phase` s into its
+    minute on a clock the test moves, then signed out: (clock, wait, client)."""
     from oa_server import wait_signins
 
     clock = [0.0]
-    server.app.state.wait_signins = wait_signins.SignIns(clock=lambda: clock[0], phase=0.0)
+    server.app.state.wait_signins = wait_signins.SignIns(clock=lambda: clock[0], phase=phase)
     me = make_client(server, tmp_path, "liuyang")
     hw = me.transport.pull(0).high_water
     headers = {"Authorization": f"Bearer {me.transport.access_token}",
@@ -252,6 +254,13 @@ def test_a_signed_out_desks_long_poll_is_refused_within_the_minute(server, tmp_p
     assert wait().status_code == 200  # checked in full, remembered
     assert httpx.post(f"{server.url}/api/v1/auth/logout", headers=headers,
                       timeout=LONG).status_code == 204
+    return clock, wait, me
+
+
+def test_a_signed_out_desks_long_poll_is_refused_within_the_minute(server, tmp_path):
+    from oa_server import wait_signins
+
+    clock, wait, me = _signed_out_after_a_wait(server, tmp_path, phase=0.0)
     assert wait().status_code == 200  # vouched for, until the minute is up …
     clock[0] += wait_signins.REFRESH_S
     refused = wait()  # … then all are re-read at once, this one found signed out
@@ -264,22 +273,7 @@ def test_a_signed_out_desks_long_poll_is_refused_within_the_minute(server, tmp_p
 def test_a_worker_started_at_a_later_phase_re_reads_its_sign_ins_sooner(server, tmp_path):
     """Workers started together re-read at phases of their own, each still within the minute:
     one 45 s into its minute refuses a signed-out desk 15 s on."""
-    from oa_server import wait_signins
-
-    clock = [0.0]
-    server.app.state.wait_signins = wait_signins.SignIns(clock=lambda: clock[0], phase=45.0)
-    me = make_client(server, tmp_path, "liuyang")
-    hw = me.transport.pull(0).high_water
-    headers = {"Authorization": f"Bearer {me.transport.access_token}",
-               PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
-
-    def wait() -> httpx.Response:
-        return httpx.get(f"{server.url}/api/v1/sync/wait", params={"cursor": hw, "timeout": 0},
-                         headers=headers, timeout=LONG)
-
-    assert wait().status_code == 200
-    assert httpx.post(f"{server.url}/api/v1/auth/logout", headers=headers,
-                      timeout=LONG).status_code == 204
+    clock, wait, me = _signed_out_after_a_wait(server, tmp_path, phase=45.0)
     clock[0] += 14.0
     assert wait().status_code == 200  # vouched for: 59 s into this worker's minute
     clock[0] += 1.0
