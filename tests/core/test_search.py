@@ -230,3 +230,59 @@ def test_a_catch_up_chunk_that_fails_is_rolled_back_whole(store, monkeypatch):
     assert search_index.catch_up(store.db) == 5
     assert len(store.search("防疫物资")) == len(store.search("物资")) == 5
     assert len(store.search("调拨单", kinds=("document",))) == 5
+
+
+def _varint(blob: bytes, off: int) -> tuple[int, int]:
+    """An SQLite varint at `off`: (value, offset after it)."""
+    value = 0
+    for i in range(9):
+        byte = blob[off + i]
+        if i == 8:
+            return (value << 8) | byte, off + 9
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            return value, off + i + 1
+    raise AssertionError("unreachable")
+
+
+def _segments(db, table: str) -> int:
+    """How many segments an FTS5 index holds (its structure record: cookie, the v2 mark when
+    present, the number of levels, then the number of segments)."""
+    blob = db.query(f"SELECT block FROM {table}_data WHERE id = 10")[0][0]
+    off = 8 if blob[4:8] == b"\xff\x00\x00\x01" else 4
+    _levels, off = _varint(blob, off)
+    return _varint(blob, off)[0]
+
+
+def test_a_catch_up_chunk_is_one_segment_whatever_order_the_ids_are_in(tmp_path, file_keyring):
+    """Records arrive in revision order, not id order (ids are made on desks, records change
+    later): each chunk still reaches the indexes in rowid order, as one segment each (FTS5
+    writes out a segment whenever a rowid goes down), with every kind's text."""
+    from oa_client.store import search as search_index
+
+    s = open_profile(tmp_path / "p", file_keyring)
+    try:
+        with s.db.deferred_search() as conn:
+            # ids descending as they are stored; a few (FTS5 merges 16 segments at once)
+            for i in range(6):
+                doc = f"doc-{99 - i:03d}"
+                conn.execute("INSERT INTO documents(id, direction, title, body) VALUES"
+                             " (?, 'outgoing', ?, '调拨口罩')", (doc, f"第{i}号防汛物资调拨单"))
+                conn.execute("INSERT INTO document_events(id, document_id, data) VALUES (?, ?, ?)",
+                             (f"ev-{99 - i:03d}", doc, '{"opinion": "同意防汛调拨"}'))
+                conn.execute("INSERT INTO meetings(id, title, data) VALUES (?, ?, ?)",
+                             (f"mt-{99 - i:03d}", f"防汛调度会第{i}次", '{"agenda": "物资盘点"}'))
+                conn.execute("INSERT INTO attachments(id, owner_kind, owner_id, name, size, sha256)"
+                             " VALUES (?, 'document', ?, ?, 1, 'x')",
+                             (f"at-{99 - i:03d}", doc, f"防汛物资清单{i}.xlsx"))
+        assert search_index.catch_up(s.db, chunk=12) == 24
+        assert _segments(s.db, "search_tri") == _segments(s.db, "search_bi") == 2
+        assert len(s.search("防汛物资调拨单", kinds=("document",), limit=100)) == 6
+        assert len(s.search("口罩", kinds=("document",), limit=100)) == 6  # body, bigrams
+        assert len(s.search("同意防汛", kinds=("opinion",), limit=100)) == 6
+        assert len(s.search("盘点", kinds=("meeting",), limit=100)) == 6  # agenda
+        assert len(s.search("物资清单", kinds=("attachment",), limit=100)) == 6
+        hits = s.search("第4号防汛", limit=100)  # the opinion carries its document's title
+        assert {(h.kind, h.ref_id) for h in hits} == {("document", "doc-095"), ("opinion", "ev-095")}
+    finally:
+        s.close()
