@@ -12,6 +12,9 @@ Then 1% of the records change on the server and the client pulls again; the
 client edits 1,000 records and pushes them, twice: `push_1000_first_s` is the first
 push the server process takes after starting, `push_1000_s` the next one (steady state). `incremental_vs_full_bytes` compares
 the bytes of the incremental pull with those of a full re-download, same run.
+The seeded records' ids follow their revisions (`ids: in_order`); `OA_BENCH_IDS=unordered` gives
+the same ids in an order unrelated to the revisions (`ids: unordered`), as a desk meets them:
+ids are made on desks when a record is made, revisions when it last changed.
 `initial_checkpoint_s` and `incremental_checkpoint_s` are the checkpoints `SyncEngine.sync()`
 runs when it is done (after the first sync with its index catch-up, and after the pull of
 1,000), copying what the sync left in the WAL into the database file: costs the figures
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import tempfile
 import time
@@ -63,11 +67,16 @@ def prepare_server_db(url: str) -> None:
         engine.dispose()
 
 
-def seed_records(url: str, n: int, *, login: str = LOGIN, start_rev: int = 0) -> tuple[str, str]:
+def seed_records(url: str, n: int, *, login: str = LOGIN, start_rev: int = 0,
+                 unordered: bool = False) -> tuple[str, str]:
     """Bulk-insert n drafts of `login`'s, seen as the server's rule says (the drafter and the
-    drafter's 科长: `oa_server.visibility`); return (unit_id, user_id)."""
+    drafter's 科长: `oa_server.visibility`); return (unit_id, user_id). `unordered`: the ids
+    `doc-0000000`… are given to the revisions in a shuffled order."""
     engine = make_engine(url)
     corpus = Corpus(seed=5)
+    numbers = list(range(n))
+    if unordered:
+        random.Random(5).shuffle(numbers)
     now = datetime.now(UTC)
     try:
         with make_sessionmaker(engine)() as s:
@@ -78,7 +87,7 @@ def seed_records(url: str, n: int, *, login: str = LOGIN, start_rev: int = 0) ->
             for lo in range(0, n, 5000):
                 recs, aud = [], []
                 for i in range(lo, min(n, lo + 5000)):
-                    rid = f"doc-{i:07d}"
+                    rid = f"doc-{numbers[i]:07d}"
                     # drafts of this desk's user: the one kind of document the server's
                     # documents authority lets its drafter edit from the client
                     data = {"direction": "outgoing", "doc_kind": "通知", "title": corpus.title(),
@@ -144,16 +153,19 @@ def _client(root: Path, name: str, url: str):
 def run(quick: bool = False, verbose: bool = True) -> dict:
     """Run the sync suite; return its metrics."""
     n = int(os.environ.get("OA_BENCH_RECORDS", 10_000 if quick else 100_000))
+    ids = os.environ.get("OA_BENCH_IDS", "in_order")
+    if ids not in ("in_order", "unordered"):
+        raise SystemExit(f"OA_BENCH_IDS: in_order or unordered, not {ids!r}")
     root = Path(tempfile.mkdtemp(prefix="oa-bench-sync-"))
     try:
         data_dir = root / "server"
         url = f"sqlite:///{data_dir / 'oa-server.sqlite3'}"
         data_dir.mkdir()
         prepare_server_db(url)
-        seed_records(url, n)
+        seed_records(url, n, unordered=ids == "unordered")
         server = ProcessServer(data_dir, url, root / "serve.log", workers=1).start()
         try:
-            metrics = _measure(root, server.url, url, n, verbose)
+            metrics = {**_measure(root, server.url, url, n, verbose), "ids": ids}
         finally:
             server.stop()
     finally:
