@@ -21,6 +21,8 @@ v11 who a record waits for (`record_people`: a 公文's holders and 传阅 reade
     approvers and applicant), kept by triggers, so 待办 reads an index, not every record
 v12 the bigram index rebuilt as one column of tokens without positions, a title's marked
     (`detail=none`, `ascii` tokenizer): the same hits for less index to build
+v13 the update triggers (search index, `record_people`) name the columns they watch
+    (`UPDATE OF …`): a push's answer moving only `rev` no longer runs them row by row
 """
 
 from __future__ import annotations
@@ -151,9 +153,14 @@ def _drop(kind: str) -> str:
     DELETE FROM search_items WHERE kind = '{kind}' AND ref_id = old.id;"""
 
 
+def _watched(watch: str) -> tuple[str, ...]:
+    """The columns an update trigger watches: deleted and those named."""
+    return ("deleted", *watch.split())
+
+
 def _changed(watch: str) -> str:
     """The update condition: deleted or one of the watched columns changed."""
-    return " OR ".join(f"old.{c} IS NOT new.{c}" for c in ("deleted", *watch.split()))
+    return " OR ".join(f"old.{c} IS NOT new.{c}" for c in _watched(watch))
 
 
 def _kind(kind: str, table: str, owner: str, title: str, body: str, watch: str,
@@ -273,15 +280,26 @@ def _deferrable(kind: str, table: str, owner: str, title: str, body: str, watch:
     An update always drops the old entry, so a record changed during a deferred bulk pull
     is simply "not indexed" and the catch-up picks it up like a new one.
     """
-    live = "NOT EXISTS (SELECT 1 FROM meta WHERE key = 'search_deferred')"
     return f"""
 DROP TRIGGER {table}_search_ai;
 DROP TRIGGER {table}_search_au;
-CREATE TRIGGER {table}_search_ai AFTER INSERT ON {table} WHEN {live} BEGIN{
+CREATE TRIGGER {table}_search_ai AFTER INSERT ON {table} WHEN {_LIVE} BEGIN{
     _add(kind, owner, title, body, when, bi)}
 END;
-CREATE TRIGGER {table}_search_au AFTER UPDATE ON {table} WHEN {_changed(watch)} BEGIN{
-    _drop(kind)}{_add(kind, owner, title, body, when + " AND " + live, bi)}
+{_search_au(kind, table, owner, title, body, watch, when, bi)}"""
+
+
+#: a trigger's condition: no deferred bulk write is under way (v6)
+_LIVE = "NOT EXISTS (SELECT 1 FROM meta WHERE key = 'search_deferred')"
+
+
+def _search_au(kind: str, table: str, owner: str, title: str, body: str, watch: str,
+               when: str, bi: str, *, of: bool = False) -> str:
+    """The v6 update trigger of one kind (`of`, from v13: fired only by an update that sets
+    one of the columns it watches)."""
+    event = f"UPDATE OF {', '.join(_watched(watch))}" if of else "UPDATE"
+    return f"""CREATE TRIGGER {table}_search_au AFTER {event} ON {table} WHEN {_changed(watch)} BEGIN{
+    _drop(kind)}{_add(kind, owner, title, body, when + " AND " + _LIVE, bi)}
 END;
 """
 
@@ -355,36 +373,49 @@ def people_backfill(table: str, *, past_rowid: bool = False) -> list[str]:
     return out
 
 
+def _people_fill(table: str, r: str) -> str:
+    """The statement adding the `record_people` rows of record `r` (`new`) of a table (v11)."""
+    arrays, columns = PEOPLE[table]
+    # one statement over the union of the sources: a person both holder and reader is
+    # one row (OR IGNORE would not do: an upsert's conflict policy overrides a trigger's)
+    parts = [f"SELECT j.value AS v FROM json_each({r}.data, '$.{f}') AS j" for f in arrays]
+    parts += [f"SELECT {r}.{c} AS v" for c in columns]
+    return (f"INSERT INTO record_people (person_id, collection, record_id) SELECT p.v,"
+            f" '{table}', {r}.id FROM ({' UNION '.join(parts)}) AS p"
+            f" WHERE p.v IS NOT NULL AND p.v != '' AND NOT EXISTS (SELECT 1 FROM"
+            f" record_people AS q WHERE q.person_id = p.v AND q.collection = '{table}'"
+            f" AND q.record_id = {r}.id);")
+
+
 def _people(table: str) -> str:
     """v11 triggers keeping `record_people` for one table, and its back-fill."""
-    arrays, columns = PEOPLE[table]
-
-    def fill(r: str) -> str:
-        # one statement over the union of the sources: a person both holder and reader is
-        # one row (OR IGNORE would not do: an upsert's conflict policy overrides a trigger's)
-        parts = [f"SELECT j.value AS v FROM json_each({r}.data, '$.{f}') AS j" for f in arrays]
-        parts += [f"SELECT {r}.{c} AS v" for c in columns]
-        return (f"INSERT INTO record_people (person_id, collection, record_id) SELECT p.v,"
-                f" '{table}', {r}.id FROM ({' UNION '.join(parts)}) AS p"
-                f" WHERE p.v IS NOT NULL AND p.v != '' AND NOT EXISTS (SELECT 1 FROM"
-                f" record_people AS q WHERE q.person_id = p.v AND q.collection = '{table}'"
-                f" AND q.record_id = {r}.id);")
-
-    changed = " OR ".join([f"json_extract(old.data, '$.{f}') IS NOT json_extract(new.data, '$.{f}')"
-                           for f in arrays] + [f"old.{c} IS NOT new.{c}" for c in columns])
-    drop = f"DELETE FROM record_people WHERE collection = '{table}' AND record_id = old.id;"
     backfill = "\n".join(f"{sql};" for sql in people_backfill(table))
     return f"""
 CREATE TRIGGER {table}_people_ai AFTER INSERT ON {table} BEGIN
-    {fill("new")}
+    {_people_fill(table, "new")}
 END;
-CREATE TRIGGER {table}_people_au AFTER UPDATE ON {table} WHEN {changed} BEGIN
-    {drop}
-    {fill("new")}
-END;
-CREATE TRIGGER {table}_people_ad AFTER DELETE ON {table} BEGIN {drop} END;
+{_people_au(table)}
+CREATE TRIGGER {table}_people_ad AFTER DELETE ON {table} BEGIN {_people_drop(table)} END;
 {backfill}
 """
+
+
+def _people_drop(table: str) -> str:
+    """The statement removing a record's `record_people` rows (v11)."""
+    return f"DELETE FROM record_people WHERE collection = '{table}' AND record_id = old.id;"
+
+
+def _people_au(table: str, *, of: bool = False) -> str:
+    """The v11 update trigger keeping `record_people` for one table (`of`, from v13: fired
+    only by an update that sets `data` or a column holding people)."""
+    arrays, columns = PEOPLE[table]
+    changed = " OR ".join([f"json_extract(old.data, '$.{f}') IS NOT json_extract(new.data, '$.{f}')"
+                           for f in arrays] + [f"old.{c} IS NOT new.{c}" for c in columns])
+    event = f"UPDATE OF {', '.join(('data', *columns))}" if of else "UPDATE"
+    return f"""CREATE TRIGGER {table}_people_au AFTER {event} ON {table} WHEN {changed} BEGIN
+    {_people_drop(table)}
+    {_people_fill(table, "new")}
+END;"""
 
 
 V11 = """
@@ -407,5 +438,29 @@ INSERT INTO search_bi(search_bi, rank) VALUES ('hashsize', {FTS_HASH_BYTES});
 INSERT INTO search_bi(rowid, g) SELECT rowid, oa_record_grams(title, body) FROM search_text;
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12]
+
+
+def _update_of() -> str:
+    """v13: every update trigger again, naming the columns it watches (same conditions, same
+    statements): an update setting none of them (a push's answer sets only `rev`) skips it."""
+    search = (
+        ("document", "documents", "{r}.id", "{r}.title", "{r}.body", "title body",
+         "new.deleted = 0"),
+        ("attachment", "attachments", "{r}.owner_id", "{r}.name", "''", "name",
+         "new.deleted = 0"),
+        ("meeting", "meetings", "{r}.id", "{r}.title",
+         "coalesce(json_extract({r}.data, '$.agenda'), '')", "title data", "new.deleted = 0"),
+        ("opinion", "document_events", "{r}.document_id", _DOC_TITLE, _OPINION, "data",
+         "new.deleted = 0 AND coalesce(json_extract(new.data, '$.opinion'), '') != ''"),
+    )
+    out = [f"DROP TRIGGER {table}_search_au;\n"
+           + _search_au(kind, table, owner, title, body, watch, when, _BI_V12, of=True)
+           for kind, table, owner, title, body, watch, when in search]
+    out += [f"DROP TRIGGER {table}_people_au;\n{_people_au(table, of=True)}\n" for table in PEOPLE]
+    return "".join(out)
+
+
+V13 = _update_of()
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13]
 LATEST_VERSION = len(MIGRATIONS)

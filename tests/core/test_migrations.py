@@ -121,7 +121,7 @@ def test_v11_search_index_is_rebuilt_as_v12_bigrams_and_finds_the_same(tmp_path,
 
     store = open_store(tmp_path / "p", keyring_backend=file_keyring)
     try:
-        assert store.db.user_version == schema.LATEST_VERSION == 12
+        assert store.db.user_version == schema.LATEST_VERSION >= 12
         assert [h.ref_id for h in store.search("防汛")] == ["d1", "d2"]  # title before body
         assert [h.ref_id for h in store.search("汛")] == ["d1", "d2"]
         assert [h.ref_id for h in store.search("5g")] == ["d2"]
@@ -135,5 +135,56 @@ def test_v11_search_index_is_rebuilt_as_v12_bigrams_and_finds_the_same(tmp_path,
         assert [h.ref_id for h in store.search("值班")] == []
         sql = store.db.query("SELECT sql FROM sqlite_master WHERE name = 'search_bi'")[0][0]
         assert "detail=none" in sql
+    finally:
+        store.close()
+
+
+def test_v12_update_triggers_watch_their_columns_and_keep_search_and_people_true(
+        tmp_path, file_keyring):
+    """v13: the update triggers name the columns they watch (an answer that moves only `rev`
+    skips them); edits of those columns still re-index and re-file the record, as before."""
+    old = _store_at(tmp_path, file_keyring, 12)
+    with old.transaction() as conn:
+        conn.execute("INSERT INTO documents(id, direction, title, body, data) VALUES (?,?,?,?,?)",
+                     ("d1", "incoming", "关于防汛值班的通知", "请各单位做好准备。",
+                      json.dumps({"holder_ids": ["u-lead"]})))
+        conn.execute("INSERT INTO requests(id, applicant_id, state, data) VALUES (?,?,?,?)",
+                     ("r1", "u-applicant", "pending", json.dumps({"approver_ids": ["u-boss"]})))
+        conn.execute("INSERT INTO meetings(id, title, data) VALUES (?,?,?)",
+                     ("m1", "防汛调度会", json.dumps({"agenda": "汛情研判"})))
+    old.close()
+
+    def people(s) -> set[tuple[str, str, str]]:
+        return set(s.db.query("SELECT person_id, collection, record_id FROM record_people"))
+
+    store = open_store(tmp_path / "p", keyring_backend=file_keyring)
+    try:
+        assert store.db.user_version == schema.LATEST_VERSION >= 13
+        triggers = dict(store.db.query(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_au'"))
+        assert "AFTER UPDATE OF deleted, title, body ON documents" in triggers["documents_search_au"]
+        assert "AFTER UPDATE OF data ON documents" in triggers["documents_people_au"]
+        assert "AFTER UPDATE OF data, applicant_id ON requests" in triggers["requests_people_au"]
+        assert all(" UPDATE OF " in sql for sql in triggers.values()), sorted(triggers)
+        with store.db.transaction() as conn:  # what a push's answer writes: the revision alone
+            conn.execute("UPDATE documents SET rev = 7 WHERE id = 'd1'")
+            conn.execute("UPDATE meetings SET rev = 8 WHERE id = 'm1'")
+        assert [h.ref_id for h in store.search("防汛值班")] == ["d1"]
+        assert [h.ref_id for h in store.search("汛情")] == ["m1"]
+        doc = store.records.get("documents", "d1")
+        assert doc["rev"] == 7
+        store.records.write("documents", [{**doc, "title": "关于抗旱保苗的通知",
+                                           "holder_ids": ["u-next"]}])
+        meeting = store.records.get("meetings", "m1")
+        store.records.write("meetings", [{**meeting, "agenda": "旱情会商"}])
+        with store.db.transaction() as conn:
+            conn.execute("UPDATE requests SET applicant_id = 'u-other' WHERE id = 'r1'")
+        assert store.search("防汛值班") == [] and store.search("汛情") == []
+        assert [h.ref_id for h in store.search("抗旱保苗")] == ["d1"]
+        assert [h.ref_id for h in store.search("旱情")] == ["m1"]
+        assert people(store) == {("u-next", "documents", "d1"), ("u-other", "requests", "r1"),
+                                 ("u-boss", "requests", "r1")}
+        store.records.delete("documents", "d1")
+        assert store.search("抗旱保苗") == []
     finally:
         store.close()
