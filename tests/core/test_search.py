@@ -286,3 +286,71 @@ def test_a_catch_up_chunk_is_one_segment_whatever_order_the_ids_are_in(tmp_path,
         assert {(h.kind, h.ref_id) for h in hits} == {("document", "doc-095"), ("opinion", "ev-095")}
     finally:
         s.close()
+
+
+def _through_view(db, terms: list[str], kinds, *, title_only: bool) -> list[int]:
+    """What a plan's LIKE terms found through the `search_text` view (as it did before)."""
+    from oa_client.store.search import _like, _Plan
+
+    plan = _Plan(terms, kinds)
+    fts = [t for t in terms if t not in plan.like]
+    sql = "SELECT rowid FROM search_text si WHERE 1"
+    params: list[object] = []
+    for term in plan.like:
+        fields = ("title",) if title_only else ("title", "body")
+        sql += " AND (" + " OR ".join(f"lower(si.{c}) LIKE ? ESCAPE '\\'" for c in fields) + ")"
+        params.extend([_like(term)] * len(fields))
+    if kinds:
+        sql += f" AND si.kind IN ({','.join('?' * len(kinds))})"
+        params.extend(kinds)
+    rows = [r[0] for r in db.query(sql + " ORDER BY rowid DESC", tuple(params))]
+    if not fts:
+        return rows
+    matched = set(_Plan(fts, kinds).rowids(db, title_only=title_only, limit=10**6))
+    return [r for r in rows if r in matched]
+
+
+def test_short_terms_of_neither_letters_nor_digits_find_what_the_view_found(tmp_path,
+                                                                            file_keyring):
+    """A short term like "c+" is matched with LIKE against each kind's own text (not through the
+    `search_text` view): the same items in the same order, every kind, any case, any limit."""
+    from oa_client.store.search import _Plan
+
+    s = open_profile(tmp_path / "p", file_keyring)
+    try:
+        with s.db.transaction() as conn:
+            for i in range(12):
+                doc = f"doc-{i:03d}"
+                title = ["关于印发C+培训方案的通知", "会议纪要", "关于c#课程的说明"][i % 3]
+                body = ["学习 c+ 和 C#。", "无关内容", "折扣 5% 起_下划线"][i % 4 % 3]
+                conn.execute("INSERT INTO documents(id, direction, title, body) VALUES"
+                             " (?, 'outgoing', ?, ?)", (doc, title, body))
+                conn.execute("INSERT INTO document_events(id, document_id, data) VALUES (?, ?, ?)",
+                             (f"ev-{i:03d}", doc, f'{{"opinion": "同意，按C+{i}执行"}}'
+                              if i % 2 else '{"opinion": "同意"}'))
+                conn.execute("INSERT INTO meetings(id, title, data) VALUES (?, ?, ?)",
+                             (f"mt-{i:03d}", f"C+研讨会第{i}次" if i % 4 else "例会",
+                              '{"agenda": "c# 与 5% 议题"}'))
+                conn.execute("INSERT INTO attachments(id, owner_kind, owner_id, name, size, sha256)"
+                             " VALUES (?, 'document', ?, ?, 1, 'x')",
+                             (f"at-{i:03d}", doc, f"附件{i}（C+）.docx" if i % 3 else "清单.xlsx"))
+        queries = [["c+"], ["c#"], ["5%"], ["_"], ["c+", "c#"], ["关于印发", "c+"], ["会议", "c+"],
+                   ["同意", "c+"], ["研讨会", "c#"], ["通", "c+"], ["关于", "说", "c#"], ["c+", "x!"]]
+        found_some = set()
+        for terms in queries:
+            for kinds in (None, ("document",), ("opinion", "meeting"), ("attachment",)):
+                for title_only in (True, False):
+                    want = _through_view(s.db, terms, kinds, title_only=title_only)
+                    if want:
+                        found_some.add(tuple(terms))
+                    for limit in (1, 3, 100):
+                        got = _Plan(terms, kinds).rowids(s.db, title_only=title_only, limit=limit)
+                        assert got == want[:limit], (terms, kinds, title_only, limit)
+        assert set(map(tuple, queries)) - found_some == {("c+", "x!")}  # the rest find some
+        found = {(h.kind, h.ref_id) for h in s.search("c+", limit=100)}
+        assert {k for k, _ in found} == {"document", "opinion", "meeting", "attachment"}
+        # documents by title or body 8, opinions by their own text or their document's title 8
+        assert len(found) == 8 + 8 + 9 + 8
+        assert s.search("c+", kinds=("nothing",)) == []
+    finally:
+        s.close()
