@@ -142,6 +142,13 @@ class Database:
                 raise StoreError(_("本机数据已关闭"), kind="closed", path=str(self.path))
             yield
 
+    @contextlib.contextmanager
+    def held(self) -> Iterator[sqlcipher3.Connection]:
+        """Keep other threads off the connection across several uses (a transaction and what
+        is read right after its COMMIT); reentrant."""
+        with self._open():
+            yield self.conn
+
     def migrate(self, *, target: int = schema.LATEST_VERSION) -> int:
         """Bring the schema up to `target`; refuse a file written by a newer version."""
         current = self.user_version

@@ -359,38 +359,59 @@ def catch_up(db: Database, *, chunk: int = 20_000, should_stop=None,
         return _catch_up(db, pool, chunk, should_stop, progress)
 
 
+def _writes(conn) -> tuple[int, int]:
+    """Marks that change when anything is written: rows this connection changed, and the
+    file's `data_version` (it changes when another connection commits)."""
+    return conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0]
+
+
+def _add_items(conn, after: dict[str, int], chunk: int) -> int:
+    """Add up to `chunk` search items for the records past `after` (source rowids per kind,
+    moved on to the last record added); how many."""
+    added = 0
+    for kind, (owner, table, cond) in _SOURCES.items():
+        if added >= chunk:
+            break
+        # in SQL, source rowid order: the last item added names where to go on
+        cur = conn.execute(
+            f"INSERT INTO search_items(kind, ref_id, owner_id)"
+            f" SELECT '{kind}', t.id, {owner} FROM {table} t WHERE t.rowid > ? AND {cond}"
+            f" AND NOT EXISTS (SELECT 1 FROM search_items s"
+            f" WHERE s.kind = '{kind}' AND s.ref_id = t.id)"
+            f" ORDER BY t.rowid LIMIT ?", (after[kind], chunk - added))
+        if cur.rowcount > 0:
+            after[kind] = conn.execute(
+                f"SELECT t.rowid FROM search_items s JOIN {table} t ON t.id = s.ref_id"
+                f" WHERE s.rowid = ?", (cur.lastrowid,)).fetchone()[0]
+            added += cur.rowcount
+    return added
+
+
 def _catch_up(db: Database, pool: ThreadPoolExecutor, chunk: int, should_stop,
               progress) -> int:
     done = 0
     after = dict.fromkeys(_SOURCES, 0)  # source rowids already looked at, per kind
+    seen = None  # `_writes` as the last chunk ended
+    # whether something was written between chunks: a record changed under a deferred write
+    # loses its item, maybe below `after`, so the catch-up looks again from the start before
+    # it is done (with nothing written, that look probed every record again for nothing)
+    behind = False
     while backlog(db):
         if should_stop is not None and should_stop():
             return done
-        added = 0
         # an index rebuilt from the records: a chunk lost to a power cut is done again
-        with db.transaction(refetchable=True) as conn:
-            top = conn.execute("SELECT coalesce(max(rowid), 0) FROM search_items").fetchone()[0]
-            for kind, (owner, table, cond) in _SOURCES.items():
-                if added >= chunk:
-                    break
-                # in SQL, source rowid order: the last item added names where to go on
-                cur = conn.execute(
-                    f"INSERT INTO search_items(kind, ref_id, owner_id)"
-                    f" SELECT '{kind}', t.id, {owner} FROM {table} t WHERE t.rowid > ? AND {cond}"
-                    f" AND NOT EXISTS (SELECT 1 FROM search_items s"
-                    f" WHERE s.kind = '{kind}' AND s.ref_id = t.id)"
-                    f" ORDER BY t.rowid LIMIT ?", (after[kind], chunk - added))
-                if cur.rowcount > 0:
-                    after[kind] = conn.execute(
-                        f"SELECT t.rowid FROM search_items s JOIN {table} t ON t.id = s.ref_id"
-                        f" WHERE s.rowid = ?", (cur.lastrowid,)).fetchone()[0]
-                    added += cur.rowcount
-            if added:
-                _index_texts(conn, top, pool)
-            elif any(after.values()):  # one last look from the start before calling it done
-                after = dict.fromkeys(_SOURCES, 0)
-            else:
-                conn.execute("DELETE FROM meta WHERE key = 'search_backlog'")
+        with db.held() as held:
+            with db.transaction(refetchable=True) as conn:
+                behind = behind or (seen is not None and _writes(conn) != seen)
+                top = conn.execute("SELECT coalesce(max(rowid), 0) FROM search_items").fetchone()[0]
+                added = _add_items(conn, after, chunk)
+                if added:
+                    _index_texts(conn, top, pool)
+                elif behind and any(after.values()):  # one more look from the start
+                    after, behind = dict.fromkeys(_SOURCES, 0), False
+                else:
+                    conn.execute("DELETE FROM meta WHERE key = 'search_backlog'")
+            seen = _writes(held)  # after COMMIT: it writes FTS5's pending terms
         done += added
         if progress is not None and added:
             progress(done)

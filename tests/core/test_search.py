@@ -354,3 +354,46 @@ def test_short_terms_of_neither_letters_nor_digits_find_what_the_view_found(tmp_
         assert s.search("c+", kinds=("nothing",)) == []
     finally:
         s.close()
+
+
+@pytest.mark.parametrize("writer", ["this connection", "another connection"])
+def test_an_item_dropped_behind_the_catch_up_is_indexed_before_it_is_done(store, file_keyring,
+                                                                           writer):
+    """A record changed between two chunks under a deferred write loses its item below where
+    the catch-up has got to: the catch-up looks again from the start and indexes it, whoever
+    wrote it; with nothing written in between, it is done without that look."""
+    from oa_client.store import search as search_index
+    from oa_client.store.db import Database
+
+    with store.db.deferred_search() as conn:
+        store.records.upsert_in(
+            conn, "documents", [sample_document(f"乡村振兴简报第{i}期", "") for i in range(10)])
+    first = store.records.list("documents", where={"title": "乡村振兴简报第0期"})[0]["id"]
+    key = bytes.fromhex(file_keyring.get_password("zhengwu-oa-client", store.profile.profile_id))
+    other = Database(store.db.path, key)  # the same file, another connection
+    db = store.db if writer == "this connection" else other
+
+    def write_behind(done: int) -> None:
+        if done == 4:  # after the first chunk: a record it indexed changes, deferred again
+            with db.deferred_search() as conn:
+                conn.execute("UPDATE documents SET title = '乡村振兴月报' WHERE id = ?", (first,))
+
+    try:
+        assert search_index.catch_up(store.db, chunk=4, progress=write_behind) == 10 + 1
+    finally:
+        other.close()
+    assert not search_index.backlog(store.db)
+    assert [h.ref_id for h in store.search("乡村振兴月报")] == [first]
+    assert len(store.search("乡村振兴", limit=50)) == 10
+    with store.db.deferred_search() as conn:  # nothing written between chunks: no second look
+        store.records.upsert_in(
+            conn, "documents", [sample_document(f"乡村振兴周报第{i}期", "") for i in range(6)])
+    looks = []
+    store.db.conn.set_trace_callback(lambda sql: looks.append(sql) if "NOT EXISTS" in sql else 0)
+    try:
+        assert search_index.catch_up(store.db, chunk=4) == 6
+    finally:
+        store.db.conn.set_trace_callback(None)
+    # a chunk of 4 (documents alone), one of 2 and one finding none (every kind); a look from
+    # the start would be every kind once more
+    assert len(looks) == 1 + 2 * len(search_index.KINDS)
