@@ -367,23 +367,24 @@ def _writes(conn) -> tuple[int, int]:
 
 def _add_items(conn, after: dict[str, int], chunk: int) -> int:
     """Add up to `chunk` search items for the records past `after` (source rowids per kind,
-    moved on to the last record added); how many."""
+    moved on to the last record looked at); how many."""
     added = 0
     for kind, (owner, table, cond) in _SOURCES.items():
-        if added >= chunk:
-            break
-        # in SQL, source rowid order: the last item added names where to go on
-        cur = conn.execute(
-            f"INSERT INTO search_items(kind, ref_id, owner_id)"
-            f" SELECT '{kind}', t.id, {owner} FROM {table} t WHERE t.rowid > ? AND {cond}"
-            f" AND NOT EXISTS (SELECT 1 FROM search_items s"
-            f" WHERE s.kind = '{kind}' AND s.ref_id = t.id)"
-            f" ORDER BY t.rowid LIMIT ?", (after[kind], chunk - added))
-        if cur.rowcount > 0:
-            after[kind] = conn.execute(
-                f"SELECT t.rowid FROM search_items s JOIN {table} t ON t.id = s.ref_id"
-                f" WHERE s.rowid = ?", (cur.lastrowid,)).fetchone()[0]
-            added += cur.rowcount
+        while added < chunk:
+            # the next records in source rowid order; those indexed already are left as they
+            # are by the (kind, ref_id) key itself, not by asking it first for each record
+            n, last = conn.execute(
+                f"SELECT count(*), max(r) FROM (SELECT t.rowid AS r FROM {table} t"
+                f" WHERE t.rowid > ? AND {cond} ORDER BY t.rowid LIMIT ?)",
+                (after[kind], chunk - added)).fetchone()
+            if not n:
+                break
+            added += conn.execute(
+                f"INSERT OR IGNORE INTO search_items(kind, ref_id, owner_id)"
+                f" SELECT '{kind}', t.id, {owner} FROM {table} t"
+                f" WHERE t.rowid > ? AND t.rowid <= ? AND {cond} ORDER BY t.rowid",
+                (after[kind], last)).rowcount
+            after[kind] = last
     return added
 
 
