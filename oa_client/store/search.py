@@ -312,9 +312,10 @@ _PAST = " UNION ALL ".join(
     for kind, (join, title, body) in ((k, _ARMS[k]) for k in _SOURCES))
 
 #: what a catch-up chunk reads and writes: the texts as one JSON array of
-#: [rowid, title, body], the trigram rows, a bigram row
+#: [rowid, title, body], the trigram rows (from that array), a bigram row
 _TEXTS = f"SELECT json_group_array(json_array(rowid, title, body)) FROM ({_PAST})"
-_TRI = f"INSERT INTO search_tri(rowid, title, body) SELECT rowid, title, body FROM ({_PAST})"
+_TRI = ("INSERT INTO search_tri(rowid, title, body) SELECT json_extract(value, '$[0]'),"
+        " json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?)")
 _BI = "INSERT INTO search_bi(rowid, g) VALUES (?, ?)"
 
 
@@ -323,11 +324,12 @@ def _index_texts(conn, top: int, pool: ThreadPoolExecutor) -> None:
 
     SQLite lets go of the GIL while it builds the trigram rows (C alone), so `pool`'s thread
     does that while this one makes the bigram tokens in Python: on two cores the two halves
-    overlap. The texts come as one JSON string (decoded on this side of the overlap), not
-    as a tuple or a Python call per record. One thread at a time uses the connection.
+    overlap. The texts are read once, as one JSON string that both sides decode (not as a
+    tuple or a Python call per record; the trigram side does not look each record up by its
+    id a second time). One thread at a time uses the connection.
     """
     texts = conn.execute(_TEXTS, (top,)).fetchone()[0]
-    tri = pool.submit(conn.execute, _TRI, (top,))
+    tri = pool.submit(conn.execute, _TRI, (texts,))
     try:
         rows = [(rowid, record_grams(title, body)) for rowid, title, body in json.loads(texts)]
     finally:
