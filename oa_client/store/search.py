@@ -224,34 +224,39 @@ class _Plan:
         The items come newest first and each one's text is looked up for its kind alone
         (`_ARMS`), so the walk stops at `limit`; through the `search_text` view SQLite built
         every record's text first (50–120 ms at 100k). With an FTS part, its rowids drive one
-        walk and a CASE looks up the text of the item's kind; without, one arm per kind walks
-        its items and the arms are merged. No `lower()`: LIKE folds the same case lower()
+        walk and a CASE looks up the text of the item's kind; without, one arm per kind that
+        has items walks them and the arms are merged. No `lower()`: LIKE folds the same case lower()
         does (ASCII; both Unicode when SQLite has ICU), so it only copied every text.
         """
         kinds = [k for k in _ARMS if not self.kinds or k in self.kinds]
+        conds: dict[str, str] = {}  # kind → its LIKE conditions (each with the same parameters)
+        params_each: list[object] = []
+        for kind in kinds:
+            _join, title, body = _ARMS[kind]
+            fields = (title,) if title_only else (title, body)
+            conds[kind] = " AND ".join(
+                "(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in fields) + ")"
+                for _term in self.like)
+            params_each = [_like(t) for t in self.like for _c in fields]
+        if not source:  # the merge asks every arm for its first item: no arm for a kind
+            # without any (it would walk every item to find none)
+            kinds = [k for k in kinds
+                     if db.query("SELECT 1 FROM search_items WHERE kind = ? LIMIT 1", (k,))]
+            if not kinds:
+                return []
+            sql = " UNION ALL ".join(
+                f"SELECT si.rowid FROM search_items si {_ARMS[k][0]}"
+                f" WHERE +si.kind = '{k}' AND {conds[k]}" for k in kinds)
+            return [r[0] for r in db.query(f"{sql} ORDER BY 1 DESC LIMIT ?",
+                                           (*params_each * len(kinds), limit))]
         if not kinds:
             return []
-        like_params: list[object] = []
-        branches, arm_conds = [], []
-        for kind in kinds:  # CASE runs only the branch of the item's kind
-            join, title, body = _ARMS[kind]
-            fields = (title,) if title_only else (title, body)
-            conds = []
-            for term in self.like:
-                conds.append("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in fields) + ")")
-                like_params.extend([_like(term)] * len(fields))
-            arm_conds.append(" AND ".join(conds))
-            branches.append(f" WHEN '{kind}' THEN (SELECT {' AND '.join(conds)}"
-                            f" FROM search_items si {join} WHERE si.rowid = it.rowid)")
-        if not source:
-            arms = [f"SELECT si.rowid FROM search_items si {_ARMS[k][0]} WHERE +si.kind = '{k}'"
-                    f" AND {c}" for k, c in zip(kinds, arm_conds, strict=True)]
-            sql = f"{' UNION ALL '.join(arms)} ORDER BY 1 DESC LIMIT ?"
-            return [r[0] for r in db.query(sql, (*like_params, limit))]
-        where = [*where, f"CASE it.kind{''.join(branches)} END"]
+        case = "".join(f" WHEN '{k}' THEN (SELECT {conds[k]} FROM search_items si {_ARMS[k][0]}"
+                       f" WHERE si.rowid = it.rowid)" for k in kinds)  # runs the item's kind's
         sql = (f"SELECT f.rowid FROM {source} JOIN search_items it ON it.rowid = f.rowid"
-               f" WHERE {' AND '.join(where)} ORDER BY f.rowid DESC LIMIT ?")
-        return [r[0] for r in db.query(sql, (*params, *like_params, limit))]
+               f" WHERE {' AND '.join(where)} AND CASE it.kind{case} END"
+               f" ORDER BY f.rowid DESC LIMIT ?")
+        return [r[0] for r in db.query(sql, (*params, *params_each * len(kinds), limit))]
 
 
 def _gram(term: str, *, title_only: bool) -> str:
