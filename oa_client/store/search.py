@@ -142,37 +142,20 @@ def search(
     return hits
 
 
-#: how to read back the text of each kind of hit (the index holds no text)
-TEXT_SQL = {
-    "document": "SELECT id, title, body FROM documents WHERE id IN ({ids})",
-    "opinion": "SELECT e.id, coalesce(d.title, ''), json_extract(e.data, '$.opinion')"
-               " FROM document_events e LEFT JOIN documents d ON d.id = e.document_id"
-               " WHERE e.id IN ({ids})",
-    "attachment": "SELECT id, name, '' FROM attachments WHERE id IN ({ids})",
-    "meeting": "SELECT id, title, coalesce(json_extract(data, '$.agenda'), '') FROM meetings"
-               " WHERE id IN ({ids})",
-}
-
-
 def _texts(db: Database, rowids: list[int]) -> dict[int, tuple]:
-    """rowid → (kind, ref_id, owner_id, title, body) for a page of hits."""
-    items = db.query(
-        "SELECT rowid, kind, ref_id, owner_id FROM search_items"
-        f" WHERE rowid IN ({','.join('?' * len(rowids))})",
-        tuple(rowids),
-    )
-    by_kind: dict[str, list[tuple]] = {}
-    for item in items:
-        by_kind.setdefault(item[1], []).append(item)
-    out: dict[int, tuple] = {}
-    for kind, group in by_kind.items():
-        refs = [g[2] for g in group]
-        texts = {r[0]: (r[1] or "", r[2] or "") for r in db.query(
-            TEXT_SQL[kind].format(ids=",".join("?" * len(refs))), tuple(refs))}
-        for rowid, _kind, ref_id, owner_id in group:
-            title, body = texts.get(ref_id, ("", ""))
-            out[rowid] = (kind, ref_id, owner_id, title, body)
-    return out
+    """rowid → (kind, ref_id, owner_id, title, body) for a page of hits (the index holds no
+    text: each kind's is read back as its arm of `_ARMS` says, the same text it matched)."""
+    marks = ",".join("?" * len(rowids))
+    items = db.query(f"SELECT rowid, kind, ref_id, owner_id FROM search_items"
+                     f" WHERE rowid IN ({marks})", tuple(rowids))
+    texts: dict[int, tuple[str, str]] = {}
+    for kind in {item[1] for item in items}:
+        join, title, body = _ARMS[kind]
+        texts.update((r[0], (r[1] or "", r[2] or "")) for r in db.query(
+            f"SELECT si.rowid, {title}, {body} FROM search_items si {join}"
+            f" WHERE si.rowid IN ({marks}) AND +si.kind = '{kind}'", tuple(rowids)))
+    return {rowid: (kind, ref_id, owner_id, *texts.get(rowid, ("", "")))
+            for rowid, kind, ref_id, owner_id in items}
 
 
 class _Plan:
@@ -229,15 +212,15 @@ class _Plan:
         does (ASCII; both Unicode when SQLite has ICU), so it only copied every text.
         """
         kinds = [k for k in _ARMS if not self.kinds or k in self.kinds]
-        conds: dict[str, str] = {}  # kind → its LIKE conditions (each with the same parameters)
-        params_each: list[object] = []
+        columns = 1 if title_only else 2  # title, or title and body
+        conds: dict[str, str] = {}  # kind → its LIKE conditions (each with `params_each`)
         for kind in kinds:
             _join, title, body = _ARMS[kind]
-            fields = (title,) if title_only else (title, body)
+            fields = (title, body)[:columns]
             conds[kind] = " AND ".join(
                 "(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in fields) + ")"
                 for _term in self.like)
-            params_each = [_like(t) for t in self.like for _c in fields]
+        params_each = [_like(t) for t in self.like for _c in range(columns)]
         if not source:  # the merge asks every arm for its first item: no arm for a kind
             # without any (it would walk every item to find none)
             kinds = [k for k in kinds
