@@ -10,6 +10,7 @@ from typing import Annotated
 import anyio
 from argon2 import PasswordHasher
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -30,15 +31,19 @@ async def get_settings(request: Request) -> Settings:
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One database session per request, closed (rolled back if uncommitted) afterwards.
 
-    Opening a session does no I/O, so it happens on the event loop; closing returns the
-    connection to the pool (a rollback), so it runs on a worker thread — under a limiter of
-    its own: when every thread of the default limiter waits for a pooled connection, the
-    closes that would give them one must not queue behind them."""
+    Opening a session does no I/O, so it happens on the event loop; closing one still in a
+    transaction returns the connection to the pool (a rollback), so it runs on a worker
+    thread — under a limiter of its own: when every thread of the default limiter waits for
+    a pooled connection, the closes that would give them one must not queue behind them.
+    A session already committed gave its connection back then: it is closed on the loop."""
     session = request.app.state.sessionmaker()
     try:
         yield session
     finally:
-        await anyio.to_thread.run_sync(session.close, limiter=_close_limiter(request))
+        if session.in_transaction():
+            await anyio.to_thread.run_sync(session.close, limiter=_close_limiter(request))
+        else:  # committed (its connection back in the pool) or never used: no I/O left
+            session.close()
 
 
 #: threads that give sessions' connections back to the pool, apart from the request threads
@@ -70,13 +75,22 @@ NowDep = Annotated[datetime, Depends(get_now)]
 HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]
 
 
-def get_signing_key(request: Request, session: SessionDep, settings: SettingsDep) -> bytes:
-    """The access-token signing key, read once per process."""
+def signing_key_of(request: Request, session: Session, settings: Settings) -> bytes:
+    """The access-token signing key, read once per process (blocking: on a worker thread)."""
     key: bytes | None = getattr(request.app.state, "signing_key", None)
     if key is None:
         key = auth.signing_key(session, settings)
         request.app.state.signing_key = key
     return key
+
+
+async def get_signing_key(request: Request, session: SessionDep, settings: SettingsDep) -> bytes:
+    """The signing key as a dependency: read on a thread-pool turn the first time, then from
+    memory on the event loop (a sync dependency would take a turn of its own every request)."""
+    key: bytes | None = getattr(request.app.state, "signing_key", None)
+    if key is not None:
+        return key
+    return await run_in_threadpool(signing_key_of, request, session, settings)
 
 
 KeyDep = Annotated[bytes, Depends(get_signing_key)]

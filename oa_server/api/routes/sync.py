@@ -24,7 +24,7 @@ from oa_server.api.deps import (
     SessionDep,
     bearer,
     get_current_user,
-    get_signing_key,
+    signing_key_of,
 )
 from oa_server.api.middleware import human_size
 from oa_server.db import read_only
@@ -231,6 +231,7 @@ def pull(
         if not exchange_delivery.record_deliveries(session, user=user, device_id=device,
                                                    incoming_ids=arrived, now=now):
             break
+    session.commit()  # the read ends on this thread: closing the session then needs no turn
     return Response(page.to_json(), media_type="application/json")
 
 
@@ -269,7 +270,7 @@ async def waiting_desk(
 
     def check() -> wait_signins.Desk:
         with state.sessionmaker(bind=read_only(state.engine)) as session:
-            key = get_signing_key(request, session, state.settings)
+            key = signing_key_of(request, session, state.settings)
             user = get_current_user(request, session, key, now, credentials)
             return wait_signins.desk_of(user, request.state.auth_session_id,
                                         request.state.auth_device_id)  # (roles loaded)
