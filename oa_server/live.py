@@ -14,10 +14,13 @@ A notice covers the revisions after the newest the pushing process had *heard* o
 own, so a revision written without a notice (a reconciliation, another process on SQLite)
 falls inside the next notice's range, or is found by the check at a wait's timeout: then the
 newest revision is read (one read every `UNHEARD_CHECK_S` per process, shared by every wait
-timing out meanwhile) and, if this process heard of no notice for it within `GRACE_S`, it
-counts as anyone's news. Whatever
-the hub cannot vouch for (after start-up, after the listener reconnected, an oversized
-audience) counts as anyone's news too: the desks pull once and are quiet again.
+timing out meanwhile) and, if this process heard of no notice for it within `GRACE_S`, the
+audiences of the revisions it missed are read (one read per span) and counted as their
+notice would have been: their readers' desks pull, the others sleep on — so a worker whose
+listener is away, or too busy to hear in time, does not send every desk it holds to pull.
+A listener that reconnects reads what it missed the same way. Whatever the hub cannot vouch
+for (after start-up, a span or audience too large to name, a failed read) counts as anyone's
+news: the desks pull once and are quiet again.
 
 What a woken desk is told is what `/sync/wait` always said: changed, and the newest
 revision; what changed, and whether the desk may see it, only a pull tells — through the
@@ -117,6 +120,8 @@ class RevisionHub:
         #: bumped by every notice: a read started at or after a notice's generation sees it
         self.generation = 0
         self._read: asyncio.Future[int] | None = None
+        #: (after, up to, read of their audiences) of revisions found at a timeout, unheard
+        self._unheard: tuple[int, int, asyncio.Future[frozenset[str] | None]] | None = None
         self._read_gen = -1
         self._read_at = float("-inf")
         self._sleepers: dict[str, set[_Waiter]] = {}
@@ -165,10 +170,31 @@ class RevisionHub:
     def notice(self, payload: str | None) -> None:
         """A NOTIFY payload (None: notices may have been missed); thread-safe."""
         if payload is None:
-            self.notify(None)
+            self.catch_up()
             return
         rev, since, principals = decode(payload)
         self.notify(rev, since, principals)
+
+    def catch_up(self) -> None:
+        """Notices may have been missed (the listener is back): what was written meanwhile
+        is read here — the newest revision and the audiences since the last one heard of —
+        and counted as its notices would have been, so only its readers' desks pull. When
+        nothing is vouched for yet, or the read fails, everyone re-reads (`notify(None)`).
+        Blocking: on the listener's thread."""
+        with self._lock:
+            heard = self.heard
+        if heard is None:
+            self.notify(None)
+            return
+        try:
+            rev = self._query()
+            if rev <= heard:
+                return
+            who = self._audience(heard, rev)
+        except SQLAlchemyError:
+            self.notify(None)
+            return
+        self.notify(rev, heard, who)
 
     def _vouch(self, value: int) -> None:
         """Vouch from `value`, a fresh read of the newest revision, on (if not yet)."""
@@ -317,12 +343,40 @@ class RevisionHub:
                     await self._event.wait()
             except TimeoutError:
                 break
+        await self._account(hw)
+        return Answer(self._news(cursor, who), max(hw, self.latest or 0))
+
+    async def _account(self, hw: int) -> None:
+        """Revisions up to `hw` that no notice told of are counted as a notice of them would
+        be: their audiences read from the database (one read per span, shared by the waits
+        timing out meanwhile), so their readers' desks pull and the rest sleep on — a worker
+        whose listener lost its connection keeps its desks quiet. Nothing vouched for yet, a
+        span too long to name or a failed read: anyone's news."""
         with self._lock:
-            if self.heard is None or hw > self.heard:
+            heard = self.heard
+            if heard is None:
                 self.stats["unheard"] += 1
                 self.anyones = max(self.anyones, hw)
-                self.heard = max(self.heard or 0, hw)
-        return Answer(self._news(cursor, who), max(hw, self.latest or 0))
+                self.heard = hw
+                return
+        if hw <= heard:
+            return
+        found = self._unheard
+        if found is None or not found[0] <= heard < hw <= found[1] or (
+                found[2].done() and (found[2].cancelled() or found[2].exception() is not None)):
+            self.stats["unheard"] += 1
+            found = self._unheard = (heard, hw, asyncio.ensure_future(
+                run_in_threadpool(self._audience, heard, hw)))
+        since, upto, read = found
+        try:
+            principals = await asyncio.shield(read)
+        except SQLAlchemyError:
+            principals = None
+        self.notify(upto, since, principals)
+
+    def _audience(self, since: int, rev: int) -> frozenset[str] | None:
+        with Session(self._reader) as session:
+            return audience_since(session, since, rev)
 
     def _sleep(self, waiter: _Waiter, delta: int) -> None:
         keys = waiter.principals if waiter.principals is not None else ("",)

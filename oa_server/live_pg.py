@@ -3,8 +3,9 @@ feeding the process's revision hub (oa_server.live) each notice's payload (revis
 principals of their audiences). Pushes send the NOTIFY inside their transaction, so a notice
 means committed revisions, on whichever worker or node they ran.
 
-When the connection drops, it is opened again (after a pause growing to 30 s), and every
-waiter re-reads the revision once: notices sent meanwhile were not heard.
+When the connection drops, it is opened again (after a pause growing to 30 s), and what was
+written meanwhile is read, with its audiences (`RevisionHub.catch_up`): notices sent
+meanwhile were not heard.
 """
 
 from __future__ import annotations

@@ -111,10 +111,11 @@ def make_client(server: LiveServer, root: Path, login: str, *, name: str | None 
     return Client(name=name, store=store, transport=transport, engine=engine, adapter=adapter)
 
 
-def server_session(server):
-    """A database session on a test server (in-thread or process)."""
+def server_session(server, bind=None):
+    """A database session on a test server (in-thread or process); `bind`: through another
+    engine, as another server process would write."""
     factory = server.app.state.sessionmaker if hasattr(server, "app") else server.sessionmaker
-    return factory()
+    return factory(bind=bind) if bind is not None else factory()
 
 
 def add_user(server, *, like: str, login: str, roles: tuple[str, ...], name: str = "张三") -> str:
@@ -135,17 +136,18 @@ def add_user(server, *, like: str, login: str, roles: tuple[str, ...], name: str
         return str(user.id)
 
 
-def server_put(server, client, records: list[tuple[str, str, dict]]) -> None:
+def server_put(server, client, records: list[tuple[str, str, dict]], *, bind=None) -> None:
     """Write records straight into the server's store as `client`'s user would through the
     server (no module rules; who sees them is the rule's: a document its drafter and 科长,
-    a meeting its invitees, an attachment its owner's readers)."""
+    a meeting its invitees, an attachment its owner's readers); `bind` as for
+    `server_session`."""
     from datetime import UTC, datetime
 
     from oa_server.models import User
     from oa_server.sync_push import server_batch
 
     unit = client.transport.user["unit"]["id"]
-    with server_session(server) as session:
+    with server_session(server, bind) as session:
         user = session.get(User, uuid.UUID(client.transport.user["id"]))
         now = server.clock() if getattr(server, "clock", None) is not None else datetime.now(UTC)
         with server_batch(session, user=user, now=now) as ctx:

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import event
 
 from oa_server import live
+from oa_server.db import make_engine
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from tests.sync.support import live_records, make_client, server_put
 
@@ -128,27 +129,82 @@ def test_an_idle_wait_sends_the_database_nothing(server, tmp_path):
     me.close()
 
 
-def test_a_timed_out_wait_finds_a_change_no_notice_told_of(server, tmp_path):
-    me = make_client(server, tmp_path, "liuyang")
+def _written_elsewhere(server, drafter, title: str) -> str:
+    """A draft of `drafter`'s written through another engine, as another server process
+    would (on SQLite no notice reaches this one; on PostgreSQL, a listener away): its id."""
+    rid = str(uuid.uuid4())
+    elsewhere = make_engine(server.app.state.engine.url.render_as_string(hide_password=False))
+    try:
+        server_put(server, drafter, [("documents", rid, {"direction": "outgoing",
+                                                         "title": title, "body": "x"})],
+                   bind=elsewhere)
+    finally:
+        elsewhere.dispose()
+    return rid
+
+
+def test_a_change_no_notice_told_of_wakes_its_readers_alone(server, tmp_path):
+    """Found at a wait's timeout, a write this process never heard of is counted as its
+    notice would have been: the audience of what it wrote is read (once), the desks that may
+    see it pull, and the others sleep on — a worker that stops hearing notices does not send
+    every desk it holds to pull."""
+    reader = make_client(server, tmp_path, "zhengxiaoyan")  # 科长 of the drafter's section
+    outsider = make_client(server, tmp_path, "caiweidong")  # 印章管理员: no reading role
+    drafter = make_client(server, tmp_path, "liuyang")
     hub = hub_of(server)
-    hw = me.transport.pull(0).high_water
+    hw = reader.transport.pull(0).high_water
     assert hub.heard == hw  # the process vouches from its start …
-    with server.app.state.sessionmaker() as s:  # … and another process moves it unheard
-        from sqlalchemy import update
-
-        from oa_server.sync_models import SyncCounter
-
-        s.execute(update(SyncCounter).where(SyncCounter.name == "rev").values(value=hw + 1))
-        s.commit()
+    rid = _written_elsewhere(server, drafter, "另一进程写入")  # … and another moves it unheard
     timed_out = hub.stats["timed_out"]
-    answer = me.transport.wait(hw, timeout=0.5)  # the check at its timeout reads it
-    assert answer.changed and answer.high_water == hw + 1  # anyone's news: it may be ours
+    theirs = reader.transport.wait(hw, timeout=0.5)  # the check at its timeout finds it
+    assert theirs.changed and theirs.high_water == hw + 1
     assert hub.stats["timed_out"] == timed_out + 1 and hub.stats["unheard"] == 1
-    other = make_client(server, tmp_path, "caiweidong")  # so every desk pulls once, then rests
-    assert other.transport.wait(hw, timeout=0).changed
-    assert not other.transport.wait(hw + 1, timeout=0).changed
-    me.close()
-    other.close()
+    mine = outsider.transport.wait(hw, timeout=0.5)
+    assert not mine.changed and mine.high_water == hw + 1  # not its news: it slept on
+    assert hub.stats["unheard"] == 1  # the span's audience was read once
+    assert rid in {c.id for c in reader.transport.pull(hw).changes}
+    assert rid not in {c.id for c in outsider.transport.pull(hw).changes}
+    for client in (reader, outsider, drafter):
+        client.close()
+
+
+def test_a_listener_back_wakes_the_readers_of_what_it_missed(server, tmp_path):
+    """Told that notices may have gone by (its listening connection is back), a server reads
+    what was written meanwhile and wakes the desks that may see it, not every desk."""
+    reader = make_client(server, tmp_path, "zhengxiaoyan")
+    outsider = make_client(server, tmp_path, "caiweidong")
+    drafter = make_client(server, tmp_path, "liuyang")
+    hub = hub_of(server)
+    hw = reader.transport.pull(0).high_water
+    mine, theirs = Waiter(outsider, hw, timeout=3.0), Waiter(reader, hw)
+    mine.start()
+    theirs.start()
+    until_waiting(hub, 2)
+    _written_elsewhere(server, drafter, "断线期间写入")
+    hub.notice(None)  # what the listener says once it has reconnected
+    assert theirs.done.wait(LONG * 2)
+    assert theirs.answer.changed and theirs.answer.high_water == hw + 1
+    assert hub.stats["woken"] == 1  # at once, not at its timeout
+    assert mine.done.wait(LONG * 2) and not mine.answer.changed  # slept to its timeout
+    assert hub.heard == hw + 1 and hub.anyones < hw + 1
+    for client in (reader, outsider, drafter):
+        client.close()
+
+
+def test_unheard_revisions_too_many_to_name_are_anyones_news(server, tmp_path, monkeypatch):
+    """A span of unheard revisions longer than a notice may name wakes every desk once."""
+    outsider = make_client(server, tmp_path, "caiweidong")
+    drafter = make_client(server, tmp_path, "liuyang")
+    hub = hub_of(server)
+    hw = outsider.transport.pull(0).high_water
+    monkeypatch.setattr(live, "MAX_SPAN", 0)  # one revision is already too many
+    _written_elsewhere(server, drafter, "另一进程写入")
+    answer = outsider.transport.wait(hw, timeout=0.5)
+    assert answer.changed and answer.high_water == hw + 1  # anyone's news: it may be ours
+    assert hub.anyones == hw + 1
+    assert not outsider.transport.wait(hw + 1, timeout=0.5).changed  # then quiet again
+    outsider.close()
+    drafter.close()
 
 
 def test_three_hundred_waits_leave_a_pull_its_answer(server, tmp_path):

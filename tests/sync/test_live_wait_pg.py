@@ -86,6 +86,33 @@ def test_a_notice_through_postgresql_wakes_only_the_desks_that_may_see_it(two_se
         client.close()
 
 
+def test_a_server_that_stopped_hearing_wakes_only_the_readers(two_servers, tmp_path):
+    """Its listening connection gone, a server finds a push served elsewhere at its waits'
+    timeouts, reads who may see it, and answers those desks alone."""
+    a, b = two_servers
+    me = make_client(b, tmp_path, "caiweidong")  # 印章管理员: no reading role
+    chief = make_client(b, tmp_path, "zhengxiaoyan")  # 科长 of the drafter's section
+    drafter = make_client(a, tmp_path, "liuyang")
+    hub_b = live.hub_for(b.app.state.engine)
+    hw = me.transport.pull(0).high_water
+    hub_b.listener.stop()  # (its thread ends within a second, the connection with it)
+    hub_b.listener._thread.join(5)
+    mine, theirs = Waiter(me, hw, timeout=5.0), Waiter(chief, hw, timeout=5.0)
+    mine.start()
+    theirs.start()
+    until_waiting(hub_b, 2)
+    doc = str(uuid.uuid4())
+    svc.save(drafter.store, "documents", {"id": doc, "direction": "outgoing",
+                                          "title": "草稿", "body": "x"})
+    drafter.engine.sync()
+    assert theirs.done.wait(LONG * 2) and mine.done.wait(LONG * 2)
+    assert theirs.answer.changed and theirs.answer.high_water > hw  # at its timeout
+    assert not mine.answer.changed  # not its news: it was not sent to pull
+    assert hub_b.stats["woken"] == 0 and hub_b.stats["unheard"] == 1
+    for client in (me, chief, drafter):
+        client.close()
+
+
 def test_two_server_processes_share_their_news(pg_url, tmp_path):
     """`oa-server serve` twice on one database: a push to the first answers a desk waiting
     on the second (well before its wait's own timeout)."""
