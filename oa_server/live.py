@@ -245,7 +245,7 @@ class RevisionHub:
     def _bind(self) -> asyncio.AbstractEventLoop:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # first wait, or the app is served by a new loop
-            self._loop, self._event, self._read = loop, asyncio.Event(), None
+            self._loop, self._event, self._read, self._unheard = loop, asyncio.Event(), None, None
         return loop
 
     def _count(self, delta: int) -> None:
