@@ -231,7 +231,6 @@ def pull(
         if not exchange_delivery.record_deliveries(session, user=user, device_id=device,
                                                    incoming_ids=arrived, now=now):
             break
-    session.commit()  # the read ends on this thread: closing the session then needs no turn
     return Response(page.to_json(), media_type="application/json")
 
 
