@@ -179,8 +179,9 @@ class RevisionHub:
         """Notices may have been missed (the listener is back): what was written meanwhile
         is read here — the newest revision and the audiences since the last one heard of —
         and counted as its notices would have been, so only its readers' desks pull. When
-        nothing is vouched for yet, or the read fails, everyone re-reads (`notify(None)`).
-        Blocking: on the listener's thread."""
+        nothing is vouched for yet, or the revision cannot be read, everyone re-reads
+        (`notify(None)`); audiences that cannot be read are anyone's news. Blocking: on the
+        listener's thread."""
         with self._lock:
             heard = self.heard
         if heard is None:
@@ -188,13 +189,11 @@ class RevisionHub:
             return
         try:
             rev = self._query()
-            if rev <= heard:
-                return
-            who = self._audience(heard, rev)
         except SQLAlchemyError:
             self.notify(None)
             return
-        self.notify(rev, heard, who)
+        if rev > heard:
+            self.notify(rev, heard, self._audience(heard, rev))
 
     def _vouch(self, value: int) -> None:
         """Vouch from `value`, a fresh read of the newest revision, on (if not yet)."""
@@ -368,15 +367,16 @@ class RevisionHub:
             found = self._unheard = (heard, hw, asyncio.ensure_future(
                 run_in_threadpool(self._audience, heard, hw)))
         since, upto, read = found
-        try:
-            principals = await asyncio.shield(read)
-        except SQLAlchemyError:
-            principals = None
-        self.notify(upto, since, principals)
+        self.notify(upto, since, await asyncio.shield(read))
 
     def _audience(self, since: int, rev: int) -> frozenset[str] | None:
-        with Session(self._reader) as session:
-            return audience_since(session, since, rev)
+        """The principals of the revisions after `since` up to `rev` (`audience_since`);
+        None, anyone's news, when too many to name or when the read fails."""
+        try:
+            with Session(self._reader) as session:
+                return audience_since(session, since, rev)
+        except SQLAlchemyError:
+            return None
 
     def _sleep(self, waiter: _Waiter, delta: int) -> None:
         keys = waiter.principals if waiter.principals is not None else ("",)
