@@ -5,7 +5,9 @@ would free them queued behind them for the thread pool (a deadlock until the poo
 from __future__ import annotations
 
 import threading
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from types import SimpleNamespace
 
 import anyio
@@ -18,60 +20,67 @@ from sqlalchemy.orm import sessionmaker
 from oa_server.api.deps import KeyDep, get_session
 
 
-def test_a_session_closes_while_every_request_thread_waits(tmp_path):
-    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}", pool_size=1, max_overflow=0)
-    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(
-        sessionmaker=sessionmaker(engine))))
+def _with_every_thread_taken(body: Callable[[], Awaitable[None]], *,
+                            state: SimpleNamespace | None = None) -> None:
+    """Run `body` on an event loop, within 5 s, while its only request thread is busy (as if
+    waiting for a pooled connection) — and, given the app's `state`, its only closing thread
+    too. Work that needs one of them deadlocks: the deadline fails the test."""
     release = threading.Event()
-    seen: dict[str, int] = {}
 
     async def scenario() -> None:
         anyio.to_thread.current_default_thread_limiter().total_tokens = 1
+        limiters = [None]
+        if state is not None:
+            state.close_limiter = anyio.CapacityLimiter(1)
+            limiters.append(state.close_limiter)
         async with anyio.create_task_group() as tg:
-            # the only request thread is busy (as if waiting for a pooled connection)
-            tg.start_soon(lambda: anyio.to_thread.run_sync(release.wait))
+            for limiter in limiters:
+                tg.start_soon(partial(anyio.to_thread.run_sync, release.wait, limiter=limiter))
             await anyio.sleep(0.05)
             try:
-                with anyio.fail_after(5):  # the old close waited for that thread: a deadlock
-                    async with asynccontextmanager(get_session)(request) as session:
-                        session.execute(text("SELECT 1"))
-                        seen["during"] = engine.pool.checkedout()
-                seen["after"] = engine.pool.checkedout()
+                with anyio.fail_after(5):
+                    await body()
             finally:
                 release.set()
 
     anyio.run(scenario)
+
+
+def _request(engine) -> SimpleNamespace:
+    """What `get_session` reads of a request: the app's sessionmaker."""
+    return SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(
+        sessionmaker=sessionmaker(engine))))
+
+
+def test_a_session_closes_while_every_request_thread_waits(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}", pool_size=1, max_overflow=0)
+    request = _request(engine)
+    seen: dict[str, int] = {}
+
+    async def body() -> None:  # the old close waited for the request thread: a deadlock
+        async with asynccontextmanager(get_session)(request) as session:
+            session.execute(text("SELECT 1"))
+            seen["during"] = engine.pool.checkedout()
+        seen["after"] = engine.pool.checkedout()
+
+    _with_every_thread_taken(body)
     assert seen == {"during": 1, "after": 0}
     engine.dispose()
 
 
 def test_a_committed_session_closes_without_a_thread(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}", pool_size=1, max_overflow=0)
-    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(
-        sessionmaker=sessionmaker(engine), close_limiter=None)))
-    release = threading.Event()
+    request = _request(engine)
     seen: dict[str, int] = {}
 
-    async def scenario() -> None:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = 1
-        request.app.state.close_limiter = anyio.CapacityLimiter(1)
-        async with anyio.create_task_group() as tg:
-            # every thread a close could take is busy: the request threads and the closers
-            tg.start_soon(lambda: anyio.to_thread.run_sync(release.wait))
-            tg.start_soon(lambda: anyio.to_thread.run_sync(
-                release.wait, limiter=request.app.state.close_limiter))
-            await anyio.sleep(0.05)
-            try:
-                with anyio.fail_after(5):
-                    async with asynccontextmanager(get_session)(request) as session:
-                        session.execute(text("SELECT 1"))
-                        session.commit()  # as a route that wrote, or ended its read, does
-                        seen["during"] = engine.pool.checkedout()
-                seen["closed"] = int(not session.in_transaction() and not session.identity_map)
-            finally:
-                release.set()
+    async def body() -> None:  # every thread a close could take is busy
+        async with asynccontextmanager(get_session)(request) as session:
+            session.execute(text("SELECT 1"))
+            session.commit()  # as a route that wrote does
+            seen["during"] = engine.pool.checkedout()
+        seen["closed"] = int(not session.in_transaction() and not session.identity_map)
 
-    anyio.run(scenario)
+    _with_every_thread_taken(body, state=request.app.state)
     assert seen == {"during": 0, "closed": 1}
     engine.dispose()
 
@@ -89,23 +98,14 @@ def test_a_known_signing_key_costs_no_thread(tmp_path):
     async def key_length(key: KeyDep) -> dict:
         return {"length": len(key)}
 
-    release = threading.Event()
     seen: dict[str, object] = {}
 
-    async def scenario() -> None:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = 1
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(lambda: anyio.to_thread.run_sync(release.wait))
-            await anyio.sleep(0.05)
-            try:
-                with anyio.fail_after(5):  # a sync dependency waited for that thread
-                    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                                 base_url="http://test") as client:
-                        answer = await client.get("/key")
-                seen["status"], seen["body"] = answer.status_code, answer.json()
-            finally:
-                release.set()
+    async def body() -> None:  # a sync dependency waited for the request thread
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://test") as client:
+            answer = await client.get("/key")
+        seen["status"], seen["body"] = answer.status_code, answer.json()
 
-    anyio.run(scenario)
+    _with_every_thread_taken(body)
     assert seen == {"status": 200, "body": {"length": 32}}
     engine.dispose()
