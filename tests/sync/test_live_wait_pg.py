@@ -40,6 +40,15 @@ def two_servers(pg_url: str, tmp_path) -> Iterator[tuple[LiveServer, LiveServer]
         s.stop()
 
 
+def _pushed_draft(drafter, title: str) -> str:
+    """A draft saved on `drafter`'s desk and pushed to its server: its id."""
+    doc = str(uuid.uuid4())
+    svc.save(drafter.store, "documents", {"id": doc, "direction": "outgoing",
+                                          "title": title, "body": "x"})
+    drafter.engine.sync()
+    return doc
+
+
 def test_a_push_to_one_server_wakes_a_desk_waiting_on_another(two_servers, tmp_path):
     a, b = two_servers
     me = make_client(b, tmp_path, "zhengxiaoyan")  # 科长 of the drafter's section
@@ -49,10 +58,7 @@ def test_a_push_to_one_server_wakes_a_desk_waiting_on_another(two_servers, tmp_p
     waiter = Waiter(me, hw)
     waiter.start()
     until_waiting(hub_b, 1)  # asleep on b, its LISTEN in place
-    doc = str(uuid.uuid4())
-    svc.save(drafter.store, "documents", {"id": doc, "direction": "outgoing",
-                                          "title": "请科长核稿", "body": "x"})
-    drafter.engine.sync()  # pushed to a
+    doc = _pushed_draft(drafter, "请科长核稿")  # pushed to a
     assert waiter.done.wait(LONG * 2)
     assert waiter.answer.changed and waiter.answer.high_water > hw
     assert hub_b.stats["woken"] == 1 and hub_b.stats["timed_out"] == 0  # by the notice
@@ -74,10 +80,7 @@ def test_a_notice_through_postgresql_wakes_only_the_desks_that_may_see_it(two_se
     mine.start()
     theirs.start()
     until_waiting(hub_b, 2)
-    doc = str(uuid.uuid4())
-    svc.save(drafter.store, "documents", {"id": doc, "direction": "outgoing",
-                                          "title": "草稿", "body": "x"})
-    drafter.engine.sync()
+    doc = _pushed_draft(drafter, "草稿")
     assert theirs.done.wait(LONG * 2) and theirs.answer.changed
     assert mine.done.wait(LONG * 2) and not mine.answer.changed  # slept to its timeout
     assert hub_b.stats["woken"] == 1 and hub_b.stats["unheard"] == 0
@@ -101,10 +104,7 @@ def test_a_server_that_stopped_hearing_wakes_only_the_readers(two_servers, tmp_p
     mine.start()
     theirs.start()
     until_waiting(hub_b, 2)
-    doc = str(uuid.uuid4())
-    svc.save(drafter.store, "documents", {"id": doc, "direction": "outgoing",
-                                          "title": "草稿", "body": "x"})
-    drafter.engine.sync()
+    _pushed_draft(drafter, "草稿")
     assert theirs.done.wait(LONG * 2) and mine.done.wait(LONG * 2)
     assert theirs.answer.changed and theirs.answer.high_water > hw  # at its timeout
     assert not mine.answer.changed  # not its news: it was not sent to pull
