@@ -8,10 +8,15 @@ catch-up that follows in `SyncEngine.sync()` is timed on its own (`search_catchu
 and in `initial_with_search_records_per_s`; `search_catchup_cpu_s` is the CPU time it took
 on all its threads (above the wall time when its two threads overlapped on two free cores,
 below it when other work on the machine held a core).
-Then 1% of the records change on the server and the client pulls again; the
-client edits 1,000 records and pushes them, twice: `push_1000_first_s` is the first
-push the server process takes after starting, `push_1000_s` the next one (steady state). `incremental_vs_full_bytes` compares
-the bytes of the incremental pull with those of a full re-download, same run.
+Then 1% of the records change on the server and the client pulls them, and the client
+edits 1,000 records and pushes them: `push_1000_first_s` is the first push the server
+process takes after starting; then `OA_BENCH_ROUNDS` more pulls and pushes of the same
+1,000 records (5; 3 with --quick), and `incremental_1000_s` and `push_1000_s` are their
+medians, with the fastest and slowest beside them (`_min_s`, `_max_s`): one push or pull
+of 1,000 on a shared 2-core box varies by half from one to the next. Each pull and push is
+followed, untimed, by the checkpoint `SyncEngine.sync()` runs at its end. `incremental_bytes`
+is the first incremental pull's, and `incremental_vs_full_bytes` compares it with the
+bytes of a full re-download, same run.
 The seeded records' ids follow their revisions (`ids: in_order`); `OA_BENCH_IDS=unordered` gives
 the same ids in an order unrelated to the revisions (`ids: unordered`), as a desk meets them:
 ids are made on desks when a record is made, revisions when it last changed.
@@ -27,6 +32,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -165,7 +171,8 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
         seed_records(url, n, unordered=ids == "unordered")
         server = ProcessServer(data_dir, url, root / "serve.log", workers=1).start()
         try:
-            metrics = {**_measure(root, server.url, url, n, verbose), "ids": ids}
+            rounds = int(os.environ.get("OA_BENCH_ROUNDS", 3 if quick else 5))
+            metrics = {**_measure(root, server.url, url, n, rounds, verbose), "ids": ids}
         finally:
             server.stop()
     finally:
@@ -176,7 +183,8 @@ def run(quick: bool = False, verbose: bool = True) -> dict:
     return metrics
 
 
-def _measure(root: Path, base: str, db_url: str, n: int, verbose: bool) -> dict:
+def _measure(root: Path, base: str, db_url: str, n: int, rounds: int,
+             verbose: bool) -> dict:
     store, transport, engine = _client(root, "client", base)
     if verbose:
         print(f"sync bench: {n} records")
@@ -193,20 +201,25 @@ def _measure(root: Path, base: str, db_url: str, n: int, verbose: bool) -> dict:
 
     step = max(1, n // 1000)  # 1,000 changed records: 1% of 100k
     changed = [f"doc-{i:07d}" for i in range(0, n, step)][:1000]
-    touch_records(db_url, changed)
-    before = transport.bytes_received
-    t = time.perf_counter()
-    report = SyncReport()
-    engine.pull(report)
-    incremental_s = time.perf_counter() - t
-    incr_bytes = transport.bytes_received - before
-    assert report.pulled == len(changed)
-    incremental_checkpoint_s = _checkpoint(store)
+    pulls, incr_bytes, incremental_checkpoint_s = [], 0, 0.0
+    for round_ in range(max(1, rounds)):
+        touch_records(db_url, changed)  # each at a new revision again
+        before = transport.bytes_received
+        t = time.perf_counter()
+        report = SyncReport()
+        engine.pull(report)
+        pulls.append(time.perf_counter() - t)
+        assert report.pulled == len(changed)
+        if round_ == 0:
+            incr_bytes = transport.bytes_received - before
+            incremental_checkpoint_s = _checkpoint(store)
+        else:
+            store.db.checkpoint()  # the checkpoint `SyncEngine.sync()` runs at its end
 
     # 1,000 edits made on this desk, pushed: first to a server that has not taken a push
-    # since it started (imports, statement caches), then 1,000 more in steady state
+    # since it started (imports, statement caches), then `rounds` more in steady state
     timings = []
-    for round_ in range(2):
+    for round_ in range(1 + max(1, rounds)):
         for rid in changed:
             rec = store.records.get("documents", rid)
             svc.save(store, "documents", {**rec, "title": rec["title"] + f"（修改稿{round_}）"})
@@ -215,7 +228,9 @@ def _measure(root: Path, base: str, db_url: str, n: int, verbose: bool) -> dict:
         engine.push(push_report)
         timings.append(time.perf_counter() - t)
         assert push_report.applied == len(changed)
+        store.db.checkpoint()  # the checkpoint `SyncEngine.sync()` runs at its end
     store.close()
+    steady = timings[1:]
     return {
         "records": n,
         "initial_records_per_s": round(n / initial_s),
@@ -225,9 +240,14 @@ def _measure(root: Path, base: str, db_url: str, n: int, verbose: bool) -> dict:
         "initial_with_search_records_per_s": round(n / (initial_s + catchup_s)),
         "bytes_per_record": round(full_bytes / n, 1),
         "incremental_changes": len(changed),
-        "incremental_1000_s": round(incremental_s, 3),
-        "push_1000_s": round(timings[1], 3),
+        "incremental_1000_s": round(statistics.median(pulls), 3),
+        "incremental_1000_min_s": round(min(pulls), 3),
+        "incremental_1000_max_s": round(max(pulls), 3),
+        "push_1000_s": round(statistics.median(steady), 3),
+        "push_1000_min_s": round(min(steady), 3),
+        "push_1000_max_s": round(max(steady), 3),
         "push_1000_first_s": round(timings[0], 3),
+        "rounds": len(steady),
         "incremental_bytes": incr_bytes,
         "incremental_vs_full_bytes": round(incr_bytes / full_bytes, 4),
         "initial_checkpoint_s": round(initial_checkpoint_s, 3),
