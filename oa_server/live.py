@@ -25,6 +25,10 @@ news: the desks pull once and are quiet again.
 What a woken desk is told is what `/sync/wait` always said: changed, and the newest
 revision; what changed, and whether the desk may see it, only a pull tells — through the
 who-sees-what rule. A notice's principals are the audience of records, never their content.
+A desk that sleeps to its timeout may be told how far it has nothing new (`quiet_until`: every
+revision up to it accounted for, none naming the desk's principals) and move its cursor
+there: a pull reads every revision after its cursor to find the desk's few, so a desk woken
+after hours of others' writes would otherwise read all of them.
 """
 
 from __future__ import annotations
@@ -64,10 +68,12 @@ _UNKNOWN = (0, -1, frozenset())  # a write that named none: the commit reads the
 
 
 class Answer(NamedTuple):
-    """What a wait answers: whether the desk has news, and the newest revision known."""
+    """What a wait answers: whether the desk has news, and the newest revision known; with
+    no news, the revision up to which the hub vouches for that (None: it cannot)."""
 
     changed: bool
     high_water: int
+    quiet_until: int | None = None
 
 
 def encode(rev: int, since: int | None, principals: Iterable[str] | None) -> str:
@@ -343,7 +349,13 @@ class RevisionHub:
             except TimeoutError:
                 break
         await self._account(hw)
-        return Answer(self._news(cursor, who), max(hw, self.latest or 0))
+        with self._lock:  # read with the notices' accounting, not halfway through one
+            news, heard = self._news(cursor, who), self.heard
+        # nothing of the desk's after `cursor` up to `heard`: every revision up to it is
+        # accounted for, and none named the desk's principals (a desk with none: no vouching)
+        quiet = heard if not news and who is not None and heard is not None \
+            and heard > cursor else None
+        return Answer(news, max(hw, self.latest or 0), quiet)
 
     async def _account(self, hw: int) -> None:
         """Revisions up to `hw` that no notice told of are counted as a notice of them would

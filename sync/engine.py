@@ -186,6 +186,19 @@ class SyncEngine:
                              (GLOBAL,))
         return (int(rows[0][0]), rows[0][1]) if rows else (0, None)
 
+    def skip_quiet(self, cursor: int, quiet_until: int) -> bool:
+        """Move the pull cursor from `cursor` to `quiet_until`, a revision up to which the
+        server vouched that nothing this user may see changed (a long-poll's answer), so the
+        next pull reads only what came after; only forward, and only if no pull moved it
+        meanwhile (a pull started since then stands). Whether it moved."""
+        if quiet_until <= cursor:
+            return False
+        with self.db.transaction(refetchable=True) as conn:
+            moved = conn.execute(
+                "UPDATE sync_cursors SET cursor = ? WHERE collection = ? AND cursor = ?",
+                (quiet_until, GLOBAL, cursor)).rowcount
+        return moved == 1
+
     @staticmethod
     def _save_cursor(conn, cursor: int, server_id: str) -> None:
         conn.execute(

@@ -141,10 +141,16 @@ class DigestResponse(_Wire):
 
 
 class WaitResponse(_Wire):
-    """Long-poll answer: whether anything newer than the cursor that this user may see is there."""
+    """Long-poll answer: whether anything newer than the cursor that this user may see is there.
+
+    `quiet_until`, sent only to a desk that asked (`quiet=1`) and only with `changed` false:
+    nothing the user may see changed after the cursor up to this revision, so the desk may
+    move its pull cursor there without pulling (its next pull then reads only what came
+    after, not everyone's writes since its last pull)."""
 
     changed: bool
     high_water: int
+    quiet_until: int | None = None
 
 
 class UploadStart(_Wire):

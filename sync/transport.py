@@ -372,12 +372,17 @@ class Transport:
         """Per-collection counts and digests."""
         return DigestResponse.model_validate(self._json(self.request("GET", "/sync/digest")))
 
-    def wait(self, cursor: int, *, timeout: float = 25.0) -> WaitResponse:
-        """Long-poll until something newer than `cursor` exists (or `timeout`)."""
+    def wait(self, cursor: int, *, timeout: float = 25.0, quiet: bool = False) -> WaitResponse:
+        """Long-poll until something newer than `cursor` exists (or `timeout`); `quiet`: ask
+        how far nothing of ours changed (`WaitResponse.quiet_until`; a server that does not
+        know the question leaves it out)."""
         old = self.timeout
         self.timeout = (old[0], timeout + 10)
+        params: dict[str, Any] = {"cursor": cursor, "timeout": timeout}
+        if quiet:
+            params["quiet"] = 1
         try:
-            resp = self.request("GET", "/sync/wait", params={"cursor": cursor, "timeout": timeout})
+            resp = self.request("GET", "/sync/wait", params=params)
         finally:
             self.timeout = old
         return WaitResponse.model_validate(self._json(resp))

@@ -261,11 +261,14 @@ class SyncController(QObject):
                 continue
             try:
                 cursor = self.engine.cursor()[0] if self.engine else 0
-                answer = transport.wait(cursor, timeout=self.wait_timeout)
+                answer = transport.wait(cursor, timeout=self.wait_timeout, quiet=True)
                 backoff.succeeded()
                 if answer.changed and not self._stop.is_set():
                     self._bridge.wake.emit()
                     self._stop.wait(1.0)
+                elif answer.quiet_until is not None and self.engine is not None:
+                    # nothing of ours up to there: the next pull starts after it
+                    self.engine.skip_quiet(cursor, answer.quiet_until)
             except Exception as exc:  # offline, server restarting: try again later
                 log.debug("long-poll: %s", type(exc).__name__)
                 self._stop.wait(backoff.failed())

@@ -2,12 +2,12 @@
 every 25 s all day, so what each wait costs the server's CPU is what a city's idle desks cost.
 
 A wait whose sign-in this worker already vouches for (oa_server.wait_signins), with the
-current protocol and a plain query (`cursor`, `timeout`), is answered by `QuickWait`, an ASGI
-middleware outside the app's others: the token's signature is checked, the remembered desk
-recalled, the hub waited on (`answer`, which the `/sync/wait` route runs too), and the same
-JSON written — without routing, dependency solving, the exception and body-limit layers,
-each of which a FastAPI request passes through (together most of a wait's CPU when nothing
-happens). Everything else — the first wait of a sign-in, a sign-in to re-read, a malformed
+current protocol and a plain query (`cursor`, `timeout`, `quiet`), is answered by
+`QuickWait`, an ASGI middleware outside the app's others: the token's signature is checked,
+the remembered desk recalled, the hub waited on (`answer`, which the `/sync/wait` route runs
+too), and the same JSON written — without routing, dependency solving, the exception and
+body-limit layers, each of which a FastAPI request passes through (together most of a wait's
+CPU when nothing happens). Everything else — the first wait of a sign-in, a sign-in to re-read, a malformed
 query, an old client — goes through the app as before, to the route, which checks in full
 and answers errors in their usual form (an error while waiting, the database away at the
 timeout's re-check, reaches the app's outermost handler here as from the route: 500
@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -57,33 +57,50 @@ def recheck(state: Any, ids: list) -> dict:
 
 
 async def answer(state: Any, desk: wait_signins.Desk, cursor: int, timeout: float,
-                 gone: Callable[[], Awaitable[bool]]) -> WaitResponse:
-    """Sleep on the hub until news `desk` may see is newer than `cursor`, or about `timeout`."""
+                 gone: Callable[[], Awaitable[bool]], *, quiet: bool = False) -> WaitResponse:
+    """Sleep on the hub until news `desk` may see is newer than `cursor`, or about `timeout`;
+    `quiet`: the desk asked how far it has nothing new (`WaitResponse.quiet_until`)."""
     hub = live.hub_for(state.engine)
     timeout *= 1.0 - WAIT_SPREAD * random.random()  # noqa: S311 (spreading, not a secret)
     found = await hub.wait_beyond(cursor, timeout=timeout, principals=desk.principals,
                                   gone=gone)
-    return WaitResponse(changed=found.changed, high_water=found.high_water)
+    return WaitResponse(changed=found.changed, high_water=found.high_water,
+                        quiet_until=found.quiet_until if quiet else None)
 
 
-def plain_query(raw: bytes) -> tuple[int, float] | None:
-    """(cursor, timeout) of a query of only those two, each once and plainly written; None:
-    anything else (the route validates it and says what is wrong)."""
+def body_of(reply: WaitResponse) -> bytes:
+    """The answer's JSON; `quiet_until` only when there is one (a desk that did not ask for
+    it, an older client, takes no field it does not know)."""
+    return reply.model_dump_json(exclude_none=True).encode()
+
+
+class WaitQuery(NamedTuple):
+    """A plain wait query: the desk's cursor, its timeout, whether it asked `quiet=1`."""
+
+    cursor: int
+    timeout: float
+    quiet: bool = False
+
+
+def plain_query(raw: bytes) -> WaitQuery | None:
+    """The `cursor`, `timeout` and `quiet` of a query of only those, each once and plainly
+    written; None: anything else (the route validates it and says what is wrong)."""
     try:
         pairs = parse_qsl(raw.decode("ascii"), keep_blank_values=True, strict_parsing=True)
     except (UnicodeDecodeError, ValueError):
         return None
     values = dict(pairs)
-    if len(values) != len(pairs) or not set(values) <= {"cursor", "timeout"}:
+    if len(values) != len(pairs) or not set(values) <= {"cursor", "timeout", "quiet"}:
         return None
     cursor, timeout = values.get("cursor", "0"), values.get("timeout")
-    if not _CURSOR.fullmatch(cursor):
+    quiet = values.get("quiet", "0")
+    if not _CURSOR.fullmatch(cursor) or quiet not in ("0", "1"):
         return None
     if timeout is None:
-        return int(cursor), DEFAULT_TIMEOUT_S
+        return WaitQuery(int(cursor), DEFAULT_TIMEOUT_S, quiet == "1")
     if not _SECONDS.fullmatch(timeout) or float(timeout) > WAIT_MAX_S:
         return None
-    return int(cursor), float(timeout)
+    return WaitQuery(int(cursor), float(timeout), quiet == "1")
 
 
 def _current_protocol(value: bytes | None) -> bool:
@@ -108,17 +125,18 @@ class QuickWait:
         if found is None:
             await self.app(scope, receive, send)
             return
-        state, desk, cursor, timeout = found
-        reply = await answer(state, desk, cursor, timeout, Request(scope, receive).is_disconnected)
-        body = reply.model_dump_json().encode()
+        state, desk, query = found
+        reply = await answer(state, desk, query.cursor, query.timeout,
+                             Request(scope, receive).is_disconnected, quiet=query.quiet)
+        body = body_of(reply)
         await send({"type": "http.response.start", "status": 200, "headers": [
             (b"content-length", str(len(body)).encode()),
             (b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": body})
 
     @staticmethod
-    async def _vouched(scope: Scope) -> tuple[Any, wait_signins.Desk, int, float] | None:
-        """(app state, desk, cursor, timeout) of a wait the fast path may answer, else None."""
+    async def _vouched(scope: Scope) -> tuple[Any, wait_signins.Desk, WaitQuery] | None:
+        """(app state, desk, query) of a wait the fast path may answer, else None."""
         query = plain_query(scope.get("query_string", b""))
         if query is None:
             return None
@@ -146,4 +164,4 @@ class QuickWait:
                                     lambda ids: recheck(state, ids))
         if desk is None:
             return None
-        return state, desk, query[0], query[1]
+        return state, desk, query

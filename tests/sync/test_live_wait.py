@@ -347,3 +347,86 @@ def test_workers_left_to_chance_start_their_minutes_at_different_phases():
         due.add(round(signins._checked_at, 6))
     assert len(due) > 10  # spread, not all re-reading at one moment
     assert all(100.0 - wait_signins.REFRESH_S <= at <= 100.0 for at in due)  # within the minute
+
+
+def _draft(server, client, title: str) -> str:
+    rid = str(uuid.uuid4())
+    server_put(server, client, [("documents", rid, {"direction": "outgoing", "title": title,
+                                                    "body": "x"})])
+    return rid
+
+
+def test_a_desk_asleep_to_its_timeout_is_told_how_far_nothing_is_its(server, tmp_path):
+    """Others' drafts move the tenant on; a desk that may see none of them is told, at its
+    timeout, that nothing of its changed up to the newest — and moving its cursor there
+    loses nothing: the next draft it may see wakes it, and a pull from the new cursor brings
+    what a pull from the old one would."""
+    me = make_client(server, tmp_path, "zhengxiaoyan")  # 科长 of 秘书科 (liuyang's section)
+    other = make_client(server, tmp_path, "chenmeiling")  # 财政局预算股: none of it ours
+    drafter = make_client(server, tmp_path, "liuyang")
+    me.engine.sync()
+    old = me.engine.cursor()[0]
+    for n in range(3):
+        _draft(server, other, f"预算股的稿{n}")
+    answer = me.transport.wait(old, timeout=0.5, quiet=True)
+    assert not answer.changed and answer.high_water == old + 3
+    assert answer.quiet_until == old + 3
+    assert me.engine.skip_quiet(old, answer.quiet_until)
+    assert me.engine.cursor()[0] == old + 3
+    waiter = Waiter(me, old + 3)
+    waiter.start()
+    until_waiting(hub_of(server), 1)
+    mine = _draft(server, drafter, "秘书科的稿")
+    assert waiter.done.wait(LONG * 2) and waiter.answer.changed
+    assert waiter.answer.quiet_until is None  # news is never vouched quiet
+    from_old = {c.id for c in me.transport.pull(old).changes}
+    assert {c.id for c in me.transport.pull(old + 3).changes} == from_old == {mine}
+    report = me.engine.sync()
+    assert report.pulled == 1 and mine in live_records(me.store)
+    for client in (me, other, drafter):
+        client.close()
+
+
+def test_a_desk_is_not_told_quiet_past_a_change_it_may_see(server, tmp_path):
+    """A draft the desk may see, written where no notice reaches this process: found at the
+    timeout, it is news, and the desk is told of no quiet span at all; the desk of another
+    unit is told quiet up to it."""
+    reader = make_client(server, tmp_path, "zhengxiaoyan")
+    outsider = make_client(server, tmp_path, "chenmeiling")
+    drafter = make_client(server, tmp_path, "liuyang")
+    hw = reader.transport.pull(0).high_water
+    _written_elsewhere(server, drafter, "另一进程写入")
+    theirs = reader.transport.wait(hw, timeout=0.5, quiet=True)
+    assert theirs.changed and theirs.quiet_until is None
+    mine = outsider.transport.wait(hw, timeout=0.5, quiet=True)
+    assert not mine.changed and mine.quiet_until == hw + 1
+    for client in (reader, outsider, drafter):
+        client.close()
+
+
+def test_a_hub_that_vouches_for_nothing_tells_no_quiet_span(server, tmp_path):
+    """After notices may have gone by unread (and nothing could be read back), whatever came
+    is anyone's news: the desk pulls, and is told of no quiet span."""
+    outsider = make_client(server, tmp_path, "chenmeiling")
+    drafter = make_client(server, tmp_path, "liuyang")
+    hub = hub_of(server)
+    hw = outsider.transport.pull(0).high_water
+    _draft(server, drafter, "秘书科的稿")
+    hub.notify(None)  # everything unknown: read again
+    answer = outsider.transport.wait(hw, timeout=0.5, quiet=True)
+    assert answer.changed and answer.quiet_until is None
+    outsider.close()
+    drafter.close()
+
+
+def test_a_quiet_cursor_moves_only_forward_and_only_from_where_it_was(server, tmp_path):
+    me = make_client(server, tmp_path, "chenmeiling")
+    assert not me.engine.skip_quiet(0, 5)  # never synced: no cursor to move
+    me.engine.sync()
+    cursor = me.engine.cursor()[0]
+    assert not me.engine.skip_quiet(cursor - 1, cursor + 5)  # a pull moved it meanwhile
+    assert not me.engine.skip_quiet(cursor, cursor)  # nowhere to go
+    assert me.engine.cursor()[0] == cursor
+    assert me.engine.skip_quiet(cursor, cursor + 5)
+    assert me.engine.cursor() == (cursor + 5, me.engine.cursor()[1])
+    me.close()

@@ -89,6 +89,25 @@ def test_a_notice_through_postgresql_wakes_only_the_desks_that_may_see_it(two_se
         client.close()
 
 
+def test_a_desk_is_told_quiet_past_what_another_server_wrote_for_others(two_servers,
+                                                                          tmp_path):
+    """A push served by one server, heard by the other through PostgreSQL: a desk of another
+    unit waiting there is told at its timeout that nothing of its changed up to it."""
+    a, b = two_servers
+    me = make_client(b, tmp_path, "chenmeiling")  # 财政局预算股
+    drafter = make_client(a, tmp_path, "liuyang")  # 秘书科
+    hub_b = live.hub_for(b.app.state.engine)
+    hw = me.transport.pull(0).high_water
+    _pushed_draft(drafter, "秘书科的稿")
+    top = drafter.transport.pull(0).high_water
+    answer = me.transport.wait(hw, timeout=2.0, quiet=True)
+    assert not answer.changed and answer.quiet_until == top > hw
+    assert hub_b.stats["unheard"] == 0  # vouched for by the notice, not by a read
+    assert me.transport.pull(hw).changes == []  # what a pull of the span would have said
+    me.close()
+    drafter.close()
+
+
 def test_a_server_that_stopped_hearing_wakes_only_the_readers(two_servers, tmp_path):
     """Its listening connection gone, a server finds a push served elsewhere at its waits'
     timeouts, reads who may see it, and answers those desks alone."""

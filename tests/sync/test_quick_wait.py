@@ -72,6 +72,27 @@ def test_a_vouched_desks_next_wait_is_answered_as_the_route_answers(server, tmp_
     me.close()
 
 
+def test_a_desk_that_asks_is_told_its_quiet_span_by_either_path(server, tmp_path, routed):
+    """`quiet=1`: the route and the quick path answer alike, with `quiet_until` when there is
+    no news (and the same answer as ever without it)."""
+    me, hw, headers = _desk(server, tmp_path, routed, login="chenmeiling")  # 预算股
+    other = make_client(server, tmp_path, "liuyang")  # 秘书科: his drafts are not hers
+    server_put(server, other, [("documents", str(uuid.uuid4()),
+                                {"direction": "outgoing", "title": "拟稿", "body": "x"})])
+    first = _wait(server, headers, f"cursor={hw}&timeout=0&quiet=1")
+    assert routed["n"] == 1
+    second = _wait(server, headers, f"cursor={hw}&timeout=0&quiet=1")
+    assert routed["n"] == 1  # beside the framework
+    assert first.json() == second.json() == {"changed": False, "high_water": hw + 1,
+                                             "quiet_until": hw + 1}
+    assert _wait(server, headers, f"cursor={hw}&timeout=0").json() == {
+        "changed": False, "high_water": hw + 1}  # not asked: not told
+    assert _wait(server, headers, f"cursor={hw}&quiet=yes").status_code == 200  # (the route's
+    assert routed["n"] == 2  # reading of a bool), answered by the route
+    me.close()
+    other.close()
+
+
 def test_a_quick_wait_sleeps_until_a_push_it_may_see(server, tmp_path, routed):
     me, hw, headers = _desk(server, tmp_path, routed)
     assert _wait(server, headers, f"cursor={hw}&timeout=0").status_code == 200
@@ -149,16 +170,20 @@ def test_another_desks_token_is_not_vouched_for_by_this_ones_sign_in(server, tmp
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
-    (b"cursor=12&timeout=25", (12, 25.0)),
-    (b"timeout=0.5&cursor=0", (0, 0.5)),
-    (b"cursor=7", (7, quick_wait.DEFAULT_TIMEOUT_S)),
-    (b"", (0, quick_wait.DEFAULT_TIMEOUT_S)),
+    (b"cursor=12&timeout=25", (12, 25.0, False)),
+    (b"timeout=0.5&cursor=0", (0, 0.5, False)),
+    (b"cursor=7", (7, quick_wait.DEFAULT_TIMEOUT_S, False)),
+    (b"", (0, quick_wait.DEFAULT_TIMEOUT_S, False)),
+    (b"cursor=3&timeout=25&quiet=1", (3, 25.0, True)),
+    (b"quiet=0&cursor=3", (3, quick_wait.DEFAULT_TIMEOUT_S, False)),
+    (b"cursor=3&quiet=true", None),  # the route reads it (and says so when it is wrong)
+    (b"cursor=3&quiet=1&quiet=1", None),
     (b"cursor=1&cursor=2", None),
     (b"cursor=1&extra=2", None),
     (b"cursor=-1", None),
     (b"cursor=1&timeout=30.5", None),
     (b"cursor=1&timeout=1e1", None),
-    (b"cursor=%31", (1, quick_wait.DEFAULT_TIMEOUT_S)),  # decoded, as the route reads it
+    (b"cursor=%31", (1, quick_wait.DEFAULT_TIMEOUT_S, False)),  # decoded, as the route reads it
     (b"cursor=1&", None),
 ])
 def test_only_a_plain_query_is_read_beside_the_route(raw, expected):

@@ -279,23 +279,26 @@ async def waiting_desk(
     return desk
 
 
-@router.get("/wait", responses=ERRORS)
+@router.get("/wait", responses=ERRORS, response_model=WaitResponse)
 async def wait(
     request: Request,
     desk: Annotated[wait_signins.Desk, Depends(waiting_desk)],
     cursor: Annotated[int, Query(ge=0)] = 0,
     timeout: Annotated[float, Query(ge=0, le=WAIT_MAX_S)] = quick_wait.DEFAULT_TIMEOUT_S,
-) -> WaitResponse:
+    quiet: Annotated[bool, Query()] = False,
+) -> Response:
     """Long-poll: answer as soon as something newer than `cursor` that the user may see
     exists, or at `timeout`.
 
     The wait sleeps on the event loop until a commit names one of the user's principals
     in the audience of what it wrote (no thread, no database read meanwhile:
-    oa_server.live); the answer says whether the desk has news, and the newest revision."""
+    oa_server.live); the answer says whether the desk has news, and the newest revision.
+    `quiet=1`: with no news, also how far the desk has nothing new (`quiet_until`)."""
     # the sign-in check is done and its session closed: nothing is held while waiting (the
     # next waits of this sign-in are answered by oa_server.api.quick_wait, the same way)
-    return await quick_wait.answer(request.app.state, desk, cursor, timeout,
-                                   request.is_disconnected)
+    reply = await quick_wait.answer(request.app.state, desk, cursor, timeout,
+                                    request.is_disconnected, quiet=quiet)
+    return Response(quick_wait.body_of(reply), media_type="application/json")
 
 
 async def upgrade_required(request: Request, exc: Exception) -> JSONResponse:
