@@ -17,6 +17,11 @@ of 1,000 on a shared 2-core box varies by half from one to the next. Each pull a
 followed, untimed, by the checkpoint `SyncEngine.sync()` runs at its end. `incremental_bytes`
 is the first incremental pull's, and `incremental_vs_full_bytes` compares it with the
 bytes of a full re-download, same run.
+A desk of another unit (`QUIET_LOGIN`), caught up before the pushes and at rest through
+them, may see none of them; woken at the end, its pull from the cursor it had reads every revision
+since (`quiet_desk_revisions_slept`) to find none: `quiet_desk_pull_s`, against its pull from
+where its long-poll's answer vouched that nothing of its changed (`quiet_until`, the cursor
+the desk client moves to): `quiet_desk_pull_after_quiet_s`, and their ratio.
 The seeded records' ids follow their revisions (`ids: in_order`); `OA_BENCH_IDS=unordered` gives
 the same ids in an order unrelated to the revisions (`ids: unordered`), as a desk meets them:
 ids are made on desks when a record is made, revisions when it last changed.
@@ -58,6 +63,7 @@ from tests.server.support import fixed_keys
 from tests.sync.support import ProcessServer
 
 LOGIN = "liuyang"
+QUIET_LOGIN = "chenmeiling"  # 财政局预算股: sees none of liuyang's drafts
 CHEAP = {"argon2_time_cost": 1, "argon2_memory_cost": 8, "argon2_parallelism": 1}
 
 
@@ -148,11 +154,11 @@ def touch_records(url: str, ids: list[str]) -> None:
         engine.dispose()
 
 
-def _client(root: Path, name: str, url: str):
+def _client(root: Path, name: str, url: str, login: str = LOGIN):
     kr = MemoryKeyring()
-    store = open_store(root / name, keyring_backend=kr, server_url=url, username=LOGIN)
+    store = open_store(root / name, keyring_backend=kr, server_url=url, username=login)
     transport = Transport(url, device_id=store.device_id(), tokens=MemoryTokenStore())
-    transport.login(LOGIN, DEMO_PASSWORD)
+    transport.login(login, DEMO_PASSWORD)
     return store, transport, SyncEngine(store, transport, pull_limit=5000)
 
 
@@ -216,6 +222,13 @@ def _measure(root: Path, base: str, db_url: str, n: int, rounds: int,
         else:
             store.db.checkpoint()  # the checkpoint `SyncEngine.sync()` runs at its end
 
+    # a desk of another unit, at rest through the pushes below (it may see none of them)
+    _quiet_store, quiet, _quiet_engine = _client(root, "quiet", base, login=QUIET_LOGIN)
+    quiet_cursor = quiet.pull(0, limit=5000).high_water
+    # its first long-poll: the server (which heard none of `touch_records`' writes, made
+    # beside it) reads at the wait's timeout who may see them, and so vouches from here on
+    assert not quiet.wait(quiet_cursor, timeout=0.2, quiet=True).changed
+
     # 1,000 edits made on this desk, pushed: first to a server that has not taken a push
     # since it started (imports, statement caches), then `rounds` more in steady state
     timings = []
@@ -231,6 +244,8 @@ def _measure(root: Path, base: str, db_url: str, n: int, rounds: int,
         store.db.checkpoint()  # the checkpoint `SyncEngine.sync()` runs at its end
     store.close()
     steady = timings[1:]
+    woken = _quiet_desk(quiet, quiet_cursor)
+    _quiet_store.close()
     return {
         "records": n,
         "initial_records_per_s": round(n / initial_s),
@@ -252,6 +267,27 @@ def _measure(root: Path, base: str, db_url: str, n: int, rounds: int,
         "incremental_vs_full_bytes": round(incr_bytes / full_bytes, 4),
         "initial_checkpoint_s": round(initial_checkpoint_s, 3),
         "incremental_checkpoint_s": round(incremental_checkpoint_s, 3),
+        **woken,
+    }
+
+
+def _quiet_desk(transport: Transport, cursor: int) -> dict:
+    """The desk at rest, woken now: its pull from the cursor it had, against a pull from
+    where its long-poll's answer vouched that nothing of its changed (`quiet_until`)."""
+    t = time.perf_counter()
+    page = transport.pull(cursor, limit=5000)
+    from_cursor_s = time.perf_counter() - t
+    assert not page.changes and not page.has_more, "the quiet desk saw others' records"
+    answer = transport.wait(cursor, timeout=0.2, quiet=True)
+    assert not answer.changed and answer.quiet_until == page.high_water, answer
+    t = time.perf_counter()
+    transport.pull(answer.quiet_until, limit=5000)
+    after_quiet_s = time.perf_counter() - t
+    return {
+        "quiet_desk_revisions_slept": page.high_water - cursor,
+        "quiet_desk_pull_s": round(from_cursor_s, 4),
+        "quiet_desk_pull_after_quiet_s": round(after_quiet_s, 4),
+        "quiet_desk_pull_ratio": round(after_quiet_s / from_cursor_s, 3),
     }
 
 
