@@ -21,7 +21,10 @@ A desk of another unit (`QUIET_LOGIN`), caught up before the pushes and at rest 
 them, may see none of them; woken at the end, its pull from the cursor it had reads every revision
 since (`quiet_desk_revisions_slept`) to find none: `quiet_desk_pull_s`, against its pull from
 where its long-poll's answer vouched that nothing of its changed (`quiet_until`, the cursor
-the desk client moves to): `quiet_desk_pull_after_quiet_s`, and their ratio.
+the desk client moves to): `quiet_desk_pull_after_quiet_s`, and their ratio. Then a whole
+`SyncEngine.sync()` with nothing new, as every live-update wake and every periodic sync of an
+up-to-date desk runs it (push, pull, the digest check, index, files): `idle_sync_s` for the
+desk that sees all N records, `quiet_desk_idle_sync_s` for the one that sees none.
 The seeded records' ids follow their revisions (`ids: in_order`); `OA_BENCH_IDS=unordered` gives
 the same ids in an order unrelated to the revisions (`ids: unordered`), as a desk meets them:
 ids are made on desks when a record is made, revisions when it last changed.
@@ -242,9 +245,11 @@ def _measure(root: Path, base: str, db_url: str, n: int, rounds: int,
         timings.append(time.perf_counter() - t)
         assert push_report.applied == len(changed)
         store.db.checkpoint()  # the checkpoint `SyncEngine.sync()` runs at its end
-    store.close()
     steady = timings[1:]
     woken = _quiet_desk(quiet, quiet_cursor)
+    woken["idle_sync_s"] = round(_idle_sync(engine), 3)
+    woken["quiet_desk_idle_sync_s"] = round(_idle_sync(_quiet_engine), 3)
+    store.close()
     _quiet_store.close()
     return {
         "records": n,
@@ -269,6 +274,16 @@ def _measure(root: Path, base: str, db_url: str, n: int, rounds: int,
         "incremental_checkpoint_s": round(incremental_checkpoint_s, 3),
         **woken,
     }
+
+
+def _idle_sync(engine: SyncEngine) -> float:
+    """Seconds of a whole `SyncEngine.sync()` with nothing new (after one that caught up):
+    what every live-update wake and every periodic sync of an up-to-date desk costs."""
+    engine.sync()
+    t = time.perf_counter()
+    report = engine.sync()
+    assert report.pulled == 0 and report.repulled == [], report
+    return time.perf_counter() - t
 
 
 def _quiet_desk(transport: Transport, cursor: int) -> dict:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, exists, select
+from sqlalchemy import Engine, and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -204,22 +204,30 @@ class PullPage:
 
 
 def digest(session: Session, *, user: User) -> DigestResponse:
-    """Per-collection count and digest of the live records the user sees."""
+    """Per-collection count and digest of the live records the user sees.
+
+    Read from the user's audience rows (by principal, on their index) to the records, not
+    from every record of the tenant to its audience: a desk ends each sync with this, and
+    its cost follows what the user sees, not what the whole city wrote (a record seen
+    through several of the user's principals is counted once)."""
     authz.require_business_user(user)
-    visible = exists().where(_sees(user), SyncAudience.active.is_(True))
     hw = high_water(session)
     rows = session.execute(
-        select(SyncRecord.collection, SyncRecord.id, SyncRecord.rev).where(
-            SyncRecord.deleted.is_(False), SyncRecord.rev <= hw, visible
-        )
+        select(SyncRecord.collection, SyncRecord.id, SyncRecord.rev)
+        .join(SyncAudience, and_(SyncAudience.collection == SyncRecord.collection,
+                                 SyncAudience.record_id == SyncRecord.id))
+        .where(SyncAudience.principal.in_(list(principals_of(user))),
+               SyncAudience.active.is_(True), SyncRecord.deleted.is_(False),
+               SyncRecord.rev <= hw)
     ).all()
-    per: dict[str, list[tuple[str, int]]] = {}
+    per: dict[str, dict[str, int]] = {}
     for collection, rid, rev in rows:
-        per.setdefault(collection, []).append((rid, int(rev)))
+        per.setdefault(collection, {})[rid] = int(rev)
     return DigestResponse(
         server_id=server_id(session),
         high_water=hw,
         collections={
-            c: CollectionDigest(count=len(v), digest=digest_of(v)) for c, v in per.items()
+            c: CollectionDigest(count=len(v), digest=digest_of(list(v.items())))
+            for c, v in per.items()
         },
     )

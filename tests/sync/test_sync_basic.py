@@ -247,6 +247,30 @@ def test_digest_mismatch_repulls_the_collection(server, tmp_path):
     b.close()
 
 
+def test_a_record_seen_through_two_principals_is_counted_once_in_the_digest(server, tmp_path):
+    """The server reads a user's digest from the user's audience rows: a record that names
+    the user twice over (as a person and through the section role) is one record, and the
+    desk that holds it is not sent to re-pull."""
+    from oa_server.sync_models import SyncAudience
+    from tests.sync.support import server_session
+
+    drafter = make_client(server, tmp_path, DRAFTER)
+    chief = make_client(server, tmp_path, CHIEF)
+    server_put(server, drafter, [("documents", "both-ways", doc("科长也被单独列入"))])
+    with server_session(server) as session:
+        session.add(SyncAudience(collection="documents", record_id="both-ways",
+                                 principal=f"user:{chief.transport.user['id']}", active=True))
+        session.commit()
+    report = chief.engine.sync()
+    held = live_records(chief.store)
+    assert "both-ways" in held and report.repulled == []
+    assert chief.transport.digest().collections["documents"].count == len(held)
+    report = chief.engine.sync()
+    assert report.repulled == []
+    drafter.close()
+    chief.close()
+
+
 def test_unknown_collection_and_org_records_are_rejected(server, tmp_path):
     a = make_client(server, tmp_path, DRAFTER)
     results = a.transport.push([
