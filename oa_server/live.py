@@ -266,6 +266,15 @@ class RevisionHub:
         touched = self._touched
         return any(touched.get(p, 0) > cursor for p in principals)
 
+    def vouches_quiet(self, principals: Iterable[str], since: int, upto: int) -> bool:
+        """Whether no revision after `since` up to `upto` names any of `principals` in its
+        audience (former readers too), as far as this hub has accounted for every revision
+        up to `upto`; False whenever it cannot vouch (thread-safe)."""
+        with self._lock:
+            if self.heard is None or self.heard < upto:
+                return False
+            return not self._news(since, frozenset(principals))
+
     async def high_water(self, *, since_gen: int, max_age: float = RECHECK_AGE_S) -> int:
         """The newest committed revision, read from the database by a read started at or after
         generation `since_gen` and at most `max_age` seconds ago — one read serves every
@@ -431,6 +440,11 @@ def close(engine: Engine) -> None:
         hub = _HUBS.pop(engine, None)
     if hub is not None and hub.listener is not None:
         hub.listener.stop()
+
+
+def hub_of(session: Session) -> RevisionHub | None:
+    """The hub of the session's engine, if this process made one (it serves waits)."""
+    return _hub_of(session)
 
 
 def _hub_of(session: Session) -> RevisionHub | None:

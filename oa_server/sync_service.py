@@ -9,7 +9,9 @@ skips one (on PostgreSQL with several workers as well as on SQLite).
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from weakref import WeakKeyDictionary
@@ -19,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oa_client.errors import ConflictError, ValidationError
-from oa_server import audit, authz
+from oa_server import audit, authz, live
 from oa_server.i18n import _
 from oa_server.models import User
 from oa_server.server_secrets import shared_secret
@@ -203,31 +205,84 @@ class PullPage:
         return PullResponse.model_validate_json(self.to_json())
 
 
+#: digests this process worked out lately, per (user, principals): (high water, collections)
+_DIGESTS: WeakKeyDictionary[Engine, OrderedDict[tuple, tuple[int, dict]]] = WeakKeyDictionary()
+_DIGESTS_LOCK = threading.Lock()
+DIGESTS_KEPT = 4096
+
+
 def digest(session: Session, *, user: User) -> DigestResponse:
     """Per-collection count and digest of the live records the user sees.
 
     Read from the user's audience rows (by principal, on their index) to the records, not
     from every record of the tenant to its audience: a desk ends each sync with this, and
     its cost follows what the user sees, not what the whole city wrote (a record seen
-    through several of the user's principals is counted once)."""
+    through several of the user's principals is counted once). A digest this process
+    worked out before stands while the live hub vouches that no revision since named any
+    of the user's principals (`live.RevisionHub.vouches_quiet`): a desk's periodic sync
+    with nothing new for its user reads no records at all."""
     authz.require_business_user(user)
     hw = high_water(session)
+    principals = principals_of(user)
+    key = (str(user.id), tuple(principals))
+    known = _known_digest(session, key, principals, hw)
+    if known is None:
+        known = _digests(session, principals, hw)
+        _keep_digest(session, key, hw, known)
+    return DigestResponse(server_id=server_id(session), high_water=hw, collections=known)
+
+
+def _cache_of(session: Session) -> OrderedDict[tuple, tuple[int, dict]] | None:
+    engine = session.get_bind()
+    if not isinstance(engine, Engine):
+        return None
+    with _DIGESTS_LOCK:
+        cache = _DIGESTS.get(engine)
+        if cache is None:
+            cache = _DIGESTS[engine] = OrderedDict()
+        return cache
+
+
+def _known_digest(session: Session, key: tuple, principals: list[str], hw: int
+                  ) -> dict[str, CollectionDigest] | None:
+    """The digest worked out before for `key`, if nothing of the user's moved since."""
+    cache, hub = _cache_of(session), live.hub_of(session)
+    if cache is None or hub is None:
+        return None
+    with _DIGESTS_LOCK:
+        found = cache.get(key)
+        if found is not None:
+            cache.move_to_end(key)
+    if found is None or found[0] > hw or not hub.vouches_quiet(principals, found[0], hw):
+        return None
+    return found[1]
+
+
+def _keep_digest(session: Session, key: tuple, hw: int,
+                 collections: dict[str, CollectionDigest]) -> None:
+    cache = _cache_of(session)
+    if cache is None:
+        return
+    with _DIGESTS_LOCK:
+        cache[key] = (hw, collections)
+        cache.move_to_end(key)
+        while len(cache) > DIGESTS_KEPT:
+            cache.popitem(last=False)
+
+
+def _digests(session: Session, principals: list[str], hw: int
+             ) -> dict[str, CollectionDigest]:
+    """Count and digest per collection of the live records up to `hw` the principals see."""
     rows = session.execute(
         select(SyncRecord.collection, SyncRecord.id, SyncRecord.rev)
         .join(SyncAudience, and_(SyncAudience.collection == SyncRecord.collection,
                                  SyncAudience.record_id == SyncRecord.id))
-        .where(SyncAudience.principal.in_(list(principals_of(user))),
+        .where(SyncAudience.principal.in_(principals),
                SyncAudience.active.is_(True), SyncRecord.deleted.is_(False),
                SyncRecord.rev <= hw)
     ).all()
     per: dict[str, dict[str, int]] = {}
     for collection, rid, rev in rows:
         per.setdefault(collection, {})[rid] = int(rev)
-    return DigestResponse(
-        server_id=server_id(session),
-        high_water=hw,
-        collections={
-            c: CollectionDigest(count=len(v), digest=digest_of(list(v.items())))
-            for c, v in per.items()
-        },
-    )
+    return {c: CollectionDigest(count=len(v), digest=digest_of(list(v.items())))
+            for c, v in per.items()}

@@ -430,3 +430,74 @@ def test_a_quiet_cursor_moves_only_forward_and_only_from_where_it_was(server, tm
     assert me.engine.skip_quiet(cursor, cursor + 5)
     assert me.engine.cursor() == (cursor + 5, me.engine.cursor()[1])
     me.close()
+
+
+def _record_reads(engine) -> list[str]:
+    """The statements from now on that read a user's records by audience (a digest worked
+    out again does; the writes' own reads by key are not counted)."""
+    reads: list[str] = []
+
+    def _seen(_conn, _cursor, statement, *_rest) -> None:
+        if "FROM sync_records JOIN sync_audience" in " ".join(statement.split()):
+            reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", _seen)
+    return reads
+
+
+def _documents(digest) -> int:
+    found = digest.collections.get("documents")
+    return found.count if found is not None else 0
+
+
+def test_a_digest_stands_while_nothing_of_its_users_moves(server, tmp_path):
+    """The check every sync ends with: worked out once, it stands while the hub vouches that
+    no revision since named the user's principals — others' drafts do not disturb it — and
+    is worked out again once one did, or when a write went by unheard."""
+    me = make_client(server, tmp_path, "zhengxiaoyan")  # 科长 of 秘书科
+    other = make_client(server, tmp_path, "chenmeiling")  # 财政局预算股
+    drafter = make_client(server, tmp_path, "liuyang")  # 秘书科
+    first = me.transport.digest()
+    reads = _record_reads(server.app.state.engine)
+    again = me.transport.digest()
+    assert reads == [] and again == first
+    _draft(server, other, "预算股的稿")  # none of hers: the digest still stands
+    moved_on = me.transport.digest()
+    assert reads == [] and moved_on.collections == first.collections
+    assert moved_on.high_water == first.high_water + 1
+    mine = _draft(server, drafter, "秘书科的稿")  # hers: worked out again, with it
+    after = me.transport.digest()
+    assert len(reads) == 1
+    assert _documents(after) == _documents(first) + 1
+    _written_elsewhere(server, drafter, "另一进程写入")  # unheard: not vouched for
+    unheard = me.transport.digest()
+    assert len(reads) == 2
+    assert _documents(unheard) == _documents(after) + 1
+    me.engine.sync()
+    assert mine in live_records(me.store)
+    assert me.engine.local_digests()["documents"] == (
+        unheard.collections["documents"].count, unheard.collections["documents"].digest)
+    for client in (me, other, drafter):
+        client.close()
+
+
+def test_a_digest_is_worked_out_again_for_a_role_gained(server, tmp_path):
+    """A person given the section's 科长 role sees the section's drafts from then on (through
+    the role, at their old revisions): the digest worked out before the role is not theirs."""
+    from oa_server.models import User, UserRole
+    from oa_server.visibility import SECTION_CHIEF
+    from tests.sync.support import add_user, server_session
+
+    add_user(server, like="liuyang", login="xinke", roles=("drafter",))  # 秘书科 拟稿人
+    me = make_client(server, tmp_path, "xinke")
+    drafter = make_client(server, tmp_path, "liuyang")
+    _draft(server, drafter, "秘书科的稿")
+    before = me.transport.digest()
+    assert _documents(before) == 0
+    with server_session(server) as session:
+        user = session.query(User).filter_by(login="xinke").one()
+        user.role_links.append(UserRole(role_code=SECTION_CHIEF))
+        session.commit()
+    assert _documents(me.transport.digest()) >= 1  # not the digest kept for her old self
+    me.close()
+    drafter.close()
