@@ -266,14 +266,21 @@ class RevisionHub:
         touched = self._touched
         return any(touched.get(p, 0) > cursor for p in principals)
 
+    def _quiet(self, since: int, who: frozenset[str] | None) -> int | None:
+        """The revision up to which no revision after `since` names any of `who` in its
+        audience (former readers too): every revision up to it is accounted for. None when
+        the hub cannot vouch (nothing vouched yet, news for them, a desk without
+        principals). The caller holds the lock."""
+        if who is None or self.heard is None or self._news(since, who):
+            return None
+        return self.heard
+
     def vouches_quiet(self, principals: Iterable[str], since: int, upto: int) -> bool:
         """Whether no revision after `since` up to `upto` names any of `principals` in its
-        audience (former readers too), as far as this hub has accounted for every revision
-        up to `upto`; False whenever it cannot vouch (thread-safe)."""
+        audience, as far as this hub has accounted for (False when it cannot vouch)."""
         with self._lock:
-            if self.heard is None or self.heard < upto:
-                return False
-            return not self._news(since, frozenset(principals))
+            quiet = self._quiet(since, frozenset(principals))
+        return quiet is not None and quiet >= upto
 
     async def high_water(self, *, since_gen: int, max_age: float = RECHECK_AGE_S) -> int:
         """The newest committed revision, read from the database by a read started at or after
@@ -359,12 +366,10 @@ class RevisionHub:
                 break
         await self._account(hw)
         with self._lock:  # read with the notices' accounting, not halfway through one
-            news, heard = self._news(cursor, who), self.heard
-        # nothing of the desk's after `cursor` up to `heard`: every revision up to it is
-        # accounted for, and none named the desk's principals (a desk with none: no vouching)
-        quiet = heard if not news and who is not None and heard is not None \
-            and heard > cursor else None
-        return Answer(news, max(hw, self.latest or 0), quiet)
+            quiet = self._quiet(cursor, who)
+            news = quiet is None and self._news(cursor, who)
+        return Answer(news, max(hw, self.latest or 0),
+                      quiet if quiet is not None and quiet > cursor else None)
 
     async def _account(self, hw: int) -> None:
         """Revisions up to `hw` that no notice told of are counted as a notice of them would
@@ -444,10 +449,6 @@ def close(engine: Engine) -> None:
 
 def hub_of(session: Session) -> RevisionHub | None:
     """The hub of the session's engine, if this process made one (it serves waits)."""
-    return _hub_of(session)
-
-
-def _hub_of(session: Session) -> RevisionHub | None:
     bind = session.get_bind()
     engine = getattr(bind, "engine", bind)
     with _HUBS_LOCK:
@@ -464,7 +465,7 @@ def revision_taken(session: Session, rev: int, *, first: int | None = None,
     pending = session.info.get(_PENDING)
     session.info[_PENDING] = rev if pending is None else max(pending, rev)
     if _FROM not in session.info:  # what this process had heard of before this write
-        hub = _hub_of(session)
+        hub = hub_of(session)
         session.info[_FROM] = hub.heard if hub is not None else None
     known = session.info.get(_KNOWN)
     if first is None or who is None or (known is not None and known[1] + 1 != first):
@@ -525,7 +526,7 @@ def _committed(session: Session) -> None:
     since, who = session.info.pop(_WHO, (None, None))
     if rev is None:
         return
-    hub = _hub_of(session)
+    hub = hub_of(session)
     if hub is not None:  # no hub: nobody in this process has waited yet
         hub.notify(rev, since, who)
 
