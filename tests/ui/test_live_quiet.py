@@ -4,15 +4,9 @@ came after (a pull reads every revision after its cursor to find the desk's few)
 
 from __future__ import annotations
 
-import uuid
-
-from tests.sync.support import make_client, server_put
+from tests.sync.support import make_client
+from tests.sync.test_live_wait import _draft
 from tests.ui.support import WAIT, close_main, make_shell, sign_in
-
-
-def _draft(server, client, title: str) -> None:
-    server_put(server, client, [("documents", str(uuid.uuid4()),
-                                 {"direction": "outgoing", "title": title, "body": "x"})])
 
 
 def test_a_desk_at_rest_skips_what_it_may_not_see_without_pulling(qtbot, tmp_path,
