@@ -226,7 +226,7 @@ def _measure(root: Path, base: str, db_url: str, n: int, rounds: int,
             store.db.checkpoint()  # the checkpoint `SyncEngine.sync()` runs at its end
 
     # a desk of another unit, at rest through the pushes below (it may see none of them)
-    _quiet_store, quiet, _quiet_engine = _client(root, "quiet", base, login=QUIET_LOGIN)
+    quiet_store, quiet, quiet_engine = _client(root, "quiet", base, login=QUIET_LOGIN)
     quiet_cursor = quiet.pull(0, limit=5000).high_water
     # its first long-poll: the server (which heard none of `touch_records`' writes, made
     # beside it) reads at the wait's timeout who may see them, and so vouches from here on
@@ -246,11 +246,11 @@ def _measure(root: Path, base: str, db_url: str, n: int, rounds: int,
         assert push_report.applied == len(changed)
         store.db.checkpoint()  # the checkpoint `SyncEngine.sync()` runs at its end
     steady = timings[1:]
-    woken = _quiet_desk(quiet, quiet_cursor)
-    woken["idle_sync_s"] = round(_idle_sync(engine), 3)
-    woken["quiet_desk_idle_sync_s"] = round(_idle_sync(_quiet_engine), 3)
+    at_rest = _quiet_desk(quiet, quiet_cursor)
+    at_rest["idle_sync_s"] = round(_idle_sync(engine), 3)
+    at_rest["quiet_desk_idle_sync_s"] = round(_idle_sync(quiet_engine), 3)
     store.close()
-    _quiet_store.close()
+    quiet_store.close()
     return {
         "records": n,
         "initial_records_per_s": round(n / initial_s),
@@ -272,7 +272,7 @@ def _measure(root: Path, base: str, db_url: str, n: int, rounds: int,
         "incremental_vs_full_bytes": round(incr_bytes / full_bytes, 4),
         "initial_checkpoint_s": round(initial_checkpoint_s, 3),
         "incremental_checkpoint_s": round(incremental_checkpoint_s, 3),
-        **woken,
+        **at_rest,
     }
 
 
