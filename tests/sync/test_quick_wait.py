@@ -123,6 +123,7 @@ def _until_waiting(hub) -> None:
     ("cursor=-1&timeout=0", "validation"),
     ("cursor=0&timeout=99", "validation"),
     ("cursor=abc", "validation"),
+    ("cursor=0&timeout=0&quiet=maybe", "validation"),  # the quiet question: yes or no
 ])
 def test_a_query_the_route_refuses_is_refused_as_before(server, tmp_path, routed, query, code):
     me, hw, headers = _desk(server, tmp_path, routed)
