@@ -20,7 +20,9 @@ suite; all of it shares this machine's two cores with the four workers and Postg
 Reported: the writers' push and pull p50/p99 in both windows and their ratio; the wake
 latency — from the start of a messenger's push (so it includes the push itself) to a
 watcher's `/sync/wait` answer, and to the end of the pull that brought the draft, counted
-for watchers that were asleep in a wait when the push began; the CPU of the server's
+for watchers that were asleep in a wait when the push began; the city window's push p99 of
+the writers' pushes that started within `AFTER_WAKE_S` of a messenger push (amid the
+watchers' wake-up: their answers and pulls) and of the others; the CPU of the server's
 processes and of PostgreSQL's, as seconds per second, in both windows. Then a rest window:
 the writers gone, the idle desks (quiet ones and watchers) alone for as long again — every
 statement the database executes then is theirs (`Statements`), per desk per minute, and so is
@@ -31,6 +33,7 @@ rest, about 80 a second for 2,000 desks with a 25 s timeout, however busy this b
 from __future__ import annotations
 
 import asyncio
+import bisect
 import json
 import multiprocessing
 import os
@@ -59,6 +62,9 @@ QUIET_LOGINS = ("fangzhiyuan", "zhouli", "chenjing", "weiguoqiang", "zhaojun", "
 PAUSE_AFTER_WAKE_S = 1.0  # the desk client waits a second before its next long-poll
 #: the writers' first seconds (just caught up) and the idle desks' opening are in no window
 SETTLE_S = 3.0
+#: a writer's push that starts this soon after a messenger push meets its watchers' wake-up
+#: (their answers and pulls): `city_push_p99_after_wake_ms` against the rest
+AFTER_WAKE_S = 0.25
 #: the time the writers' load allows the idle desks to open in (a slow opening shortens the
 #: city window; its length is reported)
 OPENING_S = 40.0
@@ -464,6 +470,17 @@ def _rest(stmts: Statements, server_pid: int, pg_pid: int, idle: Desks,
             "db_cpu": (_cpu_of_tree(pg_pid) - db0) / elapsed}
 
 
+def _after_wake(window: dict, pushed: dict) -> tuple[list[float], list[float]]:
+    """The window's writer pushes split: (those that started within `AFTER_WAKE_S` after a
+    messenger push started, the others)."""
+    starts = sorted(start for start, _end in pushed.values())
+    near, far = [], []
+    for d, at in zip(window["push"], window["push_at"], strict=True):
+        i = bisect.bisect_right(starts, at) - 1
+        (near if i >= 0 and at - starts[i] < AFTER_WAKE_S else far).append(d)
+    return near, far
+
+
 def _p(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, round(q * (len(values) - 1)))] if values else 0.0
@@ -528,6 +545,7 @@ def run_city(url: str, data_dir: Path, log: Path, run_load, *, quick: bool,
         end = next(i for i, line in enumerate(lines[1:], 1) if not line.startswith(" "))
         print("\n".join(["  first server error:", *lines[max(1, end - 6):end + 1]]))
     woke, saw = _latencies(extra["pushed"], watched["seen"])
+    near, far = _after_wake(city, extra["pushed"])
     minutes = rest["elapsed"] / 60
     b, c = baseline, city
     metrics = {
@@ -544,6 +562,7 @@ def run_city(url: str, data_dir: Path, log: Path, run_load, *, quick: bool,
         "city_wake_p50_ms": _ms(woke, 0.5), "city_wake_p99_ms": _ms(woke, 0.99),
         "city_seen_p50_ms": _ms(saw, 0.5), "city_seen_p99_ms": _ms(saw, 0.99),
         "city_wake_samples": len(saw),
+        "city_push_p99_after_wake_ms": _ms(near, 0.99), "city_push_p99_other_ms": _ms(far, 0.99),
         "city_count": stmts.kind,
         "city_baseline_statements_per_s": round(baseline["statements"] / baseline["elapsed"], 1),
         "city_statements_per_s": round(city["statements"] / city["elapsed"], 1),
