@@ -87,7 +87,7 @@ def test_a_desk_that_asks_is_told_its_quiet_span_by_either_path(server, tmp_path
                                              "quiet_until": hw + 1}
     assert _wait(server, headers, f"cursor={hw}&timeout=0").json() == {
         "changed": False, "high_water": hw + 1}  # not asked: not told
-    assert _wait(server, headers, f"cursor={hw}&quiet=yes").status_code == 200  # (the route's
+    assert _wait(server, headers, f"cursor={hw}&timeout=0&quiet=yes").status_code == 200  # (the route's
     assert routed["n"] == 2  # reading of a bool), answered by the route
     me.close()
     other.close()
