@@ -225,10 +225,11 @@ def digest(session: Session, *, user: User) -> DigestResponse:
     hw = high_water(session)
     principals = principals_of(user)
     key = (str(user.id), tuple(principals))
-    known = _known_digest(session, key, principals, hw)
+    cache = _cache_of(session)
+    known = _known_digest(cache, live.hub_of(session), key, principals, hw)
     if known is None:
         known = _digests(session, principals, hw)
-        _keep_digest(session, key, hw, known)
+        _keep_digest(cache, key, hw, known)
     return DigestResponse(server_id=server_id(session), high_water=hw, collections=known)
 
 
@@ -243,10 +244,9 @@ def _cache_of(session: Session) -> OrderedDict[tuple, tuple[int, dict]] | None:
         return cache
 
 
-def _known_digest(session: Session, key: tuple, principals: list[str], hw: int
-                  ) -> dict[str, CollectionDigest] | None:
+def _known_digest(cache: OrderedDict | None, hub: live.RevisionHub | None, key: tuple,
+                  principals: list[str], hw: int) -> dict[str, CollectionDigest] | None:
     """The digest worked out before for `key`, if nothing of the user's moved since."""
-    cache, hub = _cache_of(session), live.hub_of(session)
     if cache is None or hub is None:
         return None
     with _DIGESTS_LOCK:
@@ -258,9 +258,8 @@ def _known_digest(session: Session, key: tuple, principals: list[str], hw: int
     return found[1]
 
 
-def _keep_digest(session: Session, key: tuple, hw: int,
+def _keep_digest(cache: OrderedDict | None, key: tuple, hw: int,
                  collections: dict[str, CollectionDigest]) -> None:
-    cache = _cache_of(session)
     if cache is None:
         return
     with _DIGESTS_LOCK:
