@@ -65,10 +65,13 @@ def _sees(user: User):
     return sees(principals_of(user))
 
 
+#: built once: every pull reads it
+_HIGH_WATER = select(SyncCounter.value).where(SyncCounter.name == COUNTER)
+
+
 def high_water(session: Session) -> int:
     """The newest committed revision."""
-    value = session.scalar(select(SyncCounter.value).where(SyncCounter.name == COUNTER))
-    return int(value or 0)
+    return int(session.scalar(_HIGH_WATER) or 0)
 
 
 def push(

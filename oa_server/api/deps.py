@@ -129,14 +129,15 @@ def _check_scope(request: Request, scope: str, message: str | None) -> None:
     raise DeviceFarewell(message or _("这台电脑已被停用"), final_push=True)
 
 
-def get_current_user(
+def signed_in_user(
     request: Request,
-    session: SessionDep,
-    key: KeyDep,
-    now: NowDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    session: Session,
+    key: bytes,
+    now: datetime,
+    credentials: HTTPAuthorizationCredentials | None,
 ) -> User:
-    """The signed-in user behind the bearer token (401 otherwise)."""
+    """The signed-in user behind the bearer token (401 otherwise), read in `session`'s
+    transaction, which is left open (blocking: on a worker thread)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated(_("请先登录"))
     user, signed_in = auth.authenticate(session, key=key, token=credentials.credentials, now=now)
@@ -148,6 +149,18 @@ def get_current_user(
         _check_scope(request, signed_in.scope, message)
     request.state.auth_session_id = signed_in.id
     request.state.auth_device_id = signed_in.device.device_id  # (read inside the transaction)
+    return user
+
+
+def get_current_user(
+    request: Request,
+    session: SessionDep,
+    key: KeyDep,
+    now: NowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
+    """The signed-in user behind the bearer token (401 otherwise)."""
+    user = signed_in_user(request, session, key, now, credentials)
     # End the read transaction now: on SQLite every transaction holds the write lock
     # (BEGIN IMMEDIATE), and the route may do slow work before it touches the database.
     # Nothing may load after it: a lazy load would open a transaction that holds the lock

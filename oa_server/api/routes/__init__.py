@@ -25,6 +25,9 @@ from oa_server.api.routes.signing import router as signing_router
 from oa_server.client_release.routes import router as client_release_router
 
 api_router = APIRouter()
+# the sync routes first: a request is matched against the routes in order, and the sync
+# requests are most of what a server answers (a desk's every pull, push and long-poll)
+api_router.include_router(sync.router)
 api_router.include_router(utils.router)
 api_router.include_router(auth.router)
 api_router.include_router(me.router)
@@ -34,7 +37,6 @@ api_router.include_router(access.router)
 api_router.include_router(org_import.router)
 api_router.include_router(policy.router)
 api_router.include_router(audit.router)
-api_router.include_router(sync.router)
 api_router.include_router(blobs.router)
 api_router.include_router(signing_router)
 api_router.include_router(catalogue.router)

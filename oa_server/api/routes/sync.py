@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import gzip
 import zlib
+from datetime import datetime
 from functools import partial
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from oa_client.errors import ConflictError, OAError, PermissionDenied, ValidationError
@@ -24,6 +26,7 @@ from oa_server.api.deps import (
     SessionDep,
     bearer,
     get_current_user,
+    signed_in_user,
     signing_key_of,
 )
 from oa_server.api.middleware import human_size
@@ -31,6 +34,7 @@ from oa_server.db import read_only
 from oa_server.errors import PayloadTooLarge
 from oa_server.fair_gate import FairGate
 from oa_server.i18n import _
+from oa_server.models import User
 from oa_server.schemas import ErrorOut
 from oa_server.security import read_access_token
 from sync.protocol import (
@@ -196,19 +200,40 @@ async def push(
 
 
 @router.get("/pull", responses=ERRORS, response_model=PullResponse)
-def pull(
+async def pull(
     request: Request,
-    user: CurrentUser,
-    session: SessionDep,
-    now: NowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     cursor: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 1000,
     collection: Annotated[str | None, Query(max_length=64)] = None,
     server_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     """Changes after `cursor` that the user may see, oldest first. A 收文 handed here for the
-    first time to someone of its receiving unit is recorded as delivered (已送达)."""
-    device = getattr(request.state, "auth_device_id", None)
+    first time to someone of its receiving unit is recorded as delivered (已送达).
+
+    The sign-in check and the read are one transaction, on one thread-pool turn with the
+    session's end: a desk woken by news pulls at once, a dozen desks together, and on a
+    busy worker each turn, like each round trip to the database, waits behind the others'."""
+    state = request.app.state
+    now = state.clock()
+
+    def work() -> bytes:
+        with state.sessionmaker() as session:
+            key = signing_key_of(request, session, state.settings)
+            user = signed_in_user(request, session, key, now, credentials)
+            page = _pull_page(session, user=user, device=request.state.auth_device_id,
+                              cursor=cursor, limit=limit, collection=collection,
+                              server_id=server_id, now=now)
+            session.commit()  # ends the transaction here, not on a later turn
+            return page.to_json()
+
+    return Response(await run_in_threadpool(work), media_type="application/json")
+
+
+def _pull_page(session: Session, *, user: User, device: str | None, cursor: int, limit: int,
+               collection: str | None, server_id: str | None, now: datetime
+               ) -> sync_service.PullPage:
+    """The page a pull answers, with the 收文 it hands over recorded as delivered first."""
     for _round in range(DELIVERY_ROUNDS):
         try:
             page = sync_service.pull(
@@ -231,7 +256,7 @@ def pull(
         if not exchange_delivery.record_deliveries(session, user=user, device_id=device,
                                                    incoming_ids=arrived, now=now):
             break
-    return Response(page.to_json(), media_type="application/json")
+    return page
 
 
 @router.get("/digest", responses=ERRORS)
