@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import gzip
 import zlib
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Annotated
@@ -209,11 +210,19 @@ async def pull(
     server_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     """Changes after `cursor` that the user may see, oldest first. A 收文 handed here for the
-    first time to someone of its receiving unit is recorded as delivered (已送达).
+    first time to someone of its receiving unit is recorded as delivered (已送达)."""
+    return await _signed_in_read(request, credentials, lambda session, user, now: _pull_page(
+        session, user=user, device=request.state.auth_device_id, cursor=cursor, limit=limit,
+        collection=collection, server_id=server_id, now=now).to_json())
 
-    The sign-in check and the read are one transaction, on one thread-pool turn with the
-    session's end: a desk woken by news pulls at once, a dozen desks together, and on a
-    busy worker each turn, like each round trip to the database, waits behind the others'."""
+
+async def _signed_in_read(request: Request,
+                          credentials: HTTPAuthorizationCredentials | None,
+                          read: Callable[[Session, User, datetime], bytes]) -> Response:
+    """`read`'s JSON for the signed-in user. The sign-in check and the read are one
+    transaction, on one thread-pool turn with the session's end: a desk woken by news pulls
+    and checks its digests at once, a dozen desks together, and on a busy worker each turn,
+    like each round trip to the database, waits behind the others'."""
     state = request.app.state
     now = state.clock()
 
@@ -221,11 +230,9 @@ async def pull(
         with state.sessionmaker() as session:
             key = signing_key_of(request, session, state.settings)
             user = signed_in_user(request, session, key, now, credentials)
-            page = _pull_page(session, user=user, device=request.state.auth_device_id,
-                              cursor=cursor, limit=limit, collection=collection,
-                              server_id=server_id, now=now)
+            body = read(session, user, now)
             session.commit()  # ends the transaction here, not on a later turn
-            return page.to_json()
+            return body
 
     return Response(await run_in_threadpool(work), media_type="application/json")
 
@@ -259,10 +266,14 @@ def _pull_page(session: Session, *, user: User, device: str | None, cursor: int,
     return page
 
 
-@router.get("/digest", responses=ERRORS)
-def digest(user: CurrentUser, session: SessionDep) -> DigestResponse:
+@router.get("/digest", responses=ERRORS, response_model=DigestResponse)
+async def digest(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Response:
     """Count and digest per collection, for the client's check after a sync."""
-    return sync_service.digest(session, user=user)
+    return await _signed_in_read(request, credentials, lambda session, user, _now: (
+        sync_service.digest(session, user=user).model_dump_json().encode()))
 
 
 #: thread-pool turns the long-polls' sign-in checks may take at once: when a thousand desks

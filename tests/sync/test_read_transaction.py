@@ -1,6 +1,6 @@
-"""A pull's sign-in check and its read are one transaction: a desk woken by news pulls at
-once, a dozen desks together, and each transaction more is a lock taken (SQLite) or two
-round trips (PostgreSQL) more for each of them."""
+"""A pull's and a digest's sign-in check and read are one transaction: a desk woken by news
+pulls and checks its digests at once, a dozen desks together, and each transaction more is
+a lock taken (SQLite) or two round trips (PostgreSQL) more for each of them."""
 
 from __future__ import annotations
 
@@ -40,6 +40,24 @@ def test_a_pull_checks_the_sign_in_and_reads_in_one_transaction(server, tmp_path
     server_put(server, drafter, [("documents", str(uuid.uuid4()),
                                   {"direction": "outgoing", "title": "又一件", "body": "y"})])
     assert desk.transport.pull(hw + 1).high_water == hw + 2
+    desk.close()
+    drafter.close()
+
+
+def test_a_digest_checks_the_sign_in_and_reads_in_one_transaction(server, tmp_path):
+    desk = make_client(server, tmp_path, "zhengxiaoyan")
+    drafter = make_client(server, tmp_path, "liuyang")
+    assert "documents" not in desk.transport.digest().collections  # (the server's id made)
+    server_put(server, drafter, [("documents", str(uuid.uuid4()),
+                                  {"direction": "outgoing", "title": "新待办", "body": "x"})])
+    seen = statements(server.app.state.engine)
+    answer = desk.transport.digest()  # news of the desk's: worked out again, not remembered
+    assert answer.collections["documents"].count == 1 and answer.high_water == 1
+    assert [s for s in seen if s.startswith("BEGIN")] == ["BEGIN IMMEDIATE"]
+    assert "auth_sessions" in seen[1]
+    desk.engine.sync()  # the desk's own digests, from what it pulled, match the server's
+    assert desk.engine.local_digests()["documents"] == (
+        answer.collections["documents"].count, answer.collections["documents"].digest)
     desk.close()
     drafter.close()
 
