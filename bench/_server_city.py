@@ -7,11 +7,13 @@ and caught up before it; their first `SETTLE_S` and the idle desks' opening are 
 - baseline: the 50 writing desks of the server suite (paced, one pull or push of 5 drafts a
   second each), a messenger (one draft every `MESSENGER_EVERY_S` as 陈美玲 of 预算股) and
   the watchers — `WATCHERS` desks of people who see her drafts (她本人 on other computers,
-  and 罗杰, her 科长), each holding `/sync/wait`, pulling when told of a change and waiting
-  again a second later, as the desk client does (ui/sync_controller.py);
+  and 罗杰, her 科长), each holding `/sync/wait`, pulling when told of a change, then
+  asking for the digests (a sync ends with that check: SyncEngine.sync) and waiting again a
+  second later, as the desk client does (ui/sync_controller.py);
 - city: the same, plus N quiet desks (2,000; `--quick` 300) of people in other units who
   see none of it, holding `/sync/wait` with the client's timeout (25 s; `--quick` 10 s),
-  at random phases, and behaving like a desk: told of a change, they pull and wait again.
+  at random phases, and behaving like a desk: told of a change, they pull, check the
+  digests and wait again.
 
 The idle desks are raw asyncio HTTP/1.1 connections in child processes (one open request
 each), the writers requests-based threads in several processes, as in the rest of the
@@ -161,8 +163,9 @@ def _cpu_of_tree(root: int) -> float:
 
 async def _desk(port: int, token: str, cursor: int, timeout: float, stop: asyncio.Event,
                 out: dict, watcher: bool) -> None:
-    """A desk at rest: hold /sync/wait; told of a change, pull to the end, pause a second,
-    wait again. A watcher notes when each messenger draft reached it."""
+    """A desk at rest: hold /sync/wait; told of a change, pull to the end, ask for the
+    digests (the check a sync ends with), pause a second, wait again. A watcher notes when
+    each messenger draft reached it (the pull that brought it)."""
     reader = writer = None
     first = True
     while not stop.is_set():
@@ -198,6 +201,8 @@ async def _desk(port: int, token: str, cursor: int, timeout: float, stop: asynci
                     for change in page["changes"]:
                         if change["id"].startswith("city-"):
                             out["seen"].append((change["id"], sent, answered, done))
+            status, _body = await get(reader, writer, port, token, "/api/v1/sync/digest")
+            out["digests" if status == 200 else "failed"] += 1
             await asyncio.sleep(PAUSE_AFTER_WAKE_S)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
             out["failed"] += 1
@@ -216,7 +221,7 @@ def _idle_process(port: int, tokens: list[str], cursor: int, n: int, timeout: fl
 
     async def main() -> None:
         stop = asyncio.Event()
-        out: dict = {"waits": 0, "woken": 0, "pulls": 0, "failed": 0, "seen": []}
+        out: dict = {"waits": 0, "woken": 0, "pulls": 0, "digests": 0, "failed": 0, "seen": []}
         tasks = []
         for i in range(n):
             tasks.append(asyncio.create_task(
@@ -262,7 +267,7 @@ class Desks:
 
     def counts(self) -> dict:
         """What the desks did so far (summed over the processes)."""
-        total = {"waits": 0, "woken": 0, "pulls": 0, "failed": 0}
+        total = {"waits": 0, "woken": 0, "pulls": 0, "digests": 0, "failed": 0}
         for pipe in self._pipes:
             pipe.send("counts")
             part = pipe.recv()
@@ -272,7 +277,7 @@ class Desks:
 
     def stop(self) -> dict:
         """Stop every desk; what they did, watchers' sightings included."""
-        total: dict = {"waits": 0, "woken": 0, "pulls": 0, "failed": 0, "seen": []}
+        total: dict = {"waits": 0, "woken": 0, "pulls": 0, "digests": 0, "failed": 0, "seen": []}
         for pipe in self._pipes:
             pipe.send("stop")
         for pipe in self._pipes:
@@ -583,6 +588,7 @@ def run_city(url: str, data_dir: Path, log: Path, run_load, *, quick: bool,
         "city_idle_woken_per_desk_per_min": round(
             city["idle"]["woken"] / n / (city["elapsed"] / 60), 2),
         "city_idle_pulls": city["idle"]["pulls"],
+        "city_idle_digests": city["idle"]["digests"],
         "city_idle_failed": quiet_did["failed"] + watched["failed"],
         "city_baseline_other_work_cpu": round(machine.mean_others(baseline["t0"],
                                                                   baseline["t1"]), 2),
