@@ -588,7 +588,9 @@ def run_city(url: str, data_dir: Path, log: Path, run_load, *, quick: bool,
         "city_idle_woken_per_desk_per_min": round(
             city["idle"]["woken"] / n / (city["elapsed"] / 60), 2),
         "city_idle_pulls": city["idle"]["pulls"],
-        "city_idle_digests": city["idle"]["digests"],
+        # the watchers' wake-ups over the whole run, each a pull (or more) and a digest
+        "city_watcher_pulls": watched["pulls"],
+        "city_watcher_digests": watched["digests"],
         "city_idle_failed": quiet_did["failed"] + watched["failed"],
         "city_baseline_other_work_cpu": round(machine.mean_others(baseline["t0"],
                                                                   baseline["t1"]), 2),
