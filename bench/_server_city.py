@@ -61,6 +61,8 @@ MESSENGER_EVERY_S = 2.0
 #: people of other units, who see none of the writers' or the messenger's drafts
 QUIET_LOGINS = ("fangzhiyuan", "zhouli", "chenjing", "weiguoqiang", "zhaojun", "xuwenbin",
                 "lianghaitao", "zhuyanping", "lizhiming", "zhangjianguo", "guoyan", "yangfan")
+#: what the idle desks count (each process, and the sums over them)
+COUNTS = ("waits", "woken", "pulls", "digests", "failed")
 PAUSE_AFTER_WAKE_S = 1.0  # the desk client waits a second before its next long-poll
 #: the writers' first seconds (just caught up) and the idle desks' opening are in no window
 SETTLE_S = 3.0
@@ -221,7 +223,7 @@ def _idle_process(port: int, tokens: list[str], cursor: int, n: int, timeout: fl
 
     async def main() -> None:
         stop = asyncio.Event()
-        out: dict = {"waits": 0, "woken": 0, "pulls": 0, "digests": 0, "failed": 0, "seen": []}
+        out: dict = {**dict.fromkeys(COUNTS, 0), "seen": []}
         tasks = []
         for i in range(n):
             tasks.append(asyncio.create_task(
@@ -267,7 +269,7 @@ class Desks:
 
     def counts(self) -> dict:
         """What the desks did so far (summed over the processes)."""
-        total = {"waits": 0, "woken": 0, "pulls": 0, "digests": 0, "failed": 0}
+        total = dict.fromkeys(COUNTS, 0)
         for pipe in self._pipes:
             pipe.send("counts")
             part = pipe.recv()
@@ -277,7 +279,7 @@ class Desks:
 
     def stop(self) -> dict:
         """Stop every desk; what they did, watchers' sightings included."""
-        total: dict = {"waits": 0, "woken": 0, "pulls": 0, "digests": 0, "failed": 0, "seen": []}
+        total: dict = {**dict.fromkeys(COUNTS, 0), "seen": []}
         for pipe in self._pipes:
             pipe.send("stop")
         for pipe in self._pipes:
