@@ -138,6 +138,20 @@ def encode_json(value: Any) -> RequestBody:
     return RequestBody(data, headers)
 
 
+def server_seconds(header: str | None) -> float | None:
+    """The server's time on a request from its `Server-Timing` header (the first metric's
+    `dur`, milliseconds), None when absent or unreadable."""
+    for param in (header or "").split(",", 1)[0].split(";")[1:]:
+        name, _sep, value = param.strip().partition("=")
+        if name == "dur":
+            try:
+                seconds = float(value.strip('"')) / 1000
+            except ValueError:
+                return None
+            return seconds if 0 <= seconds < 3600 else None
+    return None
+
+
 class PreparedOps(list):
     """Push ops with their request body already encoded (ahead of the send, on another
     thread); iterated like the plain list of ops."""
@@ -190,6 +204,8 @@ class Transport:
         self.device_revoked: dict | None = None
         self._refresh_lock = threading.Lock()
         self.bytes_sent = 0
+        #: the server's own seconds on the last push (its `Server-Timing`), None if unsaid
+        self.push_server_s: float | None = None
         self.bytes_received = 0
 
     # -- low level -----------------------------------------------------------------------
@@ -350,11 +366,14 @@ class Transport:
         return PreparedOps(ops, encode_json(push_body(self.device_id, ops)))
 
     def push(self, ops: list[dict]) -> PushResponse:
-        """Send a batch of outbox ops; an op's `payload` may be its stored JSON text."""
+        """Send a batch of outbox ops; an op's `payload` may be its stored JSON text.
+        `push_server_s` becomes the server's own time on it (None if it does not say)."""
         # the outbox's ops are already plain JSON values: sent as they are (the server checks)
         body = ops.body if isinstance(ops, PreparedOps) else encode_json(
             push_body(self.device_id, ops))
+        self.push_server_s = None
         resp = self.request("POST", "/sync/push", data=body.data, headers=body.headers)
+        self.push_server_s = server_seconds(resp.headers.get("Server-Timing"))
         return self._model(PushResponse, resp)
 
     def pull(self, cursor: int, *, limit: int = 1000, collection: str | None = None,
