@@ -447,6 +447,7 @@ class SyncEngine:
 
     def _store_answers(self, answered: list[tuple[dict, OpResult]], report: SyncReport,
                        in_flight: list[dict]) -> None:
+        """`_store_results`' transaction."""
         # refetchable: answers lost to a power cut come back when the ops are resent
         with self.db.transaction(refetchable=True) as conn:
             applied = [(op, r) for op, r in answered if r.status == "applied"]
