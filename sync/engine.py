@@ -54,7 +54,7 @@ TAIL_SHARE = 3
 #: what one more push request costs the server beyond its ops (sign-in, lock, commit)
 PUSH_REQUEST_S = 0.003
 #: the least time a second batch must save to be worth its request
-TAIL_GAIN_S = 0.005
+TAIL_GAIN_S = 0.002
 WIRE_KEYS = ("op_id", "kind", "entity", "entity_id", "base_rev", "payload")
 #: a record the server sent: read from a pull page, or in a push's conflict answer
 Incoming = PulledRecord | Record
