@@ -3,7 +3,8 @@
 Every request carries `X-OA-Protocol: <PROTOCOL_VERSION>`; a server that cannot
 speak it answers 426 with code `upgrade_required`.
 
-push   POST /api/v1/sync/push    PushRequest  → PushResponse (one OpResult per op)
+push   POST /api/v1/sync/push    PushRequest  → PushResponse (one OpResult per op), with
+       `Server-Timing: push;dur=<ms>`: the server's own time on it (optional to a client)
 pull   GET  /api/v1/sync/pull    ?cursor=&limit=[&collection=] → PullResponse
 digest GET  /api/v1/sync/digest  → DigestResponse (count and digest per collection)
 blobs  HEAD/GET /api/v1/blobs/{sha256}, POST /api/v1/blobs/uploads, PUT …/{upload_id},
