@@ -147,6 +147,11 @@ def _wire_bytes(op: dict) -> int:
     return len(op["payload"].encode())
 
 
+def _running_mean(before: float | None, seen: float) -> float:
+    """A measure that follows the latest ones: half the last value, half the new one."""
+    return seen if before is None else (before + seen) / 2
+
+
 @dataclass
 class _Prepared:
     """A push batch chosen ahead of its send: its ops as the outbox holds them, whether it
@@ -430,9 +435,7 @@ class SyncEngine:
         server_s = self.transport.push_server_s
         if server_s is None:
             return
-        seen = max(0.0, elapsed - server_s)
-        before = self.push_overhead_s
-        self.push_overhead_s = seen if before is None else (before + seen) / 2
+        self.push_overhead_s = _running_mean(self.push_overhead_s, max(0.0, elapsed - server_s))
 
     def _store_results(self, answered: list[tuple[dict, OpResult]], report: SyncReport,
                        in_flight: list[dict]) -> None:
@@ -440,14 +443,6 @@ class SyncEngine:
         their records take the new revision; conflicts and refusals are kept for the user.
         `in_flight`: the batch on the wire meanwhile (its ops are of other records)."""
         started = time.perf_counter()
-        self._store_answers(answered, report, in_flight)
-        per_op = (time.perf_counter() - started) / len(answered)
-        before = self.store_s_per_op
-        self.store_s_per_op = per_op if before is None else (before + per_op) / 2
-
-    def _store_answers(self, answered: list[tuple[dict, OpResult]], report: SyncReport,
-                       in_flight: list[dict]) -> None:
-        """`_store_results`' transaction."""
         # refetchable: answers lost to a power cut come back when the ops are resent
         with self.db.transaction(refetchable=True) as conn:
             applied = [(op, r) for op, r in answered if r.status == "applied"]
@@ -459,6 +454,8 @@ class SyncEngine:
             for op, result in answered:
                 if result.status not in ("applied", "superseded"):
                     self._settle(conn, op, result, report)
+        per_op = (time.perf_counter() - started) / len(answered)
+        self.store_s_per_op = _running_mean(self.store_s_per_op, per_op)
 
     def _count_attempt(self, ops: list[dict]) -> None:
         """Count a failed send on the ops (kept in the outbox to diagnose an op that never goes);
