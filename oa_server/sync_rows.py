@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, select
@@ -140,9 +141,13 @@ def run_many(session: Session, sql: str, rows: list[dict[str, Any]]) -> None:
     """One statement (`:name` parameters) over many rows, handed straight to the driver.
 
     SQLAlchemy's per-row parameter processing cost as much as the writes themselves; the
-    values here are already what the driver takes (text, numbers, `datetime_param`).
+    values here are already what the driver takes (text, numbers, `datetime_param`). They
+    are bound by position: by name, the driver looks up every parameter of every row.
     """
+    names = _PARAM.findall(sql)
     conn = session.connection()
-    if conn.dialect.paramstyle in ("format", "pyformat"):
-        sql = _PARAM.sub(r"%(\1)s", sql)
-    conn.exec_driver_sql(sql, rows)
+    mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+    values = itemgetter(*names)
+    params = [values(row) for row in rows] if len(names) > 1 else [
+        (values(row),) for row in rows]  # (one name: itemgetter gives the value alone)
+    conn.exec_driver_sql(_PARAM.sub(mark, sql), params)
