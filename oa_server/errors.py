@@ -8,6 +8,7 @@ OAError
 │   └── DeviceFarewell       a revoked device may only push and say goodbye → 403
 ├── TooManyAttempts          sign-in failures from here: wait `retry_after` → 429
 ├── PayloadTooLarge          the request body is over the limit            → 413
+├── UnsupportedEncoding      a request body in a coding the server cannot read → 415
 ├── StorageUnavailable       the attachment store (S3) cannot be reached   → 503
 └── NeedsLock                a push's pass without the revision lock asked for more than
                              keyed reads: the push starts over under the lock (never answered)
@@ -52,6 +53,13 @@ class PayloadTooLarge(OAError):
     """Raised when a request body exceeds the configured limit."""
 
     code = "payload_too_large"
+
+
+class UnsupportedEncoding(OAError):
+    """Raised when a request body comes in a content coding this server does not read (its
+    answer names those it does, RFC 7694)."""
+
+    code = "unsupported_encoding"
 
 
 class StorageUnavailable(OAError):

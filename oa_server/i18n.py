@@ -86,3 +86,12 @@ def retranslate(message: str) -> str:
     if language is None or language == core_i18n.DEFAULT_LANGUAGE:
         return message
     return catalog(language).gettext(message)
+
+
+def human_size(n: int) -> str:
+    """A byte count as B, KB or MB for messages."""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):g} MB"
+    if n >= 1024:
+        return f"{n / 1024:g} KB"
+    return f"{n} B"

@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
-from starlette.middleware.gzip import GZipMiddleware
 
 from oa_client.errors import ConflictError
 from oa_server import __version__, live
 from oa_server.api import docs, errors
+from oa_server.api.codings import Compression
 from oa_server.api.middleware import LanguageAndLimit
 from oa_server.api.quick_wait import QuickWait
 from oa_server.api.routes import api_router
@@ -148,7 +148,7 @@ def create_app(
     errors.install(app)
     docs.install(app)
     sync_routes.install(app)
-    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=4)
+    app.add_middleware(Compression, minimum_size=2048, compresslevel=4)  # zstd or gzip
     app.add_middleware(LanguageAndLimit, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(QuickWait)  # outermost: a desk at rest's long-poll (api/quick_wait.py)
     return app

@@ -1,4 +1,5 @@
-"""HTTP transport to the OA server on `requests`: auth with refresh, retries, gzip, timeouts.
+"""HTTP transport to the OA server on `requests`: auth with refresh, retries, zstd or gzip
+bodies (`sync.protocol`), timeouts.
 
 A 401 refreshes the access token once (rotating refresh token, kept by a
 `TokenStore` — the OS keyring in the client) and resends; a failed refresh stops
@@ -16,7 +17,6 @@ push what it may, say goodbye, remove the profile).
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import threading
@@ -29,6 +29,7 @@ import requests
 
 from oa_client.errors import SyncError
 from oa_client.i18n import _
+from sync import protocol
 from sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -42,7 +43,7 @@ from sync.pull_page import PulledPage, read_pull
 
 log = logging.getLogger(__name__)
 API = "/api/v1"
-GZIP_OVER = 1024
+COMPRESS_OVER = 1024
 QUICK_RETRIES = (0.2, 0.6)
 TIMEOUT = (5.0, 60.0)
 _quote = json.encoder.encode_basestring  # a str as a JSON string literal
@@ -121,21 +122,32 @@ class EncodedJSON:
 
 @dataclass(frozen=True)
 class RequestBody:
-    """Request bytes ready to send, with the headers that describe them."""
+    """Request bytes ready to send, with the headers that describe them (`plain`: the JSON
+    itself, kept when it went out in zstd, for a server that turns out not to read that)."""
 
     data: bytes
     headers: dict[str, str]
+    plain: bytes | None = None
+
+    def in_gzip(self) -> RequestBody | None:
+        """The same body in gzip, when it went out in zstd (None otherwise)."""
+        if self.plain is None:
+            return None
+        return RequestBody(protocol.compress(self.plain, "gzip"),
+                           {**self.headers, "Content-Encoding": "gzip"})
 
 
-def encode_json(value: Any) -> RequestBody:
-    """A JSON request body (`EncodedJSON` as it is), gzip-compressed when it is not tiny."""
+def encode_json(value: Any, coding: str = "gzip") -> RequestBody:
+    """A JSON request body (`EncodedJSON` as it is), compressed in `coding` (gzip, or zstd for
+    a server that reads it: `protocol.request_coding`) when it is not tiny."""
     data = (value.text if isinstance(value, EncodedJSON) else
             json.dumps(value, ensure_ascii=False, separators=(",", ":"))).encode()
     headers = {"Content-Type": "application/json"}
-    if len(data) > GZIP_OVER:
-        data = gzip.compress(data, compresslevel=5)
-        headers["Content-Encoding"] = "gzip"
-    return RequestBody(data, headers)
+    if len(data) <= COMPRESS_OVER:
+        return RequestBody(data, headers)
+    headers["Content-Encoding"] = coding
+    return RequestBody(protocol.compress(data, coding), headers,
+                       plain=data if coding != "gzip" else None)
 
 
 def server_seconds(header: str | None) -> float | None:
@@ -206,13 +218,15 @@ class Transport:
         self.bytes_sent = 0
         #: the server's own seconds on the last push (its `Server-Timing`), None if unsaid
         self.push_server_s: float | None = None
+        #: the codings the server reads in a request body, as its last answer named them
+        self.server_codings: tuple[str, ...] = protocol.FALLBACK
         self.bytes_received = 0
 
     # -- low level -----------------------------------------------------------------------
 
     def _headers(self, extra: dict | None = None) -> dict:
         headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Accept-Language": self.language,
-                   "Accept-Encoding": "gzip"}
+                   "Accept-Encoding": ", ".join(protocol.CODINGS)}
         if self.access_token:
             headers["Authorization"] = f"Bearer {self.access_token}"
         headers.update(extra or {})
@@ -234,6 +248,9 @@ class Transport:
                     self.sleep(delay)
                     continue
                 received = len(resp.content)  # read it all now: a broken body fails here
+                # what this server reads in a request body, as its answer says (RFC 7694)
+                self.server_codings = protocol.accepted(
+                    resp.headers.get("Accept-Encoding")) or protocol.FALLBACK
                 self.bytes_sent += len(body or b"")
                 self.bytes_received += _wire_bytes(resp, received)
                 return resp
@@ -248,13 +265,19 @@ class Transport:
         raise SyncError(_("无法连接服务器，已转为离线；恢复网络后会自动同步"), kind="network",
                         detail=type(last).__name__) from last
 
+    def encode(self, value: Any) -> RequestBody:
+        """A JSON request body in the coding this server reads best (`encode_json`)."""
+        return encode_json(value, protocol.request_coding(self.server_codings))
+
     def request(self, method: str, path: str, *, json_body: Any = None, params: dict | None = None,
-                data: bytes | None = None, headers: dict | None = None, auth: bool = True,
-                expect: tuple[int, ...] = (200,)) -> requests.Response:
-        """Send one request (refreshing the token once on 401) and check its status."""
-        body, extra = data, dict(headers or {})
-        if json_body is not None:
-            encoded = encode_json(json_body)
+                data: bytes | RequestBody | None = None, headers: dict | None = None,
+                auth: bool = True, expect: tuple[int, ...] = (200,)) -> requests.Response:
+        """Send one request (refreshing the token once on 401) and check its status. A body
+        sent in zstd to a server whose answer turns out not to name zstd (an older node
+        behind the same address) goes again in gzip."""
+        encoded = self.encode(json_body) if json_body is not None else data
+        body, extra = encoded, dict(headers or {})
+        if isinstance(encoded, RequestBody):
             body = encoded.data
             extra.update(encoded.headers)
         used = self.access_token
@@ -266,6 +289,11 @@ class Transport:
                 if self.access_token == used or self.access_token is None:
                     self.refresh()
             resp = self._send(method, path, body=body, params=params, headers=extra)
+        if resp.status_code in (415, 422) and isinstance(encoded, RequestBody) \
+                and "zstd" not in self.server_codings and (again := encoded.in_gzip()):
+            log.info("the server does not read zstd request bodies: sent again in gzip")
+            extra.update(again.headers)
+            resp = self._send(method, path, body=again.data, params=params, headers=extra)
         if resp.status_code not in expect:
             raise self._error(resp)
         return resp
@@ -363,16 +391,16 @@ class Transport:
 
     def prepare_push(self, ops: list[dict]) -> PreparedOps:
         """The ops of a push with its request body encoded now, to be sent later."""
-        return PreparedOps(ops, encode_json(push_body(self.device_id, ops)))
+        return PreparedOps(ops, self.encode(push_body(self.device_id, ops)))
 
     def push(self, ops: list[dict]) -> PushResponse:
         """Send a batch of outbox ops; an op's `payload` may be its stored JSON text.
         `push_server_s` becomes the server's own time on it (None if it does not say)."""
         # the outbox's ops are already plain JSON values: sent as they are (the server checks)
-        body = ops.body if isinstance(ops, PreparedOps) else encode_json(
+        body = ops.body if isinstance(ops, PreparedOps) else self.encode(
             push_body(self.device_id, ops))
         self.push_server_s = None
-        resp = self.request("POST", "/sync/push", data=body.data, headers=body.headers)
+        resp = self.request("POST", "/sync/push", data=body)
         self.push_server_s = server_seconds(resp.headers.get("Server-Timing"))
         return self._model(PushResponse, resp)
 

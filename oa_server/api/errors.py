@@ -17,7 +17,13 @@ from oa_client.errors import (
     PermissionDenied,
     ValidationError,
 )
-from oa_server.errors import NotAuthenticated, PayloadTooLarge, StorageUnavailable, TooManyAttempts
+from oa_server.errors import (
+    NotAuthenticated,
+    PayloadTooLarge,
+    StorageUnavailable,
+    TooManyAttempts,
+    UnsupportedEncoding,
+)
 from oa_server.i18n import _, negotiate, retranslate, use_language
 
 log = logging.getLogger("oa_server.errors")
@@ -29,6 +35,7 @@ STATUS_OF: tuple[tuple[type[OAError], int], ...] = (
     (ConflictError, 409),
     (NotAuthenticated, 401),
     (PayloadTooLarge, 413),
+    (UnsupportedEncoding, 415),
     (TooManyAttempts, 429),
     (StorageUnavailable, 503),
 )

@@ -7,18 +7,10 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from oa_server.i18n import _, negotiate, use_language
+from oa_server.api import codings
+from oa_server.i18n import _, human_size, negotiate, use_language
 
 DRAIN_CAP = 1024 * 1024
-
-
-def human_size(n: int) -> str:
-    """A byte count as B, KB or MB for messages."""
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):g} MB"
-    if n >= 1024:
-        return f"{n / 1024:g} KB"
-    return f"{n} B"
 
 
 class LanguageAndLimit:
@@ -103,6 +95,7 @@ class LanguageAndLimit:
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(data)).encode()),
                     (b"connection", b"close"),
+                    (b"accept-encoding", codings.READS),  # as every answer (api/codings.py)
                 ],
             }
         )

@@ -79,6 +79,7 @@ def test_body_over_the_limit_is_413(tmp_path):
                           headers={"Content-Type": "application/json",
                                    PROTOCOL_HEADER: str(PROTOCOL_VERSION)}, timeout=30)
         assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
+        assert r.headers["Accept-Encoding"] == "zstd, gzip"  # as every answer
     finally:
         small.stop()
 

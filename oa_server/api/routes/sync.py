@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import gc
-import gzip
 import time
-import zlib
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -22,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from oa_client.errors import ConflictError, OAError, PermissionDenied, ValidationError
 from oa_server import authority, exchange_delivery, sealing, sync_service, wait_signins
 from oa_server.api import quick_wait
+from oa_server.api.codings import decode_body
 from oa_server.api.deps import (
     CurrentUser,
     NowDep,
@@ -31,9 +30,7 @@ from oa_server.api.deps import (
     signed_in_user,
     signing_key_of,
 )
-from oa_server.api.middleware import human_size
 from oa_server.db import read_only
-from oa_server.errors import PayloadTooLarge
 from oa_server.fair_gate import FairGate
 from oa_server.i18n import _
 from oa_server.models import User
@@ -117,27 +114,10 @@ ERRORS = {
 }
 
 
-def inflate(raw: bytes, *, gzipped: bool, limit: int) -> bytes:
-    """The body as sent, or inflated from gzip — never past `limit` bytes (a small gzip
-    can hold gigabytes of zeros); run on a worker thread, never on the event loop."""
-    if not gzipped:
-        return raw
-    try:
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        out = inflater.decompress(raw, limit)
-    except (zlib.error, gzip.BadGzipFile) as exc:
-        raise ValidationError(_("请求内容不是有效的 gzip 数据"), field="body") from exc
-    if inflater.unconsumed_tail:
-        raise PayloadTooLarge(_("解压后的请求内容超过 {size} 的上限").format(size=human_size(limit)),
-                              limit=limit)
-    return out
-
-
 async def read_json_body(request: Request) -> bytes:
-    """The request body, inflated (on a worker thread, bounded) if it came gzip-compressed."""
+    """The request body, decoded (on a worker thread, bounded) if it came compressed."""
     raw = await request.body()
-    gzipped = request.headers.get("content-encoding", "").lower() == "gzip"
-    return await run_in_threadpool(inflate, raw, gzipped=gzipped,
+    return await run_in_threadpool(decode_body, raw, request.headers.get("content-encoding", ""),
                                    limit=request.app.state.settings.max_body_bytes)
 
 
@@ -176,13 +156,13 @@ async def push(
     """Apply a batch of outbox ops; each gets applied / rejected (with a code) / conflict.
     A 用印 step taken here has its 正式文件 made before the answer (outside the lock)."""
     raw = await request.body()  # at most max_body_bytes (the middleware refuses more)
-    gzipped = request.headers.get("content-encoding", "").lower() == "gzip"
+    coding = request.headers.get("content-encoding", "")
     limit = request.app.state.settings.max_body_bytes
 
     def work() -> Response:
         started = time.perf_counter()
         # inflating and parsing take the CPU for a while: here, off the event loop
-        req = parse_push(inflate(raw, gzipped=gzipped, limit=limit))
+        req = parse_push(decode_body(raw, coding, limit=limit))
         device = request.state.auth_device_id  # the sign-in's device, read with the token
         if req.device_id != device:
             raise PermissionDenied(
