@@ -1,8 +1,8 @@
 """The wire protocol between the client's sync engine and the server (imported by both).
 
 Every request carries `X-OA-Protocol: <PROTOCOL_VERSION>`; a server that cannot
-speak it answers 426 with code `upgrade_required`. Bodies go in zstd or gzip
-(see its section below): every answer names the codings the server reads in a request body
+speak it answers 426 with code `upgrade_required`. Bodies go in zstd or gzip (the
+codings section at the end): every answer names the codings the server reads in a request body
 (`Accept-Encoding: zstd, gzip`, RFC 7694; none named: gzip only), a body in another
 coding is 415 `unsupported_encoding`, and answers come in the coding the request's
 `Accept-Encoding` prefers.

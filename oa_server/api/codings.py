@@ -109,7 +109,7 @@ class Compression(GZipMiddleware):
 
         offered = protocol.accepted(Headers(scope=scope).get("accept-encoding"))
         responder: ASGIApp
-        if "zstd" in offered and "zstd" in protocol.CODINGS:
+        if "zstd" in offered and protocol.zstd is not None:
             responder = ZstdResponder(self.app, self.minimum_size,
                                       thread_minimum_size=self.thread_minimum_size,
                                       exclude_content_types=self.exclude_content_types)
