@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from oa_client.errors import ConflictError
 from oa_server import __version__, live
 from oa_server.api import docs, errors
-from oa_server.api.codings import Compression
+from oa_server.api.codings import Compression, NamesReads
 from oa_server.api.middleware import LanguageAndLimit
 from oa_server.api.quick_wait import QuickWait
 from oa_server.api.routes import api_router
@@ -150,5 +150,6 @@ def create_app(
     sync_routes.install(app)
     app.add_middleware(Compression, minimum_size=2048, compresslevel=4)  # zstd or gzip
     app.add_middleware(LanguageAndLimit, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(QuickWait)  # outermost: a desk at rest's long-poll (api/quick_wait.py)
+    app.add_middleware(QuickWait)  # a desk at rest's long-poll, beside the framework
+    app.add_middleware(NamesReads)  # outermost: every answer names the codings read here
     return app

@@ -92,20 +92,13 @@ class ZstdResponder(IdentityResponder):
 
 
 class Compression(GZipMiddleware):
-    """Answers in zstd for a desk that takes it, else gzip (Starlette's), else as they are;
-    each names what this server reads in a request body."""
+    """Answers in zstd for a desk that takes it, else gzip (Starlette's), else as they are."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pick the coding from the request's `Accept-Encoding`; stamp `Accept-Encoding`."""
+        """Pick the coding from the request's `Accept-Encoding`."""
         if scope["type"] != "http":  # pragma: no cover
             await self.app(scope, receive, send)
             return
-
-        async def stamped(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"accept-encoding", READS)]
-            await send(message)
 
         offered = protocol.accepted(Headers(scope=scope).get("accept-encoding"))
         responder: ASGIApp
@@ -121,4 +114,25 @@ class Compression(GZipMiddleware):
         else:
             responder = IdentityResponder(self.app, self.minimum_size,
                                           exclude_content_types=self.exclude_content_types)
-        await responder(scope, receive, stamped)
+        await responder(scope, receive, send)
+
+
+class NamesReads:
+    """Outermost: every answer, those made beside the framework too (a quick long-poll
+    answer, the body-limit 413), names what this server reads in a request body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Add `Accept-Encoding: <READS>` to the answer's headers."""
+        if scope["type"] != "http":  # pragma: no cover
+            await self.app(scope, receive, send)
+            return
+
+        async def stamped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), (b"accept-encoding", READS)]
+            await send(message)
+
+        await self.app(scope, receive, stamped)

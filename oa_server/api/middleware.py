@@ -7,7 +7,6 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from oa_server.api import codings
 from oa_server.i18n import _, human_size, negotiate, use_language
 
 DRAIN_CAP = 1024 * 1024
@@ -95,7 +94,6 @@ class LanguageAndLimit:
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(data)).encode()),
                     (b"connection", b"close"),
-                    (b"accept-encoding", codings.READS),  # as every answer (api/codings.py)
                 ],
             }
         )

@@ -26,7 +26,6 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from oa_server import live, wait_signins
-from oa_server.api import codings
 from oa_server.db import read_only
 from oa_server.security import read_access_token
 from sync.protocol import MIN_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION, WaitResponse
@@ -132,8 +131,7 @@ class QuickWait:
         body = body_of(reply)
         await send({"type": "http.response.start", "status": 200, "headers": [
             (b"content-length", str(len(body)).encode()),
-            (b"content-type", b"application/json"),
-            (b"accept-encoding", codings.READS)]})  # as every answer (api/codings.py)
+            (b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": body})
 
     @staticmethod
