@@ -14,6 +14,7 @@ writes everything back in a few statements. Authorities reach a batch only throu
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,7 +42,7 @@ from oa_server.sync_rows import (
 from oa_server.visibility import parent_of
 from sync.protocol import OpResult
 
-__all__ = ["Batch", "chunks", "dumps", "envelope", "parent_of"]
+__all__ = ["Batch", "chunks", "dumps", "envelope", "finite", "finite_json", "parent_of"]
 
 
 #: fields of a client's copy that are never stored inside a record's data (sets: asked of
@@ -55,8 +56,9 @@ CHUNK = 400
 
 
 def loads(text: str) -> Any:
-    """Stored record data as Python values (orjson where it reads the text: NaN, Infinity
-    and integers past 64 bits, which `dumps` may have written, go to the json module)."""
+    """Stored record data as Python values (orjson where it reads the text; the json module
+    for what orjson refuses: NaN or an infinity an older server kept, a number past a
+    float's range). orjson reads an integer past 64 bits as a float."""
     if orjson is not None:
         try:
             return orjson.loads(text)
@@ -76,8 +78,47 @@ _canonical = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_ke
 
 
 def dumps(obj: Any) -> str:
-    """Canonical JSON for stored record data."""
+    """Canonical JSON for stored record data: keys sorted, no spaces, text as it is.
+
+    orjson writes it about ten times faster than the json module, byte for byte the same
+    but for a float's exponent (1e-7 for 1e-07: the same number). The json module writes
+    what orjson does not: integers past 64 bits, lone surrogates, keys that are not text.
+    Numbers are finite (a push with NaN or an infinity is refused: `finite_json`); orjson
+    would write those as null."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode()
+        except orjson.JSONEncodeError:
+            pass
     return _canonical(obj)
+
+
+def finite_json(text: bytes) -> bool:
+    """Whether JSON text surely holds no NaN, infinity or number past a float's range
+    (orjson reads it). False may be wrong (orjson is missing, or refused the text for
+    something else): then look at the values (`finite`)."""
+    if orjson is None:
+        return False
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+def finite(value: Any) -> bool:
+    """Whether every number in a JSON-like value is finite (no NaN, no infinity)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 def chunks(items: list, size: int = CHUNK) -> Iterable[list]:

@@ -36,6 +36,7 @@ from oa_server.i18n import _
 from oa_server.models import User
 from oa_server.schemas import ErrorOut
 from oa_server.security import read_access_token
+from oa_server.sync_batch import finite, finite_json
 from sync.protocol import (
     MAX_PULL_LIMIT,
     MIN_PROTOCOL_VERSION,
@@ -124,7 +125,7 @@ async def read_json_body(request: Request) -> bytes:
 def parse_push(body: bytes) -> PushRequest:
     """The push request from its JSON text; a malformed one is a ValidationError naming the field."""
     try:
-        return PushRequest.model_validate_json(body)
+        req = PushRequest.model_validate_json(body)
     except PydanticValidationError as exc:
         first = exc.errors()[0] if exc.errors() else {"loc": ("body",), "type": ""}
         field = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
@@ -134,6 +135,11 @@ def parse_push(body: bytes) -> PushRequest:
             else _("字段取值无效：{field}").format(field=field)
         )
         raise ValidationError(message, field=field) from None
+    if not finite_json(body):  # NaN or an infinity (pydantic reads them): not JSON, not kept
+        for i, op in enumerate(req.ops):
+            if not finite(op.payload):
+                raise ValidationError(_("数值无效：不能是 NaN 或无穷大"), field=f"ops.{i}.payload")
+    return req
 
 
 @router.post(
