@@ -83,7 +83,7 @@ def dumps(obj: Any) -> str:
     orjson writes it about ten times faster than the json module, byte for byte the same
     but for a float's exponent (1e-7 for 1e-07: the same number). The json module writes
     what orjson does not: integers past 64 bits, lone surrogates, keys that are not text.
-    Numbers are finite (a push with NaN or an infinity is refused: `finite_json`); orjson
+    Numbers are finite (an op with NaN or an infinity is refused: `finite_json`); orjson
     would write those as null."""
     if orjson is not None:
         try:

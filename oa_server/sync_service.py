@@ -75,13 +75,21 @@ def high_water(session: Session) -> int:
 
 
 def push(
-    session: Session, *, user: User, device_id: str, ops: list[Op], now: datetime
+    session: Session, *, user: User, device_id: str, ops: list[Op], now: datetime,
+    nonfinite: frozenset[int] = frozenset(),
 ) -> list[OpResult]:
-    """Apply a batch once each: a resent op gets its stored result, never a second application."""
+    """Apply a batch once each: a resent op gets its stored result, never a second application.
+    `nonfinite`: the indexes of ops whose payload holds NaN or an infinity, each refused on
+    its own (the desk keeps it for its user) while the others apply."""
     authz.require_business_user(user)
     for attempt in (1, 2):
         try:
-            results = apply_batch(session, user=user, device_id=device_id, ops=ops, now=now)
+            kept = [op for i, op in enumerate(ops) if i not in nonfinite] if nonfinite else ops
+            results = apply_batch(session, user=user, device_id=device_id, ops=kept, now=now)
+            if nonfinite:
+                applied = iter(results)
+                results = [_nonfinite(op) if i in nonfinite else next(applied)
+                           for i, op in enumerate(ops)]
             if ops:
                 audit.append(
                     session,
@@ -103,6 +111,11 @@ def push(
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def _nonfinite(op: Op) -> OpResult:
+    return OpResult(op_id=op.op_id, status="rejected", code="validation",
+                    message=_("数值无效：不能是 NaN 或无穷大"))
 
 
 def pull(

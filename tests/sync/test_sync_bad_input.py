@@ -310,25 +310,31 @@ def test_an_op_id_is_one_users_own_on_a_shared_device_id(server, tmp_path):
 
 
 @pytest.mark.parametrize("number", [b"NaN", b"-Infinity", b"1e400", b"-1" + b"0" * 400 + b".5"])
-def test_nan_or_an_infinity_in_a_payload_is_422_and_nothing_is_kept(server, me, number):
-    """Not JSON (RFC 8259), though Python reads it: refused naming the op, before anything
-    is applied; a number that is merely large is kept as it came."""
+def test_nan_or_an_infinity_in_a_payload_is_refused_alone(server, me, number):
+    """Not JSON (RFC 8259), though Python reads it: that op is refused naming the number,
+    nothing of it is kept, and the ops beside it apply."""
     from oa_server.sync_models import SyncRecord
 
     device = me.store.device_id().encode()
     body = (b'{"device_id": "%s", "ops": [' % device
-            + b'{"op_id": "ok-1", "kind": "upsert", "entity": "documents", "entity_id": "doc-ok",'
-            b' "payload": {"direction": "outgoing", "title": "note", "copies": 3}},'
-            b' {"op_id": "bad-1", "kind": "upsert", "entity": "documents", "entity_id": "doc-bad",'
-            b' "payload": {"direction": "outgoing", "title": "note", "x": {"y": [%s]}}}]}' % number)
+            + b'{"op_id": "bad-1", "kind": "upsert", "entity": "documents", "entity_id": "doc-bad",'
+            b' "payload": {"direction": "outgoing", "title": "note", "x": {"y": [%s]}}},'
+            b' {"op_id": "ok-1", "kind": "upsert", "entity": "documents", "entity_id": "doc-ok",'
+            b' "payload": {"direction": "outgoing", "title": "note", "copies": 3}}]}' % number)
     r = call(server, me, "POST", "/sync/push", data=body,
              headers={"Content-Type": "application/json"})
-    assert r.status_code == 422, r.text
-    assert r.json()["code"] == "validation" and r.json()["field"] == "ops.1.payload"
-    assert "NaN" in r.json()["message"]
+    assert r.status_code == 200, r.text
+    bad, ok = r.json()["results"]
+    assert (bad["op_id"], bad["status"], bad["code"]) == ("bad-1", "rejected", "validation")
+    assert "NaN" in bad["message"]
+    assert (ok["op_id"], ok["status"]) == ("ok-1", "applied")
     with server.session() as s:
-        assert s.get(SyncRecord, ("documents", "doc-ok")) is None
+        assert s.get(SyncRecord, ("documents", "doc-ok")) is not None
         assert s.get(SyncRecord, ("documents", "doc-bad")) is None
+    again = call(server, me, "POST", "/sync/push", data=body,
+                 headers={"Content-Type": "application/json"}).json()["results"]
+    assert [(x["op_id"], x["status"]) for x in again] == [("bad-1", "rejected"),
+                                                          ("ok-1", "applied")]  # resent: same
 
 
 def test_large_and_fractional_numbers_are_kept_as_they_came(server, me):

@@ -135,11 +135,15 @@ def parse_push(body: bytes) -> PushRequest:
             else _("字段取值无效：{field}").format(field=field)
         )
         raise ValidationError(message, field=field) from None
-    if not finite_json(body):  # NaN or an infinity (pydantic reads them): not JSON, not kept
-        for i, op in enumerate(req.ops):
-            if not finite(op.payload):
-                raise ValidationError(_("数值无效：不能是 NaN 或无穷大"), field=f"ops.{i}.payload")
     return req
+
+
+def nonfinite_ops(req: PushRequest, body: bytes) -> frozenset[int]:
+    """The indexes of the ops whose payload holds NaN or an infinity: pydantic reads them,
+    but they are not JSON, and stored data never holds them (`sync_batch.dumps`)."""
+    if finite_json(body):
+        return frozenset()
+    return frozenset(i for i, op in enumerate(req.ops) if not finite(op.payload))
 
 
 @router.post(
@@ -168,14 +172,17 @@ async def push(
     def work() -> Response:
         started = time.perf_counter()
         # inflating and parsing take the CPU for a while: here, off the event loop
-        req = parse_push(decode_body(raw, coding, limit=limit))
+        body = decode_body(raw, coding, limit=limit)
+        req = parse_push(body)
         device = request.state.auth_device_id  # the sign-in's device, read with the token
         if req.device_id != device:
             raise PermissionDenied(
                 _("设备标识与登录设备不一致，请重新登录"), reason="device_mismatch"
             )
+        nonfinite = nonfinite_ops(req, body)
         with _PUSH_GATE:
-            results = sync_service.push(session, user=user, device_id=device, ops=req.ops, now=now)
+            results = sync_service.push(session, user=user, device_id=device, ops=req.ops, now=now,
+                                        nonfinite=nonfinite)
         if sealing.steps_taken(req.ops, results):  # 用印 taken: the 正式文件, before answering
             sealing.after_push(session, sealing=sealing.sealing_for(request.app.state), user=user,
                                ops=req.ops, results=results, now=now)
