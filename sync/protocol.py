@@ -213,11 +213,21 @@ def accepted(header: str | None) -> tuple[str, ...]:
     found = []
     for item in (header or "").split(","):
         name, *params = (part.strip() for part in item.split(";"))
-        refused = any(p.replace(" ", "").lower() in ("q=0", "q=0.0", "q=0.00", "q=0.000")
-                      for p in params)
-        if name and not refused:
+        if name and _weight(params) != 0:
             found.append(name.lower())
     return tuple(found)
+
+
+def _weight(params: list[str]) -> float:
+    """The `q` among an `Accept-Encoding` item's parameters (1 when absent or unreadable)."""
+    for param in params:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 1.0
+    return 1.0
 
 
 def request_coding(server: tuple[str, ...]) -> str:

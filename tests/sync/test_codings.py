@@ -81,6 +81,8 @@ def older_node(monkeypatch):
     ("GZIP ,zstd;q=0.5", ("gzip", "zstd")),
     ("zstd;q=0, gzip", ("gzip",)),
     ("zstd; q=0.000", ()),
+    ("zstd;q=0., gzip;Q = 0", ()),  # RFC 9110's qvalue: "0" ["." 0*3DIGIT]
+    ("zstd;q=0.001", ("zstd",)),
     ("", ()),
     (None, ()),
 ])
