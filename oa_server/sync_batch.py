@@ -82,15 +82,50 @@ def dumps(obj: Any) -> str:
 
     orjson writes it about ten times faster than the json module, byte for byte the same
     but for a float's exponent (1e-7 for 1e-07: the same number). The json module writes
-    what orjson does not: integers past 64 bits, lone surrogates, keys that are not text.
-    Numbers are finite (an op with NaN or an infinity is refused: `finite_json`); orjson
-    would write those as null."""
-    if orjson is not None:
-        try:
-            return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode()
-        except orjson.JSONEncodeError:
-            pass
-    return _canonical(obj)
+    what orjson does not: integers past 64 bits (an op holding one is refused:
+    `dumps_exact`), lone surrogates, keys that are not text. Numbers are finite (an op with
+    NaN or an infinity is refused: `finite_json`); orjson would write those as null."""
+    text = _orjson_text(obj)
+    return text if text is not None else _canonical(obj)
+
+
+#: the integers stored data holds: what orjson (the server's and the desks' fast reader)
+#: writes and reads back exactly; one past them it reads as a float, losing digits
+INT_RANGE = (-(2**63), 2**64 - 1)
+
+
+def dumps_exact(obj: Any) -> str | None:
+    """`dumps`, or None when `obj` holds an integer outside `INT_RANGE` (see `wide_int`).
+    orjson refuses such a value, so the walk runs only when it does (or is missing)."""
+    text = _orjson_text(obj)
+    if text is not None:
+        return text
+    return None if wide_int(obj) is not None else _canonical(obj)
+
+
+def _orjson_text(obj: Any) -> str | None:
+    if orjson is None:
+        return None
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return None
+
+
+def wide_int(value: Any) -> int | None:
+    """The first integer in a JSON-like value outside `INT_RANGE`, or None."""
+    low, high = INT_RANGE
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is int:
+            if not low <= item <= high:
+                return item
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def finite_json(text: bytes) -> bool:

@@ -39,9 +39,10 @@ from oa_server.sync_batch import (
     NOT_STORED,
     Batch,
     chunks,
-    dumps,
+    dumps_exact,
     envelope,
     parent_of,
+    wide_int,
 )
 from oa_server.sync_models import SyncCounter, SyncOp
 from oa_server.sync_rows import (
@@ -125,6 +126,18 @@ def _too_large(op: Op, text: str) -> OpResult | None:
     return None
 
 
+def _stored_text(op: Op, payload: dict) -> str | OpResult:
+    """The record's stored JSON, or the op's refusal: an integer the desks would read back
+    with digits lost (past 64 bits), or more than the size limit."""
+    text = dumps_exact(payload)
+    if text is None:
+        number = str(wide_int(payload))
+        shown = number if len(number) <= 40 else number[:36] + "…"
+        return _rejected(op, "validation", _("数值超出范围：{number} 超过 64 位整数，读回时会丢失位数；"
+                                             "请核对数值，或作为文字填写").format(number=shown))
+    return _too_large(op, text) or text
+
+
 def _apply(batch: Batch, ctx: Ctx, op: Op) -> OpResult:
     collection = op.entity
     if collection not in SYNC_COLLECTIONS:
@@ -185,9 +198,9 @@ def _apply(batch: Batch, ctx: Ctx, op: Op) -> OpResult:
         return _rejected(op, "validation", _("附属记录不能改挂到其他记录下"))
     if refused := _reference(batch, op, payload, current):
         return refused
-    text = dumps(payload)
-    if refused := _too_large(op, text):
-        return refused
+    text = _stored_text(op, payload)
+    if isinstance(text, OpResult):
+        return text
     rec.data = text
     rec.updated_by, rec.updated_at = batch.user_id, batch.now
     result = OpResult(op_id=op.op_id, status=status, message=message,
@@ -252,9 +265,9 @@ def _create(batch: Batch, ctx: Ctx, op: Op, payload: dict) -> OpResult:
     if refused := _reference(batch, op, payload, None):
         return refused
     payload["unit_id"] = unit_id
-    text = dumps(payload)
-    if refused := _too_large(op, text):
-        return refused
+    text = _stored_text(op, payload)
+    if isinstance(text, OpResult):
+        return text
     key = (op.entity, op.entity_id)
     rec = StoredRecord(
         op.entity, op.entity_id, 0, False, text, unit_id,

@@ -16,6 +16,9 @@ from oa_client.domain.forms_values import (
 )
 from oa_client.i18n import _
 
+#: the largest integer a form field holds (a 64-bit integer, as the server stores it)
+_INT_MAX = 2**63 - 1
+
 
 def label_of(spec: FieldSpec) -> str:
     """The field's label in the current language."""
@@ -62,6 +65,8 @@ def coerce(spec: FieldSpec, raw: Any) -> Any:
         places = spec.decimal_places
         if kind == "integer" and value != value.to_integral_value():
             raise BadValue(_("{label}应为整数").format(label=label))
+        if kind == "integer" and abs(value) > _INT_MAX:  # the server keeps 64-bit integers
+            raise BadValue(_("{label}数值过大，请核对").format(label=label))
         if places is not None and kind != "integer" and -value.as_tuple().exponent > places:  # type: ignore[operator]
             raise BadValue(_("{label}最多保留{places}位小数").format(label=label, places=places))
         return int(value) if kind == "integer" else value

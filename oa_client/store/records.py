@@ -123,7 +123,10 @@ try:  # the pull stores 100,000s of records: orjson writes the same compact JSON
     import orjson
 
     def _dumps_synced(obj: dict) -> str:
-        return orjson.dumps(obj).decode()
+        try:
+            return orjson.dumps(obj).decode()
+        except orjson.JSONEncodeError:  # an integer past 64 bits an older server kept
+            return _dumps(obj)
 except ImportError:  # pragma: no cover - a platform without an orjson wheel
     _dumps_synced = _dumps
 #: keys of a record that are columns of every table, never part of `data`
@@ -269,7 +272,7 @@ class RecordStore:
         skip = frozenset((*columns, *_LOCAL))
         defaults = [(i, DEFAULTS[collection][c]) for i, c in enumerate(columns)
                     if c in DEFAULTS.get(collection, {})]
-        dumps = _dumps_synced  # data came from the server's JSON: nothing orjson cannot write
+        dumps = _dumps_synced  # data came from the server's JSON (orjson writes nearly all)
         rows = []
         for rid, rev, data in records:
             values = [data.get(c) for c in columns]

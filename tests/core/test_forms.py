@@ -56,6 +56,7 @@ def test_every_field_type_accepts_a_good_value() -> None:
     [
         (f("i", "integer", label="人数"), "3.5", "人数应为整数"),
         (f("i", "integer", label="人数"), "三", "人数应为整数"),
+        (f("i", "integer", label="人数"), "1" + "0" * 20, "人数数值过大，请核对"),
         (f("d", "decimal", label="里程", places=1), "3.25", "里程最多保留1位小数"),
         (f("d", "decimal", label="里程"), "abc", "里程应为数字"),
         (f("m", "money", label="金额"), "-1", "金额不能为负数"),

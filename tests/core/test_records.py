@@ -179,6 +179,18 @@ def test_a_page_into_a_table_the_pull_found_empty_is_inserted_or_else_upserted(s
     assert store.records.count("documents") == 3
 
 
+def test_a_pulled_integer_past_64_bits_is_stored_whole(store):
+    """Data an older server kept (it now refuses such an op) reaches the desk whole."""
+    from oa_client.store.records import RecordStore
+
+    wide = {"direction": "outgoing", "title": "旧数据", "n": 10**30, "m": [-(2**63) - 1]}
+    for fresh in (True, False):
+        with store.db.transaction() as conn:
+            RecordStore.upsert_synced_in(conn, "documents", [("d-wide", 3, wide)], fresh=fresh)
+        got = store.records.get("documents", "d-wide")
+        assert (got["n"], got["m"]) == (10**30, [-(2**63) - 1])
+
+
 def test_waiting_for_reads_live_records_newest_first_in_batches(store, monkeypatch):
     import oa_client.store.records as records_module
 

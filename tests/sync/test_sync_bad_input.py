@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from oa_client.errors import SyncError
+from oa_client.errors import NotFoundError, SyncError
 from oa_server.blob_store import MAX_BLOB_BYTES
 from sync.protocol import MAX_OPS_PER_PUSH, PROTOCOL_HEADER, PROTOCOL_VERSION
 from sync.transport import Transport
@@ -338,16 +338,41 @@ def test_nan_or_an_infinity_in_a_payload_is_refused_alone(server, me, number):
 
 
 def test_large_and_fractional_numbers_are_kept_as_they_came(server, me):
-    values = {"most": 2**63 - 1, "least": -(2**63), "ratio": 0.1, "tiny": 1e-7, "huge": 1e300}
+    values = {"most": 2**63 - 1, "least": -(2**63), "widest": 2**64 - 1, "ratio": 0.1,
+              "tiny": 1e-7, "huge": 1e300}
     r = me.transport.push([{"op_id": "op-n", "kind": "upsert", "entity": "documents",
                             "entity_id": "doc-numbers", "base_rev": 0,
-                            "payload": {"direction": "outgoing", "title": "数字", **values,
-                                        "past": 10**30}}])
+                            "payload": {"direction": "outgoing", "title": "数字", **values}}])
     assert [x.status for x in r.results] == ["applied"]
-    from oa_server.sync_models import SyncRecord
-
-    with server.session() as s:
-        text = s.get(SyncRecord, ("documents", "doc-numbers")).data
-    assert '"past":1000000000000000000000000000000,' in text  # written whole
     (record,) = [c for c in me.transport.pull(0, limit=500).changes if c.id == "doc-numbers"]
     assert {k: record.data[k] for k in values} == values
+    assert all(type(record.data[k]) is int for k in ("most", "least", "widest"))
+
+
+@pytest.mark.parametrize("number", [10**30, 2**64, -(2**63) - 1])
+def test_an_integer_past_64_bits_is_refused_alone_naming_it(server, me, tmp_path, number):
+    """The desks read it back as a float, its last digits lost: that op is refused naming
+    the number, nothing of it is kept, the op beside it applies, and the user's other desk
+    reads the kept numbers exactly."""
+    from oa_server.sync_models import SyncRecord
+
+    r = me.transport.push([
+        {"op_id": "wide-1", "kind": "upsert", "entity": "documents", "entity_id": "doc-wide",
+         "base_rev": 0, "payload": {"direction": "outgoing", "title": "数字",
+                                    "x": {"y": [1, number]}}},
+        {"op_id": "ok-1", "kind": "upsert", "entity": "documents", "entity_id": "doc-ok",
+         "base_rev": 0, "payload": {"direction": "outgoing", "title": "数字", "n": 2**64 - 1}},
+    ])
+    wide, ok = r.results
+    assert (wide.status, wide.code) == ("rejected", "validation")
+    assert str(number) in wide.message and "64 位" in wide.message
+    assert ok.status == "applied"
+    with server.session() as s:
+        assert s.get(SyncRecord, ("documents", "doc-wide")) is None
+    other = make_client(server, tmp_path / "other", "liuyang")
+    other.engine.sync()
+    with pytest.raises(NotFoundError):
+        other.store.records.get("documents", "doc-wide")
+    kept = other.store.records.get("documents", "doc-ok")["n"]
+    assert (kept, type(kept)) == (2**64 - 1, int)
+    other.close()
