@@ -356,14 +356,16 @@ def test_an_integer_past_64_bits_is_refused_alone_naming_it(server, me, tmp_path
     reads the kept numbers exactly."""
     from oa_server.sync_models import SyncRecord
 
-    r = me.transport.push([
+    ops = [
         {"op_id": "wide-1", "kind": "upsert", "entity": "documents", "entity_id": "doc-wide",
          "base_rev": 0, "payload": {"direction": "outgoing", "title": "数字",
                                     "x": {"y": [1, number]}}},
         {"op_id": "ok-1", "kind": "upsert", "entity": "documents", "entity_id": "doc-ok",
          "base_rev": 0, "payload": {"direction": "outgoing", "title": "数字", "n": 2**64 - 1}},
-    ])
-    wide, ok = r.results
+    ]
+    wide, ok = me.transport.push(ops).results
+    again = me.transport.push(ops).results  # resent: the same answers, nothing applied twice
+    assert [(x.status, x.rev) for x in again] == [(wide.status, wide.rev), (ok.status, ok.rev)]
     assert (wide.status, wide.code) == ("rejected", "validation")
     assert str(number) in wide.message and "64 位" in wide.message
     assert ok.status == "applied"
@@ -376,3 +378,21 @@ def test_an_integer_past_64_bits_is_refused_alone_naming_it(server, me, tmp_path
     kept = other.store.records.get("documents", "doc-ok")["n"]
     assert (kept, type(kept)) == (2**64 - 1, int)
     other.close()
+
+
+def test_a_desks_draft_holding_an_integer_past_64_bits_waits_with_its_reason(server, me):
+    """Saved on the desk, refused by the server: the desk's list of refused changes holds
+    the draft as it was typed and names the number, and the outbox empties."""
+    from oa_client.services import conflicts
+    from oa_client.services import records as svc
+
+    svc.save(me.store, "documents", {"id": "doc-wide-desk", "direction": "outgoing",
+                                     "doc_kind": "通知", "title": "数字", "count": 10**25})
+    me.engine.sync()
+    (refused,) = conflicts.open_conflicts(me.store)
+    assert (refused.entity_id, refused.kind, refused.code) == ("doc-wide-desk", "rejected",
+                                                                "validation")
+    assert str(10**25) in refused.message and refused.local["count"] == 10**25
+    with pytest.raises(NotFoundError):  # never on the server: the refusal holds it whole
+        me.store.records.get("documents", "doc-wide-desk")
+    assert me.store.db.query("SELECT count(*) FROM outbox")[0][0] == 0
