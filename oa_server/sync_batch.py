@@ -58,7 +58,8 @@ CHUNK = 400
 def loads(text: str) -> Any:
     """Stored record data as Python values (orjson where it reads the text; the json module
     for what orjson refuses: NaN or an infinity an older server kept, a number past a
-    float's range). orjson reads an integer past 64 bits as a float."""
+    float's range). orjson reads an integer past 64 bits as a float: an op holding one is
+    refused (`dumps_exact`), so only data stored before that holds one."""
     if orjson is not None:
         try:
             return orjson.loads(text)
