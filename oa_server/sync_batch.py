@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -116,17 +116,7 @@ def _orjson_text(obj: Any) -> str | None:
 def wide_int(value: Any) -> int | None:
     """The first integer in a JSON-like value outside `INT_RANGE`, or None."""
     low, high = INT_RANGE
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if type(item) is int:
-            if not low <= item <= high:
-                return item
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return None
+    return next((x for x in _scalars(value) if type(x) is int and not low <= x <= high), None)
 
 
 def finite_json(text: bytes) -> bool:
@@ -144,17 +134,20 @@ def finite_json(text: bytes) -> bool:
 
 def finite(value: Any) -> bool:
     """Whether every number in a JSON-like value is finite (no NaN, no infinity)."""
+    return all(math.isfinite(x) for x in _scalars(value) if isinstance(x, float))
+
+
+def _scalars(value: Any) -> Iterator[Any]:
+    """Every value inside a JSON-like value that is not an object or an array."""
     stack = [value]
     while stack:
         item = stack.pop()
-        if isinstance(item, float):
-            if not math.isfinite(item):
-                return False
-        elif isinstance(item, dict):
+        if isinstance(item, dict):
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return True
+        else:
+            yield item
 
 
 def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
