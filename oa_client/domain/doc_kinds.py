@@ -36,14 +36,19 @@ class DocKind(StrEnum):
     @classmethod
     def parse(cls, value: Any) -> DocKind:
         """The kind named by `value` (令 is 命令); ValidationError(field="kind") otherwise."""
-        text = str(value.value if isinstance(value, DocKind) else value or "").strip()
-        text = "命令" if text == "令" else text
-        try:
-            return cls(text)
-        except ValueError:
+        if isinstance(value, DocKind):
+            return value
+        text = str(value or "").strip()
+        kind = _BY_NAME.get("命令" if text == "令" else text)
+        if kind is None:
             raise ValidationError(
                 _("文种不在《党政机关公文处理工作条例》规定的 15 种之内"), field="kind", value=text
-            ) from None
+            )
+        return kind
+
+
+#: each kind by its name (a dict lookup: every 公文 checked names its kind)
+_BY_NAME: dict[str, DocKind] = {kind.value: kind for kind in DocKind}
 
 
 UPWARD_KINDS = frozenset({DocKind.REQUEST, DocKind.REPORT})

@@ -88,7 +88,7 @@ class DocAttachment(pydantic.BaseModel):
 
 
 def _units(value: Any) -> list[str]:
-    if value is None:
+    if not value:  # None, "" or [] (most 公文 have no 抄送 and no 签发人 yet)
         return []
     if isinstance(value, str):
         value = re.split(r"[、，,；;]", value)

@@ -112,7 +112,9 @@ def _as_ids(value: Any) -> list[str]:
         return []
     if isinstance(value, str):
         return [value]
-    return [str(v) for v in value if v]
+    if isinstance(value, list):
+        return [str(v) for v in value if v]
+    return []  # not a list of ids (kept by an older server): no units
 
 
 def domain_data(fields: dict[str, Any], store: LocalStore | None = None) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from oa_server.authority.documents_rules import (
     element_problem,
     elements_digest,
     iso,
+    malformed,
     may_edit_draft,
 )
 from oa_server.i18n import _
@@ -90,7 +91,10 @@ class Documents(Authority):
             return Ruling.reject("not_allowed", _("收文的内容不能修改"))
         out = {k: v for k, v in payload.items() if k not in SERVER_FIELDS}
         out.update({k: v for k, v in current.items() if k in SERVER_FIELDS})
-        stale_body = int(payload.get("body_rev") or 0) < int(current.get("body_rev") or 0)
+        sent_rev = payload.get("body_rev") or 0  # the body the desk holds
+        if isinstance(sent_rev, bool) or not isinstance(sent_rev, int):
+            return _reject(malformed("body_rev"))
+        stale_body = sent_rev < int(current.get("body_rev") or 0)
         if not draft or stale_body:
             # the body moves by revisions once it runs; and an upsert queued before a revision
             # the server already took carries the older text: keep the newer one

@@ -108,46 +108,104 @@ def unit_problem(ctx: Ctx, unit_id: str) -> str | None:
     return None
 
 
+#: elements the domain Document takes as they are stored, when filled in
+_AS_STORED = ("copy_no", "secrecy", "secrecy_term", "urgency", "doc_number", "signed_off_on",
+              "title", "issuer_name", "note", "printer")
+
+
 def domain_data(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
     """The elements as the domain Document takes them (unit ids → names from the org chart)."""
-    def names(ids: list[str]) -> list[str]:
-        return [getattr(ctx.org.unit(i), "name", None) or i for i in ids]
+    get = data.get
+    out = {key: value for key in _AS_STORED if (value := get(key)) is not None}
+    out.update(
+        direction=get("direction") or "outgoing", issuer_mark=get("issuer_mark") or "",
+        signers=get("signers") or [], kind=get("doc_kind") or get("kind") or "通知",
+        body=get("body") or "", main_to=_unit_names(ctx, get("main_to")),
+        cc_to=_unit_names(ctx, get("cc_to")),
+        attachments=[{"name": a.get("name") or ""} for a in get("attachments") or []
+                     if isinstance(a, dict)],
+    )
+    for key in ("date", "print_date"):
+        if value := get(key):
+            out[key] = value
+    return out
 
-    out = {
-        "direction": data.get("direction") or "outgoing", "copy_no": data.get("copy_no"),
-        "secrecy": data.get("secrecy"), "secrecy_term": data.get("secrecy_term"),
-        "urgency": data.get("urgency"), "issuer_mark": data.get("issuer_mark") or "",
-        "doc_number": data.get("doc_number"), "signers": data.get("signers") or [],
-        "signed_off_on": data.get("signed_off_on"),
-        "kind": data.get("doc_kind") or data.get("kind") or "通知", "title": data.get("title"),
-        "body": data.get("body") or "",
-        "main_to": names(as_ids(data.get("main_to"))), "cc_to": names(as_ids(data.get("cc_to"))),
-        "attachments": [{"name": a.get("name") or ""} for a in data.get("attachments") or []
-                        if isinstance(a, dict)],
-        "issuer_name": data.get("issuer_name"), "date": data.get("date") or None,
-        "note": data.get("note"), "printer": data.get("printer"),
-        "print_date": data.get("print_date") or None,
+
+def _unit_names(ctx: Ctx, value: Any) -> list[str]:
+    """The names of the units named by id (an id the org chart does not know stays as it is)."""
+    ids = as_ids(value)
+    return [getattr(ctx.org.unit(i), "name", None) or i for i in ids] if ids else []
+
+
+#: elements a desk writes as text (absent or null: not filled in)
+TEXT_ELEMENTS = (
+    "direction", "doc_kind", "kind", "title", "body", "secrecy", "secrecy_term", "urgency",
+    "copy_no", "issuer_mark", "issuer_name", "date", "note", "printer", "print_date",
+)
+#: elements a desk writes as lists of text (主送 and 抄送 may also be one unit id alone)
+LIST_ELEMENTS = (
+    "main_to", "cc_to", "main_to_names", "cc_to_names", "signers", "countersign_departments",
+    "co_issuing_units",
+)
+#: what an attachment entry holds, by JSON type
+ATTACHMENT_TEXT = ("name", "attachment_id", "blob_id")
+
+
+def shape_problem(data: dict[str, Any]) -> ValidationError | None:
+    """The first element holding the wrong kind of JSON value (a number for a title, an
+    object for 主送 …), naming it: every desk that sees the 公文 reads it by these types."""
+    for key in TEXT_ELEMENTS:
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            return malformed(key)
+    for key in LIST_ELEMENTS:
+        value = data.get(key)
+        if value is None or (isinstance(value, str) and key in ("main_to", "cc_to")):
+            continue
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return malformed(key)
+    attachments = data.get("attachments")
+    if attachments is None:
+        return None
+    if not isinstance(attachments, list):
+        return ValidationError(_("附件列表格式不正确"), field="attachments")
+    for a in attachments:
+        if not isinstance(a, dict) or any(
+                a.get(k) is not None and not isinstance(a[k], str) for k in ATTACHMENT_TEXT):
+            return ValidationError(_("附件列表格式不正确"), field="attachments")
+        size = a.get("size")
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+            return ValidationError(_("附件列表格式不正确"), field="attachments")
+    return None
+
+
+def malformed(key: str) -> ValidationError:
+    """An element holding the wrong kind of JSON value, named as the user knows it."""
+    names = {
+        "direction": _("收发文"), "doc_kind": _("文种"), "kind": _("文种"), "title": _("标题"),
+        "body": _("正文"), "secrecy": _("密级"), "secrecy_term": _("保密期限"),
+        "urgency": _("紧急程度"), "copy_no": _("份号"), "issuer_mark": _("发文机关标志"),
+        "issuer_name": _("发文机关署名"), "date": _("成文日期"), "note": _("附注"),
+        "printer": _("印发机关"), "print_date": _("印发日期"), "main_to": _("主送机关"),
+        "cc_to": _("抄送机关"), "main_to_names": _("主送机关"), "cc_to_names": _("抄送机关"),
+        "signers": _("签发人"), "countersign_departments": _("会签部门"),
+        "co_issuing_units": _("联合发文机关"), "body_rev": _("正文版本"),
     }
-    return {k: v for k, v in out.items() if v is not None}
+    return ValidationError(_("公文要素“{element}”的数据格式不正确").format(
+        element=names.get(key, key)), field=key)
 
 
 def element_problem(ctx: Ctx, data: dict[str, Any], *, stage: str = "draft"
                     ) -> ValidationError | None:
     """The first thing wrong with a document's elements (naming the element), or None."""
+    if (wrong := shape_problem(data)) is not None:
+        return wrong
     try:
         doc = parse_document(domain_data(ctx, data), stage=None)
     except ValidationError as exc:
         return exc
-    if not isinstance(data.get("attachments") or [], list):
-        return ValidationError(_("附件列表格式不正确"), field="attachments")
     for a in data.get("attachments") or []:
-        if not isinstance(a, dict):
-            return ValidationError(_("附件列表格式不正确"), field="attachments")
-        try:
-            size = int(a.get("size") or 0)
-        except (TypeError, ValueError):
-            return ValidationError(_("附件列表格式不正确"), field="attachments")
-        if size > MAX_ATTACHMENT_BYTES:
+        if (a.get("size") or 0) > MAX_ATTACHMENT_BYTES:
             return ValidationError(_("附件“{name}”超过 {mb} MB 的大小限制").format(
                 name=a.get("name") or "", mb=MAX_ATTACHMENT_BYTES // (1024 * 1024)),
                 field="attachments")
