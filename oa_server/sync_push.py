@@ -25,6 +25,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from oa_client.domain.indexed import INDEXED_FIELDS
 from oa_client.errors import ValidationError
 from oa_server import live
 from oa_server.authority import Ruling, authority_for
@@ -94,6 +95,15 @@ def check_lists(payload: dict) -> None:
             raise ValidationError(_("{key} 必须是字符串列表").format(key=key), field=key)
 
 
+def check_single_values(collection: str, payload: dict) -> None:
+    """The fields every desk keeps in an indexed column hold one value each: a list or an
+    object there could not be stored on any desk that sees the record."""
+    for key in INDEXED_FIELDS.get(collection, ()):
+        if isinstance(payload.get(key), (list, dict)):
+            raise ValidationError(_("“{key}”只能填写单个值，不能是列表或对象").format(key=key),
+                                  field=key)
+
+
 def _record_out(rec: StoredRecord) -> Record:
     return Record(
         collection=rec.collection,
@@ -152,6 +162,7 @@ def _apply(batch: Batch, ctx: Ctx, op: Op) -> OpResult:
     rec = batch.records.get(key)
     payload = {k: v for k, v in op.payload.items() if k not in LOCAL_FIELDS}
     check_lists(payload)
+    check_single_values(collection, payload)
     if op.kind == "action":
         if rec is not None:
             return _rejected(op, "duplicate", _("该操作记录已存在"))

@@ -18,40 +18,14 @@ from dataclasses import dataclass, field
 from sqlcipher3 import dbapi2
 
 from oa_client.domain.ids import new_id
+from oa_client.domain.indexed import INDEXED_FIELDS
 from oa_client.errors import NotFoundError, ValidationError
 from oa_client.i18n import _
 from oa_client.store.db import Database
 from oa_client.store.schema import PEOPLE, people_backfill
 
 #: collection → indexed columns (besides id, rev, deleted, updated_at, data)
-COLLECTIONS: dict[str, tuple[str, ...]] = {
-    "units": ("parent_id", "name", "doc_code", "level"),
-    "users": ("unit_id", "login", "name"),
-    "documents": (
-        "direction", "doc_kind", "title", "body", "doc_number", "secrecy", "urgency", "state",
-        "unit_id", "created_at",
-    ),
-    "document_events": ("document_id", "step", "action", "actor_id", "status", "created_at"),
-    "document_revisions": ("document_id", "base_rev", "author_id", "conflicted", "created_at"),
-    "rooms": ("name", "unit_id", "capacity"),
-    "meetings": ("title", "room_id", "starts_at", "ends_at", "organiser_id", "state"),
-    "service_items": ("code", "name", "category"),
-    "requests": ("service_item_id", "applicant_id", "state", "submitted_at"),
-    "data_items": ("code", "name", "version"),
-    "report_templates": ("name", "unit_id", "period", "deadline"),
-    "submissions": ("template_id", "unit_id", "period", "state"),
-    "supervision_tasks": ("title", "lead_unit_id", "deadline", "state"),
-    "meeting_replies": ("meeting_id", "user_id", "unit_id", "answer", "created_at"),
-    "checkins": ("meeting_id", "user_id", "at"),
-    "request_events": ("request_id", "step", "action", "actor_id", "status", "created_at"),
-    "task_events": ("task_id", "action", "actor_id", "status", "created_at"),
-    "task_progress": ("task_id", "unit_id", "author_id", "created_at"),
-    "phrases": ("owner_id", "text"),
-    "delegations": ("principal_id", "delegate_id", "start", "end"),
-    "calendars": ("year",),
-    "notifications": ("kind", "collection", "record_id", "created_at"),
-    "settings": ("scope",),
-}
+COLLECTIONS = INDEXED_FIELDS
 
 #: values for NOT NULL columns a record may leave out
 DEFAULTS: dict[str, dict[str, object]] = {

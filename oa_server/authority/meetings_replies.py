@@ -107,9 +107,11 @@ class RepliesAuthority(Authority):
                     return None
                 return str(user.unit_id), str(user.name)
 
+            named = payload.get("attendee_ids") or []
+            if not isinstance(named, list):
+                return Ruling.reject("validation", _("参会人员名单格式不正确"))
             try:
-                people = list(check_unit_people(attendee, payload.get("attendee_ids") or [],
-                                                lookup=lookup))
+                people = list(check_unit_people(attendee, named, lookup=lookup))
             except ValidationError as exc:
                 return Ruling.reject("validation", exc.message)
         out = dict(payload)

@@ -207,6 +207,8 @@ class RequestEvents(FlowEvents):
         if subject.get("state") in CLOSED_STATES and payload.get("action") != "urge":
             return Ruling.reject("closed", _("该申请已办结，不能再办理"))
         action = payload.get("action")
+        if not isinstance(payload.get("add_signer", ""), str | None):  # a person's id, or none
+            return Ruling.reject("validation", _("加签人不存在、已停用或是您本人"))
         payload = {k: v for k, v in payload.items() if k not in ("opened", "values", "reject_request")}
         # time limits run on the server's clock: the desk's own time is kept for the record
         payload["client_at"], payload["at"] = payload.get("at"), ctx.now.isoformat()

@@ -287,6 +287,29 @@ def test_the_server_refuses_every_kind_of_broken_value(desk: Desk):
         assert words in refused[event_id], (words, refused[event_id])
 
 
+def test_a_start_naming_a_list_or_object_as_its_added_signer_is_refused(desk: Desk):
+    """加签 names one person by id: a list or an object there (from a client that skips its
+    own checks) is refused, so no desk on the route meets it in the request's timeline."""
+    applicant = desk(APPLICANT)
+    applicant.engine.sync()
+    entry = _entry(applicant, "SUPPLY")
+    sent = []
+    for signer in (["x"], {"id": "x"}, 5):
+        draft = rq.new_draft(applicant.store, record_id=entry.record_id, user_id=desk.uid(APPLICANT))
+        form = {**draft["form"], **FILLED["SUPPLY"]}
+        rq.save_draft(applicant.store, draft["id"], form)
+        svc.append_event(applicant.store, "request_events", {
+            "request_id": draft["id"], "action": "start", "actor_id": desk.uid(APPLICANT),
+            "at": "2026-11-20T02:00:00+00:00", "form": form, "add_signer": signer})
+        sent.append(draft["id"])
+    report = applicant.engine.sync()
+    assert report.rejected == 3
+    refused = [c.message for c in open_conflicts(applicant.store) if c.entity == "request_events"]
+    assert sum("加签人" in m for m in refused) == 3
+    for request_id in sent:
+        assert applicant.store.records.get("requests", request_id)["state"] == "draft"
+
+
 def test_an_amount_raised_after_submission_adds_the_leader_and_tells_the_approver(desk: Desk):
     _e, rid = _submitted(desk, "TRAVEL_EXPENSE")
     applicant = desk(APPLICANT)

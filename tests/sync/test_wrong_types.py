@@ -6,11 +6,17 @@ a 500."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from oa_client.domain.indexed import INDEXED_FIELDS
+from oa_client.domain.meetings import Attendee, Meeting
 from oa_client.services import documents as docs
+from oa_client.services import meetings as mtg
 from oa_client.services import records as svc
+from sync.org import fetch_org
+from sync.protocol import ORG_COLLECTIONS, SERVER_COLLECTIONS
 from tests.sync.support import make_client
 
 
@@ -32,7 +38,7 @@ DRAFT = {"direction": "outgoing", "doc_kind": "通知", "title": "关于做好�
          "body": "各单位：……"}
 #: (field, wrong value, how the refusal names it)
 DOCUMENT_CASES = [
-    ("title", 5, "标题"), ("title", ["关于"], "标题"), ("body", {"p": 1}, "正文"),
+    ("title", 5, "标题"), ("title", ["关于"], "“title”"), ("body", {"p": 1}, "“body”"),
     ("doc_kind", 5, "文种"), ("secrecy", True, "密级"), ("date", 20261207, "成文日期"),
     ("copy_no", 1.5, "份号"), ("issuer_name", [], "发文机关署名"),
     ("main_to", 5, "主送机关"), ("main_to", {"id": "u"}, "主送机关"), ("cc_to", [1], "抄送机关"),
@@ -74,3 +80,52 @@ def test_a_desk_reads_a_document_an_older_server_kept_with_a_number_for_its_reci
     """The desk's own reading of 主送/抄送 takes what is not a list of ids as none."""
     data = docs.domain_data({**DRAFT, "main_to": 5, "cc_to": {"u": 1}})
     assert (data["main_to"], data["cc_to"]) == ([], [])
+
+
+WRITABLE = [c for c in INDEXED_FIELDS if c not in ORG_COLLECTIONS + SERVER_COLLECTIONS]
+
+
+def test_a_list_or_object_where_every_desk_keeps_one_value_is_refused(drafter):
+    """A desk keeps these fields in indexed columns: a record holding a list or an object
+    there could be stored on no desk that sees it (each would set it aside unreadable).
+    One push holds a case for every such field of every collection a desk may write."""
+    cases = [(c, f, v) for c in WRITABLE for f in INDEXED_FIELDS[c] for v in ([1], {"a": 1})]
+    ops = [{"op_id": uuid.uuid4().hex, "kind": "upsert", "entity": c, "base_rev": 0,
+            "entity_id": f"wrong-{i}", "payload": {"id": f"wrong-{i}", f: v}}
+           for i, (c, f, v) in enumerate(cases)]
+    results = drafter.transport.push(ops).results
+    assert len(results) == len(cases) > 100
+    for (collection, field, value), result in zip(cases, results, strict=True):
+        assert (result.status, result.code) == ("rejected", "validation"), (collection, field, value)
+        assert f"“{field}”只能填写单个值" in result.message
+
+
+def test_a_unit_reply_naming_its_people_as_a_number_is_refused(server, tmp_path):
+    """A unit's 回执 names who attends as a list of people; a number there is refused (it
+    was a 500 that held the unit's whole outbox)."""
+    now = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    server.clock.now = now
+    desks = {}
+    for login in ("xiefang", "zhangmin"):
+        desks[login] = make_client(server, tmp_path, login)
+        fetch_org(desks[login].store, desks[login].transport)
+    organiser, clerk = desks["xiefang"], desks["zhangmin"]
+    unit_id = str(clerk.transport.user["unit"]["id"])
+    start = now + timedelta(days=3)
+    meeting = Meeting(subject="专题工作会议", starts_at=start, ends_at=start + timedelta(hours=1),
+                      online_link="https://meet.example/1", agenda=("议题一",),
+                      attendees=(Attendee(kind="unit", id=unit_id, name="普政数", seats=2),),
+                      reply_deadline=start - timedelta(days=1))
+    booked = mtg.book(organiser.store, meeting=meeting, user_id=str(organiser.transport.user["id"]),
+                      user_name="谢芳", now=now)
+    organiser.engine.sync()
+    clerk.engine.sync()
+    reply = {"meeting_id": booked.meeting_id, "attendee_id": unit_id, "answer": "attend",
+             "attendee_kind": "unit", "user_id": str(clerk.transport.user["id"])}
+    for value in (5, True, "某某"):
+        result = push(clerk, "meeting_replies", f"reply-{uuid.uuid4().hex[:8]}",
+                      {**reply, "attendee_ids": value})
+        assert (result.status, result.code) == ("rejected", "validation"), value
+        assert "参会人员" in result.message
+    for desk in desks.values():
+        desk.close()
