@@ -30,6 +30,7 @@ __all__ = [
     "RowSpec",
     "RowTable",
     "Section",
+    "misspelt_period",
     "next_period",
     "period_key",
     "previous_period",
@@ -316,6 +317,23 @@ def period_key(kind: str, day: dt.date) -> str:
     if kind == "yearly":
         return str(day.year)
     return "once"
+
+
+#: how `period_key` writes a period of each kind, with an example (one-off reports: any name)
+_PERIOD_FORMS = {
+    "monthly": (re.compile(r"\d{4}-(0[1-9]|1[0-2])"), "2026-03"),
+    "quarterly": (re.compile(r"\d{4}-Q[1-4]"), "2026-Q1"),
+    "yearly": (re.compile(r"\d{4}"), "2026"),
+}
+
+
+def misspelt_period(kind: str, key: str) -> str | None:
+    """When `key` is not written as `period_key` writes this kind's periods (every desk counts
+    the periods before and after it): an example of how it is; None when it is."""
+    form = _PERIOD_FORMS.get(kind)
+    if form is None or form[0].fullmatch(key):
+        return None
+    return form[1]
 
 
 def previous_period(kind: str, key: str) -> str | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from oa_client.domain.ids import new_id
-from oa_client.domain.reports import ReportTemplate, next_period
+from oa_client.domain.reports import ReportTemplate, misspelt_period, next_period
 from oa_client.domain.reports_dictionary import mismatch_text
 from oa_client.domain.reports_records import template_of
 from oa_client.errors import NotFoundError, ValidationError
@@ -49,6 +49,8 @@ def issue_template(store: LocalStore, *, template: ReportTemplate, period: str, 
         raise ValidationError(_("请至少选择一个填报单位"), field="recipients")
     if not period:
         raise ValidationError(_("请填写报表所属期"), field="period")
+    if (example := misspelt_period(template.period, period)) is not None:
+        raise ValidationError(_("所属期“{period}”的写法不对，应写作 {example} 这样的格式").format(period=period, example=example), field="period")
     mismatches = check_template(store, template, record_id=record_id)
     if mismatches:
         raise ValidationError(mismatch_text(mismatches), field="data_items", problems=[m.message for m in mismatches])

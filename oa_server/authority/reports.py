@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError as PydanticError
 
-from oa_client.domain.reports import DataItem, ReportTemplate
+from oa_client.domain.reports import DataItem, ReportTemplate, misspelt_period
 from oa_client.domain.reports_check import validate_submission
 from oa_client.domain.reports_dictionary import MISMATCH_CODE, dictionary_mismatches, mismatch_text
 from oa_client.domain.reports_fill import migrate_draft
@@ -100,8 +100,11 @@ class Templates(Authority):
         unit_id = str(ctx.user.unit_id)
         if current is not None and current.get("unit_id") != unit_id:
             return Ruling.reject("forbidden", _("只有下发该报表的单位可以修改它"))
+        definition = payload.get("definition")
+        if not isinstance(definition, dict):
+            return Ruling.reject("validation", _("报表定义格式不正确，应为一份完整的报表模板"))
         try:
-            template = ReportTemplate.model_validate({**(payload.get("definition") or {}), "version": 1})
+            template = ReportTemplate.model_validate({**definition, "version": 1})
         except PydanticError as exc:
             return Ruling.reject("validation", _("报表模板有误：{error}").format(error=_first(exc)))
         already = {i.get("code") for i in ((current or {}).get("definition") or {}).get("data_items") or []}
@@ -112,10 +115,17 @@ class Templates(Authority):
             deadline = dt.date.fromisoformat(str(payload.get("deadline") or ""))
         except ValueError:
             return Ruling.reject("validation", _("请填写正确的截止日期，如 2026-04-10"))
-        period = str(payload.get("period") or "")
+        period = payload.get("period") or ""
+        if not isinstance(period, str):
+            return Ruling.reject("validation", _("报表所属期格式不正确，应为文字，如 2026-Q1"))
         if not period:
             return Ruling.reject("validation", _("请填写报表所属期"))
+        if (example := misspelt_period(template.period, period)) is not None:
+            return Ruling.reject("validation", _("所属期“{period}”的写法不对，应写作 {example} 这样的格式")
+                                 .format(period=period, example=example))
         recipients = payload.get("recipients") or []
+        if not isinstance(recipients, list):
+            return Ruling.reject("validation", _("填报单位格式不正确，应为单位列表"))
         if not recipients or not all(isinstance(r, str) for r in recipients):
             return Ruling.reject("validation", _("请至少选择一个填报单位"))
         for rid in recipients:
@@ -229,6 +239,9 @@ class Submissions(Authority):
                 new.update(state="accepted", accepted_at=now, accepted_by=ctx.user_id)
                 return _Plan(new, "accepted")
             comments = payload.get("comments") or []
+            bad = _entries_error("comments", comments, text=True)
+            if bad:
+                raise _Refused("validation", _("退回意见格式不正确：{where}").format(where=bad))
             if not comments or not all(isinstance(c, dict) and str(c.get("text") or "").strip() for c in comments):
                 raise _Refused("validation", _("退回时请至少写明一处需要修改的地方"))
             new.update(state="returned", comments=comments, returned_at=now, returned_by=ctx.user_id,
@@ -246,7 +259,10 @@ class Submissions(Authority):
         changed = False
         if action == "resolve":
             resolutions = payload.get("resolutions") or []
-            left = resolve_conflicts(values, conflicts, [r for r in resolutions if isinstance(r, dict)])
+            bad = _entries_error("resolutions", resolutions, value=True)
+            if bad:
+                raise _Refused("validation", _("冲突取值格式不正确：{where}").format(where=bad))
+            left = resolve_conflicts(values, conflicts, resolutions)
             changed = len(left) != len(conflicts)
             conflicts = left
         else:
@@ -254,15 +270,24 @@ class Submissions(Authority):
             bad = values_shape_error(base) or values_shape_error(mine)
             if bad:
                 raise _Refused("validation", _("填报数据格式不正确：{where}").format(where=bad))
-            version = int(payload.get("template_version") or latest)
+            version = payload.get("template_version") or latest
+            if isinstance(version, bool) or not isinstance(version, int):
+                raise _Refused("validation", _("报表版本格式不正确，应为整数"))
+            try:
+                made_in = template_of(template, version)  # the version the edit was made in
+            except KeyError:
+                raise _Refused("validation", _("报表版本不存在，请同步后重试")) from None
+            wrong = _kind_error(made_in, base) or _kind_error(made_in, mine)
+            if wrong:
+                raise _Refused("validation", wrong)
+            prefilled = payload.get("prefilled")
+            bad = _entries_error("prefilled", prefilled, value=True) if isinstance(prefilled, list) else None
+            if bad:
+                raise _Refused("validation", _("预填标记格式不正确：{where}").format(where=bad))
             if version != latest:  # an old laptop's draft: carry it into the new version by data item
-                try:
-                    old = template_of(template, version)
-                except KeyError:
-                    raise _Refused("validation", _("报表版本不存在，请同步后重试")) from None
                 new_t = template_of(template)
-                mine, dropped = migrate_draft(old, new_t, mine)
-                base, _gone = migrate_draft(old, new_t, base)
+                mine, dropped = migrate_draft(made_in, new_t, mine)
+                base, _gone = migrate_draft(made_in, new_t, base)
                 new["dropped"] = [*new.get("dropped", []), *[
                     {"field": p.field, "row": p.row, "column": p.column, "message": p.message,
                      "version": version} for p in dropped]]
@@ -306,6 +331,40 @@ class Submissions(Authority):
         new.update(state="submitted", submitted_at=now, submitted_by=ctx.user_id, late=late,
                    submits=submits, resubmitted=len(submits) > 1, confirmed=confirmed, unconfirmed=unconfirmed)
         return _Plan(new, "submitted")
+
+
+def _entries_error(name: str, entries: Any, *, value: bool = False, text: bool = False) -> str | None:
+    """Where a list of cell addresses (comments, resolutions, pre-fill marks) has the wrong JSON type."""
+    if not isinstance(entries, list):
+        return name
+    for i, entry in enumerate(entries):
+        where = f"{name}[{i}]"
+        if not isinstance(entry, dict):
+            return where
+        if not isinstance(entry.get("field"), str):
+            return f"{where}.field"
+        for key in ("row", "column"):
+            if not isinstance(entry.get(key), str | None):
+                return f"{where}.{key}"
+        if value and not isinstance(entry.get("value"), str | int | float | None):
+            return f"{where}.value"
+        if text and not isinstance(entry.get("text"), str):
+            return f"{where}.text"
+    return None
+
+
+def _kind_error(template: ReportTemplate, values: dict[str, Any]) -> str | None:
+    """Why values do not fit the template's kinds of data (a table as rows, a field as one value)."""
+    tables = {t.key: t for t in template.tables}
+    fields = {r.code for r in template.field_refs()}
+    for key, value in values.items():
+        if key in tables and not isinstance(value, dict):
+            return _("填报数据格式不正确：“{title}”（{key}）是表格，应按行填写").format(
+                title=tables[key].title, key=key)
+        if key in fields and isinstance(value, dict):
+            return _("填报数据格式不正确：“{label}”（{key}）是单个数据项，不能按表格填写").format(
+                label=template.label(key), key=key)
+    return None
 
 
 class _Refused(Exception):

@@ -58,6 +58,10 @@ def _design_and_issue(qtbot, page) -> None:
     click(dz.ok_button)
     qtbot.waitUntil(lambda: page.office.issue_dialog is not None and page.office.issue_dialog.isVisible(), timeout=WAIT)
     dlg = page.office.issue_dialog
+    type_into(dlg.period, "2031年第一季度")  # not how the desks count quarters: said, not issued
+    click(dlg.ok_button)
+    qtbot.waitUntil(lambda: "“2031年第一季度”的写法不对，应写作 " in dlg.problem.text(), timeout=WAIT)
+    assert dlg.isVisible()
     type_into(dlg.period, Q1)
     checked = [dlg.units.item(i).text() for i in range(dlg.units.count())
                if dlg.units.item(i).checkState().name == "Checked"]

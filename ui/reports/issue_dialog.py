@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from oa_client.domain.forms_values import localized
-from oa_client.domain.reports import ReportTemplate
+from oa_client.domain.reports import ReportTemplate, misspelt_period
 from oa_client.i18n import _
 from ui.qt import (
     QComboBox,
@@ -125,7 +125,16 @@ class IssueDialog(QDialog):
         if not self.recipients():
             self.problem.setText(_("请至少选择一个填报单位"))
             return
-        if not self.period.text().strip():
+        period = self.period.text().strip()
+        if not period:
             self.problem.setText(_("请填写报表所属期"))
+            return
+        choice = self.choices[self.template.currentIndex()]
+        if (example := misspelt_period(choice.template.period, period)) is not None:
+            if misspelt_period(choice.template.period, choice.period) is None:
+                example = choice.period  # the period this issue would take, written right
+            self.problem.setText(_("所属期“{period}”的写法不对，应写作 {example} 这样的格式").format(
+                period=period, example=example))
+            self.period.setFocus()
             return
         self.accept()
