@@ -12,12 +12,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, timedelta, timezone
 from typing import Any
 
 from oa_client.domain.supervision import (
     ACTIONS,
     CREATOR_ROLES,
+    IMPORTANCE,
     SUPERVISOR_ROLE,
     calendar_of,
     parse_day,
@@ -38,8 +40,11 @@ SERVER_FIELDS = (
     "state", "deadline", "lead_unit_id", "assist_unit_ids", "last_reports", "chased", "source",
     "pending_extension", "pending_close", "result", "closed_at", "closed_by", "created_at",
     "created_by_id", "started_on", "light", "audience_units", "audience_roles", "audience_users",
-    "deadline_note", "extensions", "reopened", "last_rejection", "reassigned",
+    "deadline_note", "extensions", "reopened", "last_rejection", "reassigned", "last_progress",
 )
+#: the server fields a desk sends when it opens a task (checked there); the others it drops
+CREATE_FIELDS = ("deadline", "lead_unit_id", "assist_unit_ids", "source", "audience_roles",
+                 "audience_users")
 
 
 def roles(ctx: Ctx) -> set[str]:
@@ -76,6 +81,60 @@ def _check_unit(ctx: Ctx, unit_id: str, field: str) -> None:
                               field=field)
 
 
+def _text_or_none(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _flag_or_none(value: Any) -> bool:
+    return value is None or isinstance(value, bool)
+
+
+def _texts_or_none(value: Any) -> bool:
+    return value is None or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+#: a task's fields a desk writes, as the user knows them: (field, label, allowed)
+TASK_FIELD_TYPES = (
+    ("title", "事项名称", _text_or_none), ("content", "督办内容", _text_or_none),
+    ("importance", "重要程度", lambda v: v in (None, "") or (isinstance(v, str) and v in IMPORTANCE)),
+    ("source", "来源", lambda v: v is None or (isinstance(v, Mapping) and all(
+        _text_or_none(v.get(k)) for k in ("kind", "collection", "id", "text", "doc_number",
+                                          "title")))),
+    ("milestones", "节点", lambda v: v is None or isinstance(v, list)),
+    ("adjust_deadline", "顺延到工作日", _flag_or_none),
+)
+#: a milestone's elements: (key, label, allowed)
+MILESTONE_TYPES = (("id", "标识", _text_or_none), ("title", "名称", _text_or_none),
+                   ("due", "完成时间", _text_or_none), ("done_on", "实际完成日期", _text_or_none))
+#: a progress report's fields: (field, label, allowed)
+PROGRESS_FIELD_TYPES = (("text", "进展情况", _text_or_none), ("attachment_ids", "附件", _texts_or_none))
+#: the labels above, for the catalogs (translated when a refusal is written)
+_LABEL_IDS = (_("事项名称"), _("督办内容"), _("重要程度"), _("来源"), _("节点"), _("顺延到工作日"),
+              _("标识"), _("名称"), _("完成时间"), _("实际完成日期"), _("进展情况"), _("附件"), _("理由"),
+              _("办理结果"), _("意见"), _("申请编号"), _("延期后的期限"), _("牵头单位"),
+              _("是否同意延期"), _("是否同意销号"))
+
+
+def task_problem(data: Mapping[str, Any], *, skip: tuple[str, ...] = ()) -> Ruling | None:
+    """A refusal naming the first of the task's fields (not in `skip`) holding the wrong kind
+    of JSON value, or None."""
+    for key, label, allowed in TASK_FIELD_TYPES:
+        if key not in skip and not allowed(data.get(key)):
+            return Ruling.reject("validation", _("督办事项的“{field}”数据格式不正确").format(
+                field=_(label)))
+    if "milestones" in skip:
+        return None
+    for n, m in enumerate(data.get("milestones") or [], start=1):
+        if not isinstance(m, Mapping):
+            return Ruling.reject("validation", _("督办事项的“{field}”数据格式不正确").format(
+                field=_("节点")))
+        for key, label, allowed in MILESTONE_TYPES:
+            if not allowed(m.get(key)):
+                return Ruling.reject("validation", _("第{n}个节点的“{field}”数据格式不正确").format(
+                    n=n, field=_(label)))
+    return None
+
+
 class Tasks(Authority):
     """督办事项: who may open and edit one; the server keeps its state fields."""
 
@@ -103,14 +162,18 @@ class Tasks(Authority):
         if not (is_supervisor(ctx) or ctx.user_id in (current.get("created_by"),
                                                       current.get("ordered_by"))):
             return Ruling.reject("forbidden", _("只有督查室或立项人可以修改督办事项"))
+        wrong = task_problem(payload, skip=SERVER_FIELDS)
+        if wrong is not None:
+            return wrong
         out = dict(payload)
+        out.pop("adjust_deadline", None)  # a request of the 立项 form, not the task's
         for key in SERVER_FIELDS:
             if key in current:
                 out[key] = current[key]
             else:
                 out.pop(key, None)
         reached = {m.get("id"): m.get("done_on") for m in current.get("milestones") or []
-                   if isinstance(m, dict) and m.get("done_on")}
+                   if isinstance(m, dict) and isinstance(m.get("id"), str) and m.get("done_on")}
         out["milestones"] = [{**m, "done_on": reached.get(m.get("id"))} if isinstance(m, dict)
                              else m for m in out.get("milestones") or []]  # reached: by reports
         try:
@@ -122,6 +185,12 @@ class Tasks(Authority):
     def _create(self, ctx: Ctx, payload: dict[str, Any]) -> Ruling:
         if not self._may_create(ctx, payload):
             return Ruling.reject("forbidden", _("只有督查室、领导或公文、会议流程可以立项督办"))
+        wrong = task_problem(payload)
+        if wrong is not None:
+            return wrong
+        # what only the server writes starts as the server sets it, whatever the desk sent
+        payload = {k: v for k, v in payload.items() if k not in SERVER_FIELDS or k in CREATE_FIELDS}
+        adjust = bool(payload.pop("adjust_deadline", None))
         try:
             out = validate_task(payload)
             _check_unit(ctx, out["lead_unit_id"], "lead_unit_id")
@@ -142,7 +211,7 @@ class Tasks(Authority):
         found = check_deadline(deadline, calendar=server_calendar(ctx))
         note = None
         if found is not None:
-            if out.pop("adjust_deadline", False):
+            if adjust:
                 deadline = found.suggestion
             else:
                 note = found.message
@@ -178,6 +247,10 @@ class Progress(Authority):
         unit = str(ctx.user.unit_id)
         if unit not in units_of(task) and not is_supervisor(ctx):
             return Ruling.reject("forbidden", _("只有牵头单位和配合单位可以报送进展"))
+        for key, label, allowed in PROGRESS_FIELD_TYPES:
+            if not allowed(payload.get(key)):
+                return Ruling.reject("validation", _("进展反馈的“{field}”数据格式不正确").format(
+                    field=_(label)))
         if not str(payload.get("text") or "").strip():
             return Ruling.reject("validation", _("请填写进展情况"))
         percent = payload.get("percent")
@@ -212,6 +285,15 @@ class Progress(Authority):
         put_task(ctx, task)
 
 
+#: a request's or decision's fields, as the user knows them: (field, label, allowed)
+EVENT_FIELD_TYPES = (
+    ("reason", "理由", _text_or_none), ("result", "办理结果", _text_or_none),
+    ("opinion", "意见", _text_or_none), ("request_id", "申请编号", _text_or_none),
+    ("new_deadline", "延期后的期限", _text_or_none), ("lead_unit_id", "牵头单位", _text_or_none),
+    ("approve", "是否同意延期", _flag_or_none), ("accept", "是否同意销号", _flag_or_none),
+)
+
+
 def _late(message: str, payload: dict[str, Any]) -> Ruling:
     return Ruling.supersede({**payload, "status": "superseded"}, message)
 
@@ -231,6 +313,10 @@ class Events(Authority):
         task = ctx.get(TASKS, str(payload.get("task_id") or ""))
         if task is None:
             return Ruling.reject("not_found", _("督办事项不存在"))
+        for key, label, allowed in EVENT_FIELD_TYPES:
+            if not allowed(payload.get(key)):
+                return Ruling.reject("validation", _("督办记录的“{field}”数据格式不正确").format(
+                    field=_(label)))
         out = {**payload, "actor_id": ctx.user_id, "actor_unit_id": str(ctx.user.unit_id),
                "created_at": ctx.now.isoformat(timespec="seconds"), "status": "applied"}
         action = payload.get("action")
@@ -252,6 +338,7 @@ class Events(Authority):
             raise ValidationError(_("延期后的期限应晚于原期限"), field="new_deadline")
         if not str(out.get("reason") or "").strip():
             raise ValidationError(_("请说明延期理由"), field="reason")
+        out["new_deadline"] = new.isoformat()
         if task.get("state") == "closed":
             return _late(_("该事项已销号，不能申请延期"), out)
         if task.get("pending_extension"):
@@ -297,6 +384,7 @@ class Events(Authority):
             return Ruling.reject("forbidden", _("只有督查室可以调整牵头单位"))
         unit = str(out.get("lead_unit_id") or "")
         _check_unit(ctx, unit, "lead_unit_id")
+        out["lead_unit_id"] = unit
         if task.get("state") == "closed":
             return _late(_("该事项已销号"), out)
         out["from_unit_id"] = task.get("lead_unit_id")
