@@ -144,8 +144,9 @@ def _step_name(workflow: Workflow, step: str | None) -> str:
 def _timeline(store: LocalStore, workflow: Workflow, state: FlowState,
               records: list[dict[str, Any]]) -> list[TimelineEntry]:
     taken = {h.event_id: h for h in state.history}
+    # one id each (a list an older server kept as 代办人 names nobody)
     people = {r.get("actor_id") or "" for r in records} | {
-        r.get("on_behalf_of") or "" for r in records}
+        r["on_behalf_of"] for r in records if isinstance(r.get("on_behalf_of"), str)}
     names = _names(store, list(people))
     out = []
     for rec in records:

@@ -47,6 +47,11 @@ from sync.protocol import Op
 FINAL_STATE = {"outgoing": "dispatched", "incoming": "archived"}
 
 
+#: what a 重发 / 催收 record holds as a desk writes it (the server adds who, when, its order)
+RECEIPT_FIELDS = ("id", "document_id", "receipt_action", "receiving_unit_id", "actor_id",
+                  "created_at")
+
+
 class FallbackOrg:
     """Holders from the handling unit, else (for the same role) from the addressed unit."""
 
@@ -206,6 +211,9 @@ class DocumentEvents(FlowEvents):
         return ruling
 
     def _check_receipt(self, ctx: Ctx, payload: dict[str, Any], doc: dict[str, Any]) -> Ruling:
+        # a 重发 / 催收 record keeps what the desk writes for one, nothing else it sent: every
+        # desk on the route reads these records in the document's timeline
+        payload = {**{k: payload[k] for k in RECEIPT_FIELDS if k in payload}, "action": "urge"}
         kind = payload.get("receipt_action")
         unit_id = str(payload.get("receiving_unit_id") or "")
         if kind not in ("resend", "chase"):

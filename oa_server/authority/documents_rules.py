@@ -253,9 +253,41 @@ def values_problem(ctx: Ctx, doc: dict[str, Any], values: Any) -> str | None:
                               or any(unit_problem(ctx, str(u)) for u in units)):
         return _("联合发文机关不存在或已撤销")
     days = values.get("handling_days")
-    if days is not None and (not isinstance(days, int) or isinstance(days, bool)
-                             or not 0 < days <= 3650):
+    if days is not None and not _days_ok(days):
         return _("办理时限应为 1 至 3650 天")
+    if not isinstance(values.get("leader"), str | None):
+        return _("请选择批示领导")
+    supervise = values.get("supervise")
+    if supervise is not None and not isinstance(supervise, bool) and (
+            wrong := _supervise_problem(supervise)):
+        return _("督办要求填写不正确：{field}").format(field=wrong)
+    return None
+
+
+def _days_ok(days: Any) -> bool:
+    return isinstance(days, int) and not isinstance(days, bool) and 0 < days <= 3650
+
+
+#: a 批办's 督办 request as the routing screen writes it: the text parts
+_SUPERVISE_TEXT = ("deadline", "title", "lead_unit_id", "owner_id", "importance", "report_every")
+
+
+def _supervise_problem(spec: Any) -> str | None:
+    """The first part of a 批办's 督办 request holding the wrong kind of value (the leader's
+    desk makes the 督办事项 from it when the 批示 is taken), or None."""
+    if not isinstance(spec, dict):
+        return "supervise"
+    if spec.get("days") is not None and not _days_ok(spec["days"]):
+        return "days"
+    for key in _SUPERVISE_TEXT:
+        if not isinstance(spec.get(key), str | None):
+            return key
+    units = spec.get("assist_unit_ids")
+    if units is not None and not (isinstance(units, list) and all(isinstance(u, str) for u in units)):
+        return "assist_unit_ids"
+    steps = spec.get("milestones")
+    if steps is not None and not (isinstance(steps, list) and all(isinstance(m, dict) for m in steps)):
+        return "milestones"
     return None
 
 

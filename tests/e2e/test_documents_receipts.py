@@ -119,3 +119,21 @@ def test_nobody_forges_a_receipt_by_pushing_fields(desks):
     assert (receipt["status"], receipt.get("delivered_at"), receipt.get("received_at")) == (
         "sent", None, None)
     assert [r.status_label for r in clerk.view(doc_id).receipts] == ["已发送", "已发送"]
+
+
+def test_a_chase_carrying_fields_of_its_own_keeps_only_what_a_chase_holds(desks):
+    """催收 pushed by a tampered client with fields a 催收 does not have (a list as 代办人, a
+    number as 意见): the server keeps the 催收 as a desk writes it, so every desk on the route
+    still opens the document and lists its timeline."""
+    clerk, doc_id, city, _finance = _dispatched(desks)
+    result = _push(clerk, "document_events", {
+        **_event(clerk, doc_id, "urge", None), "receipt_action": "chase",
+        "receiving_unit_id": city, "on_behalf_of": [1, 2], "opinion": 5, "signature_id": {"a": 1},
+        "values": 7, "action": 3}, kind="action", rid="chase-extra")
+    assert result.status == "applied", result
+    clerk.sync(clean=False)
+    kept = clerk.store.records.get("document_events", "chase-extra")
+    extra = ("on_behalf_of", "opinion", "signature_id", "values")
+    assert {k: kept.get(k) for k in extra} == dict.fromkeys(extra)
+    assert (kept["receipt_action"], kept["action"]) == ("chase", "urge")
+    assert [r.status_label for r in clerk.view(doc_id).receipts] == ["已发送", "已发送"]

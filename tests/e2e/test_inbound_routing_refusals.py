@@ -73,3 +73,25 @@ def test_bad_routing_is_refused_by_client_and_server_and_nothing_is_lost(desks, 
     rec = chief.doc(inc_id)
     assert rec["state"] == "handle" and rec["holder_ids"] == [chief.id]
     assert rec["lead_department"] == [secretary] and rec["handling_days"] == 7
+
+
+def test_a_supervision_request_of_the_wrong_shape_is_refused_at_propose(desks, monkeypatch):
+    """拟办 proposing a 督办 the leader's desk could not make (days as text, units as a number,
+    milestones as a number) or naming the leader as a number: refused by the server naming the
+    part, the 收文 stays at 拟办 (the leader's 批办 would have failed making the task)."""
+    inc_id = at_propose(desks)
+    director = desks[CITY_DIRECTOR]
+    monkeypatch.setattr(docs, "check_routing", lambda *_a, **_k: None)  # a client without it
+    cases = [({"supervise": {"days": "x"}}, "督办要求填写不正确：days"),
+             ({"supervise": {"assist_unit_ids": 5}}, "督办要求填写不正确：assist_unit_ids"),
+             ({"supervise": {"milestones": 5}}, "督办要求填写不正确：milestones"),
+             ({"supervise": "是"}, "督办要求填写不正确：supervise"),
+             ({"leader": 5}, "请选择批示领导")]
+    for values, words in cases:
+        docs.act(director.store, me=director.me, doc_id=inc_id, action="approve",
+                 step="propose", values={"leader": "principal_leader", **values})
+        report = director.sync(clean=False)
+        assert report.rejected == 1, values
+        messages = " ".join(str(row) for row in director.problems())
+        assert words in messages, messages
+        assert director.doc(inc_id)["state"] == "propose"
