@@ -25,7 +25,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from oa_client.domain.indexed import INDEXED_FIELDS
+from oa_client.domain.indexed import INDEXED_FIELDS, is_text_list
 from oa_client.errors import ValidationError
 from oa_server import live
 from oa_server.authority import Ruling, authority_for
@@ -91,7 +91,7 @@ def check_lists(payload: dict) -> None:
         values = payload.get(key)
         if values is None:
             continue
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        if not is_text_list(values):
             raise ValidationError(_("{key} 必须是字符串列表").format(key=key), field=key)
 
 

@@ -87,6 +87,17 @@ class DocAttachment(pydantic.BaseModel):
         return value
 
 
+def as_ids(value: Any) -> list[str]:
+    """主送 / 抄送 as a list of unit ids: a list, or one id alone (anything else names none)."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value if v]
+    return []
+
+
 def _units(value: Any) -> list[str]:
     if not value:  # None, "" or [] (most 公文 have no 抄送 and no 签发人 yet)
         return []

@@ -1,7 +1,16 @@
-"""The fields each collection's records hold as one value (text, a number or nothing):
-desks keep them in indexed columns, so the server refuses a list or an object there."""
+"""Shapes of record fields every desk relies on: the fields each collection's records hold
+as one value (text, a number or nothing; desks keep them in indexed columns, so the server
+refuses a list or an object there), and lists of text (ids, names)."""
 
 from __future__ import annotations
+
+from typing import Any
+
+
+def is_text_list(value: Any) -> bool:
+    """Whether a JSON value is a list of text (ids, names), as many record fields are."""
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
 
 #: collection → indexed fields (besides id, rev, deleted, updated_at and the JSON rest)
 INDEXED_FIELDS: dict[str, tuple[str, ...]] = {

@@ -47,7 +47,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from oa_client.domain.document import gap_names, gaps_message, issue_gaps, parse_document, problems
+from oa_client.domain.document import (
+    as_ids,
+    gap_names,
+    gaps_message,
+    issue_gaps,
+    parse_document,
+    problems,
+)
 from oa_client.domain.ids import new_id
 from oa_client.domain.workflow import Event
 from oa_client.errors import PermissionDenied, ValidationError
@@ -107,19 +114,9 @@ def _unit_names(store: LocalStore | None, ids: list[str]) -> list[str]:
     return [str(found[i]["name"]) if i in found else i for i in ids]
 
 
-def _as_ids(value: Any) -> list[str]:
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [str(v) for v in value if v]
-    return []  # not a list of ids (kept by an older server): no units
-
-
 def domain_data(fields: dict[str, Any], store: LocalStore | None = None) -> dict[str, Any]:
     """The elements as oa_client.domain.document.Document takes them (unit ids → names)."""
-    main_ids, cc_ids = _as_ids(fields.get("main_to")), _as_ids(fields.get("cc_to"))
+    main_ids, cc_ids = as_ids(fields.get("main_to")), as_ids(fields.get("cc_to"))
     data = {
         "direction": fields.get("direction") or "outgoing",
         "copy_no": fields.get("copy_no"), "secrecy": fields.get("secrecy"),
@@ -173,7 +170,7 @@ def unit_problems(store: LocalStore, fields: dict[str, Any]) -> list[ValidationE
     """主送/抄送 units the local org chart does not know (dissolved or never existed)."""
     out = []
     for key in ("main_to", "cc_to"):
-        ids = _as_ids(fields.get(key))
+        ids = as_ids(fields.get(key))
         known = store.records.get_many("units", ids)
         for unit_id in ids:
             unit = known.get(unit_id)
@@ -195,7 +192,7 @@ def _clean(fields: dict[str, Any], store: LocalStore) -> dict[str, Any]:
         out["doc_kind"] = fields["kind"]
     for key in ("main_to", "cc_to"):
         if key in out:
-            out[key] = _as_ids(out[key])
+            out[key] = as_ids(out[key])
             out[f"{key}_names"] = _unit_names(store, out[key])
     for key in ("date", "print_date"):
         if isinstance(out.get(key), date):
@@ -350,8 +347,8 @@ def act(store: LocalStore, *, me: dict[str, Any], doc_id: str, action: str,
         if doc.get("direction") == "outgoing" and not doc.get("sealed_attachment_id"):
             raise ValidationError(_("正式文件尚未生成（用印未完成），不能分发"),
                                   field="sealed_attachment_id")
-        if doc.get("direction") == "outgoing" and not (_as_ids(doc.get("main_to"))
-                                                       or _as_ids(doc.get("cc_to"))):
+        if doc.get("direction") == "outgoing" and not (as_ids(doc.get("main_to"))
+                                                       or as_ids(doc.get("cc_to"))):
             raise ValidationError(_("没有主送（分送）或抄送单位，不能分发：请填写主送机关"),
                                   field="main_to")
         _raise_first(unit_problems(store, doc))

@@ -17,13 +17,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from oa_client.domain.document import format_doc_number
+from oa_client.domain.document import as_ids, format_doc_number
 from oa_client.domain.workflow import Event
 from oa_server.authority.context import Ctx
 from oa_server.authority.documents_rules import (
     DOCUMENTS,
     EVENTS,
-    as_ids,
     handling_unit,
     iso,
     server_owned,

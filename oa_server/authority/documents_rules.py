@@ -8,7 +8,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from oa_client.domain.document import issue_gaps, parse_document, problems
+from oa_client.domain.document import as_ids, issue_gaps, parse_document, problems
+from oa_client.domain.indexed import is_text_list
 from oa_client.domain.workflow import DEFAULT_FLOWS_DIR, FlowDefinition, read_definition
 from oa_client.domain.workflow.model import BEIJING
 from oa_client.errors import ValidationError
@@ -87,17 +88,6 @@ def today(ctx: Ctx) -> date:
     return (now.astimezone(BEIJING) if now.tzinfo else now).date()
 
 
-def as_ids(value: Any) -> list[str]:
-    """A list of ids from a list or a single value."""
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [str(v) for v in value if v]
-    return []
-
-
 def unit_problem(ctx: Ctx, unit_id: str) -> str | None:
     """Why a receiving unit cannot receive (unknown or dissolved), None when it can."""
     unit = ctx.org.unit(unit_id)
@@ -162,7 +152,7 @@ def shape_problem(data: dict[str, Any]) -> ValidationError | None:
         value = data.get(key)
         if value is None or (isinstance(value, str) and key in ("main_to", "cc_to")):
             continue
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        if not is_text_list(value):
             return malformed(key)
     attachments = data.get("attachments")
     if attachments is None:
@@ -283,7 +273,7 @@ def _supervise_problem(spec: Any) -> str | None:
         if not isinstance(spec.get(key), str | None):
             return key
     units = spec.get("assist_unit_ids")
-    if units is not None and not (isinstance(units, list) and all(isinstance(u, str) for u in units)):
+    if units is not None and not is_text_list(units):
         return "assist_unit_ids"
     steps = spec.get("milestones")
     if steps is not None and not (isinstance(steps, list) and all(isinstance(m, dict) for m in steps)):

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError as PydanticError
 
+from oa_client.domain.indexed import is_text_list
 from oa_client.domain.reports import DataItem, ReportTemplate, misspelt_period
 from oa_client.domain.reports_check import validate_submission
 from oa_client.domain.reports_dictionary import MISMATCH_CODE, dictionary_mismatches, mismatch_text
@@ -126,7 +127,7 @@ class Templates(Authority):
         recipients = payload.get("recipients") or []
         if not isinstance(recipients, list):
             return Ruling.reject("validation", _("填报单位格式不正确，应为单位列表"))
-        if not recipients or not all(isinstance(r, str) for r in recipients):
+        if not recipients or not is_text_list(recipients):
             return Ruling.reject("validation", _("请至少选择一个填报单位"))
         for rid in recipients:
             unit = ctx.org.unit(rid)

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, timedelta, timezone
 from typing import Any
 
+from oa_client.domain.indexed import is_text_list
 from oa_client.domain.supervision import (
     ACTIONS,
     CREATOR_ROLES,
@@ -90,7 +91,7 @@ def _flag_or_none(value: Any) -> bool:
 
 
 def _texts_or_none(value: Any) -> bool:
-    return value is None or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+    return value is None or is_text_list(value)
 
 
 #: a task's fields a desk writes, as the user knows them: (field, label, allowed)
@@ -201,7 +202,7 @@ class Tasks(Authority):
             return _reject_validation(exc)
         for key in ("audience_roles", "audience_users"):
             extra = out.get(key) or []
-            if not isinstance(extra, list) or not all(isinstance(v, str) for v in extra):
+            if not is_text_list(extra):
                 return Ruling.reject("validation", _("{key} 必须是字符串列表").format(key=key))
         out["milestones"] = [{**m, "done_on": None} for m in out["milestones"]]  # none reached yet
         today = today_of(ctx)
