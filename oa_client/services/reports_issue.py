@@ -25,7 +25,8 @@ from oa_client.services.reports_dictionary import check_template
 from oa_client.store.local import LocalStore
 from oa_client.store.records import Changes
 
-__all__ = ["NextIssue", "issue_next", "issue_template", "issued_by", "next_issue", "revise_template"]
+__all__ = ["NextIssue", "issue_next", "issue_template", "issued_by", "next_issue", "period_problem",
+           "revise_template"]
 
 SCAN = 5000
 _MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
@@ -42,6 +43,17 @@ def _issues(record: dict[str, Any], period: str, deadline: dt.date) -> list[dict
     return [*issues, {"period": period, "deadline": deadline.isoformat()}]
 
 
+def period_problem(kind: str, period: str, *, proposed: str | None = None) -> str | None:
+    """Why `period` is not written as this kind's periods are (every desk counts the periods
+    before and after it), with an example — `proposed` when that one is right; or None."""
+    example = misspelt_period(kind, period)
+    if example is None:
+        return None
+    if proposed is not None and misspelt_period(kind, proposed) is None:
+        example = proposed
+    return _("所属期“{period}”的写法不对，应写作 {example} 这样的格式").format(period=period, example=example)
+
+
 def issue_template(store: LocalStore, *, template: ReportTemplate, period: str, deadline: dt.date,
                    recipients: list[str], record_id: str | None = None, unit_id: str | None = None) -> Changes:
     """Issue (or revise, or issue for the next period) a template to subordinate units."""
@@ -49,8 +61,8 @@ def issue_template(store: LocalStore, *, template: ReportTemplate, period: str, 
         raise ValidationError(_("请至少选择一个填报单位"), field="recipients")
     if not period:
         raise ValidationError(_("请填写报表所属期"), field="period")
-    if (example := misspelt_period(template.period, period)) is not None:
-        raise ValidationError(_("所属期“{period}”的写法不对，应写作 {example} 这样的格式").format(period=period, example=example), field="period")
+    if (wrong := period_problem(template.period, period)) is not None:
+        raise ValidationError(wrong, field="period")
     mismatches = check_template(store, template, record_id=record_id)
     if mismatches:
         raise ValidationError(mismatch_text(mismatches), field="data_items", problems=[m.message for m in mismatches])

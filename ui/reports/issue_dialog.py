@@ -8,8 +8,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from oa_client.domain.forms_values import localized
-from oa_client.domain.reports import ReportTemplate, misspelt_period
+from oa_client.domain.reports import ReportTemplate
 from oa_client.i18n import _
+from oa_client.services.reports_issue import period_problem
 from ui.qt import (
     QComboBox,
     QDate,
@@ -130,11 +131,9 @@ class IssueDialog(QDialog):
             self.problem.setText(_("请填写报表所属期"))
             return
         choice = self.choices[self.template.currentIndex()]
-        if (example := misspelt_period(choice.template.period, period)) is not None:
-            if misspelt_period(choice.template.period, choice.period) is None:
-                example = choice.period  # the period this issue would take, written right
-            self.problem.setText(_("所属期“{period}”的写法不对，应写作 {example} 这样的格式").format(
-                period=period, example=example))
+        wrong = period_problem(choice.template.period, period, proposed=choice.period)
+        if wrong is not None:
+            self.problem.setText(wrong)
             self.period.setFocus()
             return
         self.accept()
