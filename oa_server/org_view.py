@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from oa_server.authz import is_business_user
 from oa_server.models import Department, Unit, User, UserRole
 
 
@@ -42,6 +43,14 @@ class OrgView:
         """A user who can still act (exists, active, unit active)."""
         user = self.user(user_id)
         if user is None or not user.active or not user.unit.active:
+            return None
+        return user
+
+    def business_user(self, user_id: str | None) -> User | None:
+        """A user who can still act and works with business records (not one of the 三员, not an
+        account without a business role): whom a step, a 委托 or a 加签 may go to."""
+        user = self.active_user(user_id)
+        if user is None or not is_business_user(user):
             return None
         return user
 

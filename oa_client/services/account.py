@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -72,6 +74,14 @@ def admin_role(me: dict | None) -> str | None:
     """Which of the three administrators `me` is, or None for a business user."""
     held = set((me or {}).get("roles") or [])
     return next((r for r in ("sysadmin", "secadmin", "auditor") if r in held), None)
+
+
+def takes_business(person: Mapping[str, Any] | None) -> bool:
+    """Whether a person of the 通讯录 may be given a step, a 委托 or a 加签: active, holding a
+    business role and none of the 三员's (the server refuses anyone else)."""
+    roles = set((person or {}).get("roles") or [])
+    return (person or {}).get("active") is not False and bool(roles - ADMIN_ROLES) \
+        and not roles & ADMIN_ROLES
 
 
 def role_names(codes: list[str]) -> list[str]:

@@ -218,8 +218,11 @@ class Delegations(Authority):
             return Ruling.reject("not_allowed", _("只能修改本人的委托"))
         if payload.get("principal_id") not in (None, "", ctx.user_id):
             return Ruling.reject("not_allowed", _("只能委托本人的职责，不能替他人设立委托"))
-        delegate = ctx.org.active_user(payload.get("delegate_id"))
-        if delegate is None or str(delegate.id) == ctx.user_id:
+        delegate = ctx.org.business_user(payload.get("delegate_id"))
+        if delegate is None:
+            return Ruling.reject("validation",
+                                 _("受委托人须是在岗的业务人员，不能是管理员或已停用的账号"))
+        if str(delegate.id) == ctx.user_id:
             return Ruling.reject("validation", _("请选择受委托人（不能是本人）"))
         try:
             start = date.fromisoformat(str(payload.get("start")))

@@ -147,6 +147,9 @@ class FlowEvents(Authority):
             return Ruling.reject("validation", _("流转记录的内容不正确：{field}").format(field=where))
         if event.actor_id != ctx.user_id:
             return Ruling.reject("forbidden", _("只能以本人身份办理"))
+        refusal = self.target_refusal(ctx, event)
+        if refusal is not None:
+            return refusal
         workflow = self.workflow(ctx, subject)
         state = workflow.replay(self.events(ctx, str(subject["id"])))
         verdict = workflow.judge(state, event)
@@ -163,6 +166,19 @@ class FlowEvents(Authority):
             return Ruling.supersede(out, verdict.message or _("该步骤已由他人办理，您的意见已保留"))
         return Ruling.reject(verdict.code or "not_allowed",
                              verdict.message or _("您现在不能办理该操作"))
+
+    @staticmethod
+    def target_refusal(ctx: Ctx, event: Event) -> Ruling | None:
+        """A 转办 or 委托 goes only to someone who can take it: an active business user (not one
+        of the 三员, not a disabled or role-less account), else the step is held by nobody."""
+        if event.action not in ("reassign", "delegate") or not event.to_user \
+                or ctx.org.business_user(event.to_user) is not None:
+            return None
+        if event.action == "delegate":
+            return Ruling.reject("bad_delegation",
+                                 _("受委托人须是在岗的业务人员，不能是管理员或已停用的账号"))
+        return Ruling.reject("bad_reassign",
+                             _("转办对象须是在岗的业务人员，不能是管理员或已停用的账号"))
 
     def effects(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
                 ) -> None:

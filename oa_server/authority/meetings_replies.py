@@ -34,7 +34,6 @@ from oa_server.authority import Authority, Ruling, register
 from oa_server.authority.context import Ctx
 from oa_server.db import session_keys
 from oa_server.i18n import _
-from oa_server.roles import ADMIN_ROLES
 from sync.protocol import Op
 
 
@@ -94,16 +93,16 @@ class RepliesAuthority(Authority):
             return Ruling.reject("validation", exc.message)
         people: list[str] = []
         if answer == "delegate" and rsvp.delegate_id:
-            delegate = ctx.org.active_user(rsvp.delegate_id)
+            delegate = ctx.org.business_user(rsvp.delegate_id)
             if delegate is None:
-                return Ruling.reject("validation", _("代参会人员不存在或已离开本单位"))
+                return Ruling.reject("validation", _("代参会人员不存在、已停用或是管理员账号"))
             people = [rsvp.delegate_id]
             if not rsvp.delegate_name:
                 rsvp = rsvp.model_copy(update={"delegate_name": str(delegate.name)})
         if attendee is not None and attendee.kind == "unit" and answer == "attend":
             def lookup(pid: str) -> tuple[str, str] | None:
-                user = ctx.org.active_user(pid)  # the three administrators attend no business
-                if user is None or ADMIN_ROLES & set(user.roles or ()):
+                user = ctx.org.business_user(pid)  # the three administrators attend no business
+                if user is None:
                     return None
                 return str(user.unit_id), str(user.name)
 

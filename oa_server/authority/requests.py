@@ -208,7 +208,7 @@ class RequestEvents(FlowEvents):
             return Ruling.reject("closed", _("该申请已办结，不能再办理"))
         action = payload.get("action")
         if not isinstance(payload.get("add_signer", ""), str | None):  # a person's id, or none
-            return Ruling.reject("validation", _("加签人不存在、已停用或是您本人"))
+            return Ruling.reject("validation", _("加签人不存在、已停用、是管理员账号或是您本人"))
         payload = {k: v for k, v in payload.items() if k not in ("opened", "values", "reject_request")}
         # time limits run on the server's clock: the desk's own time is kept for the record
         payload["client_at"], payload["at"] = payload.get("at"), ctx.now.isoformat()
@@ -237,9 +237,9 @@ class RequestEvents(FlowEvents):
             signer = payload.get("add_signer")
             if step and action == "approve":
                 if signer:
-                    who = ctx.org.active_user(str(signer))
+                    who = ctx.org.business_user(str(signer))
                     if who is None or str(signer) == ctx.user_id:
-                        return Ruling.reject("validation", _("加签人不存在、已停用或是您本人"))
+                        return Ruling.reject("validation", _("加签人不存在、已停用、是管理员账号或是您本人"))
                     values[signer_field(step)] = [str(signer)]
                 else:
                     values[signer_field(step)] = None

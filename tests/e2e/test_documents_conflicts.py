@@ -7,6 +7,7 @@ a reason, 委托 for someone else, 重发/催收."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, date, datetime
 
 import pytest
@@ -26,7 +27,7 @@ from tests.e2e.test_documents_flow import (
     sign_off,
     unit_id,
 )
-from tests.sync.support import make_client
+from tests.sync.support import add_user, make_client
 
 DEPUTY = "zhuyanping"  # 洪阳镇 副镇长
 
@@ -126,6 +127,53 @@ def test_not_allowed_and_empty_return_refused_by_client_and_server(desks, server
     for desk in (director, clerk, mayor):  # the pusher, the would-be delegate, the principal
         desk.sync()
         assert [d["id"] for d in desk.store.records.list("delegations")] == [], desk.id
+
+
+def _person(desk: Desk, name: str) -> str:
+    return next(u["id"] for u in desk.store.records.list("users", limit=1000) if u["name"] == name)
+
+
+def test_a_step_or_a_delegation_goes_only_to_someone_who_can_take_it(desks, server):
+    """转办 and 委托 to one of the 三员, an account without a business role, a disabled account
+    or an id nobody has are refused, saying why: the step would be held by nobody who can act
+    (the 三员 see no business records). The document stays with its holder."""
+    from oa_server.models import User
+
+    _clerk, doc_id = _submitted(desks)
+    director = desks[DIRECTOR]
+    director.sync()
+    roleless = add_user(server, like=DIRECTOR, login="no-roles", roles=(), name="无角色")
+    left = add_user(server, like=DIRECTOR, login="has-left", roles=("drafter",), name="已调离")
+    with server.app.state.sessionmaker() as session:
+        session.get(User, uuid.UUID(left)).active = False
+        session.commit()
+    targets = {"系统管理员": _person(director, "黄伟"), "安全审计员": _person(director, "何晓琴"),
+               "无业务角色": roleless, "已停用": left, "不存在": str(uuid.uuid4())}
+    for label, target in targets.items():
+        for action, code, words in (("reassign", "bad_reassign", "转办对象须是在岗的业务人员"),
+                                    ("delegate", "bad_delegation", "受委托人须是在岗的业务人员")):
+            extra = {"to_user": target, "opinion": "请代为办理。"}
+            if action == "delegate":
+                extra |= {"valid_from": "2026-01-01", "valid_until": "2026-12-31"}
+            result = _push(director, "document_events",
+                           _event(director, doc_id, action, "review" if action == "reassign" else None,
+                                  **extra), kind="action", rid=f"ev-{action}-{label}")
+            assert (result.status, result.code) == ("rejected", code), (label, action, result)
+            assert words in result.message
+        standing = _push(director, "delegations", {"delegate_id": target, "start": "2026-01-01",
+                                                   "end": "2026-12-31"}, rid=f"deleg-{label}")
+        assert (standing.status, standing.code) == ("rejected", "validation"), label
+        assert "受委托人须是在岗的业务人员" in standing.message
+    director.sync()
+    view = director.view(doc_id)
+    assert view.state == "review" and view.holder_names == [director.me["name"]]
+    assert view.can("approve")
+    assert [e.action for e in view.timeline if e.action in ("reassign", "delegate")] == []
+    assert director.store.records.list("delegations") == []
+    # the same 转办 to a colleague who can take it goes through
+    director.act(doc_id, "reassign", "review", to_user=_person(director, "朱艳萍"),
+                 opinion="请朱副镇长代为核稿。")
+    assert director.view(doc_id).holder_names == ["朱艳萍"]
 
 
 def test_a_draft_naming_another_units_department_for_countersign_is_not_sent(desks, server):

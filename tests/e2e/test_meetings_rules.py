@@ -16,7 +16,7 @@ from oa_client.services import meetings as mtg
 from oa_client.services import records as svc
 from oa_server.models import User
 from tests.sync.conftest import server, sync_template  # noqa: F401
-from tests.sync.support import make_client
+from tests.sync.support import make_client, server_session
 
 MONDAY = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
 
@@ -227,6 +227,12 @@ def test_replies_and_sign_in_that_cannot_stand(desk, tmp_path):
                                               "answer": "delegate", "delegate_id": str(uuid.uuid4())},
                   kind="action")
     assert "代参会人员不存在" in result.message
+    with server_session(live) as session:
+        sysadmin = str(session.query(User).filter_by(login="huangwei").one().id)
+    result = push(member, "meeting_replies", {"meeting_id": booked.meeting_id, "attendee_id": uid(member),
+                                              "answer": "delegate", "delegate_id": sysadmin},
+                  kind="action")  # the 三员 attend no business: the 系统管理员 is no delegate
+    assert result.code == "validation" and "管理员账号" in result.message
     # sign-in before it opens, and by someone not invited
     result = push(member, "checkins", {"meeting_id": booked.meeting_id, "user_id": uid(member)},
                   kind="action")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ from sync.transport import SyncError
 from tests.core.test_catalogue import FILLED, TODAY
 from tests.server.support import copy_sqlite
 from tests.sync.conftest import sync_template  # noqa: F401
-from tests.sync.support import PASSWORD, LiveServer, make_client
+from tests.sync.support import PASSWORD, LiveServer, add_user, make_client
 
 APPLICANT = "lixiaolong"  # 普政数 数据资源科 (a section without a 科长)
 PEOPLE = {"zhouli": "分管领导", "fangzhiyuan": "主要领导", "chenjing": "办公室主任"}
@@ -438,6 +439,32 @@ def test_an_approver_delegates_and_the_delegate_acts_for_them(desk: Desk):
     assert rec["flow_step"] == "issue"
     entries, _now = rq.timeline(applicant.store, rid)
     assert any(e.action == "同意" and "代" in e.who and "陈静" in e.who for e in entries)
+
+
+def test_a_step_a_delegation_or_an_added_signer_goes_only_to_someone_who_can_take_it(
+        desk: Desk, live: LiveServer):
+    """转办, 委托 and 加签 to one of the 三员, an account without a business role or an id nobody
+    has are refused, saying why; the request stays with its approver."""
+    _e, rid = _submitted(desk, "SUPPLY")
+    zhouli, applicant = desk("zhouli"), desk(APPLICANT)
+    zhouli.engine.sync()
+    step = zhouli.store.records.get("requests", rid)["flow_step"]
+    roleless = add_user(live, like="zhouli", login="req-no-roles", roles=(), name="无角色")
+    for target in (desk.uid("huangwei"), desk.uid("sunyue"), roleless, str(uuid.uuid4())):
+        for action, kw, words in (
+                ("reassign", {"to_user": target}, "转办对象须是在岗的业务人员"),
+                ("delegate", {"to_user": target, "start": TODAY}, "受委托人须是在岗的业务人员"),
+                ("approve", {"add_signer": target}, "加签人不存在、已停用、是管理员账号")):
+            seen = {c.id for c in open_conflicts(zhouli.store)}
+            rq.act(zhouli.store, rid, user_id=desk.uid("zhouli"), action=action, opinion="请办理", **kw)
+            assert zhouli.engine.sync().rejected == 1, (target, action)
+            (new,) = [c for c in open_conflicts(zhouli.store) if c.id not in seen]
+            assert new.entity == "request_events" and words in new.message, (target, action, new)
+    applicant.engine.sync()
+    rec = applicant.store.records.get("requests", rid)
+    assert (rec["flow_step"], rec["approver_ids"]) == (step, [desk.uid("zhouli")])
+    entries, _now = rq.timeline(applicant.store, rid)
+    assert not any(e.action in ("转办", "委托") for e in entries)
 
 
 def test_an_overdue_step_is_urged_and_counted_in_the_office_view(desk: Desk, live: LiveServer):

@@ -183,9 +183,12 @@ def test_action_bar_offers_only_what_each_user_may_do(qtbot, tmp_path, demo_serv
         # 转办 from the bar: the director hands 复核 to the deputy (a person picked in a dialog)
         import ui.documents.window as window_module
 
+        offered: list[str] = []
+
         class Picked:
             def __init__(self, title, people, parent, **kwargs):
                 self.people = dict(people)
+                offered.extend(self.people.values())
 
             def exec(self):
                 return True
@@ -198,6 +201,8 @@ def test_action_bar_offers_only_what_each_user_may_do(qtbot, tmp_path, demo_serv
         with qtbot.waitSignal(director.loaded, timeout=WAIT):
             director.action_buttons["reassign"].click()
         assert director.view.timeline[-1].action == "reassign"
+        # the 三员 hold no business: the dialog never offers them (the server would refuse)
+        assert offered and not [p for p in offered if p.startswith(("黄伟", "孙悦", "何晓琴"))]
         assert director.view.timeline[-1].opinion == "请朱副镇长复核。"
         assert "approve" not in director.action_buttons  # 复核 is with 朱艳萍 now
         assert actors["chenweijie"].sync().applied == 1  # the server takes the 转办

@@ -17,6 +17,7 @@ from oa_client.errors import OAError, ValidationError
 from oa_client.i18n import _
 from oa_client.services import documents_boxes as boxes
 from oa_client.services import documents_routing as routing
+from oa_client.services.account import takes_business
 from oa_client.services.documents_base import get_document, me_ids
 from oa_client.store.local import LocalStore
 
@@ -180,12 +181,12 @@ def open_document(store: LocalStore, doc_id: str, me: dict) -> Opened:
 
 
 def people(store: LocalStore, me: dict) -> list[tuple[str, str]]:
-    """(id, "name（unit）") of colleagues for 转办 / 委托, me left out."""
+    """(id, "name（unit）") of colleagues for 转办 / 委托: business users, me left out."""
     units = {u["id"]: u.get("name") or "" for u in store.records.list("units", limit=10_000)}
     me_id = str(me.get("id") or "")
     return [(u["id"], f"{u.get('name') or u['id']}（{units.get(u.get('unit_id') or '', '')}）")
             for u in store.records.list("users", order_by="name", limit=100_000)
-            if u["id"] != me_id]
+            if u["id"] != me_id and takes_business(u)]
 
 
 def read_attachment(store: LocalStore, attachment_id: str) -> bytes:

@@ -13,7 +13,7 @@ from oa_client.i18n import _
 from oa_client.services import meetings as mtg
 from oa_client.services import meetings_alerts as alerts
 from oa_client.services import meetings_plan as plan
-from oa_client.services.account import ADMIN_ROLES
+from oa_client.services.account import takes_business
 from ui.errors import error_text
 from ui.meetings.people_dialog import PeopleDialog
 from ui.meetings.text import when
@@ -169,8 +169,7 @@ class MeetingDetail(QWidget):
             signed = mtg.checkins(store, meeting_id)
             colleagues = [u for u in store.records.list("users", where={"unit_id": unit},
                                                         limit=5000, order_by="name")
-                          if u.get("active") is not False  # nor the three administrators
-                          and not ADMIN_ROLES & set(u.get("roles") or ())]
+                          if takes_business(u)]  # nor the three administrators
             alert = alerts.alert_for(store, rec, user_id=me, unit_id=unit)
             rec = {**rec, "_files": mtg.materials(store, meeting_id), "_alert": alert}
             return rec, mine, signed, colleagues

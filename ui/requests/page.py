@@ -13,6 +13,7 @@ from oa_client.errors import OAError
 from oa_client.i18n import _
 from oa_client.services import requests as rq
 from oa_client.services import requests_stats as stats
+from oa_client.services.account import takes_business
 from ui.errors import error_text
 from ui.ops import run_op
 from ui.qt import (
@@ -472,7 +473,8 @@ class RequestsPage(QWidget):
         store, me = self.session.store, self.session.user_id
         target = None
         if pick is not None:
-            dialog = PersonDialog(pick, self.people, exclude=me, parent=self)
+            dialog = PersonDialog(pick, [p for p in self.people if takes_business(p)], exclude=me,
+                                  parent=self)
             if not dialog.exec():
                 return
             target = dialog.chosen()
