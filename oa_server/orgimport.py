@@ -105,18 +105,25 @@ def parse_json(text: str) -> list[Entry]:
 
 
 def parse_csv(text: str) -> list[Entry]:
-    """Entries of a CSV org chart (line numbers count the header as line 1)."""
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "type" not in [f.strip() for f in reader.fieldnames]:
-        raise ValidationError(_("第 1 行：CSV 缺少表头或 type 列"), field="file", line=1)
+    """Entries of a CSV org chart (line numbers count the header as line 1); lines may end in
+    \\n, \\r\\n or a bare \\r (an old Mac export)."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     entries: list[Entry] = []
-    for row in reader:
-        line = reader.line_num
-        data = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
-        if not any(data.values()):
-            continue
-        kind = KINDS.get(data.pop("type", ""), "invalid")
-        entries.append(Entry(_("第 {line} 行").format(line=line), kind, data))
+    try:
+        if not reader.fieldnames or "type" not in [f.strip() for f in reader.fieldnames]:
+            raise ValidationError(_("第 1 行：CSV 缺少表头或 type 列"), field="file", line=1)
+        for row in reader:
+            line = reader.line_num
+            data = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
+            if not any(data.values()):
+                continue
+            kind = KINDS.get(data.pop("type", ""), "invalid")
+            entries.append(Entry(_("第 {line} 行").format(line=line), kind, data))
+    except csv.Error as exc:  # e.g. a field past the csv module's size limit
+        line = reader.line_num + 1  # counted once the record is read: this is the next
+        raise ValidationError(
+            _("第 {line} 行：CSV 格式不正确（引号未闭合、换行有误或内容过长），请检查该行")
+            .format(line=line), field="file", line=line) from exc
     return entries
 
 

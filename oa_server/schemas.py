@@ -13,6 +13,10 @@ from oa_server.authz import can_see_contacts
 from oa_server.models import AuditEntry, Unit, User
 from oa_server.roles import UNIT_LEVELS
 
+#: the largest cursor, sequence number or offset the database stores (a signed 64-bit
+#: integer): a larger one in a request is refused as bad input, not passed on to fail there
+MAX_SEQ = 2**63 - 1
+
 
 class Strict(BaseModel):
     """Base of request bodies: unknown fields are an error."""

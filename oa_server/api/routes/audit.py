@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from oa_server import audit, audit_checkpoints, audit_search
 from oa_server.api.deps import Auditor, NowDep, SessionDep, actor_of
 from oa_server.keys import ServerKeys
-from oa_server.schemas import AuditOut, ErrorOut, VerifyOut
+from oa_server.schemas import MAX_SEQ, AuditOut, ErrorOut, VerifyOut
 
 router = APIRouter(
     prefix="/audit",
@@ -34,7 +34,7 @@ class CheckpointOut(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=MAX_SEQ)
     head_hash: str = Field(min_length=64, max_length=64)
     at: str = Field(max_length=40)
     signature: str = Field(max_length=256)
@@ -63,8 +63,8 @@ class VerdictOut(BaseModel):
 def read_log(
     auditor: Auditor,
     session: SessionDep,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
-    before_seq: Annotated[int | None, Query(ge=1)] = None,
+    after_seq: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
+    before_seq: Annotated[int | None, Query(ge=1, le=MAX_SEQ)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     action: Annotated[str | None, Query(max_length=64)] = None,
     action_prefix: Annotated[str | None, Query(max_length=64)] = None,
@@ -111,7 +111,7 @@ def verify_with_checkpoints(body: VerifyIn, auditor: Auditor, session: SessionDe
 def checkpoints(
     auditor: Auditor,
     session: SessionDep,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
 ) -> list[CheckpointOut]:
     """The server's signed checkpoints covering rows after `after_seq`, oldest first."""

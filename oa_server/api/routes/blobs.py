@@ -17,7 +17,7 @@ from oa_server.api.routes.sync import check_protocol
 from oa_server.blob_access import can_read_blob
 from oa_server.blob_store import BlobStore, store_for
 from oa_server.i18n import _
-from oa_server.schemas import ErrorOut
+from oa_server.schemas import MAX_SEQ, ErrorOut
 from sync.protocol import UploadStart, UploadState
 
 router = APIRouter(prefix="/blobs", tags=["blobs"], dependencies=[Depends(check_protocol)])
@@ -116,7 +116,7 @@ async def put_chunk(
     user: CurrentUser,
     session: SessionDep,
     store: Store,
-    offset: Annotated[int, Query(ge=0)],
+    offset: Annotated[int, Query(ge=0, le=MAX_SEQ)],
 ) -> UploadState:
     """Append the body as the chunk starting at `offset` (must equal what was received)."""
     data = await request.body()

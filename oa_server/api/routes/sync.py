@@ -34,7 +34,7 @@ from oa_server.db import read_only
 from oa_server.fair_gate import FairGate
 from oa_server.i18n import _
 from oa_server.models import User
-from oa_server.schemas import ErrorOut
+from oa_server.schemas import MAX_SEQ, ErrorOut
 from oa_server.security import read_access_token
 from oa_server.sync_batch import finite, finite_json
 from sync.protocol import (
@@ -203,7 +203,7 @@ async def push(
 async def pull(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    cursor: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 1000,
     collection: Annotated[str | None, Query(max_length=64)] = None,
     server_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -318,7 +318,7 @@ async def waiting_desk(
 async def wait(
     request: Request,
     desk: Annotated[wait_signins.Desk, Depends(waiting_desk)],
-    cursor: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     timeout: Annotated[float, Query(ge=0, le=WAIT_MAX_S)] = quick_wait.DEFAULT_TIMEOUT_S,
     quiet: Annotated[bool, Query()] = False,
 ) -> Response:
