@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pydantic
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -21,6 +21,16 @@ from oa_client.errors import ValidationError
 from oa_client.i18n import _
 
 TZ = ZoneInfo("Asia/Shanghai")
+
+
+def zone_of(name: object) -> ZoneInfo | None:
+    """The IANA time zone of this name (Asia/Shanghai …), None for a name no zone has."""
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 CHECK_IN_OPENS = timedelta(hours=1)  # sign-in opens this long before the start
 
 
@@ -127,6 +137,13 @@ class Meeting(_Frozen):
     sequence: int = 0
     tentative: bool = False  # booked offline, not yet confirmed by the server
     ical_uid: str | None = None
+
+    @pydantic.field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if zone_of(value) is None:  # the series repeats on its wall clock: it must exist
+            raise ValueError("unknown time zone")
+        return value
 
     @property
     def duration(self) -> timedelta:

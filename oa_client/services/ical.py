@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import icalendar
 
@@ -39,6 +39,7 @@ from oa_client.domain.meetings import (
     Recurrence,
     Room,
     Rsvp,
+    zone_of,
 )
 from oa_client.errors import ValidationError
 from oa_client.i18n import _
@@ -337,13 +338,7 @@ def _texts(value: Any) -> list[str]:
 
 def _zone_name(tz: tzinfo | None) -> str | None:
     key = getattr(tz, "key", None) or getattr(tz, "zone", None)
-    if isinstance(key, str):
-        try:
-            ZoneInfo(key)
-            return key
-        except (ZoneInfoNotFoundError, ValueError):
-            return None
-    return None
+    return key if zone_of(key) is not None else None
 
 
 def _aware(value: Any, *, field: str) -> datetime:
@@ -475,7 +470,8 @@ def _meeting(master: icalendar.Event, overrides: list[icalendar.Event], *, metho
     if start_raw is None:
         raise ValidationError(_("日历中的会议缺少开始时间"), field="ics")
     all_day = isinstance(start_raw, date) and not isinstance(start_raw, datetime)
-    zone_name = _text(master.get("x-oa-timezone")) or (
+    named = _text(master.get("x-oa-timezone"))  # a zone no one has is taken as not given
+    zone_name = (named if zone_of(named) is not None else None) or (
         _zone_name(start_raw.tzinfo) if isinstance(start_raw, datetime) else None) or "Asia/Shanghai"
     zone = ZoneInfo(zone_name)
     starts_at = _aware(start_raw, field="DTSTART")

@@ -17,6 +17,7 @@ from oa_client.domain.meetings import (
     Recurrence,
     Room,
     cancel_meeting,
+    parse_meeting,
     revise,
 )
 from oa_client.domain.meetings_recurrence import (
@@ -254,6 +255,25 @@ def test_a_corrupt_or_unsupported_file_is_a_clear_validation_error(data: bytes) 
         import_calendar(data)
     assert err.value.field == "ics"
     assert err.value.message and "Traceback" not in err.value.message
+
+
+def test_a_time_zone_no_one_has_is_refused_in_a_notice_and_ignored_in_a_file() -> None:
+    """The series repeats on its zone's wall clock: a notice naming a zone that does not exist
+    is a ValidationError naming the field (the server's push of one was a 500); a file naming
+    one (X-OA-TIMEZONE) is read in the zone of its times instead."""
+    start = datetime(2025, 10, 9, 9, 0, tzinfo=TZ)
+    for zone in ("text", "", "../etc/passwd", "Asia/Nowhere"):
+        with pytest.raises(ValidationError) as err:
+            parse_meeting({"subject": "周例会", "starts_at": start.isoformat(),
+                           "ends_at": (start + timedelta(hours=1)).isoformat(), "timezone": zone})
+        assert err.value.field == "timezone", zone
+    data = export_meeting(Meeting(subject="周例会", starts_at=start, ends_at=start + timedelta(hours=1),
+                                  recurrence=Recurrence(freq="weekly", count=3)), now=STAMP)
+    forged = data.replace(b"END:VEVENT", b"X-OA-TIMEZONE:text\r\nEND:VEVENT", 1)
+    assert forged != data
+    m = import_invitation(forged)
+    assert m.timezone == "Asia/Shanghai" and m.starts_at == start
+    assert len(expand(m, window_start=start, window_end=start + timedelta(days=30))) == 3
 
 
 def test_replies_become_partstat() -> None:

@@ -129,3 +129,24 @@ def test_a_unit_reply_naming_its_people_as_a_number_is_refused(server, tmp_path)
         assert "参会人员" in result.message
     for desk in desks.values():
         desk.close()
+
+
+def test_a_meeting_naming_a_time_zone_no_one_has_is_refused(server, tmp_path):
+    """A notice's series repeats on its zone's wall clock; a zone that does not exist is
+    refused naming the field (it was a 500 that held the organiser's whole outbox)."""
+    organiser = make_client(server, tmp_path, "xiefang")  # 会议管理员
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    notice = {"subject": "专题工作会议", "starts_at": start.isoformat(),
+              "ends_at": (start + timedelta(hours=1)).isoformat(),
+              "online_link": "https://meet.example/1",
+              "attendees": [{"id": str(organiser.transport.user["id"]), "name": "谢芳"}],
+              "recurrence": {"freq": "weekly", "count": 3}}
+    for zone in ("text", "Asia/Nowhere", 5):
+        rid = f"m-zone-{uuid.uuid4().hex[:8]}"
+        result = push(organiser, "meetings", rid, {**notice, "id": rid, "timezone": zone})
+        assert (result.status, result.code) == ("rejected", "validation"), zone
+        assert "timezone" in result.message
+    rid = f"m-zone-{uuid.uuid4().hex[:8]}"
+    good = push(organiser, "meetings", rid, {**notice, "id": rid, "timezone": "Asia/Shanghai"})
+    assert good.status == "applied", good
+    organiser.close()
