@@ -76,7 +76,11 @@ def series_starts(meeting: Meeting, *, stop: datetime | None = None) -> Iterator
     first = meeting.starts_at.astimezone(zone).replace(tzinfo=None)
     made = 0
     for k in range(MAX_PERIODS):
-        for wall in _period(first, rule, k):
+        try:
+            walls = _period(first, rule, k)
+        except (OverflowError, ValueError):  # past the calendar's last year: the series ends
+            return
+        for wall in walls:
             if wall < first:
                 continue
             start = wall.replace(tzinfo=zone)

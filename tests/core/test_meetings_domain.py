@@ -84,6 +84,16 @@ def mk(start: datetime, minutes: int = 60, *, room: str | None = "big", people: 
         ({"subject": "  "}, "subject", "会议名称"),
         ({"room_id": None}, "room_id", "会议室"),
         ({"room_id": None, "online_link": "ftp://x"}, "online_link", "https://"),
+        # numbers past what a series can hold (each was a 500 from the server's expansion)
+        ({"starts_at": datetime(9999, 12, 31, 9, tzinfo=TZ),
+          "ends_at": datetime(9999, 12, 31, 10, tzinfo=TZ)}, "starts_at", "不能晚于2199年"),
+        ({"recurrence": Recurrence(freq="daily", interval=10**9)}, "recurrence", "重复间隔不能超过366"),
+        ({"recurrence": Recurrence(freq="weekly", interval=2**70)}, "recurrence", "重复间隔"),
+        ({"recurrence": Recurrence(freq="daily", count=10**9)}, "recurrence", "不能超过1000次"),
+        ({"recurrence": Recurrence(freq="daily", until=datetime(9999, 12, 31, tzinfo=TZ))},
+         "recurrence", "二十年"),
+        ({"recurrence": Recurrence(freq="monthly", by_weekday=(0,), week_of_month=9)},
+         "recurrence", "第几周"),
     ],
 )
 def test_validation_errors_are_chinese_and_name_the_field(changes: dict, field: str, text: str) -> None:

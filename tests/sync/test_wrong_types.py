@@ -150,3 +150,31 @@ def test_a_meeting_naming_a_time_zone_no_one_has_is_refused(server, tmp_path):
     good = push(organiser, "meetings", rid, {**notice, "id": rid, "timezone": "Asia/Shanghai"})
     assert good.status == "applied", good
     organiser.close()
+
+
+def test_a_series_past_what_the_calendar_holds_is_refused_saying_why(server, tmp_path):
+    """Repeat rules and moved sittings whose dates run past the calendar were 500s from the
+    server's expansion (an interval of 10⁹ days, a series until 9999, a sitting moved to the
+    year 9999); each is refused saying why, and a sane series beside them is kept."""
+    organiser = make_client(server, tmp_path, "xiefang")  # 会议管理员
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    notice = {"subject": "专题工作会议", "starts_at": start.isoformat(),
+              "ends_at": (start + timedelta(hours=1)).isoformat(),
+              "online_link": "https://meet.example/1",
+              "attendees": [{"id": str(organiser.transport.user["id"]), "name": "谢芳"}]}
+    moved = [{"original_start": start.isoformat(), "starts_at": "9999-12-31T23:30:00+00:00"}]
+    cases = [({"recurrence": {"freq": "daily", "interval": 10**9}}, "重复间隔不能超过366"),
+             ({"recurrence": {"freq": "weekly", "interval": 2**70}}, "重复间隔不能超过366"),
+             ({"recurrence": {"freq": "daily", "count": 10**9}}, "重复次数不能超过1000次"),
+             ({"recurrence": {"freq": "daily", "until": "9999-12-31T00:00:00+00:00"}}, "二十年"),
+             ({"recurrence": {"freq": "daily", "count": 3}, "exceptions": moved}, "不能晚于2199年")]
+    for change, words in cases:
+        rid = f"m-far-{uuid.uuid4().hex[:8]}"
+        result = push(organiser, "meetings", rid, {**notice, "id": rid, **change})
+        assert (result.status, result.code) == ("rejected", "validation"), change
+        assert words in result.message, (change, result.message)
+    rid = f"m-far-{uuid.uuid4().hex[:8]}"
+    kept = push(organiser, "meetings", rid, {**notice, "id": rid,
+                                             "recurrence": {"freq": "weekly", "count": 52}})
+    assert kept.status == "applied", kept
+    organiser.close()
