@@ -57,7 +57,10 @@ def _series_end(rule: dict[str, Any], first: datetime, length: timedelta) -> dat
     count, step = rule.get("count"), _STEP.get(str(rule.get("freq")))
     if isinstance(count, int) and count > 0 and step is not None:
         interval = rule.get("interval") if isinstance(rule.get("interval"), int) else 1
-        bounds.append(first + step * (count * max(interval, 1) + 1) + length + _SLACK)
+        try:
+            bounds.append(first + step * (count * max(interval, 1) + 1) + length + _SLACK)
+        except OverflowError:  # a rule past the calendar (kept before it was refused): open
+            pass
     return min(bounds) if bounds else None
 
 

@@ -35,6 +35,7 @@ from oa_server.errors import NeedsLock
 from oa_server.i18n import _
 from oa_server.meeting_spans import write_spans
 from oa_server.models import User
+from oa_server.schemas import MAX_SEQ
 from oa_server.sync_batch import (
     LOCAL_FIELDS,
     NOT_STORED,
@@ -99,9 +100,12 @@ def check_single_values(collection: str, payload: dict) -> None:
     """The fields every desk keeps in an indexed column hold one value each: a list or an
     object there could not be stored on any desk that sees the record."""
     for key in INDEXED_FIELDS.get(collection, ()):
-        if isinstance(payload.get(key), (list, dict)):
+        value = payload.get(key)
+        if isinstance(value, (list, dict)):
             raise ValidationError(_("“{key}”只能填写单个值，不能是列表或对象").format(key=key),
                                   field=key)
+        if type(value) is int and not -(2**63) <= value <= MAX_SEQ:  # a desk's column: 64 bits
+            raise ValidationError(_("“{key}”的数值超出范围").format(key=key), field=key)
 
 
 def _record_out(rec: StoredRecord) -> Record:

@@ -13,6 +13,7 @@ from oa_client.domain.forms_values import (
     to_date,
     to_datetime,
     to_decimal,
+    too_large,
 )
 from oa_client.i18n import _
 
@@ -65,7 +66,7 @@ def coerce(spec: FieldSpec, raw: Any) -> Any:
         places = spec.decimal_places
         if kind == "integer" and value != value.to_integral_value():
             raise BadValue(_("{label}应为整数").format(label=label))
-        if kind == "integer" and abs(value) > _INT_MAX:  # the server keeps 64-bit integers
+        if (kind == "integer" and abs(value) > _INT_MAX) or (kind != "integer" and too_large(value)):
             raise BadValue(_("{label}数值过大，请核对").format(label=label))
         if places is not None and kind != "integer" and -value.as_tuple().exponent > places:  # type: ignore[operator]
             raise BadValue(_("{label}最多保留{places}位小数").format(label=label, places=places))

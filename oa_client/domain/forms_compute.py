@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from oa_client.domain.forms_coerce import coerce
@@ -17,7 +17,10 @@ def _quantize(spec: FieldSpec, value: Decimal) -> Any:
         return int(value.to_integral_value(rounding=ROUND_HALF_UP))
     if places is None:
         return value
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    try:
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # a product past 28 digits: kept as computed, not rounded
+        return value
 
 
 def _typed(schema: FormSchema, key: str, values: dict[str, Any]) -> Any:

@@ -11,8 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from oa_client.domain.calendar_range import in_range
 from oa_client.i18n import current_language
+
+_BEIJING = ZoneInfo("Asia/Shanghai")  # form times are wall-clock times there
 
 #: Working days d with a < d <= b — `WorkdayCalendar.workdays_between` plugs in as is.
 WorkdaysFn = Callable[[dt.date, dt.date], int]
@@ -50,6 +54,16 @@ def is_empty(value: Any) -> bool:
     return False
 
 
+#: the largest figure a form or a report takes (a thousand trillion): past it a figure is a
+#: typing slip, and decimal arithmetic at its 28 digits would no longer hold its places
+NUMBER_MAX = Decimal(10) ** 15
+
+
+def too_large(value: Decimal) -> bool:
+    """Whether a figure is past NUMBER_MAX either way."""
+    return abs(value) >= NUMBER_MAX
+
+
 def to_decimal(raw: Any) -> Decimal:
     """A number from an int, Decimal or text (commas and spaces allowed); BadValue if not."""
     if isinstance(raw, bool):
@@ -71,7 +85,15 @@ def to_decimal(raw: Any) -> Decimal:
 
 
 def to_date(raw: Any) -> dt.date:
-    """A date from a date or ISO text (2026-03-01 or 2026/3/1); BadValue if not."""
+    """A date from a date or ISO text (2026-03-01 or 2026/3/1) in the years records take
+    (oa_client.domain.calendar_range); BadValue if not."""
+    value = _date_of(raw)
+    if not in_range(value):  # year 1 or 9999: counting working days to it would run off
+        raise BadValue(raw)
+    return value
+
+
+def _date_of(raw: Any) -> dt.date:
     if isinstance(raw, dt.datetime):
         return raw.date()
     if isinstance(raw, dt.date):
@@ -87,15 +109,20 @@ def to_date(raw: Any) -> dt.date:
 
 
 def to_datetime(raw: Any) -> dt.datetime:
-    """A date and time from a datetime or ISO text; BadValue if not."""
+    """A date and time from a datetime or ISO text, as Beijing wall-clock time (one given with
+    an offset is moved to Beijing time, so any two compare); BadValue if not."""
     if isinstance(raw, dt.datetime):
-        return raw
-    if isinstance(raw, str):
+        value = raw
+    elif isinstance(raw, str):
         try:
-            return dt.datetime.fromisoformat(raw.strip().replace("/", "-"))
+            value = dt.datetime.fromisoformat(raw.strip().replace("/", "-"))
         except ValueError as exc:
             raise BadValue(raw) from exc
-    raise BadValue(repr(raw))
+    else:
+        raise BadValue(repr(raw))
+    if not in_range(value):
+        raise BadValue(raw)
+    return value if value.tzinfo is None else value.astimezone(_BEIJING).replace(tzinfo=None)
 
 
 def _comparable(value: Any) -> Any:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pydantic
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from oa_client.domain.calendar_range import SaneAwareDatetime
 from oa_client.domain.ids import new_id
 from oa_client.errors import ValidationError
 from oa_client.i18n import _
@@ -25,11 +26,11 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 def zone_of(name: object) -> ZoneInfo | None:
     """The IANA time zone of this name (Asia/Shanghai …), None for a name no zone has."""
-    if not isinstance(name, str) or not name:
+    if not isinstance(name, str) or not name or len(name) > 64:  # the longest IANA name is 32
         return None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return None
 CHECK_IN_OPENS = timedelta(hours=1)  # sign-in opens this long before the start
 
@@ -41,8 +42,8 @@ class _Frozen(BaseModel):
 class ClosedPeriod(_Frozen):
     """A time a room cannot be booked (repairs, reserved), with the reason."""
 
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: SaneAwareDatetime
+    ends_at: SaneAwareDatetime
     reason: str = ""
 
 
@@ -94,16 +95,16 @@ class Recurrence(_Frozen):
     by_weekday: tuple[int, ...] = ()  # 0 = Monday; weekly, or monthly with week_of_month
     week_of_month: int | None = None  # monthly: 1..5, or -1 for the last
     count: int | None = Field(default=None, ge=1)
-    until: AwareDatetime | None = None
+    until: SaneAwareDatetime | None = None
 
 
 class OccurrenceException(_Frozen):
     """One occurrence of a series cancelled or moved ("this one only")."""
 
-    original_start: AwareDatetime
+    original_start: SaneAwareDatetime
     cancelled: bool = False
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: SaneAwareDatetime | None = None
+    ends_at: SaneAwareDatetime | None = None
     room_id: str | None = None
 
 
@@ -112,8 +113,8 @@ class Meeting(_Frozen):
 
     id: str = Field(default_factory=new_id)
     subject: str
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: SaneAwareDatetime
+    ends_at: SaneAwareDatetime
     timezone: str = "Asia/Shanghai"  # wall clock the series repeats in
     all_day: bool = False
     room_id: str | None = None
@@ -130,7 +131,7 @@ class Meeting(_Frozen):
     description: str = ""
     attendees: tuple[Attendee, ...] = ()
     materials: tuple[Material, ...] = ()
-    reply_deadline: AwareDatetime | None = None
+    reply_deadline: SaneAwareDatetime | None = None
     recurrence: Recurrence | None = None
     exceptions: tuple[OccurrenceException, ...] = ()
     state: Literal["scheduled", "cancelled"] = "scheduled"
@@ -265,7 +266,7 @@ class CheckIn(_Frozen):
     """A sign-in (签到): by the person, or marked by the organiser; lateness computed."""
 
     meeting_id: str
-    occurrence_start: AwareDatetime
+    occurrence_start: SaneAwareDatetime
     person_id: str
     at: AwareDatetime
     marked_by: str = ""  # organiser's id when not self

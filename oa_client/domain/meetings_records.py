@@ -14,6 +14,7 @@ from typing import Any
 
 import pydantic
 
+from oa_client.domain.calendar_range import in_range
 from oa_client.domain.meetings import CheckIn, Meeting, Room, Rsvp, parse_meeting
 from oa_client.errors import ValidationError
 from oa_client.i18n import _
@@ -44,6 +45,8 @@ def parse_time(value: Any, *, field: str) -> datetime:
             raise ValidationError(_("时间格式不正确：{field}").format(field=field), field=field) from None
     if parsed.tzinfo is None:
         raise ValidationError(_("时间格式不正确：{field}").format(field=field), field=field)
+    if not in_range(parsed):
+        raise ValidationError(_("时间超出范围：{field}").format(field=field), field=field)
     return parsed
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -16,6 +17,7 @@ from oa_client.domain.forms_values import (
     localized,
     to_date,
     to_decimal,
+    too_large,
 )
 from oa_client.domain.reports import DataItem, ReportRule, ReportTemplate
 from oa_client.i18n import _
@@ -25,7 +27,8 @@ __all__ = ["calculate", "coerce_item", "compute_submission", "fit_to_item", "val
 
 def _show(value: Decimal | int, unit: str = "") -> str:
     if isinstance(value, Decimal) and value == value.to_integral_value():
-        value = value.quantize(Decimal(1))
+        with contextlib.suppress(InvalidOperation):  # past 28 digits (kept before the bound)
+            value = value.quantize(Decimal(1))
     return f"{value}{unit}"
 
 
@@ -37,6 +40,8 @@ def coerce_item(item: DataItem, raw: Any, *, label: str) -> Any:
         except BadValue as exc:
             msg = _("{label}应填整数") if item.type == "integer" else _("{label}应填数字")
             raise BadValue(msg.format(label=label)) from exc
+        if too_large(number):
+            raise BadValue(_("{label}数值过大，请核对").format(label=label))
         if item.type == "integer":
             if number != number.to_integral_value():
                 raise BadValue(_("{label}应填整数").format(label=label))
@@ -104,7 +109,10 @@ def fit_to_item(item: DataItem, value: Decimal) -> Any:
     if item.type == "integer":
         return int(value.to_integral_value(rounding=ROUND_HALF_UP))
     places = 4 if item.places is None else item.places
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    try:
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # a figure past 28 digits (kept before the bound) stays as it is
+        return value
 
 
 def calculate(op: str, args: list[Decimal | None], rate: Decimal | None) -> Decimal | None:

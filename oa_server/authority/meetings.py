@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from oa_client.domain.meetings import TZ, Meeting, Room
-from oa_client.domain.meetings_check import validate_meeting
+from oa_client.domain.meetings_check import check_series, validate_meeting
 from oa_client.domain.meetings_conflicts import (
     Conflict,
     busy_intervals,
@@ -248,6 +248,10 @@ class MeetingsAuthority(Authority):
         except ValidationError as exc:
             return Ruling.reject("validation", exc.message)
         if payload.get("source") == "ics":
+            try:
+                check_series(meeting, first_fits=False)
+            except ValidationError as exc:
+                return Ruling.reject("validation", exc.message)
             return self._personal(ctx, payload, meeting)
         room = rooms.get(meeting.room_id or "")
         if meeting.room_id and room is None and (before is None or before.room_id != meeting.room_id):

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError as PydanticError
 
+from oa_client.domain.calendar_range import in_range
 from oa_client.domain.indexed import is_text_list
 from oa_client.domain.reports import DataItem, ReportTemplate, misspelt_period
 from oa_client.domain.reports_check import validate_submission
@@ -115,6 +116,8 @@ class Templates(Authority):
         try:
             deadline = dt.date.fromisoformat(str(payload.get("deadline") or ""))
         except ValueError:
+            return Ruling.reject("validation", _("请填写正确的截止日期，如 2026-04-10"))
+        if not in_range(deadline):  # the reminders count days back from it
             return Ruling.reject("validation", _("请填写正确的截止日期，如 2026-04-10"))
         period = payload.get("period") or ""
         if not isinstance(period, str):

@@ -78,6 +78,14 @@ def test_every_field_type_accepts_a_good_value() -> None:
         (f("a", "attachment", label="附件", min=2), ["x"], "附件至少需要2个附件"),
         (f("a", "attachment", label="附件"), [{"name": "no hash"}], "附件中有无法识别的附件，请重新上传"),
         (f("t", "text", label="名称"), 12, "名称应为文字"),
+        # past the years and figures records take (each was a 500 when sent to the server)
+        (f("day", "date", label="开始日期"), "0001-01-01", "开始日期应为日期，如 2026-03-01"),
+        (f("day", "date", label="结束日期"), "9999-12-31", "结束日期应为日期，如 2026-03-01"),
+        (f("at", "datetime", label="时间"), "9999-12-31T23:59:59-05:00",
+         "时间应为日期和时间，如 2026-03-01 09:00"),
+        (f("m", "money", label="单价"), "1e30", "单价数值过大，请核对"),
+        (f("m", "money", label="单价"), 1e308, "单价数值过大，请核对"),
+        (f("d", "decimal", label="里程"), "-99999999999999999999", "里程数值过大，请核对"),
     ],
 )
 def test_each_field_rule_names_its_field(spec: dict[str, Any], value: Any, expected: str) -> None:
@@ -113,6 +121,16 @@ def test_date_order_against_another_field_and_today() -> None:
         "done": "完成日期不能晚于今天", "claim": "报销日期不能早于行程",
     }
     assert problems(s, {"start": "2026-11-20", "end": "2026-11-20"}) == {}
+
+
+def test_times_given_with_and_without_an_offset_compare_as_beijing_time() -> None:
+    """A time sent with an offset (a desk in another zone, or a tampered one) is read as Beijing
+    wall-clock time, so it compares with one given without (that was a 500: naive vs aware)."""
+    s = schema(f("go", "datetime", label="出车时间"),
+               f("back", "datetime", label="返回时间", not_before="go"))
+    assert problems(s, {"go": "2026-11-20T01:00:00+00:00", "back": "2026-11-20 08:30"}) == {
+        "back": "返回时间不能早于出车时间"}  # 01:00 UTC is 09:00 in Beijing
+    assert problems(s, {"go": "2026-11-20 08:30", "back": "2026-11-20T01:00:00+00:00"}) == {}
 
 
 def test_cross_field_rules() -> None:

@@ -392,3 +392,25 @@ def test_open_tables_carry_their_rows_forward() -> None:
     result = prefill(households, sources=[last])
     assert result.values == {"hh": {"h1": {"HEAD": "张三"}, "h2": {"HEAD": "李四"}}} and result.count == 2
     assert prefill(households, sources=[]).values == {}
+
+
+def test_a_figure_past_a_thousand_trillion_is_refused_and_one_kept_before_still_shows() -> None:
+    """A figure of 10¹⁵ or more is a typing slip: refused with the clerk's message (submitting
+    one was a 500: decimal rounding runs out of its 28 digits). One a draft kept before the
+    bound is rounded and shown as it is instead of raising."""
+    from decimal import Decimal
+
+    from oa_client.domain.forms_values import BadValue
+    from oa_client.domain.reports import DataItem
+    from oa_client.domain.reports_check import _show, coerce_item, fit_to_item
+
+    people = DataItem(code="POP", name="常住人口", type="integer", unit="人")
+    rate = DataItem(code="RATE", name="参保率", type="decimal", places=2)
+    for item, raw in ((people, "1e30"), (people, 10**20), (rate, "99999999999999999999.5"),
+                      (rate, -1e308)):
+        with pytest.raises(BadValue) as err:
+            coerce_item(item, raw, label=item.name)
+        assert str(err.value) == f"{item.name}数值过大，请核对", raw
+    assert coerce_item(people, "999999999999999", label="常住人口") == 999_999_999_999_999
+    huge = Decimal("1e30")
+    assert fit_to_item(rate, huge) == huge and _show(huge, "人") == "1E+30人"

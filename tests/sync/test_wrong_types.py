@@ -166,8 +166,14 @@ def test_a_series_past_what_the_calendar_holds_is_refused_saying_why(server, tmp
     cases = [({"recurrence": {"freq": "daily", "interval": 10**9}}, "重复间隔不能超过366"),
              ({"recurrence": {"freq": "weekly", "interval": 2**70}}, "重复间隔不能超过366"),
              ({"recurrence": {"freq": "daily", "count": 10**9}}, "重复次数不能超过1000次"),
-             ({"recurrence": {"freq": "daily", "until": "9999-12-31T00:00:00+00:00"}}, "二十年"),
-             ({"recurrence": {"freq": "daily", "count": 3}, "exceptions": moved}, "不能晚于2199年")]
+             ({"recurrence": {"freq": "daily", "until": "2060-12-31T00:00:00+00:00"}}, "二十年"),
+             # a date past the years records take (calendar_range) is refused as it is read
+             ({"recurrence": {"freq": "daily", "until": "9999-12-31T00:00:00+00:00"}},
+              "recurrence.until"),
+             ({"recurrence": {"freq": "daily", "count": 3}, "exceptions": moved},
+              "exceptions.0.starts_at"),
+             ({"source": "ics", "recurrence": {"freq": "daily", "count": 10**18}},
+              "重复次数不能超过1000次")]
     for change, words in cases:
         rid = f"m-far-{uuid.uuid4().hex[:8]}"
         result = push(organiser, "meetings", rid, {**notice, "id": rid, **change})
@@ -177,4 +183,41 @@ def test_a_series_past_what_the_calendar_holds_is_refused_saying_why(server, tmp
     kept = push(organiser, "meetings", rid, {**notice, "id": rid,
                                              "recurrence": {"freq": "weekly", "count": 52}})
     assert kept.status == "applied", kept
+    organiser.close()
+
+
+def test_dates_and_numbers_past_what_records_take_are_refused_not_a_500(drafter, server, tmp_path):
+    """A flow event dated 9999 (adding a step's time limit ran off the calendar), a sign-in for a
+    sitting in 9999, a time zone name of 200,000 characters, a revision past 64 bits (every
+    desk set the record aside): each refused on its own, naming the field."""
+    rid = "doc-extreme"
+    assert push(drafter, "documents", rid, {**DRAFT, "id": rid}).status == "applied"
+    me = str(drafter.transport.user["id"])
+    for at in ("9999-12-31", "9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+14:00"):
+        event = {"document_id": rid, "action": "start", "actor_id": me, "at": at}
+        result = push(drafter, "document_events", f"ev-{uuid.uuid4().hex[:8]}", event, kind="action")
+        assert (result.status, result.code) == ("rejected", "validation"), at
+        assert result.message.endswith("at"), result.message
+    revision = {"document_id": rid, "base_rev": 2**63, "body": "正文"}
+    result = push(drafter, "document_revisions", f"rev-{uuid.uuid4().hex[:8]}", revision)
+    assert (result.status, result.code) == ("rejected", "validation")
+    assert "base_rev" in result.message
+    organiser = make_client(server, tmp_path, "xiefang")
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    mid = f"m-{uuid.uuid4().hex[:8]}"
+    notice = {"id": mid, "subject": "专题工作会议", "starts_at": start.isoformat(),
+              "ends_at": (start + timedelta(hours=1)).isoformat(),
+              "online_link": "https://meet.example/1",
+              "attendees": [{"id": str(organiser.transport.user["id"]), "name": "谢芳"}]}
+    long_zone = push(organiser, "meetings", "m-zone",
+                     {**notice, "id": "m-zone", "timezone": "A" * 200_000})
+    assert (long_zone.status, long_zone.code) == ("rejected", "validation")
+    assert "timezone" in long_zone.message
+    assert push(organiser, "meetings", mid, notice).status == "applied"
+    for when in ("9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+00:00"):
+        checkin = {"meeting_id": mid, "person_id": str(organiser.transport.user["id"]),
+                   "occurrence_start": when}
+        result = push(organiser, "checkins", f"ci-{uuid.uuid4().hex[:8]}", checkin, kind="action")
+        assert (result.status, result.code) == ("rejected", "validation"), when
+        assert "occurrence_start" in result.message
     organiser.close()

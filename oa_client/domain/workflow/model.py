@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 import pydantic
 
+from oa_client.domain.calendar_range import SaneDate, SaneDatetime
+
 BEIJING = timezone(timedelta(hours=8), "CST")
 Outcome = Literal["accepted", "superseded", "rejected"]
 Status = Literal["not_started", "running", "completed", "refused"]
@@ -40,15 +42,15 @@ class Event(pydantic.BaseModel):
     action: Literal["start", "submit", "approve", "read", "return", "withdraw", "reassign",
                     "delegate", "urge"]
     actor_id: str = pydantic.Field(min_length=1)
-    at: datetime
+    at: SaneDatetime
     step: str | None = None
     on_behalf_of: str | None = None
     opinion: str = ""
     signature_id: str | None = None
     to_step: str | None = None
     to_user: str | None = None
-    valid_from: date | None = None
-    valid_until: date | None = None
+    valid_from: SaneDate | None = None
+    valid_until: SaneDate | None = None
     values: dict[str, Any] = {}
     unit_id: str | None = None
     department_id: str | None = None
