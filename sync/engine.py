@@ -29,6 +29,7 @@ from oa_client.store.local import LocalStore
 from oa_client.store.records import COLLECTIONS
 from sync.blobs import BlobSync
 from sync.protocol import (
+    CHILD_COLLECTIONS,
     MAX_OPS_PER_PUSH,
     SYNC_COLLECTIONS,
     OpResult,
@@ -699,6 +700,45 @@ class SyncEngine:
                 conn.execute("RELEASE apply_page")
                 for record in recs:
                     self._apply_record(conn, record)
+        self._store_orphans(conn)
+
+    def _store_orphans(self, conn) -> None:
+        """Store the children set aside because their parent had not come yet, once it has.
+
+        A flow event or 正文修订 keeps the revision it was written at, and the document it
+        moves takes a newer one: a pull page can end between them, and the child, met first,
+        has no document to belong to. Kept aside (as any record the store refuses), it is
+        stored here when its document arrives, and its conflict resolved."""
+        waiting = conn.execute(
+            "SELECT id, server_payload FROM conflicts WHERE kind = 'unreadable'"
+            " AND resolved_at IS NULL AND entity IN ('document_events', 'document_revisions')"
+        ).fetchall()
+        for conflict_id, payload in waiting:
+            record = Record.model_validate_json(payload)
+            parent = record.data.get(CHILD_COLLECTIONS[record.collection][1])
+            if conn.execute("SELECT 1 FROM documents WHERE id = ?", (parent,)).fetchone() is None:
+                continue
+            held = conn.execute(f"SELECT rev FROM {record.collection} WHERE id = ?",
+                                (record.id,)).fetchone()
+            if held is not None and int(held[0]) >= record.rev:  # came again since, stored
+                self._orphan_stored(conn, conflict_id)
+                continue
+            conn.execute("SAVEPOINT store_orphan")
+            try:
+                self.records.upsert_in(conn, record.collection,
+                                       [{**record.data, "id": record.id, "rev": record.rev}])
+            except Exception:  # refused for another reason: it stays aside
+                conn.execute("ROLLBACK TO store_orphan")
+                conn.execute("RELEASE store_orphan")
+                continue
+            conn.execute("RELEASE store_orphan")
+            self._orphan_stored(conn, conflict_id)
+
+    @staticmethod
+    def _orphan_stored(conn, conflict_id: str) -> None:
+        conn.execute("UPDATE conflicts SET resolved_at = ?, resolution = ? WHERE id = ?",
+                     (datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                      json.dumps({"code": "unreadable", "choice": "stored"}), conflict_id))
 
     def _apply_record(self, conn, record: Incoming) -> None:
         if record.collection not in COLLECTIONS:
