@@ -114,16 +114,18 @@ class Templates(Authority):
         if mismatches:
             return Ruling.reject(MISMATCH_CODE, mismatch_text(mismatches))
         try:
-            deadline = dt.date.fromisoformat(str(payload.get("deadline") or ""))
+            deadline: dt.date | None = dt.date.fromisoformat(str(payload.get("deadline") or ""))
         except ValueError:
-            return Ruling.reject("validation", _("请填写正确的截止日期，如 2026-04-10"))
-        if not in_range(deadline):  # the reminders count days back from it
+            deadline = None
+        if deadline is None or not in_range(deadline):  # the reminders count days back from it
             return Ruling.reject("validation", _("请填写正确的截止日期，如 2026-04-10"))
         period = payload.get("period") or ""
         if not isinstance(period, str):
             return Ruling.reject("validation", _("报表所属期格式不正确，应为文字，如 2026-Q1"))
         if not period:
             return Ruling.reject("validation", _("请填写报表所属期"))
+        # the desk's reports_issue.period_problem says the same; written here in the request's
+        # language (a domain message formatted on the desk's side could not be retranslated)
         if (example := misspelt_period(template.period, period)) is not None:
             return Ruling.reject("validation", _("所属期“{period}”的写法不对，应写作 {example} 这样的格式")
                                  .format(period=period, example=example))
