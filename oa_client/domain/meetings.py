@@ -22,6 +22,7 @@ from oa_client.errors import ValidationError
 from oa_client.i18n import _
 
 TZ = ZoneInfo("Asia/Shanghai")
+CHECK_IN_OPENS = timedelta(hours=1)  # sign-in opens this long before the start
 
 
 def zone_of(name: object) -> ZoneInfo | None:
@@ -32,7 +33,6 @@ def zone_of(name: object) -> ZoneInfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         return None
-CHECK_IN_OPENS = timedelta(hours=1)  # sign-in opens this long before the start
 
 
 class _Frozen(BaseModel):
