@@ -185,6 +185,18 @@ def _active_ids(ctx: Ctx, meeting: Meeting, current: Meeting | None) -> set[str]
     return active
 
 
+def _admin_invited(ctx: Ctx, meeting: Meeting, current: Meeting | None) -> str | None:
+    """The name of a person newly invited who is active but holds no business (one of the
+    三员, or an account without a business role): they would never see the notice."""
+    known = {a.id for a in current.attendees} if current is not None else set()
+    for a in meeting.attendees:
+        if a.kind != "person" or a.id in known or ctx.org.active_user(a.id) is None:
+            continue
+        if ctx.org.business_user(a.id) is None:
+            return a.name or a.id
+    return None
+
+
 def _day(value: datetime) -> str:
     return value.astimezone(TZ).strftime("%m月%d日 %H:%M")
 
@@ -260,6 +272,9 @@ class MeetingsAuthority(Authority):
             meeting.starts_at, meeting.ends_at, meeting.recurrence)
         placing = timing or before is None or before.room_id != meeting.room_id or \
             before.exceptions != meeting.exceptions or before.attendees != meeting.attendees
+        if meeting.state != "cancelled" and (admin := _admin_invited(ctx, meeting, before)):
+            return Ruling.reject("validation", _(
+                "参会人员须是在岗的业务人员，不能是管理员账号：{name}").format(name=admin))
         if meeting.state != "cancelled":
             try:
                 validate_meeting(meeting, now=ctx.now if (before is None or before.starts_at

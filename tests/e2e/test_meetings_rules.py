@@ -347,3 +347,19 @@ def test_free_busy_is_for_business_users_only(desk, tmp_path, login):
     busy = admin.transport.request("POST", "/meetings/freebusy", json_body=body).json()
     assert set(busy["people"]) == {uid(admin)}
     who.close()
+
+
+def test_the_three_administrators_are_never_invited(desk):
+    live, admin = desk
+    with server_session(live) as session:
+        ids = {u.login: str(u.id) for u in session.query(User).filter(
+            User.login.in_(("huangwei", "sunyue", "zhengxiaoyan")))}
+    for login, name in (("huangwei", "黄伟"), ("sunyue", "孙悦")):
+        result = push(admin, "meetings", notice(admin, attendees=(
+            Attendee(id=uid(admin), name="谢芳"), Attendee(id=ids[login], name=name))))
+        assert (result.status, result.code) == ("rejected", "validation"), result
+        assert "管理员账号" in result.message and name in result.message
+    # a colleague with business roles is invited as before
+    result = push(admin, "meetings", notice(admin, attendees=(
+        Attendee(id=uid(admin), name="谢芳"), Attendee(id=ids["zhengxiaoyan"], name="郑晓燕"))))
+    assert result.status == "applied", result

@@ -63,6 +63,9 @@ def test_calendar_find_a_time_and_booking(qtbot, tmp_path, file_keyring, demo_se
     qtbot.waitUntil(lambda: ft.people.count() > 5, timeout=WAIT)
     names = {ft.people.item(i).text(): ft.people.item(i).data(Qt.ItemDataRole.UserRole)
              for i in range(ft.people.count())}
+    # the 三员 hold no business: never offered as attendees (nor in the notice form below)
+    admins = ("黄伟", "孙悦", "何晓琴")
+    assert "黄建华" in names and not [n for n in names if n.startswith(admins)]
     ft.choose([names["谢芳"], names["黄建华"], names["郑晓燕"]])
     ft.first.setDate(page.day - timedelta(days=page.day.weekday()))
     ft.days.setValue(7)
@@ -82,6 +85,9 @@ def test_calendar_find_a_time_and_booking(qtbot, tmp_path, file_keyring, demo_se
     ft._book(ft.slots.item(0))
     qtbot.waitUntil(lambda: page.booking_dialog is not None, timeout=WAIT)
     dialog = page.booking_dialog
+    offered = [dialog.people.item(i).text() for i in range(dialog.people.count())]
+    chairs = [dialog.chair.itemText(i) for i in range(dialog.chair.count())]
+    assert "黄建华" in offered and not [n for n in offered + chairs if n.startswith(admins)]
     dialog.save()  # no subject: refused in place, naming the field
     qtbot.waitUntil(lambda: "会议名称" in dialog.problem.text(), timeout=WAIT)
     assert dialog.isVisible()

@@ -9,6 +9,7 @@ from oa_client.domain.meetings import TZ
 from oa_client.domain.meetings_findtime import DEFAULT_HOURS
 from oa_client.i18n import _
 from oa_client.services import meetings_plan as plan
+from oa_client.services.account import takes_business
 from ui.errors import error_text
 from ui.meetings.text import when
 from ui.ops import run_op
@@ -219,7 +220,7 @@ class FindTimeView(QWidget):
     def _people_loaded(self, users: list[dict]) -> None:
         self.people.clear()
         for u in users:
-            if u.get("active") is False:
+            if not takes_business(u):  # in post, with business roles: never the 三员
                 continue
             item = QListWidgetItem(str(u.get("name") or u["id"]))
             item.setData(Qt.ItemDataRole.UserRole, u["id"])

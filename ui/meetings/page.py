@@ -12,6 +12,7 @@ from oa_client.domain.meetings_records import meeting_from_record
 from oa_client.i18n import _
 from oa_client.services import meetings as mtg
 from oa_client.services import meetings_plan as plan
+from oa_client.services.account import takes_business
 from oa_client.services.conflicts import open_conflicts
 from ui.errors import error_text
 from ui.meetings.booking_dialog import BookingDialog, EditDialog
@@ -355,7 +356,8 @@ class MeetingsPage(ReloadOnShow, QWidget):
 
     def _people(self, _c=None) -> tuple[list[dict], list[dict], list[dict]]:
         store = self.session.store
-        users = [u for u in store.records.list("users", limit=5000, order_by="name") if u.get("active") is not False]
+        # invitees, chair, minute-takers: people in post with business roles, never the 三员
+        users = [u for u in store.records.list("users", limit=5000, order_by="name") if takes_business(u)]
         units = store.records.list("units", limit=5000, order_by="name")
         return mtg.room_records(store), users, units
 
