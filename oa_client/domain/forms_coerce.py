@@ -8,6 +8,7 @@ from typing import Any
 from oa_client.domain.forms_schema import FieldSpec
 from oa_client.domain.forms_values import (
     BadValue,
+    date_refusal,
     is_empty,
     localized,
     to_date,
@@ -39,7 +40,7 @@ def _date_range(spec: FieldSpec, raw: Any) -> tuple[dt.date, dt.date]:
     try:
         first, last = to_date(start), to_date(end)
     except BadValue as exc:
-        raise BadValue(_("{label}应为日期，如 2026-03-01").format(label=label_of(spec))) from exc
+        raise date_refusal(label_of(spec), exc) from exc
     if last < first:
         raise BadValue(_("{label}的结束日期不能早于开始日期").format(label=label_of(spec)))
     return first, last
@@ -75,12 +76,12 @@ def coerce(spec: FieldSpec, raw: Any) -> Any:
         try:
             return to_date(raw)
         except BadValue as exc:
-            raise BadValue(_("{label}应为日期，如 2026-03-01").format(label=label)) from exc
+            raise date_refusal(label, exc) from exc
     if kind == "datetime":
         try:
             return to_datetime(raw)
         except BadValue as exc:
-            raise BadValue(_("{label}应为日期和时间，如 2026-03-01 09:00").format(label=label)) from exc
+            raise date_refusal(label, exc, with_time=True) from exc
     if kind == "date_range":
         return _date_range(spec, raw)
     allowed = [o.value for o in spec.options]

@@ -13,8 +13,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from oa_client.domain.calendar_range import in_range
-from oa_client.i18n import current_language
+from oa_client.domain.calendar_range import FIRST_YEAR, LAST_YEAR, in_range
+from oa_client.i18n import _, current_language
 
 _BEIJING = ZoneInfo("Asia/Shanghai")  # form times are wall-clock times there
 
@@ -36,6 +36,21 @@ class Problem:
 
 class BadValue(ValueError):
     """A raw value that cannot be read as its field's type; the message says why."""
+
+
+class OutOfRange(BadValue):
+    """A date that reads, but falls outside the years records take (calendar_range)."""
+
+
+def date_refusal(label: str, exc: BadValue, *, with_time: bool = False) -> BadValue:
+    """The clerk's message for a date field that did not read: a year out of range, or not
+    a date at all (with an example of one)."""
+    if isinstance(exc, OutOfRange):
+        return BadValue(_("{label}的年份应在 {first}–{last} 年之间").format(
+            label=label, first=FIRST_YEAR, last=LAST_YEAR))
+    message = _("{label}应为日期和时间，如 2026-03-01 09:00") if with_time else _(
+        "{label}应为日期，如 2026-03-01")
+    return BadValue(message.format(label=label))
 
 
 def localized(zh: str, en: str = "") -> str:
@@ -89,7 +104,7 @@ def to_date(raw: Any) -> dt.date:
     (oa_client.domain.calendar_range); BadValue if not."""
     value = _date_of(raw)
     if not in_range(value):  # year 1 or 9999: counting working days to it would run off
-        raise BadValue(raw)
+        raise OutOfRange(raw)
     return value
 
 
@@ -121,7 +136,7 @@ def to_datetime(raw: Any) -> dt.datetime:
     else:
         raise BadValue(repr(raw))
     if not in_range(value):
-        raise BadValue(raw)
+        raise OutOfRange(raw)
     return value if value.tzinfo is None else value.astimezone(_BEIJING).replace(tzinfo=None)
 
 

@@ -12,6 +12,7 @@ from oa_client.domain.forms_check import op_word
 from oa_client.domain.forms_values import (
     BadValue,
     Problem,
+    date_refusal,
     evaluate,
     is_empty,
     localized,
@@ -57,7 +58,7 @@ def coerce_item(item: DataItem, raw: Any, *, label: str) -> Any:
         try:
             return to_date(raw)
         except BadValue as exc:
-            raise BadValue(_("{label}应为日期，如 2026-03-01").format(label=label)) from exc
+            raise date_refusal(label, exc) from exc
     if item.type == "yes_no":
         if isinstance(raw, bool) or raw in ("是", "否"):
             return raw if isinstance(raw, bool) else raw == "是"

@@ -79,10 +79,15 @@ def test_every_field_type_accepts_a_good_value() -> None:
         (f("a", "attachment", label="附件"), [{"name": "no hash"}], "附件中有无法识别的附件，请重新上传"),
         (f("t", "text", label="名称"), 12, "名称应为文字"),
         # past the years and figures records take (each was a 500 when sent to the server)
-        (f("day", "date", label="开始日期"), "0001-01-01", "开始日期应为日期，如 2026-03-01"),
-        (f("day", "date", label="结束日期"), "9999-12-31", "结束日期应为日期，如 2026-03-01"),
+        (f("day", "date", label="开始日期"), "0001-01-01", "开始日期的年份应在 1900–2199 年之间"),
+        (f("day", "date", label="结束日期"), "9999-12-31", "结束日期的年份应在 1900–2199 年之间"),
         (f("at", "datetime", label="时间"), "9999-12-31T23:59:59-05:00",
-         "时间应为日期和时间，如 2026-03-01 09:00"),
+         "时间的年份应在 1900–2199 年之间"),
+        (f("r", "date_range", label="请假时间"), {"start": "2026-03-01", "end": "2300-03-02"},
+         "请假时间的年份应在 1900–2199 年之间"),
+        # not a date at all: the example of one
+        (f("day", "date", label="开始日期"), "三月一日", "开始日期应为日期，如 2026-03-01"),
+        (f("at", "datetime", label="时间"), "明天上午", "时间应为日期和时间，如 2026-03-01 09:00"),
         (f("m", "money", label="单价"), "1e30", "单价数值过大，请核对"),
         (f("m", "money", label="单价"), 1e308, "单价数值过大，请核对"),
         (f("d", "decimal", label="里程"), "-99999999999999999999", "里程数值过大，请核对"),
