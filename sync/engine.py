@@ -308,11 +308,13 @@ class SyncEngine:
             # chosen on the heads; the payloads, read after, stay the JSON text the outbox
             # stored: spliced into the request as is (those in flight are not read again)
             heads = self.records.outbox_heads(limit=self.batch + len(sent) + 1)
-        else:  # nothing in flight: the batch is the outbox's head, read whole at once
-            first = self.records.outbox_first(limit=self.batch + 1)
+            cap = self._batch_cap(sum(1 for head in heads if head[0] not in sent))
+        else:  # nothing in flight: the batch is the outbox's head, read whole at once (no
+            # more of it than the batch takes: a third of a push may go in a batch after)
+            cap = self._batch_cap(self.records.pending_ops())
+            first = self.records.outbox_first(limit=cap)
             whole = {op["seq"]: op for op, _nbytes in first}
             heads = [(op["seq"], op["entity"], op["entity_id"], nbytes) for op, nbytes in first]
-        cap = self._batch_cap(sum(1 for head in heads if head[0] not in sent))
         chosen, seen, size, held = [], set(), 0, False
         for seq, entity, entity_id, nbytes in heads:
             key = (entity, entity_id)
