@@ -24,6 +24,7 @@ events, revisions, replies, progress, attachments) are seen by whoever sees thei
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import and_, exists, select
@@ -152,6 +153,13 @@ def _ids(value: Any) -> list[str]:
     return []
 
 
+@lru_cache(maxsize=4096)
+def _section_chief(department_id: Any) -> str:
+    """The `deptrole:` principal of a department's 科长 (a department id is a UUID: its text
+    once per department, not once per record a push writes)."""
+    return f"deptrole:{department_id}:{SECTION_CHIEF}"
+
+
 def _documents(data: dict[str, Any], unit_id: str, author: str, facts: Facts) -> set[str]:
     route = users([*_ids(data.get("audience_users")), *_ids(data.get("holder_ids")),
                    *_ids(data.get("reader_ids"))])
@@ -162,7 +170,7 @@ def _documents(data: dict[str, Any], unit_id: str, author: str, facts: Facts) ->
     out = route | users([drafter])
     person = facts.person(drafter)
     if person is not None and person.department_id is not None:
-        out.add(f"deptrole:{person.department_id}:{SECTION_CHIEF}")  # 核稿, 指导拟稿 (SECTION_ROLES)
+        out.add(_section_chief(person.department_id))  # 核稿, 指导拟稿 (SECTION_ROLES)
     if data.get("flow_status") or data.get("state") not in (None, "", "draft"):
         out |= unit_roles(unit_id, (*LEADERS, CLERK))  # sent: the unit's leaders and office
     return out

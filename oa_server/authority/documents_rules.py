@@ -144,12 +144,13 @@ ATTACHMENT_TEXT = ("name", "attachment_id", "blob_id")
 def shape_problem(data: dict[str, Any]) -> ValidationError | None:
     """The first element holding the wrong kind of JSON value (a number for a title, an
     object for 主送 …), naming it: every desk that sees the 公文 reads it by these types."""
+    get = data.get
     for key in TEXT_ELEMENTS:
-        value = data.get(key)
+        value = get(key)
         if value is not None and not isinstance(value, str):
             return malformed(key)
     for key in LIST_ELEMENTS:
-        value = data.get(key)
+        value = get(key)
         if value is None or (isinstance(value, str) and key in ("main_to", "cc_to")):
             continue
         if not is_text_list(value):
