@@ -172,7 +172,9 @@ def _apply(batch: Batch, ctx: Ctx, op: Op) -> OpResult:
     check_lists(payload)
     check_single_values(collection, payload)
     if op.kind == "action":
-        if rec is not None:
+        if rec is not None:  # taken: said only to whoever sees it (else: as for any refusal)
+            if not batch.visible(key):
+                return _forbidden(op)
             return _rejected(op, "duplicate", _("该操作记录已存在"))
         return _create(batch, ctx, op, payload)
     if rec is None:

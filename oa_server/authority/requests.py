@@ -209,6 +209,9 @@ class RequestEvents(FlowEvents):
         action = payload.get("action")
         if not isinstance(payload.get("add_signer", ""), str | None):  # a person's id, or none
             return Ruling.reject("validation", _("加签人不存在、已停用、是管理员账号或是您本人"))
+        applicant = str(subject.get("applicant_id") or subject.get("created_by") or "")
+        if action in ("reassign", "delegate") and str(payload.get("to_user") or "") == applicant:
+            return Ruling.reject("validation", _("不能转办或委托给申请人本人：申请人不能审批自己的申请"))
         payload = {k: v for k, v in payload.items() if k not in ("opened", "values", "reject_request")}
         # time limits run on the server's clock: the desk's own time is kept for the record
         payload["client_at"], payload["at"] = payload.get("at"), ctx.now.isoformat()
@@ -240,6 +243,8 @@ class RequestEvents(FlowEvents):
                     who = ctx.org.business_user(str(signer))
                     if who is None or str(signer) == ctx.user_id:
                         return Ruling.reject("validation", _("加签人不存在、已停用、是管理员账号或是您本人"))
+                    if str(signer) == applicant:  # nobody approves their own request
+                        return Ruling.reject("validation", _("不能加签申请人本人审批自己的申请"))
                     values[signer_field(step)] = [str(signer)]
                 else:
                     values[signer_field(step)] = None

@@ -460,11 +460,21 @@ def test_a_step_a_delegation_or_an_added_signer_goes_only_to_someone_who_can_tak
             assert zhouli.engine.sync().rejected == 1, (target, action)
             (new,) = [c for c in open_conflicts(zhouli.store) if c.id not in seen]
             assert new.entity == "request_events" and words in new.message, (target, action, new)
+    # nor to the applicant: they would then approve their own request
+    for action, kw, words in (("approve", {"add_signer": desk.uid(APPLICANT)}, "不能加签申请人本人"),
+                              ("reassign", {"to_user": desk.uid(APPLICANT)}, "不能转办或委托给申请人"),
+                              ("delegate", {"to_user": desk.uid(APPLICANT), "start": TODAY},
+                               "不能转办或委托给申请人")):
+        seen = {c.id for c in open_conflicts(zhouli.store)}
+        rq.act(zhouli.store, rid, user_id=desk.uid("zhouli"), action=action, opinion="同意", **kw)
+        assert zhouli.engine.sync().rejected == 1, action
+        (new,) = [c for c in open_conflicts(zhouli.store) if c.id not in seen]
+        assert words in new.message, (action, new)
     applicant.engine.sync()
     rec = applicant.store.records.get("requests", rid)
     assert (rec["flow_step"], rec["approver_ids"]) == (step, [desk.uid("zhouli")])
     entries, _now = rq.timeline(applicant.store, rid)
-    assert not any(e.action in ("转办", "委托") for e in entries)
+    assert not any(e.action in ("转办", "委托", "同意") for e in entries)
 
 
 def test_an_overdue_step_is_urged_and_counted_in_the_office_view(desk: Desk, live: LiveServer):

@@ -156,3 +156,18 @@ def test_an_attachment_edit_neither_widens_nor_resets_who_sees_it(server, tmp_pa
     assert chief.transport.download(sha) == SECRET
     for c in (chief, outsider):
         c.close()
+
+
+def test_an_action_on_an_id_someone_else_holds_says_nothing_of_it(server, tmp_path, drafter):
+    """An action op on an id taken by a record the sender cannot see gets the answer of any
+    refusal (`forbidden`), not `duplicate`: the answer must not tell that the record exists.
+    Whoever sees the record is still told it is a duplicate."""
+    _att, _sha = _draft_with_attachment(drafter)  # doc-secret, rev-secret: liuyang's alone
+    outsider = make_client(server, tmp_path, "huangli")  # 财政局
+    payload = {"document_id": "doc-secret", "base_rev": 0, "body": "探测"}
+    taken = push(outsider, "document_revisions", "rev-secret", payload, kind="action")
+    assert (taken.status, taken.code) == ("rejected", "forbidden"), taken
+    assert taken.message == "您无权修改该记录，或该记录不存在"
+    mine = push(drafter, "document_revisions", "rev-secret", payload, kind="action")
+    assert (mine.status, mine.code) == ("rejected", "duplicate"), mine
+    outsider.close()

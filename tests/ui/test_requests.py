@@ -107,7 +107,7 @@ def test_the_form_renders_every_field_type_and_checks_as_you_type(qtbot):
     assert empty.errors["away"].isVisible() and "请选择是否离市" in empty.errors["away"].text()
 
 
-def test_apply_approve_and_export(qtbot, tmp_path, file_keyring, demo_server):
+def test_apply_approve_and_export(qtbot, tmp_path, file_keyring, demo_server, monkeypatch):
     shell = make_shell(tmp_path / "a", file_keyring, demo_server.url)
     window = sign_in(qtbot, shell, "huangjianhua")  # 办公室主任: handles 办公用品 and 差旅费 steps
     wait_synced(qtbot, window)
@@ -131,6 +131,23 @@ def test_apply_approve_and_export(qtbot, tmp_path, file_keyring, demo_server):
     text = page.todo_detail.toPlainText()
     assert "刘洋" in text and "郑晓燕" in text and "办理过程" in text and "审批流程" in text
     rid = page.todo[row]["id"]
+    # 加签, 转办 and 委托 never offer the applicant (nobody approves their own request)
+    import ui.requests.page as page_module
+
+    offered: list[list[str]] = []
+
+    class Cancelled:  # the picker, closed without choosing
+        def __init__(self, title, people, *, exclude="", parent=None):
+            offered.append([p["id"] for p in people if p["id"] != exclude])
+
+        def exec(self):
+            return False
+
+    monkeypatch.setattr(page_module, "PersonDialog", Cancelled)
+    for button in (page.signer_button, page.reassign_button, page.delegate_button):
+        button.click()
+    applicant = page.todo[row]["applicant_id"]
+    assert len(offered) == 3 and all(ids and applicant not in ids for ids in offered)
     page.opinion.setPlainText("同意，请到行政科领取。")
     page.approve_button.click()
     qtbot.waitUntil(lambda: all(r["id"] != rid for r in page.todo), timeout=WAIT)

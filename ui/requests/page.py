@@ -473,8 +473,9 @@ class RequestsPage(QWidget):
         store, me = self.session.store, self.session.user_id
         target = None
         if pick is not None:
-            dialog = PersonDialog(pick, [p for p in self.people if takes_business(p)], exclude=me,
-                                  parent=self)
+            applicant = rec.get("applicant_id") or rec.get("created_by")  # never approves it
+            people = [p for p in self.people if takes_business(p) and p["id"] != applicant]
+            dialog = PersonDialog(pick, people, exclude=me, parent=self)
             if not dialog.exec():
                 return
             target = dialog.chosen()
