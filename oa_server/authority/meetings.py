@@ -271,7 +271,8 @@ class MeetingsAuthority(Authority):
         timing = before is None or (before.starts_at, before.ends_at, before.recurrence) != (
             meeting.starts_at, meeting.ends_at, meeting.recurrence)
         placing = timing or before is None or before.room_id != meeting.room_id or \
-            before.exceptions != meeting.exceptions or before.attendees != meeting.attendees
+            before.exceptions != meeting.exceptions or before.attendees != meeting.attendees or \
+            before.state == "cancelled"  # taken up again: its room may be booked meanwhile
         if meeting.state != "cancelled" and (admin := _admin_invited(ctx, meeting, before)):
             return Ruling.reject("validation", _(
                 "参会人员须是在岗的业务人员，不能是管理员账号：{name}").format(name=admin))

@@ -363,3 +363,23 @@ def test_the_three_administrators_are_never_invited(desk):
     result = push(admin, "meetings", notice(admin, attendees=(
         Attendee(id=uid(admin), name="谢芳"), Attendee(id=ids["zhengxiaoyan"], name="郑晓燕"))))
     assert result.status == "applied", result
+
+
+def test_a_meeting_taken_up_again_meets_the_bookings_made_meanwhile(desk):
+    """Cancelled, its room booked by another meeting, then un-cancelled: the room is checked
+    again, so the two never both hold it."""
+    _live, admin = desk
+    first_id = str(uuid.uuid4())
+    first = push(admin, "meetings", notice(admin, subject="周例会"), entity_id=first_id)
+    assert first.status == "applied", first
+    record = admin.transport.pull(0, limit=5000)
+    mine = next(c.data for c in record.changes if c.id == first_id)
+    cancelled = push(admin, "meetings", {**mine, "state": "cancelled"}, entity_id=first_id,
+                     base_rev=first.rev)
+    assert cancelled.status == "applied", cancelled
+    other = push(admin, "meetings", notice(admin, subject="专题会"))  # the same room and hour
+    assert other.status == "applied", other
+    again = push(admin, "meetings", {**mine, "state": "scheduled"}, entity_id=first_id,
+                 base_rev=cancelled.rev)
+    assert (again.status, again.code) == ("rejected", "booking_conflict"), again
+
