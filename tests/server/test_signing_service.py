@@ -45,6 +45,7 @@ SEAL_KEEPER = "zhangmin"  # clerk + seal_keeper of UNIT
 SAME_UNIT_NO_SEAL = "chenjing"  # office director of UNIT, no seal_keeper role
 OTHER_UNIT_KEEPER = "caiweidong"  # seal_keeper of 普宁市人民政府办公室
 SYSADMIN = "huangwei"
+SECADMIN = "sunyue"  # 安全保密管理员: keeps the seals
 
 
 @cache
@@ -264,7 +265,7 @@ def test_certificate_requests_refused(client: TestClient) -> None:
 
 
 def test_imported_seal_png(client: TestClient, app: FastAPI) -> None:
-    admin = _auth(client, SYSADMIN)
+    admin = _auth(client, SECADMIN)
     unit_id = _me(client, _auth(client, SEAL_KEEPER))["unit"]["id"]
     url = f"/api/v1/seals/{unit_id}/image"
     not_png = client.put(url, content=b"GIF89a not a png", headers={**admin, "Content-Type": "image/png"})
@@ -278,8 +279,12 @@ def test_imported_seal_png(client: TestClient, app: FastAPI) -> None:
     shown = client.get(url, headers=keeper)
     assert shown.status_code == 200 and shown.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(shown.content)).size == (300, 300)
-    # only the system administrator imports seals; others may not even look
+    # only the security administrator imports seals (三员分立: not the system administrator,
+    # who keeps accounts and the org); others may not even look
     assert client.put(url, content=png, headers={**keeper, "Content-Type": "image/png"}).status_code == 403
+    sysadmin = _auth(client, SYSADMIN)
+    assert client.put(url, content=png, headers={**sysadmin, "Content-Type": "image/png"}).status_code == 403
+    assert client.get(url, headers=sysadmin).status_code == 403
     assert client.get(url, headers=_auth(client, OTHER_UNIT_KEEPER)).status_code == 403
     missing = client.put(
         "/api/v1/seals/00000000-0000-7000-8000-000000000000/image",

@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from docs_exchange.seal import png_size
 from oa_client.errors import PermissionDenied
 from oa_server import audit, authz, crud
-from oa_server.api.deps import CurrentUser, Secadmin, SessionDep, SettingsDep, Sysadmin, actor_of
+from oa_server.api.deps import CurrentUser, Secadmin, SessionDep, SettingsDep, actor_of
 from oa_server.i18n import _
-from oa_server.roles import SYSADMIN
+from oa_server.roles import SECADMIN
 from oa_server.schemas import ErrorOut
 from oa_server.signing import service
 from oa_server.signing.keystore import SigningKeys, normalise_seal_name
@@ -143,10 +143,11 @@ def issue_certificate(
 
 @router.put("/seals/{unit_id}/image", openapi_extra=_binary_body("image/png"))
 def put_seal_image(
-    unit_id: uuid.UUID, png: RawBody, admin: Sysadmin, session: SessionDep, keys: Keys,
+    unit_id: uuid.UUID, png: RawBody, admin: Secadmin, session: SessionDep, keys: Keys,
     seal: SealName = "公章",
 ) -> SealImageOut:
-    """Import a unit's seal image (PNG with transparency; sysadmin); audited."""
+    """Import a unit's seal image (PNG with transparency; the security administrator, who
+    keeps the seals under 三员分立); audited."""
     unit = crud.get_unit(session, unit_id=unit_id)
     seal = normalise_seal_name(seal)
     clean = keys.set_seal_image(unit_id=unit.id, png=png, seal_name=seal)
@@ -172,9 +173,10 @@ def put_seal_image(
 def get_seal_image(
     unit_id: uuid.UUID, user: CurrentUser, session: SessionDep, keys: Keys, seal: SealName = "公章"
 ) -> Response:
-    """A seal's image (imported or drawn), for the sysadmin and the unit's seal keepers."""
-    if not (authz.has_role(user, SYSADMIN) or service.may_use_seal(user, unit_id=unit_id)):
-        raise PermissionDenied(_("只有系统管理员和本单位的印章管理员可以查看印章图片"))
+    """A seal's image (imported or drawn), for the security administrator and the unit's
+    seal keepers."""
+    if not (authz.has_role(user, SECADMIN) or service.may_use_seal(user, unit_id=unit_id)):
+        raise PermissionDenied(_("只有安全保密管理员和本单位的印章管理员可以查看印章图片"))
     unit = crud.get_unit(session, unit_id=unit_id)
     return Response(content=keys.seal_image(unit=unit, seal_name=seal), media_type="image/png")
 
