@@ -413,9 +413,10 @@ def test_a_figure_past_a_thousand_trillion_is_refused_and_one_kept_before_still_
         assert str(err.value) == f"{item.name}数值过大，请核对", raw
     assert coerce_item(people, "999999999999999", label="常住人口") == 999_999_999_999_999
     opened = DataItem(code="OPEN", name="开业日期", type="date")
-    with pytest.raises(BadValue, match="^开业日期的年份应在 1900–2199 年之间$"):
-        coerce_item(opened, "1800-01-01", label=opened.name)
-    with pytest.raises(BadValue, match="^开业日期应为日期，如 2026-03-01$"):
-        coerce_item(opened, "去年", label=opened.name)
+    for raw, message in (("1800-01-01", "开业日期的年份应在 1900–2199 年之间"),
+                         ("去年", "开业日期应为日期，如 2026-03-01")):
+        with pytest.raises(BadValue) as refused:
+            coerce_item(opened, raw, label=opened.name)
+        assert str(refused.value) == message
     huge = Decimal("1e30")
     assert fit_to_item(rate, huge) == huge and _show(huge, "人") == "1E+30人"
