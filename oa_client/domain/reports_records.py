@@ -27,6 +27,7 @@ __all__ = [
     "cell_of",
     "confirmations",
     "conflict_key",
+    "is_head_id",
     "is_subordinate",
     "merge_marks",
     "resolve_conflicts",
@@ -40,11 +41,17 @@ __all__ = [
 EDIT_ACTIONS = ("save", "submit", "resolve", "return", "accept")
 _DEPARTMENT = ("部门", "department")
 _NS = uuid.UUID("6b1f3c1e-0d7a-4f57-9c55-1f6a0d9b7e21")
+_HEAD = "sub-"
 
 
 def submission_id(template_id: str, unit_id: str, period: str) -> str:
     """The one head record id of a unit's submission for a template and period (same on every laptop)."""
-    return "sub-" + uuid.uuid5(_NS, f"{template_id}|{unit_id}|{period}").hex
+    return _HEAD + uuid.uuid5(_NS, f"{template_id}|{unit_id}|{period}").hex
+
+
+def is_head_id(record_id: str) -> bool:
+    """Whether an id is of the kind `submission_id` makes (a head's, never an edit's)."""
+    return record_id.startswith(_HEAD)
 
 
 def template_of(record: Mapping[str, Any], version: int | None = None) -> ReportTemplate:

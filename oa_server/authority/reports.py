@@ -1,14 +1,16 @@
 """Reports (一张表) as the server rules them: data items, templates, submissions.
 
-- `data_items`: written by the office that owns them; a changed definition is a new version
-  (earlier versions kept in `versions`); everyone reads the dictionary.
+- `data_items`: written by the office that owns them, by those who keep its reports
+  (`DICTIONARY_KEEPERS`; never a village); a changed definition is a new version (earlier
+  versions kept in `versions`); everyone reads the dictionary.
 - `report_templates`: an office issues a template to units below it; it sees every
   submission. A changed definition is a new `version`; earlier ones stay in `history` so an
   old draft can be migrated by data item.
-- `submissions`: clients only append edit actions; the head (one per template, unit and
-  period) is written here: values merge cell by cell against the edit's base (two laptops
-  never reject each other; the same cell changed on both becomes a conflict holding both),
-  submit (late marked, or refused per template), return with cell comments, accept.
+- `submissions`: clients only append edit actions (never at a head's id); the head (one per
+  template, unit and period) is written here, only into a record that is that unit's head:
+  values merge cell by cell against the edit's base (two laptops never reject each other; the
+  same cell changed on both becomes a conflict holding both), submit (late marked, or refused
+  per template), return with cell comments, accept.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from oa_client.domain.reports_records import (
     apply_edit,
     confirmations,
     conflict_key,
+    is_head_id,
     is_subordinate,
     merge_marks,
     resolve_conflicts,
@@ -39,9 +42,13 @@ from oa_client.domain.reports_records import (
 from oa_server.authority import Authority, Ruling, register
 from oa_server.authority.context import Ctx
 from oa_server.i18n import _
+from oa_server.roles import DRAFTER, LEADER_ROLES, SECTION_CHIEF, STATISTICIAN, level_code
 
 KEEP_HISTORY = 10
 KEEP_SUBMITS = 5
+#: who keeps an issuing office's 数据项目录: those who design and issue its reports (拟稿人, 科长,
+#: 统计员) and its leaders — not its 文书/收发员, 印章管理员, 会议管理员 or 督查室
+DICTIONARY_KEEPERS = frozenset({DRAFTER, SECTION_CHIEF, STATISTICIAN, *LEADER_ROLES})
 
 
 def _parent(ctx: Ctx, unit_id: str) -> str | None:
@@ -55,7 +62,7 @@ def _level(ctx: Ctx, unit_id: str) -> str | None:
 
 
 class DataItems(Authority):
-    """The dictionary of figures: only the owning office changes an item; changes are versions."""
+    """The dictionary of figures: only the owning office's keepers change an item; changes are versions."""
 
     collection = "data_items"
 
@@ -63,6 +70,9 @@ class DataItems(Authority):
         """Validate the definition; bump the version when it changed."""
         if op.kind == "delete":
             return Ruling.reject("read_only", _("数据项不能删除，可停用后发布新版本"))
+        refusal = _keeper_refusal(ctx)
+        if refusal is not None:
+            return Ruling.reject("forbidden", refusal)
         if current is not None and current.get("unit_id") != str(ctx.user.unit_id):
             return Ruling.reject("forbidden", _("只有定义该数据项的单位可以修改它"))
         definition = {k: v for k, v in payload.items() if k in DataItem.model_fields}
@@ -83,6 +93,15 @@ class DataItems(Authority):
         out = {**payload, **item.model_dump(mode="json"), "version": version, "versions": versions,
                "retired": bool(payload.get("retired"))}
         return Ruling.accept(out)
+
+
+def _keeper_refusal(ctx: Ctx) -> str | None:
+    """Why the asking user may not define, revise or retire data items (None when they may)."""
+    if level_code(_level(ctx, str(ctx.user.unit_id)) or "") == "village":
+        return _("数据项目录由下发报表的单位维护；村级单位不下发报表，不能新建、修改或停用数据项")
+    if not DICTIONARY_KEEPERS & set(ctx.user.roles):
+        return _("只有下发报表单位的拟稿人、科长、统计员或单位领导可以新建、修改或停用数据项")
+    return None
 
 
 def _first(exc: PydanticError) -> str:
@@ -166,6 +185,16 @@ def _deadline(template: dict[str, Any], period: str) -> dt.date | None:
     return None
 
 
+def _own_head(record: dict[str, Any] | None, template_id: str, unit_id: str, period: str) -> dict[str, Any] | None:
+    """The record at a head's id if it is that unit's head for that template and period, else None
+    (something else squatting on the id is replaced by the head, never merged into)."""
+    if record is None or record.get("kind") != "submission":
+        return None
+    if (record.get("template_id"), record.get("unit_id"), record.get("period")) != (template_id, unit_id, period):
+        return None
+    return record
+
+
 class _Plan:
     """What one edit does to its head (computed in `check`, written in `effects`)."""
 
@@ -183,6 +212,8 @@ class Submissions(Authority):
         # an edit is append-only: an action, or (a plain save of a new record) an upsert creating it
         if current is not None or op.kind == "delete" or payload.get("kind") != "edit":
             return Ruling.reject("read_only", _("填报内容只能通过填报操作修改（保存、上报、退回）"))
+        if is_head_id(op.entity_id):  # a head's id is the server's: an edit there would squat on a unit's head
+            return Ruling.reject("forbidden", _("填报操作不能使用填报记录的编号，请同步后重试"))
         action = payload.get("action")
         if action not in EDIT_ACTIONS:
             return Ruling.reject("validation", _("未知的填报操作：{action}").format(action=action))
@@ -202,7 +233,7 @@ class Submissions(Authority):
         head_id = submission_id(template["id"], unit_id, period)
         if payload.get("submission_id") not in (None, head_id):
             return Ruling.reject("validation", _("填报记录与报表、单位、所属期不一致"))
-        head = ctx.get("submissions", head_id)
+        head = _own_head(ctx.get("submissions", head_id), template["id"], unit_id, period)
         try:
             plan = self._plan(ctx, payload, template, head, unit_id, period, deadline)
         except _Refused as exc:
