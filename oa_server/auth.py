@@ -9,7 +9,10 @@ A sign-in session has a scope (`AuthSession.scope`), read on every request:
 - `password`: the password must change first (reset by an administrator, first password
   set by one, or older than the policy allows): nothing but the change is open;
 - `farewell`: the device was revoked with a last push allowed: the push, attachment
-  uploads and the goodbye (`POST /me/farewell`), after which the device is wiped.
+  uploads and the goodbye (`POST /me/farewell`), after which the device is wiped. The
+  farewell is bounded: it ends at the goodbye or `FAREWELL_WINDOW` after the revocation,
+  whichever comes first, and its push takes only ops made before the revocation
+  (oa_server.devices.late_ops).
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ from oa_server.security import (
 )
 
 FULL, PASSWORD, FAREWELL = "full", "password", "farewell"
+#: how long after its revocation a device revoked with a last push may still sign in to push
+#: its outbox: long enough for a laptop left at home over a holiday to come back online,
+#: short enough that a lost one cannot write for ever; past it the device is simply revoked
+FAREWELL_WINDOW = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,18 @@ def revoked_message(device: Device) -> str:
     if device.revoked_by == f"user:{device.user_id}":
         return _("您已在其他设备上停用了这台电脑，本机的数据将被清除。")
     return _("系统管理员已停用这台电脑的登录，本机的数据将被清除。如有疑问请联系系统管理员。")
+
+
+def farewell_open(device: Device, *, now: datetime) -> bool:
+    """Whether a revoked device may still make its last push: revoked with one allowed, no
+    goodbye said yet, and within `FAREWELL_WINDOW` of the revocation."""
+    return (device.revoked_at is not None and device.final_push and device.wiped_at is None
+            and now < device.revoked_at + FAREWELL_WINDOW)
+
+
+def farewell_over(auth: AuthSession, *, now: datetime) -> bool:
+    """Whether `auth` is a farewell sign-in whose farewell has ended."""
+    return auth.scope == FAREWELL and not farewell_open(auth.device, now=now)
 
 
 def _issue(
@@ -171,7 +190,7 @@ def login(
         user.password_hash = hasher.hash(password)
     device = _device(session, user=user, device_id=device_id, device_name=device_name, now=now)
     if device.revoked_at is not None:
-        if not device.final_push or device.wiped_at is not None:
+        if not farewell_open(device, now=now):
             audit.append(session, actor=actor, action="auth.login_revoked_device",
                          target=f"device:{device.id}", details={"source": source})
             session.commit()
@@ -224,6 +243,10 @@ def refresh(
         if auth.revoke_reason == "device_revoked":
             raise DeviceRevoked(revoked_message(auth.device))
         raise expired
+    if farewell_over(auth, now=now):  # the window passed: the farewell sign-in ends here
+        _revoke_family(session, auth=auth, reason="device_revoked", now=now)
+        session.commit()
+        raise DeviceRevoked(revoked_message(auth.device))
     actor = f"user:{auth.user_id}"
     claimed = session.execute(
         update(RefreshToken)
@@ -301,6 +324,8 @@ def authenticate(
         if auth.revoke_reason == "device_revoked":
             raise DeviceRevoked(revoked_message(auth.device))
         raise NotAuthenticated(_("登录已失效，请重新登录"))
+    if farewell_over(auth, now=now):
+        raise DeviceRevoked(revoked_message(auth.device))
     if user is None or not user.active:
         raise NotAuthenticated(_("账号已停用，请联系系统管理员"))
     return user, auth

@@ -3,23 +3,28 @@
 Revoking a device ends what its tokens open at once. When a last push is allowed its
 sign-ins turn to the `farewell` scope: at its next contact the client pushes what it still
 holds (each op judged as always), says goodbye (`farewell`), and removes its profile;
-its later sign-ins are refused with `device_revoked`. Without a last push its sign-ins
-end and it wipes at once. The user revokes their own devices; the system administrator
-anyone's but their own and the other administrators' (三员分立).
+its later sign-ins are refused with `device_revoked`. The last push carries only what the
+desk wrote before the revocation: an op whose UUIDv7 id was made after it is refused
+(`late_ops`), and the farewell ends `auth.FAREWELL_WINDOW` after the revocation even when
+the device never says goodbye. Without a last push its sign-ins end and it wipes at once.
+The user revokes their own devices; the system administrator anyone's but their own and
+the other administrators' (三员分立).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from oa_client.domain.ids import uuid7_time_ms
 from oa_client.errors import NotFoundError, ValidationError
 from oa_server import audit
 from oa_server.i18n import _
 from oa_server.models import AuthSession, Device, User
+from sync.protocol import Op, OpResult
 
 
 def get_device(session: Session, *, device_pk: uuid.UUID, user: User | None = None) -> Device:
@@ -95,3 +100,32 @@ def farewell(session: Session, *, user: User, session_id: uuid.UUID, now: dateti
                     .values(revoked_at=now, revoke_reason="device_revoked"))
     audit.append(session, actor=f"user:{user.id}", action="device.wiped",
                  target=f"device:{device.id}", details={"device_id": device.device_id})
+
+
+#: how far a desk's clock may run ahead of the server's and its last work before the
+#: revocation still count as made before it (the desk warns of a skew past 5 minutes too)
+FAREWELL_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def made_after(op_id: str, moment: datetime) -> bool:
+    """Whether an op id was made after `moment` (by its UUIDv7 time, allowing
+    `FAREWELL_CLOCK_SKEW`); an id that is no UUIDv7 never came from a desk's outbox and
+    counts as made after."""
+    try:
+        parsed = uuid.UUID(op_id)
+    except ValueError:
+        return True
+    if parsed.version != 7:
+        return True
+    return uuid7_time_ms(parsed) > int((moment + FAREWELL_CLOCK_SKEW).timestamp() * 1000)
+
+
+def late_ops(ops: list[Op], *, revoked_at: datetime | None) -> dict[int, OpResult]:
+    """In a farewell push (`revoked_at` given), the ops the desk wrote after its revocation,
+    by index, each refused: the last push carries what the outbox held, nothing new."""
+    if revoked_at is None:
+        return {}
+    message = _("这台电脑已被停用，停用之后在本机做的修改不能再提交到服务器")
+    return {i: OpResult(op_id=op.op_id, status="rejected", code="device_revoked",
+                        message=message)
+            for i, op in enumerate(ops) if made_after(op.op_id, revoked_at)}

@@ -149,6 +149,9 @@ def signed_in_user(
         _check_scope(request, signed_in.scope, message)
     request.state.auth_session_id = signed_in.id
     request.state.auth_device_id = signed_in.device.device_id  # (read inside the transaction)
+    # a farewell's push takes only what the desk wrote before this (oa_server.devices.late_ops)
+    request.state.farewell_since = (
+        signed_in.device.revoked_at if signed_in.scope == auth.FAREWELL else None)
     return user
 
 

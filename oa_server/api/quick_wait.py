@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from oa_server import live, wait_signins
 from oa_server.db import read_only
+from oa_server.roles import ADMIN_ROLES, BUSINESS_ROLES
 from oa_server.security import read_access_token
 from sync.protocol import MIN_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION, WaitResponse
 
@@ -51,9 +52,18 @@ def signins_of(state: Any) -> wait_signins.SignIns:
 
 
 def recheck(state: Any, ids: list) -> dict:
-    """Re-read the remembered sign-ins `ids` (on a worker thread)."""
+    """Re-read the remembered sign-ins `ids` (on a worker thread); a user who became an
+    administrator, or lost every business role, is vouched for no more (三员分立)."""
     with state.sessionmaker(bind=read_only(state.engine)) as session:
-        return wait_signins.recheck(session, ids)
+        desks = wait_signins.recheck(session, ids)
+    return {sid: desk for sid, desk in desks.items() if business_desk(desk)}
+
+
+def business_desk(desk: wait_signins.Desk) -> bool:
+    """Whether a desk's roles (its `role:` principals) are those of a business user: a
+    business role and no administrator's (as `authz.is_business_user`)."""
+    roles = {p.removeprefix("role:") for p in desk.principals if p.startswith("role:")}
+    return not roles & ADMIN_ROLES and bool(roles & BUSINESS_ROLES)
 
 
 async def answer(state: Any, desk: wait_signins.Desk, cursor: int, timeout: float,

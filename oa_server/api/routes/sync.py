@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from oa_client.errors import ConflictError, OAError, PermissionDenied, ValidationError
-from oa_server import authority, exchange_delivery, sealing, sync_service, wait_signins
+from oa_server import (
+    authority,
+    authz,
+    devices,
+    exchange_delivery,
+    sealing,
+    sync_service,
+    wait_signins,
+)
 from oa_server.api import quick_wait
 from oa_server.api.codings import decode_body
 from oa_server.api.deps import (
@@ -180,9 +188,13 @@ async def push(
                 _("设备标识与登录设备不一致，请重新登录"), reason="device_mismatch"
             )
         nonfinite = nonfinite_ops(req, body)
+        # a revoked device's last push: what it wrote after the revocation is refused, each
+        # op on its own (set aside like a non-finite one, then answered as such)
+        late = devices.late_ops(req.ops, revoked_at=request.state.farewell_since)
         with _PUSH_GATE:
             results = sync_service.push(session, user=user, device_id=device, ops=req.ops, now=now,
-                                        nonfinite=nonfinite)
+                                        nonfinite=nonfinite | frozenset(late))
+        results = [late.get(i, result) for i, result in enumerate(results)]
         if sealing.steps_taken(req.ops, results):  # 用印 taken: the 正式文件, before answering
             sealing.after_push(session, sealing=sealing.sealing_for(request.app.state), user=user,
                                ops=req.ops, results=results, now=now)
@@ -306,11 +318,12 @@ async def waiting_desk(
         with state.sessionmaker(bind=read_only(state.engine)) as session:
             key = signing_key_of(request, session, state.settings)
             user = get_current_user(request, session, key, now, credentials)
+            authz.require_business_user(user)  # 三员分立: no news, no revision counter
             return wait_signins.desk_of(user, request.state.auth_session_id,
                                         request.state.auth_device_id)  # (roles loaded)
 
     desk = await anyio.to_thread.run_sync(check, limiter=_WAIT_CHECKS)
-    signins.remember(desk)  # (a restricted sign-in was refused above: only full ones)
+    signins.remember(desk)  # (restricted sign-ins and administrators were refused above)
     return desk
 
 
