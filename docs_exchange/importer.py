@@ -1,23 +1,43 @@
 """Import a 公文 from plain text or DOCX (e.g. copied from a government web page) into the model.
 
 Web page furniture is stripped (site names, "来源: 发布时间: 浏览次数 【字体" lines,
-索引号/发布机构 metadata tables, tables of contents); the 发文字号, 标题, 主送,
-正文, 署名, 成文日期 and the attached document are recognised; half-width
-punctuation in Chinese text becomes full-width, as GB/T 9704 documents write it.
+索引号/发布机构/名称/文号 metadata tables, tables of contents); the 发文字号 and 签发人,
+标题, 主送, 正文, 署名, 成文日期, 版记 (抄送, 印发) and the attached document are recognised
+(see importer_elements); half-width punctuation in Chinese text becomes full-width, as
+GB/T 9704 documents write it. A DOCX is read in document order, tables and soft line breaks
+included (see importer_read).
 A paper-born 公文 in traditional characters (黃政辦發〔2020〕7號, 關於…的通知,
 二〇二〇年三月五日) is recognised the same way and kept as written (see hanzi.fold).
 """
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
-from datetime import date as Date
+from itertools import pairwise
 from pathlib import Path
 
 from docs_exchange.hanzi import fold
+from docs_exchange.importer_elements import (
+    ASCII_DIGITS,
+    ATTACHMENT_LABEL,
+    DATE_RE,
+    DOC_NUMBER_RE,
+    MONTH,
+    YEAR,
+    head_numbers,
+    number_line,
+    parse_date,
+    split_record,
+    split_signature,
+)
+from docs_exchange.importer_read import (
+    decode_text,
+    docx_lines,
+    read_file,
+    refuse_binary_word,
+    strip_invisible,
+)
 from docs_exchange.model import (
     KINDS,
     Attachment,
@@ -25,31 +45,21 @@ from docs_exchange.model import (
     heading_level,
     normalize_doc_number,
 )
-from oa_client.domain.archives import check_archive, check_file_size
 from oa_client.errors import ValidationError
 from oa_client.i18n import _
 
-_CJK = r"\u3400-\u9fff\uf900-\ufaff"
-DOC_NUMBER_RE = re.compile(
-    rf"([{_CJK}]{{1,12}})\s*[〔\[［(（【]\s*(\d{{4}})\s*[〕\]］)）】]\s*第?\s*(\d{{1,5}})\s*[号號]"
-)
-_CN_VALUE = {**dict.fromkeys("〇○零OＯ", 0), **{c: i for i, c in enumerate("一二三四五六七八九", 1)}}
-_YEAR = rf"\d{{4}}|[{''.join(_CN_VALUE)}]{{4}}"
-_MONTH_DAY = r"\d{1,2}|[一二三四五六七八九十]{1,3}"
-# 2022年4月6日, and 二〇二〇年三月五日 as older and paper-born documents write it
-DATE_RE = re.compile(rf"({_YEAR})\s*年\s*({_MONTH_DAY})\s*月\s*({_MONTH_DAY})\s*日")
-_DATE_ANY = rf"(?:{_YEAR})\s*年\s*(?:{_MONTH_DAY})\s*月\s*(?:{_MONTH_DAY})\s*日"
-_ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _FURNITURE = (
     re.compile(r"(来源|发布时间|浏览次数|阅读次数|点击数|【字体|字号[：:]|打印本页|关闭窗口|分享到)"),
     re.compile(r"^(当前位置|您现在的位置|首页\s*[>＞])"),
     re.compile(r"(门户网站|政府网站|人民政府网)$"),
     re.compile(r"^(相关附件|附件下载|扫一扫)[：:]?$"),
+    re.compile(r"^扫一扫在手机(上)?(打开|浏览|阅读)"),
 )
 _TOC_LEADER = re.compile(r"[·.…．]{3,}\s*\d*\s*")
 _META_KEYS = ("索引号", "文件编号", "发文字号", "发布机构", "成文日期", "发布日期", "公开方式",
               "公开范围", "主题分类", "有效性")
 _TITLE_END = (*KINDS, "规划", "方案", "办法", "规定", "细则")
+_NOTE = re.compile(r"[（(][^（）()]{2,60}[）)]")
 
 
 @dataclass
@@ -61,50 +71,40 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def import_file(*, path: Path) -> ImportResult:
-    """Import a .txt (UTF-8 or GB18030) or .docx file."""
-    check_file_size(Path(path).stat().st_size, kind="DOCX" if path.suffix.lower() == ".docx" else "TXT")
-    data = Path(path).read_bytes()
+def import_file(*, path: Path | str) -> ImportResult:
+    """Import a .txt (UTF-8, GB18030, or UTF-16/32 with a byte order mark) or .docx file."""
+    path = Path(path)
+    data = read_file(path)
+    refuse_binary_word(data)
     if path.suffix.lower() == ".docx" or data[:2] == b"PK":
         return import_docx(data=data)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return import_text(text=data.decode(encoding))
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError(_("无法识别文本文件的编码，请另存为 UTF-8 后再导入"), field="file")
+    return import_text(text=decode_text(data))
 
 
 def import_docx(*, data: bytes) -> ImportResult:
-    """Import a DOCX 公文: its paragraphs (and table cells) are read as text lines."""
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
+    """Import a DOCX 公文: its paragraphs and table rows, in document order, are read as text lines."""
+    return import_text(text="\n".join(docx_lines(data, keep_together=_wrapped_title)))
 
-    check_file_size(len(data), kind="DOCX")
-    try:
-        package = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ValidationError(
-            _("无法读取 DOCX 文件：文件已损坏或不是 Word 文档"), field="file", reason=str(exc)
-        ) from None
-    with package:
-        check_archive(package, kind="DOCX")  # before python-docx unpacks anything
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ValidationError(
-            _("无法读取 DOCX 文件：文件已损坏或不是 Word 文档"), field="file", reason=str(exc)
-        ) from None
-    except Exception as exc:  # lxml syntax errors and friends from a damaged package
-        raise ValidationError(
-            _("无法读取 DOCX 文件：文件已损坏或不是 Word 文档"), field="file", reason=str(exc)
-        ) from None
-    lines: list[str] = []
-    for table in document.tables:
-        for row in table.rows:
-            lines.append(" | ".join(cell.text.strip() for cell in row.cells))
-    lines.extend(p.text.replace("\n", "") for p in document.paragraphs)
-    return import_text(text="\n".join(lines))
+
+def _wrapped_title(pieces: list[str], centred: bool) -> bool:
+    """True when the soft line breaks of one paragraph wrap one title (as this app's DOCX writes a
+    long title or 附件 name: centred), not separate lines (as a web page pasted into Word has them)."""
+    pieces = [p.strip() for p in pieces if p.strip()]
+    joined = "".join(pieces)
+    if len(pieces) < 2 or len(joined) > 120 or not (centred or fold(joined).endswith(_TITLE_END)):
+        return False
+    return not any(_ends_an_element(p) for p in pieces[:-1])
+
+
+def _ends_an_element(line: str) -> bool:
+    """A line that is an element of its own (主送：, 文号, 发文机关标志, 日期, 附件N, a sentence),
+    never part of a wrapped title (which may well hold a date or a 文号)."""
+    folded = fold("".join(line.split()))
+    return bool(
+        re.search(r"[。：:；;！!？?]$", folded) or DOC_NUMBER_RE.fullmatch(folded)
+        or DATE_RE.fullmatch(folded) or folded.endswith(("文件", "纪要"))
+        or ATTACHMENT_LABEL.match(folded)
+    )
 
 
 def normalize_punctuation(text: str) -> str:
@@ -136,45 +136,40 @@ def _is_cjk(ch: str) -> bool:
     return bool(ch) and ("\u3400" <= ch <= "\u9fff" or ch in "“”《》、，。")
 
 
-def _number(text: str) -> int:
-    """2022 / 二〇二二 / 十二 / 二十九 → int (Chinese numerals as dates write them)."""
-    if text.isdigit():
-        return int(text)
-    if "十" not in text:
-        return int("".join(str(_CN_VALUE[c]) for c in text))
-    tens, _sep, ones = text.partition("十")
-    return (_CN_VALUE[tens] if tens else 1) * 10 + (_CN_VALUE[ones] if ones else 0)
-
-
-def _date_of(m: re.Match) -> Date | None:
-    try:
-        return Date(_number(m.group(1)), _number(m.group(2)), _number(m.group(3)))
-    except (ValueError, KeyError):
-        return None
-
-
-def _parse_date(text: str) -> Date | None:
-    m = DATE_RE.search(text) or _ISO_DATE.search(text)
-    return _date_of(m) if m else None
+_KEY_CELL = re.compile(r"^(名称|标题|文号)\s*[：:]")  # keys too common to be taken without a colon
 
 
 def _metadata(lines: list[str]) -> tuple[dict[str, str], list[str]]:
-    """Pull `key: | value |` pairs of a 政府信息公开 metadata table; return them and the rest."""
+    """Pull `key: | value |` pairs of a 政府信息公开 metadata table (and `名称：…` lines at the
+    top of the page); return them and the rest."""
     meta: dict[str, str] = {}
     rest: list[str] = []
-    for line in lines:
-        if "|" in line and any(k in fold(line) for k in _META_KEYS):
-            cells = [c.strip().rstrip(":：").strip() for c in line.split("|")]
-            cells = [c for c in cells if c]
-            for i, cell in enumerate(cells[:-1]):
-                if fold(cell) in _META_KEYS:
-                    meta[fold(cell)] = cells[i + 1]
+    for n, line in enumerate(lines):
+        pairs = _metadata_row(line) if "|" in line else None
+        if pairs is not None:
+            meta.update(pairs)
+            continue
+        if n < 15 and (m := _KEY_CELL.match(fold(line[:8]))) and line[m.end() :].strip():
+            meta[m.group(1)] = line[m.end() :].strip()
             continue
         if "|" in line:
             line = line.replace("|", " ").strip()
         if line:
             rest.append(line)
     return meta, rest
+
+
+def _metadata_row(line: str) -> dict[str, str] | None:
+    """The `key | value` pairs of one row of the metadata table, or None for another table's row."""
+    cells = [c.strip() for c in line.split("|") if c.strip().rstrip(":：").strip()]
+    if not any(k in fold(line) for k in _META_KEYS) and not any(_KEY_CELL.match(fold(c)) for c in cells):
+        return None
+    pairs = {}
+    for cell, value in pairwise(cells):
+        key = fold(cell.rstrip(":：").strip())
+        if key in _META_KEYS or _KEY_CELL.match(fold(cell)):
+            pairs[key] = value.rstrip(":：").strip()
+    return pairs
 
 
 def _is_furniture(line: str) -> bool:
@@ -189,25 +184,22 @@ def _is_toc(line: str) -> bool:
 
 def import_text(*, text: str) -> ImportResult:
     """Import a 公文 from plain text (a web page copy included)."""
-    raw = [normalize_punctuation(" ".join(line.split())) for line in text.splitlines()]
+    raw = [normalize_punctuation(" ".join(line.split())) for line in strip_invisible(text).splitlines()]
     meta, lines = _metadata([line for line in raw if line.strip()])
     lines = [line for line in lines if not _is_furniture(line)]
     warnings: list[str] = []
     if not lines:
         raise ValidationError(_("没有找到公文内容：文件是空的"), field="body")
-    title_at = _find_title(lines)
+    title_at = _find_title(lines, meta.get("名称") or meta.get("标题"))
     title = lines[title_at]
     head, lines = lines[:title_at], lines[title_at + 1 :]
-    doc_number = meta.get("文件编号") or meta.get("发文字号")
-    for line in head:
-        m = DOC_NUMBER_RE.search(line.replace(" ", ""))
-        if m and not doc_number:
-            doc_number = m.group(0)
+    doc_number, signers = head_numbers(head, meta)
     mark = next((line for line in head if fold(line).endswith(("文件", "纪要")) and len(line) <= 30),
                 None)
-    lines, record = _record(lines)
-    if lines and DOC_NUMBER_RE.fullmatch(lines[0].replace(" ", "")):
-        doc_number = doc_number or lines[0]
+    lines, record = split_record(lines)
+    first_line = number_line(lines[0]) if lines else None
+    if first_line:  # the 发文字号 under the title, as web pages put it
+        doc_number, signers = doc_number or first_line[0], signers or first_line[1]
         lines = lines[1:]
     if not doc_number:
         m = DOC_NUMBER_RE.search("\n".join(lines[:3]))
@@ -217,10 +209,10 @@ def import_text(*, text: str) -> ImportResult:
         main_to, first = _split_main_to(lines[0])
         if main_to is not None:
             lines = [first, *lines[1:]] if first else lines[1:]
-    body, issuer, date, tail = _split_signature(lines)
+    body, issuer, date, tail = split_signature(lines)
     if date is None and meta.get("成文日期"):
-        date = _parse_date(meta["成文日期"])
-    elif date and meta.get("成文日期") and _parse_date(meta["成文日期"]) not in (None, date):
+        date = parse_date(meta["成文日期"])
+    elif date and meta.get("成文日期") and parse_date(meta["成文日期"]) not in (None, date):
         warnings.append(
             _("网页信息表中的成文日期与落款日期不一致，已采用落款日期 {date}").format(date=date)
         )
@@ -236,7 +228,8 @@ def import_text(*, text: str) -> ImportResult:
     issuer = issuer or meta.get("发布机构")
     doc = OfficialDocument(
         issuer_mark=mark or (f"{issuer}文件" if issuer else ""),
-        doc_number=normalize_doc_number(doc_number) if doc_number else None,
+        doc_number=normalize_doc_number(doc_number.translate(ASCII_DIGITS)) if doc_number else None,
+        signers=signers,
         kind=kind,
         title=title,
         main_to=main_to,
@@ -253,29 +246,15 @@ def import_text(*, text: str) -> ImportResult:
     return ImportResult(document=doc, headings=headings, warnings=warnings)
 
 
-_NOTE = re.compile(r"[（(][^（）()]{2,60}[）)]")
-_PRINTED = re.compile(rf"^(.*?)\s*({_DATE_ANY})\s*印发$")
-
-
-def _record(lines: list[str]) -> tuple[list[str], dict]:
-    """版记: 抄送 and 印发机关/印发日期 lines → elements; the other lines stay."""
-    record: dict = {}
-    rest = []
-    for line in lines:
-        m = _PRINTED.match(fold(line))
-        if line.startswith(("抄送：", "抄送:")):
-            record["cc_to"] = line[3:].strip().rstrip("。")
-        elif m and len(m.group(1)) <= 30:
-            record["printer"] = line[: m.end(1)].strip() or None
-            record["print_date"] = _parse_date(m.group(2))
-        else:
-            rest.append(line)
-    return rest, record
-
-
-def _find_title(lines: list[str]) -> int:
-    """The 标题: a line with 关于 ending in a 文种, else the first line that ends in one."""
+def _find_title(lines: list[str], hint: str | None = None) -> int:
+    """The 标题: the line the web page's table names, else a line with 关于 ending in a 文种,
+    else the first line that ends in one."""
     folded = [fold(line) for line in lines[:15]]
+    if hint:
+        wanted = fold(hint).replace(" ", "")
+        for i, line in enumerate(folded):
+            if line.replace(" ", "") == wanted:
+                return i
     for i, line in enumerate(folded):
         if "关于" in line and line.endswith(_TITLE_END) and len(line) <= 120:
             return i
@@ -297,28 +276,6 @@ def _split_main_to(line: str) -> tuple[str | None, str]:
     return head, m.group(2).strip()
 
 
-def _split_signature(lines: list[str]) -> tuple[list[str], str | None, Date | None, list[str]]:
-    """Split at the 落款: (body, 署名, 成文日期, what follows — usually the attached document)."""
-    for i, line in enumerate(lines):
-        m = DATE_RE.search(line)
-        if not m:
-            continue
-        before = line[: m.start()].strip()
-        after = line[m.end() :].strip()
-        if before and (len(before) > 30 or re.search(r"[，。；：、]", before)):
-            continue
-        if not before and after and not fold(after).startswith(("印发", "）")):
-            if i == 0 or len(lines[i - 1]) > 30:
-                continue
-        issuer = before or None
-        body = lines[:i]
-        if issuer is None and body and len(body[-1]) <= 30 and not re.search(r"[。；：]$", body[-1]):
-            issuer = body.pop()
-        tail = ([after] if after else []) + lines[i + 1 :]
-        return body, issuer, _date_of(m), tail
-    return lines, None, None, []
-
-
 def _attachment_notes(body: list[str]) -> tuple[list[str], list[str]]:
     """附件说明 at the end of the body (附件：1. … then 2. …) → names, and the body without them."""
     for j in range(len(body) - 1, max(-1, len(body) - 12), -1):
@@ -332,18 +289,15 @@ def _attachment_notes(body: list[str]) -> tuple[list[str], list[str]]:
     return body, []
 
 
-_ATTACHMENT_LABEL = re.compile(r"^附件\s*\d{0,2}$")
-
-
 def _attachment(tail: list[str], listed: list[str]) -> list[Attachment]:
     """The attached documents after the 落款 (“附件N” label, title, text without its TOC)."""
     tail = [line for line in tail if not _is_furniture(line)]
-    labelled = bool(tail) and bool(_ATTACHMENT_LABEL.match(tail[0].replace(" ", "")))
+    labelled = bool(tail) and bool(ATTACHMENT_LABEL.match(tail[0].replace(" ", "")))
     chunks: list[list[str]] = []
     for line in tail:  # a 印发 notice has its plan right after the 落款, with no label
-        if not chunks or (labelled and _ATTACHMENT_LABEL.match(line.replace(" ", ""))):
+        if not chunks or (labelled and ATTACHMENT_LABEL.match(line.replace(" ", ""))):
             chunks.append([])
-            if labelled and _ATTACHMENT_LABEL.match(line.replace(" ", "")):
+            if labelled and ATTACHMENT_LABEL.match(line.replace(" ", "")):
                 continue
         chunks[-1].append(line)
     found: list[Attachment] = []
@@ -351,7 +305,7 @@ def _attachment(tail: list[str], listed: list[str]) -> list[Attachment]:
         if not chunk:
             continue
         name, rest = chunk[0], chunk[1:]
-        if rest and re.fullmatch(rf"(?:{_YEAR})年(?:{_MONTH_DAY})月", rest[0]):
+        if rest and re.fullmatch(rf"(?:{YEAR})年(?:{MONTH})月", rest[0]):
             rest = rest[1:]  # the cover date of an attached plan
         rest = _split_run_in([line for line in rest if not _is_toc(line)])
         found.append(Attachment(name=name, body=rest))
