@@ -369,27 +369,31 @@ def act(store: LocalStore, *, me: dict[str, Any], doc_id: str, action: str,
         opinion=opinion.strip(), signature_id=signature_id, to_step=to_step, to_user=to_user,
         valid_from=valid_from, valid_until=valid_until, values=dumps_values(values))
     workflow.check(state, event)
-    if action == "approve" and step == "instruct":
-        changes.merge(_supervise(store, me=me, doc=doc, values={**state.values, **(values or {})},
-                                 opinion=opinion, at=at))
+    task = None
+    if action == "approve" and step == "instruct":  # checked before anything is written
+        task = _supervision_task(store, me=me, doc=doc, values={**state.values, **(values or {})},
+                                 opinion=opinion, at=at, ordered_by=on_behalf_of)
     extra = {"signature_strokes": signature.get("strokes")} if signature else {}
     pending.append(_event_record(doc_id, event, actor_name=str(me.get("name") or ""), **extra))
     for rec in pending:
         changes.merge(rec_svc.append_event(store, "document_events", rec))
+    if task is not None:  # after the 批示 it cites: the server finds it there
+        changes.merge(rec_svc.save(store, "supervision_tasks", task))
     return changes
 
 
-def _supervise(store: LocalStore, *, me: dict[str, Any], doc: dict[str, Any],
-               values: dict[str, Any], opinion: str, at: datetime) -> Changes:
+def _supervision_task(store: LocalStore, *, me: dict[str, Any], doc: dict[str, Any],
+                      values: dict[str, Any], opinion: str, at: datetime,
+                      ordered_by: str | None) -> dict[str, Any] | None:
     """A 批示 marked for supervision (`supervise`: True, or the task's details) opens a
-    督办事项 (oa_client.services.supervision.task_from_instruction)."""
+    督办事项, ordered by the leader it is written for (oa_client.services.supervision
+    .instruction_task)."""
     from oa_client.services import supervision
 
-    made = supervision.task_from_instruction(
+    return supervision.instruction_task(
         store, me=me, doc=doc, supervise=values.get("supervise"), opinion=opinion,
         handling_days=values.get("supervise_days") or values.get("handling_days"),
-        today=at.date())
-    return made[1] if made else Changes()
+        today=at.date(), ordered_by=ordered_by)
 
 
 # -- body and revisions --------------------------------------------------------------------

@@ -76,6 +76,34 @@ def create_task(
     A deadline on a day off: `adjust_deadline=None` raises a DeadlineWarning (ask the
     user), True moves it to the next workday, False (default) keeps it with a note.
     """
+    record = task_record(
+        store, me=me, title=title, content=content, lead_unit_id=lead_unit_id,
+        assist_unit_ids=assist_unit_ids, deadline=deadline, owner_id=owner_id,
+        ordered_by=ordered_by, importance=importance, source=source, milestones=milestones,
+        report_every=report_every, adjust_deadline=adjust_deadline, today=today, task_id=task_id)
+    return record["id"], svc.save(store, COLLECTION, record)
+
+
+def task_record(
+    store: LocalStore,
+    *,
+    me: Mapping[str, Any],
+    title: str,
+    content: str,
+    lead_unit_id: str,
+    assist_unit_ids: Sequence[str] = (),
+    deadline: date | str,
+    owner_id: str | None = None,
+    ordered_by: str | None = None,
+    importance: str = "一般",
+    source: Mapping[str, Any] | None = None,
+    milestones: Iterable[Mapping[str, Any]] = (),
+    report_every: str | None = None,
+    adjust_deadline: bool | None = False,
+    today: date | None = None,
+    task_id: str | None = None,
+) -> dict[str, Any]:
+    """The record of a new 督办事项, checked (as `create_task`) but not saved yet."""
     start = today or datetime.now().date()
     day = parse_day(deadline, field_name="deadline")
     day, note = settle_deadline(day, start=start, adjust=adjust_deadline,
@@ -101,30 +129,31 @@ def create_task(
     )
     if src.get("kind") == "instruction" and not src.get("text"):
         raise ValidationError(_("请填写批示内容"), field="source")
-    changes = svc.save(store, COLLECTION, record)
-    return record["id"], changes
+    return record
 
 
-def task_from_instruction(store: LocalStore, *, me: Mapping[str, Any], doc: Mapping[str, Any],
-                          supervise: Any, opinion: str, handling_days: Any = None,
-                          today: date) -> tuple[str, Changes] | None:
-    """A leader's 批示 on a document (the 批办 step) with its `supervise` value set opens a
-    督办事项: `True` for the document's unit, due in the handling days (10 by default), or
-    the task's details — `{lead_unit_id, assist_unit_ids, deadline | days, title, owner_id,
-    importance, report_every, milestones}`. The leader who wrote the 批示 ordered it; the
-    批示 text and the document are its source. None when `supervise` is not set."""
+def instruction_task(store: LocalStore, *, me: Mapping[str, Any], doc: Mapping[str, Any],
+                     supervise: Any, opinion: str, handling_days: Any = None, today: date,
+                     ordered_by: str | None = None) -> dict[str, Any] | None:
+    """The 督办事项 a leader's 批示 on a document (the 批办 step) opens when its `supervise`
+    value is set — checked, to be saved after the 批示 it cites (the server looks for it):
+    `True` for the document's unit, due in the handling days (10 by default), or the task's
+    details — `{lead_unit_id, assist_unit_ids, deadline | days, title, owner_id, importance,
+    report_every, milestones}`. The leader who wrote the 批示 ordered it (`ordered_by`: the
+    leader a delegate writes for; else me); the 批示 text and the document are its source.
+    None when `supervise` is not set."""
     if not supervise:
         return None
     spec: Mapping[str, Any] = supervise if isinstance(supervise, Mapping) else {}
     days = spec.get("days") or handling_days or 10
     deadline = spec.get("deadline") or (today + timedelta(days=int(days))).isoformat()
     title = str(doc.get("title") or "")
-    return create_task(
+    return task_record(
         store, me=me, title=str(spec.get("title") or title),
         content=opinion.strip() or title,
         lead_unit_id=str(spec.get("lead_unit_id") or doc.get("unit_id") or ""),
         assist_unit_ids=[str(u) for u in spec.get("assist_unit_ids") or []],
-        deadline=deadline, owner_id=spec.get("owner_id"), ordered_by=user_id_of(me),
+        deadline=deadline, owner_id=spec.get("owner_id"), ordered_by=ordered_by or user_id_of(me),
         importance=str(spec.get("importance") or "一般"),
         report_every=spec.get("report_every"), milestones=spec.get("milestones") or (),
         adjust_deadline=True, today=today,

@@ -1,11 +1,14 @@
 """Supervision (督查督办) rules on the server: tasks, progress reports, requests and decisions.
 
 - `supervision_tasks`: who may open a task (督查室, leaders, office directors, or the flow
-  of another module: a 批示 on a document or a minutes decision the author can see);
+  of another module: a leader's real 批示 on a 公文 the author can see, made by the leader
+  the task names as ordering it, or a decision of a meeting the author can see, ordered by
+  its chair or the author); `ordered_by` is kept on edits but by the 督查室;
   the deadline checked against the start and the official calendar; states and the
   bookkeeping fields are the server's (changed only by events).
 - `task_progress`: a responsible unit reports; a report on a closed task is refused.
-- `task_events`: 延期 (request → the 督查室 or the ordering leader decides), 销号
+- `task_events`: 延期 (request → the 督查室 or the ordering leader, who must hold a leader
+  role, decides), 销号
   (request → the 督查室 confirms, or rejects and the task reopens), 调整牵头单位.
   The first of two competing requests wins; the later one is kept as superseded.
 """
@@ -21,6 +24,7 @@ from oa_client.domain.supervision import (
     ACTIONS,
     CREATOR_ROLES,
     IMPORTANCE,
+    LEADER_ROLES,
     SUPERVISOR_ROLE,
     calendar_of,
     parse_day,
@@ -32,6 +36,7 @@ from oa_client.errors import ValidationError
 from oa_server.authority import Authority, Ruling, register
 from oa_server.authority.context import Ctx
 from oa_server.i18n import _
+from oa_server.models import User
 from sync.protocol import Op
 
 TASKS = "supervision_tasks"
@@ -136,20 +141,69 @@ def task_problem(data: Mapping[str, Any], *, skip: tuple[str, ...] = ()) -> Ruli
     return None
 
 
+def is_leader(user: User) -> bool:
+    """Whether a user holds a leader role (主要领导, 分管领导): who may order a task."""
+    return bool(set(user.roles) & set(LEADER_ROLES))
+
+
+def ordering_leader(ctx: Ctx, task: Mapping[str, Any]) -> bool:
+    """Whether the asking user is the leader who ordered the task (named and a leader)."""
+    return ctx.user_id == task.get("ordered_by") and is_leader(ctx.user)
+
+
+def instructed_by(ctx: Ctx, doc_id: str, leader_id: str) -> bool:
+    """Whether the leader made a 批示 (the 批办 step taken, in person or by 委托) on the 公文."""
+    return any(e.get("status") == "applied" and e.get("action") == "approve"
+               and e.get("step") == "instruct"
+               and leader_id in (e.get("actor_id"), e.get("on_behalf_of"))
+               for e in ctx.children("document_events", "documents", doc_id))
+
+
+def instruction_refusal(ctx: Ctx, source: Mapping[str, Any], ordered_by: Any) -> Ruling | None:
+    """Why a task may not cite this 批示 (None: a 公文 the user sees, 批示 by the leader the
+    task names as ordering it)."""
+    doc_id = str(source.get("id"))
+    if source.get("collection") != "documents" or not ctx.visible("documents", doc_id):
+        return Ruling.reject("forbidden", _(
+            "领导批示督办须引用领导已批示、您能查看的公文：所引用的不是公文，或您无权查看"))
+    leader = ctx.org.active_user(ordered_by) if isinstance(ordered_by, str) else None
+    if leader is None or not is_leader(leader):
+        return Ruling.reject("forbidden", _("领导批示督办须写明作出批示的领导（主要领导或分管领导）"))
+    if not instructed_by(ctx, doc_id, str(ordered_by)):
+        return Ruling.reject("forbidden", _("{name}未在该公文上作出批示，不能以其名义立项督办").format(
+            name=leader.name))
+    return None
+
+
+def minutes_refusal(ctx: Ctx, source: Mapping[str, Any], ordered_by: Any) -> Ruling | None:
+    """Why a task may not cite this meeting (None: one the user sees, ordered by its chair,
+    by the user or by nobody)."""
+    meeting_id = str(source.get("id"))
+    if source.get("collection") != "meetings" or not ctx.visible("meetings", meeting_id):
+        return Ruling.reject("forbidden", _(
+            "会议决定督办须引用您能查看的会议：所引用的不是会议，或您无权查看"))
+    meeting = ctx.get("meetings", meeting_id) or {}
+    if ordered_by not in (None, "", ctx.user_id, meeting.get("chair_id")):
+        return Ruling.reject("forbidden", _("会议决定事项的交办人只能是会议主持人或立项人本人"))
+    return None
+
+
 class Tasks(Authority):
     """督办事项: who may open and edit one; the server keeps its state fields."""
 
     collection = TASKS
 
-    def _may_create(self, ctx: Ctx, payload: dict[str, Any]) -> bool:
+    def _create_refusal(self, ctx: Ctx, payload: dict[str, Any]) -> Ruling | None:
+        """Why the user may not open this task (None: they may)."""
         if roles(ctx) & set(CREATOR_ROLES):
-            return True
+            return None
         source = payload.get("source")
-        if not isinstance(source, dict):
-            return False
-        if source.get("kind") in ("instruction", "minutes") and source.get("id"):
-            return ctx.visible(str(source.get("collection") or ""), str(source["id"]))
-        return False
+        kind = source.get("kind") if isinstance(source, dict) else None
+        if kind == "instruction" and source.get("id"):
+            return instruction_refusal(ctx, source, payload.get("ordered_by"))
+        if kind == "minutes" and source.get("id"):
+            return minutes_refusal(ctx, source, payload.get("ordered_by"))
+        return Ruling.reject("forbidden", _("只有督查室、领导或公文、会议流程可以立项督办"))
 
     def check(self, ctx: Ctx, op: Op, payload: dict[str, Any], current: dict[str, Any] | None
               ) -> Ruling:
@@ -168,7 +222,8 @@ class Tasks(Authority):
             return wrong
         out = dict(payload)
         out.pop("adjust_deadline", None)  # a request of the 立项 form, not the task's
-        for key in SERVER_FIELDS:
+        kept = SERVER_FIELDS if is_supervisor(ctx) else (*SERVER_FIELDS, "ordered_by")
+        for key in kept:  # the ordering leader is no editor's to name but the 督查室's
             if key in current:
                 out[key] = current[key]
             else:
@@ -184,8 +239,9 @@ class Tasks(Authority):
         return Ruling.accept(out)
 
     def _create(self, ctx: Ctx, payload: dict[str, Any]) -> Ruling:
-        if not self._may_create(ctx, payload):
-            return Ruling.reject("forbidden", _("只有督查室、领导或公文、会议流程可以立项督办"))
+        refused = self._create_refusal(ctx, payload)
+        if refused is not None:
+            return refused
         wrong = task_problem(payload)
         if wrong is not None:
             return wrong
@@ -350,7 +406,7 @@ class Events(Authority):
         return Ruling.accept(out)
 
     def _extend_decide(self, ctx: Ctx, task: dict, out: dict) -> Ruling:
-        if not (is_supervisor(ctx) or ctx.user_id == task.get("ordered_by")):
+        if not (is_supervisor(ctx) or ordering_leader(ctx, task)):
             return Ruling.reject("forbidden", _("延期申请由督查室或交办领导审批"))
         pending = task.get("pending_extension") or {}
         if pending.get("id") != out.get("request_id"):

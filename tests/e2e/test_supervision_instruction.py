@@ -3,6 +3,8 @@ a supervision task for two units, which both see it with its source."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 from oa_client.services import documents as docs
 
 
@@ -64,3 +66,48 @@ def test_a_real_instruction_on_a_received_request_becomes_a_task(desks):
         assert task["ordered_by"] == mayor.id and task["state"] == "open"
         assert (task["deadline"], task["importance"], task["report_every"]) == (
             "2026-12-31", "重要", "monthly")
+
+
+def test_an_instruction_written_under_a_delegation_opens_the_task_in_the_leaders_name(desks):
+    """The mayor's 委托: his 秘书 (no leader role) writes the 批示 for him and marks it for
+    督办. The task is ordered by the mayor — the server checks that the 批示 it cites is
+    there, so the desk sends the 批示 first — and nobody's name but the mayor's is on it."""
+    clerk = desks["huangxiaomei"]
+    req, _c = docs.compose(clerk.store, me=clerk.me, fields={
+        "doc_kind": "请示", "issuer_name": "洪阳镇人民政府",
+        "title": "洪阳镇人民政府关于修缮防汛仓库的请示",
+        "main_to": [_unit(clerk, "普宁市人民政府")],
+        "body": "普宁市人民政府：\n防汛仓库年久失修，恳请安排修缮资金。\n妥否，请批示。"})
+
+    def step(login: str, doc_id: str, step_id: str, action: str = "approve", **kw) -> None:
+        desk = desks[login]
+        desk.sync()
+        desk.act(doc_id, action, step_id, **kw)
+
+    step("huangxiaomei", req, "draft", "submit", opinion="请审核。")
+    step("chenweijie", req, "review", opinion="同意。")
+    step("lianghaitao", req, "sign_off", opinion="同意上报。")
+    step("chenweijie", req, "recheck")
+    for s in ("number", "seal", "dispatch"):
+        step("huangxiaomei", req, s)
+    clerk.sync()
+    city = _unit(clerk, "普宁市人民政府")
+    inc = str(docs.get_document(clerk.store, req)["receipts"][city]["incoming_id"])
+    step("wuqiong", inc, "receive")
+    step("wuqiong", inc, "register", values={"handling_days": 5})
+    step("wuqiong", inc, "vet")
+    step("huangjianhua", inc, "propose", opinion="拟请陈市长阅示。",
+         values={"leader": "principal_leader"})
+    mayor, secretary = desks["chenzhiqiang"], desks["liuyang"]
+    today = datetime.now(UTC).date()
+    docs.delegate(mayor.store, me=mayor.me, delegate_id=secretary.id, start=today,
+                  end=date(today.year + 1, 1, 1))
+    mayor.sync()
+    finance = _unit(mayor, "普宁市财政局")
+    step("liuyang", inc, "instruct", opinion="请财政局研究解决。", on_behalf_of=mayor.id,
+         values={"supervise": {"title": "落实市长批示：修缮洪阳镇防汛仓库",
+                               "lead_unit_id": finance, "deadline": "2026-12-31"}})
+    (task,) = [t for t in secretary.store.records.list("supervision_tasks", limit=100)
+               if (t.get("source") or {}).get("id") == inc]
+    assert task["ordered_by"] == mayor.id and task["state"] == "open"
+    assert task["title"] == "落实市长批示：修缮洪阳镇防汛仓库"
