@@ -57,6 +57,15 @@ LEADER_ROLES = ("principal_leader", "deputy_leader")
 CREATOR_ROLES = (SUPERVISOR_ROLE, *LEADER_ROLES, "office_director")
 
 
+def decides_extension(task: Mapping[str, Any], *, user_id: str | None,
+                      roles: Iterable[str]) -> bool:
+    """Whether this user decides a task's extension request: the 督查室, or the leader who
+    ordered the task (named in `ordered_by` and holding a leader role)."""
+    held = set(roles)
+    return SUPERVISOR_ROLE in held or (
+        bool(user_id) and task.get("ordered_by") == user_id and bool(held & set(LEADER_ROLES)))
+
+
 def state_label(state: str) -> str:
     """A task state in the current language."""
     return _(STATE_LABELS.get(state, state))

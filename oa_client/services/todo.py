@@ -35,6 +35,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from oa_client.domain import notifications as notices
+from oa_client.domain.supervision import SUPERVISOR_ROLE, decides_extension
 from oa_client.errors import NotFoundError
 from oa_client.i18n import _
 from oa_client.services.meetings_alerts import alert_for
@@ -149,9 +150,10 @@ def _supervision_items(store: LocalStore, mentioning, *, user_id: str, unit_id: 
     if unit_id:
         tasks.update({r["id"]: r for r in mentioning("supervision_tasks", unit_id)})
     try:
-        supervisor = "supervisor" in (records.get("users", user_id).get("roles") or [])
+        roles = list(records.get("users", user_id).get("roles") or [])
     except NotFoundError:  # no org cache yet: not a 督查室 member as far as we know
-        supervisor = False
+        roles = []
+    supervisor = SUPERVISOR_ROLE in roles
     if supervisor:
         tasks.update({r["id"]: r for r in records.list("supervision_tasks", limit=SCAN,
                                                         where={"state": "closing"})})
@@ -163,7 +165,7 @@ def _supervision_items(store: LocalStore, mentioning, *, user_id: str, unit_id: 
         mine = bool(unit_id and unit_id in units) or rec.get("owner_id") == user_id \
             or user_id in (rec.get("assignees") or [])
         decide = (supervisor and rec.get("state") == "closing") or (
-            rec.get("pending_extension") and (supervisor or rec.get("ordered_by") == user_id))
+            rec.get("pending_extension") and decides_extension(rec, user_id=user_id, roles=roles))
         if mine or decide:
             items.append(_item("supervise", "supervision_tasks", rec, rec.get("title", ""),
                                deadline=str(rec.get("deadline") or ""),

@@ -27,6 +27,7 @@ from oa_client.domain.supervision import (
     LEADER_ROLES,
     SUPERVISOR_ROLE,
     calendar_of,
+    decides_extension,
     parse_day,
     units_of,
     validate_task,
@@ -144,11 +145,6 @@ def task_problem(data: Mapping[str, Any], *, skip: tuple[str, ...] = ()) -> Ruli
 def is_leader(user: User) -> bool:
     """Whether a user holds a leader role (主要领导, 分管领导): who may order a task."""
     return bool(set(user.roles) & set(LEADER_ROLES))
-
-
-def ordering_leader(ctx: Ctx, task: Mapping[str, Any]) -> bool:
-    """Whether the asking user is the leader who ordered the task (named and a leader)."""
-    return ctx.user_id == task.get("ordered_by") and is_leader(ctx.user)
 
 
 def instructed_by(ctx: Ctx, doc_id: str, leader_id: str) -> bool:
@@ -406,7 +402,7 @@ class Events(Authority):
         return Ruling.accept(out)
 
     def _extend_decide(self, ctx: Ctx, task: dict, out: dict) -> Ruling:
-        if not (is_supervisor(ctx) or ordering_leader(ctx, task)):
+        if not decides_extension(task, user_id=ctx.user_id, roles=ctx.user.roles):
             return Ruling.reject("forbidden", _("延期申请由督查室或交办领导审批"))
         pending = task.get("pending_extension") or {}
         if pending.get("id") != out.get("request_id"):

@@ -123,3 +123,17 @@ def test_the_bulletin_groups_tasks_as_of_the_month_end():
     with pytest.raises(ValidationError) as err:
         build_bulletin(tasks, year=2026, month=13, unit_names={})
     assert err.value.field == "month"
+
+
+def test_who_decides_an_extension():
+    """The 督查室, or the leader who ordered the task; never someone merely named as its
+    orderer without a leader role (the server refuses them too)."""
+    from oa_client.domain.supervision import decides_extension
+
+    task = {"ordered_by": "u-mayor"}
+    assert decides_extension(task, user_id="u-mayor", roles=["principal_leader"])
+    assert decides_extension(task, user_id="u-dcs", roles=["supervisor"])
+    assert not decides_extension(task, user_id="u-other", roles=["deputy_leader"])
+    assert not decides_extension({"ordered_by": "u-clerk"}, user_id="u-clerk",
+                                 roles=["office_director", "clerk"])
+    assert not decides_extension({}, user_id=None, roles=[])

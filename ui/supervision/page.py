@@ -11,6 +11,7 @@ from typing import Any
 from oa_client.domain.supervision import (
     CREATOR_ROLES,
     SUPERVISOR_ROLE,
+    decides_extension,
     state_label,
 )
 from oa_client.domain.workdays import Light, light_label
@@ -365,8 +366,8 @@ class SupervisionPage(SupervisionActions, ReloadOnShow, QWidget):
         self.extend_button.setEnabled(open_ and mine and not t.get("pending_extension"))
         self.close_button.setEnabled(open_ and mine and t.get("state") == "open")
         can_decide = (t.get("pending_close") and SUPERVISOR_ROLE in roles) or (
-            t.get("pending_extension") and (SUPERVISOR_ROLE in roles
-                                            or (s and t.get("ordered_by") == s.user_id)))
+            t.get("pending_extension") and decides_extension(
+                t, user_id=s.user_id if s else None, roles=roles))
         self.decide_button.setEnabled(bool(open_ and can_decide))
         self.new_button.setVisible(bool(set(roles) & set(CREATOR_ROLES)))
         self.calendar_button.setVisible(SUPERVISOR_ROLE in roles)
