@@ -20,12 +20,20 @@ own audit rows, so it runs right after that push commits, before the push is ans
 
 A failure leaves `seal_state: failed` and the reason on the document (分发 refuses it without
 its 正式文件); the seal keeper asks again with `POST /documents/{id}/seal`, and a resent push
-of the 用印 step runs the steps again. A document is sealed once.
+of the 用印 step runs the steps again.
+
+A 正式文件 is made from the document as it is when 用印 is taken: its `basis` (a hash of what
+was laid out, the 发文字号 and the attachments carried) is kept on its attachment record. A
+document that went back after 用印 lets its 正式文件 go (`documents_exchange.void_seal`), and
+when 用印 is taken again (`seal_state: pending` while the old file still stands) the document
+is sealed anew and the old files are voided: 分发 only ever sends a file made from the
+document's current number and text.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable
@@ -41,6 +49,7 @@ from docs_exchange.pdf import render_pdf
 from docs_exchange.signing import PadesSigner
 from oa_client.errors import NotFoundError, OAError, PermissionDenied, ValidationError
 from oa_server.authority.documents_events import sealing_units
+from oa_server.authority.documents_exchange import void_seal
 from oa_server.authority.documents_rules import DOCUMENTS, EVENTS, domain_data
 from oa_server.blob_store import BlobStore, store_for
 from oa_server.config import Settings
@@ -139,6 +148,21 @@ def _package(sealing: Sealing, session: Session, *, unit: Any, pdf: bytes,
                              created_at=sealing.clock(), sender_unit=unit.name)
 
 
+#: what of the document itself (besides its elements) its 正式文件 and package are made from
+LAID_OUT = ("id", "unit_id", "doc_kind", "doc_number", "issuer_name", "issuer_mark",
+            "signed_off_on", "attendees", "absentees", "observers")
+
+
+def seal_basis(doc: dict[str, Any], data: dict[str, Any],
+               frozen: list[dict[str, Any] | None]) -> str:
+    """SHA-256 of what a 正式文件 is made from: the elements laid out (`data`), the document's
+    own fields the layout reads, and the attachments the package carries (by hash)."""
+    basis = {"elements": data, "document": {k: doc.get(k) for k in LAID_OUT},
+             "files": [(a.get("name"), a.get("sha256")) for a in frozen if a is not None]}
+    text = json.dumps(basis, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _existing(session: Session, *, user: User, now: datetime, doc: dict[str, Any]
               ) -> OfficialFile:
     with server_batch(session, user=user, now=now) as ctx:
@@ -160,22 +184,21 @@ def seal_document(session: Session, *, sealing: Sealing, user: User, doc_id: str
         doc = ctx.get(DOCUMENTS, doc_id)
         if doc is None or not ctx.visible(DOCUMENTS, doc_id):
             raise NotFoundError(_("找不到该公文，可能已被删除或您无权查看"), id=doc_id)
-        data = domain_data(ctx, doc)
-        frozen = [ctx.get(ATTACHMENTS, str(a)) for a in doc.get("frozen_attachments") or []]
         units = sealing_units(doc)
-        co_issuers = [getattr(ctx.org.unit(str(u)), "name", "") for u in units[1:]]
-        if doc.get("doc_kind") == "纪要" and not (doc.get("issuer_mark") or doc.get("issuer_name")):
-            # 纪要标志: the issuing unit's name + 纪要
-            doc = {**doc, "issuer_name": getattr(ctx.org.unit(str(units[0])), "name", "") or ""}
+        doc, data, frozen = _source(ctx, doc)
         takers = [str(e.get("actor_id")) for e in ctx.children(EVENTS, DOCUMENTS, doc_id)
                   if e.get("status") == "applied" and e.get("step") == "seal"
                   and e.get("action") == "approve"]
         people = [p for p in (ctx.org.active_user(t) for t in reversed(takers)) if p is not None]
+        basis = seal_basis(doc, data, frozen)
+        made_from = _made_from(ctx, doc)
     session.commit()
     if not any(service.may_use_seal(user, unit_id=u) for u in units):
         raise PermissionDenied(_("只有本单位的印章管理员可以使用本单位的电子印章"))
-    if doc.get("sealed_attachment_id"):
-        return _existing(session, user=user, now=now, doc=doc)
+    if doc.get("sealed_attachment_id") and doc.get("seal_state") == "sealed":
+        if made_from in (None, basis):  # None: made before the basis was kept
+            return _existing(session, user=user, now=now, doc=doc)
+        raise ValidationError(_("公文在用印后已有改动，须重新经过用印环节"), field="state")
     if doc.get("direction") != "outgoing" or doc.get("seal_state") not in ("pending", "failed"):
         raise ValidationError(_("公文尚未完成用印环节，不能盖章"), field="state")
     try:
@@ -185,17 +208,39 @@ def seal_document(session: Session, *, sealing: Sealing, user: User, doc_id: str
             if keeper is None:
                 raise PermissionDenied(_("联合发文机关的印章管理员尚未用印"), unit=str(unit_id))
             keepers.append((keeper, unit_id))
-        return _press(session, sealing=sealing, doc=doc, data={**data, "co_issuers": co_issuers},
-                      frozen=frozen, keepers=keepers, now=now)
+        return _press(session, sealing=sealing, doc=doc, data=data, frozen=frozen,
+                      keepers=keepers, now=now, basis=basis)
     except OAError as exc:
         _failed(session, keeper=user, doc_id=doc_id, now=now, reason=exc.message)
         raise
 
 
+def _source(ctx: Any, doc: dict[str, Any]
+            ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any] | None]]:
+    """What the 正式文件 is made from: the document (a 纪要 given its 纪要标志), its elements
+    as laid out (with the 联合发文 units' names) and the attachments frozen at 签发."""
+    data = domain_data(ctx, doc)
+    frozen = [ctx.get(ATTACHMENTS, str(a)) for a in doc.get("frozen_attachments") or []]
+    units = sealing_units(doc)
+    data["co_issuers"] = [getattr(ctx.org.unit(str(u)), "name", "") for u in units[1:]]
+    if doc.get("doc_kind") == "纪要" and not (doc.get("issuer_mark") or doc.get("issuer_name")):
+        # 纪要标志: the issuing unit's name + 纪要
+        doc = {**doc, "issuer_name": getattr(ctx.org.unit(str(units[0])), "name", "") or ""}
+    return doc, data, frozen
+
+
+def _made_from(ctx: Any, doc: dict[str, Any]) -> str | None:
+    """The basis the document's current 正式文件 was made from (None: none, or not kept)."""
+    att_id = doc.get("sealed_attachment_id")
+    att = ctx.get(ATTACHMENTS, str(att_id)) if att_id else None
+    return (att or {}).get("basis")
+
+
 def _press(session: Session, *, sealing: Sealing, doc: dict[str, Any], data: dict[str, Any],
            frozen: list[dict[str, Any] | None], keepers: list[tuple[User, uuid.UUID]],
-           now: datetime) -> OfficialFile:
-    """Steps 2–5 of the module doc: one seal per unit, in the order of the 署名."""
+           now: datetime, basis: str) -> OfficialFile:
+    """Steps 2–5 of the module doc: one seal per unit, in the order of the 署名; the file is
+    kept only if the document still reads as it was laid out (`basis`)."""
     doc_id = str(doc["id"])
     minutes = doc.get("doc_kind") == "纪要"
     rendered = render_pdf(layout_of(doc, data))
@@ -227,21 +272,21 @@ def _press(session: Session, *, sealing: Sealing, doc: dict[str, Any], data: dic
     package_sha = _keep_blob(session, sealing.store, package, user=keeper, now=now)
     number = doc.get("doc_number") or ""
     title = str(doc.get("title") or doc_id)
-    official = OfficialFile(attachment_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"official:{doc_id}")),
-                            sha256=pdf_sha, size=len(pdf), name=f"{title}（正式文件）.pdf")
-    package_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"package:{doc_id}"))
+    name = f"{title}（正式文件）.pdf"
     with server_batch(session, user=keeper, now=now) as ctx:
-        current = ctx.get(DOCUMENTS, doc_id)
-        if current is None or current.get("sealed_attachment_id"):
-            session.rollback()  # another worker finished first: its file stands
-            return _existing(session, user=keeper, now=now, doc=current or doc)
-        common = {"owner_kind": "document", "owner_id": doc_id, "server_owned": True}
-        ctx.put(ATTACHMENTS, official.attachment_id, {
-            **common, "role": "official", "name": official.name, "size": official.size,
-            "sha256": pdf_sha, "mime": "application/pdf"})
-        ctx.put(ATTACHMENTS, package_id, {
+        current = _still_to_seal(session, ctx, doc=doc, keeper=keeper, now=now, basis=basis)
+        if isinstance(current, OfficialFile):
+            return current
+        current = void_seal(ctx, current, reason="resealed")  # a file made before: void
+        common = {"owner_kind": "document", "owner_id": doc_id, "server_owned": True,
+                  "basis": basis}
+        att_id = ctx.put(ATTACHMENTS, _file_id("official", doc_id, pdf_sha), {
+            **common, "role": "official", "name": name, "size": len(pdf),
+            "sha256": pdf_sha, "mime": "application/pdf"}, fresh=True)
+        official = OfficialFile(attachment_id=att_id, sha256=pdf_sha, size=len(pdf), name=name)
+        package_id = ctx.put(ATTACHMENTS, _file_id("package", doc_id, package_sha), {
             **common, "role": "package", "name": f"{title}（交换包）.zip", "size": len(package),
-            "sha256": package_sha, "mime": "application/zip"})
+            "sha256": package_sha, "mime": "application/zip"}, fresh=True)
         ctx.put(DOCUMENTS, doc_id, {
             **current, "sealed_attachment_id": official.attachment_id,
             "package_attachment_id": package_id, "sealed_sha256": pdf_sha,
@@ -254,12 +299,39 @@ def _press(session: Session, *, sealing: Sealing, doc: dict[str, Any], data: dic
     return official
 
 
+def _file_id(role: str, doc_id: str, sha256: str) -> str:
+    """The id of a file 用印 made (one per file: a document sealed anew gets new ones)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{role}:{doc_id}:{sha256}"))
+
+
+def _still_to_seal(session: Session, ctx: Any, *, doc: dict[str, Any], keeper: User,
+                   now: datetime, basis: str) -> dict[str, Any] | OfficialFile:
+    """The document, under the revision lock, if the file just pressed is still its 正式文件
+    to be; the file another worker made first; or a refusal when the document moved on (it
+    went back, or changed while it was being sealed)."""
+    doc_id = str(doc["id"])
+    current = ctx.get(DOCUMENTS, doc_id)
+    if current is not None and current.get("seal_state") == "sealed" \
+            and current.get("sealed_attachment_id"):
+        session.rollback()  # another worker finished first: its file stands
+        return _existing(session, user=keeper, now=now, doc=current)
+    if current is None or current.get("seal_state") not in ("pending", "failed"):
+        session.rollback()
+        raise ValidationError(_("公文尚未完成用印环节，不能盖章"), field="state")
+    if seal_basis(*_source(ctx, current)) != basis:
+        session.rollback()
+        raise ValidationError(_("公文在盖章过程中被修改，请重新用印"), field="content")
+    return current
+
+
 def _failed(session: Session, *, keeper: User, doc_id: str, now: datetime, reason: str) -> None:
-    """Say on the document that its 正式文件 could not be made (分发 waits for it)."""
+    """Say on the document that its 正式文件 could not be made (分发 waits for it): a file made
+    before it went back is void (never sent in place of the one asked for)."""
     session.rollback()
     with server_batch(session, user=keeper, now=now) as ctx:
         current = ctx.get(DOCUMENTS, doc_id)
-        if current is not None and not current.get("sealed_attachment_id"):
+        if current is not None and current.get("seal_state") in ("pending", "failed"):
+            current = void_seal(ctx, current, reason="seal_failed")
             ctx.put(DOCUMENTS, doc_id, {**current, "seal_state": "failed", "seal_error": reason})
             ctx.audit("document.seal_failed", target=f"documents:{doc_id}",
                       details={"reason": reason})

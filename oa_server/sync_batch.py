@@ -14,6 +14,7 @@ writes everything back in a few statements. Authorities reach a batch only throu
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ try:  # reads a record's stored JSON several times faster than the json module
 except ImportError:  # pragma: no cover - a platform without an orjson wheel
     orjson = None
 
+from oa_client.domain.ids import new_id
 from oa_server import visibility
 from oa_server.errors import NeedsLock
 from oa_server.models import User
@@ -43,6 +45,8 @@ from oa_server.visibility import parent_of
 from sync.protocol import OpResult
 
 __all__ = ["Batch", "chunks", "dumps", "envelope", "finite", "finite_json", "parent_of"]
+
+log = logging.getLogger(__name__)
 
 
 #: fields of a client's copy that are never stored inside a record's data (sets: asked of
@@ -186,6 +190,8 @@ class Batch:
     unlocked: bool = False
     #: the revision of every record read from the database (checked under the lock)
     read_revs: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: records the server made in this batch (`put`): a fresh write may replace only these
+    made: set[tuple[str, str]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.org = OrgView(self.session)
@@ -304,24 +310,33 @@ class Batch:
                     self.audience.setdefault(key, {}).setdefault(row[1], bool(row[2]))
                     self.stored_audience.setdefault(key, {})[row[1]] = bool(row[2])
 
-    def put(self, collection: str, record_id: str, data: dict, *, unit_id: str | None) -> None:
+    def put(self, collection: str, record_id: str, data: dict, *, unit_id: str | None,
+            fresh: bool = False) -> str:
         """Write a record as the server (create or replace) and queue its revision; who sees
-        it follows from what it now holds (children: from their parent)."""
+        it follows from what it now holds (children: from their parent). Return the id written.
+
+        `fresh`: the caller makes a new record at an id it derived (from public facts, so a
+        desk can make one there first). A record the server did not make in this batch at that
+        id, or a child of another parent there, is never taken over: the write goes to a new
+        id (`_spare`), which the caller keeps."""
         key = (collection, record_id)
         if key not in self.records and key not in self.absent:
             self.load({key})
         rec = self.records.get(key)
         payload = {k: v for k, v in data.items() if k not in NOT_STORED}
         parent_key = parent_of(collection, payload)
+        parent = f"{parent_key[0]}:{parent_key[1]}" if parent_key else None
+        if rec is not None and self._not_ours(rec, parent, fresh=fresh):
+            record_id, rec = self._spare(collection, record_id), None
+            key = (collection, record_id)
         if rec is None:
             unit = unit_id or (self.records[parent_key].unit_id if parent_key
                                and parent_key in self.records else str(self.user.unit_id))
-            rec = StoredRecord(
-                collection, record_id, 0, False, "{}", unit,
-                f"{parent_key[0]}:{parent_key[1]}" if parent_key else None,
-                self.user_id, self.user_id, self.now, stored=False)
+            rec = StoredRecord(collection, record_id, 0, False, "{}", unit, parent,
+                               self.user_id, self.user_id, self.now, stored=False)
             self.keep(rec)
             self.new_audience.add(key)
+            self.made.add(key)
         elif unit_id is not None:
             rec.unit_id = unit_id
         payload["unit_id"] = rec.unit_id
@@ -330,6 +345,26 @@ class Batch:
         rec.updated_by, rec.updated_at = self.user_id, self.now
         self.take_rev(rec, OpResult(op_id="", status="applied"))
         self.settle_audience(rec, payload)
+        return record_id
+
+    def _not_ours(self, rec: StoredRecord, parent: str | None, *, fresh: bool) -> bool:
+        """Whether a server write must not take `rec` over: a child of another parent (a
+        record never changes parent), or, for a `fresh` record, one this batch did not make."""
+        if rec.parent is not None and rec.parent != parent:
+            return True
+        return fresh and (rec.collection, rec.id) not in self.made
+
+    def _spare(self, collection: str, taken: str) -> str:
+        """A new id for a server record whose derived id `taken` is held by someone else's
+        record (logged: a desk made a record where the server was going to)."""
+        while True:
+            record_id = new_id()
+            key = (collection, record_id)
+            self.load({key})
+            if key not in self.records:
+                log.warning("%s:%s is another's record; the server wrote %s instead",
+                            collection, taken, record_id)
+                return record_id
 
     def settle_audience(self, rec: StoredRecord, payload: dict) -> None:
         """Give a record written by this batch its audience; if that moved, its children

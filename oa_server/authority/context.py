@@ -76,13 +76,15 @@ class Ctx:
         return self._batch.children(collection, parent_collection, parent_id)
 
     def put(self, collection: str, record_id: str, data: dict[str, Any], *,
-            unit_id: str | None = None) -> None:
-        """Create or replace a record as the server; it takes the next revision.
+            unit_id: str | None = None, fresh: bool = False) -> str:
+        """Create or replace a record as the server; it takes the next revision. Returns the
+        id written: with `fresh` (a new record at a derived id), another one when someone
+        else's record holds that id (`Batch.put`).
 
         Who sees it is not the caller's to say: `oa_server.visibility` derives it from what
         the record holds (route people, holders, recipients …); children follow parents.
         """
-        self._batch.put(collection, record_id, data, unit_id=unit_id)
+        return self._batch.put(collection, record_id, data, unit_id=unit_id, fresh=fresh)
 
     def preload(self, keys: set[tuple[str, str]]) -> None:
         """Read many (collection, id) records and their readers in a few queries (a sweep)."""

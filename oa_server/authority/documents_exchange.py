@@ -2,6 +2,9 @@
 
 - `assign_number`: 发文字号 from `ctx.next_number("docno:<代字>:<year>")` — atomic under the
   revision lock, never twice; a number voided by a return is logged (data + audit).
+- `void_seal`: a 正式文件 made before the document went back (to be changed, or numbered
+  again) no longer matches it: the document lets go of it (分发 waits for a new 用印), and its
+  files stay among the document's attachments marked 已作废 (audited).
 - `dispatch`: for every 主送/抄送 unit an incoming copy (direction incoming) handled by that
   unit's 收发员, started in the 收文 flow at 签收; the outgoing copy gets one receipt per unit,
   honest about each state: 已发送 (`sent_at`) when the server wrote the 收文; 已送达
@@ -38,10 +41,16 @@ CARRIED = (
     "sealed_attachment_id",
 )
 BEFORE_NUMBER = ("draft", "review", "countersign", "sign_off", "recheck")
+#: what a document holds about its 正式文件 (oa_server/sealing.py); cleared by `void_seal`
+SEALED_FIELDS = ("sealed_attachment_id", "package_attachment_id", "sealed_sha256", "sealed_at",
+                 "seal_state", "seal_error")
+ATTACHMENTS = "attachments"
 
 
 def assign_number(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
-    """Give the document its 发文字号 (once; a document that has one keeps it)."""
+    """Give the document its 发文字号 (once; a document that has one keeps it). A 正式文件
+    made before (the document came back to 编号) is void: 用印 comes next and makes a new one."""
+    doc = void_seal(ctx, doc, reason="number")
     if doc.get("doc_number"):
         return doc
     unit = ctx.org.unit(doc.get("unit_id"))
@@ -55,13 +64,37 @@ def assign_number(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def void_number(ctx: Ctx, doc: dict[str, Any], *, reason: str) -> dict[str, Any]:
-    """Take the number back when the document returns before 编号: logged, never reused."""
+    """Take the number back when the document returns before 编号: logged, never reused
+    (and the 正式文件 that bears it with it)."""
+    doc = void_seal(ctx, doc, reason=reason)
     number = doc.get("doc_number")
     if not number:
         return doc
     entry = {"doc_number": number, "voided_at": iso(ctx.now), "by": ctx.user_id, "reason": reason}
     ctx.audit("document.number_voided", target=f"documents:{doc['id']}", details=entry)
     return {**doc, "doc_number": None, "voided_numbers": [*(doc.get("voided_numbers") or []), entry]}
+
+
+def void_seal(ctx: Ctx, doc: dict[str, Any], *, reason: str) -> dict[str, Any]:
+    """Let go of the document's 正式文件 and exchange package (see the module doc)."""
+    if not doc.get("sealed_attachment_id") and not doc.get("package_attachment_id"):
+        return doc
+    for key in ("sealed_attachment_id", "package_attachment_id"):
+        att = ctx.get(ATTACHMENTS, str(doc[key])) if doc.get(key) else None
+        if att is not None and att.get("role") != "voided":
+            ctx.put(ATTACHMENTS, str(att["id"]), {
+                **att, "role": "voided", "voided_role": att.get("role"),
+                "voided_at": iso(ctx.now), "name": voided_name(str(att.get("name") or ""))})
+    ctx.audit("document.seal_voided", target=f"documents:{doc['id']}", details={
+        "doc_number": doc.get("doc_number"), "sealed_sha256": doc.get("sealed_sha256"),
+        "sealed_attachment_id": doc.get("sealed_attachment_id"), "reason": reason})
+    return {**doc, **dict.fromkeys(SEALED_FIELDS)}
+
+
+def voided_name(name: str) -> str:
+    """A voided file's name: 「…（正式文件）.pdf」 → 「…（正式文件）（已作废）.pdf」."""
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}（已作废）.{ext}" if dot and stem else f"{name}（已作废）"
 
 
 def recipients(doc: dict[str, Any]) -> list[tuple[str, str]]:
@@ -85,14 +118,16 @@ def deliver(ctx: Ctx, events: FlowEvents, doc: dict[str, Any], unit_id: str, kin
     handler = handling_unit(ctx, unit_id)
     unit = ctx.org.unit(unit_id)
     sender = ctx.org.unit(doc.get("unit_id"))
-    inc_id = _incoming_id(str(doc["id"]), unit_id, n)
     data = {k: doc.get(k) for k in CARRIED if doc.get(k) is not None}
     data.update(direction="incoming", state="receive", source_id=str(doc["id"]),
                 sender_unit_id=doc.get("unit_id"), sender_name=getattr(sender, "name", ""),
                 recipient_unit_id=unit_id, recipient_kind=kind, created_at=iso(ctx.now),
                 holder_ids=[], receipts={}, audience_units=sorted({unit_id, handler}),
                 delivery_pending=True)
-    ctx.put(DOCUMENTS, inc_id, data, unit_id=handler)  # seen as the rule says (visibility)
+    # seen as the rule says (visibility); a new record of the server's, never a desk's that
+    # stands at the derived id (`fresh`): the copy gets another id then
+    inc_id = ctx.put(DOCUMENTS, _incoming_id(str(doc["id"]), unit_id, n), data,
+                     unit_id=handler, fresh=True)
     copies = _carry_attachments(ctx, doc, inc_id)
     inc = {**data, "id": inc_id, "unit_id": handler}
     for key in ("sealed_attachment_id", "package_attachment_id"):
@@ -110,7 +145,9 @@ def deliver(ctx: Ctx, events: FlowEvents, doc: dict[str, Any], unit_id: str, kin
     ev = {**pinned.model_dump(mode="json", exclude_none=True), "document_id": inc_id,
           "status": "applied", "created_at": iso(ctx.now), "actor_name": ctx.user.name,
           "seq": 1}
-    ctx.put(EVENTS, pinned.id, ev)
+    start_id = ctx.put(EVENTS, pinned.id, ev, fresh=True)
+    if start_id != pinned.id:
+        pinned, ev = pinned.model_copy(update={"id": start_id}), {**ev, "id": start_id}
     state = workflow.apply(state0, pinned)
     inc = events.project(ctx, inc, state, ev)
     ctx.put(DOCUMENTS, inc_id, inc)
@@ -143,8 +180,8 @@ def _carry_attachments(ctx: Ctx, doc: dict[str, Any], inc_id: str) -> dict[str, 
         copy = {k: att.get(k) for k in ("owner_kind", "name", "size", "sha256", "mime")}
         copy.update(owner_id=inc_id, server_owned=True, role=att.get("role") or "carried",
                     source_attachment_id=att["id"])
-        copies[att["id"]] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{inc_id}:{att['id']}"))
-        ctx.put("attachments", copies[att["id"]], copy)
+        copies[att["id"]] = ctx.put(ATTACHMENTS, str(uuid.uuid5(
+            uuid.NAMESPACE_URL, f"{inc_id}:{att['id']}")), copy, fresh=True)
     return copies
 
 
