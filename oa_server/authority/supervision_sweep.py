@@ -76,6 +76,13 @@ def _event_id(task_id: str, kind: str, key: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"oa:supervision:{kind}:{task_id}:{key}"))
 
 
+def _milestone_chased(ctx: Ctx, event_id: str, milestone: dict) -> bool:
+    """Whether the record at a milestone's chase id is that chase (the id can be worked out:
+    a unit's own event put there first must not spare it the chase; the chase replaces it)."""
+    rec = ctx.get("task_events", event_id) or {}
+    return rec.get("action") == "chase" and rec.get("milestone_id") == milestone["id"]
+
+
 def policy_warn_days(ctx: Ctx) -> int:
     """The server's warning days (the `settings` record every desk reads too)."""
     return warn_days_of(ctx.get(SETTINGS, POLICY_ID))
@@ -192,7 +199,8 @@ def sweep(ctx: Ctx, *, warn_days: int | None = None, only: set[str] | None = Non
                         for p in plans for m in p.milestones}
     chase_events = {_event_id(p.task["id"], "chase", f"{u}:{d}") for p in plans for u, d in p.chases}
     done = ctx.existing("task_events", set(milestone_events) | chase_events)
-    fresh = {eid: pm for eid, pm in milestone_events.items() if eid not in done}
+    fresh = {eid: pm for eid, pm in milestone_events.items()
+             if eid not in done or not _milestone_chased(ctx, eid, pm[1])}
     ctx.preload({(TASKS, p.task["id"]) for p in plans if p.writes()})  # with their audience
     for plan in plans:
         if not plan.writes():

@@ -446,3 +446,39 @@ def test_extension_requests_one_at_a_time_decided_by_the_supervision_office(serv
         sup.request_extension(hongyang.store, me=me(hongyang), task_id=tid,
                               new_deadline="2026-11-01", reason="早于现期限")
     assert err.value.field == "new_deadline"
+
+
+def test_a_unit_cannot_spare_itself_a_milestones_chase(server, people, capsys):
+    """The id of a milestone's chase can be worked out from the task: the lead unit put an
+    extension request of its own there first, and the sweep took the chase as done. It checks
+    that the record there is that chase; the unit is chased all the same."""
+    import uuid as uuid_module
+
+    from oa_server import cli
+
+    duchashi, hongyang = people["lindongsheng"], people["lianghaitao"]
+    hy = unit_of(hongyang)
+    tid, _c = sup.create_task(duchashi.store, me=me(duchashi), title="防汛仓库修缮",
+                              content="分两步完成", lead_unit_id=hy, deadline="2026-11-30",
+                              milestones=[{"title": "完成设计", "due": "2026-10-15"}],
+                              today=date(2026, 9, 21))
+    duchashi.engine.sync()
+    (milestone,) = task(hongyang, tid)["milestones"]
+    squat = str(uuid_module.uuid5(uuid_module.NAMESPACE_URL,
+                                  f"oa:supervision:milestone:{tid}:{milestone['id']}:{milestone['due']}"))
+    op = {"op_id": str(uuid_module.uuid4()), "kind": "action", "entity": "task_events",
+          "entity_id": squat, "base_rev": 0,
+          "payload": {"task_id": tid, "action": "extend_request", "unit_id": hy,
+                      "actor_id": hongyang.transport.user["id"], "new_deadline": "2026-12-20",
+                      "reason": "设计单位未定", "status": "pending"}}
+    made = hongyang.transport.push([op]).results[0]
+    assert made.status == "applied", made
+    settings = server.settings
+    assert cli.main(["--data-dir", str(settings.data_dir), "--database-url",
+                     str(settings.database_url), "supervision", "chase",
+                     "--at", "2026-10-20T10:00"]) == 0
+    capsys.readouterr()
+    hongyang.engine.sync()
+    chases = [e for e in hongyang.store.records.list("task_events", limit=100)
+              if e.get("task_id") == tid and e.get("action") == "chase"]
+    assert [e.get("milestone_id") for e in chases] == [milestone["id"]]
