@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from oa_client.domain.calendar_range import FIRST_YEAR, LAST_YEAR, in_range
 from oa_server.authority import Authority, Ruling, register
 from oa_server.authority.content import content_unmoved, stamp_content
 from oa_server.authority.context import Ctx
@@ -231,6 +232,9 @@ class Delegations(Authority):
             return Ruling.reject("validation", _("委托期限不完整或结束日期早于开始日期"))
         if end < start:
             return Ruling.reject("validation", _("委托期限不完整或结束日期早于开始日期"))
+        if not (in_range(start) and in_range(end)):
+            return Ruling.reject("validation", _("委托期限的年份须在 {first} 至 {last} 年之间").format(
+                first=FIRST_YEAR, last=LAST_YEAR))
         return Ruling.accept({**payload, "principal_id": ctx.user_id,
                               "principal_name": ctx.user.name, "delegate_name": delegate.name,
                               "audience_users": [str(delegate.id)]})

@@ -35,6 +35,7 @@ from oa_server.authority.documents_rules import (
     elements_digest,
     flow_definition,
     iso,
+    leader_unit,
     today,
     unit_problem,
     values_problem,
@@ -45,6 +46,16 @@ from oa_server.signing.service import may_use_seal
 from sync.protocol import Op
 
 FINAL_STATE = {"outgoing": "dispatched", "incoming": "archived"}
+#: the flow values of a 公文 as its desks name them (a refusal lists those a step may not set)
+VALUE_NAMES = {
+    "kind": "文种", "urgency": "紧急程度", "leader_unit": "签发领导所在单位", "readers": "传阅人",
+    "leader": "批示领导", "lead_department": "主办科室", "assist_departments": "协办科室",
+    "handling_days": "办理时限", "supervise": "督办", "countersign_departments": "会签部门",
+    "co_issuing_units": "联合发文机关", "substantive_change": "实质性修改",
+}
+_VALUE_IDS = (_("文种"), _("紧急程度"), _("签发领导所在单位"), _("传阅人"), _("批示领导"),
+              _("主办科室"), _("协办科室"), _("办理时限"), _("督办"), _("会签部门"),
+              _("联合发文机关"), _("实质性修改"))
 
 
 #: what a 重发 / 催收 record holds as a desk writes it (the server adds who, when, its order)
@@ -71,12 +82,10 @@ class FallbackOrg:
 def start_values(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
     """What the flow conditions read from a document (kind, urgency, 会签 lists, and
     `leader_unit`: the parent unit, whose leaders sign for an office such as 市政府办公室)."""
-    unit = ctx.org.unit(doc.get("unit_id"))
-    parent = getattr(unit, "parent_id", None)
     vals = {"kind": doc.get("doc_kind") or "", "urgency": doc.get("urgency") or None,
             "countersign_departments": doc.get("countersign_departments") or None,
             "co_issuing_units": doc.get("co_issuing_units") or None,
-            "leader_unit": str(parent) if parent else doc.get("unit_id")}
+            "leader_unit": leader_unit(ctx, doc)}
     return {k: v for k, v in vals.items() if v is not None}
 
 
@@ -163,9 +172,9 @@ class DocumentEvents(FlowEvents):
         action, step = payload.get("action"), payload.get("step")
         payload = {**payload, "actor_name": ctx.user.name}
         if payload.get("values") and action != "start":
-            why = values_problem(ctx, doc, payload["values"])
-            if why:
-                return Ruling.reject("validation", why)
+            refused = self._values_refusal(ctx, doc, payload)
+            if refused is not None:
+                return refused
         if action == "start":
             if doc.get("direction") != "outgoing" or doc.get("state") not in (None, "", "draft"):
                 return Ruling.reject("not_allowed", _("只有起草中的发文可以送审"))
@@ -209,6 +218,23 @@ class DocumentEvents(FlowEvents):
         if ruling.payload is not None:
             ruling.payload["seq"] = self.next_seq(ctx, str(doc["id"]))
         return ruling
+
+    def _values_refusal(self, ctx: Ctx, doc: dict[str, Any], payload: dict[str, Any]
+                        ) -> Ruling | None:
+        """Why an action's flow values are refused: a value its step may not set (文种, 签发
+        领导所在单位, 传阅人 … steer who signs and who reads), or a wrong one; None when fine."""
+        values, step = payload["values"], payload.get("step")
+        definition = self.definition(ctx, doc)
+        if isinstance(values, dict) and definition.has_step(step):
+            writable = definition.step(str(step)).writable or []
+            extra = [k for k in values if k not in writable]
+            if extra:
+                names = "、".join(_(VALUE_NAMES[k]) if k in VALUE_NAMES else str(k)
+                                 for k in extra)
+                return Ruling.reject("values_not_allowed",
+                                     _("本环节不能填写或修改：{fields}").format(fields=names))
+        why = values_problem(ctx, doc, values)
+        return Ruling.reject("validation", why) if why else None
 
     def _check_receipt(self, ctx: Ctx, payload: dict[str, Any], doc: dict[str, Any]) -> Ruling:
         # a 重发 / 催收 record keeps what the desk writes for one, nothing else it sent: every
@@ -275,7 +301,7 @@ class DocumentEvents(FlowEvents):
         elif state.status == "refused":
             out["state"] = "refused"
         readers = state.values.get("readers")
-        if isinstance(readers, list):
+        if isinstance(readers, list) and direction == "incoming":  # 传阅 is a 收文's step
             out["reader_ids"] = [str(r) for r in readers]
             out["read_ids"] = sorted({h.on_behalf_of or h.actor_id for h in state.history
                                       if h.action == "read" and h.outcome == "accepted"})

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+from oa_client.domain.calendar_range import FIRST_YEAR, LAST_YEAR, in_range
 from oa_client.domain.document import as_ids, issue_gaps, parse_document, problems
 from oa_client.domain.indexed import is_text_list
 from oa_client.domain.workflow import DEFAULT_FLOWS_DIR, FlowDefinition, read_definition
@@ -48,6 +49,8 @@ RECORD_ELEMENTS = ("copy_no", "printer", "print_date")
 AFTER_RECHECK = ("number", "seal", "dispatch", "dispatched")
 #: who holds 承办 for a 主办 / 协办 department of a 收文 (resources/flows/incoming.json)
 HANDLER_ROLE = "section_chief"
+#: the `leader` value of a 收文's 拟办: whose role 批示 (resources/flows/incoming.json)
+LEADER_ROLES = ("principal_leader", "deputy_leader")
 
 
 @lru_cache(maxsize=32)
@@ -55,8 +58,16 @@ def _definition(direction: str, doc_code: str) -> FlowDefinition:
     if doc_code:
         override = DEFAULT_FLOWS_DIR / "units" / f"{doc_code}.{direction}.json"
         if override.is_file():
-            return read_definition(override)
-    return read_definition(DEFAULT_FLOWS_DIR / f"{direction}.json")
+            return values_closed(read_definition(override))
+    return values_closed(read_definition(DEFAULT_FLOWS_DIR / f"{direction}.json"))
+
+
+def values_closed(definition: FlowDefinition) -> FlowDefinition:
+    """The flow with every step taking only the values it declares `writable` (a step that
+    declares none takes none): a 公文's flow values steer who signs and who reads it."""
+    steps = [s if s.writable is not None else s.model_copy(update={"writable": []})
+             for s in definition.steps]
+    return definition.model_copy(update={"steps": steps})
 
 
 def flow_definition(direction: str, doc_code: str | None) -> FlowDefinition:
@@ -186,10 +197,32 @@ def malformed(key: str) -> ValidationError:
         element=names.get(key, key)), field=key)
 
 
+#: the dates of a 公文 a desk may write, and their names (签发日期: the server's, checked too)
+DATE_ELEMENTS = (("date", "成文日期"), ("print_date", "印发日期"), ("signed_off_on", "签发日期"))
+_DATE_NAMES = (_("成文日期"), _("印发日期"), _("签发日期"))
+
+
+def date_problem(data: dict[str, Any]) -> ValidationError | None:
+    """A 成文日期, 印发日期 or 签发日期 whose year falls outside the years records take
+    (oa_client.domain.calendar_range), naming the element; None when they are all sane."""
+    for key, name in DATE_ELEMENTS:
+        value = data.get(key)
+        if not isinstance(value, str) or not value:
+            continue
+        try:
+            day = date.fromisoformat(value[:10])
+        except ValueError:
+            continue  # not a date at all: the element check names it
+        if not in_range(day):
+            return ValidationError(_("{element}的年份须在 {first} 至 {last} 年之间").format(
+                element=_(name), first=FIRST_YEAR, last=LAST_YEAR), field=key)
+    return None
+
+
 def element_problem(ctx: Ctx, data: dict[str, Any], *, stage: str = "draft"
                     ) -> ValidationError | None:
     """The first thing wrong with a document's elements (naming the element), or None."""
-    if (wrong := shape_problem(data)) is not None:
+    if (wrong := shape_problem(data) or date_problem(data)) is not None:
         return wrong
     try:
         doc = parse_document(domain_data(ctx, data), stage=None)
@@ -222,12 +255,12 @@ def values_problem(ctx: Ctx, doc: dict[str, Any], values: Any) -> str | None:
     """What is wrong with the form values of a flow action (people, departments, units, days)."""
     if not isinstance(values, dict):
         return _("办理内容格式不正确")
-    for key in ("readers",):
-        ids = values.get(key)
-        if ids is None:
-            continue
-        if not isinstance(ids, list) or not all(ctx.org.active_user(i) for i in ids):
+    readers = values.get("readers")
+    if readers is not None:
+        if not isinstance(readers, list) or not all(ctx.org.active_user(i) for i in readers):
             return _("传阅人中有不存在或已停用的人员")
+        if not all(ctx.org.business_user(i) for i in readers):  # not one of the 三员
+            return _("传阅人须是在岗的业务人员，不能是管理员或已停用的账号")
     for key in ("lead_department", "assist_departments", "countersign_departments"):
         ids = values.get(key)
         if ids is None:
@@ -246,13 +279,23 @@ def values_problem(ctx: Ctx, doc: dict[str, Any], values: Any) -> str | None:
     days = values.get("handling_days")
     if days is not None and not _days_ok(days):
         return _("办理时限应为 1 至 3650 天")
-    if not isinstance(values.get("leader"), str | None):
+    if values.get("leader") not in (None, *LEADER_ROLES):
         return _("请选择批示领导")
+    if "leader_unit" in values and values["leader_unit"] != leader_unit(ctx, doc):
+        return _("签发领导只能是本单位（或本单位所属机关）的领导")
     supervise = values.get("supervise")
     if supervise is not None and not isinstance(supervise, bool) and (
             wrong := _supervise_problem(supervise)):
         return _("督办要求填写不正确：{field}").format(field=wrong)
     return None
+
+
+def leader_unit(ctx: Ctx, doc: dict[str, Any]) -> str | None:
+    """The unit whose leaders sign a 发文 off: the parent of the document's unit (市政府 for
+    its 办公室), else the document's unit itself."""
+    unit = ctx.org.unit(doc.get("unit_id"))
+    parent = getattr(unit, "parent_id", None)
+    return str(parent) if parent else doc.get("unit_id")
 
 
 def _days_ok(days: Any) -> bool:

@@ -41,6 +41,15 @@ def event_of(record_id: str, payload: dict[str, Any]) -> Event:
     return Event.model_validate(data)
 
 
+def server_time(ctx: Ctx, payload: dict[str, Any]) -> dict[str, Any]:
+    """The event as the server takes it: at the server's time (`at`), which judges 委托
+    windows and starts time limits, and which the timeline shows; the desk's own clock is kept
+    as `client_at`, for the record only (a desk's clock may be wrong, or set back on purpose)."""
+    out = {**payload, "at": ctx.now.isoformat()}
+    out.setdefault("client_at", payload.get("at"))
+    return out
+
+
 class FlowEvents(Authority):
     """Append-only flow events for one kind of subject; subclass and set the three names."""
 
@@ -140,6 +149,8 @@ class FlowEvents(Authority):
         if subject is None:
             return Ruling.reject("forbidden", _("您无权修改该记录，或该记录不存在"))
         try:
+            event_of(op.entity_id, payload)  # the event as the desk sent it must read, its time too
+            payload = server_time(ctx, payload)
             event = event_of(op.entity_id, payload)
         except pydantic.ValidationError as exc:
             first = exc.errors()[0]
