@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from oa_client.domain.calendar_range import FIRST_YEAR, LAST_YEAR, in_range
+from oa_client.domain.workflow.model import BEIJING
 from oa_server.authority import Authority, Ruling, register
 from oa_server.authority.content import content_unmoved, stamp_content
 from oa_server.authority.context import Ctx
@@ -214,6 +215,9 @@ class Delegations(Authority):
         if op.kind == "delete":
             if current is not None and current.get("principal_id") != ctx.user_id:
                 return Ruling.reject("not_allowed", _("只能撤销本人的委托"))
+            if current is not None and _in_force_since(ctx, current):
+                return Ruling.reject("not_allowed", _(
+                    "委托已开始生效，不能撤销（受委托人已办的事项以它为凭）；如需提前结束，请把结束日期改为今天"))
             return Ruling.accept(payload)
         if current is not None and current.get("principal_id") != ctx.user_id:
             return Ruling.reject("not_allowed", _("只能修改本人的委托"))
@@ -235,6 +239,12 @@ class Delegations(Authority):
         if not (in_range(start) and in_range(end)):
             return Ruling.reject("validation", _("委托期限的年份须在 {first} 至 {last} 年之间").format(
                 first=FIRST_YEAR, last=LAST_YEAR))
+        if current is not None and (since := _in_force_since(ctx, current)) is not None:
+            today = ctx.now.astimezone(BEIJING).date()
+            kept = min(_day(current.get("end")) or today, today)
+            if start != since or end < kept or str(current.get("delegate_id")) != str(delegate.id):
+                return Ruling.reject("not_allowed", _(
+                    "已生效的委托不能追溯修改：受委托人和开始日期不能改，结束日期不能早于今天"))
         return Ruling.accept({**payload, "principal_id": ctx.user_id,
                               "principal_name": ctx.user.name, "delegate_name": delegate.name,
                               "audience_users": [str(delegate.id)]})
@@ -256,6 +266,20 @@ class Delegations(Authority):
                 route = set(rec.get("audience_users") or [])
                 if delegate not in route:
                     ctx.put(collection, rid, {**rec, "audience_users": sorted(route | {delegate})})
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _in_force_since(ctx: Ctx, delegation: dict[str, Any]) -> date | None:
+    """The day a stored 委托 took effect, if it has (a delegate may have acted under it since:
+    every flow replays those acts against it, so what has passed must stay covered)."""
+    start = _day(delegation.get("start"))
+    return start if start is not None and start <= ctx.now.astimezone(BEIJING).date() else None
 
 
 register(Documents())

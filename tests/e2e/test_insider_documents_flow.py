@@ -197,3 +197,33 @@ def test_a_delegation_outside_the_years_records_take_is_refused(server, desks, s
     fine = push(deputy, "delegations", {"delegate_id": xujia, "start": "2026-12-07",
                                         "end": "2026-12-31"})
     assert fine.status == "applied", fine
+
+
+def test_a_delegation_in_force_cannot_be_undone_after_the_fact(server, desks, clock):
+    """A delegate's acts are replayed against the principal's 委托 for as long as the flow
+    lives: one that has taken effect may be extended or ended from today, never withdrawn or
+    moved back (that turned the delegate's 签发 into nothing and sent the flow backwards)."""
+    deputy, delegate_id = desks[DEPUTY], user_id(server, "xujia")
+    made = push(deputy, "delegations", {"delegate_id": delegate_id, "start": "2026-12-01",
+                                        "end": "2026-12-31"}, entity_id="dlg-in-force")
+    assert made.status == "applied", made
+    base = {"delegate_id": delegate_id, "start": "2026-12-01", "end": "2026-12-31"}
+    refused = [
+        push(deputy, "delegations", {}, kind="delete", entity_id="dlg-in-force", base_rev=made.rev),
+        push(deputy, "delegations", {**base, "end": "2026-12-05"}, entity_id="dlg-in-force",
+             base_rev=made.rev),  # ended before today (12-07)
+        push(deputy, "delegations", {**base, "start": "2026-12-07"}, entity_id="dlg-in-force",
+             base_rev=made.rev),  # its first week taken back
+        push(deputy, "delegations", {**base, "delegate_id": user_id(server, "liuyang")},
+             entity_id="dlg-in-force", base_rev=made.rev),  # someone else did those acts
+    ]
+    for result in refused:
+        assert (result.status, result.code) == ("rejected", "not_allowed"), result
+    assert "委托" in refused[0].message and "不能撤销" in refused[0].message
+    ended = push(deputy, "delegations", {**base, "end": "2026-12-07"}, entity_id="dlg-in-force",
+                 base_rev=made.rev)  # ended today: what was done under it stays covered
+    assert ended.status == "applied", ended
+    later = push(deputy, "delegations", {"delegate_id": delegate_id, "start": "2026-12-20",
+                                         "end": "2026-12-31"}, entity_id="dlg-later")
+    gone = push(deputy, "delegations", {}, kind="delete", entity_id="dlg-later", base_rev=later.rev)
+    assert gone.status == "applied", gone  # not in force yet: withdrawn freely
