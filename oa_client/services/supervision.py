@@ -51,36 +51,15 @@ def calendar(store: LocalStore) -> WorkdayCalendar:
     return calendar_of(store.records.list("calendars", limit=100))
 
 
-def create_task(
-    store: LocalStore,
-    *,
-    me: Mapping[str, Any],
-    title: str,
-    content: str,
-    lead_unit_id: str,
-    assist_unit_ids: Sequence[str] = (),
-    deadline: date | str,
-    owner_id: str | None = None,
-    ordered_by: str | None = None,
-    importance: str = "一般",
-    source: Mapping[str, Any] | None = None,
-    milestones: Iterable[Mapping[str, Any]] = (),
-    report_every: str | None = None,
-    adjust_deadline: bool | None = False,
-    today: date | None = None,
-    task_id: str | None = None,
-) -> tuple[str, Changes]:
-    """Open a 督办事项 offline; returns its id and what changed.
+def create_task(store: LocalStore, *, me: Mapping[str, Any], **fields: Any
+                ) -> tuple[str, Changes]:
+    """Open a 督办事项 offline (the fields of `task_record`); returns its id and what changed.
 
     `source` is `{kind: 'instruction'|'minutes'|'manual', collection, id, text}`.
     A deadline on a day off: `adjust_deadline=None` raises a DeadlineWarning (ask the
     user), True moves it to the next workday, False (default) keeps it with a note.
     """
-    record = task_record(
-        store, me=me, title=title, content=content, lead_unit_id=lead_unit_id,
-        assist_unit_ids=assist_unit_ids, deadline=deadline, owner_id=owner_id,
-        ordered_by=ordered_by, importance=importance, source=source, milestones=milestones,
-        report_every=report_every, adjust_deadline=adjust_deadline, today=today, task_id=task_id)
+    record = task_record(store, me=me, **fields)
     return record["id"], svc.save(store, COLLECTION, record)
 
 

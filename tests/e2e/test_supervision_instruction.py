@@ -13,37 +13,46 @@ def _unit(desk, name: str) -> str:
                 if u["name"] == name)
 
 
-def test_a_real_instruction_on_a_received_request_becomes_a_task(desks):
+def _step(desks, login: str, doc_id: str, step_id: str, action: str = "approve", **kw) -> None:
+    desk = desks[login]
+    desk.sync()  # see the step it now holds
+    desk.act(doc_id, action, step_id, **kw)
+
+
+def _at_instruction(desks, title: str, body: str) -> str:
+    """A 洪阳镇 请示 sent to 市政府, received there and proposed to the mayor for his 批示:
+    the 收文's id."""
     clerk = desks["huangxiaomei"]  # 洪阳镇 文书
     req, _c = docs.compose(clerk.store, me=clerk.me, fields={
-        "doc_kind": "请示", "issuer_name": "洪阳镇人民政府",
-        "title": "洪阳镇人民政府关于拨付防汛抢险资金的请示",
-        "main_to": [_unit(clerk, "普宁市人民政府")],
-        "body": "普宁市人民政府：\n堤围多处受损，恳请拨付防汛抢险资金60万元。\n妥否，请批示。"})
-    def step(login: str, doc_id: str, step_id: str, action: str = "approve", **kw) -> None:
-        desk = desks[login]
-        desk.sync()  # see the step it now holds
-        desk.act(doc_id, action, step_id, **kw)
-
-    step("huangxiaomei", req, "draft", "submit", opinion="请审核。")
-    step("chenweijie", req, "review", opinion="同意。")
-    step("lianghaitao", req, "sign_off", opinion="同意上报。")
-    step("chenweijie", req, "recheck")
+        "doc_kind": "请示", "issuer_name": "洪阳镇人民政府", "title": title,
+        "main_to": [_unit(clerk, "普宁市人民政府")], "body": body})
+    _step(desks, "huangxiaomei", req, "draft", "submit", opinion="请审核。")
+    _step(desks, "chenweijie", req, "review", opinion="同意。")
+    _step(desks, "lianghaitao", req, "sign_off", opinion="同意上报。")
+    _step(desks, "chenweijie", req, "recheck")
     for s in ("number", "seal", "dispatch"):
-        step("huangxiaomei", req, s)
+        _step(desks, "huangxiaomei", req, s)
     clerk.sync()
     city = _unit(clerk, "普宁市人民政府")
     inc = str(docs.get_document(clerk.store, req)["receipts"][city]["incoming_id"])
-    step("wuqiong", inc, "receive")
-    step("wuqiong", inc, "register", values={"handling_days": 5})
-    step("wuqiong", inc, "vet")
-    step("huangjianhua", inc, "propose", opinion="拟请陈市长阅示。",
-         values={"leader": "principal_leader"})
+    _step(desks, "wuqiong", inc, "receive")
+    _step(desks, "wuqiong", inc, "register", values={"handling_days": 5})
+    _step(desks, "wuqiong", inc, "vet")
+    _step(desks, "huangjianhua", inc, "propose", opinion="拟请陈市长阅示。",
+          values={"leader": "principal_leader"})
+    return inc
+
+
+def test_a_real_instruction_on_a_received_request_becomes_a_task(desks):
+    inc = _at_instruction(
+        desks, "洪阳镇人民政府关于拨付防汛抢险资金的请示",
+        "普宁市人民政府：\n堤围多处受损，恳请拨付防汛抢险资金60万元。\n妥否，请批示。")
+
     instruction = "同意拨付，请财政局按程序办理，洪阳镇做好资金使用监管，月底前报结果。"
     mayor = desks["chenzhiqiang"]
     finance, hongyang = _unit(mayor, "普宁市财政局"), _unit(mayor, "洪阳镇人民政府")
     # the 批示 marked for 督办 names the units and the deadline: the task opens with it
-    step("chenzhiqiang", inc, "instruct", opinion=instruction, values={"supervise": {
+    _step(desks, "chenzhiqiang", inc, "instruct", opinion=instruction, values={"supervise": {
         "title": "落实市长批示：拨付洪阳镇防汛抢险资金", "lead_unit_id": finance,
         "assist_unit_ids": [hongyang], "deadline": "2026-12-31", "importance": "重要",
         "report_every": "monthly"}})
@@ -72,39 +81,15 @@ def test_an_instruction_written_under_a_delegation_opens_the_task_in_the_leaders
     """The mayor's 委托: his 秘书 (no leader role) writes the 批示 for him and marks it for
     督办. The task is ordered by the mayor — the server checks that the 批示 it cites is
     there, so the desk sends the 批示 first — and nobody's name but the mayor's is on it."""
-    clerk = desks["huangxiaomei"]
-    req, _c = docs.compose(clerk.store, me=clerk.me, fields={
-        "doc_kind": "请示", "issuer_name": "洪阳镇人民政府",
-        "title": "洪阳镇人民政府关于修缮防汛仓库的请示",
-        "main_to": [_unit(clerk, "普宁市人民政府")],
-        "body": "普宁市人民政府：\n防汛仓库年久失修，恳请安排修缮资金。\n妥否，请批示。"})
-
-    def step(login: str, doc_id: str, step_id: str, action: str = "approve", **kw) -> None:
-        desk = desks[login]
-        desk.sync()
-        desk.act(doc_id, action, step_id, **kw)
-
-    step("huangxiaomei", req, "draft", "submit", opinion="请审核。")
-    step("chenweijie", req, "review", opinion="同意。")
-    step("lianghaitao", req, "sign_off", opinion="同意上报。")
-    step("chenweijie", req, "recheck")
-    for s in ("number", "seal", "dispatch"):
-        step("huangxiaomei", req, s)
-    clerk.sync()
-    city = _unit(clerk, "普宁市人民政府")
-    inc = str(docs.get_document(clerk.store, req)["receipts"][city]["incoming_id"])
-    step("wuqiong", inc, "receive")
-    step("wuqiong", inc, "register", values={"handling_days": 5})
-    step("wuqiong", inc, "vet")
-    step("huangjianhua", inc, "propose", opinion="拟请陈市长阅示。",
-         values={"leader": "principal_leader"})
+    inc = _at_instruction(desks, "洪阳镇人民政府关于修缮防汛仓库的请示",
+                          "普宁市人民政府：\n防汛仓库年久失修，恳请安排修缮资金。\n妥否，请批示。")
     mayor, secretary = desks["chenzhiqiang"], desks["liuyang"]
     today = datetime.now(UTC).date()
     docs.delegate(mayor.store, me=mayor.me, delegate_id=secretary.id, start=today,
                   end=date(today.year + 1, 1, 1))
     mayor.sync()
     finance = _unit(mayor, "普宁市财政局")
-    step("liuyang", inc, "instruct", opinion="请财政局研究解决。", on_behalf_of=mayor.id,
+    _step(desks, "liuyang", inc, "instruct", opinion="请财政局研究解决。", on_behalf_of=mayor.id,
          values={"supervise": {"title": "落实市长批示：修缮洪阳镇防汛仓库",
                                "lead_unit_id": finance, "deadline": "2026-12-31"}})
     (task,) = [t for t in secretary.store.records.list("supervision_tasks", limit=100)
