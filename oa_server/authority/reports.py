@@ -209,11 +209,13 @@ class Submissions(Authority):
 
     def check(self, ctx: Ctx, op: Any, payload: dict[str, Any], current: dict[str, Any] | None) -> Ruling:
         """Judge an edit action; the head it leads to is planned here and written in effects."""
+        # a head's id is the server's (an edit there would squat on a unit's head), and anyone
+        # can work it out: one answer whether or not the head exists, as for any refusal
+        if is_head_id(op.entity_id):
+            return Ruling.reject("forbidden", _("您无权修改该记录，或该记录不存在"))
         # an edit is append-only: an action, or (a plain save of a new record) an upsert creating it
         if current is not None or op.kind == "delete" or payload.get("kind") != "edit":
             return Ruling.reject("read_only", _("填报内容只能通过填报操作修改（保存、上报、退回）"))
-        if is_head_id(op.entity_id):  # a head's id is the server's: an edit there would squat on a unit's head
-            return Ruling.reject("forbidden", _("填报操作不能使用填报记录的编号，请同步后重试"))
         action = payload.get("action")
         if action not in EDIT_ACTIONS:
             return Ruling.reject("validation", _("未知的填报操作：{action}").format(action=action))
