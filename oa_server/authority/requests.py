@@ -212,9 +212,9 @@ class RequestEvents(FlowEvents):
         applicant = str(subject.get("applicant_id") or subject.get("created_by") or "")
         if action in ("reassign", "delegate") and str(payload.get("to_user") or "") == applicant:
             return Ruling.reject("validation", _("不能转办或委托给申请人本人：申请人不能审批自己的申请"))
+        # (time limits run on the server's clock: FlowEvents.check takes the event at the
+        # server's time, the desk's own kept as client_at)
         payload = {k: v for k, v in payload.items() if k not in ("opened", "values", "reject_request")}
-        # time limits run on the server's clock: the desk's own time is kept for the record
-        payload["client_at"], payload["at"] = payload.get("at"), ctx.now.isoformat()
         form = subject.get("form") or {}
         if action in ("start", "submit"):
             if ctx.user_id != str(subject.get("applicant_id")):
