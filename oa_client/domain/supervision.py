@@ -57,13 +57,18 @@ LEADER_ROLES = ("principal_leader", "deputy_leader")
 CREATOR_ROLES = (SUPERVISOR_ROLE, *LEADER_ROLES, "office_director")
 
 
+def is_leader(roles: Iterable[str]) -> bool:
+    """Whether these roles hold a leader's (主要领导, 分管领导): who may order a task."""
+    return not set(roles).isdisjoint(LEADER_ROLES)
+
+
 def decides_extension(task: Mapping[str, Any], *, user_id: str | None,
                       roles: Iterable[str]) -> bool:
     """Whether this user decides a task's extension request: the 督查室, or the leader who
     ordered the task (named in `ordered_by` and holding a leader role)."""
     held = set(roles)
     return SUPERVISOR_ROLE in held or (
-        bool(user_id) and task.get("ordered_by") == user_id and bool(held & set(LEADER_ROLES)))
+        bool(user_id) and task.get("ordered_by") == user_id and is_leader(held))
 
 
 def state_label(state: str) -> str:

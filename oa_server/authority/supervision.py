@@ -24,10 +24,10 @@ from oa_client.domain.supervision import (
     ACTIONS,
     CREATOR_ROLES,
     IMPORTANCE,
-    LEADER_ROLES,
     SUPERVISOR_ROLE,
     calendar_of,
     decides_extension,
+    is_leader,
     parse_day,
     units_of,
     validate_task,
@@ -37,7 +37,6 @@ from oa_client.errors import ValidationError
 from oa_server.authority import Authority, Ruling, register
 from oa_server.authority.context import Ctx
 from oa_server.i18n import _
-from oa_server.models import User
 from sync.protocol import Op
 
 TASKS = "supervision_tasks"
@@ -142,11 +141,6 @@ def task_problem(data: Mapping[str, Any], *, skip: tuple[str, ...] = ()) -> Ruli
     return None
 
 
-def is_leader(user: User) -> bool:
-    """Whether a user holds a leader role (主要领导, 分管领导): who may order a task."""
-    return bool(set(user.roles) & set(LEADER_ROLES))
-
-
 def instructed_by(ctx: Ctx, doc_id: str, leader_id: str) -> bool:
     """Whether the leader made a 批示 (the 批办 step taken, in person or by 委托) on the 公文."""
     return any(e.get("status") == "applied" and e.get("action") == "approve"
@@ -163,7 +157,7 @@ def instruction_refusal(ctx: Ctx, source: Mapping[str, Any], ordered_by: Any) ->
         return Ruling.reject("forbidden", _(
             "领导批示督办须引用领导已批示、您能查看的公文：所引用的不是公文，或您无权查看"))
     leader = ctx.org.active_user(ordered_by) if isinstance(ordered_by, str) else None
-    if leader is None or not is_leader(leader):
+    if leader is None or not is_leader(leader.roles):
         return Ruling.reject("forbidden", _("领导批示督办须写明作出批示的领导（主要领导或分管领导）"))
     if not instructed_by(ctx, doc_id, str(ordered_by)):
         return Ruling.reject("forbidden", _("{name}未在该公文上作出批示，不能以其名义立项督办").format(

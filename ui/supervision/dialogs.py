@@ -300,7 +300,7 @@ class TaskForm(_Form):
     def __init__(self, units: list[tuple[str, str]], *, today: date,
                  people: list[dict] | None = None, documents: list[dict] | None = None,
                  parent: QWidget | None = None) -> None:
-        from oa_client.domain.supervision import IMPORTANCE, LEADER_ROLES, REPORT_LABELS
+        from oa_client.domain.supervision import IMPORTANCE, REPORT_LABELS, is_leader
         from ui.qt import QAbstractItemView, QComboBox, QLineEdit, QListWidgetItem
 
         super().__init__(_("新建督办事项"), parent)
@@ -336,7 +336,7 @@ class TaskForm(_Form):
         self.leader = QComboBox()
         self.leader.addItem(_("（无）"), None)
         for p in self.people:
-            if set(p.get("roles") or []) & set(LEADER_ROLES):
+            if is_leader(p.get("roles") or []):
                 self.leader.addItem(f"{p['name']}（{p.get('unit_name') or ''}）", p["id"])
         self.form.addRow(_("批示领导(&O)"), self.leader)
         self.deadline = QDateEdit(QDate(today.year, today.month, today.day).addDays(30))
