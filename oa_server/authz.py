@@ -9,6 +9,8 @@ account: oa_server.separation.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from oa_client.errors import PermissionDenied
 from oa_server.i18n import _
 from oa_server.models import User
@@ -40,7 +42,13 @@ def is_admin(user: User) -> bool:
 
 def is_business_user(user: User) -> bool:
     """Whether the user works with business records (holds a business role, no admin role)."""
-    return not is_admin(user) and has_role(user, *BUSINESS_ROLES)
+    return business_roles(user.roles)
+
+
+def business_roles(roles: Iterable[str]) -> bool:
+    """Whether these roles are a business user's: a business role and no administrator's."""
+    held = set(roles)
+    return held.isdisjoint(ADMIN_ROLES) and not held.isdisjoint(BUSINESS_ROLES)
 
 
 def require_business_user(user: User) -> None:

@@ -26,8 +26,8 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from oa_server import live, wait_signins
+from oa_server.authz import business_roles
 from oa_server.db import read_only
-from oa_server.roles import ADMIN_ROLES, BUSINESS_ROLES
 from oa_server.security import read_access_token
 from sync.protocol import MIN_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION, WaitResponse
 
@@ -60,10 +60,9 @@ def recheck(state: Any, ids: list) -> dict:
 
 
 def business_desk(desk: wait_signins.Desk) -> bool:
-    """Whether a desk's roles (its `role:` principals) are those of a business user: a
-    business role and no administrator's (as `authz.is_business_user`)."""
-    roles = {p.removeprefix("role:") for p in desk.principals if p.startswith("role:")}
-    return not roles & ADMIN_ROLES and bool(roles & BUSINESS_ROLES)
+    """Whether a desk's roles (its `role:` principals) are those of a business user."""
+    return business_roles(p.removeprefix("role:") for p in desk.principals
+                          if p.startswith("role:"))
 
 
 async def answer(state: Any, desk: wait_signins.Desk, cursor: int, timeout: float,
