@@ -13,7 +13,9 @@ Fields read (all optional; records without them simply never become to-dos):
   or change of time or place (`data.changes`, see oa_client/services/meetings_alerts.py) is a
   会议变更 to-do for each attendee until acknowledged.
 - requests: `data.approver_ids` (the current step's approvers), `data.title`,
-  `data.deadline`, column `state` ("submitted"/"in_review" wait for approval).
+  `data.deadline`, column `state` ("submitted"/"in_review" wait for approval); for a
+  印章管理员 named in `data.audience_users`, an approved request whose sealed `data.outputs`
+  has no `attachment_id` yet (待出具证明).
 - submissions (heads, `kind` "submission"): column `unit_id` = my unit, `state` in
   draft/returned; report_templates issued to my unit with no head for their `period`
   (待填报); for the issuing unit, its templates with submissions waiting for review.
@@ -35,6 +37,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from oa_client.domain import notifications as notices
+from oa_client.domain.request_outputs import SEAL_KEEPER, awaiting_seal
 from oa_client.domain.supervision import SUPERVISOR_ROLE, decides_extension
 from oa_client.errors import NotFoundError
 from oa_client.i18n import _
@@ -55,10 +58,10 @@ SCAN = 5000  # records per collection looked at (newest first)
 KIND_LABELS = {
     "handle": "待办公文", "read": "待阅公文", "rsvp": "会议回执", "approve": "事项审批",
     "report": "报表填报", "supervise": "督办事项", "returned": "退回修改的申请", "remind": "提醒",
-    "meeting_changed": "会议变更",
+    "meeting_changed": "会议变更", "seal": "待出具证明",
 }
 _KIND_IDS = (_("待办公文"), _("待阅公文"), _("会议回执"), _("事项审批"), _("报表填报"), _("督办事项"),
-             _("退回修改的申请"), _("提醒"), _("会议变更"))
+             _("退回修改的申请"), _("提醒"), _("会议变更"), _("待出具证明"))
 #: how long a reminder without an end stays in 待办
 REMINDER_DAYS = 7
 
@@ -67,7 +70,7 @@ REMINDER_DAYS = 7
 class TodoItem:
     """One thing waiting for me: where it lives, what it is, how urgent, when due."""
 
-    kind: str  # handle, read, rsvp, approve, report, supervise, returned, remind, meeting_changed
+    kind: str  # handle, read, rsvp, approve, report, supervise, returned, remind, meeting_changed, seal
     collection: str
     record_id: str
     title: str
@@ -141,6 +144,14 @@ def _report_items(store: LocalStore, *, unit_id: str, today: date) -> list[TodoI
     return items
 
 
+def _roles(store: LocalStore, user_id: str) -> list[str]:
+    """My roles as the synced org cache has them (none before the first sync)."""
+    try:
+        return list(store.records.get("users", user_id).get("roles") or [])
+    except NotFoundError:
+        return []
+
+
 def _supervision_items(store: LocalStore, mentioning, *, user_id: str, unit_id: str,
                        today: date) -> list[TodoItem]:
     """督办: open tasks of my unit (lead or assisting) or in my charge; for the 督查室 the
@@ -149,10 +160,7 @@ def _supervision_items(store: LocalStore, mentioning, *, user_id: str, unit_id: 
     tasks = {r["id"]: r for r in mentioning("supervision_tasks", user_id)}
     if unit_id:
         tasks.update({r["id"]: r for r in mentioning("supervision_tasks", unit_id)})
-    try:
-        roles = list(records.get("users", user_id).get("roles") or [])
-    except NotFoundError:  # no org cache yet: not a 督查室 member as far as we know
-        roles = []
+    roles = _roles(store, user_id)
     supervisor = SUPERVISOR_ROLE in roles
     if supervisor:
         tasks.update({r["id"]: r for r in records.list("supervision_tasks", limit=SCAN,
@@ -281,6 +289,12 @@ def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
                                urgency=rec.get("urgency") or "", today=today))
         elif rec.get("state") == "returned" and rec.get("applicant_id") == user_id:
             items.append(_item("returned", "requests", rec, title, today=today))
+    roles = _roles(store, user_id) if user_id else []
+    for rec in mentioning("requests", user_id) if SEAL_KEEPER in roles else []:
+        if awaiting_seal(rec, user_id=user_id, roles=roles):  # 印章管理员: 出具 the 证明
+            title = " ".join(str(p) for p in (rec.get("number"), rec.get("title", "")) if p)
+            items.append(_item("seal", "requests", rec, title, deadline=str(rec.get("promised_by") or ""),
+                               today=today))
     if unit_id:
         items.extend(_report_items(store, unit_id=unit_id, today=today))
     items.extend(_supervision_items(store, mentioning, user_id=user_id, unit_id=unit_id,

@@ -80,6 +80,19 @@ def certificate_text(ctx: Ctx, subject: dict[str, Any], item: ServiceItem) -> li
     return [*lines, unit_name]
 
 
+def _certificate_name(subject: dict[str, Any], item: ServiceItem) -> str:
+    """The output's title: the kind of certificate asked for (在职证明, 收入证明 …) when the form
+    names one of the item's choices, else the item's output name."""
+    output = item.output
+    assert output is not None
+    spec = next((f for f in item.form.fields if f.key == "cert_type"), None)
+    asked = str((subject.get("form") or {}).get("cert_type") or "")
+    if output.template == "employment_certificate" and spec is not None \
+            and asked in {o.value for o in spec.options}:
+        return asked
+    return output.name
+
+
 def produce(ctx: Ctx, subject: dict[str, Any], item: ServiceItem) -> dict[str, Any]:
     """The output record of an approved request (numbered once; sealed by the server if the item says so)."""
     output = item.output
@@ -92,7 +105,7 @@ def produce(ctx: Ctx, subject: dict[str, Any], item: ServiceItem) -> dict[str, A
     code = (unit.doc_code if unit is not None and unit.doc_code else "") + SHORT.get(output.template, "")
     n = ctx.next_number(f"output:{output.template}:{subject.get('unit_id')}:{year}")
     out = {
-        "name": output.name, "en": output.en, "template": output.template,
+        "name": _certificate_name(subject, item), "en": output.en, "template": output.template,
         "number": _("{code}〔{year}〕{n}号").format(code=code or item.code, year=year, n=n),
         "text": certificate_text(ctx, subject, item), "issued_at": ctx.now.isoformat(),
         "sealed": output.sealed, "seal": output.seal, "state": "issued",

@@ -9,7 +9,7 @@ import itertools
 from PySide6.QtGui import QInputMethodEvent  # tests may drive Qt directly
 
 from tests.ui.support import close_main, make_shell, sign_in, wait_synced
-from ui.qt import QApplication, QPoint, Qt, QTest
+from ui.qt import QApplication, QFileDialog, QLineEdit, QPoint, Qt, QTest, QTimer
 
 WAIT = 30_000
 LEFT = Qt.MouseButton.LeftButton
@@ -130,6 +130,25 @@ def type_cell(qtbot, grid, row: int, column: int, text: str) -> None:
     keys(QApplication.focusWidget() or grid, text[1:])
     QTest.keyClick(QApplication.focusWidget() or grid, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: grid.item(row, column).text() == text, timeout=WAIT)
+
+
+def save_as(qtbot, button, path) -> None:
+    """Click a 保存…/下载… button; in the file dialog it opens, type the file's full path into the
+    file name box and press Enter, as a person does."""
+    typed: list[str] = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QFileDialog) or not dialog.isVisible():
+            QTimer.singleShot(50, answer)
+            return
+        name = dialog.findChild(QLineEdit, "fileNameEdit")
+        type_into(name, str(path), enter=True)
+        typed.append(str(path))
+
+    QTimer.singleShot(50, answer)
+    click(button)
+    qtbot.waitUntil(lambda: bool(typed), timeout=WAIT)
 
 
 def go_to(window, name: str) -> None:

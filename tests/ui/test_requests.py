@@ -192,7 +192,8 @@ def test_apply_approve_and_export(qtbot, tmp_path, file_keyring, demo_server, mo
     qtbot.waitUntil(lambda: "重新计算" in page.status.text(), timeout=WAIT)
 
     # statistics, exported to xlsx
-    page.tabs.setCurrentIndex(3)
+    page.tabs.setCurrentIndex(4)  # 办理统计 (after 待出具证明, a 印章管理员's)
+    assert page.tabs.tabText(4) == "办理统计" and not page.tabs.isTabVisible(3)
     assert page.stats_table.rowCount() >= 1
     out = tmp_path / "统计.xlsx"
     page.export(str(out))

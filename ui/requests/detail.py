@@ -86,7 +86,11 @@ def detail_html(store, request_id: str) -> str:
                        f"{'：' + esc(e.opinion) if e.opinion else ''}{status}</li>")
         out.append("</ol>")
     for output in now["outputs"]:
-        seal = _("（已由服务器加盖{seal}）").format(seal=output.get("seal")) if output.get("sealed") else ""
+        seal = ""
+        if output.get("sealed") and output.get("attachment_id"):
+            seal = _("（已加盖{seal}，可下载）").format(seal=output.get("seal"))
+        elif output.get("sealed"):
+            seal = _("（待本单位印章管理员加盖{seal}后出具）").format(seal=output.get("seal"))
         body = "".join(f"<p>{esc(p)}</p>" for p in output.get("text") or [])
         out.append(f"<h4>{esc(output.get('name'))}　{esc(output.get('number'))}{esc(seal)}</h4>"
                    f"<div style='border:1px solid #c00;padding:6px'>{body}</div>")

@@ -345,8 +345,14 @@ class FormView(QWidget):
             related = {p.field, *p.related}
             if self.show_all or related & self.touched:
                 shown.setdefault(p.field, []).append(p.message)
+        changed = False
         for key, label in self.errors.items():
             text = "；".join(shown.get(key, []))
-            label.setText(text)
-            label.setVisible(bool(text))
+            if label.text() != text or label.isVisibleTo(self) != bool(text):
+                label.setText(text)
+                label.setVisible(bool(text))
+                self.rows[key][1].updateGeometry()  # the row's height follows (the cached one is stale)
+                changed = True
+        if changed:
+            self.layout_.invalidate()
         return problems

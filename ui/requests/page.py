@@ -1,5 +1,6 @@
 """零跑动事项: the catalogue (search, categories), my requests with their timeline, requests
-waiting for my approval with everything needed to decide, and the office statistics."""
+waiting for my approval with everything needed to decide, for a 印章管理员 the approved
+证明 waiting to be sealed and issued, and the office statistics."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from oa_client.domain.catalogue import CATEGORIES, may_apply
 from oa_client.domain.forms_values import localized
+from oa_client.domain.request_outputs import SEAL_KEEPER, awaiting_seal, output_ready
 from oa_client.errors import OAError
 from oa_client.i18n import _
 from oa_client.services import requests as rq
@@ -42,8 +44,10 @@ from ui.requests.dialogs import FormDialog, PersonDialog
 from ui.watermark import Watermark
 
 _CATEGORY_IDS = (_("全部类别"), _("人事"), _("财务"), _("行政"), _("后勤"))
-_TAB_IDS = (_("事项清单"), _("我的申请"), _("待我审批"), _("办理统计"))
-TABS = ("事项清单", "我的申请", "待我审批", "办理统计")
+_TAB_IDS = (_("事项清单"), _("我的申请"), _("待我审批"), _("待出具证明"), _("办理统计"))
+TABS = ("事项清单", "我的申请", "待我审批", "待出具证明", "办理统计")
+#: the tabs by name (their index)
+CATALOGUE_TAB, MINE_TAB, TODO_TAB, SEAL_TAB, STATS_TAB = range(len(TABS))
 ROLE_IDS_WORDS = {"approve": "同意", "return": "退回修改", "reject": "不予批准"}
 
 
@@ -57,12 +61,15 @@ class RequestsPage(QWidget):
         self.entries: list[rq.CatalogueEntry] = []
         self.mine: list[dict] = []
         self.todo: list[dict] = []
+        self.sealing: list[dict] = []  # approved, their sealed 证明 waiting for me (印章管理员)
+        self.issued: set[str] = set()  # issued here; gone from `sealing` before the sync says so
         self.rows: list[stats.ItemStats] = []
         self.people: list[dict] = []
         self.units: list[str] = []
         self.current: dict | None = None
         self.acting: dict[str, str] = {}  # request id → whom I act for (委托)
         self.dialog: FormDialog | None = None
+        self.wanted: str | None = None  # opened from 待办 before the lists were loaded
         self.loaded = False
         self.scope = _("本机可见的已提交申请")
         layout = QVBoxLayout(self)
@@ -75,6 +82,7 @@ class RequestsPage(QWidget):
         self._build_catalogue()
         self._build_mine()
         self._build_approve()
+        self._build_seal()
         self._build_stats()
         self.tabs.currentChanged.connect(lambda _i: self._show_current())
         self.retranslate()
@@ -171,6 +179,31 @@ class RequestsPage(QWidget):
         self.delegate_button.clicked.connect(lambda: self._act("delegate", pick=_("委托给（7天内代为审批）")))
         self.tabs.addTab(page, "")
 
+    def _build_seal(self) -> None:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.seal_list = QListWidget()
+        self.seal_detail = QTextBrowser()
+        self.seal_watermark = Watermark(self.seal_detail.viewport())
+        split.addWidget(self.seal_list)
+        split.addWidget(self.seal_detail)
+        split.setSizes([340, 640])
+        box.addWidget(split, 1)
+        row = QHBoxLayout()
+        self.seal_note = QLabel()
+        self.seal_note.setWordWrap(True)
+        row.addWidget(self.seal_note, 1)
+        self.issue_button = QPushButton()
+        self.issue_button.setEnabled(False)
+        row.addWidget(self.issue_button)
+        box.addLayout(row)
+        self.seal_list.currentRowChanged.connect(lambda _r: self._show_current())
+        self.seal_list.itemActivated.connect(lambda _i: self.issue())
+        self.issue_button.clicked.connect(self.issue)
+        self.tabs.addTab(page, "")
+        self.tabs.setTabVisible(SEAL_TAB, False)  # a 印章管理员's
+
     def _build_stats(self) -> None:
         page = QWidget()
         box = QVBoxLayout(page)
@@ -208,6 +241,8 @@ class RequestsPage(QWidget):
         self.signer_button.setText(_("同意并加签…"))
         self.reassign_button.setText(_("转办…"))
         self.delegate_button.setText(_("委托…"))
+        self.issue_button.setText(_("盖章并出具（Enter）"))
+        self.seal_note.setText(_("申请已批准：核对申请内容后，由服务器排版证明并加盖本单位印章，申请人同步后即可下载。"))
         self.export_button.setText(_("导出 Excel…"))
         self.stats_table.setHorizontalHeaderLabels([_(c) for c in stats.COLUMNS])
         self._show_current()
@@ -217,6 +252,7 @@ class RequestsPage(QWidget):
         self.session = session
         self.watermark.set_text(watermark)
         self.todo_watermark.set_text(watermark)
+        self.seal_watermark.set_text(watermark)
         self.refresh()
 
     def refresh(self) -> None:
@@ -248,6 +284,8 @@ class RequestsPage(QWidget):
                 "stats": stats.statistics(store) if office is None else [],
                 "entries": entries, "people": people, "units": units,
                 "mine": [r for r in requests if r.get("applicant_id") == me],
+                "sealing": [r for r in requests if awaiting_seal(r, user_id=me, roles=roles)],
+                "keeper": SEAL_KEEPER in roles,
                 "todo": [r for r in requests
                          if (me in (r.get("approver_ids") or []) or acting.get(r["id"]) in (r.get("approver_ids") or []))
                          and r.get("state") in ("submitted", "in_review") and r["id"] not in acted],
@@ -271,13 +309,19 @@ class RequestsPage(QWidget):
     def _loaded(self, data: dict[str, Any]) -> None:
         self.entries, self.people, self.units = data["entries"], data["people"], data["units"]
         self.mine, self.todo, self.acting = data["mine"], data["todo"], data["acting"]
+        self.sealing = [r for r in data["sealing"] if r["id"] not in self.issued]
+        self.tabs.setTabVisible(SEAL_TAB, data["keeper"] or bool(self.sealing))
         self.rows = data["office"] if data["office"] is not None else data["stats"]
         self.scope = _("本单位全部已提交申请（服务器统计）") if data["office"] is not None else _("本机可见的已提交申请")
         self._fill_catalogue()
         self._fill_list(self.mine_list, self.mine)
         self._fill_list(self.todo_list, self.todo)
+        self._fill_list(self.seal_list, self.sealing)
         self._fill_stats()
         self.loaded = True
+        if self.wanted is not None:
+            self._select(self.wanted)
+            self.wanted = None
         self._show_current()
 
     def _wrote(self) -> None:
@@ -302,13 +346,19 @@ class RequestsPage(QWidget):
         self.status.setText(error_text(exc))
 
     def select_record(self, collection: str, record_id: str) -> None:
-        """Show one request (from 待办 or search): in 待我审批 when it waits for me."""
-        for lst, recs, tab in ((self.todo_list, self.todo, 2), (self.mine_list, self.mine, 1)):
+        """Show one request (from 待办 or search): in 待我审批 when it waits for me, in 待出具证明
+        when its 证明 waits for my seal. A screen still loading shows it once loaded."""
+        self.wanted = None if self._select(record_id) or self.loaded else record_id
+
+    def _select(self, record_id: str) -> bool:
+        for lst, recs, tab in ((self.todo_list, self.todo, TODO_TAB), (self.seal_list, self.sealing, SEAL_TAB),
+                               (self.mine_list, self.mine, MINE_TAB)):
             for i, r in enumerate(recs):
                 if r["id"] == record_id:
                     self.tabs.setCurrentIndex(tab)
                     lst.setCurrentRow(i)
-                    return
+                    return True
+        return False
 
     # -- catalogue ---------------------------------------------------------------------------
     def _fill_catalogue(self) -> None:
@@ -410,10 +460,10 @@ class RequestsPage(QWidget):
 
     def _selected(self) -> dict | None:
         tab = self.tabs.currentIndex()
-        if tab == 1 and 0 <= self.mine_list.currentRow() < len(self.mine):
-            return self.mine[self.mine_list.currentRow()]
-        if tab == 2 and 0 <= self.todo_list.currentRow() < len(self.todo):
-            return self.todo[self.todo_list.currentRow()]
+        for at, widget, recs in ((MINE_TAB, self.mine_list, self.mine), (TODO_TAB, self.todo_list, self.todo),
+                                 (SEAL_TAB, self.seal_list, self.sealing)):
+            if tab == at and 0 <= widget.currentRow() < len(recs):
+                return recs[widget.currentRow()]
         return None
 
     def _show_current(self) -> None:
@@ -424,11 +474,13 @@ class RequestsPage(QWidget):
         tab = self.tabs.currentIndex()
         for b in (self.output_button, self.edit_button, self.urge_button, self.withdraw_button, self.approve_button,
                   self.return_button, self.reject_button, self.signer_button, self.reassign_button,
-                  self.delegate_button):
+                  self.delegate_button, self.issue_button):
             b.setEnabled(False)
+        details = {MINE_TAB: self.mine_detail, TODO_TAB: self.todo_detail, SEAL_TAB: self.seal_detail}
         if rec is None:
-            hint = f"<p style='color:#777'>{_e(_('在左侧列表中选择一项申请。'))}</p>"
-            (self.mine_detail if tab == 1 else self.todo_detail).setHtml(hint)
+            if tab in details:
+                hint = _("没有待出具的证明。") if tab == SEAL_TAB and not self.sealing else _("在左侧列表中选择一项申请。")
+                details[tab].setHtml(f"<p style='color:#777'>{_e(hint)}</p>")
             return
         store = self.session.store
         rid = rec["id"]
@@ -436,15 +488,19 @@ class RequestsPage(QWidget):
         def load(_cancel) -> str:
             return self.detail_html(store, rid)
 
-        target = self.mine_detail if tab == 1 else self.todo_detail
-        run_op(self, load, success=target.setHtml, failure=self._failed)
-        if tab == 1:
+        def shown(html: str) -> None:  # an earlier choice's page arriving late is dropped
+            if self.current is not None and self.current.get("id") == rid and self.tabs.currentIndex() == tab:
+                details[tab].setHtml(html)
+
+        run_op(self, load, success=shown, failure=self._failed)
+        if tab == MINE_TAB:
             state = rec.get("state")
             self.edit_button.setEnabled(state in ("draft", "returned", "submitted", "in_review"))
             self.urge_button.setEnabled(rq.overdue(rec))
             self.withdraw_button.setEnabled(state in ("submitted",))
-            self.output_button.setEnabled(state == "approved" and bool(rec.get("outputs"))
-                                          and self.session.transport is not None)
+            self.output_button.setEnabled(output_ready(rec) and self.session.transport is not None)
+        elif tab == SEAL_TAB:
+            self.issue_button.setEnabled(self.session.transport is not None)
         else:
             for b in (self.approve_button, self.return_button, self.reject_button, self.signer_button,
                       self.reassign_button, self.delegate_button):
@@ -516,6 +572,32 @@ class RequestsPage(QWidget):
 
         run_op(self, work, success=lambda p: self.status.setText(_("已保存：{path}").format(path=p)),
                failure=self._failed, pool="net", label=_("正在出具并下载证明…"))
+
+    def issue(self) -> None:
+        """出具: the server lays out the approved request's 证明 and presses the unit's seal (the
+        one the item names); the applicant downloads it after the next sync."""
+        rec, transport = self.current, getattr(self.session, "transport", None)
+        if rec is None or transport is None or self.tabs.currentIndex() != SEAL_TAB:
+            return
+        self.issue_button.setEnabled(False)
+
+        def work(_cancel) -> dict[str, Any]:
+            return transport.request("POST", f"/requests/{rec['id']}/output").json()
+
+        def done(out: dict[str, Any]) -> None:
+            self.issued.add(rec["id"])
+            self.sealing = [r for r in self.sealing if r["id"] != rec["id"]]
+            self._fill_list(self.seal_list, self.sealing)
+            self._show_current()
+            self.status.setText(_("已盖章出具{name}（{number}），申请人同步后即可下载。").format(
+                name=out.get("name") or "", number=out.get("number") or ""))
+            self._wrote()
+
+        def failed(exc: BaseException) -> None:
+            self._failed(exc)
+            self._show_current()
+
+        run_op(self, work, success=done, failure=failed, pool="net", label=_("正在排版并加盖印章…"))
 
     # -- statistics ------------------------------------------------------------------------------
     def _fill_stats(self) -> None:
