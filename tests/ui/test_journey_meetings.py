@@ -11,9 +11,20 @@ from pathlib import Path
 
 from oa_client.domain.meetings import TZ
 from tests.sync.support import PASSWORD
-from tests.ui.journey import LEFT, WAIT, _front, click, go_to, pick, sync, tick_item, type_into
+from tests.ui.journey import (
+    LEFT,
+    WAIT,
+    _front,
+    click,
+    go_to,
+    keys,
+    pick,
+    sync,
+    tick_item,
+    type_into,
+)
 from tests.ui.support import close_main, make_shell
-from ui.qt import Qt, QTest
+from ui.qt import QDialogButtonBox, QPoint, Qt, QTest
 
 FLOOD = "全市防汛工作会议"
 SHOTS = Path(os.environ["OA_MEETING_SHOTS"]) if os.environ.get("OA_MEETING_SHOTS") else None
@@ -165,4 +176,97 @@ def test_journey_a_unit_names_three_people_and_the_organiser_marks_one_at_sign_i
     store = organiser.session.store
     [signed] = store.records.list("checkins", where={"meeting_id": page.current["id"]}, limit=10)
     assert (signed["person_name"], signed["method"]) == ("陈静", "organiser")
+    close_main(qtbot, organiser)
+
+
+SAFETY = "全市安全生产工作调度会"
+
+
+def _hours_up(qtbot, edit, steps: int) -> None:
+    """Click the hour part of a time box and press ↑ `steps` times."""
+    _front(edit)
+    QTest.mouseClick(edit, LEFT, Qt.KeyboardModifier.NoModifier, edit.rect().topLeft() + QPoint(6, edit.height() // 2))
+    for _ in range(steps):
+        QTest.keyClick(edit, Qt.Key.Key_Up)
+
+
+def test_journey_book_a_meeting_an_invitee_replies_and_the_organiser_sees_it(
+        qtbot, tmp_path, file_keyring, demo_server):
+    organiser = _sign_in(qtbot, make_shell(tmp_path / "xiefang", file_keyring, demo_server.url), "xiefang")
+    go_to(organiser, "会议")
+    page = organiser.record_pages[2]
+    qtbot.waitUntil(lambda: page.calendar.isVisible() and page.session is not None, timeout=WAIT)
+    click(page.new_button)
+    qtbot.waitUntil(lambda: page.booking_dialog is not None and page.booking_dialog.isVisible(), timeout=WAIT)
+    dialog = page.booking_dialog
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    assert save.text() == "预订并发送通知"
+    click(save)  # no name yet: said in place, nothing booked
+    qtbot.waitUntil(lambda: "会议名称" in dialog.problem.text(), timeout=WAIT)
+    type_into(dialog.subject, SAFETY)
+    assert (dialog.start.time().hour(), dialog.end.time().hour()) == (9, 10)  # tomorrow 09:00–10:00
+    _hours_up(qtbot, dialog.start, 6)  # 15:00, the end still 10:00
+    qtbot.waitUntil(lambda: dialog.start.time().hour() == 15, timeout=WAIT)
+    click(save)
+    qtbot.waitUntil(lambda: "结束时间必须晚于开始时间" in dialog.problem.text(), timeout=WAIT)
+    assert dialog.isVisible()
+    _hours_up(qtbot, dialog.end, 7)  # 17:00
+    qtbot.waitUntil(lambda: dialog.end.time().hour() == 17, timeout=WAIT)
+    pick(qtbot, dialog.room, "市政府二楼小会议室")
+    pick(qtbot, dialog.chair, "黄建华")
+    click(dialog.agenda)
+    keys(dialog.agenda, "通报全市安全生产形势")
+    QTest.keyClick(dialog.agenda, Qt.Key.Key_Return)
+    keys(dialog.agenda, "部署岁末年初安全防范工作")
+    people = {dialog.people.item(i).text(): dialog.people.item(i) for i in range(dialog.people.count())}
+    tick_item(dialog.people, people["郑晓燕"])
+    tick_item(dialog.people, people["黄建华"])
+    _shot(dialog, "meeting-booking-form")
+    click(save)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
+    assert "待确认" in page.message.text()
+    sync(qtbot, organiser)
+    store = organiser.session.store
+    booked = next(m for m in store.records.list("meetings", limit=100) if m.get("title") == SAFETY)
+    assert booked["state"] != "cancelled" and booked.get("booking_state") == "confirmed"
+
+    invitee = _sign_in(qtbot, make_shell(tmp_path / "zhengxiaoyan", file_keyring, demo_server.url),
+                       "zhengxiaoyan")
+    todo = invitee.todo_page
+    qtbot.waitUntil(lambda: any(i.kind == "rsvp" and i.title == SAFETY for i in todo.model.items),
+                    timeout=WAIT)
+    row = _todo_row(invitee, SAFETY)
+    rect = todo.table.visualRect(todo.model.index(row, 1))
+    _front(todo.table)
+    QTest.mouseClick(todo.table.viewport(), LEFT, Qt.KeyboardModifier.NoModifier, rect.center())
+    QTest.keyClick(todo.table, Qt.Key.Key_Return)  # Enter opens the notice
+    mpage = invitee.record_pages[2]
+    qtbot.waitUntil(lambda: mpage.current is not None and mpage.current.get("title") == SAFETY, timeout=WAIT)
+    side = mpage.side
+    text = mpage.detail.toPlainText()
+    assert "市政府二楼小会议室" in text and "部署岁末年初安全防范工作" in text and "黄建华" in text
+    pick(qtbot, side.answer, "参会")
+    click(side.reply_button)
+    qtbot.waitUntil(lambda: side.message.text() == "回执已保存，联网后自动提交。", timeout=WAIT)
+    sync(qtbot, invitee)
+    qtbot.waitUntil(lambda: _todo_row(invitee, SAFETY) < 0, timeout=WAIT)
+    close_main(qtbot, invitee)
+
+    sync(qtbot, organiser)  # 谢芳 clicks her meeting on the calendar and sees the reply in 回执与签到
+    if datetime.now(TZ).date() + timedelta(days=1) not in page.calendar.days():
+        click(page.next)
+    _click_sitting(qtbot, page, SAFETY)
+    bar = page.tabs
+    index = next(i for i in range(bar.count()) if bar.tabText(i) == "回执与签到")
+    _front(bar)
+    QTest.mouseClick(bar, LEFT, Qt.KeyboardModifier.NoModifier, bar.tabRect(index).center())
+    replies = page.replies
+
+    def answers() -> dict[str, str]:
+        return {r.name: r.answer_label for r in replies.rows}
+
+    qtbot.waitUntil(lambda: page.current is not None and page.current.get("title") == SAFETY
+                    and answers().get("郑晓燕") == "参会", timeout=WAIT)
+    assert answers() == {"郑晓燕": "参会", "黄建华": "未回执", "谢芳": "未回执"}  # she attends too
+    _shot(organiser, "meeting-booked-replies")
     close_main(qtbot, organiser)
