@@ -120,6 +120,7 @@ class TimelineEntry:
     record_id: str = ""
     attachments: tuple[str, ...] = ()
     attachment_ids: tuple[str, ...] = ()
+    percent: int | None = None  # a progress report's 完成进度, when given
 
 
 def timeline(store: LocalStore, task_id: str) -> list[TimelineEntry]:
@@ -135,7 +136,8 @@ def timeline(store: LocalStore, task_id: str) -> list[TimelineEntry]:
                                  str(p.get("author_id") or ""),
                                  str(p.get("report_unit_id") or p.get("unit_id") or ""),
                                  str(p.get("text") or ""), "applied" if p.get("rev", 0) > 0
-                                 else "pending", p["id"], files, tuple(ids)))
+                                 else "pending", p["id"], files, tuple(ids),
+                                 p["percent"] if isinstance(p.get("percent"), int) else None))
     for e in store.records.list("task_events", where={"task_id": task_id}, limit=SCAN):
         out.append(TimelineEntry(str(e.get("created_at") or ""), str(e.get("action") or ""),
                                  str(e.get("actor_id") or ""),

@@ -132,9 +132,9 @@ def type_cell(qtbot, grid, row: int, column: int, text: str) -> None:
     qtbot.waitUntil(lambda: grid.item(row, column).text() == text, timeout=WAIT)
 
 
-def save_as(qtbot, button, path) -> None:
-    """Click a 保存…/下载… button; in the file dialog it opens, type the file's full path into the
-    file name box and press Enter, as a person does."""
+def choose_file(qtbot, button, path) -> None:
+    """Click a button that asks for a file (保存…, 下载…, 添加附件…); in the file dialog it opens,
+    type the file's full path into the file name box and press Enter, as a person does."""
     typed: list[str] = []
 
     def answer() -> None:
@@ -149,6 +149,34 @@ def save_as(qtbot, button, path) -> None:
     QTimer.singleShot(50, answer)
     click(button)
     qtbot.waitUntil(lambda: bool(typed), timeout=WAIT)
+
+
+def dialog_of(qtbot, parent, cls):
+    """The dialog of this class a click just opened (shown), waited for."""
+    def shown():
+        return next((d for d in parent.findChildren(cls) if d.isVisible()), None)
+
+    qtbot.waitUntil(lambda: shown() is not None, timeout=WAIT)
+    return shown()
+
+
+def todo_row(window, kind: str, text: str) -> int:
+    """The 待办 row of this kind whose title contains `text` (-1 when none)."""
+    return next((i for i, item in enumerate(window.todo_page.model.items)
+                 if item.kind == kind and text in item.title), -1)
+
+
+def open_todo(qtbot, window, kind: str, text: str):
+    """Wait for the 待办 item, click its row and press Enter (it opens where it waits): the item."""
+    todo = window.todo_page
+    qtbot.waitUntil(lambda: todo_row(window, kind, text) >= 0, timeout=WAIT)
+    row = todo_row(window, kind, text)
+    item = todo.model.items[row]
+    _front(todo.table)
+    QTest.mouseClick(todo.table.viewport(), LEFT, Qt.KeyboardModifier.NoModifier,
+                     todo.table.visualRect(todo.model.index(row, 1)).center())
+    QTest.keyClick(todo.table, Qt.Key.Key_Return)
+    return item
 
 
 def go_to(window, name: str) -> None:

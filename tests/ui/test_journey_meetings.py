@@ -18,6 +18,7 @@ from tests.ui.journey import (
     click,
     go_to,
     keys,
+    open_todo,
     pick,
     sync,
     tick_item,
@@ -232,14 +233,7 @@ def test_journey_book_a_meeting_an_invitee_replies_and_the_organiser_sees_it(
 
     invitee = _sign_in(qtbot, make_shell(tmp_path / "zhengxiaoyan", file_keyring, demo_server.url),
                        "zhengxiaoyan")
-    todo = invitee.todo_page
-    qtbot.waitUntil(lambda: any(i.kind == "rsvp" and i.title == SAFETY for i in todo.model.items),
-                    timeout=WAIT)
-    row = _todo_row(invitee, SAFETY)
-    rect = todo.table.visualRect(todo.model.index(row, 1))
-    _front(todo.table)
-    QTest.mouseClick(todo.table.viewport(), LEFT, Qt.KeyboardModifier.NoModifier, rect.center())
-    QTest.keyClick(todo.table, Qt.Key.Key_Return)  # Enter opens the notice
+    open_todo(qtbot, invitee, "rsvp", SAFETY)  # 会议回执 on her 待办: Enter opens the notice
     mpage = invitee.record_pages[2]
     qtbot.waitUntil(lambda: mpage.current is not None and mpage.current.get("title") == SAFETY, timeout=WAIT)
     side = mpage.side

@@ -12,14 +12,16 @@ from pathlib import Path
 from docs_exchange.verify import verify_pdf
 from tests.ui.journey import (
     WAIT,
+    choose_file,
     click,
     click_row,
     click_tab,
     desk,
     keys,
+    open_todo,
     pick,
-    save_as,
     sync,
+    todo_row,
     type_into,
 )
 from tests.ui.support import close_main
@@ -116,20 +118,8 @@ def row_gone(widget, number: str) -> bool:
 def _issue(qtbot, tmp_path, keyring, url: str, number: str) -> None:
     """蔡卫东 (印章管理员) opens the 证明 from his 待办 and has it sealed and issued."""
     window = desk(qtbot, tmp_path, keyring, url, "caiweidong")
-    todo = window.todo_page
-
-    def todo_row() -> int:
-        return next((i for i, item in enumerate(todo.model.items)
-                     if item.kind == "seal" and number in item.title), -1)
-
-    qtbot.waitUntil(lambda: todo_row() >= 0, timeout=WAIT)
-    item = todo.model.items[todo_row()]
+    item = open_todo(qtbot, window, "seal", number)  # Enter opens it where it waits
     assert item.kind_label == "待出具证明" and CERT in item.title
-    rect = todo.table.visualRect(todo.model.index(todo_row(), 1))
-    click(todo.table)
-    QTest.mouseClick(todo.table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     rect.center())
-    QTest.keyClick(todo.table, Qt.Key.Key_Return)  # Enter opens it where it waits
     page = window.record_pages[3]
     qtbot.waitUntil(lambda: page.tabs.currentIndex() == 3 and page.current is not None
                     and page.current.get("number") == number, timeout=WAIT)
@@ -142,7 +132,7 @@ def _issue(qtbot, tmp_path, keyring, url: str, number: str) -> None:
     qtbot.waitUntil(lambda: page.status.text().startswith("已盖章出具在职证明（普府办证〔"), timeout=WAIT)
     assert row_gone(page.seal_list, number) and page.seal_list.count() == 1  # the demo's other one waits
     sync(qtbot, window)
-    qtbot.waitUntil(lambda: todo_row() < 0, timeout=WAIT)  # off his 待办 once the sync says so
+    qtbot.waitUntil(lambda: todo_row(window, "seal", number) < 0, timeout=WAIT)  # off his 待办 once synced
     close_main(qtbot, window)
 
 
@@ -166,7 +156,7 @@ def test_journey_certificate_applied_approved_sealed_and_downloaded(qtbot, tmp_p
     qtbot.waitUntil(page.output_button.isEnabled, timeout=WAIT)
     _shot(applicant, "requests-cert-ready")
     target = tmp_path / "zaizhi-zhengming.pdf"
-    save_as(qtbot, page.output_button, target)
+    choose_file(qtbot, page.output_button, target)
     qtbot.waitUntil(lambda: page.status.text() == f"已保存：{target}", timeout=WAIT)
     pdf = target.read_bytes()
     if os.environ.get("OA_SHOTS"):

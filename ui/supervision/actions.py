@@ -85,7 +85,7 @@ class SupervisionActions:
 
     def _submit_progress(self, form: dialogs.ProgressForm) -> None:
         tid, text, pct, paths = self.current_id, form.text.toPlainText(), \
-            form.percent.value(), list(form.paths)
+            form.completion(), list(form.paths)
         reached = form.milestone.currentData()
 
         def op(store, me):

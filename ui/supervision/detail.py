@@ -94,7 +94,9 @@ def detail_html(task: Mapping[str, Any], timeline: Sequence[TimelineEntry],
         out.append(f"<p style='color:#777'>{_e(_('尚无进展反馈'))}</p>")
     out.append("<table cellspacing=3 width='100%'>")
     for e in timeline:
-        what = _("进展反馈") if e.kind == "progress" else action_label(e.kind)
+        what = action_label(e.kind)
+        if e.kind == "progress":
+            what = _("进展反馈") if e.percent is None else _("进展反馈（完成{n}%）").format(n=e.percent)
         colour = "#c5221f" if e.kind == "chase" else ("#777" if e.status != "applied" else "#000")
         note = STATUS.get(e.status, "")
         files = "".join(f"<br>📎 <a href='att:{_e(i)}'>{_e(f)}</a>"

@@ -80,7 +80,9 @@ class ProgressForm(_Form):
         super().__init__(_("报送进展：{title}").format(title=task_title), parent)
         self.text = self.text_box(_("进展情况(&T)"), _("本阶段完成了哪些工作、存在什么问题、下一步计划"))
         self.percent = QSpinBox()
-        self.percent.setRange(0, 100)
+        self.percent.setRange(-1, 100)  # -1: not said (shown as 不填)
+        self.percent.setSpecialValueText(_("（不填）"))
+        self.percent.setValue(-1)
         self.percent.setSuffix(" %")
         self.form.addRow(_("完成进度(&P)"), self.percent)
         self.milestone = QComboBox()
@@ -108,6 +110,10 @@ class ProgressForm(_Form):
             path = Path(name)
             self.paths.append(path)
             self.files.addItem(path.name)
+
+    def completion(self) -> int | None:
+        """The 完成进度 given (0–100), None when left blank."""
+        return None if self.percent.value() < 0 else self.percent.value()
 
     def _check(self) -> None:
         if not self.text.toPlainText().strip():
