@@ -190,9 +190,10 @@ def import_text(*, text: str) -> ImportResult:
     warnings: list[str] = []
     if not lines:
         raise ValidationError(_("没有找到公文内容：文件是空的"), field="body")
-    title_at = _find_title(lines, meta.get("名称") or meta.get("标题"))
-    title = lines[title_at]
-    head, lines = lines[:title_at], lines[title_at + 1 :]
+    title_end = _find_title(lines, meta.get("名称") or meta.get("标题"))
+    title_at = _title_start(lines, title_end)
+    title = "".join(lines[title_at : title_end + 1])
+    head, lines = lines[:title_at], lines[title_end + 1 :]
     doc_number, signers = head_numbers(head, meta)
     mark = next((line for line in head if fold(line).endswith(("文件", "纪要")) and len(line) <= 30),
                 None)
@@ -209,6 +210,12 @@ def import_text(*, text: str) -> ImportResult:
         main_to, first = _split_main_to(lines[0])
         if main_to is not None:
             lines = [first, *lines[1:]] if first else lines[1:]
+        elif len(lines) > 1 and re.search(r"[，、,]$", lines[0]) and not re.search("[：:]", lines[0]):
+            main_to, first = _split_main_to(lines[0] + lines[1])  # 主送 over two lines
+            if main_to is not None and main_to.startswith(lines[0]):
+                lines = [first, *lines[2:]] if first else lines[2:]
+            else:
+                main_to = None
     body, issuer, date, tail = split_signature(lines)
     if date is None and meta.get("成文日期"):
         date = parse_date(meta["成文日期"])
@@ -262,6 +269,21 @@ def _find_title(lines: list[str], hint: str | None = None) -> int:
         if line.endswith(_TITLE_END) and len(line) <= 120:
             return i
     return 0
+
+
+def _title_start(lines: list[str], end: int) -> int:
+    """Where a 标题 typed over several lines starts: its last line holds no 关于, and up to two
+    lines above it (no 文号, no colon, not a sentence or a 发文机关标志) reach the line with 关于."""
+    if "关于" in lines[end]:
+        return end
+    for start in range(end - 1, max(end - 3, -1), -1):
+        piece = fold(lines[start])
+        if _ends_an_element(piece) or re.search("[：:]", piece) or DOC_NUMBER_RE.search(piece) \
+                or len("".join(lines[start : end + 1])) > 120:
+            return end
+        if "关于" in piece:
+            return start
+    return end
 
 
 def _split_main_to(line: str) -> tuple[str | None, str]:

@@ -169,3 +169,39 @@ def test_full_width_digits_in_the_doc_number(written: str) -> None:
     doc = import_text(text=text).document
     assert doc.doc_number == "普府〔2023〕32号"
     assert doc.date == date(2023, 11, 20)
+
+
+HEADER = "普宁市人民政府办公室文件\n\n普府办〔2026〕15号\n\n"
+CLOSING = "\n普宁市人民政府办公室\n2026年12月1日\n"
+
+
+@pytest.mark.parametrize("lines", [
+    ["普宁市人民政府办公室关于进一步加强全市", "安全生产工作的通知"],
+    ["普宁市人民政府办公室关于进一步加强", "全市岁末年初安全生产", "工作的通知"],
+])
+def test_a_title_typed_over_several_lines_is_one_title(lines: list[str]) -> None:
+    text = HEADER + "\n".join(lines) + "\n\n各镇人民政府（街道办事处）：\n    现就有关事项通知如下。\n" + CLOSING
+    doc = import_text(text=text).document
+    assert doc.title == "".join(lines)  # no line of it lost, none of it taken for the header
+    assert (doc.doc_number, doc.main_to) == ("普府办〔2026〕15号", "各镇人民政府（街道办事处）")
+    assert doc.body == ["现就有关事项通知如下。"]
+
+
+def test_the_issuers_name_above_a_title_stays_out_of_it() -> None:
+    text = "普宁市人民政府办公室\n关于做好元旦春节期间有关工作的通知\n各镇人民政府：\n现通知如下。" + CLOSING
+    assert import_text(text=text).document.title == "关于做好元旦春节期间有关工作的通知"
+
+
+def test_a_main_to_over_two_lines() -> None:
+    text = (HEADER + "关于做好2027年元旦春节期间有关工作的通知\n\n"
+            "各镇人民政府（街道办事处），市府直属各单位，\n市各人民团体：\n    元旦春节将至，现通知如下。\n" + CLOSING)
+    doc = import_text(text=text).document
+    assert doc.main_to == "各镇人民政府（街道办事处），市府直属各单位，市各人民团体"
+    assert doc.body == ["元旦春节将至，现通知如下。"]
+
+
+def test_a_first_paragraph_ending_in_a_comma_is_not_taken_for_a_main_to() -> None:
+    text = ("关于做好2027年元旦春节期间有关工作的通知\n为切实做好元旦春节期间各项工作，\n"
+            "经市政府同意：现通知如下。" + CLOSING)
+    doc = import_text(text=text).document
+    assert doc.main_to is None and doc.body[0] == "为切实做好元旦春节期间各项工作，"
