@@ -195,8 +195,7 @@ def import_text(*, text: str) -> ImportResult:
     title = "".join(lines[title_at : title_end + 1])
     head, lines = lines[:title_at], lines[title_end + 1 :]
     doc_number, signers = head_numbers(head, meta)
-    mark = next((line for line in head if fold(line).endswith(("文件", "纪要")) and len(line) <= 30),
-                None)
+    mark = _issuer_mark(head)
     lines, record = split_record(lines)
     first_line = number_line(lines[0]) if lines else None
     if first_line:  # the 发文字号 under the title, as web pages put it
@@ -233,8 +232,11 @@ def import_text(*, text: str) -> ImportResult:
         raise ValidationError(_("没有找到公文正文"), field="body")
     kind = next((k for k in KINDS if fold(title).endswith(k)), "通知")
     issuer = issuer or meta.get("发布机构")
+    co_issuers: list[str] = []
+    if issuer and len(names := issuer.split()) > 1 and all(_UNIT_NAME.match(fold(n)) for n in names):
+        issuer, co_issuers = names[0], names[1:]  # 联合行文: the lead unit signs first
     doc = OfficialDocument(
-        issuer_mark=mark or (f"{issuer}文件" if issuer else ""),
+        issuer_mark=mark or (" ".join([issuer, *co_issuers]) + "文件" if issuer else ""),
         doc_number=normalize_doc_number(doc_number.translate(ASCII_DIGITS)) if doc_number else None,
         signers=signers,
         kind=kind,
@@ -243,6 +245,7 @@ def import_text(*, text: str) -> ImportResult:
         body=body,
         attachments=attachments,
         issuer_name=issuer,
+        co_issuers=co_issuers,
         date=date,
         note=note,
         **record,
@@ -269,6 +272,29 @@ def _find_title(lines: list[str], hint: str | None = None) -> int:
         if line.endswith(_TITLE_END) and len(line) <= 120:
             return i
     return 0
+
+
+_UNIT_NAME = re.compile(r"^[\u4e00-\u9fff（）()]{2,30}(政府|办公室|办公厅|委员会|局|厅|部|办|院|委|中心|处|所|会|署)$")
+
+
+def _issuer_mark(head: list[str]) -> str | None:
+    """The 发文机关标志: the line ending in 文件/纪要, with the units named on the lines just above
+    it when several units issue it together (联合行文: 甲单位 / 乙单位文件, or the names, then 文件)."""
+    for i, line in enumerate(head):
+        folded = fold(line)
+        if not folded.endswith(("文件", "纪要")) or len(line) > 30:
+            continue
+        names = []
+        for above in reversed(head[:i]):
+            if not _UNIT_NAME.match(fold(above)):
+                break
+            names.insert(0, above)
+        if not names:
+            return line
+        if folded in ("文件", "纪要"):  # the names stacked, 文件 beside them
+            return " ".join(names) + line
+        return " ".join([*names, line])
+    return None
 
 
 def _title_start(lines: list[str], end: int) -> int:

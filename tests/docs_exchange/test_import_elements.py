@@ -205,3 +205,32 @@ def test_a_first_paragraph_ending_in_a_comma_is_not_taken_for_a_main_to() -> Non
             "经市政府同意：现通知如下。" + CLOSING)
     doc = import_text(text=text).document
     assert doc.main_to is None and doc.body[0] == "为切实做好元旦春节期间各项工作，"
+
+
+@pytest.mark.parametrize("mark_lines", [
+    ["普宁市人民政府办公室", "普宁市财政局", "文件"],
+    ["普宁市人民政府办公室", "普宁市财政局文件"],
+])
+def test_a_joint_documents_mark_names_every_unit(mark_lines: list[str]) -> None:
+    text = ("\n".join(mark_lines) + "\n\n普府办联〔2026〕3号\n\n关于加强财政资金监管的通知\n\n"
+            "各镇人民政府（街道办事处）：\n    现就有关事项通知如下。\n\n"
+            "普宁市人民政府办公室　　　　普宁市财政局\n2026年12月1日\n")
+    doc = import_text(text=text).document
+    assert doc.issuer_mark == "普宁市人民政府办公室 普宁市财政局文件"  # not 文件, not the second unit alone
+    assert (doc.issuer_name, doc.co_issuers) == ("普宁市人民政府办公室", ["普宁市财政局"])
+    assert doc.doc_number == "普府办联〔2026〕3号" and doc.title == "关于加强财政资金监管的通知"
+
+
+def test_a_joint_signature_without_a_mark_makes_the_mark_of_both() -> None:
+    text = ("揭阳市发展和改革局 揭阳市财政局关于下达专项资金的通知\n揭市发改〔2024〕12号\n"
+            "各县（市、区）发展改革局、财政局：\n现将专项资金下达给你们。\n"
+            "揭阳市发展和改革局                  揭阳市财政局\n2024年2月28日\n")
+    doc = import_text(text=text).document
+    assert (doc.issuer_name, doc.co_issuers) == ("揭阳市发展和改革局", ["揭阳市财政局"])
+    assert doc.issuer_mark == "揭阳市发展和改革局 揭阳市财政局文件"
+
+
+def test_a_unit_and_its_section_in_the_signature_stay_one_issuer() -> None:
+    text = "关于开展安全检查的通知\n各科室：\n请按要求开展检查。\n普宁市人民政府办公室 秘书科\n2026年12月1日\n"
+    doc = import_text(text=text).document
+    assert (doc.issuer_name, doc.co_issuers) == ("普宁市人民政府办公室 秘书科", [])
