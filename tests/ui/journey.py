@@ -138,8 +138,9 @@ def choose_file(qtbot, button, path) -> None:
     typed: list[str] = []
 
     def answer() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, QFileDialog) or not dialog.isVisible():
+        dialog = next((w for w in QApplication.topLevelWidgets()
+                       if isinstance(w, QFileDialog) and w.isVisible()), None)
+        if dialog is None:
             QTimer.singleShot(50, answer)
             return
         name = dialog.findChild(QLineEdit, "fileNameEdit")

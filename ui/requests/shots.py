@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ui.qt import Qt
-from ui.requests.page import STATS_TAB
 
 
 def drive(page, shot: Callable, window, wait: Callable) -> None:
@@ -43,6 +42,6 @@ def drive(page, shot: Callable, window, wait: Callable) -> None:
         page.todo_list.setCurrentRow(0)
         wait(lambda: str(page.todo[0].get("title")) in page.todo_detail.toPlainText())
     shot(window, "06d-requests-approve")
-    page.tabs.setCurrentIndex(STATS_TAB)
+    page.tabs.setCurrentIndex(page.tabs.indexOf(page.stats_table.parentWidget()))
     shot(window, "06e-requests-stats")
     page.tabs.setCurrentIndex(0)
