@@ -1,5 +1,9 @@
 """Refresh requirements.lock from setup.cfg's ranges: `make lock`.
 
+What the lock already pins stays pinned while setup.cfg still allows it: a new dependency
+(or a changed range) is resolved around the pins, nothing else drifts. `make lock UPGRADE=1`
+moves every package to the newest release its range allows.
+
 The lock pins every Python dependency (runtime, every extra, the build backend)
 to one version with the hashes of all its files, for CPython 3.11+ on every
 platform (markers say which lines apply where: Linux x86_64 and aarch64, Windows).
@@ -73,15 +77,19 @@ def _uv() -> str:
 
 
 def main() -> int:
-    """Resolve setup.cfg's ranges (newest allowed releases) and write requirements.lock."""
+    """Resolve setup.cfg's ranges around the current pins (all newest with UPGRADE=1) and write
+    requirements.lock."""
     build = lock_inputs()["build-system"]
     with tempfile.TemporaryDirectory() as tmp:
         build_in = Path(tmp) / "build-system.in"
         build_in.write_text("\n".join(build) + "\n", encoding="utf-8")
         out = Path(tmp) / "lock.txt"
+        upgrade = os.environ.get("UPGRADE") == "1"
+        if LOCK.exists() and not upgrade:  # uv prefers the versions the output file pins
+            out.write_text(LOCK.read_text(encoding="utf-8"), encoding="utf-8")
         cmd = [_uv(), "pip", "compile", "setup.cfg", str(build_in), "--all-extras", "--universal",
                "--python-version", "3.11", "--generate-hashes", "--no-header", "--no-annotate",
-               "--quiet", "--output-file", str(out)]
+               "--quiet", "--output-file", str(out), *(["--upgrade"] if upgrade else [])]
         subprocess.run(cmd, cwd=ROOT, check=True, env={**os.environ, "UV_NO_CONFIG": "1"})
         body = out.read_text(encoding="utf-8")
     LOCK.write_text(HEADER + INPUTS_PREFIX + inputs_digest() + "\n" + body, encoding="utf-8")
