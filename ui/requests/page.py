@@ -347,8 +347,9 @@ class RequestsPage(QWidget):
 
     def select_record(self, collection: str, record_id: str) -> None:
         """Show one request (from 待办 or search): in 待我审批 when it waits for me, in 待出具证明
-        when its 证明 waits for my seal. A screen still loading shows it once loaded."""
-        self.wanted = None if self._select(record_id) or self.loaded else record_id
+        when its 证明 waits for my seal. One not listed yet (the screen still loading, or the
+        record just synced) is shown once the lists are loaded again."""
+        self.wanted = None if self._select(record_id) else record_id
 
     def _select(self, record_id: str) -> bool:
         for lst, recs, tab in ((self.todo_list, self.todo, TODO_TAB), (self.seal_list, self.sealing, SEAL_TAB),
