@@ -36,6 +36,9 @@ ROWS = 1000
 #: waits that long (a few milliseconds, every few thousand pages).
 RESTART_FRAMES = 4000
 RESTART_WAIT_MS = 2000
+#: how long the checkpoint's own connection waits for a lock (it failed at once before, five
+#: times a `bench sync` run, and a checkpoint that keeps failing lets the WAL grow)
+OPEN_WAIT_S = 0.2
 #: `connection_record.info` key: the connection's `total_changes` when last counted
 _SEEN = "oa_wal_changes"
 
@@ -92,8 +95,9 @@ class Checkpointer:
         try:
             if self.path.exists():  # (a database removed meanwhile is not made again)
                 uri = f"file:{quote(str(self.path))}?mode=rw"
-                # PASSIVE waits for nobody, and nobody waits for it
-                with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=0)) as conn:
+                # PASSIVE waits for nobody, and nobody waits for it; only opening the file may
+                # meet a moment's lock (a writer starting the WAL over): waited out, not failed
+                with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=OPEN_WAIT_S)) as conn:
                     self.last = tuple(conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
                     if self.last[1] >= RESTART_FRAMES:
                         conn.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")

@@ -85,3 +85,23 @@ def test_the_wal_starts_over_though_a_writer_came_during_the_checkpoint(tmp_path
         assert 0 < now < 10  # the one small commit, not the pages before it
     finally:
         engine.dispose()
+
+
+def test_a_checkpoint_waits_out_a_moments_lock_instead_of_failing(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    setup = sqlite3.connect(path)
+    setup.execute("PRAGMA journal_mode=WAL")
+    setup.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    setup.execute("PRAGMA wal_autocheckpoint=0")
+    setup.executemany("INSERT INTO t (v) VALUES (?)", [("x" * 500,)] * 50)
+    setup.commit()
+    setup.close()
+    holder = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")  # nobody else may even read until it closes
+    holder.execute("INSERT INTO t (v) VALUES ('held')")
+    release = threading.Timer(0.05, holder.close)  # (another process's moment of a lock)
+    release.start()
+    checkpointer = wal_checkpoint.Checkpointer(path, rows=1)
+    checkpointer.run()  # in the background thread's place
+    release.join()
+    assert checkpointer.runs == 1 and checkpointer.last[0] == 0  # done once the lock was gone
