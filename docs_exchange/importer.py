@@ -24,6 +24,7 @@ from docs_exchange.importer_elements import (
     DATE_RE,
     DOC_NUMBER_RE,
     MONTH,
+    UNIT_NAME,
     YEAR,
     head_numbers,
     number_line,
@@ -31,6 +32,7 @@ from docs_exchange.importer_elements import (
     split_record,
     split_signature,
 )
+from docs_exchange.importer_minutes import minutes_mark, read_minutes
 from docs_exchange.importer_read import (
     decode_text,
     docx_lines,
@@ -190,6 +192,14 @@ def import_text(*, text: str) -> ImportResult:
     warnings: list[str] = []
     if not lines:
         raise ValidationError(_("没有找到公文内容：文件是空的"), field="body")
+    minutes_at = minutes_mark(lines)
+    if minutes_at is not None:  # a 会议纪要: its own 版头 and 出席/请假/列席
+        rest, record = split_record(lines)
+        body = read_minutes(rest, minutes_mark(rest) or 0, record)
+        if not body.body:
+            raise ValidationError(_("没有找到公文正文"), field="body")
+        return ImportResult(document=body, headings=[(i, lvl) for i, p in enumerate(body.body)
+                                                     if (lvl := heading_level(p)) is not None])
     title_end = _find_title(lines, meta.get("名称") or meta.get("标题"))
     title_at = _title_start(lines, title_end)
     title = "".join(lines[title_at : title_end + 1])
@@ -233,7 +243,7 @@ def import_text(*, text: str) -> ImportResult:
     kind = next((k for k in KINDS if fold(title).endswith(k)), "通知")
     issuer = issuer or meta.get("发布机构")
     co_issuers: list[str] = []
-    if issuer and len(names := issuer.split()) > 1 and all(_UNIT_NAME.match(fold(n)) for n in names):
+    if issuer and len(names := issuer.split()) > 1 and all(UNIT_NAME.fullmatch(fold(n)) for n in names):
         issuer, co_issuers = names[0], names[1:]  # 联合行文: the lead unit signs first
     doc = OfficialDocument(
         issuer_mark=mark or (" ".join([issuer, *co_issuers]) + "文件" if issuer else ""),
@@ -274,9 +284,6 @@ def _find_title(lines: list[str], hint: str | None = None) -> int:
     return 0
 
 
-_UNIT_NAME = re.compile(r"^[\u4e00-\u9fff（）()]{2,30}(政府|办公室|办公厅|委员会|局|厅|部|办|院|委|中心|处|所|会|署)$")
-
-
 def _issuer_mark(head: list[str]) -> str | None:
     """The 发文机关标志: the line ending in 文件/纪要, with the units named on the lines just above
     it when several units issue it together (联合行文: 甲单位 / 乙单位文件, or the names, then 文件)."""
@@ -286,7 +293,7 @@ def _issuer_mark(head: list[str]) -> str | None:
             continue
         names = []
         for above in reversed(head[:i]):
-            if not _UNIT_NAME.match(fold(above)):
+            if not UNIT_NAME.fullmatch(fold(above)):
                 break
             names.insert(0, above)
         if not names:

@@ -159,13 +159,13 @@ def _date_line(line: str, above: str) -> tuple[re.Match, str, str] | None:
         return None
     if after and not fold(after).startswith(("印发", "）")):
         apart = line[m.end() : m.end() + 1].isspace()
-        if not (apart and _UNIT.fullmatch(fold(before or _SEAL.sub("", above)))):
+        if not (apart and UNIT_NAME.fullmatch(fold(before or _SEAL.sub("", above)))):
             return None
     return m, before, after
 
 
 # the name of an issuing unit: Chinese characters ending as a 机关 or unit's name does
-_UNIT = re.compile(
+UNIT_NAME = re.compile(
     rf"[{_CJK}（）() ]{{2,30}}(政府|委员会|办公室|办事处|委|办|局|厅|部|院|署|会|处|室|所|站|中心|"
     r"小组|公司|集团|党组|街道|镇|乡|学校|学院|大学|医院|协会)"
 )
