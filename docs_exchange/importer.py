@@ -32,7 +32,7 @@ from docs_exchange.importer_elements import (
     split_record,
     split_signature,
 )
-from docs_exchange.importer_minutes import minutes_mark, read_minutes
+from docs_exchange.importer_formats import minutes_mark, order_mark, read_minutes, read_order
 from docs_exchange.importer_read import (
     decode_text,
     docx_lines,
@@ -192,14 +192,14 @@ def import_text(*, text: str) -> ImportResult:
     warnings: list[str] = []
     if not lines:
         raise ValidationError(_("没有找到公文内容：文件是空的"), field="body")
-    minutes_at = minutes_mark(lines)
-    if minutes_at is not None:  # a 会议纪要: its own 版头 and 出席/请假/列席
+    if minutes_mark(lines) is not None or order_mark(lines):  # 纪要, 命令: 版头 of their own
         rest, record = split_record(lines)
-        body = read_minutes(rest, minutes_mark(rest) or 0, record)
-        if not body.body:
+        at = minutes_mark(rest)
+        doc = read_minutes(rest, at, record) if at is not None else read_order(rest, record)
+        if not doc.body:
             raise ValidationError(_("没有找到公文正文"), field="body")
-        return ImportResult(document=body, headings=[(i, lvl) for i, p in enumerate(body.body)
-                                                     if (lvl := heading_level(p)) is not None])
+        return ImportResult(document=doc, headings=[(i, lvl) for i, p in enumerate(doc.body)
+                                                    if (lvl := heading_level(p)) is not None])
     title_end = _find_title(lines, meta.get("名称") or meta.get("标题"))
     title_at = _title_start(lines, title_end)
     title = "".join(lines[title_at : title_end + 1])

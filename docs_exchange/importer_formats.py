@@ -1,14 +1,18 @@
-"""纪要 in the importer: a 会议纪要's own 版头 (the mark “…会议纪要”, its 期号 or 〔2026〕12号,
-perhaps the issuing office and the date on one line), an optional 标题 under it, the body,
-then 出席/请假/列席 and 分送 — which the general reader took for the 标题 and the 落款,
-dropping the body."""
+"""The formats with a 版头 of their own, in the importer (GB/T 9704 §10), which the general
+reader took for a 标题 and a 落款, dropping the body:
+
+- 纪要: the mark “…会议纪要”, its 期号 or 〔2026〕12号, perhaps the issuing office and the date
+  on one line, an optional 标题 under it, the body, then 出席/请假/列席 and 分送;
+- 命令(令): the mark “…令”, 第N号 under it, the body, then the signer's 职务 and name (签署)
+  and the date.
+"""
 
 from __future__ import annotations
 
 import re
 
 from docs_exchange.hanzi import fold
-from docs_exchange.importer_elements import DATE_RE, DOC_NUMBER_RE, parse_date
+from docs_exchange.importer_elements import DATE_RE, DOC_NUMBER_RE, parse_date, split_signature
 from docs_exchange.model import OfficialDocument, heading_level
 
 #: a 纪要's number: 〔2026〕12号, 第12期 (第12次), 2026年第3期, or a full 发文字号
@@ -59,3 +63,24 @@ def read_minutes(lines: list[str], at: int, record: dict) -> OfficialDocument:
     return OfficialDocument(format="纪要", kind="纪要", issuer_mark=mark, doc_number=number, title=title,
                             body=body, issuer_name=issuer, date=date, distribution=distribution,
                             **lists, **record)
+
+
+_ORDER_NUMBER = re.compile(r"^第[\d一二三四五六七八九十〇零百]+号$")
+
+
+def order_mark(lines: list[str]) -> bool:
+    """Whether the first line is a 命令's mark (普宁市人民政府令) with 第N号 under it."""
+    if len(lines) < 2:
+        return False
+    first = fold(lines[0]).replace(" ", "")
+    return first.endswith("令") and "关于" not in first and len(first) <= 30 \
+        and bool(_ORDER_NUMBER.match(fold(lines[1]).replace(" ", "")))
+
+
+def read_order(lines: list[str], record: dict) -> OfficialDocument:
+    """The 命令 whose mark is `lines[0]` and 令号 `lines[1]` (the 版记 already in `record`)."""
+    mark = lines[0].replace(" ", "")
+    body, signer, date, tail = split_signature(lines[2:])
+    return OfficialDocument(format="命令", kind="命令", issuer_mark=mark, order_number=lines[1].replace(" ", ""),
+                            title=mark, body=[*body, *tail], issuer_name=signer, date=date,
+                            seal_mode="signature_stamp", **record)

@@ -1,5 +1,6 @@
 """A 会议纪要 imports as one: its mark and 期号, the office and date under them, the whole body,
-出席/请假/列席 as lists and 分送 — the general reader kept only the number as the body."""
+出席/请假/列席 as lists and 分送 — the general reader kept only the number as the body. A 命令
+keeps its 令号 and its signer (the general reader made “市长 陈志强文件” its mark)."""
 
 from __future__ import annotations
 
@@ -67,3 +68,23 @@ def test_minutes_under_a_file_head_keep_the_head() -> None:
     assert (doc.issuer_mark, doc.doc_number, doc.title) == ("普宁市人民政府办公室文件", "普府办〔2026〕9号",
                                                           "全市防汛工作会议纪要")
     assert doc.body == ["会议研究部署了防汛工作。"]
+
+
+ORDER = """普宁市人民政府令
+
+第5号
+
+《普宁市城市绿化管理办法》已经2026年11月20日市人民政府第十次常务会议通过，现予公布，自2027年1月1日起施行。
+
+市长　陈志强
+2026年11月25日
+"""
+
+
+def test_an_order_keeps_its_number_body_and_signer() -> None:
+    doc = import_text(text=ORDER).document
+    assert (doc.format, doc.kind, doc.issuer_mark, doc.order_number) == ("命令", "命令", "普宁市人民政府令", "第5号")
+    assert doc.body == ["《普宁市城市绿化管理办法》已经2026年11月20日市人民政府第十次常务会议通过，现予公布，"
+                        "自2027年1月1日起施行。"]
+    assert (doc.issuer_name, doc.date) == ("市长 陈志强", date(2026, 11, 25))  # 职务 and name, as signed
+    assert render_pdf(doc).pdf.startswith(b"%PDF")
