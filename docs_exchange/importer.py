@@ -245,7 +245,11 @@ def import_text(*, text: str) -> ImportResult:
     co_issuers: list[str] = []
     if issuer and len(names := issuer.split()) > 1 and all(UNIT_NAME.fullmatch(fold(n)) for n in names):
         issuer, co_issuers = names[0], names[1:]  # 联合行文: the lead unit signs first
+    letter = kind == "函" and mark is None  # 信函格式: the unit's name alone heads it
+    if letter:
+        mark = next((line for line in head if UNIT_NAME.fullmatch(fold(line))), None) or issuer
     doc = OfficialDocument(
+        format="信函" if letter else "文件",
         issuer_mark=mark or (" ".join([issuer, *co_issuers]) + "文件" if issuer else ""),
         doc_number=normalize_doc_number(doc_number.translate(ASCII_DIGITS)) if doc_number else None,
         signers=signers,

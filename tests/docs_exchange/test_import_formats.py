@@ -88,3 +88,30 @@ def test_an_order_keeps_its_number_body_and_signer() -> None:
                         "自2027年1月1日起施行。"]
     assert (doc.issuer_name, doc.date) == ("市长 陈志强", date(2026, 11, 25))  # 职务 and name, as signed
     assert render_pdf(doc).pdf.startswith(b"%PDF")
+
+
+LETTER = """普宁市人民政府办公室
+
+普府办函〔2026〕31号
+
+普宁市人民政府办公室关于商请支持普宁市数字政府建设的函
+
+揭阳市政务服务数据管理局：
+    为加快推进我市数字政府建设，现商请贵局给予支持。
+    特此函商，请予支持。
+
+普宁市人民政府办公室
+2026年12月1日
+"""
+
+
+def test_a_letter_is_laid_out_as_a_letter() -> None:
+    doc = import_text(text=LETTER).document
+    assert (doc.format, doc.kind, doc.issuer_mark) == ("信函", "函", "普宁市人民政府办公室")  # not …文件
+    assert (doc.doc_number, doc.main_to) == ("普府办函〔2026〕31号", "揭阳市政务服务数据管理局")
+    assert render_pdf(doc).pdf.startswith(b"%PDF")
+
+
+def test_a_letter_under_a_file_head_keeps_it() -> None:
+    doc = import_text(text="普宁市人民政府文件\n" + LETTER.split("\n", 1)[1]).document
+    assert (doc.format, doc.issuer_mark) == ("文件", "普宁市人民政府文件")
