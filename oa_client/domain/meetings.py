@@ -283,16 +283,16 @@ def check_in(
     marked_by: str = "",
     grace: timedelta = timedelta(0),
 ) -> CheckIn:
-    """Sign someone in; self sign-in only from an hour before the start until the end."""
+    """Sign someone in, from an hour before the start: oneself until the end, someone marked by
+    the organiser also afterwards (补记 from the paper list), never days ahead."""
     start = occurrence_start or meeting.starts_at
     end = start + meeting.duration
     if meeting.state == "cancelled":
         raise ValidationError(_("会议已取消，无法签到"), field="meeting_id")
-    if not marked_by:
-        if at < start - CHECK_IN_OPENS:
-            raise ValidationError(_("签到尚未开始（会前一小时开放）"), field="at")
-        if at > end:
-            raise ValidationError(_("会议已结束，不能签到"), field="at")
+    if at < start - CHECK_IN_OPENS:
+        raise ValidationError(_("签到尚未开始（会前一小时开放）"), field="at")
+    if not marked_by and at > end:
+        raise ValidationError(_("会议已结束，不能签到"), field="at")
     late_by = at - (start + grace)
     late = late_by > timedelta(0)
     return CheckIn(

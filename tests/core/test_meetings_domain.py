@@ -445,7 +445,9 @@ def test_sign_in_lateness_and_attendance_for_the_minutes() -> None:
     on_time = check_in(meeting=m, person_id="p1", at=at("2025-10-09", "08:50"))
     late = check_in(meeting=m, person_id="d1", at=at("2025-10-09", "09:12"))
     marked = check_in(meeting=m, person_id="p3", at=at("2025-10-09", "11:30"), marked_by="secretary",
-                      grace=timedelta(hours=3))
+                      grace=timedelta(hours=3))  # 补记 after the end, from the paper list
+    with pytest.raises(ValidationError, match="尚未开始"):  # but never marked present days ahead
+        check_in(meeting=m, person_id="p3", at=at("2025-10-07", "09:00"), marked_by="secretary")
     assert not on_time.late and late.late and late.late_minutes == 12 and not marked.late
     rsvps = [
         make_rsvp(meeting=m, attendee_id="p2", answer="decline", reason="出差", now=NOW),

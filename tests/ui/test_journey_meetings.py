@@ -169,6 +169,11 @@ def test_journey_a_unit_names_three_people_and_the_organiser_marks_one_at_sign_i
     row = next(r for r in replies.rows if r.name == "普宁市政务服务数据管理局")
     assert (row.answer_label, sorted(row.people)) == ("参会", sorted(["杨帆", "李晓龙", "陈静"]))
     pick(qtbot, replies.person, "陈静（普宁市政务服务数据管理局）")
+    click(replies.mark)  # two days ahead: nobody is marked present before the sign-in opens
+    qtbot.waitUntil(lambda: replies.message.text() == "签到尚未开始（会前一小时开放）", timeout=WAIT)
+    # the meeting's morning: the server's clock and the desk's
+    start = datetime.fromisoformat(str(page.current["starts_at"]).replace("Z", "+00:00"))
+    demo_server.clock.now = replies.now_override = start - timedelta(minutes=10)
     click(replies.mark)
     qtbot.waitUntil(lambda: replies.message.text() == "已代为签到，同步后生效。", timeout=WAIT)
     sync(qtbot, organiser)

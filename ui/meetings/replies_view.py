@@ -75,6 +75,7 @@ class RepliesView(QWidget):
         self.session = None
         self.meeting_id: str | None = None
         self.rows: list[mtg.ReplyRow] = []
+        self.now_override = None  # a test's clock for 代为签到 (the server keeps its own)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.heading = QLabel(_("在日程中选择一个会议，查看回执和签到情况。"))
@@ -194,7 +195,8 @@ class RepliesView(QWidget):
             self.message.setText(_("请先选择签到人员"))
             return
         store, me, mid = self.session.store, self.session.user_id, self.meeting_id
-        run_op(self, lambda _c: mtg.sign_in(store, meeting_id=mid, user_id=me, person_id=person),
+        now = self.now_override
+        run_op(self, lambda _c: mtg.sign_in(store, meeting_id=mid, user_id=me, person_id=person, now=now),
                success=lambda _r: self._said(_("已代为签到，同步后生效。")),
                failure=lambda exc: self.message.setText(error_text(exc)))
 
