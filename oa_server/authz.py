@@ -78,9 +78,10 @@ def require_sysadmin(user: User) -> None:
 
 
 def require_secadmin(user: User) -> None:
-    """Only the security administrator assigns roles and sets the security policy."""
+    """Only the security administrator assigns roles, sets the security policy and keeps the
+    seals (their images, keys and keepers)."""
     if not has_role(user, SECADMIN):
-        raise PermissionDenied(_("只有安全保密管理员可以分配角色和设置安全策略"))
+        raise PermissionDenied(_("只有安全保密管理员可以分配角色、设置安全策略和管理印章"))
 
 
 def require_auditor(user: User) -> None:

@@ -283,7 +283,8 @@ def test_imported_seal_png(client: TestClient, app: FastAPI) -> None:
     # who keeps accounts and the org); others may not even look
     assert client.put(url, content=png, headers={**keeper, "Content-Type": "image/png"}).status_code == 403
     sysadmin = _auth(client, SYSADMIN)
-    assert client.put(url, content=png, headers={**sysadmin, "Content-Type": "image/png"}).status_code == 403
+    refused = client.put(url, content=png, headers={**sysadmin, "Content-Type": "image/png"})
+    assert refused.status_code == 403 and "管理印章" in refused.json()["message"]  # says why
     assert client.get(url, headers=sysadmin).status_code == 403
     assert client.get(url, headers=_auth(client, OTHER_UNIT_KEEPER)).status_code == 403
     missing = client.put(
