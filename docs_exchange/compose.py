@@ -47,8 +47,8 @@ def layout_document(
         _order_head(flow, doc)
     else:
         _file_head(flow, doc, minutes=fmt == "纪要")
-    if fmt != "命令":
-        _title(flow, doc)
+    if fmt != "命令" and not (fmt == "纪要" and doc.title == doc.issuer_mark):
+        _title(flow, doc)  # (a 纪要 with no 标题 of its own does not print its mark twice)
     if doc.main_to:
         _para(flow, "main_to", doc.main_to + ("" if doc.main_to.endswith("：") else "："), first=0)
     for text in doc.body:

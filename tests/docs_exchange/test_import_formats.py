@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from docs_exchange.compose import layout_document
 from docs_exchange.docx_writer import render_docx
 from docs_exchange.importer import import_docx, import_text
 from docs_exchange.model import OfficialDocument
@@ -36,7 +37,10 @@ def test_a_meetings_minutes_keep_their_body_and_attendance() -> None:
     assert (doc.attendees, doc.observers, doc.absentees) == (["张三", "李四", "王五"], ["市委办", "市人大办"],
                                                              ["钱七（出差）"])
     assert doc.distribution == "市委常委，市人大常委会主任、副主任"
-    assert render_pdf(doc).pdf.startswith(b"%PDF")  # and it lays out as a 纪要
+    assert doc.title == doc.issuer_mark  # no 标题 of its own under the mark
+    kinds = [b.kind for b in layout_document(doc).blocks]
+    assert "title" not in kinds  # …so the mark is not printed again as one
+    assert render_pdf(doc).pdf.startswith(b"%PDF")
 
 
 def test_minutes_written_here_come_back_as_they_were() -> None:
