@@ -115,6 +115,9 @@ def test_apply_approve_and_export(qtbot, tmp_path, file_keyring, demo_server, mo
     page = window.record_pages[3]
     assert type(page).__name__ == "RequestsPage"
     qtbot.waitUntil(lambda: page.loaded and page.item_list.count() == 10, timeout=WAIT)
+    page.tabs.setCurrentIndex(1)  # nothing applied for yet: the empty list says where to start
+    assert not page.mine and "在“事项清单”中选择事项" in page.mine_detail.toPlainText()
+    page.tabs.setCurrentIndex(0)
     page.category.setCurrentIndex(page.category.findData("财务"))
     assert page.item_list.count() == 1 and "差旅费报销" in page.item_list.item(0).text()
     page.category.setCurrentIndex(0)

@@ -480,7 +480,10 @@ class RequestsPage(QWidget):
         details = {MINE_TAB: self.mine_detail, TODO_TAB: self.todo_detail, SEAL_TAB: self.seal_detail}
         if rec is None:
             if tab in details:
-                hint = _("没有待出具的证明。") if tab == SEAL_TAB and not self.sealing else _("在左侧列表中选择一项申请。")
+                empty = {MINE_TAB: (self.mine, _("您还没有申请。在“事项清单”中选择事项，即可在线申请。")),
+                         TODO_TAB: (self.todo, _("没有待您审批的申请。")),
+                         SEAL_TAB: (self.sealing, _("没有待出具的证明。"))}[tab]
+                hint = empty[1] if not empty[0] else _("在左侧列表中选择一项申请。")
                 details[tab].setHtml(f"<p style='color:#777'>{_e(hint)}</p>")
             return
         store = self.session.store
