@@ -152,7 +152,7 @@ def _roles(store: LocalStore, user_id: str) -> list[str]:
         return []
 
 
-def _supervision_items(store: LocalStore, mentioning, *, user_id: str, unit_id: str,
+def _supervision_items(store: LocalStore, mentioning, *, user_id: str, unit_id: str, roles: list[str],
                        today: date) -> list[TodoItem]:
     """督办: open tasks of my unit (lead or assisting) or in my charge; for the 督查室 the
     销号 requests to confirm; for the ordering leader (and the 督查室) the extension requests."""
@@ -160,7 +160,6 @@ def _supervision_items(store: LocalStore, mentioning, *, user_id: str, unit_id: 
     tasks = {r["id"]: r for r in mentioning("supervision_tasks", user_id)}
     if unit_id:
         tasks.update({r["id"]: r for r in mentioning("supervision_tasks", unit_id)})
-    roles = _roles(store, user_id)
     supervisor = SUPERVISOR_ROLE in roles
     if supervisor:
         tasks.update({r["id"]: r for r in records.list("supervision_tasks", limit=SCAN,
@@ -297,7 +296,7 @@ def todo_items(store: LocalStore, *, user_id: str, unit_id: str = "",
                                today=today))
     if unit_id:
         items.extend(_report_items(store, unit_id=unit_id, today=today))
-    items.extend(_supervision_items(store, mentioning, user_id=user_id, unit_id=unit_id,
+    items.extend(_supervision_items(store, mentioning, user_id=user_id, unit_id=unit_id, roles=roles,
                                     today=today))
     items = _with_reminders(items, reminders(store, user_id=user_id, unit_id=unit_id, now=now))
     items.sort(key=TodoItem.sort_key)

@@ -44,24 +44,25 @@ def event(desk, doc_id: str, action: str, step: str | None = None, **extra):
     return push(desk, "document_events", payload, kind="action")
 
 
-def request(desk) -> str:
-    """A 请示 of 市政府办公室 to 市政府, saved and synced: its 签发 is the mayor's."""
+def _drafted(desk, kind: str, title: str, to_unit: str, body: str) -> str:
+    """A 公文 of 市政府办公室, saved and synced."""
     doc_id, _ = docs.compose(desk.store, me=desk.me, fields={
-        "doc_kind": "请示", "title": "普宁市人民政府办公室关于增拨防汛物资经费的请示",
-        "main_to": [unit_id(desk, "普宁市人民政府")], "issuer_name": "普宁市人民政府办公室",
-        "body": "普宁市人民政府：\n恳请增拨防汛物资经费 30 万元。\n妥否，请批示。"})
+        "doc_kind": kind, "title": title, "main_to": [unit_id(desk, to_unit)],
+        "issuer_name": "普宁市人民政府办公室", "body": body})
     desk.sync()
     return doc_id
+
+
+def request(desk) -> str:
+    """A 请示 to 市政府: its 签发 is the mayor's."""
+    return _drafted(desk, "请示", "普宁市人民政府办公室关于增拨防汛物资经费的请示", "普宁市人民政府",
+                    "普宁市人民政府：\n恳请增拨防汛物资经费 30 万元。\n妥否，请批示。")
 
 
 def notice(desk) -> str:
-    """A 通知 of 市政府办公室, saved and synced: its 签发 is the deputy mayor's."""
-    doc_id, _ = docs.compose(desk.store, me=desk.me, fields={
-        "doc_kind": "通知", "title": "普宁市人民政府办公室关于做好防汛值班工作的通知",
-        "main_to": [unit_id(desk, "洪阳镇人民政府")], "issuer_name": "普宁市人民政府办公室",
-        "body": "各镇人民政府：\n现就做好防汛值班工作通知如下。"})
-    desk.sync()
-    return doc_id
+    """A 通知 to 洪阳镇: its 签发 is the deputy mayor's."""
+    return _drafted(desk, "通知", "普宁市人民政府办公室关于做好防汛值班工作的通知", "洪阳镇人民政府",
+                    "各镇人民政府：\n现就做好防汛值班工作通知如下。")
 
 
 @pytest.fixture
