@@ -67,6 +67,7 @@ class SyncController(QObject):
                        if session.transport is not None else None)
         self.backoff = Backoff()
         self.running = False
+        self.again = False  # asked for while one ran: what was written meanwhile goes next
         self.paused = False  # sign in again
         self.pending = 0
         self.open_conflicts = 0
@@ -153,8 +154,12 @@ class SyncController(QObject):
         self.sync_now()
 
     def sync_now(self) -> None:
-        """Start a sync unless one runs, or sync is paused for signing in again."""
-        if self.engine is None or self.running or self.paused or self._stop.is_set():
+        """Start a sync, or another once the running one is done (a change made meanwhile goes
+        then, not at the next period); nothing while paused for signing in again."""
+        if self.running:
+            self.again = True
+            return
+        if self.engine is None or self.paused or self._stop.is_set():
             return
         self.timer.stop()
         self.running = True
@@ -221,9 +226,12 @@ class SyncController(QObject):
         if out.policy is not None:
             self.policy_changed.emit(out.policy)
         self.timer.start(PERIOD_MS)
+        if self.again:
+            self.again = False
+            self.sync_now()
 
     def _on_failed(self, exc: BaseException) -> None:
-        self.running = False
+        self.running = self.again = False  # the backoff retries
         self.refresh_counts()
         if isinstance(exc, SyncError) and exc.kind == "revoked":
             self.paused = True
